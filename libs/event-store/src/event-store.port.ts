@@ -1,0 +1,137 @@
+/**
+ * The one event-store port. Both adapters (PostgreSQL, EventStoreDB) implement it and pass the
+ * same contract suite (`contract/event-store.contract.ts`).
+ *
+ * Stream versions are 1-based and dense: the first event of a stream has version 1, so
+ * "the stream is at version n" means it holds n events. (EventStoreDB's revisions are 0-based;
+ * its adapter translates.)
+ */
+
+/** A position in the global log. PostgreSQL uses one number for both parts. */
+export interface LogPosition {
+  readonly commit: bigint;
+  readonly prepare: bigint;
+}
+
+export const START_OF_LOG: LogPosition = Object.freeze({ commit: 0n, prepare: 0n });
+
+export function comparePositions(a: LogPosition, b: LogPosition): number {
+  if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
+  if (a.prepare !== b.prepare) return a.prepare < b.prepare ? -1 : 1;
+  return 0;
+}
+
+/**
+ * What the writer believes about the stream:
+ * - a number n >= 1: the stream holds exactly n events;
+ * - 'no_stream' (same as 0): the stream does not exist yet;
+ * - 'stream_exists': it holds at least one event;
+ * - 'any': no check.
+ */
+export type ExpectedVersion = number | 'any' | 'no_stream' | 'stream_exists';
+
+export type JsonObject = { [key: string]: unknown };
+
+export interface EventToAppend {
+  /** UUID. Kept by the store; appending the same ids again at the same place is a no-op. */
+  readonly id: string;
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly metadata: JsonObject;
+}
+
+export interface RecordedEvent {
+  readonly id: string;
+  readonly streamId: string;
+  /** 1-based, dense within the stream. */
+  readonly version: number;
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly metadata: JsonObject;
+  readonly position: LogPosition;
+  /** When the store committed it. */
+  readonly createdAt: Date;
+}
+
+export interface AppendResult {
+  /** Version of the stream after the append (= version of the last appended event). */
+  readonly nextExpectedVersion: number;
+  readonly position: LogPosition;
+}
+
+export interface ReadStreamOptions {
+  /** First version to return (inclusive, 1-based). Default 1. */
+  readonly fromVersion?: number;
+  readonly maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. Default: start of the log. */
+  readonly after?: LogPosition;
+  readonly maxCount?: number;
+  /** Only streams whose id starts with one of these prefixes. */
+  readonly streamPrefixes?: readonly string[];
+}
+
+export interface Subscription {
+  /** Stops following; resolves once no handler call is running. */
+  close(): Promise<void>;
+}
+
+export interface SubscribeToAllOptions extends ReadAllOptions {
+  /** Called with events in log order; the next batch waits until the promise settles. */
+  readonly onEvents: (events: readonly RecordedEvent[]) => Promise<void>;
+  /** Called once when the subscription stops because of an error (not after close()). */
+  readonly onError?: (error: Error) => void;
+  /** Called each time the subscriber has caught up with the head of the log. */
+  readonly onCaughtUp?: () => void;
+}
+
+export interface EventStore {
+  /** Atomic: all events or none. Throws WrongExpectedVersionError on a concurrency conflict. */
+  append(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion): Promise<AppendResult>;
+  /** Events of one stream in order; an empty array for a stream that does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Committed events after a position, in log order, never skipping a later-committing one. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catches up from a position, then follows new events as they are committed. */
+  subscribeToAll(options: SubscribeToAllOptions): Subscription;
+  /** Position of the last committed event (START_OF_LOG when empty). */
+  headPosition(): Promise<LogPosition>;
+  /** Throws EventStoreUnavailableError when the store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedVersionError extends Error {
+  override readonly name = 'WrongExpectedVersionError';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+    /** Current version, when the store tells it (0: no stream). */
+    readonly actual: number | undefined,
+  ) {
+    super(`Stream ${streamId}: expected version ${String(expected)}, actual ${actual ?? 'unknown'}`);
+  }
+}
+
+/** The store could not be reached or did not answer in time; nothing was written. */
+export class EventStoreUnavailableError extends Error {
+  override readonly name = 'EventStoreUnavailableError';
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+  }
+}
+
+/**
+ * An append re-used event ids that the store already holds, but not as the same events at the
+ * same place: neither a clean retry nor a new append.
+ */
+export class DuplicateEventIdError extends Error {
+  override readonly name = 'DuplicateEventIdError';
+  constructor(readonly streamId: string, readonly eventId: string) {
+    super(`Event id ${eventId} already exists elsewhere than at this place in ${streamId}`);
+  }
+}
+
+export const EVENT_STORE = Symbol('EVENT_STORE');

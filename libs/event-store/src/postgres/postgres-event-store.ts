@@ -1,0 +1,348 @@
+import { Client, Pool, type PoolClient } from 'pg';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  START_OF_LOG,
+  WrongExpectedVersionError,
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedVersion,
+  type JsonObject,
+  type LogPosition,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  type Subscription,
+} from '../event-store.port';
+import { migrateEventStoreSchema } from './schema';
+
+const APPENDED_CHANNEL = 'event_store_appended';
+/**
+ * Every append takes this transaction-scoped advisory lock before it assigns global positions,
+ * so positions are handed out in commit order: PostgreSQL makes a transaction visible before it
+ * releases its locks, so whoever sees position n also sees every position below n. A reader of
+ * "all" that moves its checkpoint past n therefore never skips an event that commits later with
+ * a lower position. The price is that appends are serialised (see docs/architecture.md).
+ */
+const APPEND_LOCK_KEY = 7_366_001;
+const DEFAULT_PAGE = 500;
+const IDLE_POLL_MS = 1000;
+
+interface EventRow {
+  position: string;
+  event_id: string;
+  stream_id: string;
+  version: number;
+  type: string;
+  data: JsonObject;
+  metadata: JsonObject;
+  created_at: Date;
+}
+
+const COLUMNS = 'position, event_id, stream_id, version, type, data, metadata, created_at';
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  const position = BigInt(row.position);
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    version: row.version,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    position: { commit: position, prepare: position },
+    createdAt: row.created_at,
+  };
+}
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+/** Connection-level failures become the port's "unavailable"; everything else passes through. */
+export function mapPostgresError(error: unknown): unknown {
+  if (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError) return error;
+  const code = (error as { code?: string } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const isConnectionFailure =
+    (code !== undefined && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03')) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
+      message,
+    );
+  return isConnectionFailure ? new EventStoreUnavailableError(`PostgreSQL event store unavailable: ${message}`, error) : error;
+}
+
+function positionNumber(position: LogPosition | undefined): bigint {
+  return position ? position.commit : 0n;
+}
+
+function prefixCondition(prefixes: readonly string[] | undefined, params: unknown[]): string {
+  if (!prefixes || prefixes.length === 0) return '';
+  const likes = prefixes.map((prefix) => {
+    params.push(`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    return `stream_id LIKE $${params.length}`;
+  });
+  return ` AND (${likes.join(' OR ')})`;
+}
+
+export interface PostgresEventStoreOptions {
+  /** Events per page for readAll/subscribe when the caller does not say. */
+  readonly pageSize?: number;
+}
+
+export class PostgresEventStore implements EventStore {
+  private readonly pageSize: number;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly connectionString: string,
+    private readonly ownsPool: boolean,
+    options: PostgresEventStoreOptions,
+  ) {
+    this.pageSize = options.pageSize ?? DEFAULT_PAGE;
+  }
+
+  /** Connects, creates or upgrades the `event_store` schema, and returns the store. */
+  static async connect(connectionString: string, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
+    const pool = new Pool({ connectionString, max: 10 });
+    // An idle client that loses its server must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    try {
+      await migrateEventStoreSchema(pool);
+    } catch (error) {
+      await pool.end();
+      throw mapPostgresError(error);
+    }
+    return new PostgresEventStore(pool, connectionString, true, options);
+  }
+
+  async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    let client: PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
+      const retried = await this.findRetriedAppend(client, streamId, events);
+      if (retried) {
+        await client.query('ROLLBACK');
+        return retried;
+      }
+      const { rows } = await client.query<{ version: number }>(
+        'SELECT coalesce(max(version), 0)::int AS version FROM event_store.events WHERE stream_id = $1',
+        [streamId],
+      );
+      const current = rows[0].version;
+      if (!expectationHolds(expected, current)) {
+        throw new WrongExpectedVersionError(streamId, expected, current);
+      }
+      const head = await client.query<{ position: string }>(
+        'SELECT coalesce(max(position), 0)::text AS position FROM event_store.events',
+      );
+      const firstPosition = BigInt(head.rows[0].position) + 1n;
+      const inserted = await client.query<{ position: string }>(
+        `INSERT INTO event_store.events (position, event_id, stream_id, version, type, data, metadata)
+         SELECT p.position, e.id, $1, $2::int + e.ordinal::int, e.type, e.data, e.metadata
+           FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, ordinal)
+           CROSS JOIN LATERAL (SELECT $7::bigint + e.ordinal - 1 AS position) p
+         RETURNING position::text`,
+        [
+          streamId,
+          current,
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+          firstPosition.toString(),
+        ],
+      );
+      await client.query(`SELECT pg_notify('${APPENDED_CHANNEL}', $1)`, [inserted.rows.at(-1)!.position]);
+      await client.query('COMMIT');
+      const last = firstPosition + BigInt(events.length) - 1n;
+      return { nextExpectedVersion: current + events.length, position: { commit: last, prepare: last } };
+    } catch (error) {
+      await client?.query('ROLLBACK').catch(() => undefined);
+      throw mapPostgresError(error);
+    } finally {
+      client?.release();
+    }
+  }
+
+  /**
+   * A retry of an append that already committed (same ids, same stream, same order) succeeds
+   * again with the original result; ids already used anywhere else are a different append.
+   */
+  private async findRetriedAppend(
+    client: PoolClient,
+    streamId: string,
+    events: readonly EventToAppend[],
+  ): Promise<AppendResult | undefined> {
+    const { rows } = await client.query<{ event_id: string; stream_id: string; version: number; position: string }>(
+      `SELECT event_id::text, stream_id, version, position::text FROM event_store.events
+        WHERE event_id = ANY($1::uuid[]) ORDER BY position`,
+      [events.map((e) => e.id)],
+    );
+    if (rows.length === 0) return undefined;
+    const sameAppend =
+      rows.length === events.length &&
+      rows.every(
+        (row, i) =>
+          row.stream_id === streamId &&
+          row.event_id === events[i].id.toLowerCase() &&
+          row.version === rows[0].version + i,
+      );
+    if (!sameAppend) throw new DuplicateEventIdError(streamId, rows[0].event_id);
+    const last = rows[rows.length - 1];
+    const position = BigInt(last.position);
+    return { nextExpectedVersion: last.version, position: { commit: position, prepare: position } };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const params: unknown[] = [streamId, options.fromVersion ?? 1];
+    let sql = `SELECT ${COLUMNS} FROM event_store.events WHERE stream_id = $1 AND version >= $2 ORDER BY version`;
+    if (options.maxCount !== undefined) {
+      params.push(options.maxCount);
+      sql += ` LIMIT $${params.length}`;
+    }
+    try {
+      const { rows } = await this.pool.query<EventRow>(sql, params);
+      return rows.map(toRecordedEvent);
+    } catch (error) {
+      throw mapPostgresError(error);
+    }
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllWith(this.pool, options);
+  }
+
+  private async readAllWith(queryable: Pool | Client, options: ReadAllOptions): Promise<RecordedEvent[]> {
+    const params: unknown[] = [positionNumber(options.after).toString()];
+    const filter = prefixCondition(options.streamPrefixes, params);
+    params.push(options.maxCount ?? this.pageSize);
+    const sql = `SELECT ${COLUMNS} FROM event_store.events WHERE position > $1${filter} ORDER BY position LIMIT $${params.length}`;
+    try {
+      const { rows } = await queryable.query<EventRow>(sql, params);
+      return rows.map(toRecordedEvent);
+    } catch (error) {
+      throw mapPostgresError(error);
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions): Subscription {
+    return new PostgresAllSubscription(this.connectionString, options, this.pageSize, (client, readOptions) =>
+      this.readAllWith(client, readOptions),
+    );
+  }
+
+  async headPosition(): Promise<LogPosition> {
+    try {
+      const { rows } = await this.pool.query<{ position: string | null }>(
+        'SELECT max(position)::text AS position FROM event_store.events',
+      );
+      if (rows[0].position === null) return START_OF_LOG;
+      const position = BigInt(rows[0].position);
+      return { commit: position, prepare: position };
+    } catch (error) {
+      throw mapPostgresError(error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (error) {
+      const mapped = mapPostgresError(error);
+      throw mapped instanceof EventStoreUnavailableError
+        ? mapped
+        : new EventStoreUnavailableError(`PostgreSQL event store unavailable: ${(error as Error).message}`, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.end();
+  }
+}
+
+function expectationHolds(expected: ExpectedVersion, current: number): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === 0;
+    case 'stream_exists':
+      return current > 0;
+    default:
+      return current === expected;
+  }
+}
+
+/**
+ * Catch-up then live: pages through the log from the checkpoint, and when it reaches the head
+ * waits for a NOTIFY from an append (or a slow poll, in case a notification was missed while
+ * reconnecting) before reading again. Uses its own connection, since LISTEN is per session.
+ */
+class PostgresAllSubscription implements Subscription {
+  private closed = false;
+  private wake: (() => void) | undefined;
+  private readonly done: Promise<void>;
+  private client: Client | undefined;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly options: SubscribeToAllOptions,
+    private readonly pageSize: number,
+    private readonly read: (client: Client, options: ReadAllOptions) => Promise<RecordedEvent[]>,
+  ) {
+    this.done = this.run().catch((error: unknown) => {
+      if (!this.closed) this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  private async run(): Promise<void> {
+    const client = new Client({ connectionString: this.connectionString });
+    this.client = client;
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      client.on('notification', () => this.wake?.());
+      await client.query(`LISTEN ${APPENDED_CHANNEL}`);
+      let after = this.options.after;
+      let caughtUp = false;
+      while (!this.closed) {
+        const events = await this.read(client, {
+          after,
+          maxCount: this.options.maxCount ?? this.pageSize,
+          streamPrefixes: this.options.streamPrefixes,
+        });
+        if (this.closed) break;
+        if (events.length > 0) {
+          caughtUp = false;
+          await this.options.onEvents(events);
+          after = events[events.length - 1].position;
+          continue;
+        }
+        if (!caughtUp) {
+          caughtUp = true;
+          this.options.onCaughtUp?.();
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, IDLE_POLL_MS);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    await this.done;
+  }
+}

