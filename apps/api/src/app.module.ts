@@ -1,0 +1,53 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { EVENT_STORE, type EventStore } from '@app/event-store';
+import type { AppConfig } from '@app/platform';
+import { AuthGuard } from './auth/auth.guard';
+import { TokenVerifier } from './auth/token-verifier';
+import { ChangeDossierHandler, RegisterDossierHandler } from './dossiers/dossier.handlers';
+import { DossierRepository } from './dossiers/dossier-repository';
+import { DossiersController } from './dossiers/dossiers.controller';
+import { NationalRegisterReservations } from './dossiers/national-register-reservations';
+import { HealthController } from './health/health.controller';
+import { ProblemFilter } from './http/problem.filter';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyStore } from './idempotency/idempotency.store';
+import { APP_CONFIG } from './infrastructure/app-config';
+import { CLOCK, systemClock, type Clock } from './infrastructure/clock';
+
+/** What the process opened before Nest starts: Nest wires them, it does not own their lifecycle. */
+export interface AppRuntime {
+  readonly config: AppConfig;
+  readonly eventStore: EventStore;
+  /** Migrated, initialised. */
+  readonly dataSource: DataSource;
+  readonly clock?: Clock;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(runtime: AppRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [DossiersController, HealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: runtime.config },
+        { provide: EVENT_STORE, useValue: runtime.eventStore },
+        { provide: DataSource, useValue: runtime.dataSource },
+        { provide: CLOCK, useValue: runtime.clock ?? systemClock(runtime.config.timeZone) },
+        { provide: TokenVerifier, useFactory: (config: AppConfig) => new TokenVerifier(config), inject: [APP_CONFIG] },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        IdempotencyStore,
+        DossierRepository,
+        NationalRegisterReservations,
+        RegisterDossierHandler,
+        ChangeDossierHandler,
+      ],
+    };
+  }
+}

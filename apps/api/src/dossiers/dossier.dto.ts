@@ -1,0 +1,170 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsDefined,
+  IsIn,
+  IsNotEmpty,
+  IsNotEmptyObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import {
+  DEPARTURE_REASONS,
+  HOUSING_TYPES,
+  INBURGERING_TRAJECTORIES,
+  REHOUSING_REASONS,
+  SEXES,
+  type DepartureReason,
+  type HousingType,
+  type InburgeringTrajectory,
+  type RehousingReason,
+  type Sex,
+} from '@app/domain';
+import { IsCalendarDate } from '../http/validation';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const NIS = /^\d{5}$/;
+const NIS_MESSAGE = '$property must be a 5-digit NIS code';
+
+export class PersonDto {
+  @ApiProperty({ example: 'Olena' })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 200)
+  givenName: string;
+
+  @ApiProperty({ example: 'Kovalenko' })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 200)
+  familyName: string;
+
+  @ApiProperty({ example: '1985-07-30', format: 'date' })
+  @IsCalendarDate()
+  birthDate: string;
+
+  @ApiPropertyOptional({ enum: SEXES })
+  @IsOptional()
+  @IsIn(SEXES)
+  sex?: Sex;
+
+  @ApiProperty({ example: 'UKR', description: 'ISO 3166-1 alpha-3' })
+  @Matches(/^[A-Za-z]{3}$/, { message: '$property must be an ISO 3166-1 alpha-3 code such as UKR' })
+  nationality: string;
+
+  @ApiPropertyOptional({
+    example: '85.07.30-033.28',
+    description: 'Belgian national register number; dots and dash optional; check digits are verified',
+  })
+  @IsOptional()
+  @Matches(/^\d{2}\.?\d{2}\.?\d{2}-?\d{3}\.?\d{2}$/, {
+    message: '$property must be 11 digits, optionally written as YY.MM.DD-NNN.CC',
+  })
+  nationalRegisterNumber?: string;
+}
+
+export class ProtectionDto {
+  @ApiPropertyOptional({ example: 'TB-2022-0012345', description: 'Number of the attest tijdelijke bescherming' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, 50)
+  attestationNumber?: string;
+
+  @ApiProperty({ example: '2022-03-21', format: 'date' })
+  @IsCalendarDate()
+  grantedOn: string;
+}
+
+export class RegisterDossierDto {
+  @ApiProperty({ type: PersonDto })
+  @IsDefined()
+  @IsNotEmptyObject()
+  @ValidateNested()
+  @Type(() => PersonDto)
+  person: PersonDto;
+
+  @ApiProperty({ type: ProtectionDto })
+  @IsDefined()
+  @IsNotEmptyObject()
+  @ValidateNested()
+  @Type(() => ProtectionDto)
+  protection: ProtectionDto;
+
+  @ApiProperty({ example: '11002', description: 'NIS code of a Flemish or Brussels municipality valid on registeredOn' })
+  @Matches(NIS, { message: NIS_MESSAGE })
+  municipality: string;
+
+  @ApiPropertyOptional({ example: 'household-42' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @Length(1, 100)
+  householdId?: string;
+
+  @ApiProperty({ example: '2022-03-24', format: 'date' })
+  @IsCalendarDate()
+  registeredOn: string;
+}
+
+export class HousedDto {
+  @ApiProperty({ enum: HOUSING_TYPES })
+  @IsIn(HOUSING_TYPES)
+  housingType: HousingType;
+
+  @ApiProperty({ example: '12025' })
+  @Matches(NIS, { message: NIS_MESSAGE })
+  municipality: string;
+
+  @ApiProperty({ example: '2022-04-02', format: 'date' })
+  @IsCalendarDate()
+  on: string;
+}
+
+export class RehousedDto extends HousedDto {
+  @ApiProperty({ enum: REHOUSING_REASONS })
+  @IsIn(REHOUSING_REASONS)
+  reason: RehousingReason;
+}
+
+export class InburgeringEnrolledDto {
+  @ApiProperty({ enum: INBURGERING_TRAJECTORIES })
+  @IsIn(INBURGERING_TRAJECTORIES)
+  trajectory: InburgeringTrajectory;
+
+  @ApiProperty({ format: 'date' })
+  @IsCalendarDate()
+  on: string;
+}
+
+/** Commands that carry only their business date. */
+export class DatedDto {
+  @ApiProperty({ format: 'date' })
+  @IsCalendarDate()
+  on: string;
+}
+
+export class LeftDto extends DatedDto {
+  @ApiProperty({ enum: DEPARTURE_REASONS })
+  @IsIn(DEPARTURE_REASONS)
+  reason: DepartureReason;
+}
+
+export class ReopenedDto extends DatedDto {
+  @ApiPropertyOptional({ example: '44021', description: 'Where the person lives now; default: the last municipality' })
+  @IsOptional()
+  @Matches(NIS, { message: NIS_MESSAGE })
+  municipality?: string;
+}
+
+export class CommandAcceptedDto {
+  @ApiProperty({ format: 'uuid' })
+  dossierId: string;
+
+  @ApiProperty({ example: 3, description: 'Version of the dossier after this command; also in ETag' })
+  version: number;
+}

@@ -1,0 +1,103 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { DossierState, RegisteredDossier } from '@app/domain';
+import type { LoadedDossier, StoredDossierEvent } from './dossier-repository';
+
+/** The dossier as the API shows it: the state folded from its stream (callers check it exists). */
+export function dossierView({ dossierId, version, state: folded }: LoadedDossier) {
+  const state = folded as Exclude<DossierState, { status: 'unregistered' }> & RegisteredDossier;
+  return {
+    dossierId,
+    version,
+    active: state.status === 'active',
+    status: state.status,
+    person: {
+      givenName: state.person.givenName,
+      familyName: state.person.familyName,
+      birthDate: state.person.birthDate,
+      sex: state.person.sex,
+      nationality: state.person.nationality,
+      nationalRegisterNumber: state.person.nationalRegisterNumber,
+    },
+    protection: state.protection,
+    municipality: state.municipality,
+    householdId: state.householdId,
+    registeredOn: state.registeredOn,
+    housing: state.housing && { type: state.housing.type, municipality: state.housing.municipality, since: state.housing.since },
+    inburgering: state.inburgering && { trajectory: state.inburgering.trajectory, enrolledOn: state.inburgering.enrolledOn },
+    vdab: state.vdab && { registeredOn: state.vdab.registeredOn },
+    employment: state.employment && { since: state.employment.since },
+    everEmployed: state.everEmployed,
+    left: state.left && { on: state.left.on, reason: state.left.reason },
+  };
+}
+
+export function historyEntry({ eventId, version, event, metadata }: StoredDossierEvent) {
+  return {
+    version,
+    type: event.type,
+    schemaVersion: metadata.schemaVersion,
+    occurredOn: metadata.occurredOn,
+    recordedAt: metadata.recordedAt,
+    actor: metadata.actor,
+    correlationId: metadata.correlationId,
+    causationId: metadata.causationId,
+    eventId,
+    data: event.data,
+  };
+}
+
+// OpenAPI descriptions of the shapes above.
+
+class PersonView {
+  @ApiProperty() givenName: string;
+  @ApiProperty() familyName: string;
+  @ApiProperty({ format: 'date' }) birthDate: string;
+  @ApiProperty({ nullable: true, type: String }) sex: string | null;
+  @ApiProperty() nationality: string;
+  @ApiProperty({ nullable: true, type: String }) nationalRegisterNumber: string | null;
+}
+
+class HousingView {
+  @ApiProperty() type: string;
+  @ApiProperty() municipality: string;
+  @ApiProperty({ format: 'date' }) since: string;
+}
+
+export class DossierView {
+  @ApiProperty({ format: 'uuid' }) dossierId: string;
+  @ApiProperty() version: number;
+  @ApiProperty() active: boolean;
+  @ApiProperty({ enum: ['active', 'left'] }) status: string;
+  @ApiProperty({ type: PersonView }) person: PersonView;
+  @ApiProperty({ example: { attestationNumber: 'TB-2022-0012345', grantedOn: '2022-03-21' } })
+  protection: { attestationNumber: string | null; grantedOn: string };
+  @ApiProperty({ example: '11002' }) municipality: string;
+  @ApiProperty({ nullable: true, type: String }) householdId: string | null;
+  @ApiProperty({ format: 'date' }) registeredOn: string;
+  @ApiPropertyOptional({ type: HousingView, nullable: true }) housing: HousingView | null;
+  @ApiPropertyOptional({ nullable: true, example: { trajectory: 'inburgeringstraject', enrolledOn: '2024-02-01' } })
+  inburgering: { trajectory: string; enrolledOn: string } | null;
+  @ApiPropertyOptional({ nullable: true, example: { registeredOn: '2024-03-01' } }) vdab: { registeredOn: string } | null;
+  @ApiPropertyOptional({ nullable: true, example: { since: '2024-05-01' } }) employment: { since: string } | null;
+  @ApiProperty() everEmployed: boolean;
+  @ApiPropertyOptional({ nullable: true, example: { on: '2025-01-10', reason: 'returned-to-ukraine' } })
+  left: { on: string; reason: string } | null;
+}
+
+class HistoryEntryView {
+  @ApiProperty() version: number;
+  @ApiProperty({ example: 'PersonHoused' }) type: string;
+  @ApiProperty() schemaVersion: number;
+  @ApiProperty({ format: 'date', description: 'Business date: when it happened' }) occurredOn: string;
+  @ApiProperty({ format: 'date-time', description: 'When it was recorded' }) recordedAt: string;
+  @ApiProperty({ description: "The recording user's token subject" }) actor: string;
+  @ApiProperty() correlationId: string;
+  @ApiProperty() causationId: string;
+  @ApiProperty({ format: 'uuid' }) eventId: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
+}
+
+export class HistoryView {
+  @ApiProperty({ format: 'uuid' }) dossierId: string;
+  @ApiProperty({ type: [HistoryEntryView] }) events: HistoryEntryView[];
+}

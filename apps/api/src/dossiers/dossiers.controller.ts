@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPreconditionFailedResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DossierNotFoundError, normaliseNationalRegisterNumber, type DossierCommand, type RegisterDossier } from '@app/domain';
+import { deterministicUuid } from '@app/platform';
+import { Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { problem } from '../http/problem';
+import type { RequestWithContext } from '../http/request-context';
+import { idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
+import type { CommandAccepted, CommandContext } from './command-context';
+import { ChangeDossierCommand, RegisterDossierCommand } from './dossier.commands';
+import {
+  CommandAcceptedDto,
+  DatedDto,
+  HousedDto,
+  InburgeringEnrolledDto,
+  LeftDto,
+  RegisterDossierDto,
+  RehousedDto,
+  ReopenedDto,
+} from './dossier.dto';
+import { DossierRepository } from './dossier-repository';
+import { dossierView, DossierView, historyEntry, HistoryView } from './dossier.views';
+
+type AuthenticatedRequest = RequestWithContext & { principal: Principal };
+
+const dossierIdPipe = new ParseUUIDPipe({
+  exceptionFactory: () => problem(404, 'dossier-not-found', 'Dossier not found', 'No dossier has this id.'),
+});
+
+function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
+  if (!match) {
+    throw problem(400, 'invalid-if-match', 'Invalid If-Match', 'If-Match must be the ETag of the dossier, e.g. "3".');
+  }
+  return Number(match[1]);
+}
+
+function commandContext(request: AuthenticatedRequest): CommandContext {
+  const key = idempotencyKeyOf(request);
+  const actor = request.principal.subject;
+  return {
+    actor,
+    correlationId: request.correlationId,
+    commandId: key === undefined ? randomUUID() : deterministicUuid(`command/${actor}/${key}`),
+    expectedVersion: parseIfMatch(request.header('if-match')),
+  };
+}
+
+const etag = (version: number) => `"${version}"`;
+
+const COMMAND_DOCS = [
+  ApiCreatedResponse({ type: CommandAcceptedDto, description: 'Recorded; ETag carries the new version' }),
+  ApiNotFoundResponse({ description: 'No such dossier' }),
+  ApiConflictResponse({ description: 'A business rule forbids it; `rule` names which' }),
+  ApiPreconditionFailedResponse({ description: 'If-Match does not match the current version' }),
+  ApiHeader({ name: 'If-Match', required: false, description: 'ETag of the version the change is based on' }),
+  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body: the first response again' }),
+];
+
+function CommandEndpoint(summary: string): MethodDecorator {
+  return (target, key, descriptor) => {
+    for (const decorator of [ApiOperation({ summary }), ...COMMAND_DOCS, Roles('staff', 'admin'), HttpCode(201)]) {
+      decorator(target, key, descriptor);
+    }
+  };
+}
+
+@ApiTags('dossiers')
+@ApiBearerAuth()
+@Controller('dossiers')
+export class DossiersController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly dossiers: DossierRepository,
+  ) {}
+
+  @Post()
+  @CommandEndpoint('Register a person under temporary protection')
+  @ApiConflictResponse({ description: 'A rule forbids it, or the national register number is already registered' })
+  async register(
+    @Body() body: RegisterDossierDto,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CommandAccepted> {
+    const context = commandContext(request);
+    const command: RegisterDossier = {
+      type: 'RegisterDossier',
+      dossierId: deterministicUuid(`dossier/${context.commandId}`),
+      person: {
+        ...body.person,
+        nationalRegisterNumber: body.person.nationalRegisterNumber
+          ? normaliseNationalRegisterNumber(body.person.nationalRegisterNumber)
+          : null,
+      },
+      protection: body.protection,
+      municipality: body.municipality,
+      householdId: body.householdId ?? null,
+      registeredOn: body.registeredOn,
+    };
+    const accepted = await this.commandBus.execute(new RegisterDossierCommand(command, context));
+    response.setHeader('Location', `/dossiers/${accepted.dossierId}`);
+    response.setHeader('ETag', etag(accepted.version));
+    return accepted;
+  }
+
+  @Post(':id/housed')
+  @CommandEndpoint('Record that the person is housed')
+  housed(@Param('id', dossierIdPipe) id: string, @Body() body: HousedDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return this.change(id, { type: 'HousePerson', ...body }, request, response);
+  }
+
+  @Post(':id/rehoused')
+  @CommandEndpoint('Record a move to other housing, with the reason')
+  rehoused(@Param('id', dossierIdPipe) id: string, @Body() body: RehousedDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return this.change(id, { type: 'RehousePerson', ...body }, request, response);
+  }
+
+  @Post(':id/inburgering-enrolled')
+  @CommandEndpoint('Record enrolment in a voortraject or inburgeringstraject')
+  inburgeringEnrolled(@Param('id', dossierIdPipe) id: string, @Body() body: InburgeringEnrolledDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return this.change(id, { type: 'EnrolInInburgering', ...body }, request, response);
+  }
+
+  @Post(':id/vdab-registered')
+  @CommandEndpoint('Record registration at VDAB')
+  vdabRegistered(@Param('id', dossierIdPipe) id: string, @Body() body: DatedDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return this.change(id, { type: 'RegisterAtVdab', ...body }, request, response);
+  }
+
+  @Post(':id/employment-started')
+  @CommandEndpoint('Record the start of employment')
+  employmentStarted(@Param('id', dossierIdPipe) id: string, @Body() body: DatedDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return this.change(id, { type: 'StartEmployment', ...body }, request, response);
+  }
+
+  @Post(':id/employment-ended')
+  @CommandEndpoint('Record the end of the current employment')
+  employmentEnded(@Param('id', dossierIdPipe) id: string, @Body() body: DatedDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return this.change(id, { type: 'EndEmployment', ...body }, request, response);
+  }
+
+  @Post(':id/left')
+  @CommandEndpoint('Record that the person left, with the reason')
+  left(@Param('id', dossierIdPipe) id: string, @Body() body: LeftDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return this.change(id, { type: 'RecordDeparture', ...body }, request, response);
+  }
+
+  @Post(':id/reopened')
+  @CommandEndpoint('Reopen the dossier of a person who left and came back')
+  reopened(@Param('id', dossierIdPipe) id: string, @Body() body: ReopenedDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return this.change(id, { type: 'ReopenDossier', on: body.on, municipality: body.municipality ?? null }, request, response);
+  }
+
+  @Get(':id')
+  @Roles('staff', 'admin', 'auditor')
+  @ApiOperation({ summary: 'The dossier as it stands now' })
+  @ApiOkResponse({ type: DossierView })
+  @ApiNotFoundResponse({ description: 'No such dossier' })
+  async get(@Param('id', dossierIdPipe) id: string, @Res({ passthrough: true }) response: Response) {
+    const dossier = await this.dossiers.load(id);
+    if (dossier.version === 0) throw new DossierNotFoundError(id);
+    response.setHeader('ETag', etag(dossier.version));
+    return dossierView(dossier);
+  }
+
+  @Get(':id/history')
+  @Roles('staff', 'admin', 'auditor')
+  @ApiOperation({ summary: 'Every event of the dossier in order: what, when it happened, when and by whom recorded' })
+  @ApiOkResponse({ type: HistoryView })
+  @ApiNotFoundResponse({ description: 'No such dossier' })
+  async history(@Param('id', dossierIdPipe) id: string, @Res({ passthrough: true }) response: Response) {
+    const dossier = await this.dossiers.load(id);
+    if (dossier.version === 0) throw new DossierNotFoundError(id);
+    response.setHeader('ETag', etag(dossier.version));
+    return { dossierId: id, events: dossier.events.map(historyEntry) };
+  }
+
+  private async change(
+    dossierId: string,
+    command: Exclude<DossierCommand, RegisterDossier>,
+    request: AuthenticatedRequest,
+    response: Response,
+  ): Promise<CommandAccepted> {
+    const accepted = await this.commandBus.execute(new ChangeDossierCommand(dossierId, command, commandContext(request)));
+    response.setHeader('ETag', etag(accepted.version));
+    return accepted;
+  }
+}

@@ -1,0 +1,91 @@
+import { createHmac } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { dossierStreamId } from '@app/domain';
+import { EVENT_STORE, WrongExpectedVersionError, type EventStore } from '@app/event-store';
+import { APP_CONFIG } from '../infrastructure/app-config';
+import { configuredOrGeneratedSecret, deterministicUuid, type AppConfig } from '@app/platform';
+import { CLOCK, type Clock } from '../infrastructure/clock';
+import { problem } from '../http/problem';
+import type { CommandContext } from './command-context';
+
+export const RESERVATION_STREAM_PREFIX = 'nrn-reservation-';
+export const NATIONAL_REGISTER_NUMBER_RESERVED = 'NationalRegisterNumberReserved';
+
+/**
+ * A registration that crashed between reserving and writing its dossier leaves a reservation
+ * that points at nothing. After this long another registration may take it over; no request
+ * takes that long between the two appends.
+ */
+const ORPHAN_GRACE_MS = 5 * 60 * 1000;
+
+/**
+ * Uniqueness of national register numbers, kept in the event store itself: one stream per
+ * number, whose first append wins under the store's optimistic concurrency, so two concurrent
+ * registrations of one number cannot both succeed. The stream is named by a keyed hash of the
+ * number (HMAC-SHA-256 with NRN_HASH_KEY): the number never appears in a stream name, and the
+ * hash cannot be reversed by trying every possible number without the key.
+ */
+@Injectable()
+export class NationalRegisterReservations {
+  private readonly key: Uint8Array;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.key = configuredOrGeneratedSecret(config.nrnHashKey, config.dataDir, 'nrn-hash-key');
+  }
+
+  streamFor(nationalRegisterNumber: string): string {
+    return RESERVATION_STREAM_PREFIX + createHmac('sha256', this.key).update(nationalRegisterNumber).digest('hex');
+  }
+
+  /** Reserves the number for this dossier, or throws a 409 that points at the dossier holding it. */
+  async reserve(nationalRegisterNumber: string, dossierId: string, context: CommandContext): Promise<void> {
+    const stream = this.streamFor(nationalRegisterNumber);
+    for (;;) {
+      const events = await this.store.readStream(stream);
+      const latest = events.at(-1);
+      const holder = latest?.type === NATIONAL_REGISTER_NUMBER_RESERVED ? (latest.data.dossierId as string) : undefined;
+      if (holder === dossierId) return;
+      if (holder !== undefined && !(await this.isOrphan(holder, latest!.createdAt))) {
+        throw problem(409, 'national-register-number-taken', 'Business rule violated', 'A dossier with this national register number already exists.', {
+          rule: 'national-register-number-taken',
+          existingDossierId: holder,
+          existingDossier: `/dossiers/${holder}`,
+        });
+      }
+      try {
+        await this.store.append(
+          stream,
+          [
+            {
+              id: deterministicUuid(`${context.commandId}/reservation/${events.length}`),
+              type: NATIONAL_REGISTER_NUMBER_RESERVED,
+              data: { dossierId },
+              metadata: {
+                schemaVersion: 1,
+                recordedAt: this.clock.now().toISOString(),
+                actor: context.actor,
+                correlationId: context.correlationId,
+                causationId: context.commandId,
+              },
+            },
+          ],
+          events.length === 0 ? 'no_stream' : events.length,
+        );
+        return;
+      } catch (error) {
+        // Someone reserved or took over concurrently: read again and decide on what they wrote.
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+      }
+    }
+  }
+
+  private async isOrphan(holder: string, reservedAt: Date): Promise<boolean> {
+    if (this.clock.now().getTime() - reservedAt.getTime() < ORPHAN_GRACE_MS) return false;
+    const dossier = await this.store.readStream(dossierStreamId(holder), { maxCount: 1 });
+    return dossier.length === 0;
+  }
+}

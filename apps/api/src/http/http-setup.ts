@@ -1,0 +1,53 @@
+import { Logger, type INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { AppConfig } from '@app/platform';
+import { problem } from './problem';
+import { sendProblem } from './problem.filter';
+import { correlationIdMiddleware } from './request-context';
+import { createValidationPipe } from './validation';
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** A body that is not JSON is refused before anything reads it. */
+function requireJsonBody(request: Request, _response: Response, next: NextFunction): void {
+  const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !request.is(JSON_TYPES)) {
+    next(problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json.'));
+    return;
+  }
+  next();
+}
+
+/**
+ * The HTTP pipeline shared by the service and the end-to-end tests: correlation ids, JSON-only
+ * bodies under a size limit, problem+json for errors raised before Nest's own filter is reached,
+ * validation, and the OpenAPI document at /docs.
+ */
+export function configureHttp(app: INestApplication, config: AppConfig): void {
+  const logger = new Logger('Http');
+  const server = app.getHttpAdapter().getInstance() as express.Express;
+  server.disable('x-powered-by');
+  app.use(correlationIdMiddleware);
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: config.bodyLimit, type: JSON_TYPES, strict: false }));
+  app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
+    if (response.headersSent) return next(error);
+    sendProblem(request, response, error, logger);
+  });
+  app.useGlobalPipes(createValidationPipe());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Temporary-protection dossiers')
+      .setDescription(
+        'Event-sourced dossiers of displaced persons from Ukraine under EU temporary protection in Flanders. ' +
+          'Errors are application/problem+json (RFC 9457); see docs/errors.md for every problem type.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}

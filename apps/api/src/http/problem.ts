@@ -1,0 +1,103 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { DossierNotFoundError, DossierRuleViolation } from '@app/domain';
+import { EventStoreUnavailableError, WrongExpectedVersionError } from '@app/event-store';
+
+/** An RFC 9457 problem document. `type` is a path under /problems, documented in docs/errors.md. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** An error that already knows the problem it stands for. */
+export class ProblemError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.title);
+  }
+}
+
+export function problem(status: number, slug: string, title: string, detail?: string, extensions: Record<string, unknown> = {}): ProblemError {
+  return new ProblemError({ type: `/problems/${slug}`, title, status, ...(detail ? { detail } : {}), ...extensions });
+}
+
+const TITLES: Record<number, [slug: string, title: string]> = {
+  400: ['bad-request', 'Bad request'],
+  401: ['unauthenticated', 'Authentication required'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  409: ['conflict', 'Conflict'],
+  412: ['precondition-failed', 'Precondition failed'],
+  413: ['payload-too-large', 'Request body too large'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+  422: ['unprocessable', 'Unprocessable request'],
+  429: ['too-many-requests', 'Too many requests'],
+  503: ['service-unavailable', 'Service unavailable'],
+};
+
+/**
+ * Turns anything thrown while serving a request into the problem the client sees. Unknown errors
+ * become a bare 500: their message may hold internals or personal data.
+ */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof ProblemError) return error.problem;
+  if (error instanceof DossierRuleViolation) {
+    return {
+      type: `/problems/${error.rule}`,
+      title: 'Business rule violated',
+      status: HttpStatus.CONFLICT,
+      rule: error.rule,
+      detail: error.detail,
+      ...(error.extra ?? {}),
+    };
+  }
+  if (error instanceof DossierNotFoundError) {
+    return { type: '/problems/dossier-not-found', title: 'Dossier not found', status: 404, detail: error.message };
+  }
+  if (error instanceof WrongExpectedVersionError) {
+    return {
+      type: '/problems/concurrent-modification',
+      title: 'Concurrent modification',
+      status: HttpStatus.CONFLICT,
+      rule: 'concurrent-modification',
+      detail: 'The dossier kept changing while this command was retried; read it again and resend.',
+    };
+  }
+  if (error instanceof EventStoreUnavailableError) {
+    return {
+      type: '/problems/event-store-unavailable',
+      title: 'Event store unavailable',
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      detail: 'The event store cannot be reached right now; nothing was written. Retry later.',
+    };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const [slug, title] = TITLES[status] ?? ['http-error', HttpStatus[status] ?? 'Error'];
+    const response = error.getResponse();
+    const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
+    return { type: `/problems/${slug}`, title, status, ...(typeof message === 'string' ? { detail: message } : {}) };
+  }
+  const expressError = error as { status?: number; statusCode?: number; type?: string; expose?: boolean } | null;
+  const status = expressError?.status ?? expressError?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const [slug, title] = TITLES[status] ?? ['bad-request', 'Bad request'];
+    const detail =
+      expressError?.type === 'entity.parse.failed'
+        ? 'The body is not valid JSON.'
+        : expressError?.type === 'entity.too.large'
+          ? 'The body is larger than this service accepts.'
+          : undefined;
+    return { type: `/problems/${slug}`, title, status, ...(detail ? { detail } : {}) };
+  }
+  return {
+    type: '/problems/internal-error',
+    title: 'Internal server error',
+    status: 500,
+    detail: 'Something went wrong on our side; it has been logged.',
+  };
+}

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import type { Principal } from '../auth/principal';
+import { problem, ProblemError, toProblem, type Problem } from '../http/problem';
+import { IdempotencyStore } from './idempotency.store';
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
+/** Response headers a replay must repeat. */
+const REPLAYED_HEADERS = ['etag', 'location'];
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function idempotencyKeyOf(request: Request): string | undefined {
+  const key = request.header(IDEMPOTENCY_KEY_HEADER);
+  if (key === undefined) return undefined;
+  if (!KEY_FORMAT.test(key)) {
+    throw problem(400, 'invalid-idempotency-key', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+  }
+  return key;
+}
+
+/**
+ * POST with an Idempotency-Key: the first request runs and its response (success or client
+ * error) is kept in the database; the same key with the same request gets that response again
+ * and changes nothing; the same key with another request gets 422.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(private readonly store: IdempotencyStore) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const response = context.switchToHttp().getResponse<Response>();
+    if (request.method !== 'POST' || !request.principal) return next.handle();
+    const key = idempotencyKeyOf(request);
+    if (key === undefined) return next.handle();
+    return from(this.run(request.principal.subject, key, request, response, next));
+  }
+
+  private async run(actor: string, key: string, request: Request, response: Response, next: CallHandler): Promise<unknown> {
+    const fingerprint = createHash('sha256')
+      .update(canonicalJson([request.method, request.path, request.body ?? null]))
+      .digest('hex');
+    const claim = await this.store.claim(actor, key, fingerprint);
+    switch (claim.kind) {
+      case 'mismatch':
+        throw problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', 'This Idempotency-Key was used for a different request; use a new key.');
+      case 'in-progress':
+        response.setHeader('Retry-After', '1');
+        throw problem(409, 'request-in-progress', 'Request in progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+      case 'completed':
+        for (const [name, value] of Object.entries(claim.headers)) response.setHeader(name, value);
+        response.setHeader('Idempotent-Replayed', 'true');
+        // Nest sends a handler's result with the route's own status; a kept error goes through the filter.
+        if (claim.status >= 400) throw new ProblemError(claim.body as Problem);
+        return claim.body;
+    }
+    try {
+      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const headers = Object.fromEntries(
+        REPLAYED_HEADERS.flatMap((name) => {
+          const value = response.getHeader(name);
+          return value === undefined ? [] : [[name, String(value)]];
+        }),
+      );
+      await this.store.complete(actor, key, response.statusCode, headers, body);
+      return body;
+    } catch (error) {
+      const outcome = toProblem(error);
+      if (outcome.status < 500) {
+        await this.store.complete(actor, key, outcome.status, {}, outcome);
+      } else {
+        await this.store.release(actor, key).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { Logger, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { openEventStore, type EventStore } from '@app/event-store';
+import { startEmbeddedPostgres, type AppConfig, type EmbeddedPostgresHandle } from '@app/platform';
+import { AppModule, type AppRuntime } from './app.module';
+import { configureHttp } from './http/http-setup';
+import { createDataSource } from './infrastructure/data-source';
+
+const EMBEDDED_DATABASE = 'dossiers';
+
+async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface OpenedRuntime {
+  readonly runtime: AppRuntime;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens what the service runs on: PostgreSQL (DATABASE_URL, or an embedded server under
+ * DATA_DIR), its migrations, and the event store (EventStoreDB when EVENTSTORE_URL is set).
+ */
+export async function openRuntime(config: AppConfig): Promise<OpenedRuntime> {
+  const logger = new Logger('Runtime');
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort });
+    databaseUrl = await ensureDatabase(embedded.url, EMBEDDED_DATABASE);
+    logger.log(`Embedded PostgreSQL started, files in ${join(config.dataDir, 'postgres')}`);
+  }
+  let dataSource: DataSource | undefined;
+  let eventStore: EventStore | undefined;
+  try {
+    dataSource = createDataSource(databaseUrl);
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    eventStore = await openEventStore({ eventStoreUrl: config.eventStoreUrl, databaseUrl });
+    logger.log(`Event store: ${config.eventStoreUrl ? 'EventStoreDB' : 'PostgreSQL'}`);
+  } catch (error) {
+    await dataSource?.destroy().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+  const opened = { dataSource, eventStore };
+  return {
+    runtime: { config, eventStore: opened.eventStore, dataSource: opened.dataSource },
+    close: async () => {
+      await opened.eventStore.close();
+      await opened.dataSource.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+export async function createApp(runtime: AppRuntime, options: { logger?: false } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(runtime), {
+    bodyParser: false,
+    ...(options.logger === false ? { logger: false } : {}),
+  });
+  configureHttp(app, runtime.config);
+  await app.init();
+  return app;
+}

@@ -1,0 +1,315 @@
+import { isCalendarDate, nextDay } from '../iso-date';
+import { isValidNationalRegisterNumber } from '../national-register-number';
+import type { MunicipalityDirectory } from '../reference/municipality-directory';
+import type {
+  DossierCommand,
+  EndEmployment,
+  EnrolInInburgering,
+  HousePerson,
+  RecordDeparture,
+  RegisterAtVdab,
+  RegisterDossier,
+  RehousePerson,
+  ReopenDossier,
+  StartEmployment,
+} from './commands';
+import { DossierNotFoundError, DossierRuleViolation } from './errors';
+import type { DossierEvent, IsoDate } from './events';
+import type { DossierState, RegisteredDossier } from './state';
+
+export interface DecisionContext {
+  today: IsoDate;
+  municipalities: MunicipalityDirectory;
+}
+
+/**
+ * Turns a command into the events it records, or throws without recording anything.
+ *
+ * Rules are checked in this order, and the first one broken is reported:
+ * 1. existence: `dossier-already-registered`, or DossierNotFoundError for any other command on
+ *    an unregistered dossier; then `person-has-left` for anything but a reopening;
+ * 2. the command against the dossier's state: `already-housed`, `not-housed`, `already-employed`,
+ *    `not-employed`, `not-left`, `already-registered-at-vdab`, `already-enrolled-in-inburgering`;
+ * 3. dates: `invalid-date`, `date-in-future`, `birth-date-not-in-past`, `date-before-registration`,
+ *    `date-before-current-state`, `date-before-latest-event`;
+ * 4. the person: `invalid-national-register-number`;
+ * 5. reference data: `unknown-municipality`.
+ * So a staff member first learns that a command makes no sense at all, and only then that a
+ * detail of it is wrong.
+ */
+export function decide(command: DossierCommand, state: DossierState, context: DecisionContext): DossierEvent[] {
+  if (command.type === 'RegisterDossier') {
+    if (state.status !== 'unregistered') {
+      throw new DossierRuleViolation(
+        'dossier-already-registered',
+        `Dossier ${state.dossierId} is already registered. Update it with the other commands instead.`,
+      );
+    }
+    return register(command, context);
+  }
+  if (state.status === 'unregistered') throw new DossierNotFoundError();
+  if (state.status === 'left' && command.type !== 'ReopenDossier') {
+    throw new DossierRuleViolation(
+      'person-has-left',
+      `The person left on ${state.left?.on}, so the dossier is closed. Reopen it first if they came back.`,
+      { leftOn: state.left?.on },
+    );
+  }
+  switch (command.type) {
+    case 'HousePerson':
+      return house(command, state, context);
+    case 'RehousePerson':
+      return rehouse(command, state, context);
+    case 'EnrolInInburgering':
+      return enrol(command, state, context);
+    case 'RegisterAtVdab':
+      return registerAtVdab(command, state, context);
+    case 'StartEmployment':
+      return startEmployment(command, state, context);
+    case 'EndEmployment':
+      return endEmployment(command, state, context);
+    case 'RecordDeparture':
+      return recordDeparture(command, state, context);
+    case 'ReopenDossier':
+      return reopen(command, state, context);
+  }
+}
+
+function register(command: RegisterDossier, context: DecisionContext): DossierEvent[] {
+  const { person, protection } = command;
+  requireCalendarDates({
+    registeredOn: command.registeredOn,
+    'protection.grantedOn': protection.grantedOn,
+    'person.birthDate': person.birthDate,
+  });
+  requireNotInFuture(context, { registeredOn: command.registeredOn, 'protection.grantedOn': protection.grantedOn });
+  if (person.birthDate >= context.today) {
+    throw new DossierRuleViolation(
+      'birth-date-not-in-past',
+      `The birth date ${person.birthDate} is not before today (${context.today}). Check the birth date.`,
+      { field: 'person.birthDate', date: person.birthDate, today: context.today },
+    );
+  }
+  const nationalRegisterNumber = person.nationalRegisterNumber ?? null;
+  if (nationalRegisterNumber !== null && !isValidNationalRegisterNumber(nationalRegisterNumber)) {
+    throw new DossierRuleViolation(
+      'invalid-national-register-number',
+      'The national register number is not 11 digits with matching check digits. Check it on the ' +
+        'residence document, or leave it empty if the person has none yet.',
+      { field: 'person.nationalRegisterNumber' },
+    );
+  }
+  requireMunicipality(context, command.municipality, command.registeredOn);
+  return [
+    {
+      type: 'DossierRegistered',
+      data: {
+        dossierId: command.dossierId,
+        personal: {
+          givenName: person.givenName,
+          familyName: person.familyName,
+          birthDate: person.birthDate,
+          nationalRegisterNumber,
+          attestationNumber: protection.attestationNumber ?? null,
+        },
+        sex: person.sex ?? null,
+        nationality: person.nationality.toUpperCase(),
+        protectionGrantedOn: protection.grantedOn,
+        municipality: command.municipality,
+        householdId: command.householdId ?? null,
+        registeredOn: command.registeredOn,
+      },
+    },
+  ];
+}
+
+function house(command: HousePerson, state: RegisteredDossier, context: DecisionContext): DossierEvent[] {
+  if (state.housing) {
+    throw new DossierRuleViolation(
+      'already-housed',
+      `The person is already housed (${describeHousing(state.housing)}). Record a rehousing instead.`,
+    );
+  }
+  requireBusinessDate(context, state, command.on);
+  requireNotBefore('date-before-current-state', command.on, state.stayStartedOn, 'the start of the current stay');
+  requireMunicipality(context, command.municipality, command.on);
+  return [{ type: 'PersonHoused', data: { housingType: command.housingType, municipality: command.municipality, on: command.on } }];
+}
+
+function rehouse(command: RehousePerson, state: RegisteredDossier, context: DecisionContext): DossierEvent[] {
+  const { housing } = state;
+  if (!housing) {
+    throw new DossierRuleViolation('not-housed', 'The person has no housing to move from. Record the first housing instead.');
+  }
+  requireBusinessDate(context, state, command.on);
+  requireNotBefore('date-before-current-state', command.on, housing.since, `the current housing (${describeHousing(housing)})`);
+  requireMunicipality(context, command.municipality, command.on);
+  return [
+    {
+      type: 'PersonRehoused',
+      data: {
+        housingType: command.housingType,
+        municipality: command.municipality,
+        on: command.on,
+        reason: command.reason,
+        previousHousingType: housing.type,
+        previousMunicipality: housing.municipality,
+      },
+    },
+  ];
+}
+
+function enrol(command: EnrolInInburgering, state: RegisteredDossier, context: DecisionContext): DossierEvent[] {
+  const { inburgering } = state;
+  // The voortraject led into the inburgeringstraject, never the other way round.
+  if (inburgering && (inburgering.trajectory === command.trajectory || inburgering.trajectory === 'inburgeringstraject')) {
+    throw new DossierRuleViolation(
+      'already-enrolled-in-inburgering',
+      `The person is already enrolled in the ${inburgering.trajectory} since ${inburgering.enrolledOn}. ` +
+        'Only a move from the voortraject to the inburgeringstraject can still be recorded.',
+      { trajectory: inburgering.trajectory, enrolledOn: inburgering.enrolledOn },
+    );
+  }
+  requireBusinessDate(context, state, command.on);
+  if (inburgering) {
+    requireNotBefore('date-before-current-state', command.on, inburgering.enrolledOn, 'the enrolment in the voortraject');
+  }
+  return [{ type: 'InburgeringEnrolled', data: { trajectory: command.trajectory, on: command.on } }];
+}
+
+function registerAtVdab(command: RegisterAtVdab, state: RegisteredDossier, context: DecisionContext): DossierEvent[] {
+  if (state.vdab) {
+    throw new DossierRuleViolation(
+      'already-registered-at-vdab',
+      `The person is already registered at VDAB since ${state.vdab.registeredOn}; a registration is recorded once.`,
+      { registeredOn: state.vdab.registeredOn },
+    );
+  }
+  requireBusinessDate(context, state, command.on);
+  return [{ type: 'VdabRegistered', data: { on: command.on } }];
+}
+
+function startEmployment(command: StartEmployment, state: RegisteredDossier, context: DecisionContext): DossierEvent[] {
+  if (state.employment) {
+    throw new DossierRuleViolation(
+      'already-employed',
+      `The person is already employed since ${state.employment.since}. Record the end of that job first.`,
+      { since: state.employment.since },
+    );
+  }
+  requireBusinessDate(context, state, command.on);
+  // A departure ends the job without an EmploymentEnded, so a job of this stay starts in it.
+  requireNotBefore('date-before-current-state', command.on, state.stayStartedOn, 'the start of the current stay');
+  if (state.lastEmploymentEndedOn) {
+    requireNotBefore('date-before-current-state', command.on, state.lastEmploymentEndedOn, 'the end of the previous job');
+  }
+  return [{ type: 'EmploymentStarted', data: { on: command.on } }];
+}
+
+function endEmployment(command: EndEmployment, state: RegisteredDossier, context: DecisionContext): DossierEvent[] {
+  const { employment } = state;
+  if (!employment) {
+    throw new DossierRuleViolation('not-employed', 'The person has no current job to end. Record the start of the job first.');
+  }
+  requireBusinessDate(context, state, command.on);
+  requireNotBefore('date-before-current-state', command.on, employment.since, 'the start of the job');
+  return [{ type: 'EmploymentEnded', data: { on: command.on, startedOn: employment.since } }];
+}
+
+function recordDeparture(command: RecordDeparture, state: RegisteredDossier, context: DecisionContext): DossierEvent[] {
+  requireBusinessDate(context, state, command.on);
+  // Nothing may be dated after a departure: the dossier must not show a closed stay still moving.
+  requireNotBefore('date-before-latest-event', command.on, state.latestOccurredOn, 'the latest fact recorded in this stay');
+  return [{ type: 'PersonLeft', data: { on: command.on, reason: command.reason } }];
+}
+
+function reopen(command: ReopenDossier, state: RegisteredDossier, context: DecisionContext): DossierEvent[] {
+  const { left } = state;
+  if (!left) {
+    throw new DossierRuleViolation('not-left', 'The dossier is open: the person has not left. There is nothing to reopen.');
+  }
+  requireBusinessDate(context, state, command.on);
+  requireNotBefore('date-before-current-state', command.on, left.on, 'the departure');
+  const municipality = command.municipality ?? state.municipality;
+  requireMunicipality(
+    context,
+    municipality,
+    command.on,
+    command.municipality ? '' : " It is the dossier's municipality: name the one the person is registered in now.",
+  );
+  return [{ type: 'DossierReopened', data: { on: command.on, municipality } }];
+}
+
+function describeHousing(housing: NonNullable<RegisteredDossier['housing']>): string {
+  return `${housing.type} in ${housing.municipality} since ${housing.since}`;
+}
+
+function requireCalendarDates(dates: Record<string, IsoDate>): void {
+  for (const [field, date] of Object.entries(dates)) {
+    if (!isCalendarDate(date)) {
+      throw new DossierRuleViolation('invalid-date', `${field} ${date} is not a calendar date. Write it as YYYY-MM-DD.`, {
+        field,
+        date,
+      });
+    }
+  }
+}
+
+function requireNotInFuture(context: DecisionContext, dates: Record<string, IsoDate>): void {
+  for (const [field, date] of Object.entries(dates)) {
+    if (date > context.today) {
+      throw new DossierRuleViolation(
+        'date-in-future',
+        `${field} ${date} is after today (${context.today}). Record facts once they have happened.`,
+        { field, date, today: context.today },
+      );
+    }
+  }
+}
+
+/** The checks every fact after registration shares: a real day, not ahead, within the dossier. */
+function requireBusinessDate(context: DecisionContext, state: RegisteredDossier, on: IsoDate): void {
+  requireCalendarDates({ on });
+  requireNotInFuture(context, { on });
+  requireNotBefore('date-before-registration', on, state.registeredOn, 'the registration');
+}
+
+function requireNotBefore(
+  rule: 'date-before-registration' | 'date-before-current-state' | 'date-before-latest-event',
+  date: IsoDate,
+  earliest: IsoDate,
+  what: string,
+): void {
+  if (date < earliest) {
+    throw new DossierRuleViolation(
+      rule,
+      `${date} is before ${what} on ${earliest}. Use a date on or after ${earliest}.`,
+      { field: 'on', date, earliest },
+    );
+  }
+}
+
+function requireMunicipality(context: DecisionContext, nis: string, on: IsoDate, hint = ''): void {
+  if (context.municipalities.find(nis, on)) return;
+  const history = context.municipalities.history(nis);
+  const extra = { municipality: nis, on };
+  if (history.length === 0) {
+    throw new DossierRuleViolation(
+      'unknown-municipality',
+      `NIS ${nis} is not a municipality in Flanders or Brussels. Use the 5-digit NIS code of the municipality.${hint}`,
+      extra,
+    );
+  }
+  const ended = history.filter((m) => m.validTo !== null && m.validTo < on).at(-1);
+  let why: string;
+  if (ended?.validTo) {
+    const successor = ended.mergedInto ? context.municipalities.find(ended.mergedInto, on) : null;
+    why = successor
+      ? `merged into ${successor.nis} (${successor.name}) on ${nextDay(ended.validTo)}; use ${successor.nis}`
+      : `was valid until ${ended.validTo}; use the NIS code valid on ${on}`;
+  } else {
+    why = `is valid only from ${history[0].validFrom}; use the NIS code valid on ${on}`;
+  }
+  const { name } = ended ?? history[0];
+  throw new DossierRuleViolation('unknown-municipality', `NIS ${nis} (${name}) ${why}.${hint}`, extra);
+}

@@ -1,0 +1,17 @@
+import type { DossierEvent } from './dossier/events';
+import { evolve, initialState, type DossierState } from './dossier/state';
+
+export * from './dossier/events';
+export * from './dossier/commands';
+export * from './dossier/state';
+export * from './dossier/decide';
+export * from './dossier/errors';
+export * from './dossier/upcasting';
+export * from './iso-date';
+export * from './national-register-number';
+export * from './reference/municipality-directory';
+
+/** The dossier as its events tell it. */
+export function fold(events: readonly DossierEvent[]): DossierState {
+  return events.reduce(evolve, initialState);
+}

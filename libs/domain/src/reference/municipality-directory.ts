@@ -1,0 +1,48 @@
+import type { IsoDate } from '../dossier/events';
+import municipalities from './municipalities.json';
+
+export type Region = 'flanders' | 'brussels';
+
+/**
+ * One period in which a NIS code named a municipality of Flanders or Brussels. A code can have
+ * several periods, and a merged municipality can keep one of the old codes (Antwerpen, 11002).
+ */
+export interface Municipality {
+  nis: string;
+  /** Dutch name. */
+  name: string;
+  /** Null in Brussels, which belongs to no province. */
+  province: { nis: string; name: string } | null;
+  region: Region;
+  /** 1970-01-01 is where REFNIS starts counting, not when the municipality was founded. */
+  validFrom: IsoDate;
+  /** Last day the code was valid; null while it still is. */
+  validTo: IsoDate | null;
+  /** The code it merged into, where the reference data records it (the 2025 mergers). */
+  mergedInto?: string;
+}
+
+export interface MunicipalityDirectory {
+  /** The municipality with this NIS code on that date, or null if the code was not valid then. */
+  find(nis: string, on: IsoDate): Municipality | null;
+  /** Every period of this NIS code, oldest first. */
+  history(nis: string): Municipality[];
+  all(): Municipality[];
+}
+
+export function municipalityDirectory(entries: readonly Municipality[]): MunicipalityDirectory {
+  const byNis = new Map<string, Municipality[]>();
+  for (const entry of entries) byNis.set(entry.nis, [...(byNis.get(entry.nis) ?? []), entry]);
+  for (const periods of byNis.values()) periods.sort((a, b) => a.validFrom.localeCompare(b.validFrom));
+  return {
+    find: (nis, on) =>
+      byNis.get(nis)?.find((m) => m.validFrom <= on && (m.validTo === null || on <= m.validTo)) ?? null,
+    history: (nis) => [...(byNis.get(nis) ?? [])],
+    all: () => [...entries],
+  };
+}
+
+/** Flanders and Brussels from Statbel's REFNIS with the 2025 mergers; see reference-data/README.md. */
+export const defaultMunicipalityDirectory: MunicipalityDirectory = municipalityDirectory(
+  municipalities as readonly Municipality[],
+);

@@ -1,0 +1,134 @@
+import { resolve } from 'node:path';
+
+/**
+ * Every setting the service reads, validated once at start-up. The README's configuration table
+ * lists the same names and defaults; keep them in step.
+ */
+export interface AppConfig {
+  readonly nodeEnv: string;
+  readonly port: number;
+  /** Interface to listen on; 0.0.0.0 in containers. */
+  readonly host: string;
+  /** Port of the embedded PostgreSQL; 0 picks a free one at each start. */
+  readonly embeddedPostgresPort: number;
+  readonly dataDir: string;
+  /** Unset: the embedded PostgreSQL under dataDir. */
+  readonly databaseUrl: string | undefined;
+  /** Set (esdb://…): events go to EventStoreDB; unset: to PostgreSQL. */
+  readonly eventStoreUrl: string | undefined;
+  readonly auth: AuthConfig;
+  /** Business dates are calendar days in this zone ("not in the future" means after today here). */
+  readonly timeZone: string;
+  /** Attempts on fresh state after a concurrency conflict, without If-Match. */
+  readonly commandRetries: number;
+  readonly bodyLimit: string;
+  readonly protectionEndDate: string;
+  /** Key for the keyed hash that stands for a national register number in reservation streams. */
+  readonly nrnHashKey: string | undefined;
+}
+
+export interface AuthConfig {
+  readonly jwksUrl: string | undefined;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Shared secret for the embedded default (HS256); unset: generated once into dataDir. */
+  readonly devSecret: string | undefined;
+  /** Claim holding the roles (dot path, e.g. realm_access.roles). */
+  readonly rolesClaim: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+  }
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = text(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string, protocols: readonly string[]): string | undefined => {
+    const raw = text(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+      }
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+    }
+    return raw;
+  };
+
+  const nodeEnv = text('NODE_ENV') ?? 'development';
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const eventStoreUrl = url('EVENTSTORE_URL', ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:']);
+  const jwksUrl = url('AUTH_JWKS_URL', ['https:', 'http:']);
+  const devSecret = text('AUTH_DEV_SECRET');
+  if (devSecret !== undefined && devSecret.length < 32) {
+    problems.push('AUTH_DEV_SECRET must be at least 32 characters');
+  }
+  const nrnHashKey = text('NRN_HASH_KEY');
+  if (nrnHashKey !== undefined && nrnHashKey.length < 32) problems.push('NRN_HASH_KEY must be at least 32 characters');
+  if (nodeEnv === 'production' && !nrnHashKey) {
+    problems.push('NODE_ENV=production needs NRN_HASH_KEY, kept with your other secrets: losing it breaks uniqueness');
+  }
+  if (nodeEnv === 'production' && !jwksUrl) {
+    problems.push('NODE_ENV=production needs AUTH_JWKS_URL: locally signed tokens are for the embedded default only');
+  }
+  const timeZone = text('TZ_BUSINESS') ?? 'Europe/Brussels';
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone });
+  } catch {
+    problems.push(`TZ_BUSINESS "${timeZone}" is not a known time zone`);
+  }
+  const protectionEndDate = text('PROTECTION_END_DATE') ?? '2026-03-04';
+  if (!ISO_DATE.test(protectionEndDate)) problems.push('PROTECTION_END_DATE must be YYYY-MM-DD');
+  const bodyLimit = text('BODY_LIMIT') ?? '64kb';
+  if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) problems.push('BODY_LIMIT must look like 64kb or 1mb');
+
+  const config: AppConfig = {
+    nodeEnv,
+    port: integer('PORT', 3000, 0, 65535),
+    host: text('HOST') ?? '127.0.0.1',
+    embeddedPostgresPort: integer('EMBEDDED_POSTGRES_PORT', 0, 0, 65535),
+    dataDir: resolve(text('DATA_DIR') ?? '.data'),
+    databaseUrl,
+    eventStoreUrl,
+    auth: {
+      jwksUrl,
+      issuer: text('AUTH_ISSUER') ?? 'urn:ukraine-tp-dossiers:dev',
+      audience: text('AUTH_AUDIENCE') ?? 'ukraine-tp-dossiers',
+      devSecret,
+      rolesClaim: text('AUTH_ROLES_CLAIM') ?? 'roles',
+    },
+    timeZone,
+    commandRetries: integer('COMMAND_RETRIES', 20, 0, 1000),
+    bodyLimit,
+    protectionEndDate,
+    nrnHashKey,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Today's calendar date in the given zone, as YYYY-MM-DD. */
+export function todayIn(timeZone: string, now: Date = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
