@@ -1,6 +1,5 @@
 export * from './config';
 export * from './deterministic-uuid';
 export * from './dev-tokens';
-export * from './embedded-postgres';
 export * from './keyed-mutex';
 export * from './secrets';

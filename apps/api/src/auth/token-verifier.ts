@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { ROLES, resolveDevSecret, type AppConfig, type Role } from '@app/platform';
 import type { Principal } from './principal';
 
@@ -15,26 +15,24 @@ const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', '
  * enforced by jose, which also refuses unsigned (`alg: none`) tokens.
  */
 export class TokenVerifier {
-  private readonly key: Parameters<typeof jwtVerify>[1];
-  private readonly algorithms: string[];
+  private readonly verifySignature: (token: string, options: JWTVerifyOptions) => Promise<{ payload: JWTPayload }>;
 
   constructor(private readonly config: AppConfig) {
     if (config.auth.jwksUrl) {
-      this.key = createRemoteJWKSet(new URL(config.auth.jwksUrl));
-      this.algorithms = JWKS_ALGORITHMS;
+      const keySet = createRemoteJWKSet(new URL(config.auth.jwksUrl));
+      this.verifySignature = (token, options) => jwtVerify(token, keySet, { ...options, algorithms: JWKS_ALGORITHMS });
     } else {
-      this.key = resolveDevSecret(config);
-      this.algorithms = ['HS256'];
+      const secret = resolveDevSecret(config);
+      this.verifySignature = (token, options) => jwtVerify(token, secret, { ...options, algorithms: ['HS256'] });
     }
   }
 
   async verify(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.key as Uint8Array, {
+      ({ payload } = await this.verifySignature(token, {
         issuer: this.config.auth.issuer,
         audience: this.config.auth.audience,
-        algorithms: this.algorithms,
         requiredClaims: ['sub', 'exp'],
       }));
     } catch (error) {
