@@ -19,16 +19,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export const newDataDir = () => mkdtempSync(join(tmpdir(), 'dossiers-app-'));
+
 /**
- * The service as it runs in production, on a fresh database of the run's PostgreSQL (or on
+ * The service as it runs in production, on the given database (events there too, or in
  * EventStoreDB when TEST_ESDB_URL is set), with tokens signed by a known development secret.
+ * close() stops the service and leaves the data.
  */
-export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+export async function startAppOn(databaseUrl: string, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
   Logger.overrideLogger(['error', 'warn']);
-  const database = await createTestDatabase();
   const config = loadConfig({
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'dossiers-app-')),
-    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
     AUTH_DEV_SECRET: TEST_DEV_SECRET,
     ...(process.env.TEST_ESDB_URL ? { EVENTSTORE_URL: process.env.TEST_ESDB_URL } : {}),
     ...env,
@@ -39,12 +41,24 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp
   return {
     app,
     config,
-    databaseUrl: database.url,
+    databaseUrl,
     http: () => request(app.getHttpServer()),
     token: (role, subject = `test-${role}`) => signDevToken(config, { subject, roles: [role] }),
     close: async () => {
       await app.close();
       await opened.close();
+    },
+  };
+}
+
+/** The service on a fresh database of the run's PostgreSQL, dropped again on close(). */
+export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const testApp = await startAppOn(database.url, newDataDir(), env);
+  return {
+    ...testApp,
+    close: async () => {
+      await testApp.close();
       await database.drop();
     },
   };

@@ -39,7 +39,9 @@ export class TokenVerifier {
       const reason = error instanceof joseErrors.JWTExpired ? 'the token has expired' : 'the token is not valid';
       throw new InvalidTokenError(reason);
     }
-    return { subject: payload.sub!, roles: this.rolesOf(payload) };
+    // The subject becomes the actor of recorded events: it must name someone.
+    if (typeof payload.sub !== 'string' || payload.sub.trim() === '') throw new InvalidTokenError('the token has no subject');
+    return { subject: payload.sub, roles: this.rolesOf(payload) };
   }
 
   private rolesOf(payload: JWTPayload): Role[] {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, type PipeTransform } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBearerAuth,
@@ -37,9 +37,15 @@ import { dossierView, DossierView, historyEntry, HistoryView } from './dossier.v
 
 type AuthenticatedRequest = RequestWithContext & { principal: Principal };
 
-const dossierIdPipe = new ParseUUIDPipe({
-  exceptionFactory: () => problem(404, 'dossier-not-found', 'Dossier not found', 'No dossier has this id.'),
-});
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Dossier ids are UUIDs, stored in lower case; anything else cannot name a dossier. */
+const dossierIdPipe: PipeTransform<string, string> = {
+  transform(value: string) {
+    if (!UUID.test(value)) throw problem(404, 'dossier-not-found', 'Dossier not found', 'No dossier has this id.');
+    return value.toLowerCase();
+  },
+};
 
 function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === '*') return undefined;

@@ -2,6 +2,7 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppConfig } from '@app/platform';
+import { jsonBodyGuard } from './json-body-guard';
 import { problem } from './problem';
 import { sendProblem } from './problem.filter';
 import { correlationIdMiddleware } from './request-context';
@@ -28,9 +29,12 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
   const logger = new Logger('Http');
   const server = app.getHttpAdapter().getInstance() as express.Express;
   server.disable('x-powered-by');
+  // ETags here are dossier versions, set by the routes; no automatic body hashes on other responses.
+  server.set('etag', false);
   app.use(correlationIdMiddleware);
   app.use(requireJsonBody);
   app.use(express.json({ limit: config.bodyLimit, type: JSON_TYPES, strict: false }));
+  app.use(jsonBodyGuard);
   app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
     if (response.headersSent) return next(error);
     sendProblem(request, response, error, logger);

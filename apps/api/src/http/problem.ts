@@ -80,7 +80,9 @@ export function toProblem(error: unknown): Problem {
     const [slug, title] = TITLES[status] ?? ['http-error', HttpStatus[status] ?? 'Error'];
     const response = error.getResponse();
     const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
-    return { type: `/problems/${slug}`, title, status, ...(typeof message === 'string' ? { detail: message } : {}) };
+    // Nest's "Cannot GET /path?query" would echo the query string, which may hold personal data.
+    const detail = status === 404 && typeof message === 'string' && message.startsWith('Cannot ') ? 'No such route.' : message;
+    return { type: `/problems/${slug}`, title, status, ...(typeof detail === 'string' ? { detail } : {}) };
   }
   const expressError = error as { status?: number; statusCode?: number; type?: string; expose?: boolean } | null;
   const status = expressError?.status ?? expressError?.statusCode;

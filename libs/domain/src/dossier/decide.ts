@@ -31,7 +31,7 @@ export interface DecisionContext {
  * 2. the command against the dossier's state: `already-housed`, `not-housed`, `already-employed`,
  *    `not-employed`, `not-left`, `already-registered-at-vdab`, `already-enrolled-in-inburgering`;
  * 3. dates: `invalid-date`, `date-in-future`, `birth-date-not-in-past`, `date-before-registration`,
- *    `date-before-current-state`, `date-before-latest-event`;
+ *    `date-before-current-state`, `date-before-latest-event`, `date-after-departure`;
  * 4. the person: `invalid-national-register-number`;
  * 5. reference data: `unknown-municipality`.
  * So a staff member first learns that a command makes no sense at all, and only then that a
@@ -272,6 +272,16 @@ function requireBusinessDate(context: DecisionContext, state: RegisteredDossier,
   requireCalendarDates({ on });
   requireNotInFuture(context, { on });
   requireNotBefore('date-before-registration', on, state.registeredOn, 'the registration');
+  // A late fact may belong to an earlier stay, but never to the time the person was gone.
+  const absence = state.absences.find((a) => a.leftOn < on && on < a.reopenedOn);
+  if (absence) {
+    throw new DossierRuleViolation(
+      'date-after-departure',
+      `${on} falls between the departure on ${absence.leftOn} and the reopening on ${absence.reopenedOn}, ` +
+        'when the person was not here. Check the date.',
+      { field: 'on', date: on, leftOn: absence.leftOn, reopenedOn: absence.reopenedOn },
+    );
+  }
 }
 
 function requireNotBefore(

@@ -133,6 +133,7 @@ describe('dossier decider', () => {
       left: null,
       stayStartedOn: '2025-09-01',
       latestOccurredOn: '2025-09-15',
+      absences: [{ leftOn: '2025-03-01', reopenedOn: '2025-09-01' }],
     });
     expect(fold(history)).toEqual(state);
   });
@@ -308,16 +309,36 @@ describe('dossier decider', () => {
         .thenThrows('date-before-current-state', { earliest: '2024-09-30' });
     });
 
-    it('rejects housing dated before the dossier was reopened', () => {
+    it('rejects housing dated in an earlier stay once the dossier was reopened', () => {
       given([registered, housed, left, reopened])
-        .when({ type: 'HousePerson', housingType: 'loi', municipality: '11002', on: '2025-08-31' })
+        .when({ type: 'HousePerson', housingType: 'loi', municipality: '11002', on: '2024-08-31' })
         .thenThrows('date-before-current-state', { earliest: '2025-09-01' });
     });
 
-    it('rejects a job dated before the dossier was reopened', () => {
+    it('rejects a job dated in an earlier stay once the dossier was reopened', () => {
       given([registered, employed, left, reopened])
-        .when({ type: 'StartEmployment', on: '2025-08-31' })
+        .when({ type: 'StartEmployment', on: '2024-08-31' })
         .thenThrows('date-before-current-state', { earliest: '2025-09-01' });
+    });
+
+    it.each<DossierCommand>([
+      { type: 'HousePerson', housingType: 'loi', municipality: '11002', on: '2025-08-31' },
+      { type: 'StartEmployment', on: '2025-03-02' },
+      { type: 'RegisterAtVdab', on: '2025-06-15' },
+      { type: 'EnrolInInburgering', trajectory: 'inburgeringstraject', on: '2025-06-15' },
+    ])('rejects $type dated while the person was gone (between departure and reopening)', (command) => {
+      given([registered, left, reopened])
+        .when(command)
+        .thenThrows('date-after-departure', { leftOn: '2025-03-01', reopenedOn: '2025-09-01' });
+    });
+
+    it('accepts a late fact of an earlier stay that needs no current state, and the departure and reopening days', () => {
+      given([registered, left, reopened])
+        .when({ type: 'RegisterAtVdab', on: '2024-02-01' })
+        .then([{ type: 'VdabRegistered', data: { on: '2024-02-01' } }]);
+      given([registered, left, reopened])
+        .when({ type: 'RegisterAtVdab', on: '2025-09-01' })
+        .then([{ type: 'VdabRegistered', data: { on: '2025-09-01' } }]);
     });
 
     it('rejects reopening before the departure', () => {

@@ -15,6 +15,7 @@ export const DOSSIER_RULES = [
   'date-before-registration',
   'date-before-current-state',
   'date-before-latest-event',
+  'date-after-departure',
   'invalid-national-register-number',
   'unknown-municipality',
 ] as const;

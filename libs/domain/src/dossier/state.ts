@@ -41,6 +41,8 @@ export interface RegisteredDossier {
   stayStartedOn: IsoDate;
   /** Latest business date recorded since the stay started; a departure cannot precede it. */
   latestOccurredOn: IsoDate;
+  /** Earlier departures followed by a reopening: no fact may be dated inside one. */
+  absences: { leftOn: IsoDate; reopenedOn: IsoDate }[];
 }
 
 export type DossierState = UnregisteredDossier | RegisteredDossier;
@@ -78,6 +80,7 @@ export function evolve(state: DossierState, event: DossierEvent): DossierState {
       left: null,
       stayStartedOn: data.registeredOn,
       latestOccurredOn: data.registeredOn,
+      absences: [],
     };
   }
   if (state.status === 'unregistered') return state;
@@ -106,6 +109,7 @@ export function evolve(state: DossierState, event: DossierEvent): DossierState {
         ...dossier,
         status: 'active',
         left: null,
+        absences: state.left ? [...state.absences, { leftOn: state.left.on, reopenedOn: on }] : state.absences,
         municipality: event.data.municipality,
         stayStartedOn: on,
         latestOccurredOn: on,

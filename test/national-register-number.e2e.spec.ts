@@ -1,0 +1,202 @@
+import {
+  DossierApi,
+  expectRuleViolation,
+  expectStatus,
+  formatNationalRegisterNumber,
+  freshNationalRegisterNumber,
+  nationalRegisterNumber,
+  queryDatabase,
+  registrationBody,
+} from './support/dossier-fixtures';
+import { randomUUID } from 'node:crypto';
+import { NationalRegisterReservations } from '../apps/api/src/dossiers/national-register-reservations';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/**
+ * A national register number belongs to one dossier: a second registration is a 409 that points
+ * at the first, also when the registrations race; and the number never shows in a stream name.
+ */
+describe('national register number uniqueness over HTTP', () => {
+  let testApp: TestApp;
+  let api: DossierApi;
+  const onPostgres = !process.env.TEST_ESDB_URL;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    api = new DossierApi(testApp, await testApp.token('staff', 'alice'));
+  });
+  afterAll(() => testApp.close());
+
+  /** A child born after 2000 (check digits over 2 followed by the base). */
+  const nationalRegisterNumber2000s = () => {
+    const birthDate = `2010-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 10)}`;
+    return { birthDate, nationalRegisterNumber: nationalRegisterNumber(birthDate, 1 + Math.floor(Math.random() * 998)) };
+  };
+
+  const personWith = (birthDate: string, nationalRegisterNumber: string) =>
+    registrationBody({ person: { birthDate, nationalRegisterNumber } });
+
+  it('refuses a second registration of the same number, however it is written, pointing at the first dossier', async () => {
+    const { birthDate, nationalRegisterNumber } = freshNationalRegisterNumber();
+    const first = await api.register(personWith(birthDate, nationalRegisterNumber));
+    expectStatus(first, 201);
+    const existingDossierId = first.body.dossierId;
+
+    for (const written of [
+      nationalRegisterNumber,
+      formatNationalRegisterNumber(nationalRegisterNumber),
+      nationalRegisterNumber.slice(0, 6) + '-' + nationalRegisterNumber.slice(6),
+    ]) {
+      const again = await api.register(
+        registrationBody({ person: { birthDate, givenName: 'Someone', familyName: 'Else', nationalRegisterNumber: written } }),
+      );
+      const problem = expectRuleViolation(again, 'national-register-number-taken');
+      expect(problem.existingDossierId).toBe(existingDossierId);
+      expect(again.headers.location).toBeUndefined();
+      // The problem names the dossier, not the number.
+      expect(again.text).not.toContain(nationalRegisterNumber);
+    }
+    // The first dossier is untouched and still the only one.
+    const view = await api.get(existingDossierId);
+    expectStatus(view, 200);
+    expect(view.body.version).toBe(1);
+    if (onPostgres) {
+      const rows = await queryDatabase(
+        testApp.databaseUrl,
+        `SELECT stream_id FROM event_store.events WHERE type = 'DossierRegistered' AND data->'personal'->>'nationalRegisterNumber' = $1`,
+        [nationalRegisterNumber],
+      );
+      expect(rows).toEqual([{ stream_id: `dossier-${existingDossierId}` }]);
+    }
+  });
+
+  it('a different number, or none, is not refused', async () => {
+    const a = freshNationalRegisterNumber();
+    const b = freshNationalRegisterNumber();
+    expect(a.nationalRegisterNumber).not.toBe(b.nationalRegisterNumber);
+    expectStatus(await api.register(personWith(a.birthDate, a.nationalRegisterNumber)), 201);
+    expectStatus(await api.register(personWith(b.birthDate, b.nationalRegisterNumber)), 201);
+    // Without a number, the same person data may be registered twice (no uniqueness on names).
+    expectStatus(await api.register(registrationBody()), 201);
+    expectStatus(await api.register(registrationBody()), 201);
+  });
+
+  it('10 concurrent registrations of one fresh number: exactly one 201, nine 409 pointing at it', async () => {
+    const { birthDate, nationalRegisterNumber } = freshNationalRegisterNumber();
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        api.register(
+          registrationBody({
+            person: {
+              birthDate,
+              givenName: `Racer${i}`,
+              nationalRegisterNumber: i % 2 === 0 ? nationalRegisterNumber : formatNationalRegisterNumber(nationalRegisterNumber),
+            },
+          }),
+        ),
+      ),
+    );
+    const created = responses.filter((r) => r.status === 201);
+    const refused = responses.filter((r) => r.status !== 201);
+    expect(responses.map((r) => r.status).sort()).toEqual([201, ...Array(9).fill(409)]);
+    const winner = created[0].body.dossierId;
+    for (const response of refused) {
+      const problem = expectRuleViolation(response, 'national-register-number-taken');
+      expect(problem.existingDossierId).toBe(winner);
+    }
+    expectStatus(await api.get(winner), 200);
+    if (onPostgres) {
+      const rows = await queryDatabase(
+        testApp.databaseUrl,
+        `SELECT stream_id FROM event_store.events WHERE type = 'DossierRegistered' AND data->'personal'->>'nationalRegisterNumber' = $1`,
+        [nationalRegisterNumber],
+      );
+      expect(rows).toEqual([{ stream_id: `dossier-${winner}` }]);
+    }
+  });
+
+  (onPostgres ? it : it.skip)('never puts the number in a stream name (event_store.events)', async () => {
+    const { birthDate, nationalRegisterNumber } = freshNationalRegisterNumber();
+    expectStatus(await api.register(personWith(birthDate, formatNationalRegisterNumber(nationalRegisterNumber))), 201);
+    const plain = freshNationalRegisterNumber();
+    expectStatus(await api.register(personWith(plain.birthDate, plain.nationalRegisterNumber)), 201);
+    const young = nationalRegisterNumber2000s();
+    expectStatus(await api.register(personWith(young.birthDate, young.nationalRegisterNumber)), 201);
+    const all = await queryDatabase<{ stream_id: string; type: string }>(testApp.databaseUrl, `SELECT stream_id, type FROM event_store.events`);
+    // The numbers registered in this file are all in the store (so the check below has something to find) ...
+    const numbers = await queryDatabase<{ nrn: string }>(
+      testApp.databaseUrl,
+      `SELECT DISTINCT data->'personal'->>'nationalRegisterNumber' AS nrn FROM event_store.events
+        WHERE type = 'DossierRegistered' AND data->'personal'->>'nationalRegisterNumber' IS NOT NULL`,
+    );
+    expect(numbers.map((n) => n.nrn)).toEqual(expect.arrayContaining([nationalRegisterNumber, plain.nationalRegisterNumber, young.nationalRegisterNumber]));
+    // ... and none of them, nor the date-and-serial part of one, appears in a stream name.
+    for (const { nrn } of numbers) {
+      for (const { stream_id } of all) {
+        expect(stream_id).not.toContain(nrn);
+        expect(stream_id).not.toContain(nrn.slice(0, 9));
+        expect(stream_id).not.toContain(formatNationalRegisterNumber(nrn));
+      }
+    }
+    // Uniqueness is kept in the store: there is a reservation stream per number, named by a hash.
+    const reservations = all.filter((e) => e.type === 'NationalRegisterNumberReserved');
+    expect(new Set(reservations.map((e) => e.stream_id)).size).toBe(numbers.length);
+    for (const { stream_id } of reservations) expect(stream_id).toMatch(/^nrn-reservation-[0-9a-f]{64}$/);
+    // Dossier streams are dossier-<uuid>.
+    for (const { stream_id } of all.filter((e) => e.type !== 'NationalRegisterNumberReserved')) {
+      expect(stream_id).toMatch(/^dossier-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    }
+  });
+
+  describe('reservations left behind by a registration that died half-way', () => {
+    const reservationStream = (nrn: string) => testApp.app.get(NationalRegisterReservations).streamFor(nrn);
+
+    /** A reservation as a crashed registration leaves it: the number reserved, no dossier written. */
+    async function insertReservation(stream: string, dossierId: string, minutesAgo: number): Promise<void> {
+      await queryDatabase(
+        testApp.databaseUrl,
+        `INSERT INTO event_store.events (position, event_id, stream_id, version, type, data, metadata, created_at)
+         SELECT coalesce((SELECT max(position) FROM event_store.events), 0) + 1, $1, $2,
+                (SELECT coalesce(max(version), 0) + 1 FROM event_store.events WHERE stream_id = $2),
+                'NationalRegisterNumberReserved', $3, $4, now() - make_interval(mins => $5)`,
+        [randomUUID(), stream, JSON.stringify({ dossierId }), JSON.stringify({ schemaVersion: 1, actor: 'crashed' }), minutesAgo],
+      );
+    }
+
+    (onPostgres ? it : it.skip)('an old reservation pointing at no dossier is taken over by the next registration', async () => {
+      const { birthDate, nationalRegisterNumber } = freshNationalRegisterNumber();
+      const stream = reservationStream(nationalRegisterNumber);
+      await insertReservation(stream, randomUUID(), 60);
+      const response = await api.register(personWith(birthDate, nationalRegisterNumber));
+      expectStatus(response, 201);
+      const reservations = await queryDatabase<{ data: { dossierId: string } }>(
+        testApp.databaseUrl,
+        'SELECT data FROM event_store.events WHERE stream_id = $1 ORDER BY version',
+        [stream],
+      );
+      expect(reservations).toHaveLength(2);
+      expect(reservations[1].data.dossierId).toBe(response.body.dossierId);
+      // And from then on the number is taken by that dossier.
+      const again = await api.register(personWith(birthDate, nationalRegisterNumber));
+      expect(expectRuleViolation(again, 'national-register-number-taken').existingDossierId).toBe(response.body.dossierId);
+    });
+
+    (onPostgres ? it : it.skip)('an old reservation whose dossier exists is never taken over', async () => {
+      const { birthDate, nationalRegisterNumber } = freshNationalRegisterNumber();
+      const first = await api.register(personWith(birthDate, nationalRegisterNumber));
+      expectStatus(first, 201);
+      await queryDatabase(testApp.databaseUrl, `UPDATE event_store.events SET created_at = now() - interval '1 day' WHERE stream_id = $1`, [
+        reservationStream(nationalRegisterNumber),
+      ]);
+      const again = await api.register(personWith(birthDate, nationalRegisterNumber));
+      expect(expectRuleViolation(again, 'national-register-number-taken').existingDossierId).toBe(first.body.dossierId);
+    });
+  });
+
+  it('a registration refused by another rule reserves nothing: the number stays free', async () => {
+    const { birthDate, nationalRegisterNumber } = freshNationalRegisterNumber();
+    const refused = await api.register(registrationBody({ municipality: '25005', person: { birthDate, nationalRegisterNumber } }));
+    expectRuleViolation(refused, 'unknown-municipality');
+    expectStatus(await api.register(personWith(birthDate, nationalRegisterNumber)), 201);
+  });
+});
