@@ -215,6 +215,31 @@ export function describeEventStoreContract(
       expect(read.data).toEqual(data);
     });
 
+    it('keeps a large stream whole: 10,000 events appended in batches read back dense and in order', async () => {
+      const stream = `${newPrefix()}large`;
+      const total = 10_000;
+      const batchSize = 500;
+      for (let start = 0; start < total; start += batchSize) {
+        const batch = Array.from({ length: batchSize }, (_, i) => event('Counted', { n: start + i }));
+        await store.append(stream, batch, start === 0 ? 'no_stream' : start);
+      }
+      const read = await store.readStream(stream);
+      expect(read).toHaveLength(total);
+      expect(read.every((e, i) => e.version === i + 1 && e.data.n === i)).toBe(true);
+      const tail = await store.readStream(stream, { fromVersion: 9_990 });
+      expect(tail.map((e) => e.version)).toEqual(Array.from({ length: 11 }, (_, i) => 9_990 + i));
+    }, 120_000);
+
+    it('keeps a large payload intact', async () => {
+      const stream = `${newPrefix()}s`;
+      const note = 'Тимчасовий захист — ' + 'x'.repeat(256 * 1024);
+      const items = Array.from({ length: 1000 }, (_, i) => ({ i, label: `item-${i}` }));
+      await store.append(stream, [event('Large', { note, items })], 'no_stream');
+      const [read] = await store.readStream(stream);
+      expect(read.data.note).toBe(note);
+      expect(read.data.items).toEqual(items);
+    });
+
     it('answers a ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
