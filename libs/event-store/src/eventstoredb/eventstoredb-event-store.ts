@@ -62,6 +62,7 @@ import {
   type Direction,
   type Position as EsdbPosition,
   type ReadPosition,
+  type ResolvedEvent,
 } from '@eventstore/db-client';
 import {
   EventStoreUnavailableError,
@@ -304,12 +305,11 @@ export class EventStoreDbEventStore implements EventStore {
 
   /** The server reports no position for an append it recognised as a retry; read it back. */
   private async positionOfRevision(streamId: string, revision: bigint): Promise<LogPosition> {
-    for await (const resolved of this.client.readStream(streamId, { fromRevision: revision, maxCount: 1 })) {
-      const position = fromEsdbPosition(resolved.event?.position);
-      if (position) return position;
-    }
+    // Read the call to its end: leaving a gRPC read half-consumed keeps it open, and close() waits for it.
+    const read: ResolvedEvent[] = [];
+    for await (const resolved of this.client.readStream(streamId, { fromRevision: revision, maxCount: 1 })) read.push(resolved);
     // Servers before 22.6 do not put positions on stream reads; the head is an upper bound.
-    return this.headPosition();
+    return fromEsdbPosition(read[0]?.event?.position) ?? this.headPosition();
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
