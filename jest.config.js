@@ -1,12 +1,15 @@
 /**
- * One jest run for the whole monorepo: unit specs beside the code, end-to-end specs in test/.
- * One embedded PostgreSQL per run (test/support/global-setup.ts); each spec file that needs a
- * database creates its own inside it.
+ * One jest run for the whole monorepo, in two projects:
+ * - `postgres`: every spec (unit specs beside the code, the store contract suites, the
+ *   end-to-end specs in test/) with events in PostgreSQL;
+ * - `eventstoredb`: the end-to-end specs again, with events in EventStoreDB (TEST_ESDB_URL, or
+ *   the EventStoreDB test server started for the run).
+ * One embedded PostgreSQL and one EventStoreDB test server per run (test/support/global-setup.ts);
+ * each spec file that needs a database creates its own inside that PostgreSQL.
  */
-module.exports = {
+const shared = {
   rootDir: '.',
   moduleFileExtensions: ['js', 'json', 'ts'],
-  testRegex: '.*\\.spec\\.ts$',
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
@@ -17,6 +20,18 @@ module.exports = {
     '^@app/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
   },
   testEnvironment: 'node',
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'postgres', testRegex: '.*\\.spec\\.ts$' },
+    {
+      ...shared,
+      displayName: 'eventstoredb',
+      testRegex: 'test/.*\\.e2e\\.spec\\.ts$',
+      globals: { __EVENT_STORE__: 'eventstoredb' },
+    },
+  ],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: 2,

@@ -10,6 +10,7 @@ import {
   registrationBody,
 } from './support/dossier-fixtures';
 import { startTestApp, TEST_DEV_SECRET, type TestApp } from './support/test-app';
+import { onPostgresStore } from './support/event-store-under-test';
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -57,7 +58,7 @@ describe('authentication and roles', () => {
 
   /** Number of streams in the store (PostgreSQL only; -1 on EventStoreDB). */
   async function countStreams(): Promise<number> {
-    if (process.env.TEST_ESDB_URL) return -1;
+    if (!onPostgresStore()) return -1;
     const [row] = await queryDatabase<{ n: number }>(testApp.databaseUrl, 'SELECT count(DISTINCT stream_id)::int AS n FROM event_store.events');
     return row.n;
   }

@@ -14,6 +14,7 @@ import {
   withWrongCheckDigits,
 } from './support/dossier-fixtures';
 import { startTestApp, type TestApp } from './support/test-app';
+import { onPostgresStore } from './support/event-store-under-test';
 
 /**
  * Every domain rule over HTTP: a 409 problem naming the rule, and nothing appended. Each refusal
@@ -47,7 +48,7 @@ describe('domain rules over HTTP', () => {
   }
 
   async function countRegistrations(): Promise<number> {
-    if (process.env.TEST_ESDB_URL) return 0; // events are not in PostgreSQL then
+    if (!onPostgresStore()) return 0; // events are not in PostgreSQL then
     const [row] = await queryDatabase<{ n: number }>(
       testApp.databaseUrl,
       `SELECT count(*)::int AS n FROM event_store.events WHERE type = 'DossierRegistered'`,

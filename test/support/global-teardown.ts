@@ -1,5 +1,3 @@
-import type { EmbeddedPostgresHandle } from '../../libs/platform/src/embedded-postgres';
-
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __embeddedPostgres?: EmbeddedPostgresHandle }).__embeddedPostgres?.stop();
+  await (globalThis as { __runServices?: { stop(): Promise<void> } }).__runServices?.stop();
 }

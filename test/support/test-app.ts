@@ -6,6 +6,7 @@ import request from 'supertest';
 import { loadConfig, signDevToken, type AppConfig, type Role } from '../../libs/platform/src';
 import { createApp, openRuntime } from '../../apps/api/src/runtime';
 import { createTestDatabase } from './database';
+import { eventStoreEnv } from './event-store-under-test';
 
 export const TEST_DEV_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 
@@ -22,8 +23,8 @@ export interface TestApp {
 export const newDataDir = () => mkdtempSync(join(tmpdir(), 'dossiers-app-'));
 
 /**
- * The service as it runs in production, on the given database (events there too, or in
- * EventStoreDB when TEST_ESDB_URL is set), with tokens signed by a known development secret.
+ * The service as it runs in production, on the given database, with events there too or in
+ * EventStoreDB (see event-store-under-test.ts), and tokens signed by a known development secret.
  * close() stops the service and leaves the data.
  */
 export async function startAppOn(databaseUrl: string, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
@@ -32,7 +33,7 @@ export async function startAppOn(databaseUrl: string, dataDir: string, env: Node
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
     AUTH_DEV_SECRET: TEST_DEV_SECRET,
-    ...(process.env.TEST_ESDB_URL ? { EVENTSTORE_URL: process.env.TEST_ESDB_URL } : {}),
+    ...eventStoreEnv(),
     ...env,
   });
   const opened = await openRuntime(config);

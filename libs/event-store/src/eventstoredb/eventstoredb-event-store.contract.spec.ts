@@ -1,17 +1,9 @@
+import { esdbUrlForTests } from '../../../../test/support/event-store-under-test';
 import { describeEventStoreContract } from '../contract/event-store.contract';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';
 
-const url = process.env.TEST_ESDB_URL;
-
-if (url) {
-  describeEventStoreContract('EventStoreDB', async () => {
-    const store = EventStoreDbEventStore.fromConnectionString(url);
-    return { store, dispose: () => store.close() };
-  });
-} else {
-  // Reason: no EventStoreDB is reachable in this run. Set TEST_ESDB_URL (README: "Against a real
-  // EventStoreDB") to run the same contract against one; the PostgreSQL run always executes it.
-  describe('EventStore contract: EventStoreDB', () => {
-    it.todo('runs when TEST_ESDB_URL points at an EventStoreDB server');
-  });
-}
+/** The contract on EventStoreDB: the real server in TEST_ESDB_URL, else the run's test server. */
+describeEventStoreContract(process.env.TEST_ESDB_URL ? 'EventStoreDB' : 'EventStoreDB (test server)', async () => {
+  const store = EventStoreDbEventStore.fromConnectionString(esdbUrlForTests());
+  return { store, dispose: () => store.close() };
+});
