@@ -271,7 +271,11 @@ describe('EventStoreDB adapter against the test server: retries reported without
       expect(retry).toEqual(first);
       await store.readStream(name);
       const closed = store.close();
-      const inTime = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const inTime = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 2000))),
+      ]).finally(() => clearTimeout(timer));
       if (!inTime) {
         // Release the stuck call so that nothing outlives the test.
         for (const call of (client as unknown as { disposableStreams: Set<{ destroy(): void }> }).disposableStreams) call.destroy();
