@@ -3,3 +3,4 @@ export * from './deterministic-uuid';
 export * from './dev-tokens';
 export * from './keyed-mutex';
 export * from './secrets';
+export * from './postgres-errors';

@@ -16,6 +16,7 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from '../event-store.port';
+import { isPostgresConnectionError } from '@app/platform/postgres-errors';
 import { migrateEventStoreSchema } from './schema';
 
 const APPENDED_CHANNEL = 'event_store_appended';
@@ -57,19 +58,12 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
   };
 }
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
-
 /** Connection-level failures become the port's "unavailable"; everything else passes through. */
 export function mapPostgresError(error: unknown): unknown {
   if (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError) return error;
-  const code = (error as { code?: string } | null)?.code;
+  if (!isPostgresConnectionError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const isConnectionFailure =
-    (code !== undefined && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03')) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
-      message,
-    );
-  return isConnectionFailure ? new EventStoreUnavailableError(`PostgreSQL event store unavailable: ${message}`, error) : error;
+  return new EventStoreUnavailableError(`PostgreSQL event store unavailable: ${message}`, error);
 }
 
 function positionNumber(position: LogPosition | undefined): bigint {

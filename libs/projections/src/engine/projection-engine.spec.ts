@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createTestDatabase } from '../../../../test/support/database';
+import type { EventStore, RecordedEvent } from '@app/event-store';
+import { EventStoreDbEventStore } from '@app/event-store/eventstoredb/eventstoredb-event-store';
+import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { esdbUrlForTests } from '../../../../test/support/event-store-under-test';
+import { ReadModelSchema1732492800000 } from '../migrations/1732492800000-read-model-schema';
+import type { Projection, ProjectionContext } from './projection';
+import { ProjectionEngine, type ProjectionStatus } from './projection-engine';
+
+/**
+ * A projection as small as can be: per stream, how many events and the sum of their `n`.
+ * A double-applied event shows as a wrong count; a lost one too.
+ */
+function countingProjection(
+  prefix: string,
+  name: string,
+  table: string,
+  options: { poisonType?: string; failAfterWrite?: () => boolean } = {},
+): Projection {
+  return {
+    name,
+    tables: [table],
+    streamPrefixes: [prefix],
+    async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
+      for (const event of events) {
+        await context.query(
+          `INSERT INTO ${context.schema}.${table} (stream_id, events, total) VALUES ($1, 1, $2)
+           ON CONFLICT (stream_id) DO UPDATE SET events = ${table}.events + 1, total = ${table}.total + EXCLUDED.total`,
+          [event.streamId, Number(event.data.n ?? 0)],
+        );
+        if (event.type === options.poisonType) throw new Error(`cannot project ${event.type}`);
+        if (options.failAfterWrite?.()) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: '08006' });
+      }
+    },
+  };
+}
+
+async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`Condition not reached; last value: ${JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Read models are always in PostgreSQL; the log they follow is in either store. */
+describe.each([
+  ['PostgreSQL', (url: string) => PostgresEventStore.connect(url)],
+  ['EventStoreDB (test server or TEST_ESDB_URL)', async () => EventStoreDbEventStore.fromConnectionString(esdbUrlForTests())],
+])('ProjectionEngine following %s', (_, openStore: (databaseUrl: string) => Promise<EventStore>) => {
+  let database: { url: string; drop: () => Promise<void> };
+  let dataSource: DataSource;
+  let store: EventStore;
+  // Streams of this run only, so a shared EventStoreDB's other streams never count.
+  const prefix = `counted${randomUUID().slice(0, 8)}-`;
+  const counting = (name: string, table: string, options?: Parameters<typeof countingProjection>[3]) =>
+    countingProjection(prefix, name, table, options);
+  const logged: string[] = [];
+  const options = { batchSize: 50, retryDelayMs: 100, log: (message: string) => logged.push(message) };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    store = await openStore(database.url);
+    dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: [ReadModelSchema1732492800000] });
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await store.close();
+    await database.drop();
+  });
+
+  async function createTable(table: string): Promise<void> {
+    await dataSource.query(
+      `CREATE TABLE read_models.${table} (stream_id text PRIMARY KEY, events integer NOT NULL, total integer NOT NULL)`,
+    );
+    await dataSource.query(`CREATE INDEX ${table}_total_idx ON read_models.${table} (total)`);
+  }
+
+  async function appendCounted(streams: number, eventsPerStream: number, type = 'Counted'): Promise<void> {
+    for (let s = 0; s < streams; s++) {
+      const stream = `${prefix}${randomUUID()}`;
+      await store.append(
+        stream,
+        Array.from({ length: eventsPerStream }, (_, i) => ({ id: randomUUID(), type, data: { n: i + 1 }, metadata: {} })),
+        'no_stream',
+      );
+    }
+  }
+
+  const totals = async (table: string) => {
+    const [row] = await dataSource.query(`SELECT coalesce(sum(events), 0)::int AS events, coalesce(sum(total), 0)::int AS total FROM read_models.${table}`);
+    return row as { events: number; total: number };
+  };
+  const statusOf = async (engine: ProjectionEngine, name: string) =>
+    (await engine.statuses()).find((status) => status.name === name) as ProjectionStatus;
+
+  it('catches up from the start of the log, goes live, and applies new events exactly once', async () => {
+    await createTable('counts_a');
+    const projection = counting('counts-a', 'counts_a');
+    await appendCounted(30, 3); // 90 events, sum per stream 6
+    const engine = new ProjectionEngine(store, dataSource, [projection], options);
+    await engine.start();
+    try {
+      await until(() => totals('counts_a'), (t) => t.events === 90);
+      await appendCounted(5, 2);
+      expect(await until(() => totals('counts_a'), (t) => t.events === 100)).toEqual({ events: 100, total: 30 * 6 + 5 * 3 });
+      const status = await until(() => statusOf(engine, 'counts-a'), (s) => s.state === 'live');
+      expect(status).toMatchObject({ lagEvents: 0, lagSeconds: 0, error: null, position: status.head });
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('starts again from its checkpoint after a stop: nothing applied twice, nothing lost', async () => {
+    const before = await totals('counts_a');
+    await appendCounted(4, 5); // appended while stopped
+    const engine = new ProjectionEngine(store, dataSource, [counting('counts-a', 'counts_a')], options);
+    await engine.start();
+    try {
+      expect(await until(() => totals('counts_a'), (t) => t.events >= before.events + 20)).toEqual({
+        events: before.events + 20,
+        total: before.total + 4 * 15,
+      });
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('stops a projection at a poisoned event with its error and position; the others go on', async () => {
+    await createTable('counts_poisoned');
+    await createTable('counts_healthy');
+    const poisoned = counting('counts-poisoned', 'counts_poisoned', { poisonType: 'Unprojectable' });
+    const healthy = counting('counts-healthy', 'counts_healthy');
+    const engine = new ProjectionEngine(store, dataSource, [poisoned, healthy], options);
+    await engine.start();
+    try {
+      const healthyBefore = await until(() => statusOf(engine, 'counts-healthy'), (s) => s.state === 'live');
+      const stream = `${prefix}${randomUUID()}`;
+      await store.append(
+        stream,
+        [
+          { id: randomUUID(), type: 'Counted', data: { n: 1 }, metadata: {} },
+          { id: randomUUID(), type: 'Unprojectable', data: { n: 100 }, metadata: {} },
+          { id: randomUUID(), type: 'Counted', data: { n: 1 }, metadata: {} },
+        ],
+        'no_stream',
+      );
+      const [before, poison] = await store.readStream(stream);
+      const status = await until(() => statusOf(engine, 'counts-poisoned'), (s) => s.state === 'stopped');
+      expect(status.error).toEqual({
+        message: expect.stringContaining(`cannot project Unprojectable`),
+        position: { commit: poison.position.commit.toString(), prepare: poison.position.prepare.toString() },
+      });
+      expect(status.error?.message).toContain(poison.id);
+      // What came before the poisoned event is applied and committed; it and what follows are not.
+      expect(status.position).toEqual({ commit: before.position.commit.toString(), prepare: before.position.prepare.toString() });
+      const [row] = await dataSource.query('SELECT events, total FROM read_models.counts_poisoned WHERE stream_id = $1', [stream]);
+      expect(row).toEqual({ events: 1, total: 1 });
+      expect(logged.some((line) => line.includes('counts-poisoned'))).toBe(true);
+
+      const healthyAfter = await until(() => totals('counts_healthy'), (t) => t.total >= 102);
+      expect(healthyAfter.total).toBeGreaterThan(0);
+      expect((await statusOf(engine, 'counts-healthy')).state).toBe('live');
+      expect(healthyBefore.error).toBeNull();
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('keeps a stopped projection stopped across restarts until it is rebuilt', async () => {
+    const engine = new ProjectionEngine(store, dataSource, [counting('counts-poisoned', 'counts_poisoned', { poisonType: 'Unprojectable' })], options);
+    await engine.start();
+    try {
+      expect((await statusOf(engine, 'counts-poisoned')).state).toBe('stopped');
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('rolls a failing batch back whole: read model and checkpoint move together or not at all', async () => {
+    await createTable('counts_flaky');
+    let failures = 2;
+    const flaky = counting('counts-flaky', 'counts_flaky', { failAfterWrite: () => failures-- > 0 });
+    const engine = new ProjectionEngine(store, dataSource, [flaky], options);
+    const expected = await totals('counts_a');
+    await engine.start();
+    try {
+      // The first two attempts die mid-batch (as on a lost connection); the runner follows again from the checkpoint.
+      const final = await until(() => totals('counts_flaky'), (t) => t.events >= expected.events);
+      const all = await store.readAll({ maxCount: 100_000, streamPrefixes: [prefix] });
+      expect(final).toEqual({ events: all.length, total: all.reduce((sum, e) => sum + Number(e.data.n), 0) });
+      expect(logged.some((line) => line.includes('counts-flaky') && line.includes('following again'))).toBe(true);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('rebuilds beside the live copy and switches atomically, keeping index names; queries answer throughout', async () => {
+    const projection = counting('counts-a', 'counts_a');
+    const engine = new ProjectionEngine(store, dataSource, [projection], options);
+    await engine.start();
+    try {
+      await until(() => statusOf(engine, 'counts-a'), (s) => s.state === 'live');
+      const live = await totals('counts_a');
+      // Damage the live copy so that only a rebuild from the log can set it right.
+      await dataSource.query('UPDATE read_models.counts_a SET total = total + 1000');
+      const progress: number[] = [];
+      const answered: number[] = [];
+      const reader = setInterval(() => void totals('counts_a').then((t) => answered.push(t.total)), 5);
+      const result = await engine.rebuild('counts-a', (p) => progress.push(p.applied)).finally(() => clearInterval(reader));
+      const rebuilt = await totals('counts_a');
+      const all = await store.readAll({ maxCount: 100_000, streamPrefixes: [prefix] });
+      expect(rebuilt).toEqual({ events: all.length, total: all.reduce((sum, e) => sum + Number(e.data.n), 0) });
+      expect(rebuilt.events).toBe(live.events);
+      expect(result.applied).toBe(all.length);
+      expect(progress.length).toBeGreaterThan(1);
+      expect(answered.length).toBeGreaterThan(0);
+      const indexes = await dataSource.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'read_models' AND tablename = 'counts_a' ORDER BY 1`);
+      expect(indexes.map((row: { indexname: string }) => row.indexname)).toEqual(['counts_a_pkey', 'counts_a_total_idx']);
+      const schemas = await dataSource.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'read_models_rebuild%'`);
+      expect(schemas).toEqual([]);
+      // The live runner carries on after the switch.
+      await appendCounted(1, 1);
+      await until(() => totals('counts_a'), (t) => t.events === rebuilt.events + 1);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('revives a poisoned projection by a rebuild once the cause is gone', async () => {
+    // The handler is fixed (no poison type any more): a rebuild applies everything and the projection runs again.
+    const fixed = counting('counts-poisoned', 'counts_poisoned');
+    const engine = new ProjectionEngine(store, dataSource, [fixed], options);
+    await engine.start();
+    try {
+      expect((await statusOf(engine, 'counts-poisoned')).state).toBe('stopped');
+      await engine.rebuild('counts-poisoned');
+      const status = await until(() => statusOf(engine, 'counts-poisoned'), (s) => s.state === 'live');
+      expect(status.error).toBeNull();
+      const all = await store.readAll({ maxCount: 100_000, streamPrefixes: [prefix] });
+      expect((await totals('counts_poisoned')).events).toBe(all.length);
+    } finally {
+      await engine.stop();
+    }
+  });
+});

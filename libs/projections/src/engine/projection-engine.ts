@@ -1,0 +1,142 @@
+import type { DataSource } from 'typeorm';
+import { comparePositions, type EventStore, type LogPosition } from '@app/event-store';
+import { ensureCheckpoint } from './apply-batch';
+import { CHECKPOINT_TABLE, errorPositionOf, positionOf, rebuildCheckpointName, type CheckpointRow } from './checkpoints';
+import type { Projection, ProjectionState } from './projection';
+import { ProjectionRunner, type RunnerOptions } from './projection-runner';
+import { rebuildProjection, type RebuildProgress, type RebuildResult } from './rebuild';
+
+/** Counting lag stops here: past it, "at least this many" is all an operator needs. */
+const LAG_COUNT_CAP = 10_000;
+/** How often a stopped projection looks whether a rebuild (maybe in another process) revived it. */
+const REVIVE_INTERVAL_MS = 2000;
+
+export interface ProjectionStatus {
+  name: string;
+  state: ProjectionState;
+  position: { commit: string; prepare: string };
+  head: { commit: string; prepare: string };
+  /** Events of this projection's streams after its position (capped at 10,000: see lagCapped). */
+  lagEvents: number;
+  lagCapped: boolean;
+  /** How long ago the oldest event it has not applied yet was recorded; 0 when up to date. */
+  lagSeconds: number;
+  error: { message: string; position: { commit: string; prepare: string } | null } | null;
+  rebuild: { position: { commit: string; prepare: string } } | null;
+}
+
+const asText = (position: LogPosition) => ({ commit: position.commit.toString(), prepare: position.prepare.toString() });
+
+export class UnknownProjectionError extends Error {
+  override readonly name = 'UnknownProjectionError';
+}
+
+export class RebuildInProgressError extends Error {
+  override readonly name = 'RebuildInProgressError';
+}
+
+/** All projections of the service: starts and stops them, reports on them, rebuilds them. */
+export class ProjectionEngine {
+  private readonly runners: ProjectionRunner[];
+  private readonly rebuilding = new Set<string>();
+  private reviveTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly dataSource: DataSource,
+    readonly projections: readonly Projection[],
+    private readonly options: RunnerOptions,
+  ) {
+    this.runners = projections.map((projection) => new ProjectionRunner(store, dataSource, projection, options));
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.runners.map((runner) => runner.start()));
+    this.reviveTimer = setInterval(() => void this.reviveStopped(), REVIVE_INTERVAL_MS);
+    this.reviveTimer.unref();
+  }
+
+  /** Graceful: each projection stops at a committed checkpoint. */
+  async stop(): Promise<void> {
+    if (this.reviveTimer) clearInterval(this.reviveTimer);
+    await Promise.all(this.runners.map((runner) => runner.stop()));
+  }
+
+  projection(name: string): Projection {
+    const projection = this.projections.find((candidate) => candidate.name === name);
+    if (!projection) {
+      throw new UnknownProjectionError(`No projection named ${name}; known: ${this.projections.map((p) => p.name).join(', ')}`);
+    }
+    return projection;
+  }
+
+  private async reviveStopped(): Promise<void> {
+    for (const runner of this.runners) {
+      if (runner.state !== 'stopped' || runner.running) continue;
+      const row = await ensureCheckpoint(this.dataSource, runner.projection.name).catch(() => undefined);
+      if (row && row.state !== 'stopped') await runner.start().catch(() => undefined);
+    }
+  }
+
+  async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<RebuildResult> {
+    const projection = this.projection(name);
+    if (this.rebuilding.has(name)) throw new RebuildInProgressError(`A rebuild of ${name} is already running`);
+    this.rebuilding.add(name);
+    try {
+      const result = await rebuildProjection(this.store, this.dataSource, projection, {
+        batchSize: this.options.batchSize,
+        onProgress,
+      });
+      await this.reviveStopped();
+      return result;
+    } finally {
+      this.rebuilding.delete(name);
+    }
+  }
+
+  async statuses(): Promise<ProjectionStatus[]> {
+    const [head, rows] = await Promise.all([
+      this.store.headPosition(),
+      this.dataSource.query(
+        `SELECT name, position_commit::text, position_prepare::text, state, error, error_position_commit::text,
+                error_position_prepare::text, last_event_created_at, updated_at FROM ${CHECKPOINT_TABLE}`,
+      ) as Promise<CheckpointRow[]>,
+    ]);
+    return Promise.all(
+      this.runners.map(async (runner) => {
+        const { name, streamPrefixes } = runner.projection;
+        const row = rows.find((candidate) => candidate.name === name);
+        const rebuildRow = rows.find((candidate) => candidate.name === rebuildCheckpointName(name));
+        const position = row ? positionOf(row) : { commit: 0n, prepare: 0n };
+        const pending =
+          comparePositions(position, head) < 0
+            ? await this.store.readAll({ after: position, maxCount: LAG_COUNT_CAP, streamPrefixes })
+            : [];
+        const stoppedHere = row?.state === 'stopped' ? row : undefined;
+        const errorPosition = stoppedHere ? errorPositionOf(stoppedHere) : null;
+        const state: ProjectionState = stoppedHere
+          ? 'stopped'
+          : rebuildRow
+            ? 'rebuilding'
+            : pending.length > 0
+              ? 'catching-up'
+              : runner.state === 'stopped'
+                ? 'stopped'
+                : 'live';
+        return {
+          name,
+          state,
+          position: asText(position),
+          head: asText(head),
+          lagEvents: pending.length,
+          lagCapped: pending.length === LAG_COUNT_CAP,
+          lagSeconds: pending.length > 0 ? Math.max(0, (Date.now() - pending[0].createdAt.getTime()) / 1000) : 0,
+          error: stoppedHere
+            ? { message: stoppedHere.error ?? 'stopped', position: errorPosition ? asText(errorPosition) : null }
+            : null,
+          rebuild: rebuildRow ? { position: asText(positionOf(rebuildRow)) } : null,
+        };
+      }),
+    );
+  }
+}

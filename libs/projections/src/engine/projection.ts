@@ -1,0 +1,30 @@
+import type { RecordedEvent } from '@app/event-store';
+
+/** The PostgreSQL schema live read models are in. */
+export const READ_MODEL_SCHEMA = 'read_models';
+
+/** What a projection's handler may do while a batch is applied: SQL in the batch's transaction. */
+export interface ProjectionContext {
+  /** Schema to write to: READ_MODEL_SCHEMA, or the rebuild's own while a fresh copy is built. */
+  readonly schema: string;
+  query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]>;
+}
+
+/**
+ * A read model fed from the global log. Its tables live in READ_MODEL_SCHEMA (created by
+ * TypeORM migrations); `apply` writes to `${context.schema}.<table>` so the same handler builds
+ * the live copy and a rebuild's copy. Applying is idempotent by position anyway: the engine
+ * commits the checkpoint with the changes and never hands an event twice to a committed state.
+ */
+export interface Projection {
+  /** Stable name: checkpoint key, CLI and API argument. */
+  readonly name: string;
+  /** Tables it owns, in READ_MODEL_SCHEMA; a rebuild replaces all of them at once. */
+  readonly tables: readonly string[];
+  /** Streams it reads (prefixes of stream ids). */
+  readonly streamPrefixes: readonly string[];
+  /** Applies events in log order, within one transaction. Throwing stops the projection. */
+  apply(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
+}
+
+export type ProjectionState = 'catching-up' | 'live' | 'stopped' | 'rebuilding';

@@ -1,0 +1,140 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { EventStore, LogPosition } from '@app/event-store';
+import { applyInTransaction, applyWithin, ensureCheckpoint } from './apply-batch';
+import { CHECKPOINT_TABLE, positionOf, rebuildCheckpointName } from './checkpoints';
+import { READ_MODEL_SCHEMA, type Projection } from './projection';
+
+export interface RebuildProgress {
+  readonly projection: string;
+  /** Events applied to the fresh copy so far. */
+  readonly applied: number;
+  readonly position: LogPosition;
+  /** Head of the log when the rebuild started; the copy catches up past it before the switch. */
+  readonly head: LogPosition;
+}
+
+export interface RebuildResult {
+  readonly projection: string;
+  readonly applied: number;
+  readonly position: LogPosition;
+  readonly seconds: number;
+}
+
+const rebuildSchemaOf = (projection: Projection) => `read_models_rebuild_${projection.name.replace(/[^a-z0-9]/gi, '_')}`;
+
+async function indexesOf(runner: QueryRunner, schema: string, table: string): Promise<Array<{ name: string; shape: string }>> {
+  const rows = (await runner.query('SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2', [
+    schema,
+    table,
+  ])) as Array<{ indexname: string; indexdef: string }>;
+  // An index's shape is its definition without its own name and the table's schema.
+  return rows.map((row) => ({
+    name: row.indexname,
+    shape: row.indexdef.replace(/INDEX \S+ ON \S+\./, 'INDEX ON '),
+  }));
+}
+
+/**
+ * Builds a fresh copy of a projection from the start of the log in a schema of its own, beside
+ * the live copy, which keeps answering queries and following the log meanwhile. When the copy
+ * has caught up, one transaction locks the live checkpoint (pausing the live runner, in any
+ * process, before its next batch), applies what arrived since, swaps the tables in, and moves the
+ * live checkpoint to the copy's: the switch is atomic, and the live runner carries on from there.
+ */
+export async function rebuildProjection(
+  store: EventStore,
+  dataSource: DataSource,
+  projection: Projection,
+  options: { batchSize: number; onProgress?: (progress: RebuildProgress) => void },
+): Promise<RebuildResult> {
+  const started = Date.now();
+  const schema = rebuildSchemaOf(projection);
+  const checkpoint = rebuildCheckpointName(projection.name);
+  await ensureCheckpoint(dataSource, projection.name);
+  await dataSource.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await dataSource.query(`CREATE SCHEMA ${schema}`);
+  for (const table of projection.tables) {
+    await dataSource.query(`CREATE TABLE ${schema}.${table} (LIKE ${READ_MODEL_SCHEMA}.${table} INCLUDING ALL)`);
+  }
+  await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [checkpoint]);
+  await ensureCheckpoint(dataSource, checkpoint, 'rebuilding');
+
+  const head = await store.headPosition();
+  let position = positionOf(await ensureCheckpoint(dataSource, checkpoint));
+  let applied = 0;
+  try {
+    for (;;) {
+      const events = await store.readAll({ after: position, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
+      if (events.length === 0) break;
+      applied += await applyInTransaction(dataSource, projection, checkpoint, schema, events);
+      position = events[events.length - 1].position;
+      options.onProgress?.({ projection: projection.name, applied, position, head });
+    }
+    applied += await switchOver(store, dataSource, projection, schema, checkpoint, options.batchSize);
+  } catch (error) {
+    await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [checkpoint]).catch(() => undefined);
+    await dataSource.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    throw error;
+  }
+  const final = positionOf(await ensureCheckpoint(dataSource, projection.name));
+  return { projection: projection.name, applied, position: final, seconds: (Date.now() - started) / 1000 };
+}
+
+async function switchOver(
+  store: EventStore,
+  dataSource: DataSource,
+  projection: Projection,
+  schema: string,
+  checkpoint: string,
+  batchSize: number,
+): Promise<number> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  let applied = 0;
+  try {
+    await runner.startTransaction();
+    await runner.query(`SELECT 1 FROM ${CHECKPOINT_TABLE} WHERE name = $1 FOR UPDATE`, [projection.name]);
+    // The last stretch, appended while the copy was being built.
+    for (;;) {
+      const [row] = await runner.query(`SELECT position_commit::text, position_prepare::text FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [
+        checkpoint,
+      ]);
+      const events = await store.readAll({ after: positionOf(row), maxCount: batchSize, streamPrefixes: projection.streamPrefixes });
+      if (events.length === 0) break;
+      applied += await applyWithin(runner, projection, checkpoint, schema, events);
+    }
+    for (const table of projection.tables) {
+      const liveIndexes = await indexesOf(runner, READ_MODEL_SCHEMA, table);
+      await runner.query(`DROP TABLE ${READ_MODEL_SCHEMA}.${table}`);
+      await runner.query(`ALTER TABLE ${schema}.${table} SET SCHEMA ${READ_MODEL_SCHEMA}`);
+      // Keep the live index names, which migrations refer to.
+      for (const fresh of await indexesOf(runner, READ_MODEL_SCHEMA, table)) {
+        const live = liveIndexes.find((index) => index.shape === fresh.shape);
+        if (live && live.name !== fresh.name) {
+          await runner.query(`ALTER INDEX ${READ_MODEL_SCHEMA}."${fresh.name}" RENAME TO "${live.name}"`);
+        }
+      }
+    }
+    const [copy] = await runner.query(
+      `SELECT position_commit::text, position_prepare::text, last_event_created_at FROM ${CHECKPOINT_TABLE} WHERE name = $1`,
+      [checkpoint],
+    );
+    await runner.query(
+      `UPDATE ${CHECKPOINT_TABLE}
+          SET position_commit = $2, position_prepare = $3, last_event_created_at = $4, state = 'catching-up',
+              error = NULL, error_position_commit = NULL, error_position_prepare = NULL, updated_at = now()
+        WHERE name = $1`,
+      [projection.name, copy.position_commit, copy.position_prepare, copy.last_event_created_at],
+    );
+    await runner.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [checkpoint]);
+    await runner.query(`DROP SCHEMA ${schema}`);
+    await runner.commitTransaction();
+    return applied;
+  } catch (error) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    throw error;
+  } finally {
+    await runner.release();
+  }
+}
+

@@ -1,0 +1,5 @@
+export * from './engine/projection';
+export * from './engine/projection-engine';
+export * from './engine/projection-runner';
+export * from './engine/rebuild';
+export { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-model-schema';
