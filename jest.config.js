@@ -18,6 +18,7 @@ const shared = {
     '^@app/domain(|/.*)$': '<rootDir>/libs/domain/src$1',
     '^@app/event-store(|/.*)$': '<rootDir>/libs/event-store/src$1',
     '^@app/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
+    '^@app/persistence(|/.*)$': '<rootDir>/libs/persistence/src$1',
     '^@app/projections(|/.*)$': '<rootDir>/libs/projections/src$1',
   },
   testEnvironment: 'node',

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Logger, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { loadConfig, signDevToken, type AppConfig, type Role } from '../../libs/platform/src';
-import { createApp, openRuntime } from '../../apps/api/src/runtime';
+import { openRuntime } from '../../libs/persistence/src';
+import { createApp } from '../../apps/api/src/app.factory';
 import { createTestDatabase } from './database';
 import { eventStoreEnv } from './event-store-under-test';
 

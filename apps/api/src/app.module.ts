@@ -2,7 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { EVENT_STORE, type EventStore } from '@app/event-store';
+import { EVENT_STORE } from '@app/event-store';
+import type { Runtime } from '@app/persistence';
 import type { AppConfig } from '@app/platform';
 import { AuthGuard } from './auth/auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
@@ -12,17 +13,15 @@ import { DossiersController } from './dossiers/dossiers.controller';
 import { NationalRegisterReservations } from './dossiers/national-register-reservations';
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
+import { ProjectionEngineHost } from './projections/projection-engine.provider';
+import { ProjectionsController } from './projections/projections.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { APP_CONFIG } from './infrastructure/app-config';
 import { CLOCK, systemClock, type Clock } from './infrastructure/clock';
 
 /** What the process opened before Nest starts: Nest wires them, it does not own their lifecycle. */
-export interface AppRuntime {
-  readonly config: AppConfig;
-  readonly eventStore: EventStore;
-  /** Migrated, initialised. */
-  readonly dataSource: DataSource;
+export interface AppRuntime extends Runtime {
   readonly clock?: Clock;
 }
 
@@ -32,7 +31,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [DossiersController, HealthController],
+      controllers: [DossiersController, HealthController, ProjectionsController],
       providers: [
         { provide: APP_CONFIG, useValue: runtime.config },
         { provide: EVENT_STORE, useValue: runtime.eventStore },
@@ -43,6 +42,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         IdempotencyStore,
+        ProjectionEngineHost,
         DossierRepository,
         NationalRegisterReservations,
         RegisterDossierHandler,

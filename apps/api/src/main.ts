@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@app/platform';
-import { createApp, openRuntime } from './runtime';
+import { openRuntime } from '@app/persistence';
+import { createApp } from './app.factory';
 
 async function main(): Promise<void> {
   const logger = new Logger('Main');
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const opened = await openRuntime(config);
+  const opened = await openRuntime(config, (message) => new Logger('Runtime').log(message));
   const app = await createApp(opened.runtime);
   let stopping = false;
   const stop = async (signal: string) => {

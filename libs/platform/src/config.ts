@@ -23,6 +23,10 @@ export interface AppConfig {
   readonly commandRetries: number;
   readonly bodyLimit: string;
   readonly protectionEndDate: string;
+  /** Run the projections inside the API process (the embedded default), or leave them to apps/projector. */
+  readonly projectionsInProcess: boolean;
+  /** Events per projection transaction. */
+  readonly projectionBatchSize: number;
   /** Key for the keyed hash that stands for a national register number in reservation streams. */
   readonly nrnHashKey: string | undefined;
 }
@@ -100,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const protectionEndDate = text('PROTECTION_END_DATE') ?? '2026-03-04';
   if (!ISO_DATE.test(protectionEndDate)) problems.push('PROTECTION_END_DATE must be YYYY-MM-DD');
+  const projectionsSetting = (text('PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
+  if (!['true', 'false'].includes(projectionsSetting)) problems.push('PROJECTIONS_IN_PROCESS must be true or false');
   const bodyLimit = text('BODY_LIMIT') ?? '64kb';
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) problems.push('BODY_LIMIT must look like 64kb or 1mb');
 
@@ -122,6 +128,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     commandRetries: integer('COMMAND_RETRIES', 20, 0, 1000),
     bodyLimit,
     protectionEndDate,
+    projectionsInProcess: projectionsSetting !== 'false',
+    projectionBatchSize: integer('PROJECTION_BATCH_SIZE', 500, 1, 10_000),
     nrnHashKey,
   };
   if (problems.length > 0) throw new ConfigError(problems);

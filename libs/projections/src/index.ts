@@ -3,3 +3,4 @@ export * from './engine/projection-engine';
 export * from './engine/projection-runner';
 export * from './engine/rebuild';
 export { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-model-schema';
+export { allProjections } from './all-projections';

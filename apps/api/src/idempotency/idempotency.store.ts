@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { IdempotencyRecord } from './idempotency-record.entity';
+import { IdempotencyRecord } from '@app/persistence';
 
 /** How long a first run may take before a retry may take it over (it is presumed dead). */
 const LEASE_SECONDS = 30;

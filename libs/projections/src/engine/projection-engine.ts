@@ -78,6 +78,10 @@ export class ProjectionEngine {
     }
   }
 
+  isRebuilding(name: string): boolean {
+    return this.rebuilding.has(name);
+  }
+
   async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<RebuildResult> {
     const projection = this.projection(name);
     if (this.rebuilding.has(name)) throw new RebuildInProgressError(`A rebuild of ${name} is already running`);

@@ -1,14 +1,10 @@
-import { Logger, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { openEventStore, type EventStore } from '@app/event-store';
 import type { AppConfig } from '@app/platform';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platform/embedded-postgres';
-import { AppModule, type AppRuntime } from './app.module';
-import { configureHttp } from './http/http-setup';
-import { createDataSource } from './infrastructure/data-source';
+import { createDataSource } from './data-source';
 
 const EMBEDDED_DATABASE = 'dossiers';
 
@@ -26,23 +22,32 @@ async function ensureDatabase(serverUrl: string, name: string): Promise<string> 
   return url.toString();
 }
 
+/** What a process of the service runs on, opened before Nest (or a CLI) starts. */
+export interface Runtime {
+  readonly config: AppConfig;
+  readonly eventStore: EventStore;
+  /** Migrated, initialised. */
+  readonly dataSource: DataSource;
+}
+
 export interface OpenedRuntime {
-  readonly runtime: AppRuntime;
+  readonly runtime: Runtime;
   close(): Promise<void>;
 }
+
+export type RuntimeLog = (message: string) => void;
 
 /**
  * Opens what the service runs on: PostgreSQL (DATABASE_URL, or an embedded server under
  * DATA_DIR), its migrations, and the event store (EventStoreDB when EVENTSTORE_URL is set).
  */
-export async function openRuntime(config: AppConfig): Promise<OpenedRuntime> {
-  const logger = new Logger('Runtime');
+export async function openRuntime(config: AppConfig, log: RuntimeLog = () => undefined): Promise<OpenedRuntime> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort });
     databaseUrl = await ensureDatabase(embedded.url, EMBEDDED_DATABASE);
-    logger.log(`Embedded PostgreSQL started, files in ${join(config.dataDir, 'postgres')}`);
+    log(`Embedded PostgreSQL started, files in ${join(config.dataDir, 'postgres')}`);
   }
   let dataSource: DataSource | undefined;
   let eventStore: EventStore | undefined;
@@ -51,7 +56,7 @@ export async function openRuntime(config: AppConfig): Promise<OpenedRuntime> {
     await dataSource.initialize();
     await dataSource.runMigrations();
     eventStore = await openEventStore({ eventStoreUrl: config.eventStoreUrl, databaseUrl });
-    logger.log(`Event store: ${config.eventStoreUrl ? 'EventStoreDB' : 'PostgreSQL'}`);
+    log(`Event store: ${config.eventStoreUrl ? 'EventStoreDB' : 'PostgreSQL'}`);
   } catch (error) {
     await dataSource?.destroy().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
@@ -66,14 +71,4 @@ export async function openRuntime(config: AppConfig): Promise<OpenedRuntime> {
       await embedded?.stop();
     },
   };
-}
-
-export async function createApp(runtime: AppRuntime, options: { logger?: false } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(runtime), {
-    bodyParser: false,
-    ...(options.logger === false ? { logger: false } : {}),
-  });
-  configureHttp(app, runtime.config);
-  await app.init();
-  return app;
 }

@@ -1,0 +1,15 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule, type AppRuntime } from './app.module';
+import { configureHttp } from './http/http-setup';
+
+/** The HTTP application on an opened runtime; shared by main.ts and the end-to-end tests. */
+export async function createApp(runtime: AppRuntime, options: { logger?: false } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(runtime), {
+    bodyParser: false,
+    ...(options.logger === false ? { logger: false } : {}),
+  });
+  configureHttp(app, runtime.config);
+  await app.init();
+  return app;
+}

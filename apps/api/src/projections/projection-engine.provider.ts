@@ -1,0 +1,40 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EVENT_STORE, type EventStore } from '@app/event-store';
+import type { AppConfig } from '@app/platform';
+import { allProjections, ProjectionEngine } from '@app/projections';
+import { APP_CONFIG } from '../infrastructure/app-config';
+
+export function createProjectionEngine(store: EventStore, dataSource: DataSource, config: AppConfig, logger: Logger): ProjectionEngine {
+  return new ProjectionEngine(store, dataSource, allProjections(), {
+    batchSize: config.projectionBatchSize,
+    retryDelayMs: 1000,
+    log: (message) => logger.warn(message),
+  });
+}
+
+/**
+ * The projection engine of this process. On the embedded default it runs the projections here;
+ * with PROJECTIONS_IN_PROCESS=false they run in apps/projector and this one only reports and
+ * rebuilds.
+ */
+@Injectable()
+export class ProjectionEngineHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly engine: ProjectionEngine;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.engine = createProjectionEngine(store, dataSource, config, new Logger('Projections'));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.projectionsInProcess) await this.engine.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.engine.stop();
+  }
+}

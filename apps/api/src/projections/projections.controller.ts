@@ -1,0 +1,68 @@
+import { Controller, Get, HttpCode, Logger, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { UnknownProjectionError } from '@app/projections';
+import { Roles } from '../auth/auth.decorators';
+import { problem } from '../http/problem';
+import { ProjectionEngineHost } from './projection-engine.provider';
+
+class PositionView {
+  @ApiProperty({ example: '1042' }) commit: string;
+  @ApiProperty({ example: '1042' }) prepare: string;
+}
+
+class ProjectionStatusView {
+  @ApiProperty({ example: 'crt-registry' }) name: string;
+  @ApiProperty({ enum: ['catching-up', 'live', 'stopped', 'rebuilding'] }) state: string;
+  @ApiProperty({ type: PositionView }) position: PositionView;
+  @ApiProperty({ type: PositionView, description: 'Last event in the store' }) head: PositionView;
+  @ApiProperty({ description: 'Events of its streams not applied yet (counted up to 10,000)' }) lagEvents: number;
+  @ApiProperty() lagCapped: boolean;
+  @ApiProperty({ description: 'Age of the oldest event not applied yet; 0 when up to date' }) lagSeconds: number;
+  @ApiProperty({ nullable: true, description: 'Why it stopped, and at which event position' })
+  error: { message: string; position: PositionView | null } | null;
+  @ApiProperty({ nullable: true, description: 'Progress of a rebuild running beside the live copy' })
+  rebuild: { position: PositionView } | null;
+}
+
+@ApiTags('projections')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('projections')
+export class ProjectionsController {
+  private readonly logger = new Logger('Projections');
+
+  constructor(private readonly host: ProjectionEngineHost) {}
+
+  @Get()
+  @ApiOperation({ summary: "Each projection's position, the store's head, lag and state" })
+  @ApiOkResponse({ type: [ProjectionStatusView] })
+  statuses() {
+    return this.host.engine.statuses();
+  }
+
+  @Post(':name/rebuild')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Rebuild a projection from the start of the log beside the live copy, then switch atomically' })
+  @ApiAcceptedResponse({ description: 'Started; follow it in GET /projections (state rebuilding)' })
+  @ApiNotFoundResponse({ description: 'No such projection' })
+  @ApiConflictResponse({ description: 'A rebuild of it is already running' })
+  rebuild(@Param('name') name: string) {
+    try {
+      this.host.engine.projection(name);
+    } catch (error) {
+      if (error instanceof UnknownProjectionError) throw problem(404, 'projection-not-found', 'Projection not found', error.message);
+      throw error;
+    }
+    if (this.host.engine.isRebuilding(name)) {
+      throw problem(409, 'rebuild-in-progress', 'Rebuild in progress', `A rebuild of ${name} is already running.`, {
+        rule: 'rebuild-in-progress',
+      });
+    }
+    // Runs on after the answer: a rebuild takes as long as the log is long.
+    this.host.engine.rebuild(name).then(
+      (result) => this.logger.log(`Rebuilt ${name}: ${result.applied} events in ${result.seconds.toFixed(1)} s`),
+      (error: unknown) => this.logger.error(`Rebuild of ${name} failed: ${(error as Error).message}`),
+    );
+    return { projection: name, state: 'rebuilding' };
+  }
+}

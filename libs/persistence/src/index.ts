@@ -1,0 +1,3 @@
+export * from './data-source';
+export * from './idempotency-record.entity';
+export * from './runtime';

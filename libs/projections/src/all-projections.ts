@@ -1,0 +1,6 @@
+import type { Projection } from './engine/projection';
+
+/** Every projection the service runs, in the order they are listed by GET /projections. */
+export function allProjections(): Projection[] {
+  return [];
+}

@@ -1,0 +1,9 @@
+import { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-model-schema';
+
+/**
+ * Every read model's TypeORM entities and migrations, in order. A projection adds its own here
+ * when it gets tables.
+ */
+export const READ_MODEL_ENTITIES: Function[] = [];
+
+export const READ_MODEL_MIGRATIONS: Function[] = [ReadModelSchema1732492800000];
