@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { openEventStore, type EventStore } from '@app/event-store';
 import type { AppConfig } from '@app/platform';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platform/embedded-postgres';
+import { runningEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platform/embedded-postgres';
 import { createDataSource } from './data-source';
 
 const EMBEDDED_DATABASE = 'dossiers';
@@ -38,16 +38,23 @@ export interface OpenedRuntime {
 export type RuntimeLog = (message: string) => void;
 
 /**
- * Opens what the service runs on: PostgreSQL (DATABASE_URL, or an embedded server under
- * DATA_DIR), its migrations, and the event store (EventStoreDB when EVENTSTORE_URL is set).
+ * Opens what the service runs on: PostgreSQL (DATABASE_URL, or the embedded server under
+ * DATA_DIR: the one another process of this installation runs, else one started here), its
+ * migrations, and the event store (EventStoreDB when EVENTSTORE_URL is set).
  */
 export async function openRuntime(config: AppConfig, log: RuntimeLog = () => undefined): Promise<OpenedRuntime> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort });
-    databaseUrl = await ensureDatabase(embedded.url, EMBEDDED_DATABASE);
-    log(`Embedded PostgreSQL started, files in ${join(config.dataDir, 'postgres')}`);
+    const dataDir = join(config.dataDir, 'postgres');
+    const running = await runningEmbeddedPostgres(dataDir);
+    if (running) {
+      log(`Using the embedded PostgreSQL already running on ${dataDir}`);
+    } else {
+      embedded = await startEmbeddedPostgres({ dataDir, port: config.embeddedPostgresPort });
+      log(`Embedded PostgreSQL started, files in ${dataDir}`);
+    }
+    databaseUrl = await ensureDatabase(running ?? embedded!.url, EMBEDDED_DATABASE);
   }
   let dataSource: DataSource | undefined;
   let eventStore: EventStore | undefined;

@@ -1,0 +1,23 @@
+import { openRuntime, type OpenedRuntime } from '@app/persistence';
+import { loadConfig, type AppConfig } from '@app/platform';
+import { allProjections, ProjectionEngine } from '@app/projections';
+
+export type Log = (message: string) => void;
+
+/** Configuration, runtime and a projection engine over every projection: what each command needs. */
+export async function openProjections(log: Log): Promise<{ config: AppConfig; opened: OpenedRuntime; engine: ProjectionEngine }> {
+  const config = loadConfig();
+  const opened = await openRuntime(config, log);
+  const engine = new ProjectionEngine(opened.runtime.eventStore, opened.runtime.dataSource, allProjections(), {
+    batchSize: config.projectionBatchSize,
+    retryDelayMs: 1000,
+    log,
+  });
+  return { config, opened, engine };
+}
+
+/** Reports a failure without a stack trace (it may quote data) and sets the exit code. */
+export function fail(error: unknown): never {
+  console.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  process.exit(1);
+}
