@@ -15,6 +15,8 @@ import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { ProjectionEngineHost } from './projections/projection-engine.provider';
 import { ProjectionsController } from './projections/projections.controller';
+import { CrtRegistryReader } from './registry/crt-registry.reader';
+import { RegistryController } from './registry/registry.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { APP_CONFIG } from './infrastructure/app-config';
@@ -31,7 +33,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [DossiersController, HealthController, ProjectionsController],
+      controllers: [DossiersController, HealthController, ProjectionsController, RegistryController],
       providers: [
         { provide: APP_CONFIG, useValue: runtime.config },
         { provide: EVENT_STORE, useValue: runtime.eventStore },
@@ -47,6 +49,7 @@ export class AppModule {
         NationalRegisterReservations,
         RegisterDossierHandler,
         ChangeDossierHandler,
+        CrtRegistryReader,
       ],
     };
   }

@@ -1,6 +1,7 @@
+import { crtRegistryProjection } from './crt-registry/crt-registry.projection';
 import type { Projection } from './engine/projection';
 
 /** Every projection the service runs, in the order they are listed by GET /projections. */
 export function allProjections(): Projection[] {
-  return [];
+  return [crtRegistryProjection()];
 }

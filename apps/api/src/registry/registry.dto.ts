@@ -1,0 +1,98 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { HOUSING_TYPES, type HousingType } from '@app/domain';
+import { CRT_STAGES, type CrtStage } from '@app/projections/crt-registry/crt-dossier.entity';
+import { IsCalendarDate } from '../http/validation';
+
+const NIS = /^\d{5}$/;
+const NIS_MESSAGE = '$property must be a 5-digit NIS code';
+
+export const REGISTRY_SORTS = [
+  'registeredOn',
+  '-registeredOn',
+  'familyName',
+  '-familyName',
+  'municipality',
+  '-municipality',
+  'lastRecordedAt',
+  '-lastRecordedAt',
+] as const;
+export type RegistrySort = (typeof REGISTRY_SORTS)[number];
+
+export const DOSSIER_STATUSES = ['active', 'left'] as const;
+
+export const MAX_PAGE_SIZE = 200;
+
+export class ListDossiersQuery {
+  @ApiPropertyOptional({ enum: DOSSIER_STATUSES })
+  @IsOptional()
+  @IsIn(DOSSIER_STATUSES)
+  status?: (typeof DOSSIER_STATUSES)[number];
+
+  @ApiPropertyOptional({ example: '11002', description: 'NIS code of the municipality the person is registered in' })
+  @IsOptional()
+  @Matches(NIS, { message: NIS_MESSAGE })
+  municipality?: string;
+
+  @ApiPropertyOptional({ example: '10000', description: 'NIS code of the province (Brussels has none)' })
+  @IsOptional()
+  @Matches(NIS, { message: NIS_MESSAGE })
+  province?: string;
+
+  @ApiPropertyOptional({ enum: HOUSING_TYPES, description: 'Current housing' })
+  @IsOptional()
+  @IsIn(HOUSING_TYPES)
+  housingType?: HousingType;
+
+  @ApiPropertyOptional({ enum: CRT_STAGES })
+  @IsOptional()
+  @IsIn(CRT_STAGES)
+  stage?: CrtStage;
+
+  @ApiPropertyOptional({ format: 'date', description: 'Registered on or after' })
+  @IsOptional()
+  @IsCalendarDate()
+  registeredFrom?: string;
+
+  @ApiPropertyOptional({ format: 'date', description: 'Registered on or before' })
+  @IsOptional()
+  @IsCalendarDate()
+  registeredTo?: string;
+
+  @ApiPropertyOptional({
+    example: 'kovalenko',
+    description: 'Words that must all occur in the names or the national register number (dots and dash optional)',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @Length(1, 200)
+  q?: string;
+
+  @ApiPropertyOptional({ default: 1, minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  // Keeps the offset far from PostgreSQL's bigint limit.
+  @Max(1_000_000)
+  page: number = 1;
+
+  @ApiPropertyOptional({ default: 25, minimum: 1, maximum: MAX_PAGE_SIZE })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  pageSize: number = 25;
+
+  @ApiPropertyOptional({
+    enum: REGISTRY_SORTS,
+    default: '-registeredOn',
+    description: 'A leading "-" sorts descending; municipality sorts by name. Ties are broken by dossierId.',
+  })
+  @IsOptional()
+  @IsIn(REGISTRY_SORTS)
+  sort: RegistrySort = '-registeredOn';
+}

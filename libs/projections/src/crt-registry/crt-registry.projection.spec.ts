@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { SCHEMA_VERSIONS, dossierStreamId, occurredOn, type DossierEvent } from '@app/domain';
+import type { EventToAppend, RecordedEvent } from '@app/event-store';
+import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { createDataSource } from '@app/persistence/data-source';
+import { createTestDatabase } from '../../../../test/support/database';
+import { READ_MODEL_SCHEMA, type ProjectionContext } from '../engine/projection';
+import { ProjectionEngine } from '../engine/projection-engine';
+import { CRT_REGISTRY, crtRegistryProjection } from './crt-registry.projection';
+
+const registered = (dossierId: string, municipality: string, registeredOn: string): DossierEvent => ({
+  type: 'DossierRegistered',
+  data: {
+    dossierId,
+    personal: {
+      givenName: 'Olena',
+      familyName: 'Kovalenko',
+      birthDate: '1985-07-30',
+      nationalRegisterNumber: '85073003328',
+      attestationNumber: 'TB-2022-0012345',
+    },
+    sex: 'female',
+    nationality: 'UKR',
+    protectionGrantedOn: '2022-03-21',
+    municipality,
+    householdId: null,
+    registeredOn,
+  },
+});
+
+/** A dossier's whole path, each step with the stage it leads to. */
+const lifecycle = (dossierId: string): Array<[DossierEvent, string]> => [
+  [registered(dossierId, '11002', '2022-03-24'), 'registered'],
+  [{ type: 'PersonHoused', data: { housingType: 'collective', municipality: '11002', on: '2022-03-25' } }, 'housed'],
+  [
+    {
+      type: 'PersonRehoused',
+      data: {
+        housingType: 'host-family',
+        municipality: '11004',
+        on: '2022-05-01',
+        reason: 'site-closed',
+        previousHousingType: 'collective',
+        previousMunicipality: '11002',
+      },
+    },
+    'housed',
+  ],
+  [{ type: 'InburgeringEnrolled', data: { trajectory: 'voortraject', on: '2022-06-01' } }, 'inburgering'],
+  [{ type: 'VdabRegistered', data: { on: '2022-07-01' } }, 'vdab'],
+  [{ type: 'EmploymentStarted', data: { on: '2022-09-01' } }, 'employed'],
+  [{ type: 'EmploymentEnded', data: { on: '2023-01-31', startedOn: '2022-09-01' } }, 'vdab'],
+  [{ type: 'EmploymentStarted', data: { on: '2023-03-01' } }, 'employed'],
+  [{ type: 'PersonLeft', data: { on: '2023-06-30', reason: 'returned-to-ukraine' } }, 'left'],
+  [{ type: 'DossierReopened', data: { on: '2024-02-01', municipality: '44021' } }, 'vdab'],
+];
+
+function metadataOf(event: DossierEvent, recordedAt: string) {
+  return {
+    schemaVersion: SCHEMA_VERSIONS[event.type],
+    occurredOn: occurredOn(event),
+    recordedAt,
+    actor: 'alice',
+    correlationId: randomUUID(),
+    causationId: randomUUID(),
+  };
+}
+
+let position = 0n;
+function recorded(dossierId: string, version: number, event: DossierEvent): RecordedEvent {
+  position++;
+  return {
+    id: randomUUID(),
+    streamId: dossierStreamId(dossierId),
+    version,
+    type: event.type,
+    data: event.data as unknown as Record<string, unknown>,
+    metadata: metadataOf(event, new Date(Date.UTC(2024, 0, 1) + version * 60_000).toISOString()),
+    position: { commit: position, prepare: position },
+    createdAt: new Date(),
+  };
+}
+
+describe('crt-registry projection', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let dataSource: DataSource;
+  let context: ProjectionContext;
+  const projection = crtRegistryProjection();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = createDataSource(database.url);
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    context = { schema: READ_MODEL_SCHEMA, query: (sql, parameters) => dataSource.query(sql, parameters) };
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  // node-pg reads a date as a local-midnight Date; the ::text columns come last and win, so dates read as written.
+  const rowOf = async (dossierId: string) => {
+    const [row] = await dataSource.query(
+      `SELECT *, birth_date::text, registered_on::text, housing_since::text, inburgering_since::text,
+              vdab_registered_on::text, employment_since::text, left_on::text
+         FROM read_models.crt_dossiers WHERE dossier_id = $1`,
+      [dossierId],
+    );
+    return row as Record<string, unknown> | undefined;
+  };
+  const snapshot = () => dataSource.query('SELECT * FROM read_models.crt_dossiers ORDER BY dossier_id');
+
+  it('keeps one row per dossier through its lifecycle, with the current stage after each step', async () => {
+    const dossierId = randomUUID();
+    const stages: unknown[] = [];
+    for (const [index, [event]] of lifecycle(dossierId).entries()) {
+      await projection.apply([recorded(dossierId, index + 1, event)], context);
+      stages.push((await rowOf(dossierId))?.stage);
+    }
+    expect(stages).toEqual(lifecycle(dossierId).map(([, stage]) => stage));
+    expect(await rowOf(dossierId)).toEqual({
+      dossier_id: dossierId,
+      version: 10,
+      given_name: 'Olena',
+      family_name: 'Kovalenko',
+      birth_date: '1985-07-30',
+      national_register_number: '85073003328',
+      sex: 'female',
+      nationality: 'UKR',
+      municipality: '44021',
+      municipality_name: 'Gent',
+      province_nis: '40000',
+      province_name: 'Oost-Vlaanderen',
+      registered_on: '2022-03-24',
+      housing_type: null,
+      housing_municipality: null,
+      housing_since: null,
+      inburgering_trajectory: 'voortraject',
+      inburgering_since: '2022-06-01',
+      vdab_registered_on: '2022-07-01',
+      ever_employed: true,
+      employed_now: false,
+      employment_since: null,
+      left_on: null,
+      left_reason: null,
+      last_recorded_at: new Date(Date.UTC(2024, 0, 1) + 10 * 60_000),
+      active: true,
+      stage: 'vdab',
+      search_text: 'olena kovalenko 85073003328',
+    });
+  });
+
+  it('shows housing, employment and departure while they last', async () => {
+    const dossierId = randomUUID();
+    const steps = lifecycle(dossierId);
+    await projection.apply(
+      steps.slice(0, 6).map(([event], index) => recorded(dossierId, index + 1, event)),
+      context,
+    );
+    expect(await rowOf(dossierId)).toMatchObject({
+      version: 6,
+      municipality: '11002',
+      municipality_name: 'Antwerpen',
+      province_nis: '10000',
+      province_name: 'Antwerpen',
+      housing_type: 'host-family',
+      housing_municipality: '11004',
+      housing_since: '2022-05-01',
+      employed_now: true,
+      ever_employed: true,
+      employment_since: '2022-09-01',
+      stage: 'employed',
+      active: true,
+    });
+    await projection.apply([recorded(dossierId, 7, { type: 'PersonLeft', data: { on: '2022-12-31', reason: 'moved-abroad' } })], context);
+    expect(await rowOf(dossierId)).toMatchObject({
+      version: 7,
+      housing_type: null,
+      housing_since: null,
+      employed_now: false,
+      employment_since: null,
+      ever_employed: true,
+      left_on: '2022-12-31',
+      left_reason: 'moved-abroad',
+      stage: 'left',
+      active: false,
+    });
+  });
+
+  it('names the municipality as the reference data has it on the business date; Brussels has no province', async () => {
+    const brussels = randomUUID();
+    const merged = randomUUID();
+    await projection.apply(
+      [
+        recorded(brussels, 1, registered(brussels, '21004', '2022-04-01')),
+        // Borsbeek, merged into Antwerpen on 2025-01-01, still under its own code in 2022.
+        recorded(merged, 1, registered(merged, '11007', '2022-04-01')),
+      ],
+      context,
+    );
+    expect(await rowOf(brussels)).toMatchObject({ municipality: '21004', municipality_name: 'Brussel', province_nis: null, province_name: null });
+    expect(await rowOf(merged)).toMatchObject({ municipality: '11007', municipality_name: 'Borsbeek', province_nis: '10000' });
+  });
+
+  it('is idempotent: events applied again, or an older event after a newer one, change nothing', async () => {
+    const dossierId = randomUUID();
+    const events = lifecycle(dossierId).map(([event], index) => recorded(dossierId, index + 1, event));
+    await projection.apply(events, context);
+    const once = await rowOf(dossierId);
+    await projection.apply(events, context);
+    await projection.apply([events[1]], context);
+    await projection.apply(events.slice(0, 3).reverse(), context);
+    expect(await rowOf(dossierId)).toEqual(once);
+  });
+
+  it('ignores events of a dossier it never saw registered, as the domain does', async () => {
+    const dossierId = randomUUID();
+    await projection.apply([recorded(dossierId, 2, { type: 'VdabRegistered', data: { on: '2022-07-01' } })], context);
+    expect(await rowOf(dossierId)).toBeUndefined();
+  });
+
+  it('builds the same table through a rebuild from the log, ignoring other streams', async () => {
+    const store = await PostgresEventStore.connect(database.url);
+    try {
+      const toAppend = (event: DossierEvent): EventToAppend => ({
+        id: randomUUID(),
+        type: event.type,
+        data: event.data as unknown as Record<string, unknown>,
+        metadata: metadataOf(event, '2024-05-01T10:00:00.000Z'),
+      });
+      for (let i = 0; i < 12; i++) {
+        const dossierId = randomUUID();
+        // Dossiers at every point of the path, appended in several commits.
+        const events = lifecycle(dossierId).slice(0, 1 + (i % 10)).map(([event]) => toAppend(event));
+        await store.append(dossierStreamId(dossierId), events.slice(0, 2), 'no_stream');
+        if (events.length > 2) await store.append(dossierStreamId(dossierId), events.slice(2), 2);
+        await store.append(
+          `nrn-reservation-${randomUUID()}`,
+          [{ id: randomUUID(), type: 'NationalRegisterNumberReserved', data: { dossierId }, metadata: {} }],
+          'no_stream',
+        );
+      }
+      await dataSource.query('DELETE FROM read_models.crt_dossiers');
+      const dossierEvents = await store.readAll({ streamPrefixes: projection.streamPrefixes });
+      await projection.apply(dossierEvents, context);
+      const applied = await snapshot();
+      expect(applied).toHaveLength(12);
+
+      const engine = new ProjectionEngine(store, dataSource, [projection], { batchSize: 7, retryDelayMs: 100, log: () => undefined });
+      const result = await engine.rebuild(CRT_REGISTRY);
+      expect(result.applied).toBe(dossierEvents.length);
+      expect(await snapshot()).toEqual(applied);
+      const indexes = await dataSource.query(
+        `SELECT indexname FROM pg_indexes WHERE schemaname = 'read_models' AND tablename = 'crt_dossiers' ORDER BY 1`,
+      );
+      expect(indexes.map((row: { indexname: string }) => row.indexname)).toEqual([
+        'crt_dossiers_active_idx',
+        'crt_dossiers_family_name_idx',
+        'crt_dossiers_housing_type_idx',
+        'crt_dossiers_last_recorded_at_idx',
+        'crt_dossiers_municipality_idx',
+        'crt_dossiers_municipality_name_idx',
+        'crt_dossiers_pkey',
+        'crt_dossiers_province_idx',
+        'crt_dossiers_registered_on_idx',
+        'crt_dossiers_search_trgm_idx',
+        'crt_dossiers_stage_idx',
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});

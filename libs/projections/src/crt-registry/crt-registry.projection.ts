@@ -1,0 +1,123 @@
+import {
+  defaultMunicipalityDirectory,
+  DOSSIER_STREAM_PREFIX,
+  upcastDossierEvent,
+  type DossierEvent,
+  type IsoDate,
+  type MunicipalityDirectory,
+} from '@app/domain';
+import type { RecordedEvent } from '@app/event-store';
+import type { Projection, ProjectionContext } from '../engine/projection';
+
+export const CRT_REGISTRY = 'crt-registry';
+export const CRT_DOSSIERS_TABLE = 'crt_dossiers';
+
+type Columns = Record<string, unknown>;
+
+/** The metadata fields this projection reads (the full set: apps/api/src/dossiers/dossier-repository.ts). */
+interface DossierMetadata {
+  schemaVersion: number;
+  recordedAt: string;
+}
+
+const NO_HOUSING = { housing_type: null, housing_municipality: null, housing_since: null };
+const NO_CURRENT_JOB = { employed_now: false, employment_since: null };
+
+/**
+ * The CRT registry: one row per dossier in read_models.crt_dossiers with the dossier's current
+ * state as the domain's evolve() folds it (libs/domain/src/dossier/state.ts), plus the names of
+ * its municipality and province from the reference data at the event's business date. Each
+ * event is one statement that only touches a row whose version is below the event's, so
+ * applying an event twice changes nothing.
+ */
+export function crtRegistryProjection(directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
+  function municipalityColumns(nis: string, on: IsoDate): Columns {
+    // Recorded history stands even where the reference data does not know the code on that date.
+    const municipality = directory.find(nis, on) ?? directory.history(nis).at(-1);
+    return {
+      municipality: nis,
+      municipality_name: municipality?.name ?? null,
+      province_nis: municipality?.province?.nis ?? null,
+      province_name: municipality?.province?.name ?? null,
+    };
+  }
+
+  /** The columns an event sets; a registration sets them all, as it starts the state afresh. */
+  function changesOf(event: DossierEvent): Columns {
+    switch (event.type) {
+      case 'DossierRegistered': {
+        const { personal, ...data } = event.data;
+        return {
+          given_name: personal.givenName,
+          family_name: personal.familyName,
+          birth_date: personal.birthDate,
+          national_register_number: personal.nationalRegisterNumber,
+          sex: data.sex,
+          nationality: data.nationality,
+          ...municipalityColumns(data.municipality, data.registeredOn),
+          registered_on: data.registeredOn,
+          ...NO_HOUSING,
+          inburgering_trajectory: null,
+          inburgering_since: null,
+          vdab_registered_on: null,
+          ever_employed: false,
+          ...NO_CURRENT_JOB,
+          left_on: null,
+          left_reason: null,
+        };
+      }
+      case 'PersonHoused':
+      case 'PersonRehoused':
+        return { housing_type: event.data.housingType, housing_municipality: event.data.municipality, housing_since: event.data.on };
+      case 'InburgeringEnrolled':
+        return { inburgering_trajectory: event.data.trajectory, inburgering_since: event.data.on };
+      case 'VdabRegistered':
+        return { vdab_registered_on: event.data.on };
+      case 'EmploymentStarted':
+        return { employed_now: true, ever_employed: true, employment_since: event.data.on };
+      case 'EmploymentEnded':
+        return NO_CURRENT_JOB;
+      case 'PersonLeft':
+        return { left_on: event.data.on, left_reason: event.data.reason, ...NO_HOUSING, ...NO_CURRENT_JOB };
+      case 'DossierReopened':
+        return { left_on: null, left_reason: null, ...municipalityColumns(event.data.municipality, event.data.on) };
+    }
+  }
+
+  async function applyOne(recorded: RecordedEvent, context: ProjectionContext): Promise<void> {
+    const metadata = recorded.metadata as unknown as DossierMetadata;
+    const event = upcastDossierEvent(recorded.type, metadata.schemaVersion, recorded.data);
+    const table = `${context.schema}.${CRT_DOSSIERS_TABLE}`;
+    const row: Columns = {
+      dossier_id: recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length),
+      version: recorded.version,
+      last_recorded_at: metadata.recordedAt,
+      ...changesOf(event),
+    };
+    const names = Object.keys(row);
+    const values = Object.values(row);
+    if (event.type === 'DossierRegistered') {
+      const placeholders = names.map((_, index) => `$${index + 1}`);
+      const updates = names.filter((name) => name !== 'dossier_id').map((name) => `${name} = EXCLUDED.${name}`);
+      await context.query(
+        `INSERT INTO ${table} (${names.join(', ')}) VALUES (${placeholders.join(', ')})
+         ON CONFLICT (dossier_id) DO UPDATE SET ${updates.join(', ')}
+         WHERE ${CRT_DOSSIERS_TABLE}.version < EXCLUDED.version`,
+        values,
+      );
+      return;
+    }
+    // dossier_id is $1 and version $2; a dossier without a registration has no row, as in evolve().
+    const updates = names.slice(1).map((name, index) => `${name} = $${index + 2}`);
+    await context.query(`UPDATE ${table} SET ${updates.join(', ')} WHERE dossier_id = $1 AND version < $2`, values);
+  }
+
+  return {
+    name: CRT_REGISTRY,
+    tables: [CRT_DOSSIERS_TABLE],
+    streamPrefixes: [DOSSIER_STREAM_PREFIX],
+    async apply(events, context) {
+      for (const event of events) await applyOne(event, context);
+    },
+  };
+}

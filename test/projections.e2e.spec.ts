@@ -1,0 +1,82 @@
+import { DossierApi, expectProblem, expectStatus } from './support/dossier-fixtures';
+import { startTestApp, type TestApp } from './support/test-app';
+
+interface Status {
+  name: string;
+  state: string;
+  position: { commit: string; prepare: string };
+  head: { commit: string; prepare: string };
+  lagEvents: number;
+  lagSeconds: number;
+  error: unknown;
+}
+
+/** The admin's view of the projections, and a rebuild over HTTP while commands keep coming. */
+describe('projections over HTTP', () => {
+  let testApp: TestApp;
+  let admin: string;
+  let staff: DossierApi;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    admin = await testApp.token('admin', 'root');
+    staff = new DossierApi(testApp, await testApp.token('staff', 'alice'));
+  });
+  afterAll(() => testApp.close());
+
+  const statuses = async (): Promise<Status[]> => {
+    const response = await testApp.http().get('/projections').set('Authorization', `Bearer ${admin}`);
+    expectStatus(response, 200);
+    return response.body as Status[];
+  };
+
+  async function untilAll(accept: (status: Status) => boolean): Promise<Status[]> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const current = await statuses();
+      if (current.every(accept)) return current;
+      if (Date.now() > deadline) throw new Error(`Projections did not settle: ${JSON.stringify(current)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const upToDate = (status: Status) => status.state === 'live' && status.lagEvents === 0;
+
+  it('is for admins only', async () => {
+    expectProblem(await testApp.http().get('/projections'), 401, 'unauthenticated');
+    for (const role of ['staff', 'analyst', 'auditor'] as const) {
+      const token = await testApp.token(role);
+      expectProblem(await testApp.http().get('/projections').set('Authorization', `Bearer ${token}`), 403, 'forbidden');
+      expectProblem(
+        await testApp.http().post('/projections/crt-registry/rebuild').set('Authorization', `Bearer ${token}`),
+        403,
+        'forbidden',
+      );
+    }
+  });
+
+  it('reports every projection live at the head once it has applied what was recorded', async () => {
+    await staff.registered();
+    const settled = await untilAll(upToDate);
+    expect(settled.length).toBeGreaterThan(0);
+    for (const status of settled) {
+      expect(status).toMatchObject({ lagEvents: 0, lagSeconds: 0, error: null });
+      expect(BigInt(status.position.commit)).toBeLessThanOrEqual(BigInt(status.head.commit));
+    }
+  });
+
+  it('rebuilds a projection on request and is live again afterwards, with commands recorded meanwhile', async () => {
+    const [first] = await statuses();
+    const response = await testApp.http().post(`/projections/${first.name}/rebuild`).set('Authorization', `Bearer ${admin}`);
+    expectStatus(response, 202);
+    expect(response.body).toEqual({ projection: first.name, state: 'rebuilding' });
+    await staff.registered();
+    const settled = await untilAll(upToDate);
+    expect(settled.find((status) => status.name === first.name)?.error).toBeNull();
+  });
+
+  it('answers 404 for an unknown projection', async () => {
+    const response = await testApp.http().post('/projections/no-such-projection/rebuild').set('Authorization', `Bearer ${admin}`);
+    expectProblem(response, 404, 'projection-not-found');
+  });
+});
