@@ -1,0 +1,209 @@
+import {
+  defaultMunicipalityDirectory,
+  type DepartureReason,
+  type DossierCommand,
+  type HousingType,
+  type IsoDate,
+  type Municipality,
+  type RegisterDossier,
+  type RehousingReason,
+} from '@app/domain';
+
+/**
+ * Deterministic, realistic histories of displaced persons, shaped after ../shared/domain.md:
+ * arrivals peaking in spring 2022 and tapering off, host families first and rehousing later,
+ * about a fifth gone by mid-2024, about half of those registered at VDAB ever employed and about
+ * a third still working. The same seed gives the same histories; dates never pass `today`.
+ */
+
+export interface GeneratedPerson {
+  readonly registration: Omit<RegisterDossier, 'dossierId'>;
+  /** In the order they are to be sent; each respects the dossier's rules. */
+  readonly commands: ReadonlyArray<Exclude<DossierCommand, RegisterDossier>>;
+}
+
+/** mulberry32: small, fast, good enough for synthetic data, and the same on every machine. */
+export function randomSource(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DAY_MS = 86_400_000;
+const toDate = (ms: number): IsoDate => new Date(ms).toISOString().slice(0, 10);
+const msOf = (date: IsoDate) => Date.parse(`${date}T00:00:00Z`);
+const addDays = (date: IsoDate, days: number): IsoDate => toDate(msOf(date) + Math.round(days) * DAY_MS);
+
+/** Registrations per month from March 2022, relative: the spring 2022 peak, then a long tail. */
+const ARRIVAL_WEIGHTS: ReadonlyArray<[month: string, weight: number]> = [
+  ['2022-03', 30], ['2022-04', 24], ['2022-05', 14], ['2022-06', 8], ['2022-07', 5], ['2022-08', 4],
+  ['2022-09', 3.5], ['2022-10', 3.5], ['2022-11', 3], ['2022-12', 2.5],
+  ...['2023-01', '2023-02', '2023-03', '2023-04', '2023-05', '2023-06', '2023-07', '2023-08', '2023-09', '2023-10', '2023-11', '2023-12'].map(
+    (month): [string, number] => [month, 2],
+  ),
+  ...['2024-01', '2024-02', '2024-03', '2024-04', '2024-05', '2024-06', '2024-07', '2024-08', '2024-09', '2024-10', '2024-11', '2024-12'].map(
+    (month): [string, number] => [month, 1.5],
+  ),
+  ...['2025-01', '2025-02', '2025-03', '2025-04', '2025-05', '2025-06'].map((month): [string, number] => [month, 1]),
+];
+
+/** Where people were received most (large cities), the rest spread over all municipalities. */
+const LARGE_CITIES: ReadonlyArray<[nis: string, weight: number]> = [
+  ['11002', 12], ['44021', 8], ['21004', 5], ['24062', 4], ['31005', 3], ['12025', 3], ['71022', 2], ['71072', 2],
+];
+
+const FIRST_HOUSING: ReadonlyArray<[HousingType, number]> = [
+  ['host-family', 50], ['collective', 20], ['emergency-village', 6], ['loi', 10], ['social-rental', 5], ['private-rental', 6], ['other', 3],
+];
+const LATER_HOUSING: ReadonlyArray<[HousingType, number]> = [
+  ['social-rental', 25], ['private-rental', 40], ['loi', 15], ['collective', 10], ['other', 10],
+];
+const DEPARTURES: ReadonlyArray<[DepartureReason, number]> = [
+  ['returned-to-ukraine', 45], ['moved-abroad', 20], ['moved-within-belgium', 20], ['other-residence-status', 5], ['deceased', 1], ['unknown', 9],
+];
+const GIVEN_NAMES = ['Olena', 'Iryna', 'Oksana', 'Natalia', 'Tetiana', 'Yulia', 'Anastasia', 'Sofia', 'Mariia', 'Andrii', 'Oleksandr', 'Dmytro', 'Serhii', 'Mykola', 'Artem', 'Maksym'];
+const FAMILY_NAMES = ['Kovalenko', 'Bondarenko', 'Tkachenko', 'Shevchenko', 'Kravchenko', 'Melnyk', 'Boiko', 'Koval', 'Oliinyk', 'Lysenko', 'Marchenko', 'Rudenko', 'Savchenko', 'Petrenko'];
+
+function pick<T>(random: () => number, weighted: ReadonlyArray<readonly [T, number]>): T {
+  const total = weighted.reduce((sum, [, weight]) => sum + weight, 0);
+  let threshold = random() * total;
+  for (const [value, weight] of weighted) {
+    threshold -= weight;
+    if (threshold < 0) return value;
+  }
+  return weighted[weighted.length - 1][0];
+}
+
+function nationalRegisterNumber(birthDate: IsoDate, serial: number): string {
+  const [year, month, day] = birthDate.split('-');
+  const base = `${year.slice(2)}${month}${day}${String(serial).padStart(3, '0')}`;
+  const prefix = Number(year) >= 2000 ? 2_000_000_000 : 0;
+  const check = 97 - ((prefix + Number(base)) % 97);
+  return `${base}${String(check).padStart(2, '0')}`;
+}
+
+export class HistoryGenerator {
+  private readonly random: () => number;
+  private readonly flemish: Municipality[];
+
+  constructor(
+    seed: number,
+    private readonly today: IsoDate,
+  ) {
+    this.random = randomSource(seed);
+    this.flemish = defaultMunicipalityDirectory.all().filter((m) => m.validTo === null || m.validTo >= '2022-03-01');
+  }
+
+  private chance(p: number): boolean {
+    return this.random() < p;
+  }
+
+  private between(min: number, max: number): number {
+    return min + this.random() * (max - min);
+  }
+
+  /** A municipality valid on that date: a large city often, otherwise any. */
+  private municipality(on: IsoDate): string {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const nis = this.chance(0.4)
+        ? pick(this.random, LARGE_CITIES)
+        : this.flemish[Math.floor(this.random() * this.flemish.length)].nis;
+      if (defaultMunicipalityDirectory.find(nis, on)) return nis;
+    }
+    return '11002';
+  }
+
+  /** Person number `index` (1-based); also keeps national register numbers unique per run. */
+  person(index: number): GeneratedPerson | undefined {
+    const month = pick(this.random, ARRIVAL_WEIGHTS);
+    const registeredOn = addDays(`${month}-01`, this.between(0, 27));
+    if (registeredOn > this.today) return undefined;
+    const minor = this.chance(0.33);
+    const age = minor ? this.between(0, 17) : this.between(18, 70);
+    const birthDate = addDays(registeredOn, -age * 365.25 - this.between(1, 300));
+    const grantedOn = addDays(registeredOn, -this.between(0, 10));
+    const municipality = this.municipality(registeredOn);
+    const registration: Omit<RegisterDossier, 'dossierId'> = {
+      type: 'RegisterDossier',
+      person: {
+        givenName: GIVEN_NAMES[Math.floor(this.random() * GIVEN_NAMES.length)],
+        familyName: FAMILY_NAMES[Math.floor(this.random() * FAMILY_NAMES.length)],
+        birthDate,
+        sex: this.chance(0.6) ? 'female' : 'male',
+        nationality: this.chance(0.95) ? 'UKR' : 'RUS',
+        // Serial numbers are per birth date in reality; per run here, unique for up to 998 x 997 people.
+        nationalRegisterNumber: this.chance(0.7) ? nationalRegisterNumber(birthDate, 1 + (index % 997)) : null,
+      },
+      protection: { attestationNumber: `TB-${registeredOn.slice(0, 4)}-${String(index).padStart(7, '0')}`, grantedOn },
+      municipality,
+      householdId: null,
+      registeredOn,
+    };
+    return { registration, commands: this.path(registeredOn, minor) };
+  }
+
+  private path(registeredOn: IsoDate, minor: boolean): Exclude<DossierCommand, RegisterDossier>[] {
+    const facts: Array<{ on: IsoDate; command: Exclude<DossierCommand, RegisterDossier> }> = [];
+    const within = (on: IsoDate) => on <= this.today;
+
+    let housingType = pick(this.random, FIRST_HOUSING);
+    let housedOn = addDays(registeredOn, this.between(0, 20));
+    if (within(housedOn)) {
+      facts.push({ on: housedOn, command: { type: 'HousePerson', housingType, municipality: this.municipality(housedOn), on: housedOn } });
+      const moves = housingType === 'host-family' ? (this.chance(0.55) ? 1 : 0) + (this.chance(0.15) ? 1 : 0) : this.chance(0.25) ? 1 : 0;
+      for (let move = 0; move < moves; move++) {
+        const on = addDays(housedOn, this.between(60, 420));
+        if (!within(on)) break;
+        const reason: RehousingReason =
+          housingType === 'host-family'
+            ? 'host-placement-ended'
+            : housingType === 'emergency-village'
+              ? 'emergency-village-closed'
+              : housingType === 'collective'
+                ? 'site-closed'
+                : pick(this.random, [['moved-municipality', 3], ['other', 1]] as const);
+        housingType = pick(this.random, LATER_HOUSING);
+        facts.push({ on, command: { type: 'RehousePerson', housingType, municipality: this.municipality(on), on, reason } });
+        housedOn = on;
+      }
+    }
+    const enrolOn = addDays(registeredOn, this.between(30, 300));
+    if (within(enrolOn) && this.chance(minor ? 0.05 : 0.4)) {
+      facts.push({ on: enrolOn, command: { type: 'EnrolInInburgering', trajectory: enrolOn < '2024-01-01' ? 'voortraject' : 'inburgeringstraject', on: enrolOn } });
+    }
+    const vdabOn = addDays(registeredOn, this.between(20, 360));
+    if (!minor && within(vdabOn) && this.chance(0.6)) {
+      facts.push({ on: vdabOn, command: { type: 'RegisterAtVdab', on: vdabOn } });
+      if (this.chance(0.53)) {
+        const startOn = addDays(vdabOn, this.between(20, 400));
+        if (within(startOn)) {
+          facts.push({ on: startOn, command: { type: 'StartEmployment', on: startOn } });
+          // About two thirds of those ever employed are still working.
+          const endOn = addDays(startOn, this.between(60, 700));
+          if (this.chance(0.34) && within(endOn)) facts.push({ on: endOn, command: { type: 'EndEmployment', on: endOn } });
+        }
+      }
+    }
+    facts.sort((a, b) => a.on.localeCompare(b.on));
+    const commands = facts.map((fact) => fact.command);
+
+    // About a fifth leave within two years; a departure comes after everything else of the stay.
+    if (this.chance(0.22)) {
+      const last = facts.at(-1)?.on ?? registeredOn;
+      const leftOn = addDays(last > registeredOn ? last : registeredOn, this.between(1, 500));
+      if (within(leftOn)) {
+        commands.push({ type: 'RecordDeparture', on: leftOn, reason: pick(this.random, DEPARTURES) });
+        const reopenOn = addDays(leftOn, this.between(30, 400));
+        if (this.chance(0.08) && within(reopenOn)) {
+          commands.push({ type: 'ReopenDossier', on: reopenOn, municipality: this.municipality(reopenOn) });
+        }
+      }
+    }
+    return commands;
+  }
+}
