@@ -43,13 +43,18 @@ export async function applyInTransaction(
   schema: string,
   events: readonly RecordedEvent[],
 ): Promise<number> {
+  return inTransaction(dataSource, (runner) => applyWithin(runner, projection, checkpointName, schema, events));
+}
+
+/** Runs `work` on one connection in one transaction: committed if it resolves, rolled back if not. */
+export async function inTransaction<T>(dataSource: DataSource, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
     await runner.startTransaction();
-    const applied = await applyWithin(runner, projection, checkpointName, schema, events);
+    const result = await work(runner);
     await runner.commitTransaction();
-    return applied;
+    return result;
   } catch (error) {
     if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
     throw error;

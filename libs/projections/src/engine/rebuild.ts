@@ -1,6 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { EventStore, LogPosition } from '@app/event-store';
-import { applyInTransaction, applyWithin, ensureCheckpoint } from './apply-batch';
+import { applyInTransaction, applyWithin, ensureCheckpoint, inTransaction } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf, rebuildCheckpointName } from './checkpoints';
 import { READ_MODEL_SCHEMA, type Projection } from './projection';
 
@@ -88,11 +88,8 @@ async function switchOver(
   checkpoint: string,
   batchSize: number,
 ): Promise<number> {
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
-  let applied = 0;
-  try {
-    await runner.startTransaction();
+  return inTransaction(dataSource, async (runner) => {
+    let applied = 0;
     await runner.query(`SELECT 1 FROM ${CHECKPOINT_TABLE} WHERE name = $1 FOR UPDATE`, [projection.name]);
     // The last stretch, appended while the copy was being built.
     for (;;) {
@@ -128,13 +125,7 @@ async function switchOver(
     );
     await runner.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [checkpoint]);
     await runner.query(`DROP SCHEMA ${schema}`);
-    await runner.commitTransaction();
     return applied;
-  } catch (error) {
-    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-    throw error;
-  } finally {
-    await runner.release();
-  }
+  });
 }
 
