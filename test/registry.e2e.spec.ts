@@ -7,26 +7,8 @@ import {
   freshNationalRegisterNumber,
 } from './support/dossier-fixtures';
 import { eventStoreUnderTest } from './support/event-store-under-test';
+import { waitForProjections } from './support/projections';
 import { startTestApp, type TestApp } from './support/test-app';
-
-/**
- * Waits until the crt-registry read model has applied everything recorded so far: GET
- * /projections (admin) reports it live with nothing left to apply.
- */
-async function waitForProjections(testApp: TestApp, timeoutMs = 30_000): Promise<void> {
-  const admin = await testApp.token('admin', 'projection-watcher');
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await testApp.http().get('/projections').set('Authorization', `Bearer ${admin}`);
-    expectStatus(response, 200);
-    const registry = (response.body as Array<{ name: string; state: string; lagEvents: number }>).find(
-      (status) => status.name === 'crt-registry',
-    );
-    if (registry?.state === 'live' && registry.lagEvents === 0) return;
-    if (Date.now() > deadline) throw new Error(`crt-registry did not catch up: ${JSON.stringify(registry)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 interface Item {
   dossierId: string;

@@ -17,6 +17,8 @@ import { ProjectionEngineHost } from './projections/projection-engine.provider';
 import { ProjectionsController } from './projections/projections.controller';
 import { CrtRegistryReader } from './registry/crt-registry.reader';
 import { RegistryController } from './registry/registry.controller';
+import { StatisticsController } from './statistics/statistics.controller';
+import { StatisticsService } from './statistics/statistics.service';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { APP_CONFIG } from './infrastructure/app-config';
@@ -33,7 +35,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [DossiersController, HealthController, ProjectionsController, RegistryController],
+      controllers: [DossiersController, HealthController, ProjectionsController, RegistryController, StatisticsController],
       providers: [
         { provide: APP_CONFIG, useValue: runtime.config },
         { provide: EVENT_STORE, useValue: runtime.eventStore },
@@ -50,6 +52,7 @@ export class AppModule {
         RegisterDossierHandler,
         ChangeDossierHandler,
         CrtRegistryReader,
+        StatisticsService,
       ],
     };
   }

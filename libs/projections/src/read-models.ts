@@ -1,11 +1,13 @@
 import { CrtDossier } from './crt-registry/crt-dossier.entity';
 import { CrtRegistry1732579200000 } from './crt-registry/migrations/1732579200000-crt-registry';
+import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow } from './flow-statistics/flow-statistics.entities';
+import { FlowStatistics1732665600000 } from './flow-statistics/migrations/1732665600000-flow-statistics';
 import { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-model-schema';
 
 /**
  * Every read model's TypeORM entities and migrations, in order. A projection adds its own here
  * when it gets tables.
  */
-export const READ_MODEL_ENTITIES: Function[] = [CrtDossier];
+export const READ_MODEL_ENTITIES: Function[] = [CrtDossier, StatEventRow, StatDossierPeriodRow, StatisticsSettingsRow];
 
-export const READ_MODEL_MIGRATIONS: Function[] = [ReadModelSchema1732492800000, CrtRegistry1732579200000];
+export const READ_MODEL_MIGRATIONS: Function[] = [ReadModelSchema1732492800000, CrtRegistry1732579200000, FlowStatistics1732665600000];

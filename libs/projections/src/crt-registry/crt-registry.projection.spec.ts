@@ -1,33 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { SCHEMA_VERSIONS, dossierStreamId, occurredOn, type DossierEvent } from '@app/domain';
-import type { EventToAppend, RecordedEvent } from '@app/event-store';
+import { dossierStreamId, type DossierEvent } from '@app/domain';
+import type { EventToAppend } from '@app/event-store';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
-import { createDataSource } from '@app/persistence/data-source';
-import { createTestDatabase } from '../../../../test/support/database';
-import { READ_MODEL_SCHEMA, type ProjectionContext } from '../engine/projection';
+import { dossierEventMetadata, openReadModelDatabase, recordedDossierEvent, registered } from '../testing/read-model-testing';
+import type { ProjectionContext } from '../engine/projection';
 import { ProjectionEngine } from '../engine/projection-engine';
 import { CRT_REGISTRY, crtRegistryProjection } from './crt-registry.projection';
-
-const registered = (dossierId: string, municipality: string, registeredOn: string): DossierEvent => ({
-  type: 'DossierRegistered',
-  data: {
-    dossierId,
-    personal: {
-      givenName: 'Olena',
-      familyName: 'Kovalenko',
-      birthDate: '1985-07-30',
-      nationalRegisterNumber: '85073003328',
-      attestationNumber: 'TB-2022-0012345',
-    },
-    sex: 'female',
-    nationality: 'UKR',
-    protectionGrantedOn: '2022-03-21',
-    municipality,
-    householdId: null,
-    registeredOn,
-  },
-});
 
 /** A dossier's whole path, each step with the stage it leads to. */
 const lifecycle = (dossierId: string): Array<[DossierEvent, string]> => [
@@ -56,49 +35,19 @@ const lifecycle = (dossierId: string): Array<[DossierEvent, string]> => [
   [{ type: 'DossierReopened', data: { on: '2024-02-01', municipality: '44021' } }, 'vdab'],
 ];
 
-function metadataOf(event: DossierEvent, recordedAt: string) {
-  return {
-    schemaVersion: SCHEMA_VERSIONS[event.type],
-    occurredOn: occurredOn(event),
-    recordedAt,
-    actor: 'alice',
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-  };
-}
-
-let position = 0n;
-function recorded(dossierId: string, version: number, event: DossierEvent): RecordedEvent {
-  position++;
-  return {
-    id: randomUUID(),
-    streamId: dossierStreamId(dossierId),
-    version,
-    type: event.type,
-    data: event.data as unknown as Record<string, unknown>,
-    metadata: metadataOf(event, new Date(Date.UTC(2024, 0, 1) + version * 60_000).toISOString()),
-    position: { commit: position, prepare: position },
-    createdAt: new Date(),
-  };
-}
-
 describe('crt-registry projection', () => {
-  let database: { url: string; drop: () => Promise<void> };
+  let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
   let dataSource: DataSource;
   let context: ProjectionContext;
   const projection = crtRegistryProjection();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = createDataSource(database.url);
-    await dataSource.initialize();
-    await dataSource.runMigrations();
-    context = { schema: READ_MODEL_SCHEMA, query: (sql, parameters) => dataSource.query(sql, parameters) };
+    database = await openReadModelDatabase();
+    ({ dataSource, context } = database);
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
+    await database?.close();
   });
 
   // node-pg reads a date as a local-midnight Date; the ::text columns come last and win, so dates read as written.
@@ -117,7 +66,7 @@ describe('crt-registry projection', () => {
     const dossierId = randomUUID();
     const stages: unknown[] = [];
     for (const [index, [event]] of lifecycle(dossierId).entries()) {
-      await projection.apply([recorded(dossierId, index + 1, event)], context);
+      await projection.apply([recordedDossierEvent(dossierId, index + 1, event)], context);
       stages.push((await rowOf(dossierId))?.stage);
     }
     expect(stages).toEqual(lifecycle(dossierId).map(([, stage]) => stage));
@@ -157,7 +106,7 @@ describe('crt-registry projection', () => {
     const dossierId = randomUUID();
     const steps = lifecycle(dossierId);
     await projection.apply(
-      steps.slice(0, 6).map(([event], index) => recorded(dossierId, index + 1, event)),
+      steps.slice(0, 6).map(([event], index) => recordedDossierEvent(dossierId, index + 1, event)),
       context,
     );
     expect(await rowOf(dossierId)).toMatchObject({
@@ -175,7 +124,7 @@ describe('crt-registry projection', () => {
       stage: 'employed',
       active: true,
     });
-    await projection.apply([recorded(dossierId, 7, { type: 'PersonLeft', data: { on: '2022-12-31', reason: 'moved-abroad' } })], context);
+    await projection.apply([recordedDossierEvent(dossierId, 7, { type: 'PersonLeft', data: { on: '2022-12-31', reason: 'moved-abroad' } })], context);
     expect(await rowOf(dossierId)).toMatchObject({
       version: 7,
       housing_type: null,
@@ -195,9 +144,9 @@ describe('crt-registry projection', () => {
     const merged = randomUUID();
     await projection.apply(
       [
-        recorded(brussels, 1, registered(brussels, '21004', '2022-04-01')),
+        recordedDossierEvent(brussels, 1, registered(brussels, '21004', '2022-04-01')),
         // Borsbeek, merged into Antwerpen on 2025-01-01, still under its own code in 2022.
-        recorded(merged, 1, registered(merged, '11007', '2022-04-01')),
+        recordedDossierEvent(merged, 1, registered(merged, '11007', '2022-04-01')),
       ],
       context,
     );
@@ -207,7 +156,7 @@ describe('crt-registry projection', () => {
 
   it('is idempotent: events applied again, or an older event after a newer one, change nothing', async () => {
     const dossierId = randomUUID();
-    const events = lifecycle(dossierId).map(([event], index) => recorded(dossierId, index + 1, event));
+    const events = lifecycle(dossierId).map(([event], index) => recordedDossierEvent(dossierId, index + 1, event));
     await projection.apply(events, context);
     const once = await rowOf(dossierId);
     await projection.apply(events, context);
@@ -218,7 +167,7 @@ describe('crt-registry projection', () => {
 
   it('ignores events of a dossier it never saw registered, as the domain does', async () => {
     const dossierId = randomUUID();
-    await projection.apply([recorded(dossierId, 2, { type: 'VdabRegistered', data: { on: '2022-07-01' } })], context);
+    await projection.apply([recordedDossierEvent(dossierId, 2, { type: 'VdabRegistered', data: { on: '2022-07-01' } })], context);
     expect(await rowOf(dossierId)).toBeUndefined();
   });
 
@@ -229,7 +178,7 @@ describe('crt-registry projection', () => {
         id: randomUUID(),
         type: event.type,
         data: event.data as unknown as Record<string, unknown>,
-        metadata: metadataOf(event, '2024-05-01T10:00:00.000Z'),
+        metadata: dossierEventMetadata(event),
       });
       for (let i = 0; i < 12; i++) {
         const dossierId = randomUUID();

@@ -37,7 +37,7 @@ function countingProjection(
   };
 }
 
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -212,9 +212,11 @@ describe.each([
       // Damage the live copy so that only a rebuild from the log can set it right.
       await dataSource.query('UPDATE read_models.counts_a SET total = total + 1000');
       const progress: number[] = [];
-      const answered: number[] = [];
-      const reader = setInterval(() => void totals('counts_a').then((t) => answered.push(t.total)), 5);
+      // Queries keep being answered while the copy is built and switched in.
+      const reads: Promise<unknown>[] = [];
+      const reader = setInterval(() => reads.push(totals('counts_a')), 5);
       const result = await engine.rebuild('counts-a', (p) => progress.push(p.applied)).finally(() => clearInterval(reader));
+      const answered = await Promise.all(reads);
       const rebuilt = await totals('counts_a');
       const all = await store.readAll({ maxCount: 100_000, streamPrefixes: [prefix] });
       expect(rebuilt).toEqual({ events: all.length, total: all.reduce((sum, e) => sum + Number(e.data.n), 0) });

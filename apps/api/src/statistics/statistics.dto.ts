@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsCalendarDate } from '../http/validation';
+
+export const GROUP_BYS = ['none', 'province', 'municipality'] as const;
+export type GroupBy = (typeof GROUP_BYS)[number];
+
+export const INTERVALS = ['month', 'quarter', 'year'] as const;
+export type Interval = (typeof INTERVALS)[number];
+
+/** More periods than this in one flows request is refused (ten years of months is 120). */
+export const MAX_PERIODS = 240;
+
+export class StockQuery {
+  @ApiPropertyOptional({ format: 'date', example: '2024-06-30', description: 'Business date; default today' })
+  @IsOptional()
+  @IsCalendarDate()
+  asOf?: string;
+
+  @ApiPropertyOptional({ enum: GROUP_BYS, default: 'none' })
+  @IsOptional()
+  @IsIn(GROUP_BYS)
+  groupBy: GroupBy = 'none';
+}
+
+export class FlowsQuery {
+  @ApiProperty({ format: 'date', example: '2022-03-01', description: 'First business date counted' })
+  @IsCalendarDate()
+  from: string;
+
+  @ApiProperty({ format: 'date', example: '2022-12-31', description: 'Last business date counted (inclusive)' })
+  @IsCalendarDate()
+  to: string;
+
+  @ApiPropertyOptional({ enum: INTERVALS, default: 'month' })
+  @IsOptional()
+  @IsIn(INTERVALS)
+  interval: Interval = 'month';
+
+  @ApiPropertyOptional({ enum: GROUP_BYS, default: 'none' })
+  @IsOptional()
+  @IsIn(GROUP_BYS)
+  groupBy: GroupBy = 'none';
+}
+
+export class StatisticsSettingsDto {
+  @ApiProperty({ minimum: 0, maximum: 100, example: 5, description: 'Cells counting 1..suppressBelow-1 persons are suppressed; 0 or 1 turns suppression off' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  suppressBelow: number;
+}
+
+export class FunnelQuery {
+  @ApiProperty({ example: '2022-03', description: 'Registration month of the cohort, YYYY-MM' })
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: '$property must be a month as YYYY-MM' })
+  cohort: string;
+
+  @ApiPropertyOptional({ format: 'date', example: '2024-06-30', description: 'Business date; default today' })
+  @IsOptional()
+  @IsCalendarDate()
+  asOf?: string;
+}
+
+export class OutlookQuery {
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['2026-03-04', '2027-03-04'],
+    description: 'One or more end dates (repeat the parameter); default the configured PROTECTION_END_DATE',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value : [value]))
+  @IsArray()
+  @ArrayMaxSize(12)
+  @IsCalendarDate({ each: true })
+  endDate?: string[];
+}

@@ -1,0 +1,48 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { READ_MODEL_SCHEMA } from '../engine/projection';
+
+/**
+ * Read-side views of the flow-statistics tables (written with SQL by the projection; created by
+ * a migration, never by synchronize). Nothing personal: dossier ids, dates, codes and flags.
+ */
+@Entity({ schema: READ_MODEL_SCHEMA, name: 'stat_events' })
+export class StatEventRow {
+  @PrimaryColumn({ type: 'uuid', name: 'dossier_id' }) dossierId: string;
+  @PrimaryColumn({ type: 'integer' }) version: number;
+  @Column({ type: 'text' }) type: string;
+  /** Business date (the event's own date), YYYY-MM-DD. */
+  @Column({ type: 'date', name: 'occurred_on' }) occurredOn: string;
+  @Column({ type: 'text', name: 'event_municipality', nullable: true }) eventMunicipality: string | null;
+  @Column({ type: 'text', name: 'housing_type', nullable: true }) housingType: string | null;
+  @Column({ type: 'text', nullable: true }) reason: string | null;
+  @Column({ type: 'text', nullable: true }) trajectory: string | null;
+  /** Where the event counts: the dossier's registration municipality after it, in business order. */
+  @Column({ type: 'text', nullable: true }) municipality: string | null;
+  @Column({ type: 'text', name: 'province_nis', nullable: true }) provinceNis: string | null;
+}
+
+@Entity({ schema: READ_MODEL_SCHEMA, name: 'stat_dossier_periods' })
+export class StatDossierPeriodRow {
+  @PrimaryColumn({ type: 'uuid', name: 'dossier_id' }) dossierId: string;
+  @PrimaryColumn({ type: 'date', name: 'valid_from' }) validFrom: string;
+  /** Exclusive; null while the situation lasts. */
+  @Column({ type: 'date', name: 'valid_to', nullable: true }) validTo: string | null;
+  @Column({ type: 'boolean' }) active: boolean;
+  @Column({ type: 'text' }) stage: string;
+  @Column({ type: 'text', name: 'housing_type', nullable: true }) housingType: string | null;
+  @Column({ type: 'text' }) municipality: string;
+  @Column({ type: 'text', name: 'province_nis', nullable: true }) provinceNis: string | null;
+  @Column({ type: 'boolean', name: 'employed_now' }) employedNow: boolean;
+  @Column({ type: 'boolean', name: 'ever_employed' }) everEmployed: boolean;
+  @Column({ type: 'boolean' }) vdab: boolean;
+  @Column({ type: 'boolean' }) inburgering: boolean;
+}
+
+/** One row: the admin's statistics settings. */
+@Entity({ schema: READ_MODEL_SCHEMA, name: 'statistics_settings' })
+export class StatisticsSettingsRow {
+  @PrimaryColumn({ type: 'boolean' }) id: boolean;
+  @Column({ type: 'integer', name: 'suppress_below' }) suppressBelow: number;
+  @Column({ type: 'timestamptz', name: 'updated_at' }) updatedAt: Date;
+  @Column({ type: 'text', name: 'updated_by', nullable: true }) updatedBy: string | null;
+}

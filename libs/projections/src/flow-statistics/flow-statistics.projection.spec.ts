@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { dossierStreamId, type DossierEvent } from '@app/domain';
+import type { EventToAppend } from '@app/event-store';
+import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { dossierEventMetadata, openReadModelDatabase, recordedDossierEvent, registered } from '../testing/read-model-testing';
+import type { ProjectionContext } from '../engine/projection';
+import { ProjectionEngine } from '../engine/projection-engine';
+import { FLOW_STATISTICS, flowStatisticsProjection } from './flow-statistics.projection';
+
+const lifecycle = (dossierId: string): DossierEvent[] => [
+  registered(dossierId, '11002', '2022-03-24'),
+  { type: 'PersonHoused', data: { housingType: 'collective', municipality: '11002', on: '2022-03-25' } },
+  {
+    type: 'PersonRehoused',
+    data: { housingType: 'host-family', municipality: '11004', on: '2022-05-01', reason: 'site-closed', previousHousingType: 'collective', previousMunicipality: '11002' },
+  },
+  { type: 'InburgeringEnrolled', data: { trajectory: 'voortraject', on: '2022-06-01' } },
+  { type: 'VdabRegistered', data: { on: '2022-07-01' } },
+  { type: 'EmploymentStarted', data: { on: '2022-09-01' } },
+  { type: 'EmploymentEnded', data: { on: '2023-01-31', startedOn: '2022-09-01' } },
+  { type: 'PersonLeft', data: { on: '2023-06-30', reason: 'returned-to-ukraine' } },
+  { type: 'DossierReopened', data: { on: '2024-02-01', municipality: '44021' } },
+];
+
+describe('flow-statistics projection', () => {
+  let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
+  let dataSource: DataSource;
+  let context: ProjectionContext;
+  const projection = flowStatisticsProjection();
+
+  beforeAll(async () => {
+    database = await openReadModelDatabase();
+    ({ dataSource, context } = database);
+  });
+
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  const periodsOf = (dossierId: string) =>
+    dataSource.query(
+      `SELECT valid_from::text, valid_to::text, active, stage, housing_type, municipality, province_nis, employed_now, ever_employed, vdab, inburgering
+         FROM read_models.stat_dossier_periods WHERE dossier_id = $1 ORDER BY valid_from`,
+      [dossierId],
+    );
+  /** Stage of one dossier as of a date, as the stock query reads it. */
+  const stageOn = async (dossierId: string, date: string) => {
+    const [row] = await dataSource.query(
+      `SELECT stage FROM read_models.stat_dossier_periods
+        WHERE dossier_id = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)`,
+      [dossierId, date],
+    );
+    return (row?.stage as string | undefined) ?? null;
+  };
+  const monthlyCounts = async (dossierId: string, type: string) =>
+    dataSource.query(
+      `SELECT to_char(occurred_on, 'YYYY-MM') AS month, count(*)::int AS n FROM read_models.stat_events
+        WHERE dossier_id = $1 AND type = $2 GROUP BY 1 ORDER BY 1`,
+      [dossierId, type],
+    );
+  const snapshot = async () => ({
+    events: await dataSource.query('SELECT e.*, e.occurred_on::text FROM read_models.stat_events e ORDER BY e.dossier_id, e.version'),
+    periods: await dataSource.query(
+      'SELECT p.*, p.valid_from::text, p.valid_to::text FROM read_models.stat_dossier_periods p ORDER BY p.dossier_id, p.valid_from',
+    ),
+  });
+
+  it('keeps nothing personal', async () => {
+    const columns = await dataSource.query(
+      `SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'read_models' AND table_name IN ('stat_events', 'stat_dossier_periods')`,
+    );
+    const names = columns.map((c: { column_name: string }) => c.column_name).join(' ');
+    expect(names).not.toMatch(/name|birth|national|attest|sex|nationality|household/);
+  });
+
+  it('folds a dossier into periods on the business-date axis, with where each event counts', async () => {
+    const dossierId = randomUUID();
+    await projection.apply(lifecycle(dossierId).map((event, index) => recordedDossierEvent(dossierId, index + 1, event)), context);
+    expect(await periodsOf(dossierId)).toEqual([
+      { valid_from: '2022-03-24', valid_to: '2022-03-25', active: true, stage: 'registered', housing_type: null, municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: false },
+      { valid_from: '2022-03-25', valid_to: '2022-05-01', active: true, stage: 'housed', housing_type: 'collective', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: false },
+      { valid_from: '2022-05-01', valid_to: '2022-06-01', active: true, stage: 'housed', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: false },
+      { valid_from: '2022-06-01', valid_to: '2022-07-01', active: true, stage: 'inburgering', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: true },
+      { valid_from: '2022-07-01', valid_to: '2022-09-01', active: true, stage: 'vdab', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: true, inburgering: true },
+      { valid_from: '2022-09-01', valid_to: '2023-01-31', active: true, stage: 'employed', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: true, ever_employed: true, vdab: true, inburgering: true },
+      { valid_from: '2023-01-31', valid_to: '2023-06-30', active: true, stage: 'vdab', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: true, vdab: true, inburgering: true },
+      { valid_from: '2023-06-30', valid_to: '2024-02-01', active: false, stage: 'left', housing_type: null, municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: true, vdab: true, inburgering: true },
+      { valid_from: '2024-02-01', valid_to: null, active: true, stage: 'vdab', housing_type: null, municipality: '44021', province_nis: '40000', employed_now: false, ever_employed: true, vdab: true, inburgering: true },
+    ]);
+    const attributed = await dataSource.query(
+      'SELECT version, municipality, province_nis FROM read_models.stat_events WHERE dossier_id = $1 AND version IN (8, 9) ORDER BY version',
+      [dossierId],
+    );
+    expect(attributed).toEqual([
+      { version: 8, municipality: '11002', province_nis: '10000' },
+      { version: 9, municipality: '44021', province_nis: '40000' },
+    ]);
+  });
+
+  it('puts a backdated event in its own month: the count moves to the earlier period', async () => {
+    const dossierId = randomUUID();
+    await projection.apply(
+      [
+        recordedDossierEvent(dossierId, 1, registered(dossierId, '11002', '2022-03-24')),
+        recordedDossierEvent(dossierId, 2, { type: 'PersonHoused', data: { housingType: 'collective', municipality: '11002', on: '2022-06-10' } }),
+        recordedDossierEvent(dossierId, 3, { type: 'PersonLeft', data: { on: '2022-08-20', reason: 'moved-abroad' } }),
+      ],
+      context,
+    );
+    expect(await stageOn(dossierId, '2022-04-30')).toBe('registered');
+    expect(await stageOn(dossierId, '2022-07-31')).toBe('housed');
+    // Recorded later, in a batch of its own: an enrolment that happened in April.
+    await projection.apply([recordedDossierEvent(dossierId, 4, { type: 'InburgeringEnrolled', data: { trajectory: 'voortraject', on: '2022-04-15' } })], context);
+    expect(await monthlyCounts(dossierId, 'InburgeringEnrolled')).toEqual([{ month: '2022-04', n: 1 }]);
+    expect(await stageOn(dossierId, '2022-04-14')).toBe('registered');
+    expect(await stageOn(dossierId, '2022-04-30')).toBe('inburgering');
+    expect(await stageOn(dossierId, '2022-07-31')).toBe('inburgering');
+    expect(await stageOn(dossierId, '2022-08-31')).toBe('left');
+    expect(await stageOn(dossierId, '2022-03-23')).toBeNull();
+  });
+
+  it('orders events of one date by stream order: left and reopened on the same day leave the dossier active', async () => {
+    const dossierId = randomUUID();
+    await projection.apply(
+      [
+        recordedDossierEvent(dossierId, 1, registered(dossierId, '11002', '2022-03-24')),
+        recordedDossierEvent(dossierId, 2, { type: 'PersonLeft', data: { on: '2022-05-02', reason: 'moved-within-belgium' } }),
+        recordedDossierEvent(dossierId, 3, { type: 'DossierReopened', data: { on: '2022-05-02', municipality: '71022' } }),
+      ],
+      context,
+    );
+    expect(await periodsOf(dossierId)).toEqual([
+      expect.objectContaining({ valid_from: '2022-03-24', valid_to: '2022-05-02', active: true, municipality: '11002' }),
+      expect.objectContaining({ valid_from: '2022-05-02', valid_to: null, active: true, municipality: '71022', province_nis: '70000' }),
+    ]);
+  });
+
+  it('is idempotent: a batch applied again, or in pieces, changes nothing', async () => {
+    const dossierId = randomUUID();
+    const events = lifecycle(dossierId).map((event, index) => recordedDossierEvent(dossierId, index + 1, event));
+    await projection.apply(events, context);
+    const once = await snapshot();
+    await projection.apply(events, context);
+    await projection.apply([events[3], events[1]], context);
+    expect(await snapshot()).toEqual(once);
+  });
+
+  it('builds identical tables through a rebuild from the log', async () => {
+    const store = await PostgresEventStore.connect(database.url);
+    try {
+      const toAppend = (event: DossierEvent): EventToAppend => ({
+        id: randomUUID(),
+        type: event.type,
+        data: event.data as unknown as Record<string, unknown>,
+        metadata: dossierEventMetadata(event),
+      });
+      for (let i = 0; i < 10; i++) {
+        const dossierId = randomUUID();
+        const events = lifecycle(dossierId).slice(0, 1 + (i % 9));
+        await store.append(dossierStreamId(dossierId), events.slice(0, 2).map(toAppend), 'no_stream');
+        if (events.length > 2) await store.append(dossierStreamId(dossierId), events.slice(2).map(toAppend), 2);
+      }
+      // A late fact for one dossier: an enrolment dated before its housing, recorded last.
+      const late = randomUUID();
+      await store.append(dossierStreamId(late), lifecycle(late).slice(0, 3).map(toAppend), 'no_stream');
+      await store.append(dossierStreamId(late), [toAppend({ type: 'VdabRegistered', data: { on: '2022-04-02' } })], 3);
+
+      await dataSource.query('DELETE FROM read_models.stat_events');
+      await dataSource.query('DELETE FROM read_models.stat_dossier_periods');
+      const all = await store.readAll({ streamPrefixes: projection.streamPrefixes });
+      // Event by event, as the engine does when it isolates a culprit.
+      for (const event of all) await projection.apply([event], context);
+      const applied = await snapshot();
+      expect(applied.events).toHaveLength(all.length);
+      expect(await stageOn(late, '2022-04-02')).toBe('vdab');
+
+      const engine = new ProjectionEngine(store, dataSource, [projection], { batchSize: 7, retryDelayMs: 100, log: () => undefined });
+      const result = await engine.rebuild(FLOW_STATISTICS);
+      expect(result.applied).toBe(all.length);
+      expect(await snapshot()).toEqual(applied);
+      const indexes = await dataSource.query(
+        `SELECT indexname FROM pg_indexes WHERE schemaname = 'read_models' AND tablename IN ('stat_events', 'stat_dossier_periods') ORDER BY 1`,
+      );
+      expect(indexes.map((row: { indexname: string }) => row.indexname)).toEqual([
+        'stat_dossier_periods_active_idx',
+        'stat_dossier_periods_pkey',
+        'stat_events_occurred_on_idx',
+        'stat_events_pkey',
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,186 @@
+import {
+  defaultMunicipalityDirectory,
+  evolve,
+  initialState,
+  type DossierEvent,
+  type DossierState,
+  type IsoDate,
+  type MunicipalityDirectory,
+} from '@app/domain';
+
+/** Stage of a dossier on a date: the furthest step its state has reached (as the CRT registry counts it). */
+export const STAT_STAGES = ['registered', 'housed', 'inburgering', 'vdab', 'employed', 'left'] as const;
+export type StatStage = (typeof STAT_STAGES)[number];
+
+/**
+ * One event as the statistics keep it: no names, birth date, national register number or
+ * attestation number; only what the non-personal part of the fold needs.
+ */
+export interface StatEvent {
+  dossierId: string;
+  version: number;
+  type: DossierEvent['type'];
+  occurredOn: IsoDate;
+  /** Registration, housing or reopening municipality the event itself names. */
+  eventMunicipality: string | null;
+  housingType: string | null;
+  /** Rehousing or departure reason. */
+  reason: string | null;
+  trajectory: string | null;
+}
+
+/** A dossier's situation from validFrom (inclusive) to validTo (exclusive; null: still). */
+export interface SituationPeriod {
+  dossierId: string;
+  validFrom: IsoDate;
+  validTo: IsoDate | null;
+  active: boolean;
+  stage: StatStage;
+  housingType: string | null;
+  municipality: string;
+  provinceNis: string | null;
+  employedNow: boolean;
+  everEmployed: boolean;
+  vdab: boolean;
+  inburgering: boolean;
+}
+
+/** The dossier's registration municipality after each event, in business order: where the event counts. */
+export interface Attribution {
+  version: number;
+  municipality: string | null;
+  provinceNis: string | null;
+}
+
+/** The province of a NIS code on a date; recorded history stands where the reference data does not know the code then. */
+export function provinceOf(nis: string, on: IsoDate, directory: MunicipalityDirectory = defaultMunicipalityDirectory): string | null {
+  const municipality = directory.find(nis, on) ?? directory.history(nis).at(-1);
+  return municipality?.province?.nis ?? null;
+}
+
+/** Business order: by date; events of one date in stream order. */
+export function businessOrder(a: Pick<StatEvent, 'occurredOn' | 'version'>, b: Pick<StatEvent, 'occurredOn' | 'version'>): number {
+  return a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.version - b.version;
+}
+
+/**
+ * The domain event a statistics row stands for, enough for evolve(): the personal fields are
+ * blanked, as no statistic reads them.
+ */
+function asDomainEvent(event: StatEvent): DossierEvent {
+  const on = event.occurredOn;
+  switch (event.type) {
+    case 'DossierRegistered':
+      return {
+        type: 'DossierRegistered',
+        data: {
+          dossierId: event.dossierId,
+          personal: { givenName: '', familyName: '', birthDate: '', nationalRegisterNumber: null, attestationNumber: null },
+          sex: null,
+          nationality: '',
+          protectionGrantedOn: on,
+          municipality: event.eventMunicipality ?? '',
+          householdId: null,
+          registeredOn: on,
+        },
+      };
+    case 'PersonHoused':
+      return { type: 'PersonHoused', data: { housingType: event.housingType as never, municipality: event.eventMunicipality ?? '', on } };
+    case 'PersonRehoused':
+      return {
+        type: 'PersonRehoused',
+        data: {
+          housingType: event.housingType as never,
+          municipality: event.eventMunicipality ?? '',
+          on,
+          reason: event.reason as never,
+          previousHousingType: 'other',
+          previousMunicipality: '',
+        },
+      };
+    case 'InburgeringEnrolled':
+      return { type: 'InburgeringEnrolled', data: { trajectory: event.trajectory as never, on } };
+    case 'VdabRegistered':
+      return { type: 'VdabRegistered', data: { on } };
+    case 'EmploymentStarted':
+      return { type: 'EmploymentStarted', data: { on } };
+    case 'EmploymentEnded':
+      return { type: 'EmploymentEnded', data: { on, startedOn: on } };
+    case 'PersonLeft':
+      return { type: 'PersonLeft', data: { on, reason: event.reason as never } };
+    case 'DossierReopened':
+      return { type: 'DossierReopened', data: { on, municipality: event.eventMunicipality ?? '' } };
+  }
+}
+
+export function stageOf(state: DossierState): StatStage | null {
+  if (state.status === 'unregistered') return null;
+  if (state.status === 'left') return 'left';
+  if (state.employment) return 'employed';
+  if (state.vdab) return 'vdab';
+  if (state.inburgering) return 'inburgering';
+  if (state.housing) return 'housed';
+  return 'registered';
+}
+
+const sameSituation = (a: SituationPeriod, b: SituationPeriod) =>
+  a.active === b.active &&
+  a.stage === b.stage &&
+  a.housingType === b.housingType &&
+  a.municipality === b.municipality &&
+  a.provinceNis === b.provinceNis &&
+  a.employedNow === b.employedNow &&
+  a.everEmployed === b.everEmployed &&
+  a.vdab === b.vdab &&
+  a.inburgering === b.inburgering;
+
+/**
+ * A dossier's situation on the business-date axis: its events folded with the domain's evolve()
+ * in business order (by date, stream order within a date), one period per change. The state on
+ * a date is the state after every event of that date. A backdated event simply takes its place
+ * in the order, so recomputing from all of a dossier's events is always right.
+ */
+export function situationTimeline(
+  events: readonly StatEvent[],
+  directory: MunicipalityDirectory = defaultMunicipalityDirectory,
+): { periods: SituationPeriod[]; attributions: Attribution[] } {
+  const ordered = [...events].sort(businessOrder);
+  const periods: SituationPeriod[] = [];
+  const attributions: Attribution[] = [];
+  let state: DossierState = initialState;
+  let municipalitySince: IsoDate | null = null;
+  for (let index = 0; index < ordered.length; index++) {
+    const event = ordered[index];
+    const before = state.status === 'unregistered' ? null : state.municipality;
+    state = evolve(state, asDomainEvent(event));
+    if (state.status === 'unregistered') {
+      attributions.push({ version: event.version, municipality: null, provinceNis: null });
+      continue;
+    }
+    if (state.municipality !== before || municipalitySince === null) municipalitySince = event.occurredOn;
+    const provinceNis = provinceOf(state.municipality, municipalitySince, directory);
+    attributions.push({ version: event.version, municipality: state.municipality, provinceNis });
+    const next = ordered[index + 1];
+    if (next && next.occurredOn === event.occurredOn) continue; // the state of a date is the state after all its events
+    const stage = stageOf(state) as StatStage;
+    const period: SituationPeriod = {
+      dossierId: event.dossierId,
+      validFrom: event.occurredOn,
+      validTo: null,
+      active: state.status === 'active',
+      stage,
+      housingType: state.housing?.type ?? null,
+      municipality: state.municipality,
+      provinceNis,
+      employedNow: state.employment !== null,
+      everEmployed: state.everEmployed,
+      vdab: state.vdab !== null,
+      inburgering: state.inburgering !== null,
+    };
+    const last = periods.at(-1);
+    if (last && sameSituation(last, period)) continue;
+    if (last) last.validTo = period.validFrom;
+    periods.push(period);
+  }
+  return { periods, attributions };
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { SCHEMA_VERSIONS, dossierStreamId, occurredOn, type DossierEvent } from '@app/domain';
+import type { RecordedEvent } from '@app/event-store';
+import { createDataSource } from '@app/persistence/data-source';
+import { createTestDatabase } from '../../../../test/support/database';
+import { READ_MODEL_SCHEMA, type ProjectionContext } from '../engine/projection';
+
+/** Test support for projection specs: a migrated database and hand-made recorded events. */
+
+let lastPosition = 0n;
+
+/** A registration with made-up personal data, in the municipality and on the date given. */
+export const registered = (dossierId: string, municipality: string, registeredOn: string): DossierEvent => ({
+  type: 'DossierRegistered',
+  data: {
+    dossierId,
+    personal: {
+      givenName: 'Olena',
+      familyName: 'Kovalenko',
+      birthDate: '1985-07-30',
+      nationalRegisterNumber: '85073003328',
+      attestationNumber: 'TB-2022-0012345',
+    },
+    sex: 'female',
+    nationality: 'UKR',
+    protectionGrantedOn: '2022-03-21',
+    municipality,
+    householdId: null,
+    registeredOn,
+  },
+});
+
+/** The metadata the service writes with a dossier event (apps/api/src/dossiers/dossier-repository.ts). */
+export function dossierEventMetadata(event: DossierEvent, recordedAt = '2024-05-01T10:00:00.000Z'): Record<string, unknown> {
+  return {
+    schemaVersion: SCHEMA_VERSIONS[event.type],
+    occurredOn: occurredOn(event),
+    recordedAt,
+    actor: 'alice',
+    correlationId: randomUUID(),
+    causationId: randomUUID(),
+  };
+}
+
+/** A dossier event as the store would hand it over, with the metadata the service writes. */
+export function recordedDossierEvent(dossierId: string, version: number, event: DossierEvent): RecordedEvent {
+  lastPosition++;
+  return {
+    id: randomUUID(),
+    streamId: dossierStreamId(dossierId),
+    version,
+    type: event.type,
+    data: event.data as unknown as Record<string, unknown>,
+    // Recorded moments distinct and increasing per version, so "last recorded" orderings are testable.
+    metadata: dossierEventMetadata(event, new Date(Date.UTC(2024, 0, 1) + version * 60_000).toISOString()),
+    position: { commit: lastPosition, prepare: lastPosition },
+    createdAt: new Date(),
+  };
+}
+
+/** A fresh database of the run's PostgreSQL with every migration applied, and a live-schema context. */
+export async function openReadModelDatabase(): Promise<{
+  url: string;
+  dataSource: DataSource;
+  context: ProjectionContext;
+  close: () => Promise<void>;
+}> {
+  const database = await createTestDatabase();
+  const dataSource = createDataSource(database.url);
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  return {
+    url: database.url,
+    dataSource,
+    context: { schema: READ_MODEL_SCHEMA, query: (sql, parameters) => dataSource.query(sql, parameters) },
+    close: async () => {
+      await dataSource.destroy();
+      await database.drop();
+    },
+  };
+}

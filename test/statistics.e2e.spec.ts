@@ -1,0 +1,332 @@
+import { DossierApi, expectProblem, expectStatus } from './support/dossier-fixtures';
+import { eventStoreUnderTest, onPostgresStore } from './support/event-store-under-test';
+import { waitForProjections } from './support/projections';
+import { startTestApp, type TestApp } from './support/test-app';
+
+type Cell = { value: number | null; suppressed: boolean };
+const shown = (value: number): Cell => ({ value, suppressed: false });
+const hidden: Cell = { value: null, suppressed: true };
+
+/**
+ * Statistics over HTTP. Every business date here is in 2021, a year no other suite records
+ * anything in: on EventStoreDB the log is shared by every suite of the run, and the statistics of
+ * 2021 are this suite's alone.
+ *
+ * The data set (A = Antwerpen 11002, G = Gent 44021, B = Brussel 21004, which has no province):
+ * - A1..A6 registered 11–16 Jan; A1..A4 housed collective, A5..A6 host family, 1 Feb;
+ *   A4 enrolled in the voortraject on 20 Jan, recorded after its housing (a late fact);
+ *   A1..A3 at VDAB 5 Mar; A1, A2 employed 1 Apr; A2's job ends 30 Jun;
+ *   A1..A5 rehoused to social rental 1 Jul (site closed).
+ * - G1, G2 registered 20 Jan; G1 housed in an LOI 1 Feb; G2 left 10 May (moved abroad) and came back 1 Aug.
+ * - B1 registered 1 Feb.
+ */
+describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
+  let testApp: TestApp;
+  let staff: DossierApi;
+  let analyst: string;
+  let admin: string;
+
+  const get = (path: string, token = analyst) => testApp.http().get(path).set('Authorization', `Bearer ${token}`);
+  const setThreshold = async (suppressBelow: number) => {
+    const response = await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${admin}`).send({ suppressBelow });
+    expectStatus(response, 200);
+    expect(response.body).toMatchObject({ suppressBelow, updatedBy: 'stats-admin' });
+  };
+
+  /** A reused EventStoreDB (TEST_ESDB_URL) may hold an earlier run's 2021: say so instead of failing obscurely. */
+  async function expectEmptyWindow(): Promise<void> {
+    await waitForProjections(testApp);
+    const stock = await get('/statistics/stock?asOf=2021-12-31');
+    const flows = await get('/statistics/flows?from=2021-01-01&to=2021-12-31&interval=year');
+    expectStatus(stock, 200);
+    if (stock.body.groups[0].active.value !== 0 || flows.body.periods[0].groups[0].registrations.value !== 0) {
+      throw new Error('The store already holds dossiers dated 2021 (a reused TEST_ESDB_URL server?); this suite needs a fresh store.');
+    }
+  }
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    staff = new DossierApi(testApp, await testApp.token('staff'));
+    analyst = await testApp.token('analyst');
+    admin = await testApp.token('admin', 'stats-admin');
+    await expectEmptyWindow();
+
+    const a: string[] = [];
+    for (let i = 0; i < 6; i++) a.push(await staff.registered({ municipality: '11002', registeredOn: `2021-01-1${i + 1}`, protection: { grantedOn: '2021-01-04' } }));
+    const g1 = await staff.registered({ municipality: '44021', registeredOn: '2021-01-20', protection: { grantedOn: '2021-01-04' } });
+    const g2 = await staff.registered({ municipality: '44021', registeredOn: '2021-01-20', protection: { grantedOn: '2021-01-04' } });
+    await staff.registered({ municipality: '21004', registeredOn: '2021-02-01', protection: { grantedOn: '2021-01-04' } });
+    for (const [i, id] of a.entries()) {
+      await staff.recorded(id, 'housed', { housingType: i < 4 ? 'collective' : 'host-family', municipality: '11002', on: '2021-02-01' });
+    }
+    await staff.recorded(a[3], 'inburgering-enrolled', { trajectory: 'voortraject', on: '2021-01-20' });
+    for (const id of a.slice(0, 3)) await staff.recorded(id, 'vdab-registered', { on: '2021-03-05' });
+    for (const id of a.slice(0, 2)) await staff.recorded(id, 'employment-started', { on: '2021-04-01' });
+    await staff.recorded(a[1], 'employment-ended', { on: '2021-06-30' });
+    for (const id of a.slice(0, 5)) {
+      await staff.recorded(id, 'rehoused', { housingType: 'social-rental', municipality: '11002', on: '2021-07-01', reason: 'site-closed' });
+    }
+    await staff.recorded(g1, 'housed', { housingType: 'loi', municipality: '44021', on: '2021-02-01' });
+    await staff.recorded(g2, 'left', { on: '2021-05-10', reason: 'moved-abroad' });
+    await staff.recorded(g2, 'reopened', { on: '2021-08-01', municipality: '44021' });
+    await waitForProjections(testApp);
+  }, 120_000);
+
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  describe('with the default threshold (fewer than 5 persons suppressed)', () => {
+    it('GET /statistics/stock: active dossiers by stage and housing type, small cells suppressed, zeros shown', async () => {
+      const response = await get('/statistics/stock?asOf=2021-04-30');
+      expectStatus(response, 200);
+      expect(response.body).toEqual({
+        asOf: '2021-04-30',
+        groupBy: 'none',
+        suppressBelow: 5,
+        groups: [
+          {
+            group: null,
+            active: shown(9),
+            byStage: { registered: hidden, housed: hidden, inburgering: hidden, vdab: hidden, employed: hidden },
+            byHousingType: {
+              'host-family': hidden,
+              collective: hidden,
+              'emergency-village': shown(0),
+              loi: hidden,
+              'social-rental': shown(0),
+              'private-rental': shown(0),
+              other: shown(0),
+              none: hidden,
+            },
+            everEmployed: hidden,
+            employedNow: hidden,
+          },
+        ],
+      });
+      expect(response.text).not.toMatch(/Kovalenko|Olena|1985-07-30|TB-2022/);
+    });
+
+    it('GET /statistics/flows by month: counts on business dates, 5 persons shown', async () => {
+      const response = await get('/statistics/flows?from=2021-01-01&to=2021-12-31&interval=month');
+      expectStatus(response, 200);
+      const { periods, ...rest } = response.body;
+      expect(rest).toEqual({ from: '2021-01-01', to: '2021-12-31', interval: 'month', groupBy: 'none', suppressBelow: 5 });
+      expect(periods.map((p: { period: string }) => p.period)).toEqual([
+        '2021-01', '2021-02', '2021-03', '2021-04', '2021-05', '2021-06', '2021-07', '2021-08', '2021-09', '2021-10', '2021-11', '2021-12',
+      ]);
+      const [jan, feb, , , , , jul] = periods.map((p: { groups: unknown[] }) => p.groups[0]);
+      expect(jan).toMatchObject({ group: null, registrations: shown(8), inburgeringEnrolments: { total: hidden }, stockAtEnd: shown(8) });
+      expect(feb).toMatchObject({ registrations: hidden, housings: shown(7), stockAtEnd: shown(9) });
+      expect(jul.rehousings).toEqual({
+        total: shown(5),
+        byReason: {
+          'host-placement-ended': shown(0),
+          'site-closed': shown(5),
+          'emergency-village-closed': shown(0),
+          'moved-municipality': shown(0),
+          other: shown(0),
+        },
+      });
+      expect(periods[0]).toMatchObject({ start: '2021-01-01', end: '2021-01-31' });
+    });
+
+    it('answers CSV for Accept: text/csv, suppressed cells empty and flagged', async () => {
+      const response = await get('/statistics/stock?asOf=2021-04-30').set('Accept', 'text/csv');
+      expectStatus(response, 200);
+      expect(response.headers['content-type']).toMatch(/^text\/csv/);
+      const lines = response.text.trimEnd().split('\r\n');
+      expect(lines[0]).toBe('as_of,group_by,group_code,group_name,measure,category,value,suppressed');
+      expect(lines).toContain('2021-04-30,none,,,active,,9,false');
+      expect(lines).toContain('2021-04-30,none,,,byStage,employed,,true');
+      expect(lines).toContain('2021-04-30,none,,,byHousingType,other,0,false');
+      expect(lines).toHaveLength(1 + 1 + 5 + 8 + 2);
+
+      const flows = await get('/statistics/flows?from=2021-07-01&to=2021-07-31&interval=month').set('Accept', 'text/csv');
+      expectStatus(flows, 200);
+      const flowLines = flows.text.trimEnd().split('\r\n');
+      expect(flowLines[0]).toBe('period,period_start,period_end,group_by,group_code,group_name,measure,category,value,suppressed');
+      expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,,,rehousings,,5,false');
+      expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,,,rehousings,site-closed,5,false');
+    });
+  });
+
+  describe('after an admin lowers the threshold', () => {
+    afterAll(async () => {
+      await setThreshold(5);
+    });
+
+    it('shows cells of 3 and more persons at threshold 3', async () => {
+      await setThreshold(3);
+      const response = await get('/statistics/stock?asOf=2021-04-30');
+      expect(response.body.suppressBelow).toBe(3);
+      expect(response.body.groups[0].byStage).toEqual({ registered: hidden, housed: shown(3), inburgering: hidden, vdab: hidden, employed: hidden });
+    });
+
+    it('shows every number at threshold 0, stages by business date including the late fact', async () => {
+      await setThreshold(0);
+      const stock = await get('/statistics/stock?asOf=2021-04-30');
+      expect(stock.body.groups[0]).toMatchObject({
+        active: shown(9),
+        byStage: { registered: shown(2), housed: shown(3), inburgering: shown(1), vdab: shown(1), employed: shown(2) },
+        byHousingType: { collective: shown(4), 'host-family': shown(2), loi: shown(1), none: shown(2) },
+        everEmployed: shown(2),
+        employedNow: shown(2),
+      });
+      // Before the backdated enrolment's date, A4 was only registered.
+      const early = await get('/statistics/stock?asOf=2021-01-19');
+      expect(early.body.groups[0].byStage).toEqual({ registered: shown(6), housed: shown(0), inburgering: shown(0), vdab: shown(0), employed: shown(0) });
+
+      const flows = await get('/statistics/flows?from=2021-01-01&to=2021-12-31&interval=month');
+      const monthly = flows.body.periods.map((p: { groups: Array<Record<string, unknown>> }) => p.groups[0]);
+      const series = (pick: (group: Record<string, any>) => Cell) => monthly.map((group: Record<string, any>) => pick(group).value);
+      expect(series((g) => g.registrations)).toEqual([8, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      expect(series((g) => g.housings)).toEqual([0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      expect(series((g) => g.inburgeringEnrolments.total)).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      expect(series((g) => g.inburgeringEnrolments.byTrajectory.voortraject)).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      expect(series((g) => g.vdabRegistrations)).toEqual([0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      expect(series((g) => g.employmentStarts)).toEqual([0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+      expect(series((g) => g.employmentEnds)).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+      expect(series((g) => g.departures.total)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+      expect(series((g) => g.departures.byReason['moved-abroad'])).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+      expect(series((g) => g.reopenings)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+      expect(series((g) => g.stockAtEnd)).toEqual([8, 9, 9, 9, 8, 8, 8, 9, 9, 9, 9, 9]);
+    });
+
+    it('groups by province (Brussels has none) and by municipality', async () => {
+      await setThreshold(0);
+      const stock = await get('/statistics/stock?asOf=2021-04-30&groupBy=province');
+      expectStatus(stock, 200);
+      expect(stock.body.groups.map((g: { group: unknown; active: Cell }) => [g.group, g.active.value])).toEqual([
+        [{ nis: '10000', name: 'Antwerpen' }, 6],
+        [{ nis: '40000', name: 'Oost-Vlaanderen' }, 2],
+        [{ nis: null, name: 'Brussels-Capital Region (no province)' }, 1],
+      ]);
+
+      const flows = await get('/statistics/flows?from=2021-01-01&to=2021-06-30&interval=quarter&groupBy=province');
+      expectStatus(flows, 200);
+      expect(flows.body.periods.map((p: { period: string; start: string; end: string }) => [p.period, p.start, p.end])).toEqual([
+        ['2021-Q1', '2021-01-01', '2021-03-31'],
+        ['2021-Q2', '2021-04-01', '2021-06-30'],
+      ]);
+      const q1 = flows.body.periods[0].groups;
+      expect(q1.map((g: { group: { nis: string | null } }) => g.group.nis)).toEqual(['10000', '40000', null]);
+      expect(q1[0]).toMatchObject({ registrations: shown(6), housings: shown(6), vdabRegistrations: shown(3), stockAtEnd: shown(6) });
+      expect(q1[1]).toMatchObject({ registrations: shown(2), housings: shown(1), stockAtEnd: shown(2) });
+      expect(flows.body.periods[1].groups[1]).toMatchObject({ departures: { total: shown(1) }, stockAtEnd: shown(1) });
+
+      const byMunicipality = await get('/statistics/flows?from=2021-01-01&to=2021-12-31&interval=year&groupBy=municipality');
+      expectStatus(byMunicipality, 200);
+      expect(byMunicipality.body.periods[0].groups.map((g: { group: unknown; registrations: Cell }) => [g.group, g.registrations.value])).toEqual([
+        [{ nis: '11002', name: 'Antwerpen' }, 6],
+        [{ nis: '21004', name: 'Brussel' }, 1],
+        [{ nis: '44021', name: 'Gent' }, 2],
+      ]);
+    });
+  });
+
+  describe('funnel and outlook', () => {
+    afterAll(async () => {
+      await setThreshold(5);
+    });
+
+    it('GET /statistics/funnel: a registration cohort through the steps, with rates and median days', async () => {
+      const suppressed = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31');
+      expectStatus(suppressed, 200);
+      expect(suppressed.body.steps[2]).toEqual({
+        step: 'inburgering',
+        count: hidden,
+        reachedAtAll: hidden,
+        rateFromPrevious: hidden,
+        rateFromRegistered: hidden,
+        medianDaysFromPrevious: hidden,
+      });
+      await setThreshold(0);
+      const response = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31');
+      expectStatus(response, 200);
+      expect(response.body).toMatchObject({ cohort: '2021-01', asOf: '2021-12-31', suppressBelow: 0 });
+      const steps = response.body.steps as Array<Record<string, Cell | null | string>>;
+      expect(steps.map((s) => s.step)).toEqual(['registered', 'housed', 'inburgering', 'vdab', 'employed']);
+      // A step counts once every earlier one is reached: A1..A3 went to VDAB without inburgering.
+      expect(steps.map((s) => (s.count as Cell).value)).toEqual([8, 7, 1, 0, 0]);
+      expect(steps.map((s) => (s.reachedAtAll as Cell).value)).toEqual([8, 7, 1, 3, 2]);
+      expect(steps.map((s) => (s.rateFromPrevious as Cell | null)?.value ?? null)).toEqual([null, 0.875, 0.143, 0, null]);
+      expect(steps[1].rateFromRegistered).toEqual(shown(0.875));
+      // Registered 11..16 Jan (A) and 20 Jan (G1), housed 1 Feb: 21, 20, 19, 18, 17, 16, 12 days. A4's late enrolment predates its housing: 0.
+      expect(steps.map((s) => (s.medianDaysFromPrevious as Cell | null)?.value ?? null)).toEqual([null, 18, 0, null, null]);
+      // Before the housing date nobody was housed yet.
+      const early = await get('/statistics/funnel?cohort=2021-01&asOf=2021-01-31');
+      expect(early.body.steps[1].count).toEqual(shown(0));
+      expect(early.body.steps[2].reachedAtAll).toEqual(shown(1));
+    });
+
+    it('GET /statistics/outlook: observed up to the last business date, a labelled projection beyond it', async () => {
+      await setThreshold(0);
+      const response = await get('/statistics/outlook?endDate=2021-04-30&endDate=2099-12-31');
+      expectStatus(response, 200);
+      const { lastBusinessDate, scenarios } = response.body;
+      expect(scenarios).toHaveLength(2);
+      expect(scenarios[0]).toMatchObject({ endDate: '2021-04-30', kind: 'observed', method: null, active: shown(9) });
+      expect(scenarios[0].byStage).toMatchObject({ employed: shown(2), registered: shown(2) });
+      expect(scenarios[1]).toMatchObject({
+        endDate: '2099-12-31',
+        kind: 'projection',
+        method: { basedOn: lastBusinessDate, trailingMonths: 6, description: expect.stringContaining('outflow rate') },
+      });
+      expect(scenarios[1].active.value).toEqual(expect.any(Number));
+      if (onPostgresStore()) {
+        // This suite alone: last fact 1 Aug 2021; one departure in the 6 months before, over an average stock of 52/6.
+        expect(lastBusinessDate).toBe('2021-08-01');
+        expect(scenarios[1].method).toMatchObject({ departures: 1, averageStock: 8.7, monthlyOutflowRate: 0.0192 });
+        const months = scenarios[1].method.months as number;
+        expect(scenarios[1].active).toEqual(shown(Math.round(9 * Math.pow(1 - 1 / 6 / (52 / 6), months))));
+      }
+      const byDefault = await get('/statistics/outlook');
+      expectStatus(byDefault, 200);
+      expect(byDefault.body.scenarios.map((s: { endDate: string }) => s.endDate)).toEqual([testApp.config.protectionEndDate]);
+    });
+  });
+
+  describe('refuses', () => {
+    it.each([
+      '/statistics/stock?asOf=2024-13-01',
+      '/statistics/stock?asOf=2023-02-30',
+      '/statistics/stock?groupBy=city',
+      '/statistics/flows?from=2021-01-01&to=2021-12-31&interval=week',
+      '/statistics/flows?from=2021-01-01',
+      '/statistics/flows?from=2021-12-31&to=2021-01-01',
+      '/statistics/flows?from=2021-01-01&to=2021-12-31&unknown=1',
+      '/statistics/funnel?cohort=2021-13',
+      '/statistics/funnel',
+      '/statistics/outlook?endDate=2026-02-30',
+    ])('400 for %s', async (path) => {
+      const body = expectProblem(await get(path), 400, 'validation-failed');
+      expect(body.errors).toEqual(expect.any(Array));
+    });
+
+    it('400 for more than 240 periods', async () => {
+      expectProblem(await get('/statistics/flows?from=2000-01-01&to=2026-01-01&interval=month'), 400, 'too-many-periods');
+    });
+
+    it('403 for roles without access; staff and admin may read', async () => {
+      const auditor = await testApp.token('auditor');
+      expectProblem(await get('/statistics/stock', auditor), 403);
+      expectProblem(await get('/statistics/flows?from=2021-01-01&to=2021-12-31', auditor), 403);
+      expectProblem(await get('/statistics/settings', analyst), 403);
+      expectProblem(await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${analyst}`).send({ suppressBelow: 0 }), 403);
+      expectStatus(await get('/statistics/stock', await testApp.token('staff')), 200);
+      expectStatus(await get('/statistics/stock', admin), 200);
+      expectProblem(await testApp.http().get('/statistics/stock'), 401);
+    });
+
+    it('400 for a threshold outside 0..100', async () => {
+      for (const suppressBelow of [-1, 101, 2.5, 'five']) {
+        const response = await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${admin}`).send({ suppressBelow });
+        expectProblem(response, 400, 'validation-failed');
+      }
+      const settings = await get('/statistics/settings', admin);
+      expectStatus(settings, 200);
+      expect(settings.body.suppressBelow).toBe(5);
+    });
+  });
+});
