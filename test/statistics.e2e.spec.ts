@@ -2,6 +2,7 @@ import { DossierApi, expectProblem, expectStatus } from './support/dossier-fixtu
 import { eventStoreUnderTest, onPostgresStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
 import { startTestApp, type TestApp } from './support/test-app';
+import { describeStatisticsProperty } from './statistics-property.suite';
 
 type Cell = { value: number | null; suppressed: boolean };
 const shown = (value: number): Cell => ({ value, suppressed: false });
@@ -330,3 +331,5 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
     });
   });
 });
+
+describeStatisticsProperty();

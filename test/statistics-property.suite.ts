@@ -267,149 +267,156 @@ const dossierArbitrary = fc.record({
 
 type DossierInput = typeof dossierArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
-describe(`Statistics equal a naive recomputation from the raw events (${eventStoreUnderTest()} store)`, () => {
-  let testApp: TestApp;
-  let staff: DossierApi;
-  let analyst: string;
-  const dossierIds: string[] = [];
+/**
+ * Called from statistics.e2e.spec.ts, after its own suite: on EventStoreDB both share one log,
+ * and this one's dossiers are active (until they leave) on the other's dates, so the two must
+ * not run side by side in two workers.
+ */
+export function describeStatisticsProperty(): void {
+  describe(`Statistics equal a naive recomputation from the raw events (${eventStoreUnderTest()} store)`, () => {
+    let testApp: TestApp;
+    let staff: DossierApi;
+    let analyst: string;
+    const dossierIds: string[] = [];
 
-  beforeAll(async () => {
-    testApp = await startTestApp();
-    staff = new DossierApi(testApp, await testApp.token('staff'));
-    analyst = await testApp.token('analyst');
-    const admin = await testApp.token('admin');
-    expectStatus(await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${admin}`).send({ suppressBelow: 0 }), 200);
-    await waitForProjections(testApp);
-    const before = await testApp.http().get(`/statistics/flows?from=${FROM}&to=${TO}&interval=year`).set('Authorization', `Bearer ${analyst}`);
-    expectStatus(before, 200);
-    if (before.body.periods.some((period: any) => period.groups[0].stockAtEnd.value !== 0 || period.groups[0].registrations.value !== 0)) {
-      throw new Error(`The store already holds dossiers dated ${FROM}..${TO} (a reused TEST_ESDB_URL server?); this suite needs a fresh store.`);
+    beforeAll(async () => {
+      testApp = await startTestApp();
+      staff = new DossierApi(testApp, await testApp.token('staff'));
+      analyst = await testApp.token('analyst');
+      const admin = await testApp.token('admin');
+      expectStatus(await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${admin}`).send({ suppressBelow: 0 }), 200);
+      await waitForProjections(testApp);
+      const before = await testApp.http().get(`/statistics/flows?from=${FROM}&to=${TO}&interval=year`).set('Authorization', `Bearer ${analyst}`);
+      expectStatus(before, 200);
+      if (before.body.periods.some((period: any) => period.groups[0].stockAtEnd.value !== 0 || period.groups[0].registrations.value !== 0)) {
+        throw new Error(`The store already holds dossiers dated ${FROM}..${TO} (a reused TEST_ESDB_URL server?); this suite needs a fresh store.`);
+      }
+      // One fixed history besides the random ones, so departures, reopenings and late facts are always in play.
+      const fixed = await staff.registered({ municipality: '44021', registeredOn: '2013-02-01', protection: { grantedOn: '2013-02-01' } });
+      dossierIds.push(fixed);
+      await staff.recorded(fixed, 'housed', { housingType: 'collective', municipality: '44021', on: '2013-03-01' });
+      await staff.recorded(fixed, 'left', { on: '2013-09-01', reason: 'moved-within-belgium' });
+      await staff.recorded(fixed, 'reopened', { on: '2014-01-10', municipality: '11002' });
+      await staff.recorded(fixed, 'vdab-registered', { on: '2013-05-05' });
+      await staff.recorded(fixed, 'employment-started', { on: '2014-01-10' });
+      await leaveBeforeTheOtherSuites(fixed);
+    });
+
+    afterAll(async () => {
+      await testApp?.close();
+    });
+
+    const get = async (path: string) => {
+      const response = await testApp.http().get(path).set('Authorization', `Bearer ${analyst}`);
+      expectStatus(response, 200);
+      return response.body;
+    };
+
+    async function record(dossier: DossierInput): Promise<void> {
+      const registeredOn = addDays(FROM, dossier.registeredDay);
+      const id = await staff.registered({ municipality: dossier.municipality, registeredOn, protection: { grantedOn: registeredOn } });
+      dossierIds.push(id);
+      for (const s of dossier.steps) {
+        const on = addDays(registeredOn, s.dayOffset);
+        const body =
+          s.command === 'housed'
+            ? { housingType: s.housingType, municipality: s.municipality, on }
+            : s.command === 'rehoused'
+              ? { housingType: s.housingType, municipality: s.municipality, on, reason: s.rehousingReason }
+              : s.command === 'inburgering-enrolled'
+                ? { trajectory: s.trajectory, on }
+                : s.command === 'left'
+                  ? { on, reason: s.departureReason }
+                  : s.command === 'reopened'
+                    ? { on, municipality: s.municipality }
+                    : { on };
+        const response = await staff.command(id, s.command, body);
+        // Refused by a rule is part of the game; anything else is not.
+        if (response.status !== 409) expectStatus(response, 201);
+      }
+      await leaveBeforeTheOtherSuites(id);
     }
-    // One fixed history besides the random ones, so departures, reopenings and late facts are always in play.
-    const fixed = await staff.registered({ municipality: '44021', registeredOn: '2013-02-01', protection: { grantedOn: '2013-02-01' } });
-    dossierIds.push(fixed);
-    await staff.recorded(fixed, 'housed', { housingType: 'collective', municipality: '44021', on: '2013-03-01' });
-    await staff.recorded(fixed, 'left', { on: '2013-09-01', reason: 'moved-within-belgium' });
-    await staff.recorded(fixed, 'reopened', { on: '2014-01-10', municipality: '11002' });
-    await staff.recorded(fixed, 'vdab-registered', { on: '2013-05-05' });
-    await staff.recorded(fixed, 'employment-started', { on: '2014-01-10' });
-    await leaveBeforeTheOtherSuites(fixed);
-  });
 
-  afterAll(async () => {
-    await testApp?.close();
-  });
-
-  const get = async (path: string) => {
-    const response = await testApp.http().get(path).set('Authorization', `Bearer ${analyst}`);
-    expectStatus(response, 200);
-    return response.body;
-  };
-
-  async function record(dossier: DossierInput): Promise<void> {
-    const registeredOn = addDays(FROM, dossier.registeredDay);
-    const id = await staff.registered({ municipality: dossier.municipality, registeredOn, protection: { grantedOn: registeredOn } });
-    dossierIds.push(id);
-    for (const s of dossier.steps) {
-      const on = addDays(registeredOn, s.dayOffset);
-      const body =
-        s.command === 'housed'
-          ? { housingType: s.housingType, municipality: s.municipality, on }
-          : s.command === 'rehoused'
-            ? { housingType: s.housingType, municipality: s.municipality, on, reason: s.rehousingReason }
-            : s.command === 'inburgering-enrolled'
-              ? { trajectory: s.trajectory, on }
-              : s.command === 'left'
-                ? { on, reason: s.departureReason }
-                : s.command === 'reopened'
-                  ? { on, municipality: s.municipality }
-                  : { on };
-      const response = await staff.command(id, s.command, body);
-      // Refused by a rule is part of the game; anything else is not.
+    /**
+     * Everyone of this suite has left by 2020, so none is in the stocks of the later years other
+     * suites count in (on EventStoreDB all suites share one log). Outside this suite's window.
+     */
+    async function leaveBeforeTheOtherSuites(id: string): Promise<void> {
+      const response = await staff.command(id, 'left', { on: '2019-12-31', reason: 'unknown' });
       if (response.status !== 409) expectStatus(response, 201);
     }
-    await leaveBeforeTheOtherSuites(id);
-  }
 
-  /**
-   * Everyone of this suite has left by 2020, so none is in the stocks of the later years other
-   * suites count in (on EventStoreDB all suites share one log). Outside this suite's window.
-   */
-  async function leaveBeforeTheOtherSuites(id: string): Promise<void> {
-    const response = await staff.command(id, 'left', { on: '2019-12-31', reason: 'unknown' });
-    if (response.status !== 409) expectStatus(response, 201);
-  }
+    const histories = async () =>
+      Promise.all(
+        dossierIds.map(async (id) => {
+          const response = await staff.history(id);
+          expectStatus(response, 200);
+          return response.body.events as HistoryEvent[];
+        }),
+      );
 
-  const histories = async () =>
-    Promise.all(
-      dossierIds.map(async (id) => {
-        const response = await staff.history(id);
-        expectStatus(response, 200);
-        return response.body.events as HistoryEvent[];
-      }),
-    );
+    it('stock, flows (overall and per province) and the funnel, for random histories', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 2190 }), async (dossiers, asOfDay) => {
+          for (const dossier of dossiers) await record(dossier);
+          await waitForProjections(testApp);
+          const raw = await histories();
+          const asOf = addDays(FROM, asOfDay);
+          const all = () => 'all';
+          const province = (nis: string) => MUNICIPALITIES[nis] ?? 'none';
 
-  it('stock, flows (overall and per province) and the funnel, for random histories', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 2190 }), async (dossiers, asOfDay) => {
-        for (const dossier of dossiers) await record(dossier);
-        await waitForProjections(testApp);
-        const raw = await histories();
-        const asOf = addDays(FROM, asOfDay);
-        const all = () => 'all';
-        const province = (nis: string) => MUNICIPALITIES[nis] ?? 'none';
+          expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}`))).toEqual(naiveStock(raw, asOf, all));
+          expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}&groupBy=province`))).toEqual(naiveStock(raw, asOf, province));
 
-        expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}`))).toEqual(naiveStock(raw, asOf, all));
-        expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}&groupBy=province`))).toEqual(naiveStock(raw, asOf, province));
+          const quarterly = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=quarter`);
+          expect(flattenFlows(quarterly)).toEqual(naiveFlows(raw, quarterly.periods, all));
+          const yearly = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=year&groupBy=province`);
+          expect(flattenFlows(yearly)).toEqual(naiveFlows(raw, yearly.periods, province));
 
-        const quarterly = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=quarter`);
-        expect(flattenFlows(quarterly)).toEqual(naiveFlows(raw, quarterly.periods, all));
-        const yearly = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=year&groupBy=province`);
-        expect(flattenFlows(yearly)).toEqual(naiveFlows(raw, yearly.periods, province));
+          const cohort = addDays(FROM, dossiers[0].registeredDay).slice(0, 7);
+          const funnel = await get(`/statistics/funnel?cohort=${cohort}&asOf=${asOf}`);
+          expect(
+            funnel.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null })),
+          ).toEqual(naiveFunnel(raw, cohort, asOf));
+        }),
+        { numRuns: 15, endOnFailure: true },
+      );
+    }, 240_000);
 
-        const cohort = addDays(FROM, dossiers[0].registeredDay).slice(0, 7);
-        const funnel = await get(`/statistics/funnel?cohort=${cohort}&asOf=${asOf}`);
-        expect(
-          funnel.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null })),
-        ).toEqual(naiveFunnel(raw, cohort, asOf));
-      }),
-      { numRuns: 15, endOnFailure: true },
-    );
-  }, 240_000);
+    it('had something to check: accepted changes, facts recorded late, departures and reopenings', async () => {
+      const raw = await histories();
+      const events = raw.flat();
+      const late = raw.filter((h) => h.some((e, i) => h.slice(0, i).some((earlier) => earlier.occurredOn > e.occurredOn)));
+      expect(events.length).toBeGreaterThan(raw.length * 2);
+      expect(late.length).toBeGreaterThan(0);
+      expect(events.some((e) => e.type === 'PersonLeft')).toBe(true);
+      expect(events.some((e) => e.type === 'DossierReopened')).toBe(true);
+    });
 
-  it('had something to check: accepted changes, facts recorded late, departures and reopenings', async () => {
-    const raw = await histories();
-    const events = raw.flat();
-    const late = raw.filter((h) => h.some((e, i) => h.slice(0, i).some((earlier) => earlier.occurredOn > e.occurredOn)));
-    expect(events.length).toBeGreaterThan(raw.length * 2);
-    expect(late.length).toBeGreaterThan(0);
-    expect(events.some((e) => e.type === 'PersonLeft')).toBe(true);
-    expect(events.some((e) => e.type === 'DossierReopened')).toBe(true);
-  });
-
-  it('suppresses every cell of 1 to threshold-1 persons, and never lets hidden parts be worked out from a total', async () => {
-    const admin = await testApp.token('admin');
-    expectStatus(await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${admin}`).send({ suppressBelow: 3 }), 200);
-    const raw = await histories();
-    for (const asOf of ['2013-06-30', '2014-12-31', '2016-03-31']) {
-      const expected = naiveStock(raw, asOf, (nis) => MUNICIPALITIES[nis] ?? 'none');
-      const body = await get(`/statistics/stock?asOf=${asOf}&groupBy=province`);
-      for (const group of body.groups) {
-        const counts = expected[groupKey(group.group)] ?? {};
-        const check = (key: string, c: CellValue) => {
-          const n = counts[key] ?? 0;
-          if (n > 0 && n < 3) expect([key, c]).toEqual([key, { value: null, suppressed: true }]);
-          if (!c.suppressed) expect([key, c.value]).toEqual([key, n]);
-          return c.suppressed ? n : 0;
-        };
-        check('active', group.active);
-        const hiddenStages = STAGES.reduce((sum, stage) => sum + check(`stage:${stage}`, group.byStage[stage]), 0);
-        const hiddenHousing = Object.entries(group.byHousingType).reduce((sum, [type, c]) => sum + check(`housing:${type}`, c as CellValue), 0);
-        if (!group.active.suppressed) {
-          expect(hiddenStages === 0 || hiddenStages >= 3).toBe(true);
-          expect(hiddenHousing === 0 || hiddenHousing >= 3).toBe(true);
+    it('suppresses every cell of 1 to threshold-1 persons, and never lets hidden parts be worked out from a total', async () => {
+      const admin = await testApp.token('admin');
+      expectStatus(await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${admin}`).send({ suppressBelow: 3 }), 200);
+      const raw = await histories();
+      for (const asOf of ['2013-06-30', '2014-12-31', '2016-03-31']) {
+        const expected = naiveStock(raw, asOf, (nis) => MUNICIPALITIES[nis] ?? 'none');
+        const body = await get(`/statistics/stock?asOf=${asOf}&groupBy=province`);
+        for (const group of body.groups) {
+          const counts = expected[groupKey(group.group)] ?? {};
+          const check = (key: string, c: CellValue) => {
+            const n = counts[key] ?? 0;
+            if (n > 0 && n < 3) expect([key, c]).toEqual([key, { value: null, suppressed: true }]);
+            if (!c.suppressed) expect([key, c.value]).toEqual([key, n]);
+            return c.suppressed ? n : 0;
+          };
+          check('active', group.active);
+          const hiddenStages = STAGES.reduce((sum, stage) => sum + check(`stage:${stage}`, group.byStage[stage]), 0);
+          const hiddenHousing = Object.entries(group.byHousingType).reduce((sum, [type, c]) => sum + check(`housing:${type}`, c as CellValue), 0);
+          if (!group.active.suppressed) {
+            expect(hiddenStages === 0 || hiddenStages >= 3).toBe(true);
+            expect(hiddenHousing === 0 || hiddenHousing >= 3).toBe(true);
+          }
         }
       }
-    }
+    });
   });
-});
+}
