@@ -3,6 +3,9 @@ import { Transform, Type } from 'class-transformer';
 import {
   IsDefined,
   IsIn,
+  IsInt,
+  IsISO8601,
+  Min,
   IsNotEmpty,
   IsNotEmptyObject,
   IsOptional,
@@ -167,4 +170,38 @@ export class CommandAcceptedDto {
 
   @ApiProperty({ example: 3, description: 'Version of the dossier after this command; also in ETag' })
   version: number;
+}
+
+export class DossierAtQuery {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2024-06-01T12:00:00Z',
+    description: 'The dossier as the system knew it at this moment (recorded time)',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: '$property must be an ISO 8601 timestamp such as 2024-06-01T12:00:00Z' })
+  asOf?: string;
+
+  @ApiPropertyOptional({
+    format: 'date',
+    example: '2023-01-31',
+    description: 'The dossier as it stood on this business date, given everything known now (late entries included)',
+  })
+  @IsOptional()
+  @IsCalendarDate()
+  validOn?: string;
+}
+
+export class DiffQuery {
+  @ApiProperty({ example: 2, description: 'Version to compare from (0: before registration)' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  from: number;
+
+  @ApiProperty({ example: 5, description: 'Version to compare to' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  to: number;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, type PipeTransform } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, type PipeTransform } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBearerAuth,
@@ -25,6 +25,8 @@ import { ChangeDossierCommand, RegisterDossierCommand } from './dossier.commands
 import {
   CommandAcceptedDto,
   DatedDto,
+  DiffQuery,
+  DossierAtQuery,
   HousedDto,
   InburgeringEnrolledDto,
   LeftDto,
@@ -34,6 +36,7 @@ import {
 } from './dossier.dto';
 import { DossierRepository } from './dossier-repository';
 import { dossierView, DossierView, historyEntry, HistoryView } from './dossier.views';
+import { changesBetween, dossierAt, dossierAtVersion } from './time-travel';
 
 type AuthenticatedRequest = RequestWithContext & { principal: Principal };
 
@@ -174,14 +177,48 @@ export class DossiersController {
 
   @Get(':id')
   @Roles('staff', 'admin', 'auditor')
-  @ApiOperation({ summary: 'The dossier as it stands now' })
+  @ApiOperation({
+    summary: 'The dossier as it stands now; with asOf, as the system knew it then; with validOn, as it stood that day',
+  })
   @ApiOkResponse({ type: DossierView })
+  @ApiNotFoundResponse({ description: 'No such dossier, or it did not exist yet at that point in time' })
+  async get(@Param('id', dossierIdPipe) id: string, @Query() query: DossierAtQuery, @Res({ passthrough: true }) response: Response) {
+    const dossier = await this.loadExisting(id);
+    if (query.asOf === undefined && query.validOn === undefined) {
+      response.setHeader('ETag', etag(dossier.version));
+      return dossierView(dossier);
+    }
+    const then = dossierAt(dossier, query);
+    if (!then) {
+      throw problem(404, 'dossier-not-found', 'Dossier not found', 'The dossier did not exist yet at that point in time.', {
+        dossierId: id,
+        ...query,
+      });
+    }
+    return { ...dossierView(then), ...query };
+  }
+
+  @Get(':id/diff')
+  @Roles('staff', 'admin', 'auditor')
+  @ApiOperation({ summary: 'What changed between two versions of the dossier, and the events that changed it' })
+  @ApiOkResponse({ description: '{ dossierId, from, to, changes: [{ path, from, to }], events: [history entries] }' })
   @ApiNotFoundResponse({ description: 'No such dossier' })
-  async get(@Param('id', dossierIdPipe) id: string, @Res({ passthrough: true }) response: Response) {
-    const dossier = await this.dossiers.load(id);
-    if (dossier.version === 0) throw new DossierNotFoundError(id);
-    response.setHeader('ETag', etag(dossier.version));
-    return dossierView(dossier);
+  async diff(@Param('id', dossierIdPipe) id: string, @Query() query: DiffQuery) {
+    const dossier = await this.loadExisting(id);
+    if (query.from >= query.to || query.to > dossier.version) {
+      throw problem(400, 'invalid-version-range', 'Invalid version range', `Ask for 0 <= from < to <= ${dossier.version}, the current version.`, {
+        currentVersion: dossier.version,
+      });
+    }
+    const before = query.from === 0 ? {} : dossierView(dossierAtVersion(dossier, query.from));
+    const after = dossierView(dossierAtVersion(dossier, query.to));
+    return {
+      dossierId: id,
+      from: query.from,
+      to: query.to,
+      changes: changesBetween(before, after),
+      events: dossier.events.filter((e) => e.version > query.from && e.version <= query.to).map(historyEntry),
+    };
   }
 
   @Get(':id/history')
@@ -190,10 +227,15 @@ export class DossiersController {
   @ApiOkResponse({ type: HistoryView })
   @ApiNotFoundResponse({ description: 'No such dossier' })
   async history(@Param('id', dossierIdPipe) id: string, @Res({ passthrough: true }) response: Response) {
-    const dossier = await this.dossiers.load(id);
-    if (dossier.version === 0) throw new DossierNotFoundError(id);
+    const dossier = await this.loadExisting(id);
     response.setHeader('ETag', etag(dossier.version));
     return { dossierId: id, events: dossier.events.map(historyEntry) };
+  }
+
+  private async loadExisting(id: string) {
+    const dossier = await this.dossiers.load(id);
+    if (dossier.version === 0) throw new DossierNotFoundError(id);
+    return dossier;
   }
 
   private async change(
