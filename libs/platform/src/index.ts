@@ -4,3 +4,4 @@ export * from './dev-tokens';
 export * from './keyed-mutex';
 export * from './secrets';
 export * from './postgres-errors';
+export * from './canonical-json';

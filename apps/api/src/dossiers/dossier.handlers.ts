@@ -53,7 +53,7 @@ export class RegisterDossierHandler implements ICommandHandler<RegisterDossierCo
     const nationalRegisterNumber = command.person.nationalRegisterNumber;
     if (nationalRegisterNumber) await this.reservations.reserve(nationalRegisterNumber, dossierId, context);
     try {
-      const version = await this.dossiers.append(dossierId, events, 'no_stream', context);
+      const version = await this.dossiers.append(existing, events, context);
       return { dossierId, version };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
@@ -89,7 +89,7 @@ export class ChangeDossierHandler implements ICommandHandler<ChangeDossierComman
         if (expected !== undefined && expected !== dossier.version) throw versionMoved(dossierId, expected, dossier.version);
         const events = decide(command, dossier.state, decisionContext(this.clock));
         try {
-          const version = await this.dossiers.append(dossierId, events, dossier.version, context);
+          const version = await this.dossiers.append(dossier, events, context);
           return { dossierId, version };
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError)) throw error;

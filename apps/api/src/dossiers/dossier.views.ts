@@ -42,6 +42,7 @@ export function historyEntry({ eventId, version, event, metadata }: StoredDossie
     correlationId: metadata.correlationId,
     causationId: metadata.causationId,
     eventId,
+    hash: metadata.hash,
     data: event.data,
   };
 }
@@ -94,6 +95,7 @@ class HistoryEntryView {
   @ApiProperty() correlationId: string;
   @ApiProperty() causationId: string;
   @ApiProperty({ format: 'uuid' }) eventId: string;
+  @ApiProperty({ description: 'SHA-256 link of the hash chain (docs/tamper-evidence.md)' }) hash: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
 }
 

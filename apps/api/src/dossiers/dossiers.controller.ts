@@ -36,6 +36,7 @@ import {
 } from './dossier.dto';
 import { DossierRepository } from './dossier-repository';
 import { dossierView, DossierView, historyEntry, HistoryView } from './dossier.views';
+import { verifyChain } from './hash-chain';
 import { changesBetween, dossierAt, dossierAtVersion } from './time-travel';
 
 type AuthenticatedRequest = RequestWithContext & { principal: Principal };
@@ -196,6 +197,31 @@ export class DossiersController {
       });
     }
     return { ...dossierView(then), ...query };
+  }
+
+  @Get(':id/verify')
+  @Roles('auditor', 'admin')
+  @ApiOperation({ summary: "Recompute the dossier's hash chain: intact, or the first version whose hash does not match" })
+  @ApiOkResponse({
+    description:
+      '{ dossierId, intact: true, version, lastHash } or { dossierId, intact: false, firstInvalidVersion, expectedHash, recordedHash }',
+  })
+  @ApiNotFoundResponse({ description: 'No such dossier' })
+  async verify(@Param('id', dossierIdPipe) id: string) {
+    const dossier = await this.loadExisting(id);
+    return {
+      dossierId: id,
+      ...verifyChain(
+        dossier.events.map((e) => ({
+          version: e.version,
+          type: e.stored.type,
+          data: e.stored.data,
+          occurredOn: e.metadata.occurredOn,
+          actor: e.metadata.actor,
+          hash: e.metadata.hash,
+        })),
+      ),
+    };
   }
 
   @Get(':id/diff')

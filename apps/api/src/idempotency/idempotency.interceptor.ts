@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
+import { canonicalJson } from '@app/platform';
 import type { Principal } from '../auth/principal';
 import { problem, ProblemError, toProblem, type Problem } from '../http/problem';
 import { IdempotencyStore } from './idempotency.store';
@@ -10,17 +11,6 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 /** Response headers a replay must repeat. */
 const REPLAYED_HEADERS = ['etag', 'location'];
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 export function idempotencyKeyOf(request: Request): string | undefined {
   const key = request.header(IDEMPOTENCY_KEY_HEADER);
