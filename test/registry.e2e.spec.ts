@@ -5,6 +5,7 @@ import {
   expectStatus,
   formatNationalRegisterNumber,
   freshNationalRegisterNumber,
+  PURPOSE,
 } from './support/dossier-fixtures';
 import { eventStoreUnderTest } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
@@ -65,7 +66,8 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
     return ids[name];
   }
 
-  const get = (path: string, token = staff.token) => testApp.http().get(path).set('Authorization', `Bearer ${token}`);
+  const get = (path: string, token = staff.token) =>
+    testApp.http().get(path).set('Authorization', `Bearer ${token}`).set('X-Purpose', PURPOSE);
 
   async function list(query: Record<string, string | number>): Promise<Page> {
     const parameters = new URLSearchParams(Object.entries(query).map(([key, value]): [string, string] => [key, String(value)]));

@@ -1,4 +1,4 @@
-import { DossierApi, expectProblem, expectStatus } from './support/dossier-fixtures';
+import { DossierApi, expectProblem, expectStatus, PURPOSE } from './support/dossier-fixtures';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -27,7 +27,7 @@ describe('auditor time travel over HTTP', () => {
   });
   afterAll(() => testApp.close());
 
-  const at = (query: string) => testApp.http().get(`/dossiers/${dossierId}?${query}`).set('Authorization', `Bearer ${auditor.token}`);
+  const at = (query: string) => testApp.http().get(`/dossiers/${dossierId}?${query}`).set('Authorization', `Bearer ${auditor.token}`).set('X-Purpose', PURPOSE);
 
   it('asOf: the dossier as the system knew it at a recorded moment', async () => {
     const afterHousing = await at(`asOf=${encodeURIComponent(recordedAt[1])}`);
@@ -72,7 +72,7 @@ describe('auditor time travel over HTTP', () => {
   });
 
   it('diff: the fields that changed between two versions and the events that changed them', async () => {
-    const response = await testApp.http().get(`/dossiers/${dossierId}/diff?from=2&to=4`).set('Authorization', `Bearer ${auditor.token}`);
+    const response = await testApp.http().get(`/dossiers/${dossierId}/diff?from=2&to=4`).set('Authorization', `Bearer ${auditor.token}`).set('X-Purpose', PURPOSE);
     expectStatus(response, 200);
     expect(response.body.changes).toEqual(
       expect.arrayContaining([
@@ -91,14 +91,14 @@ describe('auditor time travel over HTTP', () => {
   });
 
   it('diff from 0 lists the registration itself', async () => {
-    const response = await testApp.http().get(`/dossiers/${dossierId}/diff?from=0&to=1`).set('Authorization', `Bearer ${auditor.token}`);
+    const response = await testApp.http().get(`/dossiers/${dossierId}/diff?from=0&to=1`).set('Authorization', `Bearer ${auditor.token}`).set('X-Purpose', PURPOSE);
     expectStatus(response, 200);
     expect(response.body.changes).toEqual(expect.arrayContaining([{ path: 'registeredOn', from: null, to: '2022-03-24' }]));
   });
 
   it('diff refuses a range outside the dossier with 400', async () => {
     for (const range of ['from=3&to=2', 'from=1&to=9', 'from=a&to=2', 'to=2']) {
-      const response = await testApp.http().get(`/dossiers/${dossierId}/diff?${range}`).set('Authorization', `Bearer ${auditor.token}`);
+      const response = await testApp.http().get(`/dossiers/${dossierId}/diff?${range}`).set('Authorization', `Bearer ${auditor.token}`).set('X-Purpose', PURPOSE);
       expect(response.status).toBe(400);
       expect(response.headers['content-type']).toContain('application/problem+json');
     }
@@ -107,7 +107,7 @@ describe('auditor time travel over HTTP', () => {
   it('is refused to analysts, who see no personal data', async () => {
     const analyst = await testApp.token('analyst');
     for (const path of [`/dossiers/${dossierId}?validOn=2022-10-01`, `/dossiers/${dossierId}/diff?from=1&to=2`]) {
-      expectProblem(await testApp.http().get(path).set('Authorization', `Bearer ${analyst}`), 403, 'forbidden');
+      expectProblem(await testApp.http().get(path).set('Authorization', `Bearer ${analyst}`).set('X-Purpose', PURPOSE), 403, 'forbidden');
     }
   });
 });

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { EVENT_STORE } from '@app/event-store';
 import type { Runtime } from '@app/persistence';
 import type { AppConfig } from '@app/platform';
+import { AccessLogController } from './audit/access-log.controller';
+import { AccessLogInterceptor } from './audit/access-log.interceptor';
 import { AuthGuard } from './auth/auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
 import { ChangeDossierHandler, RegisterDossierHandler } from './dossiers/dossier.handlers';
@@ -35,7 +37,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [DossiersController, HealthController, ProjectionsController, RegistryController, StatisticsController],
+      controllers: [AccessLogController, DossiersController, HealthController, ProjectionsController, RegistryController, StatisticsController],
       providers: [
         { provide: APP_CONFIG, useValue: runtime.config },
         { provide: EVENT_STORE, useValue: runtime.eventStore },
@@ -45,6 +47,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor },
         IdempotencyStore,
         ProjectionEngineHost,
         DossierRepository,

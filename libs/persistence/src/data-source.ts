@@ -1,10 +1,12 @@
 import { DataSource } from 'typeorm';
 import { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from '@app/projections/read-models';
+import { AccessLogEntry } from './access-log-entry.entity';
 import { IdempotencyRecord } from './idempotency-record.entity';
 import { IdempotencyKeys1732406400000 } from './migrations/1732406400000-idempotency-keys';
+import { AccessLog1732752000000 } from './migrations/1732752000000-access-log';
 
 /**
- * The service's own PostgreSQL tables (idempotency keys) and the read models, as TypeORM sees
+ * The service's own PostgreSQL tables (idempotency keys, access log) and the read models, as TypeORM sees
  * them. Always migrated, never synchronised from the entities. Every process that opens the
  * database (API, projector, CLI) uses this one definition, so they agree on the migrations.
  */
@@ -12,8 +14,8 @@ export function createDataSource(url: string): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities: [IdempotencyRecord, ...READ_MODEL_ENTITIES],
-    migrations: [IdempotencyKeys1732406400000, ...READ_MODEL_MIGRATIONS],
+    entities: [IdempotencyRecord, AccessLogEntry, ...READ_MODEL_ENTITIES],
+    migrations: [IdempotencyKeys1732406400000, ...READ_MODEL_MIGRATIONS, AccessLog1732752000000],
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -15,6 +15,7 @@ import {
 import type { Response } from 'express';
 import { DossierNotFoundError, normaliseNationalRegisterNumber, type DossierCommand, type RegisterDossier } from '@app/domain';
 import { deterministicUuid } from '@app/platform';
+import { oneDossier, ShowsPersonalData } from '../audit/shows-personal-data.decorator';
 import { Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
@@ -177,6 +178,7 @@ export class DossiersController {
   }
 
   @Get(':id')
+  @ShowsPersonalData(oneDossier)
   @Roles('staff', 'admin', 'auditor')
   @ApiOperation({
     summary: 'The dossier as it stands now; with asOf, as the system knew it then; with validOn, as it stood that day',
@@ -225,6 +227,7 @@ export class DossiersController {
   }
 
   @Get(':id/diff')
+  @ShowsPersonalData(oneDossier)
   @Roles('staff', 'admin', 'auditor')
   @ApiOperation({ summary: 'What changed between two versions of the dossier, and the events that changed it' })
   @ApiOkResponse({ description: '{ dossierId, from, to, changes: [{ path, from, to }], events: [history entries] }' })
@@ -248,6 +251,7 @@ export class DossiersController {
   }
 
   @Get(':id/history')
+  @ShowsPersonalData(oneDossier)
   @Roles('staff', 'admin', 'auditor')
   @ApiOperation({ summary: 'Every event of the dossier in order: what, when it happened, when and by whom recorded' })
   @ApiOkResponse({ type: HistoryView })

@@ -14,6 +14,7 @@ import { problem } from '../http/problem';
 import { CrtRegistryReader } from './crt-registry.reader';
 import { ListDossiersQuery } from './registry.dto';
 import { municipalitySummary, MunicipalitySummaryView, registryItem, RegistryPageView } from './registry.views';
+import { ShowsPersonalData } from '../audit/shows-personal-data.decorator';
 
 const EVENTUALLY_CONSISTENT =
   'Answered from the crt-registry read model, which follows the event store shortly behind: a change ' +
@@ -33,6 +34,7 @@ export class RegistryController {
   constructor(private readonly registry: CrtRegistryReader) {}
 
   @Get('dossiers')
+  @ShowsPersonalData((body) => (body as { items: Array<{ dossierId: string }> }).items.map((item) => item.dossierId))
   @ApiOperation({ summary: 'Search and page through the dossiers, one row each', description: EVENTUALLY_CONSISTENT })
   @ApiOkResponse({ type: RegistryPageView })
   @ApiBadRequestResponse({ description: 'A query parameter is invalid; `errors` lists each' })

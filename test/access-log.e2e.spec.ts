@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { DossierApi, expectProblem, expectStatus, queryDatabase } from './support/dossier-fixtures';
+import { waitForProjections } from './support/projections';
+import { startTestApp, type TestApp } from './support/test-app';
+
+interface Entry {
+  actor: string;
+  roles: string[];
+  method: string;
+  path: string;
+  purpose: string | null;
+  dossierIds: string[];
+  correlationId: string;
+}
+
+/** Every response that shows personal data leaves a record of who, when, which dossiers and why. */
+describe('access log over HTTP', () => {
+  let testApp: TestApp;
+  let staff: DossierApi;
+  let auditorToken: string;
+  let dossierId: string;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    staff = new DossierApi(testApp, await testApp.token('staff', 'alice'));
+    auditorToken = await testApp.token('auditor', 'audrey');
+    dossierId = await staff.registered();
+  });
+  afterAll(() => testApp.close());
+
+  const log = async (query: string, token = auditorToken) => {
+    const response = await testApp.http().get(`/audit/access-log?${query}`).set('Authorization', `Bearer ${token}`);
+    expectStatus(response, 200);
+    return response.body as { items: Entry[]; total: number };
+  };
+
+  it('records a staff read of a dossier with the stated purpose and the correlation id', async () => {
+    const correlationId = `corr-${randomUUID()}`;
+    expectStatus(await staff.get(dossierId, { 'X-Purpose': 'update after phone call', 'X-Correlation-Id': correlationId }), 200);
+    const { items } = await log(`dossierId=${dossierId}&actor=alice`);
+    expect(items[0]).toMatchObject({
+      actor: 'alice',
+      roles: ['staff'],
+      method: 'GET',
+      path: `/dossiers/${dossierId}`,
+      purpose: 'update after phone call',
+      dossierIds: [dossierId],
+      correlationId,
+    });
+  });
+
+  it('requires auditors to state a purpose, and records nothing for a refused read', async () => {
+    const before = (await log(`dossierId=${dossierId}&actor=audrey`)).total;
+    const refused = await testApp.http().get(`/dossiers/${dossierId}/history`).set('Authorization', `Bearer ${auditorToken}`);
+    expectProblem(refused, 400, 'purpose-required');
+    expect((await log(`dossierId=${dossierId}&actor=audrey`)).total).toBe(before);
+    expectStatus(await staff.as(auditorToken).history(dossierId, { 'X-Purpose': 'audit 2026-11' }), 200);
+    const { items, total } = await log(`dossierId=${dossierId}&actor=audrey`);
+    expect(total).toBe(before + 1);
+    expect(items[0]).toMatchObject({ path: `/dossiers/${dossierId}/history`, purpose: 'audit 2026-11', roles: ['auditor'] });
+  });
+
+  it('records every dossier a registry page showed, without the query string', async () => {
+    const tag = `Tag${randomUUID().slice(0, 8)}`;
+    const ids = [await staff.registered({ person: { familyName: tag } }), await staff.registered({ person: { familyName: tag } })];
+    await waitForProjections(testApp);
+    const page = await testApp.http().get(`/dossiers?q=${tag}`).set('Authorization', `Bearer ${staff.token}`);
+    expectStatus(page, 200);
+    const { items } = await log(`dossierId=${ids[0]}`);
+    expect(items[0].path).toBe('/dossiers');
+    expect([...items[0].dossierIds].sort()).toEqual([...ids].sort());
+    expect(JSON.stringify(items[0])).not.toContain(tag);
+  });
+
+  it('filters by time', async () => {
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await log(`from=${encodeURIComponent(future)}`)).total).toBe(0);
+    expect((await log(`to=${encodeURIComponent(future)}&dossierId=${dossierId}`)).total).toBeGreaterThan(0);
+  });
+
+  it('cannot be changed: not through the API, and not even directly in the database', async () => {
+    for (const method of ['post', 'put', 'delete'] as const) {
+      const response = await testApp.http()[method]('/audit/access-log').set('Authorization', `Bearer ${auditorToken}`);
+      expect(response.status).toBe(404);
+    }
+    await expect(queryDatabase(testApp.databaseUrl, 'DELETE FROM access_log')).rejects.toThrow(/append-only/);
+    await expect(queryDatabase(testApp.databaseUrl, "UPDATE access_log SET actor = 'mallory'")).rejects.toThrow(/append-only/);
+  });
+
+  it('is for auditors only', async () => {
+    for (const role of ['staff', 'admin', 'analyst'] as const) {
+      const response = await testApp.http().get('/audit/access-log').set('Authorization', `Bearer ${await testApp.token(role)}`);
+      expectProblem(response, 403, 'forbidden');
+    }
+    expectProblem(await testApp.http().get('/audit/access-log?dossierId=not-a-uuid').set('Authorization', `Bearer ${auditorToken}`), 400, 'validation-failed');
+  });
+});
