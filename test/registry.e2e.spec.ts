@@ -151,6 +151,8 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
       flags: { inburgering: true, vdab: true, everEmployed: true, employedNow: true, left: false },
       dates: { inburgeringSince: '2022-07-01', vdabRegisteredOn: '2022-08-01', employmentSince: '2022-11-14', leftOn: null },
       leftReason: null,
+      archivedOn: null,
+      personalDataErasedOn: null,
       lastRecordedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
     });
     const petrenko = page.items.find((item) => item.dossierId === ids.Petrenko);

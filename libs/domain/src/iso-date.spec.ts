@@ -1,4 +1,4 @@
-import { isCalendarDate, nextDay } from './iso-date';
+import { addDateDuration, isCalendarDate, isDateDuration, nextDay } from './iso-date';
 
 describe('calendar dates', () => {
   it.each(['2024-02-29', '2000-02-29', '2025-12-31', '2022-02-24'])('accepts %s', (date) => {
@@ -16,5 +16,24 @@ describe('calendar dates', () => {
     expect(nextDay('2024-12-31')).toBe('2025-01-01');
     expect(nextDay('2024-02-28')).toBe('2024-02-29');
     expect(nextDay('2018-12-31')).toBe('2019-01-01');
+  });
+});
+
+describe('calendar durations', () => {
+  it.each([
+    ['2026-11-24', 'P5Y', '2031-11-24'],
+    ['2024-02-29', 'P1Y', '2025-02-28'],
+    ['2026-01-31', 'P1M', '2026-02-28'],
+    ['2026-11-24', 'P1Y6M', '2028-05-24'],
+    ['2026-12-30', 'P2D', '2027-01-01'],
+    ['2026-11-24', 'P2W', '2026-12-08'],
+    ['2026-11-24', 'P0D', '2026-11-24'],
+  ])('%s + %s is %s', (date, duration, expected) => {
+    expect(addDateDuration(date, duration)).toBe(expected);
+  });
+
+  it.each(['P', '5Y', 'P5', 'PT5H', 'P-1Y', 'P1.5Y', ''])('rejects %p', (duration) => {
+    expect(isDateDuration(duration)).toBe(false);
+    expect(() => addDateDuration('2026-01-01', duration)).toThrow(RangeError);
   });
 });

@@ -14,3 +14,27 @@ export function nextDay(date: IsoDate): IsoDate {
   const [year, month, day] = date.split('-').map(Number);
   return new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
 }
+
+const ISO_DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/;
+
+/** True for a calendar ISO 8601 duration of years, months, weeks and days, e.g. P5Y or P1Y6M. */
+export function isDateDuration(value: string): boolean {
+  return value !== 'P' && ISO_DURATION.test(value);
+}
+
+/**
+ * The date a calendar duration after `date`. Years and months first, clamped to the month's
+ * last day (2024-02-29 + P1Y is 2025-02-28), then weeks and days.
+ */
+export function addDateDuration(date: IsoDate, duration: string): IsoDate {
+  const match = ISO_DURATION.exec(duration);
+  if (!match || duration === 'P') throw new RangeError(`${duration} is not a duration like P5Y or P1Y6M`);
+  const [years, months, weeks, days] = match.slice(1).map((part) => Number(part ?? 0));
+  const [year, month, day] = date.split('-').map(Number);
+  const monthIndex = year * 12 + (month - 1) + years * 12 + months;
+  const targetYear = Math.floor(monthIndex / 12);
+  const targetMonth = monthIndex % 12;
+  const lastDay = new Date(Date.UTC(targetYear, targetMonth + 1, 0)).getUTCDate();
+  const clamped = new Date(Date.UTC(targetYear, targetMonth, Math.min(day, lastDay) + weeks * 7 + days));
+  return clamped.toISOString().slice(0, 10);
+}

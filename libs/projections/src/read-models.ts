@@ -1,5 +1,6 @@
 import { CrtDossier } from './crt-registry/crt-dossier.entity';
 import { CrtRegistry1732579200000 } from './crt-registry/migrations/1732579200000-crt-registry';
+import { CrtArchiveAndErasure1732838400000 } from './crt-registry/migrations/1732838400000-crt-archive-and-erasure';
 import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow } from './flow-statistics/flow-statistics.entities';
 import { FlowStatistics1732665600000 } from './flow-statistics/migrations/1732665600000-flow-statistics';
 import { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-model-schema';
@@ -10,4 +11,4 @@ import { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-mo
  */
 export const READ_MODEL_ENTITIES: Function[] = [CrtDossier, StatEventRow, StatDossierPeriodRow, StatisticsSettingsRow];
 
-export const READ_MODEL_MIGRATIONS: Function[] = [ReadModelSchema1732492800000, CrtRegistry1732579200000, FlowStatistics1732665600000];
+export const READ_MODEL_MIGRATIONS: Function[] = [ReadModelSchema1732492800000, CrtRegistry1732579200000, FlowStatistics1732665600000, CrtArchiveAndErasure1732838400000];

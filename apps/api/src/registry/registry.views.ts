@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { HOUSING_TYPES, type Municipality } from '@app/domain';
+import { ERASED, HOUSING_TYPES, type Municipality } from '@app/domain';
 import { CRT_STAGES, type CrtDossier, type CrtStage } from '@app/projections/crt-registry/crt-dossier.entity';
 
 const province = (nis: string | null, name: string | null) => (nis === null ? null : { nis, name });
@@ -11,7 +11,7 @@ export function registryItem(row: CrtDossier) {
     person: {
       givenName: row.givenName,
       familyName: row.familyName,
-      birthDate: row.birthDate,
+      birthDate: row.birthDate ?? ERASED,
       nationalRegisterNumber: row.nationalRegisterNumber,
     },
     municipality: { nis: row.municipality, name: row.municipalityName },
@@ -35,6 +35,8 @@ export function registryItem(row: CrtDossier) {
       leftOn: row.leftOn,
     },
     leftReason: row.leftReason,
+    archivedOn: row.archivedOn,
+    personalDataErasedOn: row.personalDataErasedOn,
     lastRecordedAt: row.lastRecordedAt.toISOString(),
   };
 }
@@ -56,7 +58,7 @@ export function municipalitySummary(municipality: Municipality, counts: Record<C
 class RegistryPersonView {
   @ApiProperty({ example: 'Olena' }) givenName: string;
   @ApiProperty({ example: 'Kovalenko' }) familyName: string;
-  @ApiProperty({ format: 'date' }) birthDate: string;
+  @ApiProperty({ format: 'date', description: 'YYYY-MM-DD, or "[erased]"' }) birthDate: string;
   @ApiProperty({ nullable: true, type: String, example: '85073003328' }) nationalRegisterNumber: string | null;
 }
 
@@ -102,6 +104,10 @@ export class RegistryItemView {
   @ApiProperty({ type: RegistryFlagsView }) flags: RegistryFlagsView;
   @ApiProperty({ type: RegistryDatesView }) dates: RegistryDatesView;
   @ApiProperty({ nullable: true, type: String, example: 'returned-to-ukraine' }) leftReason: string | null;
+  @ApiProperty({ format: 'date', nullable: true, type: String, description: 'Archived on this date: read-only' })
+  archivedOn: string | null;
+  @ApiProperty({ format: 'date', nullable: true, type: String, description: 'Personal data erased on this date' })
+  personalDataErasedOn: string | null;
   @ApiProperty({ format: 'date-time', description: 'When the last change was recorded' }) lastRecordedAt: string;
 }
 

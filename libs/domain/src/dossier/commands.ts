@@ -75,6 +75,23 @@ export interface ReopenDossier {
   municipality?: string | null;
 }
 
+/** Archiving date, run and retention come from the archive run, not from the client. */
+export interface ArchiveDossier {
+  type: 'ArchiveDossier';
+  on: IsoDate;
+  runId: string;
+  /** Archive only if the person left before this date; null: archive whatever the state. */
+  closedBefore: IsoDate | null;
+  reason: string | null;
+  retainUntil: IsoDate;
+}
+
+export interface ErasePersonalData {
+  type: 'ErasePersonalData';
+  on: IsoDate;
+  reason: string;
+}
+
 export type DossierCommand =
   | RegisterDossier
   | HousePerson
@@ -84,4 +101,6 @@ export type DossierCommand =
   | StartEmployment
   | EndEmployment
   | RecordDeparture
-  | ReopenDossier;
+  | ReopenDossier
+  | ArchiveDossier
+  | ErasePersonalData;

@@ -2,7 +2,9 @@ import { isCalendarDate, nextDay } from '../iso-date';
 import { isValidNationalRegisterNumber } from '../national-register-number';
 import type { MunicipalityDirectory } from '../reference/municipality-directory';
 import type {
+  ArchiveDossier,
   DossierCommand,
+  ErasePersonalData,
   EndEmployment,
   EnrolInInburgering,
   HousePerson,
@@ -27,9 +29,11 @@ export interface DecisionContext {
  *
  * Rules are checked in this order, and the first one broken is reported:
  * 1. existence: `dossier-already-registered`, or DossierNotFoundError for any other command on
- *    an unregistered dossier; then `person-has-left` for anything but a reopening;
+ *    an unregistered dossier; then `dossier-archived` for anything but an erasure; then
+ *    `person-has-left` for the facts of a stay;
  * 2. the command against the dossier's state: `already-housed`, `not-housed`, `already-employed`,
- *    `not-employed`, `not-left`, `already-registered-at-vdab`, `already-enrolled-in-inburgering`;
+ *    `not-employed`, `not-left`, `already-registered-at-vdab`, `already-enrolled-in-inburgering`,
+ *    `left-after-cutoff`, `personal-data-already-erased`;
  * 3. dates: `invalid-date`, `date-in-future`, `birth-date-not-in-past`, `date-before-registration`,
  *    `date-before-current-state`, `date-before-latest-event`, `date-after-departure`;
  * 4. the person: `invalid-national-register-number`;
@@ -48,6 +52,15 @@ export function decide(command: DossierCommand, state: DossierState, context: De
     return register(command, context);
   }
   if (state.status === 'unregistered') throw new DossierNotFoundError();
+  if (command.type === 'ErasePersonalData') return erase(command, state);
+  if (state.archived) {
+    throw new DossierRuleViolation(
+      'dossier-archived',
+      `The dossier was archived on ${state.archived.on} and is read-only. Its archived copy is at /archive/dossiers/${state.dossierId}.`,
+      { archivedOn: state.archived.on },
+    );
+  }
+  if (command.type === 'ArchiveDossier') return archive(command, state);
   if (state.status === 'left' && command.type !== 'ReopenDossier') {
     throw new DossierRuleViolation(
       'person-has-left',
@@ -238,6 +251,40 @@ function reopen(command: ReopenDossier, state: RegisteredDossier, context: Decis
     command.municipality ? '' : " It is the dossier's municipality: name the one the person is registered in now.",
   );
   return [{ type: 'DossierReopened', data: { on: command.on, municipality } }];
+}
+
+function archive(command: ArchiveDossier, state: RegisteredDossier): DossierEvent[] {
+  const { closedBefore } = command;
+  if (closedBefore !== null) {
+    if (!state.left) {
+      throw new DossierRuleViolation('not-left', 'The person has not left, so the dossier is not closed and stays out of this archive run.');
+    }
+    if (state.left.on >= closedBefore) {
+      throw new DossierRuleViolation(
+        'left-after-cutoff',
+        `The person left on ${state.left.on}, not before ${closedBefore}; this archive run leaves the dossier alone.`,
+        { leftOn: state.left.on, closedBefore },
+      );
+    }
+  }
+  return [
+    {
+      type: 'DossierArchived',
+      data: { on: command.on, runId: command.runId, closedBefore, reason: command.reason, retainUntil: command.retainUntil },
+    },
+  ];
+}
+
+/** Allowed in any state, archived included: retention ends in an archive. */
+function erase(command: ErasePersonalData, state: RegisteredDossier): DossierEvent[] {
+  if (state.personalDataErased) {
+    throw new DossierRuleViolation(
+      'personal-data-already-erased',
+      `The personal data of this dossier was already erased on ${state.personalDataErased.on}.`,
+      { erasedOn: state.personalDataErased.on },
+    );
+  }
+  return [{ type: 'PersonalDataErased', data: { on: command.on, reason: command.reason } }];
 }
 
 function describeHousing(housing: NonNullable<RegisteredDossier['housing']>): string {

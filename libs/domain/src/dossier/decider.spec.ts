@@ -134,6 +134,8 @@ describe('dossier decider', () => {
       stayStartedOn: '2025-09-01',
       latestOccurredOn: '2025-09-15',
       absences: [{ leftOn: '2025-03-01', reopenedOn: '2025-09-01' }],
+      archived: null,
+      personalDataErased: null,
     });
     expect(fold(history)).toEqual(state);
   });
@@ -413,6 +415,82 @@ describe('dossier decider', () => {
       given([inBorsbeek, left])
         .when({ type: 'ReopenDossier', on: '2025-09-01', municipality: '11002' })
         .then([reopened]);
+    });
+  });
+  describe('archive', () => {
+    const archiveRun = { type: 'ArchiveDossier', on: TODAY, runId: 'run-1', reason: null, retainUntil: '2031-11-23' } as const;
+    const archived: DossierEvent = {
+      type: 'DossierArchived',
+      data: { on: TODAY, runId: 'run-1', closedBefore: '2025-06-01', reason: null, retainUntil: '2031-11-23' },
+    };
+
+    it('archives a dossier whose person left before the cut-off', () => {
+      const state = given([registered, left]).when({ ...archiveRun, closedBefore: '2025-06-01' }).then([archived]);
+      expect(state).toMatchObject({ status: 'left', archived: archived.data });
+    });
+
+    it('leaves an open dossier, or one closed on or after the cut-off, out of a closedBefore run', () => {
+      given([registered]).when({ ...archiveRun, closedBefore: '2025-06-01' }).thenThrows('not-left');
+      given([registered, left])
+        .when({ ...archiveRun, closedBefore: '2025-03-01' })
+        .thenThrows('left-after-cutoff', { leftOn: '2025-03-01', closedBefore: '2025-03-01' });
+    });
+
+    it('archives every dossier, open or closed, in a run without a cut-off', () => {
+      const all = { ...archiveRun, closedBefore: null, reason: 'CRT decommissioned' };
+      given([registered, housed]).when(all).then([{ type: 'DossierArchived', data: { ...archived.data, closedBefore: null, reason: 'CRT decommissioned' } }]);
+    });
+
+    it.each([...commandsAfterRegistration, { type: 'ReopenDossier', on: '2025-10-01' } as DossierCommand, { ...archiveRun, closedBefore: null }])(
+      'refuses $type on an archived dossier',
+      (command) => {
+        given([registered, housed, left, archived]).when(command).thenThrows('dossier-archived', { archivedOn: TODAY });
+      },
+    );
+
+    it('keeps registration ahead of the archive: an archived id cannot be registered again', () => {
+      given([registered, archived]).when(register).thenThrows('dossier-already-registered');
+    });
+
+    it('does not move the dates of the stay: archiving is no fact of it', () => {
+      const state = given([registered, housed]).when({ ...archiveRun, closedBefore: null }).then([
+        { type: 'DossierArchived', data: { ...archived.data, closedBefore: null } },
+      ]);
+      expect(state).toMatchObject({ latestOccurredOn: '2022-04-01', stayStartedOn: '2022-03-21' });
+    });
+  });
+
+  describe('erasure of personal data', () => {
+    const erase = { type: 'ErasePersonalData', on: TODAY, reason: 'Request of the person (GDPR art. 17)' } as const;
+    const erased: DossierEvent = { type: 'PersonalDataErased', data: { on: TODAY, reason: erase.reason } };
+    const archived: DossierEvent = {
+      type: 'DossierArchived',
+      data: { on: TODAY, runId: 'run-1', closedBefore: null, reason: 'retention', retainUntil: TODAY },
+    };
+
+    it('erases in any state, archived included, and shows every personal field as [erased]', () => {
+      for (const history of [[registered], [registered, housed, left], [registered, left, archived]]) {
+        const state = given(history).when(erase).then([erased]);
+        expect(state).toMatchObject({
+          person: { givenName: '[erased]', familyName: '[erased]', birthDate: '[erased]', nationalRegisterNumber: '[erased]', sex: 'female', nationality: 'UKR' },
+          protection: { attestationNumber: '[erased]', grantedOn: '2022-03-15' },
+          personalDataErased: erased.data,
+        });
+      }
+    });
+
+    it('erases once', () => {
+      given([registered, erased]).when(erase).thenThrows('personal-data-already-erased', { erasedOn: TODAY });
+    });
+
+    it('keeps the non-personal course of the dossier going', () => {
+      given([registered, housed, erased])
+        .when({ type: 'RegisterAtVdab', on: '2024-02-01' })
+        .then([{ type: 'VdabRegistered', data: { on: '2024-02-01' } }]);
+    });
+
+    it('needs a registered dossier', () => {
+      given([]).when(erase).thenNotFound();
     });
   });
 });

@@ -2,6 +2,9 @@
 export const DOSSIER_RULES = [
   'dossier-already-registered',
   'person-has-left',
+  'dossier-archived',
+  'personal-data-already-erased',
+  'left-after-cutoff',
   'already-housed',
   'not-housed',
   'already-employed',

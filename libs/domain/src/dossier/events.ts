@@ -118,6 +118,37 @@ export interface DossierReopened {
   data: { on: IsoDate; municipality: string };
 }
 
+/**
+ * The dossier went into the archive: read-only from now on, kept until retainUntil, after which
+ * its personal data is erased. Administrative: it changes no situation and no statistic.
+ */
+export interface DossierArchived {
+  type: 'DossierArchived';
+  data: {
+    /** The archiving date. */
+    on: IsoDate;
+    /** The archive run that archived it. */
+    runId: string;
+    /** The run's criterion: dossiers whose person left before this date; null when the run took every dossier. */
+    closedBefore: IsoDate | null;
+    reason: string | null;
+    /** on + ARCHIVE_RETENTION at archiving time. */
+    retainUntil: IsoDate;
+  };
+}
+
+/**
+ * The dossier's personal data key was destroyed: the personal block of its registration can no
+ * longer be read and shows as ERASED. Administrative, like DossierArchived.
+ */
+export interface PersonalDataErased {
+  type: 'PersonalDataErased';
+  data: { on: IsoDate; reason: string };
+}
+
+/** What erased personal fields show as, everywhere. */
+export const ERASED = '[erased]';
+
 export type DossierEvent =
   | DossierRegistered
   | PersonHoused
@@ -127,7 +158,9 @@ export type DossierEvent =
   | EmploymentStarted
   | EmploymentEnded
   | PersonLeft
-  | DossierReopened;
+  | DossierReopened
+  | DossierArchived
+  | PersonalDataErased;
 
 export type DossierEventType = DossierEvent['type'];
 
@@ -141,7 +174,13 @@ export const DOSSIER_EVENT_TYPES: readonly DossierEventType[] = [
   'EmploymentEnded',
   'PersonLeft',
   'DossierReopened',
+  'DossierArchived',
+  'PersonalDataErased',
 ];
+
+/** Events that record what was done with the dossier, not what happened to the person. */
+export const ADMINISTRATIVE_EVENT_TYPES: readonly DossierEventType[] = ['DossierArchived', 'PersonalDataErased'];
+export const isAdministrative = (event: DossierEvent): boolean => ADMINISTRATIVE_EVENT_TYPES.includes(event.type);
 
 /** Current schema version of each event type; bump it with an upcaster in `upcasting.ts`. */
 export const SCHEMA_VERSIONS: Readonly<Record<DossierEventType, number>> = {
@@ -154,6 +193,8 @@ export const SCHEMA_VERSIONS: Readonly<Record<DossierEventType, number>> = {
   EmploymentEnded: 1,
   PersonLeft: 1,
   DossierReopened: 1,
+  DossierArchived: 1,
+  PersonalDataErased: 1,
 };
 
 /** The business date every event carries, from its own data. */

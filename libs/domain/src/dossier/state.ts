@@ -6,7 +6,7 @@ import type {
   IsoDate,
   Sex,
 } from './events';
-import { occurredOn } from './events';
+import { ERASED, occurredOn } from './events';
 
 export interface UnregisteredDossier {
   status: 'unregistered';
@@ -43,6 +43,9 @@ export interface RegisteredDossier {
   latestOccurredOn: IsoDate;
   /** Earlier departures followed by a reopening: no fact may be dated inside one. */
   absences: { leftOn: IsoDate; reopenedOn: IsoDate }[];
+  /** Set once archived: the dossier is read-only from then on. */
+  archived: { on: IsoDate; runId: string; closedBefore: IsoDate | null; reason: string | null; retainUntil: IsoDate } | null;
+  personalDataErased: { on: IsoDate; reason: string } | null;
 }
 
 export type DossierState = UnregisteredDossier | RegisteredDossier;
@@ -81,9 +84,21 @@ export function evolve(state: DossierState, event: DossierEvent): DossierState {
       stayStartedOn: data.registeredOn,
       latestOccurredOn: data.registeredOn,
       absences: [],
+      archived: null,
+      personalDataErased: null,
     };
   }
   if (state.status === 'unregistered') return state;
+  // Administrative events are dated on the day they were done, which is no fact of the stay.
+  if (event.type === 'DossierArchived') return { ...state, archived: { ...event.data } };
+  if (event.type === 'PersonalDataErased') {
+    return {
+      ...state,
+      person: { ...state.person, givenName: ERASED, familyName: ERASED, birthDate: ERASED, nationalRegisterNumber: ERASED },
+      protection: { ...state.protection, attestationNumber: ERASED },
+      personalDataErased: { ...event.data },
+    };
+  }
 
   const on = occurredOn(event);
   const dossier: RegisteredDossier = {

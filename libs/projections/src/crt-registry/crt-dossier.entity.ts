@@ -24,8 +24,9 @@ export class CrtDossier {
   @Column({ type: 'text', name: 'family_name' })
   familyName: string;
 
-  @Column({ type: 'date', name: 'birth_date' })
-  birthDate: string;
+  /** Null once the personal data is erased. */
+  @Column({ type: 'date', name: 'birth_date', nullable: true })
+  birthDate: string | null;
 
   @Column({ type: 'text', name: 'national_register_number', nullable: true })
   nationalRegisterNumber: string | null;
@@ -86,6 +87,12 @@ export class CrtDossier {
 
   @Column({ type: 'text', name: 'left_reason', nullable: true })
   leftReason: string | null;
+
+  @Column({ type: 'date', name: 'archived_on', nullable: true })
+  archivedOn: string | null;
+
+  @Column({ type: 'date', name: 'personal_data_erased_on', nullable: true })
+  personalDataErasedOn: string | null;
 
   /** When the service recorded the last event applied (its metadata.recordedAt). */
   @Column({ type: 'timestamptz', name: 'last_recorded_at' })

@@ -62,6 +62,41 @@ describe('crt-registry projection', () => {
   };
   const snapshot = () => dataSource.query('SELECT * FROM read_models.crt_dossiers ORDER BY dossier_id');
 
+  it('marks an archived dossier and blanks the personal columns once its personal data is erased', async () => {
+    const dossierId = randomUUID();
+    const events: DossierEvent[] = [
+      registered(dossierId, '11002', '2022-03-24'),
+      { type: 'PersonLeft', data: { on: '2023-06-30', reason: 'returned-to-ukraine' } },
+      { type: 'DossierArchived', data: { on: '2026-11-23', runId: 'run-1', closedBefore: '2024-01-01', reason: null, retainUntil: '2031-11-23' } },
+      { type: 'PersonalDataErased', data: { on: '2026-11-24', reason: 'retention ended' } },
+    ];
+    for (const [index, event] of events.entries()) await projection.apply([recordedDossierEvent(dossierId, index + 1, event)], context);
+    const [row] = await dataSource.query(
+      `SELECT given_name, family_name, birth_date, national_register_number, search_text, archived_on::text, personal_data_erased_on::text, stage
+         FROM read_models.crt_dossiers WHERE dossier_id = $1`,
+      [dossierId],
+    );
+    expect(row).toEqual({
+      given_name: '[erased]',
+      family_name: '[erased]',
+      birth_date: null,
+      national_register_number: '[erased]',
+      search_text: '[erased] [erased] [erased]',
+      archived_on: '2026-11-23',
+      personal_data_erased_on: '2026-11-24',
+      stage: 'left',
+    });
+  });
+
+  it('reads a registration whose personal block is already erased (a rebuild after erasure)', async () => {
+    const dossierId = randomUUID();
+    const event = registered(dossierId, '11002', '2022-03-24');
+    if (event.type !== 'DossierRegistered') throw new Error('registered() makes a registration');
+    const erasedPersonal = { givenName: '[erased]', familyName: '[erased]', birthDate: '[erased]', nationalRegisterNumber: '[erased]', attestationNumber: '[erased]' };
+    await projection.apply([recordedDossierEvent(dossierId, 1, { ...event, data: { ...event.data, personal: erasedPersonal } })], context);
+    expect(await rowOf(dossierId)).toMatchObject({ given_name: '[erased]', birth_date: null, registered_on: '2022-03-24' });
+  });
+
   it('keeps one row per dossier through its lifecycle, with the current stage after each step', async () => {
     const dossierId = randomUUID();
     const stages: unknown[] = [];
@@ -95,6 +130,8 @@ describe('crt-registry projection', () => {
       employment_since: null,
       left_on: null,
       left_reason: null,
+      archived_on: null,
+      personal_data_erased_on: null,
       last_recorded_at: new Date(Date.UTC(2024, 0, 1) + 10 * 60_000),
       active: true,
       stage: 'vdab',

@@ -1,6 +1,7 @@
 import {
   defaultMunicipalityDirectory,
   DOSSIER_STREAM_PREFIX,
+  ERASED,
   upcastDossierEvent,
   type DossierEvent,
   type IsoDate,
@@ -50,7 +51,8 @@ export function crtRegistryProjection(directory: MunicipalityDirectory = default
         return {
           given_name: personal.givenName,
           family_name: personal.familyName,
-          birth_date: personal.birthDate,
+          // A rebuild after erasure reads the registration's personal block as ERASED.
+          birth_date: personal.birthDate === ERASED ? null : personal.birthDate,
           national_register_number: personal.nationalRegisterNumber,
           sex: data.sex,
           nationality: data.nationality,
@@ -64,6 +66,8 @@ export function crtRegistryProjection(directory: MunicipalityDirectory = default
           ...NO_CURRENT_JOB,
           left_on: null,
           left_reason: null,
+          archived_on: null,
+          personal_data_erased_on: null,
         };
       }
       case 'PersonHoused':
@@ -81,6 +85,16 @@ export function crtRegistryProjection(directory: MunicipalityDirectory = default
         return { left_on: event.data.on, left_reason: event.data.reason, ...NO_HOUSING, ...NO_CURRENT_JOB };
       case 'DossierReopened':
         return { left_on: null, left_reason: null, ...municipalityColumns(event.data.municipality, event.data.on) };
+      case 'DossierArchived':
+        return { archived_on: event.data.on };
+      case 'PersonalDataErased':
+        return {
+          given_name: ERASED,
+          family_name: ERASED,
+          birth_date: null,
+          national_register_number: ERASED,
+          personal_data_erased_on: event.data.on,
+        };
     }
   }
 

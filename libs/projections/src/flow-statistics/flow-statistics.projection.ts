@@ -1,6 +1,7 @@
 import {
   defaultMunicipalityDirectory,
   DOSSIER_STREAM_PREFIX,
+  isAdministrative,
   occurredOn,
   upcastDossierEvent,
   type DossierEvent,
@@ -18,8 +19,9 @@ export const STAT_PERIODS_TABLE = 'stat_dossier_periods';
 const CHUNK = 1000;
 
 /** The non-personal part of an event: the personal block of a registration is never read. */
-export function statEventOf(dossierId: string, version: number, event: DossierEvent): StatEvent {
-  const base = { dossierId, version, type: event.type, occurredOn: occurredOn(event) };
+export function statEventOf(dossierId: string, version: number, event: DossierEvent): StatEvent | undefined {
+  if (isAdministrative(event)) return undefined;
+  const base = { dossierId, version, type: event.type as StatEvent['type'], occurredOn: occurredOn(event) };
   const none = { eventMunicipality: null, housingType: null, reason: null, trajectory: null };
   switch (event.type) {
     case 'DossierRegistered':
@@ -117,12 +119,13 @@ export function flowStatisticsProjection(directory: MunicipalityDirectory = defa
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
       if (events.length === 0) return;
-      const rows = events.map((recorded) => {
+      const rows = events.flatMap((recorded) => {
         const metadata = recorded.metadata as { schemaVersion?: number };
         const event = upcastDossierEvent(recorded.type, Number(metadata.schemaVersion ?? 1), recorded.data);
         const s = statEventOf(recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length), recorded.version, event);
-        return [s.dossierId, s.version, s.type, s.occurredOn, s.eventMunicipality, s.housingType, s.reason, s.trajectory];
+        return s ? [[s.dossierId, s.version, s.type, s.occurredOn, s.eventMunicipality, s.housingType, s.reason, s.trajectory]] : [];
       });
+      if (rows.length === 0) return;
       await insertRows(
         context,
         STAT_EVENTS_TABLE,

@@ -19,7 +19,8 @@ export type StatStage = (typeof STAT_STAGES)[number];
 export interface StatEvent {
   dossierId: string;
   version: number;
-  type: DossierEvent['type'];
+  /** Administrative events (archiving, erasure) change no statistic and are not kept. */
+  type: Exclude<DossierEvent['type'], 'DossierArchived' | 'PersonalDataErased'>;
   occurredOn: IsoDate;
   /** Registration, housing or reopening municipality the event itself names. */
   eventMunicipality: string | null;
