@@ -1,3 +1,5 @@
+import { ArchivedDossierRow } from './archive/archived-dossier.entity';
+import { DossierArchive1732924800000 } from './archive/migrations/1732924800000-dossier-archive';
 import { CrtDossier } from './crt-registry/crt-dossier.entity';
 import { CrtRegistry1732579200000 } from './crt-registry/migrations/1732579200000-crt-registry';
 import { CrtArchiveAndErasure1732838400000 } from './crt-registry/migrations/1732838400000-crt-archive-and-erasure';
@@ -9,6 +11,6 @@ import { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-mo
  * Every read model's TypeORM entities and migrations, in order. A projection adds its own here
  * when it gets tables.
  */
-export const READ_MODEL_ENTITIES: Function[] = [CrtDossier, StatEventRow, StatDossierPeriodRow, StatisticsSettingsRow];
+export const READ_MODEL_ENTITIES: Function[] = [CrtDossier, StatEventRow, StatDossierPeriodRow, StatisticsSettingsRow, ArchivedDossierRow];
 
-export const READ_MODEL_MIGRATIONS: Function[] = [ReadModelSchema1732492800000, CrtRegistry1732579200000, FlowStatistics1732665600000, CrtArchiveAndErasure1732838400000];
+export const READ_MODEL_MIGRATIONS: Function[] = [ReadModelSchema1732492800000, CrtRegistry1732579200000, FlowStatistics1732665600000, CrtArchiveAndErasure1732838400000, DossierArchive1732924800000];

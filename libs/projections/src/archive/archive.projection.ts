@@ -1,0 +1,93 @@
+import {
+  defaultMunicipalityDirectory,
+  DOSSIER_STREAM_PREFIX,
+  upcastDossierEvent,
+  type DossierEvent,
+  type MunicipalityDirectory,
+} from '@app/domain';
+import type { RecordedEvent } from '@app/event-store';
+import type { Projection, ProjectionContext } from '../engine/projection';
+import { writeVersionedRow, type Columns } from '../engine/versioned-row';
+import { provinceOf } from '../flow-statistics/situation';
+
+export const DOSSIER_ARCHIVE = 'dossier-archive';
+export const DOSSIER_ARCHIVE_TABLE = 'dossier_archive';
+
+/**
+ * The archive index (read_models.dossier_archive): for every dossier, what archive runs select
+ * on (registration municipality, departure), and once archived, the archive facts and the
+ * version the archive copy ends at. It reads no personal block: the archive shows names from
+ * the events themselves, so erasure needs nothing from this table but the erasure date.
+ */
+export function archiveProjection(directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
+  function changesOf(event: DossierEvent, version: number): Columns | undefined {
+    switch (event.type) {
+      case 'DossierRegistered': {
+        const { municipality, registeredOn } = event.data;
+        return {
+          municipality,
+          province_nis: provinceOf(municipality, registeredOn, directory),
+          registered_on: registeredOn,
+          left_on: null,
+          left_reason: null,
+          archived_on: null,
+          archived_version: null,
+          run_id: null,
+          closed_before: null,
+          reason: null,
+          retain_until: null,
+          personal_data_erased_on: null,
+        };
+      }
+      case 'PersonLeft':
+        return { left_on: event.data.on, left_reason: event.data.reason };
+      case 'DossierReopened':
+        return {
+          left_on: null,
+          left_reason: null,
+          municipality: event.data.municipality,
+          province_nis: provinceOf(event.data.municipality, event.data.on, directory),
+        };
+      case 'DossierArchived':
+        return {
+          archived_on: event.data.on,
+          archived_version: version,
+          run_id: event.data.runId,
+          closed_before: event.data.closedBefore,
+          reason: event.data.reason,
+          retain_until: event.data.retainUntil,
+        };
+      case 'PersonalDataErased':
+        return { personal_data_erased_on: event.data.on };
+      default:
+        return undefined;
+    }
+  }
+
+  async function applyOne(recorded: RecordedEvent, context: ProjectionContext): Promise<void> {
+    const metadata = recorded.metadata as { schemaVersion?: number; recordedAt: string };
+    const event = upcastDossierEvent(recorded.type, Number(metadata.schemaVersion ?? 1), recorded.data);
+    const changes = changesOf(event, recorded.version);
+    if (!changes) return;
+    await writeVersionedRow(
+      context,
+      DOSSIER_ARCHIVE_TABLE,
+      {
+        dossier_id: recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length),
+        version: recorded.version,
+        last_recorded_at: metadata.recordedAt,
+        ...changes,
+      },
+      event.type === 'DossierRegistered',
+    );
+  }
+
+  return {
+    name: DOSSIER_ARCHIVE,
+    tables: [DOSSIER_ARCHIVE_TABLE],
+    streamPrefixes: [DOSSIER_STREAM_PREFIX],
+    async apply(events, context) {
+      for (const event of events) await applyOne(event, context);
+    },
+  };
+}
