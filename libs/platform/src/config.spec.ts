@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       commandRetries: 20,
       bodyLimit: '64kb',
       protectionEndDate: '2026-03-04',
+      archiveRetention: 'P5Y',
       auth: { issuer: 'urn:ukraine-tp-dossiers:dev', audience: 'ukraine-tp-dossiers', rolesClaim: 'roles' },
     });
     expect(config.dataDir).toMatch(/\.data$/);
@@ -39,16 +40,29 @@ describe('loadConfig', () => {
     }
   });
 
-  it('refuses production without an identity provider and an NRN hash key', () => {
+  it('refuses production without an identity provider, an NRN hash key and a personal-data key', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_JWKS_URL/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/NRN_HASH_KEY/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PERSONAL_DATA_KEY/);
     expect(() =>
       loadConfig({
         NODE_ENV: 'production',
         AUTH_JWKS_URL: 'https://idp.example/jwks',
         NRN_HASH_KEY: 'a-key-that-is-long-enough-for-production-use',
+        PERSONAL_DATA_KEY: 'another-key-that-is-long-enough-for-production',
       }),
     ).not.toThrow();
+  });
+
+  it('refuses a personal-data key shorter than 32 characters', () => {
+    expect(() => loadConfig({ PERSONAL_DATA_KEY: 'too-short' })).toThrow(/PERSONAL_DATA_KEY must be at least 32 characters/);
+    expect(loadConfig({ PERSONAL_DATA_KEY: 'k'.repeat(32) }).personalDataKey).toBe('k'.repeat(32));
+  });
+
+  it('takes the archive retention as a calendar duration', () => {
+    expect(loadConfig({ ARCHIVE_RETENTION: 'P1Y6M' }).archiveRetention).toBe('P1Y6M');
+    expect(() => loadConfig({ ARCHIVE_RETENTION: '5 years' })).toThrow(/ARCHIVE_RETENTION must be an ISO 8601 duration/);
+    expect(() => loadConfig({ ARCHIVE_RETENTION: 'PT5H' })).toThrow(ConfigError);
   });
 
   it('accepts EventStoreDB and PostgreSQL URLs', () => {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { isDateDuration } from '@app/domain';
 
 /**
  * Every setting the service reads, validated once at start-up. The README's configuration table
@@ -29,6 +30,8 @@ export interface AppConfig {
   readonly projectionBatchSize: number;
   /** Key for the keyed hash that stands for a national register number in reservation streams. */
   readonly nrnHashKey: string | undefined;
+  /** How long an archived dossier keeps its personal data: an ISO 8601 duration such as P5Y. */
+  readonly archiveRetention: string;
 }
 
 export interface AuthConfig {
@@ -93,6 +96,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (nodeEnv === 'production' && !nrnHashKey) {
     problems.push('NODE_ENV=production needs NRN_HASH_KEY, kept with your other secrets: losing it breaks uniqueness');
   }
+  const personalDataKey = text('PERSONAL_DATA_KEY');
+  if (personalDataKey !== undefined && personalDataKey.length < 32) problems.push('PERSONAL_DATA_KEY must be at least 32 characters');
+  if (nodeEnv === 'production' && !personalDataKey) {
+    problems.push('NODE_ENV=production needs PERSONAL_DATA_KEY, kept with your other secrets: losing it makes all personal data unreadable');
+  }
   if (nodeEnv === 'production' && !jwksUrl) {
     problems.push('NODE_ENV=production needs AUTH_JWKS_URL: locally signed tokens are for the embedded default only');
   }
@@ -106,6 +114,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!ISO_DATE.test(protectionEndDate)) problems.push('PROTECTION_END_DATE must be YYYY-MM-DD');
   const projectionsSetting = (text('PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
   if (!['true', 'false'].includes(projectionsSetting)) problems.push('PROJECTIONS_IN_PROCESS must be true or false');
+  const archiveRetention = text('ARCHIVE_RETENTION') ?? 'P5Y';
+  if (!isDateDuration(archiveRetention)) {
+    problems.push(`ARCHIVE_RETENTION must be an ISO 8601 duration in years, months, weeks or days such as P5Y or P1Y6M, got "${archiveRetention}"`);
+  }
   const bodyLimit = text('BODY_LIMIT') ?? '64kb';
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) problems.push('BODY_LIMIT must look like 64kb or 1mb');
 
@@ -131,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     projectionsInProcess: projectionsSetting !== 'false',
     projectionBatchSize: integer('PROJECTION_BATCH_SIZE', 500, 1, 10_000),
     nrnHashKey,
+    archiveRetention,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
