@@ -138,6 +138,22 @@ describe.each([
     }
   });
 
+  it('says when a projection has applied everything of its streams recorded so far, ignoring other streams', async () => {
+    const before = await totals('counts_a');
+    await appendCounted(2, 2);
+    // Another stream ends the log: the projection need not reach it.
+    await store.append(`other${randomUUID()}`, [{ id: randomUUID(), type: 'Elsewhere', data: {}, metadata: {} }], 'no_stream');
+    const engine = new ProjectionEngine(store, dataSource, [counting('counts-a', 'counts_a')], options);
+    expect(await engine.waitUntilCaughtUp('counts-a', 200, 50)).toBe(false);
+    await engine.start();
+    try {
+      expect(await engine.waitUntilCaughtUp('counts-a', 20_000)).toBe(true);
+      expect(await totals('counts_a')).toEqual({ events: before.events + 4, total: before.total + 2 * 3 });
+    } finally {
+      await engine.stop();
+    }
+  });
+
   it('stops a projection at a poisoned event with its error and position; the others go on', async () => {
     await createTable('counts_poisoned');
     await createTable('counts_healthy');

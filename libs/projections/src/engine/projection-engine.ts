@@ -98,6 +98,30 @@ export class ProjectionEngine {
     }
   }
 
+  /**
+   * Waits until the projection has applied every event of its streams recorded before this call,
+   * so that a query of its read model sees them: true once it has, false if it has not within
+   * `timeoutMs` (it is far behind, stopped, or run by a projector that is down).
+   */
+  async waitUntilCaughtUp(name: string, timeoutMs: number, pollMs = 100): Promise<boolean> {
+    const { streamPrefixes } = this.projection(name);
+    const head = await this.store.headPosition();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [row] = (await this.dataSource.query(
+        `SELECT position_commit::text, position_prepare::text FROM ${CHECKPOINT_TABLE} WHERE name = $1`,
+        [name],
+      )) as Pick<CheckpointRow, 'position_commit' | 'position_prepare'>[];
+      const position = row ? positionOf(row) : { commit: 0n, prepare: 0n };
+      if (comparePositions(position, head) >= 0) return true;
+      // Events of other streams may end the log: only the projection's own must have been applied.
+      const [next] = await this.store.readAll({ after: position, maxCount: 1, streamPrefixes });
+      if (!next || comparePositions(next.position, head) > 0) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
   async statuses(): Promise<ProjectionStatus[]> {
     const [head, rows] = await Promise.all([
       this.store.headPosition(),
