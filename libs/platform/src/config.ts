@@ -30,6 +30,11 @@ export interface AppConfig {
   readonly projectionBatchSize: number;
   /** Key for the keyed hash that stands for a national register number in reservation streams. */
   readonly nrnHashKey: string | undefined;
+  /**
+   * Master secret under which every dossier's personal-data key is wrapped (docs/erasure.md);
+   * unset: generated once into dataDir.
+   */
+  readonly personalDataKey: string | undefined;
   /** How long an archived dossier keeps its personal data: an ISO 8601 duration such as P5Y. */
   readonly archiveRetention: string;
 }
@@ -143,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     projectionsInProcess: projectionsSetting !== 'false',
     projectionBatchSize: integer('PROJECTION_BATCH_SIZE', 500, 1, 10_000),
     nrnHashKey,
+    personalDataKey,
     archiveRetention,
   };
   if (problems.length > 0) throw new ConfigError(problems);
