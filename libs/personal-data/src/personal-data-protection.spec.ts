@@ -1,0 +1,127 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ERASED, type PersonalData } from '@app/domain';
+import type { RecordedEvent } from '@app/event-store';
+import { openReadModelDatabase, recordedDossierEvent, registered } from '@app/projections/testing/read-model-testing';
+import { isEnvelope } from './envelope';
+import { MissingPersonalDataKeyError, PersonalDataKeyErasedError, type SqlQuery } from './key-store';
+import { KeyUnwrapError } from './master-key';
+import { PersonalDataProtection } from './personal-data-protection';
+
+const personalOf = (event: RecordedEvent) => event.data.personal as PersonalData;
+
+describe('PersonalDataProtection on PostgreSQL (personal_data_keys)', () => {
+  let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
+  let query: SqlQuery;
+  let statements: string[];
+  const protection = PersonalDataProtection.withMasterSecret(randomBytes(48));
+
+  beforeAll(async () => {
+    database = await openReadModelDatabase();
+  });
+  beforeEach(() => {
+    statements = [];
+    query = (sql, parameters) => {
+      statements.push(sql);
+      return database.dataSource.query(sql, parameters);
+    };
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  /** A registration as the repository stores it: the personal block sealed under the dossier's key. */
+  async function storedRegistration(dossierId = randomUUID()): Promise<{ dossierId: string; plain: RecordedEvent; stored: RecordedEvent }> {
+    const plain = recordedDossierEvent(dossierId, 1, registered(dossierId, '11002', '2022-03-24'));
+    const envelope = await protection.protect(query, dossierId, personalOf(plain));
+    return { dossierId, plain, stored: { ...plain, data: { ...plain.data, personal: envelope } } };
+  }
+
+  const keyRow = async (dossierId: string) =>
+    (await database.dataSource.query('SELECT wrapped_key, erased_at FROM personal_data_keys WHERE dossier_id = $1', [dossierId]))[0] as
+      | { wrapped_key: Buffer | null; erased_at: Date | null }
+      | undefined;
+
+  it('stores the personal block as an envelope and reveals it again with the dossier key', async () => {
+    const { dossierId, plain, stored } = await storedRegistration();
+    expect(isEnvelope(stored.data.personal)).toBe(true);
+    expect(JSON.stringify(stored.data)).not.toContain('Kovalenko');
+    expect((await keyRow(dossierId))?.wrapped_key).toHaveLength(61);
+    const [revealed] = await protection.reveal([stored], query);
+    expect(revealed).toEqual(plain);
+  });
+
+  it('creates the key once: a retried registration seals under the same key', async () => {
+    const { dossierId, plain, stored } = await storedRegistration();
+    const before = await keyRow(dossierId);
+    const again = await protection.protect(query, dossierId, personalOf(plain));
+    expect(await keyRow(dossierId)).toEqual(before);
+    const [revealed] = await protection.reveal([{ ...stored, data: { ...stored.data, personal: again } }], query);
+    expect(personalOf(revealed).familyName).toBe('Kovalenko');
+  });
+
+  it('looks up the keys of a whole batch in one query, and none for a batch without registrations', async () => {
+    const batch = await Promise.all([storedRegistration(), storedRegistration(), storedRegistration()]);
+    const housed = recordedDossierEvent(batch[0].dossierId, 2, {
+      type: 'PersonHoused',
+      data: { housingType: 'collective', municipality: '11002', on: '2022-04-01' },
+    });
+    statements = [];
+    const revealed = await protection.reveal([...batch.map((b) => b.stored), housed], query);
+    expect(statements).toHaveLength(1);
+    expect(revealed.map((event) => event.data)).toEqual([...batch.map((b) => b.plain.data), housed.data]);
+    statements = [];
+    expect(await protection.reveal([housed], query)).toEqual([housed]);
+    expect(statements).toHaveLength(0);
+  });
+
+  it('reads every personal field as ERASED once the key is destroyed; erasing again changes nothing', async () => {
+    const { dossierId, plain, stored } = await storedRegistration();
+    await protection.erase(query, dossierId);
+    const row = await keyRow(dossierId);
+    expect(row).toEqual({ wrapped_key: null, erased_at: expect.any(Date) });
+    await protection.erase(query, dossierId);
+    expect(await keyRow(dossierId)).toEqual(row);
+    const [revealed] = await protection.reveal([stored], query);
+    expect(personalOf(revealed)).toEqual({
+      givenName: ERASED,
+      familyName: ERASED,
+      birthDate: ERASED,
+      nationalRegisterNumber: ERASED,
+      attestationNumber: ERASED,
+    });
+    // The rest of the registration stays readable.
+    expect(revealed.data.municipality).toBe('11002');
+    await expect(protection.protect(query, dossierId, personalOf(plain))).rejects.toThrow(PersonalDataKeyErasedError);
+  });
+
+  it('passes a block stored in plain (before encryption) through, and shows it erased after an erasure', async () => {
+    const dossierId = randomUUID();
+    const legacy = recordedDossierEvent(dossierId, 1, registered(dossierId, '11002', '2022-03-24'));
+    expect(await protection.reveal([legacy], query)).toEqual([legacy]);
+    await protection.erase(query, dossierId);
+    const [revealed] = await protection.reveal([legacy], query);
+    expect(personalOf(revealed).givenName).toBe(ERASED);
+  });
+
+  it('refuses to show an encrypted block whose key row is missing: lost, not erased', async () => {
+    const { stored } = await storedRegistration();
+    const elsewhere = randomUUID();
+    const moved = { ...stored, streamId: `dossier-${elsewhere}` };
+    await expect(protection.reveal([moved], query)).rejects.toThrow(MissingPersonalDataKeyError);
+  });
+
+  it('refuses keys wrapped under another master secret', async () => {
+    const { stored } = await storedRegistration();
+    const other = PersonalDataProtection.withMasterSecret(randomBytes(48));
+    await expect(other.reveal([stored], query)).rejects.toThrow(KeyUnwrapError);
+  });
+
+  it('keeps an erased key erased and never deletes a row (trigger)', async () => {
+    const { dossierId } = await storedRegistration();
+    await expect(database.dataSource.query('DELETE FROM personal_data_keys WHERE dossier_id = $1', [dossierId])).rejects.toThrow(/never deleted/);
+    await protection.erase(query, dossierId);
+    await expect(
+      database.dataSource.query(`UPDATE personal_data_keys SET wrapped_key = '\\x00'::bytea, erased_at = NULL WHERE dossier_id = $1`, [dossierId]),
+    ).rejects.toThrow(/stays erased/);
+  });
+});

@@ -1,0 +1,69 @@
+import { DOSSIER_STREAM_PREFIX, type PersonalData } from '@app/domain';
+import type { RecordedEvent } from '@app/event-store';
+import { configuredOrGeneratedSecret, type AppConfig } from '@app/platform';
+import { ERASED_PERSONAL_DATA, isEnvelope, openPersonalData, sealPersonalData, type PersonalDataEnvelope } from './envelope';
+import { MissingPersonalDataKeyError, PersonalDataKeys, type DossierKey, type SqlQuery } from './key-store';
+import { MasterKey } from './master-key';
+
+const REGISTRATION = 'DossierRegistered';
+
+const dossierIdOf = (event: RecordedEvent): string => event.streamId.slice(DOSSIER_STREAM_PREFIX.length);
+
+const carriesPersonalData = (event: RecordedEvent): boolean =>
+  event.type === REGISTRATION &&
+  event.streamId.startsWith(DOSSIER_STREAM_PREFIX) &&
+  typeof event.data.personal === 'object' &&
+  event.data.personal !== null;
+
+/**
+ * Encryption of personal data at the edge of the event store: the domain sees PersonalData, the
+ * store an envelope under the dossier's key. Implements the projections' PersonalDataReader
+ * (libs/projections/src/engine/personal-data.ts) and serves the dossier repository.
+ */
+export class PersonalDataProtection {
+  constructor(private readonly keys: PersonalDataKeys) {}
+
+  /** On the service's configuration: PERSONAL_DATA_KEY, or the secret generated once into DATA_DIR. */
+  static fromConfig(config: Pick<AppConfig, 'personalDataKey' | 'dataDir'>): PersonalDataProtection {
+    return PersonalDataProtection.withMasterSecret(configuredOrGeneratedSecret(config.personalDataKey, config.dataDir, 'personal-data-key'));
+  }
+
+  static withMasterSecret(secret: Uint8Array): PersonalDataProtection {
+    return new PersonalDataProtection(new PersonalDataKeys(MasterKey.derive(secret)));
+  }
+
+  /** The stored form of a registration's personal block; creates the dossier's key on first use. */
+  async protect(query: SqlQuery, dossierId: string, personal: PersonalData): Promise<PersonalDataEnvelope> {
+    return sealPersonalData(personal, await this.keys.ensure(query, dossierId), dossierId);
+  }
+
+  /**
+   * Stored dossier events made readable: each registration's personal block decrypted, or every
+   * field ERASED once its dossier's key was destroyed. One key lookup for the whole batch. A
+   * block stored in plain (written before encryption, or by hand) passes through unless its
+   * dossier was erased; an encrypted block whose dossier has no key row is an error (lost key).
+   */
+  async reveal<E extends RecordedEvent>(events: readonly E[], query: SqlQuery): Promise<E[]> {
+    const registrations = events.filter(carriesPersonalData);
+    if (registrations.length === 0) return [...events];
+    const keys = await this.keys.lookup(query, registrations.map(dossierIdOf));
+    return events.map((event) =>
+      carriesPersonalData(event) ? { ...event, data: { ...event.data, personal: this.readable(event, keys) } } : event,
+    );
+  }
+
+  /** Destroys the dossier's key (idempotent): its personal data reads ERASED from now on, everywhere. */
+  async erase(query: SqlQuery, dossierId: string): Promise<void> {
+    await this.keys.destroy(query, dossierId);
+  }
+
+  private readable(event: RecordedEvent, keys: ReadonlyMap<string, DossierKey>): PersonalData {
+    const dossierId = dossierIdOf(event);
+    const personal = event.data.personal;
+    const key = keys.get(dossierId.toLowerCase());
+    if (key?.state === 'erased') return { ...ERASED_PERSONAL_DATA };
+    if (!isEnvelope(personal)) return personal as PersonalData;
+    if (!key) throw new MissingPersonalDataKeyError(dossierId);
+    return openPersonalData(personal, key.key, dossierId);
+  }
+}
