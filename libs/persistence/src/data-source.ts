@@ -4,7 +4,7 @@ import { AccessLogEntry } from './access-log-entry.entity';
 import { IdempotencyRecord } from './idempotency-record.entity';
 import { IdempotencyKeys1732406400000 } from './migrations/1732406400000-idempotency-keys';
 import { AccessLog1732752000000 } from './migrations/1732752000000-access-log';
-import { PersonalDataKeys1732968000000 } from './migrations/1732968000000-personal-data-keys';
+import { PersonalDataKeys1733097600000 } from './migrations/1733097600000-personal-data-keys';
 
 /**
  * The service's own PostgreSQL tables (idempotency keys, access log, personal-data keys) and the read models, as TypeORM sees
@@ -16,7 +16,7 @@ export function createDataSource(url: string): DataSource {
     type: 'postgres',
     url,
     entities: [IdempotencyRecord, AccessLogEntry, ...READ_MODEL_ENTITIES],
-    migrations: [IdempotencyKeys1732406400000, ...READ_MODEL_MIGRATIONS, AccessLog1732752000000, PersonalDataKeys1732968000000],
+    migrations: [IdempotencyKeys1732406400000, ...READ_MODEL_MIGRATIONS, AccessLog1732752000000, PersonalDataKeys1733097600000],
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

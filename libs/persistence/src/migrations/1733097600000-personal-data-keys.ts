@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * an erased key erased and refuses deleting rows, since a missing row for encrypted data reads as
  * lost data rather than erased data.
  */
-export class PersonalDataKeys1732968000000 implements MigrationInterface {
-  name = 'PersonalDataKeys1732968000000';
+export class PersonalDataKeys1733097600000 implements MigrationInterface {
+  name = 'PersonalDataKeys1733097600000';
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.query(`
