@@ -6,6 +6,7 @@ import request from 'supertest';
 import { loadConfig, signDevToken, type AppConfig, type Role } from '../../libs/platform/src';
 import { openRuntime } from '../../libs/persistence/src';
 import { createApp } from '../../apps/api/src/app.factory';
+import type { Clock } from '../../apps/api/src/infrastructure/clock';
 import { createTestDatabase } from './database';
 import { eventStoreEnv } from './event-store-under-test';
 
@@ -28,7 +29,7 @@ export const newDataDir = () => mkdtempSync(join(tmpdir(), 'dossiers-app-'));
  * EventStoreDB (see event-store-under-test.ts), and tokens signed by a known development secret.
  * close() stops the service and leaves the data.
  */
-export async function startAppOn(databaseUrl: string, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+export async function startAppOn(databaseUrl: string, dataDir: string, env: NodeJS.ProcessEnv = {}, clock?: Clock): Promise<TestApp> {
   Logger.overrideLogger(['error', 'warn']);
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -38,7 +39,7 @@ export async function startAppOn(databaseUrl: string, dataDir: string, env: Node
     ...env,
   });
   const opened = await openRuntime(config);
-  const app = await createApp(opened.runtime, { logger: false });
+  const app = await createApp({ ...opened.runtime, clock }, { logger: false });
   await app.listen(0, '127.0.0.1');
   return {
     app,
@@ -54,9 +55,9 @@ export async function startAppOn(databaseUrl: string, dataDir: string, env: Node
 }
 
 /** The service on a fresh database of the run's PostgreSQL, dropped again on close(). */
-export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+export async function startTestApp(env: NodeJS.ProcessEnv = {}, clock?: Clock): Promise<TestApp> {
   const database = await createTestDatabase();
-  const testApp = await startAppOn(database.url, newDataDir(), env);
+  const testApp = await startAppOn(database.url, newDataDir(), env, clock);
   return {
     ...testApp,
     close: async () => {

@@ -4,7 +4,12 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { EVENT_STORE } from '@app/event-store';
 import type { Runtime } from '@app/persistence';
+import { PersonalDataProtection } from '@app/personal-data';
 import type { AppConfig } from '@app/platform';
+import { ArchiveController } from './archive/archive.controller';
+import { ArchiveReader } from './archive/archive.reader';
+import { ArchiveRuns } from './archive/archive-runs.service';
+import { AccessLog } from './audit/access-log';
 import { AccessLogController } from './audit/access-log.controller';
 import { AccessLogInterceptor } from './audit/access-log.interceptor';
 import { AuthGuard } from './auth/auth.guard';
@@ -37,18 +42,22 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessLogController, DossiersController, HealthController, ProjectionsController, RegistryController, StatisticsController],
+      controllers: [AccessLogController, ArchiveController, DossiersController, HealthController, ProjectionsController, RegistryController, StatisticsController],
       providers: [
         { provide: APP_CONFIG, useValue: runtime.config },
         { provide: EVENT_STORE, useValue: runtime.eventStore },
         { provide: DataSource, useValue: runtime.dataSource },
         { provide: CLOCK, useValue: runtime.clock ?? systemClock(runtime.config.timeZone) },
         { provide: TokenVerifier, useFactory: (config: AppConfig) => new TokenVerifier(config), inject: [APP_CONFIG] },
+        { provide: PersonalDataProtection, useFactory: (config: AppConfig) => PersonalDataProtection.fromConfig(config), inject: [APP_CONFIG] },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor },
         IdempotencyStore,
+        AccessLog,
+        ArchiveReader,
+        ArchiveRuns,
         ProjectionEngineHost,
         DossierRepository,
         NationalRegisterReservations,

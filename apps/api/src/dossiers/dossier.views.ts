@@ -28,6 +28,8 @@ export function dossierView({ dossierId, version, state: folded }: LoadedDossier
     employment: state.employment && { since: state.employment.since },
     everEmployed: state.everEmployed,
     left: state.left && { on: state.left.on, reason: state.left.reason },
+    archived: state.archived && { ...state.archived },
+    personalDataErased: state.personalDataErased && { ...state.personalDataErased },
   };
 }
 
@@ -83,6 +85,14 @@ export class DossierView {
   @ApiProperty() everEmployed: boolean;
   @ApiPropertyOptional({ nullable: true, example: { on: '2025-01-10', reason: 'returned-to-ukraine' } })
   left: { on: string; reason: string } | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Set once archived: the dossier is read-only',
+    example: { on: '2026-11-24', runId: '0b6f…', closedBefore: '2025-01-01', reason: null, retainUntil: '2031-11-24' },
+  })
+  archived: { on: string; runId: string; closedBefore: string | null; reason: string | null; retainUntil: string } | null;
+  @ApiPropertyOptional({ nullable: true, example: null, description: '{ on, reason } once the personal data was erased' })
+  personalDataErased: { on: string; reason: string } | null;
 }
 
 class HistoryEntryView {

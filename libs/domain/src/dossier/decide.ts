@@ -56,7 +56,7 @@ export function decide(command: DossierCommand, state: DossierState, context: De
   if (state.archived) {
     throw new DossierRuleViolation(
       'dossier-archived',
-      `The dossier was archived on ${state.archived.on} and is read-only. Its archived copy is at /archive/dossiers/${state.dossierId}.`,
+      `The dossier was archived on ${state.archived.on} and is read-only; it can still be read in the archive.`,
       { archivedOn: state.archived.on },
     );
   }

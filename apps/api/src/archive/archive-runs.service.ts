@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { addDateDuration, DossierRuleViolation, type ArchiveDossier } from '@app/domain';
+import { EventStoreUnavailableError } from '@app/event-store';
+import { ArchiveRun } from '@app/persistence';
+import { DOSSIER_ARCHIVE } from '@app/projections/archive/archive.projection';
+import { deterministicUuid, type AppConfig } from '@app/platform';
+import { problem } from '../http/problem';
+import { APP_CONFIG } from '../infrastructure/app-config';
+import { CLOCK, type Clock } from '../infrastructure/clock';
+import { ProjectionEngineHost } from '../projections/projection-engine.provider';
+import { ChangeDossierCommand } from '../dossiers/dossier.commands';
+import { ArchiveReader } from './archive.reader';
+
+/** Dossiers per page of a run; the run's progress and lease are saved after each. */
+const PAGE = 200;
+/** A run that has not saved progress for this long is presumed dead and may be resumed. */
+const LEASE_SECONDS = 60;
+/** How long a run waits for the archive index to include everything recorded before it. */
+const CATCH_UP_MS = 30_000;
+const MAX_FAILURES_KEPT = 100;
+
+export interface ArchiveRunCriteria {
+  readonly closedBefore: string | null;
+  readonly reason: string | null;
+}
+
+export interface Requester {
+  readonly actor: string;
+  readonly correlationId: string;
+}
+
+/**
+ * Archive runs: every dossier the criterion selects gets the ArchiveDossier command, through the
+ * same command path (and rules) as any other change. The archive index says which dossiers to
+ * try; the dossier's own events decide. Each dossier's command id derives from the run, so a
+ * resumed run never archives a dossier twice.
+ */
+@Injectable()
+export class ArchiveRuns {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly commandBus: CommandBus,
+    private readonly reader: ArchiveReader,
+    private readonly projections: ProjectionEngineHost,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async run(criteria: ArchiveRunCriteria, requester: Requester): Promise<{ run: ArchiveRun; resumed: boolean }> {
+    await this.requireIndexCaughtUp();
+    const { run, resumed } = await this.claim(criteria, requester.actor);
+    const command: Omit<ArchiveDossier, 'on'> = {
+      type: 'ArchiveDossier',
+      runId: run.id,
+      closedBefore: run.closedBefore,
+      reason: run.reason,
+      retainUntil: run.retainUntil,
+    };
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const candidates = await this.reader.runCandidates(run.closedBefore, after, PAGE);
+      if (candidates.length === 0) break;
+      const progress = { archived: 0, failures: [] as Array<{ dossierId: string; error: string }> };
+      try {
+        for (const dossierId of candidates) {
+          try {
+            await this.commandBus.execute(
+              new ChangeDossierCommand(
+                dossierId,
+                { ...command, on: this.clock.today() },
+                { actor: requester.actor, correlationId: requester.correlationId, commandId: deterministicUuid(`archive-run/${run.id}/${dossierId}`) },
+              ),
+            );
+            progress.archived++;
+          } catch (error) {
+            if (error instanceof EventStoreUnavailableError) throw error;
+            // Changed since the index saw it (archived, reopened): the rule leaves it out; counted at the end.
+            if (error instanceof DossierRuleViolation) continue;
+            progress.failures.push({ dossierId, error: error instanceof Error ? error.message : String(error) });
+          }
+        }
+      } finally {
+        await this.saveProgress(run, progress);
+      }
+      after = candidates[candidates.length - 1];
+    }
+    // Let the index show this run's own archiving, so what it left alone is counted right.
+    await this.projections.engine.waitUntilCaughtUp(DOSSIER_ARCHIVE, CATCH_UP_MS);
+    run.skipped = await this.reader.leftAlone(run.closedBefore, run.id);
+    run.status = 'completed';
+    run.finishedAt = new Date();
+    await this.dataSource.getRepository(ArchiveRun).save(run);
+    return { run, resumed };
+  }
+
+  async find(runId: string): Promise<ArchiveRun | null> {
+    return this.dataSource.getRepository(ArchiveRun).findOneBy({ id: runId });
+  }
+
+  async list(page: number, pageSize: number): Promise<[ArchiveRun[], number]> {
+    return this.dataSource
+      .getRepository(ArchiveRun)
+      .findAndCount({ order: { startedAt: 'DESC', id: 'DESC' }, skip: (page - 1) * pageSize, take: pageSize });
+  }
+
+  async requireIndexCaughtUp(): Promise<void> {
+    if (!(await this.projections.engine.waitUntilCaughtUp(DOSSIER_ARCHIVE, CATCH_UP_MS))) {
+      throw problem(
+        503,
+        'archive-index-behind',
+        'Archive index behind',
+        `The ${DOSSIER_ARCHIVE} projection has not caught up with the event store; GET /projections shows why. Try again once it has.`,
+        { projection: DOSSIER_ARCHIVE },
+      );
+    }
+  }
+
+  /** The unfinished run with the same criteria whose lease ran out, resumed; else a new run. */
+  private async claim(criteria: ArchiveRunCriteria, actor: string): Promise<{ run: ArchiveRun; resumed: boolean }> {
+    const repository = this.dataSource.getRepository(ArchiveRun);
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected].
+    const [resumable] = (await this.dataSource.query(
+      `UPDATE archive_runs SET lease_until = now() + make_interval(secs => $4)
+        WHERE id = (SELECT id FROM archive_runs
+                     WHERE status = 'running' AND closed_before IS NOT DISTINCT FROM $1::date AND all_dossiers = $2
+                       AND reason IS NOT DISTINCT FROM $3 AND lease_until < now()
+                     ORDER BY started_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [criteria.closedBefore, criteria.closedBefore === null, criteria.reason, LEASE_SECONDS],
+    )) as [Array<{ id: string }>, number];
+    const resumedId = resumable[0]?.id;
+    if (resumedId) return { run: await repository.findOneByOrFail({ id: resumedId }), resumed: true };
+    const busy = await this.dataSource.query(
+      `SELECT id FROM archive_runs WHERE status = 'running' AND closed_before IS NOT DISTINCT FROM $1::date
+          AND all_dossiers = $2 AND reason IS NOT DISTINCT FROM $3 AND lease_until >= now() LIMIT 1`,
+      [criteria.closedBefore, criteria.closedBefore === null, criteria.reason],
+    );
+    if (busy.length > 0) {
+      throw problem(409, 'archive-run-in-progress', 'Archive run in progress', 'The same archive run is being worked on; see its progress at GET /archive/runs/{runId}.', {
+        runId: busy[0].id,
+      });
+    }
+    const today = this.clock.today();
+    const run = repository.create({
+      id: randomUUID(),
+      requestedBy: actor,
+      startedAt: this.clock.now(),
+      closedBefore: criteria.closedBefore,
+      allDossiers: criteria.closedBefore === null,
+      reason: criteria.reason,
+      retention: this.config.archiveRetention,
+      retainUntil: addDateDuration(today, this.config.archiveRetention),
+      status: 'running',
+      archived: 0,
+      skipped: {},
+      failures: [],
+      failed: 0,
+      leaseUntil: new Date(Date.now() + LEASE_SECONDS * 1000),
+      finishedAt: null,
+    });
+    await repository.insert(run);
+    return { run, resumed: false };
+  }
+
+  private async saveProgress(run: ArchiveRun, progress: { archived: number; failures: Array<{ dossierId: string; error: string }> }): Promise<void> {
+    run.archived += progress.archived;
+    run.failed += progress.failures.length;
+    run.failures = [...run.failures, ...progress.failures].slice(0, MAX_FAILURES_KEPT);
+    run.leaseUntil = new Date(Date.now() + LEASE_SECONDS * 1000);
+    await this.dataSource.getRepository(ArchiveRun).save(run);
+  }
+}

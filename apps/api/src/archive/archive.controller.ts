@@ -1,0 +1,145 @@
+import { once } from 'node:events';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { canonicalJson } from '@app/platform';
+import { AccessLog, type AuditedRequest } from '../audit/access-log';
+import { oneDossier, ShowsPersonalData } from '../audit/shows-personal-data.decorator';
+import { Roles } from '../auth/auth.decorators';
+import { DossierRepository } from '../dossiers/dossier-repository';
+import { dossierIdPipe } from '../http/dossier-id.pipe';
+import { problem } from '../http/problem';
+import { ArchiveListQuery, ArchiveRunRequest, PageQuery } from './archive.dto';
+import { ArchiveReader } from './archive.reader';
+import { ArchiveRuns } from './archive-runs.service';
+import { archivedDossier, ArchivedDossierView, archiveListItem, ArchivePageView, archiveRunView, ArchiveRunView } from './archive.views';
+import { exportLine } from './archive-export';
+
+const notArchived = (dossierId: string) =>
+  problem(404, 'dossier-not-archived', 'Dossier not archived', 'No archived dossier has this id; GET /dossiers/{id} shows dossiers in use.', { dossierId });
+
+@ApiTags('archive')
+@ApiBearerAuth()
+@Controller('archive')
+export class ArchiveController {
+  constructor(
+    private readonly runs: ArchiveRuns,
+    private readonly reader: ArchiveReader,
+    private readonly dossiers: DossierRepository,
+    private readonly accessLog: AccessLog,
+  ) {}
+
+  @Post('runs')
+  @Roles('admin')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Archive every dossier whose person left before closedBefore, or every dossier (all, with a reason)',
+    description:
+      'Archived dossiers are read-only. Running the same request again archives only what is left; a run that stopped ' +
+      'half-way is resumed under its own id. Waits up to 30 s for the archive index to include everything recorded before it.',
+  })
+  @ApiCreatedResponse({ type: ArchiveRunView, description: 'How many were archived, skipped and why' })
+  @ApiBadRequestResponse({ description: 'Neither or both of closedBefore and all, or all without a reason' })
+  @ApiConflictResponse({ description: 'The same run is being worked on' })
+  @ApiServiceUnavailableResponse({ description: 'The archive index or the event store is not available' })
+  async startRun(@Body() body: ArchiveRunRequest, @Req() request: AuditedRequest) {
+    if (body.all && body.closedBefore !== undefined) {
+      throw problem(400, 'validation-failed', 'Invalid request', 'One or more fields are invalid; see errors.', {
+        errors: [{ field: 'all', messages: ['give either closedBefore or all, not both'] }],
+      });
+    }
+    const { run, resumed } = await this.runs.run(
+      { closedBefore: body.all ? null : body.closedBefore!, reason: body.reason ?? null },
+      { actor: request.principal.subject, correlationId: request.correlationId },
+    );
+    return archiveRunView(run, resumed);
+  }
+
+  @Get('runs')
+  @Roles('admin', 'auditor')
+  @ApiOperation({ summary: 'Archive runs, newest first' })
+  @ApiOkResponse({ description: '{ items: [archive runs], total, page, pageSize }' })
+  async listRuns(@Query() query: PageQuery) {
+    const [runs, total] = await this.runs.list(query.page, query.pageSize);
+    return { items: runs.map((run) => archiveRunView(run)), total, page: query.page, pageSize: query.pageSize };
+  }
+
+  @Get('runs/:runId')
+  @Roles('admin', 'auditor')
+  @ApiOperation({ summary: 'One archive run and how far it got' })
+  @ApiOkResponse({ type: ArchiveRunView })
+  @ApiNotFoundResponse({ description: 'No such run' })
+  async getRun(@Param('runId', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) runId: string) {
+    const run = await this.runs.find(runId.toLowerCase());
+    if (!run) throw problem(404, 'archive-run-not-found', 'Archive run not found', 'No archive run has this id.', { runId });
+    return archiveRunView(run);
+  }
+
+  @Get('dossiers')
+  @Roles('staff', 'auditor')
+  @ApiOperation({
+    summary: 'Archived dossiers, newest archive first; no personal data (names are in each archived dossier)',
+    description: 'Answered from the dossier-archive read model, shortly behind the event store.',
+  })
+  @ApiOkResponse({ type: ArchivePageView })
+  async list(@Query() query: ArchiveListQuery) {
+    const [rows, total] = await this.reader.list(query);
+    return { items: rows.map(archiveListItem), total, page: query.page, pageSize: query.pageSize };
+  }
+
+  @Get('dossiers/:id')
+  @Roles('staff', 'auditor')
+  @ShowsPersonalData(oneDossier)
+  @ApiOperation({ summary: 'An archived dossier: as it stood when archived, with its complete history (from the events)' })
+  @ApiOkResponse({ type: ArchivedDossierView })
+  @ApiNotFoundResponse({ description: 'No archived dossier has this id' })
+  async get(@Param('id', dossierIdPipe) id: string) {
+    const archived = archivedDossier(await this.dossiers.load(id));
+    if (!archived) throw notArchived(id);
+    return archived;
+  }
+
+  @Get('export')
+  @Roles('admin')
+  @ApiProduces('application/x-ndjson')
+  @ApiOperation({
+    summary: 'Every archived dossier with its events, one JSON object per line, in dossier id order, for a successor system',
+    description:
+      'Each line is canonical JSON (keys sorted, no spaces) of the archived dossier as GET /archive/dossiers/{id} gives it, ' +
+      'each event also with `storedData` where the stored form differs (encrypted personal data), so the hash chain can be ' +
+      'checked (docs/tamper-evidence.md). The same archive exports to the same bytes. Recorded in the access log before it starts.',
+  })
+  @ApiOkResponse({ description: 'application/x-ndjson' })
+  async export(@Req() request: AuditedRequest, @Res() response: Response): Promise<void> {
+    const purpose = this.accessLog.purposeOf(request);
+    const ids = await this.reader.archivedIds();
+    await this.accessLog.record(request, purpose, ids);
+    response.status(200);
+    response.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+    response.setHeader('Content-Disposition', 'attachment; filename="dossier-archive.ndjson"');
+    try {
+      for (const id of ids) {
+        const line = exportLine(await this.dossiers.load(id));
+        if (!line) continue;
+        if (!response.write(`${canonicalJson(line)}\n`)) await Promise.race([once(response, 'drain'), once(response, 'close')]);
+        if (response.destroyed) return;
+      }
+      response.end();
+    } catch (error) {
+      // Half an export must not look like a whole one: the connection is cut, not ended.
+      if (!response.headersSent) throw error;
+      response.destroy(error as Error);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { Equals, IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsCalendarDate } from '../http/validation';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const NIS = /^\d{5}$/;
+const NIS_MESSAGE = '$property must be a 5-digit NIS code';
+
+/** Either closedBefore, or all with a reason (the controller refuses both at once). */
+export class ArchiveRunRequest {
+  @ApiPropertyOptional({ format: 'date', example: '2025-01-01', description: 'Archive every dossier whose person left before this date' })
+  @ValidateIf((body: ArchiveRunRequest) => body.all === undefined)
+  @IsDefined({ message: 'give closedBefore, or all: true with a reason' })
+  @IsCalendarDate()
+  closedBefore?: string;
+
+  @ApiPropertyOptional({ enum: [true], description: 'Archive every dossier, open or closed (a registration tool is decommissioned); needs a reason' })
+  @IsOptional()
+  @Equals(true, { message: 'all must be true; leave it out to archive by closedBefore' })
+  all?: true;
+
+  @ApiPropertyOptional({ example: 'CRT replaced by the federal registration tool', description: 'Why; required with all' })
+  @ValidateIf((body: ArchiveRunRequest) => body.all !== undefined || body.reason !== undefined)
+  @Transform(trim)
+  @IsString({ message: 'reason is required with all: say why every dossier is archived' })
+  @Length(1, 500)
+  reason?: string;
+}
+
+export class PageQuery {
+  @ApiPropertyOptional({ default: 1, minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  page: number = 1;
+
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  pageSize: number = 50;
+}
+
+export class ArchiveListQuery extends PageQuery {
+  @ApiPropertyOptional({ example: '11002', description: 'NIS code of the municipality the person was registered in' })
+  @IsOptional()
+  @Matches(NIS, { message: NIS_MESSAGE })
+  municipality?: string;
+
+  @ApiPropertyOptional({ example: '10000', description: 'NIS code of the province' })
+  @IsOptional()
+  @Matches(NIS, { message: NIS_MESSAGE })
+  province?: string;
+
+  @ApiPropertyOptional({ format: 'date', description: 'Archived on or after' })
+  @IsOptional()
+  @IsCalendarDate()
+  archivedFrom?: string;
+
+  @ApiPropertyOptional({ format: 'date', description: 'Archived on or before' })
+  @IsOptional()
+  @IsCalendarDate()
+  archivedTo?: string;
+
+  @ApiPropertyOptional({ format: 'date', description: 'The person left before this date' })
+  @IsOptional()
+  @IsCalendarDate()
+  leftBefore?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Archived by this run' })
+  @IsOptional()
+  @IsUUID()
+  runId?: string;
+
+  @ApiPropertyOptional({ format: 'date', description: 'Retention ends before this date' })
+  @IsOptional()
+  @IsCalendarDate()
+  retainUntilBefore?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Personal data erased, or not' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  erased?: 'true' | 'false';
+}
+
+export class PurgeRequest {
+  @ApiPropertyOptional({ example: 'Yearly retention purge', description: 'Recorded with each erasure, after the retention date' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
+}
