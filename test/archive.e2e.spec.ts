@@ -140,7 +140,7 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
       ],
       total: 1,
       page: 1,
-      pageSize: 50,
+      pageSize: 25,
     });
     expect(page.text).not.toContain('Archiefova');
     expect((await archiveList({ municipality: '44021' })).body.total).toBe(0);

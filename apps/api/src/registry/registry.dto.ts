@@ -1,8 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { HOUSING_TYPES, type HousingType } from '@app/domain';
 import { CRT_STAGES, type CrtStage } from '@app/projections/crt-registry/crt-dossier.entity';
+import { PageQuery } from '../http/page.query';
 import { IsCalendarDate } from '../http/validation';
 
 const NIS = /^\d{5}$/;
@@ -22,9 +23,7 @@ export type RegistrySort = (typeof REGISTRY_SORTS)[number];
 
 export const DOSSIER_STATUSES = ['active', 'left'] as const;
 
-export const MAX_PAGE_SIZE = 200;
-
-export class ListDossiersQuery {
+export class ListDossiersQuery extends PageQuery {
   @ApiPropertyOptional({ enum: DOSSIER_STATUSES })
   @IsOptional()
   @IsIn(DOSSIER_STATUSES)
@@ -69,23 +68,6 @@ export class ListDossiersQuery {
   @IsString()
   @Length(1, 200)
   q?: string;
-
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  // Keeps the offset far from PostgreSQL's bigint limit.
-  @Max(1_000_000)
-  page: number = 1;
-
-  @ApiPropertyOptional({ default: 25, minimum: 1, maximum: MAX_PAGE_SIZE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  pageSize: number = 25;
 
   @ApiPropertyOptional({
     enum: REGISTRY_SORTS,
