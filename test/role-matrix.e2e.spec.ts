@@ -20,7 +20,11 @@ describe('role matrix', () => {
   afterAll(() => testApp.close());
 
   const concrete = (path: string) =>
-    path.replace('{id}', dossierId).replace('{nis}', '11002').replace('{name}', 'crt-registry');
+    path
+      .replace('{id}', dossierId)
+      .replace('{nis}', '11002')
+      .replace('{name}', 'crt-registry')
+      .replace('{runId}', '00000000-0000-4000-8000-000000000000');
 
   function send(entry: MatrixEntry, token?: string) {
     const url = concrete(entry.path);

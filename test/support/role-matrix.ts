@@ -6,7 +6,7 @@ import type { Role } from '../../libs/platform/src';
  */
 export interface MatrixEntry {
   readonly method: 'GET' | 'POST' | 'PUT';
-  /** OpenAPI path; {id} is a dossier, {nis} a municipality, {name} a projection. */
+  /** OpenAPI path; {id} is a dossier, {nis} a municipality, {name} a projection, {runId} an archive run. */
   readonly path: string;
   /** 'public': no token needed. */
   readonly roles: readonly Role[] | 'public';
@@ -34,6 +34,12 @@ export const ROLE_MATRIX: readonly MatrixEntry[] = [
   { method: 'PUT', path: '/statistics/settings', roles: ['admin'] },
   { method: 'GET', path: '/projections', roles: ['admin'] },
   { method: 'POST', path: '/projections/{name}/rebuild', roles: ['admin'] },
+  { method: 'POST', path: '/archive/runs', roles: ['admin'] },
+  { method: 'GET', path: '/archive/runs', roles: ['admin', 'auditor'] },
+  { method: 'GET', path: '/archive/runs/{runId}', roles: ['admin', 'auditor'] },
+  { method: 'GET', path: '/archive/dossiers', roles: ['staff', 'auditor'] },
+  { method: 'GET', path: '/archive/dossiers/{id}', roles: ['staff', 'auditor'] },
+  { method: 'GET', path: '/archive/export', roles: ['admin'] },
   { method: 'GET', path: '/audit/access-log', roles: ['auditor'] },
   { method: 'GET', path: '/health/live', roles: 'public' },
   { method: 'GET', path: '/health/ready', roles: 'public' },
