@@ -83,6 +83,8 @@ describe('dossier lifecycle over HTTP', () => {
       employment: null,
       everEmployed: false,
       left: null,
+      archived: null,
+      personalDataErased: null,
     });
   });
 

@@ -34,6 +34,8 @@ import { CLOCK, systemClock, type Clock } from './infrastructure/clock';
 /** What the process opened before Nest starts: Nest wires them, it does not own their lifecycle. */
 export interface AppRuntime extends Runtime {
   readonly clock?: Clock;
+  /** Default: from the configuration (PERSONAL_DATA_KEY). Tests on a shared event log pass their own. */
+  readonly personalData?: PersonalDataProtection;
 }
 
 @Module({})
@@ -49,7 +51,7 @@ export class AppModule {
         { provide: DataSource, useValue: runtime.dataSource },
         { provide: CLOCK, useValue: runtime.clock ?? systemClock(runtime.config.timeZone) },
         { provide: TokenVerifier, useFactory: (config: AppConfig) => new TokenVerifier(config), inject: [APP_CONFIG] },
-        { provide: PersonalDataProtection, useFactory: (config: AppConfig) => PersonalDataProtection.fromConfig(config), inject: [APP_CONFIG] },
+        { provide: PersonalDataProtection, useValue: runtime.personalData ?? PersonalDataProtection.fromConfig(runtime.config) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },

@@ -1,4 +1,5 @@
 import { openRuntime, type OpenedRuntime } from '@app/persistence';
+import { PersonalDataProtection } from '@app/personal-data';
 import { loadConfig, type AppConfig } from '@app/platform';
 import { allProjections, ProjectionEngine } from '@app/projections';
 
@@ -8,7 +9,7 @@ export type Log = (message: string) => void;
 export async function openProjections(log: Log): Promise<{ config: AppConfig; opened: OpenedRuntime; engine: ProjectionEngine }> {
   const config = loadConfig();
   const opened = await openRuntime(config, log);
-  const engine = new ProjectionEngine(opened.runtime.eventStore, opened.runtime.dataSource, allProjections(), {
+  const engine = new ProjectionEngine(opened.runtime.eventStore, opened.runtime.dataSource, allProjections(PersonalDataProtection.fromConfig(config)), {
     batchSize: config.projectionBatchSize,
     retryDelayMs: 1000,
     log,

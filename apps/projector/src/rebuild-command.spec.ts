@@ -1,11 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { PersonalDataProtection } from '@app/personal-data';
 import { allProjections, ProjectionEngine, UnknownProjectionError } from '@app/projections';
 import { openReadModelDatabase, recordedDossierEvent, registered } from '@app/projections/testing/read-model-testing';
 import { runRebuildCommand } from './rebuild-command';
 
 describe('projections:rebuild command', () => {
+  const projections = () => allProjections(PersonalDataProtection.withMasterSecret(randomBytes(48)));
   let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
   let store: PostgresEventStore;
   let engine: ProjectionEngine;
@@ -18,7 +20,7 @@ describe('projections:rebuild command', () => {
       const { streamId, type, data, metadata } = recordedDossierEvent(dossierId, 1, registered(dossierId, '11002', '2022-04-01'));
       await store.append(streamId, [{ id: randomUUID(), type, data, metadata }], 'no_stream');
     }
-    engine = new ProjectionEngine(store, database.dataSource, allProjections(), { batchSize: 7, retryDelayMs: 100, log: () => undefined });
+    engine = new ProjectionEngine(store, database.dataSource, projections(), { batchSize: 7, retryDelayMs: 100, log: () => undefined });
   });
 
   afterAll(async () => {
@@ -37,7 +39,7 @@ describe('projections:rebuild command', () => {
 
   it('lists every projection with its state and lag when no name is given', async () => {
     const listing = await run();
-    for (const projection of allProjections()) expect(listing).toMatch(new RegExp(`^${projection.name}\\t`, 'm'));
+    for (const projection of projections()) expect(listing).toMatch(new RegExp(`^${projection.name}\\t`, 'm'));
     expect(listing).toContain('lag 30 events');
     expect(listing).toContain('Usage: npm run projections:rebuild -- <name>');
   });

@@ -110,6 +110,14 @@ describe('PersonalDataProtection on PostgreSQL (personal_data_keys)', () => {
     await expect(protection.reveal([moved], query)).rejects.toThrow(MissingPersonalDataKeyError);
   });
 
+  it("on a log shared with other installations, reads their dossiers (no key here) as erased when told to", async () => {
+    const { stored } = await storedRegistration();
+    const shared = PersonalDataProtection.withMasterSecret(randomBytes(48), { withoutKey: 'erased' });
+    const foreign = { ...stored, streamId: `dossier-${randomUUID()}` };
+    const [revealed] = await shared.reveal([foreign], query);
+    expect(personalOf(revealed).familyName).toBe(ERASED);
+  });
+
   it('refuses keys wrapped under another master secret', async () => {
     const { stored } = await storedRegistration();
     const other = PersonalDataProtection.withMasterSecret(randomBytes(48));

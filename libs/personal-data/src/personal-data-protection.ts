@@ -15,21 +15,35 @@ const carriesPersonalData = (event: RecordedEvent): boolean =>
   typeof event.data.personal === 'object' &&
   event.data.personal !== null;
 
+export interface PersonalDataProtectionOptions {
+  /**
+   * An encrypted block whose dossier has no key row: 'error' (the default, and the only right
+   * answer for a service whose events and keys belong together: the key was lost), or 'erased'
+   * for a log that several installations share, each with its own keys (the test suites' one
+   * EventStoreDB): there another installation's dossiers read as erased.
+   */
+  readonly withoutKey?: 'error' | 'erased';
+}
+
 /**
  * Encryption of personal data at the edge of the event store: the domain sees PersonalData, the
  * store an envelope under the dossier's key. Implements the projections' PersonalDataReader
  * (libs/projections/src/engine/personal-data.ts) and serves the dossier repository.
  */
 export class PersonalDataProtection {
-  constructor(private readonly keys: PersonalDataKeys) {}
+  constructor(
+    private readonly keys: PersonalDataKeys,
+    private readonly options: PersonalDataProtectionOptions = {},
+  ) {}
 
   /** On the service's configuration: PERSONAL_DATA_KEY, or the secret generated once into DATA_DIR. */
-  static fromConfig(config: Pick<AppConfig, 'personalDataKey' | 'dataDir'>): PersonalDataProtection {
-    return PersonalDataProtection.withMasterSecret(configuredOrGeneratedSecret(config.personalDataKey, config.dataDir, 'personal-data-key'));
+  static fromConfig(config: Pick<AppConfig, 'personalDataKey' | 'dataDir'>, options?: PersonalDataProtectionOptions): PersonalDataProtection {
+    const secret = configuredOrGeneratedSecret(config.personalDataKey, config.dataDir, 'personal-data-key');
+    return PersonalDataProtection.withMasterSecret(secret, options);
   }
 
-  static withMasterSecret(secret: Uint8Array): PersonalDataProtection {
-    return new PersonalDataProtection(new PersonalDataKeys(MasterKey.derive(secret)));
+  static withMasterSecret(secret: Uint8Array, options?: PersonalDataProtectionOptions): PersonalDataProtection {
+    return new PersonalDataProtection(new PersonalDataKeys(MasterKey.derive(secret)), options);
   }
 
   /** The stored form of a registration's personal block; creates the dossier's key on first use. */
@@ -63,7 +77,10 @@ export class PersonalDataProtection {
     const key = keys.get(dossierId.toLowerCase());
     if (key?.state === 'erased') return { ...ERASED_PERSONAL_DATA };
     if (!isEnvelope(personal)) return personal as PersonalData;
-    if (!key) throw new MissingPersonalDataKeyError(dossierId);
+    if (!key) {
+      if (this.options.withoutKey === 'erased') return { ...ERASED_PERSONAL_DATA };
+      throw new MissingPersonalDataKeyError(dossierId);
+    }
     return openPersonalData(personal, key.key, dossierId);
   }
 }

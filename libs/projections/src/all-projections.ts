@@ -1,9 +1,13 @@
 import { archiveProjection } from './archive/archive.projection';
 import { crtRegistryProjection } from './crt-registry/crt-registry.projection';
+import type { PersonalDataReader } from './engine/personal-data';
 import type { Projection } from './engine/projection';
 import { flowStatisticsProjection } from './flow-statistics/flow-statistics.projection';
 
-/** Every projection the service runs, in the order they are listed by GET /projections. */
-export function allProjections(): Projection[] {
-  return [crtRegistryProjection(), flowStatisticsProjection(), archiveProjection()];
+/**
+ * Every projection the service runs, in the order they are listed by GET /projections. Those that
+ * show personal data read registrations through `personalData` (libs/personal-data implements it).
+ */
+export function allProjections(personalData: PersonalDataReader): Projection[] {
+  return [crtRegistryProjection(personalData), flowStatisticsProjection(), archiveProjection()];
 }

@@ -1,4 +1,5 @@
 export * from './engine/projection';
+export * from './engine/personal-data';
 export * from './engine/projection-engine';
 export * from './engine/projection-runner';
 export * from './engine/rebuild';

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import {
   dossierStreamId,
   fold,
@@ -9,6 +10,7 @@ import {
   type DossierState,
 } from '@app/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
+import { PersonalDataProtection, type SqlQuery } from '@app/personal-data';
 import { deterministicUuid } from '@app/platform';
 import { CLOCK, type Clock } from '../infrastructure/clock';
 import type { CommandContext } from './command-context';
@@ -44,27 +46,41 @@ export interface LoadedDossier {
   readonly events: readonly StoredDossierEvent[];
 }
 
-export function toStoredDossierEvent(recorded: RecordedEvent): StoredDossierEvent {
+/** `recorded` as stored; `readable` the same event with its personal block decrypted (or erased). */
+export function toStoredDossierEvent(recorded: RecordedEvent, readable: RecordedEvent = recorded): StoredDossierEvent {
   const metadata = recorded.metadata as unknown as DossierEventMetadata;
   return {
     eventId: recorded.id,
     version: recorded.version,
-    event: upcastDossierEvent(recorded.type, metadata.schemaVersion, recorded.data),
+    event: upcastDossierEvent(recorded.type, metadata.schemaVersion, readable.data),
     metadata,
     stored: { type: recorded.type, data: recorded.data },
   };
 }
 
-/** Loads a dossier's stream and folds it; appends the events a decision produced, with metadata. */
+/**
+ * Loads a dossier's stream and folds it; appends the events a decision produced, with metadata.
+ * The personal block of a registration is stored encrypted under the dossier's key
+ * (libs/personal-data, docs/erasure.md) and decrypted on load, or read as ERASED once the key
+ * was destroyed; the hash chain covers what is stored.
+ */
 @Injectable()
 export class DossierRepository {
+  private readonly query: SqlQuery;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    private readonly personalData: PersonalDataProtection,
+    dataSource: DataSource,
+  ) {
+    this.query = (sql, parameters) => dataSource.query(sql, parameters);
+  }
 
   async load(dossierId: string): Promise<LoadedDossier> {
-    const events = (await this.store.readStream(dossierStreamId(dossierId))).map(toStoredDossierEvent);
+    const recorded = await this.store.readStream(dossierStreamId(dossierId));
+    const readable = await this.personalData.reveal(recorded, this.query);
+    const events = recorded.map((event, index) => toStoredDossierEvent(event, readable[index]));
     return {
       dossierId,
       version: events.at(-1)?.version ?? 0,
@@ -81,10 +97,11 @@ export class DossierRepository {
   async append(after: LoadedDossier, events: readonly DossierEvent[], context: CommandContext): Promise<number> {
     const recordedAt = this.clock.now().toISOString();
     let previousHash = after.events.at(-1)?.metadata.hash ?? GENESIS_HASH;
+    const stored = await Promise.all(events.map((event) => this.storedData(after.dossierId, event)));
     const result = await this.store.append(
       dossierStreamId(after.dossierId),
       events.map((event, index) => {
-        const data = event.data as unknown as Record<string, unknown>;
+        const data = stored[index];
         const chained = { type: event.type, data, occurredOn: occurredOn(event), actor: context.actor };
         previousHash = eventHash(previousHash, chained);
         return {
@@ -105,5 +122,11 @@ export class DossierRepository {
       after.version === 0 ? 'no_stream' : after.version,
     );
     return result.nextExpectedVersion;
+  }
+
+  /** The data as it is stored and chained: a registration's personal block sealed under the dossier's key (created here). */
+  private async storedData(dossierId: string, event: DossierEvent): Promise<Record<string, unknown>> {
+    if (event.type !== 'DossierRegistered') return event.data as unknown as Record<string, unknown>;
+    return { ...event.data, personal: await this.personalData.protect(this.query, dossierId, event.data.personal) };
   }
 }

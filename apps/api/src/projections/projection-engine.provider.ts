@@ -1,12 +1,19 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
+import { PersonalDataProtection } from '@app/personal-data';
 import type { AppConfig } from '@app/platform';
-import { allProjections, ProjectionEngine } from '@app/projections';
+import { allProjections, ProjectionEngine, type PersonalDataReader } from '@app/projections';
 import { APP_CONFIG } from '../infrastructure/app-config';
 
-export function createProjectionEngine(store: EventStore, dataSource: DataSource, config: AppConfig, logger: Logger): ProjectionEngine {
-  return new ProjectionEngine(store, dataSource, allProjections(), {
+export function createProjectionEngine(
+  store: EventStore,
+  dataSource: DataSource,
+  config: AppConfig,
+  personalData: PersonalDataReader,
+  logger: Logger,
+): ProjectionEngine {
+  return new ProjectionEngine(store, dataSource, allProjections(personalData), {
     batchSize: config.projectionBatchSize,
     retryDelayMs: 1000,
     log: (message) => logger.warn(message),
@@ -26,8 +33,9 @@ export class ProjectionEngineHost implements OnApplicationBootstrap, OnApplicati
     @Inject(EVENT_STORE) store: EventStore,
     dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    personalData: PersonalDataProtection,
   ) {
-    this.engine = createProjectionEngine(store, dataSource, config, new Logger('Projections'));
+    this.engine = createProjectionEngine(store, dataSource, config, personalData, new Logger('Projections'));
   }
 
   async onApplicationBootstrap(): Promise<void> {

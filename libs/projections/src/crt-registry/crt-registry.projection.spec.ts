@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { dossierStreamId, type DossierEvent } from '@app/domain';
 import type { EventToAppend } from '@app/event-store';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { MissingPersonalDataKeyError, PersonalDataProtection } from '@app/personal-data';
 import { dossierEventMetadata, openReadModelDatabase, recordedDossierEvent, registered } from '../testing/read-model-testing';
 import type { ProjectionContext } from '../engine/projection';
 import { ProjectionEngine } from '../engine/projection-engine';
@@ -39,7 +40,8 @@ describe('crt-registry projection', () => {
   let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
   let dataSource: DataSource;
   let context: ProjectionContext;
-  const projection = crtRegistryProjection();
+  const personalData = PersonalDataProtection.withMasterSecret(randomBytes(48));
+  const projection = crtRegistryProjection(personalData);
 
   beforeAll(async () => {
     database = await openReadModelDatabase();
@@ -61,6 +63,45 @@ describe('crt-registry projection', () => {
     return row as Record<string, unknown> | undefined;
   };
   const snapshot = () => dataSource.query('SELECT * FROM read_models.crt_dossiers ORDER BY dossier_id');
+
+  /** A registration as the service stores it: the personal block sealed under the dossier's key. */
+  async function encryptedRegistration(dossierId: string, version = 1) {
+    const event = registered(dossierId, '11002', '2022-03-24');
+    if (event.type !== 'DossierRegistered') throw new Error('registered() makes a registration');
+    const recorded = recordedDossierEvent(dossierId, version, event);
+    return { ...recorded, data: { ...recorded.data, personal: await personalData.protect(context.query, dossierId, event.data.personal) } };
+  }
+
+  it('decrypts an encrypted registration with its dossier key; after erasure a rebuild reads it ERASED', async () => {
+    const dossierId = randomUUID();
+    const stored = await encryptedRegistration(dossierId);
+    expect(JSON.stringify(stored.data)).not.toContain('Kovalenko');
+    await projection.apply([stored], context);
+    expect(await rowOf(dossierId)).toMatchObject({
+      given_name: 'Olena',
+      family_name: 'Kovalenko',
+      birth_date: '1985-07-30',
+      national_register_number: '85073003328',
+    });
+
+    await personalData.erase(context.query, dossierId);
+    await dataSource.query('DELETE FROM read_models.crt_dossiers WHERE dossier_id = $1', [dossierId]);
+    await projection.apply([stored], context);
+    expect(await rowOf(dossierId)).toMatchObject({
+      given_name: '[erased]',
+      family_name: '[erased]',
+      birth_date: null,
+      national_register_number: '[erased]',
+      search_text: '[erased] [erased] [erased]',
+    });
+  });
+
+  it('stops at an encrypted registration whose key is missing: lost data is not shown as erased', async () => {
+    const stored = await encryptedRegistration(randomUUID());
+    const elsewhere = randomUUID();
+    await expect(projection.apply([{ ...stored, streamId: `dossier-${elsewhere}` }], context)).rejects.toThrow(MissingPersonalDataKeyError);
+    expect(await rowOf(elsewhere)).toBeUndefined();
+  });
 
   it('marks an archived dossier and blanks the personal columns once its personal data is erased', async () => {
     const dossierId = randomUUID();

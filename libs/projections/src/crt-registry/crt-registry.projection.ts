@@ -8,6 +8,7 @@ import {
   type MunicipalityDirectory,
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
+import type { PersonalDataReader } from '../engine/personal-data';
 import type { Projection, ProjectionContext } from '../engine/projection';
 
 export const CRT_REGISTRY = 'crt-registry';
@@ -29,9 +30,13 @@ const NO_CURRENT_JOB = { employed_now: false, employment_since: null };
  * state as the domain's evolve() folds it (libs/domain/src/dossier/state.ts), plus the names of
  * its municipality and province from the reference data at the event's business date. Each
  * event is one statement that only touches a row whose version is below the event's, so
- * applying an event twice changes nothing.
+ * applying an event twice changes nothing. Registrations are read through `personalData`, which
+ * decrypts their personal block with the dossier's key, or reads it ERASED once the key is gone.
  */
-export function crtRegistryProjection(directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
+export function crtRegistryProjection(
+  personalData: PersonalDataReader,
+  directory: MunicipalityDirectory = defaultMunicipalityDirectory,
+): Projection {
   function municipalityColumns(nis: string, on: IsoDate): Columns {
     // Recorded history stands even where the reference data does not know the code on that date.
     const municipality = directory.find(nis, on) ?? directory.history(nis).at(-1);
@@ -131,7 +136,7 @@ export function crtRegistryProjection(directory: MunicipalityDirectory = default
     tables: [CRT_DOSSIERS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events, context) {
-      for (const event of events) await applyOne(event, context);
+      for (const event of await personalData.reveal(events, context.query)) await applyOne(event, context);
     },
   };
 }
