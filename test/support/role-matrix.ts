@@ -20,6 +20,7 @@ const statisticsReaders: Role[] = ['analyst', 'staff', 'admin'];
 export const ROLE_MATRIX: readonly MatrixEntry[] = [
   { method: 'POST', path: '/dossiers', roles: staffAndAdmin },
   ...COMMANDS.map((command): MatrixEntry => ({ method: 'POST', path: `/dossiers/{id}/${command}`, roles: staffAndAdmin })),
+  { method: 'POST', path: '/dossiers/{id}/erasure', roles: ['admin'] },
   { method: 'GET', path: '/dossiers', roles: personalDataReaders },
   { method: 'GET', path: '/dossiers/{id}', roles: personalDataReaders },
   { method: 'GET', path: '/dossiers/{id}/history', roles: personalDataReaders },

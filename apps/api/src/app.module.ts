@@ -16,8 +16,11 @@ import { AuthGuard } from './auth/auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
 import { ChangeDossierHandler, RegisterDossierHandler } from './dossiers/dossier.handlers';
 import { DossierRepository } from './dossiers/dossier-repository';
+import { DossierWriter } from './dossiers/dossier-writer';
 import { DossiersController } from './dossiers/dossiers.controller';
 import { NationalRegisterReservations } from './dossiers/national-register-reservations';
+import { ErasePersonalDataHandler } from './erasure/erase-personal-data.handler';
+import { ErasureController } from './erasure/erasure.controller';
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { ProjectionEngineHost } from './projections/projection-engine.provider';
@@ -44,7 +47,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessLogController, ArchiveController, DossiersController, HealthController, ProjectionsController, RegistryController, StatisticsController],
+      controllers: [AccessLogController, ArchiveController, DossiersController, ErasureController, HealthController, ProjectionsController, RegistryController, StatisticsController],
       providers: [
         { provide: APP_CONFIG, useValue: runtime.config },
         { provide: EVENT_STORE, useValue: runtime.eventStore },
@@ -65,6 +68,8 @@ export class AppModule {
         NationalRegisterReservations,
         RegisterDossierHandler,
         ChangeDossierHandler,
+        DossierWriter,
+        ErasePersonalDataHandler,
         CrtRegistryReader,
         StatisticsService,
       ],

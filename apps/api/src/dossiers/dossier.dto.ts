@@ -26,9 +26,8 @@ import {
   type RehousingReason,
   type Sex,
 } from '@app/domain';
-import { IsCalendarDate } from '../http/validation';
+import { IsCalendarDate, trim } from '../http/validation';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const NIS = /^\d{5}$/;
 const NIS_MESSAGE = '$property must be a 5-digit NIS code';
 

@@ -1,39 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import {
-  decide,
-  defaultMunicipalityDirectory,
-  DossierNotFoundError,
-  DossierRuleViolation,
-  initialState,
-  type DecisionContext,
-} from '@app/domain';
+import { decide, DossierRuleViolation } from '@app/domain';
 import { WrongExpectedVersionError } from '@app/event-store';
-import { KeyedMutex, type AppConfig } from '@app/platform';
-import { problem } from '../http/problem';
-import { APP_CONFIG } from '../infrastructure/app-config';
 import { CLOCK, type Clock } from '../infrastructure/clock';
 import type { CommandAccepted } from './command-context';
 import { ChangeDossierCommand, RegisterDossierCommand } from './dossier.commands';
-import { DossierRepository, type LoadedDossier } from './dossier-repository';
+import { DossierRepository } from './dossier-repository';
+import { alreadyApplied, decisionContext, DossierWriter } from './dossier-writer';
 import { NationalRegisterReservations } from './national-register-reservations';
-
-function decisionContext(clock: Clock): DecisionContext {
-  return { today: clock.today(), municipalities: defaultMunicipalityDirectory };
-}
-
-/** The version reached by an earlier run of the same command, when the stream already holds it. */
-function alreadyApplied(dossier: LoadedDossier, commandId: string): CommandAccepted | undefined {
-  const own = dossier.events.filter((e) => e.metadata.causationId === commandId);
-  return own.length > 0 ? { dossierId: dossier.dossierId, version: own[own.length - 1].version } : undefined;
-}
-
-const versionMoved = (dossierId: string, expected: number, actual: number) =>
-  problem(412, 'version-mismatch', 'Precondition failed', `The dossier is at version ${actual}, not ${expected}; read it again.`, {
-    dossierId,
-    expectedVersion: expected,
-    currentVersion: actual,
-  });
 
 @CommandHandler(RegisterDossierCommand)
 export class RegisterDossierHandler implements ICommandHandler<RegisterDossierCommand> {
@@ -66,37 +40,9 @@ export class RegisterDossierHandler implements ICommandHandler<RegisterDossierCo
 
 @CommandHandler(ChangeDossierCommand)
 export class ChangeDossierHandler implements ICommandHandler<ChangeDossierCommand> {
-  private readonly writers = new KeyedMutex();
+  constructor(private readonly writer: DossierWriter) {}
 
-  constructor(
-    private readonly dossiers: DossierRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  /**
-   * Writers to one dossier in this process take turns; a conflict with another process is
-   * retried on fresh state (rules are checked again), unless the client pinned a version.
-   */
   execute({ dossierId, command, context }: ChangeDossierCommand): Promise<CommandAccepted> {
-    return this.writers.run(dossierId, async () => {
-      for (let attempt = 0; ; attempt++) {
-        const dossier = await this.dossiers.load(dossierId);
-        if (dossier.version === 0) throw new DossierNotFoundError(dossierId);
-        const retried = alreadyApplied(dossier, context.commandId);
-        if (retried) return retried;
-        const expected = context.expectedVersion;
-        if (expected !== undefined && expected !== dossier.version) throw versionMoved(dossierId, expected, dossier.version);
-        const events = decide(command, dossier.state, decisionContext(this.clock));
-        try {
-          const version = await this.dossiers.append(dossier, events, context);
-          return { dossierId, version };
-        } catch (error) {
-          if (!(error instanceof WrongExpectedVersionError)) throw error;
-          if (expected !== undefined) throw versionMoved(dossierId, expected, error.actual ?? dossier.version + 1);
-          if (attempt >= this.config.commandRetries) throw error;
-        }
-      }
-    });
+    return this.writer.write(dossierId, context, (dossier, decision) => decide(command, dossier.state, decision));
   }
 }

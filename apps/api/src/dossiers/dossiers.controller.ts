@@ -1,30 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, type PipeTransform } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiPreconditionFailedResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DossierNotFoundError, normaliseNationalRegisterNumber, type DossierCommand, type RegisterDossier } from '@app/domain';
 import { deterministicUuid } from '@app/platform';
 import { oneDossier, ShowsPersonalData } from '../audit/shows-personal-data.decorator';
 import { Roles } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
+import { dossierIdPipe } from '../http/dossier-id.pipe';
 import { problem } from '../http/problem';
-import type { RequestWithContext } from '../http/request-context';
-import { idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
-import type { CommandAccepted, CommandContext } from './command-context';
+import type { CommandAccepted } from './command-context';
+import { answerAccepted, CommandEndpoint, commandContext, etag, type AuthenticatedRequest } from './command-endpoint';
 import { ChangeDossierCommand, RegisterDossierCommand } from './dossier.commands';
 import {
-  CommandAcceptedDto,
   DatedDto,
   DiffQuery,
   DossierAtQuery,
@@ -39,57 +26,6 @@ import { DossierRepository } from './dossier-repository';
 import { dossierView, DossierView, historyEntry, HistoryView } from './dossier.views';
 import { verifyChain } from './hash-chain';
 import { changesBetween, dossierAt, dossierAtVersion } from './time-travel';
-
-type AuthenticatedRequest = RequestWithContext & { principal: Principal };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Dossier ids are UUIDs, stored in lower case; anything else cannot name a dossier. */
-const dossierIdPipe: PipeTransform<string, string> = {
-  transform(value: string) {
-    if (!UUID.test(value)) throw problem(404, 'dossier-not-found', 'Dossier not found', 'No dossier has this id.');
-    return value.toLowerCase();
-  },
-};
-
-function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
-  if (!match) {
-    throw problem(400, 'invalid-if-match', 'Invalid If-Match', 'If-Match must be the ETag of the dossier, e.g. "3".');
-  }
-  return Number(match[1]);
-}
-
-function commandContext(request: AuthenticatedRequest): CommandContext {
-  const key = idempotencyKeyOf(request);
-  const actor = request.principal.subject;
-  return {
-    actor,
-    correlationId: request.correlationId,
-    commandId: key === undefined ? randomUUID() : deterministicUuid(`command/${actor}/${key}`),
-    expectedVersion: parseIfMatch(request.header('if-match')),
-  };
-}
-
-const etag = (version: number) => `"${version}"`;
-
-const COMMAND_DOCS = [
-  ApiCreatedResponse({ type: CommandAcceptedDto, description: 'Recorded; ETag carries the new version' }),
-  ApiNotFoundResponse({ description: 'No such dossier' }),
-  ApiConflictResponse({ description: 'A business rule forbids it; `rule` names which' }),
-  ApiPreconditionFailedResponse({ description: 'If-Match does not match the current version' }),
-  ApiHeader({ name: 'If-Match', required: false, description: 'ETag of the version the change is based on' }),
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body: the first response again' }),
-];
-
-function CommandEndpoint(summary: string): MethodDecorator {
-  return (target, key, descriptor) => {
-    for (const decorator of [ApiOperation({ summary }), ...COMMAND_DOCS, Roles('staff', 'admin'), HttpCode(201)]) {
-      decorator(target, key, descriptor);
-    }
-  };
-}
 
 @ApiTags('dossiers')
 @ApiBearerAuth()
@@ -125,8 +61,7 @@ export class DossiersController {
     };
     const accepted = await this.commandBus.execute(new RegisterDossierCommand(command, context));
     response.setHeader('Location', `/dossiers/${accepted.dossierId}`);
-    response.setHeader('ETag', etag(accepted.version));
-    return accepted;
+    return answerAccepted(response, accepted);
   }
 
   @Post(':id/housed')
@@ -274,8 +209,6 @@ export class DossiersController {
     request: AuthenticatedRequest,
     response: Response,
   ): Promise<CommandAccepted> {
-    const accepted = await this.commandBus.execute(new ChangeDossierCommand(dossierId, command, commandContext(request)));
-    response.setHeader('ETag', etag(accepted.version));
-    return accepted;
+    return answerAccepted(response, await this.commandBus.execute(new ChangeDossierCommand(dossierId, command, commandContext(request))));
   }
 }

@@ -10,6 +10,8 @@ import type { CommandContext } from './command-context';
 
 export const RESERVATION_STREAM_PREFIX = 'nrn-reservation-';
 export const NATIONAL_REGISTER_NUMBER_RESERVED = 'NationalRegisterNumberReserved';
+/** The holder's personal data was erased: the number is free again (docs/erasure.md). */
+export const NATIONAL_REGISTER_NUMBER_RELEASED = 'NationalRegisterNumberReleased';
 
 /**
  * A registration that crashed between reserving and writing its dossier leaves a reservation
@@ -23,7 +25,8 @@ const ORPHAN_GRACE_MS = 5 * 60 * 1000;
  * number, whose first append wins under the store's optimistic concurrency, so two concurrent
  * registrations of one number cannot both succeed. The stream is named by a keyed hash of the
  * number (HMAC-SHA-256 with NRN_HASH_KEY): the number never appears in a stream name, and the
- * hash cannot be reversed by trying every possible number without the key.
+ * hash cannot be reversed by trying every possible number without the key. The latest event of
+ * the stream decides: a reservation holds the number, a release (erasure) frees it.
  */
 @Injectable()
 export class NationalRegisterReservations {
@@ -47,6 +50,7 @@ export class NationalRegisterReservations {
     for (;;) {
       const events = await this.store.readStream(stream);
       const latest = events.at(-1);
+      // Free when never reserved, or released since.
       const holder = latest?.type === NATIONAL_REGISTER_NUMBER_RESERVED ? (latest.data.dossierId as string) : undefined;
       if (holder === dossierId) return;
       if (holder !== undefined && !(await this.isOrphan(holder, latest!.createdAt))) {
@@ -56,30 +60,58 @@ export class NationalRegisterReservations {
           existingDossier: `/dossiers/${holder}`,
         });
       }
-      try {
-        await this.store.append(
-          stream,
-          [
-            {
-              id: deterministicUuid(`${context.commandId}/reservation/${events.length}`),
-              type: NATIONAL_REGISTER_NUMBER_RESERVED,
-              data: { dossierId },
-              metadata: {
-                schemaVersion: 1,
-                recordedAt: this.clock.now().toISOString(),
-                actor: context.actor,
-                correlationId: context.correlationId,
-                causationId: context.commandId,
-              },
+      // Someone reserved or took over concurrently: read again and decide on what they wrote.
+      if (await this.appendAfter(stream, events.length, NATIONAL_REGISTER_NUMBER_RESERVED, dossierId, context, 'reservation')) return;
+    }
+  }
+
+  /**
+   * Frees the number if this dossier holds it (its personal data is being erased), so the person
+   * can be registered anew. Idempotent: a number already released, or since reserved by another
+   * dossier, is left alone.
+   */
+  async release(nationalRegisterNumber: string, dossierId: string, context: CommandContext): Promise<void> {
+    const stream = this.streamFor(nationalRegisterNumber);
+    for (;;) {
+      const events = await this.store.readStream(stream);
+      const latest = events.at(-1);
+      if (latest?.type !== NATIONAL_REGISTER_NUMBER_RESERVED || latest.data.dossierId !== dossierId) return;
+      if (await this.appendAfter(stream, events.length, NATIONAL_REGISTER_NUMBER_RELEASED, dossierId, context, 'release')) return;
+    }
+  }
+
+  /** Appends one event naming the dossier after `version`; false when another writer got there first. */
+  private async appendAfter(
+    stream: string,
+    version: number,
+    type: string,
+    dossierId: string,
+    context: CommandContext,
+    purpose: string,
+  ): Promise<boolean> {
+    try {
+      await this.store.append(
+        stream,
+        [
+          {
+            id: deterministicUuid(`${context.commandId}/${purpose}/${version}`),
+            type,
+            data: { dossierId },
+            metadata: {
+              schemaVersion: 1,
+              recordedAt: this.clock.now().toISOString(),
+              actor: context.actor,
+              correlationId: context.correlationId,
+              causationId: context.commandId,
             },
-          ],
-          events.length === 0 ? 'no_stream' : events.length,
-        );
-        return;
-      } catch (error) {
-        // Someone reserved or took over concurrently: read again and decide on what they wrote.
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
-      }
+          },
+        ],
+        version === 0 ? 'no_stream' : version,
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      return false;
     }
   }
 

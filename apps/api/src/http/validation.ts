@@ -2,6 +2,9 @@ import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 import { problem } from './problem';
 
+/** For @Transform: strings without leading and trailing white space. */
+export const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
 /** YYYY-MM-DD naming a real calendar day (no 2023-02-30). */
 export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>

@@ -1,0 +1,19 @@
+import { Command } from '@nestjs/cqrs';
+import type { CommandAccepted, CommandContext } from '../dossiers/command-context';
+
+/**
+ * Erase a dossier's personal data (docs/erasure.md): release its national register number,
+ * destroy its key, record PersonalDataErased dated today. Admins send it over HTTP
+ * (POST /dossiers/{id}/erasure); the archive's retention purge sends it through the CommandBus.
+ * Resumable: sent again after a failure half-way, it finishes the job.
+ */
+export class ErasePersonalDataCommand extends Command<CommandAccepted> {
+  constructor(
+    readonly dossierId: string,
+    /** Why; kept in the event, in plain: it must not identify the person. 1..500 characters. */
+    readonly reason: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}

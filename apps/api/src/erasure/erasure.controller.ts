@@ -1,0 +1,35 @@
+import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { dossierIdPipe } from '../http/dossier-id.pipe';
+import type { CommandAccepted } from '../dossiers/command-context';
+import { answerAccepted, CommandEndpoint, commandContext, type AuthenticatedRequest } from '../dossiers/command-endpoint';
+import { ErasePersonalDataCommand } from './erase-personal-data.command';
+import { ErasureDto } from './erasure.dto';
+
+@ApiTags('dossiers')
+@ApiBearerAuth()
+@Controller('dossiers')
+export class ErasureController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Post(':id/erasure')
+  @CommandEndpoint(
+    "Erase the person's personal data (irreversible)",
+    ['admin'],
+    "Destroys the dossier's personal-data key and records PersonalDataErased: names, birth date, national register number " +
+      'and attestation number read "[erased]" everywhere from then on (dossier, history, CRT registry, archive, export); ' +
+      'statistics do not change; the national register number is free to be registered again. A second erasure is 409 ' +
+      '`personal-data-already-erased`. If it fails half-way (503), send it again: it finishes the job. See docs/erasure.md.',
+  )
+  @ApiBadRequestResponse({ description: 'reason missing, empty or longer than 500 characters' })
+  async erase(
+    @Param('id', dossierIdPipe) id: string,
+    @Body() body: ErasureDto,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CommandAccepted> {
+    return answerAccepted(response, await this.commandBus.execute(new ErasePersonalDataCommand(id, body.reason, commandContext(request))));
+  }
+}
