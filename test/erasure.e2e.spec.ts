@@ -3,6 +3,7 @@ import { openEventStore, type RecordedEvent } from '../libs/event-store/src';
 import { PersonalDataProtection, type SqlQuery } from '../libs/personal-data/src';
 import { NationalRegisterReservations } from '../apps/api/src/dossiers/national-register-reservations';
 import {
+  addDays,
   DossierApi,
   expectNothingAppended,
   expectProblem,
@@ -23,10 +24,12 @@ const ERASED = '[erased]';
 /** Letters only, so the values below occur nowhere else (names must be letters, not digits). */
 const tag = () => Array.from({ length: 6 }, () => String.fromCharCode(97 + randomInt(26))).join('');
 
-/** A person no other suite records: unusual names with a random tag, a rare birth date. */
-function distinctivePerson() {
+/**
+ * A person no other suite records: unusual names with a random tag, a rare birth date (the main
+ * person's 1931-07-29; others a random day of the 1930s, so that their numbers do not collide).
+ */
+function distinctivePerson(birthDate = addDays('1930-01-01', randomInt(3650))) {
   const t = tag();
-  const birthDate = '1931-07-29';
   return {
     givenName: `Yevpraksiia${t}`,
     familyName: `Zhovtobriukh${t}`,
@@ -140,7 +143,7 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
   };
 
   describe('a dossier whose personal data is erased', () => {
-    const person = distinctivePerson();
+    const person = distinctivePerson('1931-07-29');
     let dossierId: string;
     let before: Awaited<ReturnType<typeof statistics>>;
 
@@ -301,5 +304,30 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
 
     // Both numbers are free again.
     for (const person of [released, destroyed]) await register(person, '2011-04-04');
+  });
+
+  it('a repeated erasure destroys the key again when a restore of PostgreSQL brought it back, and still answers 409', async () => {
+    const id = await register(distinctivePerson(), '2011-04-05');
+    const keyOf = async () =>
+      (await queryDatabase<{ wrapped_key: Buffer | null; erased_at: Date | null }>(
+        testApp.databaseUrl,
+        'SELECT wrapped_key, erased_at FROM personal_data_keys WHERE dossier_id = $1',
+        [id],
+      ))[0];
+    const backup = await keyOf();
+    expectStatus(await erase(id, { reason: 'retention ended' }), 201);
+    // A backup from before the erasure is restored (as a restore would, past the trigger).
+    await queryDatabase(testApp.databaseUrl, 'ALTER TABLE personal_data_keys DISABLE TRIGGER personal_data_keys_stay_erased');
+    await queryDatabase(testApp.databaseUrl, 'UPDATE personal_data_keys SET wrapped_key = $2, erased_at = NULL WHERE dossier_id = $1', [
+      id,
+      backup.wrapped_key,
+    ]);
+    await queryDatabase(testApp.databaseUrl, 'ALTER TABLE personal_data_keys ENABLE TRIGGER personal_data_keys_stay_erased');
+    expect((await keyOf()).erased_at).toBeNull();
+    // The dossier still reads erased (its PersonalDataErased event says so) ...
+    expect((await staff.get(id)).body.person.familyName).toBe(ERASED);
+    // ... and repeating the erasure destroys the restored key.
+    expectRuleViolation(await erase(id, { reason: 'again after restore' }), 'personal-data-already-erased');
+    expect(await keyOf()).toEqual({ wrapped_key: null, erased_at: expect.any(Date) });
   });
 });

@@ -1,7 +1,7 @@
 import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { decide, isValidNationalRegisterNumber } from '@app/domain';
+import { decide, DossierRuleViolation, isValidNationalRegisterNumber, type DossierEvent } from '@app/domain';
 import { PERSONAL_DATA_KEYS_TABLE, PersonalDataProtection, type SqlQuery } from '@app/personal-data';
 import { CLOCK, type Clock } from '../infrastructure/clock';
 import type { CommandAccepted } from '../dossiers/command-context';
@@ -43,7 +43,9 @@ export class ErasePersonalDataHandler implements ICommandHandler<ErasePersonalDa
       if (!changing && expectedVersion !== undefined && expectedVersion !== dossier.version) {
         throw versionMoved(dossierId, expectedVersion, dossier.version);
       }
-      const events = decide({ type: 'ErasePersonalData', on: this.clock.today(), reason }, dossier.state, decision);
+      const events = await this.decideOrEnsureErased(dossierId, () =>
+        decide({ type: 'ErasePersonalData', on: this.clock.today(), reason }, dossier.state, decision),
+      );
       changing = true;
       const number = dossier.state.status === 'unregistered' ? null : dossier.state.person.nationalRegisterNumber;
       // Read as ERASED when an earlier run already destroyed the key (and so released the number).
@@ -53,6 +55,22 @@ export class ErasePersonalDataHandler implements ICommandHandler<ErasePersonalDa
     });
     await this.vacuumKeys();
     return accepted;
+  }
+
+  /**
+   * An erasure already recorded answers 409, and destroys the key again on the way: after a
+   * restore of PostgreSQL older than the erasure the key row is back, and repeating the erasure
+   * is how it goes again (docs/erasure.md, restoring a backup).
+   */
+  private async decideOrEnsureErased(dossierId: string, decideErasure: () => DossierEvent[]): Promise<DossierEvent[]> {
+    try {
+      return decideErasure();
+    } catch (error) {
+      if (error instanceof DossierRuleViolation && error.rule === 'personal-data-already-erased') {
+        await this.personalData.erase(this.query, dossierId);
+      }
+      throw error;
+    }
   }
 
   /**
