@@ -5,7 +5,7 @@ import { isEnvelope, PersonalDataProtection } from '@app/personal-data';
 import { openReadModelDatabase, registered } from '@app/projections/testing/read-model-testing';
 import { systemClock } from '../infrastructure/clock';
 import type { CommandContext } from './command-context';
-import { DossierRepository } from './dossier-repository';
+import { chainLinks, DossierRepository } from './dossier-repository';
 import { verifyChain } from './hash-chain';
 
 /** The repository at the edge of the store: personal data sealed on append, opened on load. */
@@ -34,17 +34,7 @@ describe('DossierRepository and personal data', () => {
     return dossierId;
   }
 
-  const chainOf = (loaded: Awaited<ReturnType<DossierRepository['load']>>) =>
-    verifyChain(
-      loaded.events.map((e) => ({
-        version: e.version,
-        type: e.stored.type,
-        data: e.stored.data,
-        occurredOn: e.metadata.occurredOn,
-        actor: e.metadata.actor,
-        hash: e.metadata.hash,
-      })),
-    );
+  const chainOf = (loaded: Awaited<ReturnType<DossierRepository['load']>>) => verifyChain(chainLinks(loaded.events));
 
   it('stores the personal block as an envelope under a key it created, chains the stored form, and loads it decrypted', async () => {
     const dossierId = await recorded();

@@ -14,7 +14,7 @@ import { PersonalDataProtection, type SqlQuery } from '@app/personal-data';
 import { deterministicUuid } from '@app/platform';
 import { CLOCK, type Clock } from '../infrastructure/clock';
 import type { CommandContext } from './command-context';
-import { eventHash, GENESIS_HASH } from './hash-chain';
+import { eventHash, GENESIS_HASH, type ChainLink } from './hash-chain';
 
 /** Metadata every dossier event carries (docs/events.md). */
 export interface DossierEventMetadata {
@@ -56,6 +56,18 @@ export function toStoredDossierEvent(recorded: RecordedEvent, readable: Recorded
     metadata,
     stored: { type: recorded.type, data: recorded.data },
   };
+}
+
+/** The links of the dossier's hash chain: each event as stored, which is what the chain covers. */
+export function chainLinks(events: readonly StoredDossierEvent[]): ChainLink[] {
+  return events.map((e) => ({
+    version: e.version,
+    type: e.stored.type,
+    data: e.stored.data,
+    occurredOn: e.metadata.occurredOn,
+    actor: e.metadata.actor,
+    hash: e.metadata.hash,
+  }));
 }
 
 /**

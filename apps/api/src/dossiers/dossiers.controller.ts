@@ -22,7 +22,7 @@ import {
   RehousedDto,
   ReopenedDto,
 } from './dossier.dto';
-import { DossierRepository } from './dossier-repository';
+import { chainLinks, DossierRepository } from './dossier-repository';
 import { dossierView, DossierView, historyEntry, HistoryView } from './dossier.views';
 import { verifyChain } from './hash-chain';
 import { changesBetween, dossierAt, dossierAtVersion } from './time-travel';
@@ -148,16 +148,7 @@ export class DossiersController {
     const dossier = await this.loadExisting(id);
     return {
       dossierId: id,
-      ...verifyChain(
-        dossier.events.map((e) => ({
-          version: e.version,
-          type: e.stored.type,
-          data: e.stored.data,
-          occurredOn: e.metadata.occurredOn,
-          actor: e.metadata.actor,
-          hash: e.metadata.hash,
-        })),
-      ),
+      ...verifyChain(chainLinks(dossier.events)),
     };
   }
 
