@@ -26,11 +26,14 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
   let admin: string;
   let auditor: string;
   const ids: Record<'early' | 'late' | 'open' | 'back', string> = { early: '', late: '', open: '', back: '' };
-  const today = () => todayIn('Europe/Brussels');
+  // The service's clock, which the retention test moves forward.
+  let daysAhead = 0;
+  const now = () => new Date(Date.now() + daysAhead * 86_400_000);
+  const today = () => todayIn('Europe/Brussels', now());
 
   beforeAll(async () => {
     if (!onPostgresStore()) privateEsdb = await startEsdbTestServer({ port: 0 });
-    testApp = await startTestApp({ ARCHIVE_RETENTION: 'P1Y', ...(privateEsdb ? { EVENTSTORE_URL: privateEsdb.url } : {}) });
+    testApp = await startTestApp({ ARCHIVE_RETENTION: 'P1Y', ...(privateEsdb ? { EVENTSTORE_URL: privateEsdb.url } : {}) }, { now, today });
     staff = new DossierApi(testApp, await testApp.token('staff', 'archive-staff'));
     admin = await testApp.token('admin', 'archive-admin');
     auditor = await testApp.token('auditor', 'archive-auditor');
@@ -226,5 +229,47 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
     expect(page.body.items).toHaveLength(2);
     const runs = await testApp.http().get('/archive/runs').set(as(admin));
     expect(runs.body.items[0]).toMatchObject({ criteria: { all: true }, status: 'completed' });
+  });
+
+  it('erases the personal data of archived dossiers once their retention has passed, and keeps the rest of them', async () => {
+    const purge = () => testApp.http().post('/archive/purge').set(as(admin));
+    const early = await purge();
+    expectStatus(early, 200);
+    expect(early.body).toEqual({ today: today(), erased: 0, alreadyErased: 0, failed: 0, failures: [] });
+
+    const archivedOn = today();
+    daysAhead = 400;
+    const due = await purge();
+    expectStatus(due, 200);
+    expect(due.body).toMatchObject({ today: today(), erased: 4, alreadyErased: 0, failed: 0 });
+    await waitForProjections(testApp);
+    expect((await archiveList({ erased: 'true' })).body.total).toBe(4);
+
+    const response = await archived(ids.early);
+    expect(response.body).toMatchObject({
+      archive: { archivedOn, retainUntil: addDateDuration(archivedOn, 'P1Y') },
+      personalDataErased: { on: today(), reason: `Archive retention ended on ${addDateDuration(archivedOn, 'P1Y')}` },
+      dossier: { person: { givenName: '[erased]', familyName: '[erased]', birthDate: '[erased]' }, left: { on: '2010-03-01' } },
+    });
+    expect(response.body.history.map((event: { type: string }) => event.type)).toEqual([
+      'DossierRegistered',
+      'PersonLeft',
+      'DossierArchived',
+      'PersonalDataErased',
+    ]);
+    expect(response.body.history[0].data.personal).toEqual({
+      givenName: '[erased]',
+      familyName: '[erased]',
+      birthDate: '[erased]',
+      nationalRegisterNumber: '[erased]',
+      attestationNumber: '[erased]',
+    });
+    const exported = (await exportArchive()).body as Buffer;
+    expect(exported.toString('utf8')).not.toContain('Archiefova');
+    expect((await testApp.http().get(`/dossiers/${ids.early}/verify`).set(as(auditor))).body).toMatchObject({ intact: true });
+
+    expect((await purge()).body).toMatchObject({ erased: 0, failed: 0 });
+    expectProblem(await testApp.http().post('/archive/purge').set(as(staff.token)).send({}), 403);
+    expectProblem(await testApp.http().post('/archive/purge').set(as(admin)).send({ reason: '' }), 400, 'validation-failed');
   });
 });

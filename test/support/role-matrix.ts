@@ -41,6 +41,7 @@ export const ROLE_MATRIX: readonly MatrixEntry[] = [
   { method: 'GET', path: '/archive/dossiers', roles: ['staff', 'auditor'] },
   { method: 'GET', path: '/archive/dossiers/{id}', roles: ['staff', 'auditor'] },
   { method: 'GET', path: '/archive/export', roles: ['admin'] },
+  { method: 'POST', path: '/archive/purge', roles: ['admin'] },
   { method: 'GET', path: '/audit/access-log', roles: ['auditor'] },
   { method: 'GET', path: '/health/live', roles: 'public' },
   { method: 'GET', path: '/health/ready', roles: 'public' },

@@ -12,6 +12,7 @@ import { APP_CONFIG } from '../infrastructure/app-config';
 import { CLOCK, type Clock } from '../infrastructure/clock';
 import { ProjectionEngineHost } from '../projections/projection-engine.provider';
 import { ChangeDossierCommand } from '../dossiers/dossier.commands';
+import { ErasePersonalDataCommand } from '../erasure/erase-personal-data.command';
 import { ArchiveReader } from './archive.reader';
 
 /** Dossiers per page of a run; the run's progress and lease are saved after each. */
@@ -30,6 +31,16 @@ export interface ArchiveRunCriteria {
 export interface Requester {
   readonly actor: string;
   readonly correlationId: string;
+}
+
+export interface PurgeOutcome {
+  /** The day retention is measured against: retainUntil before it has ended. */
+  readonly today: string;
+  readonly erased: number;
+  /** Already erased meanwhile, by someone else. */
+  readonly alreadyErased: number;
+  readonly failed: number;
+  readonly failures: Array<{ dossierId: string; error: string }>;
 }
 
 /**
@@ -94,6 +105,47 @@ export class ArchiveRuns {
     run.finishedAt = new Date();
     await this.dataSource.getRepository(ArchiveRun).save(run);
     return { run, resumed };
+  }
+
+  /**
+   * Erases the personal data of every archived dossier whose retention has ended (retainUntil
+   * before today), through the erasure command. Safe to repeat: what was erased is not chosen
+   * again, and each dossier's command id derives from the dossier and its retainUntil.
+   */
+  async purge(reason: string | undefined, requester: Requester): Promise<PurgeOutcome> {
+    await this.requireIndexCaughtUp();
+    const today = this.clock.today();
+    const outcome = { today, erased: 0, alreadyErased: 0, failed: 0, failures: [] as Array<{ dossierId: string; error: string }> };
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const candidates = await this.reader.purgeCandidates(today, after, PAGE);
+      if (candidates.length === 0) break;
+      for (const { dossierId, retainUntil } of candidates) {
+        const context = {
+          actor: requester.actor,
+          correlationId: requester.correlationId,
+          commandId: deterministicUuid(`archive-purge/${dossierId}/${retainUntil}`),
+        };
+        try {
+          await this.commandBus.execute(
+            new ErasePersonalDataCommand(dossierId, reason ?? `Archive retention ended on ${retainUntil}`, context),
+          );
+          outcome.erased++;
+        } catch (error) {
+          if (error instanceof EventStoreUnavailableError) throw error;
+          if (error instanceof DossierRuleViolation && error.rule === 'personal-data-already-erased') {
+            outcome.alreadyErased++;
+            continue;
+          }
+          outcome.failed++;
+          if (outcome.failures.length < MAX_FAILURES_KEPT) {
+            outcome.failures.push({ dossierId, error: error instanceof Error ? error.message : String(error) });
+          }
+        }
+      }
+      after = candidates[candidates.length - 1].dossierId;
+    }
+    return outcome;
   }
 
   async find(runId: string): Promise<ArchiveRun | null> {

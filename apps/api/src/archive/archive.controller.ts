@@ -21,7 +21,7 @@ import { DossierRepository } from '../dossiers/dossier-repository';
 import { dossierIdPipe } from '../http/dossier-id.pipe';
 import { problem } from '../http/problem';
 import { PageQuery } from '../http/page.query';
-import { ArchiveListQuery, ArchiveRunRequest } from './archive.dto';
+import { ArchiveListQuery, ArchiveRunRequest, PurgeRequest } from './archive.dto';
 import { ArchiveReader } from './archive.reader';
 import { ArchiveRuns } from './archive-runs.service';
 import { archivedDossier, ArchivedDossierView, archiveListItem, ArchivePageView, archiveRunView, ArchiveRunView } from './archive.views';
@@ -65,6 +65,21 @@ export class ArchiveController {
       { actor: request.principal.subject, correlationId: request.correlationId },
     );
     return archiveRunView(run, resumed);
+  }
+
+  @Post('purge')
+  @Roles('admin')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Erase the personal data of every archived dossier whose retainUntil has passed',
+    description:
+      'Each through POST /dossiers/{id}/erasure\'s command: the key is destroyed, PersonalDataErased recorded, the national ' +
+      'register number released. The reason defaults to "Archive retention ended on <retainUntil>". Safe to repeat.',
+  })
+  @ApiOkResponse({ description: '{ today, erased, alreadyErased, failed, failures: [{ dossierId, error }] }' })
+  @ApiServiceUnavailableResponse({ description: 'The archive index or the event store is not available' })
+  purge(@Body() body: PurgeRequest, @Req() request: AuditedRequest) {
+    return this.runs.purge(body.reason, { actor: request.principal.subject, correlationId: request.correlationId });
   }
 
   @Get('runs')
