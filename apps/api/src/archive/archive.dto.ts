@@ -1,12 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { Equals, IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
+import { Equals, IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
 import { PageQuery } from '../http/page.query';
-import { IsCalendarDate } from '../http/validation';
+import { IsCalendarDate, IsNisCode, trim } from '../http/validation';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-const NIS = /^\d{5}$/;
-const NIS_MESSAGE = '$property must be a 5-digit NIS code';
 
 /** Either closedBefore, or all with a reason (the controller refuses both at once). */
 export class ArchiveRunRequest {
@@ -32,12 +29,12 @@ export class ArchiveRunRequest {
 export class ArchiveListQuery extends PageQuery {
   @ApiPropertyOptional({ example: '11002', description: 'NIS code of the municipality the person was registered in' })
   @IsOptional()
-  @Matches(NIS, { message: NIS_MESSAGE })
+  @IsNisCode()
   municipality?: string;
 
   @ApiPropertyOptional({ example: '10000', description: 'NIS code of the province' })
   @IsOptional()
-  @Matches(NIS, { message: NIS_MESSAGE })
+  @IsNisCode()
   province?: string;
 
   @ApiPropertyOptional({ format: 'date', description: 'Archived on or after' })

@@ -26,10 +26,8 @@ import {
   type RehousingReason,
   type Sex,
 } from '@app/domain';
-import { IsCalendarDate, trim } from '../http/validation';
+import { IsCalendarDate, IsNisCode, trim } from '../http/validation';
 
-const NIS = /^\d{5}$/;
-const NIS_MESSAGE = '$property must be a 5-digit NIS code';
 
 export class PersonDto {
   @ApiProperty({ example: 'Olena' })
@@ -97,7 +95,7 @@ export class RegisterDossierDto {
   protection: ProtectionDto;
 
   @ApiProperty({ example: '11002', description: 'NIS code of a Flemish or Brussels municipality valid on registeredOn' })
-  @Matches(NIS, { message: NIS_MESSAGE })
+  @IsNisCode()
   municipality: string;
 
   @ApiPropertyOptional({ example: 'household-42' })
@@ -119,7 +117,7 @@ export class HousedDto {
   housingType: HousingType;
 
   @ApiProperty({ example: '12025' })
-  @Matches(NIS, { message: NIS_MESSAGE })
+  @IsNisCode()
   municipality: string;
 
   @ApiProperty({ example: '2022-04-02', format: 'date' })
@@ -159,7 +157,7 @@ export class LeftDto extends DatedDto {
 export class ReopenedDto extends DatedDto {
   @ApiPropertyOptional({ example: '44021', description: 'Where the person lives now; default: the last municipality' })
   @IsOptional()
-  @Matches(NIS, { message: NIS_MESSAGE })
+  @IsNisCode()
   municipality?: string;
 }
 

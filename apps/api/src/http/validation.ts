@@ -1,5 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { Matches, registerDecorator, type ValidationOptions } from 'class-validator';
 import { problem } from './problem';
 
 /** For @Transform: strings without leading and trailing white space. */
@@ -22,6 +22,9 @@ export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
       },
     });
 }
+
+/** A 5-digit NIS code (whether it names a municipality on a date is the domain's rule). */
+export const IsNisCode = (): PropertyDecorator => Matches(/^\d{5}$/, { message: '$property must be a 5-digit NIS code' });
 
 export interface FieldError {
   field: string;

@@ -1,13 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { HOUSING_TYPES, type HousingType } from '@app/domain';
 import { CRT_STAGES, type CrtStage } from '@app/projections/crt-registry/crt-dossier.entity';
 import { PageQuery } from '../http/page.query';
-import { IsCalendarDate } from '../http/validation';
+import { IsCalendarDate, IsNisCode } from '../http/validation';
 
-const NIS = /^\d{5}$/;
-const NIS_MESSAGE = '$property must be a 5-digit NIS code';
 
 export const REGISTRY_SORTS = [
   'registeredOn',
@@ -31,12 +29,12 @@ export class ListDossiersQuery extends PageQuery {
 
   @ApiPropertyOptional({ example: '11002', description: 'NIS code of the municipality the person is registered in' })
   @IsOptional()
-  @Matches(NIS, { message: NIS_MESSAGE })
+  @IsNisCode()
   municipality?: string;
 
   @ApiPropertyOptional({ example: '10000', description: 'NIS code of the province (Brussels has none)' })
   @IsOptional()
-  @Matches(NIS, { message: NIS_MESSAGE })
+  @IsNisCode()
   province?: string;
 
   @ApiPropertyOptional({ enum: HOUSING_TYPES, description: 'Current housing' })

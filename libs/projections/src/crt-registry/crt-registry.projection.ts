@@ -10,11 +10,11 @@ import {
 import type { RecordedEvent } from '@app/event-store';
 import type { PersonalDataReader } from '../engine/personal-data';
 import type { Projection, ProjectionContext } from '../engine/projection';
+import { writeVersionedRow, type Columns } from '../engine/versioned-row';
 
 export const CRT_REGISTRY = 'crt-registry';
 export const CRT_DOSSIERS_TABLE = 'crt_dossiers';
 
-type Columns = Record<string, unknown>;
 
 /** The metadata fields this projection reads (the full set: apps/api/src/dossiers/dossier-repository.ts). */
 interface DossierMetadata {
@@ -106,29 +106,17 @@ export function crtRegistryProjection(
   async function applyOne(recorded: RecordedEvent, context: ProjectionContext): Promise<void> {
     const metadata = recorded.metadata as unknown as DossierMetadata;
     const event = upcastDossierEvent(recorded.type, metadata.schemaVersion, recorded.data);
-    const table = `${context.schema}.${CRT_DOSSIERS_TABLE}`;
-    const row: Columns = {
-      dossier_id: recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length),
-      version: recorded.version,
-      last_recorded_at: metadata.recordedAt,
-      ...changesOf(event),
-    };
-    const names = Object.keys(row);
-    const values = Object.values(row);
-    if (event.type === 'DossierRegistered') {
-      const placeholders = names.map((_, index) => `$${index + 1}`);
-      const updates = names.filter((name) => name !== 'dossier_id').map((name) => `${name} = EXCLUDED.${name}`);
-      await context.query(
-        `INSERT INTO ${table} (${names.join(', ')}) VALUES (${placeholders.join(', ')})
-         ON CONFLICT (dossier_id) DO UPDATE SET ${updates.join(', ')}
-         WHERE ${CRT_DOSSIERS_TABLE}.version < EXCLUDED.version`,
-        values,
-      );
-      return;
-    }
-    // dossier_id is $1 and version $2; a dossier without a registration has no row, as in evolve().
-    const updates = names.slice(1).map((name, index) => `${name} = $${index + 2}`);
-    await context.query(`UPDATE ${table} SET ${updates.join(', ')} WHERE dossier_id = $1 AND version < $2`, values);
+    await writeVersionedRow(
+      context,
+      CRT_DOSSIERS_TABLE,
+      {
+        dossier_id: recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length),
+        version: recorded.version,
+        last_recorded_at: metadata.recordedAt,
+        ...changesOf(event),
+      },
+      event.type === 'DossierRegistered',
+    );
   }
 
   return {
