@@ -91,6 +91,48 @@ const byGroup = (a: string, b: string) => (a === b ? 0 : a === '' ? 1 : b === ''
 export class StatisticsService {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * Active dossiers on each of `days`, per group (rows with none left out). Each active period
+   * covers a run of the sorted days, found by binary search (width_bucket: how many days are
+   * before its start, and before its end); +1 where the run starts and -1 after it ends, summed
+   * along the days, give the count on every day. One pass over the periods, however many days,
+   * where pairing every day with every period took seconds at 100,000 dossiers.
+   */
+  private async activeOn(days: readonly string[], groupBy: GroupBy): Promise<Array<{ day: string; grp: string | null; n: number }>> {
+    const sorted = [...new Set(days)].sort();
+    if (sorted.length === 0) return [];
+    const steps = (await this.dataSource.query(
+      `WITH spans AS (
+         SELECT ${GROUP_COLUMN[groupBy]} AS grp,
+                width_bucket(valid_from - 1, $1::date[]) AS before_start,
+                CASE WHEN valid_to IS NULL THEN cardinality($1::date[]) ELSE width_bucket(valid_to - 1, $1::date[]) END AS before_end
+           FROM ${T('stat_dossier_periods')}
+          WHERE active)
+       SELECT grp, i, sum(delta)::int AS delta
+         FROM (SELECT grp, before_start + 1 AS i, 1 AS delta FROM spans WHERE before_end > before_start
+               UNION ALL
+               SELECT grp, before_end + 1, -1 FROM spans WHERE before_end > before_start) AS s
+        WHERE i <= cardinality($1::date[])
+        GROUP BY grp, i`,
+      [sorted],
+    )) as Array<{ grp: string | null; i: number; delta: number }>;
+    const groups = new Map<string, { grp: string | null; deltas: number[] }>();
+    for (const step of steps) {
+      const group = groups.get(keyOf(step.grp)) ?? { grp: step.grp, deltas: new Array<number>(sorted.length).fill(0) };
+      group.deltas[step.i - 1] += step.delta;
+      groups.set(keyOf(step.grp), group);
+    }
+    const rows: Array<{ day: string; grp: string | null; n: number }> = [];
+    for (const { grp, deltas } of groups.values()) {
+      let n = 0;
+      deltas.forEach((delta, index) => {
+        n += delta;
+        if (n > 0) rows.push({ day: sorted[index], grp, n });
+      });
+    }
+    return rows;
+  }
+
   async settings(): Promise<SettingsView> {
     const [row] = await this.dataSource.query(
       `SELECT suppress_below, updated_at, updated_by FROM ${T('statistics_settings')} WHERE id`,
@@ -170,13 +212,10 @@ export class StatisticsService {
         GROUP BY GROUPING SETS ((bucket, grp, type, reason, trajectory), (bucket, grp, type))`,
       [from, to, interval],
     )) as Array<{ bucket: string; grp: string | null; type: string; reason: string | null; trajectory: string | null; detail: number; n: number; persons: number }>;
-    const stocks = (await this.dataSource.query(
-      `SELECT e.day::text AS day, ${GROUP_COLUMN[groupBy]} AS grp, count(*)::int AS n
-         FROM unnest($1::date[]) AS e(day)
-         JOIN ${T('stat_dossier_periods')} p ON p.active AND p.valid_from <= e.day AND (p.valid_to IS NULL OR p.valid_to > e.day)
-        GROUP BY 1, 2`,
-      [periods.map((period) => period.end)],
-    )) as Array<{ day: string; grp: string | null; n: number }>;
+    const stocks = await this.activeOn(
+      periods.map((period) => period.end),
+      groupBy,
+    );
 
     const groupKeys = new Map<string, string | null>();
     if (groupBy === 'none') groupKeys.set('', null);
@@ -324,14 +363,8 @@ export class StatisticsService {
         [windowStart, last],
       );
       const monthEnds = Array.from({ length: TRAILING_MONTHS }, (_, i) => addMonths(last, -i));
-      const [average] = await this.dataSource.query(
-        `SELECT coalesce(avg(n), 0)::float AS n FROM (
-           SELECT e.day, count(p.dossier_id) AS n FROM unnest($1::date[]) AS e(day)
-             LEFT JOIN ${T('stat_dossier_periods')} p ON p.active AND p.valid_from <= e.day AND (p.valid_to IS NULL OR p.valid_to > e.day)
-            GROUP BY e.day) AS s`,
-        [monthEnds],
-      );
-      const averageStock = Number(average.n);
+      const stocks = await this.activeOn(monthEnds, 'none');
+      const averageStock = stocks.reduce((sum, row) => sum + row.n, 0) / monthEnds.length;
       const monthlyRate = averageStock > 0 ? Math.min(1, departures.n / TRAILING_MONTHS / averageStock) : 0;
       const months = daysBetween(last, endDate) / DAYS_PER_MONTH;
       const factor = Math.pow(1 - monthlyRate, months);
