@@ -33,7 +33,7 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
 
   beforeAll(async () => {
     if (!onPostgresStore()) privateEsdb = await startEsdbTestServer({ port: 0 });
-    testApp = await startTestApp({ ARCHIVE_RETENTION: 'P1Y', ...(privateEsdb ? { EVENTSTORE_URL: privateEsdb.url } : {}) }, { now, today });
+    testApp = await startTestApp({ ARCHIVE_RETENTION: 'P1Y', ...(privateEsdb ? { EVENTSTORE_URL: privateEsdb.url } : {}) }, { clock: { now, today } });
     staff = new DossierApi(testApp, await testApp.token('staff', 'archive-staff'));
     admin = await testApp.token('admin', 'archive-admin');
     auditor = await testApp.token('auditor', 'archive-auditor');

@@ -34,7 +34,10 @@ describe('EventStoreDB unavailable', () => {
 
   it('is not ready, and says which dependency is down', async () => {
     const response = await testApp.http().get('/health/ready');
-    expect(expectProblem(response, 503, 'not-ready').checks).toEqual({ database: 'up', eventStore: 'down' });
+    expect(expectProblem(response, 503, 'not-ready').checks).toMatchObject({
+      status: 'error',
+      details: { database: { status: 'up' }, eventStore: { status: 'down' } },
+    });
   });
 
   it('forgets an Idempotency-Key whose request failed on our side, so it can be retried', async () => {

@@ -45,6 +45,7 @@ export const ROLE_MATRIX: readonly MatrixEntry[] = [
   { method: 'GET', path: '/audit/access-log', roles: ['auditor'] },
   { method: 'GET', path: '/health/live', roles: 'public' },
   { method: 'GET', path: '/health/ready', roles: 'public' },
+  { method: 'GET', path: '/metrics', roles: 'public' },
 ];
 
 export const MATRIX_ROLES: readonly Role[] = ['staff', 'analyst', 'auditor', 'admin'];

@@ -8,6 +8,7 @@ import { openRuntime } from '../../libs/persistence/src';
 import { PersonalDataProtection } from '../../libs/personal-data/src';
 import { createApp } from '../../apps/api/src/app.factory';
 import type { Clock } from '../../apps/api/src/infrastructure/clock';
+import type { DestinationStream } from 'pino';
 import { createTestDatabase } from './database';
 import { eventStoreEnv, onPostgresStore } from './event-store-under-test';
 
@@ -30,12 +31,22 @@ export const newDataDir = () => mkdtempSync(join(tmpdir(), 'dossiers-app-'));
  * EventStoreDB (see event-store-under-test.ts), and tokens signed by a known development secret.
  * close() stops the service and leaves the data.
  */
-export async function startAppOn(databaseUrl: string, dataDir: string, env: NodeJS.ProcessEnv = {}, clock?: Clock): Promise<TestApp> {
+export interface TestAppExtras {
+  /** The service's clock; default the system's. */
+  readonly clock?: Clock;
+  /** Where its JSON logs go (set LOG_LEVEL too: tests default to silent). */
+  readonly logDestination?: DestinationStream;
+}
+
+export async function startAppOn(databaseUrl: string, dataDir: string, env: NodeJS.ProcessEnv = {}, extras: TestAppExtras = {}): Promise<TestApp> {
   Logger.overrideLogger(['error', 'warn']);
   const config = loadConfig({
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
     AUTH_DEV_SECRET: TEST_DEV_SECRET,
+    // Quiet and unthrottled unless a spec is about logs or the rate limit.
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '0',
     ...eventStoreEnv(),
     ...env,
   });
@@ -43,7 +54,7 @@ export async function startAppOn(databaseUrl: string, dataDir: string, env: Node
   // The run's one EventStoreDB log holds every spec file's dossiers, whose keys are in the other
   // files' databases: here they read as erased (a lost key is an error in the service itself).
   const personalData = onPostgresStore() ? undefined : PersonalDataProtection.fromConfig(config, { withoutKey: 'erased' });
-  const app = await createApp({ ...opened.runtime, clock, personalData }, { logger: false });
+  const app = await createApp({ ...opened.runtime, ...extras, personalData }, { logger: false });
   await app.listen(0, '127.0.0.1');
   return {
     app,
@@ -59,9 +70,9 @@ export async function startAppOn(databaseUrl: string, dataDir: string, env: Node
 }
 
 /** The service on a fresh database of the run's PostgreSQL, dropped again on close(). */
-export async function startTestApp(env: NodeJS.ProcessEnv = {}, clock?: Clock): Promise<TestApp> {
+export async function startTestApp(env: NodeJS.ProcessEnv = {}, extras: TestAppExtras = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const testApp = await startAppOn(database.url, newDataDir(), env, clock);
+  const testApp = await startAppOn(database.url, newDataDir(), env, extras);
   return {
     ...testApp,
     close: async () => {

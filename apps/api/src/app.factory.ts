@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import { AppModule, type AppRuntime } from './app.module';
 import { configureHttp } from './http/http-setup';
 
@@ -7,8 +8,10 @@ import { configureHttp } from './http/http-setup';
 export async function createApp(runtime: AppRuntime, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(runtime), {
     bodyParser: false,
-    ...(options.logger === false ? { logger: false } : {}),
+    ...(options.logger === false ? { logger: false } : { bufferLogs: true }),
   });
+  // Nest's own messages go out as the same JSON lines as the request log.
+  if (options.logger !== false) app.useLogger(app.get(Logger));
   configureHttp(app, runtime.config);
   await app.init();
   return app;

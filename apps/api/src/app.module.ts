@@ -1,8 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
-import { EVENT_STORE } from '@app/event-store';
+import { EVENT_STORE, type EventStore } from '@app/event-store';
 import type { Runtime } from '@app/persistence';
 import { PersonalDataProtection } from '@app/personal-data';
 import type { AppConfig } from '@app/platform';
@@ -23,6 +26,12 @@ import { ErasePersonalDataHandler } from './erasure/erase-personal-data.handler'
 import { ErasureController } from './erasure/erasure.controller';
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
+import { RateLimitGuard } from './http/rate-limit.guard';
+import { loggingModule } from './logging/logging';
+import { CommandNameInterceptor } from './metrics/http-metrics';
+import { meteredEventStore } from './metrics/metered-event-store';
+import { Metrics } from './metrics/metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { ProjectionEngineHost } from './projections/projection-engine.provider';
 import { ProjectionsController } from './projections/projections.controller';
 import { CrtRegistryReader } from './registry/crt-registry.reader';
@@ -39,6 +48,8 @@ export interface AppRuntime extends Runtime {
   readonly clock?: Clock;
   /** Default: from the configuration (PERSONAL_DATA_KEY). Tests on a shared event log pass their own. */
   readonly personalData?: PersonalDataProtection;
+  /** Where the JSON logs go; default standard output. Tests read them from here. */
+  readonly logDestination?: DestinationStream;
 }
 
 @Module({})
@@ -46,17 +57,39 @@ export class AppModule {
   static forRoot(runtime: AppRuntime): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
-      controllers: [AccessLogController, ArchiveController, DossiersController, ErasureController, HealthController, ProjectionsController, RegistryController, StatisticsController],
+      imports: [
+        CqrsModule.forRoot(),
+        TerminusModule,
+        loggingModule(runtime.config, runtime.logDestination),
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: 60_000, limit: runtime.config.rateLimitPerMinute }],
+          skipIf: () => runtime.config.rateLimitPerMinute === 0,
+          errorMessage: `More than ${runtime.config.rateLimitPerMinute} requests in a minute; wait the Retry-After seconds and try again.`,
+        }),
+      ],
+      controllers: [
+        AccessLogController,
+        ArchiveController,
+        DossiersController,
+        ErasureController,
+        HealthController,
+        MetricsController,
+        ProjectionsController,
+        RegistryController,
+        StatisticsController,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: runtime.config },
-        { provide: EVENT_STORE, useValue: runtime.eventStore },
+        Metrics,
+        { provide: EVENT_STORE, useFactory: (metrics: Metrics): EventStore => meteredEventStore(runtime.eventStore, metrics), inject: [Metrics] },
         { provide: DataSource, useValue: runtime.dataSource },
         { provide: CLOCK, useValue: runtime.clock ?? systemClock(runtime.config.timeZone) },
         { provide: TokenVerifier, useFactory: (config: AppConfig) => new TokenVerifier(config), inject: [APP_CONFIG] },
         { provide: PersonalDataProtection, useValue: runtime.personalData ?? PersonalDataProtection.fromConfig(runtime.config) },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: CommandNameInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor },
         IdempotencyStore,

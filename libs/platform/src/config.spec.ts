@@ -59,6 +59,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ PERSONAL_DATA_KEY: 'k'.repeat(32) }).personalDataKey).toBe('k'.repeat(32));
   });
 
+  it('reads the operations settings and refuses bad ones', () => {
+    expect(loadConfig({})).toMatchObject({ logLevel: 'info', rateLimitPerMinute: 600, corsOrigins: [], readyMaxProjectionLagSeconds: 300 });
+    expect(loadConfig({ CORS_ORIGINS: 'https://crt.example.be, http://localhost:5173', LOG_LEVEL: 'WARN' })).toMatchObject({
+      corsOrigins: ['https://crt.example.be', 'http://localhost:5173'],
+      logLevel: 'warn',
+    });
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL must be one of/);
+    expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS: "\*" is not an origin/);
+    expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+  });
+
   it('takes the archive retention as a calendar duration', () => {
     expect(loadConfig({ ARCHIVE_RETENTION: 'P1Y6M' }).archiveRetention).toBe('P1Y6M');
     expect(() => loadConfig({ ARCHIVE_RETENTION: '5 years' })).toThrow(/ARCHIVE_RETENTION must be an ISO 8601 duration/);

@@ -37,7 +37,17 @@ export interface AppConfig {
   readonly personalDataKey: string | undefined;
   /** How long an archived dossier keeps its personal data: an ISO 8601 duration such as P5Y. */
   readonly archiveRetention: string;
+  readonly logLevel: LogLevel;
+  /** Requests per minute per user (per address without a token); 0 turns the limit off. */
+  readonly rateLimitPerMinute: number;
+  /** Origins browsers may call from; empty: no CORS headers at all. */
+  readonly corsOrigins: readonly string[];
+  /** /health/ready fails while a projection lags further behind than this. */
+  readonly readyMaxProjectionLagSeconds: number;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface AuthConfig {
   readonly jwksUrl: string | undefined;
@@ -123,6 +133,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!isDateDuration(archiveRetention)) {
     problems.push(`ARCHIVE_RETENTION must be an ISO 8601 duration in years, months, weeks or days such as P5Y or P1Y6M, got "${archiveRetention}"`);
   }
+  const logLevel = (text('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const corsOrigins = (text('CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: "${origin}" is not an origin such as https://crt.example.be`);
+  }
   const bodyLimit = text('BODY_LIMIT') ?? '64kb';
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) problems.push('BODY_LIMIT must look like 64kb or 1mb');
 
@@ -150,6 +169,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     nrnHashKey,
     personalDataKey,
     archiveRetention,
+    logLevel,
+    rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    corsOrigins,
+    readyMaxProjectionLagSeconds: integer('READY_MAX_PROJECTION_LAG_SECONDS', 300, 1, 86_400),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -11,6 +11,7 @@ import {
 import type { Response } from 'express';
 import { deterministicUuid, type Role } from '@app/platform';
 import { Roles } from '../auth/auth.decorators';
+import { CountsAsCommand } from '../metrics/http-metrics';
 import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
 import type { RequestWithContext } from '../http/request-context';
@@ -59,10 +60,14 @@ const COMMAND_DOCS = [
   ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body: the first response again' }),
 ];
 
-/** A POST that records a command: 201 with `{dossierId, version}`, for staff and admins unless told otherwise. */
+/**
+ * A POST that records a command: 201 with `{dossierId, version}`, for staff and admins unless
+ * told otherwise; counted in the metrics under the handler's name.
+ */
 export function CommandEndpoint(summary: string, roles: Role[] = ['staff', 'admin'], description?: string): MethodDecorator {
   return (target, key, descriptor) => {
-    for (const decorator of [ApiOperation({ summary, description }), ...COMMAND_DOCS, Roles(...roles), HttpCode(201)]) {
+    const decorators = [ApiOperation({ summary, description }), ...COMMAND_DOCS, Roles(...roles), HttpCode(201), CountsAsCommand(String(key))];
+    for (const decorator of decorators) {
       decorator(target, key, descriptor);
     }
   };

@@ -1,38 +1,91 @@
-import { Controller, Get, HttpCode, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
+import type { AppConfig } from '@app/platform';
 import { Public } from '../auth/auth.decorators';
 import { problem } from '../http/problem';
+import { APP_CONFIG } from '../infrastructure/app-config';
+import { ProjectionEngineHost } from '../projections/projection-engine.provider';
+
+/** A check that may hang (a store that does not answer) is down after this long. */
+const CHECK_TIMEOUT_MS = 3000;
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 @ApiTags('health')
 @Public()
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly dataSource: DataSource,
+    private readonly projections: ProjectionEngineHost,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('live')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'The process is up' })
-  live() {
-    return { status: 'ok' };
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ summary: 'The process is up (nothing else is checked)' })
+  @ApiOkResponse({ description: '{ status: "ok", info: {}, error: {}, details: {} }' })
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'The service can serve: PostgreSQL and the event store answer' })
-  @ApiOkResponse({ description: 'Ready' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency does not answer' })
-  async ready() {
-    const checks = await Promise.allSettled([this.dataSource.query('SELECT 1'), this.store.ping()]);
-    const [database, eventStore] = checks.map((check) => (check.status === 'fulfilled' ? 'up' : 'down'));
-    if (database === 'down' || eventStore === 'down') {
-      throw problem(503, 'not-ready', 'Service unavailable', 'A dependency does not answer.', {
-        checks: { database, eventStore },
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({
+    summary: 'The service can serve: PostgreSQL and the event store answer, no projection lags behind READY_MAX_PROJECTION_LAG_SECONDS or has stopped',
+  })
+  @ApiOkResponse({ description: '{ status: "ok", info: { database, eventStore, projections }, error: {}, details }' })
+  @ApiServiceUnavailableResponse({ description: 'problem+json `not-ready` with `checks`: the result of each check' })
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.probe('database', () => this.dataSource.query('SELECT 1')),
+        () => this.probe('eventStore', () => this.store.ping()),
+        () => this.projectionsCheck(),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      throw problem(503, 'not-ready', 'Service unavailable', 'A dependency does not answer, or a projection is too far behind.', {
+        checks: error.getResponse(),
       });
     }
-    return { status: 'ok', checks: { database, eventStore } };
+  }
+
+  private async probe(key: string, call: () => Promise<unknown>) {
+    const check = this.indicators.check(key);
+    try {
+      await within(call(), CHECK_TIMEOUT_MS);
+      return check.up();
+    } catch {
+      // The error text may name hosts or quote SQL: the check says down, the log says why.
+      return check.down();
+    }
+  }
+
+  private async projectionsCheck() {
+    const check = this.indicators.check('projections');
+    const limit = this.config.readyMaxProjectionLagSeconds;
+    try {
+      const statuses = await within(this.projections.engine.statuses(), CHECK_TIMEOUT_MS);
+      const behind = statuses.filter((status) => status.state === 'stopped' || status.lagSeconds > limit);
+      const summary = Object.fromEntries(statuses.map((s) => [s.name, { state: s.state, lagSeconds: Math.round(s.lagSeconds) }]));
+      return behind.length === 0 ? check.up({ maxLagSeconds: limit, ...summary }) : check.down({ maxLagSeconds: limit, ...summary });
+    } catch {
+      return check.down();
+    }
   }
 }

@@ -1,7 +1,10 @@
 import { Logger, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import type { AppConfig } from '@app/platform';
+import { httpMetricsMiddleware } from '../metrics/http-metrics';
+import { Metrics } from '../metrics/metrics';
 import { jsonBodyGuard } from './json-body-guard';
 import { problem } from './problem';
 import { sendProblem } from './problem.filter';
@@ -21,9 +24,10 @@ function requireJsonBody(request: Request, _response: Response, next: NextFuncti
 }
 
 /**
- * The HTTP pipeline shared by the service and the end-to-end tests: correlation ids, JSON-only
- * bodies under a size limit, problem+json for errors raised before Nest's own filter is reached,
- * validation, and the OpenAPI document at /docs.
+ * The HTTP pipeline shared by the service and the end-to-end tests: security headers, CORS only
+ * for the configured origins, correlation ids, request metrics, JSON-only bodies under a size
+ * limit, problem+json for errors raised before Nest's own filter is reached, validation, and the
+ * OpenAPI document at /docs.
  */
 export function configureHttp(app: INestApplication, config: AppConfig): void {
   const logger = new Logger('Http');
@@ -31,7 +35,18 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
   server.disable('x-powered-by');
   // ETags here are dossier versions, set by the routes; no automatic body hashes on other responses.
   server.set('etag', false);
+  app.use(helmet());
+  // Off unless origins are configured: the API is called by servers and by the staff's own tools.
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...config.corsOrigins],
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Correlation-Id', 'X-Purpose'],
+      exposedHeaders: ['ETag', 'Location', 'X-Correlation-Id', 'Idempotent-Replayed', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   app.use(correlationIdMiddleware);
+  app.use(httpMetricsMiddleware(app.get(Metrics)));
   app.use(requireJsonBody);
   app.use(express.json({ limit: config.bodyLimit, type: JSON_TYPES, strict: false }));
   app.use(jsonBodyGuard);

@@ -1,0 +1,51 @@
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  WrongExpectedVersionError,
+  type EventStore,
+} from '@app/event-store';
+import type { Metrics } from './metrics';
+
+const kindOf = (error: unknown): string =>
+  error instanceof EventStoreUnavailableError
+    ? 'unavailable'
+    : error instanceof WrongExpectedVersionError
+      ? 'wrong-expected-version'
+      : error instanceof DuplicateEventIdError
+        ? 'duplicate-event-id'
+        : 'other';
+
+/** The event store with appends and failures counted; everything else passes through. */
+export function meteredEventStore(store: EventStore, metrics: Metrics): EventStore {
+  const counted = async <T>(operation: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      metrics.eventStoreErrors.inc({ operation, kind: kindOf(error) });
+      throw error;
+    }
+  };
+  return {
+    append: (streamId, events, expected) =>
+      counted('append', async () => {
+        const stop = metrics.appendDuration.startTimer();
+        const result = await store.append(streamId, events, expected);
+        stop();
+        metrics.appendedEvents.inc(events.length);
+        return result;
+      }),
+    readStream: (streamId, options) => counted('read-stream', () => store.readStream(streamId, options)),
+    readAll: (options) => counted('read-all', () => store.readAll(options)),
+    subscribeToAll: (options) =>
+      store.subscribeToAll({
+        ...options,
+        onError: (error) => {
+          metrics.eventStoreErrors.inc({ operation: 'subscribe', kind: kindOf(error) });
+          options.onError?.(error);
+        },
+      }),
+    headPosition: () => counted('head-position', () => store.headPosition()),
+    ping: () => counted('ping', () => store.ping()),
+    close: () => store.close(),
+  };
+}
