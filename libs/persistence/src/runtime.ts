@@ -7,6 +7,23 @@ import { runningEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgresHa
 import { createDataSource } from './data-source';
 
 const EMBEDDED_DATABASE = 'dossiers';
+/**
+ * TypeORM does not lock its migrations; instances starting together (several API and projector
+ * processes) take turns under this session-level advisory lock, so the first applies them and
+ * the others find them applied. One-key space, beside the event store's 7_366_000 and 7_366_001.
+ */
+const SERVICE_MIGRATION_LOCK_KEY = 7_366_004;
+
+async function runMigrationsInTurn(dataSource: DataSource, databaseUrl: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [SERVICE_MIGRATION_LOCK_KEY]);
+    await dataSource.runMigrations();
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
   const client = new Client({ connectionString: serverUrl });
@@ -61,7 +78,7 @@ export async function openRuntime(config: AppConfig, log: RuntimeLog = () => und
   try {
     dataSource = createDataSource(databaseUrl);
     await dataSource.initialize();
-    await dataSource.runMigrations();
+    await runMigrationsInTurn(dataSource, databaseUrl);
     eventStore = await openEventStore({ eventStoreUrl: config.eventStoreUrl, databaseUrl });
     log(`Event store: ${config.eventStoreUrl ? 'EventStoreDB' : 'PostgreSQL'}`);
   } catch (error) {
