@@ -1,0 +1,69 @@
+/**
+ * What a bench run measures and how big it is, from the environment. The defaults are the
+ * figures of the benchmark issue; BENCH_QUICK=1 shrinks everything to a run of under a minute
+ * for development (any BENCH_* variable set explicitly still wins).
+ */
+export interface BenchConfig {
+  readonly quick: boolean;
+  /** Events in the store for the rebuild scenario. */
+  readonly events: number;
+  /** Realistic dossiers behind the query scenario (the store starts with these). */
+  readonly dossiers: number;
+  /** Dossiers registered beforehand for the lifecycle commands of the command scenario. */
+  readonly poolDossiers: number;
+  /** autocannon duration of each command run, seconds. */
+  readonly durationSeconds: number;
+  readonly connections: number;
+  /** Time budget of each rebuild (one projection, or all together), seconds. */
+  readonly rebuildBudgetSeconds: number;
+  /** Requests per query kind (after a warm-up), and the time budget per kind, seconds. */
+  readonly querySamples: number;
+  readonly queryBudgetSeconds: number;
+  /** Events loaded into the EventStoreDB test server for its read ceiling. */
+  readonly esdbEvents: number;
+  readonly esdb: boolean;
+  /** Registrations' personal blocks sealed as the service seals them (false: legacy plain blocks). */
+  readonly encryptPersonalData: boolean;
+  /** CPU profiles of the service per scenario into bench/results/profiles-<run>/. */
+  readonly profile: boolean;
+  readonly seed: number;
+}
+
+export class BenchConfigError extends Error {
+  override readonly name = 'BenchConfigError';
+}
+
+export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  const number = (name: string, full: number, small: number, min = 0): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return quick ? small : full;
+    const value = Number(raw.replace(/_/g, ''));
+    if (!Number.isFinite(value) || value < min) throw new BenchConfigError(`${name} must be a number of at least ${min}, got "${raw}"`);
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'no'].includes(raw)) return false;
+    throw new BenchConfigError(`${name} must be 1 or 0, got "${raw}"`);
+  };
+  const config: BenchConfig = {
+    quick,
+    events: Math.round(number('BENCH_EVENTS', 1_000_000, 60_000, 1)),
+    dossiers: Math.round(number('BENCH_DOSSIERS', 100_000, 5_000, 1)),
+    poolDossiers: Math.round(number('BENCH_POOL_DOSSIERS', 8_000, 1_500, 1)),
+    durationSeconds: number('BENCH_DURATION_S', 20, 5, 1),
+    connections: Math.round(number('BENCH_CONNECTIONS', 32, 32, 1)),
+    rebuildBudgetSeconds: number('BENCH_REBUILD_BUDGET_S', 20, 8, 1),
+    querySamples: Math.round(number('BENCH_QUERY_SAMPLES', 200, 40, 1)),
+    queryBudgetSeconds: number('BENCH_QUERY_BUDGET_S', 5, 2, 0.1),
+    esdbEvents: Math.round(number('BENCH_ESDB_EVENTS', 100_000, 20_000, 0)),
+    esdb: flag('BENCH_ESDB', true),
+    encryptPersonalData: flag('BENCH_ENCRYPT', true),
+    profile: flag('BENCH_PROFILE', false),
+    seed: Math.round(number('BENCH_SEED', 2022, 2022)),
+  };
+  return config;
+}

@@ -1,0 +1,304 @@
+import {
+  decide,
+  defaultMunicipalityDirectory,
+  dossierStreamId,
+  DossierRuleViolation,
+  evolve,
+  initialState,
+  occurredOn,
+  SCHEMA_VERSIONS,
+  type DossierCommand,
+  type DossierEvent,
+  type DossierState,
+  type IsoDate,
+  type PersonalData,
+  type RegisterDossier,
+} from '@app/domain';
+import { MasterKey, newDossierKey, sealPersonalData } from '@app/personal-data';
+import { deterministicUuid } from '@app/platform';
+import { eventHash, GENESIS_HASH } from '../apps/api/src/dossiers/hash-chain';
+import { NATIONAL_REGISTER_NUMBER_RESERVED } from '../apps/api/src/dossiers/national-register-reservations';
+import { HistoryGenerator, randomSource } from '../apps/api/src/seed/history-generator';
+
+/**
+ * Dossier histories as the service would have stored them, made without the service so that a
+ * large store can be loaded in seconds: each command goes through the domain's decide() and
+ * evolve(), each event gets the metadata and hash-chain link of the dossier repository, a
+ * registration's personal block is sealed as libs/personal-data seals it (or left in plain,
+ * the legacy form readers still accept), and a national register number is reserved in its own
+ * stream first, as the registration handler does.
+ */
+
+/** One row of the event store, in the form both stores take. */
+export interface BenchEventRow {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly version: number;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly metadata: Record<string, unknown>;
+  /** Milliseconds since the epoch: the metadata's recordedAt and the row's created_at. */
+  readonly recordedAt: number;
+}
+
+export interface BenchDossier {
+  readonly dossierId: string;
+  /** The reservation (if any) first, then the dossier's events in version order. */
+  readonly rows: readonly BenchEventRow[];
+  /** The wrapped per-dossier key for personal_data_keys; null when stored in plain. */
+  readonly wrappedKey: Buffer | null;
+  readonly state: DossierState;
+}
+
+/** How a registration's personal block is stored. */
+export interface PersonalBlockSealer {
+  readonly encrypted: boolean;
+  seal(dossierId: string, personal: PersonalData): { stored: unknown; wrappedKey: Buffer | null };
+}
+
+/** As the service stores it: AES-256-GCM under a fresh dossier key, wrapped under the master secret. */
+export function envelopeSealer(masterSecret: string): PersonalBlockSealer {
+  const master = MasterKey.derive(new TextEncoder().encode(masterSecret));
+  return {
+    encrypted: true,
+    seal(dossierId, personal) {
+      const key = newDossierKey();
+      return { stored: sealPersonalData(personal, key, dossierId), wrappedKey: master.wrap(key, dossierId) };
+    },
+  };
+}
+
+/** Legacy plain personal blocks (written before encryption), which readers still accept. */
+export const plainSealer: PersonalBlockSealer = {
+  encrypted: false,
+  seal: (_dossierId, personal) => ({ stored: personal, wrappedKey: null }),
+};
+
+export interface DossierWriterOptions {
+  readonly today: IsoDate;
+  /** "Now" in milliseconds: no event is recorded after it. */
+  readonly now: number;
+  readonly actor: string;
+  readonly sealer: PersonalBlockSealer;
+  /** The reservation stream of a national register number (NationalRegisterReservations.streamFor). */
+  readonly reservationStream: (nationalRegisterNumber: string) => string;
+  /** Seeds the recording delays. */
+  readonly seed: number;
+  /**
+   * National register numbers reserved in the store so far (shared by every writer of one
+   * store): a registration with a number already taken is refused, as the service refuses it.
+   */
+  readonly reservedNumbers: Set<string>;
+}
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** Turns commands into stored rows, as the command handlers and the repository would. */
+export class DossierWriter {
+  private readonly random: () => number;
+
+  constructor(private readonly options: DossierWriterOptions) {
+    this.random = randomSource(options.seed);
+  }
+
+  /**
+   * Runs the commands in order; the first one the rules refuse ends the history there, as the
+   * seeder does (a registration refused leaves no dossier at all: no rows). `name` makes the command and event ids of this dossier unique and repeatable.
+   */
+  write(name: string, registration: RegisterDossier, commands: readonly DossierCommand[], lateness = 10): BenchDossier {
+    const { dossierId } = registration;
+    const context = { today: this.options.today, municipalities: defaultMunicipalityDirectory };
+    const rows: BenchEventRow[] = [];
+    let state: DossierState = initialState;
+    let previousHash = GENESIS_HASH;
+    let lastRecorded = 0;
+    let wrappedKey: Buffer | null = null;
+    let version = 0;
+    for (const [index, command] of [registration, ...commands].entries()) {
+      let events: DossierEvent[];
+      try {
+        events = decide(command, state, context);
+      } catch (error) {
+        if (error instanceof DossierRuleViolation) break;
+        throw error;
+      }
+      const nationalRegisterNumber = command.type === 'RegisterDossier' ? command.person.nationalRegisterNumber : null;
+      if (nationalRegisterNumber) {
+        if (this.options.reservedNumbers.has(nationalRegisterNumber)) break;
+        this.options.reservedNumbers.add(nationalRegisterNumber);
+      }
+      const commandId = deterministicUuid(`bench/${name}/${index}`);
+      const correlationId = `bench-${name}`;
+      // Facts are often recorded some days after they happened, during office hours.
+      const happened = Date.parse(`${occurredOn(events[0])}T00:00:00Z`);
+      const candidate = happened + Math.floor(this.random() * lateness) * DAY_MS + 8 * HOUR_MS + Math.floor(this.random() * 10 * HOUR_MS);
+      const recordedAt = Math.min(Math.max(candidate, lastRecorded + 1000), this.options.now);
+      lastRecorded = recordedAt;
+      if (nationalRegisterNumber) {
+        rows.push({
+          eventId: deterministicUuid(`${commandId}/reservation/0`),
+          streamId: this.options.reservationStream(nationalRegisterNumber),
+          version: 1,
+          type: NATIONAL_REGISTER_NUMBER_RESERVED,
+          data: { dossierId },
+          metadata: { schemaVersion: 1, recordedAt: new Date(recordedAt - 50).toISOString(), actor: this.options.actor, correlationId, causationId: commandId },
+          recordedAt: recordedAt - 50,
+        });
+      }
+      for (const [k, event] of events.entries()) {
+        let data = event.data as unknown as Record<string, unknown>;
+        if (event.type === 'DossierRegistered') {
+          const sealed = this.options.sealer.seal(dossierId, event.data.personal);
+          wrappedKey = sealed.wrappedKey;
+          data = { ...event.data, personal: sealed.stored };
+        }
+        const on = occurredOn(event);
+        previousHash = eventHash(previousHash, { type: event.type, data, occurredOn: on, actor: this.options.actor });
+        version++;
+        rows.push({
+          eventId: deterministicUuid(`${commandId}/${k}`),
+          streamId: dossierStreamId(dossierId),
+          version,
+          type: event.type,
+          data,
+          metadata: {
+            schemaVersion: SCHEMA_VERSIONS[event.type],
+            occurredOn: on,
+            recordedAt: new Date(recordedAt).toISOString(),
+            actor: this.options.actor,
+            correlationId,
+            causationId: commandId,
+            hash: previousHash,
+          },
+          recordedAt,
+        });
+        state = evolve(state, event);
+      }
+    }
+    return { dossierId, rows, wrappedKey, state };
+  }
+}
+
+/** Realistic histories (apps/api/src/seed/history-generator.ts), numbered from 1. */
+export class RealisticDossiers {
+  private readonly generator: HistoryGenerator;
+
+  constructor(
+    private readonly writer: DossierWriter,
+    private readonly seed: number,
+    today: IsoDate,
+  ) {
+    this.generator = new HistoryGenerator(seed, today);
+  }
+
+  /** Person `index` of this seed; call in increasing order (the generator is one random stream). */
+  dossier(index: number): BenchDossier | undefined {
+    const person = this.generator.person(index);
+    if (!person) return undefined;
+    const dossierId = deterministicUuid(`bench/dossier/${this.seed}/${index}`);
+    return this.writer.write(`${this.seed}/${index}`, { ...person.registration, dossierId }, person.commands);
+  }
+}
+
+const addDays = (date: IsoDate, days: number): IsoDate => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * A valid national register number, different for each index below 50,000, with serial 998 or
+ * 999, which the history generator never uses (its serials are 1 to 997): so no registration of
+ * the bench collides with a loaded history's reservation.
+ */
+export function benchNationalRegisterNumber(index: number): { birthDate: IsoDate; number: string } {
+  const birthDate = addDays('1950-01-01', index % 25_000);
+  const serial = 998 + (Math.floor(index / 25_000) % 2);
+  const base = `${birthDate.slice(2, 4)}${birthDate.slice(5, 7)}${birthDate.slice(8, 10)}${String(serial).padStart(3, '0')}`;
+  return { birthDate, number: `${base}${String(97 - (Number(base) % 97)).padStart(2, '0')}` };
+}
+
+/** A command over HTTP: path under /dossiers and JSON body. */
+export interface HttpCommand {
+  readonly path: string;
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * The body of POST /dossiers for bench registration `index` (unique national register numbers
+ * for seven in ten, as the seeder has them).
+ */
+export function registrationBody(index: number, today: IsoDate): Record<string, unknown> {
+  const { birthDate, number } = benchNationalRegisterNumber(index);
+  const registeredOn = addDays(today, -(index % 300) - 1);
+  const withNumber = index % 10 < 7;
+  return {
+    person: {
+      givenName: ['Olena', 'Iryna', 'Andrii', 'Mariia', 'Dmytro'][index % 5],
+      familyName: ['Kovalenko', 'Boiko', 'Melnyk', 'Shevchenko', 'Lysenko', 'Petrenko'][index % 6],
+      birthDate,
+      sex: index % 5 < 3 ? 'female' : 'male',
+      nationality: 'UKR',
+      ...(withNumber ? { nationalRegisterNumber: number } : {}),
+    },
+    protection: { attestationNumber: `TB-BENCH-${String(index).padStart(8, '0')}`, grantedOn: addDays(registeredOn, -3) },
+    municipality: POOL_MUNICIPALITIES[index % POOL_MUNICIPALITIES.length],
+    registeredOn,
+  };
+}
+
+/** Large cities that exist before and after the 2025 mergers. */
+const POOL_MUNICIPALITIES = ['11002', '44021', '24062', '71072', '31005'];
+
+/**
+ * Dossiers of the command scenario: registered (loaded straight into the store) and then taken
+ * through a fixed path over HTTP, one command at a time, each valid on the state the previous
+ * one left. Dates are before today whatever day the bench runs.
+ */
+export class LifecyclePool {
+  /** The path after registration: [HTTP path segment, command, days after registration]. */
+  static readonly STEPS = 7;
+
+  constructor(
+    private readonly today: IsoDate,
+    private readonly seed: number,
+  ) {}
+
+  dossierId(index: number): string {
+    return deterministicUuid(`bench/pool/${this.seed}/${index}`);
+  }
+
+  registeredOn(index: number): IsoDate {
+    return addDays(this.today, -420 - (index % 200));
+  }
+
+  registration(index: number): RegisterDossier {
+    const body = registrationBody(1_000_000 + index, this.today);
+    const person = body.person as RegisterDossier['person'];
+    return {
+      type: 'RegisterDossier',
+      dossierId: this.dossierId(index),
+      person: { ...person, nationalRegisterNumber: null },
+      protection: { attestationNumber: `TB-POOL-${index}`, grantedOn: addDays(this.registeredOn(index), -2) },
+      municipality: POOL_MUNICIPALITIES[index % POOL_MUNICIPALITIES.length],
+      householdId: null,
+      registeredOn: this.registeredOn(index),
+    };
+  }
+
+  /** Step `step` (0-based, < STEPS) of dossier `index`, as a domain command and as HTTP. */
+  step(index: number, step: number): { command: Exclude<DossierCommand, RegisterDossier>; http: HttpCommand } {
+    const on = (days: number) => addDays(this.registeredOn(index), days);
+    const home = POOL_MUNICIPALITIES[index % POOL_MUNICIPALITIES.length];
+    const elsewhere = POOL_MUNICIPALITIES[(index + 1) % POOL_MUNICIPALITIES.length];
+    const steps: Array<[string, Exclude<DossierCommand, RegisterDossier>]> = [
+      ['housed', { type: 'HousePerson', housingType: 'host-family', municipality: home, on: on(2) }],
+      ['inburgering-enrolled', { type: 'EnrolInInburgering', trajectory: 'inburgeringstraject', on: on(30) }],
+      ['vdab-registered', { type: 'RegisterAtVdab', on: on(45) }],
+      ['employment-started', { type: 'StartEmployment', on: on(90) }],
+      ['rehoused', { type: 'RehousePerson', housingType: 'private-rental', municipality: elsewhere, on: on(120), reason: 'host-placement-ended' }],
+      ['employment-ended', { type: 'EndEmployment', on: on(240) }],
+      ['left', { type: 'RecordDeparture', on: on(330), reason: 'moved-within-belgium' }],
+    ];
+    const [segment, command] = steps[step];
+    const { type: _type, ...body } = command;
+    return { command, http: { path: `/dossiers/${this.dossierId(index)}/${segment}`, body } };
+  }
+}

@@ -1,0 +1,676 @@
+/**
+ * `npm run bench`: the service's throughput, latency and memory on the embedded default (and
+ * the EventStoreDB path through its test server), each figure beside a raw ceiling measured in
+ * the same run. See bench/README.md for what each scenario measures and how to read it.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Pool } from 'pg';
+import { EventStoreDBClient } from '@eventstore/db-client';
+import { DOSSIER_STREAM_PREFIX, type IsoDate } from '@app/domain';
+import { EventStoreDbEventStore } from '@app/event-store/eventstoredb/eventstoredb-event-store';
+import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { START_OF_LOG, type EventStore, type LogPosition } from '@app/event-store';
+import { openRuntime } from '@app/persistence';
+import { PERSONAL_DATA_KEYS_TABLE } from '@app/personal-data';
+import { loadConfig, signDevToken, todayIn, type AppConfig, type Role } from '@app/platform';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platform/embedded-postgres';
+import { NationalRegisterReservations } from '../apps/api/src/dossiers/national-register-reservations';
+import { benchConfig, type BenchConfig } from './config';
+import { CpuMeter } from './cpu';
+import { DossierWriter, envelopeSealer, LifecyclePool, plainSealer, RealisticDossiers, type BenchDossier } from './dataset';
+import { loadThroughStore } from './load-esdb';
+import { loadIntoPostgres } from './load-postgres';
+import { loadAverages, machineInfo, versions } from './machine';
+import { StatementStats, type StatementBreakdown } from './pg-statements';
+import { summariseProfile, type CpuProfile } from './profile-summary';
+import { formatTable, resultsFileName, type Figure } from './report';
+import { esdbAppendCeiling, postgresInsertCeiling, type CeilingResult } from './scenarios/ceilings';
+import { runCommands, type CommandRunResult } from './scenarios/commands';
+import { runQueries, type QueryKind } from './scenarios/queries';
+import { BenchChild, startService, type ServiceReady } from './service';
+import type { CaughtUp, RebuildFigure } from './service-protocol';
+import { perSecond, ratio, round } from './stats';
+
+const RESULTS_DIR = join(__dirname, 'results');
+const REBUILD_TARGET = 50_000;
+/** The issue's bound on a whole run. */
+const TIME_BUDGET_SECONDS = 600;
+const COMMAND_RATIO_TARGET = 0.6;
+const STATISTICS_P99_TARGET_MS = 20;
+const SINGLE_DOSSIER_P99_TARGET_MS = 5;
+
+/** Everything one run collects, written to bench/results/<timestamp>.json at the end. */
+class Run {
+  readonly startedAt = new Date();
+  readonly figures: Figure[] = [];
+  readonly details: Record<string, unknown> = {};
+  readonly notes: string[] = [];
+  /** Seconds of the bench's own time per stretch, in order. */
+  readonly phases: Record<string, number> = {};
+  private readonly clock = performance.now();
+  private lastMark = performance.now();
+
+  constructor(readonly config: BenchConfig) {}
+
+  log(message: string): void {
+    const seconds = ((performance.now() - this.clock) / 1000).toFixed(1).padStart(6);
+    console.log(`[bench ${seconds}s] ${message}`);
+  }
+
+  figure(figure: Figure): void {
+    this.figures.push(figure);
+  }
+
+  /** Ends a stretch of the run: its seconds go to `phases`. */
+  mark(phase: string): void {
+    const now = performance.now();
+    this.phases[phase] = Math.round((now - this.lastMark) / 100) / 10;
+    this.lastMark = now;
+  }
+
+  elapsedSeconds(): number {
+    return Math.round((performance.now() - this.clock) / 100) / 10;
+  }
+}
+
+interface Secrets {
+  readonly AUTH_DEV_SECRET: string;
+  readonly NRN_HASH_KEY: string;
+  readonly PERSONAL_DATA_KEY: string;
+}
+
+/** What both phases share: PostgreSQL, secrets, tokens, the data generators. */
+interface Bench {
+  readonly run: Run;
+  readonly work: string;
+  readonly serverUrl: string;
+  readonly secrets: Secrets;
+  readonly today: IsoDate;
+  readonly appConfig: AppConfig;
+  readonly pool: LifecyclePool;
+  token(role: Role): Promise<string>;
+  /** A writer into the store whose reserved national register numbers are `reserved`. */
+  writer(seed: number, reserved: Set<string>): DossierWriter;
+  /** CPU seconds of the service, PostgreSQL and the bench itself over `work`. */
+  cpu<T>(service: BenchChild<unknown> | undefined, work: () => Promise<T>): Promise<{ result: T; cpu: ReturnType<CpuMeter['stop']> }>;
+  readonly postmasterPid: number;
+}
+
+async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** The embedded PostgreSQL of this run, with pg_stat_statements loaded (for the time breakdowns). */
+async function startBenchPostgres(dataDir: string): Promise<{ handle: EmbeddedPostgresHandle; postmasterPid: number; version: string }> {
+  const first = await startEmbeddedPostgres({ dataDir });
+  const client = new Client({ connectionString: first.url });
+  await client.connect();
+  await client.query("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+  await client.end();
+  await first.stop();
+  const handle = await startEmbeddedPostgres({ dataDir, ephemeral: true });
+  const probe = new Client({ connectionString: handle.url });
+  await probe.connect();
+  const { rows } = await probe.query<{ version: string }>("SELECT current_setting('server_version') AS version");
+  await probe.end();
+  // The first line of postmaster.pid is the server's pid; its backends are its children.
+  const postmasterPid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  return { handle, postmasterPid, version: rows[0].version };
+}
+
+function serviceEnv(bench: Bench, databaseUrl: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    ...bench.secrets,
+    NODE_ENV: 'development',
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: join(bench.work, 'service'),
+    EVENTSTORE_URL: '',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    // One bench user sends what many staff members would: the per-user limit would answer 429.
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...extra,
+  };
+}
+
+/** A realistic dossier in the store, and when its registration was recorded. */
+interface LoadedDossier {
+  readonly id: string;
+  readonly recordedAt: number;
+}
+
+/**
+ * A source of dossiers: realistic histories 1..`lastIndex` (those the rules let through), then
+ * `pool` dossiers of the lifecycle pool. The ids of the realistic ones go to `loaded`.
+ */
+function dossierSource(
+  bench: Bench,
+  options: { lastIndex: number; pool: number; seed: number; reserved: Set<string>; loaded?: LoadedDossier[] },
+): () => BenchDossier | undefined {
+  const realistic = new RealisticDossiers(bench.writer(options.seed, options.reserved), options.seed, bench.today);
+  const poolWriter = bench.writer(options.seed + 1, options.reserved);
+  let index = 1;
+  let poolIndex = 0;
+  return () => {
+    while (index <= options.lastIndex) {
+      const dossier = realistic.dossier(index++);
+      if (dossier && dossier.rows.length > 0) {
+        const registration = dossier.rows.find((row) => row.type === 'DossierRegistered')!;
+        options.loaded?.push({ id: dossier.dossierId, recordedAt: registration.recordedAt });
+        return dossier;
+      }
+    }
+    if (poolIndex < options.pool) {
+      const i = poolIndex++;
+      return poolWriter.write(`pool/${i}`, bench.pool.registration(i), []);
+    }
+    return undefined;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+// ---------------------------------------------------------------------------------------------
+
+async function withProfile<T>(bench: Bench, service: BenchChild<ServiceReady>, name: string, work: () => Promise<T>): Promise<T> {
+  if (!bench.run.config.profile) return work();
+  await service.request({ type: 'profile-start' });
+  try {
+    return await work();
+  } finally {
+    const dir = join(RESULTS_DIR, `profiles-${resultsFileName(bench.run.startedAt).replace(/\.json$/, '')}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${name}.cpuprofile`);
+    await service.request({ type: 'profile-stop', file });
+    const places = summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+    bench.run.details[`profile-${name}`] = { file, places };
+    bench.run.log(`CPU profile of the service: ${file}; ${places.slice(0, 6).map((p) => `${p.place} ${p.percent}%`).join(', ')}`);
+  }
+}
+
+async function measureCommands(
+  bench: Bench,
+  label: string,
+  service: BenchChild<ServiceReady>,
+  store: EventStore,
+  statements: StatementStats | undefined,
+  registrationOffset: number,
+): Promise<{ result: CommandRunResult; events: number; eventsPerSecond: number; peakRssMb: number; from: LogPosition; to: LogPosition }> {
+  const { config } = bench.run;
+  const before = await store.headPosition();
+  await statements?.reset();
+  const measured = await bench.cpu(service, () =>
+    service.measured(() =>
+      withProfile(bench, service, `commands-${label}`, async () =>
+        runCommands({
+          baseUrl: `http://127.0.0.1:${service.ready.port}`,
+          staffToken: await bench.token('staff'),
+          pool: bench.pool,
+          poolSize: config.poolDossiers,
+          connections: config.connections,
+          durationSeconds: config.durationSeconds,
+          today: bench.today,
+          registrationEvery: 4,
+          registrationOffset,
+          runLabel: `${label}-${bench.run.startedAt.getTime()}`,
+        }),
+      ),
+    ),
+  );
+  const after = await store.headPosition();
+  const { result, peakRssMb } = measured.result;
+  const events = label === 'postgres' ? Number(after.commit - before.commit) : (await readAllFrom(store, before)).length;
+  const eventsPerSecond = round(perSecond(events, result.seconds * 1000), 1);
+  bench.run.details[`commands-${label}`] = {
+    ...result,
+    events,
+    eventsPerSecond,
+    peakRssMb,
+    cpu: measured.cpu,
+    postgresStatements: await statements?.read(),
+  };
+  bench.run.log(
+    `commands (${label}): ${result.requests} requests in ${result.seconds} s = ${result.commandsPerSecond}/s, ${events} events = ${eventsPerSecond}/s, ` +
+      `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, statuses ${JSON.stringify(result.statusCodes)}`,
+  );
+  return { result, events, eventsPerSecond, peakRssMb, from: before, to: after };
+}
+
+async function readAllFrom(store: EventStore, after: LogPosition, prefixes?: readonly string[]) {
+  const events = [];
+  let position = after;
+  for (;;) {
+    const page = await store.readAll({ after: position, maxCount: 500, streamPrefixes: prefixes });
+    if (page.length === 0) return events;
+    events.push(...page);
+    position = page[page.length - 1].position;
+  }
+}
+
+function commandFigures(bench: Bench, scenario: string, measured: { result: CommandRunResult; eventsPerSecond: number }, ceiling: CeilingResult, note?: string): void {
+  const { result, eventsPerSecond } = measured;
+  const r = ratio(eventsPerSecond, ceiling.rowsPerSecond);
+  bench.run.figure({
+    scenario,
+    figure: `throughput, ${bench.run.config.connections} connections`,
+    value: eventsPerSecond,
+    unit: 'events/s',
+    ceiling: ceiling.rowsPerSecond,
+    ratio: r,
+    target: `>= ${COMMAND_RATIO_TARGET}x ceiling`,
+    met: r === null ? null : r >= COMMAND_RATIO_TARGET,
+    note: `${result.commandsPerSecond} commands/s${note ? `; ${note}` : ''}`,
+  });
+  bench.run.figure({ scenario, figure: 'latency p50', value: result.latency.p50, unit: 'ms', ceiling: ceiling.latency.p50 });
+  bench.run.figure({ scenario, figure: 'latency p99', value: result.latency.p99, unit: 'ms', ceiling: ceiling.latency.p99 });
+}
+
+function queryKinds(bench: Bench, tokens: Record<'staff' | 'analyst', string>, dossiers: readonly LoadedDossier[]): QueryKind[] {
+  const cities = ['11002', '44021', '24062', '31005', '71022', '12025', '21004'];
+  const stages = ['housed', 'inburgering', 'vdab', 'employed', 'registered', 'left'];
+  const monthEnd = (i: number) => new Date(Date.UTC(2022, 3 + (i % 48), 0)).toISOString().slice(0, 10);
+  const cohort = (i: number) => new Date(Date.UTC(2022, 2 + (i % 30), 1)).toISOString().slice(0, 7);
+  const pick = (i: number) => dossiers[(i * 7919) % dossiers.length];
+  const dossier = (i: number) => pick(i).id;
+  // Two months after its registration was recorded: part of its history, not all of it.
+  const asOf = (i: number) => new Date(Math.min(pick(i).recordedAt + 60 * 86_400_000, Date.now())).toISOString();
+  return [
+    {
+      name: 'CRT list (filtered, paged)',
+      class: 'list',
+      token: tokens.staff,
+      path: (i) => `/dossiers?municipality=${cities[i % cities.length]}&stage=${stages[i % stages.length]}&page=${1 + (i % 3)}&pageSize=25&sort=-registeredOn`,
+    },
+    { name: 'stock', class: 'statistics', token: tokens.analyst, path: (i) => `/statistics/stock?asOf=${monthEnd(i)}` },
+    {
+      name: 'flows, 4 years by month',
+      class: 'statistics',
+      token: tokens.analyst,
+      path: () => '/statistics/flows?from=2022-01-01&to=2025-12-31&interval=month',
+    },
+    { name: 'funnel', class: 'statistics', token: tokens.analyst, path: (i) => `/statistics/funnel?cohort=${cohort(i)}&asOf=${bench.today}` },
+    { name: 'outlook', class: 'statistics', token: tokens.analyst, path: () => '/statistics/outlook?endDate=2026-03-04&endDate=2027-03-04' },
+    { name: "one dossier's state", class: 'single-dossier', token: tokens.staff, path: (i) => `/dossiers/${dossier(i)}` },
+    { name: "one dossier's history", class: 'single-dossier', token: tokens.staff, path: (i) => `/dossiers/${dossier(i)}/history` },
+    {
+      name: 'time travel (asOf)',
+      class: 'single-dossier',
+      token: tokens.staff,
+      path: (i) => `/dossiers/${dossier(i)}?asOf=${asOf(i)}`,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+// ---------------------------------------------------------------------------------------------
+
+async function postgresPhase(bench: Bench): Promise<void> {
+  const { run } = bench;
+  const { config } = run;
+  const databaseUrl = await createDatabase(bench.serverUrl, 'bench_pg');
+  const migrated = await openRuntime(loadConfig(serviceEnv(bench, databaseUrl, {})));
+  await migrated.close();
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  const statements = new StatementStats(pool);
+  await statements.install();
+  const store = await PostgresEventStore.connect(databaseUrl);
+  const reserved = new Set<string>();
+  const loaded: LoadedDossier[] = [];
+  let service: BenchChild<ServiceReady> | undefined;
+  try {
+    // Scenario data: the realistic dossiers of the query scenario, and the pool of the command scenario.
+    run.log(`loading ${config.dossiers} realistic dossiers and ${config.poolDossiers} pool dossiers into PostgreSQL`);
+    const load = await loadIntoPostgres(pool, dossierSource(bench, { lastIndex: config.dossiers, pool: config.poolDossiers, seed: config.seed, reserved, loaded }), {
+      blockDossiers: 25_000,
+      onProgress: (events) => run.log(`  ${events} events written`),
+    });
+    await pool.query(`VACUUM ANALYZE event_store.events`);
+    await pool.query(`VACUUM ANALYZE ${PERSONAL_DATA_KEYS_TABLE}`);
+    run.details['load-queries'] = load;
+    run.mark('load query data set');
+    run.log(`loaded ${load.dossiers} dossiers, ${load.events} events in ${(load.milliseconds / 1000).toFixed(1)} s`);
+    const dossierEvents = Number(
+      (await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM event_store.events WHERE stream_id LIKE 'dossier-%'`)).rows[0].n,
+    );
+
+    // Scenario 2, part one: the projections catch up from empty read models, all together.
+    await statements.reset();
+    service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'true' }));
+    run.log(`service started (pid ${service.pid}, port ${service.ready.port}); projections catching up on ${dossierEvents} dossier events`);
+    const catchUp = await bench.cpu(service, () => service!.measured(() => service!.request<CaughtUp>({ type: 'caught-up', timeoutMs: 60 * 60_000 })));
+    const { result: caughtUp, peakRssMb: catchUpRss } = catchUp.result;
+    const perProjection = caughtUp.finished.map((f) => ({ name: f.name, ok: f.ok, seconds: (f.at - caughtUp.startedAt) / 1000 }));
+    const allSeconds = Math.max(...perProjection.map((p) => p.seconds));
+    run.details['catch-up'] = { dossierEvents, perProjection, peakRssMb: catchUpRss, cpu: catchUp.cpu, postgresStatements: await statements.read() };
+    run.log(`caught up in ${allSeconds.toFixed(1)} s: ${perProjection.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(', ')}`);
+    run.mark('service start and catch-up');
+    const catchUpRate = round(perSecond(dossierEvents, allSeconds * 1000));
+    run.figure({
+      scenario: 'rebuild (PostgreSQL)',
+      figure: 'all projections together: catch-up from empty',
+      value: catchUpRate,
+      unit: 'events/s',
+      target: `>= ${REBUILD_TARGET.toLocaleString('en-US')} events/s`,
+      met: catchUpRate >= REBUILD_TARGET,
+      note: `${dossierEvents.toLocaleString('en-US')} events, live runners, ${allSeconds.toFixed(1)} s`,
+    });
+    run.figure({ scenario: 'memory', figure: 'service peak RSS, catch-up', value: catchUpRss, unit: 'MiB' });
+
+    // Scenario 3: queries at `dossiers` dossiers.
+    await statements.reset();
+    const queries = await bench.cpu(service, () =>
+      service!.measured(() =>
+        withProfile(bench, service!, 'queries', async () =>
+          runQueries(
+            `http://127.0.0.1:${service!.ready.port}`,
+            queryKinds(bench, { staff: await bench.token('staff'), analyst: await bench.token('analyst') }, loaded),
+            config.querySamples,
+            config.queryBudgetSeconds * 1000,
+            (q) => run.log(`query ${q.name}: p50 ${q.p50} ms, p99 ${q.p99} ms (${q.count} requests, ${q.bytes} bytes)`),
+          ),
+        ),
+      ),
+    );
+    run.details.queries = { dossiers: config.dossiers, figures: queries.result.result, peakRssMb: queries.result.peakRssMb, cpu: queries.cpu, postgresStatements: await statements.read(10) };
+    for (const q of queries.result.result) {
+      const target = q.class === 'single-dossier' ? SINGLE_DOSSIER_P99_TARGET_MS : STATISTICS_P99_TARGET_MS;
+      run.figure({ scenario: `queries (${config.dossiers.toLocaleString('en-US')} dossiers)`, figure: `${q.name} p50`, value: q.p50, unit: 'ms' });
+      run.figure({
+        scenario: `queries (${config.dossiers.toLocaleString('en-US')} dossiers)`,
+        figure: `${q.name} p99`,
+        value: q.p99,
+        unit: 'ms',
+        target: `<= ${target} ms`,
+        met: q.p99 <= target,
+        note: `${q.count} requests`,
+      });
+    }
+    run.figure({ scenario: 'memory', figure: 'service peak RSS, queries', value: queries.result.peakRssMb, unit: 'MiB' });
+    run.mark('queries');
+
+    // Scenario 1: commands over HTTP, then the same rows straight into PostgreSQL.
+    const commands = await measureCommands(bench, 'postgres', service, store, statements, 0);
+    const ceiling = await postgresInsertCeiling(databaseUrl, commands.from.commit, commands.to.commit, config.connections);
+    run.details['commands-postgres-ceiling'] = ceiling;
+    run.log(`ceiling: ${ceiling.rows} rows one transaction each at ${config.connections} = ${ceiling.rowsPerSecond}/s (p50 ${ceiling.latency.p50} ms, p99 ${ceiling.latency.p99} ms)`);
+    commandFigures(bench, 'commands over HTTP (PostgreSQL)', commands, ceiling);
+    run.figure({ scenario: 'memory', figure: 'service peak RSS, commands (PostgreSQL)', value: commands.peakRssMb, unit: 'MiB' });
+    await service.stop();
+    service = undefined;
+    run.mark('commands (PostgreSQL) and ceiling');
+
+    // Scenario 2, part two: the log topped up to `events`, then each projection rebuilt.
+    const head = Number((await store.headPosition()).commit);
+    if (head < config.events) {
+      run.log(`topping the store up from ${head} to ${config.events} events`);
+      const topUp = await loadIntoPostgres(
+        pool,
+        dossierSource(bench, { lastIndex: Number.MAX_SAFE_INTEGER, pool: 0, seed: config.seed + 100, reserved }),
+        { blockDossiers: 25_000, untilEvents: config.events, onProgress: (events) => run.log(`  ${head + events} events in the store`) },
+      );
+      run.details['load-rebuild'] = topUp;
+      await pool.query(`VACUUM ANALYZE event_store.events`);
+      run.log(`topped up with ${topUp.dossiers} dossiers, ${topUp.events} events in ${(topUp.milliseconds / 1000).toFixed(1)} s`);
+    }
+    run.mark('top-up to the rebuild log');
+    await rebuildScenario(bench, databaseUrl, store, pool, statements);
+  } finally {
+    await service?.stop();
+    await store.close();
+    await pool.end();
+  }
+}
+
+async function rebuildScenario(bench: Bench, databaseUrl: string, store: EventStore, pool: Pool, statements: StatementStats): Promise<void> {
+  const { run } = bench;
+  const { config } = run;
+  const total = Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM event_store.events')).rows[0].n);
+  const dossierEvents = Number(
+    (await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM event_store.events WHERE stream_id LIKE 'dossier-%'`)).rows[0].n,
+  );
+  // Ceiling: the same read a rebuild makes (pages of the batch size, dossier streams), without applying anything.
+  const read = await readCeiling(store, 500);
+  run.details['rebuild-postgres-read-ceiling'] = { ...read, storeEvents: total };
+  run.log(`read ceiling: ${read.events} dossier events in ${(read.milliseconds / 1000).toFixed(1)} s = ${read.eventsPerSecond}/s`);
+  run.mark('read ceiling');
+
+  const service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'false' }));
+  try {
+    const names = ['crt-registry', 'flow-statistics', 'dossier-archive'];
+    // All together is the catch-up from empty measured before (a rebuild of all three side by side
+    // would only split the same two cores three ways within the same budget).
+    const runs = names.map((name) => ({ label: name, names: [name] }));
+    const rebuilds: Record<string, unknown> = {};
+    for (const { label, names: these } of runs) {
+      await statements.reset();
+      const measured = await bench.cpu(service, () =>
+        service.measured(() =>
+          withProfile(bench, service, `rebuild-${label.replace(/\s+/g, '-')}`, () =>
+            service.request<RebuildFigure[]>({ type: 'rebuild', names: these, budgetMs: config.rebuildBudgetSeconds * 1000 }),
+          ),
+        ),
+      );
+      const figures = measured.result.result;
+      const applied = these.length === 1 ? figures[0].applied : Math.min(...figures.map((f) => f.applied));
+      const milliseconds = Math.max(...figures.map((f) => f.milliseconds));
+      const completed = figures.every((f) => f.completed);
+      const rate = round(perSecond(applied, milliseconds));
+      rebuilds[label] = { figures, peakRssMb: measured.result.peakRssMb, cpu: measured.cpu, postgresStatements: await statements.read() };
+      const estimate = rate > 0 ? dossierEvents / rate : Infinity;
+      run.figure({
+        scenario: `rebuild (PostgreSQL, ${total.toLocaleString('en-US')} events)`,
+        figure: label,
+        value: rate,
+        unit: 'events/s',
+        ceiling: read.eventsPerSecond,
+        ratio: ratio(rate, read.eventsPerSecond),
+        target: `>= ${REBUILD_TARGET.toLocaleString('en-US')} events/s`,
+        met: rate >= REBUILD_TARGET,
+        note: completed
+          ? `complete: ${applied.toLocaleString('en-US')} events in ${(milliseconds / 1000).toFixed(1)} s`
+          : `first ${applied.toLocaleString('en-US')} events in ${(milliseconds / 1000).toFixed(1)} s (budget); whole log extrapolated: ~${Math.round(estimate)} s`,
+      });
+      run.figure({ scenario: 'memory', figure: `service peak RSS, rebuild ${label}`, value: measured.result.peakRssMb, unit: 'MiB' });
+      run.log(`rebuild ${label}: ${applied} events in ${(milliseconds / 1000).toFixed(1)} s = ${rate}/s${completed ? '' : ' (stopped at the budget)'}`);
+    }
+    run.details['rebuild-postgres'] = { storeEvents: total, dossierEvents, budgetSeconds: config.rebuildBudgetSeconds, runs: rebuilds };
+  } finally {
+    await service.stop();
+  }
+  run.mark('rebuilds');
+}
+
+/** Reads the whole log as a rebuild does (pages, dossier streams), applying nothing. */
+async function readCeiling(store: EventStore, pageSize: number): Promise<{ events: number; milliseconds: number; eventsPerSecond: number }> {
+  const started = performance.now();
+  let position: LogPosition = START_OF_LOG;
+  let events = 0;
+  for (;;) {
+    const page = await store.readAll({ after: position, maxCount: pageSize, streamPrefixes: [DOSSIER_STREAM_PREFIX] });
+    if (page.length === 0) break;
+    events += page.length;
+    position = page[page.length - 1].position;
+  }
+  const milliseconds = performance.now() - started;
+  return { events, milliseconds: Math.round(milliseconds), eventsPerSecond: round(perSecond(events, milliseconds)) };
+}
+
+async function esdbPhase(bench: Bench): Promise<void> {
+  const { run } = bench;
+  const { config } = run;
+  const testServer = await BenchChild.start<{ url: string }>('esdb-server-process.ts', process.env);
+  const databaseUrl = await createDatabase(bench.serverUrl, 'bench_esdb');
+  const env = serviceEnv(bench, databaseUrl, { EVENTSTORE_URL: testServer.ready.url, PROJECTIONS_IN_PROCESS: 'true' });
+  const migrated = await openRuntime(loadConfig(env));
+  await migrated.close();
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  const store = EventStoreDbEventStore.fromConnectionString(testServer.ready.url);
+  const client = EventStoreDBClient.connectionString(testServer.ready.url);
+  let service: BenchChild<ServiceReady> | undefined;
+  const label = 'EventStoreDB test server';
+  try {
+    run.log(`EventStoreDB test server at ${testServer.ready.url}: loading the ${config.poolDossiers} pool dossiers`);
+    const keys: BenchDossier[] = [];
+    const reserved = new Set<string>();
+    const source = dossierSource(bench, { lastIndex: 0, pool: config.poolDossiers, seed: config.seed, reserved });
+    const poolLoad = await loadThroughStore(
+      store,
+      () => {
+        const dossier = source();
+        if (dossier?.wrappedKey) keys.push(dossier);
+        return dossier;
+      },
+      { untilEvents: Number.MAX_SAFE_INTEGER, concurrency: 16 },
+    );
+    await insertKeys(pool, keys);
+    run.details['load-esdb-pool'] = poolLoad;
+
+    service = await startService(env);
+    await service.request<CaughtUp>({ type: 'caught-up', timeoutMs: 10 * 60_000 });
+    const commands = await measureCommands(bench, 'esdb', service, store, undefined, 100_000);
+    const written = await readAllFrom(store, commands.from);
+    const ceiling = await esdbAppendCeiling(client, written, config.connections);
+    run.details['commands-esdb-ceiling'] = ceiling;
+    run.log(`ceiling (test server): ${ceiling.rows} appends at ${config.connections} = ${ceiling.rowsPerSecond}/s`);
+    commandFigures(bench, `commands over HTTP (${label})`, commands, ceiling, 'test server, not EventStoreDB');
+    run.figure({ scenario: 'memory', figure: 'service peak RSS, commands (EventStoreDB test server)', value: commands.peakRssMb, unit: 'MiB' });
+    await service.stop();
+    service = undefined;
+    run.mark('EventStoreDB test server: commands and ceiling');
+
+    if (config.esdbEvents > 0) {
+      run.log(`loading up to ${config.esdbEvents} events into the test server for its read ceiling`);
+      const load = await testServer.measured(() =>
+        loadThroughStore(store, dossierSource(bench, { lastIndex: Number.MAX_SAFE_INTEGER, pool: 0, seed: config.seed, reserved }), {
+          untilEvents: config.esdbEvents,
+          concurrency: 16,
+          onProgress: (events) => (events % 100_000 < 9_000 ? run.log(`  ${events} events appended`) : undefined),
+        }),
+      );
+      const read = await readCeiling(store, 500);
+      run.details['rebuild-esdb-read-ceiling'] = { load: load.result, testServerPeakRssMb: load.peakRssMb, ...read };
+      run.figure({
+        scenario: `rebuild (${label})`,
+        figure: 'read ceiling: the log in pages of 500',
+        value: read.eventsPerSecond,
+        unit: 'events/s',
+        note: `${read.events.toLocaleString('en-US')} dossier events; test server, not EventStoreDB`,
+      });
+      run.log(`test-server read ceiling: ${read.events} events in ${(read.milliseconds / 1000).toFixed(1)} s = ${read.eventsPerSecond}/s`);
+      run.mark('EventStoreDB test server: load and read ceiling');
+    }
+  } finally {
+    await service?.stop();
+    await client.dispose();
+    await store.close();
+    await pool.end();
+    await testServer.stop();
+  }
+}
+
+async function insertKeys(pool: Pool, dossiers: readonly BenchDossier[]): Promise<void> {
+  for (let start = 0; start < dossiers.length; start += 2000) {
+    const chunk = dossiers.slice(start, start + 2000);
+    await pool.query(`INSERT INTO ${PERSONAL_DATA_KEYS_TABLE} (dossier_id, wrapped_key) SELECT * FROM unnest($1::uuid[], $2::bytea[])`, [
+      chunk.map((d) => d.dossierId),
+      chunk.map((d) => d.wrappedKey),
+    ]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const config = benchConfig();
+  const run = new Run(config);
+  const loadAtStart = loadAverages();
+  const work = mkdtempSync(join(tmpdir(), 'dossiers-bench-'));
+  run.log(`work directory ${work}; load average ${loadAtStart.join(' ')}; ${JSON.stringify(config)}`);
+  const postgres = await startBenchPostgres(join(work, 'postgres'));
+  const secrets: Secrets = {
+    AUTH_DEV_SECRET: randomBytes(32).toString('hex'),
+    NRN_HASH_KEY: randomBytes(32).toString('hex'),
+    PERSONAL_DATA_KEY: randomBytes(32).toString('hex'),
+  };
+  const appConfig = loadConfig({ ...secrets, DATA_DIR: join(work, 'service') });
+  const reservations = new NationalRegisterReservations(undefined as never, undefined as never, appConfig);
+  const today = todayIn(appConfig.timeZone);
+  const sealer = config.encryptPersonalData ? envelopeSealer(secrets.PERSONAL_DATA_KEY) : plainSealer;
+  const bench: Bench = {
+    run,
+    work,
+    serverUrl: postgres.handle.url,
+    secrets,
+    today,
+    appConfig,
+    postmasterPid: postgres.postmasterPid,
+    pool: new LifecyclePool(today, config.seed),
+    token: (role) => signDevToken(appConfig, { subject: `bench-${role}`, roles: [role] }),
+    writer: (seed, reservedNumbers) =>
+      new DossierWriter({ today, now: Date.now(), actor: 'seed', sealer, reservationStream: (nrn) => reservations.streamFor(nrn), seed, reservedNumbers }),
+    cpu: async (service, work) => {
+      const meter = new CpuMeter(
+        { ...(service ? { service: service.pid } : {}), postgres: postgres.postmasterPid, bench: process.pid },
+        new Set(['postgres']),
+      );
+      const result = await work();
+      return { result, cpu: meter.stop() };
+    },
+  };
+  if (!config.encryptPersonalData) run.notes.push('Personal blocks were loaded in plain (BENCH_ENCRYPT=0), the legacy form; the service decrypts nothing for them.');
+  let failure: unknown;
+  try {
+    await postgresPhase(bench);
+    if (config.esdb) await esdbPhase(bench);
+  } catch (error) {
+    failure = error;
+    console.error(error);
+  } finally {
+    await postgres.handle.stop().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  if (run.elapsedSeconds() > TIME_BUDGET_SECONDS) {
+    const [longest, seconds] = Object.entries(run.phases).sort((a, b) => b[1] - a[1])[0] ?? ['?', 0];
+    run.notes.push(
+      `The run took ${Math.round(run.elapsedSeconds())} s, over the ${TIME_BUDGET_SECONDS} s budget; its longest stretch was "${longest}" (${seconds} s). ` +
+        'See "phases" for where the time went.',
+    );
+  }
+  const results = {
+    startedAt: run.startedAt.toISOString(),
+    durationSeconds: run.elapsedSeconds(),
+    phases: run.phases,
+    complete: failure === undefined,
+    ...(failure === undefined ? {} : { error: failure instanceof Error ? failure.message : String(failure) }),
+    config,
+    machine: machineInfo(loadAtStart),
+    versions: versions(postgres.version),
+    figures: run.figures,
+    notes: run.notes,
+    details: run.details,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, resultsFileName(run.startedAt));
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${formatTable(run.figures)}\n`);
+  for (const note of run.notes) console.log(`note: ${note}`);
+  console.log(`${failure === undefined ? 'Done' : 'FAILED'} in ${run.elapsedSeconds()} s; results in ${file}`);
+  process.exit(failure === undefined ? 0 : 1);
+}
+
+void main();

@@ -1,0 +1,31 @@
+import { placeOf, summariseProfile, type CpuProfile } from './profile-summary';
+
+describe('profile summary', () => {
+  it('names the place of a frame: package, project folder, Node.js, V8', () => {
+    expect(placeOf('query', 'file:///work/main/node_modules/pg/lib/client.js')).toBe('package pg');
+    expect(placeOf('query', '/work/main/node_modules/@nestjs/core/router/router-execution-context.js')).toBe('package @nestjs/core');
+    expect(placeOf('append', '/work/main/libs/event-store/src/postgres/postgres-event-store.ts')).toBe('libs/event-store/src/postgres');
+    expect(placeOf('load', '/work/main/apps/api/src/dossiers/dossier-repository.ts')).toBe('apps/api/src/dossiers');
+    expect(placeOf('emit', 'node:events')).toBe('Node.js internals');
+    expect(placeOf('(garbage collector)', '')).toBe('garbage collector');
+    expect(placeOf('(idle)', '')).toBe('idle');
+    expect(placeOf('writev', '')).toBe('native: writev');
+  });
+
+  it('adds self time per place, largest first, folding small places into "other"', () => {
+    const profile: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', url: '' } },
+        { id: 2, callFrame: { functionName: 'query', url: '/x/node_modules/pg/lib/client.js' } },
+        { id: 3, callFrame: { functionName: '(idle)', url: '' } },
+        { id: 4, callFrame: { functionName: 'tiny', url: 'node:util' } },
+      ],
+      samples: [2, 2, 3, 2, 4],
+      timeDeltas: [1000, 1000, 2000, 995_000, 1000],
+    };
+    expect(summariseProfile(profile)).toEqual([
+      { place: 'package pg', milliseconds: 997, percent: 99.7 },
+      { place: 'other', milliseconds: 3, percent: 0.3 },
+    ]);
+  });
+});

@@ -1,0 +1,85 @@
+import { Agent, request } from 'node:http';
+import { summariseLatencies, type LatencySummary } from '../stats';
+
+const WARM_UP = 3;
+const MIN_SAMPLES = 5;
+
+export type QueryClass = 'statistics' | 'list' | 'single-dossier';
+
+export interface QueryKind {
+  readonly name: string;
+  readonly class: QueryClass;
+  readonly token: string;
+  /** The i-th request's path and query string (parameters vary, as a real workload's do). */
+  path(i: number): string;
+  readonly headers?: Record<string, string>;
+}
+
+export interface QueryFigure extends LatencySummary {
+  readonly name: string;
+  readonly class: QueryClass;
+  /** Bytes of the last answer, to show what was read. */
+  readonly bytes: number;
+  readonly example: string;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly milliseconds: number;
+}
+
+/** One GET over a kept-alive connection, timed from sending to the last byte of the answer. */
+export function timedGet(agent: Agent, baseUrl: string, path: string, headers: Record<string, string>): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = request(new URL(path, baseUrl), { agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), milliseconds: performance.now() - started }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Each kind of query in turn, one request at a time (latency, not throughput): a few warm-up
+ * requests, then `samples` timed ones or as many as fit in `budgetMs` (at least MIN_SAMPLES, so
+ * a slow query is still measured; its p99 is then nearly its maximum). Any answer but 200 stops
+ * the bench: a latency of an error is no figure.
+ */
+export async function runQueries(
+  baseUrl: string,
+  kinds: readonly QueryKind[],
+  samples: number,
+  budgetMs: number,
+  onFigure: (figure: QueryFigure) => void = () => undefined,
+): Promise<QueryFigure[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const figures: QueryFigure[] = [];
+  try {
+    for (const kind of kinds) {
+      const headers = { authorization: `Bearer ${kind.token}`, accept: 'application/json', ...kind.headers };
+      const get = async (i: number) => {
+        const answer = await timedGet(agent, baseUrl, kind.path(i), headers);
+        if (answer.status !== 200) throw new Error(`${kind.name}: GET ${kind.path(i)} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+        return answer;
+      };
+      for (let i = 0; i < WARM_UP; i++) await get(samples + i);
+      const latencies: number[] = [];
+      let last: HttpAnswer | undefined;
+      const deadline = performance.now() + budgetMs;
+      for (let i = 0; i < samples && (i < MIN_SAMPLES || performance.now() < deadline); i++) {
+        last = await get(i);
+        latencies.push(last.milliseconds);
+      }
+      figures.push({ name: kind.name, class: kind.class, ...summariseLatencies(latencies), bytes: last?.body.length ?? 0, example: kind.path(0) });
+      onFigure(figures[figures.length - 1]);
+    }
+  } finally {
+    agent.destroy();
+  }
+  return figures;
+}

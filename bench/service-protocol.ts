@@ -1,0 +1,33 @@
+/** Messages between the bench and the service under test (service-process.ts), over IPC. */
+
+export type ServiceRequest =
+  /** Waits until every projection has applied the log as it stands: when each was done. */
+  | { readonly type: 'caught-up'; readonly timeoutMs: number }
+  /** Rebuilds these projections side by side, each stopped once `budgetMs` is spent. */
+  | { readonly type: 'rebuild'; readonly names: readonly string[]; readonly budgetMs: number }
+  | { readonly type: 'profile-start' }
+  | { readonly type: 'profile-stop'; readonly file: string }
+  | { readonly type: 'stop' };
+
+export interface ServiceReply {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly result?: unknown;
+  readonly error?: string;
+}
+
+export interface CaughtUp {
+  /** When the projections started (just before the application was created). */
+  readonly startedAt: number;
+  readonly finished: ReadonlyArray<{ readonly name: string; readonly ok: boolean; readonly at: number }>;
+}
+
+export interface RebuildFigure {
+  readonly name: string;
+  /** Events applied to the fresh copy. */
+  readonly applied: number;
+  /** Until the last batch committed (or the switch, when completed). */
+  readonly milliseconds: number;
+  /** False when the budget ran out first: the copy was dropped and the live tables kept. */
+  readonly completed: boolean;
+}

@@ -1,0 +1,97 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { PeakRss } from './memory';
+import type { ServiceReply, ServiceRequest } from './service-protocol';
+
+/** How the bench runs TypeScript: ts-node without type checks and the path aliases (register-paths.ts). */
+export const TS_NODE_ARGS = ['-r', 'ts-node/register/transpile-only', '-r', join(__dirname, 'register-paths.ts')];
+
+/**
+ * A child process running a TypeScript entry of the bench with an IPC channel: the service
+ * under test (service-process.ts) or the EventStoreDB test server (esdb-server-process.ts).
+ * The first message is the child's "ready" with what it has to say (its port).
+ */
+export class BenchChild<Ready> {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private exited = false;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly ready: Ready,
+  ) {
+    child.on('message', (reply: ServiceReply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) waiting.resolve(reply.result);
+      else waiting.reject(new Error(reply.error));
+    });
+    child.on('exit', (code, signal) => {
+      this.exited = true;
+      for (const waiting of this.pending.values()) waiting.reject(new Error(`The child stopped (${code ?? signal}) before answering`));
+      this.pending.clear();
+    });
+  }
+
+  static async start<Ready>(entry: string, env: NodeJS.ProcessEnv, extraNodeArgs: readonly string[] = []): Promise<BenchChild<Ready>> {
+    const child = fork(join(__dirname, entry), [], {
+      cwd: join(__dirname, '..'),
+      env,
+      execArgv: [...extraNodeArgs, ...TS_NODE_ARGS],
+      // The service logs every request to stdout (LOG_LEVEL info, its default): not the bench's output.
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    const ready = await new Promise<Ready>((resolve, reject) => {
+      child.once('message', (reply: ServiceReply) => (reply.ok ? resolve(reply.result as Ready) : reject(new Error(reply.error))));
+      child.once('exit', (code) => reject(new Error(`${entry} exited with ${code} while starting`)));
+    });
+    return new BenchChild<Ready>(child, ready);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  request<T>(request: ServiceRequest | { type: string }): Promise<T> {
+    if (this.exited) return Promise.reject(new Error('The child has stopped'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.child.send({ id, request });
+    });
+  }
+
+  /** Peak resident memory of the child while `work` runs, in MiB. */
+  async measured<T>(work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+    const peak = new PeakRss(this.pid);
+    try {
+      const result = await work();
+      return { result, peakRssMb: peak.stop() };
+    } catch (error) {
+      peak.stop();
+      throw error;
+    }
+  }
+
+  /** Asks it to stop cleanly; kills it if it does not within 30 s. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    await this.request({ type: 'stop' }).catch(() => undefined);
+    this.child.disconnect();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+export interface ServiceReady {
+  readonly port: number;
+  readonly startedAt: number;
+}
+
+/** The service (apps/api) in a child process with this environment on top of the bench's. */
+export function startService(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<BenchChild<ServiceReady>> {
+  return BenchChild.start<ServiceReady>('service-process.ts', { ...process.env, ...env }, nodeArgs);
+}
