@@ -9,6 +9,7 @@ import { EVENT_STORE, type EventStore } from '@app/event-store';
 import type { Runtime } from '@app/persistence';
 import { PersonalDataProtection } from '@app/personal-data';
 import type { AppConfig } from '@app/platform';
+import { ArchiveExport } from './archive/archive-export';
 import { ArchiveController } from './archive/archive.controller';
 import { ArchiveReader } from './archive/archive.reader';
 import { ArchiveRuns } from './archive/archive-runs.service';
@@ -38,6 +39,7 @@ import { CrtRegistryReader } from './registry/crt-registry.reader';
 import { RegistryController } from './registry/registry.controller';
 import { StatisticsController } from './statistics/statistics.controller';
 import { StatisticsService } from './statistics/statistics.service';
+import { CrtImporter } from './import/crt-importer';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { APP_CONFIG } from './infrastructure/app-config';
@@ -96,6 +98,8 @@ export class AppModule {
         AccessLog,
         ArchiveReader,
         ArchiveRuns,
+        ArchiveExport,
+        CrtImporter,
         ProjectionEngineHost,
         DossierRepository,
         NationalRegisterReservations,

@@ -41,7 +41,7 @@ describe('projections:rebuild command', () => {
     const listing = await run();
     for (const projection of projections()) expect(listing).toMatch(new RegExp(`^${projection.name}\\t`, 'm'));
     expect(listing).toContain('lag 30 events');
-    expect(listing).toContain('Usage: npm run projections:rebuild -- <name>');
+    expect(listing).toContain('Rebuild one: npm run cli -- projections rebuild <name>');
   });
 
   it('rebuilds one projection, reporting progress with events/s and ETA, and switches to the fresh copy', async () => {

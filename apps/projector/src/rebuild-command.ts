@@ -12,7 +12,7 @@ export async function runRebuildCommand(engine: ProjectionEngine, name: string |
     for (const status of await engine.statuses()) {
       say(`${status.name}\t${status.state}\tposition ${status.position.commit}\tlag ${status.lagEvents} events`);
     }
-    say('\nUsage: npm run projections:rebuild -- <name>');
+    say('\nRebuild one: npm run cli -- projections rebuild <name>');
     return;
   }
   engine.projection(name);

@@ -1,5 +1,7 @@
+import { Injectable } from '@nestjs/common';
 import { canonicalJson } from '@app/platform';
-import type { LoadedDossier } from '../dossiers/dossier-repository';
+import { DossierRepository, type LoadedDossier } from '../dossiers/dossier-repository';
+import { ArchiveReader } from './archive.reader';
 import { archivedDossier } from './archive.views';
 
 /**
@@ -17,4 +19,26 @@ export function exportLine(dossier: LoadedDossier) {
       return canonicalJson(stored) === canonicalJson(entry.data) ? entry : { ...entry, storedData: stored };
     }),
   };
+}
+
+/** The archive export, for HTTP and the command line alike: the ids first (for the access log), then the lines. */
+@Injectable()
+export class ArchiveExport {
+  constructor(
+    private readonly reader: ArchiveReader,
+    private readonly dossiers: DossierRepository,
+  ) {}
+
+  /** Every archived dossier, in the export's order. */
+  dossierIds(): Promise<string[]> {
+    return this.reader.archivedIds();
+  }
+
+  /** One NDJSON line (with its newline) per archived dossier. */
+  async *lines(dossierIds: readonly string[]): AsyncGenerator<string> {
+    for (const id of dossierIds) {
+      const line = exportLine(await this.dossiers.load(id));
+      if (line) yield `${canonicalJson(line)}\n`;
+    }
+  }
 }

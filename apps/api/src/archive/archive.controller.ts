@@ -13,7 +13,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { canonicalJson } from '@app/platform';
 import { AccessLog, type AuditedRequest } from '../audit/access-log';
 import { oneDossier, ShowsPersonalData } from '../audit/shows-personal-data.decorator';
 import { Roles } from '../auth/auth.decorators';
@@ -25,7 +24,7 @@ import { ArchiveListQuery, ArchiveRunRequest, PurgeRequest } from './archive.dto
 import { ArchiveReader } from './archive.reader';
 import { ArchiveRuns } from './archive-runs.service';
 import { archivedDossier, ArchivedDossierView, archiveListItem, ArchivePageView, archiveRunView, ArchiveRunView } from './archive.views';
-import { exportLine } from './archive-export';
+import { ArchiveExport } from './archive-export';
 
 const notArchived = (dossierId: string) =>
   problem(404, 'dossier-not-archived', 'Dossier not archived', 'No archived dossier has this id; GET /dossiers/{id} shows dossiers in use.', { dossierId });
@@ -39,6 +38,7 @@ export class ArchiveController {
     private readonly reader: ArchiveReader,
     private readonly dossiers: DossierRepository,
     private readonly accessLog: AccessLog,
+    private readonly exporter: ArchiveExport,
   ) {}
 
   @Post('runs')
@@ -139,16 +139,14 @@ export class ArchiveController {
   @ApiOkResponse({ description: 'application/x-ndjson' })
   async export(@Req() request: AuditedRequest, @Res() response: Response): Promise<void> {
     const purpose = this.accessLog.purposeOf(request);
-    const ids = await this.reader.archivedIds();
+    const ids = await this.exporter.dossierIds();
     await this.accessLog.record(request, purpose, ids);
     response.status(200);
     response.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
     response.setHeader('Content-Disposition', 'attachment; filename="dossier-archive.ndjson"');
     try {
-      for (const id of ids) {
-        const line = exportLine(await this.dossiers.load(id));
-        if (!line) continue;
-        if (!response.write(`${canonicalJson(line)}\n`)) await Promise.race([once(response, 'drain'), once(response, 'close')]);
+      for await (const line of this.exporter.lines(ids)) {
+        if (!response.write(line)) await Promise.race([once(response, 'drain'), once(response, 'close')]);
         if (response.destroyed) return;
       }
       response.end();

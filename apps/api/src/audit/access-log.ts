@@ -30,9 +30,7 @@ export class AccessLog {
 
   /** Commits the record; call it before the personal data leaves, so none leaves unrecorded. */
   async record(request: AuditedRequest, purpose: string | null, dossierIds: string[]): Promise<void> {
-    await this.dataSource.getRepository(AccessLogEntry).insert({
-      id: randomUUID(),
-      at: new Date(),
+    await this.recordAccess({
       actor: request.principal.subject,
       roles: [...request.principal.roles],
       method: request.method,
@@ -41,5 +39,10 @@ export class AccessLog {
       dossierIds,
       correlationId: request.correlationId,
     });
+  }
+
+  /** The same for access outside HTTP (the command line): `method` says how, `path` what. */
+  async recordAccess(entry: Omit<AccessLogEntry, 'id' | 'at'>): Promise<void> {
+    await this.dataSource.getRepository(AccessLogEntry).insert({ id: randomUUID(), at: new Date(), ...entry });
   }
 }

@@ -1,41 +1,25 @@
-import 'reflect-metadata';
-import { parseArgs } from 'node:util';
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { SingleBar } from 'cli-progress';
 import { DossierRuleViolation } from '@app/domain';
-import { openRuntime } from '@app/persistence';
-import { deterministicUuid, loadConfig, todayIn } from '@app/platform';
-import { AppModule } from '../app.module';
+import { deterministicUuid } from '@app/platform';
 import { ProblemError } from '../http/problem';
+import { CLOCK, type Clock } from '../infrastructure/clock';
 import type { CommandContext } from '../dossiers/command-context';
 import { ChangeDossierCommand, RegisterDossierCommand } from '../dossiers/dossier.commands';
 import { HistoryGenerator } from './history-generator';
 
 /**
- * npm run seed -- --persons N [--seed S]
- *
+ * `cli seed --persons N [--seed S] [--concurrency C]`:
  * Generates N realistic histories (history-generator.ts) and sends every fact through the
  * command path (CommandBus: the same handlers, rules and metadata as over HTTP), as actor `seed`.
  * Deterministic: the same seed gives the same dossiers, and running it again adds nothing, as
  * every command's id derives from the seed and the person's number.
  */
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { persons: { type: 'string' }, seed: { type: 'string' }, concurrency: { type: 'string' } } });
-  const persons = Number(values.persons);
-  const seed = Number(values.seed ?? 2022);
-  const concurrency = Number(values.concurrency ?? 8);
-  if (!Number.isInteger(persons) || persons < 1 || !Number.isInteger(seed) || !Number.isInteger(concurrency) || concurrency < 1) {
-    throw new Error('Usage: npm run seed -- --persons N [--seed S] [--concurrency C]');
-  }
-  Logger.overrideLogger(['error']);
-  // The running service (if any) projects what is written here; this process only writes.
-  const config = loadConfig({ ...process.env, PROJECTIONS_IN_PROCESS: 'false' });
-  const opened = await openRuntime(config);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(opened.runtime), { logger: ['error'] });
+export async function seedDossiers(app: INestApplicationContext, options: { persons: number; seed: number; concurrency: number }): Promise<string> {
+  const { persons, seed, concurrency } = options;
   const commandBus = app.get(CommandBus);
-  const generator = new HistoryGenerator(seed, todayIn(config.timeZone));
+  const generator = new HistoryGenerator(seed, app.get<Clock>(CLOCK).today());
   const bar = new SingleBar({
     format: 'seed [{bar}] {value}/{total} persons | {events} commands | {rate} persons/s | ETA {eta_formatted}',
     barCompleteChar: '=',
@@ -86,13 +70,6 @@ async function main(): Promise<void> {
     await Promise.all(workers);
   } finally {
     bar.stop();
-    await app.close();
-    await opened.close();
   }
-  console.log(`Seeded ${persons} persons (seed ${seed}): ${commands} commands sent, ${rejected} histories cut short by a rule.`);
+  return `Seeded ${persons} persons (seed ${seed}): ${commands} commands sent, ${rejected} histories cut short by a rule.`;
 }
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-  process.exit(1);
-});
