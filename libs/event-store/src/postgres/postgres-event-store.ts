@@ -1,4 +1,4 @@
-import { Client, Pool, type PoolClient } from 'pg';
+import { Client, Pool } from 'pg';
 import {
   DuplicateEventIdError,
   EventStoreUnavailableError,
@@ -20,14 +20,14 @@ import { isPostgresConnectionError } from '@app/platform/postgres-errors';
 import { migrateEventStoreSchema } from './schema';
 
 const APPENDED_CHANNEL = 'event_store_appended';
-/**
- * Every append takes this transaction-scoped advisory lock before it assigns global positions,
- * so positions are handed out in commit order: PostgreSQL makes a transaction visible before it
- * releases its locks, so whoever sees position n also sees every position below n. A reader of
- * "all" that moves its checkpoint past n therefore never skips an event that commits later with
- * a lower position. The price is that appends are serialised (see docs/architecture.md).
+/*
+ * Every append takes the transaction-scoped advisory lock 7_366_001 (inside
+ * event_store.append_events, schema.ts) before it assigns global positions, so positions are
+ * handed out in commit order: PostgreSQL makes a transaction visible before it releases its
+ * locks, so whoever sees position n also sees every position below n. A reader of "all" that
+ * moves its checkpoint past n therefore never skips an event that commits later with a lower
+ * position. The price is that appends are serialised (see docs/architecture.md).
  */
-const APPEND_LOCK_KEY = 7_366_001;
 const DEFAULT_PAGE = 500;
 const IDLE_POLL_MS = 1000;
 
@@ -110,85 +110,43 @@ export class PostgresEventStore implements EventStore {
     return new PostgresEventStore(pool, connectionString, true, options);
   }
 
+  /**
+   * One statement, event_store.append_events (schema.ts): under the append lock it recognises a
+   * retry of a committed append, checks the expected version, assigns the next positions,
+   * inserts and notifies, and the statement's commit releases the lock. Holding the lock only for
+   * the server's own work matters: across client round trips it was held for as long as a busy
+   * process took to send the next statement, and every other append waited for that.
+   */
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    let client: PoolClient | undefined;
+    let rows: Array<{ outcome: string; stream_version: number | null; last_position: string | null; conflicting_id: string | null }>;
     try {
-      client = await this.pool.connect();
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
-      const retried = await this.findRetriedAppend(client, streamId, events);
-      if (retried) {
-        await client.query('ROLLBACK');
-        return retried;
-      }
-      const { rows } = await client.query<{ version: number }>(
-        'SELECT coalesce(max(version), 0)::int AS version FROM event_store.events WHERE stream_id = $1',
-        [streamId],
-      );
-      const current = rows[0].version;
-      if (!expectationHolds(expected, current)) {
-        throw new WrongExpectedVersionError(streamId, expected, current);
-      }
-      const head = await client.query<{ position: string }>(
-        'SELECT coalesce(max(position), 0)::text AS position FROM event_store.events',
-      );
-      const firstPosition = BigInt(head.rows[0].position) + 1n;
-      const inserted = await client.query<{ position: string }>(
-        `INSERT INTO event_store.events (position, event_id, stream_id, version, type, data, metadata)
-         SELECT p.position, e.id, $1, $2::int + e.ordinal::int, e.type, e.data, e.metadata
-           FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, ordinal)
-           CROSS JOIN LATERAL (SELECT $7::bigint + e.ordinal - 1 AS position) p
-         RETURNING position::text`,
+      ({ rows } = await this.pool.query(
+        `SELECT outcome, stream_version, last_position::text, conflicting_id::text
+           FROM event_store.append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
         [
           streamId,
-          current,
+          String(expected),
           events.map((e) => e.id),
           events.map((e) => e.type),
           events.map((e) => JSON.stringify(e.data)),
           events.map((e) => JSON.stringify(e.metadata)),
-          firstPosition.toString(),
         ],
-      );
-      await client.query(`SELECT pg_notify('${APPENDED_CHANNEL}', $1)`, [inserted.rows.at(-1)!.position]);
-      await client.query('COMMIT');
-      const last = firstPosition + BigInt(events.length) - 1n;
-      return { nextExpectedVersion: current + events.length, position: { commit: last, prepare: last } };
+      ));
     } catch (error) {
-      await client?.query('ROLLBACK').catch(() => undefined);
       throw mapPostgresError(error);
-    } finally {
-      client?.release();
     }
-  }
-
-  /**
-   * A retry of an append that already committed (same ids, same stream, same order) succeeds
-   * again with the original result; ids already used anywhere else are a different append.
-   */
-  private async findRetriedAppend(
-    client: PoolClient,
-    streamId: string,
-    events: readonly EventToAppend[],
-  ): Promise<AppendResult | undefined> {
-    const { rows } = await client.query<{ event_id: string; stream_id: string; version: number; position: string }>(
-      `SELECT event_id::text, stream_id, version, position::text FROM event_store.events
-        WHERE event_id = ANY($1::uuid[]) ORDER BY position`,
-      [events.map((e) => e.id)],
-    );
-    if (rows.length === 0) return undefined;
-    const sameAppend =
-      rows.length === events.length &&
-      rows.every(
-        (row, i) =>
-          row.stream_id === streamId &&
-          row.event_id === events[i].id.toLowerCase() &&
-          row.version === rows[0].version + i,
-      );
-    if (!sameAppend) throw new DuplicateEventIdError(streamId, rows[0].event_id);
-    const last = rows[rows.length - 1];
-    const position = BigInt(last.position);
-    return { nextExpectedVersion: last.version, position: { commit: position, prepare: position } };
+    const [result] = rows;
+    switch (result.outcome) {
+      case 'duplicate':
+        throw new DuplicateEventIdError(streamId, result.conflicting_id!);
+      case 'conflict':
+        throw new WrongExpectedVersionError(streamId, expected, result.stream_version!);
+      default: {
+        const position = BigInt(result.last_position!);
+        return { nextExpectedVersion: result.stream_version!, position: { commit: position, prepare: position } };
+      }
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -255,19 +213,6 @@ export class PostgresEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.ownsPool) await this.pool.end();
-  }
-}
-
-function expectationHolds(expected: ExpectedVersion, current: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return current === 0;
-    case 'stream_exists':
-      return current > 0;
-    default:
-      return current === expected;
   }
 }
 
