@@ -46,6 +46,7 @@ export const ROLE_MATRIX: readonly MatrixEntry[] = [
   { method: 'GET', path: '/health/live', roles: 'public' },
   { method: 'GET', path: '/health/ready', roles: 'public' },
   { method: 'GET', path: '/metrics', roles: 'public' },
+  { method: 'GET', path: '/dashboard', roles: 'public' },
 ];
 
 export const MATRIX_ROLES: readonly Role[] = ['staff', 'analyst', 'auditor', 'admin'];

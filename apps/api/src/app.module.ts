@@ -18,6 +18,7 @@ import { AccessLogController } from './audit/access-log.controller';
 import { AccessLogInterceptor } from './audit/access-log.interceptor';
 import { AuthGuard } from './auth/auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { ChangeDossierHandler, RegisterDossierHandler } from './dossiers/dossier.handlers';
 import { DossierRepository } from './dossiers/dossier-repository';
 import { DossierWriter } from './dossiers/dossier-writer';
@@ -72,6 +73,7 @@ export class AppModule {
       controllers: [
         AccessLogController,
         ArchiveController,
+        DashboardController,
         DossiersController,
         ErasureController,
         HealthController,

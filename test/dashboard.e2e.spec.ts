@@ -1,0 +1,60 @@
+import { expectProblem, expectStatus } from './support/dossier-fixtures';
+import { eventStoreUnderTest } from './support/event-store-under-test';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/**
+ * What the service serves for the dashboard, without a browser (test/dashboard.browser.spec.ts
+ * drives it in Chromium): a public page whose scripts are files of its own origin, so the
+ * Content-Security-Policy (script-src 'self') lets them run; only the listed files; and the
+ * page in the OpenAPI document, its assets not.
+ */
+describe(`dashboard files (${eventStoreUnderTest()} store)`, () => {
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+  });
+  afterAll(() => testApp.close());
+
+  it('serves the page without a token, under a CSP that allows only its own scripts', async () => {
+    const response = await testApp.http().get('/dashboard');
+    expectStatus(response, 200);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(response.headers['content-security-policy']).toContain("script-src-attr 'none'");
+    const html = response.text;
+    // Every script is a file (no inline code, no event-handler attributes), every file from here.
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.map(([, attributes]) => /\bsrc="([^"]+)"/.exec(attributes)?.[1])).toEqual([
+      '/dashboard/assets/chart.umd.min.js',
+      '/dashboard/assets/dashboard.js',
+    ]);
+    expect(scripts.every(([, , body]) => body.trim() === '')).toBe(true);
+    expect(html).not.toMatch(/\son[a-z]+\s*=/i);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
+  it.each([
+    ['dashboard.js', 'text/javascript; charset=utf-8', 'sessionStorage'],
+    ['dashboard.css', 'text/css; charset=utf-8', '.suppressed'],
+    ['chart.umd.min.js', 'text/javascript; charset=utf-8', 'Chart.js v4'],
+  ])('serves %s', async (file, type, content) => {
+    const response = await testApp.http().get(`/dashboard/assets/${file}`);
+    expectStatus(response, 200);
+    expect(response.headers['content-type']).toBe(type);
+    expect(response.text).toContain(content);
+  });
+
+  it.each(['index.html', 'dashboard.controller.ts', '..%2Fdashboard.controller.ts', 'constructor', '__proto__'])(
+    'serves nothing else: %s is 404',
+    async (file) => {
+      expectProblem(await testApp.http().get(`/dashboard/assets/${file}`), 404, 'not-found');
+    },
+  );
+
+  it('documents the page in OpenAPI, not its assets', async () => {
+    const document = (await testApp.http().get('/docs/openapi.json')).body as { paths: Record<string, unknown> };
+    const dashboard = Object.keys(document.paths).filter((path) => path.startsWith('/dashboard'));
+    expect(dashboard).toEqual(['/dashboard']);
+  });
+});
