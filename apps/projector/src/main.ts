@@ -4,14 +4,15 @@ import { fail, openProjections } from './projector';
 
 /**
  * The projection worker: follows the event store and keeps every read model up to date, for
- * deployments that run the API with PROJECTIONS_IN_PROCESS=false. Stops at a committed
- * checkpoint on SIGTERM/SIGINT.
+ * deployments that run the API with PROJECTIONS_IN_PROCESS=false. Several may run: each
+ * projection runs in the one that holds its lock, the others stand by and take over within
+ * about a second when it dies. Stops at a committed checkpoint on SIGTERM/SIGINT, and lets go.
  */
 async function main(): Promise<void> {
   const log = (message: string) => console.log(`[projector] ${message}`);
   const { opened, engine } = await openProjections(log);
   await engine.start();
-  log(`Running ${engine.projections.map((p) => p.name).join(', ') || 'no projections'}`);
+  log(`Started for ${engine.projections.map((p) => p.name).join(', ') || 'no projections'}`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

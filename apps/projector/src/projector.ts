@@ -13,6 +13,7 @@ export async function openProjections(log: Log): Promise<{ config: AppConfig; op
     batchSize: config.projectionBatchSize,
     retryDelayMs: 1000,
     log,
+    info: log,
   });
   return { config, opened, engine };
 }

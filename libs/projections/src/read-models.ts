@@ -6,6 +6,7 @@ import { CrtArchiveAndErasure1732838400000 } from './crt-registry/migrations/173
 import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow } from './flow-statistics/flow-statistics.entities';
 import { FlowStatistics1732665600000 } from './flow-statistics/migrations/1732665600000-flow-statistics';
 import { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-model-schema';
+import { ProjectionOwner1733184000000 } from './migrations/1733184000000-projection-owner';
 
 /**
  * Every read model's TypeORM entities and migrations, in order. A projection adds its own here
@@ -13,4 +14,4 @@ import { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-mo
  */
 export const READ_MODEL_ENTITIES: Function[] = [CrtDossier, StatEventRow, StatDossierPeriodRow, StatisticsSettingsRow, ArchivedDossierRow];
 
-export const READ_MODEL_MIGRATIONS: Function[] = [ReadModelSchema1732492800000, CrtRegistry1732579200000, FlowStatistics1732665600000, CrtArchiveAndErasure1732838400000, DossierArchive1732924800000];
+export const READ_MODEL_MIGRATIONS: Function[] = [ReadModelSchema1732492800000, CrtRegistry1732579200000, FlowStatistics1732665600000, CrtArchiveAndErasure1732838400000, DossierArchive1732924800000, ProjectionOwner1733184000000];

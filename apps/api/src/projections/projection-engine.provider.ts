@@ -17,11 +17,13 @@ export function createProjectionEngine(
     batchSize: config.projectionBatchSize,
     retryDelayMs: 1000,
     log: (message) => logger.warn(message),
+    info: (message) => logger.log(message),
   });
 }
 
 /**
- * The projection engine of this process. On the embedded default it runs the projections here;
+ * The projection engine of this process. On the embedded default it runs the projections here
+ * (or stands by while another instance runs them: one instance per projection, by its lock);
  * with PROJECTIONS_IN_PROCESS=false they run in apps/projector and this one only reports and
  * rebuilds.
  */

@@ -12,7 +12,11 @@ class PositionView {
 
 class ProjectionStatusView {
   @ApiProperty({ example: 'crt-registry' }) name: string;
-  @ApiProperty({ enum: ['catching-up', 'live', 'stopped', 'rebuilding'] }) state: string;
+  @ApiProperty({
+    enum: ['catching-up', 'live', 'stopped', 'rebuilding', 'standby'],
+    description: "'standby': no instance runs it at the moment (none holds its lock), so its read model is not being kept up to date",
+  })
+  state: string;
   @ApiProperty({ type: PositionView }) position: PositionView;
   @ApiProperty({ type: PositionView, description: 'Last event in the store' }) head: PositionView;
   @ApiProperty({ description: 'Events of its streams not applied yet (counted up to 10,000)' }) lagEvents: number;
@@ -22,6 +26,15 @@ class ProjectionStatusView {
   error: { message: string; position: PositionView | null } | null;
   @ApiProperty({ nullable: true, description: 'Progress of a rebuild running beside the live copy' })
   rebuild: { position: PositionView } | null;
+  @ApiProperty({ nullable: true, type: String, example: 'projector-7f9c:41', description: 'The instance running it (host:pid); null when none does' })
+  owner: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Since when that instance has run it' })
+  ownerSince: string | null;
+  @ApiProperty({
+    enum: ['active', 'standby', 'off'],
+    description: "The answering instance's part: runs it, stands by to take over, or runs no projections (PROJECTIONS_IN_PROCESS=false)",
+  })
+  thisInstance: string;
 }
 
 @ApiTags('projections')
@@ -45,15 +58,15 @@ export class ProjectionsController {
   @ApiOperation({ summary: 'Rebuild a projection from the start of the log beside the live copy, then switch atomically' })
   @ApiAcceptedResponse({ description: 'Started; follow it in GET /projections (state rebuilding)' })
   @ApiNotFoundResponse({ description: 'No such projection' })
-  @ApiConflictResponse({ description: 'A rebuild of it is already running' })
-  rebuild(@Param('name') name: string) {
+  @ApiConflictResponse({ description: 'A rebuild of it is already running, in this instance or another' })
+  async rebuild(@Param('name') name: string) {
     try {
       this.host.engine.projection(name);
     } catch (error) {
       if (error instanceof UnknownProjectionError) throw problem(404, 'projection-not-found', 'Projection not found', error.message);
       throw error;
     }
-    if (this.host.engine.isRebuilding(name)) {
+    if (await this.host.engine.isRebuilding(name)) {
       throw problem(409, 'rebuild-in-progress', 'Rebuild in progress', `A rebuild of ${name} is already running.`, {
         rule: 'rebuild-in-progress',
       });

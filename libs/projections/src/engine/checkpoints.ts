@@ -14,6 +14,9 @@ export interface CheckpointRow {
   error_position_prepare: string | null;
   last_event_created_at: Date | null;
   updated_at: Date;
+  /** The instance that last took the projection's lock (projection-lock.ts); null once it let go cleanly. */
+  owner?: string | null;
+  owner_since?: Date | null;
 }
 
 export function positionOf(row: Pick<CheckpointRow, 'position_commit' | 'position_prepare'>): LogPosition {

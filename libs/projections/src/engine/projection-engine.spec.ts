@@ -5,7 +5,9 @@ import type { EventStore, RecordedEvent } from '@app/event-store';
 import { EventStoreDbEventStore } from '@app/event-store/eventstoredb/eventstoredb-event-store';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
 import { esdbUrlForTests } from '../../../../test/support/event-store-under-test';
+import { until } from '../../../../test/support/until';
 import { ReadModelSchema1732492800000 } from '../migrations/1732492800000-read-model-schema';
+import { ProjectionOwner1733184000000 } from '../migrations/1733184000000-projection-owner';
 import type { Projection, ProjectionContext } from './projection';
 import { ProjectionEngine, type ProjectionStatus } from './projection-engine';
 
@@ -37,16 +39,6 @@ function countingProjection(
   };
 }
 
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Condition not reached; last value: ${JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** Read models are always in PostgreSQL; the log they follow is in either store. */
 describe.each([
   ['PostgreSQL', (url: string) => PostgresEventStore.connect(url)],
@@ -65,7 +57,7 @@ describe.each([
   beforeAll(async () => {
     database = await createTestDatabase();
     store = await openStore(database.url);
-    dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: [ReadModelSchema1732492800000] });
+    dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: [ReadModelSchema1732492800000, ProjectionOwner1733184000000] });
     await dataSource.initialize();
     await dataSource.runMigrations();
   });

@@ -1,15 +1,13 @@
 import type { DataSource } from 'typeorm';
 import { comparePositions, type EventStore, type LogPosition } from '@app/event-store';
-import { ensureCheckpoint } from './apply-batch';
 import { CHECKPOINT_TABLE, errorPositionOf, positionOf, rebuildCheckpointName, type CheckpointRow } from './checkpoints';
 import type { Projection, ProjectionState } from './projection';
-import { ProjectionRunner, type RunnerOptions } from './projection-runner';
+import { clientConfigOf, grantedLocks, lockName, projectionLockKey, rebuildLockKey, SessionLock } from './projection-lock';
+import { DEFAULT_STANDBY_RETRY_MS, ProjectionRunner, type RunnerOptions, type RunnerRole } from './projection-runner';
 import { rebuildProjection, type RebuildProgress, type RebuildResult } from './rebuild';
 
 /** Counting lag stops here: past it, "at least this many" is all an operator needs. */
 const LAG_COUNT_CAP = 10_000;
-/** How often a stopped projection looks whether a rebuild (maybe in another process) revived it. */
-const REVIVE_INTERVAL_MS = 2000;
 
 export interface ProjectionStatus {
   name: string;
@@ -23,6 +21,12 @@ export interface ProjectionStatus {
   lagSeconds: number;
   error: { message: string; position: { commit: string; prepare: string } | null } | null;
   rebuild: { position: { commit: string; prepare: string } } | null;
+  /** The instance running it (host:pid unless named otherwise); null when none does (state 'standby'). */
+  owner: string | null;
+  /** Since when that instance has run it. */
+  ownerSince: string | null;
+  /** This instance's part: 'active' (runs it), 'standby' (ready to take over), 'off' (runs no projections). */
+  thisInstance: RunnerRole;
 }
 
 const asText = (position: LogPosition) => ({ commit: position.commit.toString(), prepare: position.prepare.toString() });
@@ -35,11 +39,14 @@ export class RebuildInProgressError extends Error {
   override readonly name = 'RebuildInProgressError';
 }
 
-/** All projections of the service: starts and stops them, reports on them, rebuilds them. */
+/**
+ * All projections of the service: starts and stops them, reports on them, rebuilds them. Several
+ * engines (API instances, projector instances) may run against the same database: each
+ * projection runs in the one holding its lock, the others stand by (projection-runner.ts).
+ */
 export class ProjectionEngine {
   private readonly runners: ProjectionRunner[];
   private readonly rebuilding = new Set<string>();
-  private reviveTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -50,15 +57,13 @@ export class ProjectionEngine {
     this.runners = projections.map((projection) => new ProjectionRunner(store, dataSource, projection, options));
   }
 
+  /** Runs each projection whose lock is free, stands by for the others; resolves after the first attempt at each. */
   async start(): Promise<void> {
     await Promise.all(this.runners.map((runner) => runner.start()));
-    this.reviveTimer = setInterval(() => void this.reviveStopped(), REVIVE_INTERVAL_MS);
-    this.reviveTimer.unref();
   }
 
-  /** Graceful: each projection stops at a committed checkpoint. */
+  /** Graceful: each projection stops at a committed checkpoint, then its lock is released. */
   async stop(): Promise<void> {
-    if (this.reviveTimer) clearInterval(this.reviveTimer);
     await Promise.all(this.runners.map((runner) => runner.stop()));
   }
 
@@ -70,30 +75,34 @@ export class ProjectionEngine {
     return projection;
   }
 
-  private async reviveStopped(): Promise<void> {
-    for (const runner of this.runners) {
-      if (runner.state !== 'stopped' || runner.running) continue;
-      const row = await ensureCheckpoint(this.dataSource, runner.projection.name).catch(() => undefined);
-      if (row && row.state !== 'stopped') await runner.start().catch(() => undefined);
-    }
+  /** Whether a rebuild of it runs, here or in another instance. */
+  async isRebuilding(name: string): Promise<boolean> {
+    return this.rebuilding.has(name) || (await grantedLocks(this.dataSource)).has(lockName(rebuildLockKey(name)));
   }
 
-  isRebuilding(name: string): boolean {
-    return this.rebuilding.has(name);
-  }
-
+  /**
+   * Rebuilds beside the live copy and switches atomically (rebuild.ts), in any instance, whether
+   * it runs the projection or stands by: the switch locks the live checkpoint row, which pauses
+   * the runner wherever it runs. One rebuild of a projection at a time across all instances
+   * (its rebuild lock); RebuildInProgressError otherwise.
+   */
   async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<RebuildResult> {
     const projection = this.projection(name);
     if (this.rebuilding.has(name)) throw new RebuildInProgressError(`A rebuild of ${name} is already running`);
     this.rebuilding.add(name);
+    const lock = new SessionLock(clientConfigOf(this.dataSource), rebuildLockKey(name), this.options.standbyRetryMs ?? DEFAULT_STANDBY_RETRY_MS);
     try {
+      if (!(await lock.tryAcquire())) throw new RebuildInProgressError(`A rebuild of ${name} is already running in another instance`);
       const result = await rebuildProjection(this.store, this.dataSource, projection, {
         batchSize: this.options.batchSize,
         onProgress,
+        exclusive: () => lock.held,
       });
-      await this.reviveStopped();
+      // A projection stopped by a poisoned event runs again; its runner (if here) need not wait for its next look.
+      this.runners.find((runner) => runner.projection.name === name)?.retryNow();
       return result;
     } finally {
+      await lock.release();
       this.rebuilding.delete(name);
     }
   }
@@ -123,18 +132,23 @@ export class ProjectionEngine {
   }
 
   async statuses(): Promise<ProjectionStatus[]> {
-    const [head, rows] = await Promise.all([
+    const [head, rows, locks] = await Promise.all([
       this.store.headPosition(),
       this.dataSource.query(
         `SELECT name, position_commit::text, position_prepare::text, state, error, error_position_commit::text,
-                error_position_prepare::text, last_event_created_at, updated_at FROM ${CHECKPOINT_TABLE}`,
+                error_position_prepare::text, last_event_created_at, updated_at, owner, owner_since FROM ${CHECKPOINT_TABLE}`,
       ) as Promise<CheckpointRow[]>,
+      grantedLocks(this.dataSource),
     ]);
     return Promise.all(
       this.runners.map(async (runner) => {
         const { name, streamPrefixes } = runner.projection;
         const row = rows.find((candidate) => candidate.name === name);
-        const rebuildRow = rows.find((candidate) => candidate.name === rebuildCheckpointName(name));
+        // A rebuild's checkpoint left behind by a process that died mid-rebuild is no rebuild.
+        const rebuildRow = locks.has(lockName(rebuildLockKey(name)))
+          ? rows.find((candidate) => candidate.name === rebuildCheckpointName(name))
+          : undefined;
+        const owned = locks.has(lockName(projectionLockKey(name)));
         const position = row ? positionOf(row) : { commit: 0n, prepare: 0n };
         const pending =
           comparePositions(position, head) < 0
@@ -146,10 +160,10 @@ export class ProjectionEngine {
           ? 'stopped'
           : rebuildRow
             ? 'rebuilding'
-            : pending.length > 0
-              ? 'catching-up'
-              : runner.state === 'stopped'
-                ? 'stopped'
+            : !owned
+              ? 'standby'
+              : pending.length > 0
+                ? 'catching-up'
                 : 'live';
         return {
           name,
@@ -163,6 +177,9 @@ export class ProjectionEngine {
             ? { message: stoppedHere.error ?? 'stopped', position: errorPosition ? asText(errorPosition) : null }
             : null,
           rebuild: rebuildRow ? { position: asText(positionOf(rebuildRow)) } : null,
+          owner: owned ? (row?.owner ?? null) : null,
+          ownerSince: owned && row?.owner_since ? row.owner_since.toISOString() : null,
+          thisInstance: runner.role,
         };
       }),
     );

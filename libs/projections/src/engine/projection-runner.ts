@@ -1,16 +1,32 @@
 import type { DataSource } from 'typeorm';
-import type { EventStore, LogPosition, RecordedEvent, Subscription } from '@app/event-store';
+import type { EventStore, LogPosition, RecordedEvent } from '@app/event-store';
 import { isPostgresConnectionError } from '@app/platform/postgres-errors';
 import { applyInTransaction, ensureCheckpoint } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
 import { READ_MODEL_SCHEMA, type Projection, type ProjectionState } from './projection';
+import { clientConfigOf, defaultInstanceName, projectionLockKey, SessionLock } from './projection-lock';
 
 export interface RunnerOptions {
   readonly batchSize: number;
   /** Wait before following the log again after the store or the database failed. */
   readonly retryDelayMs: number;
+  /**
+   * How often an instance on standby tries to take a projection over, and how often the instance
+   * running it checks its lock connection (and whether a stopped projection was revived). Default 1000.
+   */
+  readonly standbyRetryMs?: number;
+  /** This process as GET /projections names the owner of a projection; default host:pid. */
+  readonly instance?: string;
+  /** Failures: a poisoned event, the log or the lock lost. */
   readonly log: (message: string) => void;
+  /** Ownership changes: running a projection here, standing by; default: nowhere. */
+  readonly info?: (message: string) => void;
 }
+
+export const DEFAULT_STANDBY_RETRY_MS = 1000;
+
+/** This instance's part in a projection: running it (holds its lock), waiting for the lock, or not trying at all. */
+export type RunnerRole = 'active' | 'standby' | 'off';
 
 /** The event that stopped a projection, kept so an operator can find and fix it. */
 export class PoisonedEventError extends Error {
@@ -29,47 +45,156 @@ export class PoisonedEventError extends Error {
 }
 
 /**
- * Runs one projection: follows the log from its checkpoint (catch-up, then live) and applies
+ * Runs one projection in this instance while it holds the projection's advisory lock
+ * (projection-lock.ts); until then it stands by and tries again every `standbyRetryMs`.
+ * Holding the lock, it follows the log from its checkpoint (catch-up, then live) and applies
  * each delivered batch in one transaction with the checkpoint. A handler that throws stops this
  * projection only, with the error and the event's position recorded in its checkpoint row; the
  * store or the database going away is not the handler's fault, so the runner waits and follows
- * again from the checkpoint.
+ * again from the checkpoint. When the lock's connection breaks, the runner stops following (at a
+ * committed checkpoint) and stands by again: another instance may have taken over meanwhile. The
+ * checkpoint row lock taken by every batch (apply-batch.ts) stays the second line of defence:
+ * even two runners at once never apply an event twice.
  */
 export class ProjectionRunner {
-  private subscription: Subscription | undefined;
-  private current: ProjectionState = 'catching-up';
+  private readonly lock: SessionLock;
+  private readonly instance: string;
+  private readonly standbyRetryMs: number;
+  private current: ProjectionState = 'standby';
+  private loop: Promise<void> | undefined;
   private stopping = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  /** Set while following: why to stop following. */
+  private failure: Error | undefined;
+  private poisoned = false;
+  /** Resolves the wait the loop is in, if any. */
+  private waiter: (() => void) | undefined;
 
   constructor(
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
     readonly projection: Projection,
     private readonly options: RunnerOptions,
-  ) {}
+  ) {
+    this.instance = options.instance ?? defaultInstanceName();
+    this.standbyRetryMs = options.standbyRetryMs ?? DEFAULT_STANDBY_RETRY_MS;
+    this.lock = new SessionLock(clientConfigOf(dataSource), projectionLockKey(projection.name), this.standbyRetryMs, (reason) => {
+      this.options.log(`Projection ${projection.name} lost its lock (${reason.message}); standing by`);
+      this.wake();
+    });
+  }
 
+  /** As this instance sees it: 'standby' until it holds the lock. */
   get state(): ProjectionState {
     return this.current;
   }
 
-  get running(): boolean {
-    return this.subscription !== undefined;
+  get role(): RunnerRole {
+    if (!this.loop) return 'off';
+    return this.lock.held ? 'active' : 'standby';
   }
 
+  /** Starts running or standing by; resolves after the first attempt at the lock. */
   async start(): Promise<void> {
+    if (this.loop) return;
     this.stopping = false;
-    const checkpoint = await ensureCheckpoint(this.dataSource, this.projection.name);
-    if (checkpoint.state === 'stopped') {
-      this.current = 'stopped';
-      return;
-    }
-    this.follow(positionOf(checkpoint));
+    let attempted!: () => void;
+    const firstAttempt = new Promise<void>((resolve) => (attempted = resolve));
+    this.loop = this.supervise(attempted).finally(() => {
+      attempted();
+      this.loop = undefined;
+    });
+    await firstAttempt;
   }
 
-  private follow(after: LogPosition): void {
+  /** Looks again now rather than at the next interval: for the lock, or whether a stopped projection was revived. */
+  retryNow(): void {
+    this.wake();
+  }
+
+  /** Stops at a committed checkpoint (the batch being applied finishes or rolls back first), then lets go of the lock. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.loop;
+  }
+
+  private async supervise(attempted: () => void): Promise<void> {
+    let standingBy = false;
+    let claimed = false;
+    let failing = false;
+    try {
+      while (!this.stopping) {
+        let pause = this.standbyRetryMs;
+        try {
+          if (!this.lock.held) {
+            claimed = false;
+            const got = await this.lock.tryAcquire();
+            attempted();
+            if (!got) {
+              this.current = 'standby';
+              if (!standingBy) this.options.info?.(`Projection ${this.projection.name}: standing by; another instance runs it`);
+              standingBy = true;
+              failing = false;
+              await this.wait(pause);
+              continue;
+            }
+            standingBy = false;
+          }
+          if (!claimed) claimed = await this.claim();
+          const checkpoint = await ensureCheckpoint(this.dataSource, this.projection.name);
+          failing = false;
+          if (checkpoint.state === 'stopped') {
+            // Kept stopped (and the lock held) until a rebuild, in whichever instance, revives it.
+            this.current = 'stopped';
+          } else if (!this.stopping) {
+            pause = await this.follow(positionOf(checkpoint));
+          }
+        } catch (error) {
+          attempted();
+          // Once per outage, not once per attempt.
+          if (!failing) this.options.log(`Projection ${this.projection.name} cannot run (${(error as Error).message}); trying again shortly`);
+          failing = true;
+          pause = this.options.retryDelayMs;
+        }
+        if (!this.stopping) await this.wait(pause);
+      }
+    } finally {
+      if (this.lock.held) await this.disclaim();
+      await this.lock.release();
+      this.current = 'standby';
+    }
+  }
+
+  /** Names this instance as the owner; the lock is held. */
+  private async claim(): Promise<true> {
+    await this.dataSource.query(
+      `INSERT INTO ${CHECKPOINT_TABLE} (name, owner, owner_since) VALUES ($1, $2, now())
+       ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, owner_since = EXCLUDED.owner_since`,
+      [this.projection.name, this.instance],
+    );
+    this.options.info?.(`Projection ${this.projection.name}: running in this instance (${this.instance})`);
+    return true;
+  }
+
+  private async disclaim(): Promise<void> {
+    await this.dataSource
+      .query(`UPDATE ${CHECKPOINT_TABLE} SET owner = NULL, owner_since = NULL WHERE name = $1 AND owner = $2`, [
+        this.projection.name,
+        this.instance,
+      ])
+      .catch(() => undefined);
+  }
+
+  /**
+   * Follows the log until told to stop, the lock is lost, a handler poisoned the projection, or
+   * the store or database failed; returns how long to wait before looking again.
+   */
+  private async follow(after: LogPosition): Promise<number> {
+    this.failure = undefined;
+    this.poisoned = false;
     this.current = 'catching-up';
     void this.recordState('catching-up');
-    this.subscription = this.store.subscribeToAll({
+    const subscription = this.store.subscribeToAll({
       after,
       maxCount: this.options.batchSize,
       streamPrefixes: this.projection.streamPrefixes,
@@ -80,12 +205,27 @@ export class ProjectionRunner {
           void this.recordState('live');
         }
       },
-      onError: (error) => void this.recover(error),
+      onError: (error) => {
+        this.failure = error;
+        this.wake();
+      },
     });
+    while (!this.stopping && this.lock.held && !this.poisoned && !this.failure) await this.wait();
+    // Waits for the batch being applied: what is committed is behind the checkpoint.
+    await subscription.close().catch(() => undefined);
+    // Set by the callbacks meanwhile (the compiler only sees the assignment above).
+    const failure = this.failure as Error | undefined;
+    if (failure) {
+      this.options.log(`Projection ${this.projection.name} lost the log (${failure.name}); following again shortly`);
+      return this.options.retryDelayMs;
+    }
+    if (this.poisoned) return 0;
+    return this.standbyRetryMs;
   }
 
   private async handle(events: readonly RecordedEvent[]): Promise<void> {
-    if (this.stopping) return;
+    // Without the lock another instance may be running it; the subscription is being closed.
+    if (this.stopping || this.poisoned || !this.lock.held) return;
     try {
       await applyInTransaction(this.dataSource, this.projection, this.projection.name, READ_MODEL_SCHEMA, events);
     } catch (error) {
@@ -110,25 +250,11 @@ export class ProjectionRunner {
         );
         this.options.log(poisoned.message);
         this.current = 'stopped';
-        this.stopping = true;
-        // Not awaited: this runs inside the subscription's own handler.
-        void this.subscription?.close();
-        this.subscription = undefined;
+        this.poisoned = true;
+        this.wake();
         return;
       }
     }
-  }
-
-  private async recover(error: Error): Promise<void> {
-    if (this.stopping) return;
-    this.options.log(`Projection ${this.projection.name} lost the log (${error.name}); following again shortly`);
-    await this.subscription?.close().catch(() => undefined);
-    this.subscription = undefined;
-    this.current = 'catching-up';
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (!this.stopping) this.start().catch((failure: unknown) => void this.recover(failure as Error));
-    }, this.options.retryDelayMs);
   }
 
   private async recordState(state: ProjectionState): Promise<void> {
@@ -140,11 +266,20 @@ export class ProjectionRunner {
       .catch(() => undefined);
   }
 
-  /** Stops at a committed checkpoint: the batch being applied finishes or rolls back first. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    await this.subscription?.close();
-    this.subscription = undefined;
+  /** Until woken, or `ms` at the most. */
+  private wait(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => this.wake(), ms);
+      this.waiter = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
   }
 }

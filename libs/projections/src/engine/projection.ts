@@ -27,4 +27,9 @@ export interface Projection {
   apply(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
 }
 
-export type ProjectionState = 'catching-up' | 'live' | 'stopped' | 'rebuilding';
+/**
+ * 'standby': no instance runs it at the moment (none holds its lock: the one that did has just
+ * died and another is about to take over, or no instance that runs projections is up), so its
+ * read model is not kept up to date. Never stored: checkpoint rows hold the other four.
+ */
+export type ProjectionState = 'catching-up' | 'live' | 'stopped' | 'rebuilding' | 'standby';

@@ -20,6 +20,11 @@ export interface RebuildResult {
   readonly seconds: number;
 }
 
+/** The rebuild lost the lock that makes it the only rebuild of its projection: another may be running. */
+export class RebuildInterruptedError extends Error {
+  override readonly name = 'RebuildInterruptedError';
+}
+
 const rebuildSchemaOf = (projection: Projection) => `read_models_rebuild_${projection.name.replace(/[^a-z0-9]/gi, '_')}`;
 
 async function indexesOf(runner: QueryRunner, schema: string, table: string): Promise<Array<{ name: string; shape: string }>> {
@@ -40,13 +45,20 @@ async function indexesOf(runner: QueryRunner, schema: string, table: string): Pr
  * has caught up, one transaction locks the live checkpoint (pausing the live runner, in any
  * process, before its next batch), applies what arrived since, swaps the tables in, and moves the
  * live checkpoint to the copy's: the switch is atomic, and the live runner carries on from there.
+ * `exclusive` says whether this is still the only rebuild of the projection (the engine's rebuild
+ * lock): checked before each batch and the switch; once it is not, the rebuild stops and leaves
+ * the copy to whoever took over.
  */
 export async function rebuildProjection(
   store: EventStore,
   dataSource: DataSource,
   projection: Projection,
-  options: { batchSize: number; onProgress?: (progress: RebuildProgress) => void },
+  options: { batchSize: number; onProgress?: (progress: RebuildProgress) => void; exclusive?: () => boolean },
 ): Promise<RebuildResult> {
+  const exclusive = options.exclusive ?? (() => true);
+  const stillExclusive = () => {
+    if (!exclusive()) throw new RebuildInterruptedError(`The rebuild of ${projection.name} lost its lock; another instance may rebuild it`);
+  };
   const started = Date.now();
   const schema = rebuildSchemaOf(projection);
   const checkpoint = rebuildCheckpointName(projection.name);
@@ -66,12 +78,16 @@ export async function rebuildProjection(
     for (;;) {
       const events = await store.readAll({ after: position, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
       if (events.length === 0) break;
+      stillExclusive();
       applied += await applyInTransaction(dataSource, projection, checkpoint, schema, events);
       position = events[events.length - 1].position;
       options.onProgress?.({ projection: projection.name, applied, position, head });
     }
+    stillExclusive();
     applied += await switchOver(store, dataSource, projection, schema, checkpoint, options.batchSize);
   } catch (error) {
+    // The copy is someone else's once the lock is gone.
+    if (!exclusive()) throw error;
     await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [checkpoint]).catch(() => undefined);
     await dataSource.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     throw error;
