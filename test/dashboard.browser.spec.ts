@@ -32,6 +32,8 @@ const CANVASES = ['funnel-chart', 'stock-chart', 'flows-chart', 'outlook-chart',
 const LIMBURG = '70000';
 /** Enough for every chart and some suppressed cells; DASHBOARD_TEST_PERSONS=2000 (minutes) took docs/dashboard.png. */
 const PERSONS = Number(process.env.DASHBOARD_TEST_PERSONS ?? 250);
+/** Per test: a load is five sections and up to 25 stock requests, on a machine busy with the other specs. */
+const PAGE_TIMEOUT = 90_000;
 
 /** Runs in the page: what Chart.js holds for each canvas, and how much of it is painted. */
 const CHART_STATE = `[...document.querySelectorAll('canvas')].map((canvas) => {
@@ -146,7 +148,7 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       expect(series(charts['outlook-chart'], 'Housed')).toEqual(outlook.scenarios.map((s: { byStage: Record<string, Cell> }) => valueOf(s.byStage.housed)));
       expect(await page.locator('#outlook .methods li').count()).toBe(1);
       expect(problems).toEqual([]);
-    });
+    }, PAGE_TIMEOUT);
 
     it('redraws the charts when the province and the date range change', async () => {
       const all = await chartState();
@@ -173,7 +175,7 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       expect(later['flows-chart'].labels).toHaveLength(18);
       expect(later['stock-chart'].labels).not.toEqual(limburg['stock-chart'].labels);
       expect(problems).toEqual([]);
-    });
+    }, PAGE_TIMEOUT);
 
     it('shows suppressed cells as suppressed, exactly where the API suppresses them', async () => {
       const before = await loads();
@@ -199,7 +201,7 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       await page.click('#provinces summary');
       await page.locator('#provinces').screenshot({ path: join(ARTIFACTS, 'dashboard-provinces-suppressed.png') });
       expect(problems).toEqual([]);
-    });
+    }, PAGE_TIMEOUT);
 
     it('says so when the token may not read statistics, and keeps the token for the tab only', async () => {
       let before = await loads();
@@ -213,6 +215,6 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       await page.click('#forget-token');
       expect(await settled(before)).toBe('no-token');
       expect(await page.evaluate(`sessionStorage.getItem('dashboard.token')`)).toBeNull();
-    });
+    }, PAGE_TIMEOUT);
   });
 }
