@@ -68,7 +68,7 @@ export class Metrics {
     gauge('projection_position', 'Commit position each projection has applied', (p) => Number(p.position));
     gauge('projection_lag_events', 'Events of its streams a projection has not applied yet (counted up to 10,000)', (p) => p.lagEvents);
     gauge('projection_lag_seconds', 'Age of the oldest event a projection has not applied yet', (p) => p.lagSeconds);
-    gauge('projection_up', '1 while a projection runs or catches up, 0 when it stopped at a poisoned event', (p) => (p.state === 'stopped' ? 0 : 1));
+    gauge('projection_up', '1 while an instance runs the projection (live or catching up), 0 when it stopped at a poisoned event or nobody runs it (standby)', (p) => (p.state === 'stopped' || p.state === 'standby' ? 0 : 1));
   }
 }
 
