@@ -47,6 +47,7 @@ interface StoredRow {
  */
 export async function postgresInsertCeiling(databaseUrl: string, after: bigint, upTo: bigint, concurrency: number): Promise<CeilingResult> {
   const pool = new Pool({ connectionString: databaseUrl, max: concurrency });
+  pool.on('error', () => undefined);
   try {
     const { rows } = await pool.query<StoredRow>(
       'SELECT position::text, event_id, stream_id, version, type, data, metadata, created_at FROM event_store.events WHERE position > $1 AND position <= $2 ORDER BY position',
