@@ -65,7 +65,7 @@ export interface Versions {
   readonly postgres: string;
   readonly packages: Record<string, string | null>;
   readonly gitCommit: string | null;
-  /** Files that differ from the commit (the bench measures the working tree as it is). */
+  /** Files that differ from the commit when the run started (the bench measures the working tree as it is). */
   readonly uncommittedFiles: string[];
 }
 

@@ -611,6 +611,8 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'dossiers-bench-'));
   run.log(`work directory ${work}; load average ${loadAtStart.join(' ')}; ${JSON.stringify(config)}`);
   const postgres = await startBenchPostgres(join(work, 'postgres'));
+  // The code as it was when the run started: the service's processes load it from the working tree.
+  const codeVersions = versions(postgres.version);
   const secrets: Secrets = {
     AUTH_DEV_SECRET: randomBytes(32).toString('hex'),
     NRN_HASH_KEY: randomBytes(32).toString('hex'),
@@ -669,7 +671,7 @@ async function main(): Promise<void> {
     ...(failure === undefined ? {} : { error: failure instanceof Error ? failure.message : String(failure) }),
     config,
     machine: machineInfo(loadAtStart),
-    versions: versions(postgres.version),
+    versions: codeVersions,
     figures: run.figures,
     notes: run.notes,
     details: run.details,
