@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const opened = await openRuntime(config, (message) => new Logger('Runtime').log(message));
+  const opened = await openRuntime(config, (message) => new Logger('Runtime').log(message), { handlesSignals: true });
   const app = await createApp(opened.runtime);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -8,7 +8,8 @@ export type Log = (message: string) => void;
 /** Configuration, runtime and a projection engine over every projection: what each command needs. */
 export async function openProjections(log: Log): Promise<{ config: AppConfig; opened: OpenedRuntime; engine: ProjectionEngine }> {
   const config = loadConfig();
-  const opened = await openRuntime(config, log);
+  // main.ts stops at a committed checkpoint on SIGTERM/SIGINT, then closes the runtime itself.
+  const opened = await openRuntime(config, log, { handlesSignals: true });
   const engine = new ProjectionEngine(opened.runtime.eventStore, opened.runtime.dataSource, allProjections(PersonalDataProtection.fromConfig(config)), {
     batchSize: config.projectionBatchSize,
     retryDelayMs: 1000,

