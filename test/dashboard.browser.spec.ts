@@ -55,6 +55,7 @@ const valueOf = (cell: Cell) => (cell.suppressed ? null : cell.value);
 if ('missing' in chromiumFound && !browserTestsRequired()) {
   // Said once in the run's output too, where skipped tests' names are not listed.
   console.warn(`Skipping test/dashboard.browser.spec.ts: ${chromiumFound.missing}. REQUIRE_BROWSER_TESTS=1 makes this a failure.`);
+  // Skipped only where no Chromium is installed (a developer's machine): CI installs it and sets REQUIRE_BROWSER_TESTS=1.
   describe.skip(`dashboard in headless Chromium: SKIPPED, ${chromiumFound.missing} (REQUIRE_BROWSER_TESTS=1 makes this fail)`, () => {
     it('loads, draws, filters and shows suppressed cells', () => undefined);
   });

@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { dossierStreamId, type DossierEvent } from '@app/domain';
-import type { EventToAppend } from '@app/event-store';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
 import { MissingPersonalDataKeyError, PersonalDataProtection } from '@app/personal-data';
-import { dossierEventMetadata, openReadModelDatabase, recordedDossierEvent, registered } from '../testing/read-model-testing';
+import { dossierEventToAppend, openReadModelDatabase, recordedDossierEvent, registered } from '../testing/read-model-testing';
 import type { ProjectionContext } from '../engine/projection';
 import { ProjectionEngine } from '../engine/projection-engine';
 import { CRT_REGISTRY, crtRegistryProjection } from './crt-registry.projection';
@@ -252,16 +251,10 @@ describe('crt-registry projection', () => {
   it('builds the same table through a rebuild from the log, ignoring other streams', async () => {
     const store = await PostgresEventStore.connect(database.url);
     try {
-      const toAppend = (event: DossierEvent): EventToAppend => ({
-        id: randomUUID(),
-        type: event.type,
-        data: event.data as unknown as Record<string, unknown>,
-        metadata: dossierEventMetadata(event),
-      });
       for (let i = 0; i < 12; i++) {
         const dossierId = randomUUID();
         // Dossiers at every point of the path, appended in several commits.
-        const events = lifecycle(dossierId).slice(0, 1 + (i % 10)).map(([event]) => toAppend(event));
+        const events = lifecycle(dossierId).slice(0, 1 + (i % 10)).map(([event]) => dossierEventToAppend(event));
         await store.append(dossierStreamId(dossierId), events.slice(0, 2), 'no_stream');
         if (events.length > 2) await store.append(dossierStreamId(dossierId), events.slice(2), 2);
         await store.append(

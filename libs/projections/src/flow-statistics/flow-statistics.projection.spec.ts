@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { dossierStreamId, type DossierEvent } from '@app/domain';
-import type { EventToAppend } from '@app/event-store';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
-import { dossierEventMetadata, openReadModelDatabase, recordedDossierEvent, registered } from '../testing/read-model-testing';
+import { dossierEventToAppend, openReadModelDatabase, recordedDossierEvent, registered } from '../testing/read-model-testing';
 import type { ProjectionContext } from '../engine/projection';
 import { ProjectionEngine } from '../engine/projection-engine';
 import { FLOW_STATISTICS, flowStatisticsProjection } from './flow-statistics.projection';
@@ -150,22 +149,16 @@ describe('flow-statistics projection', () => {
   it('builds identical tables through a rebuild from the log', async () => {
     const store = await PostgresEventStore.connect(database.url);
     try {
-      const toAppend = (event: DossierEvent): EventToAppend => ({
-        id: randomUUID(),
-        type: event.type,
-        data: event.data as unknown as Record<string, unknown>,
-        metadata: dossierEventMetadata(event),
-      });
       for (let i = 0; i < 10; i++) {
         const dossierId = randomUUID();
         const events = lifecycle(dossierId).slice(0, 1 + (i % 9));
-        await store.append(dossierStreamId(dossierId), events.slice(0, 2).map(toAppend), 'no_stream');
-        if (events.length > 2) await store.append(dossierStreamId(dossierId), events.slice(2).map(toAppend), 2);
+        await store.append(dossierStreamId(dossierId), events.slice(0, 2).map(dossierEventToAppend), 'no_stream');
+        if (events.length > 2) await store.append(dossierStreamId(dossierId), events.slice(2).map(dossierEventToAppend), 2);
       }
       // A late fact for one dossier: an enrolment dated before its housing, recorded last.
       const late = randomUUID();
-      await store.append(dossierStreamId(late), lifecycle(late).slice(0, 3).map(toAppend), 'no_stream');
-      await store.append(dossierStreamId(late), [toAppend({ type: 'VdabRegistered', data: { on: '2022-04-02' } })], 3);
+      await store.append(dossierStreamId(late), lifecycle(late).slice(0, 3).map(dossierEventToAppend), 'no_stream');
+      await store.append(dossierStreamId(late), [dossierEventToAppend({ type: 'VdabRegistered', data: { on: '2022-04-02' } })], 3);
 
       await dataSource.query('DELETE FROM read_models.stat_events');
       await dataSource.query('DELETE FROM read_models.stat_dossier_periods');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SCHEMA_VERSIONS, dossierStreamId, occurredOn, type DossierEvent } from '@app/domain';
-import type { RecordedEvent } from '@app/event-store';
+import type { EventToAppend, RecordedEvent } from '@app/event-store';
 import { createDataSource } from '@app/persistence/data-source';
 import { createTestDatabase } from '../../../../test/support/database';
 import { READ_MODEL_SCHEMA, type ProjectionContext } from '../engine/projection';
@@ -44,6 +44,14 @@ export function dossierEventMetadata(event: DossierEvent, recordedAt = '2024-05-
 }
 
 /** A dossier event as the store would hand it over, with the metadata the service writes. */
+/** A dossier event as a store takes it, with the service's metadata, for rebuild-from-the-log specs. */
+export const dossierEventToAppend = (event: DossierEvent): EventToAppend => ({
+  id: randomUUID(),
+  type: event.type,
+  data: event.data as unknown as Record<string, unknown>,
+  metadata: dossierEventMetadata(event),
+});
+
 export function recordedDossierEvent(dossierId: string, version: number, event: DossierEvent): RecordedEvent {
   lastPosition++;
   return {
