@@ -1,6 +1,5 @@
 import { todayIn } from '../libs/platform/src/config';
 import { addDateDuration } from '../libs/domain/src/iso-date';
-import { startEsdbTestServer, type EsdbTestServer } from './esdb-test-server';
 import {
   DossierApi,
   expectNothingAppended,
@@ -10,7 +9,7 @@ import {
   PURPOSE,
   queryDatabase,
 } from './support/dossier-fixtures';
-import { onPostgresStore } from './support/event-store-under-test';
+import { eventStoreOfItsOwn, onPostgresStore, type SuiteEventStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -20,7 +19,7 @@ import { startTestApp, type TestApp } from './support/test-app';
  * suite has a test server of its own rather than the run's shared one.
  */
 describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`, () => {
-  let privateEsdb: EsdbTestServer | undefined;
+  let eventStore: SuiteEventStore | undefined;
   let testApp: TestApp;
   let staff: DossierApi;
   let admin: string;
@@ -32,8 +31,8 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
   const today = () => todayIn('Europe/Brussels', now());
 
   beforeAll(async () => {
-    if (!onPostgresStore()) privateEsdb = await startEsdbTestServer({ port: 0 });
-    testApp = await startTestApp({ ARCHIVE_RETENTION: 'P1Y', ...(privateEsdb ? { EVENTSTORE_URL: privateEsdb.url } : {}) }, { clock: { now, today } });
+    eventStore = await eventStoreOfItsOwn({ evenWithRealServer: true });
+    testApp = await startTestApp({ ARCHIVE_RETENTION: 'P1Y', ...eventStore.env }, { clock: { now, today } });
     staff = new DossierApi(testApp, await testApp.token('staff', 'archive-staff'));
     admin = await testApp.token('admin', 'archive-admin');
     auditor = await testApp.token('auditor', 'archive-auditor');
@@ -56,7 +55,7 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
 
   afterAll(async () => {
     await testApp?.close();
-    await privateEsdb?.stop();
+    await eventStore?.stop();
   });
 
   const as = (token: string) => ({ Authorization: `Bearer ${token}` });

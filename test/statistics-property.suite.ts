@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DossierApi, expectStatus, type CommandName } from './support/dossier-fixtures';
-import { eventStoreUnderTest } from './support/event-store-under-test';
+import { eventStoreOfItsOwn, eventStoreUnderTest, type SuiteEventStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -268,19 +268,22 @@ const dossierArbitrary = fc.record({
 type DossierInput = typeof dossierArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
 /**
- * Called from statistics.e2e.spec.ts, after its own suite: on EventStoreDB both share one log,
- * and this one's dossiers are active (until they leave) on the other's dates, so the two must
- * not run side by side in two workers.
+ * Called from statistics.e2e.spec.ts, after its own suite. Each has an event store of its own,
+ * except on a real server given in TEST_ESDB_URL: there both share one log, and this one's
+ * dossiers are active (until they leave) on the other's dates, so the two must not run side by
+ * side in two workers.
  */
 export function describeStatisticsProperty(): void {
   describe(`Statistics equal a naive recomputation from the raw events (${eventStoreUnderTest()} store)`, () => {
+    let eventStore: SuiteEventStore | undefined;
     let testApp: TestApp;
     let staff: DossierApi;
     let analyst: string;
     const dossierIds: string[] = [];
 
     beforeAll(async () => {
-      testApp = await startTestApp();
+      eventStore = await eventStoreOfItsOwn();
+      testApp = await startTestApp(eventStore.env);
       staff = new DossierApi(testApp, await testApp.token('staff'));
       analyst = await testApp.token('analyst');
       const admin = await testApp.token('admin');
@@ -304,6 +307,7 @@ export function describeStatisticsProperty(): void {
 
     afterAll(async () => {
       await testApp?.close();
+      await eventStore?.stop();
     });
 
     const get = async (path: string) => {
@@ -339,7 +343,7 @@ export function describeStatisticsProperty(): void {
 
     /**
      * Everyone of this suite has left by 2020, so none is in the stocks of the later years other
-     * suites count in (on EventStoreDB all suites share one log). Outside this suite's window.
+     * suites count in (on a real server in TEST_ESDB_URL all suites share one log). Outside this suite's window.
      */
     async function leaveBeforeTheOtherSuites(id: string): Promise<void> {
       const response = await staff.command(id, 'left', { on: '2019-12-31', reason: 'unknown' });

@@ -1,5 +1,5 @@
 import { DossierApi, expectProblem, expectStatus } from './support/dossier-fixtures';
-import { eventStoreUnderTest, onPostgresStore } from './support/event-store-under-test';
+import { eventStoreOfItsOwn, eventStoreUnderTest, type SuiteEventStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
 import { startTestApp, type TestApp } from './support/test-app';
 import { describeStatisticsProperty } from './statistics-property.suite';
@@ -9,9 +9,10 @@ const shown = (value: number): Cell => ({ value, suppressed: false });
 const hidden: Cell = { value: null, suppressed: true };
 
 /**
- * Statistics over HTTP. Every business date here is in 2021, a year no other suite records
- * anything in: on EventStoreDB the log is shared by every suite of the run, and the statistics of
- * 2021 are this suite's alone.
+ * Statistics over HTTP, which count every dossier in the log: on EventStoreDB the suite has an
+ * event store of its own (support/event-store-under-test.ts). Every business date here is in
+ * 2021, so that on a real server given in TEST_ESDB_URL, which the suites share, the statistics of
+ * 2021 are still this suite's alone.
  *
  * The data set (A = Antwerpen 11002, G = Gent 44021, B = Brussel 21004, which has no province):
  * - A1..A6 registered 11–16 Jan; A1..A4 housed collective, A5..A6 host family, 1 Feb;
@@ -22,6 +23,7 @@ const hidden: Cell = { value: null, suppressed: true };
  * - B1 registered 1 Feb.
  */
 describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
+  let eventStore: SuiteEventStore | undefined;
   let testApp: TestApp;
   let staff: DossierApi;
   let analyst: string;
@@ -46,7 +48,8 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
   }
 
   beforeAll(async () => {
-    testApp = await startTestApp();
+    eventStore = await eventStoreOfItsOwn();
+    testApp = await startTestApp(eventStore.env);
     staff = new DossierApi(testApp, await testApp.token('staff'));
     analyst = await testApp.token('analyst');
     admin = await testApp.token('admin', 'stats-admin');
@@ -75,6 +78,7 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
 
   afterAll(async () => {
     await testApp?.close();
+    await eventStore?.stop();
   });
 
   describe('with the default threshold (fewer than 5 persons suppressed)', () => {
@@ -275,7 +279,7 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
         method: { basedOn: lastBusinessDate, trailingMonths: 6, description: expect.stringContaining('outflow rate') },
       });
       expect(scenarios[1].active.value).toEqual(expect.any(Number));
-      if (onPostgresStore()) {
+      if (eventStore?.alone) {
         // This suite alone: last fact 1 Aug 2021; one departure in the 6 months before, over an average stock of 52/6.
         expect(lastBusinessDate).toBe('2021-08-01');
         expect(scenarios[1].method).toMatchObject({ departures: 1, averageStock: 8.7, monthlyOutflowRate: 0.0192 });
