@@ -15,8 +15,8 @@ import { startTestApp, type TestApp } from './support/test-app';
 
 /**
  * The archive: runs, read-only archived dossiers, the archive index and the archived copy, the
- * export. An archive run of all dossiers archives everything in the log, so on EventStoreDB this
- * suite has a test server of its own rather than the run's shared one.
+ * export. An archive run of all dossiers archives everything in the log, so the suite has an
+ * event store of its own.
  */
 describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`, () => {
   let eventStore: SuiteEventStore | undefined;
@@ -31,7 +31,7 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
   const today = () => todayIn('Europe/Brussels', now());
 
   beforeAll(async () => {
-    eventStore = await eventStoreOfItsOwn({ evenWithRealServer: true });
+    eventStore = await eventStoreOfItsOwn();
     testApp = await startTestApp({ ARCHIVE_RETENTION: 'P1Y', ...eventStore.env }, { clock: { now, today } });
     staff = new DossierApi(testApp, await testApp.token('staff', 'archive-staff'));
     admin = await testApp.token('admin', 'archive-admin');

@@ -27,21 +27,19 @@ export function eventStoreEnv(): NodeJS.ProcessEnv {
 export interface SuiteEventStore {
   /** EVENTSTORE_URL for the suite's app, or nothing on the PostgreSQL store. */
   readonly env: NodeJS.ProcessEnv;
-  /** Whether the log holds this suite's events only (false on a shared real server). */
-  readonly alone: boolean;
   stop(): Promise<void>;
 }
 
 /**
  * An event store of the suite's own, for suites that count everything in the log (statistics, an
  * archive run of all dossiers). On PostgreSQL every spec file has its own database already; on
- * EventStoreDB the run's shared log holds every other file's dossiers, in whatever order jest ran
- * them, so such a suite gets a test server of its own. A real server (TEST_ESDB_URL) is used as
- * given unless `evenWithRealServer`: the suite must then check that its dates are free.
+ * EventStoreDB the other suites share one log (the run's test server, or the real server in
+ * TEST_ESDB_URL) holding their dossiers, in whatever order jest ran them, so such a suite gets a
+ * test server of its own, also when a real server is given.
  */
-export async function eventStoreOfItsOwn(options: { evenWithRealServer?: boolean } = {}): Promise<SuiteEventStore> {
-  if (onPostgresStore() || (process.env.TEST_ESDB_URL && !options.evenWithRealServer)) return { env: eventStoreEnv(), alone: onPostgresStore(), stop: async () => {} };
+export async function eventStoreOfItsOwn(): Promise<SuiteEventStore> {
+  if (onPostgresStore()) return { env: {}, stop: async () => {} };
   const { startEsdbTestServer } = await import('../esdb-test-server');
   const server = await startEsdbTestServer({ port: 0 });
-  return { env: { EVENTSTORE_URL: server.url }, alone: true, stop: () => server.stop() };
+  return { env: { EVENTSTORE_URL: server.url }, stop: () => server.stop() };
 }
