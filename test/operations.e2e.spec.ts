@@ -1,12 +1,14 @@
 import { Writable } from 'node:stream';
 import { DossierApi, expectProblem, expectStatus, nationalRegisterNumber, PURPOSE, registrationBody } from './support/dossier-fixtures';
-import { onPostgresStore } from './support/event-store-under-test';
+import { eventStoreOfItsOwn, onPostgresStore, type SuiteEventStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** What whoever runs the service relies on: logs, metrics, readiness, security headers, CORS, rate limits. */
 describe(`operations (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`, () => {
+  // Lag and readiness are asserted at a standstill, which another spec file appending to a shared log would break.
   describe('logs and metrics', () => {
+    let eventStore: SuiteEventStore | undefined;
     let testApp: TestApp;
     let staff: DossierApi;
     const lines: string[] = [];
@@ -26,10 +28,14 @@ describe(`operations (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`
           done();
         },
       });
-      testApp = await startTestApp({ LOG_LEVEL: 'info' }, { logDestination: destination });
+      eventStore = await eventStoreOfItsOwn();
+      testApp = await startTestApp({ LOG_LEVEL: 'info', ...eventStore.env }, { logDestination: destination });
       staff = new DossierApi(testApp, await testApp.token('staff', 'ops-staff'));
     });
-    afterAll(() => testApp?.close());
+    afterAll(async () => {
+      await testApp?.close();
+      await eventStore?.stop();
+    });
 
     it('logs one JSON line per request with its correlation id, and no personal data anywhere', async () => {
       const registered = await staff.register(registrationBody({ person, protection: { attestationNumber } }), { 'X-Correlation-Id': correlationId });
@@ -90,6 +96,7 @@ describe(`operations (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`
     });
 
     it('is ready when the database, the event store and the projections are', async () => {
+      await waitForProjections(testApp);
       const ready = await testApp.http().get('/health/ready');
       expectStatus(ready, 200);
       expect(ready.body.details.projections).toMatchObject({ status: 'up', maxLagSeconds: 300, 'crt-registry': { state: 'live' } });
