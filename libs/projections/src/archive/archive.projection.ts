@@ -6,8 +6,8 @@ import {
   type MunicipalityDirectory,
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import type { Projection, ProjectionContext } from '../engine/projection';
-import { writeVersionedRow, type Columns } from '../engine/versioned-row';
+import type { Projection } from '../engine/projection';
+import { writeVersionedRows, type Columns, type VersionedWrite } from '../engine/versioned-row';
 import { provinceOf } from '../flow-statistics/situation';
 
 export const DOSSIER_ARCHIVE = 'dossier-archive';
@@ -64,22 +64,20 @@ export function archiveProjection(directory: MunicipalityDirectory = defaultMuni
     }
   }
 
-  async function applyOne(recorded: RecordedEvent, context: ProjectionContext): Promise<void> {
+  function writeOf(recorded: RecordedEvent): VersionedWrite | undefined {
     const metadata = recorded.metadata as { schemaVersion?: number; recordedAt: string };
     const event = upcastDossierEvent(recorded.type, Number(metadata.schemaVersion ?? 1), recorded.data);
     const changes = changesOf(event, recorded.version);
-    if (!changes) return;
-    await writeVersionedRow(
-      context,
-      DOSSIER_ARCHIVE_TABLE,
-      {
+    if (!changes) return undefined;
+    return {
+      row: {
         dossier_id: recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length),
         version: recorded.version,
         last_recorded_at: metadata.recordedAt,
         ...changes,
       },
-      event.type === 'DossierRegistered',
-    );
+      creates: event.type === 'DossierRegistered',
+    };
   }
 
   return {
@@ -87,7 +85,7 @@ export function archiveProjection(directory: MunicipalityDirectory = defaultMuni
     tables: [DOSSIER_ARCHIVE_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events, context) {
-      for (const event of events) await applyOne(event, context);
+      await writeVersionedRows(context, DOSSIER_ARCHIVE_TABLE, events.flatMap((event) => writeOf(event) ?? []));
     },
   };
 }

@@ -242,6 +242,31 @@ describe('crt-registry projection', () => {
     expect(await rowOf(dossierId)).toEqual(once);
   });
 
+  it('writes a batch as it would write its events one by one: dossiers interleaved, repeats, a registration arriving after a later event', async () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const path = (dossierId: string, steps: number) =>
+      lifecycle(dossierId).slice(0, steps).map(([event], index) => recordedDossierEvent(dossierId, index + 1, event));
+    const [pathA, pathB, pathC] = [path(a, 10), path(b, 6), path(c, 5)];
+    const batch = [
+      pathC[4], // before c's registration: ignored, as evolve() ignores it
+      ...pathA.slice(0, 3),
+      pathC[0],
+      pathB[0],
+      ...pathA.slice(3, 6),
+      pathA[1], // again, older than the row
+      ...pathB.slice(1),
+      ...pathA.slice(6),
+      pathC[1],
+      pathC[1], // twice in a row
+    ];
+    for (const event of batch) await projection.apply([event], context);
+    const oneByOne = await Promise.all([a, b, c].map(rowOf));
+    expect(oneByOne.map((row) => row?.stage)).toEqual(['vdab', 'employed', 'housed']);
+    await dataSource.query('DELETE FROM read_models.crt_dossiers WHERE dossier_id = ANY($1::uuid[])', [[a, b, c]]);
+    await projection.apply(batch, context);
+    expect(await Promise.all([a, b, c].map(rowOf))).toEqual(oneByOne);
+  });
+
   it('ignores events of a dossier it never saw registered, as the domain does', async () => {
     const dossierId = randomUUID();
     await projection.apply([recordedDossierEvent(dossierId, 2, { type: 'VdabRegistered', data: { on: '2022-07-01' } })], context);

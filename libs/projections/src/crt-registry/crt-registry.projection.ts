@@ -9,12 +9,11 @@ import {
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import type { PersonalDataReader } from '../engine/personal-data';
-import type { Projection, ProjectionContext } from '../engine/projection';
-import { writeVersionedRow, type Columns } from '../engine/versioned-row';
+import type { Projection } from '../engine/projection';
+import { writeVersionedRows, type Columns, type VersionedWrite } from '../engine/versioned-row';
 
 export const CRT_REGISTRY = 'crt-registry';
 export const CRT_DOSSIERS_TABLE = 'crt_dossiers';
-
 
 /** The metadata fields this projection reads (the full set: apps/api/src/dossiers/dossier-repository.ts). */
 interface DossierMetadata {
@@ -29,8 +28,8 @@ const NO_CURRENT_JOB = { employed_now: false, employment_since: null };
  * The CRT registry: one row per dossier in read_models.crt_dossiers with the dossier's current
  * state as the domain's evolve() folds it (libs/domain/src/dossier/state.ts), plus the names of
  * its municipality and province from the reference data at the event's business date. Each
- * event is one statement that only touches a row whose version is below the event's, so
- * applying an event twice changes nothing. Registrations are read through `personalData`, which
+ * batch is folded onto the rows it touches and written in two statements, each event only where
+ * the row's version is below its own, so applying an event twice changes nothing. Registrations are read through `personalData`, which
  * decrypts their personal block with the dossier's key, or reads it ERASED once the key is gone.
  */
 export function crtRegistryProjection(
@@ -103,20 +102,18 @@ export function crtRegistryProjection(
     }
   }
 
-  async function applyOne(recorded: RecordedEvent, context: ProjectionContext): Promise<void> {
+  function writeOf(recorded: RecordedEvent): VersionedWrite {
     const metadata = recorded.metadata as unknown as DossierMetadata;
     const event = upcastDossierEvent(recorded.type, metadata.schemaVersion, recorded.data);
-    await writeVersionedRow(
-      context,
-      CRT_DOSSIERS_TABLE,
-      {
+    return {
+      row: {
         dossier_id: recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length),
         version: recorded.version,
         last_recorded_at: metadata.recordedAt,
         ...changesOf(event),
       },
-      event.type === 'DossierRegistered',
-    );
+      creates: event.type === 'DossierRegistered',
+    };
   }
 
   return {
@@ -124,7 +121,8 @@ export function crtRegistryProjection(
     tables: [CRT_DOSSIERS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events, context) {
-      for (const event of await personalData.reveal(events, context.query)) await applyOne(event, context);
+      const revealed = await personalData.reveal(events, context.query);
+      await writeVersionedRows(context, CRT_DOSSIERS_TABLE, revealed.map(writeOf));
     },
   };
 }

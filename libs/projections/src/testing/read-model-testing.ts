@@ -43,7 +43,6 @@ export function dossierEventMetadata(event: DossierEvent, recordedAt = '2024-05-
   };
 }
 
-/** A dossier event as the store would hand it over, with the metadata the service writes. */
 /** A dossier event as a store takes it, with the service's metadata, for rebuild-from-the-log specs. */
 export const dossierEventToAppend = (event: DossierEvent): EventToAppend => ({
   id: randomUUID(),
@@ -52,6 +51,7 @@ export const dossierEventToAppend = (event: DossierEvent): EventToAppend => ({
   metadata: dossierEventMetadata(event),
 });
 
+/** A dossier event as the store would hand it over, with the metadata the service writes. */
 export function recordedDossierEvent(dossierId: string, version: number, event: DossierEvent): RecordedEvent {
   lastPosition++;
   return {
