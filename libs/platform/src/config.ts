@@ -165,7 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimit,
     protectionEndDate,
     projectionsInProcess: projectionsSetting !== 'false',
-    projectionBatchSize: integer('PROJECTION_BATCH_SIZE', 500, 1, 10_000),
+    projectionBatchSize: integer('PROJECTION_BATCH_SIZE', 5000, 1, 10_000),
     nrnHashKey,
     personalDataKey,
     archiveRetention,
