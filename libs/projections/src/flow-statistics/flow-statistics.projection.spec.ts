@@ -120,6 +120,35 @@ describe('flow-statistics projection', () => {
     expect(await stageOn(dossierId, '2022-03-23')).toBeNull();
   });
 
+  it('moves events kept earlier to where they count once a late move is recorded before them', async () => {
+    const dossierId = randomUUID();
+    await projection.apply(
+      [
+        recordedDossierEvent(dossierId, 1, registered(dossierId, '11002', '2022-03-24')),
+        recordedDossierEvent(dossierId, 2, { type: 'VdabRegistered', data: { on: '2022-07-01' } }),
+        recordedDossierEvent(dossierId, 3, { type: 'EmploymentStarted', data: { on: '2022-09-01' } }),
+      ],
+      context,
+    );
+    // Recorded later: the person had moved to Gent in May, before both.
+    await projection.apply(
+      [
+        recordedDossierEvent(dossierId, 4, { type: 'PersonLeft', data: { on: '2022-05-01', reason: 'moved-within-belgium' } }),
+        recordedDossierEvent(dossierId, 5, { type: 'DossierReopened', data: { on: '2022-05-02', municipality: '44021' } }),
+      ],
+      context,
+    );
+    expect(
+      await dataSource.query('SELECT version, municipality, province_nis FROM read_models.stat_events WHERE dossier_id = $1 ORDER BY version', [dossierId]),
+    ).toEqual([
+      { version: 1, municipality: '11002', province_nis: '10000' },
+      { version: 2, municipality: '44021', province_nis: '40000' },
+      { version: 3, municipality: '44021', province_nis: '40000' },
+      { version: 4, municipality: '11002', province_nis: '10000' },
+      { version: 5, municipality: '44021', province_nis: '40000' },
+    ]);
+  });
+
   it('orders events of one date by stream order: left and reopened on the same day leave the dossier active', async () => {
     const dossierId = randomUUID();
     await projection.apply(

@@ -50,23 +50,31 @@ async function insertRows(context: ProjectionContext, table: string, columns: st
   }
 }
 
+const EVENT_COLUMNS = ['dossier_id', 'version', 'type', 'occurred_on', 'event_municipality', 'housing_type', 'reason', 'trajectory', 'municipality', 'province_nis'];
+const PERIOD_COLUMNS = ['dossier_id', 'valid_from', 'valid_to', 'active', 'stage', 'housing_type', 'municipality', 'province_nis', 'employed_now', 'ever_employed', 'vdab', 'inburgering'];
+
+/** A kept event with where it counts (null until its dossier's timeline is computed). */
+type AttributedEvent = StatEvent & { municipality: string | null; provinceNis: string | null };
+
 /**
  * Flow statistics: `stat_events` keeps one non-personal row per dossier event (primary key
  * dossier + version, so applying an event twice changes nothing), and `stat_dossier_periods`
  * each dossier's situation on the business-date axis. Whenever a batch brings events of a
  * dossier, its periods (and where each of its events counts) are recomputed from all its
- * stat_events in business order, so an event recorded late lands in its own period.
+ * events in business order, so an event recorded late lands in its own period. The batch's
+ * events are inserted with where they count; of the events kept before, only those a late
+ * event moves to another municipality are updated.
  */
 export function flowStatisticsProjection(directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
-  async function recompute(dossierIds: string[], context: ProjectionContext): Promise<void> {
+  async function keptEventsOf(dossierIds: string[], context: ProjectionContext): Promise<Map<string, AttributedEvent[]>> {
     const rows = (await context.query(
-      `SELECT dossier_id::text, version, type, occurred_on::text, event_municipality, housing_type, reason, trajectory
+      `SELECT dossier_id::text, version, type, occurred_on::text, event_municipality, housing_type, reason, trajectory, municipality, province_nis
          FROM ${context.schema}.${STAT_EVENTS_TABLE} WHERE dossier_id = ANY($1::uuid[])`,
       [dossierIds],
     )) as Array<Record<string, string | number | null>>;
-    const byDossier = new Map<string, StatEvent[]>();
+    const byDossier = new Map<string, AttributedEvent[]>();
     for (const row of rows) {
-      const event: StatEvent = {
+      const event: AttributedEvent = {
         dossierId: row.dossier_id as string,
         version: Number(row.version),
         type: row.type as StatEvent['type'],
@@ -75,42 +83,14 @@ export function flowStatisticsProjection(directory: MunicipalityDirectory = defa
         housingType: row.housing_type as string | null,
         reason: row.reason as string | null,
         trajectory: row.trajectory as string | null,
+        municipality: row.municipality as string | null,
+        provinceNis: row.province_nis as string | null,
       };
-      byDossier.set(event.dossierId, [...(byDossier.get(event.dossierId) ?? []), event]);
+      const events = byDossier.get(event.dossierId);
+      if (events) events.push(event);
+      else byDossier.set(event.dossierId, [event]);
     }
-    const periodRows: unknown[][] = [];
-    const attributionRows: unknown[][] = [];
-    for (const [dossierId, events] of byDossier) {
-      const { periods, attributions } = situationTimeline(events, directory);
-      for (const p of periods) {
-        periodRows.push([
-          p.dossierId, p.validFrom, p.validTo, p.active, p.stage, p.housingType, p.municipality, p.provinceNis,
-          p.employedNow, p.everEmployed, p.vdab, p.inburgering,
-        ]);
-      }
-      for (const a of attributions) attributionRows.push([dossierId, a.version, a.municipality, a.provinceNis]);
-    }
-    await context.query(`DELETE FROM ${context.schema}.${STAT_PERIODS_TABLE} WHERE dossier_id = ANY($1::uuid[])`, [dossierIds]);
-    await insertRows(
-      context,
-      STAT_PERIODS_TABLE,
-      ['dossier_id', 'valid_from', 'valid_to', 'active', 'stage', 'housing_type', 'municipality', 'province_nis', 'employed_now', 'ever_employed', 'vdab', 'inburgering'],
-      periodRows,
-    );
-    for (let start = 0; start < attributionRows.length; start += CHUNK) {
-      const chunk = attributionRows.slice(start, start + CHUNK);
-      const values: unknown[] = [];
-      const tuples = chunk.map(
-        (row) => `($${values.push(row[0])}::uuid, $${values.push(row[1])}::integer, $${values.push(row[2])}::text, $${values.push(row[3])}::text)`,
-      );
-      await context.query(
-        `UPDATE ${context.schema}.${STAT_EVENTS_TABLE} AS e SET municipality = v.municipality, province_nis = v.province_nis
-           FROM (VALUES ${tuples.join(', ')}) AS v (dossier_id, version, municipality, province_nis)
-          WHERE e.dossier_id = v.dossier_id AND e.version = v.version
-            AND (e.municipality IS DISTINCT FROM v.municipality OR e.province_nis IS DISTINCT FROM v.province_nis)`,
-        values,
-      );
-    }
+    return byDossier;
   }
 
   return {
@@ -118,22 +98,66 @@ export function flowStatisticsProjection(directory: MunicipalityDirectory = defa
     tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
-      if (events.length === 0) return;
-      const rows = events.flatMap((recorded) => {
+      const incoming = events.flatMap((recorded) => {
         const metadata = recorded.metadata as { schemaVersion?: number };
         const event = upcastDossierEvent(recorded.type, Number(metadata.schemaVersion ?? 1), recorded.data);
-        const s = statEventOf(recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length), recorded.version, event);
-        return s ? [[s.dossierId, s.version, s.type, s.occurredOn, s.eventMunicipality, s.housingType, s.reason, s.trajectory]] : [];
+        return statEventOf(recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length), recorded.version, event) ?? [];
       });
-      if (rows.length === 0) return;
+      if (incoming.length === 0) return;
+      const byDossier = await keptEventsOf([...new Set(incoming.map((event) => event.dossierId))], context);
+      const fresh = new Set<AttributedEvent>();
+      for (const event of incoming) {
+        const kept = byDossier.get(event.dossierId) ?? [];
+        // Already kept (a batch delivered again), or twice in this batch: once is enough.
+        if (kept.some((other) => other.version === event.version)) continue;
+        const added = { ...event, municipality: null, provinceNis: null };
+        kept.push(added);
+        byDossier.set(event.dossierId, kept);
+        fresh.add(added);
+      }
+      if (fresh.size === 0) return;
+
+      const periodRows: unknown[][] = [];
+      const moved: unknown[][] = [];
+      for (const [dossierId, kept] of byDossier) {
+        const { periods, attributions } = situationTimeline(kept, directory);
+        for (const p of periods) {
+          periodRows.push([
+            p.dossierId, p.validFrom, p.validTo, p.active, p.stage, p.housingType, p.municipality, p.provinceNis,
+            p.employedNow, p.everEmployed, p.vdab, p.inburgering,
+          ]);
+        }
+        const byVersion = new Map(kept.map((event) => [event.version, event]));
+        for (const { version, municipality, provinceNis } of attributions) {
+          const event = byVersion.get(version)!;
+          if (event.municipality === municipality && event.provinceNis === provinceNis) continue;
+          event.municipality = municipality;
+          event.provinceNis = provinceNis;
+          if (!fresh.has(event)) moved.push([dossierId, version, municipality, provinceNis]);
+        }
+      }
       await insertRows(
         context,
         STAT_EVENTS_TABLE,
-        ['dossier_id', 'version', 'type', 'occurred_on', 'event_municipality', 'housing_type', 'reason', 'trajectory'],
-        rows,
+        EVENT_COLUMNS,
+        [...fresh].map((e) => [e.dossierId, e.version, e.type, e.occurredOn, e.eventMunicipality, e.housingType, e.reason, e.trajectory, e.municipality, e.provinceNis]),
         'ON CONFLICT (dossier_id, version) DO NOTHING',
       );
-      await recompute([...new Set(rows.map((row) => row[0] as string))], context);
+      for (let start = 0; start < moved.length; start += CHUNK) {
+        const chunk = moved.slice(start, start + CHUNK);
+        const values: unknown[] = [];
+        const tuples = chunk.map(
+          (row) => `($${values.push(row[0])}::uuid, $${values.push(row[1])}::integer, $${values.push(row[2])}::text, $${values.push(row[3])}::text)`,
+        );
+        await context.query(
+          `UPDATE ${context.schema}.${STAT_EVENTS_TABLE} AS e SET municipality = v.municipality, province_nis = v.province_nis
+             FROM (VALUES ${tuples.join(', ')}) AS v (dossier_id, version, municipality, province_nis)
+            WHERE e.dossier_id = v.dossier_id AND e.version = v.version`,
+          values,
+        );
+      }
+      await context.query(`DELETE FROM ${context.schema}.${STAT_PERIODS_TABLE} WHERE dossier_id = ANY($1::uuid[])`, [[...byDossier.keys()]]);
+      await insertRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, periodRows);
     },
   };
 }
