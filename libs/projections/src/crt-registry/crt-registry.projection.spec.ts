@@ -298,6 +298,11 @@ describe('crt-registry projection', () => {
       const result = await engine.rebuild(CRT_REGISTRY);
       expect(result.applied).toBe(dossierEvents.length);
       expect(await snapshot()).toEqual(applied);
+      // Analyzed before the switch: the planner has column statistics of the new table (only ANALYZE writes them).
+      const [{ columns }] = await dataSource.query(
+        `SELECT count(*)::int AS columns FROM pg_stats WHERE schemaname = 'read_models' AND tablename = 'crt_dossiers'`,
+      );
+      expect(columns).toBeGreaterThan(20);
       const indexes = await dataSource.query(
         `SELECT indexname FROM pg_indexes WHERE schemaname = 'read_models' AND tablename = 'crt_dossiers' ORDER BY 1`,
       );

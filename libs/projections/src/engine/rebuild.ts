@@ -108,6 +108,8 @@ export async function rebuildProjection(
       for (const index of await secondaryIndexesOf(dataSource, READ_MODEL_SCHEMA, table)) {
         await dataSource.query(index.definition.replace(` ON ${READ_MODEL_SCHEMA}.${table} `, ` ON ${schema}.${table} `));
       }
+      // A new table has no planner statistics until autovacuum gets to it: queries would be planned blind.
+      await dataSource.query(`ANALYZE ${schema}.${table}`);
     }
     stillExclusive();
     applied += await switchOver(store, dataSource, projection, schema, checkpoint, options.batchSize);
