@@ -16,7 +16,7 @@ import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-sto
 import { START_OF_LOG, type EventStore, type LogPosition } from '@app/event-store';
 import { openRuntime } from '@app/persistence';
 import { PERSONAL_DATA_KEYS_TABLE } from '@app/personal-data';
-import { loadConfig, signDevToken, todayIn, type AppConfig, type Role } from '@app/platform';
+import { DEFAULT_PROJECTION_BATCH_SIZE, loadConfig, signDevToken, todayIn, type AppConfig, type Role } from '@app/platform';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platform/embedded-postgres';
 import { NationalRegisterReservations } from '../apps/api/src/dossiers/national-register-reservations';
 import { benchConfig, type BenchConfig } from './config';
@@ -460,7 +460,7 @@ async function rebuildScenario(bench: Bench, databaseUrl: string, store: EventSt
     (await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM event_store.events WHERE stream_id LIKE 'dossier-%'`)).rows[0].n,
   );
   // Ceiling: the same read a rebuild makes (pages of the batch size, dossier streams), without applying anything.
-  const read = await readCeiling(store, 500);
+  const read = await readCeiling(store, DEFAULT_PROJECTION_BATCH_SIZE);
   run.details['rebuild-postgres-read-ceiling'] = { ...read, storeEvents: total };
   run.log(`read ceiling: ${read.events} dossier events in ${(read.milliseconds / 1000).toFixed(1)} s = ${read.eventsPerSecond}/s`);
   run.mark('read ceiling');
@@ -578,11 +578,11 @@ async function esdbPhase(bench: Bench): Promise<void> {
           onProgress: (events) => (events % 100_000 < 9_000 ? run.log(`  ${events} events appended`) : undefined),
         }),
       );
-      const read = await readCeiling(store, 500);
+      const read = await readCeiling(store, DEFAULT_PROJECTION_BATCH_SIZE);
       run.details['rebuild-esdb-read-ceiling'] = { load: load.result, testServerPeakRssMb: load.peakRssMb, ...read };
       run.figure({
         scenario: `rebuild (${label})`,
-        figure: 'read ceiling: the log in pages of 500',
+        figure: `read ceiling: the log in pages of ${DEFAULT_PROJECTION_BATCH_SIZE.toLocaleString('en-US')}`,
         value: read.eventsPerSecond,
         unit: 'events/s',
         note: `${read.events.toLocaleString('en-US')} dossier events; test server, not EventStoreDB`,

@@ -68,6 +68,9 @@ export class ConfigError extends Error {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** Events per projection batch unless PROJECTION_BATCH_SIZE says otherwise (the bench reads the log in such pages too). */
+export const DEFAULT_PROJECTION_BATCH_SIZE = 5000;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
   const text = (name: string): string | undefined => {
@@ -165,7 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimit,
     protectionEndDate,
     projectionsInProcess: projectionsSetting !== 'false',
-    projectionBatchSize: integer('PROJECTION_BATCH_SIZE', 5000, 1, 10_000),
+    projectionBatchSize: integer('PROJECTION_BATCH_SIZE', DEFAULT_PROJECTION_BATCH_SIZE, 1, 10_000),
     nrnHashKey,
     personalDataKey,
     archiveRetention,
