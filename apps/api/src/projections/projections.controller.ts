@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Logger, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { UnknownProjectionError } from '@app/projections';
+import { errorKind, UnknownProjectionError } from '@app/projections';
 import { Roles } from '../auth/auth.decorators';
 import { problem } from '../http/problem';
 import { ProjectionEngineHost } from './projection-engine.provider';
@@ -74,7 +74,8 @@ export class ProjectionsController {
     // Runs on after the answer: a rebuild takes as long as the log is long.
     this.host.engine.rebuild(name).then(
       (result) => this.logger.log(`Rebuilt ${name}: ${result.applied} events in ${result.seconds.toFixed(1)} s`),
-      (error: unknown) => this.logger.error(`Rebuild of ${name} failed: ${(error as Error).message}`),
+      // The kind only: the message may quote the event that failed (the CLI's rebuild prints it to its operator).
+      (error: unknown) => this.logger.error(`Rebuild of ${name} failed: ${errorKind(error)}`),
     );
     return { projection: name, state: 'rebuilding' };
   }

@@ -28,19 +28,35 @@ export const DEFAULT_STANDBY_RETRY_MS = 1000;
 /** This instance's part in a projection: running it (holds its lock), waiting for the lock, or not trying at all. */
 export type RunnerRole = 'active' | 'standby' | 'off';
 
-/** The event that stopped a projection, kept so an operator can find and fix it. */
+/**
+ * What a log line may say about an error: its kind, and PostgreSQL's SQLSTATE where there is one.
+ * Never its message, which can quote the data that failed (a date, a name in a constraint
+ * violation), and logs carry no personal data.
+ */
+export function errorKind(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.name} ${code}` : error.name;
+}
+
+/**
+ * The event that stopped a projection, kept so an operator can find and fix it. The message,
+ * with the cause's own, goes to the checkpoint row (GET /projections, admins only); the log gets
+ * `logLine`, which names the event and the kind of failure only.
+ */
 export class PoisonedEventError extends Error {
   override readonly name = 'PoisonedEventError';
+  readonly logLine: string;
   constructor(
     readonly projection: string,
     readonly event: RecordedEvent,
     override readonly cause: unknown,
   ) {
-    super(
+    const where =
       `Projection ${projection} stopped at event ${event.id} (${event.type}, stream ${event.streamId} version ` +
-        `${event.version}, position ${event.position.commit}/${event.position.prepare}): ` +
-        `${cause instanceof Error ? cause.message : String(cause)}`,
-    );
+      `${event.version}, position ${event.position.commit}/${event.position.prepare})`;
+    super(`${where}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.logLine = `${where}: ${errorKind(cause)}; the error itself is in GET /projections`;
   }
 }
 
@@ -152,7 +168,7 @@ export class ProjectionRunner {
         } catch (error) {
           attempted();
           // Once per outage, not once per attempt.
-          if (!failing) this.options.log(`Projection ${this.projection.name} cannot run (${(error as Error).message}); trying again shortly`);
+          if (!failing) this.options.log(`Projection ${this.projection.name} cannot run (${errorKind(error)}); trying again shortly`);
           failing = true;
           pause = this.options.retryDelayMs;
         }
@@ -248,7 +264,7 @@ export class ProjectionRunner {
             WHERE name = $1`,
           [this.projection.name, poisoned.message, event.position.commit.toString(), event.position.prepare.toString()],
         );
-        this.options.log(poisoned.message);
+        this.options.log(poisoned.logLine);
         this.current = 'stopped';
         this.poisoned = true;
         this.wake();
