@@ -13,6 +13,7 @@ import {
 } from './support/dossier-fixtures';
 import { createPersistentTestDatabase, type PersistentTestDatabase } from './support/persistent-test-app';
 import type { TestApp } from './support/test-app';
+import { IdempotencyRetention } from '../apps/api/src/idempotency/idempotency-retention';
 import { onPostgresStore } from './support/event-store-under-test';
 
 /**
@@ -255,6 +256,48 @@ describe('Idempotency-Key over HTTP', () => {
     expectStatus(retried, 201);
     expect(retried.body).toEqual(created.body);
     expect(await countDossiers()).toBe(before + 1);
+  });
+
+  it('forgets keys once IDEMPOTENCY_RETENTION (P30D) has passed; younger keys and live claims stay', async () => {
+    const id = await housedDossier();
+    const [old, young] = [key(), key()];
+    const oldAnswer = await alice.command(id, 'rehoused', commandBody('rehoused', '2022-05-01'), withKey(old));
+    expectStatus(oldAnswer, 201);
+    const youngAnswer = await alice.command(id, 'rehoused', commandBody('rehoused', '2022-06-01'), withKey(young));
+    expectStatus(youngAnswer, 201);
+    const registrationKey = key();
+    const registration = registrationBody({ person: { givenName: 'Retention' } });
+    const registered = await alice.register(registration, withKey(registrationKey));
+    expectStatus(registered, 201);
+    const [deadClaim, liveClaim] = [key(), key()];
+    await queryDatabase(
+      testApp.databaseUrl,
+      `INSERT INTO idempotency_keys (actor, key, fingerprint, state, lease_until, created_at)
+       VALUES ('alice', $1, 'f', 'in-progress', now() - interval '40 days', now() - interval '40 days'),
+              ('alice', $2, 'f', 'in-progress', now() + interval '1 minute', now() - interval '40 days')`,
+      [deadClaim, liveClaim],
+    );
+    await queryDatabase(testApp.databaseUrl, `UPDATE idempotency_keys SET created_at = now() - interval '31 days' WHERE key = ANY($1)`, [
+      [old, registrationKey],
+    ]);
+
+    expect(await testApp.app.get(IdempotencyRetention).purge()).toBe(3);
+    const left = await queryDatabase<{ key: string }>(testApp.databaseUrl, 'SELECT key FROM idempotency_keys WHERE key = ANY($1)', [
+      [old, young, deadClaim, liveClaim],
+    ]);
+    expect(left.map((row) => row.key).sort()).toEqual([young, liveClaim].sort());
+    expectSameResponse(await alice.command(id, 'rehoused', commandBody('rehoused', '2022-06-01'), withKey(young)), youngAnswer);
+    // Forgotten by the key store, still not applied twice: the dossier's events name the command
+    // the key stands for, so a late retry gets the same answer (no longer marked as a replay).
+    const lateRetry = await expectNothingAppended(alice, id, () => alice.command(id, 'rehoused', commandBody('rehoused', '2022-05-01'), withKey(old)));
+    expectStatus(lateRetry, 201);
+    expect(lateRetry.body).toEqual(oldAnswer.body);
+    const dossiersBefore = await countDossiers();
+    const lateRegistration = await alice.register(registration, withKey(registrationKey));
+    expectStatus(lateRegistration, 201);
+    expect(lateRegistration.body).toEqual(registered.body);
+    expect(await countDossiers()).toBe(dossiersBefore);
+    expect(await testApp.app.get(IdempotencyRetention).purge()).toBe(0);
   });
 
   it('survives a restart: the same key replays after the service is started again on the same database', async () => {

@@ -43,6 +43,7 @@ import { StatisticsService } from './statistics/statistics.service';
 import { CrtImporter } from './import/crt-importer';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
+import { IdempotencyRetention } from './idempotency/idempotency-retention';
 import { APP_CONFIG } from './infrastructure/app-config';
 import { CLOCK, systemClock, type Clock } from './infrastructure/clock';
 
@@ -97,6 +98,7 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor },
         IdempotencyStore,
+        IdempotencyRetention,
         AccessLog,
         ArchiveReader,
         ArchiveRuns,

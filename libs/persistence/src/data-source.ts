@@ -7,6 +7,7 @@ import { IdempotencyKeys1732406400000 } from './migrations/1732406400000-idempot
 import { AccessLog1732752000000 } from './migrations/1732752000000-access-log';
 import { PersonalDataKeys1733097600000 } from './migrations/1733097600000-personal-data-keys';
 import { ArchiveRuns1733011200000 } from './migrations/1733011200000-archive-runs';
+import { IdempotencyKeysByAge1733270400000 } from './migrations/1733270400000-idempotency-keys-by-age';
 
 /**
  * The service's own PostgreSQL tables (idempotency keys, access log, personal-data keys) and the read models, as TypeORM sees
@@ -18,7 +19,7 @@ export function createDataSource(url: string): DataSource {
     type: 'postgres',
     url,
     entities: [IdempotencyRecord, AccessLogEntry, ArchiveRun, ...READ_MODEL_ENTITIES],
-    migrations: [IdempotencyKeys1732406400000, ...READ_MODEL_MIGRATIONS, AccessLog1732752000000, PersonalDataKeys1733097600000, ArchiveRuns1733011200000],
+    migrations: [IdempotencyKeys1732406400000, ...READ_MODEL_MIGRATIONS, AccessLog1732752000000, PersonalDataKeys1733097600000, ArchiveRuns1733011200000, IdempotencyKeysByAge1733270400000],
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -70,10 +70,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
   });
 
-  it('takes the archive retention as a calendar duration', () => {
+  it('takes the archive and idempotency-key retentions as calendar durations', () => {
     expect(loadConfig({ ARCHIVE_RETENTION: 'P1Y6M' }).archiveRetention).toBe('P1Y6M');
     expect(() => loadConfig({ ARCHIVE_RETENTION: '5 years' })).toThrow(/ARCHIVE_RETENTION must be an ISO 8601 duration/);
     expect(() => loadConfig({ ARCHIVE_RETENTION: 'PT5H' })).toThrow(ConfigError);
+    expect(loadConfig({}).idempotencyRetention).toBe('P30D');
+    expect(loadConfig({ IDEMPOTENCY_RETENTION: 'P2W' }).idempotencyRetention).toBe('P2W');
+    expect(() => loadConfig({ IDEMPOTENCY_RETENTION: '30 days' })).toThrow(/IDEMPOTENCY_RETENTION must be an ISO 8601 duration/);
   });
 
   it('accepts EventStoreDB and PostgreSQL URLs', () => {

@@ -37,6 +37,8 @@ export interface AppConfig {
   readonly personalDataKey: string | undefined;
   /** How long an archived dossier keeps its personal data: an ISO 8601 duration such as P5Y. */
   readonly archiveRetention: string;
+  /** How long an Idempotency-Key and its stored answer are kept (ISO 8601 date duration). */
+  readonly idempotencyRetention: string;
   readonly logLevel: LogLevel;
   /** Requests per minute per user (per address without a token); 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
@@ -132,10 +134,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!ISO_DATE.test(protectionEndDate)) problems.push('PROTECTION_END_DATE must be YYYY-MM-DD');
   const projectionsSetting = (text('PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
   if (!['true', 'false'].includes(projectionsSetting)) problems.push('PROJECTIONS_IN_PROCESS must be true or false');
-  const archiveRetention = text('ARCHIVE_RETENTION') ?? 'P5Y';
-  if (!isDateDuration(archiveRetention)) {
-    problems.push(`ARCHIVE_RETENTION must be an ISO 8601 duration in years, months, weeks or days such as P5Y or P1Y6M, got "${archiveRetention}"`);
-  }
+  const dateDuration = (name: string, fallback: string): string => {
+    const value = text(name) ?? fallback;
+    if (!isDateDuration(value)) {
+      problems.push(`${name} must be an ISO 8601 duration in years, months, weeks or days such as P5Y, P1Y6M or P30D, got "${value}"`);
+    }
+    return value;
+  };
+  const archiveRetention = dateDuration('ARCHIVE_RETENTION', 'P5Y');
+  const idempotencyRetention = dateDuration('IDEMPOTENCY_RETENTION', 'P30D');
   const logLevel = (text('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const corsOrigins = (text('CORS_ORIGINS') ?? '')
@@ -172,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     nrnHashKey,
     personalDataKey,
     archiveRetention,
+    idempotencyRetention,
     logLevel,
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     corsOrigins,

@@ -14,3 +14,14 @@ export function isPostgresConnectionError(error: unknown): boolean {
     message,
   );
 }
+
+/**
+ * What a log line may say about an error: its kind, and PostgreSQL's SQLSTATE where there is one.
+ * Never its message, which can quote the data that failed (a date, a name in a constraint
+ * violation), and logs carry no personal data.
+ */
+export function errorKind(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.name} ${code}` : error.name;
+}

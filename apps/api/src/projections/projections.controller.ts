@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Logger, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { errorKind, UnknownProjectionError } from '@app/projections';
+import { errorKind } from '@app/platform';
+import { UnknownProjectionError } from '@app/projections';
 import { Roles } from '../auth/auth.decorators';
 import { problem } from '../http/problem';
 import { ProjectionEngineHost } from './projection-engine.provider';

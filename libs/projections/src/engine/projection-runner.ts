@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { EventStore, LogPosition, RecordedEvent } from '@app/event-store';
-import { isPostgresConnectionError } from '@app/platform/postgres-errors';
+import { errorKind, isPostgresConnectionError } from '@app/platform/postgres-errors';
 import { applyInTransaction, ensureCheckpoint } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
 import { READ_MODEL_SCHEMA, type Projection, type ProjectionState } from './projection';
@@ -27,17 +27,6 @@ export const DEFAULT_STANDBY_RETRY_MS = 1000;
 
 /** This instance's part in a projection: running it (holds its lock), waiting for the lock, or not trying at all. */
 export type RunnerRole = 'active' | 'standby' | 'off';
-
-/**
- * What a log line may say about an error: its kind, and PostgreSQL's SQLSTATE where there is one.
- * Never its message, which can quote the data that failed (a date, a name in a constraint
- * violation), and logs carry no personal data.
- */
-export function errorKind(error: unknown): string {
-  if (!(error instanceof Error)) return typeof error;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${error.name} ${code}` : error.name;
-}
 
 /**
  * The event that stopped a projection, kept so an operator can find and fix it. The message,
