@@ -317,6 +317,34 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(settings.body.suppressBelow).toBe(5);
     });
   });
+
+  describe('answers kept until the read model changes', () => {
+    const answersFrom = async (source: 'cache' | 'computed') => {
+      const metrics = await testApp.http().get('/metrics');
+      return Number(new RegExp(`statistics_answers_total\\{source="${source}"\\} (\\d+)`).exec(metrics.text)?.[1] ?? 0);
+    };
+
+    it('answers the same question again without computing it, and anew once a batch or the threshold changed it', async () => {
+      await waitForProjections(testApp);
+      const question = '/statistics/stock?asOf=2020-09-30';
+      const first = await get(question);
+      expectStatus(first, 200);
+      expect(first.body.groups[0].active).toEqual(shown(0));
+      const [kept, computed] = [await answersFrom('cache'), await answersFrom('computed')];
+      expect((await get(question)).body).toEqual(first.body);
+      expect(await answersFrom('cache')).toBe(kept + 1);
+      expect(await answersFrom('computed')).toBe(computed);
+
+      // In 2020 and gone before 2021, so the suite's other figures stay as they are.
+      const id = await staff.registered({ municipality: '11002', registeredOn: '2020-06-01', protection: { grantedOn: '2020-06-01' } });
+      await staff.recorded(id, 'left', { on: '2020-12-31', reason: 'moved-abroad' });
+      await waitForProjections(testApp);
+      expect((await get(question)).body.groups[0].active).toEqual(hidden);
+      await setThreshold(0);
+      expect((await get(question)).body.groups[0].active).toEqual(shown(1));
+      await setThreshold(5);
+    });
+  });
 });
 
 describeStatisticsProperty();

@@ -43,6 +43,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly statisticsAnswers = new Counter({
+    name: 'statistics_answers_total',
+    help: 'Statistics answers by source: computed from the read model, or kept from an identical question since it last changed',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

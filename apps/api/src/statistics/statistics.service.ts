@@ -5,6 +5,8 @@ import { READ_MODEL_SCHEMA } from '@app/projections';
 import { breakdown, cell, type Cell, type Count } from './suppression';
 import type { GroupBy, Interval } from './statistics.dto';
 import type { Period } from './periods';
+import { Metrics } from '../metrics/metrics';
+import { StatisticsCache } from './statistics-cache';
 
 /** Stages of an active dossier (a dossier that left is not in the stock). */
 export const ACTIVE_STAGES = ['registered', 'housed', 'inburgering', 'vdab', 'employed'] as const;
@@ -86,10 +88,20 @@ function groupView(groupBy: GroupBy, nis: string | null): GroupView | null {
 
 const byGroup = (a: string, b: string) => (a === b ? 0 : a === '' ? 1 : b === '' ? -1 : a < b ? -1 : 1);
 
-/** Reads the flow-statistics read model; every number goes through suppression on its way out. */
+/**
+ * Reads the flow-statistics read model; every number goes through suppression on its way out.
+ * Answers are kept until the read model or the threshold changes (statistics-cache.ts).
+ */
 @Injectable()
 export class StatisticsService {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly cache: StatisticsCache;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    metrics: Metrics,
+  ) {
+    this.cache = new StatisticsCache(dataSource, (source) => metrics.statisticsAnswers.inc({ source }));
+  }
 
   /**
    * Active dossiers on each of `days`, per group (rows with none left out). Each active period
@@ -150,7 +162,11 @@ export class StatisticsService {
     return this.settings();
   }
 
-  async stock(asOf: string, groupBy: GroupBy): Promise<StockView> {
+  stock(asOf: string, groupBy: GroupBy): Promise<StockView> {
+    return this.cache.answer(`stock|${asOf}|${groupBy}`, () => this.stockNow(asOf, groupBy));
+  }
+
+  private async stockNow(asOf: string, groupBy: GroupBy): Promise<StockView> {
     const { suppressBelow } = await this.settings();
     const rows = (await this.dataSource.query(
       `SELECT ${GROUP_COLUMN[groupBy]} AS grp, stage, coalesce(housing_type, 'none') AS housing, ever_employed, employed_now, count(*)::int AS n
@@ -200,7 +216,12 @@ export class StatisticsService {
     };
   }
 
-  async flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<FlowsView> {
+  /** `periods` are those of from, to and interval (periods.ts). */
+  flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<FlowsView> {
+    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}`, () => this.flowsNow(from, to, interval, groupBy, periods));
+  }
+
+  private async flowsNow(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<FlowsView> {
     const { suppressBelow } = await this.settings();
     const events = (await this.dataSource.query(
       `SELECT bucket, grp, type, reason, trajectory, GROUPING(reason, trajectory) AS detail,
@@ -280,7 +301,11 @@ export class StatisticsService {
    * inburgering → VDAB → employed by asOf. A step counts once every earlier step is reached too,
    * on the latest of their first dates, so the funnel only narrows and no interval is negative.
    */
-  async funnel(asOf: string, cohortStart: string, cohortEnd: string): Promise<FunnelView> {
+  funnel(asOf: string, cohortStart: string, cohortEnd: string): Promise<FunnelView> {
+    return this.cache.answer(`funnel|${asOf}|${cohortStart}|${cohortEnd}`, () => this.funnelNow(asOf, cohortStart, cohortEnd));
+  }
+
+  private async funnelNow(asOf: string, cohortStart: string, cohortEnd: string): Promise<FunnelView> {
     const { suppressBelow } = await this.settings();
     const rows = (await this.dataSource.query(
       `SELECT dossier_id,
@@ -347,7 +372,11 @@ export class StatisticsService {
    * Beyond it: the stock on that date shrunk by the trailing 6-month outflow rate, compounded
    * monthly, applied alike to every stage and housing type; labelled a projection with its method.
    */
-  async outlook(endDates: string[]): Promise<OutlookView> {
+  outlook(endDates: string[]): Promise<OutlookView> {
+    return this.cache.answer(`outlook|${endDates.join(',')}`, () => this.outlookNow(endDates));
+  }
+
+  private async outlookNow(endDates: string[]): Promise<OutlookView> {
     const last = await this.lastBusinessDate();
     const scenarios: OutlookScenario[] = [];
     for (const endDate of endDates) {

@@ -1,0 +1,57 @@
+import type { DataSource } from 'typeorm';
+import { CHECKPOINT_TABLE, FLOW_STATISTICS, READ_MODEL_SCHEMA } from '@app/projections';
+
+/** Answers kept per process; a flows answer is tens of kilobytes. */
+const MAX_ANSWERS = 100;
+
+/**
+ * Statistics answers, kept until the flow-statistics read model or the suppression settings
+ * change. Every answer is computed from the whole read model (hundreds of milliseconds at
+ * 100,000 dossiers) and changes only when the projection applies a batch (its checkpoint row's
+ * position and `updated_at`, which a rebuild's switch also moves) or an admin changes the
+ * threshold. The dashboard asks for the same figures in bursts, and analysts for the same month
+ * ends; identical questions asked together share one computation.
+ *
+ * The version is read before the answer is computed, so an answer is never older than the
+ * version it is kept under (at worst newer, when a batch lands in between).
+ */
+export class StatisticsCache {
+  private readonly answers = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly count: (source: 'cache' | 'computed') => void,
+  ) {}
+
+  async answer<T>(question: string, compute: () => Promise<T>): Promise<T> {
+    const version = await this.version();
+    if (version === null) return compute();
+    const key = `${version}|${question}`;
+    const kept = this.answers.get(key);
+    if (kept) {
+      // Most recently used last, so the oldest is evicted first.
+      this.answers.delete(key);
+      this.answers.set(key, kept);
+      this.count('cache');
+      return kept as Promise<T>;
+    }
+    this.count('computed');
+    const answer = compute();
+    this.answers.set(key, answer);
+    answer.catch(() => this.answers.delete(key));
+    while (this.answers.size > MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
+    return answer;
+  }
+
+  /** Null before the projection has a checkpoint: nothing to key on, nothing kept. */
+  private async version(): Promise<string | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT c.position_commit::text || '/' || c.position_prepare::text || '@' || c.updated_at::text
+              || '|' || coalesce((SELECT s.suppress_below::text || '@' || s.updated_at::text
+                                    FROM ${READ_MODEL_SCHEMA}.statistics_settings s WHERE s.id), '') AS version
+         FROM ${CHECKPOINT_TABLE} c WHERE c.name = $1`,
+      [FLOW_STATISTICS],
+    )) as Array<{ version: string | null }>;
+    return row?.version ?? null;
+  }
+}
