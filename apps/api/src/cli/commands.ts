@@ -12,7 +12,7 @@ import { archiveRunView } from '../archive/archive.views';
 import { AccessLog } from '../audit/access-log';
 import { CrtImporter } from '../import/crt-importer';
 import { ProjectionEngineHost } from '../projections/projection-engine.provider';
-import { runRebuildCommand } from '../../../projector/src/rebuild-command';
+import { runRebuildCommand } from './rebuild-command';
 import { seedDossiers } from '../seed/seed';
 import { cliActor, ServiceContext } from './service-context';
 

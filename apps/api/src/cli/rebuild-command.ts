@@ -2,9 +2,9 @@ import { SingleBar } from 'cli-progress';
 import type { ProjectionEngine, RebuildProgress } from '@app/projections';
 
 /**
- * `projections:rebuild [name]`: without a name, lists the projections; with one, rebuilds it
- * beside the live copy and switches atomically, showing progress through the log with events/s
- * and an ETA on `output`.
+ * `npm run cli -- projections list` and `projections rebuild <name>`: without a name, lists the
+ * projections; with one, rebuilds it beside the live copy and switches atomically, showing
+ * progress through the log with events/s and an ETA on `output`.
  */
 export async function runRebuildCommand(engine: ProjectionEngine, name: string | undefined, output: NodeJS.WritableStream): Promise<void> {
   const say = (line: string) => output.write(`${line}\n`);

@@ -6,7 +6,7 @@ import { allProjections, ProjectionEngine, UnknownProjectionError } from '@app/p
 import { openReadModelDatabase, recordedDossierEvent, registered } from '@app/projections/testing/read-model-testing';
 import { runRebuildCommand } from './rebuild-command';
 
-describe('projections:rebuild command', () => {
+describe('projections rebuild command', () => {
   const projections = () => allProjections(PersonalDataProtection.withMasterSecret(randomBytes(48)));
   let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
   let store: PostgresEventStore;
