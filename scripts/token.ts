@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../libs/platform/src/config';
-import { ROLES, signDevToken, type Role } from '../libs/platform/src/dev-tokens';
+import { devTokenForCommandLine } from '../libs/platform/src/dev-tokens';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -17,21 +17,10 @@ async function main(): Promise<void> {
       'expires-in': { type: 'string' },
     },
   });
-  const roles = values.role ?? [];
-  const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
-  if (roles.length === 0 || unknown.length > 0) {
-    throw new Error(`--role must be one of ${ROLES.join(', ')} (repeatable)${unknown.length ? `; got ${unknown.join(', ')}` : ''}`);
-  }
-  const config = loadConfig();
-  if (config.auth.jwksUrl) throw new Error('AUTH_JWKS_URL is set: get tokens from the identity provider');
-  const expiresIn = values['expires-in'] === undefined ? undefined : Number(values['expires-in']);
-  if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn > 0)) {
-    throw new Error('--expires-in must be a positive number of seconds');
-  }
-  const token = await signDevToken(config, {
-    subject: values.sub ?? `dev-${roles[0]}`,
-    roles: roles as Role[],
-    expiresInSeconds: expiresIn,
+  const token = await devTokenForCommandLine(loadConfig(), {
+    roles: values.role ?? [],
+    subject: values.sub,
+    expiresInSeconds: values['expires-in'] === undefined ? undefined : Number(values['expires-in']),
   });
   process.stdout.write(`${token}\n`);
 }
