@@ -65,6 +65,11 @@ describe(`operations (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`
         responseTime: expect.any(Number),
       });
       expect(entries.find((entry) => (entry.req as { path?: string })?.path === '/dossiers' && (entry.req as { method?: string }).method === 'GET')).toBeDefined();
+      // Every key once per line: log processors (Elasticsearch, Cloud Logging) reject or merge duplicates.
+      for (const line of lines) {
+        const keys = [...line.matchAll(/[{,]"([A-Za-z]+)":/g)].map((match) => match[1]);
+        expect({ line, duplicates: keys.filter((key, index) => keys.indexOf(key) !== index) }).toEqual({ line, duplicates: [] });
+      }
       const everything = lines.join('\n');
       for (const value of [person.givenName, person.familyName, person.nationalRegisterNumber, person.birthDate, '1937-02-30', attestationNumber]) {
         expect({ value, found: everything.includes(value) }).toEqual({ value, found: false });

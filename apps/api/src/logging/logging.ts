@@ -18,10 +18,13 @@ export function loggingModule(config: AppConfig, destination?: DestinationStream
   const options: Options = {
         level: config.logLevel,
         genReqId: (request: IncomingMessage) => (request as LoggedRequest).correlationId ?? randomUUID(),
-        customProps: (request: IncomingMessage) => ({
-          correlationId: (request as LoggedRequest).correlationId,
-          actor: (request as LoggedRequest).principal?.subject,
-        }),
+        // Called when the request arrives and again when its answer is sent, each result bound on
+        // top of the last (a key given twice would appear twice in the line): the correlation id
+        // first, the caller's subject once authentication has run.
+        customProps: (request: IncomingMessage, response: ServerResponse) =>
+          response.headersSent
+            ? { actor: (request as LoggedRequest).principal?.subject }
+            : { correlationId: (request as LoggedRequest).correlationId },
         autoLogging: { ignore: (request: IncomingMessage) => /^\/(health\/live|metrics)$/.test((request.url ?? '').split('?')[0]) },
         customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
           error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
