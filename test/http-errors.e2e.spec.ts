@@ -229,10 +229,18 @@ describe('HTTP errors', () => {
       expectProblem(await api.command(dossierId, 'teleported' as never, { on: '2023-01-01' }), 404);
     });
 
-    it('a method the route does not have → a 4xx problem', async () => {
-      const response = await testApp.http().delete(`/dossiers/${dossierId}`).set('Authorization', `Bearer ${api.token}`);
-      expect([404, 405]).toContain(response.status);
-      expectProblem(response, response.status);
+    it('a method the path does not have → 405 method-not-allowed with Allow, with and without a token', async () => {
+      for (const token of [api.token, undefined]) {
+        const request = testApp.http().delete(`/dossiers/${dossierId}`);
+        const response = await (token ? request.set('Authorization', `Bearer ${token}`) : request);
+        expectProblem(response, 405, 'method-not-allowed');
+        expect(response.headers.allow).toBe('GET, HEAD');
+      }
+      const onCollection = await testApp.http().put('/dossiers').set('Authorization', `Bearer ${api.token}`).send({});
+      expectProblem(onCollection, 405, 'method-not-allowed');
+      expect(onCollection.headers.allow).toBe('GET, HEAD, POST');
+      // A path no route has stays 404.
+      expectProblem(await testApp.http().delete('/nope').set('Authorization', `Bearer ${api.token}`), 404, 'not-found');
     });
   });
 

@@ -1,14 +1,45 @@
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import { isNoSuchRoute, problem, PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+
+interface RouteLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+  match(path: string): unknown;
+}
+
+/** The methods the app's routes answer on this path (none: no route has the path at all). */
+function methodsOn(app: { router?: { stack: RouteLayer[] } }, path: string): string[] {
+  const methods = new Set<string>();
+  for (const layer of app.router?.stack ?? []) {
+    // Middleware applied to every path (nestjs-pino's) sits in the router as a wildcard route on every method.
+    if (!layer.route || layer.route.path.includes('*') || !layer.match(path)) continue;
+    for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') methods.add(method.toUpperCase());
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
 
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
-    sendProblem(context.getRequest<Request>(), context.getResponse<Response>(), exception, this.logger);
+    const request = context.getRequest<Request>();
+    const response = context.getResponse<Response>();
+    sendProblem(request, response, this.methodNotAllowed(exception, request, response) ?? exception, this.logger);
+  }
+
+  /** No route for this method, but one for the path: 405 with the methods that are there. */
+  private methodNotAllowed(exception: unknown, request: Request, response: Response): unknown {
+    if (!isNoSuchRoute(exception)) return undefined;
+    const allowed = methodsOn(this.adapterHost.httpAdapter.getInstance(), request.path);
+    if (allowed.length === 0) return undefined;
+    response.setHeader('Allow', allowed.join(', '));
+    return problem(HttpStatus.METHOD_NOT_ALLOWED, 'method-not-allowed', 'Method not allowed', `Allowed here: ${allowed.join(', ')}.`);
   }
 }
 

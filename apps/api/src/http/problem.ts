@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
 import { DossierNotFoundError, DossierRuleViolation } from '@app/domain';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '@app/event-store';
 
@@ -38,6 +38,14 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   429: ['too-many-requests', 'Too many requests'],
   503: ['service-unavailable', 'Service unavailable'],
 };
+
+/** Nest's answer to a request no route takes (its "Cannot GET /path"), as opposed to a 404 a route gives. */
+export function isNoSuchRoute(error: unknown): boolean {
+  if (!(error instanceof NotFoundException)) return false;
+  const response = error.getResponse();
+  const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
+  return typeof message === 'string' && message.startsWith('Cannot ');
+}
 
 /**
  * Turns anything thrown while serving a request into the problem the client sees. Unknown errors
@@ -81,7 +89,7 @@ export function toProblem(error: unknown): Problem {
     const response = error.getResponse();
     const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
     // Nest's "Cannot GET /path?query" would echo the query string, which may hold personal data.
-    const detail = status === 404 && typeof message === 'string' && message.startsWith('Cannot ') ? 'No such route.' : message;
+    const detail = isNoSuchRoute(error) ? 'No such route.' : message;
     return { type: `/problems/${slug}`, title, status, ...(typeof detail === 'string' ? { detail } : {}) };
   }
   const expressError = error as { status?: number; statusCode?: number; type?: string; expose?: boolean } | null;
