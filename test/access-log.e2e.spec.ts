@@ -81,7 +81,8 @@ describe('access log over HTTP', () => {
   it('cannot be changed: not through the API, and not even directly in the database', async () => {
     for (const method of ['post', 'put', 'delete'] as const) {
       const response = await testApp.http()[method]('/audit/access-log').set('Authorization', `Bearer ${auditorToken}`);
-      expect(response.status).toBe(404);
+      expectProblem(response, 405, 'method-not-allowed');
+      expect(response.headers.allow).toBe('GET, HEAD');
     }
     await expect(queryDatabase(testApp.databaseUrl, 'DELETE FROM access_log')).rejects.toThrow(/append-only/);
     await expect(queryDatabase(testApp.databaseUrl, "UPDATE access_log SET actor = 'mallory'")).rejects.toThrow(/append-only/);
