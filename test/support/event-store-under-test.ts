@@ -32,10 +32,11 @@ export interface SuiteEventStore {
 
 /**
  * An event store of the suite's own, for suites that count everything in the log (statistics, an
- * archive run of all dossiers) or need it to stand still (projection lag and readiness). On PostgreSQL every spec file has its own database already; on
- * EventStoreDB the other suites share one log (the run's test server, or the real server in
- * TEST_ESDB_URL) holding their dossiers, in whatever order jest ran them, so such a suite gets a
- * test server of its own, also when a real server is given.
+ * archive run of all dossiers) or need it to stand still (projection lag and readiness). On
+ * PostgreSQL every spec file has its own database already; on EventStoreDB the other suites share
+ * one log (the run's test server, or the real server in TEST_ESDB_URL) holding their dossiers, in
+ * whatever order jest ran them, so such a suite gets a test server of its own, also when a real
+ * server is given.
  */
 export async function eventStoreOfItsOwn(): Promise<SuiteEventStore> {
   if (onPostgresStore()) return { env: {}, stop: async () => {} };

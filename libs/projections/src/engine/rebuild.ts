@@ -58,9 +58,9 @@ async function secondaryIndexesOf(dataSource: DataSource, schema: string, table:
 
 /**
  * Builds a fresh copy of a projection from the start of the log in a schema of its own, beside
- * the live copy, which keeps answering queries and following the log meanwhile. The copy gets its
- * secondary indexes once it has caught up with the head seen at the start. When the copy
- * has caught up, one transaction locks the live checkpoint (pausing the live runner, in any
+ * the live copy, which keeps answering queries and following the log meanwhile. Once the copy has
+ * caught up with the head seen at the start, it gets its secondary indexes and planner
+ * statistics; then one transaction locks the live checkpoint (pausing the live runner, in any
  * process, before its next batch), applies what arrived since, swaps the tables in, and moves the
  * live checkpoint to the copy's: the switch is atomic, and the live runner carries on from there.
  * `exclusive` says whether this is still the only rebuild of the projection (the engine's rebuild
