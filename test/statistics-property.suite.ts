@@ -219,6 +219,15 @@ function flattenStock(body: any): Record<string, Counts> {
   return groups;
 }
 
+/** A stock without its employment counts, which the outlook does not give. */
+function withoutEmployment(stock: Record<string, Counts>): Record<string, Counts> {
+  return Object.fromEntries(
+    Object.entries(stock)
+      .map(([group, counts]) => [group, Object.fromEntries(Object.entries(counts).filter(([key]) => key !== 'everEmployed' && key !== 'employedNow'))] as const)
+      .filter(([, counts]) => Object.keys(counts).length > 0),
+  );
+}
+
 function flattenFlows(body: any): Array<Record<string, Counts>> {
   return body.periods.map((period: any) => {
     const groups: Record<string, Counts> = {};
@@ -334,7 +343,7 @@ export function describeStatisticsProperty(): void {
         }),
       );
 
-    it('stock, flows (overall and per province) and the funnel, for random histories', async () => {
+    it('stock, flows (overall and per province), the funnel and the outlook of passed end dates, for random histories', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 2190 }), async (dossiers, asOfDay) => {
           for (const dossier of dossiers) await record(dossier);
@@ -345,6 +354,12 @@ export function describeStatisticsProperty(): void {
           const province = (nis: string) => MUNICIPALITIES[nis] ?? 'none';
 
           expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}`))).toEqual(naiveStock(raw, asOf, all));
+          // Every date here has passed: the outlook answers with what is recorded for it, projected or not.
+          const outlook = await get(`/statistics/outlook?endDate=${asOf}`);
+          expect(outlook.scenarios[0]).toMatchObject({ endDate: asOf, endDatePassed: true, kind: 'observed' });
+          expect(flattenStock({ groups: [{ group: null, everEmployed: {}, employedNow: {}, ...outlook.scenarios[0] }] })).toEqual(
+            withoutEmployment(naiveStock(raw, asOf, all)),
+          );
           expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}&groupBy=province`))).toEqual(naiveStock(raw, asOf, province));
 
           const quarterly = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=quarter`);

@@ -269,9 +269,29 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(scenarios[1].method).toMatchObject({ departures: 1, averageStock: 8.7, monthlyOutflowRate: 0.0192 });
       const months = scenarios[1].method.months as number;
       expect(scenarios[1].active).toEqual(shown(Math.round(9 * Math.pow(1 - 1 / 6 / (52 / 6), months))));
+      expect(scenarios.map((s: { endDatePassed: boolean }) => s.endDatePassed)).toEqual([true, false]);
       const byDefault = await get('/statistics/outlook');
       expectStatus(byDefault, 200);
-      expect(byDefault.body.scenarios.map((s: { endDate: string }) => s.endDate)).toEqual([testApp.config.protectionEndDate]);
+      expect(byDefault.body.scenarios.map((s: { endDate: string }) => s.endDate)).toEqual(['2027-03-04']);
+      expect(testApp.config.protectionEndDates).toEqual(['2027-03-04']);
+    });
+
+    it('GET /statistics/outlook: an end date that has passed is answered as observed, even beyond the last business date', async () => {
+      await setThreshold(0);
+      // After the last fact (1 Aug 2021), long past: what is recorded for that day, not a projection.
+      const response = await get('/statistics/outlook?endDate=2021-09-30');
+      expectStatus(response, 200);
+      const [scenario] = response.body.scenarios;
+      const stock = await get('/statistics/stock?asOf=2021-09-30');
+      expect(scenario).toEqual({
+        endDate: '2021-09-30',
+        endDatePassed: true,
+        kind: 'observed',
+        method: null,
+        active: stock.body.groups[0].active,
+        byStage: stock.body.groups[0].byStage,
+        byHousingType: stock.body.groups[0].byHousingType,
+      });
     });
   });
 

@@ -12,7 +12,8 @@ describe('loadConfig', () => {
       timeZone: 'Europe/Brussels',
       commandRetries: 20,
       bodyLimit: '64kb',
-      protectionEndDate: '2026-03-04',
+      protectionEndDates: ['2027-03-04'],
+      logFormat: 'auto',
       archiveRetention: 'P5Y',
       auth: { issuer: 'urn:ukraine-tp-dossiers:dev', audience: 'ukraine-tp-dossiers', rolesClaim: 'roles' },
     });
@@ -83,6 +84,50 @@ describe('loadConfig', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/x', EVENTSTORE_URL: 'esdb://es:2113?tls=false' });
     expect(config.databaseUrl).toBe('postgres://u:p@db:5432/x');
     expect(config.eventStoreUrl).toBe('esdb://es:2113?tls=false');
+    expect(loadConfig({ EVENTSTORE_URL: 'esdb+discover://cluster.example:2113' }).eventStoreUrl).toBe('esdb+discover://cluster.example:2113');
+  });
+
+  it('refuses kurrentdb:// connection strings, which the EventStoreDB client cannot open, and says what to write', () => {
+    for (const url of ['kurrentdb://es:2113?tls=false', 'kurrentdb+discover://a:2113,b:2113']) {
+      expect(() => loadConfig({ EVENTSTORE_URL: url })).toThrow(/EVENTSTORE_URL: kurrentdb:\/\/ is not read .* with esdb:\/\//);
+    }
+    expect(() => loadConfig({ EVENTSTORE_URL: 'https://es:2113' })).toThrow(/EVENTSTORE_URL must start with esdb:\/\/ or esdb\+discover:\/\//);
+  });
+
+  describe('end dates of temporary protection', () => {
+    it('defaults to the last extension, 4 March 2027', () => {
+      expect(loadConfig({}).protectionEndDates).toEqual(['2027-03-04']);
+    });
+
+    it('takes several scenarios from PROTECTION_END_DATES, in their order', () => {
+      expect(loadConfig({ PROTECTION_END_DATES: '2027-03-04, 2026-03-04,2028-03-04' }).protectionEndDates).toEqual(['2027-03-04', '2026-03-04', '2028-03-04']);
+    });
+
+    it('still accepts the single PROTECTION_END_DATE of earlier versions, but not both settings at once', () => {
+      expect(loadConfig({ PROTECTION_END_DATE: '2026-03-04' }).protectionEndDates).toEqual(['2026-03-04']);
+      expect(() => loadConfig({ PROTECTION_END_DATE: '2026-03-04', PROTECTION_END_DATES: '2027-03-04' })).toThrow(/both set/);
+    });
+
+    it.each([
+      ['PROTECTION_END_DATE', '2027-02-30'],
+      ['PROTECTION_END_DATES', '2027-03-04,2027-02-30'],
+      ['PROTECTION_END_DATES', '4 March 2027'],
+      ['PROTECTION_END_DATES', '2027-3-4'],
+      ['PROTECTION_END_DATES', '2027-03-04;2028-03-04'],
+    ])('refuses %s=%s, naming the setting and the date', (name, value) => {
+      expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: ".*" is not a calendar date`));
+    });
+
+    it('refuses more end dates than an outlook answers', () => {
+      const thirteen = Array.from({ length: 13 }, (_, i) => `${2027 + i}-03-04`).join(',');
+      expect(() => loadConfig({ PROTECTION_END_DATES: thirteen })).toThrow(/PROTECTION_END_DATES: at most 12 end dates, got 13/);
+    });
+  });
+
+  it('reads the log format: auto by default, json or pretty when asked', () => {
+    expect(loadConfig({ LOG_FORMAT: 'JSON' }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT must be one of auto, json, pretty/);
   });
 });
 

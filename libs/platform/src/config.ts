@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { isDateDuration } from '@app/domain';
+import { isCalendarDate, isDateDuration } from '@app/domain';
 
 /**
  * Every setting the service reads, validated once at start-up. The README's configuration table
@@ -15,7 +15,7 @@ export interface AppConfig {
   readonly dataDir: string;
   /** Unset: the embedded PostgreSQL under dataDir. */
   readonly databaseUrl: string | undefined;
-  /** Set (esdb://…): events go to EventStoreDB; unset: to PostgreSQL. */
+  /** Set (esdb://… or esdb+discover://…): events go to EventStoreDB; unset: to PostgreSQL. */
   readonly eventStoreUrl: string | undefined;
   readonly auth: AuthConfig;
   /** Business dates are calendar days in this zone ("not in the future" means after today here). */
@@ -23,7 +23,11 @@ export interface AppConfig {
   /** Attempts on fresh state after a concurrency conflict, without If-Match. */
   readonly commandRetries: number;
   readonly bodyLimit: string;
-  readonly protectionEndDate: string;
+  /**
+   * End-date scenarios of temporary protection, in the order given: the outlook's end dates when
+   * a request names none. At least one, at most MAX_END_DATES.
+   */
+  readonly protectionEndDates: readonly string[];
   /** Run the projections inside the API process (the embedded default), or leave them to apps/projector. */
   readonly projectionsInProcess: boolean;
   /** Events per projection transaction. */
@@ -40,6 +44,8 @@ export interface AppConfig {
   /** How long an Idempotency-Key and its stored answer are kept (ISO 8601 date duration). */
   readonly idempotencyRetention: string;
   readonly logLevel: LogLevel;
+  /** `auto`: readable lines on a terminal, JSON lines otherwise (a file, a pipe, a log collector). */
+  readonly logFormat: LogFormat;
   /** Requests per minute per user (per address without a token); 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
   /** Origins browsers may call from; empty: no CORS headers at all. */
@@ -50,6 +56,19 @@ export interface AppConfig {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** The end of temporary protection as last extended (EU Council, June 2025), unless PROTECTION_END_DATES says otherwise. */
+export const DEFAULT_PROTECTION_END_DATES: readonly string[] = ['2027-03-04'];
+/** More end dates than this in one outlook is refused, in a request and in the setting alike. */
+export const MAX_END_DATES = 12;
+
+/**
+ * The schemes of EVENTSTORE_URL the EventStoreDB client in use (@eventstore/db-client) connects
+ * with. KurrentDB servers take the same connection string under these schemes.
+ */
+export const EVENTSTORE_URL_SCHEMES = ['esdb:', 'esdb+discover:'] as const;
 
 export interface AuthConfig {
   readonly jwksUrl: string | undefined;
@@ -67,8 +86,6 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   }
 }
-
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Events per projection batch unless PROJECTION_BATCH_SIZE says otherwise (the bench reads the log in such pages too). */
 export const DEFAULT_PROJECTION_BATCH_SIZE = 5000;
@@ -89,6 +106,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
     return value;
   };
+  /** PROTECTION_END_DATES, or the single PROTECTION_END_DATE of earlier versions; every date a real one. */
+  const endDates = (): readonly string[] => {
+    const several = text('PROTECTION_END_DATES');
+    const single = text('PROTECTION_END_DATE');
+    if (several !== undefined && single !== undefined) {
+      problems.push('PROTECTION_END_DATE and PROTECTION_END_DATES are both set: keep PROTECTION_END_DATES (PROTECTION_END_DATE is its older, single-date name)');
+      return DEFAULT_PROTECTION_END_DATES;
+    }
+    const name = single !== undefined ? 'PROTECTION_END_DATE' : 'PROTECTION_END_DATES';
+    const raw = several ?? single;
+    if (raw === undefined) return DEFAULT_PROTECTION_END_DATES;
+    const dates = raw.split(',').map((date) => date.trim());
+    const wrong = dates.filter((date) => !isCalendarDate(date));
+    for (const date of wrong) {
+      problems.push(`${name}: "${date}" is not a calendar date as YYYY-MM-DD (several: comma-separated, e.g. 2027-03-04,2028-03-04)`);
+    }
+    if (wrong.length === 0 && dates.length > MAX_END_DATES) {
+      problems.push(`${name}: at most ${MAX_END_DATES} end dates, got ${dates.length}`);
+    }
+    return [...new Set(dates)];
+  };
   const url = (name: string, protocols: readonly string[]): string | undefined => {
     const raw = text(name);
     if (raw === undefined) return undefined;
@@ -105,7 +143,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const nodeEnv = text('NODE_ENV') ?? 'development';
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
-  const eventStoreUrl = url('EVENTSTORE_URL', ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:']);
+  // The scheme the KurrentDB clients use; ours (@eventstore/db-client) refuses it at connect time.
+  const kurrentScheme = /^kurrentdb(\+discover)?:/i.test(text('EVENTSTORE_URL') ?? '');
+  if (kurrentScheme) {
+    problems.push(
+      'EVENTSTORE_URL: kurrentdb:// is not read by the EventStoreDB client this service uses; write the same ' +
+        'connection string with esdb:// (esdb+discover:// for a cluster): KurrentDB servers accept it',
+    );
+  }
+  const eventStoreUrl = kurrentScheme ? undefined : url('EVENTSTORE_URL', EVENTSTORE_URL_SCHEMES);
   const jwksUrl = url('AUTH_JWKS_URL', ['https:', 'http:']);
   const devSecret = text('AUTH_DEV_SECRET');
   if (devSecret !== undefined && devSecret.length < 32) {
@@ -130,8 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch {
     problems.push(`TZ_BUSINESS "${timeZone}" is not a known time zone`);
   }
-  const protectionEndDate = text('PROTECTION_END_DATE') ?? '2026-03-04';
-  if (!ISO_DATE.test(protectionEndDate)) problems.push('PROTECTION_END_DATE must be YYYY-MM-DD');
+  const protectionEndDates = endDates();
   const projectionsSetting = (text('PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
   if (!['true', 'false'].includes(projectionsSetting)) problems.push('PROJECTIONS_IN_PROCESS must be true or false');
   const dateDuration = (name: string, fallback: string): string => {
@@ -145,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const idempotencyRetention = dateDuration('IDEMPOTENCY_RETENTION', 'P30D');
   const logLevel = (text('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const logFormat = (text('LOG_FORMAT') ?? 'auto').toLowerCase() as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}`);
   const corsOrigins = (text('CORS_ORIGINS') ?? '')
     .split(',')
     .map((origin) => origin.trim())
@@ -173,7 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     timeZone,
     commandRetries: integer('COMMAND_RETRIES', 20, 0, 1000),
     bodyLimit,
-    protectionEndDate,
+    protectionEndDates,
     projectionsInProcess: projectionsSetting !== 'false',
     projectionBatchSize: integer('PROJECTION_BATCH_SIZE', DEFAULT_PROJECTION_BATCH_SIZE, 1, 10_000),
     nrnHashKey,
@@ -181,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     archiveRetention,
     idempotencyRetention,
     logLevel,
+    logFormat,
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     corsOrigins,
     readyMaxProjectionLagSeconds: integer('READY_MAX_PROJECTION_LAG_SECONDS', 300, 1, 86_400),

@@ -116,14 +116,16 @@ export class StatisticsController {
   @ApiOperation({
     summary: 'Dossiers still active at each end date, by stage and housing type',
     description:
-      'Observed up to the last recorded business date; beyond it a projection from the trailing 6-month outflow rate, ' +
-      'labelled kind "projection" with its method. Default end date: PROTECTION_END_DATE.',
+      'Observed (kind "observed") up to the last recorded business date, and for every end date that has passed ' +
+      '(`endDatePassed`: today or before, answered with the stock recorded for that day); beyond both a projection ' +
+      'from the trailing 6-month outflow rate, labelled kind "projection" with its method. Without endDate: the ' +
+      'scenarios of PROTECTION_END_DATES (default 2027-03-04).',
   })
   @ApiOkResponse({ description: 'One scenario per end date' })
   @ApiBadRequestResponse({ description: 'An end date is invalid, or more than 12' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   outlook(@Query() query: OutlookQuery) {
-    return this.statistics.outlook(query.endDate?.length ? query.endDate : [this.config.protectionEndDate]);
+    return this.statistics.outlook(query.endDate?.length ? query.endDate : this.config.protectionEndDates, this.clock.today());
   }
 
   @Get('settings')

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { MAX_END_DATES } from '@app/platform';
 import { IsCalendarDate } from '../http/validation';
 
 export const GROUP_BYS = ['none', 'province', 'municipality'] as const;
@@ -67,13 +68,13 @@ export class FunnelQuery {
 export class OutlookQuery {
   @ApiPropertyOptional({
     type: [String],
-    example: ['2026-03-04', '2027-03-04'],
-    description: 'One or more end dates (repeat the parameter); default the configured PROTECTION_END_DATE',
+    example: ['2027-03-04', '2028-03-04'],
+    description: `One or more end dates (repeat the parameter; at most ${MAX_END_DATES}); default the configured PROTECTION_END_DATES`,
   })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value : [value]))
   @IsArray()
-  @ArrayMaxSize(12)
+  @ArrayMaxSize(MAX_END_DATES)
   @IsCalendarDate({ each: true })
   endDate?: string[];
 }

@@ -368,21 +368,24 @@ export class StatisticsService {
   }
 
   /**
-   * Dossiers still active at each end date. Up to the last recorded business date: observed.
-   * Beyond it: the stock on that date shrunk by the trailing 6-month outflow rate, compounded
-   * monthly, applied alike to every stage and housing type; labelled a projection with its method.
+   * Dossiers still active at each end date. An end date up to the last recorded business date,
+   * or one that has passed (today or before): observed, the stock recorded for that day. Beyond
+   * both: the stock on the last business date shrunk by the trailing 6-month outflow rate,
+   * compounded monthly, applied alike to every stage and housing type; labelled a projection with
+   * its method. `endDatePassed` says which end dates are no outlook any more.
    */
-  outlook(endDates: string[]): Promise<OutlookView> {
-    return this.cache.answer(`outlook|${endDates.join(',')}`, () => this.outlookNow(endDates));
+  outlook(endDates: readonly string[], today: string): Promise<OutlookView> {
+    return this.cache.answer(`outlook|${today}|${endDates.join(',')}`, () => this.outlookNow(endDates, today));
   }
 
-  private async outlookNow(endDates: string[]): Promise<OutlookView> {
+  private async outlookNow(endDates: readonly string[], today: string): Promise<OutlookView> {
     const last = await this.lastBusinessDate();
     const scenarios: OutlookScenario[] = [];
     for (const endDate of endDates) {
-      if (last === null || endDate <= last) {
+      const endDatePassed = endDate <= today;
+      if (last === null || endDate <= last || endDatePassed) {
         const stock = await this.stock(endDate, 'none');
-        scenarios.push({ endDate, kind: 'observed', method: null, ...stockGroupOf(stock) });
+        scenarios.push({ endDate, endDatePassed, kind: 'observed', method: null, ...stockGroupOf(stock) });
         continue;
       }
       const base = await this.stock(last, 'none');
@@ -403,6 +406,7 @@ export class StatisticsService {
       const c = (n: number) => cell(scale(n), scale(n), suppressBelow);
       scenarios.push({
         endDate,
+        endDatePassed,
         kind: 'projection',
         method: {
           description:
@@ -466,6 +470,8 @@ export interface FunnelView {
 
 export interface OutlookScenario {
   endDate: string;
+  /** The end date is today or before: what is recorded for it, not an outlook. */
+  endDatePassed: boolean;
   kind: 'observed' | 'projection';
   method: Record<string, unknown> | null;
   active: Cell;
