@@ -10,6 +10,7 @@ import { ArchiveExport } from '../archive/archive-export';
 import { ArchiveRuns } from '../archive/archive-runs.service';
 import { archiveRunView } from '../archive/archive.views';
 import { AccessLog } from '../audit/access-log';
+import { CRT_ENCODING_NAMES, crtEncoding, CrtFileRefused, type CrtEncoding } from '../import/crt-csv';
 import { CrtImporter } from '../import/crt-importer';
 import { ProjectionEngineHost } from '../projections/projection-engine.provider';
 import { runRebuildCommand } from './rebuild-command';
@@ -31,6 +32,10 @@ const progressBar = (label: string, unit: string) =>
     notTTYSchedule: 2000,
     stream: process.stderr,
   });
+
+/** Exit codes besides 0 (done), 1 (failed) and 2 (bad configuration); README "Command line". */
+export const EXIT_ROWS_REJECTED = 3;
+export const EXIT_FILE_REFUSED = 4;
 
 const print = (value: unknown) => process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
 
@@ -88,31 +93,74 @@ export class SeedCommand extends CommandRunner {
   }
 }
 
+/**
+ * A command that records something as the person running it: `--actor`, else the login name;
+ * without either it is refused before anything opens (cliActor).
+ */
+abstract class ActingCommand extends CommandRunner {
+  @Option({ flags: '--actor <name>', description: 'who is acting, recorded as cli:<name> (default: the login name, $USER)' })
+  parseActor(value: string): string {
+    return value;
+  }
+}
+
 @SubCommand({ name: 'crt', arguments: '<file>', description: 'Import a CRT export (CSV, docs/crt-import.md) through the command path' })
-export class ImportCrtCommand extends CommandRunner {
+export class ImportCrtCommand extends ActingCommand {
   constructor(private readonly service: ServiceContext) {
     super();
   }
 
-  async run([file]: string[]): Promise<void> {
-    const content = await readFile(file, 'utf8');
+  async run([file]: string[], options: { encoding?: CrtEncoding; dryRun?: boolean; actor?: string }): Promise<void> {
+    const actor = cliActor(options.actor);
+    const bytes = await readFile(file);
     const app = await this.service.open();
-    const bar = progressBar('import', 'rows');
+    const bar = progressBar(options.dryRun ? 'check' : 'import', 'rows');
     const started = Date.now();
     let begun = false;
-    const outcome = await app.get(CrtImporter).import(content, {
-      actor: cliActor(),
-      correlationId: `import-${randomUUID()}`,
-      onProgress: (done, total) => {
-        if (!begun) bar.start(total, 0, { rate: 0 });
-        begun = true;
-        bar.update(done, { rate: Math.round(done / Math.max(0.001, (Date.now() - started) / 1000)) });
-      },
-    });
-    bar.stop();
+    let outcome;
+    try {
+      outcome = await app.get(CrtImporter).import(
+        bytes,
+        {
+          actor,
+          correlationId: `import-${randomUUID()}`,
+          onProgress: (done, total) => {
+            if (!begun) bar.start(total, 0, { rate: 0 });
+            begun = true;
+            bar.update(done, { rate: Math.round(done / Math.max(0.001, (Date.now() - started) / 1000)) });
+          },
+        },
+        { encoding: options.encoding, dryRun: options.dryRun },
+      );
+    } catch (error) {
+      if (!(error instanceof CrtFileRefused)) throw error;
+      process.stderr.write(`${file}: ${error.message}\nNothing imported.\n`);
+      process.exitCode = EXIT_FILE_REFUSED;
+      return;
+    } finally {
+      bar.stop();
+    }
     for (const { line, reason } of outcome.rejected) process.stderr.write(`line ${line}: ${reason}\n`);
-    print(`${outcome.rows} rows: ${outcome.imported} imported, ${outcome.alreadyImported} already imported, ${outcome.rejected.length} rejected.`);
-    if (outcome.rejected.length > 0) process.exitCode = 3;
+    const counts = `${outcome.rows} rows: ${outcome.imported} ${outcome.dryRun ? 'to import' : 'imported'}, ${outcome.alreadyImported} already imported, ${outcome.rejected.length} rejected.`;
+    if (outcome.dryRun) {
+      const commands = Object.entries(outcome.commands).map(([type, n]) => `${n} ${type}`);
+      print(`Dry run, nothing recorded. ${counts}${commands.length > 0 ? ` The import would send ${commands.join(', ')}.` : ''}`);
+    } else {
+      print(counts);
+    }
+    if (outcome.rejected.length > 0) process.exitCode = EXIT_ROWS_REJECTED;
+  }
+
+  @Option({ flags: '--encoding <name>', description: `the file's encoding when it is not UTF-8: windows-1252 (also latin1); default utf-8` })
+  parseEncoding(value: string): CrtEncoding {
+    const encoding = crtEncoding(value);
+    if (!encoding) throw new Error(`--encoding must be one of ${CRT_ENCODING_NAMES.join(', ')}`);
+    return encoding;
+  }
+
+  @Option({ flags: '--dry-run', description: 'check every row as the import would and report what it would import; record nothing' })
+  parseDryRun(): boolean {
+    return true;
   }
 }
 
@@ -155,19 +203,20 @@ export class ProjectionsCommand extends CommandRunner {
 }
 
 @SubCommand({ name: 'run', description: 'Archive dossiers closed before a date, or all (with a reason); as POST /archive/runs' })
-export class ArchiveRunCommand extends CommandRunner {
+export class ArchiveRunCommand extends ActingCommand {
   constructor(private readonly service: ServiceContext) {
     super();
   }
 
-  async run(_: string[], options: { closedBefore?: string; all?: boolean; reason?: string }): Promise<void> {
+  async run(_: string[], options: { closedBefore?: string; all?: boolean; reason?: string; actor?: string }): Promise<void> {
     if (Boolean(options.all) === Boolean(options.closedBefore)) throw new Error('give --closed-before YYYY-MM-DD, or --all with --reason');
     if (options.all && !options.reason) throw new Error('--all needs --reason');
+    const actor = cliActor(options.actor);
     // The run needs the archive index up to date: follow the log here too (the lock keeps one writer).
     const app = await this.service.open({ projections: true });
     const { run, resumed } = await app.get(ArchiveRuns).run(
       { closedBefore: options.closedBefore ?? null, reason: options.reason ?? null },
-      { actor: cliActor(), correlationId: `archive-run-${randomUUID()}` },
+      { actor, correlationId: `archive-run-${randomUUID()}` },
     );
     print(archiveRunView(run, resumed));
   }
@@ -190,18 +239,19 @@ export class ArchiveRunCommand extends CommandRunner {
 }
 
 @SubCommand({ name: 'export', arguments: '[file]', description: 'Write the archive as NDJSON (as GET /archive/export) to a file, or standard output' })
-export class ArchiveExportCommand extends CommandRunner {
+export class ArchiveExportCommand extends ActingCommand {
   constructor(private readonly service: ServiceContext) {
     super();
   }
 
-  async run([file]: string[], options: { purpose?: string }): Promise<void> {
+  async run([file]: string[], options: { purpose?: string; actor?: string }): Promise<void> {
     if (!options.purpose) throw new Error('--purpose is required: the export is recorded in the access log with it');
+    const actor = cliActor(options.actor);
     const app = await this.service.open();
     const exporter = app.get(ArchiveExport);
     const ids = await exporter.dossierIds();
     await app.get(AccessLog).recordAccess({
-      actor: cliActor(),
+      actor,
       roles: ['admin'],
       method: 'CLI',
       path: 'archive export',
@@ -233,14 +283,15 @@ export class ArchiveExportCommand extends CommandRunner {
 }
 
 @SubCommand({ name: 'purge', description: 'Erase the personal data of archived dossiers past retainUntil; as POST /archive/purge' })
-export class ArchivePurgeCommand extends CommandRunner {
+export class ArchivePurgeCommand extends ActingCommand {
   constructor(private readonly service: ServiceContext) {
     super();
   }
 
-  async run(): Promise<void> {
+  async run(_: string[], options: { actor?: string }): Promise<void> {
+    const actor = cliActor(options.actor);
     const app = await this.service.open({ projections: true });
-    print(await app.get(ArchiveRuns).purge(undefined, { actor: cliActor(), correlationId: `archive-purge-${randomUUID()}` }));
+    print(await app.get(ArchiveRuns).purge(undefined, { actor, correlationId: `archive-purge-${randomUUID()}` }));
   }
 }
 

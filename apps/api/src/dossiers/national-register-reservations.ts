@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { dossierStreamId } from '@app/domain';
-import { EVENT_STORE, WrongExpectedVersionError, type EventStore } from '@app/event-store';
+import { EVENT_STORE, WrongExpectedVersionError, type EventStore, type RecordedEvent } from '@app/event-store';
 import { APP_CONFIG } from '../infrastructure/app-config';
 import { configuredOrGeneratedSecret, deterministicUuid, type AppConfig } from '@app/platform';
 import { CLOCK, type Clock } from '../infrastructure/clock';
-import { problem } from '../http/problem';
+import { problem, type ProblemError } from '../http/problem';
 import type { CommandContext } from './command-context';
 
 export const RESERVATION_STREAM_PREFIX = 'nrn-reservation-';
@@ -28,6 +28,14 @@ const ORPHAN_GRACE_MS = 5 * 60 * 1000;
  * hash cannot be reversed by trying every possible number without the key. The latest event of
  * the stream decides: a reservation holds the number, a release (erasure) frees it.
  */
+export function nationalRegisterNumberTaken(holder: string): ProblemError {
+  return problem(409, 'national-register-number-taken', 'Business rule violated', 'A dossier with this national register number already exists.', {
+    rule: 'national-register-number-taken',
+    existingDossierId: holder,
+    existingDossier: `/dossiers/${holder}`,
+  });
+}
+
 @Injectable()
 export class NationalRegisterReservations {
   private readonly key: Uint8Array;
@@ -49,20 +57,24 @@ export class NationalRegisterReservations {
     const stream = this.streamFor(nationalRegisterNumber);
     for (;;) {
       const events = await this.store.readStream(stream);
-      const latest = events.at(-1);
-      // Free when never reserved, or released since.
-      const holder = latest?.type === NATIONAL_REGISTER_NUMBER_RESERVED ? (latest.data.dossierId as string) : undefined;
+      const holder = await this.holderIn(events);
       if (holder === dossierId) return;
-      if (holder !== undefined && !(await this.isOrphan(holder, latest!.createdAt))) {
-        throw problem(409, 'national-register-number-taken', 'Business rule violated', 'A dossier with this national register number already exists.', {
-          rule: 'national-register-number-taken',
-          existingDossierId: holder,
-          existingDossier: `/dossiers/${holder}`,
-        });
-      }
+      if (holder !== undefined) throw nationalRegisterNumberTaken(holder);
       // Someone reserved or took over concurrently: read again and decide on what they wrote.
       if (await this.appendAfter(stream, events.length, NATIONAL_REGISTER_NUMBER_RESERVED, dossierId, context, 'reservation')) return;
     }
+  }
+
+  /** The dossier holding the number now, if any; reads only (an import's dry run asks). */
+  async holderOf(nationalRegisterNumber: string): Promise<string | undefined> {
+    return this.holderIn(await this.store.readStream(this.streamFor(nationalRegisterNumber)));
+  }
+
+  /** Free when never reserved, released since, or reserved by a registration that crashed before its dossier. */
+  private async holderIn(events: readonly RecordedEvent[]): Promise<string | undefined> {
+    const latest = events.at(-1);
+    const holder = latest?.type === NATIONAL_REGISTER_NUMBER_RESERVED ? (latest.data.dossierId as string) : undefined;
+    return holder !== undefined && !(await this.isOrphan(holder, latest!.createdAt)) ? holder : undefined;
   }
 
   /**

@@ -1,6 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CRT_COLUMNS, parseCrtExport } from './crt-csv';
+import { CRT_COLUMNS, CrtFileRefused, crtEncoding, decodeCrtExport, parseCrtExport, readCrtExport } from './crt-csv';
+
+const fixture = (name: string) => readFileSync(join(__dirname, '../../../../test/fixtures/crt-import', name));
+/** The refusal a file meets, as { line, reason }. */
+function refusal(read: () => unknown): { line: number; reason: string } {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof CrtFileRefused) return { line: error.line, reason: error.reason };
+    throw error;
+  }
+  throw new Error('the file was not refused');
+}
 
 const header = CRT_COLUMNS.join(',');
 const row = (fields: Partial<Record<(typeof CRT_COLUMNS)[number], string>>) => CRT_COLUMNS.map((column) => fields[column] ?? '').join(',');
@@ -16,7 +28,7 @@ const valid = {
 
 describe('CRT export CSV', () => {
   it('reads the documented sample into registrations and the facts of each stay, in business order', () => {
-    const { rows, problems } = parseCrtExport(readFileSync(join(__dirname, '../../../../docs/crt-import-sample.csv'), 'utf8'));
+    const { rows, problems } = readCrtExport(readFileSync(join(__dirname, '../../../../docs/crt-import-sample.csv')));
     expect(problems).toEqual([]);
     expect(rows.map((r) => [r.line, r.key])).toEqual([
       [2, '85073003328'],
@@ -64,10 +76,76 @@ describe('CRT export CSV', () => {
   });
 
   it('refuses a file without the documented columns', () => {
-    expect(parseCrtExport('name,born\nOlena,1985-07-30\n')).toEqual({
-      records: 1,
-      rows: [],
-      problems: [{ line: 1, reason: expect.stringContaining('missing columns: given_name') }],
+    expect(refusal(() => parseCrtExport('name,born\nOlena,1985-07-30\n'))).toEqual({
+      line: 1,
+      reason: expect.stringContaining('missing columns: given_name'),
     });
+  });
+});
+
+describe('CRT export files', () => {
+  it('reads UTF-8 with a byte-order mark, separated by ";" as Excel saves in Belgium, with quoted cells holding ";"', () => {
+    const { rows, problems } = readCrtExport(fixture('utf8-bom-semicolon.csv'));
+    expect(problems).toEqual([]);
+    expect(rows.map((r) => [r.registration.person.givenName, r.registration.person.familyName])).toEqual([
+      ['Андрій', 'Шевченко'],
+      ['Zoë', 'Müller'],
+    ]);
+    expect(rows[0].commands.map((c) => c.type)).toEqual(['HousePerson', 'RehousePerson', 'StartEmployment', 'EndEmployment', 'StartEmployment']);
+  });
+
+  it('reads UTF-8 without a byte-order mark: the documented sample', () => {
+    expect(readCrtExport(fixture('../../../docs/crt-import-sample.csv')).rows).toHaveLength(3);
+  });
+
+  it('refuses a Windows-1252 file read as UTF-8, with the line of the first byte that is not UTF-8', () => {
+    expect(refusal(() => readCrtExport(fixture('windows-1252.csv')))).toEqual({
+      line: 3,
+      reason: expect.stringMatching(/^not valid UTF-8\. .*--encoding windows-1252/),
+    });
+  });
+
+  it('reads it when told its encoding, windows-1252 or latin1 alike', () => {
+    for (const name of ['windows-1252', 'latin1', 'ISO-8859-1', 'cp1252']) {
+      const { rows, problems } = readCrtExport(fixture('windows-1252.csv'), crtEncoding(name));
+      expect(problems).toEqual([]);
+      expect(rows.map((r) => `${r.registration.person.givenName} ${r.registration.person.familyName}`)).toEqual([
+        'Oksana Hnatiuk',
+        'Zoë Müller-Sørensen',
+        'André Dvorák',
+      ]);
+    }
+    expect(crtEncoding('utf-16')).toBeUndefined();
+  });
+
+  it('refuses bytes that read as control characters, which no name holds, even in Windows-1252', () => {
+    const bytes = Buffer.concat([Buffer.from(`${header}\n`), Buffer.from([0x4f, 0x81, 0x6c, 0x61]), Buffer.from('\n')]);
+    expect(refusal(() => decodeCrtExport(bytes, 'windows-1252'))).toEqual({ line: 2, reason: expect.stringContaining('control character U+0081') });
+  });
+
+  it('refuses UTF-16, saying how to save the file instead', () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(header, 'utf16le')]);
+    expect(refusal(() => readCrtExport(bytes))).toEqual({ line: 1, reason: expect.stringContaining('save it as "CSV UTF-8"') });
+  });
+
+  it.each([
+    ['empty.csv', 'the file is empty'],
+    ['header-only.csv', 'the file has a header line but no rows'],
+    ['unknown-column.csv', 'unknown columns: "remarks"'],
+  ])('refuses %s: %s', (name, reason) => {
+    expect(refusal(() => readCrtExport(fixture(name)))).toEqual({ line: 1, reason: expect.stringContaining(reason) });
+  });
+
+  it('refuses a header line that mixes both separators, or names a column twice', () => {
+    const mixed = CRT_COLUMNS.slice(0, 3).join(';') + ',' + CRT_COLUMNS.slice(3).join(',');
+    expect(refusal(() => parseCrtExport(`${mixed}\n`))).toEqual({ line: 1, reason: expect.stringContaining('separator is unclear') });
+    expect(refusal(() => parseCrtExport(`${header},given_name\n${row(valid)},Olena\n`))).toEqual({
+      line: 1,
+      reason: expect.stringContaining('columns given twice: given_name'),
+    });
+  });
+
+  it('refuses broken quoting with its line', () => {
+    expect(refusal(() => parseCrtExport(`${header}\n${row(valid)}\n"Olena,Kovalenko\n`))).toEqual({ line: expect.any(Number), reason: expect.stringMatching(/^not a valid CSV file/) });
   });
 });

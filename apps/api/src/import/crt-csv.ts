@@ -154,18 +154,140 @@ function rowOf(record: Record<string, string>, line: number): CrtRow {
   return { line, key, registration, commands: commandsOf(record) };
 }
 
-/** Every row, parsed or with the reason it cannot be: a row with a problem imports nothing. */
-export function parseCrtExport(content: string): { records: number; rows: CrtRow[]; problems: RowProblem[] } {
-  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
-  try {
-    records = parse(content, { columns: true, bom: true, skip_empty_lines: true, trim: false, info: true, relax_column_count: false });
-  } catch (error) {
-    const line = (error as { lines?: number }).lines ?? 0;
-    return { records: 0, rows: [], problems: [{ line, reason: `not a valid CSV file: ${(error as Error).message.split('\n')[0]}` }] };
+/**
+ * Encodings an export may come in: UTF-8 (what `--encoding` defaults to), or the Windows code page
+ * that Excel's plain "CSV" writes on Western European Windows. As in browsers (WHATWG Encoding),
+ * latin1 / ISO-8859-1 read as Windows-1252, which only adds printable characters (€, ‘ ’, …) where
+ * ISO-8859-1 has control codes no name holds.
+ */
+const ENCODING_NAMES: Readonly<Record<string, CrtEncoding>> = {
+  'utf-8': 'utf-8',
+  utf8: 'utf-8',
+  'windows-1252': 'windows-1252',
+  cp1252: 'windows-1252',
+  latin1: 'windows-1252',
+  'iso-8859-1': 'windows-1252',
+};
+export type CrtEncoding = 'utf-8' | 'windows-1252';
+export const CRT_ENCODING_NAMES = Object.keys(ENCODING_NAMES);
+
+/** The encoding a name given on the command line stands for; undefined for one not read. */
+export function crtEncoding(name: string): CrtEncoding | undefined {
+  return ENCODING_NAMES[name.trim().toLowerCase()];
+}
+
+/** The whole file refused before any row is imported: its encoding, separator, header or emptiness. */
+export class CrtFileRefused extends Error {
+  override readonly name = 'CrtFileRefused';
+  constructor(
+    /** The line of the file the problem is on (1: the header line). */
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`line ${line}: ${reason}`);
   }
-  const header = Object.keys(records[0]?.record ?? {});
-  const missing = CRT_COLUMNS.filter((column) => records.length > 0 && !header.includes(column));
-  if (missing.length > 0) return { records: records.length, rows: [], problems: [{ line: 1, reason: `missing columns: ${missing.join(', ')}` }] };
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+/** Control characters (all but tab and the line breaks): no name or date holds one; a misread encoding does. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/**
+ * The file's text, line by line checked: in UTF-8 (a byte-order mark is dropped) every line must be
+ * valid UTF-8, else the file is refused with the first bad line, since a misread byte stored in
+ * the append-only log could never be corrected. Windows-1252 reads any byte.
+ */
+export function decodeCrtExport(bytes: Uint8Array, encoding: CrtEncoding = 'utf-8'): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new CrtFileRefused(1, 'the file is in UTF-16 (Excel\'s "Unicode text"), which is not read: save it as "CSV UTF-8"');
+  }
+  const body = encoding === 'utf-8' && UTF8_BOM.every((byte, i) => bytes[i] === byte) ? bytes.subarray(3) : bytes;
+  const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
+  const lines: string[] = [];
+  let start = 0;
+  for (let line = 1; start <= body.length; line++) {
+    const end = body.indexOf(0x0a, start);
+    const bytesOfLine = body.subarray(start, end === -1 ? body.length : end);
+    let text: string;
+    try {
+      text = decoder.decode(bytesOfLine);
+    } catch {
+      throw new CrtFileRefused(
+        line,
+        'not valid UTF-8. Save the file as "CSV UTF-8", or, if it is in Windows-1252 or Latin-1 (Excel\'s plain "CSV" on Windows), ' +
+          'import it with --encoding windows-1252',
+      );
+    }
+    const control = CONTROL.exec(text);
+    if (control) {
+      const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      throw new CrtFileRefused(line, `holds the control character U+${code}, which no name or date holds: is the file in another encoding?`);
+    }
+    lines.push(text);
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The separator, from the header line: `,`, or `;` as Excel saves CSV where the decimal mark is a
+ * comma (Belgium). A cell holding the other one, such as several housings separated by `;`, is
+ * quoted, as Excel does.
+ */
+function separatorOf(headerLine: string): ',' | ';' {
+  const commas = headerLine.split(',').length - 1;
+  const semicolons = headerLine.split(';').length - 1;
+  if (commas > 0 && semicolons > 0) {
+    throw new CrtFileRefused(1, 'the header line holds both "," and ";", so the separator is unclear: the column names are separated by one of them');
+  }
+  return semicolons > 0 ? ';' : ',';
+}
+
+/** The header, checked against the format: every column present, none unknown, none twice. */
+function checkHeader(header: readonly string[]): void {
+  const known = new Set<string>(CRT_COLUMNS);
+  const unknown = header.filter((column) => !known.has(column));
+  const twice = header.filter((column, index) => header.indexOf(column) !== index);
+  const missing = CRT_COLUMNS.filter((column) => !header.includes(column));
+  const problems = [
+    unknown.length > 0 ? `unknown columns: ${unknown.map((column) => `"${column}"`).join(', ')}` : '',
+    twice.length > 0 ? `columns given twice: ${[...new Set(twice)].join(', ')}` : '',
+    missing.length > 0 ? `missing columns: ${missing.join(', ')}` : '',
+  ].filter((problem) => problem !== '');
+  if (problems.length > 0) throw new CrtFileRefused(1, `${problems.join('; ')} (the columns: docs/crt-import.md)`);
+}
+
+/**
+ * Every row, parsed or with the reason it cannot be: a row with a problem imports nothing. A file
+ * that cannot be read as an export at all (empty, no rows, unclear separator, columns other than
+ * the format's, broken quoting) throws CrtFileRefused.
+ */
+export function parseCrtExport(content: string): { records: number; rows: CrtRow[]; problems: RowProblem[] } {
+  if (content.trim() === '') throw new CrtFileRefused(1, 'the file is empty: an export has a header line and a row per person');
+  const delimiter = separatorOf(content.slice(0, content.indexOf('\n') === -1 ? undefined : content.indexOf('\n')));
+  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
+  let header: readonly string[] = [];
+  try {
+    records = parse(content, {
+      delimiter,
+      columns: (names: string[]) => {
+        const trimmed = names.map((name) => name.trim());
+        checkHeader(trimmed);
+        header = trimmed;
+        return trimmed;
+      },
+      skip_empty_lines: true,
+      trim: false,
+      info: true,
+      relax_column_count: false,
+    });
+  } catch (error) {
+    if (error instanceof CrtFileRefused) throw error;
+    const line = (error as { lines?: number }).lines ?? 1;
+    throw new CrtFileRefused(line, `not a valid CSV file: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (header.length === 0 || records.length === 0) throw new CrtFileRefused(1, 'the file has a header line but no rows: nothing to import');
   const rows: CrtRow[] = [];
   const problems: RowProblem[] = [];
   for (const { record, info } of records) {
@@ -177,4 +299,9 @@ export function parseCrtExport(content: string): { records: number; rows: CrtRow
     }
   }
   return { records: records.length, rows, problems };
+}
+
+/** A file's bytes as rows: decoded (decodeCrtExport), then parsed (parseCrtExport). */
+export function readCrtExport(bytes: Uint8Array, encoding: CrtEncoding = 'utf-8'): ReturnType<typeof parseCrtExport> {
+  return parseCrtExport(decodeCrtExport(bytes, encoding));
 }

@@ -7,15 +7,20 @@ import { ChangeDossierCommand, RegisterDossierCommand } from '../dossiers/dossie
 import { decisionContext } from '../dossiers/dossier-writer';
 import { ProblemError } from '../http/problem';
 import { CLOCK, type Clock } from '../infrastructure/clock';
-import { parseCrtExport, type CrtRow, type RowProblem } from './crt-csv';
+import { NationalRegisterReservations, nationalRegisterNumberTaken } from '../dossiers/national-register-reservations';
+import { readCrtExport, type CrtEncoding, type CrtRow, type RowProblem } from './crt-csv';
 
 export interface CrtImportOutcome {
+  /** Nothing was recorded: the rows were checked as they would be imported. */
+  readonly dryRun: boolean;
   /** Data rows in the file. */
   readonly rows: number;
-  /** Dossiers this import registered or completed. */
+  /** Dossiers this import registered or completed (in a dry run: would). */
   readonly imported: number;
   /** Rows whose dossier an earlier import of the same export already holds in full. */
   readonly alreadyImported: number;
+  /** Commands by type for the dossiers imported (in a dry run: to be imported), registrations included. */
+  readonly commands: Readonly<Record<string, number>>;
   /** Rows that imported nothing, with their line in the file and why. */
   readonly rejected: RowProblem[];
 }
@@ -26,25 +31,36 @@ export interface ImportRequester {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+export interface CrtImportOptions {
+  /** Default UTF-8; anything else must be named (crt-csv.ts). */
+  readonly encoding?: CrtEncoding;
+  /** Check every row as the import would, down to the national register numbers held by other dossiers; record nothing. */
+  readonly dryRun?: boolean;
+}
+
 /**
  * Imports a registration tool's CSV export through the command path: each valid row becomes a
  * registration and the facts of the stay, with the same handlers and rules as over HTTP. A row
  * is checked whole against the rules first, so a row with any problem imports nothing. Dossier
  * and command ids derive from the person (national register number, else attestation number,
  * else names, birth and registration date), so importing the same file again adds nothing and an
- * import that stopped half-way completes.
+ * import that stopped half-way completes. A file that cannot be read as an export (its encoding,
+ * separator, columns, or no rows) is refused whole: CrtFileRefused, nothing imported.
  */
 @Injectable()
 export class CrtImporter {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly dossiers: DossierRepository,
+    private readonly reservations: NationalRegisterReservations,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async import(content: string, requester: ImportRequester): Promise<CrtImportOutcome> {
-    const { records, rows, problems } = parseCrtExport(content);
+  async import(file: Uint8Array, requester: ImportRequester, options: CrtImportOptions = {}): Promise<CrtImportOutcome> {
+    const dryRun = options.dryRun ?? false;
+    const { records, rows, problems } = readCrtExport(file, options.encoding);
     const rejected: RowProblem[] = [...problems];
+    const commands: Record<string, number> = {};
     let imported = 0;
     let alreadyImported = 0;
     const total = records;
@@ -55,7 +71,13 @@ export class CrtImporter {
         rejected.push({ line: row.line, reason: problem });
       } else {
         try {
-          (await this.importRow(row, requester)) ? imported++ : alreadyImported++;
+          const outcome = dryRun ? await this.checkRow(row) : await this.importRow(row, requester);
+          if (outcome === 'already-imported') {
+            alreadyImported++;
+          } else {
+            imported++;
+            for (const { type } of [row.registration, ...row.commands]) commands[type] = (commands[type] ?? 0) + 1;
+          }
         } catch (error) {
           if (!(error instanceof DossierRuleViolation || error instanceof ProblemError)) throw error;
           // Only what the rules cannot know beforehand: the number is another dossier's.
@@ -64,7 +86,7 @@ export class CrtImporter {
       }
       requester.onProgress?.(++done, total);
     }
-    return { rows: total, imported, alreadyImported, rejected: rejected.sort((a, b) => a.line - b.line) };
+    return { dryRun, rows: total, imported, alreadyImported, commands, rejected: rejected.sort((a, b) => a.line - b.line) };
   }
 
   /** The row's commands decided in memory on the rules of today: the first one broken, if any. */
@@ -72,7 +94,7 @@ export class CrtImporter {
     const context = decisionContext(this.clock);
     let state: DossierState = initialState;
     try {
-      for (const command of [{ ...row.registration, dossierId: deterministicUuid(`crt-import/${row.key}`) }, ...row.commands]) {
+      for (const command of [{ ...row.registration, dossierId: dossierIdOf(row) }, ...row.commands]) {
         state = decide(command, state, context).reduce(evolve, state);
       }
       return undefined;
@@ -82,11 +104,21 @@ export class CrtImporter {
     }
   }
 
-  /** True when it recorded something, false when the dossier was imported in full before. */
-  private async importRow(row: CrtRow, requester: ImportRequester): Promise<boolean> {
-    const dossierId = deterministicUuid(`crt-import/${row.key}`);
+  /** What importing the row would do, reading only; throws the refusal the import would meet. */
+  private async checkRow(row: CrtRow): Promise<'import' | 'already-imported'> {
+    const dossierId = dossierIdOf(row);
     const existing = await this.dossiers.load(dossierId);
-    if (existing.version >= 1 + row.commands.length) return false;
+    if (existing.version >= 1 + row.commands.length) return 'already-imported';
+    const number = row.registration.person.nationalRegisterNumber;
+    const holder = existing.version === 0 && number ? await this.reservations.holderOf(number) : undefined;
+    if (holder !== undefined && holder !== dossierId) throw nationalRegisterNumberTaken(holder);
+    return 'import';
+  }
+
+  private async importRow(row: CrtRow, requester: ImportRequester): Promise<'import' | 'already-imported'> {
+    const dossierId = dossierIdOf(row);
+    const existing = await this.dossiers.load(dossierId);
+    if (existing.version >= 1 + row.commands.length) return 'already-imported';
     const context = (step: number) => ({
       actor: requester.actor,
       correlationId: requester.correlationId,
@@ -96,6 +128,8 @@ export class CrtImporter {
     for (const [index, command] of row.commands.entries()) {
       await this.commandBus.execute(new ChangeDossierCommand(dossierId, command, context(index + 1)));
     }
-    return true;
+    return 'import';
   }
 }
+
+const dossierIdOf = (row: CrtRow) => deterministicUuid(`crt-import/${row.key}`);
