@@ -1,11 +1,13 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
+import { pino } from 'pino';
 import { ConfigError, loadConfig } from '@app/platform';
 import { openRuntime } from '@app/persistence';
 import { createApp } from './app.factory';
+import { logDestination, loggerOptions } from './logging/logging';
 
 async function main(): Promise<void> {
-  const logger = new Logger('Main');
   let config;
   try {
     config = loadConfig();
@@ -16,8 +18,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const opened = await openRuntime(config, (message) => new Logger('Runtime').log(message), { handlesSignals: true });
-  const app = await createApp(opened.runtime);
+  // One stream for every line of the process, from the first: readable on a terminal, JSON otherwise.
+  const destination = logDestination(config);
+  const startUp = pino(loggerOptions(config), destination).child({ context: 'Runtime' });
+  const opened = await openRuntime(config, (message) => startUp.info(message), { handlesSignals: true });
+  const app = await createApp({ ...opened.runtime, logDestination: destination });
+  const logger = new Logger('Main');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -25,12 +31,15 @@ async function main(): Promise<void> {
     logger.log(`${signal}: finishing requests in flight, then stopping`);
     await app.close();
     await opened.close();
+    (destination as { flushSync?: () => void }).flushSync?.();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   await app.listen(config.port, config.host);
-  logger.log(`Listening on http://${config.host}:${config.port} (API docs at /docs)`);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  // Last of the start-up lines (projections have claimed or stood by by now): where to go next.
+  logger.log(`Listening on http://${config.host}:${port} (API docs at /docs, dashboard at /dashboard)`);
 }
 
 main().catch((error: unknown) => {

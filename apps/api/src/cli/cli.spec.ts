@@ -93,7 +93,7 @@ describe('command line', () => {
 
   it('names the program in its help, as it was started', async () => {
     await run('token', '--role', 'analyst');
-    type Help = { parent: Help | null; commands: Help[]; name(): string; helpInformation(): string };
+    type Help = { parent: Help | null; commands: readonly Help[]; name(): string; helpInformation(): string };
     const program = (cli.get(TokenCommand)['command'] as Help).parent!;
     expect(program.helpInformation()).toMatch(/^Usage: npm run cli -- \[options\] \[command\]/);
     const importCrt = program.commands.find((c) => c.name() === 'import')!.commands.find((c) => c.name() === 'crt')!;

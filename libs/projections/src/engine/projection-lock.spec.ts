@@ -49,6 +49,7 @@ describe('one instance per projection (advisory lock)', () => {
       standbyRetryMs: 50,
       instance,
       log: (message) => logged.push(`${instance}: ${message}`),
+      info: (message) => logged.push(`${instance}: ${message}`),
     });
     engines.push(created);
     return created;
@@ -104,8 +105,11 @@ describe('one instance per projection (advisory lock)', () => {
     await append(20, 5);
     a = engine('instance-a', 30); // slow enough to be stopped part-way in the next test
     await a.start();
+    // Said by the time start() returns, so that a service's "Listening" line comes after it.
+    expect(logged).toContain('instance-a: Projection logged: running in this instance (instance-a)');
     b = engine('instance-b');
     await b.start();
+    expect(logged).toContain('instance-b: Projection logged: standing by; another instance runs it');
     await until(applied, everythingOnce);
     await append(10, 5);
     expect(await until(applied, everythingOnce)).toEqual({ events: 150, positions: 150 });

@@ -134,8 +134,8 @@ export class ProjectionRunner {
           if (!this.lock.held) {
             claimed = false;
             const got = await this.lock.tryAcquire();
-            attempted();
             if (!got) {
+              attempted();
               this.current = 'standby';
               if (!standingBy) this.options.info?.(`Projection ${this.projection.name}: standing by; another instance runs it`);
               standingBy = true;
@@ -146,6 +146,9 @@ export class ProjectionRunner {
             standingBy = false;
           }
           if (!claimed) claimed = await this.claim();
+          // start() returns once this instance has said whether it runs the projection, so that
+          // the service's "Listening" line comes after every such line.
+          attempted();
           const checkpoint = await ensureCheckpoint(this.dataSource, this.projection.name);
           failing = false;
           if (checkpoint.state === 'stopped') {
