@@ -91,6 +91,14 @@ describe('command line', () => {
     expect(output.join('')).toMatch(/^crt-registry\t/m);
   });
 
+  it('seeds histories up to a day given, never one after today', async () => {
+    await run('seed', '--persons', '3', '--today', '2999-01-01');
+    expect(errors.join('')).toContain('--today 2999-01-01 is after today');
+    errors = [];
+    await run('seed', '--persons', '3', '--today', '2024-06-30');
+    expect(output.join('')).toContain('Seeded 3 persons (seed 2022, histories up to 2024-06-30)');
+  });
+
   it('names the program in its help, as it was started', async () => {
     await run('token', '--role', 'analyst');
     type Help = { parent: Help | null; commands: readonly Help[]; name(): string; helpInformation(): string };

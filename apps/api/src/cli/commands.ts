@@ -65,16 +65,22 @@ export class TokenCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'seed', description: 'Generate realistic dossiers through the command path (deterministic: again adds nothing)' })
+@Command({ name: 'seed', description: 'Generate realistic dossiers through the command path (deterministic for a seed and --today: again adds nothing)' })
 export class SeedCommand extends CommandRunner {
   constructor(private readonly service: ServiceContext) {
     super();
   }
 
-  async run(_: string[], options: { persons?: number; seed?: number; concurrency?: number }): Promise<void> {
+  async run(_: string[], options: { persons?: number; seed?: number; concurrency?: number; today?: string }): Promise<void> {
     if (!options.persons) throw new Error('--persons is required');
     const app = await this.service.open();
-    print(await seedDossiers(app, { persons: options.persons, seed: options.seed ?? 2022, concurrency: options.concurrency ?? 8 }));
+    print(await seedDossiers(app, { persons: options.persons, seed: options.seed ?? 2022, concurrency: options.concurrency ?? 8, today: options.today }));
+  }
+
+  @Option({ flags: '--today <date>', description: 'the day the histories run up to (default today); fixed, the same data on every day' })
+  parseToday(value: string): string {
+    if (!isCalendarDate(value)) throw new Error('--today must be a date as YYYY-MM-DD');
+    return value;
   }
 
   @Option({ flags: '-p, --persons <n>', description: 'how many persons' })
@@ -111,7 +117,8 @@ export class ImportCrtCommand extends ActingCommand {
   }
 
   async run([file]: string[], options: { encoding?: CrtEncoding; dryRun?: boolean; actor?: string }): Promise<void> {
-    const actor = cliActor(options.actor);
+    // A dry run records nothing, so it needs nobody to answer for it.
+    const actor = options.dryRun ? '' : cliActor(options.actor);
     const bytes = await readFile(file);
     const app = await this.service.open();
     const bar = progressBar(options.dryRun ? 'check' : 'import', 'rows');

@@ -10,10 +10,13 @@ import {
 } from '@app/domain';
 
 /**
- * Deterministic, realistic histories of displaced persons, shaped after ../shared/domain.md:
- * arrivals peaking in spring 2022 and tapering off, host families first and rehousing later,
- * about a fifth gone by mid-2024, about half of those registered at VDAB ever employed and about
- * a third still working. The same seed gives the same histories; dates never pass `today`.
+ * Deterministic, realistic histories of displaced persons, shaped after the published figures in
+ * docs/domain.md: arrivals peaking in spring 2022, then going on at about 1.3% a month of those
+ * registered by mid-2024 (Belgium issued 1,000 to 1,100 residence certificates a month then) up to
+ * `today`; host families first and rehousing later; a steady chance of leaving, so that about a
+ * fifth of those registered by mid-2024 had left by then and departures go on; about half of those
+ * registered at VDAB ever employed and about a third still working. The same seed and `today` give
+ * the same histories, whatever the date they are generated on; no date passes `today`.
  */
 
 export interface GeneratedPerson {
@@ -39,18 +42,37 @@ const toDate = (ms: number): IsoDate => new Date(ms).toISOString().slice(0, 10);
 const msOf = (date: IsoDate) => Date.parse(`${date}T00:00:00Z`);
 const addDays = (date: IsoDate, days: number): IsoDate => toDate(msOf(date) + Math.round(days) * DAY_MS);
 
-/** Registrations per month from March 2022, relative: the spring 2022 peak, then a long tail. */
-const ARRIVAL_WEIGHTS: ReadonlyArray<[month: string, weight: number]> = [
+/** Registrations per month in 2022, relative: the spring peak, then a long tail. */
+const ARRIVALS_2022: ReadonlyArray<[month: string, weight: number]> = [
   ['2022-03', 30], ['2022-04', 24], ['2022-05', 14], ['2022-06', 8], ['2022-07', 5], ['2022-08', 4],
   ['2022-09', 3.5], ['2022-10', 3.5], ['2022-11', 3], ['2022-12', 2.5],
-  ...['2023-01', '2023-02', '2023-03', '2023-04', '2023-05', '2023-06', '2023-07', '2023-08', '2023-09', '2023-10', '2023-11', '2023-12'].map(
-    (month): [string, number] => [month, 2],
-  ),
-  ...['2024-01', '2024-02', '2024-03', '2024-04', '2024-05', '2024-06', '2024-07', '2024-08', '2024-09', '2024-10', '2024-11', '2024-12'].map(
-    (month): [string, number] => [month, 1.5],
-  ),
-  ...['2025-01', '2025-02', '2025-03', '2025-04', '2025-05', '2025-06'].map((month): [string, number] => [month, 1]),
 ];
+/** Each month of a later year, on the same scale: arrivals slow but never stop. */
+const MONTHLY_ARRIVALS_FROM: ReadonlyArray<[year: number, weight: number]> = [
+  [2023, 2.2],
+  [2024, 1.8],
+  [2025, 1.5],
+  [2026, 1.4],
+];
+
+/** Every month from March 2022 up to the one `today` is in, with its weight. */
+function arrivalWeights(today: IsoDate): Array<[month: string, weight: number]> {
+  const weights = ARRIVALS_2022.filter(([month]) => month <= today.slice(0, 7));
+  for (let year = 2023; year <= Number(today.slice(0, 4)); year++) {
+    const weight = [...MONTHLY_ARRIVALS_FROM].reverse().find(([from]) => year >= from)![1];
+    for (let month = 1; month <= 12; month++) {
+      const label = `${year}-${String(month).padStart(2, '0')}`;
+      if (label <= today.slice(0, 7)) weights.push([label, weight]);
+    }
+  }
+  return weights;
+}
+
+/**
+ * Mean stay in days under a constant chance of leaving (exponential): 90 months leaves about a
+ * fifth of those registered by mid-2024 gone by then, and a third by the end of 2026.
+ */
+const MEAN_STAY_DAYS = 90 * 30.44;
 
 /** Where people were received most (large cities), the rest spread over all municipalities. */
 const LARGE_CITIES: ReadonlyArray<[nis: string, weight: number]> = [
@@ -90,6 +112,7 @@ function nationalRegisterNumber(birthDate: IsoDate, serial: number): string {
 export class HistoryGenerator {
   private readonly random: () => number;
   private readonly flemish: Municipality[];
+  private readonly arrivals: Array<[month: string, weight: number]>;
 
   constructor(
     seed: number,
@@ -97,6 +120,7 @@ export class HistoryGenerator {
   ) {
     this.random = randomSource(seed);
     this.flemish = defaultMunicipalityDirectory.all().filter((m) => m.validTo === null || m.validTo >= '2022-03-01');
+    this.arrivals = arrivalWeights(today);
   }
 
   private chance(p: number): boolean {
@@ -120,9 +144,11 @@ export class HistoryGenerator {
 
   /** Person number `index` (1-based); also keeps national register numbers unique per run. */
   person(index: number): GeneratedPerson | undefined {
-    const month = pick(this.random, ARRIVAL_WEIGHTS);
-    const registeredOn = addDays(`${month}-01`, this.between(0, 27));
-    if (registeredOn > this.today) return undefined;
+    if (this.arrivals.length === 0) return undefined;
+    const month = pick(this.random, this.arrivals);
+    // Any day of the month up to the 28th; in the month of today, up to today.
+    const lastDay = month === this.today.slice(0, 7) ? Math.min(27, Number(this.today.slice(8, 10)) - 1) : 27;
+    const registeredOn = addDays(`${month}-01`, this.between(0, lastDay));
     const minor = this.chance(0.33);
     const age = minor ? this.between(0, 17) : this.between(18, 70);
     const birthDate = addDays(registeredOn, -age * 365.25 - this.between(1, 300));
@@ -149,7 +175,9 @@ export class HistoryGenerator {
 
   private path(registeredOn: IsoDate, minor: boolean): Exclude<DossierCommand, RegisterDossier>[] {
     const facts: Array<{ on: IsoDate; command: Exclude<DossierCommand, RegisterDossier> }> = [];
-    const within = (on: IsoDate) => on <= this.today;
+    // The day the stay ends, maybe after today; nothing of the stay happens on or after it.
+    const leftOn = addDays(registeredOn, Math.max(1, -Math.log(1 - this.random()) * MEAN_STAY_DAYS));
+    const within = (on: IsoDate) => on <= this.today && on < leftOn;
 
     let housingType = pick(this.random, FIRST_HOUSING);
     let housedOn = addDays(registeredOn, this.between(0, 20));
@@ -192,16 +220,11 @@ export class HistoryGenerator {
     facts.sort((a, b) => a.on.localeCompare(b.on));
     const commands = facts.map((fact) => fact.command);
 
-    // About a fifth leave within two years; a departure comes after everything else of the stay.
-    if (this.chance(0.22)) {
-      const last = facts.at(-1)?.on ?? registeredOn;
-      const leftOn = addDays(last > registeredOn ? last : registeredOn, this.between(1, 500));
-      if (within(leftOn)) {
-        commands.push({ type: 'RecordDeparture', on: leftOn, reason: pick(this.random, DEPARTURES) });
-        const reopenOn = addDays(leftOn, this.between(30, 400));
-        if (this.chance(0.08) && within(reopenOn)) {
-          commands.push({ type: 'ReopenDossier', on: reopenOn, municipality: this.municipality(reopenOn) });
-        }
+    if (leftOn <= this.today) {
+      commands.push({ type: 'RecordDeparture', on: leftOn, reason: pick(this.random, DEPARTURES) });
+      const reopenOn = addDays(leftOn, this.between(30, 400));
+      if (this.chance(0.08) && reopenOn <= this.today) {
+        commands.push({ type: 'ReopenDossier', on: reopenOn, municipality: this.municipality(reopenOn) });
       }
     }
     return commands;

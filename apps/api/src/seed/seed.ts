@@ -10,16 +10,24 @@ import { ChangeDossierCommand, RegisterDossierCommand } from '../dossiers/dossie
 import { HistoryGenerator } from './history-generator';
 
 /**
- * `cli seed --persons N [--seed S] [--concurrency C]`:
- * Generates N realistic histories (history-generator.ts) and sends every fact through the
- * command path (CommandBus: the same handlers, rules and metadata as over HTTP), as actor `seed`.
- * Deterministic: the same seed gives the same dossiers, and running it again adds nothing, as
- * every command's id derives from the seed and the person's number.
+ * `cli seed --persons N [--seed S] [--today YYYY-MM-DD] [--concurrency C]`:
+ * Generates N realistic histories (history-generator.ts) up to `today` (default: the service's
+ * today) and sends every fact through the command path (CommandBus: the same handlers, rules and
+ * metadata as over HTTP), as actor `seed`. Deterministic: the same seed and today give the same
+ * dossiers on any day (the demo fixes today for that), and running it again adds nothing, as every
+ * command's id derives from the seed and the person's number.
  */
-export async function seedDossiers(app: INestApplicationContext, options: { persons: number; seed: number; concurrency: number }): Promise<string> {
+export async function seedDossiers(
+  app: INestApplicationContext,
+  options: { persons: number; seed: number; concurrency: number; today?: string },
+): Promise<string> {
   const { persons, seed, concurrency } = options;
   const commandBus = app.get(CommandBus);
-  const generator = new HistoryGenerator(seed, app.get<Clock>(CLOCK).today());
+  const actualToday = app.get<Clock>(CLOCK).today();
+  const today = options.today ?? actualToday;
+  // The rules refuse facts dated in the future: histories up to a later day would be cut short at random.
+  if (today > actualToday) throw new Error(`--today ${today} is after today (${actualToday}): facts cannot be recorded in the future`);
+  const generator = new HistoryGenerator(seed, today);
   const bar = new SingleBar({
     format: 'seed [{bar}] {value}/{total} persons | {events} commands | {rate} persons/s | ETA {eta_formatted}',
     barCompleteChar: '=',
@@ -71,5 +79,5 @@ export async function seedDossiers(app: INestApplicationContext, options: { pers
   } finally {
     bar.stop();
   }
-  return `Seeded ${persons} persons (seed ${seed}): ${commands} commands sent, ${rejected} histories cut short by a rule.`;
+  return `Seeded ${persons} persons (seed ${seed}, histories up to ${today}): ${commands} commands sent, ${rejected} histories cut short by a rule.`;
 }
