@@ -1,18 +1,36 @@
 # The service image for docker-compose.yml and production. Build: docker build -t ukraine-tp-dossiers .
-FROM node:20-bookworm-slim AS build
+# Node.js 26, the Active LTS line since October 2026 (Node.js 20 reached end of life in April 2026);
+# package.json "engines" says which other lines run the service.
+FROM node:26-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund
+# Exactly the committed lock file, dev dependencies included for the build; install scripts run
+# only where package.json "allowScripts" approves them (npm 11).
+RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
 
-FROM node:20-bookworm-slim
+# What the service needs at run time: production dependencies, without the optional embedded
+# PostgreSQL (binaries for every platform; the image runs on DATABASE_URL) and without install
+# scripts (none of the production dependencies needs one).
+FROM node:26-trixie-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
+
+FROM node:26-trixie-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
-COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=dependencies --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
-COPY --from=build --chown=node:node /app/package.json ./
+# package.json and the build check for `npm run -s cli -- …` (token, import crt, archive): without
+# sources there is nothing to rebuild, so it runs the built CLI.
+COPY --chown=node:node package.json ./
+COPY --chown=node:node scripts/build-if-stale.js ./scripts/
 USER node
 EXPOSE 3000
-HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "fetch('http://127.0.0.1:3000/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Liveness: the process answers. Readiness (/health/ready) fails while PostgreSQL or the event
+# store is away or a projection lags: that is for a balancer or an orchestrator to route around,
+# and a restart would not cure it.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD node -e "fetch('http://127.0.0.1:3000/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "dist/apps/api/apps/api/src/main.js"]

@@ -41,13 +41,15 @@ describe('loadConfig', () => {
     }
   });
 
-  it('refuses production without an identity provider, an NRN hash key and a personal-data key', () => {
+  it('refuses production without an identity provider, an NRN hash key, a personal-data key and a PostgreSQL of its own', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/NODE_ENV=production needs DATABASE_URL/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_JWKS_URL/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/NRN_HASH_KEY/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PERSONAL_DATA_KEY/);
     expect(() =>
       loadConfig({
         NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://dossiers@db.internal:5432/dossiers',
         AUTH_JWKS_URL: 'https://idp.example/jwks',
         NRN_HASH_KEY: 'a-key-that-is-long-enough-for-production-use',
         PERSONAL_DATA_KEY: 'another-key-that-is-long-enough-for-production',

