@@ -34,6 +34,19 @@ describe(`dashboard files (${eventStoreUnderTest()} store)`, () => {
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
 
+  it('tells browsers to upgrade insecure requests only when BEHIND_TLS says the service is reached over HTTPS', async () => {
+    // Over plain HTTP on a host name other than localhost, the upgrade sends every asset to https: a blank page.
+    const plain = (await testApp.http().get('/dashboard')).headers['content-security-policy'];
+    expect(plain).not.toContain('upgrade-insecure-requests');
+    expect((await testApp.http().get('/docs')).headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    const behindTls = await startTestApp({ BEHIND_TLS: 'true' });
+    try {
+      expect((await behindTls.http().get('/dashboard')).headers['content-security-policy']).toContain('upgrade-insecure-requests');
+    } finally {
+      await behindTls.close();
+    }
+  });
+
   it.each([
     ['dashboard.js', 'text/javascript; charset=utf-8', 'sessionStorage'],
     ['dashboard.css', 'text/css; charset=utf-8', '.suppressed'],

@@ -57,6 +57,25 @@ describe('loadConfig', () => {
     ).not.toThrow();
   });
 
+  it('says upgrade-insecure-requests only behind TLS', () => {
+    expect(loadConfig({}).behindTls).toBe(false);
+    expect(loadConfig({ BEHIND_TLS: 'true' }).behindTls).toBe(true);
+    expect(() => loadConfig({ BEHIND_TLS: 'yes' })).toThrow(/BEHIND_TLS must be true or false/);
+  });
+
+  it('signs the dashboard in with an OIDC provider only given both its issuer and client id, and the JWKS to verify its tokens', () => {
+    expect(loadConfig({}).auth.oidc).toBeUndefined();
+    const jwks = { AUTH_JWKS_URL: 'https://idp.example/jwks' };
+    expect(loadConfig({ ...jwks, AUTH_OIDC_ISSUER: 'https://idp.example/realms/agii', AUTH_OIDC_CLIENT_ID: 'dashboard' }).auth.oidc).toEqual({
+      issuer: 'https://idp.example/realms/agii',
+      clientId: 'dashboard',
+    });
+    expect(() => loadConfig({ ...jwks, AUTH_OIDC_ISSUER: 'https://idp.example/realms/agii' })).toThrow(/AUTH_OIDC_ISSUER and AUTH_OIDC_CLIENT_ID go together/);
+    expect(() => loadConfig({ ...jwks, AUTH_OIDC_CLIENT_ID: 'dashboard' })).toThrow(/AUTH_OIDC_ISSUER and AUTH_OIDC_CLIENT_ID go together/);
+    expect(() => loadConfig({ AUTH_OIDC_ISSUER: 'https://idp.example', AUTH_OIDC_CLIENT_ID: 'dashboard' })).toThrow(/AUTH_OIDC_ISSUER needs AUTH_JWKS_URL/);
+    expect(() => loadConfig({ ...jwks, AUTH_OIDC_ISSUER: 'idp.example', AUTH_OIDC_CLIENT_ID: 'dashboard' })).toThrow(/AUTH_OIDC_ISSUER is not a valid URL/);
+  });
+
   it('refuses a personal-data key shorter than 32 characters', () => {
     expect(() => loadConfig({ PERSONAL_DATA_KEY: 'too-short' })).toThrow(/PERSONAL_DATA_KEY must be at least 32 characters/);
     expect(loadConfig({ PERSONAL_DATA_KEY: 'k'.repeat(32) }).personalDataKey).toBe('k'.repeat(32));

@@ -50,6 +50,8 @@ export interface AppConfig {
   readonly rateLimitPerMinute: number;
   /** Origins browsers may call from; empty: no CORS headers at all. */
   readonly corsOrigins: readonly string[];
+  /** Browsers reach the service over HTTPS (a TLS proxy in front): only then does the CSP say upgrade-insecure-requests. */
+  readonly behindTls: boolean;
   /** /health/ready fails while a projection lags further behind than this. */
   readonly readyMaxProjectionLagSeconds: number;
 }
@@ -78,6 +80,8 @@ export interface AuthConfig {
   readonly devSecret: string | undefined;
   /** Claim holding the roles (dot path, e.g. realm_access.roles). */
   readonly rolesClaim: string;
+  /** The provider the dashboard signs in with (authorization code + PKCE); unset: it asks for a pasted token. */
+  readonly oidc: { readonly issuer: string; readonly clientId: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -202,6 +206,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   for (const origin of corsOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: "${origin}" is not an origin such as https://crt.example.be`);
   }
+  const behindTls = (text('BEHIND_TLS') ?? 'false').toLowerCase();
+  if (!['true', 'false'].includes(behindTls)) problems.push('BEHIND_TLS must be true or false');
+  const oidcIssuer = url('AUTH_OIDC_ISSUER', ['https:', 'http:']);
+  const oidcClientId = text('AUTH_OIDC_CLIENT_ID');
+  if ((oidcIssuer === undefined) !== (oidcClientId === undefined)) problems.push('AUTH_OIDC_ISSUER and AUTH_OIDC_CLIENT_ID go together: set both or neither');
+  if (oidcIssuer && !jwksUrl) problems.push('AUTH_OIDC_ISSUER needs AUTH_JWKS_URL: the service must verify the tokens the provider issues');
   const bodyLimit = text('BODY_LIMIT') ?? '64kb';
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) problems.push('BODY_LIMIT must look like 64kb or 1mb');
 
@@ -219,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       audience: text('AUTH_AUDIENCE') ?? 'ukraine-tp-dossiers',
       devSecret,
       rolesClaim: text('AUTH_ROLES_CLAIM') ?? 'roles',
+      oidc: oidcIssuer && oidcClientId ? { issuer: oidcIssuer, clientId: oidcClientId } : undefined,
     },
     timeZone,
     commandRetries: integer('COMMAND_RETRIES', 20, 0, 1000),
@@ -234,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logFormat,
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     corsOrigins,
+    behindTls: behindTls === 'true',
     readyMaxProjectionLagSeconds: integer('READY_MAX_PROJECTION_LAG_SECONDS', 300, 1, 86_400),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -24,6 +24,19 @@ function requireJsonBody(request: Request, _response: Response, next: NextFuncti
 }
 
 /**
+ * Helmet's default Content-Security-Policy with two changes. upgrade-insecure-requests only
+ * behind TLS: over plain HTTP on any host but localhost, it sends every asset of the dashboard
+ * and of Swagger UI to https and the pages stay blank. connect-src also allows the dashboard's
+ * OIDC provider, whose discovery and token endpoints the page calls.
+ */
+export function cspDirectives(config: AppConfig): Record<string, string[] | null> {
+  return {
+    upgradeInsecureRequests: config.behindTls ? [] : null,
+    connectSrc: ["'self'", ...(config.auth.oidc ? [new URL(config.auth.oidc.issuer).origin] : [])],
+  };
+}
+
+/**
  * The HTTP pipeline shared by the service and the end-to-end tests: security headers, CORS only
  * for the configured origins, correlation ids, request metrics, JSON-only bodies under a size
  * limit, problem+json for errors raised before Nest's own filter is reached, validation, and the
@@ -35,7 +48,7 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
   server.disable('x-powered-by');
   // ETags here are dossier versions, set by the routes; no automatic body hashes on other responses.
   server.set('etag', false);
-  app.use(helmet());
+  app.use(helmet({ contentSecurityPolicy: { directives: cspDirectives(config) } }));
   // Off unless origins are configured: the API is called by servers and by the staff's own tools.
   if (config.corsOrigins.length > 0) {
     app.enableCors({
