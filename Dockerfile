@@ -27,6 +27,8 @@ COPY --from=build --chown=node:node /app/dist ./dist
 # sources there is nothing to rebuild, so it runs the built CLI.
 COPY --chown=node:node package.json ./
 COPY --chown=node:node scripts/build-if-stale.js ./scripts/
+# GET /problems/{slug} serves the entries of docs/errors.md.
+COPY --chown=node:node docs/errors.md ./docs/
 USER node
 EXPOSE 3000
 # Liveness: the process answers. Readiness (/health/ready) fails while PostgreSQL or the event

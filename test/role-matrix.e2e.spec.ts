@@ -24,7 +24,8 @@ describe('role matrix', () => {
       .replace('{id}', dossierId)
       .replace('{nis}', '11002')
       .replace('{name}', 'crt-registry')
-      .replace('{runId}', '00000000-0000-4000-8000-000000000000');
+      .replace('{runId}', '00000000-0000-4000-8000-000000000000')
+      .replace('{slug}', 'version-mismatch');
 
   function send(entry: MatrixEntry, token?: string) {
     const url = concrete(entry.path);

@@ -6,7 +6,7 @@ import type { Role } from '../../libs/platform/src';
  */
 export interface MatrixEntry {
   readonly method: 'GET' | 'POST' | 'PUT';
-  /** OpenAPI path; {id} is a dossier, {nis} a municipality, {name} a projection, {runId} an archive run. */
+  /** OpenAPI path; {id} is a dossier, {nis} a municipality, {name} a projection, {runId} an archive run, {slug} a problem type. */
   readonly path: string;
   /** 'public': no token needed. */
   readonly roles: readonly Role[] | 'public';
@@ -47,6 +47,7 @@ export const ROLE_MATRIX: readonly MatrixEntry[] = [
   { method: 'GET', path: '/health/ready', roles: 'public' },
   { method: 'GET', path: '/metrics', roles: 'public' },
   { method: 'GET', path: '/dashboard', roles: 'public' },
+  { method: 'GET', path: '/problems/{slug}', roles: 'public' },
 ];
 
 export const MATRIX_ROLES: readonly Role[] = ['staff', 'analyst', 'auditor', 'admin'];

@@ -36,6 +36,7 @@ import { Metrics } from './metrics/metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { ProjectionEngineHost } from './projections/projection-engine.provider';
 import { ProjectionsController } from './projections/projections.controller';
+import { ProblemsController } from './problems/problems.controller';
 import { CrtRegistryReader } from './registry/crt-registry.reader';
 import { RegistryController } from './registry/registry.controller';
 import { StatisticsController } from './statistics/statistics.controller';
@@ -79,6 +80,7 @@ export class AppModule {
         ErasureController,
         HealthController,
         MetricsController,
+        ProblemsController,
         ProjectionsController,
         RegistryController,
         StatisticsController,
