@@ -343,7 +343,7 @@ export function describeStatisticsProperty(): void {
         }),
       );
 
-    it('stock, flows (overall and per province), the funnel and the outlook of passed end dates, for random histories', async () => {
+    it('stock (overall, per province, and over time per municipality), flows (overall and per province), the funnel and the outlook of passed end dates, for random histories', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 2190 }), async (dossiers, asOfDay) => {
           for (const dossier of dossiers) await record(dossier);
@@ -361,6 +361,11 @@ export function describeStatisticsProperty(): void {
             withoutEmployment(naiveStock(raw, asOf, all)),
           );
           expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}&groupBy=province`))).toEqual(naiveStock(raw, asOf, province));
+
+          // The dashboard's drill-down: the stock over time of each municipality of registration.
+          const overTime = await get(`/statistics/stock-over-time?from=${FROM}&to=${TO}&interval=year&groupBy=municipality`);
+          expect(overTime.points.map((point: { asOf: string }) => point.asOf)).toEqual(['2012', '2013', '2014', '2015', '2016', '2017'].map((year) => `${year}-12-31`));
+          for (const point of overTime.points) expect(flattenStock(point)).toEqual(naiveStock(raw, point.asOf, (nis) => nis));
 
           const quarterly = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=quarter`);
           expect(flattenFlows(quarterly)).toEqual(naiveFlows(raw, quarterly.periods, all));

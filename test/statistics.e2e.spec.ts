@@ -142,6 +142,39 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
     });
   });
 
+  describe('stock over time', () => {
+    it('GET /statistics/stock-over-time: the stock answer on the last day of each period, clipped to the range', async () => {
+      const response = await get('/statistics/stock-over-time?from=2021-01-15&to=2021-08-15&interval=quarter&groupBy=province');
+      expectStatus(response, 200);
+      const { points, ...rest } = response.body;
+      expect(rest).toEqual({ from: '2021-01-15', to: '2021-08-15', interval: 'quarter', groupBy: 'province', suppressBelow: 5 });
+      expect(points.map((point: { asOf: string }) => point.asOf)).toEqual(['2021-03-31', '2021-06-30', '2021-08-15']);
+      for (const point of points) {
+        const stock = await get(`/statistics/stock?asOf=${point.asOf}&groupBy=province`);
+        expect(point.groups).toEqual(stock.body.groups);
+      }
+    });
+
+    it('answers CSV in the columns of the stock, one as_of per point', async () => {
+      const response = await get('/statistics/stock-over-time?from=2021-03-01&to=2021-04-30&interval=month').set('Accept', 'text/csv');
+      expectStatus(response, 200);
+      expect(response.headers['content-disposition']).toBe('attachment; filename="stock-2021-03-01-2021-04-30-month-none.csv"');
+      const lines = response.text.trimEnd().split('\r\n');
+      expect(lines[0]).toBe('as_of,group_by,group_code,group_name,measure,category,value,suppressed');
+      expect(lines).toContain('2021-04-30,none,,,active,,9,false');
+      expect(lines.filter((line) => line.startsWith('2021-03-31,'))).toHaveLength(16);
+      expect(lines).toHaveLength(1 + 2 * 16);
+    });
+
+    it.each([
+      ['/statistics/stock-over-time?from=2021-12-31&to=2021-01-01', 'validation-failed'],
+      ['/statistics/stock-over-time?from=2000-01-01&to=2026-01-01&interval=month', 'too-many-periods'],
+      ['/statistics/stock-over-time?from=2021-01-01&to=2021-12-31&interval=week', 'validation-failed'],
+    ])('400 for %s', async (path, type) => {
+      expectProblem(await get(path), 400, type);
+    });
+  });
+
   describe('after an admin lowers the threshold', () => {
     afterAll(async () => {
       await setThreshold(5);
@@ -245,6 +278,18 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(steps[1].rateFromRegistered).toEqual(shown(0.875));
       // Registered 11..16 Jan (A) and 20 Jan (G1), housed 1 Feb: 21, 20, 19, 18, 17, 16, 12 days. A4's late enrolment predates its housing: 0.
       expect(steps.map((s) => (s.medianDaysFromPrevious as Cell | null)?.value ?? null)).toEqual([null, 18, 0, null, null]);
+      const csv = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31').set('Accept', 'text/csv');
+      expectStatus(csv, 200);
+      expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+      expect(csv.headers['content-disposition']).toBe('attachment; filename="funnel-2021-01-2021-12-31.csv"');
+      const lines = csv.text.trimEnd().split('\r\n');
+      expect(lines[0]).toBe('cohort,as_of,step,measure,value,suppressed');
+      // The first step has no rate or wait: two rows; every other step five.
+      expect(lines.slice(1, 4)).toEqual(['2021-01,2021-12-31,registered,count,8,false', '2021-01,2021-12-31,registered,reachedAtAll,8,false', '2021-01,2021-12-31,housed,count,7,false']);
+      expect(lines).toContain('2021-01,2021-12-31,housed,rateFromPrevious,0.875,false');
+      expect(lines).toContain('2021-01,2021-12-31,housed,medianDaysFromPrevious,18,false');
+      expect(lines).toContain('2021-01,2021-12-31,vdab,medianDaysFromPrevious,,false');
+      expect(lines).toHaveLength(1 + 2 + 4 * 5);
       // Before the housing date nobody was housed yet.
       const early = await get('/statistics/funnel?cohort=2021-01&asOf=2021-01-31');
       expect(early.body.steps[1].count).toEqual(shown(0));
@@ -270,6 +315,16 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       const months = scenarios[1].method.months as number;
       expect(scenarios[1].active).toEqual(shown(Math.round(9 * Math.pow(1 - 1 / 6 / (52 / 6), months))));
       expect(scenarios.map((s: { endDatePassed: boolean }) => s.endDatePassed)).toEqual([true, false]);
+      const csv = await get('/statistics/outlook?endDate=2021-04-30&endDate=2099-12-31').set('Accept', 'text/csv');
+      expectStatus(csv, 200);
+      expect(csv.headers['content-disposition']).toBe('attachment; filename="outlook-2021-04-30_2099-12-31.csv"');
+      const lines = csv.text.trimEnd().split('\r\n');
+      expect(lines[0]).toBe('end_date,end_date_passed,kind,last_business_date,monthly_outflow_rate,measure,category,value,suppressed');
+      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,active,,9,false');
+      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,byStage,employed,2,false');
+      expect(lines).toContain(`2099-12-31,false,projection,2021-08-01,0.0192,active,,${scenarios[1].active.value},false`);
+      // Per scenario: active, 5 stages, 8 housing types.
+      expect(lines).toHaveLength(1 + 2 * 14);
       const byDefault = await get('/statistics/outlook');
       expectStatus(byDefault, 200);
       expect(byDefault.body.scenarios.map((s: { endDate: string }) => s.endDate)).toEqual(['2027-03-04']);

@@ -28,6 +28,7 @@ export const ROLE_MATRIX: readonly MatrixEntry[] = [
   { method: 'GET', path: '/dossiers/{id}/verify', roles: ['auditor', 'admin'] },
   { method: 'GET', path: '/municipalities/{nis}/summary', roles: personalDataReaders },
   { method: 'GET', path: '/statistics/stock', roles: statisticsReaders },
+  { method: 'GET', path: '/statistics/stock-over-time', roles: statisticsReaders },
   { method: 'GET', path: '/statistics/flows', roles: statisticsReaders },
   { method: 'GET', path: '/statistics/funnel', roles: statisticsReaders },
   { method: 'GET', path: '/statistics/outlook', roles: statisticsReaders },

@@ -1,5 +1,5 @@
 import type { Cell } from './suppression';
-import type { FlowGroup, FlowsView, GroupView, StockView } from './statistics.service';
+import type { FlowGroup, FlowsView, FunnelView, GroupView, OutlookView, StockOverTimeView, StockView } from './statistics.service';
 
 /**
  * Statistics as CSV: long format, one row per number, a header row, RFC 4180 quoting, CRLF.
@@ -10,10 +10,14 @@ const line = (fields: Array<string | number | null>) => fields.map((field) => qu
 
 type Row = [measure: string, category: string, cell: Cell];
 
+/** Keys of an answer that are not numbers: what a row is about, said in its own columns. */
+const NOT_MEASURES = new Set(['group', 'step', 'endDate', 'endDatePassed', 'kind', 'method']);
+
 function rowsOf(object: Record<string, unknown>, measure = ''): Row[] {
   const rows: Row[] = [];
   for (const [key, value] of Object.entries(object)) {
-    if (key === 'group') continue;
+    // A measure that does not apply (a rate of the first funnel step) is null: no row.
+    if (NOT_MEASURES.has(key) || value === null) continue;
     const v = value as Record<string, unknown>;
     if (typeof v.suppressed === 'boolean') {
       rows.push(measure ? [measure, key === 'total' ? '' : key, v as unknown as Cell] : [key, '', v as unknown as Cell]);
@@ -28,14 +32,45 @@ function rowsOf(object: Record<string, unknown>, measure = ''): Row[] {
 const groupFields = (group: GroupView | null) => [group?.nis ?? null, group?.name ?? null];
 const cellFields = (cell: Cell) => [cell.value, String(cell.suppressed)];
 
+const STOCK_HEADER = line(['as_of', 'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed']);
+const csvText = (lines: string[]) => lines.join('\r\n') + '\r\n';
+
+function stockLines(view: Pick<StockView, 'asOf' | 'groupBy' | 'groups'>): string[] {
+  return view.groups.flatMap((group) =>
+    rowsOf(group as unknown as Record<string, unknown>).map(([measure, category, cell]) =>
+      line([view.asOf, view.groupBy, ...groupFields(group.group), measure, category, ...cellFields(cell)]),
+    ),
+  );
+}
+
 export function stockCsv(view: StockView): string {
-  const lines = [line(['as_of', 'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed'])];
-  for (const group of view.groups) {
-    for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
-      lines.push(line([view.asOf, view.groupBy, ...groupFields(group.group), measure, category, ...cellFields(cell)]));
+  return csvText([STOCK_HEADER, ...stockLines(view)]);
+}
+
+/** The stock on each date, in the columns of the stock on one date. */
+export function stockOverTimeCsv(view: StockOverTimeView): string {
+  return csvText([STOCK_HEADER, ...view.points.flatMap((point) => stockLines({ ...point, groupBy: view.groupBy }))]);
+}
+
+export function funnelCsv(view: FunnelView): string {
+  const lines = [line(['cohort', 'as_of', 'step', 'measure', 'value', 'suppressed'])];
+  for (const step of view.steps) {
+    for (const [measure, , cell] of rowsOf(step as unknown as Record<string, unknown>)) {
+      lines.push(line([view.cohort, view.asOf, step.step, measure, ...cellFields(cell)]));
     }
   }
-  return lines.join('\r\n') + '\r\n';
+  return csvText(lines);
+}
+
+export function outlookCsv(view: OutlookView): string {
+  const lines = [line(['end_date', 'end_date_passed', 'kind', 'last_business_date', 'monthly_outflow_rate', 'measure', 'category', 'value', 'suppressed'])];
+  for (const scenario of view.scenarios) {
+    const rate = scenario.method ? (scenario.method.monthlyOutflowRate as number) : null;
+    for (const [measure, category, cell] of rowsOf(scenario as unknown as Record<string, unknown>)) {
+      lines.push(line([scenario.endDate, String(scenario.endDatePassed), scenario.kind, view.lastBusinessDate, rate, measure, category, ...cellFields(cell)]));
+    }
+  }
+  return csvText(lines);
 }
 
 export function flowsCsv(view: FlowsView): string {
@@ -49,5 +84,5 @@ export function flowsCsv(view: FlowsView): string {
       }
     }
   }
-  return lines.join('\r\n') + '\r\n';
+  return csvText(lines);
 }

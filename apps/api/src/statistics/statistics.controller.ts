@@ -1,24 +1,26 @@
-import { Body, Controller, Get, Inject, Put, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Inject, Put, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiExtraModels,
   ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
 import { CLOCK, type Clock } from '../infrastructure/clock';
-import { flowsCsv, stockCsv } from './csv';
-import { periodsBetween } from './periods';
+import { flowsCsv, funnelCsv, outlookCsv, stockCsv, stockOverTimeCsv } from './csv';
+import { periodsBetween, type Period } from './periods';
 import { FlowsQuery, FunnelQuery, MAX_PERIODS, OutlookQuery, StatisticsSettingsDto, StockQuery } from './statistics.dto';
 import { APP_CONFIG } from '../infrastructure/app-config';
 import type { AppConfig } from '@app/platform';
 import { StatisticsService } from './statistics.service';
+import { FlowsAnswer, FunnelAnswer, OutlookAnswer, StatisticsSettingsView, StockAnswer, StockOverTimeAnswer } from './statistics.views';
 
 const ABOUT =
   'Aggregates only, from the flow-statistics read model (which follows the event store shortly behind; ' +
@@ -38,6 +40,39 @@ function sendCsv(response: Response, filename: string, body: string): string {
   return body;
 }
 
+/** The view as JSON, or as CSV when the client prefers it (Vary: Accept either way). */
+function answer<T>(request: Request, response: Response, view: T, filename: string, csv: (view: T) => string): T | string {
+  response.setHeader('Vary', 'Accept');
+  return wantsCsv(request) ? sendCsv(response, filename, csv(view)) : view;
+}
+
+/** 200 with the answer as JSON, or CSV (long format, one row per number: docs/statistics.md). */
+const AnswersJsonOrCsv = (model: new () => unknown, description: string) =>
+  applyDecorators(
+    ApiExtraModels(model),
+    ApiOkResponse({
+      description: `${description}; CSV with Accept: text/csv`,
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(model) } },
+        'text/csv': { schema: { type: 'string', description: 'A header row, then one row per number (RFC 4180, CRLF); a suppressed number has an empty value' } },
+      },
+    }),
+  );
+
+/** The calendar periods of a flows or stock-over-time question, or why it cannot be answered. */
+function periodsOf(query: FlowsQuery): Period[] {
+  if (query.to < query.from) {
+    throw problem(400, 'validation-failed', 'Invalid request', 'to must not be before from.', {
+      errors: [{ field: 'to', messages: ['to must not be before from'] }],
+    });
+  }
+  const periods = periodsBetween(query.from, query.to, query.interval, MAX_PERIODS);
+  if (!periods) {
+    throw problem(400, 'too-many-periods', 'Too many periods', `At most ${MAX_PERIODS} periods per request; use a longer interval or a shorter range.`);
+  }
+  return periods;
+}
+
 /**
  * Flow statistics for analysts (and staff and admins): stocks and flows, never a person. Auditors
  * work with single dossiers' histories and have no use for these, so they get 403.
@@ -55,14 +90,28 @@ export class StatisticsController {
   @Get('stock')
   @Roles('analyst', 'staff', 'admin')
   @ApiOperation({ summary: 'Active dossiers on a date, by stage and housing type, with ever-employed and employed-now', description: ABOUT })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ description: 'The stock; CSV with Accept: text/csv' })
+  @AnswersJsonOrCsv(StockAnswer, 'The stock')
   @ApiBadRequestResponse({ description: 'A query parameter is invalid; `errors` lists each' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async stock(@Query() query: StockQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    response.setHeader('Vary', 'Accept');
     const view = await this.statistics.stock(query.asOf ?? this.clock.today(), query.groupBy);
-    return wantsCsv(request) ? sendCsv(response, `stock-${view.asOf}-${view.groupBy}.csv`, stockCsv(view)) : view;
+    return answer(request, response, view, `stock-${view.asOf}-${view.groupBy}.csv`, stockCsv);
+  }
+
+  @Get('stock-over-time')
+  @Roles('analyst', 'staff', 'admin')
+  @ApiOperation({
+    summary: 'The stock on the last day of every month, quarter or year of a range, by stage and housing type',
+    description:
+      `${ABOUT} Each point is GET /statistics/stock on that date (the end of a calendar period, clipped to [from, to]); ` +
+      `at most ${MAX_PERIODS} points. The dashboard's stock-over-time chart.`,
+  })
+  @AnswersJsonOrCsv(StockOverTimeAnswer, 'The stock at the end of every period')
+  @ApiBadRequestResponse({ description: 'A query parameter is invalid, to is before from, or too many periods' })
+  @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
+  async stockOverTime(@Query() query: FlowsQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const view = await this.statistics.stockOverTime(query.from, query.to, query.interval, query.groupBy, periodsOf(query));
+    return answer(request, response, view, `stock-${view.from}-${view.to}-${view.interval}-${view.groupBy}.csv`, stockOverTimeCsv);
   }
 
   @Get('flows')
@@ -73,25 +122,12 @@ export class StatisticsController {
       'employment starts and ends, departures by reason, reopenings, and the stock at the end of the period',
     description: `${ABOUT} Periods are calendar months, quarters or years, clipped to [from, to]; at most ${MAX_PERIODS}.`,
   })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ description: 'The flows; CSV with Accept: text/csv' })
+  @AnswersJsonOrCsv(FlowsAnswer, 'The flows')
   @ApiBadRequestResponse({ description: 'A query parameter is invalid, to is before from, or too many periods' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async flows(@Query() query: FlowsQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    if (query.to < query.from) {
-      throw problem(400, 'validation-failed', 'Invalid request', 'to must not be before from.', {
-        errors: [{ field: 'to', messages: ['to must not be before from'] }],
-      });
-    }
-    const periods = periodsBetween(query.from, query.to, query.interval, MAX_PERIODS);
-    if (!periods) {
-      throw problem(400, 'too-many-periods', 'Too many periods', `At most ${MAX_PERIODS} periods per request; use a longer interval or a shorter range.`);
-    }
-    response.setHeader('Vary', 'Accept');
-    const view = await this.statistics.flows(query.from, query.to, query.interval, query.groupBy, periods);
-    return wantsCsv(request)
-      ? sendCsv(response, `flows-${view.from}-${view.to}-${view.interval}-${view.groupBy}.csv`, flowsCsv(view))
-      : view;
+    const view = await this.statistics.flows(query.from, query.to, query.interval, query.groupBy, periodsOf(query));
+    return answer(request, response, view, `flows-${view.from}-${view.to}-${view.interval}-${view.groupBy}.csv`, flowsCsv);
   }
 
   @Get('funnel')
@@ -102,13 +138,14 @@ export class StatisticsController {
       'The cohort: dossiers registered in that month. A step counts once it and every earlier step were reached by asOf, ' +
       'on the latest of their first dates. Rates and medians of a suppressed count are suppressed too.',
   })
-  @ApiOkResponse({ description: 'The funnel' })
+  @AnswersJsonOrCsv(FunnelAnswer, 'The funnel')
   @ApiBadRequestResponse({ description: 'A query parameter is invalid' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
-  funnel(@Query() query: FunnelQuery) {
+  async funnel(@Query() query: FunnelQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const [year, month] = query.cohort.split('-').map(Number);
     const end = new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
-    return this.statistics.funnel(query.asOf ?? this.clock.today(), `${query.cohort}-01`, end);
+    const view = await this.statistics.funnel(query.asOf ?? this.clock.today(), `${query.cohort}-01`, end);
+    return answer(request, response, view, `funnel-${view.cohort}-${view.asOf}.csv`, funnelCsv);
   }
 
   @Get('outlook')
@@ -121,17 +158,18 @@ export class StatisticsController {
       'from the trailing 6-month outflow rate, labelled kind "projection" with its method. Without endDate: the ' +
       'scenarios of PROTECTION_END_DATES (default 2027-03-04).',
   })
-  @ApiOkResponse({ description: 'One scenario per end date' })
+  @AnswersJsonOrCsv(OutlookAnswer, 'One scenario per end date')
   @ApiBadRequestResponse({ description: 'An end date is invalid, or more than 12' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
-  outlook(@Query() query: OutlookQuery) {
-    return this.statistics.outlook(query.endDate?.length ? query.endDate : this.config.protectionEndDates, this.clock.today());
+  async outlook(@Query() query: OutlookQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const view = await this.statistics.outlook(query.endDate?.length ? query.endDate : this.config.protectionEndDates, this.clock.today());
+    return answer(request, response, view, `outlook-${view.scenarios.map((s) => s.endDate).join('_')}.csv`, outlookCsv);
   }
 
   @Get('settings')
   @Roles('admin')
   @ApiOperation({ summary: 'The suppression threshold (admin)' })
-  @ApiOkResponse({ description: '{ suppressBelow, updatedAt, updatedBy }' })
+  @ApiOkResponse({ type: StatisticsSettingsView })
   settings() {
     return this.statistics.settings();
   }
@@ -139,7 +177,7 @@ export class StatisticsController {
   @Put('settings')
   @Roles('admin')
   @ApiOperation({ summary: 'Set the suppression threshold, 0..100 (admin); default 5' })
-  @ApiOkResponse({ description: '{ suppressBelow, updatedAt, updatedBy }' })
+  @ApiOkResponse({ type: StatisticsSettingsView, description: 'The threshold now applied to every statistic' })
   @ApiBadRequestResponse({ description: 'suppressBelow is not an integer in 0..100' })
   updateSettings(@Body() body: StatisticsSettingsDto, @Req() request: Request & { principal: Principal }) {
     return this.statistics.updateSettings(body.suppressBelow, request.principal.subject);

@@ -37,6 +37,16 @@ export interface StockView {
   groups: StockGroup[];
 }
 
+/** The stock at the end of each period of a range (clipped to it): the stock statistic on each of those dates. */
+export interface StockOverTimeView {
+  from: string;
+  to: string;
+  interval: Interval;
+  groupBy: GroupBy;
+  suppressBelow: number;
+  points: Array<{ asOf: string; groups: StockGroup[] }>;
+}
+
 export interface FlowGroup {
   group: GroupView | null;
   registrations: Cell;
@@ -214,6 +224,22 @@ export class StatisticsService {
         };
       }),
     };
+  }
+
+  /**
+   * The stock on the last day of each of `periods` (those of from, to and interval, periods.ts),
+   * each point the stock statistic itself. All under one threshold: asked again if an admin
+   * changed it half-way.
+   */
+  async stockOverTime(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<StockOverTimeView> {
+    for (;;) {
+      const stocks: StockView[] = [];
+      for (const period of periods) stocks.push(await this.stock(period.end, groupBy));
+      const suppressBelow = stocks[0]?.suppressBelow ?? (await this.settings()).suppressBelow;
+      if (stocks.every((stock) => stock.suppressBelow === suppressBelow)) {
+        return { from, to, interval, groupBy, suppressBelow, points: stocks.map(({ asOf, groups }) => ({ asOf, groups })) };
+      }
+    }
   }
 
   /** `periods` are those of from, to and interval (periods.ts). */

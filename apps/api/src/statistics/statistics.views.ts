@@ -1,0 +1,156 @@
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, REHOUSING_REASONS } from '@app/domain';
+import { GROUP_BYS, INTERVALS } from './statistics.dto';
+import { ACTIVE_STAGES, FUNNEL_STEPS, STOCK_HOUSING } from './statistics.service';
+
+// OpenAPI descriptions of the statistics answers (statistics.service.ts builds them).
+
+@ApiSchema({ name: 'Cell', description: 'One number of a statistic; a cell of 1 to suppressBelow-1 persons (or hidden so that it cannot be worked out from a total) is suppressed' })
+export class CellView {
+  @ApiProperty({ type: Number, nullable: true, example: 12, description: 'null when suppressed (or for a rate over zero)' }) value: number | null;
+  @ApiProperty({ example: false }) suppressed: boolean;
+}
+
+/** A schema with one cell per key, every key always present. */
+function cellsOf(name: string, keys: readonly string[], description: string): new () => object {
+  class Cells {}
+  for (const key of keys) ApiProperty({ type: CellView })(Cells.prototype, key);
+  ApiSchema({ name, description })(Cells);
+  return Cells;
+}
+
+/** A count with its split: `{ total, [by]: { category: cell } }`. */
+function breakdownOf(name: string, by: string, keys: readonly string[], description: string): new () => object {
+  class Breakdown {}
+  ApiProperty({ type: CellView })(Breakdown.prototype, 'total');
+  ApiProperty({ type: cellsOf(`${name}Parts`, keys, 'The total split; cells hidden so that none can be worked out from the total') })(Breakdown.prototype, by);
+  ApiSchema({ name, description })(Breakdown);
+  return Breakdown;
+}
+
+const StageCells = cellsOf('StageCells', ACTIVE_STAGES, 'Active dossiers by stage (the furthest step of the current state)');
+const HousingCells = cellsOf('HousingTypeCells', STOCK_HOUSING, 'Active dossiers by housing type; none: not housed');
+
+@ApiSchema({ name: 'StatisticsGroup' })
+export class StatisticsGroupView {
+  @ApiProperty({ type: String, nullable: true, example: '70000', description: 'NIS code of the province or municipality; null for Brussels by province' }) nis: string | null;
+  @ApiProperty({ example: 'Limburg' }) name: string;
+}
+
+const GROUP = {
+  type: StatisticsGroupView,
+  nullable: true,
+  description: 'What the row is about: null without groupBy, else a province or a municipality (of registration)',
+} as const;
+
+export class StockGroupView {
+  @ApiProperty(GROUP) group: StatisticsGroupView | null;
+  @ApiProperty({ type: CellView, description: 'Active dossiers' }) active: CellView;
+  @ApiProperty({ type: StageCells }) byStage: Record<string, CellView>;
+  @ApiProperty({ type: HousingCells }) byHousingType: Record<string, CellView>;
+  @ApiProperty({ type: CellView, description: 'Active dossiers that ever had a job' }) everEmployed: CellView;
+  @ApiProperty({ type: CellView, description: 'Active dossiers with a job now' }) employedNow: CellView;
+}
+
+export class StockAnswer {
+  @ApiProperty({ format: 'date', example: '2024-06-30' }) asOf: string;
+  @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty({ example: 5, description: 'The suppression threshold applied' }) suppressBelow: number;
+  @ApiProperty({ type: [StockGroupView], description: 'One per group that has active dossiers (one, with group null, without groupBy)' }) groups: StockGroupView[];
+}
+
+class StockPointView {
+  @ApiProperty({ format: 'date', example: '2024-06-30', description: 'The last day of a period, clipped to [from, to]' }) asOf: string;
+  @ApiProperty({ type: [StockGroupView] }) groups: StockGroupView[];
+}
+
+export class StockOverTimeAnswer {
+  @ApiProperty({ format: 'date' }) from: string;
+  @ApiProperty({ format: 'date' }) to: string;
+  @ApiProperty({ enum: INTERVALS }) interval: string;
+  @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty({ example: 5 }) suppressBelow: number;
+  @ApiProperty({ type: [StockPointView], description: 'The stock (as GET /statistics/stock answers it) at the end of every period' }) points: StockPointView[];
+}
+
+class FlowGroupView {
+  @ApiProperty(GROUP) group: StatisticsGroupView | null;
+  @ApiProperty({ type: CellView }) registrations: CellView;
+  @ApiProperty({ type: CellView, description: 'First housings' }) housings: CellView;
+  @ApiProperty({ type: breakdownOf('Rehousings', 'byReason', REHOUSING_REASONS, 'Moves to other housing, by reason') }) rehousings: object;
+  @ApiProperty({ type: breakdownOf('InburgeringEnrolments', 'byTrajectory', INBURGERING_TRAJECTORIES, 'Inburgering enrolments, by trajectory') })
+  inburgeringEnrolments: object;
+  @ApiProperty({ type: CellView }) vdabRegistrations: CellView;
+  @ApiProperty({ type: CellView }) employmentStarts: CellView;
+  @ApiProperty({ type: CellView }) employmentEnds: CellView;
+  @ApiProperty({ type: breakdownOf('Departures', 'byReason', DEPARTURE_REASONS, 'Departures, by reason') }) departures: object;
+  @ApiProperty({ type: CellView }) reopenings: CellView;
+  @ApiProperty({ type: CellView, description: 'Active dossiers on the last day of the period' }) stockAtEnd: CellView;
+}
+
+class FlowPeriodView {
+  @ApiProperty({ example: '2022-03', description: '2022-03, 2022-Q1 or 2022' }) period: string;
+  @ApiProperty({ format: 'date', description: 'The part of the period inside [from, to]' }) start: string;
+  @ApiProperty({ format: 'date' }) end: string;
+  @ApiProperty({ type: [FlowGroupView] }) groups: FlowGroupView[];
+}
+
+export class FlowsAnswer {
+  @ApiProperty({ format: 'date' }) from: string;
+  @ApiProperty({ format: 'date' }) to: string;
+  @ApiProperty({ enum: INTERVALS }) interval: string;
+  @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty({ example: 5 }) suppressBelow: number;
+  @ApiProperty({ type: [FlowPeriodView] }) periods: FlowPeriodView[];
+}
+
+const firstStepNull = (description: string) => ({ type: CellView, nullable: true, description: `${description}; null for the first step` });
+
+class FunnelStepView {
+  @ApiProperty({ enum: FUNNEL_STEPS }) step: string;
+  @ApiProperty({ type: CellView, description: 'Reached this step and every earlier one' }) count: CellView;
+  @ApiProperty({ type: CellView, description: 'Reached this step at all, whatever the earlier steps' }) reachedAtAll: CellView;
+  @ApiProperty(firstStepNull('count over the previous step’s count (0..1, 3 decimals)')) rateFromPrevious: CellView | null;
+  @ApiProperty(firstStepNull('count over the registered count')) rateFromRegistered: CellView | null;
+  @ApiProperty(firstStepNull('median days from reaching the previous step to reaching this one')) medianDaysFromPrevious: CellView | null;
+}
+
+export class FunnelAnswer {
+  @ApiProperty({ example: '2022-03' }) cohort: string;
+  @ApiProperty({ format: 'date' }) asOf: string;
+  @ApiProperty({ example: 5 }) suppressBelow: number;
+  @ApiProperty({ type: [FunnelStepView] }) steps: FunnelStepView[];
+}
+
+class OutlookMethodView {
+  @ApiProperty() description: string;
+  @ApiProperty({ format: 'date', description: 'The last recorded business date' }) basedOn: string;
+  @ApiProperty({ example: 6 }) trailingMonths: number;
+  @ApiProperty() departures: number;
+  @ApiProperty() averageStock: number;
+  @ApiProperty({ example: 0.0123 }) monthlyOutflowRate: number;
+  @ApiProperty({ description: 'Months from basedOn to the end date' }) months: number;
+}
+
+class OutlookScenarioView {
+  @ApiProperty({ format: 'date' }) endDate: string;
+  @ApiProperty({ description: 'The end date is today or before: no outlook any more, what is recorded for that day' }) endDatePassed: boolean;
+  @ApiProperty({ enum: ['observed', 'projection'] }) kind: string;
+  @ApiProperty({ type: OutlookMethodView, nullable: true, description: 'How a projection was made; null when observed' }) method: OutlookMethodView | null;
+  @ApiProperty({ type: CellView }) active: CellView;
+  @ApiProperty({ type: StageCells }) byStage: Record<string, CellView>;
+  @ApiProperty({ type: HousingCells }) byHousingType: Record<string, CellView>;
+}
+
+export class OutlookAnswer {
+  @ApiProperty({ type: String, format: 'date', nullable: true, description: 'The last business date anything is recorded on; null on an empty read model' })
+  lastBusinessDate: string | null;
+  @ApiProperty({ example: 5 }) suppressBelow: number;
+  @ApiProperty({ type: [OutlookScenarioView] }) scenarios: OutlookScenarioView[];
+}
+
+export class StatisticsSettingsView {
+  @ApiProperty({ example: 5 }) suppressBelow: number;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Token subject of the admin who set it; null for the default' }) updatedBy: string | null;
+}
