@@ -8,13 +8,12 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AccessLog, type AuditedRequest } from '../audit/access-log';
-import { oneDossier, ShowsPersonalData } from '../audit/shows-personal-data.decorator';
+import { ApiPurpose, oneDossier, ShowsPersonalData } from '../audit/shows-personal-data.decorator';
 import { Roles } from '../auth/auth.decorators';
 import { DossierRepository } from '../dossiers/dossier-repository';
 import { dossierIdPipe } from '../http/dossier-id.pipe';
@@ -23,7 +22,16 @@ import { PageQuery } from '../http/page.query';
 import { ArchiveListQuery, ArchiveRunRequest, PurgeRequest } from './archive.dto';
 import { ArchiveReader } from './archive.reader';
 import { ArchiveRuns } from './archive-runs.service';
-import { archivedDossier, ArchivedDossierView, archiveListItem, ArchivePageView, archiveRunView, ArchiveRunView } from './archive.views';
+import {
+  archivedDossier,
+  ArchivedDossierView,
+  archiveListItem,
+  ArchivePageView,
+  ArchiveRunPageView,
+  archiveRunView,
+  ArchiveRunView,
+  PurgeOutcomeView,
+} from './archive.views';
 import { ArchiveExport } from './archive-export';
 
 const notArchived = (dossierId: string) =>
@@ -76,7 +84,7 @@ export class ArchiveController {
       'Each through POST /dossiers/{id}/erasure\'s command: the key is destroyed, PersonalDataErased recorded, the national ' +
       'register number released. The reason defaults to "Archive retention ended on <retainUntil>". Safe to repeat.',
   })
-  @ApiOkResponse({ description: '{ today, erased, alreadyErased, failed, failures: [{ dossierId, error }] }' })
+  @ApiOkResponse({ type: PurgeOutcomeView })
   @ApiServiceUnavailableResponse({ description: 'The archive index or the event store is not available' })
   purge(@Body() body: PurgeRequest, @Req() request: AuditedRequest) {
     return this.runs.purge(body.reason, { actor: request.principal.subject, correlationId: request.correlationId });
@@ -85,7 +93,7 @@ export class ArchiveController {
   @Get('runs')
   @Roles('admin', 'auditor')
   @ApiOperation({ summary: 'Archive runs, newest first' })
-  @ApiOkResponse({ description: '{ items: [archive runs], total, page, pageSize }' })
+  @ApiOkResponse({ type: ArchiveRunPageView })
   async listRuns(@Query() query: PageQuery) {
     const [runs, total] = await this.runs.list(query.page, query.pageSize);
     return { items: runs.map((run) => archiveRunView(run)), total, page: query.page, pageSize: query.pageSize };
@@ -128,7 +136,7 @@ export class ArchiveController {
 
   @Get('export')
   @Roles('admin')
-  @ApiProduces('application/x-ndjson')
+  @ApiPurpose()
   @ApiOperation({
     summary: 'Every archived dossier with its events, one JSON object per line, in dossier id order, for a successor system',
     description:
@@ -136,7 +144,14 @@ export class ArchiveController {
       'each event also with `storedData` where the stored form differs (encrypted personal data), so the hash chain can be ' +
       'checked (docs/tamper-evidence.md). The same archive exports to the same bytes. Recorded in the access log before it starts.',
   })
-  @ApiOkResponse({ description: 'application/x-ndjson' })
+  @ApiOkResponse({
+    description: 'The archive, one dossier a line (Content-Disposition: attachment)',
+    content: {
+      'application/x-ndjson': {
+        schema: { type: 'string', description: 'Lines of canonical JSON, each an archived dossier as GET /archive/dossiers/{id} answers it, events with storedData' },
+      },
+    },
+  })
   async export(@Req() request: AuditedRequest, @Res() response: Response): Promise<void> {
     const purpose = this.accessLog.purposeOf(request);
     const ids = await this.exporter.dossierIds();

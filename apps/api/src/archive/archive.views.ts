@@ -132,3 +132,23 @@ export class ArchiveRunView {
   @ApiProperty({ format: 'date-time' }) startedAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) finishedAt: string | null;
 }
+
+export class ArchiveRunPageView {
+  @ApiProperty({ type: [ArchiveRunView], description: 'Newest first' }) items: ArchiveRunView[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() pageSize: number;
+}
+
+class PurgeFailureView {
+  @ApiProperty({ format: 'uuid' }) dossierId: string;
+  @ApiProperty() error: string;
+}
+
+export class PurgeOutcomeView {
+  @ApiProperty({ format: 'date', description: 'The day retention is measured against: a retainUntil before it has ended' }) today: string;
+  @ApiProperty() erased: number;
+  @ApiProperty({ description: 'Erased meanwhile by someone else' }) alreadyErased: number;
+  @ApiProperty() failed: number;
+  @ApiProperty({ type: [PurgeFailureView], description: 'The first 100 failures' }) failures: PurgeFailureView[];
+}

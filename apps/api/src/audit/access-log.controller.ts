@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { DataSource } from 'typeorm';
@@ -44,6 +44,25 @@ export class AccessLogQuery {
   pageSize: number = 50;
 }
 
+class AccessLogEntryView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty({ description: 'Token subject of whoever was shown the data' }) actor: string;
+  @ApiProperty({ type: [String], example: ['auditor'] }) roles: string[];
+  @ApiProperty({ example: 'GET' }) method: string;
+  @ApiProperty({ example: '/dossiers/5b0d2c1e-8d0b-4c53-9a43-2f1e7a9c1d10', description: 'The path, without the query' }) path: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The X-Purpose header' }) purpose: string | null;
+  @ApiProperty({ type: [String], description: 'The dossiers whose personal data the answer showed' }) dossierIds: string[];
+  @ApiProperty() correlationId: string;
+}
+
+class AccessLogPageView {
+  @ApiProperty({ type: [AccessLogEntryView], description: 'Newest first' }) items: AccessLogEntryView[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() pageSize: number;
+}
+
 @ApiTags('audit')
 @ApiBearerAuth()
 @Roles('auditor')
@@ -53,7 +72,7 @@ export class AccessLogController {
 
   @Get('access-log')
   @ApiOperation({ summary: 'Who was shown which dossiers, when, and why (newest first)' })
-  @ApiOkResponse({ description: '{ items: [{ id, at, actor, roles, method, path, purpose, dossierIds, correlationId }], total, page, pageSize }' })
+  @ApiOkResponse({ type: AccessLogPageView })
   async list(@Query() query: AccessLogQuery) {
     const builder = this.dataSource.getRepository(AccessLogEntry).createQueryBuilder('entry');
     if (query.dossierId) builder.andWhere(':dossierId = ANY(entry.dossier_ids)', { dossierId: query.dossierId.toLowerCase() });

@@ -1,15 +1,29 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiHeader } from '@nestjs/swagger';
 
 export const SHOWS_PERSONAL_DATA = 'audit:shows-personal-data';
 
 /** Which dossiers a response shows, read from the body the route returns. */
 export type DossiersShown = (body: unknown) => string[];
 
+/** OpenAPI of a route whose answers are recorded in the access log with the stated purpose. */
+export const ApiPurpose = () =>
+  applyDecorators(
+    ApiHeader({
+      name: 'X-Purpose',
+      required: false,
+      description:
+        'Why personal data is looked at (1 to 500 printable characters), recorded in the access log with the answer; auditors must send it',
+      schema: { type: 'string', maxLength: 500, example: 'complaint 2026-118' },
+    }),
+    ApiBadRequestResponse({ description: 'An auditor without X-Purpose (purpose-required), or an X-Purpose that is too long or has control characters (invalid-purpose)' }),
+  );
+
 /**
  * The route answers with personal data: every response is recorded in the access log (before it
  * is sent), and auditors must say why in X-Purpose.
  */
-export const ShowsPersonalData = (dossiersShown: DossiersShown) => SetMetadata(SHOWS_PERSONAL_DATA, dossiersShown);
+export const ShowsPersonalData = (dossiersShown: DossiersShown) => applyDecorators(SetMetadata(SHOWS_PERSONAL_DATA, dossiersShown), ApiPurpose());
 
 /** For routes that answer with one dossier (`{ dossierId, … }`). */
 export const oneDossier: DossiersShown = (body) => [(body as { dossierId: string }).dossierId];

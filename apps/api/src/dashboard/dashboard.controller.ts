@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Controller, Get, Param, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators';
@@ -51,8 +51,7 @@ export class DashboardController {
       "the tab's sessionStorage, and draws every chart from GET /statistics/* with it; suppressed cells show as suppressed. " +
       'Its script, style and Chart.js are served under /dashboard/assets/.',
   })
-  @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'The page' })
+  @ApiOkResponse({ description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } })
   page(@Res() response: Response): void {
     response.setHeader('Cache-Control', 'no-cache');
     response.type(PAGE.type).send(contents(PAGE));

@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { HttpCode } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOperation,
   ApiPreconditionFailedResponse,
+  ApiServiceUnavailableResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { deterministicUuid, type Role } from '@app/platform';
 import { Roles } from '../auth/auth.decorators';
 import { CountsAsCommand } from '../metrics/http-metrics';
 import type { Principal } from '../auth/principal';
+import { RESPONSE_HEADERS } from '../http/openapi';
 import { problem } from '../http/problem';
 import type { RequestWithContext } from '../http/request-context';
 import { idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
@@ -51,13 +54,22 @@ export function answerAccepted(response: Response, accepted: CommandAccepted): C
   return accepted;
 }
 
+// Idempotency-Key, 401, 403 and 429 are documented for every authenticated POST (http/openapi.ts).
 const COMMAND_DOCS = [
-  ApiCreatedResponse({ type: CommandAcceptedDto, description: 'Recorded; ETag carries the new version' }),
-  ApiNotFoundResponse({ description: 'No such dossier' }),
-  ApiConflictResponse({ description: 'A business rule forbids it; `rule` names which' }),
-  ApiPreconditionFailedResponse({ description: 'If-Match does not match the current version' }),
-  ApiHeader({ name: 'If-Match', required: false, description: 'ETag of the version the change is based on' }),
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body: the first response again' }),
+  ApiCreatedResponse({ type: CommandAcceptedDto, description: 'Recorded; ETag carries the new version', headers: { ETag: RESPONSE_HEADERS.ETag } }),
+  ApiBadRequestResponse({ description: 'A field is missing or invalid (validation-failed, `errors` lists each), or If-Match is not an ETag (invalid-if-match)' }),
+  ApiNotFoundResponse({ description: 'No such dossier (dossier-not-found)' }),
+  ApiConflictResponse({ description: 'A business rule forbids it; `rule` names which (docs/errors.md)' }),
+  ApiPreconditionFailedResponse({ description: 'If-Match names another version than the current one (version-mismatch, with currentVersion)' }),
+  ApiServiceUnavailableResponse({ description: 'The event store cannot be reached; nothing was recorded (event-store-unavailable)' }),
+  ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description:
+      'The ETag of the version the change is based on, e.g. "3": 412 when the dossier has moved on. Without it, a concurrent change ' +
+      'is retried on fresh state up to COMMAND_RETRIES times.',
+    schema: { type: 'string', example: '"3"' },
+  }),
 ];
 
 /**

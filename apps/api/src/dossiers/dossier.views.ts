@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import type { DossierState, RegisteredDossier } from '@app/domain';
 import type { LoadedDossier, StoredDossierEvent } from './dossier-repository';
 
@@ -112,4 +112,36 @@ class HistoryEntryView {
 export class HistoryView {
   @ApiProperty({ format: 'uuid' }) dossierId: string;
   @ApiProperty({ type: [HistoryEntryView] }) events: HistoryEntryView[];
+}
+
+/** A field's value: whatever the dossier holds there (a leaf, or an object appearing or disappearing); null: absent. */
+const ANY_VALUE: ApiPropertyOptions = { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object', nullable: true }] };
+
+class FieldChangeView {
+  @ApiProperty({ example: 'housing.type', description: 'Dot path of the field in the dossier' }) path: string;
+  @ApiProperty({ ...ANY_VALUE, description: 'Its value before', example: 'collective' } as ApiPropertyOptions) from: unknown;
+  @ApiProperty({ ...ANY_VALUE, description: 'Its value after', example: 'social-rental' } as ApiPropertyOptions) to: unknown;
+}
+
+export class DiffView {
+  @ApiProperty({ format: 'uuid' }) dossierId: string;
+  @ApiProperty({ description: 'The earlier version; 0: before registration' }) from: number;
+  @ApiProperty() to: number;
+  @ApiProperty({ type: [FieldChangeView] }) changes: FieldChangeView[];
+  @ApiProperty({ type: [HistoryEntryView], description: 'The events from version from+1 to to' }) events: HistoryEntryView[];
+}
+
+export class ChainIntactView {
+  @ApiProperty({ format: 'uuid' }) dossierId: string;
+  @ApiProperty({ enum: [true] }) intact: boolean;
+  @ApiProperty({ description: 'The last version checked' }) version: number;
+  @ApiProperty({ example: '9f2c…', description: 'SHA-256 of the last event, hex' }) lastHash: string;
+}
+
+export class ChainBrokenView {
+  @ApiProperty({ format: 'uuid' }) dossierId: string;
+  @ApiProperty({ enum: [false] }) intact: boolean;
+  @ApiProperty({ description: 'The first version whose hash does not match (or that is missing)' }) firstInvalidVersion: number;
+  @ApiProperty() expectedHash: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The hash the event carries' }) recordedHash: string | null;
 }

@@ -1,6 +1,17 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiExtraModels,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DossierNotFoundError, normaliseNationalRegisterNumber, type DossierCommand, type RegisterDossier } from '@app/domain';
 import { deterministicUuid } from '@app/platform';
@@ -12,6 +23,7 @@ import type { CommandAccepted } from './command-context';
 import { answerAccepted, CommandEndpoint, commandContext, etag, type AuthenticatedRequest } from './command-endpoint';
 import { ChangeDossierCommand, RegisterDossierCommand } from './dossier.commands';
 import {
+  CommandAcceptedDto,
   DatedDto,
   DiffQuery,
   DossierAtQuery,
@@ -23,7 +35,8 @@ import {
   ReopenedDto,
 } from './dossier.dto';
 import { chainLinks, DossierRepository } from './dossier-repository';
-import { dossierView, DossierView, historyEntry, HistoryView } from './dossier.views';
+import { ChainBrokenView, ChainIntactView, DiffView, dossierView, DossierView, historyEntry, HistoryView } from './dossier.views';
+import { RESPONSE_HEADERS } from '../http/openapi';
 import { verifyChain } from './hash-chain';
 import { changesBetween, dossierAt, dossierAtVersion } from './time-travel';
 
@@ -37,6 +50,8 @@ export class DossiersController {
   ) {}
 
   @Post()
+  // Adds Location to the 201 that @CommandEndpoint documents.
+  @ApiResponse({ status: 201, type: CommandAcceptedDto, headers: { Location: RESPONSE_HEADERS.Location, ETag: RESPONSE_HEADERS.ETag } })
   @CommandEndpoint('Register a person under temporary protection')
   @ApiConflictResponse({ description: 'A rule forbids it, or the national register number is already registered' })
   async register(
@@ -118,7 +133,7 @@ export class DossiersController {
   @ApiOperation({
     summary: 'The dossier as it stands now; with asOf, as the system knew it then; with validOn, as it stood that day',
   })
-  @ApiOkResponse({ type: DossierView })
+  @ApiOkResponse({ type: DossierView, headers: { ETag: { ...RESPONSE_HEADERS.ETag, description: `${RESPONSE_HEADERS.ETag.description}; only without asOf and validOn` } } })
   @ApiNotFoundResponse({ description: 'No such dossier, or it did not exist yet at that point in time' })
   async get(@Param('id', dossierIdPipe) id: string, @Query() query: DossierAtQuery, @Res({ passthrough: true }) response: Response) {
     const dossier = await this.loadExisting(id);
@@ -139,9 +154,10 @@ export class DossiersController {
   @Get(':id/verify')
   @Roles('auditor', 'admin')
   @ApiOperation({ summary: "Recompute the dossier's hash chain: intact, or the first version whose hash does not match" })
+  @ApiExtraModels(ChainIntactView, ChainBrokenView)
   @ApiOkResponse({
-    description:
-      '{ dossierId, intact: true, version, lastHash } or { dossierId, intact: false, firstInvalidVersion, expectedHash, recordedHash }',
+    description: 'Intact up to the last version, or where the chain breaks',
+    schema: { oneOf: [{ $ref: getSchemaPath(ChainIntactView) }, { $ref: getSchemaPath(ChainBrokenView) }] },
   })
   @ApiNotFoundResponse({ description: 'No such dossier' })
   async verify(@Param('id', dossierIdPipe) id: string) {
@@ -156,7 +172,8 @@ export class DossiersController {
   @ShowsPersonalData(oneDossier)
   @Roles('staff', 'admin', 'auditor')
   @ApiOperation({ summary: 'What changed between two versions of the dossier, and the events that changed it' })
-  @ApiOkResponse({ description: '{ dossierId, from, to, changes: [{ path, from, to }], events: [history entries] }' })
+  @ApiOkResponse({ type: DiffView })
+  @ApiBadRequestResponse({ description: 'from is not below to, or to is past the current version (invalid-version-range)' })
   @ApiNotFoundResponse({ description: 'No such dossier' })
   async diff(@Param('id', dossierIdPipe) id: string, @Query() query: DiffQuery) {
     const dossier = await this.loadExisting(id);
@@ -180,7 +197,7 @@ export class DossiersController {
   @ShowsPersonalData(oneDossier)
   @Roles('staff', 'admin', 'auditor')
   @ApiOperation({ summary: 'Every event of the dossier in order: what, when it happened, when and by whom recorded' })
-  @ApiOkResponse({ type: HistoryView })
+  @ApiOkResponse({ type: HistoryView, headers: { ETag: RESPONSE_HEADERS.ETag } })
   @ApiNotFoundResponse({ description: 'No such dossier' })
   async history(@Param('id', dossierIdPipe) id: string, @Res({ passthrough: true }) response: Response) {
     const dossier = await this.loadExisting(id);

@@ -1,11 +1,11 @@
 import { Logger, type INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { AppConfig } from '@app/platform';
 import { httpMetricsMiddleware } from '../metrics/http-metrics';
 import { Metrics } from '../metrics/metrics';
 import { jsonBodyGuard } from './json-body-guard';
+import { setUpOpenApi } from './openapi';
 import { problem } from './problem';
 import { sendProblem } from './problem.filter';
 import { correlationIdMiddleware } from './request-context';
@@ -69,17 +69,5 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
   });
   app.useGlobalPipes(createValidationPipe());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Temporary-protection dossiers')
-      .setDescription(
-        'Event-sourced dossiers of displaced persons from Ukraine under EU temporary protection in Flanders. ' +
-          'Errors are application/problem+json (RFC 9457); see docs/errors.md for every problem type.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  setUpOpenApi(app);
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators';
@@ -27,12 +27,14 @@ export class MetricsController {
   }
 
   @Get()
-  @ApiProduces('text/plain')
   @ApiOperation({
     summary: 'Prometheus metrics: HTTP latency by route and status, commands by outcome, appends, event-store errors, projection position and lag',
     description: 'No ids or personal data in any label. Keep it on the internal network: it needs no token.',
   })
-  @ApiOkResponse({ description: 'Prometheus text exposition format' })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format',
+    content: { 'text/plain': { schema: { type: 'string', example: 'http_request_duration_seconds_bucket{le="0.05",method="GET",route="/dossiers/:id",status="200"} 42' } } },
+  })
   async scrape(@Res() response: Response): Promise<void> {
     response.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }

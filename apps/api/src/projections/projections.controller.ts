@@ -38,6 +38,11 @@ class ProjectionStatusView {
   thisInstance: string;
 }
 
+class RebuildStartedView {
+  @ApiProperty({ example: 'crt-registry' }) projection: string;
+  @ApiProperty({ enum: ['rebuilding'] }) state: string;
+}
+
 @ApiTags('projections')
 @ApiBearerAuth()
 @Roles('admin')
@@ -57,7 +62,7 @@ export class ProjectionsController {
   @Post(':name/rebuild')
   @HttpCode(202)
   @ApiOperation({ summary: 'Rebuild a projection from the start of the log beside the live copy, then switch atomically' })
-  @ApiAcceptedResponse({ description: 'Started; follow it in GET /projections (state rebuilding)' })
+  @ApiAcceptedResponse({ type: RebuildStartedView, description: 'Started; follow it in GET /projections (state rebuilding)' })
   @ApiNotFoundResponse({ description: 'No such projection' })
   @ApiConflictResponse({ description: 'A rebuild of it is already running, in this instance or another' })
   async rebuild(@Param('name') name: string) {
