@@ -105,15 +105,18 @@ describe('authentication and roles', () => {
       const api = staff.as(expired);
       const problem = expectProblem(await api.get(dossierId), 401);
       expect(problem.detail).toMatch(/expired/);
+      expect(problem.reason).toBe('expired');
       const response = await expectNothingAppended(staff, dossierId, () =>
         api.command(dossierId, 'vdab-registered', { on: '2023-01-01' }),
       );
       expectProblem(response, 401);
     });
 
-    it('a token signed with another secret: 401', async () => {
+    it('a token signed with another secret (another DATA_DIR): 401 saying so', async () => {
       const forged = await sign({ key: new TextEncoder().encode('another-secret-that-is-long-enough-for-hs256!!') });
-      expectProblem(await staff.as(forged).get(dossierId), 401);
+      const problem = expectProblem(await staff.as(forged).get(dossierId), 401, 'invalid-token');
+      expect(problem.reason).toBe('signature');
+      expect(problem.detail).toMatch(/signature does not match this service's key.*same DATA_DIR as the service/);
       const response = await expectNothingAppended(staff, dossierId, () =>
         staff.as(forged).command(dossierId, 'vdab-registered', { on: '2023-01-01' }),
       );

@@ -31,7 +31,7 @@ export class AuthGuard implements CanActivate {
       request.principal = await this.verifier.verify(token);
     } catch (error) {
       if (error instanceof InvalidTokenError) {
-        throw problem(401, 'invalid-token', 'Invalid token', `Authentication failed: ${error.message}.`);
+        throw problem(401, 'invalid-token', 'Invalid token', `Authentication failed: ${error.message}.`, { reason: error.reason });
       }
       throw error;
     }

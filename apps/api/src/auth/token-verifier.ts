@@ -2,8 +2,17 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, t
 import { ROLES, resolveDevSecret, type AppConfig, type Role } from '@app/platform';
 import type { Principal } from './principal';
 
+/** Why a token was refused, for clients that say it in their own words (the dashboard). */
+export type InvalidTokenReason = 'expired' | 'signature' | 'invalid';
+
 export class InvalidTokenError extends Error {
   override readonly name = 'InvalidTokenError';
+  constructor(
+    message: string,
+    readonly reason: InvalidTokenReason = 'invalid',
+  ) {
+    super(message);
+  }
 }
 
 /** Asymmetric algorithms an OIDC provider may sign with; `none` and HMAC are never taken from it. */
@@ -17,7 +26,14 @@ const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', '
 export class TokenVerifier {
   private readonly verifySignature: (token: string, options: JWTVerifyOptions) => Promise<{ payload: JWTPayload }>;
 
+  /** Said when the signature does not match: a token of another DATA_DIR is the usual cause on the embedded default. */
+  private readonly signatureMismatch: string;
+
   constructor(private readonly config: AppConfig) {
+    this.signatureMismatch = config.auth.jwksUrl
+      ? 'its signature matches none of the keys of AUTH_JWKS_URL (a token of another identity provider?)'
+      : "its signature does not match this service's key. Tokens of the embedded default are signed with the secret " +
+        'of their DATA_DIR (or AUTH_DEV_SECRET): make one with the same DATA_DIR as the service (npm run -s token)';
     if (config.auth.jwksUrl) {
       const keySet = createRemoteJWKSet(new URL(config.auth.jwksUrl));
       this.verifySignature = (token, options) => jwtVerify(token, keySet, { ...options, algorithms: JWKS_ALGORITHMS });
@@ -36,8 +52,11 @@ export class TokenVerifier {
         requiredClaims: ['sub', 'exp'],
       }));
     } catch (error) {
-      const reason = error instanceof joseErrors.JWTExpired ? 'the token has expired' : 'the token is not valid';
-      throw new InvalidTokenError(reason);
+      if (error instanceof joseErrors.JWTExpired) throw new InvalidTokenError('the token has expired', 'expired');
+      if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) {
+        throw new InvalidTokenError(this.signatureMismatch, 'signature');
+      }
+      throw new InvalidTokenError('the token is not valid');
     }
     // The subject becomes the actor of recorded events: it must name someone.
     if (typeof payload.sub !== 'string' || payload.sub.trim() === '') throw new InvalidTokenError('the token has no subject');

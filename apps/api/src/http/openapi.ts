@@ -33,6 +33,7 @@ export class ProblemView {
   instance?: string;
   @ApiPropertyOptional({ example: 'person-has-left', description: 'Business rules (409): the rule broken, the slug of type' }) rule?: string;
   @ApiPropertyOptional({ type: [FieldErrorView], description: 'validation-failed: every invalid field' }) errors?: FieldErrorView[];
+  @ApiPropertyOptional({ enum: ['expired', 'signature', 'invalid'], description: 'invalid-token: why the token was refused' }) reason?: string;
 }
 
 /** The JSON of an error answer, for `content` of a response. */
