@@ -34,14 +34,17 @@ describe(`dashboard files (${eventStoreUnderTest()} store)`, () => {
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
 
-  it('tells browsers to upgrade insecure requests only when BEHIND_TLS says the service is reached over HTTPS', async () => {
+  it('tells browsers to upgrade insecure requests, and isolates the window, only when BEHIND_TLS says the service is reached over HTTPS', async () => {
     // Over plain HTTP on a host name other than localhost, the upgrade sends every asset to https: a blank page.
-    const plain = (await testApp.http().get('/dashboard')).headers['content-security-policy'];
-    expect(plain).not.toContain('upgrade-insecure-requests');
+    const plain = await testApp.http().get('/dashboard');
+    expect(plain.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(plain.headers['cross-origin-opener-policy']).toBeUndefined();
     expect((await testApp.http().get('/docs')).headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     const behindTls = await startTestApp({ BEHIND_TLS: 'true' });
     try {
-      expect((await behindTls.http().get('/dashboard')).headers['content-security-policy']).toContain('upgrade-insecure-requests');
+      const secure = await behindTls.http().get('/dashboard');
+      expect(secure.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+      expect(secure.headers['cross-origin-opener-policy']).toBe('same-origin');
     } finally {
       await behindTls.close();
     }

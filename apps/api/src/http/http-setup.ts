@@ -1,6 +1,6 @@
 import { Logger, type INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import helmet from 'helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { AppConfig } from '@app/platform';
 import { httpMetricsMiddleware } from '../metrics/http-metrics';
 import { Metrics } from '../metrics/metrics';
@@ -24,15 +24,21 @@ function requireJsonBody(request: Request, _response: Response, next: NextFuncti
 }
 
 /**
- * Helmet's default Content-Security-Policy with two changes. upgrade-insecure-requests only
- * behind TLS: over plain HTTP on any host but localhost, it sends every asset of the dashboard
- * and of Swagger UI to https and the pages stay blank. connect-src also allows the dashboard's
- * OIDC provider, whose discovery and token endpoints the page calls.
+ * Helmet's defaults but for what only holds over HTTPS. upgrade-insecure-requests is sent only
+ * behind TLS: over plain HTTP on any host but localhost, it sends every asset of the dashboard and
+ * of Swagger UI to https and the pages stay blank. So is Cross-Origin-Opener-Policy, which browsers
+ * ignore on such an origin, saying so as an error in the console of every page. connect-src also
+ * allows the dashboard's OIDC provider, whose discovery and token endpoints the page calls.
  */
-export function cspDirectives(config: AppConfig): Record<string, string[] | null> {
+export function helmetOptions(config: AppConfig): HelmetOptions {
   return {
-    upgradeInsecureRequests: config.behindTls ? [] : null,
-    connectSrc: ["'self'", ...(config.auth.oidc ? [new URL(config.auth.oidc.issuer).origin] : [])],
+    contentSecurityPolicy: {
+      directives: {
+        upgradeInsecureRequests: config.behindTls ? [] : null,
+        connectSrc: ["'self'", ...(config.auth.oidc ? [new URL(config.auth.oidc.issuer).origin] : [])],
+      },
+    },
+    crossOriginOpenerPolicy: config.behindTls,
   };
 }
 
@@ -48,7 +54,7 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
   server.disable('x-powered-by');
   // ETags here are dossier versions, set by the routes; no automatic body hashes on other responses.
   server.set('etag', false);
-  app.use(helmet({ contentSecurityPolicy: { directives: cspDirectives(config) } }));
+  app.use(helmet(helmetOptions(config)));
   // Off unless origins are configured: the API is called by servers and by the staff's own tools.
   if (config.corsOrigins.length > 0) {
     app.enableCors({
