@@ -1,20 +1,33 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { generateKeyPair, SignJWT } from 'jose';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { loadConfig, signDevToken } from '../libs/platform/src';
 import { expectStatus, today } from './support/dossier-fixtures';
 import { browserTestsRequired, findChromium } from './support/chromium';
+import { startOidcProvider, type TestOidcProvider } from './support/oidc-provider';
 import { waitForProjections } from './support/projections';
 import { seedOverHttp } from './support/seed-over-http';
-import { startTestApp, type TestApp } from './support/test-app';
+import { newDataDir, startTestApp, type TestApp } from './support/test-app';
 
 /**
  * The analysts' dashboard in a real browser: Debian's Chromium driven by playwright-core, on the
- * PostgreSQL store only (it tests the page, not the stores). The service gets realistic histories
- * over HTTP (the seeder's generator, dates up to 2025-06-30, so the same figures on any day); the
- * page is given an analyst token, draws its charts from /statistics/*, and redraws them when a
- * filter changes. Screenshots go to test/artifacts/.
+ * PostgreSQL store only (it tests the page, not the stores).
  *
- * Without a Chromium the suite is skipped, saying why; with REQUIRE_BROWSER_TESTS=1 (CI) it fails.
+ * With the embedded default (a pasted token): the service gets realistic histories over HTTP
+ * (the seeder's generator, dates up to 2025-06-30, so the same figures on any day) and is opened
+ * under a host name that is not localhost (dossiers.test, mapped to 127.0.0.1 inside Chromium), as
+ * on a VM reached over plain HTTP: the page and Swagger UI must render there. The page draws its
+ * charts from /statistics/*, in Dutch or English, per month, quarter or year, per province and
+ * municipality; every chart downloads the API's CSV; tables stay in their cards at 1366 px and
+ * the page never scrolls sideways at 390 px; axe-core finds nothing serious or critical.
+ *
+ * With an OIDC provider (test/support/oidc-provider.ts, built on jose): the page signs in with
+ * the authorization code flow and PKCE, and the service verifies the provider's tokens through
+ * AUTH_JWKS_URL.
+ *
+ * Screenshots go to test/artifacts/. Without a Chromium the suite is skipped, saying why; with
+ * REQUIRE_BROWSER_TESTS=1 (CI) it fails.
  */
 
 type Cell = { value: number | null; suppressed: boolean };
@@ -25,17 +38,26 @@ interface ChartState {
   /** Canvas pixels that are not transparent. */
   painted: number;
 }
+interface Layout {
+  sections: Array<{ id: string; left: number; right: number; tableLeft: number; tableRight: number; wrapRight: number; rows: number }>;
+  scrollWidth: number;
+  clientWidth: number;
+}
+type Violation = { id: string; impact: string; help: string; nodes: string[] };
 
 const ARTIFACTS = join(__dirname, 'artifacts');
 const SEED_TODAY = '2025-06-30';
 /** An end date still ahead, so projected; one that has passed is answered as observed. */
 const END_AHEAD = `${Number(today().slice(0, 4)) + 2}-03-04`;
-const CANVASES = ['funnel-chart', 'stock-chart', 'flows-chart', 'outlook-chart', 'provinces-chart'];
+const HOST = 'dossiers.test';
+const CANVASES = ['funnel-chart', 'outlook-chart', 'stock-chart', 'flows-chart', 'breakdown-chart'];
+const SECTIONS = ['funnel', 'outlook', 'stock', 'flows', 'breakdown'];
 const LIMBURG = '70000';
 /** Enough for every chart and some suppressed cells; DASHBOARD_TEST_PERSONS=2000 (minutes) took docs/dashboard.png. */
 const PERSONS = Number(process.env.DASHBOARD_TEST_PERSONS ?? 250);
-/** Per test: a load is five sections and up to 25 stock requests, on a machine busy with the other specs. */
+/** Per test: a load is five requests, on a machine busy with the other specs. */
 const PAGE_TIMEOUT = 90_000;
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Runs in the page: what Chart.js holds for each canvas, and how much of it is painted. */
 const CHART_STATE = `[...document.querySelectorAll('canvas')].map((canvas) => {
@@ -50,6 +72,26 @@ const CHART_STATE = `[...document.querySelectorAll('canvas')].map((canvas) => {
     painted,
   };
 })`;
+
+/** Runs in the page: every table shown, then where each section, its table and the table's scroll box are, and the page's width. */
+const LAYOUT = `(() => {
+  document.querySelectorAll('details').forEach((details) => { details.open = true; });
+  const sections = [...document.querySelectorAll('main section')].map((section) => {
+    const box = section.getBoundingClientRect();
+    const table = section.querySelector('table').getBoundingClientRect();
+    return {
+      id: section.id, left: box.left, right: box.right, tableLeft: table.left, tableRight: table.right,
+      wrapRight: section.querySelector('.table-wrap').getBoundingClientRect().right,
+      rows: section.querySelectorAll('tbody tr').length,
+    };
+  });
+  return { sections, scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth };
+})()`;
+
+/** Runs in the page after axe-core: the violations of impact serious or critical. */
+const AXE_RUN = `axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations
+  .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+  .map((violation) => ({ id: violation.id, impact: violation.impact, help: violation.help, nodes: violation.nodes.map((node) => node.target.join(' ')) })))`;
 
 const chromiumFound = findChromium();
 const valueOf = (cell: Cell) => (cell.suppressed ? null : cell.value);
@@ -68,28 +110,51 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
     });
   });
 } else {
-  describe('dashboard in headless Chromium', () => {
+  const launch = () =>
+    chromium.launch({ executablePath: chromiumFound.path, headless: true, args: [`--host-resolver-rules=MAP ${HOST} 127.0.0.1`] });
+
+  /** Watches a page for console errors, page errors and failed requests: none is expected. */
+  function watch(page: Page): string[] {
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+    return problems;
+  }
+
+  const chartStateOf = async (page: Page): Promise<Record<string, ChartState>> =>
+    Object.fromEntries(((await page.evaluate(CHART_STATE)) as ChartState[]).map((state) => [state.id, state]));
+  const series = (state: ChartState, label: string) => {
+    const found = state.datasets.find((set) => set.label === label);
+    if (!found) throw new Error(`no series "${label}" in ${state.id}: ${state.datasets.map((set) => set.label).join(', ')}`);
+    return found.data;
+  };
+
+  describe('dashboard in headless Chromium, embedded default (a pasted token)', () => {
     let testApp: TestApp;
     let browser: Browser;
+    let context: BrowserContext;
     let page: Page;
     let analyst: string;
-    const problems: string[] = [];
+    let base: string;
+    let problems: string[];
 
-    const api = async (path: string) => {
-      const response = await testApp.http().get(path).set('Authorization', `Bearer ${analyst}`);
+    const api = async (path: string, accept = 'application/json') => {
+      const response = await testApp.http().get(path).set('Authorization', `Bearer ${analyst}`).set('Accept', accept);
       expectStatus(response, 200);
-      return response.body;
+      return accept === 'text/csv' ? { text: response.text, disposition: response.headers['content-disposition'] } : response.body;
     };
-    const chartState = async (): Promise<Record<string, ChartState>> =>
-      Object.fromEntries(((await page.evaluate(CHART_STATE)) as ChartState[]).map((state) => [state.id, state]));
-    const series = (state: ChartState, label: string) => state.datasets.find((set) => set.label === label)!.data;
+    const chartState = () => chartStateOf(page);
     const loads = async () => Number(await page.locator('body').getAttribute('data-loads'));
+    const status = async () => (await page.locator('#status').textContent()) ?? '';
 
     /** Waits for the page's next load after `before` to finish (polling: the page's CSP forbids eval, so no waitForFunction). */
     async function settled(before: number): Promise<string> {
       const deadline = Date.now() + 30_000;
       while ((await loads()) <= before) {
-        if (Date.now() > deadline) throw new Error(`the dashboard did not finish loading: ${await page.locator('#status').textContent()}`);
+        if (Date.now() > deadline) throw new Error(`the dashboard did not finish loading: ${await status()}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       return (await page.locator('body').getAttribute('data-state'))!;
@@ -98,10 +163,22 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
     /** As settled(), and the load must have ended ready, else the page's status says why. */
     async function loaded(before: number): Promise<void> {
       const state = await settled(before);
-      if (state !== 'ready') throw new Error(`the dashboard ended "${state}": ${await page.locator('#status').textContent()}`);
+      if (state !== 'ready') throw new Error(`the dashboard ended "${state}": ${await status()}`);
+    }
+
+    /** Does `change` and waits until the load it causes is ready. */
+    async function after(change: () => Promise<unknown>): Promise<void> {
+      const before = await loads();
+      await change();
+      await loaded(before);
     }
 
     const screenshot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+    async function axeViolations(): Promise<Violation[]> {
+      if ((await page.evaluate('typeof axe')) === 'undefined') await page.evaluate(AXE);
+      return (await page.evaluate(AXE_RUN)) as Violation[];
+    }
 
     beforeAll(async () => {
       mkdirSync(ARTIFACTS, { recursive: true });
@@ -109,13 +186,12 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       analyst = await testApp.token('analyst', 'dashboard-analyst');
       await seedOverHttp(testApp, { persons: PERSONS, seed: 2022, today: SEED_TODAY, concurrency: 8 });
       await waitForProjections(testApp, 120_000);
-      browser = await chromium.launch({ executablePath: chromiumFound.path, headless: true });
-      const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+      const { port } = new URL(await testApp.app.getUrl());
+      base = `http://${HOST}:${port}`;
+      browser = await launch();
+      context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
       page = await context.newPage();
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-      });
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      problems = watch(page);
     }, 30 * 60_000);
 
     afterAll(async () => {
@@ -123,67 +199,161 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       await testApp?.close();
     });
 
-    it('loads with an analyst token and draws every chart from the statistics', async () => {
-      const url = `${await testApp.app.getUrl()}/dashboard?from=2022-03&to=2025-06&cohort=2022-03&endDates=2024-12-31,${END_AHEAD}`;
-      await page.goto(url);
+    it('renders under a host name that is not localhost, over plain HTTP: Dutch by default, asking for a token', async () => {
+      await page.goto(`${base}/dashboard?from=2022-03&to=2025-06&cohort=2022-03&endDates=2024-12-31,${END_AHEAD}`);
       await page.locator('body[data-state="no-token"]').waitFor({ state: 'attached' });
-      expect(await page.locator('#status').textContent()).toContain('Paste a token');
+      expect(new URL(page.url()).host).toBe(new URL(base).host);
+      expect(await page.locator('html').getAttribute('lang')).toBe('nl');
+      expect(await page.locator('h1').textContent()).toBe('Tijdelijke bescherming in Vlaanderen: dashboard voor analisten');
+      expect(await status()).toContain('Plak een token');
+      expect(await page.locator('#token-form').isVisible()).toBe(true);
+      expect(await page.locator('#oidc-sign-in').isVisible()).toBe(false);
+      // Chart.js ran: its script came over http from this host, not upgraded to https.
+      expect(await page.evaluate('typeof Chart')).toBe('function');
+      expect(await axeViolations()).toEqual([]);
       await screenshot('dashboard-no-token');
+      expect(problems).toEqual([]);
+    }, PAGE_TIMEOUT);
 
-      const before = await loads();
-      await page.fill('#token', analyst);
-      await page.click('#token-form button[type=submit]');
-      await loaded(before);
+    it('draws every chart from the statistics with a pasted analyst token', async () => {
+      await after(async () => {
+        await page.fill('#token', analyst);
+        await page.click('#token-form button[type=submit]');
+      });
       await screenshot('dashboard');
-
       const charts = await chartState();
       for (const id of CANVASES) {
         expect({ id, painted: charts[id].painted > 2000, datasets: charts[id].datasets.length > 0 }).toEqual({ id, painted: true, datasets: true });
       }
-      // The figures are the API's, suppressed ones null (never 0).
+      // The figures are the API's, suppressed ones null (never 0), the labels Dutch.
       const funnel = await api('/statistics/funnel?cohort=2022-03&asOf=2025-06-30');
-      expect(series(charts['funnel-chart'], 'Reached this and every earlier step')).toEqual(funnel.steps.map((step: { count: Cell }) => valueOf(step.count)));
+      expect(series(charts['funnel-chart'], 'Bereikte deze en elke vorige stap')).toEqual(funnel.steps.map((step: { count: Cell }) => valueOf(step.count)));
       const flows = await api('/statistics/flows?from=2022-03-01&to=2025-06-30&interval=month');
       expect(charts['flows-chart'].labels).toEqual(flows.periods.map((period: { period: string }) => period.period));
-      expect(series(charts['flows-chart'], 'Registrations')).toEqual(flows.periods.map((period: { groups: Array<{ registrations: Cell }> }) => valueOf(period.groups[0].registrations)));
+      expect(series(charts['flows-chart'], 'Inschrijvingen')).toEqual(
+        flows.periods.map((period: { groups: Array<{ registrations: Cell }> }) => valueOf(period.groups[0].registrations)),
+      );
+      const stock = await api('/statistics/stock-over-time?from=2022-03-01&to=2025-06-30&interval=month');
+      expect(charts['stock-chart'].labels).toEqual(stock.points.map((point: { asOf: string }) => point.asOf));
+      expect(series(charts['stock-chart'], 'Gehuisvest')).toEqual(stock.points.map((point: { groups: Array<{ byStage: Record<string, Cell> }> }) => valueOf(point.groups[0].byStage.housed)));
       const outlook = await api(`/statistics/outlook?endDate=2024-12-31&endDate=${END_AHEAD}`);
-      expect(charts['outlook-chart'].labels).toEqual(['2024-12-31 (observed)', `${END_AHEAD} (projection)`]);
-      expect(series(charts['outlook-chart'], 'Housed')).toEqual(outlook.scenarios.map((s: { byStage: Record<string, Cell> }) => valueOf(s.byStage.housed)));
+      expect(charts['outlook-chart'].labels).toEqual(['2024-12-31 (waargenomen)', `${END_AHEAD} (projectie)`]);
+      expect(series(charts['outlook-chart'], 'Gehuisvest')).toEqual(outlook.scenarios.map((s: { byStage: Record<string, Cell> }) => valueOf(s.byStage.housed)));
       expect(await page.locator('#outlook .methods li').count()).toBe(1);
+      expect(await page.locator('#outlook .methods li').textContent()).toContain(`${END_AHEAD} is een projectie`);
+      expect(await status()).toMatch(/^Geladen om/);
       expect(problems).toEqual([]);
     }, PAGE_TIMEOUT);
 
-    it('redraws the charts when the province and the date range change', async () => {
-      const all = await chartState();
-      let before = await loads();
-      await page.selectOption('#province', LIMBURG);
-      await loaded(before);
-      const limburg = await chartState();
+    it('switches to English and back: labels, tables, messages and the address follow', async () => {
+      await page.click('button[data-lang="en"]');
+      expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      expect(await page.locator('h1').textContent()).toBe("Temporary protection in Flanders: analysts' dashboard");
+      expect(await page.locator('button[data-lang="en"]').getAttribute('aria-pressed')).toBe('true');
+      expect(new URL(page.url()).searchParams.get('lang')).toBe('en');
+      const charts = await chartState();
+      expect(charts['flows-chart'].datasets.map((set) => set.label)).toContain('Registrations');
+      expect(charts['outlook-chart'].labels).toEqual(['2024-12-31 (observed)', `${END_AHEAD} (projection)`]);
+      expect(await page.locator('#funnel-table thead').textContent()).toContain('reached at all');
+      expect(await page.locator('#suppression-note').textContent()).toContain('fewer than 5 persons');
+      expect(await status()).toMatch(/^Loaded at/);
+      expect(await axeViolations()).toEqual([]);
+      await screenshot('dashboard-english');
+
+      // The choice is kept: a reload stays English.
+      await page.reload();
+      await page.locator('body[data-state="ready"]').waitFor({ state: 'attached' });
+      expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      await page.click('button[data-lang="nl"]');
+      expect(await page.locator('html').getAttribute('lang')).toBe('nl');
+      expect(await page.locator('#suppression-note').textContent()).toContain('minder dan 5 personen');
+      expect(new URL(page.url()).searchParams.has('lang')).toBe(false);
+      expect(problems).toEqual([]);
+    }, PAGE_TIMEOUT);
+
+    it('shows the flows and the stock per month, quarter or year', async () => {
+      for (const interval of ['quarter', 'year', 'month']) {
+        await after(() => page.selectOption('#interval', interval));
+        const charts = await chartState();
+        const flows = await api(`/statistics/flows?from=2022-03-01&to=2025-06-30&interval=${interval}`);
+        const stock = await api(`/statistics/stock-over-time?from=2022-03-01&to=2025-06-30&interval=${interval}`);
+        expect(charts['flows-chart'].labels).toEqual(flows.periods.map((period: { period: string }) => period.period));
+        expect(series(charts['flows-chart'], 'Vertrekken')).toEqual(
+          flows.periods.map((period: { groups: Array<{ departures: { total: Cell } }> }) => valueOf(period.groups[0].departures.total)),
+        );
+        expect(charts['stock-chart'].labels).toEqual(stock.points.map((point: { asOf: string }) => point.asOf));
+        expect(new URL(page.url()).searchParams.get('interval')).toBe(interval);
+      }
+      expect((await chartState())['flows-chart'].labels[0]).toBe('2022-03');
+      expect(problems).toEqual([]);
+    }, PAGE_TIMEOUT);
+
+    it('drills down: a province shows its municipalities, a municipality its own stock and flows', async () => {
+      const everywhere = await chartState();
+      await after(() => page.selectOption('#province', LIMBURG));
       expect(page.url()).toContain(`province=${LIMBURG}`);
-      expect(limburg['stock-chart'].datasets).not.toEqual(all['stock-chart'].datasets);
-      expect(limburg['flows-chart'].datasets).not.toEqual(all['flows-chart'].datasets);
-      const flows = await api('/statistics/flows?from=2022-03-01&to=2025-06-30&interval=month&groupBy=province');
-      const inLimburg = flows.periods.map((period: { groups: Array<{ group: { nis: string | null }; registrations: Cell }> }) => {
-        const group = period.groups.find((g) => g.group.nis === LIMBURG);
-        return group ? valueOf(group.registrations) : 0;
-      });
-      expect(series(limburg['flows-chart'], 'Registrations')).toEqual(inLimburg);
+      // The second select lists Limburg's municipalities, merged ones with the year they ended.
+      const reference = (await (await testApp.http().get('/dashboard/assets/municipalities.json')).body) as Array<{ nis: string; name: string; province: string | null }>;
+      const inLimburg = reference.filter((m) => m.province === LIMBURG).map((m) => m.nis);
+      const offered = await page.locator('#municipality option').evaluateAll((options) => options.map((option) => (option as unknown as { value: string }).value));
+      expect(offered).toEqual(['', ...inLimburg]);
+      expect(await page.locator('#breakdown h2').textContent()).toBe('Per gemeente: Limburg');
+      const byMunicipality = await api('/statistics/stock?asOf=2025-06-30&groupBy=municipality');
+      const limburgGroups = (byMunicipality.groups as Array<{ group: { nis: string; name: string }; active: Cell; byStage: Record<string, Cell> }>).filter((g) =>
+        inLimburg.includes(g.group.nis),
+      );
+      const limburg = await chartState();
+      expect(limburg['breakdown-chart'].labels).toEqual(limburgGroups.map((g) => g.group.name));
+      expect(series(limburg['breakdown-chart'], 'Gehuisvest')).toEqual(limburgGroups.map((g) => valueOf(g.byStage.housed)));
+      expect(limburg['flows-chart'].datasets).not.toEqual(everywhere['flows-chart'].datasets);
       await screenshot('dashboard-limburg');
 
-      before = await loads();
-      await page.fill('#from', '2024-01');
-      await loaded(before);
-      const later = await chartState();
-      expect(later['flows-chart'].labels[0]).toBe('2024-01');
-      expect(later['flows-chart'].labels).toHaveLength(18);
-      expect(later['stock-chart'].labels).not.toEqual(limburg['stock-chart'].labels);
+      // The municipality with the most active dossiers, so there is something to see.
+      const biggest = [...limburgGroups].sort((a, b) => (b.active.value ?? 0) - (a.active.value ?? 0))[0];
+      await after(() => page.selectOption('#municipality', biggest.group.nis));
+      expect(page.url()).toContain(`municipality=${biggest.group.nis}`);
+      const one = await chartState();
+      const flows = await api('/statistics/flows?from=2022-03-01&to=2025-06-30&interval=month&groupBy=municipality');
+      const registrations = flows.periods.map((period: { groups: Array<{ group: { nis: string }; registrations: Cell }> }) => {
+        const group = period.groups.find((g) => g.group.nis === biggest.group.nis);
+        return group ? valueOf(group.registrations) : 0;
+      });
+      expect(series(one['flows-chart'], 'Inschrijvingen')).toEqual(registrations);
+      const stock = await api('/statistics/stock-over-time?from=2022-03-01&to=2025-06-30&interval=month&groupBy=municipality');
+      const active = stock.points.map((point: { groups: Array<{ group: { nis: string }; active: Cell }> }) => {
+        const group = point.groups.find((g) => g.group.nis === biggest.group.nis);
+        return group ? valueOf(group.active) : 0;
+      });
+      expect(series(one['stock-chart'], 'actief')).toEqual(active);
+      expect(await page.locator('#flows .scope').textContent()).toContain(biggest.group.name);
+
+      // Back to everywhere: the municipality goes with the province.
+      await after(() => page.selectOption('#province', ''));
+      expect(await page.locator('#municipality').isDisabled()).toBe(true);
+      expect(new URL(page.url()).searchParams.get('municipality')).toBeNull();
+      expect(problems).toEqual([]);
+    }, PAGE_TIMEOUT);
+
+    it('downloads every chart as the CSV the API gives for its question', async () => {
+      const questions: Record<string, string> = {
+        funnel: '/statistics/funnel?cohort=2022-03&asOf=2025-06-30',
+        outlook: `/statistics/outlook?endDate=2024-12-31&endDate=${END_AHEAD}`,
+        stock: '/statistics/stock-over-time?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
+        flows: '/statistics/flows?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
+        breakdown: '/statistics/stock?asOf=2025-06-30&groupBy=province',
+      };
+      for (const section of SECTIONS) {
+        const button = page.locator(`#${section} button.csv`);
+        expect(await button.getAttribute('aria-label')).toContain('downloaden als CSV');
+        const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+        const expected = (await api(questions[section], 'text/csv')) as { text: string; disposition: string };
+        expect({ section, name: download.suggestedFilename() }).toEqual({ section, name: /filename="([^"]+)"/.exec(expected.disposition)![1] });
+        expect({ section, csv: readFileSync((await download.path())!, 'utf8') }).toEqual({ section, csv: expected.text });
+      }
       expect(problems).toEqual([]);
     }, PAGE_TIMEOUT);
 
     it('shows suppressed cells as suppressed, exactly where the API suppresses them', async () => {
-      const before = await loads();
-      await page.selectOption('#province', '');
-      await loaded(before);
       const stock = await api('/statistics/stock?asOf=2025-06-30&groupBy=province');
       const charts = await chartState();
       const stages = ['registered', 'housed', 'inburgering', 'vdab', 'employed'];
@@ -191,33 +361,205 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       for (const [row, group] of (stock.groups as Array<{ group: { nis: string | null }; byStage: Record<string, Cell> }>).entries()) {
         for (const [d, stage] of stages.entries()) {
           const cell = group.byStage[stage];
-          const text = await page.locator(`#provinces-table td[data-row="${group.group.nis ?? 'brussels'}"][data-col="${stage}"]`).textContent();
-          expect({ stage, text }).toEqual({ stage, text: cell.suppressed ? 'suppressed' : cell.value!.toLocaleString('en') });
-          expect(charts['provinces-chart'].datasets[d].data[row]).toBe(valueOf(cell));
-          expect(charts['provinces-chart'].datasets[d].suppressed[row]).toBe(cell.suppressed);
+          const text = await page.locator(`#breakdown-table td[data-row="${group.group.nis ?? 'brussels'}"][data-col="${stage}"]`).textContent();
+          expect({ stage, text }).toEqual({ stage, text: cell.suppressed ? 'verborgen' : cell.value!.toLocaleString('nl-BE') });
+          expect(charts['breakdown-chart'].datasets[d].data[row]).toBe(valueOf(cell));
+          expect(charts['breakdown-chart'].datasets[d].suppressed[row]).toBe(cell.suppressed);
           if (cell.suppressed) suppressed++;
         }
       }
       // The data set must have small cells for this test to mean anything.
       expect(suppressed).toBeGreaterThan(0);
-      expect(await page.locator('#suppression-note').textContent()).toContain('fewer than 5 persons');
-      await page.click('#provinces summary');
-      await page.locator('#provinces').screenshot({ path: join(ARTIFACTS, 'dashboard-provinces-suppressed.png') });
+      expect(await page.locator('#suppression-note').textContent()).toContain('minder dan 5 personen');
+      await page.click('#breakdown summary');
+      await page.locator('#breakdown').screenshot({ path: join(ARTIFACTS, 'dashboard-provinces-suppressed.png') });
       expect(problems).toEqual([]);
     }, PAGE_TIMEOUT);
 
-    it('says so when the token may not read statistics, and keeps the token for the tab only', async () => {
+    it('keeps its tables inside their cards at 1366 px, and never scrolls sideways at 390 px', async () => {
+      await page.setViewportSize({ width: 1366, height: 900 });
+      for (const language of ['en', 'nl']) {
+        await page.click(`button[data-lang="${language}"]`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const wide = (await page.evaluate(LAYOUT)) as Layout;
+        expect(wide.scrollWidth).toBeLessThanOrEqual(wide.clientWidth);
+        for (const section of wide.sections) {
+          expect({ id: section.id, rows: section.rows > 0 }).toEqual({ id: section.id, rows: true });
+          // The whole table within the card's edges: nothing to scroll inside it either.
+          const inside = section.tableLeft >= section.left && section.tableRight <= section.right;
+          expect({ language, id: section.id, inside }).toEqual({ language, id: section.id, inside: true });
+        }
+      }
+      expect(await axeViolations()).toEqual([]);
+      await screenshot('dashboard-1366');
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const narrow = (await page.evaluate(LAYOUT)) as Layout;
+      expect(narrow.scrollWidth).toBeLessThanOrEqual(narrow.clientWidth);
+      for (const section of narrow.sections) {
+        // A table wider than the phone scrolls inside its card.
+        expect({ id: section.id, inside: section.right <= narrow.clientWidth && section.wrapRight <= section.right }).toEqual({ id: section.id, inside: true });
+      }
+      expect(await axeViolations()).toEqual([]);
+      await screenshot('dashboard-390');
+      await page.setViewportSize({ width: 1440, height: 1000 });
+      expect(problems).toEqual([]);
+    }, PAGE_TIMEOUT);
+
+    it('renders Swagger UI under the same host name', async () => {
+      const docs = await context.newPage();
+      const docsProblems = watch(docs);
+      await docs.goto(`${base}/docs`);
+      await docs.locator('.swagger-ui .information-container .title').waitFor();
+      expect(await docs.locator('.swagger-ui .information-container .title').textContent()).toContain('Temporary-protection dossiers');
+      await docs.locator('.swagger-ui .opblock').first().waitFor();
+      expect(await docs.locator('.swagger-ui .opblock').count()).toBeGreaterThan(30);
+      await docs.screenshot({ path: join(ARTIFACTS, 'swagger-ui.png') });
+      await docs.close();
+      expect(docsProblems).toEqual([]);
+    }, PAGE_TIMEOUT);
+
+    it('says so when the token was made for another DATA_DIR, or its role may not read statistics; keeps tokens for the tab only', async () => {
+      const otherDataDir = loadConfig({ DATA_DIR: newDataDir() });
       let before = await loads();
+      await page.fill('#token', await signDevToken(otherDataDir, { subject: 'elsewhere', roles: ['analyst'] }));
+      await page.click('#token-form button[type=submit]');
+      expect(await settled(before)).toBe('error');
+      expect(await status()).toContain('andere DATA_DIR');
+      expect((await chartState())['breakdown-chart'].datasets).toEqual([]);
+      await page.click('button[data-lang="en"]');
+      expect(await status()).toContain('made for another DATA_DIR');
+      await page.click('button[data-lang="nl"]');
+
+      before = await loads();
       await page.fill('#token', await testApp.token('auditor'));
       await page.click('#token-form button[type=submit]');
       expect(await settled(before)).toBe('error');
-      expect(await page.locator('#status').textContent()).toContain('may not read statistics');
-      expect((await chartState())['provinces-chart'].datasets).toEqual([]);
+      expect(await status()).toContain('mag geen statistieken lezen');
 
       before = await loads();
       await page.click('#forget-token');
       expect(await settled(before)).toBe('no-token');
       expect(await page.evaluate(`sessionStorage.getItem('dashboard.token')`)).toBeNull();
+      // The browser reported the refusals (401, 403) as failed loads; nothing else went wrong.
+      expect(problems.filter((problem) => !/status of 40[13]/.test(problem))).toEqual([]);
+    }, PAGE_TIMEOUT);
+  });
+
+  describe('dashboard in headless Chromium, signing in with an OIDC provider', () => {
+    let provider: TestOidcProvider;
+    let testApp: TestApp;
+    let browser: Browser;
+    let page: Page;
+    let problems: string[];
+    let base: string;
+
+    beforeAll(async () => {
+      provider = await startOidcProvider({
+        clientId: 'dossiers-dashboard',
+        audience: 'ukraine-tp-dossiers',
+        users: [
+          { id: 'ana', name: 'Ana Analist', roles: ['analyst'] },
+          { id: 'otto', name: 'Otto Auditor', roles: ['auditor'] },
+        ],
+      });
+      testApp = await startTestApp({
+        AUTH_JWKS_URL: provider.jwksUrl,
+        AUTH_ISSUER: provider.issuer,
+        AUTH_AUDIENCE: 'ukraine-tp-dossiers',
+        AUTH_OIDC_ISSUER: provider.issuer,
+        AUTH_OIDC_CLIENT_ID: provider.clientId,
+      });
+      // 127.0.0.1 is a secure context, as the provider's PKCE needs (WebCrypto); elsewhere the dashboard needs HTTPS.
+      base = `http://127.0.0.1:${new URL(await testApp.app.getUrl()).port}`;
+      browser = await launch();
+      page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
+      problems = watch(page);
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await testApp?.close();
+      await provider?.close();
+    });
+
+    it('lets the provider in through connect-src, and nothing else of it', async () => {
+      const csp = (await testApp.http().get('/dashboard')).headers['content-security-policy'] as string;
+      expect(csp).toContain(`connect-src 'self' ${provider.issuer}`);
+      const settings = await testApp.http().get('/dashboard/assets/settings.json');
+      expect(settings.body).toEqual({ signIn: 'oidc', oidc: { issuer: provider.issuer, clientId: 'dossiers-dashboard', scope: 'openid' } });
+    });
+
+    it('signs in with the authorization code flow and PKCE, back to the same view, and loads with the provider’s token', async () => {
+      await page.goto(`${base}/dashboard?interval=quarter&lang=en`);
+      await page.locator('body[data-state="no-token"]').waitFor({ state: 'attached' });
+      expect(await page.locator('#token-form').isVisible()).toBe(false);
+      expect(await page.locator('#status').textContent()).toBe('Sign in to load the statistics.');
+      await page.click('#sign-in');
+      await page.waitForURL((url) => url.origin === provider.issuer && url.pathname === '/authorize');
+      const asked = provider.authorizations.at(-1)!;
+      expect({
+        client: asked.get('client_id'),
+        type: asked.get('response_type'),
+        method: asked.get('code_challenge_method'),
+        redirect: asked.get('redirect_uri'),
+        challenge: /^[A-Za-z0-9_-]{43}$/.test(asked.get('code_challenge') ?? ''),
+      }).toEqual({ client: 'dossiers-dashboard', type: 'code', method: 'S256', redirect: `${base}/dashboard`, challenge: true });
+
+      await page.click('button[value="ana"]');
+      await page.waitForURL((url) => url.origin === base && url.pathname === '/dashboard');
+      await page.locator('body[data-state="ready"]').waitFor({ state: 'attached' });
+      expect(provider.tokenRequests.map((request) => request.pkceMatched)).toEqual([true]);
+      // Back to the view it left, the code gone from the address.
+      expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({ interval: 'quarter', lang: 'en' });
+      expect(new URL(page.url()).searchParams.has('code')).toBe(false);
+      expect(await page.locator('#signed-in-as').textContent()).toBe('Signed in as Ana Analist.');
+      expect(await page.locator('#sign-out').isVisible()).toBe(true);
+      // The token the statistics were asked with is the provider's, verified by the service through AUTH_JWKS_URL.
+      const token = (await page.evaluate(`sessionStorage.getItem('dashboard.token')`)) as string;
+      const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+      expect(claims).toMatchObject({ iss: provider.issuer, sub: 'ana', aud: 'ukraine-tp-dossiers' });
+      expectStatus(await testApp.http().get('/statistics/stock').set('Authorization', `Bearer ${token}`), 200);
+      const charts = await chartStateOf(page);
+      expect(charts['flows-chart'].datasets.length).toBeGreaterThan(0);
+      expect(await page.locator('#status').textContent()).toMatch(/^Loaded at/);
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-oidc.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    }, PAGE_TIMEOUT);
+
+    it('says that signing in needs HTTPS where the browser gives the page no WebCrypto (plain HTTP, not localhost)', async () => {
+      const plain = await page.context().newPage();
+      await plain.goto(`http://${HOST}:${new URL(base).port}/dashboard`);
+      await plain.locator('body[data-state="error"]').waitFor({ state: 'attached' });
+      expect(await plain.locator('#status').textContent()).toContain('HTTPS');
+      expect(await plain.locator('#sign-in').isDisabled()).toBe(true);
+      await plain.close();
+    }, PAGE_TIMEOUT);
+
+    it('refuses tokens the provider did not sign, and signs out', async () => {
+      // A locally signed token (HS256) is not even tried against the provider's keys.
+      const local = await testApp.http().get('/statistics/stock').set('Authorization', `Bearer ${await testApp.token('analyst')}`);
+      expect({ status: local.status, type: local.body.type }).toEqual({ status: 401, type: '/problems/invalid-token' });
+      // A token of another provider: same claims, a key the JWKS does not hold.
+      const { privateKey } = await generateKeyPair('RS256');
+      const forged = await new SignJWT({ roles: ['analyst'] })
+        .setProtectedHeader({ alg: 'RS256', kid: 'elsewhere' })
+        .setIssuer(provider.issuer)
+        .setAudience('ukraine-tp-dossiers')
+        .setSubject('mallory')
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      const refused = await testApp.http().get('/statistics/stock').set('Authorization', `Bearer ${forged}`);
+      expect({ status: refused.status, reason: refused.body.reason }).toEqual({ status: 401, reason: 'signature' });
+      expect(refused.body.detail).toContain('AUTH_JWKS_URL');
+
+      await page.click('#sign-out');
+      await page.locator('body[data-state="no-token"]').waitFor({ state: 'attached' });
+      expect(await page.evaluate(`sessionStorage.getItem('dashboard.token')`)).toBeNull();
+      expect(await page.locator('#sign-in').isVisible()).toBe(true);
+      expect(await page.locator('#status').textContent()).toBe('Sign in to load the statistics.');
+      expect(problems).toEqual([]);
     }, PAGE_TIMEOUT);
   });
 }

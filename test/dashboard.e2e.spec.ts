@@ -27,6 +27,7 @@ describe(`dashboard files (${eventStoreUnderTest()} store)`, () => {
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts.map(([, attributes]) => /\bsrc="([^"]+)"/.exec(attributes)?.[1])).toEqual([
       '/dashboard/assets/chart.umd.min.js',
+      '/dashboard/assets/oidc-client-ts.min.js',
       '/dashboard/assets/dashboard.js',
     ]);
     expect(scripts.every(([, , body]) => body.trim() === '')).toBe(true);
@@ -54,6 +55,9 @@ describe(`dashboard files (${eventStoreUnderTest()} store)`, () => {
     ['dashboard.js', 'text/javascript; charset=utf-8', 'sessionStorage'],
     ['dashboard.css', 'text/css; charset=utf-8', '.suppressed'],
     ['chart.umd.min.js', 'text/javascript; charset=utf-8', 'Chart.js v4'],
+    ['oidc-client-ts.min.js', 'text/javascript; charset=utf-8', 'UserManager'],
+    ['municipalities.json', 'application/json; charset=utf-8', '"name":"Hasselt"'],
+    ['settings.json', 'application/json; charset=utf-8', '{"signIn":"token"}'],
   ])('serves %s', async (file, type, content) => {
     const response = await testApp.http().get(`/dashboard/assets/${file}`);
     expectStatus(response, 200);
@@ -67,6 +71,25 @@ describe(`dashboard files (${eventStoreUnderTest()} store)`, () => {
       expectProblem(await testApp.http().get(`/dashboard/assets/${file}`), 404, 'not-found');
     },
   );
+
+  it('offers the drill-down every municipality since protection started, merged ones with their end', async () => {
+    const municipalities = (await testApp.http().get('/dashboard/assets/municipalities.json')).body as Array<{
+      nis: string;
+      name: string;
+      province: string | null;
+      until: string | null;
+    }>;
+    const byNis = new Map(municipalities.map((m) => [m.nis, m]));
+    expect(byNis.get('72043')).toEqual({ nis: '72043', name: 'Pelt', province: '70000', until: null });
+    // Hasselt and Kortessem became Hasselt 71072 in 2025; dossiers of before keep 71022.
+    expect(byNis.get('71072')).toMatchObject({ name: 'Hasselt', until: null });
+    expect(byNis.get('71022')).toMatchObject({ name: 'Hasselt', until: '2024-12-31' });
+    expect(byNis.get('21004')).toMatchObject({ province: null, until: null });
+    // Borsbeek merged into Antwerpen on 1 January 2025: its dossiers of before keep its code.
+    expect(byNis.get('11007')).toMatchObject({ name: 'Borsbeek', province: '10000', until: '2024-12-31' });
+    expect(municipalities.filter((m) => m.province === null)).toHaveLength(19);
+    expect(municipalities.length).toBeGreaterThan(300);
+  });
 
   it('documents the page in OpenAPI, not its assets', async () => {
     const document = (await testApp.http().get('/docs/openapi.json')).body as { paths: Record<string, unknown> };

@@ -69,7 +69,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...jwks, AUTH_OIDC_ISSUER: 'https://idp.example/realms/agii', AUTH_OIDC_CLIENT_ID: 'dashboard' }).auth.oidc).toEqual({
       issuer: 'https://idp.example/realms/agii',
       clientId: 'dashboard',
+      scope: 'openid',
     });
+    const scoped = { ...jwks, AUTH_OIDC_ISSUER: 'https://idp.example', AUTH_OIDC_CLIENT_ID: 'dashboard', AUTH_OIDC_SCOPE: 'openid api://dossiers/read' };
+    expect(loadConfig(scoped).auth.oidc?.scope).toBe('openid api://dossiers/read');
     expect(() => loadConfig({ ...jwks, AUTH_OIDC_ISSUER: 'https://idp.example/realms/agii' })).toThrow(/AUTH_OIDC_ISSUER and AUTH_OIDC_CLIENT_ID go together/);
     expect(() => loadConfig({ ...jwks, AUTH_OIDC_CLIENT_ID: 'dashboard' })).toThrow(/AUTH_OIDC_ISSUER and AUTH_OIDC_CLIENT_ID go together/);
     expect(() => loadConfig({ AUTH_OIDC_ISSUER: 'https://idp.example', AUTH_OIDC_CLIENT_ID: 'dashboard' })).toThrow(/AUTH_OIDC_ISSUER needs AUTH_JWKS_URL/);

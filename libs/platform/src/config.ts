@@ -81,7 +81,7 @@ export interface AuthConfig {
   /** Claim holding the roles (dot path, e.g. realm_access.roles). */
   readonly rolesClaim: string;
   /** The provider the dashboard signs in with (authorization code + PKCE); unset: it asks for a pasted token. */
-  readonly oidc: { readonly issuer: string; readonly clientId: string } | undefined;
+  readonly oidc: { readonly issuer: string; readonly clientId: string; readonly scope: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -229,7 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       audience: text('AUTH_AUDIENCE') ?? 'ukraine-tp-dossiers',
       devSecret,
       rolesClaim: text('AUTH_ROLES_CLAIM') ?? 'roles',
-      oidc: oidcIssuer && oidcClientId ? { issuer: oidcIssuer, clientId: oidcClientId } : undefined,
+      oidc: oidcIssuer && oidcClientId ? { issuer: oidcIssuer, clientId: oidcClientId, scope: text('AUTH_OIDC_SCOPE') ?? 'openid' } : undefined,
     },
     timeZone,
     commandRetries: integer('COMMAND_RETRIES', 20, 0, 1000),

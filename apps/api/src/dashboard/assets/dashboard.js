@@ -1,42 +1,269 @@
 /*
  * The analysts' dashboard. A plain browser script (no build step), loaded after Chart.js (the
- * global `Chart`). Every figure comes from GET /statistics/* called with the bearer token the user
- * pastes, kept in this tab's sessionStorage. A suppressed cell ({value: null, suppressed: true})
- * is never drawn as 0: charts leave it out and mark its point with ⊘ at the zero line, tables say
- * "suppressed".
+ * global `Chart`) and oidc-client-ts (the global `oidc`). Every figure comes from
+ * GET /statistics/* called with the user's bearer token: one from the OIDC provider when the
+ * service names one (settings.json), else one the user pastes; either way kept in this tab's
+ * sessionStorage. A suppressed cell ({value: null, suppressed: true}) is never drawn as 0: charts
+ * leave it out and mark its point with ⊘ at the zero line, tables say "suppressed". Labels are
+ * Dutch (the default) or English; every chart downloads as CSV from the API.
  */
 'use strict';
 
 (() => {
   const TOKEN_KEY = 'dashboard.token';
+  const LANGUAGE_KEY = 'dashboard.language';
   /** Temporary protection started in March 2022: the default start of the range and cohort. */
   const PROTECTION_START = '2022-03';
-  /** More points than this on the stock chart: quarter ends instead of month ends, then year ends. */
-  const MAX_STOCK_POINTS = 25;
-  /** Stock requests under way at once. */
-  const PARALLEL_REQUESTS = 4;
+  const LANGUAGES = ['nl', 'en'];
+  const LOCALES = { nl: 'nl-BE', en: 'en-GB' };
 
   const STAGES = [
-    ['registered', 'Registered', '#9aa5b8'],
-    ['housed', 'Housed', '#4e79a7'],
-    ['inburgering', 'Inburgering', '#f28e2b'],
-    ['vdab', 'VDAB', '#76b7b2'],
-    ['employed', 'Employed', '#59a14f'],
+    ['registered', '#9aa5b8'],
+    ['housed', '#4e79a7'],
+    ['inburgering', '#f28e2b'],
+    ['vdab', '#76b7b2'],
+    ['employed', '#59a14f'],
   ];
-  /** [key, label, the cell in a flows group, colour or null for the table only] */
+  /** [key, the cell in a flows group, colour or null for the table only] */
   const FLOWS = [
-    ['registrations', 'Registrations', (g) => g.registrations, '#4e79a7'],
-    ['housings', 'First housings', (g) => g.housings, '#76b7b2'],
-    ['rehousings', 'Rehousings', (g) => g.rehousings.total, '#b07aa1'],
-    ['inburgering', 'Inburgering enrolments', (g) => g.inburgeringEnrolments.total, '#f28e2b'],
-    ['vdab', 'VDAB registrations', (g) => g.vdabRegistrations, '#edc948'],
-    ['employmentStarts', 'Employment starts', (g) => g.employmentStarts, '#59a14f'],
-    ['employmentEnds', 'Employment ends', (g) => g.employmentEnds, null],
-    ['departures', 'Departures', (g) => g.departures.total, '#e15759'],
-    ['reopenings', 'Reopenings', (g) => g.reopenings, null],
-    ['stockAtEnd', 'Active at the end', (g) => g.stockAtEnd, null],
+    ['registrations', (g) => g.registrations, '#4e79a7'],
+    ['housings', (g) => g.housings, '#76b7b2'],
+    ['rehousings', (g) => g.rehousings.total, '#b07aa1'],
+    ['inburgering', (g) => g.inburgeringEnrolments.total, '#f28e2b'],
+    ['vdab', (g) => g.vdabRegistrations, '#edc948'],
+    ['employmentStarts', (g) => g.employmentStarts, '#59a14f'],
+    ['employmentEnds', (g) => g.employmentEnds, null],
+    ['departures', (g) => g.departures.total, '#e15759'],
+    ['reopenings', (g) => g.reopenings, null],
+    ['stockAtEnd', (g) => g.stockAtEnd, null],
   ];
   const ZERO = { value: 0, suppressed: false };
+
+  // ---- words --------------------------------------------------------------------------------
+
+  const TEXT = {
+    nl: {
+      title: 'Tijdelijke bescherming in Vlaanderen: dashboard voor analisten',
+      tokenLabel: 'Bearer-token (analist, medewerker of beheerder)',
+      tokenPlaceholder: 'plak een token',
+      useToken: 'Token gebruiken',
+      forgetToken: 'Token vergeten',
+      tokenHint: 'Het token blijft alleen in dit tabblad (sessionStorage). Op de ingebouwde standaardopstelling:',
+      signIn: 'Aanmelden',
+      signOut: 'Afmelden',
+      signedInAs: (name) => `Aangemeld als ${name}.`,
+      province: 'Provincie',
+      allProvinces: 'Alle (Vlaanderen en Brussel)',
+      brussels: 'Brussels Hoofdstedelijk Gewest (geen provincie)',
+      municipality: 'Gemeente',
+      allMunicipalities: 'Alle gemeenten van de keuze links',
+      interval: 'Per',
+      month: 'maand',
+      quarter: 'kwartaal',
+      year: 'jaar',
+      from: 'Van',
+      to: 'Tot en met',
+      cohort: 'Cohorte',
+      endDates: 'Einddatums vooruitzicht',
+      endDatesPlaceholder: 'standaard: einde bescherming',
+      table: 'Tabel',
+      csv: (title) => `${title}: downloaden als CSV`,
+      footer:
+        'Elk getal komt van GET /statistics/* met uw token en telt op bedrijfsdatums (wanneer het gebeurde); de API en haar statistieken staan beschreven op',
+      funnelTitle: 'Trechter van de cohorte',
+      outlookTitle: 'Vooruitzicht op de einddatum(s)',
+      stockTitle: 'Actieve dossiers doorheen de tijd, per fase',
+      flowsTitle: 'Stromen',
+      breakdownTitle: (province) => (province ? `Per gemeente: ${province}` : 'Per provincie'),
+      funnelTable: 'Tabel: trechter',
+      outlookTable: 'Tabel: vooruitzicht',
+      stockTable: 'Tabel: actieve dossiers doorheen de tijd',
+      flowsTable: 'Tabel: stromen',
+      breakdownTable: 'Tabel: per provincie of gemeente',
+      stages: { registered: 'Ingeschreven', housed: 'Gehuisvest', inburgering: 'Inburgering', vdab: 'VDAB', employed: 'Aan het werk' },
+      flows: {
+        registrations: 'Inschrijvingen',
+        housings: 'Eerste huisvestingen',
+        rehousings: 'Verhuizingen',
+        inburgering: 'Inschrijvingen inburgering',
+        vdab: 'Inschrijvingen VDAB',
+        employmentStarts: 'Begin van werk',
+        employmentEnds: 'Einde van werk',
+        departures: 'Vertrekken',
+        reopenings: 'Heropeningen',
+        stockAtEnd: 'Actief op het einde',
+      },
+      active: 'actief',
+      employedNow: 'nu aan het werk',
+      everEmployed: 'ooit aan het werk',
+      reachedAll: 'Bereikte deze en elke vorige stap',
+      reachedAtAll: 'Bereikte deze stap',
+      count: 'aantal',
+      reachedAtAllColumn: 'bereikt',
+      fromPrevious: 'van vorige',
+      fromRegistered: 'van ingeschreven',
+      medianWait: 'mediane wachttijd',
+      days: 'd',
+      kinds: { observed: 'waargenomen', projection: 'projectie' },
+      allOf: 'heel Vlaanderen en Brussel',
+      intervals: { month: 'maand', quarter: 'kwartaal', year: 'jaar' },
+      scopeFunnel: (cohort, asOf) =>
+        `Dossiers ingeschreven in ${cohort}, op ${asOf}; heel Vlaanderen en Brussel (de API kent geen trechter per provincie).`,
+      scopeStock: (count, interval, first, last, where) => `Actieve dossiers op ${count} datums (einde van elke ${interval}) van ${first} tot ${last}; ${where}.`,
+      scopeFlows: (interval, from, to, where) => `Per ${interval} van ${from} tot ${to} (bedrijfsdatums); ${where}.`,
+      scopeOutlook: (last) => `Dossiers die op elke einddatum nog actief zijn, per fase; heel Vlaanderen en Brussel. Laatste geregistreerde bedrijfsdatum: ${last ?? 'geen'}.`,
+      scopeBreakdown: (asOf, province) =>
+        province
+          ? `Actieve dossiers op ${asOf} per gemeente van inschrijving in ${province}, per fase. Kies een gemeente in de filter om haar verloop te zien.`
+          : `Actieve dossiers op ${asOf} per provincie van de gemeente van inschrijving, per fase. Kies een provincie om per gemeente te zien.`,
+      method: (s, rate) =>
+        `${s.endDate} is een projectie: de actieve dossiers op ${s.method.basedOn} (de laatste geregistreerde bedrijfsdatum) maal (1 − r)^m, ` +
+        `met r = ${rate} per maand (${s.method.departures} vertrekken in de ${s.method.trailingMonths} maanden ervoor, op gemiddeld ` +
+        `${s.method.averageStock} actieve dossiers) en m = ${s.method.months} maanden; geen nieuwe aankomsten verondersteld.`,
+      suppressed: 'verborgen',
+      suppressedTitle: 'Verborgen door de API: te weinig personen, of verborgen zodat het niet uit een totaal af te leiden is',
+      suppressedFooter: (names) => `Verborgen: ${names}`,
+      noteSuppressed: (threshold) =>
+        `Cellen van minder dan ${threshold} personen, en cellen die verborgen zijn zodat ze niet uit een totaal af te leiden zijn, ` +
+        'worden door de API verborgen: grafieken laten ze weg en markeren het punt met ⊘ op de nullijn (de tooltip noemt ze), ' +
+        'tabellen zeggen "verborgen". Een 0 is een echte nul.',
+      noteOff: (threshold) => `Er wordt niets verborgen (drempel ${threshold}): elk getal is zichtbaar.`,
+      until: (date) => `tot ${date.slice(0, 4)}`,
+      pasteToken: 'Plak een token om de statistieken te laden.',
+      signInPrompt: 'Meld u aan om de statistieken te laden.',
+      loading: 'Laden…',
+      loadedAt: (time) => `Geladen om ${time}.`,
+      tokenRefused: 'Het token werd geweigerd (niet voor deze dienst): plak een nieuw.',
+      tokenExpired: 'Het token is verlopen: plak een nieuw.',
+      sessionExpired: 'Uw sessie is verlopen: meld u opnieuw aan.',
+      tokenOtherDataDir:
+        'Dit token is niet met de sleutel van deze dienst ondertekend: het werd gemaakt voor een andere DATA_DIR (of AUTH_DEV_SECRET). ' +
+        'Maak er een met dezelfde DATA_DIR als de dienst: DATA_DIR=<map van de dienst> npm run -s token -- --role analyst',
+      providerRefused: 'De dienst aanvaardt het token van de aanbieder niet (AUTH_JWKS_URL, AUTH_ISSUER of AUTH_AUDIENCE?): vraag het de beheerder.',
+      forbidden: 'De rol van dit token mag geen statistieken lezen: gebruik een token van een analist, medewerker of beheerder.',
+      apiAnswered: (status, message) => `De API antwoordde ${status}: ${message}`,
+      couldNotLoad: (message) => `Kon de statistieken niet laden: ${message}`,
+      needsHttps: 'Aanmelden bij de aanbieder kan alleen over HTTPS (of op localhost): open het dashboard via https.',
+      signInFailed: (message) => `Aanmelden mislukt: ${message}`,
+      monthsInvalid: 'Van, Tot en met en Cohorte zijn maanden (JJJJ-MM).',
+      rangeInvalid: 'Van mag niet na Tot en met liggen.',
+      endDatesInvalid: 'Einddatums zijn datums (JJJJ-MM-DD), gescheiden door komma’s of spaties.',
+      csvFailed: (message) => `De CSV kon niet geladen worden: ${message}`,
+    },
+    en: {
+      title: "Temporary protection in Flanders: analysts' dashboard",
+      tokenLabel: 'Bearer token (analyst, staff or admin)',
+      tokenPlaceholder: 'paste a token',
+      useToken: 'Use token',
+      forgetToken: 'Forget token',
+      tokenHint: 'The token stays in this tab only (sessionStorage). On the embedded default:',
+      signIn: 'Sign in',
+      signOut: 'Sign out',
+      signedInAs: (name) => `Signed in as ${name}.`,
+      province: 'Province',
+      allProvinces: 'All (Flanders and Brussels)',
+      brussels: 'Brussels-Capital Region (no province)',
+      municipality: 'Municipality',
+      allMunicipalities: 'All municipalities of the choice on the left',
+      interval: 'Per',
+      month: 'month',
+      quarter: 'quarter',
+      year: 'year',
+      from: 'From',
+      to: 'To',
+      cohort: 'Cohort',
+      endDates: 'Outlook end dates',
+      endDatesPlaceholder: 'default: end of protection',
+      table: 'Table',
+      csv: (title) => `${title}: download as CSV`,
+      footer: 'Every number comes from GET /statistics/* with your token, counted on business dates (when things happened); the API and its statistics are documented at',
+      funnelTitle: 'Funnel of the cohort',
+      outlookTitle: 'Outlook to the end date(s)',
+      stockTitle: 'Active dossiers over time, by stage',
+      flowsTitle: 'Flows',
+      breakdownTitle: (province) => (province ? `Per municipality: ${province}` : 'Per province'),
+      funnelTable: 'Table: funnel',
+      outlookTable: 'Table: outlook',
+      stockTable: 'Table: active dossiers over time',
+      flowsTable: 'Table: flows',
+      breakdownTable: 'Table: per province or municipality',
+      stages: { registered: 'Registered', housed: 'Housed', inburgering: 'Inburgering', vdab: 'VDAB', employed: 'Employed' },
+      flows: {
+        registrations: 'Registrations',
+        housings: 'First housings',
+        rehousings: 'Rehousings',
+        inburgering: 'Inburgering enrolments',
+        vdab: 'VDAB registrations',
+        employmentStarts: 'Employment starts',
+        employmentEnds: 'Employment ends',
+        departures: 'Departures',
+        reopenings: 'Reopenings',
+        stockAtEnd: 'Active at the end',
+      },
+      active: 'active',
+      employedNow: 'employed now',
+      everEmployed: 'ever employed',
+      reachedAll: 'Reached this and every earlier step',
+      reachedAtAll: 'Reached this step at all',
+      count: 'count',
+      reachedAtAllColumn: 'reached at all',
+      fromPrevious: 'from previous',
+      fromRegistered: 'from registered',
+      medianWait: 'median wait',
+      days: 'd',
+      kinds: { observed: 'observed', projection: 'projection' },
+      allOf: 'all of Flanders and Brussels',
+      intervals: { month: 'month', quarter: 'quarter', year: 'year' },
+      scopeFunnel: (cohort, asOf) => `Dossiers registered in ${cohort}, as of ${asOf}; all of Flanders and Brussels (the API has no province breakdown of the funnel).`,
+      scopeStock: (count, interval, first, last, where) => `Active dossiers on ${count} dates (the end of every ${interval}) from ${first} to ${last}; ${where}.`,
+      scopeFlows: (interval, from, to, where) => `Per ${interval} from ${from} to ${to} (business dates); ${where}.`,
+      scopeOutlook: (last) => `Dossiers still active at each end date, by stage; all of Flanders and Brussels. Last recorded business date: ${last ?? 'none'}.`,
+      scopeBreakdown: (asOf, province) =>
+        province
+          ? `Active dossiers on ${asOf} per municipality of registration in ${province}, by stage. Pick a municipality in the filters to see its course.`
+          : `Active dossiers on ${asOf} by the province of their registration municipality, by stage. Pick a province to see its municipalities.`,
+      method: (s, rate) =>
+        `${s.endDate} is a projection: the active dossiers on ${s.method.basedOn} (the last recorded business date) times (1 − r)^m, ` +
+        `where r = ${rate} a month (${s.method.departures} departures in the ${s.method.trailingMonths} months before, over an average of ` +
+        `${s.method.averageStock} active dossiers) and m = ${s.method.months} months; no new arrivals assumed.`,
+      suppressed: 'suppressed',
+      suppressedTitle: 'Suppressed by the API: too few persons, or hidden so that it cannot be worked out from a total',
+      suppressedFooter: (names) => `Suppressed: ${names}`,
+      noteSuppressed: (threshold) =>
+        `Cells counting fewer than ${threshold} persons, and cells hidden so that they cannot be worked out from a total, ` +
+        'are suppressed by the API: charts leave them out and mark the point ⊘ at the zero line (the tooltip names them), ' +
+        'tables say "suppressed". A 0 is a real zero.',
+      noteOff: (threshold) => `Suppression is off (threshold ${threshold}): every number is shown.`,
+      until: (date) => `until ${date.slice(0, 4)}`,
+      pasteToken: 'Paste a token to load the statistics.',
+      signInPrompt: 'Sign in to load the statistics.',
+      loading: 'Loading…',
+      loadedAt: (time) => `Loaded at ${time}.`,
+      tokenRefused: 'The token was refused (not for this service): paste a new one.',
+      tokenExpired: 'The token has expired: paste a new one.',
+      sessionExpired: 'Your session has expired: sign in again.',
+      tokenOtherDataDir:
+        "This token is not signed with this service's key: it was made for another DATA_DIR (or AUTH_DEV_SECRET). " +
+        "Make one with the service's DATA_DIR: DATA_DIR=<the service's directory> npm run -s token -- --role analyst",
+      providerRefused: "The service does not accept the provider's token (AUTH_JWKS_URL, AUTH_ISSUER or AUTH_AUDIENCE?): ask its administrator.",
+      forbidden: "This token's role may not read statistics: use an analyst, staff or admin token.",
+      apiAnswered: (status, message) => `The API answered ${status}: ${message}`,
+      couldNotLoad: (message) => `Could not load the statistics: ${message}`,
+      needsHttps: 'Signing in with the provider needs HTTPS (or localhost): open the dashboard over https.',
+      signInFailed: (message) => `Signing in failed: ${message}`,
+      monthsInvalid: 'From, To and Cohort are months (YYYY-MM).',
+      rangeInvalid: 'From must not be after To.',
+      endDatesInvalid: 'Outlook end dates are dates (YYYY-MM-DD), separated by commas or spaces.',
+      csvFailed: (message) => `Could not download the CSV: ${message}`,
+    },
+  };
+
+  let language = 'nl';
+  const t = (key, ...args) => {
+    const text = TEXT[language][key];
+    return typeof text === 'function' ? text(...args) : text;
+  };
+  const numberFormat = () => new Intl.NumberFormat(LOCALES[language]);
 
   const $ = (id) => document.getElementById(id);
   const pad = (n) => String(n).padStart(2, '0');
@@ -51,18 +278,32 @@
   const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
   const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+  /** The page's fixed words in the current language: elements marked data-text, data-aria, data-placeholder. */
+  function translatePage() {
+    document.documentElement.lang = language;
+    for (const element of document.querySelectorAll('[data-text]')) element.textContent = t(element.dataset.text);
+    for (const element of document.querySelectorAll('[data-aria]')) element.setAttribute('aria-label', t(element.dataset.aria));
+    for (const element of document.querySelectorAll('[data-placeholder]')) element.placeholder = t(element.dataset.placeholder);
+    document.title = t('title');
+    for (const button of document.querySelectorAll('[data-lang]')) button.setAttribute('aria-pressed', String(button.dataset.lang === language));
+    for (const button of document.querySelectorAll('button.csv')) {
+      button.setAttribute('aria-label', t('csv', document.querySelector(`#${button.dataset.section} h2`).textContent));
+    }
+    showMunicipalities();
+    showSignedInAs();
+  }
+
   // ---- cells --------------------------------------------------------------------------------
 
   const valueOf = (cell) => (cell && !cell.suppressed ? cell.value : null);
-  const number = new Intl.NumberFormat('en');
-  /** A cell as text: "suppressed", "–" for no value (a rate over zero), else the formatted value. */
-  function cellText(cell, format = (v) => number.format(v)) {
+  /** A cell as text: suppressed, "–" for no value (a rate over zero), else the formatted value. */
+  function cellText(cell, format = (v) => numberFormat().format(v)) {
     if (!cell) return '';
-    if (cell.suppressed) return 'suppressed';
+    if (cell.suppressed) return t('suppressed');
     return cell.value === null ? '–' : format(cell.value);
   }
-  const percent = (v) => `${(v * 100).toFixed(1)} %`;
-  const days = (v) => `${number.format(v)} d`;
+  const percent = (v) => `${new Intl.NumberFormat(LOCALES[language], { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v * 100)} %`;
+  const days = (v) => `${numberFormat().format(v)} ${t('days')}`;
 
   /** A dataset of cells: suppressed ones are null (a gap, never 0) and flagged for the ⊘ markers. */
   function dataset(label, cells, colour, extra = {}) {
@@ -72,6 +313,8 @@
       suppressed: cells.map((cell) => Boolean(cell && cell.suppressed)),
       backgroundColor: colour,
       borderColor: colour,
+      // A chart of two end dates on a wide card: bars, not slabs.
+      maxBarThickness: 90,
       ...extra,
     };
   }
@@ -81,7 +324,7 @@
     chart.data.datasets.filter((set, d) => set.suppressed && set.suppressed[index] && chart.isDatasetVisible(d)).map((set) => set.label);
 
   /**
-   * ⊘ at the zero line of every point (a bar, a month) where a series is suppressed; which ones,
+   * ⊘ at the zero line of every point (a bar, a period) where a series is suppressed; which ones,
    * the tooltip and the table say. One mark a point: a row per series would stand at heights
    * that read as values.
    */
@@ -119,7 +362,7 @@
   function suppressedFooter(items) {
     if (items.length === 0) return '';
     const names = suppressedAt(items[0].chart, items[0].dataIndex);
-    return names.length ? `Suppressed: ${names.join(', ')}` : '';
+    return names.length ? t('suppressedFooter', names.join(', ')) : '';
   }
 
   const charts = new Map();
@@ -129,6 +372,7 @@
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
+      locale: LOCALES[language],
       interaction: { mode: 'index', intersect: false },
       ...config.options,
       plugins: { legend: { position: 'bottom' }, tooltip: { callbacks: { footer: suppressedFooter } }, ...(config.options || {}).plugins },
@@ -141,11 +385,17 @@
     const element = $(tableId);
     element.replaceChildren();
     const head = element.createTHead().insertRow();
-    for (const [, label] of [['', ''], ...columns]) head.appendChild(document.createElement('th')).textContent = label;
+    for (const [, label] of [['', ''], ...columns]) {
+      const th = head.appendChild(document.createElement('th'));
+      th.scope = 'col';
+      th.textContent = label;
+    }
     const body = element.createTBody();
     for (const row of rows) {
       const tr = body.insertRow();
-      tr.appendChild(document.createElement('th')).textContent = row.label;
+      const th = tr.appendChild(document.createElement('th'));
+      th.scope = 'row';
+      th.textContent = row.label;
       for (const [key, , format] of columns) {
         const cell = row.cells[key];
         const td = tr.insertCell();
@@ -154,7 +404,7 @@
         td.textContent = cellText(cell, format);
         if (cell && cell.suppressed) {
           td.className = 'suppressed';
-          td.title = 'Suppressed by the API: too few persons, or hidden so that it cannot be worked out from a total';
+          td.title = t('suppressedTitle');
         }
       }
     }
@@ -163,49 +413,79 @@
   // ---- the API ------------------------------------------------------------------------------
 
   class ApiError extends Error {
-    constructor(status, detail) {
-      super(detail);
+    constructor(status, problem, fallback) {
+      super((problem && (problem.detail || problem.title)) || fallback);
       this.status = status;
+      this.problem = problem || {};
     }
   }
 
-  async function api(path, params) {
+  function apiUrl([path, params]) {
     const url = new URL(path, window.location.origin);
     for (const [name, value] of params) url.searchParams.append(name, value);
-    const response = await fetch(url, {
-      headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`, Accept: 'application/json' },
-    });
-    if (!response.ok) {
-      const problem = await response.json().catch(() => null);
-      throw new ApiError(response.status, (problem && (problem.detail || problem.title)) || response.statusText);
-    }
-    return response.json();
+    return url;
   }
 
-  /** `work` over `items`, a few at a time, results in order. */
-  async function inTurns(items, work) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await work(items[i]);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_REQUESTS, items.length) }, worker));
-    return results;
+  async function call(request, accept) {
+    const response = await fetch(apiUrl(request), {
+      headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`, Accept: accept },
+    });
+    if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null), response.statusText);
+    return response;
+  }
+
+  const api = async (path, params) => (await call([path, params], 'application/json')).json();
+
+  /** The CSV the API gives for a chart's own question, saved under the name the API gives it. */
+  async function download(request, fallbackName) {
+    const response = await call(request, 'text/csv');
+    const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '')?.[1] || fallbackName;
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  }
+
+  // ---- reference data and settings ------------------------------------------------------------
+
+  let municipalities = [];
+  let settings = { signIn: 'token' };
+  const municipalityByNis = () => new Map(municipalities.map((m) => [m.nis, m]));
+  /** 'brussels' stands for the Brussels-Capital Region, whose municipalities have no province (null). */
+  const provinceKey = (m) => m.province ?? 'brussels';
+
+  /** The municipalities of the chosen province in the second select, keeping the choice where it still fits. */
+  function showMunicipalities() {
+    const province = $('province').value;
+    const select = $('municipality');
+    const chosen = select.value || select.dataset.wanted || '';
+    const first = select.options[0];
+    first.textContent = t('allMunicipalities');
+    select.replaceChildren(first);
+    for (const m of municipalities.filter((m) => province !== '' && provinceKey(m) === province)) {
+      const option = document.createElement('option');
+      option.value = m.nis;
+      option.textContent = m.until ? `${m.name} (${t('until', m.until)})` : m.name;
+      select.appendChild(option);
+    }
+    select.disabled = province === '';
+    select.value = [...select.options].some((option) => option.value === chosen) ? chosen : '';
+    delete select.dataset.wanted;
   }
 
   // ---- filters ------------------------------------------------------------------------------
 
-  const FILTER_FIELDS = ['province', 'from', 'to', 'cohort', 'endDates'];
+  const FILTER_FIELDS = ['province', 'municipality', 'interval', 'from', 'to', 'cohort', 'endDates'];
   const fieldOf = (name) => (name === 'endDates' ? $('end-dates') : $(name));
 
   function defaultFilters() {
-    return { province: '', from: PROTECTION_START, to: today().slice(0, 7), cohort: PROTECTION_START, endDates: '' };
+    return { province: '', municipality: '', interval: 'month', from: PROTECTION_START, to: today().slice(0, 7), cohort: PROTECTION_START, endDates: '' };
   }
 
-  /** The filters in the address (?province=&from=&to=&cohort=&endDates=) over the defaults. */
+  /** The filters in the address (?province=&municipality=&interval=&from=&to=&cohort=&endDates=) over the defaults. */
   function filtersFromAddress() {
     const filters = defaultFilters();
     const query = new URLSearchParams(window.location.search);
@@ -215,52 +495,42 @@
 
   function showFilters(filters) {
     for (const name of FILTER_FIELDS) fieldOf(name).value = filters[name];
+    // Its options arrive with the reference data.
+    $('municipality').dataset.wanted = filters.municipality;
   }
 
+  /** The filters as set, kept in the address with the language so that a link opens the same view. */
   function readFilters() {
     const filters = Object.fromEntries(FILTER_FIELDS.map((name) => [name, fieldOf(name).value.trim()]));
-    const query = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== ''));
+    const query = new URLSearchParams(Object.entries({ ...filters, lang: language === 'nl' ? '' : language }).filter(([, value]) => value !== ''));
     window.history.replaceState(null, '', `${window.location.pathname}?${query}`);
     return filters;
   }
 
-  /** The business dates the filters stand for, or a message saying what is wrong. */
+  /** The business dates and places the filters stand for, or the key of a message saying what is wrong. */
   function resolve(filters) {
-    if (!MONTH.test(filters.from) || !MONTH.test(filters.to) || !MONTH.test(filters.cohort)) {
-      return { error: 'From, To and Cohort are months (YYYY-MM).' };
-    }
+    if (!MONTH.test(filters.from) || !MONTH.test(filters.to) || !MONTH.test(filters.cohort)) return { error: 'monthsInvalid' };
     const from = `${filters.from}-01`;
     const end = monthEnd(filters.to);
     const to = end < today() ? end : today();
-    if (to < from) return { error: 'From must not be after To.' };
+    if (to < from) return { error: 'rangeInvalid' };
     const endDates = filters.endDates.split(/[\s,]+/).filter(Boolean);
-    if (endDates.some((date) => !DATE.test(date))) return { error: 'Outlook end dates are dates (YYYY-MM-DD).' };
-    const nis = filters.province === 'brussels' ? null : filters.province;
-    return { province: filters.province, nis, from, to, cohort: filters.cohort, endDates };
+    if (endDates.some((date) => !DATE.test(date))) return { error: 'endDatesInvalid' };
+    const municipality = filters.province === '' ? '' : filters.municipality;
+    const groupBy = municipality ? 'municipality' : filters.province ? 'province' : 'none';
+    // The group of the choice in a grouped answer: a municipality's code, a province's, or null for Brussels.
+    const nis = municipality || (filters.province === 'brussels' ? null : filters.province);
+    const interval = ['month', 'quarter', 'year'].includes(filters.interval) ? filters.interval : 'month';
+    return { province: filters.province, municipality, groupBy, nis, interval, from, to, cohort: filters.cohort, endDates };
   }
 
-  const provinceName = () => $('province').selectedOptions[0].textContent;
+  /** Where the stock and flows are about, in words. */
+  const whereText = (range) =>
+    range.municipality ? $('municipality').selectedOptions[0].textContent : range.province ? $('province').selectedOptions[0].textContent : t('allOf');
 
-  /** Month ends from `from` to `to` (and `to` itself), or quarter ends, or year ends: at most MAX_STOCK_POINTS. */
-  function stockDates(from, to) {
-    for (const step of [1, 3, 12]) {
-      const dates = [];
-      let [year, month] = from.slice(0, 7).split('-').map(Number);
-      for (;;) {
-        const end = monthEnd(`${year}-${pad(month)}`);
-        if (end >= to) break;
-        if (month % step === 0) dates.push(end);
-        month += 1;
-        if (month > 12) [year, month] = [year + 1, 1];
-      }
-      dates.push(to);
-      if (dates.length <= MAX_STOCK_POINTS || step === 12) return dates;
-    }
-  }
-
-  /** The group of the chosen province in a grouped answer (undefined: nothing there, so zeros), or the only group. */
+  /** The group of the choice in a grouped answer (undefined: nothing there, so zeros), or the only group. */
   function groupOf(groups, range) {
-    if (range.province === '') return groups[0];
+    if (range.groupBy === 'none') return groups[0];
     return groups.find((group) => group.group && group.group.nis === range.nis);
   }
 
@@ -269,35 +539,38 @@
   };
 
   // ---- the sections -------------------------------------------------------------------------
-  // Each fetches its answers, then returns what to paint, so that a load overtaken by a newer one
-  // paints nothing.
+  // Each asks its question, then returns it with what to paint, so that a load overtaken by a
+  // newer one paints nothing, a change of language repaints without asking again, and the CSV
+  // button asks the API the same question.
 
-  const STOCK_COLUMNS = [
-    ['active', 'active'],
-    ...STAGES.map(([key, label]) => [key, label.toLowerCase()]),
-    ['employedNow', 'employed now'],
-    ['everEmployed', 'ever employed'],
+  const STOCK_COLUMNS = () => [
+    ['active', t('active')],
+    ...STAGES.map(([key]) => [key, t('stages')[key].toLowerCase()]),
+    ['employedNow', t('employedNow')],
+    ['everEmployed', t('everEmployed')],
   ];
   /** A stock group's cells by column; no group (nothing active there): zeros. */
   const stockCells = (group) =>
     group
       ? { active: group.active, ...group.byStage, employedNow: group.employedNow, everEmployed: group.everEmployed }
-      : Object.fromEntries(STOCK_COLUMNS.map(([key]) => [key, ZERO]));
+      : Object.fromEntries(STOCK_COLUMNS().map(([key]) => [key, ZERO]));
 
   async function funnel(range) {
-    const answer = await api('/statistics/funnel', [['cohort', range.cohort], ['asOf', range.to]]);
-    const labels = answer.steps.map((step) => STAGES.find(([key]) => key === step.step)[1]);
+    const request = ['/statistics/funnel', [['cohort', range.cohort], ['asOf', range.to]]];
+    const answer = await api(...request);
     return {
+      request,
       suppressBelow: answer.suppressBelow,
       paint() {
-        scope('funnel', `Dossiers registered in ${answer.cohort}, as of ${answer.asOf}; all of Flanders and Brussels (the API has no province breakdown of the funnel).`);
+        const labels = answer.steps.map((step) => t('stages')[step.step]);
+        scope('funnel', t('scopeFunnel', answer.cohort, answer.asOf));
         draw('funnel-chart', {
           type: 'bar',
           data: {
             labels,
             datasets: [
-              dataset('Reached this and every earlier step', answer.steps.map((s) => s.count), '#4e79a7'),
-              dataset('Reached this step at all', answer.steps.map((s) => s.reachedAtAll), '#a0cbe8'),
+              dataset(t('reachedAll'), answer.steps.map((s) => s.count), '#4e79a7'),
+              dataset(t('reachedAtAll'), answer.steps.map((s) => s.reachedAtAll), '#a0cbe8'),
             ],
           },
           options: { indexAxis: 'y', scales: { x: { beginAtZero: true } } },
@@ -305,11 +578,11 @@
         table(
           'funnel-table',
           [
-            ['count', 'count'],
-            ['reachedAtAll', 'reached at all'],
-            ['rateFromPrevious', 'from previous', percent],
-            ['rateFromRegistered', 'from registered', percent],
-            ['medianDaysFromPrevious', 'median wait', days],
+            ['count', t('count')],
+            ['reachedAtAll', t('reachedAtAllColumn')],
+            ['rateFromPrevious', t('fromPrevious'), percent],
+            ['rateFromRegistered', t('fromRegistered'), percent],
+            ['medianDaysFromPrevious', t('medianWait'), days],
           ],
           answer.steps.map((step, i) => ({ key: step.step, label: labels[i], cells: step })),
         );
@@ -318,57 +591,62 @@
   }
 
   async function stock(range) {
-    const dates = stockDates(range.from, range.to);
-    const groupBy = range.province === '' ? 'none' : 'province';
-    const answers = await inTurns(dates, (asOf) => api('/statistics/stock', [['asOf', asOf], ['groupBy', groupBy]]));
-    const groups = answers.map((answer) => groupOf(answer.groups, range));
+    const request = [
+      '/statistics/stock-over-time',
+      [['from', range.from], ['to', range.to], ['interval', range.interval], ['groupBy', range.groupBy]],
+    ];
+    const answer = await api(...request);
+    const dates = answer.points.map((point) => point.asOf);
+    const groups = answer.points.map((point) => groupOf(point.groups, range));
     const at = (pick) => groups.map((group) => (group ? pick(group) : ZERO));
     return {
-      suppressBelow: answers[0].suppressBelow,
+      request,
+      suppressBelow: answer.suppressBelow,
       paint() {
-        scope('stock', `Active dossiers on ${dates.length} dates from ${dates[0]} to ${range.to}; ${provinceName()}.`);
+        scope('stock', t('scopeStock', dates.length, t('intervals')[range.interval], dates[0], range.to, whereText(range)));
         draw('stock-chart', {
           type: 'bar',
           data: {
             labels: dates,
             datasets: [
-              dataset('Active', at((g) => g.active), '#1d2433', { type: 'line', stack: 'active', pointRadius: 2, borderWidth: 1.5 }),
-              ...STAGES.map(([key, label, colour]) => dataset(label, at((g) => g.byStage[key]), colour, { stack: 'stages' })),
+              dataset(t('active'), at((g) => g.active), '#1d2433', { type: 'line', stack: 'active', pointRadius: 2, borderWidth: 1.5 }),
+              ...STAGES.map(([key, colour]) => dataset(t('stages')[key], at((g) => g.byStage[key]), colour, { stack: 'stages' })),
             ],
           },
           options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
         });
-        table('stock-table', STOCK_COLUMNS, dates.map((date, i) => ({ key: date, label: date, cells: stockCells(groups[i]) })));
+        table('stock-table', STOCK_COLUMNS(), dates.map((date, i) => ({ key: date, label: date, cells: stockCells(groups[i]) })));
       },
     };
   }
 
   async function flows(range) {
-    const groupBy = range.province === '' ? 'none' : 'province';
-    const answer = await api('/statistics/flows', [['from', range.from], ['to', range.to], ['interval', 'month'], ['groupBy', groupBy]]);
+    const request = ['/statistics/flows', [['from', range.from], ['to', range.to], ['interval', range.interval], ['groupBy', range.groupBy]]];
+    const answer = await api(...request);
     const groups = answer.periods.map((period) => groupOf(period.groups, range));
     const at = (pick) => groups.map((group) => (group ? pick(group) : ZERO));
     return {
+      request,
       suppressBelow: answer.suppressBelow,
       paint() {
-        scope('flows', `Per calendar month from ${answer.from} to ${answer.to} (business dates); ${provinceName()}.`);
+        scope('flows', t('scopeFlows', t('intervals')[answer.interval], answer.from, answer.to, whereText(range)));
         draw('flows-chart', {
           type: 'line',
           data: {
             labels: answer.periods.map((period) => period.period),
-            datasets: FLOWS.filter(([, , , colour]) => colour).map(([, label, pick, colour]) =>
-              dataset(label, at(pick), colour, { pointRadius: 1.5, borderWidth: 1.5 }),
+            datasets: FLOWS.filter(([, , colour]) => colour).map(([key, pick, colour]) =>
+              dataset(t('flows')[key], at(pick), colour, { pointRadius: 1.5, borderWidth: 1.5 }),
             ),
           },
           options: { scales: { y: { beginAtZero: true } } },
         });
         table(
           'flows-table',
-          FLOWS.map(([key, label]) => [key, label.toLowerCase()]),
+          FLOWS.map(([key]) => [key, t('flows')[key].toLowerCase()]),
           answer.periods.map((period, i) => ({
             key: period.period,
             label: period.period,
-            cells: Object.fromEntries(FLOWS.map(([key, , pick]) => [key, groups[i] ? pick(groups[i]) : ZERO])),
+            cells: Object.fromEntries(FLOWS.map(([key, pick]) => [key, groups[i] ? pick(groups[i]) : ZERO])),
           })),
         );
       },
@@ -376,17 +654,19 @@
   }
 
   async function outlook(range) {
-    const answer = await api('/statistics/outlook', range.endDates.map((date) => ['endDate', date]));
-    const labels = answer.scenarios.map((s) => `${s.endDate} (${s.kind})`);
+    const request = ['/statistics/outlook', range.endDates.map((date) => ['endDate', date])];
+    const answer = await api(...request);
     return {
+      request,
       suppressBelow: answer.suppressBelow,
       paint() {
-        scope('outlook', `Dossiers still active at each end date, by stage; all of Flanders and Brussels. Last recorded business date: ${answer.lastBusinessDate ?? 'none'}.`);
+        const labels = answer.scenarios.map((s) => `${s.endDate} (${t('kinds')[s.kind]})`);
+        scope('outlook', t('scopeOutlook', answer.lastBusinessDate));
         draw('outlook-chart', {
           type: 'bar',
           data: {
             labels,
-            datasets: STAGES.map(([key, label, colour]) => dataset(label, answer.scenarios.map((s) => s.byStage[key]), colour)),
+            datasets: STAGES.map(([key, colour]) => dataset(t('stages')[key], answer.scenarios.map((s) => s.byStage[key]), colour)),
           },
           options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
         });
@@ -395,45 +675,57 @@
             .filter((s) => s.method)
             .map((s) => {
               const item = document.createElement('li');
-              item.textContent = `${s.endDate} is a projection: ${s.method.description} Monthly outflow rate ${percent(s.method.monthlyOutflowRate)}.`;
+              item.textContent = t('method', s, percent(s.method.monthlyOutflowRate));
               return item;
             }),
         );
         table(
           'outlook-table',
-          STOCK_COLUMNS.slice(0, 1 + STAGES.length),
+          STOCK_COLUMNS().slice(0, 1 + STAGES.length),
           answer.scenarios.map((s, i) => ({ key: s.endDate, label: labels[i], cells: { active: s.active, ...s.byStage } })),
         );
       },
     };
   }
 
-  async function provinces(range) {
-    const answer = await api('/statistics/stock', [['asOf', range.to], ['groupBy', 'province']]);
-    const labels = answer.groups.map((g) => g.group.name);
+  /** Per province; with a province chosen, per municipality of it: the drill-down. */
+  async function breakdown(range) {
+    const byMunicipality = range.province !== '';
+    const request = ['/statistics/stock', [['asOf', range.to], ['groupBy', byMunicipality ? 'municipality' : 'province']]];
+    const answer = await api(...request);
+    const known = municipalityByNis();
+    const groups = byMunicipality
+      ? answer.groups.filter((g) => known.has(g.group.nis) && provinceKey(known.get(g.group.nis)) === range.province)
+      : answer.groups;
     return {
+      request,
       suppressBelow: answer.suppressBelow,
       paint() {
-        scope('provinces', `Active dossiers on ${answer.asOf} by the province of their registration municipality, by stage; every province whatever the province filter.`);
-        draw('provinces-chart', {
+        const province = byMunicipality ? $('province').selectedOptions[0].textContent : null;
+        const labels = groups.map((g) => (byMunicipality || g.group.nis !== null ? g.group.name : t('brussels')));
+        $('breakdown-title').textContent = t('breakdownTitle', province);
+        $('breakdown-chart').setAttribute('aria-label', t('breakdownTitle', province));
+        document.querySelector('#breakdown button.csv').setAttribute('aria-label', t('csv', t('breakdownTitle', province)));
+        scope('breakdown', t('scopeBreakdown', answer.asOf, province));
+        draw('breakdown-chart', {
           type: 'bar',
           data: {
             labels,
-            datasets: STAGES.map(([key, label, colour]) => dataset(label, answer.groups.map((g) => g.byStage[key]), colour)),
+            datasets: STAGES.map(([key, colour]) => dataset(t('stages')[key], groups.map((g) => g.byStage[key]), colour)),
           },
           options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } } },
         });
-        table('provinces-table', STOCK_COLUMNS, answer.groups.map((g, i) => ({ key: g.group.nis ?? 'brussels', label: labels[i], cells: stockCells(g) })));
+        table('breakdown-table', STOCK_COLUMNS(), groups.map((g, i) => ({ key: g.group.nis ?? 'brussels', label: labels[i], cells: stockCells(g) })));
       },
     };
   }
 
   const SECTIONS = [
     ['funnel', funnel],
+    ['outlook', outlook],
     ['stock', stock],
     ['flows', flows],
-    ['outlook', outlook],
-    ['provinces', provinces],
+    ['breakdown', breakdown],
   ];
 
   /** A section whose answer did not come shows nothing rather than an older answer. */
@@ -445,22 +737,42 @@
     scope(sectionId, '');
     const methods = document.querySelector(`#${sectionId} .methods`);
     if (methods) methods.replaceChildren();
+    shown.delete(sectionId);
+    document.querySelector(`#${sectionId} button.csv`).disabled = true;
+  }
+
+  // ---- status -------------------------------------------------------------------------------
+
+  /** The last message, kept as words to say again in the other language. */
+  let message = null;
+  function status(key, args = [], isError = false) {
+    message = { key, args, isError };
+    $('status').textContent = key ? t(key, ...args) : '';
+    $('status').classList.toggle('error', isError);
+  }
+
+  function explain(error) {
+    if (error instanceof ApiError && error.status === 401) {
+      const { reason } = error.problem;
+      if (settings.signIn === 'oidc') return [reason === 'expired' ? 'sessionExpired' : 'providerRefused'];
+      return [reason === 'signature' ? 'tokenOtherDataDir' : reason === 'expired' ? 'tokenExpired' : 'tokenRefused'];
+    }
+    if (error instanceof ApiError && error.status === 403) return ['forbidden'];
+    if (error instanceof ApiError) return ['apiAnswered', [error.status, error.message]];
+    return ['couldNotLoad', [error.message]];
   }
 
   // ---- loading ------------------------------------------------------------------------------
 
   let generation = 0;
+  /** What each section shows now: its question and how to paint it. */
+  const shown = new Map();
+  let threshold = null;
 
-  function status(text, isError = false) {
-    $('status').textContent = text;
-    $('status').classList.toggle('error', isError);
-  }
-
-  function explain(error) {
-    if (error instanceof ApiError && error.status === 401) return 'The token was refused (expired, or not for this service): paste a new one.';
-    if (error instanceof ApiError && error.status === 403) return "This token's role may not read statistics: use an analyst, staff or admin token.";
-    if (error instanceof ApiError) return `The API answered ${error.status}: ${error.message}`;
-    return `Could not load the statistics: ${error.message}`;
+  function showNote() {
+    const note = $('suppression-note');
+    note.hidden = threshold === null;
+    if (threshold !== null) note.textContent = threshold > 1 ? t('noteSuppressed', threshold) : t('noteOff', threshold);
   }
 
   /** Loads every section for the current filters; a load overtaken by a newer one is dropped. */
@@ -473,39 +785,129 @@
     const range = resolve(readFilters());
     if (!sessionStorage.getItem(TOKEN_KEY)) {
       SECTIONS.forEach(([id]) => clear(id));
-      status('Paste a token to load the statistics.');
+      status(settings.signIn === 'oidc' ? 'signInPrompt' : 'pasteToken');
       return finish('no-token');
     }
     if (range.error) {
-      status(range.error, true);
+      status(range.error, [], true);
       return finish('error');
     }
     document.body.dataset.state = 'loading';
-    status('Loading…');
+    status('loading');
     const results = await Promise.allSettled(SECTIONS.map(([, section]) => section(range)));
     if (mine !== generation) return;
-    results.forEach((result, i) => (result.status === 'fulfilled' ? result.value.paint() : clear(SECTIONS[i][0])));
-    const painted = results.filter((result) => result.status === 'fulfilled');
-    if (painted.length > 0) {
-      const note = $('suppression-note');
-      note.hidden = false;
-      const threshold = painted[0].value.suppressBelow;
-      note.textContent =
-        threshold > 1
-          ? `Cells counting fewer than ${threshold} persons, and cells hidden so that they cannot be worked out from a total, ` +
-            'are suppressed by the API: charts leave them out and mark the point ⊘ at the zero line (the tooltip names them), ' +
-            'tables say "suppressed". A 0 is a real zero.'
-          : `Suppression is off (threshold ${threshold}): every number is shown.`;
-    }
+    results.forEach((result, i) => {
+      const [id] = SECTIONS[i];
+      if (result.status !== 'fulfilled') return clear(id);
+      shown.set(id, result.value);
+      result.value.paint();
+      document.querySelector(`#${id} button.csv`).disabled = false;
+    });
+    const painted = results.find((result) => result.status === 'fulfilled');
+    if (painted) threshold = painted.value.suppressBelow;
+    showNote();
     const failed = results.find((result) => result.status === 'rejected');
-    if (failed) status(explain(failed.reason), true);
-    else status(`Loaded at ${new Date().toLocaleTimeString('en-GB')}.`);
+    if (failed) {
+      const [key, args] = explain(failed.reason);
+      status(key, args, true);
+    } else {
+      status('loadedAt', [new Date().toLocaleTimeString(LOCALES[language])]);
+    }
     finish(failed ? 'error' : 'ready');
   }
 
-  function start() {
+  /** Another language: every word again, the charts repainted from the answers they have. */
+  function setLanguage(next) {
+    language = LANGUAGES.includes(next) ? next : 'nl';
+    localStorage.setItem(LANGUAGE_KEY, language);
+    translatePage();
+    for (const section of shown.values()) section.paint();
+    showNote();
+    if (message) status(message.key, message.args, message.isError);
+    readFilters();
+  }
+
+  // ---- signing in ---------------------------------------------------------------------------
+
+  let manager = null;
+  /** The provider's name for whoever signed in, or null. */
+  let signedInAs = null;
+
+  /**
+   * With an OIDC provider: a public client, authorization code with PKCE, the answer coming back
+   * to this page. 'failed' when signing in cannot go on (the page then loads nothing).
+   */
+  async function startOidc() {
+    $('oidc-sign-in').hidden = false;
+    if (!window.isSecureContext) {
+      status('needsHttps', [], true);
+      $('sign-in').disabled = true;
+      return 'failed';
+    }
+    const { issuer, clientId, scope: scopes } = settings.oidc;
+    manager = new oidc.UserManager({
+      authority: issuer,
+      client_id: clientId,
+      redirect_uri: `${window.location.origin}/dashboard`,
+      response_type: 'code',
+      scope: scopes,
+      loadUserInfo: false,
+      automaticSilentRenew: false,
+      userStore: new oidc.WebStorageStateStore({ store: window.sessionStorage }),
+    });
+    const query = new URLSearchParams(window.location.search);
+    if (query.has('state') && (query.has('code') || query.has('error'))) {
+      try {
+        const user = await manager.signinRedirectCallback();
+        sessionStorage.setItem(TOKEN_KEY, user.access_token);
+        // Back to the view the user signed in from.
+        window.history.replaceState(null, '', `${window.location.pathname}${user.state || ''}`);
+      } catch (error) {
+        window.history.replaceState(null, '', window.location.pathname);
+        status('signInFailed', [error.message], true);
+        return 'failed';
+      }
+    }
+    const user = await manager.getUser();
+    showSignedIn(user);
+    return undefined;
+  }
+
+  function showSignedIn(user) {
+    const signedIn = Boolean(user && sessionStorage.getItem(TOKEN_KEY));
+    $('sign-in').hidden = signedIn;
+    $('sign-out').hidden = !signedIn;
+    signedInAs = signedIn ? user.profile.name || user.profile.preferred_username || user.profile.sub : null;
+    showSignedInAs();
+  }
+
+  const showSignedInAs = () => {
+    $('signed-in-as').textContent = signedInAs ? t('signedInAs', signedInAs) : '';
+  };
+
+  /** The language the address asks for, else the one chosen last in this browser, else Dutch. */
+  function languageAsked() {
+    const asked = new URLSearchParams(window.location.search).get('lang');
+    const kept = localStorage.getItem(LANGUAGE_KEY);
+    return LANGUAGES.includes(asked) ? asked : LANGUAGES.includes(kept) ? kept : 'nl';
+  }
+
+  async function start() {
     Chart.register(suppressedMarkers);
+    language = languageAsked();
+    [settings, municipalities] = await Promise.all(
+      ['/dashboard/assets/settings.json', '/dashboard/assets/municipalities.json'].map(async (path) => (await fetch(path)).json()),
+    );
+    let failedSignIn;
+    if (settings.signIn === 'oidc') failedSignIn = await startOidc();
+    else $('token-form').hidden = false;
+    // Back from the provider, the address is the one signing in started from again.
+    language = languageAsked();
     showFilters(filtersFromAddress());
+    translatePage();
+    if (message) status(message.key, message.args, message.isError);
+
+    for (const button of document.querySelectorAll('[data-lang]')) button.addEventListener('click', () => setLanguage(button.dataset.lang));
     $('token-form').addEventListener('submit', (event) => {
       event.preventDefault();
       const token = $('token').value.trim();
@@ -517,13 +919,37 @@
       sessionStorage.removeItem(TOKEN_KEY);
       void load();
     });
+    $('sign-in').addEventListener('click', () => void manager.signinRedirect({ state: window.location.search }));
+    $('sign-out').addEventListener('click', async () => {
+      await manager.removeUser();
+      sessionStorage.removeItem(TOKEN_KEY);
+      showSignedIn(null);
+      void load();
+    });
+    $('province').addEventListener('change', showMunicipalities);
     $('filters').addEventListener('change', () => void load());
     $('filters').addEventListener('submit', (event) => {
       event.preventDefault();
       void load();
     });
-    void load();
+    for (const button of document.querySelectorAll('button.csv')) {
+      button.addEventListener('click', async () => {
+        const section = shown.get(button.dataset.section);
+        if (!section) return;
+        try {
+          await download(section.request, `${button.dataset.section}.csv`);
+        } catch (error) {
+          status('csvFailed', [error.message], true);
+        }
+      });
+    }
+    if (failedSignIn) {
+      document.body.dataset.state = 'error';
+      document.body.dataset.loads = String(Number(document.body.dataset.loads) + 1);
+      return;
+    }
+    await load();
   }
 
-  start();
+  void start();
 })();
