@@ -1,3 +1,5 @@
+import { hasUnstorableCharacter, unstorableTextPath } from '@app/platform/storable';
+
 /**
  * The one event-store port. Both adapters (PostgreSQL, EventStoreDB) implement it and pass the
  * same contract suite (`contract/event-store.contract.ts`).
@@ -131,6 +133,37 @@ export class DuplicateEventIdError extends Error {
   override readonly name = 'DuplicateEventIdError';
   constructor(readonly streamId: string, readonly eventId: string) {
     super(`Event id ${eventId} already exists elsewhere than at this place in ${streamId}`);
+  }
+}
+
+/**
+ * An append whose stream id, event type, data or metadata holds text PostgreSQL cannot store
+ * (U+0000, or a UTF-16 surrogate without its pair: libs/platform/src/storable.ts). The
+ * PostgreSQL store cannot hold it (its `jsonb` refuses both); EventStoreDB could, and then every
+ * projection would meet it, so both adapters refuse it, nothing appended, and the two stores
+ * hold the same kinds of events. Names the field, never the text.
+ */
+export class UnstorableEventError extends Error {
+  override readonly name = 'UnstorableEventError';
+  constructor(
+    readonly streamId: string,
+    readonly eventId: string,
+    /** Where: `type`, `data.reason`, `metadata.actor`, … */
+    readonly field: string,
+  ) {
+    super(`Event ${eventId}: ${field} holds text that cannot be stored (U+0000 or an unpaired surrogate); nothing was appended`);
+  }
+}
+
+/** Throws UnstorableEventError for the first event of an append that holds text PostgreSQL cannot store. */
+export function assertStorableEvents(streamId: string, events: readonly EventToAppend[]): void {
+  for (const event of events) {
+    const field =
+      unstorableTextPath(streamId, 'stream id') ??
+      unstorableTextPath(event.type, 'type') ??
+      unstorableTextPath(event.data, 'data') ??
+      unstorableTextPath(event.metadata, 'metadata');
+    if (field) throw new UnstorableEventError(hasUnstorableCharacter(streamId) ? '(not storable)' : streamId, event.id, field);
   }
 }
 

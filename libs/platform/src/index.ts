@@ -5,3 +5,4 @@ export * from './keyed-mutex';
 export * from './secrets';
 export * from './postgres-errors';
 export * from './canonical-json';
+export * from './storable';

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
 import { DossierNotFoundError, DossierRuleViolation } from '@app/domain';
-import { EventStoreUnavailableError, WrongExpectedVersionError } from '@app/event-store';
+import { EventStoreUnavailableError, UnstorableEventError, WrongExpectedVersionError } from '@app/event-store';
 
 /** An RFC 9457 problem document. `type` is a path under /problems, documented in docs/errors.md. */
 export interface Problem {
@@ -73,6 +73,15 @@ export function toProblem(error: unknown): Problem {
       status: HttpStatus.CONFLICT,
       rule: 'concurrent-modification',
       detail: 'The dossier kept changing while this command was retried; read it again and resend.',
+    };
+  }
+  if (error instanceof UnstorableEventError) {
+    // Validation refuses such text first; this keeps a value it missed from ever reaching the store.
+    return {
+      type: '/problems/validation-failed',
+      title: 'Invalid request',
+      status: HttpStatus.BAD_REQUEST,
+      detail: 'A field holds text that cannot be stored (U+0000 or an unpaired surrogate); nothing was recorded.',
     };
   }
   if (error instanceof EventStoreUnavailableError) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   comparePositions,
+  UnstorableEventError,
   WrongExpectedVersionError,
   type EventStore,
   type EventToAppend,
@@ -213,6 +214,25 @@ export function describeEventStoreContract(
       await store.append(stream, [event('Registered', data)], 'no_stream');
       const [read] = await store.readStream(stream);
       expect(read.data).toEqual(data);
+    });
+
+    it('refuses, appending nothing, text PostgreSQL cannot store: U+0000 or an unpaired surrogate anywhere in an event', async () => {
+      const stream = `${newPrefix()}s`;
+      for (const [hostile, field] of [
+        [{ ...event('Registered', { givenName: 'a\u0000b' }) }, 'data.givenName'],
+        [{ ...event('Registered', { nested: { list: ['ok', 'x\ud83d'] } }) }, 'data.nested.list[1]'],
+        [{ ...event('Registered'), metadata: { actor: '\udc00lone' } }, 'metadata.actor'],
+        [{ ...event('Registered', { ['key\u0000']: 1 }) }, 'data (a member name)'],
+        [{ ...event('Registered\u0000') }, 'type'],
+      ] as Array<[EventToAppend, string]>) {
+        const refused = await store.append(stream, [event('Fine'), hostile], 'no_stream').catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(UnstorableEventError);
+        expect(refused).toMatchObject({ eventId: hostile.id, field });
+      }
+      expect(await store.readStream(stream)).toEqual([]);
+      // A paired surrogate (an emoji) is text like any other.
+      await store.append(stream, [event('Registered', { note: '🇺🇦 \ud83d\ude00' })], 'no_stream');
+      expect((await store.readStream(stream))[0].data).toEqual({ note: '🇺🇦 😀' });
     });
 
     it('keeps a large stream whole: 10,000 events appended in batches read back dense and in order', async () => {

@@ -65,6 +65,7 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import {
+  assertStorableEvents,
   EventStoreUnavailableError,
   START_OF_LOG,
   WrongExpectedVersionError,
@@ -283,6 +284,8 @@ export class EventStoreDbEventStore implements EventStore {
 
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
+    // EventStoreDB would take it; refused as the PostgreSQL store must, so both hold the same events.
+    assertStorableEvents(streamId, events);
     const expectedRevision = toExpectedRevision(expected);
     try {
       const result = await this.client.appendToStream(

@@ -1,5 +1,6 @@
 import { Client, Pool } from 'pg';
 import {
+  assertStorableEvents,
   DuplicateEventIdError,
   EventStoreUnavailableError,
   START_OF_LOG,
@@ -119,6 +120,7 @@ export class PostgresEventStore implements EventStore {
    */
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
+    assertStorableEvents(streamId, events);
     let rows: Array<{ outcome: string; stream_version: number | null; last_position: string | null; conflicting_id: string | null }>;
     try {
       ({ rows } = await this.pool.query(
