@@ -1,5 +1,7 @@
+import { Client } from 'pg';
 import { DossierApi, expectProblem, expectStatus } from './support/dossier-fixtures';
-import { startTestApp, type TestApp } from './support/test-app';
+import { startAppOn, startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/until';
 
 interface Status {
   name: string;
@@ -78,5 +80,37 @@ describe('projections over HTTP', () => {
   it('answers 404 for an unknown projection', async () => {
     const response = await testApp.http().post('/projections/no-such-projection/rebuild').set('Authorization', `Bearer ${admin}`);
     expectProblem(response, 404, 'projection-not-found');
+  });
+
+  it('starts one rebuild of five asked for at once, across two instances: one 202, four 409', async () => {
+    // A second instance on the same stores; it runs no projections, but rebuilds like any.
+    const other = await startAppOn(testApp.databaseUrl, testApp.config.dataDir, { PROJECTIONS_IN_PROCESS: 'false' });
+    const hold = new Client({ connectionString: testApp.databaseUrl });
+    await hold.connect();
+    try {
+      // The rebuild that starts cannot switch over (it locks the live checkpoint) until this lets go: it runs throughout.
+      await hold.query('BEGIN');
+      await hold.query(`SELECT 1 FROM read_models.projection_checkpoints WHERE name = 'flow-statistics' FOR UPDATE`);
+      const otherAdmin = await other.token('admin', 'root');
+      const answers = await Promise.all(
+        [testApp, other, testApp, other, testApp].map((app) =>
+          app.http().post('/projections/flow-statistics/rebuild').set('Authorization', `Bearer ${app === other ? otherAdmin : admin}`),
+        ),
+      );
+      expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409, 409, 409, 409]);
+      for (const refused of answers.filter((answer) => answer.status === 409)) expectProblem(refused, 409, 'rebuild-in-progress');
+      await until(async () => (await statuses()).find((status) => status.name === 'flow-statistics')?.state, (state) => state === 'rebuilding');
+    } finally {
+      await hold.query('ROLLBACK').catch(() => undefined);
+      await hold.end();
+    }
+    try {
+      await untilAll(upToDate);
+      // Over, it can be asked for again.
+      expectStatus(await other.http().post('/projections/flow-statistics/rebuild').set('Authorization', `Bearer ${await other.token('admin', 'root')}`), 202);
+      await untilAll(upToDate);
+    } finally {
+      await other.close();
+    }
   });
 });

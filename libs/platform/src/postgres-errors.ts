@@ -25,3 +25,18 @@ export function errorKind(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? `${error.name} ${code}` : error.name;
 }
+
+/**
+ * errorKind, and for a PostgreSQL error the names of what it was about (schema, table, column,
+ * data type, constraint): enough to find a bug, and never the message or detail, which can
+ * quote the row or value that failed.
+ */
+export function errorDescription(error: unknown): string {
+  const kind = errorKind(error);
+  if (!(error instanceof Error)) return kind;
+  const names = error as { schema?: unknown; table?: unknown; column?: unknown; dataType?: unknown; constraint?: unknown };
+  const part = (label: string, value: unknown) => (typeof value === 'string' && value !== '' ? `${label} ${value}` : undefined);
+  const table = typeof names.table === 'string' ? [names.schema, names.table].filter((name) => typeof name === 'string').join('.') : undefined;
+  const about = [part('table', table), part('column', names.column), part('type', names.dataType), part('constraint', names.constraint)].filter(Boolean);
+  return about.length > 0 ? `${kind} (${about.join(', ')})` : kind;
+}

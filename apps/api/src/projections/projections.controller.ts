@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Logger, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { errorKind } from '@app/platform';
-import { UnknownProjectionError } from '@app/projections';
+import { errorDescription } from '@app/platform';
+import { RebuildInProgressError, UnknownProjectionError, type ProjectionEngine } from '@app/projections';
 import { Roles } from '../auth/auth.decorators';
 import { problem } from '../http/problem';
 import { ProjectionEngineHost } from './projection-engine.provider';
@@ -72,16 +72,21 @@ export class ProjectionsController {
       if (error instanceof UnknownProjectionError) throw problem(404, 'projection-not-found', 'Projection not found', error.message);
       throw error;
     }
-    if (await this.host.engine.isRebuilding(name)) {
+    let started: Awaited<ReturnType<ProjectionEngine['startRebuild']>>;
+    try {
+      // Answers once this instance holds the rebuild lock (in PostgreSQL): of requests at once, on any instance, one gets 202.
+      started = await this.host.engine.startRebuild(name);
+    } catch (error) {
+      if (!(error instanceof RebuildInProgressError)) throw error;
       throw problem(409, 'rebuild-in-progress', 'Rebuild in progress', `A rebuild of ${name} is already running.`, {
         rule: 'rebuild-in-progress',
       });
     }
     // Runs on after the answer: a rebuild takes as long as the log is long.
-    this.host.engine.rebuild(name).then(
+    started.finished.then(
       (result) => this.logger.log(`Rebuilt ${name}: ${result.applied} events in ${result.seconds.toFixed(1)} s`),
-      // The kind only: the message may quote the event that failed (the CLI's rebuild prints it to its operator).
-      (error: unknown) => this.logger.error(`Rebuild of ${name} failed: ${errorKind(error)}`),
+      // What failed, never the message, which may quote the event that failed (the CLI's rebuild prints it to its operator).
+      (error: unknown) => this.logger.error(`Rebuild of ${name} failed: ${errorDescription(error)}`),
     );
     return { projection: name, state: 'rebuilding' };
   }

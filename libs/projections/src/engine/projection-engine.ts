@@ -87,24 +87,45 @@ export class ProjectionEngine {
    * (its rebuild lock); RebuildInProgressError otherwise.
    */
   async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<RebuildResult> {
+    return (await this.startRebuild(name, onProgress)).finished;
+  }
+
+  /**
+   * Takes the projection's rebuild lock, then starts the rebuild: resolves once this instance
+   * holds the lock, with the rebuild's outcome still to come in `finished`. Throws
+   * RebuildInProgressError when a rebuild of it runs here or in another instance, so that of
+   * several requests at once exactly one starts one, whichever instance each reaches.
+   */
+  async startRebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<{ finished: Promise<RebuildResult> }> {
     const projection = this.projection(name);
     if (this.rebuilding.has(name)) throw new RebuildInProgressError(`A rebuild of ${name} is already running`);
     this.rebuilding.add(name);
     const lock = new SessionLock(clientConfigOf(this.dataSource), rebuildLockKey(name), this.options.standbyRetryMs ?? DEFAULT_STANDBY_RETRY_MS);
-    try {
-      if (!(await lock.tryAcquire())) throw new RebuildInProgressError(`A rebuild of ${name} is already running in another instance`);
-      const result = await rebuildProjection(this.store, this.dataSource, projection, {
-        batchSize: this.options.batchSize,
-        onProgress,
-        exclusive: () => lock.held,
-      });
-      // A projection stopped by a poisoned event runs again; its runner (if here) need not wait for its next look.
-      this.runners.find((runner) => runner.projection.name === name)?.retryNow();
-      return result;
-    } finally {
+    const letGo = async () => {
       await lock.release();
       this.rebuilding.delete(name);
+    };
+    try {
+      if (!(await lock.tryAcquire())) throw new RebuildInProgressError(`A rebuild of ${name} is already running in another instance`);
+    } catch (error) {
+      await letGo();
+      throw error;
     }
+    const finished = (async () => {
+      try {
+        const result = await rebuildProjection(this.store, this.dataSource, projection, {
+          batchSize: this.options.batchSize,
+          onProgress,
+          exclusive: () => lock.held,
+        });
+        // A projection stopped by a poisoned event runs again; its runner (if here) need not wait for its next look.
+        this.runners.find((runner) => runner.projection.name === name)?.retryNow();
+        return result;
+      } finally {
+        await letGo();
+      }
+    })();
+    return { finished };
   }
 
   /**
