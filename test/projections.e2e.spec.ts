@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { DossierApi, expectProblem, expectStatus } from './support/dossier-fixtures';
+import { DossierApi, expectProblem, expectStatus, queryDatabase } from './support/dossier-fixtures';
 import { startAppOn, startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/until';
 
@@ -112,5 +112,48 @@ describe('projections over HTTP', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('makes a projection that stops (a bug, not data) an alert with the event and position, never unreadiness, and never quotes the data', async () => {
+    // A bug: the read model refuses a row, with the row's data in its message as PostgreSQL's own messages can have it.
+    const name = `Zhuravlova${Date.now()}`;
+    await queryDatabase(
+      testApp.databaseUrl,
+      `CREATE FUNCTION read_models.refuse_a_name() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN IF NEW.given_name = '${name}' THEN RAISE EXCEPTION 'cannot take %', NEW.given_name; END IF; RETURN NEW; END $$`,
+    );
+    await queryDatabase(testApp.databaseUrl, 'CREATE TRIGGER refuse_a_name BEFORE INSERT OR UPDATE ON read_models.crt_dossiers FOR EACH ROW EXECUTE FUNCTION read_models.refuse_a_name()');
+    try {
+      const stopper = await staff.registered({ person: { givenName: name } });
+      type Stopped = Status & { error: { message: string; eventId: string; position: { commit: string } } };
+      const stopped = (await until(
+        async () => (await statuses()).find((status) => status.name === 'crt-registry'),
+        (status) => status?.state === 'stopped',
+      )) as Stopped;
+      const [registration] = (await staff.history(stopper)).body.events as Array<{ eventId: string }>;
+      expect(stopped.error.eventId).toBe(registration.eventId);
+      expect(stopped.error.message).toContain(`stopped at event ${registration.eventId} (DossierRegistered`);
+      expect(stopped.error.message).toContain('P0001');
+      const everything = (await testApp.http().get('/projections').set('Authorization', `Bearer ${admin}`)).text;
+      expect(everything).not.toContain(name);
+
+      const metrics = (await testApp.http().get('/metrics')).text;
+      expect(metrics).toContain(`projection_stopped_event_position{projection="crt-registry"} ${stopped.error.position.commit}`);
+      expect(metrics).not.toMatch(/projection_stopped_event_position\{projection="flow-statistics"\}/);
+      const ready = await testApp.http().get('/health/ready');
+      expectStatus(ready, 200);
+      expect(ready.body.details.projections['crt-registry']).toMatchObject({ state: 'stopped', stoppedAt: { eventId: registration.eventId } });
+      // The other projections carry on.
+      await staff.registered();
+      await until(statuses, (all) => all.filter((status) => status.name !== 'crt-registry').every(upToDate));
+    } finally {
+      await queryDatabase(testApp.databaseUrl, 'DROP TRIGGER refuse_a_name ON read_models.crt_dossiers');
+      await queryDatabase(testApp.databaseUrl, 'DROP FUNCTION read_models.refuse_a_name()');
+    }
+    // The bug fixed, a rebuild revives it.
+    expectStatus(await testApp.http().post('/projections/crt-registry/rebuild').set('Authorization', `Bearer ${admin}`), 202);
+    await untilAll(upToDate);
+    // Metrics read the status at most once a second.
+    await until(async () => (await testApp.http().get('/metrics')).text, (text) => !text.includes('projection_stopped_event_position{'));
   });
 });

@@ -7,6 +7,7 @@ export * from './dossier/state';
 export * from './dossier/decide';
 export * from './dossier/errors';
 export * from './dossier/upcasting';
+export * from './dossier/event-shape';
 export * from './iso-date';
 export * from './national-register-number';
 export * from './reference/municipality-directory';

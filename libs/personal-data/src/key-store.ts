@@ -1,4 +1,4 @@
-import { MasterKey, newDossierKey } from './master-key';
+import { KeyUnwrapError, MasterKey, newDossierKey } from './master-key';
 
 /** Runs SQL: a TypeORM DataSource's query, or a projection batch's, inside its transaction. */
 export type SqlQuery = (sql: string, parameters?: unknown[]) => Promise<Array<Record<string, unknown>>>;
@@ -6,8 +6,14 @@ export type SqlQuery = (sql: string, parameters?: unknown[]) => Promise<Array<Re
 /** public.personal_data_keys (migration in libs/persistence): one row per dossier with personal data. */
 export const PERSONAL_DATA_KEYS_TABLE = 'personal_data_keys';
 
-/** A dossier's key as the table holds it: usable, or destroyed by an erasure. */
-export type DossierKey = { readonly state: 'active'; readonly key: Buffer } | { readonly state: 'erased'; readonly erasedAt: Date };
+/**
+ * A dossier's key as the table holds it: usable, destroyed by an erasure, or there but not
+ * unwrapping (another master key, an altered row), with the error that says so.
+ */
+export type DossierKey =
+  | { readonly state: 'active'; readonly key: Buffer }
+  | { readonly state: 'erased'; readonly erasedAt: Date }
+  | { readonly state: 'unusable'; readonly error: Error };
 
 /** An encrypted personal block whose dossier has no key row: lost data, never shown as erased. */
 export class MissingPersonalDataKeyError extends Error {
@@ -51,10 +57,14 @@ export class PersonalDataKeys {
     const key = (await this.lookup(query, [dossierId])).get(dossierId.toLowerCase());
     if (!key) throw new MissingPersonalDataKeyError(dossierId);
     if (key.state === 'erased') throw new PersonalDataKeyErasedError(dossierId);
+    if (key.state === 'unusable') throw key.error;
     return key.key;
   }
 
-  /** One query for many dossiers; a dossier without a row is absent from the map. Ids in lower case. */
+  /**
+   * One query for many dossiers; a dossier without a row is absent from the map. Ids in lower
+   * case. A key that does not unwrap is 'unusable' for its dossier alone.
+   */
   async lookup(query: SqlQuery, dossierIds: readonly string[]): Promise<Map<string, DossierKey>> {
     // The column is a uuid: an id of another shape can have no key.
     const ids = [...new Set(dossierIds.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))];
@@ -66,14 +76,18 @@ export class PersonalDataKeys {
     );
     for (const row of rows) {
       const dossierId = row.dossier_id as string;
-      keys.set(
-        dossierId,
-        row.erased_at !== null
-          ? { state: 'erased', erasedAt: new Date(row.erased_at as string | Date) }
-          : { state: 'active', key: this.master.unwrap(row.wrapped_key as Buffer, dossierId) },
-      );
+      keys.set(dossierId, row.erased_at !== null ? { state: 'erased', erasedAt: new Date(row.erased_at as string | Date) } : this.unwrapped(row.wrapped_key as Buffer, dossierId));
     }
     return keys;
+  }
+
+  private unwrapped(wrapped: Buffer, dossierId: string): DossierKey {
+    try {
+      return { state: 'active', key: this.master.unwrap(wrapped, dossierId) };
+    } catch (error) {
+      if (!(error instanceof KeyUnwrapError)) throw error;
+      return { state: 'unusable', error };
+    }
   }
 
   /**

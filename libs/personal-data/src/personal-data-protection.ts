@@ -55,15 +55,24 @@ export class PersonalDataProtection {
    * Stored dossier events made readable: each registration's personal block decrypted, or every
    * field ERASED once its dossier's key was destroyed. One key lookup for the whole batch. A
    * block stored in plain (written before encryption, or by hand) passes through unless its
-   * dossier was erased; an encrypted block whose dossier has no key row is an error (lost key).
+   * dossier was erased; an encrypted block whose dossier has no key row is an error (lost key),
+   * as are a key that does not unwrap and an envelope that does not decrypt. Such an error is
+   * thrown, unless `onUnreadable` is given: then that event is handed to it and left out.
    */
-  async reveal<E extends RecordedEvent>(events: readonly E[], query: SqlQuery): Promise<E[]> {
+  async reveal<E extends RecordedEvent>(events: readonly E[], query: SqlQuery, onUnreadable?: (event: E, error: unknown) => void): Promise<E[]> {
     const registrations = events.filter(carriesPersonalData);
     if (registrations.length === 0) return [...events];
     const keys = await this.keys.lookup(query, registrations.map(dossierIdOf));
-    return events.map((event) =>
-      carriesPersonalData(event) ? { ...event, data: { ...event.data, personal: this.readable(event, keys) } } : event,
-    );
+    return events.flatMap((event) => {
+      if (!carriesPersonalData(event)) return [event];
+      try {
+        return [{ ...event, data: { ...event.data, personal: this.readable(event, keys) } }];
+      } catch (error) {
+        if (!onUnreadable) throw error;
+        onUnreadable(event, error);
+        return [];
+      }
+    });
   }
 
   /** Destroys the dossier's key (idempotent): its personal data reads ERASED from now on, everywhere. */
@@ -76,6 +85,7 @@ export class PersonalDataProtection {
     const personal = event.data.personal;
     const key = keys.get(dossierId.toLowerCase());
     if (key?.state === 'erased') return { ...ERASED_PERSONAL_DATA };
+    if (key?.state === 'unusable') throw key.error;
     if (!isEnvelope(personal)) return personal as PersonalData;
     if (!key) {
       if (this.options.withoutKey === 'erased') return { ...ERASED_PERSONAL_DATA };

@@ -82,7 +82,8 @@ export class ArchiveListItemView {
   @ApiProperty({ nullable: true, type: String }) reason: string | null;
   @ApiProperty({ format: 'date', description: 'Personal data is erased by POST /archive/purge after this date' }) retainUntil: string;
   @ApiProperty({ format: 'date', nullable: true, type: String }) personalDataErasedOn: string | null;
-  @ApiProperty({ format: 'date' }) registeredOn: string;
+  @ApiProperty({ format: 'date', nullable: true, type: String, description: 'Null only when the recorded date is not one PostgreSQL can store (docs/projections.md, safe forms)' })
+  registeredOn: string | null;
   @ApiProperty({ type: PlaceView, description: 'Where the person was registered' }) municipality: PlaceView;
   @ApiProperty({ type: PlaceView, nullable: true, description: 'Null in Brussels' }) province: PlaceView | null;
   @ApiProperty({ format: 'date', nullable: true, type: String }) leftOn: string | null;

@@ -65,7 +65,9 @@ export class HealthController {
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({
-    summary: 'The service can serve: PostgreSQL and the event store answer, no projection lags behind READY_MAX_PROJECTION_LAG_SECONDS or has stopped',
+    summary:
+      'The service can serve: PostgreSQL and the event store answer, and no running projection lags behind READY_MAX_PROJECTION_LAG_SECONDS. ' +
+      'A stopped projection does not make it unready (every instance shares it: see docs/operations.md); it is an alert (projection_stopped_event_position, GET /projections)',
   })
   @ApiOkResponse({ type: HealthView, description: 'Ready: database, eventStore and projections are up' })
   @ApiServiceUnavailableResponse({ description: 'problem+json `not-ready` with `checks`: the result of each check' })
@@ -78,7 +80,7 @@ export class HealthController {
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      throw problem(503, 'not-ready', 'Service unavailable', 'A dependency does not answer, or a projection is too far behind.', {
+      throw problem(503, 'not-ready', 'Service unavailable', 'A dependency does not answer, or a running projection is too far behind.', {
         checks: error.getResponse(),
       });
     }
@@ -95,13 +97,25 @@ export class HealthController {
     }
   }
 
+  /**
+   * Down while a running projection lags too far (an instance catching up after a restart, a
+   * projector that cannot keep up). A stopped projection does not count: it stopped at an event
+   * for every instance alike, so failing readiness would take every instance out of the load
+   * balancer, writes and all, for one dossier's read model. It shows here, and is an alert
+   * (the projection_stopped_event_position metric, GET /projections).
+   */
   private async projectionsCheck() {
     const check = this.indicators.check('projections');
     const limit = this.config.readyMaxProjectionLagSeconds;
     try {
       const statuses = await within(this.projections.engine.statuses(), CHECK_TIMEOUT_MS);
-      const behind = statuses.filter((status) => status.state === 'stopped' || status.lagSeconds > limit);
-      const summary = Object.fromEntries(statuses.map((s) => [s.name, { state: s.state, lagSeconds: Math.round(s.lagSeconds) }]));
+      const behind = statuses.filter((status) => status.state !== 'stopped' && status.lagSeconds > limit);
+      const summary = Object.fromEntries(
+        statuses.map((s) => [
+          s.name,
+          { state: s.state, lagSeconds: Math.round(s.lagSeconds), ...(s.error ? { stoppedAt: { eventId: s.error.eventId, position: s.error.position } } : {}) },
+        ]),
+      );
       return behind.length === 0 ? check.up({ maxLagSeconds: limit, ...summary }) : check.down({ maxLagSeconds: limit, ...summary });
     } catch {
       return check.down();

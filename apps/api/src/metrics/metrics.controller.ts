@@ -22,13 +22,15 @@ export class MetricsController {
         position: status.position.commit,
         lagEvents: status.lagEvents,
         lagSeconds: status.lagSeconds,
+        stoppedAt: status.error?.position?.commit ?? null,
+        safeFormEvents: status.safeForms.count,
       })),
     );
   }
 
   @Get()
   @ApiOperation({
-    summary: 'Prometheus metrics: HTTP latency by route and status, commands by outcome, appends, event-store errors, projection position and lag',
+    summary: 'Prometheus metrics: HTTP latency by route and status, commands by outcome, appends, event-store errors, projection position, lag, stops and safe forms',
     description: 'No ids or personal data in any label. Keep it on the internal network: it needs no token.',
   })
   @ApiOkResponse({

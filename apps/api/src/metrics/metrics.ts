@@ -61,7 +61,7 @@ export class Metrics {
       if (!pending || Date.now() - pending.at > 1000) pending = { at: Date.now(), snapshot: read() };
       return pending.snapshot;
     };
-    const gauge = (name: string, help: string, value: (projection: ProjectionSnapshot) => number) =>
+    const gauge = (name: string, help: string, value: (projection: ProjectionSnapshot) => number | undefined) =>
       new Gauge({
         name,
         help,
@@ -69,13 +69,26 @@ export class Metrics {
         registers: [this.registry],
         async collect() {
           this.reset();
-          for (const projection of await snapshot().catch(() => [])) this.set({ projection: projection.name }, value(projection));
+          for (const projection of await snapshot().catch(() => [])) {
+            const measured = value(projection);
+            if (measured !== undefined) this.set({ projection: projection.name }, measured);
+          }
         },
       });
     gauge('projection_position', 'Commit position each projection has applied', (p) => Number(p.position));
     gauge('projection_lag_events', 'Events of its streams a projection has not applied yet (counted up to 10,000)', (p) => p.lagEvents);
     gauge('projection_lag_seconds', 'Age of the oldest event a projection has not applied yet', (p) => p.lagSeconds);
     gauge('projection_up', '1 while an instance runs the projection (live or catching up), 0 when it stopped at a poisoned event or nobody runs it (standby)', (p) => (p.state === 'stopped' || p.state === 'standby' ? 0 : 1));
+    gauge(
+      'projection_stopped_event_position',
+      'Commit position of the event a stopped projection stopped at (GET /projections names the event and what failed); absent while it runs. Alert on it: a stop is a bug',
+      (p) => (p.stoppedAt === null ? undefined : Number(p.stoppedAt)),
+    );
+    gauge(
+      'projection_safe_form_events',
+      'Events a projection stored in a safe form (values PostgreSQL cannot store) or left out (events it cannot read); GET /projections lists them',
+      (p) => p.safeFormEvents,
+    );
   }
 }
 
@@ -85,4 +98,7 @@ export interface ProjectionSnapshot {
   readonly position: string;
   readonly lagEvents: number;
   readonly lagSeconds: number;
+  /** Commit position of the event it stopped at; null unless stopped. */
+  readonly stoppedAt: string | null;
+  readonly safeFormEvents: number;
 }

@@ -11,6 +11,45 @@ class PositionView {
   @ApiProperty({ example: '1042' }) prepare: string;
 }
 
+class SafeFormFieldView {
+  @ApiProperty({ example: 'crt_dossiers.given_name', description: 'Where the stand-in is: table.column' }) field: string;
+  @ApiProperty({
+    enum: ['U+FFFD', 'NULL', 'commit time'],
+    description: 'U+FFFD: each U+0000 or unpaired surrogate of the text replaced by it; NULL: a date or id PostgreSQL has not; commit time: a timestamp PostgreSQL has not, replaced by when the store committed the event',
+  })
+  storedAs: string;
+}
+
+class SafeFormEventView {
+  @ApiProperty({ format: 'uuid' }) eventId: string;
+  @ApiProperty({ example: 'DossierRegistered' }) type: string;
+  @ApiProperty({ type: PositionView }) position: PositionView;
+  @ApiProperty({ type: [SafeFormFieldView], description: 'The values stored in a safe form; empty when the event was left out' })
+  fields: SafeFormFieldView[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'MalformedEventError: DossierRegistered: data.nationality is not a string',
+    description: 'Why the event was left out (it cannot be read, or a statistic cannot place it), by kind of error and field, never a value; null when it was stored in a safe form',
+  })
+  leftOut: string | null;
+}
+
+class SafeFormsView {
+  @ApiProperty({ description: 'Events stored in a safe form or left out' }) count: number;
+  @ApiProperty({ type: [SafeFormEventView], description: 'The first 100 of them, in log order' }) events: SafeFormEventView[];
+}
+
+class ProjectionErrorView {
+  @ApiProperty({
+    example: 'Projection crt-registry stopped at event 0f6c… (DossierRegistered, stream dossier-… version 1, position 1042/1042): QueryFailedError 42703 (table read_models.crt_dossiers, column …)',
+    description: "The event and what failed: the error's class, SQLSTATE and the table, column or constraint; never the error's message, which can quote data",
+  })
+  message: string;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The event it stopped at' }) eventId: string | null;
+  @ApiProperty({ type: PositionView, nullable: true }) position: PositionView | null;
+}
+
 class ProjectionStatusView {
   @ApiProperty({ example: 'crt-registry' }) name: string;
   @ApiProperty({
@@ -23,8 +62,17 @@ class ProjectionStatusView {
   @ApiProperty({ description: 'Events of its streams not applied yet (counted up to 10,000)' }) lagEvents: number;
   @ApiProperty() lagCapped: boolean;
   @ApiProperty({ description: 'Age of the oldest event not applied yet; 0 when up to date' }) lagSeconds: number;
-  @ApiProperty({ nullable: true, description: 'Why it stopped, and at which event position' })
-  error: { message: string; position: PositionView | null } | null;
+  @ApiProperty({
+    nullable: true,
+    type: ProjectionErrorView,
+    description: 'Why it stopped, and at which event (a bug: data PostgreSQL cannot store goes in a safe form instead, see safeForms)',
+  })
+  error: ProjectionErrorView | null;
+  @ApiProperty({
+    type: SafeFormsView,
+    description: 'Events whose values PostgreSQL cannot store (stored in a safe form) or that cannot be read (left out); see docs/projections.md',
+  })
+  safeForms: SafeFormsView;
   @ApiProperty({ nullable: true, description: 'Progress of a rebuild running beside the live copy' })
   rebuild: { position: PositionView } | null;
   @ApiProperty({ nullable: true, type: String, example: 'projector-7f9c:41', description: 'The instance running it (host:pid); null when none does' })

@@ -11,7 +11,8 @@ export function registryItem(row: CrtDossier) {
     person: {
       givenName: row.givenName,
       familyName: row.familyName,
-      birthDate: row.birthDate ?? ERASED,
+      // Also null when the recorded birth date is not one PostgreSQL can store: that is no erasure.
+      birthDate: row.birthDate ?? (row.personalDataErasedOn !== null || row.givenName === ERASED ? ERASED : null),
       nationalRegisterNumber: row.nationalRegisterNumber,
     },
     municipality: { nis: row.municipality, name: row.municipalityName },
@@ -58,7 +59,13 @@ export function municipalitySummary(municipality: Municipality, counts: Record<C
 class RegistryPersonView {
   @ApiProperty({ example: 'Olena' }) givenName: string;
   @ApiProperty({ example: 'Kovalenko' }) familyName: string;
-  @ApiProperty({ format: 'date', description: 'YYYY-MM-DD, or "[erased]"' }) birthDate: string;
+  @ApiProperty({
+    format: 'date',
+    nullable: true,
+    type: String,
+    description: 'YYYY-MM-DD, or "[erased]"; null when the recorded date is not one PostgreSQL can store (docs/projections.md)',
+  })
+  birthDate: string | null;
   @ApiProperty({ nullable: true, type: String, example: '85073003328' }) nationalRegisterNumber: string | null;
 }
 
@@ -97,7 +104,8 @@ export class RegistryItemView {
   @ApiProperty({ type: RegistryPersonView }) person: RegistryPersonView;
   @ApiProperty({ type: NamedPlaceView, description: 'Where the person is registered' }) municipality: NamedPlaceView;
   @ApiProperty({ type: NamedPlaceView, nullable: true, description: 'Null in Brussels' }) province: NamedPlaceView | null;
-  @ApiProperty({ format: 'date' }) registeredOn: string;
+  @ApiProperty({ format: 'date', nullable: true, type: String, description: 'Null only when the recorded date is not one PostgreSQL can store (docs/projections.md, safe forms)' })
+  registeredOn: string | null;
   @ApiProperty({ enum: CRT_STAGES }) stage: string;
   @ApiProperty() active: boolean;
   @ApiProperty({ type: RegistryHousingView, nullable: true }) housing: RegistryHousingView | null;

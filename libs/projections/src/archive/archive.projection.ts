@@ -1,12 +1,8 @@
-import {
-  defaultMunicipalityDirectory,
-  DOSSIER_STREAM_PREFIX,
-  upcastDossierEvent,
-  type DossierEvent,
-  type MunicipalityDirectory,
-} from '@app/domain';
+import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, type DossierEvent, type MunicipalityDirectory } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
+import { readDossierEvent } from '../dossier-events';
 import type { Projection } from '../engine/projection';
+import { readEach } from '../engine/safe-form';
 import { writeVersionedRows, type Columns, type VersionedWrite } from '../engine/versioned-row';
 import { provinceOf } from '../flow-statistics/situation';
 
@@ -65,17 +61,12 @@ export function archiveProjection(directory: MunicipalityDirectory = defaultMuni
   }
 
   function writeOf(recorded: RecordedEvent): VersionedWrite | undefined {
-    const metadata = recorded.metadata as { schemaVersion?: number; recordedAt: string };
-    const event = upcastDossierEvent(recorded.type, Number(metadata.schemaVersion ?? 1), recorded.data);
+    const { dossierId, event, recordedAt } = readDossierEvent(recorded);
     const changes = changesOf(event, recorded.version);
     if (!changes) return undefined;
     return {
-      row: {
-        dossier_id: recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length),
-        version: recorded.version,
-        last_recorded_at: metadata.recordedAt,
-        ...changes,
-      },
+      event: recorded,
+      row: { dossier_id: dossierId, version: recorded.version, last_recorded_at: recordedAt, ...changes },
       creates: event.type === 'DossierRegistered',
     };
   }
@@ -85,7 +76,7 @@ export function archiveProjection(directory: MunicipalityDirectory = defaultMuni
     tables: [DOSSIER_ARCHIVE_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events, context) {
-      await writeVersionedRows(context, DOSSIER_ARCHIVE_TABLE, events.flatMap((event) => writeOf(event) ?? []));
+      await writeVersionedRows(context, DOSSIER_ARCHIVE_TABLE, readEach(events, context, writeOf));
     },
   };
 }

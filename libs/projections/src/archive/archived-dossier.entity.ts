@@ -22,8 +22,9 @@ export class ArchivedDossierRow {
   @Column({ type: 'text', name: 'province_nis', nullable: true })
   provinceNis: string | null;
 
-  @Column({ type: 'date', name: 'registered_on' })
-  registeredOn: string;
+  /** Null when the event's date is one PostgreSQL cannot store (a safe form, docs/projections.md). */
+  @Column({ type: 'date', name: 'registered_on', nullable: true })
+  registeredOn: string | null;
 
   @Column({ type: 'date', name: 'left_on', nullable: true })
   leftOn: string | null;

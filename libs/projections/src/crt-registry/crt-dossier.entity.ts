@@ -51,8 +51,9 @@ export class CrtDossier {
   @Column({ type: 'text', name: 'province_name', nullable: true })
   provinceName: string | null;
 
-  @Column({ type: 'date', name: 'registered_on' })
-  registeredOn: string;
+  /** Null when the event's date is one PostgreSQL cannot store (a safe form, docs/projections.md). */
+  @Column({ type: 'date', name: 'registered_on', nullable: true })
+  registeredOn: string | null;
 
   @Column({ type: 'text', name: 'housing_type', nullable: true })
   housingType: string | null;

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { dossierStreamId, type DossierEvent } from '@app/domain';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
-import { MissingPersonalDataKeyError, PersonalDataProtection } from '@app/personal-data';
+import { PersonalDataProtection } from '@app/personal-data';
 import { dossierEventToAppend, openReadModelDatabase, recordedDossierEvent, registered } from '../testing/read-model-testing';
 import type { ProjectionContext } from '../engine/projection';
 import { ProjectionEngine } from '../engine/projection-engine';
@@ -95,11 +95,63 @@ describe('crt-registry projection', () => {
     });
   });
 
-  it('stops at an encrypted registration whose key is missing: lost data is not shown as erased', async () => {
+  it('leaves out an encrypted registration whose key is missing, and says so: lost data is not shown as erased', async () => {
     const stored = await encryptedRegistration(randomUUID());
     const elsewhere = randomUUID();
-    await expect(projection.apply([{ ...stored, streamId: `dossier-${elsewhere}` }], context)).rejects.toThrow(MissingPersonalDataKeyError);
+    const lost = { ...stored, streamId: `dossier-${elsewhere}` };
+    const sound = await encryptedRegistration(randomUUID());
+    await projection.apply([lost, sound], context);
     expect(await rowOf(elsewhere)).toBeUndefined();
+    expect(await rowOf(sound.streamId.slice('dossier-'.length))).toMatchObject({ given_name: 'Olena' });
+    expect(database.noted).toContainEqual({ eventId: lost.id, leftOut: 'MissingPersonalDataKeyError' });
+  });
+
+  it('stores values PostgreSQL refuses in a safe form, and says which: U+0000 and unpaired surrogates as U+FFFD, impossible dates as NULL', async () => {
+    const dossierId = randomUUID();
+    const event = registered(dossierId, '11002', '0000-01-01');
+    if (event.type !== 'DossierRegistered') throw new Error('registered() makes a registration');
+    const hostile: DossierEvent = {
+      ...event,
+      data: { ...event.data, personal: { ...event.data.personal, givenName: 'a\u0000b', familyName: 'x\ud83d', birthDate: '2023-02-30' } },
+    };
+    const recorded = recordedDossierEvent(dossierId, 1, hostile);
+    const withBadTimestamp = { ...recorded, metadata: { ...recorded.metadata, recordedAt: '0000-01-01T00:00:00Z' } };
+    await projection.apply([withBadTimestamp], context);
+    expect(await rowOf(dossierId)).toMatchObject({
+      given_name: 'a\ufffdb',
+      family_name: 'x\ufffd',
+      birth_date: null,
+      registered_on: null,
+      last_recorded_at: withBadTimestamp.createdAt,
+    });
+    expect(database.noted).toContainEqual({
+      eventId: recorded.id,
+      fields: [
+        { field: 'crt_dossiers.last_recorded_at', storedAs: 'commit time' },
+        { field: 'crt_dossiers.given_name', storedAs: 'U+FFFD' },
+        { field: 'crt_dossiers.family_name', storedAs: 'U+FFFD' },
+        { field: 'crt_dossiers.birth_date', storedAs: 'NULL' },
+        { field: 'crt_dossiers.registered_on', storedAs: 'NULL' },
+      ],
+    });
+  });
+
+  it('leaves out an event it cannot read (a field missing or of another type, an unknown type, a stream that is no dossier id) and goes on', async () => {
+    const dossierId = randomUUID();
+    const registration = recordedDossierEvent(dossierId, 1, registered(dossierId, '11002', '2022-03-24'));
+    const missing = { ...recordedDossierEvent(dossierId, 2, { type: 'VdabRegistered', data: { on: '2022-04-01' } }), data: {} };
+    const unknown = { ...recordedDossierEvent(dossierId, 3, { type: 'VdabRegistered', data: { on: '2022-04-01' } }), type: 'Teleported' };
+    const noDossier = { ...recordedDossierEvent(dossierId, 4, { type: 'VdabRegistered', data: { on: '2022-04-01' } }), streamId: 'dossier-42' };
+    const housed = recordedDossierEvent(dossierId, 5, { type: 'PersonHoused', data: { housingType: 'collective', municipality: '11002', on: '2022-05-01' } });
+    await projection.apply([registration, missing, unknown, noDossier, housed], context);
+    expect(await rowOf(dossierId)).toMatchObject({ version: 5, housing_type: 'collective', vdab_registered_on: null });
+    expect(database.noted).toEqual(
+      expect.arrayContaining([
+        { eventId: missing.id, leftOut: 'MalformedEventError: VdabRegistered: data.on is not a string' },
+        { eventId: unknown.id, leftOut: 'UnknownEventError' },
+        { eventId: noDossier.id, leftOut: 'MalformedEventError: VdabRegistered: the stream id is not dossier-<uuid>' },
+      ]),
+    );
   });
 
   it('marks an archived dossier and blanks the personal columns once its personal data is erased', async () => {

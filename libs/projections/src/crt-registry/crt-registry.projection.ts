@@ -1,25 +1,21 @@
 import {
+  assertPersonalDataShape,
   defaultMunicipalityDirectory,
   DOSSIER_STREAM_PREFIX,
   ERASED,
-  upcastDossierEvent,
   type DossierEvent,
   type IsoDate,
   type MunicipalityDirectory,
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
+import { readDossierEvent } from '../dossier-events';
 import type { PersonalDataReader } from '../engine/personal-data';
 import type { Projection } from '../engine/projection';
+import { readEach, unreadable } from '../engine/safe-form';
 import { writeVersionedRows, type Columns, type VersionedWrite } from '../engine/versioned-row';
 
 export const CRT_REGISTRY = 'crt-registry';
 export const CRT_DOSSIERS_TABLE = 'crt_dossiers';
-
-/** The metadata fields this projection reads (the full set: apps/api/src/dossiers/dossier-repository.ts). */
-interface DossierMetadata {
-  schemaVersion: number;
-  recordedAt: string;
-}
 
 const NO_HOUSING = { housing_type: null, housing_municipality: null, housing_since: null };
 const NO_CURRENT_JOB = { employed_now: false, employment_since: null };
@@ -31,6 +27,9 @@ const NO_CURRENT_JOB = { employed_now: false, employment_since: null };
  * batch is folded onto the rows it touches and written in two statements, each event only where
  * the row's version is below its own, so applying an event twice changes nothing. Registrations are read through `personalData`, which
  * decrypts their personal block with the dossier's key, or reads it ERASED once the key is gone.
+ * A registration whose personal block cannot be read (its key lost, the envelope altered) is
+ * left out and noted, like any event that cannot be read; values PostgreSQL cannot store are
+ * stored in a safe form (engine/safe-form.ts).
  */
 export function crtRegistryProjection(
   personalData: PersonalDataReader,
@@ -103,15 +102,11 @@ export function crtRegistryProjection(
   }
 
   function writeOf(recorded: RecordedEvent): VersionedWrite {
-    const metadata = recorded.metadata as unknown as DossierMetadata;
-    const event = upcastDossierEvent(recorded.type, metadata.schemaVersion, recorded.data);
+    const { dossierId, event, recordedAt } = readDossierEvent(recorded);
+    if (event.type === 'DossierRegistered') assertPersonalDataShape(event.data.personal);
     return {
-      row: {
-        dossier_id: recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length),
-        version: recorded.version,
-        last_recorded_at: metadata.recordedAt,
-        ...changesOf(event),
-      },
+      event: recorded,
+      row: { dossier_id: dossierId, version: recorded.version, last_recorded_at: recordedAt, ...changesOf(event) },
       creates: event.type === 'DossierRegistered',
     };
   }
@@ -121,8 +116,8 @@ export function crtRegistryProjection(
     tables: [CRT_DOSSIERS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events, context) {
-      const revealed = await personalData.reveal(events, context.query);
-      await writeVersionedRows(context, CRT_DOSSIERS_TABLE, revealed.map(writeOf));
+      const revealed = await personalData.reveal(events, context.query, (event, error) => context.leftOut(event, unreadable(error)));
+      await writeVersionedRows(context, CRT_DOSSIERS_TABLE, readEach(revealed, context, writeOf));
     },
   };
 }

@@ -2,12 +2,14 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { comparePositions, type RecordedEvent } from '@app/event-store';
 import { CHECKPOINT_TABLE, positionOf, type CheckpointRow } from './checkpoints';
 import type { Projection } from './projection';
+import { SafeFormLog } from './safe-form';
 
 /**
  * Applies events to a projection's tables in `schema` and moves the checkpoint `checkpointName`
  * past them, inside the caller's transaction. Events at or before the checkpoint are skipped, so
  * a batch delivered twice (after a crash, or by two runners) is applied once. The checkpoint
- * row is locked first: whoever holds it is the only writer of that copy until commit.
+ * row is locked first: whoever holds it is the only writer of that copy until commit. What the
+ * projection notes about events stored in a safe form is saved under the same checkpoint name.
  */
 export async function applyWithin(
   runner: QueryRunner,
@@ -24,7 +26,15 @@ export async function applyWithin(
   const after = positionOf(row);
   const fresh = events.filter((event) => comparePositions(event.position, after) > 0);
   if (fresh.length === 0) return 0;
-  await projection.apply(fresh, { schema, query: (sql, parameters) => runner.query(sql, parameters) });
+  const notes = new SafeFormLog();
+  const query = (sql: string, parameters?: unknown[]) => runner.query(sql, parameters);
+  await projection.apply(fresh, {
+    schema,
+    query,
+    storedInSafeForm: (event, fields) => notes.storedInSafeForm(event, fields),
+    leftOut: (event, why) => notes.leftOut(event, why),
+  });
+  await notes.save(query, checkpointName);
   const last = fresh[fresh.length - 1];
   await runner.query(
     `UPDATE ${CHECKPOINT_TABLE}
@@ -75,7 +85,7 @@ export async function ensureCheckpoint(
   ]);
   const [row] = (await dataSource.query(
     `SELECT name, position_commit::text, position_prepare::text, state, error, error_position_commit::text,
-            error_position_prepare::text, last_event_created_at, updated_at
+            error_position_prepare::text, error_event_id::text, last_event_created_at, updated_at
        FROM ${CHECKPOINT_TABLE} WHERE name = $1`,
     [name],
   )) as CheckpointRow[];

@@ -12,6 +12,8 @@ export interface CheckpointRow {
   error: string | null;
   error_position_commit: string | null;
   error_position_prepare: string | null;
+  /** The event a stopped projection stopped at. */
+  error_event_id: string | null;
   last_event_created_at: Date | null;
   updated_at: Date;
   /** The instance that last took the projection's lock (projection-lock.ts); null once it let go cleanly. */

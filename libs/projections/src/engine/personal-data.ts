@@ -8,5 +8,13 @@ import type { ProjectionContext } from './projection';
  * batch's transaction, so a batch sees the keys as they are when it commits.
  */
 export interface PersonalDataReader {
-  reveal(events: readonly RecordedEvent[], query: ProjectionContext['query']): Promise<RecordedEvent[]>;
+  /**
+   * An event whose personal block cannot be read (its key lost, or not unwrapping; the envelope
+   * altered) goes to `onUnreadable` and is left out of the result.
+   */
+  reveal(
+    events: readonly RecordedEvent[],
+    query: ProjectionContext['query'],
+    onUnreadable: (event: RecordedEvent, error: unknown) => void,
+  ): Promise<RecordedEvent[]>;
 }

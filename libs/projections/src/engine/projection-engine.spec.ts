@@ -8,6 +8,7 @@ import { esdbUrlForTests } from '../../../../test/support/event-store-under-test
 import { until } from '../../../../test/support/until';
 import { ReadModelSchema1732492800000 } from '../migrations/1732492800000-read-model-schema';
 import { ProjectionOwner1733184000000 } from '../migrations/1733184000000-projection-owner';
+import { ProjectionSafeForms1733356800000 } from '../migrations/1733356800000-projection-safe-forms';
 import type { Projection, ProjectionContext } from './projection';
 import { ProjectionEngine, type ProjectionStatus } from './projection-engine';
 
@@ -57,7 +58,7 @@ describe.each([
   beforeAll(async () => {
     database = await createTestDatabase();
     store = await openStore(database.url);
-    dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: [ReadModelSchema1732492800000, ProjectionOwner1733184000000] });
+    dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: [ReadModelSchema1732492800000, ProjectionOwner1733184000000, ProjectionSafeForms1733356800000] });
     await dataSource.initialize();
     await dataSource.runMigrations();
   });
@@ -168,18 +169,20 @@ describe.each([
       const [before, poison] = await store.readStream(stream);
       const status = await until(() => statusOf(engine, 'counts-poisoned'), (s) => s.state === 'stopped');
       expect(status.error).toEqual({
-        message: expect.stringContaining(`cannot project Unprojectable`),
+        message: expect.stringContaining(`stopped at event ${poison.id} (Unprojectable`),
+        eventId: poison.id,
         position: { commit: poison.position.commit.toString(), prepare: poison.position.prepare.toString() },
       });
-      expect(status.error?.message).toContain(poison.id);
+      // What failed, never the error's message, which can quote the event's data.
+      expect(status.error?.message).toMatch(/: Error$/);
+      expect(status.error?.message).not.toContain('cannot project');
       // What came before the poisoned event is applied and committed; it and what follows are not.
       expect(status.position).toEqual({ commit: before.position.commit.toString(), prepare: before.position.prepare.toString() });
       const [row] = await dataSource.query('SELECT events, total FROM read_models.counts_poisoned WHERE stream_id = $1', [stream]);
       expect(row).toEqual({ events: 1, total: 1 });
-      // The log names the event and the kind of error, never the message, which can quote data.
+      // The log says the same.
       const line = logged.find((entry) => entry.includes('counts-poisoned') && entry.includes(poison.id));
-      expect(line).toContain('Error;');
-      expect(line).not.toContain('cannot project');
+      expect(line).toBe(status.error?.message);
 
       const healthyAfter = await until(() => totals('counts_healthy'), (t) => t.total >= 102);
       expect(healthyAfter.total).toBeGreaterThan(0);

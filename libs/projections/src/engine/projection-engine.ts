@@ -5,6 +5,7 @@ import type { Projection, ProjectionState } from './projection';
 import { clientConfigOf, grantedLocks, lockName, projectionLockKey, rebuildLockKey, SessionLock } from './projection-lock';
 import { DEFAULT_STANDBY_RETRY_MS, ProjectionRunner, type RunnerOptions, type RunnerRole } from './projection-runner';
 import { rebuildProjection, type RebuildProgress, type RebuildResult } from './rebuild';
+import { SAFE_FORM_TABLE, type StoredAs } from './safe-form';
 
 /** Counting lag stops here: past it, "at least this many" is all an operator needs. */
 const LAG_COUNT_CAP = 10_000;
@@ -19,7 +20,14 @@ export interface ProjectionStatus {
   lagCapped: boolean;
   /** How long ago the oldest event it has not applied yet was recorded; 0 when up to date. */
   lagSeconds: number;
-  error: { message: string; position: { commit: string; prepare: string } | null } | null;
+  /**
+   * Why it stopped (the error's kind and what it was about, never its message) and at which
+   * event; null unless stopped. A stop is for bugs: data PostgreSQL cannot store is stored in a
+   * safe form instead (safeForms).
+   */
+  error: { message: string; eventId: string | null; position: { commit: string; prepare: string } | null } | null;
+  /** Events stored in a safe form or left out (engine/safe-form.ts): how many, and the first SAFE_FORMS_LISTED in log order. */
+  safeForms: { count: number; events: SafeFormEntry[] };
   rebuild: { position: { commit: string; prepare: string } } | null;
   /** The instance running it (host:pid unless named otherwise); null when none does (state 'standby'). */
   owner: string | null;
@@ -28,6 +36,18 @@ export interface ProjectionStatus {
   /** This instance's part: 'active' (runs it), 'standby' (ready to take over), 'off' (runs no projections). */
   thisInstance: RunnerRole;
 }
+
+/** An event a projection stored in a safe form (`fields` hold stand-ins) or left out (`leftOut` says why). */
+export interface SafeFormEntry {
+  eventId: string;
+  type: string;
+  position: { commit: string; prepare: string };
+  fields: Array<{ field: string; storedAs: StoredAs }>;
+  leftOut: string | null;
+}
+
+/** How many of a projection's safe-form events GET /projections lists; `count` says how many there are. */
+export const SAFE_FORMS_LISTED = 100;
 
 const asText = (position: LogPosition) => ({ commit: position.commit.toString(), prepare: position.prepare.toString() });
 
@@ -153,13 +173,16 @@ export class ProjectionEngine {
   }
 
   async statuses(): Promise<ProjectionStatus[]> {
-    const [head, rows, locks] = await Promise.all([
+    const names = this.runners.map((runner) => runner.projection.name);
+    const [head, rows, locks, safeForms] = await Promise.all([
       this.store.headPosition(),
       this.dataSource.query(
         `SELECT name, position_commit::text, position_prepare::text, state, error, error_position_commit::text,
-                error_position_prepare::text, last_event_created_at, updated_at, owner, owner_since FROM ${CHECKPOINT_TABLE}`,
+                error_position_prepare::text, error_event_id::text, last_event_created_at, updated_at, owner, owner_since
+           FROM ${CHECKPOINT_TABLE}`,
       ) as Promise<CheckpointRow[]>,
       grantedLocks(this.dataSource),
+      this.safeForms(names),
     ]);
     return Promise.all(
       this.runners.map(async (runner) => {
@@ -195,14 +218,52 @@ export class ProjectionEngine {
           lagCapped: pending.length === LAG_COUNT_CAP,
           lagSeconds: pending.length > 0 ? Math.max(0, (Date.now() - pending[0].createdAt.getTime()) / 1000) : 0,
           error: stoppedHere
-            ? { message: stoppedHere.error ?? 'stopped', position: errorPosition ? asText(errorPosition) : null }
+            ? { message: stoppedHere.error ?? 'stopped', eventId: stoppedHere.error_event_id, position: errorPosition ? asText(errorPosition) : null }
             : null,
+          safeForms: safeForms.get(name) ?? { count: 0, events: [] },
           rebuild: rebuildRow ? { position: asText(positionOf(rebuildRow)) } : null,
           owner: owned ? (row?.owner ?? null) : null,
           ownerSince: owned && row?.owner_since ? row.owner_since.toISOString() : null,
           thisInstance: runner.role,
         };
       }),
+    );
+  }
+
+  /** Per projection: how many events it stored in a safe form or left out, and the first SAFE_FORMS_LISTED of them. */
+  private async safeForms(names: readonly string[]): Promise<Map<string, ProjectionStatus['safeForms']>> {
+    const [counts, listed] = await Promise.all([
+      this.dataSource.query(
+        `SELECT checkpoint, count(*)::int AS count FROM ${SAFE_FORM_TABLE} WHERE checkpoint = ANY($1) GROUP BY checkpoint`,
+        [names],
+      ) as Promise<Array<{ checkpoint: string; count: number }>>,
+      this.dataSource.query(
+        `SELECT p.name, s.event_id::text, s.event_type, s.position_commit::text, s.position_prepare::text, s.fields, s.left_out
+           FROM unnest($1::text[]) AS p (name)
+           CROSS JOIN LATERAL (
+             SELECT * FROM ${SAFE_FORM_TABLE} WHERE checkpoint = p.name ORDER BY position_commit, position_prepare LIMIT $2
+           ) s`,
+        [names, SAFE_FORMS_LISTED],
+      ) as Promise<
+        Array<{ name: string; event_id: string; event_type: string; position_commit: string; position_prepare: string; fields: SafeFormEntry['fields']; left_out: string | null }>
+      >,
+    ]);
+    return new Map(
+      names.map((name) => [
+        name,
+        {
+          count: counts.find((row) => row.checkpoint === name)?.count ?? 0,
+          events: listed
+            .filter((row) => row.name === name)
+            .map((row) => ({
+              eventId: row.event_id,
+              type: row.event_type,
+              position: { commit: row.position_commit, prepare: row.position_prepare },
+              fields: row.fields,
+              leftOut: row.left_out,
+            })),
+        },
+      ]),
     );
   }
 }

@@ -6,6 +6,7 @@ import { createTestDatabase } from '../../../../test/support/database';
 import { until } from '../../../../test/support/until';
 import { ReadModelSchema1732492800000 } from '../migrations/1732492800000-read-model-schema';
 import { ProjectionOwner1733184000000 } from '../migrations/1733184000000-projection-owner';
+import { ProjectionSafeForms1733356800000 } from '../migrations/1733356800000-projection-safe-forms';
 import type { Projection } from './projection';
 import { ProjectionEngine, RebuildInProgressError, type ProjectionStatus } from './projection-engine';
 import { projectionLockKey } from './projection-lock';
@@ -61,7 +62,7 @@ describe('one instance per projection (advisory lock)', () => {
     dataSource = new DataSource({
       type: 'postgres',
       url: database.url,
-      migrations: [ReadModelSchema1732492800000, ProjectionOwner1733184000000],
+      migrations: [ReadModelSchema1732492800000, ProjectionOwner1733184000000, ProjectionSafeForms1733356800000],
     });
     await dataSource.initialize();
     await dataSource.runMigrations();

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { EventStore, LogPosition, RecordedEvent } from '@app/event-store';
-import { errorKind, isPostgresConnectionError } from '@app/platform/postgres-errors';
+import { errorDescription, errorKind, isPostgresConnectionError } from '@app/platform/postgres-errors';
+import { storableText } from '@app/platform/storable';
 import { applyInTransaction, ensureCheckpoint } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
 import { READ_MODEL_SCHEMA, type Projection, type ProjectionState } from './projection';
@@ -29,23 +30,22 @@ export const DEFAULT_STANDBY_RETRY_MS = 1000;
 export type RunnerRole = 'active' | 'standby' | 'off';
 
 /**
- * The event that stopped a projection, kept so an operator can find and fix it. The message,
- * with the cause's own, goes to the checkpoint row (GET /projections, admins only); the log gets
- * `logLine`, which names the event and the kind of failure only.
+ * The event that stopped a projection, kept so an operator can find and fix it: it names the
+ * event and what failed (the error's class, PostgreSQL's SQLSTATE and the table, column or
+ * constraint), never the error's message, which can quote the event's data (a birth date, a
+ * name). It goes to the checkpoint row (GET /projections, admins) and to the log alike.
  */
 export class PoisonedEventError extends Error {
   override readonly name = 'PoisonedEventError';
-  readonly logLine: string;
   constructor(
     readonly projection: string,
     readonly event: RecordedEvent,
     override readonly cause: unknown,
   ) {
-    const where =
+    super(
       `Projection ${projection} stopped at event ${event.id} (${event.type}, stream ${event.streamId} version ` +
-      `${event.version}, position ${event.position.commit}/${event.position.prepare})`;
-    super(`${where}: ${cause instanceof Error ? cause.message : String(cause)}`);
-    this.logLine = `${where}: ${errorKind(cause)}; the error itself is in GET /projections`;
+        `${event.version}, position ${event.position.commit}/${event.position.prepare}): ${errorDescription(cause)}`,
+    );
   }
 }
 
@@ -252,11 +252,12 @@ export class ProjectionRunner {
         const poisoned = new PoisonedEventError(this.projection.name, event, error);
         await this.dataSource.query(
           `UPDATE ${CHECKPOINT_TABLE}
-              SET state = 'stopped', error = $2, error_position_commit = $3, error_position_prepare = $4, updated_at = now()
+              SET state = 'stopped', error = $2, error_position_commit = $3, error_position_prepare = $4, error_event_id = $5,
+                  updated_at = now()
             WHERE name = $1`,
-          [this.projection.name, poisoned.message, event.position.commit.toString(), event.position.prepare.toString()],
+          [this.projection.name, storableText(poisoned.message), event.position.commit.toString(), event.position.prepare.toString(), event.id],
         );
-        this.options.log(poisoned.logLine);
+        this.options.log(poisoned.message);
         this.current = 'stopped';
         this.poisoned = true;
         this.wake();

@@ -1,10 +1,14 @@
 import type { RecordedEvent } from '@app/event-store';
+import type { SafeFormNotes } from './safe-form';
 
 /** The PostgreSQL schema live read models are in. */
 export const READ_MODEL_SCHEMA = 'read_models';
 
-/** What a projection's handler may do while a batch is applied: SQL in the batch's transaction. */
-export interface ProjectionContext {
+/**
+ * What a projection's handler may do while a batch is applied: SQL in the batch's transaction,
+ * and notes on events it stored in a safe form or left out (safe-form.ts), saved with the batch.
+ */
+export interface ProjectionContext extends SafeFormNotes {
   /** Schema to write to: READ_MODEL_SCHEMA, or the rebuild's own while a fresh copy is built. */
   readonly schema: string;
   query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]>;
@@ -23,7 +27,11 @@ export interface Projection {
   readonly tables: readonly string[];
   /** Streams it reads (prefixes of stream ids). */
   readonly streamPrefixes: readonly string[];
-  /** Applies events in log order, within one transaction. Throwing stops the projection. */
+  /**
+   * Applies events in log order, within one transaction. A value PostgreSQL cannot store goes in
+   * a safe form and an event that cannot be read is left out, each noted in the context; throwing
+   * stops the projection, which is for bugs, not for data.
+   */
   apply(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
 }
 

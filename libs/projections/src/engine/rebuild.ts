@@ -3,6 +3,7 @@ import type { EventStore, LogPosition } from '@app/event-store';
 import { applyInTransaction, applyWithin, ensureCheckpoint, inTransaction } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf, rebuildCheckpointName } from './checkpoints';
 import { READ_MODEL_SCHEMA, type Projection } from './projection';
+import { SAFE_FORM_TABLE } from './safe-form';
 
 export interface RebuildProgress {
   readonly projection: string;
@@ -88,6 +89,7 @@ export async function rebuildProjection(
     for (const index of await secondaryIndexesOf(dataSource, schema, table)) await dataSource.query(`DROP INDEX ${schema}."${index.name}"`);
   }
   await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [checkpoint]);
+  await dataSource.query(`DELETE FROM ${SAFE_FORM_TABLE} WHERE checkpoint = $1`, [checkpoint]);
   await ensureCheckpoint(dataSource, checkpoint, 'rebuilding');
 
   const head = await store.headPosition();
@@ -117,6 +119,7 @@ export async function rebuildProjection(
     // The copy is someone else's once the lock is gone.
     if (!exclusive()) throw error;
     await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [checkpoint]).catch(() => undefined);
+    await dataSource.query(`DELETE FROM ${SAFE_FORM_TABLE} WHERE checkpoint = $1`, [checkpoint]).catch(() => undefined);
     await dataSource.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     throw error;
   }
@@ -163,10 +166,13 @@ async function switchOver(
     await runner.query(
       `UPDATE ${CHECKPOINT_TABLE}
           SET position_commit = $2, position_prepare = $3, last_event_created_at = $4, state = 'catching-up',
-              error = NULL, error_position_commit = NULL, error_position_prepare = NULL, updated_at = now()
+              error = NULL, error_position_commit = NULL, error_position_prepare = NULL, error_event_id = NULL, updated_at = now()
         WHERE name = $1`,
       [projection.name, copy.position_commit, copy.position_prepare, copy.last_event_created_at],
     );
+    // The copy's notes on events stored in a safe form replace the live copy's.
+    await runner.query(`DELETE FROM ${SAFE_FORM_TABLE} WHERE checkpoint = $1`, [projection.name]);
+    await runner.query(`UPDATE ${SAFE_FORM_TABLE} SET checkpoint = $1 WHERE checkpoint = $2`, [projection.name, checkpoint]);
     await runner.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [checkpoint]);
     await runner.query(`DROP SCHEMA ${schema}`);
     return applied;

@@ -1,14 +1,9 @@
-import {
-  defaultMunicipalityDirectory,
-  DOSSIER_STREAM_PREFIX,
-  isAdministrative,
-  occurredOn,
-  upcastDossierEvent,
-  type DossierEvent,
-  type MunicipalityDirectory,
-} from '@app/domain';
+import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, isAdministrative, occurredOn, type DossierEvent, type MunicipalityDirectory } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
+import { isStorableDate } from '@app/platform/storable';
+import { readDossierEvent } from '../dossier-events';
 import type { Projection, ProjectionContext } from '../engine/projection';
+import { readEach, storableValue, type SafeFormField, type SafeFormNotes } from '../engine/safe-form';
 import { situationTimeline, type StatEvent } from './situation';
 
 export const FLOW_STATISTICS = 'flow-statistics';
@@ -39,6 +34,31 @@ export function statEventOf(dossierId: string, version: number, event: DossierEv
     default:
       return { ...base, ...none };
   }
+}
+
+/** The text fields of a kept event, with their columns in stat_events. */
+const TEXT_COLUMNS = { eventMunicipality: 'event_municipality', housingType: 'housing_type', reason: 'reason', trajectory: 'trajectory' } as const;
+
+/**
+ * The event as the statistics can keep it: its text in a safe form where PostgreSQL cannot store
+ * it (noted); undefined, and noted as left out, when its business date is not a date PostgreSQL
+ * can store, since it cannot be placed on the statistics' date axis.
+ */
+function countable(recorded: RecordedEvent, event: StatEvent, notes: SafeFormNotes): StatEvent | undefined {
+  if (!isStorableDate(event.occurredOn)) {
+    notes.leftOut(recorded, `${STAT_EVENTS_TABLE}.occurred_on: not a date PostgreSQL can store, so the event is not counted`);
+    return undefined;
+  }
+  const stored = { ...event };
+  const fields: SafeFormField[] = [];
+  for (const [field, column] of Object.entries(TEXT_COLUMNS) as Array<[keyof typeof TEXT_COLUMNS, string]>) {
+    const safe = storableValue('text', event[field], recorded);
+    if (!safe.storedAs) continue;
+    stored[field] = safe.value as string;
+    fields.push({ field: `${STAT_EVENTS_TABLE}.${column}`, storedAs: safe.storedAs });
+  }
+  if (fields.length > 0) notes.storedInSafeForm(recorded, fields);
+  return stored;
 }
 
 async function insertRows(context: ProjectionContext, table: string, columns: string[], rows: unknown[][], suffix = ''): Promise<void> {
@@ -98,10 +118,10 @@ export function flowStatisticsProjection(directory: MunicipalityDirectory = defa
     tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
-      const incoming = events.flatMap((recorded) => {
-        const metadata = recorded.metadata as { schemaVersion?: number };
-        const event = upcastDossierEvent(recorded.type, Number(metadata.schemaVersion ?? 1), recorded.data);
-        return statEventOf(recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length), recorded.version, event) ?? [];
+      const incoming = readEach(events, context, (recorded) => {
+        const { dossierId, event } = readDossierEvent(recorded);
+        const kept = statEventOf(dossierId, recorded.version, event);
+        return kept && countable(recorded, kept, context);
       });
       if (incoming.length === 0) return;
       const byDossier = await keptEventsOf([...new Set(incoming.map((event) => event.dossierId))], context);

@@ -5,6 +5,7 @@ import type { EventToAppend, RecordedEvent } from '@app/event-store';
 import { createDataSource } from '@app/persistence/data-source';
 import { createTestDatabase } from '../../../../test/support/database';
 import { READ_MODEL_SCHEMA, type ProjectionContext } from '../engine/projection';
+import type { SafeFormField } from '../engine/safe-form';
 
 /** Test support for projection specs: a migrated database and hand-made recorded events. */
 
@@ -67,21 +68,35 @@ export function recordedDossierEvent(dossierId: string, version: number, event: 
   };
 }
 
-/** A fresh database of the run's PostgreSQL with every migration applied, and a live-schema context. */
+/** What a projection noted through its context about events stored in a safe form or left out. */
+export type Noted = { eventId: string; fields: readonly SafeFormField[] } | { eventId: string; leftOut: string };
+
+/**
+ * A fresh database of the run's PostgreSQL with every migration applied, and a live-schema
+ * context whose safe-form notes land in `noted`.
+ */
 export async function openReadModelDatabase(): Promise<{
   url: string;
   dataSource: DataSource;
   context: ProjectionContext;
+  noted: Noted[];
   close: () => Promise<void>;
 }> {
   const database = await createTestDatabase();
   const dataSource = createDataSource(database.url);
   await dataSource.initialize();
   await dataSource.runMigrations();
+  const noted: Noted[] = [];
   return {
     url: database.url,
     dataSource,
-    context: { schema: READ_MODEL_SCHEMA, query: (sql, parameters) => dataSource.query(sql, parameters) },
+    context: {
+      schema: READ_MODEL_SCHEMA,
+      query: (sql, parameters) => dataSource.query(sql, parameters),
+      storedInSafeForm: (event, fields) => noted.push({ eventId: event.id, fields }),
+      leftOut: (event, leftOut) => noted.push({ eventId: event.id, leftOut }),
+    },
+    noted,
     close: async () => {
       await dataSource.destroy();
       await database.drop();

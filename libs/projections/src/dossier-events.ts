@@ -1,0 +1,29 @@
+import { assertDossierEventShape, DOSSIER_STREAM_PREFIX, MalformedEventError, upcastDossierEvent, type DossierEvent } from '@app/domain';
+import type { RecordedEvent } from '@app/event-store';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A recorded dossier event as the projections read it. */
+export interface ReadDossierEvent {
+  readonly recorded: RecordedEvent;
+  /** From the stream id, lower case. */
+  readonly dossierId: string;
+  /** Upcast to the current schema, its shape checked (the personal block only as an object: it may be sealed). */
+  readonly event: DossierEvent;
+  /** metadata.recordedAt as written: a timestamp, unless the event was written by hand. */
+  readonly recordedAt: unknown;
+}
+
+/**
+ * Reads a recorded event of a dossier stream, the one way every projection does. Throws for an
+ * event that cannot be read (MalformedEventError, UnknownEventError): the projection leaves it
+ * out and notes it (engine/safe-form.ts readEach).
+ */
+export function readDossierEvent(recorded: RecordedEvent): ReadDossierEvent {
+  const dossierId = recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length);
+  if (!UUID.test(dossierId)) throw new MalformedEventError(recorded.type, 'the stream id', `dossier-<uuid>`);
+  const metadata = recorded.metadata as { schemaVersion?: unknown; recordedAt?: unknown };
+  const event = upcastDossierEvent(recorded.type, Number(metadata.schemaVersion ?? 1), recorded.data);
+  assertDossierEventShape(event);
+  return { recorded, dossierId: dossierId.toLowerCase(), event, recordedAt: metadata.recordedAt };
+}
