@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { openEventStore, type RecordedEvent } from '../libs/event-store/src';
 import { PersonalDataProtection, type SqlQuery } from '../libs/personal-data/src';
 import { NationalRegisterReservations } from '../apps/api/src/dossiers/national-register-reservations';
+import { ERASURE_COMPLETION_ACTOR, ErasureCompletion, UNRECORDED_ERASURE_REASON } from '../apps/api/src/erasure/erasure-completion';
 import {
   addDays,
   DossierApi,
@@ -184,7 +185,9 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
     });
 
     it('needs a reason of 1 to 500 characters, and nothing else; a refused request records nothing', async () => {
-      for (const body of [{}, { reason: '' }, { reason: '   ' }, { reason: 'x'.repeat(501) }, { reason: 42 }, { reason: 'ok', on: '2011-01-01' }]) {
+      // Text PostgreSQL cannot store (U+0000, an unpaired surrogate) is refused before anything irreversible.
+      const unstorable = [{ reason: 'ticket\u0000 42' }, { reason: 'ticket \ud83d' }];
+      for (const body of [{}, { reason: '' }, { reason: '   ' }, { reason: 'x'.repeat(501) }, { reason: 42 }, { reason: 'ok', on: '2011-01-01' }, ...unstorable]) {
         const response = await expectNothingAppended(staff, dossierId, () => erase(dossierId, body));
         expectProblem(response, 400, 'validation-failed');
       }
@@ -304,6 +307,26 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
 
     // Both numbers are free again.
     for (const person of [released, destroyed]) await register(person, '2011-04-04');
+  });
+
+  it('records, in the check every instance runs, an erasure an earlier version left with the key destroyed and no event', async () => {
+    const person = distinctivePerson();
+    const id = await register(person, '2011-04-06');
+    const reservations = testApp.app.get(NationalRegisterReservations);
+    const query: SqlQuery = (sql, parameters) => queryDatabase(testApp.databaseUrl, sql, parameters);
+    // What an earlier version left when it died after destroying the key, before recording the event.
+    await reservations.release(person.nationalRegisterNumber, id, { actor: 'erasure-admin', correlationId: 'old-version', commandId: randomUUID() });
+    await testApp.app.get(PersonalDataProtection).erase(query, id);
+    await waitForProjections(testApp);
+    expect(await testApp.app.get(ErasureCompletion).finishInterrupted()).toBeGreaterThanOrEqual(1);
+    const events = (await staff.history(id)).body.events as Array<{ type: string; actor: string; data: { reason: string } }>;
+    expect(events.map((event) => event.type)).toEqual(['DossierRegistered', 'PersonalDataErased']);
+    expect(events[1]).toMatchObject({ actor: ERASURE_COMPLETION_ACTOR, data: { reason: UNRECORDED_ERASURE_REASON } });
+    await waitForProjections(testApp);
+    expect(await crtRow(id)).toMatchObject({ person: { familyName: ERASED }, personalDataErasedOn: today() });
+    // Once is enough.
+    await testApp.app.get(ErasureCompletion).finishInterrupted();
+    expect((await staff.history(id)).body.events).toHaveLength(2);
   });
 
   it('a repeated erasure destroys the key again when a restore of PostgreSQL brought it back, and still answers 409', async () => {

@@ -25,6 +25,7 @@ import { DossierWriter } from './dossiers/dossier-writer';
 import { DossiersController } from './dossiers/dossiers.controller';
 import { NationalRegisterReservations } from './dossiers/national-register-reservations';
 import { ErasePersonalDataHandler } from './erasure/erase-personal-data.handler';
+import { ErasureCompletion } from './erasure/erasure-completion';
 import { ErasureController } from './erasure/erasure.controller';
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
@@ -113,6 +114,7 @@ export class AppModule {
         ChangeDossierHandler,
         DossierWriter,
         ErasePersonalDataHandler,
+        ErasureCompletion,
         CrtRegistryReader,
         StatisticsService,
       ],

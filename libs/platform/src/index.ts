@@ -6,3 +6,4 @@ export * from './secrets';
 export * from './postgres-errors';
 export * from './canonical-json';
 export * from './storable';
+export * from './crash-points';

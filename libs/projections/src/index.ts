@@ -7,3 +7,4 @@ export { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-mo
 export { allProjections } from './all-projections';
 export { CHECKPOINT_TABLE } from './engine/checkpoints';
 export { FLOW_STATISTICS } from './flow-statistics/flow-statistics.projection';
+export { DOSSIER_ARCHIVE, DOSSIER_ARCHIVE_TABLE } from './archive/archive.projection';

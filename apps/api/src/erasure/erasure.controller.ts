@@ -21,7 +21,8 @@ export class ErasureController {
     "Destroys the dossier's personal-data key and records PersonalDataErased: names, birth date, national register number " +
       'and attestation number read "[erased]" everywhere from then on (dossier, history, CRT registry, archive, export); ' +
       'statistics do not change; the national register number is free to be registered again. A second erasure is 409 ' +
-      '`personal-data-already-erased`. If it fails half-way (503), send it again: it finishes the job. See docs/erasure.md.',
+      '`personal-data-already-erased`. Recorded first: once PersonalDataErased is written the erasure is finished whatever happens ' +
+      '(by the service itself, or by sending it again, which then answers 409); a failure before that changed nothing. See docs/erasure.md.',
   )
   @ApiBadRequestResponse({ description: 'reason missing, empty or longer than 500 characters' })
   async erase(
