@@ -1,5 +1,6 @@
 import {
   DossierApi,
+  expectProblem,
   expectRuleViolation,
   expectStatus,
   formatNationalRegisterNumber,
@@ -9,6 +10,9 @@ import {
   registrationBody,
 } from './support/dossier-fixtures';
 import { randomUUID } from 'node:crypto';
+import { CommandBus } from '@nestjs/cqrs';
+import type { RegisterDossier } from '../libs/domain/src';
+import { RegisterDossierCommand } from '../apps/api/src/dossiers/dossier.commands';
 import { NationalRegisterReservations } from '../apps/api/src/dossiers/national-register-reservations';
 import { startTestApp, type TestApp } from './support/test-app';
 import { onPostgresStore } from './support/event-store-under-test';
@@ -159,50 +163,63 @@ describe('national register number uniqueness over HTTP', () => {
     }
   });
 
-  describe('reservations left behind by a registration that died half-way', () => {
-    const reservationStream = (nrn: string) => testApp.app.get(NationalRegisterReservations).streamFor(nrn);
-
-    /** A reservation as a crashed registration leaves it: the number reserved, no dossier written. */
-    async function insertReservation(stream: string, dossierId: string, minutesAgo: number): Promise<void> {
-      await queryDatabase(
-        testApp.databaseUrl,
-        `INSERT INTO event_store.events (position, event_id, stream_id, version, type, data, metadata, created_at)
-         SELECT coalesce((SELECT max(position) FROM event_store.events), 0) + 1, $1, $2,
-                (SELECT coalesce(max(version), 0) + 1 FROM event_store.events WHERE stream_id = $2),
-                'NationalRegisterNumberReserved', $3, $4, now() - make_interval(mins => $5)`,
-        [randomUUID(), stream, JSON.stringify({ dossierId }), JSON.stringify({ schemaVersion: 1, actor: 'crashed' }), minutesAgo],
-      );
+  describe('a reservation left by a registration that died before writing its dossier', () => {
+    /** What a registration killed between its two appends leaves: the number reserved for a dossier that was never written. */
+    async function reservedByADeadRegistration(nationalRegisterNumber: string): Promise<string> {
+      const never = randomUUID();
+      const reserved = await testApp.app
+        .get(NationalRegisterReservations)
+        .reserve(nationalRegisterNumber, never, { actor: 'crashed-staff', correlationId: randomUUID(), commandId: randomUUID() });
+      expect(reserved).toBe(never);
+      expectProblem(await api.get(never), 404, 'dossier-not-found');
+      return never;
     }
 
-    // Skipped on EventStoreDB (reason): it reads or writes event_store.events directly, which only the PostgreSQL store has.
-    (onPostgres ? it : it.skip)('an old reservation pointing at no dossier is taken over by the next registration', async () => {
+    it('is taken at once by the registration sent again without an Idempotency-Key, which writes the dossier the reservation names', async () => {
       const { birthDate, nationalRegisterNumber } = freshNationalRegisterNumber();
-      const stream = reservationStream(nationalRegisterNumber);
-      await insertReservation(stream, randomUUID(), 60);
+      const reserved = await reservedByADeadRegistration(nationalRegisterNumber);
       const response = await api.register(personWith(birthDate, nationalRegisterNumber));
       expectStatus(response, 201);
-      const reservations = await queryDatabase<{ data: { dossierId: string } }>(
-        testApp.databaseUrl,
-        'SELECT data FROM event_store.events WHERE stream_id = $1 ORDER BY version',
-        [stream],
-      );
-      expect(reservations).toHaveLength(2);
-      expect(reservations[1].data.dossierId).toBe(response.body.dossierId);
+      expect(response.body).toEqual({ dossierId: reserved, version: 1 });
+      expect(response.headers.location).toBe(`/dossiers/${reserved}`);
+      expect((await api.get(reserved)).body.person).toMatchObject({ birthDate, nationalRegisterNumber });
       // And from then on the number is taken by that dossier.
       const again = await api.register(personWith(birthDate, nationalRegisterNumber));
-      expect(expectRuleViolation(again, 'national-register-number-taken').existingDossierId).toBe(response.body.dossierId);
+      expect(expectRuleViolation(again, 'national-register-number-taken').existingDossierId).toBe(reserved);
+      expect(await dossiersHolding(nationalRegisterNumber)).toEqual([reserved]);
     });
 
-    // Skipped on EventStoreDB (reason): it reads or writes event_store.events directly, which only the PostgreSQL store has.
-    (onPostgres ? it : it.skip)('an old reservation whose dossier exists is never taken over', async () => {
+    it('goes to exactly one of 10 registrations sent at once; the others are told which dossier has the number', async () => {
       const { birthDate, nationalRegisterNumber } = freshNationalRegisterNumber();
-      const first = await api.register(personWith(birthDate, nationalRegisterNumber));
-      expectStatus(first, 201);
-      await queryDatabase(testApp.databaseUrl, `UPDATE event_store.events SET created_at = now() - interval '1 day' WHERE stream_id = $1`, [
-        reservationStream(nationalRegisterNumber),
-      ]);
-      const again = await api.register(personWith(birthDate, nationalRegisterNumber));
-      expect(expectRuleViolation(again, 'national-register-number-taken').existingDossierId).toBe(first.body.dossierId);
+      const reserved = await reservedByADeadRegistration(nationalRegisterNumber);
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => api.register(registrationBody({ person: { birthDate, givenName: `Racer${i}`, nationalRegisterNumber } }))),
+      );
+      expect(responses.map((r) => r.status).sort()).toEqual([201, ...Array(9).fill(409)]);
+      for (const refused of responses.filter((r) => r.status === 409)) {
+        expect(expectRuleViolation(refused, 'national-register-number-taken').existingDossierId).toBe(reserved);
+      }
+      expect(responses.find((r) => r.status === 201)?.body.dossierId).toBe(reserved);
+      expect(await dossiersHolding(nationalRegisterNumber)).toEqual([reserved]);
+    });
+
+    it('run again by the same command (after a crash before its answer was kept), the registration finds the dossier it wrote', async () => {
+      const { birthDate, nationalRegisterNumber } = freshNationalRegisterNumber();
+      const reserved = await reservedByADeadRegistration(nationalRegisterNumber);
+      const context = { actor: 'alice', correlationId: randomUUID(), commandId: randomUUID() };
+      const command: RegisterDossier = {
+        type: 'RegisterDossier',
+        dossierId: randomUUID(),
+        person: { givenName: 'Olena', familyName: 'Kovalenko', birthDate, nationality: 'UKR', nationalRegisterNumber },
+        protection: { grantedOn: '2022-03-21' },
+        municipality: '11002',
+        registeredOn: '2022-03-24',
+      };
+      const bus = testApp.app.get(CommandBus);
+      const first = await bus.execute(new RegisterDossierCommand(command, context));
+      expect(first).toEqual({ dossierId: reserved, version: 1 });
+      expect(await bus.execute(new RegisterDossierCommand(command, context))).toEqual(first);
+      expect(await dossiersHolding(nationalRegisterNumber)).toEqual([reserved]);
     });
   });
 

@@ -1,13 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { decide, DossierRuleViolation } from '@app/domain';
+import { decide, DossierRuleViolation, type DossierEvent } from '@app/domain';
 import { WrongExpectedVersionError } from '@app/event-store';
 import { CLOCK, type Clock } from '../infrastructure/clock';
-import type { CommandAccepted } from './command-context';
+import type { CommandAccepted, CommandContext } from './command-context';
 import { ChangeDossierCommand, RegisterDossierCommand } from './dossier.commands';
-import { DossierRepository } from './dossier-repository';
+import { DossierRepository, type LoadedDossier } from './dossier-repository';
 import { alreadyApplied, decisionContext, DossierWriter } from './dossier-writer';
-import { NationalRegisterReservations } from './national-register-reservations';
+import { nationalRegisterNumberTaken, NationalRegisterReservations } from './national-register-reservations';
 
 @CommandHandler(RegisterDossierCommand)
 export class RegisterDossierHandler implements ICommandHandler<RegisterDossierCommand> {
@@ -18,21 +18,35 @@ export class RegisterDossierHandler implements ICommandHandler<RegisterDossierCo
   ) {}
 
   async execute({ command, context }: RegisterDossierCommand): Promise<CommandAccepted> {
-    const { dossierId } = command;
-    const existing = await this.dossiers.load(dossierId);
-    const retried = alreadyApplied(existing, context.commandId);
+    const own = await this.dossiers.load(command.dossierId);
+    const retried = alreadyApplied(own, context.commandId);
     if (retried) return retried;
     // Rules first, so a rejected registration reserves nothing either.
-    const events = decide(command, existing.state, decisionContext(this.clock));
+    let events = decide(command, own.state, decisionContext(this.clock));
     const nationalRegisterNumber = command.person.nationalRegisterNumber;
-    if (nationalRegisterNumber) await this.reservations.reserve(nationalRegisterNumber, dossierId, context);
+    if (!nationalRegisterNumber) {
+      return this.append(own, events, context, () => new DossierRuleViolation('dossier-already-registered', `Dossier ${own.dossierId} is already registered.`));
+    }
+    // The dossier the reservation names: this one, or one a registration that died half-way reserved and never wrote.
+    const dossierId = await this.reservations.reserve(nationalRegisterNumber, command.dossierId, context);
+    let target = own;
+    if (dossierId !== command.dossierId) {
+      target = await this.dossiers.load(dossierId);
+      const earlier = alreadyApplied(target, context.commandId);
+      if (earlier) return earlier;
+      if (target.version > 0) throw nationalRegisterNumberTaken(dossierId);
+      events = decide({ ...command, dossierId }, target.state, decisionContext(this.clock));
+    }
+    // Whoever else writes this dossier first (a registration of the same number) holds the number.
+    return this.append(target, events, context, () => nationalRegisterNumberTaken(dossierId));
+  }
+
+  /** Appends the registration, expecting no stream; `taken` says why when another writer was first. */
+  private async append(target: LoadedDossier, events: DossierEvent[], context: CommandContext, taken: () => Error): Promise<CommandAccepted> {
     try {
-      const version = await this.dossiers.append(existing, events, context);
-      return { dossierId, version };
+      return { dossierId: target.dossierId, version: await this.dossiers.append(target, events, context) };
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError) {
-        throw new DossierRuleViolation('dossier-already-registered', `Dossier ${dossierId} is already registered.`);
-      }
+      if (error instanceof WrongExpectedVersionError) throw taken();
       throw error;
     }
   }

@@ -13,12 +13,14 @@ export const NATIONAL_REGISTER_NUMBER_RESERVED = 'NationalRegisterNumberReserved
 /** The holder's personal data was erased: the number is free again (docs/erasure.md). */
 export const NATIONAL_REGISTER_NUMBER_RELEASED = 'NationalRegisterNumberReleased';
 
-/**
- * A registration that crashed between reserving and writing its dossier leaves a reservation
- * that points at nothing. After this long another registration may take it over; no request
- * takes that long between the two appends.
- */
-const ORPHAN_GRACE_MS = 5 * 60 * 1000;
+/** The number is registered: a 409 that points at the dossier holding it. */
+export function nationalRegisterNumberTaken(holder: string): ProblemError {
+  return problem(409, 'national-register-number-taken', 'Business rule violated', 'A dossier with this national register number already exists.', {
+    rule: 'national-register-number-taken',
+    existingDossierId: holder,
+    existingDossier: `/dossiers/${holder}`,
+  });
+}
 
 /**
  * Uniqueness of national register numbers, kept in the event store itself: one stream per
@@ -27,14 +29,15 @@ const ORPHAN_GRACE_MS = 5 * 60 * 1000;
  * number (HMAC-SHA-256 with NRN_HASH_KEY): the number never appears in a stream name, and the
  * hash cannot be reversed by trying every possible number without the key. The latest event of
  * the stream decides: a reservation holds the number, a release (erasure) frees it.
+ *
+ * A reservation names the dossier its registration will write. A registration that died between
+ * the reservation and its dossier (a crash) leaves a reservation naming a dossier that does not
+ * exist; the next registration of the number writes that very dossier instead of its own. Both
+ * append the dossier's first event expecting no stream, so exactly one of them registers the
+ * number (the store decides, whatever the timing), and the other is told the number is taken by
+ * that dossier. So a reservation never blocks a number for a registration that never happened,
+ * and never lets two dossiers have it.
  */
-export function nationalRegisterNumberTaken(holder: string): ProblemError {
-  return problem(409, 'national-register-number-taken', 'Business rule violated', 'A dossier with this national register number already exists.', {
-    rule: 'national-register-number-taken',
-    existingDossierId: holder,
-    existingDossier: `/dossiers/${holder}`,
-  });
-}
 
 @Injectable()
 export class NationalRegisterReservations {
@@ -52,29 +55,41 @@ export class NationalRegisterReservations {
     return RESERVATION_STREAM_PREFIX + createHmac('sha256', this.key).update(nationalRegisterNumber).digest('hex');
   }
 
-  /** Reserves the number for this dossier, or throws a 409 that points at the dossier holding it. */
-  async reserve(nationalRegisterNumber: string, dossierId: string, context: CommandContext): Promise<void> {
+  /**
+   * Reserves the number for a registration that would write `dossierId`, and returns the dossier
+   * the registration must write: `dossierId`, or the dossier a reservation left by a registration
+   * that never wrote it names (the caller writes that one, expecting no stream; see above), or the
+   * dossier this same command wrote in an earlier run. Throws a 409 that points at the dossier
+   * holding the number when another registration wrote it.
+   */
+  async reserve(nationalRegisterNumber: string, dossierId: string, context: CommandContext): Promise<string> {
     const stream = this.streamFor(nationalRegisterNumber);
     for (;;) {
       const events = await this.store.readStream(stream);
-      const holder = await this.holderIn(events);
-      if (holder === dossierId) return;
-      if (holder !== undefined) throw nationalRegisterNumberTaken(holder);
-      // Someone reserved or took over concurrently: read again and decide on what they wrote.
-      if (await this.appendAfter(stream, events.length, NATIONAL_REGISTER_NUMBER_RESERVED, dossierId, context, 'reservation')) return;
+      const reserved = reservedFor(events);
+      if (reserved === dossierId) return dossierId;
+      if (reserved !== undefined) {
+        const first = await this.firstEventOf(reserved);
+        if (!first || first.metadata.causationId === context.commandId) return reserved;
+        throw nationalRegisterNumberTaken(reserved);
+      }
+      // Someone reserved concurrently: read again and decide on what they wrote.
+      if (await this.appendAfter(stream, events.length, NATIONAL_REGISTER_NUMBER_RESERVED, dossierId, context, 'reservation')) return dossierId;
     }
   }
 
-  /** The dossier holding the number now, if any; reads only (an import's dry run asks). */
+  /**
+   * The dossier holding the number now, if any; reads only (an import's dry run asks). A
+   * reservation whose dossier was never written holds nothing: the next registration takes it.
+   */
   async holderOf(nationalRegisterNumber: string): Promise<string | undefined> {
-    return this.holderIn(await this.store.readStream(this.streamFor(nationalRegisterNumber)));
+    const reserved = reservedFor(await this.store.readStream(this.streamFor(nationalRegisterNumber)));
+    return reserved !== undefined && (await this.firstEventOf(reserved)) ? reserved : undefined;
   }
 
-  /** Free when never reserved, released since, or reserved by a registration that crashed before its dossier. */
-  private async holderIn(events: readonly RecordedEvent[]): Promise<string | undefined> {
-    const latest = events.at(-1);
-    const holder = latest?.type === NATIONAL_REGISTER_NUMBER_RESERVED ? (latest.data.dossierId as string) : undefined;
-    return holder !== undefined && !(await this.isOrphan(holder, latest!.createdAt)) ? holder : undefined;
+  private async firstEventOf(dossierId: string): Promise<RecordedEvent | undefined> {
+    const [first] = await this.store.readStream(dossierStreamId(dossierId), { maxCount: 1 });
+    return first;
   }
 
   /**
@@ -126,10 +141,10 @@ export class NationalRegisterReservations {
       return false;
     }
   }
+}
 
-  private async isOrphan(holder: string, reservedAt: Date): Promise<boolean> {
-    if (this.clock.now().getTime() - reservedAt.getTime() < ORPHAN_GRACE_MS) return false;
-    const dossier = await this.store.readStream(dossierStreamId(holder), { maxCount: 1 });
-    return dossier.length === 0;
-  }
+/** The dossier the latest reservation names; undefined when never reserved, or released since. */
+function reservedFor(events: readonly RecordedEvent[]): string | undefined {
+  const latest = events.at(-1);
+  return latest?.type === NATIONAL_REGISTER_NUMBER_RESERVED ? (latest.data.dossierId as string) : undefined;
 }
