@@ -118,10 +118,6 @@ export class SafeFormLog implements SafeFormNotes {
     this.noteOf(event).leftOut = why;
   }
 
-  get size(): number {
-    return this.notes.size;
-  }
-
   /** Saves the notes under the checkpoint (the projection's, or its rebuild's); an event noted before keeps its first note. */
   async save(query: (sql: string, parameters?: unknown[]) => Promise<unknown>, checkpoint: string): Promise<void> {
     if (this.notes.size === 0) return;
@@ -152,9 +148,6 @@ export class SafeFormLog implements SafeFormNotes {
     return note;
   }
 }
-
-/** Notes that go nowhere: for reading a projection's handlers outside the engine. */
-export const IGNORED_NOTES: SafeFormNotes = { storedInSafeForm: () => undefined, leftOut: () => undefined };
 
 /** Why an event could not be read, for its note: the kind of error, and the field of a malformed event; never a value. */
 export function unreadable(error: unknown): string {

@@ -37,6 +37,31 @@ describe('flow-statistics projection', () => {
     await database?.close();
   });
 
+  it('keeps text PostgreSQL cannot store with U+FFFD and leaves out, noted, an event whose business date it cannot store', async () => {
+    const dossierId = randomUUID();
+    const events = [
+      recordedDossierEvent(dossierId, 1, registered(dossierId, '11002', '2022-03-24')),
+      recordedDossierEvent(dossierId, 2, { type: 'PersonHoused', data: { housingType: 'collective', municipality: '11002', on: '0000-01-01' } }),
+      recordedDossierEvent(dossierId, 3, { type: 'PersonLeft', data: { on: '2022-06-30', reason: 'moved\u0000abroad' as never } }),
+    ];
+    await projection.apply(events, context);
+    const kept = await dataSource.query(
+      'SELECT version, type, occurred_on::text, reason FROM read_models.stat_events WHERE dossier_id = $1 ORDER BY version',
+      [dossierId],
+    );
+    expect(kept).toEqual([
+      { version: 1, type: 'DossierRegistered', occurred_on: '2022-03-24', reason: null },
+      { version: 3, type: 'PersonLeft', occurred_on: '2022-06-30', reason: 'moved\ufffdabroad' },
+    ]);
+    expect((await periodsOf(dossierId)).map((period: { stage: string }) => period.stage)).toEqual(['registered', 'left']);
+    expect(database.noted).toEqual(
+      expect.arrayContaining([
+        { eventId: events[1].id, leftOut: 'stat_events.occurred_on: not a date PostgreSQL can store, so the event is not counted' },
+        { eventId: events[2].id, fields: [{ field: 'stat_events.reason', storedAs: 'U+FFFD' }] },
+      ]),
+    );
+  });
+
   const periodsOf = (dossierId: string) =>
     dataSource.query(
       `SELECT valid_from::text, valid_to::text, active, stage, housing_type, municipality, province_nis, employed_now, ever_employed, vdab, inburgering

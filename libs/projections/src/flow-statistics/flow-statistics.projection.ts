@@ -83,7 +83,9 @@ type AttributedEvent = StatEvent & { municipality: string | null; provinceNis: s
  * dossier, its periods (and where each of its events counts) are recomputed from all its
  * events in business order, so an event recorded late lands in its own period. The batch's
  * events are inserted with where they count; of the events kept before, only those a late
- * event moves to another municipality are updated.
+ * event moves to another municipality are updated. Text PostgreSQL cannot store is kept in a
+ * safe form; an event whose business date it cannot store, or that cannot be read, is not
+ * counted (engine/safe-form.ts), and both are noted.
  */
 export function flowStatisticsProjection(directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
   async function keptEventsOf(dossierIds: string[], context: ProjectionContext): Promise<Map<string, AttributedEvent[]>> {
