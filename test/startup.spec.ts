@@ -1,40 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createTestDatabase } from './support/database';
+import { spawnService } from './support/service-process';
 import { TEST_DEV_SECRET } from './support/test-app';
 import { until } from './support/until';
-
-const ROOT = join(__dirname, '..');
-
-/** `node apps/api/src/main.ts` as a process of its own (compiled on the fly), its output collected line by line. */
-function startService(env: NodeJS.ProcessEnv): { child: ChildProcess; stdout: string[]; stderr: string[]; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, TS_NODE_PROJECT: 'tsconfig.json', DATA_DIR: mkdtempSync(join(tmpdir(), 'dossiers-startup-')), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const collect = (into: string[]) => {
-    let rest = '';
-    return (chunk: Buffer) => {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop()!;
-      into.push(...lines.filter((line) => line !== ''));
-    };
-  };
-  child.stdout!.on('data', collect(stdout));
-  child.stderr!.on('data', collect(stderr));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout, stderr, exited };
-}
 
 /** The service as started from a shell: it refuses a wrong setting, and says where it listens last. */
 describe('starting the service', () => {
   it('refuses to start on a date that does not exist, naming the setting', async () => {
-    const service = startService({ PROTECTION_END_DATE: '2027-02-30' });
+    const service = spawnService({ PROTECTION_END_DATE: '2027-02-30' });
     expect(await service.exited).toBe(2);
     expect(service.stderr.join('\n')).toContain('PROTECTION_END_DATE: "2027-02-30" is not a calendar date');
     expect(service.stdout).toEqual([]);
@@ -42,7 +14,7 @@ describe('starting the service', () => {
 
   it('logs JSON lines off a terminal, from its first line, and "Listening" last of the start-up lines', async () => {
     const database = await createTestDatabase();
-    const service = startService({ DATABASE_URL: database.url, PORT: '0', AUTH_DEV_SECRET: TEST_DEV_SECRET, RATE_LIMIT_PER_MINUTE: '0' });
+    const service = spawnService({ DATABASE_URL: database.url, PORT: '0', AUTH_DEV_SECRET: TEST_DEV_SECRET, RATE_LIMIT_PER_MINUTE: '0' });
     try {
       const entries = () => service.stdout.map((line) => JSON.parse(line) as { msg: string; context?: string; req?: unknown });
       const listening = (await until(async () => entries().find((entry) => entry.msg.startsWith('Listening on ')), Boolean, {
