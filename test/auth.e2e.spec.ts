@@ -179,6 +179,24 @@ describe('authentication and roles', () => {
       expectProblem(response, 401);
     });
 
+    it.each([
+      ['U+0000', 'a\u0000b'],
+      ['a lone high surrogate', 'x\ud83d'],
+      ['a lone low surrogate', '\ude00x'],
+      ['an escape sequence', '\u001b[31mroot'],
+      ['300 characters', 'a'.repeat(300)],
+    ])('a token whose subject holds %s: 401 invalid-token, nothing appended, nothing in the access log', async (_, subject) => {
+      const forged = staff.as(await sign({ subject, roles: ['staff', 'auditor'] }));
+      const read = expectProblem(await forged.get(dossierId), 401, 'invalid-token');
+      expect(read.detail).toMatch(/subject/);
+      const response = await expectNothingAppended(staff, dossierId, () => forged.command(dossierId, 'vdab-registered', { on: '2023-01-01' }));
+      expectProblem(response, 401, 'invalid-token');
+      const logged = await queryDatabase<{ n: number }>(testApp.databaseUrl, 'SELECT count(*)::int AS n FROM access_log WHERE actor = $1', [
+        subject.replace(/\u0000/g, ''),
+      ]);
+      expect(logged[0].n).toBe(0);
+    });
+
     it('garbage: 401, never 500', async () => {
       for (const token of ['x', 'a.b.c', '....', `${'A'.repeat(4000)}.${'B'.repeat(4000)}.C`]) {
         expectProblem(await staff.as(token).get(dossierId), 401);

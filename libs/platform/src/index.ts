@@ -7,3 +7,4 @@ export * from './postgres-errors';
 export * from './canonical-json';
 export * from './storable';
 export * from './crash-points';
+export * from './text';

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import { ROLES, resolveDevSecret, type AppConfig, type Role } from '@app/platform';
+import { ROLES, resolveDevSecret, textDefect, type AppConfig, type Role } from '@app/platform';
 import type { Principal } from './principal';
 
 /** Why a token was refused, for clients that say it in their own words (the dashboard). */
@@ -17,6 +17,8 @@ export class InvalidTokenError extends Error {
 
 /** Asymmetric algorithms an OIDC provider may sign with; `none` and HMAC are never taken from it. */
 const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/** Longer subjects are not names of people or services; the actor is stored with every event. */
+export const MAX_SUBJECT_LENGTH = 255;
 
 /**
  * Verifies bearer tokens: against the OIDC provider's JWKS in production, against the local
@@ -58,8 +60,12 @@ export class TokenVerifier {
       }
       throw new InvalidTokenError('the token is not valid');
     }
-    // The subject becomes the actor of recorded events: it must name someone.
+    // The subject becomes the actor of recorded events and access-log entries: it must name
+    // someone, in text PostgreSQL can store, as any other input.
     if (typeof payload.sub !== 'string' || payload.sub.trim() === '') throw new InvalidTokenError('the token has no subject');
+    if (payload.sub.length > MAX_SUBJECT_LENGTH || textDefect(payload.sub)) {
+      throw new InvalidTokenError(`the token's subject is not up to ${MAX_SUBJECT_LENGTH} characters of well-formed text without control characters`);
+    }
     return { subject: payload.sub, roles: this.rolesOf(payload) };
   }
 
