@@ -1,4 +1,4 @@
-import { addDateDuration, isCalendarDate, isDateDuration, nextDay } from './iso-date';
+import { addDateDuration, isCalendarDate, isDateDuration, isSupportedDate, nextDay } from './iso-date';
 
 describe('calendar dates', () => {
   it.each(['2024-02-29', '2000-02-29', '2025-12-31', '2022-02-24'])('accepts %s', (date) => {
@@ -11,6 +11,14 @@ describe('calendar dates', () => {
       expect(isCalendarDate(date)).toBe(false);
     },
   );
+
+  it.each(['1900-01-01', '1985-07-30', '2099-12-31'])('supports %s', (date) => {
+    expect(isSupportedDate(date)).toBe(true);
+  });
+
+  it.each(['0000-01-01', '1899-12-31', '2100-01-01', '9999-12-31', '2023-02-29'])('does not support %s', (date) => {
+    expect(isSupportedDate(date)).toBe(false);
+  });
 
   it('finds the next day across month and year ends', () => {
     expect(nextDay('2024-12-31')).toBe('2025-01-01');

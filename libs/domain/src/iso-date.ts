@@ -10,6 +10,19 @@ export function isCalendarDate(value: string): value is IsoDate {
   return daysInMonth !== undefined && day >= 1 && day <= daysInMonth;
 }
 
+/**
+ * The days this service records or is asked about. Nothing it keeps happened before 1900 (the
+ * oldest person alive was born after it), and no question reaches past 2099; PostgreSQL's `date`
+ * refuses some days outside (year 0000), and the rest only ever come from typing mistakes.
+ */
+export const EARLIEST_SUPPORTED_DATE = '1900-01-01';
+export const LATEST_SUPPORTED_DATE = '2099-12-31';
+
+/** A calendar date within EARLIEST_SUPPORTED_DATE..LATEST_SUPPORTED_DATE. */
+export function isSupportedDate(value: string): value is IsoDate {
+  return isCalendarDate(value) && value >= EARLIEST_SUPPORTED_DATE && value <= LATEST_SUPPORTED_DATE;
+}
+
 export function nextDay(date: IsoDate): IsoDate {
   const [year, month, day] = date.split('-').map(Number);
   return new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);

@@ -62,6 +62,9 @@ describe('CRT export CSV', () => {
 
   it.each([
     [{ birth_date: '1985-02-30' }, 'birth_date "1985-02-30" is not a date as YYYY-MM-DD'],
+    [{ birth_date: '0000-01-01' }, 'birth_date "0000-01-01" is not a date as YYYY-MM-DD from 1900-01-01 to 2099-12-31'],
+    [{ given_name: 'a\u0000b' }, 'given_name holds U+0000'],
+    [{ family_name: 'K\u001b[2J' }, 'family_name holds U+0000, another control character'],
     [{ given_name: '' }, 'given_name is empty'],
     [{ municipality: 'Gent' }, 'municipality "Gent" is not a 5-digit NIS code'],
     [{ national_register_number: '1234' }, 'national_register_number is not 11 digits'],

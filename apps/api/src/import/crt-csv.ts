@@ -1,9 +1,12 @@
 import { parse } from 'csv-parse/sync';
+import { textDefect } from '@app/platform';
 import {
   DEPARTURE_REASONS,
   HOUSING_TYPES,
   INBURGERING_TRAJECTORIES,
-  isCalendarDate,
+  EARLIEST_SUPPORTED_DATE,
+  isSupportedDate,
+  LATEST_SUPPORTED_DATE,
   normaliseNationalRegisterNumber,
   REHOUSING_REASONS,
   SEXES,
@@ -55,11 +58,19 @@ export interface RowProblem {
 
 class RowError extends Error {}
 
-const text = (record: Record<string, string>, column: string) => (record[column] ?? '').trim();
+/** A cell's text; the same text rule as a request's (no U+0000, control characters, unpaired surrogates). */
+function text(record: Record<string, string>, column: string): string {
+  const value = (record[column] ?? '').trim();
+  if (textDefect(value)) throw new RowError(`${column} holds U+0000, another control character or an unpaired surrogate`);
+  return value;
+}
+
 const optional = (value: string) => (value === '' ? null : value);
 
 function date(value: string, column: string): IsoDate {
-  if (!isCalendarDate(value)) throw new RowError(`${column} "${value}" is not a date as YYYY-MM-DD`);
+  if (!isSupportedDate(value)) {
+    throw new RowError(`${column} "${value}" is not a date as YYYY-MM-DD from ${EARLIEST_SUPPORTED_DATE} to ${LATEST_SUPPORTED_DATE}`);
+  }
   return value;
 }
 

@@ -1,4 +1,4 @@
-import { isCalendarDate, nextDay } from '../iso-date';
+import { EARLIEST_SUPPORTED_DATE, isSupportedDate, nextDay } from '../iso-date';
 import { isValidNationalRegisterNumber } from '../national-register-number';
 import type { MunicipalityDirectory } from '../reference/municipality-directory';
 import type {
@@ -293,8 +293,9 @@ function describeHousing(housing: NonNullable<RegisteredDossier['housing']>): st
 
 function requireCalendarDates(dates: Record<string, IsoDate>): void {
   for (const [field, date] of Object.entries(dates)) {
-    if (!isCalendarDate(date)) {
-      throw new DossierRuleViolation('invalid-date', `${field} ${date} is not a calendar date. Write it as YYYY-MM-DD.`, {
+    // The upper end of the supported range is after today: date-in-future speaks for it.
+    if (!isSupportedDate(date)) {
+      throw new DossierRuleViolation('invalid-date', `${field} ${date} is not a calendar date from ${EARLIEST_SUPPORTED_DATE} on. Write it as YYYY-MM-DD.`, {
         field,
         date,
       });

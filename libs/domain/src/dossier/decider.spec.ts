@@ -268,6 +268,8 @@ describe('dossier decider', () => {
       ['registeredOn', { ...register, registeredOn: '2023-02-30' }],
       ['the birth date', { ...register, person: { ...register.person, birthDate: '2023-02-29' } }],
       ['the grant date', { ...register, protection: { grantedOn: '2022-3-15' } }],
+      ['a birth date in the year 0000', { ...register, person: { ...register.person, birthDate: '0000-01-01' } }],
+      ['a birth date before 1900', { ...register, person: { ...register.person, birthDate: '1899-12-31' } }],
     ])('rejects a registration with %s not a calendar date', (_, command) => {
       given([]).when(command).thenThrows('invalid-date');
     });
