@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { addDateDuration, DossierRuleViolation, type ArchiveDossier } from '@app/domain';
 import { EventStoreUnavailableError } from '@app/event-store';
 import { ArchiveRun } from '@app/persistence';
 import { DOSSIER_ARCHIVE } from '@app/projections/archive/archive.projection';
-import { deterministicUuid, type AppConfig } from '@app/platform';
-import { problem } from '../http/problem';
+import { deterministicUuid, errorKind, type AppConfig } from '@app/platform';
+import { problem, toProblem } from '../http/problem';
 import { APP_CONFIG } from '../infrastructure/app-config';
 import { CLOCK, type Clock } from '../infrastructure/clock';
 import { ProjectionEngineHost } from '../projections/projection-engine.provider';
@@ -22,6 +22,16 @@ const LEASE_SECONDS = 60;
 /** How long a run waits for the archive index to include everything recorded before it. */
 const CATCH_UP_MS = 30_000;
 const MAX_FAILURES_KEPT = 100;
+
+/**
+ * What a run or purge says about a dossier that failed: the problem's text a client sending that
+ * dossier's command would have been given, never the error's own message (a driver's message can
+ * quote the data it refused).
+ */
+function failureText(error: unknown): string {
+  const { title, detail } = toProblem(error);
+  return detail ?? title;
+}
 
 export interface ArchiveRunCriteria {
   readonly closedBefore: string | null;
@@ -51,6 +61,8 @@ export interface PurgeOutcome {
  */
 @Injectable()
 export class ArchiveRuns {
+  private readonly logger = new Logger('ArchiveRuns');
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly commandBus: CommandBus,
@@ -90,7 +102,7 @@ export class ArchiveRuns {
             if (error instanceof EventStoreUnavailableError) throw error;
             // Changed since the index saw it (archived, reopened): the rule leaves it out; counted at the end.
             if (error instanceof DossierRuleViolation) continue;
-            progress.failures.push({ dossierId, error: error instanceof Error ? error.message : String(error) });
+            progress.failures.push({ dossierId, error: this.failed('Archive run', dossierId, error) });
           }
         }
       } finally {
@@ -138,14 +150,19 @@ export class ArchiveRuns {
             continue;
           }
           outcome.failed++;
-          if (outcome.failures.length < MAX_FAILURES_KEPT) {
-            outcome.failures.push({ dossierId, error: error instanceof Error ? error.message : String(error) });
-          }
+          const failure = { dossierId, error: this.failed('Purge', dossierId, error) };
+          if (outcome.failures.length < MAX_FAILURES_KEPT) outcome.failures.push(failure);
         }
       }
       after = candidates[candidates.length - 1].dossierId;
     }
     return outcome;
+  }
+
+  /** Logs the kind of error (never its text, which may quote data) and answers what the client may read. */
+  private failed(what: string, dossierId: string, error: unknown): string {
+    this.logger.error(`${what}: dossier ${dossierId} failed (${errorKind(error)})`);
+    return failureText(error);
   }
 
   async find(runId: string): Promise<ArchiveRun | null> {
