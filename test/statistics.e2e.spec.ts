@@ -382,8 +382,8 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expectProblem(await testApp.http().get('/statistics/stock'), 401);
     });
 
-    it('400 for a threshold outside 0..100', async () => {
-      for (const suppressBelow of [-1, 101, 2.5, 'five']) {
+    it('400 for a threshold outside 0..100, or anything but a JSON number (no "" or false read as 0: suppression off)', async () => {
+      for (const suppressBelow of [-1, 101, 2.5, 'five', '', '  ', false, true, '5', null, [5], { value: 5 }, 1e308]) {
         const response = await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${admin}`).send({ suppressBelow });
         expectProblem(response, 400, 'validation-failed');
       }

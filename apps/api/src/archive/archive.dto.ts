@@ -14,7 +14,8 @@ export class ArchiveRunRequest {
   closedBefore?: string;
 
   @ApiPropertyOptional({ enum: [true], description: 'Archive every dossier, open or closed (a registration tool is decommissioned); needs a reason' })
-  @IsOptional()
+  // Not IsOptional, which lets null through: null is not true.
+  @ValidateIf((body: ArchiveRunRequest) => body.all !== undefined)
   @Equals(true, { message: 'all must be true; leave it out to archive by closedBefore' })
   all?: true;
 

@@ -1,10 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AccessLogEntry } from '@app/persistence';
 import { Roles } from '../auth/auth.decorators';
+import { MAX_PAGE } from '../http/page.query';
+import { IsQueryInteger, IsTimestamp } from '../http/validation';
 
 export class AccessLogQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'Entries that showed this dossier' })
@@ -20,27 +21,22 @@ export class AccessLogQuery {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'From this moment (inclusive); a date means its midnight UTC' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Before this moment (exclusive)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   to?: string;
 
-  @ApiPropertyOptional({ default: 1 })
+  @ApiPropertyOptional({ type: 'integer', default: 1, minimum: 1, maximum: MAX_PAGE })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IsQueryInteger(1, MAX_PAGE)
   page: number = 1;
 
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
+  @ApiPropertyOptional({ type: 'integer', default: 50, minimum: 1, maximum: 500 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @IsQueryInteger(1, 500)
   pageSize: number = 50;
 }
 

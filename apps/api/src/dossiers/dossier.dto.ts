@@ -3,9 +3,6 @@ import { Transform, Type } from 'class-transformer';
 import {
   IsDefined,
   IsIn,
-  IsInt,
-  IsISO8601,
-  Min,
   IsNotEmpty,
   IsNotEmptyObject,
   IsOptional,
@@ -26,7 +23,10 @@ import {
   type RehousingReason,
   type Sex,
 } from '@app/domain';
-import { IsCalendarDate, IsNisCode, trim } from '../http/validation';
+import { IsCalendarDate, IsNisCode, IsQueryInteger, IsTimestamp, trim } from '../http/validation';
+
+/** Above any dossier's version (If-Match takes at most 9 digits too). */
+const MAX_VERSION = 999_999_999;
 
 
 export class PersonDto {
@@ -176,7 +176,7 @@ export class DossierAtQuery {
     description: 'The dossier as the system knew it at this moment (recorded time)',
   })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true }, { message: '$property must be an ISO 8601 timestamp such as 2024-06-01T12:00:00Z' })
+  @IsTimestamp()
   asOf?: string;
 
   @ApiPropertyOptional({
@@ -190,15 +190,11 @@ export class DossierAtQuery {
 }
 
 export class DiffQuery {
-  @ApiProperty({ example: 2, description: 'Version to compare from (0: before registration)' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @ApiProperty({ type: 'integer', minimum: 0, example: 2, description: 'Version to compare from (0: before registration)' })
+  @IsQueryInteger(0, MAX_VERSION)
   from: number;
 
-  @ApiProperty({ example: 5, description: 'Version to compare to' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @ApiProperty({ type: 'integer', minimum: 1, example: 5, description: 'Version to compare to' })
+  @IsQueryInteger(1, MAX_VERSION)
   to: number;
 }

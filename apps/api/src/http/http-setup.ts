@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Logger, type INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
@@ -6,10 +8,10 @@ import { httpMetricsMiddleware } from '../metrics/http-metrics';
 import { Metrics } from '../metrics/metrics';
 import { jsonBodyGuard } from './json-body-guard';
 import { setUpOpenApi } from './openapi';
-import { problem } from './problem';
+import { problem, PROBLEM_CONTENT_TYPE } from './problem';
 import { sendProblem } from './problem.filter';
 import { correlationIdMiddleware } from './request-context';
-import { createValidationPipe } from './validation';
+import { createValidationPipe, TextPipe } from './validation';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
@@ -21,6 +23,37 @@ function requireJsonBody(request: Request, _response: Response, next: NextFuncti
     return;
   }
   next();
+}
+
+const PARSER_REFUSALS: Record<string, [status: number, reason: string, slug: string, detail: string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'request-header-fields-too-large', 'The request line and headers are larger than this service accepts (16 KB).'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request-timeout', 'The request was not received in time.'],
+};
+const NOT_HTTP: [number, string, string, string] = [
+  400,
+  'Bad Request',
+  'bad-request',
+  'The request is not valid HTTP/1.1: a header holds a character HTTP does not allow (such as U+0000), or the request line is malformed.',
+];
+
+/**
+ * What Node's HTTP parser refuses before any of the app sees the request (a control character
+ * in a header, headers over the size limit) is answered problem+json like everything else, not
+ * with Node's bare status line.
+ */
+function answerParserRefusals(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex & { bytesWritten?: number }) => {
+    if (!socket.writable || (socket.bytesWritten ?? 0) > 0) {
+      socket.destroy(error);
+      return;
+    }
+    const [status, reason, slug, detail] = PARSER_REFUSALS[error.code ?? ''] ?? NOT_HTTP;
+    const body = JSON.stringify({ type: `/problems/${slug}`, title: reason, status, detail });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  });
 }
 
 /**
@@ -54,6 +87,7 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
   server.disable('x-powered-by');
   // ETags here are dossier versions, set by the routes; no automatic body hashes on other responses.
   server.set('etag', false);
+  answerParserRefusals(app.getHttpServer() as Server);
   app.use(helmet(helmetOptions(config)));
   // Off unless origins are configured: the API is called by servers and by the staff's own tools.
   if (config.corsOrigins.length > 0) {
@@ -73,7 +107,7 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
     if (response.headersSent) return next(error);
     sendProblem(request, response, error, logger);
   });
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new TextPipe(), createValidationPipe());
 
   setUpOpenApi(app);
 }

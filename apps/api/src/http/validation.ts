@@ -1,34 +1,95 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { Matches, registerDecorator, type ValidationOptions } from 'class-validator';
+import { applyDecorators, Injectable, ValidationError, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsInt, Matches, Max, Min, registerDecorator, type ValidationOptions } from 'class-validator';
+import { EARLIEST_SUPPORTED_DATE, isCalendarDate, isSupportedDate, LATEST_SUPPORTED_DATE } from '@app/domain';
+import { textDefect, withoutTextDefects, type TextDefect } from '@app/platform';
 import { problem } from './problem';
 
 /** For @Transform: strings without leading and trailing white space. */
 export const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
-/** YYYY-MM-DD naming a real calendar day (no 2023-02-30). */
-export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
+const SUPPORTED_RANGE = `from ${EARLIEST_SUPPORTED_DATE} to ${LATEST_SUPPORTED_DATE}`;
+
+function validatedBy(name: string, message: string, validate: (value: unknown) => boolean, options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
-      name: 'isCalendarDate',
+      name,
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: '$property must be a calendar date as YYYY-MM-DD', ...options },
-      validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-          const date = new Date(`${value}T00:00:00Z`);
-          return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
-        },
-      },
+      options: { message, ...options },
+      validator: { validate },
     });
+}
+
+/**
+ * YYYY-MM-DD naming a real calendar day (no 2023-02-30) in the supported range, 1900-01-01 to
+ * 2099-12-31, for every date a request carries: business dates, birth dates and filters alike.
+ * Past facts are held to today by the domain (409 `date-in-future`, `birth-date-not-in-past`).
+ */
+export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
+  return validatedBy(
+    'isCalendarDate',
+    `$property must be a calendar date as YYYY-MM-DD ${SUPPORTED_RANGE}`,
+    (value) => typeof value === 'string' && isSupportedDate(value),
+    options,
+  );
+}
+
+/** YYYY-MM, a month of the supported range. */
+export function IsCalendarMonth(): PropertyDecorator {
+  return validatedBy(
+    'isCalendarMonth',
+    `$property must be a month as YYYY-MM from ${EARLIEST_SUPPORTED_DATE.slice(0, 7)} to ${LATEST_SUPPORTED_DATE.slice(0, 7)}`,
+    (value) => typeof value === 'string' && /^\d{4}-\d{2}$/.test(value) && isSupportedDate(`${value}-01`),
+  );
+}
+
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * A moment: a date (its midnight UTC), or a date and time with `Z` or an offset (a time without
+ * one names no moment), on a day of the supported range.
+ */
+export function IsTimestamp(): PropertyDecorator {
+  return validatedBy(
+    'isTimestamp',
+    `$property must be a date or an ISO 8601 date-time with Z or an offset, such as 2024-06-01T12:00:00Z, ${SUPPORTED_RANGE}`,
+    (value) => {
+      if (typeof value !== 'string') return false;
+      const date = TIMESTAMP.exec(value)?.[1];
+      if (!date || !isCalendarDate(date) || Number.isNaN(Date.parse(value))) return false;
+      return isSupportedDate(new Date(value).toISOString().slice(0, 10));
+    },
+  );
 }
 
 /** A 5-digit NIS code (whether it names a municipality on a date is the domain's rule). */
 export const IsNisCode = (): PropertyDecorator => Matches(/^\d{5}$/, { message: '$property must be a 5-digit NIS code' });
 
+/** Digits as a decimal integer is written: no sign, exponent, fraction, spaces or leading zeros. */
+const CANONICAL_INTEGER = /^(?:0|[1-9]\d{0,14})$/;
+
+/**
+ * An integer query parameter in min..max. Only its canonical decimal form becomes a number;
+ * anything else ("", "1e3", "0x10", " 5", "05") stays a string and is refused, never coerced.
+ * (Bodies carry JSON numbers: their DTOs check IsInt on what was sent.)
+ */
+export function IsQueryInteger(min: number, max: number): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && CANONICAL_INTEGER.test(value) ? Number(value) : value)),
+    IsInt({ message: '$property must be an integer written in decimal digits' }),
+    Min(min),
+    Max(max),
+  );
+}
+
 export interface FieldError {
   field: string;
   messages: string[];
+}
+
+export function validationFailed(errors: FieldError[]) {
+  return problem(400, 'validation-failed', 'Invalid request', 'One or more fields are invalid; see errors.', { errors });
 }
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -46,11 +107,52 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const fieldErrors = flatten(errors);
-      return problem(400, 'validation-failed', 'Invalid request', 'One or more fields are invalid; see errors.', {
-        errors: fieldErrors,
-      });
-    },
+    exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
+}
+
+const DEFECT_MESSAGES: Record<TextDefect, string> = {
+  'control-character': 'must not contain U+0000 or other control characters (tab, line feed and carriage return are fine)',
+  'unpaired-surrogate': 'must not contain an unpaired UTF-16 surrogate (U+D800 to U+DFFF outside a pair): send well-formed Unicode',
+};
+
+/**
+ * Every string of a request's body, query and path parameters, at any depth, keys included:
+ * none may carry a text defect (libs/platform text.ts). Runs before the DTOs' validation, as the
+ * first global pipe, so a defect is refused the same way in every field of every operation.
+ */
+@Injectable()
+export class TextPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom') return value;
+    const errors = textDefects(value, metadata.data ?? '');
+    if (errors.length > 0) throw validationFailed(errors);
+    return value;
+  }
+}
+
+function textDefects(root: unknown, rootField: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const pending: Array<{ value: unknown; field: string }> = [{ value: root, field: rootField }];
+  const report = (field: string, defect: TextDefect) => {
+    // Named without the defect itself: the problem is kept (idempotency) and logged like any other.
+    const name = withoutTextDefects(field) || '(body)';
+    errors.push({ field: name, messages: [`${name.split('.').pop()} ${DEFECT_MESSAGES[defect]}`] });
+  };
+  // Breadth first, without recursion: the fields are reported in the order they were sent.
+  for (let next = 0; next < pending.length; next++) {
+    const { value, field } = pending[next];
+    if (typeof value === 'string') {
+      const defect = textDefect(value);
+      if (defect) report(field, defect);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        const childField = field ? `${field}.${key}` : key;
+        const defect = textDefect(key);
+        if (defect) report(childField, defect);
+        else pending.push({ value: child, field: childField });
+      }
+    }
+  }
+  return errors;
 }

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { MAX_END_DATES } from '@app/platform';
-import { IsCalendarDate } from '../http/validation';
+import { IsCalendarDate, IsCalendarMonth } from '../http/validation';
 
 export const GROUP_BYS = ['none', 'province', 'municipality'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
@@ -46,8 +46,14 @@ export class FlowsQuery {
 }
 
 export class StatisticsSettingsDto {
-  @ApiProperty({ minimum: 0, maximum: 100, example: 5, description: 'Cells counting 1..suppressBelow-1 persons are suppressed; 0 or 1 turns suppression off' })
-  @Type(() => Number)
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: 100,
+    example: 5,
+    description: 'Cells counting 1..suppressBelow-1 persons are suppressed; 0 or 1 turns suppression off. A JSON number: "5", "" or false are refused',
+  })
+  // A JSON number as sent, never a converted string or boolean ("" and false would read as 0: suppression off).
   @IsInt()
   @Min(0)
   @Max(100)
@@ -56,7 +62,7 @@ export class StatisticsSettingsDto {
 
 export class FunnelQuery {
   @ApiProperty({ example: '2022-03', description: 'Registration month of the cohort, YYYY-MM' })
-  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: '$property must be a month as YYYY-MM' })
+  @IsCalendarMonth()
   cohort: string;
 
   @ApiPropertyOptional({ format: 'date', example: '2024-06-30', description: 'Business date; default today' })
