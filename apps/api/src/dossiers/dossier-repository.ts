@@ -59,14 +59,15 @@ export function toStoredDossierEvent(recorded: RecordedEvent, readable: Recorded
 }
 
 /** The links of the dossier's hash chain: each event as stored, which is what the chain covers. */
-export function chainLinks(events: readonly StoredDossierEvent[]): ChainLink[] {
+export function chainLinks(events: ReadonlyArray<Pick<StoredDossierEvent, 'version' | 'stored' | 'metadata'>>): ChainLink[] {
   return events.map((e) => ({
     version: e.version,
     type: e.stored.type,
     data: e.stored.data,
-    occurredOn: e.metadata.occurredOn,
-    actor: e.metadata.actor,
-    hash: e.metadata.hash,
+    // Metadata altered into something that is not an object breaks the chain like any other change.
+    occurredOn: e.metadata?.occurredOn,
+    actor: e.metadata?.actor,
+    hash: e.metadata?.hash,
   }));
 }
 
@@ -99,6 +100,22 @@ export class DossierRepository {
       state: fold(events.map((e) => e.event)),
       events,
     };
+  }
+
+  /**
+   * The links of the dossier's hash chain, read as stored and nothing more: no decryption, no
+   * upcasting, so an event altered in the store (its sealed personal block included) reads as a
+   * broken link where loading it would fail. Empty when the dossier does not exist.
+   */
+  async storedChain(dossierId: string): Promise<ChainLink[]> {
+    const recorded = await this.store.readStream(dossierStreamId(dossierId));
+    return chainLinks(
+      recorded.map((event) => ({
+        version: event.version,
+        stored: { type: event.type, data: event.data },
+        metadata: event.metadata as unknown as DossierEventMetadata,
+      })),
+    );
   }
 
   /**

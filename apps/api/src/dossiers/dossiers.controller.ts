@@ -34,7 +34,7 @@ import {
   RehousedDto,
   ReopenedDto,
 } from './dossier.dto';
-import { chainLinks, DossierRepository } from './dossier-repository';
+import { DossierRepository } from './dossier-repository';
 import { ChainBrokenView, ChainIntactView, DiffView, dossierView, DossierView, historyEntry, HistoryView } from './dossier.views';
 import { RESPONSE_HEADERS } from '../http/openapi';
 import { verifyChain } from './hash-chain';
@@ -161,11 +161,9 @@ export class DossiersController {
   })
   @ApiNotFoundResponse({ description: 'No such dossier' })
   async verify(@Param('id', dossierIdPipe) id: string) {
-    const dossier = await this.loadExisting(id);
-    return {
-      dossierId: id,
-      ...verifyChain(chainLinks(dossier.events)),
-    };
+    const links = await this.dossiers.storedChain(id);
+    if (links.length === 0) throw new DossierNotFoundError(id);
+    return { dossierId: id, ...verifyChain(links) };
   }
 
   @Get(':id/diff')
