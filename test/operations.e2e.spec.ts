@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { signDevToken } from '../libs/platform/src';
 import { DossierApi, expectProblem, expectStatus, nationalRegisterNumber, PURPOSE, registrationBody } from './support/dossier-fixtures';
 import { eventStoreOfItsOwn, onPostgresStore, type SuiteEventStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
@@ -152,6 +153,25 @@ describe(`operations (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       expectStatus(await ask(await testApp.token('analyst', 'calm-analyst')), 200);
       for (let i = 0; i < 8; i++) expectStatus(await testApp.http().get('/health/live'), 200);
+    });
+
+    it('counts requests without a valid token per address, before authentication: 429 past the limit, not 401', async () => {
+      const ask = (authorization?: string) => {
+        const request = testApp.http().get('/statistics/stock').query({ asOf: '2022-06-01' });
+        return authorization === undefined ? request : request.set('Authorization', authorization);
+      };
+      const forged = await signDevToken({ ...testApp.config, auth: { ...testApp.config.auth, devSecret: 'another-secret-that-is-long-enough-to-sign' } }, {
+        subject: 'busy-analyst',
+        roles: ['analyst'],
+      });
+      const withoutValidToken = [undefined, 'Bearer not-a-token', `Bearer ${forged}`, 'Basic YWxpY2U6c2VjcmV0', undefined];
+      for (const authorization of withoutValidToken) expectProblem(await ask(authorization), 401);
+      for (const authorization of withoutValidToken) {
+        const limited = expectProblem(await ask(authorization), 429, 'too-many-requests');
+        expect(limited.detail).toMatch(/More than 5 requests in a minute/);
+      }
+      // A valid token counts against its user, whatever address the others came from.
+      expectStatus(await ask(`Bearer ${await testApp.token('analyst', 'unhurried-analyst')}`), 200);
     });
   });
 });

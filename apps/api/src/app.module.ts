@@ -17,6 +17,7 @@ import { AccessLog } from './audit/access-log';
 import { AccessLogController } from './audit/access-log.controller';
 import { AccessLogInterceptor } from './audit/access-log.interceptor';
 import { AuthGuard } from './auth/auth.guard';
+import { Authenticator } from './auth/authenticator';
 import { TokenVerifier } from './auth/token-verifier';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { ChangeDossierHandler, RegisterDossierHandler } from './dossiers/dossier.handlers';
@@ -94,8 +95,10 @@ export class AppModule {
         { provide: CLOCK, useValue: runtime.clock ?? systemClock(runtime.config.timeZone) },
         { provide: TokenVerifier, useFactory: (config: AppConfig) => new TokenVerifier(config), inject: [APP_CONFIG] },
         { provide: PersonalDataProtection, useValue: runtime.personalData ?? PersonalDataProtection.fromConfig(runtime.config) },
-        { provide: APP_GUARD, useClass: AuthGuard },
+        Authenticator,
+        // In this order: the rate limit counts requests that authentication then refuses.
         { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_INTERCEPTOR, useClass: CommandNameInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
