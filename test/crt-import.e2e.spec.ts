@@ -92,7 +92,7 @@ describe(`CRT import (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`
       alreadyImported: 0,
       commands: { RegisterDossier: 2, HousePerson: 2, RehousePerson: 1, EnrolInInburgering: 1, RegisterAtVdab: 1, StartEmployment: 1, EndEmployment: 1, RecordDeparture: 1 },
       rejected: [
-        { line: 3, reason: 'registered_on "2022-02-30" is not a date as YYYY-MM-DD' },
+        { line: 3, reason: 'registered_on "2022-02-30" is not a date as YYYY-MM-DD from 1900-01-01 to 2099-12-31' },
         { line: 4, reason: expect.stringMatching(/^date-before-registration: /) },
         { line: 5, reason: 'A dossier with this national register number already exists.' },
       ],

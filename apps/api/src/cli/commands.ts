@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { SingleBar } from 'cli-progress';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { isSupportedDate } from '@app/domain';
+import { isCalendarDate, isSupportedDate } from '@app/domain';
 import { devTokenForCommandLine, ROLES } from '@app/platform';
 import { ArchiveExport } from '../archive/archive-export';
 import { ArchiveRuns } from '../archive/archive-runs.service';
@@ -79,7 +79,7 @@ export class SeedCommand extends CommandRunner {
 
   @Option({ flags: '--today <date>', description: 'the day the histories run up to (default today); fixed, the same data on every day' })
   parseToday(value: string): string {
-    if (!isSupportedDate(value)) throw new Error('--today must be a date as YYYY-MM-DD from 1900-01-01 to 2099-12-31');
+    if (!isCalendarDate(value)) throw new Error('--today must be a date as YYYY-MM-DD');
     return value;
   }
 
