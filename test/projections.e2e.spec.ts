@@ -106,8 +106,14 @@ describe('projections over HTTP', () => {
     }
     try {
       await untilAll(upToDate);
-      // Over, it can be asked for again.
-      expectStatus(await other.http().post('/projections/flow-statistics/rebuild').set('Authorization', `Bearer ${await other.token('admin', 'root')}`), 202);
+      // Over, it can be asked for again: once its instance has let go of the rebuild lock, which follows the switch to live.
+      const otherAdmin = await other.token('admin', 'root');
+      const again = await until(
+        () => other.http().post('/projections/flow-statistics/rebuild').set('Authorization', `Bearer ${otherAdmin}`),
+        (answer) => answer.status !== 409,
+        { what: 'the rebuild lock let go' },
+      );
+      expectStatus(again, 202);
       await untilAll(upToDate);
     } finally {
       await other.close();
