@@ -2,12 +2,12 @@
  * The in-memory transaction log behind the EventStoreDB test server: streams, the global log
  * ($all), optimistic concurrency, idempotent appends and the positions events get.
  *
- * Test-support code only. It follows EventStoreDB's documented semantics as far as they are
- * known; where they are not, the choice made here is marked "UNCERTAIN" (see also README.md).
+ * Test-support code only. It follows what KurrentDB 26.0 does (its sources were read for that;
+ * docs/esdb-test-server.md cites the files); what it leaves out is listed there too.
  */
 import { randomUUID } from 'node:crypto';
 
-/** A position in $all: the commit and prepare positions of an event, both byte offsets. */
+/** A position in $all: the commit and prepare positions, both byte offsets into the log. */
 export interface LogPos {
   readonly commit: bigint;
   readonly prepare: bigint;
@@ -26,12 +26,16 @@ export interface StoredEvent {
   /** Lower-case UUID text. */
   readonly id: string;
   readonly type: string;
-  readonly contentType: string;
+  /** The node keeps only whether an event is JSON; it reads back application/json or application/octet-stream. */
+  readonly isJson: boolean;
   readonly data: Uint8Array;
   readonly customMetadata: Uint8Array;
   /** 100 ns ticks since the Unix epoch, as the server sends in the `created` metadata key. */
   readonly created: bigint;
+  /** Commit and prepare are both the offset of the event's record (see `write`). */
   readonly position: LogPos;
+  /** Offset just after the event's record (its post-position), where the next record starts. */
+  readonly end: bigint;
   /** Index in the global log (not visible to clients). */
   readonly logIndex: number;
 }
@@ -39,7 +43,7 @@ export interface StoredEvent {
 export interface ProposedEvent {
   readonly id: string;
   readonly type: string;
-  readonly contentType: string;
+  readonly isJson: boolean;
   readonly data: Uint8Array;
   readonly customMetadata: Uint8Array;
 }
@@ -57,17 +61,20 @@ export type AppendOutcome =
   | {
       readonly kind: 'success';
       readonly current: Current;
-      /** Position of the last event of the append; undefined when none is reported. */
+      /** Position of the last event of the append; undefined when there is none (nothing written). */
       readonly position: LogPos | undefined;
       /** True when the events were already there (a retry) and nothing was written. */
       readonly idempotent: boolean;
     }
   | { readonly kind: 'wrong_expected_version'; readonly current: Current };
 
-/** Bytes a record takes in the log besides its payload (made up, but not trivial). */
-const RECORD_OVERHEAD = 97;
-/** Where the first record goes: a fresh database does not start its log at 0 either. */
-const FIRST_POSITION = 1_024n;
+/** The fixed part of a prepare record: length prefix and suffix, header, ids, timestamp, length fields. */
+const PREPARE_RECORD_OVERHEAD = 88;
+/** The fixed part of an epoch (system) record around its JSON. */
+const SYSTEM_RECORD_OVERHEAD = 40;
+
+export const EPOCH_INFORMATION_STREAM = '$epoch-information';
+export const EPOCH_INFORMATION_TYPE = '$epoch-information';
 
 export interface LogOptions {
   /** Ticks source, for tests. Defaults to the wall clock. */
@@ -76,6 +83,14 @@ export interface LogOptions {
 
 export function ticksNow(): bigint {
   return BigInt(Date.now()) * 10_000n;
+}
+
+/** Bytes of a .NET BinaryWriter string: 7-bit encoded length, then UTF-8. */
+function stringSize(text: string): number {
+  const bytes = Buffer.byteLength(text);
+  let prefix = 1;
+  for (let rest = bytes >>> 7; rest > 0; rest >>>= 7) prefix++;
+  return prefix + bytes;
 }
 
 /**
@@ -87,8 +102,13 @@ export class InMemoryLog {
   private readonly streams = new Map<string, StoredEvent[]>();
   /** Per stream: event id -> revision of its first occurrence. */
   private readonly idsByStream = new Map<string, Map<string, bigint>>();
-  private nextOffset = FIRST_POSITION;
-  private readonly listeners = new Set<() => void>();
+  /** Offsets of the records that are not events (epochs), in order. */
+  private readonly systemRecords: bigint[] = [];
+  /** The writer checkpoint: where the next record goes. A fresh database starts at 0. */
+  private nextOffset = 0n;
+  private epochNumber = -1;
+  private lastEpochPosition = -1n;
+  private readonly listeners = new Set<(event: StoredEvent) => void>();
   private readonly now: () => bigint;
 
   constructor(options: LogOptions = {}) {
@@ -97,6 +117,11 @@ export class InMemoryLog {
 
   get length(): number {
     return this.all.length;
+  }
+
+  /** The writer checkpoint: the end of the last record, where the next one goes. */
+  get end(): bigint {
+    return this.nextOffset;
   }
 
   at(index: number): StoredEvent {
@@ -111,37 +136,36 @@ export class InMemoryLog {
     return (this.streams.get(streamName)?.length ?? 0) > 0;
   }
 
-  currentRevision(streamName: string): Current {
-    const events = this.streams.get(streamName);
-    return events && events.length > 0 ? BigInt(events.length - 1) : 'no_stream';
+  /**
+   * Whether a record starts at this offset: reading the log from anywhere else finds no record
+   * there, which KurrentDB refuses (see `refusesPosition` in server.ts).
+   */
+  isRecordStart(offset: bigint): boolean {
+    const index = this.search((event) => event.position.commit >= offset);
+    if (index < this.all.length && this.all[index].position.commit === offset) return true;
+    return this.systemRecords.includes(offset);
   }
 
-  /** Index of the first event at or after `pos` (length when there is none). */
-  lowerBound(pos: LogPos): number {
-    let lo = 0;
-    let hi = this.all.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (comparePos(this.all[mid].position, pos) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  /** Forwards from `pos`: index of the first event at or after it (inclusive), length when none. */
+  firstAtOrAfter(pos: LogPos): number {
+    return this.search((event) => comparePos(event.position, pos) >= 0);
   }
 
-  /** Index of the first event strictly after `pos` (length when there is none). */
-  upperBound(pos: LogPos): number {
-    let lo = 0;
-    let hi = this.all.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (comparePos(this.all[mid].position, pos) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  /** Subscriptions from `pos`: index of the first event strictly after it, length when none. */
+  firstAfter(pos: LogPos): number {
+    return this.search((event) => comparePos(event.position, pos) > 0);
   }
 
-  /** Calls `listener` after every append that wrote something; returns the unsubscribe. */
-  onAppend(listener: () => void): () => void {
+  /**
+   * Backwards from `pos`: index of the last event whose record ends at or before it (-1 when
+   * none). From an event's own position that is the event before it: the read is exclusive.
+   */
+  lastEndingBy(pos: LogPos): number {
+    return this.search((event) => comparePos({ commit: event.end, prepare: event.end }, pos) > 0) - 1;
+  }
+
+  /** Calls `listener` with every event written, in log order; returns the unsubscribe. */
+  onAppend(listener: (event: StoredEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -158,9 +182,9 @@ export class InMemoryLog {
         const expectedNumber = expected.kind === 'no_stream' ? -1 : Number(expected.revision);
         if (currentNumber === expectedNumber) break;
         if (currentNumber > expectedNumber && proposed.length > 0) {
-          // A retry of an append that was made at this expected revision: the events right
-          // after it must be exactly the proposed ones, in order.
-          const retried = this.matchAt(existing, expectedNumber + 1, proposed);
+          // Strong idempotency (IndexWriter.CheckCommit): the events right after the expected
+          // revision must be exactly the proposed ones, in order; else a conflict.
+          const retried = this.retryOf(existing, proposed, (i) => expectedNumber + 1 + i);
           if (retried) return retried;
         }
         return wrong;
@@ -168,12 +192,13 @@ export class InMemoryLog {
       case 'stream_exists':
       case 'any': {
         if (expected.kind === 'stream_exists' && existing.length === 0) return wrong;
-        if (proposed.length > 0) {
-          // UNCERTAIN: EventStoreDB looks the first id up in a bounded cache of recent
-          // appends; here the whole stream is searched. A partial match is reported as a
-          // wrong expected version (EventStoreDB's "corrupted idempotency" case).
-          const first = this.idsByStream.get(streamName)?.get(proposed[0].id);
-          if (first !== undefined) return this.matchAt(existing, Number(first), proposed) ?? wrong;
+        const ids = this.idsByStream.get(streamName);
+        if (proposed.length > 0 && ids?.has(proposed[0].id)) {
+          // Weak idempotency: every proposed id already in this stream is a retry; the first
+          // one there but a later one not is "corrupted idempotency", answered as a conflict.
+          // (KurrentDB looks ids up in a cache of recently committed events, 8 MiB; here the
+          // whole stream, which is the same for any retry that comes soon enough.)
+          return this.retryOf(existing, proposed, (i) => Number(ids.get(proposed[i].id) ?? -1n)) ?? wrong;
         }
         break;
       }
@@ -183,69 +208,100 @@ export class InMemoryLog {
       // Nothing to write: the stream is left as it is (and not created).
       return { kind: 'success', current, position: undefined, idempotent: false };
     }
-    this.write(streamName, existing, proposed);
-    const written = this.streams.get(streamName) as StoredEvent[];
-    const last = written[written.length - 1];
+    const last = this.write(streamName, proposed);
     return { kind: 'success', current: last.revision, position: last.position, idempotent: false };
   }
 
   /** Writes a system event (stream or type starting with '$'), as the server does on its own. */
   appendSystemEvent(streamName: string, type: string, data: unknown): StoredEvent {
-    const existing = this.streams.get(streamName) ?? [];
-    this.write(streamName, existing, [
-      {
-        id: randomUUID(),
-        type,
-        contentType: 'application/json',
-        data: Buffer.from(JSON.stringify(data), 'utf8'),
-        customMetadata: new Uint8Array(0),
-      },
+    return this.write(streamName, [
+      { id: randomUUID(), type, isJson: true, data: Buffer.from(JSON.stringify(data), 'utf8'), customMetadata: new Uint8Array(0) },
     ]);
-    return existing[existing.length - 1];
   }
 
-  /** The result of the earlier append that put `proposed` at `from`, if it did. */
-  private matchAt(existing: readonly StoredEvent[], from: number, proposed: readonly ProposedEvent[]): AppendOutcome | undefined {
-    if (from < 0 || from + proposed.length > existing.length) return undefined;
+  /**
+   * What a node writes each time it becomes leader (on every start): an epoch record, which is
+   * not an event, then a `$epoch-information` event describing it (EpochManager.WriteNewEpoch).
+   */
+  writeEpoch(leaderInstanceId: string): StoredEvent {
+    const epoch = {
+      epochPosition: Number(this.nextOffset),
+      epochNumber: ++this.epochNumber,
+      epochId: randomUUID(),
+      prevEpochPosition: Number(this.lastEpochPosition),
+      timeStamp: new Date().toISOString(),
+      leaderInstanceId,
+    };
+    this.lastEpochPosition = this.nextOffset;
+    this.systemRecords.push(this.nextOffset);
+    this.nextOffset += BigInt(SYSTEM_RECORD_OVERHEAD + Buffer.byteLength(JSON.stringify(epoch)));
+    return this.appendSystemEvent(EPOCH_INFORMATION_STREAM, EPOCH_INFORMATION_TYPE, epoch);
+  }
+
+  /** The result of the earlier append that wrote `proposed` where `revisionOf` says, if it did. */
+  private retryOf(
+    existing: readonly StoredEvent[],
+    proposed: readonly ProposedEvent[],
+    revisionOf: (index: number) => number,
+  ): AppendOutcome | undefined {
+    let last: StoredEvent | undefined;
     for (let i = 0; i < proposed.length; i++) {
-      if (existing[from + i].id !== proposed[i].id) return undefined;
+      const event = existing[revisionOf(i)];
+      if (event?.id !== proposed[i].id) return undefined;
+      last = event;
     }
-    const last = existing[from + proposed.length - 1];
-    return { kind: 'success', current: last.revision, position: last.position, idempotent: true };
+    return last && { kind: 'success', current: last.revision, position: last.position, idempotent: true };
   }
 
-  private write(streamName: string, existing: StoredEvent[], proposed: readonly ProposedEvent[]): void {
-    if (!this.streams.has(streamName)) this.streams.set(streamName, existing);
+  /** Index of the first event for which `atOrPast` holds (it must hold for every later one too). */
+  private search(atOrPast: (event: StoredEvent) => boolean): number {
+    let lo = 0;
+    let hi = this.all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (atOrPast(this.all[mid])) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /**
+   * As KurrentDB's storage writer does (StorageWriterService, WritePrepares): one prepare record
+   * per event, each flagged as committed, so each event's commit position is its own record's
+   * offset, equal to its prepare position; no separate commit record. The append's result is the
+   * last event's position (StorageChaser / RequestManagerBase: the commit of the last prepare).
+   */
+  private write(streamName: string, proposed: readonly ProposedEvent[]): StoredEvent {
+    let existing = this.streams.get(streamName);
+    if (!existing) this.streams.set(streamName, (existing = []));
     let ids = this.idsByStream.get(streamName);
     if (!ids) this.idsByStream.set(streamName, (ids = new Map()));
     const created = this.now();
-    // UNCERTAIN: modelled on EventStoreDB's transaction log, where the events of one append
-    // share the commit position (that of the append's first record) and each has its own
-    // prepare position (the offset of its record). Only the order (commit, then prepare) and
-    // uniqueness are relied on by clients.
-    const commit = this.nextOffset;
+    const written: StoredEvent[] = [];
     for (const event of proposed) {
-      const prepare = this.nextOffset;
+      const offset = this.nextOffset;
+      const size =
+        PREPARE_RECORD_OVERHEAD + stringSize(streamName) + stringSize(event.type) + event.data.length + event.customMetadata.length;
+      this.nextOffset += BigInt(size);
       const stored: StoredEvent = {
         streamName,
         revision: BigInt(existing.length),
         id: event.id,
         type: event.type,
-        contentType: event.contentType,
+        isJson: event.isJson,
         data: event.data,
         customMetadata: event.customMetadata,
         created,
-        position: { commit, prepare },
+        position: { commit: offset, prepare: offset },
+        end: this.nextOffset,
         logIndex: this.all.length,
       };
       existing.push(stored);
       this.all.push(stored);
       if (!ids.has(event.id)) ids.set(event.id, stored.revision);
-      const size = RECORD_OVERHEAD + Buffer.byteLength(streamName) + Buffer.byteLength(event.type) + event.data.length + event.customMetadata.length;
-      this.nextOffset += BigInt(size);
+      written.push(stored);
     }
-    // Room for the commit record that ends the append.
-    this.nextOffset += 41n;
-    for (const listener of [...this.listeners]) listener();
+    for (const event of written) for (const listener of [...this.listeners]) listener(event);
+    return written[written.length - 1];
   }
 }

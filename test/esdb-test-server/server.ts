@@ -4,11 +4,9 @@
  * `@eventstore/db-client/generated`. Everything else (Delete, Tombstone, Gossip, Operations,
  * Users, Projections, PersistentSubscriptions, ...) answers UNIMPLEMENTED.
  *
- * Semantics follow EventStoreDB's documentation and what its Node.js client expects; choices
- * that could not be checked against a real server are marked "UNCERTAIN" here and listed in
- * README.md.
+ * Semantics follow KurrentDB 26.0 (the LTS the docker-compose file runs); the source files each
+ * behaviour was checked against are named in docs/esdb-test-server.md.
  */
-import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { Any } from 'google-protobuf/google/protobuf/any_pb';
 import { Empty as GoogleEmpty } from 'google-protobuf/google/protobuf/empty_pb';
@@ -18,9 +16,16 @@ import * as shared from '@eventstore/db-client/generated/shared_pb';
 import { Status } from '@eventstore/db-client/generated/status_pb';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { AppendReq, AppendResp, BatchAppendReq, BatchAppendResp, ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb';
-import { type AppendOutcome, type Expected, type InMemoryLog, type LogPos, type ProposedEvent, type StoredEvent } from './log';
+import { comparePos, type AppendOutcome, type Expected, type InMemoryLog, type LogPos, type ProposedEvent, type StoredEvent } from './log';
+import {
+  CatchUpSubscription,
+  type EventFilter,
+  type SubscriptionOutput,
+  type SubscriptionSettings,
+  type SubscriptionSource,
+} from './subscription';
 
-export interface StreamsServiceOptions {
+export interface StreamsServiceOptions extends SubscriptionSettings {
   /**
    * Advertise and serve `Streams.BatchAppend` (EventStoreDB 21.10 and later do, and the client
    * then appends through it). When false, the client falls back to `Streams.Append`, as it
@@ -33,16 +38,23 @@ export interface StreamsServiceOptions {
    * servers did).
    */
   readonly idempotentPosition: 'original' | 'none';
-  /** Largest append accepted, in bytes of proposed messages (EventStoreDB's default: 1 MiB). */
+  /** Largest append accepted, in bytes as the node counts them (data, metadata, twice the type's length). */
   readonly maxAppendSize: number;
   /** Version reported by ServerFeatures. */
   readonly serverVersion: string;
-  /** Called after every user append that wrote something (used to interleave system events). */
-  readonly afterUserAppend?: () => void;
+  /** How long a write may take before it is answered with a timeout (the node's PrepareTimeoutMs / CommitTimeoutMs / WriteTimeoutMs). */
+  readonly writeTimeoutMs: number;
+  /** How long each write takes, read at every write (tests slow a running server down). */
+  readonly writeDelayMs: () => number;
+  /** Where each subscription to $all started, in order (for tests: whether a subscriber resumed where it should). */
+  readonly subscriptionStarts: Array<SubscriptionStart>;
 }
+
+export type SubscriptionStart = LogPos | 'start' | 'end';
 
 const MAX_SEARCH_WINDOW = 32;
 const FULL_NAME_PREFIX = 'type.googleapis.com/';
+const JSON_CONTENT_TYPE = 'application/json';
 
 // ---------------------------------------------------------------------------------------------
 // Conversions
@@ -94,40 +106,39 @@ interface ProposedLike {
   getMetadataMap(): { get(key: string): string | undefined };
   getData_asU8(): Uint8Array;
   getCustomMetadata_asU8(): Uint8Array;
-  serializeBinary(): Uint8Array;
 }
 
+/** As MetadataHelpers.ParseGrpcMetadata: `type` and `content-type` are required; only "is it JSON" is kept. */
 function toProposedEvent(message: ProposedLike): ProposedEvent {
   const metadata = message.getMetadataMap();
   const type = metadata.get('type');
   const contentType = metadata.get('content-type');
-  const missing = [type === undefined ? 'type' : undefined, contentType === undefined ? 'content-type' : undefined].filter(
-    (key): key is string => key !== undefined,
-  );
-  if (missing.length > 0) {
-    throw serviceError(grpc.status.INVALID_ARGUMENT, `Required metadata properties are missing: ${missing.join(', ')}`, {
+  const missing = type === undefined ? 'type' : contentType === undefined ? 'content-type' : undefined;
+  if (missing) {
+    throw serviceError(grpc.status.INVALID_ARGUMENT, `Required Metadata Property '${missing}' is missing`, {
       exception: 'missing-required-metadata-property',
-      'required-metadata-properties': missing.join(','),
+      'required-metadata-properties': 'type,content-type',
     });
   }
   return {
     id: parseUuid(message.getId()),
     type: type as string,
-    contentType: contentType as string,
+    isJson: contentType === JSON_CONTENT_TYPE,
     data: Uint8Array.from(message.getData_asU8()),
     customMetadata: Uint8Array.from(message.getCustomMetadata_asU8()),
   };
 }
 
-/** UNCERTAIN: the size counted is that of the serialized proposed messages. */
-function checkAppendSize(messages: readonly ProposedLike[], max: number): void {
-  const size = messages.reduce((total, message) => total + message.serializeBinary().length, 0);
-  if (size > max) {
-    throw serviceError(grpc.status.INVALID_ARGUMENT, `Maximum Append Size of ${max} Exceeded.`, {
-      exception: 'maximum-append-size-exceeded',
-      'maximum-append-size': String(max),
-    });
-  }
+/** An event's size as the node counts it against MaxAppendSize (Event.SizeOnDisk: the type in UTF-16). */
+function sizeOnDisk(event: ProposedEvent): number {
+  return event.data.length + event.customMetadata.length + event.type.length * 2;
+}
+
+function maxAppendSizeExceeded(max: number): ServiceError {
+  return serviceError(grpc.status.INVALID_ARGUMENT, `Maximum Append Size of ${max} Exceeded.`, {
+    exception: 'maximum-append-size-exceeded',
+    'maximum-append-size': String(max),
+  });
 }
 
 function readEvent(event: StoredEvent, structuredIds: boolean): ReadResp {
@@ -139,7 +150,7 @@ function readEvent(event: StoredEvent, structuredIds: boolean): ReadResp {
   recorded.setPreparePosition(event.position.prepare.toString());
   const metadata = recorded.getMetadataMap();
   metadata.set('type', event.type);
-  metadata.set('content-type', event.contentType);
+  metadata.set('content-type', event.isJson ? JSON_CONTENT_TYPE : 'application/octet-stream');
   metadata.set('created', event.created.toString());
   recorded.setCustomMetadata(event.customMetadata);
   recorded.setData(event.data);
@@ -148,29 +159,6 @@ function readEvent(event: StoredEvent, structuredIds: boolean): ReadResp {
   read.setCommitPosition(event.position.commit.toString());
   const response = new ReadResp();
   response.setEvent(read);
-  return response;
-}
-
-function checkpointResponse(position: LogPos): ReadResp {
-  const checkpoint = new ReadResp.Checkpoint();
-  checkpoint.setCommitPosition(position.commit.toString());
-  checkpoint.setPreparePosition(position.prepare.toString());
-  const response = new ReadResp();
-  response.setCheckpoint(checkpoint);
-  return response;
-}
-
-function confirmationResponse(): ReadResp {
-  const confirmation = new ReadResp.SubscriptionConfirmation();
-  confirmation.setSubscriptionId(randomUUID());
-  const response = new ReadResp();
-  response.setConfirmation(confirmation);
-  return response;
-}
-
-function caughtUpResponse(): ReadResp {
-  const response = new ReadResp();
-  response.setCaughtUp(new ReadResp.CaughtUp());
   return response;
 }
 
@@ -215,12 +203,6 @@ function asServiceError(error: unknown): ServiceError {
 // Filters
 // ---------------------------------------------------------------------------------------------
 
-interface EventFilter {
-  readonly matches: (event: StoredEvent) => boolean;
-  /** Events scanned (matching or not) between two checkpoints of a subscription. */
-  readonly checkpointEvery: number;
-}
-
 function parseFilter(options: ReadReq.Options): EventFilter | undefined {
   if (!options.hasFilter()) return undefined;
   const filter = options.getFilter() as ReadReq.Options.FilterOptions;
@@ -230,8 +212,8 @@ function parseFilter(options: ReadReq.Options): EventFilter | undefined {
   const prefixes = expression.getPrefixList();
   let regex: RegExp | undefined;
   if (prefixes.length === 0 && expression.getRegex() !== '') {
-    // UNCERTAIN: EventStoreDB evaluates .NET regular expressions; JavaScript's are used here
-    // (identical for the usual anchors, classes and alternations).
+    // The node evaluates .NET regular expressions; JavaScript's are used here (the same for the
+    // anchors, classes and alternations filters use).
     try {
       regex = new RegExp(expression.getRegex());
     } catch (error) {
@@ -245,23 +227,16 @@ function parseFilter(options: ReadReq.Options): EventFilter | undefined {
       : regex
         ? (event: StoredEvent) => (regex as RegExp).test(valueOf(event))
         : () => true;
-  // UNCERTAIN: the server checkpoints every (multiplier x search window) events it scans; the
-  // window is `max` when given, else 32 (the gRPC default).
+  // Enumerator.AllSubscriptionFiltered: the window is `max` when given, else 32 (DefaultReadBatchSize);
+  // a checkpoint every window x multiplier events considered.
   const window = filter.hasMax() && filter.getMax() > 0 ? filter.getMax() : MAX_SEARCH_WINDOW;
   const multiplier = Math.max(1, filter.getCheckpointintervalmultiplier());
-  return { matches, checkpointEvery: window * multiplier };
+  return { matches, window, checkpointInterval: window * multiplier };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading: one loop for finite reads, catch-up and live subscriptions
+// Reading
 // ---------------------------------------------------------------------------------------------
-
-/** Something to read from: $all (by log index) or one stream (by revision). */
-interface Source {
-  /** Current end (exclusive); grows as events are appended. */
-  end(): number;
-  at(index: number): StoredEvent;
-}
 
 type ReadCall = grpc.ServerWritableStream<ReadReq, ReadResp>;
 
@@ -269,7 +244,7 @@ type ReadCall = grpc.ServerWritableStream<ReadReq, ReadResp>;
  * Writes responses with back-pressure and notices when the call goes away (client cancelled,
  * deadline, server shutdown).
  */
-class ResponseWriter {
+class ResponseWriter implements SubscriptionOutput {
   closed = false;
   private waiters = new Set<() => void>();
 
@@ -287,7 +262,6 @@ class ResponseWriter {
     this.waiters.clear();
   }
 
-  /** Resolves once `wake` is called or the call closes. */
   wait(register: (wake: () => void) => () => void): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -312,6 +286,13 @@ class ResponseWriter {
     }
   }
 
+  /** Ends the call with an error status, after the responses written so far. */
+  fail(error: Error): void {
+    if (this.closed) return;
+    this.close();
+    this.call.emit('error', error);
+  }
+
   end(): void {
     if (!this.closed) this.call.end();
     this.close();
@@ -322,18 +303,52 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** One write at a time, in arrival order, each taking `writeDelayMs` (the node's storage writer queue). */
+class WriteQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+
+  constructor(private readonly delayMs: () => number) {}
+
+  /** Runs `write` in turn, unless `cancelled` by then; resolves with its result, or undefined when skipped. */
+  run<T>(write: () => T, cancelled: () => boolean): Promise<T | undefined> {
+    const delay = this.delayMs();
+    const perform = () => (cancelled() ? undefined : write());
+    if (delay === 0 && this.queued === 0) return Promise.resolve(perform());
+    this.queued++;
+    const result = this.tail
+      .then(() => new Promise((resolve) => setTimeout(resolve, delay)))
+      .then(perform)
+      .finally(() => this.queued--);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** Resolves with the write's result, or 'timeout' if it takes longer than `ms` (the write goes on). */
+function withinTimeout<T>(write: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  return Promise.race([write, timeout]).finally(() => clearTimeout(timer));
+}
+
 export class StreamsHandlers {
   private readonly activeCalls = new Set<ResponseWriter>();
+  private readonly openBatchAppends = new Set<() => void>();
+  private readonly writes: WriteQueue;
 
   constructor(
     private readonly log: InMemoryLog,
     private readonly options: StreamsServiceOptions,
-  ) {}
+  ) {
+    this.writes = new WriteQueue(options.writeDelayMs);
+  }
 
-  /** Stops every running read and subscription (the server is shutting down). */
+  /** Stops every running read, subscription and batch-append stream (the server is going down). */
   closeAll(): void {
     for (const writer of this.activeCalls) writer.close();
     this.activeCalls.clear();
+    for (const close of [...this.openBatchAppends]) close();
   }
 
   implementation(): grpc.UntypedServiceImplementation {
@@ -372,24 +387,29 @@ export class StreamsHandlers {
     try {
       const options = call.request.getOptions();
       if (!options) throw invalidArgument('read without options');
-      const structuredIds = options.getUuidOption()?.hasStructured() ?? false;
-      const subscription = options.hasSubscription();
       const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
+      const structuredIds = options.getUuidOption()?.hasStructured() ?? false;
       const filter = parseFilter(options);
+      const subscription = options.hasSubscription();
       const count = options.hasCount() ? BigInt(options.getCount()) : undefined;
+      const toResponse = (event: StoredEvent) => readEvent(event, structuredIds);
 
       if (options.hasStream()) {
         const streamOptions = options.getStream() as ReadReq.Options.StreamOptions;
         const name = streamNameOf(streamOptions.getStreamIdentifier());
         const events = () => this.log.streamEvents(name);
-        const source: Source = { end: () => events().length, at: (index) => events()[index] };
         if (subscription) {
           // Catch-up starts after the given revision (exclusive), as the client documents.
           let from: number;
           if (streamOptions.hasStart()) from = 0;
-          else if (streamOptions.hasEnd()) from = source.end();
+          else if (streamOptions.hasEnd()) from = events().length;
           else from = Number(BigInt(streamOptions.getRevision())) + 1;
-          await this.subscribe(writer, source, from, undefined, structuredIds);
+          const source: SubscriptionSource = {
+            end: () => events().length,
+            at: (index) => events()[index],
+            listen: (listener) => this.log.onAppend((event) => event.streamName === name && listener(event, Number(event.revision))),
+          };
+          await new CatchUpSubscription(source, from, undefined, undefined, writer, this.options, toResponse).run();
           return;
         }
         if (!this.log.streamExists(name)) {
@@ -397,142 +417,207 @@ export class StreamsHandlers {
           writer.end();
           return;
         }
-        const last = source.end() - 1;
+        const last = events().length - 1;
         let from: number;
         if (streamOptions.hasStart()) from = 0;
         else if (streamOptions.hasEnd()) from = backwards ? last : last + 1;
         else from = Number(BigInt(streamOptions.getRevision()));
         // Backwards from beyond the end starts at the last event.
         if (backwards) from = Math.min(from, last);
-        await this.readRange(writer, source, from, backwards, count, undefined, structuredIds);
+        await this.readRange(writer, (index) => events()[index], events().length, from, backwards, count, undefined, toResponse);
         writer.end();
         return;
       }
 
       if (options.hasAll()) {
         const allOptions = options.getAll() as ReadReq.Options.AllOptions;
-        const source: Source = { end: () => this.log.length, at: (index) => this.log.at(index) };
         const position = allOptions.hasPosition() ? positionOf(allOptions.getPosition() as ReadReq.Options.Position) : undefined;
+        const at = (index: number) => this.log.at(index);
         if (subscription) {
           let from: number;
           if (allOptions.hasStart()) from = 0;
           else if (allOptions.hasEnd()) from = this.log.length;
-          // Exclusive: a subscription from a position starts after it.
-          else from = this.log.upperBound(position as LogPos);
-          await this.subscribe(writer, source, from, filter, structuredIds);
+          else {
+            // A subscription from a position at or past the last event goes live without reading
+            // the log; from anywhere before, it reads from there (and a bad position is refused).
+            const lastEvent = this.log.length > 0 ? this.log.at(this.log.length - 1).position : undefined;
+            if (lastEvent && comparePos(position as LogPos, lastEvent) < 0) this.refuseUnreadable(position as LogPos, false);
+            // Exclusive: a subscription from a position starts after it.
+            from = this.log.firstAfter(position as LogPos);
+          }
+          const source: SubscriptionSource = {
+            end: () => this.log.length,
+            at,
+            listen: (listener) => this.log.onAppend((event) => listener(event, event.logIndex)),
+          };
+          this.options.subscriptionStarts.push(allOptions.hasStart() ? 'start' : allOptions.hasEnd() ? 'end' : (position as LogPos));
+          const start = allOptions.hasEnd() ? endPosition(this.log) : position;
+          await new CatchUpSubscription(source, from, start, filter, writer, this.options, toResponse).run();
           return;
         }
         let from: number;
         if (allOptions.hasStart()) from = backwards ? -1 : 0;
         else if (allOptions.hasEnd()) from = backwards ? this.log.length - 1 : this.log.length;
-        // Forwards: inclusive (the event at exactly that position comes first).
-        // UNCERTAIN: backwards: exclusive (the events strictly before that position).
-        else from = backwards ? this.log.lowerBound(position as LogPos) - 1 : this.log.lowerBound(position as LogPos);
-        await this.readRange(writer, source, from, backwards, count, filter, structuredIds);
+        else {
+          this.refuseUnreadable(position as LogPos, backwards);
+          // Forwards: inclusive (the event at exactly that position comes first). Backwards: the
+          // events whose records end at or before it (AllReader.ReadAllEventsBackwardInternal),
+          // so from an event's position, the one before it.
+          from = backwards ? this.log.lastEndingBy(position as LogPos) : this.log.firstAtOrAfter(position as LogPos);
+        }
+        await this.readRange(writer, at, this.log.length, from, backwards, count, filter, toResponse);
         writer.end();
         return;
       }
       throw invalidArgument('read of neither a stream nor $all');
     } catch (error) {
-      if (!writer.closed) {
-        writer.close();
-        call.emit('error', asServiceError(error));
-      }
+      writer.fail(asServiceError(error));
     } finally {
       this.activeCalls.delete(writer);
     }
   }
 
+  /**
+   * The node reads $all from the record at the commit position; where no record starts it finds
+   * garbage and refuses (StorageReaderWorker: InvalidReadException -> ReadAllResult.InvalidPosition
+   * -> RpcExceptions.InvalidPositionException, from 24.2 on). Past the end a forwards read is
+   * simply empty, and a backwards one fails ("greater than writer checkpoint", TFChunkReader).
+   */
+  private refuseUnreadable(position: LogPos, backwards: boolean): void {
+    const end = this.log.end;
+    if (position.commit > end) {
+      if (!backwards) return;
+      throw serviceError(
+        grpc.status.UNKNOWN,
+        `Requested position ${position.commit} is greater than writer checkpoint ${end} when requesting to read previous record from TF.`,
+      );
+    }
+    if (position.commit === end || this.log.isRecordStart(position.commit)) return;
+    this.options.counters.refusedPositions++;
+    throw invalidArgument('Trying to read from an invalid position.');
+  }
+
   private async readRange(
     writer: ResponseWriter,
-    source: Source,
+    at: (index: number) => StoredEvent,
+    length: number,
     from: number,
     backwards: boolean,
     count: bigint | undefined,
     filter: EventFilter | undefined,
-    structuredIds: boolean,
+    toResponse: (event: StoredEvent) => ReadResp,
   ): Promise<void> {
     // A read sees the log as it was when it started.
-    const end = source.end();
     let remaining = count ?? BigInt(Number.MAX_SAFE_INTEGER);
     let scanned = 0;
-    for (let index = from; remaining > 0n && !writer.closed && index >= 0 && index < end; index += backwards ? -1 : 1) {
-      const event = source.at(index);
+    for (let index = from; remaining > 0n && !writer.closed && index >= 0 && index < length; index += backwards ? -1 : 1) {
+      const event = at(index);
       if (++scanned % 1000 === 0) await yieldToEventLoop();
       if (filter && !filter.matches(event)) continue;
-      await writer.write(readEvent(event, structuredIds));
+      await writer.write(toResponse(event));
       remaining--;
     }
   }
 
-  private async subscribe(
-    writer: ResponseWriter,
-    source: Source,
-    from: number,
-    filter: EventFilter | undefined,
-    structuredIds: boolean,
-  ): Promise<void> {
-    await writer.write(confirmationResponse());
-    let index = Math.max(0, from);
-    let caughtUp = false;
-    let scanned = 0;
-    while (!writer.closed) {
-      if (index < source.end()) {
-        const event = source.at(index++);
-        scanned++;
-        if (!filter || filter.matches(event)) await writer.write(readEvent(event, structuredIds));
-        if (filter && scanned % filter.checkpointEvery === 0) await writer.write(checkpointResponse(event.position));
-        if (scanned % 1000 === 0) await yieldToEventLoop();
-        continue;
-      }
-      if (!caughtUp) {
-        // Sent once, when catch-up reaches the head and the subscription goes live (what
-        // EventStoreDB 23.10+ does; older servers send nothing). This server never falls
-        // behind, so it never sends FellBehind.
-        caughtUp = true;
-        await writer.write(caughtUpResponse());
-        continue;
-      }
-      await writer.wait((wake) => this.log.onAppend(wake));
-    }
+  // --- Writing --------------------------------------------------------------------------------
+
+  /**
+   * Appends in turn, answering 'timeout' if the write does not complete within the write timeout
+   * (the node's request manager answers PrepareTimeout / CommitTimeout then; the write itself is
+   * not withdrawn and lands when its turn comes, unless the call was cancelled by then).
+   */
+  private async write(name: string, expected: Expected, events: ProposedEvent[], cancelled: () => boolean): Promise<AppendOutcome | 'timeout' | 'cancelled'> {
+    const written = this.writes.run(() => this.log.append(name, expected, events), cancelled);
+    const outcome = await withinTimeout(written, this.options.writeTimeoutMs);
+    if (outcome === 'timeout') this.options.counters.timedOutWrites++;
+    return outcome ?? 'cancelled';
   }
 
   // --- Append ---------------------------------------------------------------------------------
 
   private append(call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>): void {
     let options: AppendReq.Options | undefined;
-    const messages: AppendReq.ProposedMessage[] = [];
-    let failed = false;
+    const events: ProposedEvent[] = [];
+    let size = 0;
+    let answered = false;
+    let cancelled = false;
+    const answer = (error: ServiceError | null, response?: AppendResp) => {
+      if (answered) return;
+      answered = true;
+      callback(error, response);
+    };
+    // The call's cancellation (the client's deadline) withdraws a write not done yet; an answer given does not.
+    call.on('cancelled', () => (cancelled ||= !answered));
+    call.on('error', () => (answered = true));
     call.on('data', (request: AppendReq) => {
-      if (request.hasOptions()) options = request.getOptions();
-      else if (request.hasProposedMessage()) messages.push(request.getProposedMessage() as AppendReq.ProposedMessage);
-    });
-    call.on('error', () => (failed = true));
-    call.on('end', () => {
-      if (failed) return;
+      if (answered) return;
       try {
+        if (request.hasOptions()) options = request.getOptions();
+        else if (request.hasProposedMessage()) {
+          const event = toProposedEvent(request.getProposedMessage() as AppendReq.ProposedMessage);
+          // Checked as the messages arrive (Streams.Append.cs).
+          size += sizeOnDisk(event);
+          if (size > this.options.maxAppendSize) throw maxAppendSizeExceeded(this.options.maxAppendSize);
+          events.push(event);
+        }
+      } catch (error) {
+        answer(asServiceError(error));
+      }
+    });
+    call.on('end', () => {
+      if (answered) return;
+      void (async () => {
         if (!options) throw invalidArgument('append without options');
         const name = streamNameOf(options.getStreamIdentifier());
         const expected = appendExpected(options);
-        checkAppendSize(messages, this.options.maxAppendSize);
-        const outcome = this.appendToLog(name, expected, messages.map(toProposedEvent));
-        callback(null, appendResponse(outcome, expected, this.options.idempotentPosition));
-      } catch (error) {
-        callback(asServiceError(error));
-      }
+        const outcome = await this.write(name, expected, events, () => cancelled);
+        if (outcome === 'cancelled') return;
+        // Streams.Append.cs: a timeout is RpcExceptions.Timeout, ABORTED (the client's TimeoutError).
+        if (outcome === 'timeout') answer(serviceError(grpc.status.ABORTED, 'Operation timed out: Prepare phase timeout.'));
+        else answer(null, appendResponse(outcome, expected, this.options.idempotentPosition));
+      })().catch((error: unknown) => answer(asServiceError(error)));
     });
-  }
-
-  private appendToLog(name: string, expected: Expected, events: ProposedEvent[]): AppendOutcome {
-    const outcome = this.log.append(name, expected, events);
-    if (outcome.kind === 'success' && !outcome.idempotent && events.length > 0) this.options.afterUserAppend?.();
-    return outcome;
   }
 
   // --- BatchAppend ----------------------------------------------------------------------------
 
+  /**
+   * As Streams.BatchAppend.cs: a batch (the requests of one correlation id) starts with its
+   * options; its time is the smaller of the client's deadline and the write timeout: already past,
+   * it is answered Timeout at once; not final by then, Timeout too. Once final it is written, and
+   * answered when the write completes or times out.
+   */
   private batchAppend(call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void {
-    const pending = new Map<string, { options?: BatchAppendReq.Options; messages: BatchAppendReq.ProposedMessage[] }>();
+    interface Batch {
+      readonly stream: shared.StreamIdentifier;
+      readonly expected: Expected;
+      readonly events: ProposedEvent[];
+      size: number;
+      readonly timer: NodeJS.Timeout;
+    }
+    const pending = new Map<string, Batch>();
+    let writing = 0;
+    let ended = false;
+    let closed = false;
+    const respond = (response: BatchAppendResp) => {
+      if (!closed) call.write(response);
+    };
+    const finish = () => {
+      if (ended && writing === 0 && !closed) {
+        closed = true;
+        call.end();
+      }
+    };
+    const close = () => {
+      closed = true;
+      for (const batch of pending.values()) clearTimeout(batch.timer);
+      pending.clear();
+      this.openBatchAppends.delete(close);
+    };
+    this.openBatchAppends.add(close);
+    call.on('cancelled', close);
+    call.on('error', close);
+    call.on('close', close);
     call.on('data', (request: BatchAppendReq) => {
       let correlationId: string;
       try {
@@ -541,89 +626,77 @@ export class StreamsHandlers {
         call.emit('error', asServiceError(error));
         return;
       }
-      let batch = pending.get(correlationId);
-      if (!batch) pending.set(correlationId, (batch = { messages: [] }));
-      if (request.hasOptions()) batch.options = request.getOptions();
-      batch.messages.push(...request.getProposedMessagesList());
-      if (!request.getIsFinal()) return;
-      pending.delete(correlationId);
-      call.write(this.batchAppendResponse(correlationId, batch.options, batch.messages));
-    });
-    call.on('end', () => call.end());
-  }
-
-  private batchAppendResponse(
-    correlationId: string,
-    options: BatchAppendReq.Options | undefined,
-    messages: BatchAppendReq.ProposedMessage[],
-  ): BatchAppendResp {
-    const response = new BatchAppendResp();
-    response.setCorrelationId(uuidMessage(correlationId, false));
-    if (!options) {
-      response.setError(statusOf(grpc.status.INVALID_ARGUMENT, 'batch append without options'));
-      return response;
-    }
-    const identifier = options.getStreamIdentifier();
-    if (identifier) response.setStreamIdentifier(identifier);
-    let expected: Expected;
-    switch (options.getExpectedStreamPositionCase()) {
-      case BatchAppendReq.Options.ExpectedStreamPositionCase.STREAM_POSITION:
-        expected = { kind: 'revision', revision: BigInt(options.getStreamPosition()) };
-        response.setStreamPosition(options.getStreamPosition());
-        break;
-      case BatchAppendReq.Options.ExpectedStreamPositionCase.NO_STREAM:
-        expected = { kind: 'no_stream' };
-        response.setNoStream(new GoogleEmpty());
-        break;
-      case BatchAppendReq.Options.ExpectedStreamPositionCase.STREAM_EXISTS:
-        expected = { kind: 'stream_exists' };
-        response.setStreamExists(new GoogleEmpty());
-        break;
-      default:
-        expected = { kind: 'any' };
-        response.setAny(new GoogleEmpty());
-        break;
-    }
-    // UNCERTAIN: the options' deadline is not enforced (the real server answers Timeout when
-    // it cannot write in time); this server always writes at once.
-    try {
-      const name = streamNameOf(identifier);
-      checkAppendSize(messages, this.options.maxAppendSize);
-      const outcome = this.appendToLog(name, expected, messages.map(toProposedEvent));
-      if (outcome.kind === 'wrong_expected_version') {
-        response.setError(wrongExpectedVersionStatus(outcome.current, expected));
-        return response;
+      const failed = (stream: shared.StreamIdentifier | undefined, error: Status) =>
+        respond(batchResponse(correlationId, stream, (response) => response.setError(error)));
+      if (request.hasOptions()) {
+        const options = request.getOptions() as BatchAppendReq.Options;
+        const stream = options.getStreamIdentifier();
+        if (!stream) return failed(stream, badRequest('Required field StreamIdentifier not set.'));
+        const timeoutMs = Math.min(requestedTimeoutMs(options), this.options.writeTimeoutMs);
+        if (timeoutMs <= 0) {
+          this.options.counters.timedOutWrites++;
+          return failed(stream, timeoutStatus());
+        }
+        if (!pending.has(correlationId)) {
+          const timer = setTimeout(() => {
+            if (!pending.delete(correlationId)) return;
+            this.options.counters.timedOutWrites++;
+            failed(stream, timeoutStatus());
+          }, timeoutMs);
+          pending.set(correlationId, { stream, expected: batchExpected(options), events: [], size: 0, timer });
+        }
       }
-      const success = new BatchAppendResp.Success();
-      if (outcome.current === 'no_stream') success.setNoStream(new GoogleEmpty());
-      else success.setCurrentRevision(outcome.current.toString());
-      const position = reportedPosition(outcome, this.options.idempotentPosition);
-      if (position) {
-        const all = new shared.AllStreamPosition();
-        all.setCommitPosition(position.commit.toString());
-        all.setPreparePosition(position.prepare.toString());
-        success.setPosition(all);
-      } else {
-        success.setNoPosition(new GoogleEmpty());
+      const batch = pending.get(correlationId);
+      if (!batch) return;
+      try {
+        for (const message of request.getProposedMessagesList()) {
+          const event = toProposedEvent(message);
+          batch.size += sizeOnDisk(event);
+          batch.events.push(event);
+        }
+      } catch (error) {
+        pending.delete(correlationId);
+        clearTimeout(batch.timer);
+        return failed(batch.stream, badRequest(asServiceError(error).details));
       }
-      response.setSuccess(success);
-      return response;
-    } catch (error) {
-      const failure = asServiceError(error);
-      if (failure.metadata.get('exception')[0] === 'maximum-append-size-exceeded') {
+      if (batch.size > this.options.maxAppendSize) {
+        pending.delete(correlationId);
+        clearTimeout(batch.timer);
         const exceeded = new shared.MaximumAppendSizeExceeded();
         exceeded.setMaxappendsize(this.options.maxAppendSize);
-        response.setError(statusOf(grpc.status.INVALID_ARGUMENT, failure.details, exceeded, 'event_store.client.MaximumAppendSizeExceeded'));
-      } else {
-        response.setError(statusOf(failure.code, failure.details));
+        return failed(batch.stream, statusOf(grpc.status.INVALID_ARGUMENT, 'MaximumAppendSizeExceeded', exceeded, 'event_store.client.MaximumAppendSizeExceeded'));
       }
-      return response;
-    }
+      if (!request.getIsFinal()) return;
+      pending.delete(correlationId);
+      clearTimeout(batch.timer);
+      writing++;
+      void this.write(streamNameOf(batch.stream), batch.expected, batch.events, () => closed)
+        .then((outcome) => {
+          if (outcome !== 'cancelled') respond(batchAppendResponse(correlationId, batch.stream, batch.expected, outcome, this.options.idempotentPosition));
+        })
+        .finally(() => {
+          writing--;
+          finish();
+        });
+    });
+    call.on('end', () => {
+      ended = true;
+      finish();
+    });
   }
 }
 
 function positionOf(position: ReadReq.Options.Position): LogPos {
   return { commit: BigInt(position.getCommitPosition()), prepare: BigInt(position.getPreparePosition()) };
+}
+
+function endPosition(log: InMemoryLog): LogPos {
+  return { commit: log.end, prepare: log.end };
+}
+
+function requestedTimeoutMs(options: BatchAppendReq.Options): number {
+  const deadline = options.getDeadline();
+  return deadline ? deadline.toDate().getTime() - Date.now() : Number.POSITIVE_INFINITY;
 }
 
 function appendExpected(options: AppendReq.Options): Expected {
@@ -638,6 +711,19 @@ function appendExpected(options: AppendReq.Options): Expected {
       return { kind: 'any' };
     default:
       throw invalidArgument('append without expected stream revision');
+  }
+}
+
+function batchExpected(options: BatchAppendReq.Options): Expected {
+  switch (options.getExpectedStreamPositionCase()) {
+    case BatchAppendReq.Options.ExpectedStreamPositionCase.STREAM_POSITION:
+      return { kind: 'revision', revision: BigInt(options.getStreamPosition()) };
+    case BatchAppendReq.Options.ExpectedStreamPositionCase.NO_STREAM:
+      return { kind: 'no_stream' };
+    case BatchAppendReq.Options.ExpectedStreamPositionCase.STREAM_EXISTS:
+      return { kind: 'stream_exists' };
+    default:
+      return { kind: 'any' };
   }
 }
 
@@ -685,19 +771,68 @@ function appendResponse(outcome: AppendOutcome, expected: Expected, idempotentPo
   return response;
 }
 
-function statusOf(code: grpc.status, message: string, detail?: { serializeBinary(): Uint8Array }, typeName?: string): Status {
+function batchResponse(correlationId: string, stream: shared.StreamIdentifier | undefined, fill: (response: BatchAppendResp) => void): BatchAppendResp {
+  const response = new BatchAppendResp();
+  response.setCorrelationId(uuidMessage(correlationId, false));
+  if (stream) response.setStreamIdentifier(stream);
+  fill(response);
+  return response;
+}
+
+function batchAppendResponse(
+  correlationId: string,
+  stream: shared.StreamIdentifier,
+  expected: Expected,
+  outcome: AppendOutcome | 'timeout',
+  idempotentPosition: 'original' | 'none',
+): BatchAppendResp {
+  return batchResponse(correlationId, stream, (response) => {
+    if (outcome === 'timeout') {
+      response.setError(timeoutStatus());
+      return;
+    }
+    if (outcome.kind === 'wrong_expected_version') {
+      response.setError(wrongExpectedVersionStatus(outcome.current, expected));
+      return;
+    }
+    const success = new BatchAppendResp.Success();
+    if (outcome.current === 'no_stream') success.setNoStream(new GoogleEmpty());
+    else success.setCurrentRevision(outcome.current.toString());
+    const position = reportedPosition(outcome, idempotentPosition);
+    if (position) {
+      const all = new shared.AllStreamPosition();
+      all.setCommitPosition(position.commit.toString());
+      all.setPreparePosition(position.prepare.toString());
+      success.setPosition(all);
+    } else {
+      success.setNoPosition(new GoogleEmpty());
+    }
+    response.setSuccess(success);
+  });
+}
+
+function statusOf(code: grpc.status, message: string, detail: { serializeBinary(): Uint8Array }, typeName: string): Status {
   const status = new Status();
   status.setCode(code as number);
   status.setMessage(message);
-  if (detail && typeName) {
-    const any = new Any();
-    any.pack(detail.serializeBinary(), typeName, FULL_NAME_PREFIX);
-    status.setDetails(any);
-  }
+  const any = new Any();
+  any.pack(detail.serializeBinary(), typeName, FULL_NAME_PREFIX);
+  status.setDetails(any);
   return status;
 }
 
-/** UNCERTAIN: the status code (FAILED_PRECONDITION); the client only looks at the details. */
+/** Status.Timeout (Google.Rpc.Status in Status.cs): DEADLINE_EXCEEDED with a Timeout detail. */
+function timeoutStatus(): Status {
+  return statusOf(grpc.status.DEADLINE_EXCEEDED, 'Timeout', new shared.Timeout(), 'event_store.client.Timeout');
+}
+
+function badRequest(message: string): Status {
+  const detail = new shared.BadRequest();
+  detail.setMessage(message);
+  return statusOf(grpc.status.INVALID_ARGUMENT, 'BadRequest', detail, 'event_store.client.BadRequest');
+}
+
+/** Status.WrongExpectedVersion: ALREADY_EXISTS with the WrongExpectedVersion detail, which the client reads. */
 function wrongExpectedVersionStatus(current: bigint | 'no_stream', expected: Expected): Status {
   const details = new shared.WrongExpectedVersion();
   if (current === 'no_stream') details.setCurrentNoStream(new GoogleEmpty());
@@ -716,7 +851,7 @@ function wrongExpectedVersionStatus(current: bigint | 'no_stream', expected: Exp
       details.setExpectedAny(new GoogleEmpty());
       break;
   }
-  return statusOf(grpc.status.FAILED_PRECONDITION, 'WrongExpectedVersion', details, 'event_store.client.WrongExpectedVersion');
+  return statusOf(grpc.status.ALREADY_EXISTS, 'WrongExpectedVersion', details, 'event_store.client.WrongExpectedVersion');
 }
 
 export function serverFeaturesImplementation(handlers: StreamsHandlers): grpc.UntypedServiceImplementation {

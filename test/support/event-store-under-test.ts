@@ -6,6 +6,13 @@
  */
 export type EventStoreKind = 'postgres' | 'eventstoredb';
 
+/**
+ * How often the tests' EventStoreDB test servers write `$statsCollected` (a node writing stats to
+ * the database does so every 30 s): often, so that readers of $all meet system events between
+ * their own, as they would on a node that has been up a while.
+ */
+export const TEST_STATS_PERIOD_MS = 250;
+
 export function eventStoreUnderTest(): EventStoreKind {
   return (globalThis as { __EVENT_STORE__?: EventStoreKind }).__EVENT_STORE__ ?? 'postgres';
 }
@@ -41,6 +48,6 @@ export interface SuiteEventStore {
 export async function eventStoreOfItsOwn(): Promise<SuiteEventStore> {
   if (onPostgresStore()) return { env: {}, stop: async () => {} };
   const { startEsdbTestServer } = await import('../esdb-test-server');
-  const server = await startEsdbTestServer({ port: 0 });
+  const server = await startEsdbTestServer({ port: 0, statsPeriodMs: TEST_STATS_PERIOD_MS });
   return { env: { EVENTSTORE_URL: server.url }, stop: () => server.stop() };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../libs/platform/src/embedded-postgres';
 import { startEsdbTestServer } from '../esdb-test-server';
+import { TEST_STATS_PERIOD_MS } from './event-store-under-test';
 
 interface RunServices {
   stop(): Promise<void>;
@@ -26,7 +27,7 @@ export default async function globalSetup(): Promise<void> {
     stops.push(() => postgres.stop());
   }
   if (!process.env.TEST_ESDB_URL) {
-    const esdb = await startEsdbTestServer({ port: 0 });
+    const esdb = await startEsdbTestServer({ port: 0, statsPeriodMs: TEST_STATS_PERIOD_MS });
     process.env.ESDB_TEST_SERVER_URL = esdb.url;
     stops.push(() => esdb.stop());
   }
