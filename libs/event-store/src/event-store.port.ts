@@ -87,6 +87,12 @@ export interface SubscribeToAllOptions extends ReadAllOptions {
   readonly onError?: (error: Error) => void;
   /** Called each time the subscriber has caught up with the head of the log. */
   readonly onCaughtUp?: () => void;
+  /**
+   * Called when a live subscriber fell behind and catches up again from where it was (the store
+   * says so, or dropped the slow subscriber and the adapter followed again); `onCaughtUp` follows
+   * once it is back at the head. Stores that never say so never call it.
+   */
+  readonly onFellBehind?: () => void;
 }
 
 export interface EventStore {
@@ -117,7 +123,11 @@ export class WrongExpectedVersionError extends Error {
   }
 }
 
-/** The store could not be reached or did not answer in time; nothing was written. */
+/**
+ * The store could not be reached or did not answer in time. For an append, nothing was written,
+ * or the store did not confirm it: appending the same events (same ids, same expectation) again
+ * is safe either way, they are never written twice.
+ */
 export class EventStoreUnavailableError extends Error {
   override readonly name = 'EventStoreUnavailableError';
   constructor(message: string, override readonly cause?: unknown) {

@@ -39,6 +39,7 @@ import {
   toRecordedEvent,
   versionToRevision,
 } from './eventstoredb-event-store';
+import { until } from '../../../../test/support/until';
 
 describe('EventStoreDB adapter: version and position mapping', () => {
   it('maps 0-based revisions to 1-based versions and back', () => {
@@ -167,6 +168,13 @@ describe('EventStoreDB adapter: error mapping', () => {
     const mapped = mapEventStoreDbError(error);
     expect(mapped).toBeInstanceOf(EventStoreUnavailableError);
     expect((mapped as EventStoreUnavailableError).cause).toBe(error);
+  });
+
+  it('names a position the node refused as one it never gave', () => {
+    const refused = Object.assign(new Error('3 INVALID_ARGUMENT: Trying to read from an invalid position.'), { code: 3, details: 'x' });
+    const mapped = mapEventStoreDbError(refused);
+    expect(mapped).toBeInstanceOf(RangeError);
+    expect((mapped as Error).message).toMatch(/refused a position where no event starts/);
   });
 
   it('passes other errors through unchanged', () => {
@@ -358,6 +366,41 @@ describe('EventStoreDB adapter: append and readStream (fake client)', () => {
     expect(readStream).toHaveBeenCalledWith('person-1', { fromRevision: 1n, maxCount: 1 });
   });
 
+  it('sends an append the node did not confirm in time again, with the same ids, until it is confirmed', async () => {
+    const appendToStream = jest
+      .fn()
+      .mockRejectedValueOnce(new DeadlineExceededError())
+      .mockRejectedValueOnce(new TimeoutError(undefined, 'Operation timed out: Commit phase timeout.'))
+      .mockResolvedValueOnce({ success: true, nextExpectedRevision: 1n, position: { commit: 700n, prepare: 700n } });
+    const store = storeWith({ appendToStream });
+    await expect(store.append('person-1', toAppend, 'no_stream')).resolves.toEqual({
+      nextExpectedVersion: 2,
+      position: { commit: 700n, prepare: 700n },
+    });
+    expect(appendToStream).toHaveBeenCalledTimes(3);
+    const [first, second, third] = appendToStream.mock.calls;
+    expect(second).toEqual(first);
+    expect(third).toEqual(first);
+    expect(first[1].map((event: { id: string }) => event.id)).toEqual(toAppend.map((e) => e.id));
+  });
+
+  it('gives up on an append never confirmed with EventStoreUnavailableError, and does not resend what failed otherwise', async () => {
+    const unconfirmed = jest.fn(async () => {
+      throw new DeadlineExceededError();
+    });
+    await expect(storeWith({ appendToStream: unconfirmed }).append('person-1', toAppend, 1)).rejects.toBeInstanceOf(
+      EventStoreUnavailableError,
+    );
+    expect(unconfirmed).toHaveBeenCalledTimes(3);
+    const unreachable = jest.fn(async () => {
+      throw new UnavailableError(undefined, 'down');
+    });
+    await expect(storeWith({ appendToStream: unreachable }).append('person-1', toAppend, 1)).rejects.toBeInstanceOf(
+      EventStoreUnavailableError,
+    );
+    expect(unreachable).toHaveBeenCalledTimes(1);
+  });
+
   it('turns a conflict into the port error with the current version', async () => {
     const store = storeWith({
       appendToStream: async () => {
@@ -387,9 +430,10 @@ describe('EventStoreDB adapter: append and readStream (fake client)', () => {
   });
 });
 
-/** Stands in for the client's subscription: a Transform that emits 'caughtUp' in order. */
+/** Stands in for the client's subscription: a Transform that emits 'caughtUp' and 'fellBehind' in order. */
 class FakeSubscription extends Transform {
   static readonly CAUGHT_UP = 'caughtUp-marker';
+  static readonly FELL_BEHIND = 'fellBehind-marker';
   readonly unsubscribe = jest.fn(async () => {
     this.end();
   });
@@ -399,8 +443,8 @@ class FakeSubscription extends Transform {
   }
 
   override _transform(chunk: unknown, _encoding: string, next: TransformCallback): void {
-    if (chunk === FakeSubscription.CAUGHT_UP) {
-      this.emit('caughtUp');
+    if (chunk === FakeSubscription.CAUGHT_UP || chunk === FakeSubscription.FELL_BEHIND) {
+      this.emit(chunk === FakeSubscription.CAUGHT_UP ? 'caughtUp' : 'fellBehind');
       next();
       return;
     }
@@ -541,6 +585,91 @@ describe('EventStoreDB adapter: subscribeToAll (fake client)', () => {
     await expect(failed.promise).resolves.toBeInstanceOf(EventStoreUnavailableError);
     await subscription.close();
     expect(onError).toHaveBeenCalledTimes(1);
+  });
+
+  it('calls onFellBehind in order with the events, and onCaughtUp again once caught up', async () => {
+    const source = new FakeSubscription();
+    const store = storeWith({ subscribeToAll: () => source });
+    const log: string[] = [];
+    const done = deferred();
+    const subscription = store.subscribeToAll({
+      onEvents: async (events) => void log.push(`events ${events.map((e) => e.position.commit).join(',')}`),
+      onCaughtUp: () => {
+        log.push('caughtUp');
+        if (log.filter((entry) => entry === 'caughtUp').length === 2) done.resolve();
+      },
+      onFellBehind: () => log.push('fellBehind'),
+    });
+    try {
+      for (const item of [rawEvent('a-1', 'E', 1), FakeSubscription.CAUGHT_UP, rawEvent('a-1', 'E', 2), FakeSubscription.FELL_BEHIND]) {
+        source.write(item);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      source.write(rawEvent('a-1', 'E', 3));
+      source.write(FakeSubscription.CAUGHT_UP);
+      await done.promise;
+      expect(log.join(' | ')).toBe('events 10 | caughtUp | events 20 | fellBehind | events 30 | caughtUp');
+    } finally {
+      await subscription.close();
+    }
+  });
+
+  it('follows again after the last event handled when a node drops it as too slow, saying it fell behind', async () => {
+    const sources = [new FakeSubscription(), new FakeSubscription()];
+    const subscribeToAll: jest.Mock<FakeSubscription, []> = jest.fn(() => sources[subscribeToAll.mock.calls.length - 1]);
+    const store = storeWith({ subscribeToAll });
+    const delivered: number[] = [];
+    const onFellBehind = jest.fn();
+    const onError = jest.fn();
+    const firstStarted = deferred();
+    const releaseFirst = deferred();
+    const allHandled = deferred();
+    const subscription = store.subscribeToAll({
+      after: { commit: 10n, prepare: 10n },
+      maxCount: 2,
+      onEvents: async (events) => {
+        if (delivered.length === 0) {
+          firstStarted.resolve();
+          await releaseFirst.promise;
+        }
+        delivered.push(...events.map((e) => Number(e.position.commit)));
+        if (delivered.includes(50)) allHandled.resolve();
+      },
+      onFellBehind,
+      onError,
+    });
+    try {
+      const [first, second] = sources;
+      first.write(rawEvent('a-1', 'E', 2));
+      first.write(rawEvent('a-1', 'E', 3));
+      await firstStarted.promise;
+      // Queued but not handed over when the node drops the subscription: it comes again.
+      first.write(rawEvent('a-1', 'E', 4));
+      first.destroy(new TimeoutError(undefined, 'Operation timed out: Consumer too slow to handle event while live.'));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      releaseFirst.resolve();
+      await until(async () => subscribeToAll.mock.calls.length, (calls) => calls === 2, { timeoutMs: 2000 });
+      expect(subscribeToAll).toHaveBeenLastCalledWith(expect.objectContaining({ fromPosition: { commit: 30n, prepare: 30n } }));
+      for (const n of [3, 4, 5]) second.write(rawEvent('a-1', 'E', n));
+      await allHandled.promise;
+      expect(delivered).toEqual([20, 30, 40, 50]);
+      expect(onFellBehind).toHaveBeenCalledTimes(1);
+      expect(onError).not.toHaveBeenCalled();
+    } finally {
+      await subscription.close();
+    }
+  });
+
+  it('reports a drop before anything was handled since subscribing as a failure', async () => {
+    const source = new FakeSubscription();
+    const subscribeToAll = jest.fn(() => source);
+    const store = storeWith({ subscribeToAll });
+    const failed = deferred<Error>();
+    const subscription = store.subscribeToAll({ onEvents: async () => undefined, onError: (error) => failed.resolve(error) });
+    source.destroy(new TimeoutError(undefined, 'Operation timed out: Consumer too slow to handle event while live.'));
+    await expect(failed.promise).resolves.toBeInstanceOf(EventStoreUnavailableError);
+    await subscription.close();
+    expect(subscribeToAll).toHaveBeenCalledTimes(1);
   });
 
   it('reports a failing handler through onError and stops', async () => {

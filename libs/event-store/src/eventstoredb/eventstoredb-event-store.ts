@@ -8,7 +8,12 @@
  * - `subscribeToAll({ fromPosition })` is EXCLUSIVE: the server starts after the position.
  *   Events at or before `after` are still dropped defensively.
  * - Catch-up subscriptions emit `caughtUp` only when the server sends it, which EventStoreDB
- *   does from 23.10 on. Against an older server `onCaughtUp` is never called.
+ *   does from 23.10 on. Against an older server `onCaughtUp` is never called. From 24.2 on a
+ *   node sends it again each time a live subscription that fell behind has caught up; it does
+ *   not send `fell_behind` (KurrentDB: "currently not sent to clients"), which is handled anyway.
+ * - Before 24.2 a node drops a live subscriber too slow for the events appended (ABORTED,
+ *   "Consumer too slow ... Client resubscription required"): the subscription follows again from
+ *   the last event handed over, and says so through `onFellBehind`.
  * - `RecordedEvent.created` is a `Date` (the client converts the server's ticks, to the ms).
  * - Stream reads carry $all positions only from server 22.6 on; older servers send none (or
  *   2^64-1). Such events get START_OF_LOG as position (see `positionOrStart`).
@@ -23,8 +28,13 @@
  *   expected version is recognised by the server as already done; re-using ids elsewhere is not
  *   detected, so this adapter never throws DuplicateEventIdError: such an append is either
  *   rejected as WrongExpectedVersionError or (with 'any') may be appended again.
- * - "Unavailable" includes deadline-exceeded and server timeouts, after which an append may in
- *   fact have been written. Event ids are kept, so retrying such an append is idempotent.
+ * - A write the node does not confirm in time (BatchAppend: DEADLINE_EXCEEDED with a Timeout
+ *   detail; Append: ABORTED) may still land afterwards. `append` sends it again with the same event
+ *   ids, which the node recognises as a retry, a few times before it gives up with
+ *   EventStoreUnavailableError ("unavailable" then includes "written but not confirmed").
+ * - Positions sent to the node are only ever ones it gave (of events) or START: a position where
+ *   no record starts is refused by 24.2+ nodes ("Trying to read from an invalid position"), which
+ *   surfaces as a RangeError naming it (a checkpoint taken from another store would do that).
  * - System events (stream or type starting with '$') are never returned. `readAll` filters
  *   stream prefixes on the client (this client's readAll has no server-side filter), so a
  *   prefix-filtered read may scan many unrelated events to fill a page.
@@ -85,6 +95,13 @@ import {
 
 const DEFAULT_PAGE = 500;
 const DEFAULT_PING_TIMEOUT_MS = 5000;
+/** gRPC status codes met here (the client's errors carry the code of the status they came from). */
+const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_ABORTED = 10;
+/** Sends of one append in all, when the node does not confirm it in time. */
+const APPEND_ATTEMPTS = 3;
+const APPEND_RETRY_PAUSE_MS = 50;
 /** What servers before 22.6 put in positions they do not know. */
 const UNKNOWN_POSITION_PART = 2n ** 64n - 1n;
 
@@ -169,6 +186,18 @@ export function matchesPrefixes(streamId: string, prefixes: readonly string[] | 
 
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
 
+/** The node answered that the write was not done in time: it may still land, so it is sent again with the same ids. */
+export function isUnconfirmedWrite(error: unknown): boolean {
+  if (error instanceof DeadlineExceededError || error instanceof TimeoutError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === GRPC_DEADLINE_EXCEEDED || code === GRPC_ABORTED;
+}
+
+/** What 24.2+ nodes answer for a read of $all from a position where no record starts. */
+function isRefusedPosition(error: Error): boolean {
+  return (error as { code?: unknown }).code === GRPC_INVALID_ARGUMENT && /invalid position/i.test(error.message);
+}
+
 export interface AppendContext {
   readonly streamId: string;
   readonly expected: ExpectedVersion;
@@ -199,6 +228,9 @@ export function mapEventStoreDbError(error: unknown, context?: AppendContext): u
     converted instanceof TimeoutError
   ) {
     return new EventStoreUnavailableError(`EventStoreDB unavailable: ${converted.message}`, error);
+  }
+  if (isRefusedPosition(converted)) {
+    return new RangeError(`EventStoreDB refused a position where no event starts (one it never gave: a checkpoint from another store?): ${converted.message}`);
   }
   const code = (error as { code?: unknown }).code;
   if ((typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) || /Failed to discover after \d+ attempts/.test(error.message)) {
@@ -287,22 +319,26 @@ export class EventStoreDbEventStore implements EventStore {
     // EventStoreDB would take it; refused as the PostgreSQL store must, so both hold the same events.
     assertStorableEvents(streamId, events);
     const expectedRevision = toExpectedRevision(expected);
-    try {
-      const result = await this.client.appendToStream(
-        streamId,
-        events.map((e) => jsonEvent({ id: e.id, type: e.type, data: e.data, metadata: e.metadata })),
-        { expectedRevision },
-      );
-      // Only reachable with a client built with throwOnAppendFailure=false.
-      if (!result.success) {
-        const actual = result.nextExpectedRevision < 0n ? 0 : revisionToVersion(result.nextExpectedRevision);
-        throw new WrongExpectedVersionError(streamId, expected, actual);
+    // The same ids on every attempt: a write that landed unconfirmed is recognised as done.
+    const toAppend = events.map((e) => jsonEvent({ id: e.id, type: e.type, data: e.data, metadata: e.metadata }));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.client.appendToStream(streamId, toAppend, { expectedRevision });
+        // Only reachable with a client built with throwOnAppendFailure=false.
+        if (!result.success) {
+          const actual = result.nextExpectedRevision < 0n ? 0 : revisionToVersion(result.nextExpectedRevision);
+          throw new WrongExpectedVersionError(streamId, expected, actual);
+        }
+        const position =
+          fromEsdbPosition(result.position) ?? (await this.positionOfRevision(streamId, result.nextExpectedRevision));
+        return { nextExpectedVersion: revisionToVersion(result.nextExpectedRevision), position };
+      } catch (error) {
+        if (attempt < APPEND_ATTEMPTS && isUnconfirmedWrite(error)) {
+          await new Promise((resolve) => setTimeout(resolve, APPEND_RETRY_PAUSE_MS * attempt));
+          continue;
+        }
+        throw mapEventStoreDbError(error, { streamId, expected });
       }
-      const position =
-        fromEsdbPosition(result.position) ?? (await this.positionOfRevision(streamId, result.nextExpectedRevision));
-      return { nextExpectedVersion: revisionToVersion(result.nextExpectedRevision), position };
-    } catch (error) {
-      throw mapEventStoreDbError(error, { streamId, expected });
     }
   }
 
@@ -446,7 +482,14 @@ export class EventStoreDbEventStore implements EventStore {
 // ---------------------------------------------------------------------------------------------
 
 const CAUGHT_UP = Symbol('caughtUp');
-type Queued = RecordedEvent | typeof CAUGHT_UP;
+const FELL_BEHIND = Symbol('fellBehind');
+type Marker = typeof CAUGHT_UP | typeof FELL_BEHIND;
+type Queued = RecordedEvent | Marker;
+
+/** How a node before 24.2 ends a live subscription whose reader is too slow: ABORTED, the client's TimeoutError. */
+function isSlowSubscriberDrop(error: Error): boolean {
+  return error instanceof TimeoutError || (error as { code?: unknown }).code === GRPC_ABORTED;
+}
 
 /**
  * Pulls from the client's subscription stream into a bounded queue and hands the queue to
@@ -454,64 +497,88 @@ type Queued = RecordedEvent | typeof CAUGHT_UP;
  * `maxCount` caps a batch (and the queue). Back-pressure: nothing more is read from the stream
  * while the queue is full, so gRPC flow control slows the server down.
  *
- * `caughtUp` is an out-of-band event on the stream object, emitted when the server's message is
- * transformed, which can be before the events ahead of it have been read from the stream's
- * buffer. It is therefore queued as a marker behind those events, so `onCaughtUp` runs only
- * after they were handled.
+ * `caughtUp` and `fellBehind` are out-of-band events on the stream object, emitted when the
+ * server's message is transformed, which can be before the events ahead of it have been read
+ * from the stream's buffer. They are therefore queued as markers behind those events, so
+ * `onCaughtUp` / `onFellBehind` run only after they were handled.
+ *
+ * A node before 24.2 drops a live subscriber that reads too slowly; this one then subscribes
+ * again after the last event handled (what was queued but not handed over comes again) and calls
+ * `onFellBehind`. A drop before anything was handled since subscribing is a failure (onError).
  */
 class EventStoreDbAllSubscription implements Subscription {
-  private readonly source: AllStreamSubscription;
+  private source: AllStreamSubscription;
   private readonly queue: Queued[] = [];
   private readonly batchSize: number;
-  /** Items read from the source so far; markers wait for a count to be reached. */
+  /** Items read from the current source so far; markers wait for a count to be reached. */
   private itemsRead = 0;
-  private readonly caughtUpAfter: number[] = [];
+  private readonly markersAfter: Array<{ readonly at: number; readonly marker: Marker }> = [];
+  /** Where the current source starts (exclusive): nothing at or before it is handed over. */
+  private after: LogPosition | undefined;
+  /** The last event handed to onEvents and handled. */
+  private handled: LogPosition | undefined;
+  private handledSinceSubscribing = false;
   private closed = false;
   private failure: Error | undefined;
+  private dropped: Error | undefined;
   private ended = false;
   private wake: (() => void) | undefined;
   private readonly done: Promise<void>;
 
   constructor(
-    client: EventStoreDBClient,
+    private readonly client: EventStoreDBClient,
     private readonly options: SubscribeToAllOptions,
     defaultBatchSize: number,
     private readonly onFinished: () => void,
   ) {
     this.batchSize = Math.max(1, options.maxCount ?? defaultBatchSize);
-    const prefixes = options.streamPrefixes;
-    this.source = client.subscribeToAll({
-      fromPosition: toReadPosition(options.after),
-      filter: prefixes && prefixes.length > 0 ? streamNameFilter({ prefixes: [...prefixes] }) : excludeSystemEvents(),
-    });
-    this.source.on('readable', () => this.pull());
-    this.source.on('caughtUp', () => {
-      const at = this.itemsRead + this.source.readableLength;
-      if (at <= this.itemsRead) this.enqueueCaughtUp();
-      else this.caughtUpAfter.push(at);
-      this.signal();
-    });
-    this.source.on('error', (error: Error) => {
-      this.failure ??= error;
-      this.signal();
-    });
-    this.source.on('end', () => {
-      this.ended = true;
-      this.signal();
-    });
+    this.after = options.after;
+    this.source = this.subscribe();
     this.done = this.run()
       .catch((error: unknown) => {
         if (!this.closed) this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
       })
       .finally(() => {
         this.onFinished();
-        if (!this.closed) void this.stopSource();
+        if (!this.closed) void stopSource(this.source);
       });
   }
 
-  private enqueueCaughtUp(): void {
-    // Several caught-up signals with nothing in between are one.
-    if (this.queue.at(-1) !== CAUGHT_UP) this.queue.push(CAUGHT_UP);
+  private subscribe(): AllStreamSubscription {
+    const prefixes = this.options.streamPrefixes;
+    const source = this.client.subscribeToAll({
+      fromPosition: toReadPosition(this.after),
+      filter: prefixes && prefixes.length > 0 ? streamNameFilter({ prefixes: [...prefixes] }) : excludeSystemEvents(),
+    });
+    // A source replaced after a drop may still speak; only the current one is listened to.
+    const current = () => source === this.source && !this.closed;
+    source.on('readable', () => current() && this.pull());
+    source.on('caughtUp', () => current() && this.mark(CAUGHT_UP));
+    source.on('fellBehind', () => current() && this.mark(FELL_BEHIND));
+    source.on('error', (error: Error) => {
+      if (!current()) return;
+      if (isSlowSubscriberDrop(error)) this.dropped ??= error;
+      else this.failure ??= error;
+      this.signal();
+    });
+    source.on('end', () => {
+      if (!current()) return;
+      this.ended = true;
+      this.signal();
+    });
+    return source;
+  }
+
+  private mark(marker: Marker): void {
+    const at = this.itemsRead + this.source.readableLength;
+    if (at <= this.itemsRead) this.enqueueMarker(marker);
+    else this.markersAfter.push({ at, marker });
+    this.signal();
+  }
+
+  private enqueueMarker(marker: Marker): void {
+    // The same signal several times with nothing in between is one.
+    if (this.queue.at(-1) !== marker) this.queue.push(marker);
   }
 
   private pull(): void {
@@ -521,9 +588,8 @@ class EventStoreDbAllSubscription implements Subscription {
       if (resolved === null) break;
       this.itemsRead++;
       this.accept(resolved);
-      while (this.caughtUpAfter.length > 0 && this.caughtUpAfter[0] <= this.itemsRead) {
-        this.caughtUpAfter.shift();
-        this.enqueueCaughtUp();
+      while (this.markersAfter.length > 0 && this.markersAfter[0].at <= this.itemsRead) {
+        this.enqueueMarker((this.markersAfter.shift() as { marker: Marker }).marker);
       }
     }
     this.signal();
@@ -534,7 +600,7 @@ class EventStoreDbAllSubscription implements Subscription {
     if (!event) return;
     if (isSystemEvent(event.streamId, event.type) || !matchesPrefixes(event.streamId, this.options.streamPrefixes)) return;
     const recorded = toRecordedEvent(event);
-    const after = this.options.after;
+    const after = this.after;
     if (after && !isStartOfLog(after) && comparePositions(recorded.position, after) <= 0) return;
     this.queue.push(recorded);
   }
@@ -545,42 +611,64 @@ class EventStoreDbAllSubscription implements Subscription {
     wake?.();
   }
 
+  /** After a drop: the same subscription again, after the last event handled. */
+  private resubscribe(): void {
+    const dropped = this.source;
+    this.queue.length = 0;
+    this.markersAfter.length = 0;
+    this.itemsRead = 0;
+    this.ended = false;
+    this.dropped = undefined;
+    this.after = this.handled ?? this.after;
+    this.handledSinceSubscribing = false;
+    this.source = this.subscribe();
+    void stopSource(dropped);
+    this.options.onFellBehind?.();
+  }
+
   private async run(): Promise<void> {
     while (!this.closed) {
       if (this.failure) throw mapEventStoreDbError(this.failure);
+      if (this.dropped) {
+        if (!this.handledSinceSubscribing) throw mapEventStoreDbError(this.dropped);
+        this.resubscribe();
+        continue;
+      }
       if (this.queue.length === 0) {
         if (this.ended) throw new EventStoreUnavailableError('EventStoreDB ended the subscription');
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
       const batch: RecordedEvent[] = [];
-      while (this.queue.length > 0 && this.queue[0] !== CAUGHT_UP && batch.length < this.batchSize) {
+      while (this.queue.length > 0 && typeof this.queue[0] !== 'symbol' && batch.length < this.batchSize) {
         batch.push(this.queue.shift() as RecordedEvent);
       }
       if (batch.length > 0) {
         await this.options.onEvents(batch);
         if (this.closed) return;
+        this.handled = batch[batch.length - 1].position;
+        this.handledSinceSubscribing = true;
       }
-      if (this.queue[0] === CAUGHT_UP) {
-        this.queue.shift();
-        this.options.onCaughtUp?.();
+      while (typeof this.queue[0] === 'symbol') {
+        if (this.queue.shift() === CAUGHT_UP) this.options.onCaughtUp?.();
+        else this.options.onFellBehind?.();
       }
       this.pull();
     }
-  }
-
-  private async stopSource(): Promise<void> {
-    // unsubscribe waits for the gRPC call to exist, which never happens if connecting failed.
-    await this.source.unsubscribe().catch(() => undefined);
-    this.source.destroy();
   }
 
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
       this.signal();
-      await this.stopSource();
+      await stopSource(this.source);
     }
     await this.done;
   }
+}
+
+async function stopSource(source: AllStreamSubscription): Promise<void> {
+  // unsubscribe waits for the gRPC call to exist, which never happens if connecting failed.
+  await source.unsubscribe().catch(() => undefined);
+  source.destroy();
 }

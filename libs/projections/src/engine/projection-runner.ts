@@ -207,12 +207,9 @@ export class ProjectionRunner {
       maxCount: this.options.batchSize,
       streamPrefixes: this.projection.streamPrefixes,
       onEvents: (events) => this.handle(events),
-      onCaughtUp: () => {
-        if (this.current === 'catching-up') {
-          this.current = 'live';
-          void this.recordState('live');
-        }
-      },
+      onCaughtUp: () => this.moveTo('catching-up', 'live'),
+      // Fallen behind the head (the store dropped a slow subscriber, or said so): catching up until caught up again.
+      onFellBehind: () => this.moveTo('live', 'catching-up'),
       onError: (error) => {
         this.failure = error;
         this.wake();
@@ -264,6 +261,12 @@ export class ProjectionRunner {
         return;
       }
     }
+  }
+
+  private moveTo(from: ProjectionState, to: ProjectionState): void {
+    if (this.current !== from) return;
+    this.current = to;
+    void this.recordState(to);
   }
 
   private async recordState(state: ProjectionState): Promise<void> {
