@@ -11,6 +11,7 @@ import { allProjections, ProjectionEngine } from '../libs/projections/src';
 import { grantedLocks, lockName, projectionLockKey } from '../libs/projections/src/engine/projection-lock';
 import { createTestDatabase } from './support/database';
 import { appendGeneratedHistories } from './support/generated-histories';
+import { readModels } from './support/read-models';
 import { until } from './support/until';
 
 /**
@@ -82,23 +83,6 @@ describe('projector takeover', () => {
         return [name, { position: BigInt(row?.position ?? 0), owner: held ? (row?.owner ?? null) : null }];
       }),
     );
-  }
-
-  /** Every table of every projection, rows in primary-key order. */
-  async function readModels(): Promise<Record<string, unknown[]>> {
-    const tables: Record<string, unknown[]> = {};
-    for (const projection of engine.projections) {
-      for (const table of projection.tables) {
-        const key = (await opened.runtime.dataSource.query(
-          `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-            WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)`,
-          [`read_models.${table}`],
-        )) as Array<{ attname: string }>;
-        expect(key.length).toBeGreaterThan(0);
-        tables[table] = await opened.runtime.dataSource.query(`SELECT * FROM read_models.${table} ORDER BY ${key.map((k) => `"${k.attname}"`).join(', ')}`);
-      }
-    }
-    return tables;
   }
 
   beforeAll(async () => {
@@ -180,12 +164,12 @@ describe('projector takeover', () => {
 
     survivor.child.kill('SIGTERM');
     expect(await survivor.exited).toBe(0);
-    const projected = await readModels();
+    const projected = await readModels(opened.runtime.dataSource, engine.projections);
     const [{ dossiers }] = await opened.runtime.dataSource.query('SELECT count(DISTINCT stream_id)::int AS dossiers FROM event_store.events');
     expect(projected.crt_dossiers).toHaveLength(dossiers);
 
     await Promise.all(names().map((name) => engine.rebuild(name)));
-    const rebuilt = await readModels();
+    const rebuilt = await readModels(opened.runtime.dataSource, engine.projections);
     for (const table of Object.keys(rebuilt)) expect({ table, rows: projected[table] }).toEqual({ table, rows: rebuilt[table] });
     expect(Object.values(await checkpoints()).map((c) => c.position)).toEqual(names().map(() => head));
   }, 90_000);
