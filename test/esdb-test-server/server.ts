@@ -16,7 +16,16 @@ import * as shared from '@eventstore/db-client/generated/shared_pb';
 import { Status } from '@eventstore/db-client/generated/status_pb';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { AppendReq, AppendResp, BatchAppendReq, BatchAppendResp, ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb';
-import { comparePos, type AppendOutcome, type Expected, type InMemoryLog, type LogPos, type ProposedEvent, type StoredEvent } from './log';
+import {
+  EPOCH_INFORMATION_STREAM,
+  comparePos,
+  type AppendOutcome,
+  type Expected,
+  type InMemoryLog,
+  type LogPos,
+  type ProposedEvent,
+  type StoredEvent,
+} from './log';
 import {
   CatchUpSubscription,
   type EventFilter,
@@ -238,6 +247,15 @@ function parseFilter(options: ReadReq.Options): EventFilter | undefined {
 // Reading
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * What reads and subscriptions of $all show (EventFilter.DefaultAllFilter, applied by AllReader
+ * and SubscriptionsService, and under every filter): everything but `$epoch-information` (and
+ * persistent subscription checkpoints, which this server never writes).
+ */
+function visibleInAll(event: StoredEvent): boolean {
+  return event.streamName !== EPOCH_INFORMATION_STREAM;
+}
+
 type ReadCall = grpc.ServerWritableStream<ReadReq, ReadResp>;
 
 /**
@@ -407,6 +425,7 @@ export class StreamsHandlers {
           const source: SubscriptionSource = {
             end: () => events().length,
             at: (index) => events()[index],
+            visible: () => true,
             listen: (listener) => this.log.onAppend((event) => event.streamName === name && listener(event, Number(event.revision))),
           };
           await new CatchUpSubscription(source, from, undefined, undefined, writer, this.options, toResponse).run();
@@ -424,7 +443,7 @@ export class StreamsHandlers {
         else from = Number(BigInt(streamOptions.getRevision()));
         // Backwards from beyond the end starts at the last event.
         if (backwards) from = Math.min(from, last);
-        await this.readRange(writer, (index) => events()[index], events().length, from, backwards, count, undefined, toResponse);
+        await this.readRange(writer, (index) => events()[index], events().length, from, backwards, count, () => true, toResponse);
         writer.end();
         return;
       }
@@ -448,6 +467,7 @@ export class StreamsHandlers {
           const source: SubscriptionSource = {
             end: () => this.log.length,
             at,
+            visible: visibleInAll,
             listen: (listener) => this.log.onAppend((event) => listener(event, event.logIndex)),
           };
           this.options.subscriptionStarts.push(allOptions.hasStart() ? 'start' : allOptions.hasEnd() ? 'end' : (position as LogPos));
@@ -465,7 +485,8 @@ export class StreamsHandlers {
           // so from an event's position, the one before it.
           from = backwards ? this.log.lastEndingBy(position as LogPos) : this.log.firstAtOrAfter(position as LogPos);
         }
-        await this.readRange(writer, at, this.log.length, from, backwards, count, filter, toResponse);
+        const selects = (event: StoredEvent) => visibleInAll(event) && (!filter || filter.matches(event));
+        await this.readRange(writer, at, this.log.length, from, backwards, count, selects, toResponse);
         writer.end();
         return;
       }
@@ -504,7 +525,7 @@ export class StreamsHandlers {
     from: number,
     backwards: boolean,
     count: bigint | undefined,
-    filter: EventFilter | undefined,
+    selects: (event: StoredEvent) => boolean,
     toResponse: (event: StoredEvent) => ReadResp,
   ): Promise<void> {
     // A read sees the log as it was when it started.
@@ -513,7 +534,7 @@ export class StreamsHandlers {
     for (let index = from; remaining > 0n && !writer.closed && index >= 0 && index < length; index += backwards ? -1 : 1) {
       const event = at(index);
       if (++scanned % 1000 === 0) await yieldToEventLoop();
-      if (filter && !filter.matches(event)) continue;
+      if (!selects(event)) continue;
       await writer.write(toResponse(event));
       remaining--;
     }

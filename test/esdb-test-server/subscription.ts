@@ -53,6 +53,8 @@ export interface SubscriptionSource {
   /** Current end (exclusive); grows as events are appended. */
   end(): number;
   at(index: number): StoredEvent;
+  /** Whether a reader of this source may see the event at all ($all hides some system streams). */
+  visible(event: StoredEvent): boolean;
   /** Calls `listener` with each event appended to this source and its index; returns the unsubscribe. */
   listen(listener: (event: StoredEvent, index: number) => void): () => void;
 }
@@ -159,9 +161,14 @@ export class CatchUpSubscription {
     }
   }
 
+  /** What is sent of the events read: those visible here that the filter, if any, lets through. */
+  private selects(event: StoredEvent): boolean {
+    return this.source.visible(event) && (!this.filter || this.filter.matches(event));
+  }
+
   private onLive(event: StoredEvent, index: number): void {
     const filter = this.filter;
-    if (!filter || filter.matches(event)) this.push({ seq: ++this.lastSeq, kind: 'event', index });
+    if (this.selects(event)) this.push({ seq: ++this.lastSeq, kind: 'event', index });
     if (filter && ++this.liveConsidered >= filter.checkpointInterval) {
       this.liveConsidered = 0;
       this.push({ seq: ++this.lastSeq, kind: 'checkpoint', index, position: event.position });
@@ -193,7 +200,7 @@ export class CatchUpSubscription {
       let last: StoredEvent | undefined;
       for (; this.next < pageEnd && !this.output.closed; this.next++) {
         last = this.source.at(this.next);
-        if (this.filter && !this.filter.matches(last)) continue;
+        if (!this.selects(last)) continue;
         await this.output.write(this.toResponse(last));
         this.checkpoint = last.position;
       }
