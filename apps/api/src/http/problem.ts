@@ -89,7 +89,8 @@ export function toProblem(error: unknown): Problem {
       type: '/problems/event-store-unavailable',
       title: 'Event store unavailable',
       status: HttpStatus.SERVICE_UNAVAILABLE,
-      detail: 'The event store cannot be reached right now; nothing was written. Retry later.',
+      detail:
+        'The event store cannot be reached right now: nothing was recorded, or it did not confirm in time. Retry later with the same Idempotency-Key; a command is never recorded twice.',
     };
   }
   if (error instanceof HttpException) {
