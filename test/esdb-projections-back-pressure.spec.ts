@@ -92,14 +92,14 @@ describe.each<[string, SlowSubscriberBehaviour, 'fellBehind' | 'dropped']>([
       retryDelayMs: 100,
       log: (message) => logged.push(message),
     });
-    await appendGeneratedHistories(opened.runtime.eventStore, 40, 1);
+    await appendGeneratedHistories(opened.runtime.eventStore, 20, 1);
     await engine.start();
     const names = projections.map((projection) => projection.name);
     const caughtUp = async () => Promise.all(names.map((name) => engine.waitUntilCaughtUp(name, 30_000)));
     expect(await caughtUp()).toEqual(names.map(() => true));
 
     gate.close();
-    await appendGeneratedHistories(opened.runtime.eventStore, 150, 2);
+    await appendGeneratedHistories(opened.runtime.eventStore, 100, 2);
     gate.release();
     expect(await caughtUp()).toEqual(names.map(() => true));
   }, 120_000);
@@ -128,13 +128,14 @@ describe.each<[string, SlowSubscriberBehaviour, 'fellBehind' | 'dropped']>([
     const events = await opened.runtime.eventStore.readAll({ maxCount: 100_000, streamPrefixes: [DOSSIER_STREAM_PREFIX] });
     const [{ count }] = await opened.runtime.dataSource.query('SELECT count(*)::int AS count FROM read_models.every_event_once');
     expect(count).toBe(events.length);
-    expect(events.length).toBeGreaterThan(600);
+    expect(events.length).toBeGreaterThan(400);
   });
 
-  it('left read models equal to what a clean rebuild makes', async () => {
-    const projected = await readModels(opened.runtime.dataSource, engine.projections);
-    await Promise.all(engine.projections.map((projection) => engine.rebuild(projection.name)));
-    const rebuilt = await readModels(opened.runtime.dataSource, engine.projections);
+  it("left the service's read models equal to what a clean rebuild makes", async () => {
+    const services = engine.projections.filter((projection) => projection.name !== everyEventOnce.name);
+    const projected = await readModels(opened.runtime.dataSource, services);
+    await Promise.all(services.map((projection) => engine.rebuild(projection.name)));
+    const rebuilt = await readModels(opened.runtime.dataSource, services);
     for (const table of Object.keys(rebuilt)) expect({ table, rows: projected[table] }).toEqual({ table, rows: rebuilt[table] });
   }, 60_000);
 });
