@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { DossierApi, expectProblem, expectStatus, queryDatabase } from './support/dossier-fixtures';
+import { eventStoreOfItsOwn, type SuiteEventStore } from './support/event-store-under-test';
 import { startAppOn, startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/until';
 
@@ -15,16 +16,22 @@ interface Status {
 
 /** The admin's view of the projections, and a rebuild over HTTP while commands keep coming. */
 describe('projections over HTTP', () => {
+  // Lag is asserted at a standstill (lagEvents 0), which other spec files appending to a shared log would break.
+  let eventStore: SuiteEventStore;
   let testApp: TestApp;
   let admin: string;
   let staff: DossierApi;
 
   beforeAll(async () => {
-    testApp = await startTestApp();
+    eventStore = await eventStoreOfItsOwn();
+    testApp = await startTestApp(eventStore.env);
     admin = await testApp.token('admin', 'root');
     staff = new DossierApi(testApp, await testApp.token('staff', 'alice'));
   });
-  afterAll(() => testApp.close());
+  afterAll(async () => {
+    await testApp.close();
+    await eventStore.stop();
+  });
 
   const statuses = async (): Promise<Status[]> => {
     const response = await testApp.http().get('/projections').set('Authorization', `Bearer ${admin}`);
@@ -84,7 +91,7 @@ describe('projections over HTTP', () => {
 
   it('starts one rebuild of five asked for at once, across two instances: one 202, four 409', async () => {
     // A second instance on the same stores; it runs no projections, but rebuilds like any.
-    const other = await startAppOn(testApp.databaseUrl, testApp.config.dataDir, { PROJECTIONS_IN_PROCESS: 'false' });
+    const other = await startAppOn(testApp.databaseUrl, testApp.config.dataDir, { PROJECTIONS_IN_PROCESS: 'false', ...eventStore.env });
     const hold = new Client({ connectionString: testApp.databaseUrl });
     await hold.connect();
     try {
