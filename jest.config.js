@@ -21,6 +21,7 @@ const shared = {
     '^@app/persistence(|/.*)$': '<rootDir>/libs/persistence/src$1',
     '^@app/projections(|/.*)$': '<rootDir>/libs/projections/src$1',
     '^@app/personal-data(|/.*)$': '<rootDir>/libs/personal-data/src$1',
+    '^@app/testing$': '<rootDir>/libs/testing/src',
   },
   testEnvironment: 'node',
 };

@@ -9,7 +9,7 @@ import { createPersistentTestDatabase, type PersistentTestDatabase } from './sup
 import { waitForProjections } from './support/projections';
 import { startServiceProcess } from './support/service-process';
 import { TEST_DEV_SECRET, type TestApp } from './support/test-app';
-import { until } from './support/until';
+import { until } from '@app/testing';
 
 /** The erasure's steps in order (apps/api/src/erasure), with the crash point after each. */
 const CRASH_POINTS = [

@@ -10,7 +10,7 @@ import { commandBody, DossierApi, freshNationalRegisterNumber, registrationBody 
 import { waitForProjections } from './support/projections';
 import { readModels } from './support/read-models';
 import { startTestApp, type TestApp } from './support/test-app';
-import { until } from './support/until';
+import { until } from '@app/testing';
 
 /**
  * EventStoreDB restarting under a live service: the node goes down while commands are in flight

@@ -21,7 +21,7 @@ import { EventStoreUnavailableError } from '../libs/event-store/src';
 import { EventStoreDbEventStore } from '../libs/event-store/src/eventstoredb/eventstoredb-event-store';
 import type { EsdbTestServer } from './esdb-test-server';
 import { grpcChannelOf, itOnTestServer, withEsdbNode, type EsdbNode } from './support/esdb-node';
-import { until } from './support/until';
+import { until } from '@app/testing';
 
 /**
  * How an EventStoreDB node behaves where the project's EventStoreDB path meets it (issue 18):

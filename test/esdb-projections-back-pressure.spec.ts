@@ -7,7 +7,7 @@ import { PersonalDataProtection } from '../libs/personal-data/src';
 import { loadConfig } from '../libs/platform/src';
 import { allProjections, ProjectionEngine, type Projection, type ProjectionStatus } from '../libs/projections/src';
 import { startEsdbTestServer, type EsdbTestServer, type SlowSubscriberBehaviour } from './esdb-test-server';
-import { createTestDatabase } from './support/database';
+import { createTestDatabase } from '@app/testing';
 import { appendGeneratedHistories } from './support/generated-histories';
 import { readModels } from './support/read-models';
 

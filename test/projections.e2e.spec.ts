@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DossierApi, expectProblem, expectStatus, queryDatabase } from './support/dossier-fixtures';
 import { eventStoreOfItsOwn, type SuiteEventStore } from './support/event-store-under-test';
 import { startAppOn, startTestApp, type TestApp } from './support/test-app';
-import { until } from './support/until';
+import { until } from '@app/testing';
 
 interface Status {
   name: string;

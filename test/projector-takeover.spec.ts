@@ -9,10 +9,9 @@ import { PersonalDataProtection } from '../libs/personal-data/src';
 import { loadConfig } from '../libs/platform/src';
 import { allProjections, ProjectionEngine } from '../libs/projections/src';
 import { grantedLocks, lockName, projectionLockKey } from '../libs/projections/src/engine/projection-lock';
-import { createTestDatabase } from './support/database';
+import { createTestDatabase, until } from '@app/testing';
 import { appendGeneratedHistories } from './support/generated-histories';
 import { readModels } from './support/read-models';
-import { until } from './support/until';
 
 /**
  * Two projector processes on one database: the one running a projection is killed with SIGKILL

@@ -1,7 +1,6 @@
-import { createTestDatabase } from './support/database';
+import { createTestDatabase, until } from '@app/testing';
 import { spawnService } from './support/service-process';
 import { TEST_DEV_SECRET } from './support/test-app';
-import { until } from './support/until';
 
 /** The service as started from a shell: it refuses a wrong setting, and says where it listens last. */
 describe('starting the service', () => {

@@ -12,7 +12,7 @@ interface RunServices {
 /**
  * What the whole run shares:
  * - PostgreSQL: the one in DATABASE_URL when set, else an embedded one in a temporary directory.
- *   Spec files create their own databases in it (test/support/database.ts).
+ *   Spec files create their own databases in it (libs/testing: createTestDatabase).
  * - EventStoreDB: the real server in TEST_ESDB_URL when set, else the in-memory test server that
  *   speaks EventStoreDB's gRPC protocol (test/esdb-test-server), in ESDB_TEST_SERVER_URL.
  */

@@ -1,4 +1,4 @@
-import { createTestDatabase } from './database';
+import { createTestDatabase } from '@app/testing';
 import { newDataDir, startAppOn, type TestApp } from './test-app';
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../libs/platform/src/embedded-postgres';
 import { TEST_DEV_SECRET } from './test-app';
-import { until } from './until';
+import { until } from '@app/testing';
 
 const ROOT = join(__dirname, '../..');
 

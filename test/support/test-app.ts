@@ -9,7 +9,7 @@ import { PersonalDataProtection } from '../../libs/personal-data/src';
 import { createApp } from '../../apps/api/src/app.factory';
 import type { Clock } from '../../apps/api/src/infrastructure/clock';
 import type { DestinationStream } from 'pino';
-import { createTestDatabase } from './database';
+import { createTestDatabase } from '@app/testing';
 import { eventStoreEnv, onPostgresStore } from './event-store-under-test';
 
 export const TEST_DEV_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@app/platform';
-import { createTestDatabase } from '../../../test/support/database';
+import { createTestDatabase } from '@app/testing';
 import { openRuntime } from './runtime';
 
 describe('openRuntime', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestingModule } from '@nestjs/testing';
 import { CommandTestFactory } from 'nest-commander-testing';
-import { createTestDatabase } from '../../../../test/support/database';
+import { createTestDatabase } from '@app/testing';
 import { deterministicUuid } from '@app/platform';
 import { DossierRepository } from '../dossiers/dossier-repository';
 import { CliModule, programName } from './cli.module';

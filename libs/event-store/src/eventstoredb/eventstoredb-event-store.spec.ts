@@ -39,7 +39,7 @@ import {
   toRecordedEvent,
   versionToRevision,
 } from './eventstoredb-event-store';
-import { until } from '../../../../test/support/until';
+import { until } from '@app/testing';
 
 describe('EventStoreDB adapter: version and position mapping', () => {
   it('maps 0-based revisions to 1-based versions and back', () => {

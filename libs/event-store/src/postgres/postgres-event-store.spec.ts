@@ -1,4 +1,4 @@
-import { createTestDatabase } from '../../../../test/support/database';
+import { createTestDatabase } from '@app/testing';
 import { describeEventStoreContract } from '../contract/event-store.contract';
 import { EventStoreUnavailableError } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';

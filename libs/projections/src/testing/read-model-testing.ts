@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { SCHEMA_VERSIONS, dossierStreamId, occurredOn, type DossierEvent } from '@app/domain';
 import type { EventToAppend, RecordedEvent } from '@app/event-store';
 import { createDataSource } from '@app/persistence/data-source';
-import { createTestDatabase } from '../../../../test/support/database';
+import { createTestDatabase } from '@app/testing';
 import { READ_MODEL_SCHEMA, type ProjectionContext } from '../engine/projection';
 import type { SafeFormField } from '../engine/safe-form';
 

@@ -1,0 +1,7 @@
+/**
+ * What specs share, in libs and in test/ alike: a database of their own inside the run's
+ * PostgreSQL, and waiting for something that happens in its own time. It depends on no other
+ * lib, so every lib's specs may use it; production code never does (the builds leave it out).
+ */
+export * from './test-database';
+export * from './until';
