@@ -1,4 +1,5 @@
 import {
+  addDays,
   decide,
   defaultMunicipalityDirectory,
   dossierStreamId,
@@ -200,8 +201,6 @@ export class RealisticDossiers {
     return this.writer.write(`${this.seed}/${index}`, { ...person.registration, dossierId }, person.commands);
   }
 }
-
-const addDays = (date: IsoDate, days: number): IsoDate => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 
 /**
  * A valid national register number, different for each index below 50,000, with serial 998 or

@@ -1,4 +1,4 @@
-import { addDateDuration, isCalendarDate, isDateDuration, isSupportedDate, nextDay } from './iso-date';
+import { addDateDuration, addDays, addMonths, daysBetween, endOfMonth, isCalendarDate, isDateDuration, isSupportedDate, nextDay } from './iso-date';
 
 describe('calendar dates', () => {
   it.each(['2024-02-29', '2000-02-29', '2025-12-31', '2022-02-24'])('accepts %s', (date) => {
@@ -24,6 +24,19 @@ describe('calendar dates', () => {
     expect(nextDay('2024-12-31')).toBe('2025-01-01');
     expect(nextDay('2024-02-28')).toBe('2024-02-29');
     expect(nextDay('2018-12-31')).toBe('2019-01-01');
+  });
+
+  it('counts days and steps days and months across month, year and leap-day ends', () => {
+    expect(addDays('2024-03-01', -1)).toBe('2024-02-29');
+    expect(addDays('2022-12-25', 10)).toBe('2023-01-04');
+    expect(daysBetween('2024-02-28', '2024-03-01')).toBe(2);
+    expect(daysBetween('2023-01-04', '2022-12-25')).toBe(-10);
+    expect(addMonths('2024-01-31', 1)).toBe('2024-02-29');
+    expect(addMonths('2024-03-31', -1)).toBe('2024-02-29');
+    expect(addMonths('2024-11-30', -12)).toBe('2023-11-30');
+    expect(addMonths('2022-11-15', 3)).toBe('2023-02-15');
+    expect(endOfMonth('2024-02-10')).toBe('2024-02-29');
+    expect(endOfMonth('2023-12-01')).toBe('2023-12-31');
   });
 });
 

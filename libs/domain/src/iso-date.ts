@@ -23,9 +23,43 @@ export function isSupportedDate(value: string): value is IsoDate {
   return isCalendarDate(value) && value >= EARLIEST_SUPPORTED_DATE && value <= LATEST_SUPPORTED_DATE;
 }
 
+/**
+ * Date arithmetic on calendar days, in UTC so that no time zone or daylight saving shifts a day.
+ * Every day count and month step of the service goes through these.
+ */
+const partsOf = (date: IsoDate): [year: number, month: number, day: number] => date.split('-').map(Number) as [number, number, number];
+const fromUtc = (year: number, monthIndex: number, day: number): IsoDate => new Date(Date.UTC(year, monthIndex, day)).toISOString().slice(0, 10);
+
+/** The day `days` after `date` (before it, when negative). */
+export function addDays(date: IsoDate, days: number): IsoDate {
+  const [year, month, day] = partsOf(date);
+  return fromUtc(year, month - 1, day + days);
+}
+
 export function nextDay(date: IsoDate): IsoDate {
-  const [year, month, day] = date.split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
+  return addDays(date, 1);
+}
+
+/** Days from `from` to `to`: negative when `to` is earlier. */
+export function daysBetween(from: IsoDate, to: IsoDate): number {
+  const dayNumber = (date: IsoDate) => {
+    const [year, month, day] = partsOf(date);
+    return Date.UTC(year, month - 1, day) / 86_400_000;
+  };
+  return dayNumber(to) - dayNumber(from);
+}
+
+/** The same day `months` later (earlier, when negative), clamped to the month's last day: 2024-01-31 + 1 is 2024-02-29. */
+export function addMonths(date: IsoDate, months: number): IsoDate {
+  const [year, month, day] = partsOf(date);
+  const lastDay = new Date(Date.UTC(year, month - 1 + months + 1, 0)).getUTCDate();
+  return fromUtc(year, month - 1 + months, Math.min(day, lastDay));
+}
+
+/** The last day of the month `date` is in. */
+export function endOfMonth(date: IsoDate): IsoDate {
+  const [year, month] = partsOf(date);
+  return fromUtc(year, month, 0);
 }
 
 const ISO_DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/;
@@ -43,11 +77,5 @@ export function addDateDuration(date: IsoDate, duration: string): IsoDate {
   const match = ISO_DURATION.exec(duration);
   if (!match || duration === 'P') throw new RangeError(`${duration} is not a duration like P5Y or P1Y6M`);
   const [years, months, weeks, days] = match.slice(1).map((part) => Number(part ?? 0));
-  const [year, month, day] = date.split('-').map(Number);
-  const monthIndex = year * 12 + (month - 1) + years * 12 + months;
-  const targetYear = Math.floor(monthIndex / 12);
-  const targetMonth = monthIndex % 12;
-  const lastDay = new Date(Date.UTC(targetYear, targetMonth + 1, 0)).getUTCDate();
-  const clamped = new Date(Date.UTC(targetYear, targetMonth, Math.min(day, lastDay) + weeks * 7 + days));
-  return clamped.toISOString().slice(0, 10);
+  return addDays(addMonths(date, years * 12 + months), weeks * 7 + days);
 }

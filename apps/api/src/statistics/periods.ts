@@ -1,3 +1,4 @@
+import { addMonths, endOfMonth } from '@app/domain';
 import type { Interval } from './statistics.dto';
 
 export interface Period {
@@ -10,27 +11,20 @@ export interface Period {
   end: string;
 }
 
-const iso = (year: number, month: number, day: number) => new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10);
-
 /** The calendar periods of this interval that meet [from, to], each clipped to it. */
 export function periodsBetween(from: string, to: string, interval: Interval, limit: number): Period[] | null {
   const months = interval === 'month' ? 1 : interval === 'quarter' ? 3 : 12;
-  let year = Number(from.slice(0, 4));
-  let month = Number(from.slice(5, 7));
-  month = month - ((month - 1) % months);
+  const firstMonth = Number(from.slice(5, 7));
+  let bucket = `${from.slice(0, 4)}-${String(firstMonth - ((firstMonth - 1) % months)).padStart(2, '0')}-01`;
   const periods: Period[] = [];
   for (;;) {
-    const bucket = iso(year, month, 1);
     if (bucket > to) return periods;
     if (periods.length === limit) return null;
-    const end = iso(year, month + months, 0);
+    const end = endOfMonth(addMonths(bucket, months - 1));
+    const month = Number(bucket.slice(5, 7));
     const label =
-      interval === 'month' ? bucket.slice(0, 7) : interval === 'quarter' ? `${year}-Q${(month + 2) / 3}` : String(year);
+      interval === 'month' ? bucket.slice(0, 7) : interval === 'quarter' ? `${bucket.slice(0, 4)}-Q${(month + 2) / 3}` : bucket.slice(0, 4);
     periods.push({ label, bucket, start: bucket < from ? from : bucket, end: end > to ? to : end });
-    month += months;
-    if (month > 12) {
-      month -= 12;
-      year++;
-    }
+    bucket = addMonths(bucket, months);
   }
 }

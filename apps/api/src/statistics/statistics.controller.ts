@@ -10,6 +10,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { endOfMonth } from '@app/domain';
 import { Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
@@ -142,9 +143,8 @@ export class StatisticsController {
   @ApiBadRequestResponse({ description: 'A query parameter is invalid' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async funnel(@Query() query: FunnelQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const [year, month] = query.cohort.split('-').map(Number);
-    const end = new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
-    const view = await this.statistics.funnel(query.asOf ?? this.clock.today(), `${query.cohort}-01`, end);
+    const start = `${query.cohort}-01`;
+    const view = await this.statistics.funnel(query.asOf ?? this.clock.today(), start, endOfMonth(start));
     return answer(request, response, view, `funnel-${view.cohort}-${view.asOf}.csv`, funnelCsv);
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DEPARTURE_REASONS, HOUSING_TYPES, INBURGERING_TRAJECTORIES, REHOUSING_REASONS, defaultMunicipalityDirectory } from '@app/domain';
+import { addMonths, daysBetween, DEPARTURE_REASONS, HOUSING_TYPES, INBURGERING_TRAJECTORIES, REHOUSING_REASONS, defaultMunicipalityDirectory } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projections';
 import { breakdown, cell, type Cell, type Count } from './suppression';
 import type { GroupBy, Interval } from './statistics.dto';
@@ -514,18 +514,6 @@ export interface OutlookView {
 function stockGroupOf(stock: StockView): Pick<OutlookScenario, 'active' | 'byStage' | 'byHousingType'> {
   const [group] = stock.groups;
   return { active: group.active, byStage: group.byStage, byHousingType: group.byHousingType };
-}
-
-const dayNumber = (date: string) => Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / 86_400_000;
-export const daysBetween = (from: string, to: string) => dayNumber(to) - dayNumber(from);
-
-/** The same day n months later (or earlier), clamped to the month's last day. */
-export function addMonths(date: string, months: number): string {
-  const year = Number(date.slice(0, 4));
-  const month = Number(date.slice(5, 7)) - 1 + months;
-  const day = Number(date.slice(8, 10));
-  const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  return new Date(Date.UTC(year, month, Math.min(day, last))).toISOString().slice(0, 10);
 }
 
 export function median(values: number[]): number | null {
