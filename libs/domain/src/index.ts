@@ -4,6 +4,7 @@ import { evolve, initialState, type DossierState } from './dossier/state';
 export * from './dossier/events';
 export * from './dossier/commands';
 export * from './dossier/state';
+export * from './dossier/stage';
 export * from './dossier/decide';
 export * from './dossier/errors';
 export * from './dossier/upcasting';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { CRT_STAGES, CrtDossier, type CrtStage } from '@app/projections/crt-registry/crt-dossier.entity';
+import { STAGES, type Stage } from '@app/domain';
+import { CrtDossier } from '@app/projections/crt-registry/crt-dossier.entity';
 import type { ListDossiersQuery, RegistrySort } from './registry.dto';
 
 type SortKey = RegistrySort extends `-${infer Key}` ? Key : never;
@@ -51,8 +52,8 @@ export class CrtRegistryReader {
   }
 
   /** Dossiers registered in this municipality now, per current stage. */
-  async stageCounts(municipality: string): Promise<Record<CrtStage, number>> {
-    const rows: Array<{ stage: CrtStage; count: number }> = await this.dataSource
+  async stageCounts(municipality: string): Promise<Record<Stage, number>> {
+    const rows: Array<{ stage: Stage; count: number }> = await this.dataSource
       .createQueryBuilder(CrtDossier, 'd')
       .select('d.stage', 'stage')
       .addSelect('count(*)::int', 'count')
@@ -60,8 +61,8 @@ export class CrtRegistryReader {
       .groupBy('d.stage')
       .getRawMany();
     return Object.fromEntries(
-      CRT_STAGES.map((stage) => [stage, rows.find((row) => row.stage === stage)?.count ?? 0]),
-    ) as Record<CrtStage, number>;
+      STAGES.map((stage) => [stage, rows.find((row) => row.stage === stage)?.count ?? 0]),
+    ) as Record<Stage, number>;
   }
 }
 

@@ -1,8 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { HOUSING_TYPES, type HousingType } from '@app/domain';
-import { CRT_STAGES, type CrtStage } from '@app/projections/crt-registry/crt-dossier.entity';
+import { HOUSING_TYPES, STAGES, type HousingType, type Stage } from '@app/domain';
 import { PageQuery } from '../http/page.query';
 import { IsCalendarDate, IsNisCode } from '../http/validation';
 
@@ -42,10 +41,10 @@ export class ListDossiersQuery extends PageQuery {
   @IsIn(HOUSING_TYPES)
   housingType?: HousingType;
 
-  @ApiPropertyOptional({ enum: CRT_STAGES })
+  @ApiPropertyOptional({ enum: STAGES })
   @IsOptional()
-  @IsIn(CRT_STAGES)
-  stage?: CrtStage;
+  @IsIn(STAGES)
+  stage?: Stage;
 
   @ApiPropertyOptional({ format: 'date', description: 'Registered on or after' })
   @IsOptional()

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ERASED, HOUSING_TYPES, type Municipality } from '@app/domain';
-import { CRT_STAGES, type CrtDossier, type CrtStage } from '@app/projections/crt-registry/crt-dossier.entity';
+import { ERASED, HOUSING_TYPES, STAGES, type Municipality, type Stage } from '@app/domain';
+import type { CrtDossier } from '@app/projections/crt-registry/crt-dossier.entity';
 
 const province = (nis: string | null, name: string | null) => (nis === null ? null : { nis, name });
 
@@ -42,8 +42,8 @@ export function registryItem(row: CrtDossier) {
   };
 }
 
-export function municipalitySummary(municipality: Municipality, counts: Record<CrtStage, number>) {
-  const total = CRT_STAGES.reduce((sum, stage) => sum + counts[stage], 0);
+export function municipalitySummary(municipality: Municipality, counts: Record<Stage, number>) {
+  const total = STAGES.reduce((sum, stage) => sum + counts[stage], 0);
   return {
     nis: municipality.nis,
     name: municipality.name,
@@ -106,7 +106,7 @@ export class RegistryItemView {
   @ApiProperty({ type: NamedPlaceView, nullable: true, description: 'Null in Brussels' }) province: NamedPlaceView | null;
   @ApiProperty({ format: 'date', nullable: true, type: String, description: 'Null only when the recorded date is not one PostgreSQL can store (docs/projections.md, safe forms)' })
   registeredOn: string | null;
-  @ApiProperty({ enum: CRT_STAGES }) stage: string;
+  @ApiProperty({ enum: STAGES }) stage: string;
   @ApiProperty() active: boolean;
   @ApiProperty({ type: RegistryHousingView, nullable: true }) housing: RegistryHousingView | null;
   @ApiProperty({ type: RegistryFlagsView }) flags: RegistryFlagsView;

@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { addMonths, daysBetween, DEPARTURE_REASONS, HOUSING_TYPES, INBURGERING_TRAJECTORIES, REHOUSING_REASONS, defaultMunicipalityDirectory } from '@app/domain';
+import {
+  ACTIVE_STAGES,
+  addMonths,
+  daysBetween,
+  defaultMunicipalityDirectory,
+  DEPARTURE_REASONS,
+  HOUSING_TYPES,
+  INBURGERING_TRAJECTORIES,
+  REHOUSING_REASONS,
+  type ActiveStage,
+} from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projections';
 import { breakdown, cell, type Cell, type Count } from './suppression';
 import type { GroupBy, Interval } from './statistics.dto';
@@ -8,8 +18,6 @@ import type { Period } from './periods';
 import { Metrics } from '../metrics/metrics';
 import { StatisticsCache } from './statistics-cache';
 
-/** Stages of an active dossier (a dossier that left is not in the stock). */
-export const ACTIVE_STAGES = ['registered', 'housed', 'inburgering', 'vdab', 'employed'] as const;
 /** Housing types, and `none` for an active dossier without housing. */
 export const STOCK_HOUSING = [...HOUSING_TYPES, 'none'] as const;
 
@@ -346,14 +354,14 @@ export class StatisticsService {
                               WHERE type = 'DossierRegistered' AND occurred_on BETWEEN $2::date AND $3::date)
         GROUP BY dossier_id`,
       [asOf, cohortStart, cohortEnd],
-    )) as Array<Record<(typeof FUNNEL_STEPS)[number], string | null>>;
-    const reached: number[] = FUNNEL_STEPS.map(() => 0);
-    const reachedAtAll: number[] = FUNNEL_STEPS.map(() => 0);
-    const waits: number[][] = FUNNEL_STEPS.map(() => []);
+    )) as Array<Record<ActiveStage, string | null>>;
+    const reached: number[] = ACTIVE_STAGES.map(() => 0);
+    const reachedAtAll: number[] = ACTIVE_STAGES.map(() => 0);
+    const waits: number[][] = ACTIVE_STAGES.map(() => []);
     for (const row of rows) {
-      for (const [index, step] of FUNNEL_STEPS.entries()) if (row[step]) reachedAtAll[index]++;
+      for (const [index, step] of ACTIVE_STAGES.entries()) if (row[step]) reachedAtAll[index]++;
       let previous: string | null = null;
-      for (const [index, step] of FUNNEL_STEPS.entries()) {
+      for (const [index, step] of ACTIVE_STAGES.entries()) {
         const first = row[step];
         if (!first) break;
         const on: string = previous && previous > first ? previous : first;
@@ -367,7 +375,7 @@ export class StatisticsService {
       cohort: cohortStart.slice(0, 7),
       asOf,
       suppressBelow,
-      steps: FUNNEL_STEPS.map((step, index) => {
+      steps: ACTIVE_STAGES.map((step, index) => {
         const count = reached[index];
         const hidden = count > 0 && count < suppressBelow;
         const before = index === 0 ? count : reached[index - 1];
@@ -474,7 +482,6 @@ export class StatisticsService {
   }
 }
 
-export const FUNNEL_STEPS = ['registered', 'housed', 'inburgering', 'vdab', 'employed'] as const;
 const TRAILING_MONTHS = 6;
 const DAYS_PER_MONTH = 365.25 / 12;
 
@@ -483,7 +490,7 @@ export interface FunnelView {
   asOf: string;
   suppressBelow: number;
   steps: Array<{
-    step: (typeof FUNNEL_STEPS)[number];
+    step: ActiveStage;
     /** Reached this step and every earlier one. */
     count: Cell;
     /** Reached this step by asOf, whatever the earlier steps. */

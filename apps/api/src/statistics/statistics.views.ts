@@ -1,7 +1,7 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, REHOUSING_REASONS } from '@app/domain';
+import { ACTIVE_STAGES, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, REHOUSING_REASONS } from '@app/domain';
 import { GROUP_BYS, INTERVALS } from './statistics.dto';
-import { ACTIVE_STAGES, FUNNEL_STEPS, STOCK_HOUSING } from './statistics.service';
+import { STOCK_HOUSING } from './statistics.service';
 
 // OpenAPI descriptions of the statistics answers (statistics.service.ts builds them).
 
@@ -107,7 +107,7 @@ export class FlowsAnswer {
 const firstStepNull = (description: string) => ({ type: CellView, nullable: true, description: `${description}; null for the first step` });
 
 class FunnelStepView {
-  @ApiProperty({ enum: FUNNEL_STEPS }) step: string;
+  @ApiProperty({ enum: ACTIVE_STAGES }) step: string;
   @ApiProperty({ type: CellView, description: 'Reached this step and every earlier one' }) count: CellView;
   @ApiProperty({ type: CellView, description: 'Reached this step at all, whatever the earlier steps' }) reachedAtAll: CellView;
   @ApiProperty(firstStepNull('count over the previous step’s count (0..1, 3 decimals)')) rateFromPrevious: CellView | null;

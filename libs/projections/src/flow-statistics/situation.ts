@@ -2,15 +2,13 @@ import {
   defaultMunicipalityDirectory,
   evolve,
   initialState,
+  stageOf,
   type DossierEvent,
   type DossierState,
   type IsoDate,
   type MunicipalityDirectory,
+  type Stage,
 } from '@app/domain';
-
-/** Stage of a dossier on a date: the furthest step its state has reached (as the CRT registry counts it). */
-export const STAT_STAGES = ['registered', 'housed', 'inburgering', 'vdab', 'employed', 'left'] as const;
-export type StatStage = (typeof STAT_STAGES)[number];
 
 /**
  * One event as the statistics keep it: no names, birth date, national register number or
@@ -36,7 +34,8 @@ export interface SituationPeriod {
   validFrom: IsoDate;
   validTo: IsoDate | null;
   active: boolean;
-  stage: StatStage;
+  /** Its stage on those days (stageOf). */
+  stage: Stage;
   housingType: string | null;
   municipality: string;
   provinceNis: string | null;
@@ -114,16 +113,6 @@ function asDomainEvent(event: StatEvent): DossierEvent {
   }
 }
 
-export function stageOf(state: DossierState): StatStage | null {
-  if (state.status === 'unregistered') return null;
-  if (state.status === 'left') return 'left';
-  if (state.employment) return 'employed';
-  if (state.vdab) return 'vdab';
-  if (state.inburgering) return 'inburgering';
-  if (state.housing) return 'housed';
-  return 'registered';
-}
-
 const sameSituation = (a: SituationPeriod, b: SituationPeriod) =>
   a.active === b.active &&
   a.stage === b.stage &&
@@ -163,7 +152,7 @@ export function situationTimeline(
     attributions.push({ version: event.version, municipality: state.municipality, provinceNis });
     const next = ordered[index + 1];
     if (next && next.occurredOn === event.occurredOn) continue; // the state of a date is the state after all its events
-    const stage = stageOf(state) as StatStage;
+    const stage = stageOf(state) as Stage;
     const period: SituationPeriod = {
       dossierId: event.dossierId,
       validFrom: event.occurredOn,
