@@ -1,4 +1,4 @@
-import { fold, type IsoDate } from '@app/domain';
+import { businessOrder, fold, type IsoDate } from '@app/domain';
 import type { LoadedDossier, StoredDossierEvent } from './dossier-repository';
 
 /**
@@ -24,9 +24,8 @@ export function dossierAt(dossier: LoadedDossier, when: PointInTime): LoadedDoss
   if (when.validOn !== undefined) {
     const day = when.validOn;
     // Same business day: the order they were recorded in decides, as it did for the rules.
-    events = events
-      .filter((e) => e.metadata.occurredOn <= day)
-      .sort((a, b) => a.metadata.occurredOn.localeCompare(b.metadata.occurredOn) || a.version - b.version);
+    const placed = (e: StoredDossierEvent) => ({ occurredOn: e.metadata.occurredOn, version: e.version });
+    events = events.filter((e) => e.metadata.occurredOn <= day).sort((a, b) => businessOrder(placed(a), placed(b)));
   }
   if (events.length === 0 || events[0].event.type !== 'DossierRegistered') return undefined;
   return {

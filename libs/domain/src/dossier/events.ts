@@ -202,5 +202,20 @@ export function occurredOn(event: DossierEvent): IsoDate {
   return event.type === 'DossierRegistered' ? event.data.registeredOn : event.data.on;
 }
 
+/** Where an event stands in its dossier's business time: its business date, and its version within a date. */
+export interface BusinessTime {
+  readonly occurredOn: IsoDate;
+  readonly version: number;
+}
+
+/**
+ * Business order: by business date, the events of one date in the order they were recorded.
+ * The order a dossier's situation on a date is folded in, late entries in their place: by the
+ * flow statistics, and by an auditor's travel to a business date (validOn).
+ */
+export function businessOrder(a: BusinessTime, b: BusinessTime): number {
+  return a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.version - b.version;
+}
+
 export const DOSSIER_STREAM_PREFIX = 'dossier-';
 export const dossierStreamId = (dossierId: string): string => `${DOSSIER_STREAM_PREFIX}${dossierId}`;

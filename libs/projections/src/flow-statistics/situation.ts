@@ -1,4 +1,5 @@
 import {
+  businessOrder,
   defaultMunicipalityDirectory,
   evolve,
   initialState,
@@ -56,11 +57,6 @@ export interface Attribution {
 export function provinceOf(nis: string, on: IsoDate, directory: MunicipalityDirectory = defaultMunicipalityDirectory): string | null {
   const municipality = directory.find(nis, on) ?? directory.history(nis).at(-1);
   return municipality?.province?.nis ?? null;
-}
-
-/** Business order: by date; events of one date in stream order. */
-export function businessOrder(a: Pick<StatEvent, 'occurredOn' | 'version'>, b: Pick<StatEvent, 'occurredOn' | 'version'>): number {
-  return a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.version - b.version;
 }
 
 /**
