@@ -6,7 +6,7 @@ import type { LoadedDossier } from '../dossiers/dossier-repository';
 import { dossierView, DossierView, historyEntry } from '../dossiers/dossier.views';
 import { dossierAtVersion } from '../dossiers/time-travel';
 
-const latest = (nis: string) => defaultMunicipalityDirectory.history(nis).at(-1);
+const latest = (nis: string) => defaultMunicipalityDirectory.resolve(nis);
 
 export function archiveListItem(row: ArchivedDossierRow) {
   return {

@@ -51,7 +51,7 @@ export class RegistryController {
   @ApiForbiddenResponse({ description: 'Only staff, admin and auditor' })
   async summary(@Param('nis') nis: string) {
     // A merged municipality keeps answering for the dossiers still registered under its old code.
-    const municipality = defaultMunicipalityDirectory.history(nis).at(-1);
+    const municipality = defaultMunicipalityDirectory.resolve(nis);
     if (!municipality) {
       throw problem(404, 'municipality-not-found', 'Municipality not found', 'No municipality of Flanders or Brussels has this NIS code.');
     }

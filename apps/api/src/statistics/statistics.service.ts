@@ -101,7 +101,7 @@ function groupView(groupBy: GroupBy, nis: string | null): GroupView | null {
   if (groupBy === 'province') {
     return nis === null ? { nis: null, name: 'Brussels-Capital Region (no province)' } : { nis, name: PROVINCE_NAMES.get(nis) ?? nis };
   }
-  return { nis, name: (nis && defaultMunicipalityDirectory.history(nis).at(-1)?.name) || (nis ?? 'unknown') };
+  return { nis, name: (nis && defaultMunicipalityDirectory.resolve(nis)?.name) || (nis ?? 'unknown') };
 }
 
 const byGroup = (a: string, b: string) => (a === b ? 0 : a === '' ? 1 : b === '' ? -1 : a < b ? -1 : 1);

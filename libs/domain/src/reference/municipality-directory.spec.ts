@@ -43,6 +43,14 @@ describe('municipality directory', () => {
     });
   });
 
+  it('resolves a recorded code: its period on the date, else its latest, else nothing', () => {
+    expect(directory.resolve('11007', '2024-06-01')?.name).toBe('Borsbeek');
+    expect(directory.resolve('11007', '2025-06-01')).toMatchObject({ name: 'Borsbeek', validTo: '2024-12-31' });
+    expect(directory.resolve('11056')).toMatchObject({ name: 'Zwijndrecht', province: { name: 'Antwerpen' } });
+    expect(directory.resolve('23106', '2024-06-01')?.name).toBe('Pajottegem');
+    expect(directory.resolve('25005', '2024-06-01')).toBeUndefined();
+  });
+
   it('knows Brussels, which has no province', () => {
     expect(directory.find('21004', '2025-06-01')).toMatchObject({ name: 'Brussel', province: null, region: 'brussels' });
   });

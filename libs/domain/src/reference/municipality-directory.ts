@@ -27,6 +27,12 @@ export interface MunicipalityDirectory {
   find(nis: string, on: IsoDate): Municipality | null;
   /** Every period of this NIS code, oldest first. */
   history(nis: string): Municipality[];
+  /**
+   * What a recorded NIS code stands for: its period on `on`, else (recorded history stands where
+   * the reference data does not know the code on that date) or without a date, its latest period.
+   * Undefined for a code that never named a municipality of Flanders or Brussels.
+   */
+  resolve(nis: string, on?: IsoDate): Municipality | undefined;
   all(): Municipality[];
 }
 
@@ -34,10 +40,12 @@ export function municipalityDirectory(entries: readonly Municipality[]): Municip
   const byNis = new Map<string, Municipality[]>();
   for (const entry of entries) byNis.set(entry.nis, [...(byNis.get(entry.nis) ?? []), entry]);
   for (const periods of byNis.values()) periods.sort((a, b) => a.validFrom.localeCompare(b.validFrom));
+  const find = (nis: string, on: IsoDate) =>
+    byNis.get(nis)?.find((m) => m.validFrom <= on && (m.validTo === null || on <= m.validTo)) ?? null;
   return {
-    find: (nis, on) =>
-      byNis.get(nis)?.find((m) => m.validFrom <= on && (m.validTo === null || on <= m.validTo)) ?? null,
+    find,
     history: (nis) => [...(byNis.get(nis) ?? [])],
+    resolve: (nis, on) => (on === undefined ? null : find(nis, on)) ?? byNis.get(nis)?.at(-1),
     all: () => [...entries],
   };
 }

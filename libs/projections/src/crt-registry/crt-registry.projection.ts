@@ -36,8 +36,7 @@ export function crtRegistryProjection(
   directory: MunicipalityDirectory = defaultMunicipalityDirectory,
 ): Projection {
   function municipalityColumns(nis: string, on: IsoDate): Columns {
-    // Recorded history stands even where the reference data does not know the code on that date.
-    const municipality = directory.find(nis, on) ?? directory.history(nis).at(-1);
+    const municipality = directory.resolve(nis, on);
     return {
       municipality: nis,
       municipality_name: municipality?.name ?? null,

@@ -53,10 +53,9 @@ export interface Attribution {
   provinceNis: string | null;
 }
 
-/** The province of a NIS code on a date; recorded history stands where the reference data does not know the code then. */
+/** The province of a recorded NIS code on a date (MunicipalityDirectory.resolve). */
 export function provinceOf(nis: string, on: IsoDate, directory: MunicipalityDirectory = defaultMunicipalityDirectory): string | null {
-  const municipality = directory.find(nis, on) ?? directory.history(nis).at(-1);
-  return municipality?.province?.nis ?? null;
+  return directory.resolve(nis, on)?.province?.nis ?? null;
 }
 
 /**
