@@ -2,12 +2,12 @@ import {
   addDays,
   decide,
   defaultMunicipalityDirectory,
+  dossierEventMetadata,
   dossierStreamId,
   DossierRuleViolation,
   evolve,
   initialState,
   occurredOn,
-  SCHEMA_VERSIONS,
   type DossierCommand,
   type DossierEvent,
   type DossierState,
@@ -163,15 +163,13 @@ export class DossierWriter {
           version,
           type: event.type,
           data,
-          metadata: {
-            schemaVersion: SCHEMA_VERSIONS[event.type],
-            occurredOn: on,
+          metadata: dossierEventMetadata(event, {
             recordedAt: new Date(recordedAt).toISOString(),
             actor: this.options.actor,
             correlationId,
             causationId: commandId,
             hash: previousHash,
-          },
+          }),
           recordedAt,
         });
         state = evolve(state, event);

@@ -12,7 +12,7 @@ import {
 } from '../../libs/domain/src';
 import type { EventStore } from '../../libs/event-store/src';
 import { deterministicUuid, todayIn } from '../../libs/platform/src';
-import { dossierEventMetadata } from '../../libs/projections/src/testing/read-model-testing';
+import { fixtureMetadata } from '../../libs/projections/src/testing/read-model-testing';
 import { HistoryGenerator } from '../../apps/api/src/seed/history-generator';
 import { BUSINESS_TIME_ZONE } from './dossier-fixtures';
 
@@ -62,7 +62,7 @@ export async function appendGeneratedHistories(store: EventStore, persons: numbe
         id: deterministicUuid(`generated-histories/${seed}/${index}/${i}`),
         type: event.type,
         data: event.data as unknown as Record<string, unknown>,
-        metadata: dossierEventMetadata(event, new Date(Date.UTC(2025, 0, 1) + index * 60_000 + i * 1000).toISOString()),
+        metadata: fixtureMetadata(event, new Date(Date.UTC(2025, 0, 1) + index * 60_000 + i * 1000).toISOString()),
       })),
       'no_stream',
     );

@@ -9,6 +9,7 @@ export * from './dossier/decide';
 export * from './dossier/errors';
 export * from './dossier/upcasting';
 export * from './dossier/event-shape';
+export * from './dossier/stored-event';
 export * from './iso-date';
 export * from './national-register-number';
 export * from './reference/municipality-directory';

@@ -1,4 +1,4 @@
-import { DOSSIER_STREAM_PREFIX, type PersonalData } from '@app/domain';
+import { DOSSIER_STREAM_PREFIX, dossierIdOf, type PersonalData } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import { configuredOrGeneratedSecret, type AppConfig } from '@app/platform';
 import { ERASED_PERSONAL_DATA, isEnvelope, openPersonalData, sealPersonalData, type PersonalDataEnvelope } from './envelope';
@@ -6,8 +6,6 @@ import { MissingPersonalDataKeyError, PersonalDataKeys, type DossierKey, type Sq
 import { MasterKey } from './master-key';
 
 const REGISTRATION = 'DossierRegistered';
-
-const dossierIdOf = (event: RecordedEvent): string => event.streamId.slice(DOSSIER_STREAM_PREFIX.length);
 
 const carriesPersonalData = (event: RecordedEvent): boolean =>
   event.type === REGISTRATION &&
@@ -62,7 +60,7 @@ export class PersonalDataProtection {
   async reveal<E extends RecordedEvent>(events: readonly E[], query: SqlQuery, onUnreadable?: (event: E, error: unknown) => void): Promise<E[]> {
     const registrations = events.filter(carriesPersonalData);
     if (registrations.length === 0) return [...events];
-    const keys = await this.keys.lookup(query, registrations.map(dossierIdOf));
+    const keys = await this.keys.lookup(query, registrations.map((event) => dossierIdOf(event.streamId)));
     return events.flatMap((event) => {
       if (!carriesPersonalData(event)) return [event];
       try {
@@ -81,7 +79,7 @@ export class PersonalDataProtection {
   }
 
   private readable(event: RecordedEvent, keys: ReadonlyMap<string, DossierKey>): PersonalData {
-    const dossierId = dossierIdOf(event);
+    const dossierId = dossierIdOf(event.streamId);
     const personal = event.data.personal;
     const key = keys.get(dossierId.toLowerCase());
     if (key?.state === 'erased') return { ...ERASED_PERSONAL_DATA };

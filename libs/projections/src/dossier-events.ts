@@ -1,4 +1,4 @@
-import { assertDossierEventShape, DOSSIER_STREAM_PREFIX, MalformedEventError, upcastDossierEvent, type DossierEvent } from '@app/domain';
+import { assertDossierEventShape, decodeDossierEvent, dossierIdOf, MalformedEventError, type DossierEvent } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,10 +20,9 @@ export interface ReadDossierEvent {
  * out and notes it (engine/safe-form.ts readEach).
  */
 export function readDossierEvent(recorded: RecordedEvent): ReadDossierEvent {
-  const dossierId = recorded.streamId.slice(DOSSIER_STREAM_PREFIX.length);
+  const dossierId = dossierIdOf(recorded.streamId);
   if (!UUID.test(dossierId)) throw new MalformedEventError(recorded.type, 'the stream id', `dossier-<uuid>`);
-  const metadata = recorded.metadata as { schemaVersion?: unknown; recordedAt?: unknown };
-  const event = upcastDossierEvent(recorded.type, Number(metadata.schemaVersion ?? 1), recorded.data);
+  const event = decodeDossierEvent(recorded, recorded.data);
   assertDossierEventShape(event);
-  return { recorded, dossierId: dossierId.toLowerCase(), event, recordedAt: metadata.recordedAt };
+  return { recorded, dossierId: dossierId.toLowerCase(), event, recordedAt: (recorded.metadata as { recordedAt?: unknown }).recordedAt };
 }

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
+  decodeDossierEvent,
+  dossierEventMetadata,
   dossierStreamId,
   fold,
   occurredOn,
-  SCHEMA_VERSIONS,
-  upcastDossierEvent,
   type DossierEvent,
+  type DossierEventMetadata,
   type DossierState,
 } from '@app/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
@@ -15,18 +16,6 @@ import { deterministicUuid } from '@app/platform';
 import { CLOCK, type Clock } from '../infrastructure/clock';
 import type { CommandContext } from './command-context';
 import { eventHash, GENESIS_HASH, type ChainLink } from './hash-chain';
-
-/** Metadata every dossier event carries (docs/events.md). */
-export interface DossierEventMetadata {
-  schemaVersion: number;
-  occurredOn: string;
-  recordedAt: string;
-  actor: string;
-  correlationId: string;
-  causationId: string;
-  /** Link of the stream's hash chain (hash-chain.ts). */
-  hash: string;
-}
 
 export interface StoredDossierEvent {
   readonly eventId: string;
@@ -52,7 +41,7 @@ export function toStoredDossierEvent(recorded: RecordedEvent, readable: Recorded
   return {
     eventId: recorded.id,
     version: recorded.version,
-    event: upcastDossierEvent(recorded.type, metadata.schemaVersion, readable.data),
+    event: decodeDossierEvent(recorded, readable.data),
     metadata,
     stored: { type: recorded.type, data: recorded.data },
   };
@@ -137,15 +126,13 @@ export class DossierRepository {
           id: deterministicUuid(`${context.commandId}/${index}`),
           type: event.type,
           data,
-          metadata: {
-            schemaVersion: SCHEMA_VERSIONS[event.type],
-            occurredOn: chained.occurredOn,
+          metadata: dossierEventMetadata(event, {
             recordedAt,
             actor: context.actor,
             correlationId: context.correlationId,
             causationId: context.commandId,
             hash: previousHash,
-          } satisfies DossierEventMetadata,
+          }),
         };
       }),
       after.version === 0 ? 'no_stream' : after.version,

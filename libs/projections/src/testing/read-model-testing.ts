@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { SCHEMA_VERSIONS, dossierStreamId, occurredOn, type DossierEvent } from '@app/domain';
+import { dossierEventMetadata, dossierStreamId, type DossierEvent, type DossierEventMetadata } from '@app/domain';
 import type { EventToAppend, RecordedEvent } from '@app/event-store';
 import { createDataSource } from '@app/persistence/data-source';
 import { createTestDatabase } from '@app/testing';
@@ -32,16 +32,9 @@ export const registered = (dossierId: string, municipality: string, registeredOn
   },
 });
 
-/** The metadata the service writes with a dossier event (apps/api/src/dossiers/dossier-repository.ts). */
-export function dossierEventMetadata(event: DossierEvent, recordedAt = '2024-05-01T10:00:00.000Z'): Record<string, unknown> {
-  return {
-    schemaVersion: SCHEMA_VERSIONS[event.type],
-    occurredOn: occurredOn(event),
-    recordedAt,
-    actor: 'alice',
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-  };
+/** The metadata of a fixture event: recorded by alice at `recordedAt`, with no hash chain. */
+export function fixtureMetadata(event: DossierEvent, recordedAt = '2024-05-01T10:00:00.000Z'): DossierEventMetadata {
+  return dossierEventMetadata(event, { recordedAt, actor: 'alice', correlationId: randomUUID(), causationId: randomUUID() });
 }
 
 /** A dossier event as a store takes it, with the service's metadata, for rebuild-from-the-log specs. */
@@ -49,7 +42,7 @@ export const dossierEventToAppend = (event: DossierEvent): EventToAppend => ({
   id: randomUUID(),
   type: event.type,
   data: event.data as unknown as Record<string, unknown>,
-  metadata: dossierEventMetadata(event),
+  metadata: fixtureMetadata(event),
 });
 
 /** A dossier event as the store would hand it over, with the metadata the service writes. */
@@ -62,7 +55,7 @@ export function recordedDossierEvent(dossierId: string, version: number, event: 
     type: event.type,
     data: event.data as unknown as Record<string, unknown>,
     // Recorded moments distinct and increasing per version, so "last recorded" orderings are testable.
-    metadata: dossierEventMetadata(event, new Date(Date.UTC(2024, 0, 1) + version * 60_000).toISOString()),
+    metadata: fixtureMetadata(event, new Date(Date.UTC(2024, 0, 1) + version * 60_000).toISOString()),
     position: { commit: lastPosition, prepare: lastPosition },
     createdAt: new Date(),
   };
