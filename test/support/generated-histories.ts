@@ -1,42 +1,9 @@
-import {
-  decide,
-  defaultMunicipalityDirectory,
-  dossierStreamId,
-  DossierRuleViolation,
-  evolve,
-  initialState,
-  type DecisionContext,
-  type DossierCommand,
-  type DossierEvent,
-  type DossierState,
-} from '../../libs/domain/src';
+import { decideInTurn, defaultMunicipalityDirectory, dossierStreamId } from '../../libs/domain/src';
 import type { EventStore } from '../../libs/event-store/src';
 import { deterministicUuid, todayIn } from '../../libs/platform/src';
 import { fixtureMetadata } from '../../libs/projections/src/testing/read-model-testing';
 import { HistoryGenerator } from '../../apps/api/src/seed/history-generator';
 import { BUSINESS_TIME_ZONE } from './dossier-fixtures';
-
-/**
- * A generated person's commands decided one after the other on the domain's rules, as the seeder
- * sends them: the events, the state they fold to, and whether a rule refused a command (the
- * history is cut short there, as in the seeder).
- */
-export function decidedHistory(commands: readonly DossierCommand[], context: DecisionContext): { events: DossierEvent[]; state: DossierState; refused: boolean } {
-  let state = initialState;
-  const events: DossierEvent[] = [];
-  try {
-    for (const command of commands) {
-      for (const event of decide(command, state, context)) {
-        events.push(event);
-        state = evolve(state, event);
-      }
-    }
-  } catch (error) {
-    if (!(error instanceof DossierRuleViolation)) throw error;
-    return { events, state, refused: true };
-  }
-  return { events, state, refused: false };
-}
 
 /**
  * Realistic dossier histories (the seeder's generator) appended straight to an event store, one
@@ -54,7 +21,7 @@ export async function appendGeneratedHistories(store: EventStore, persons: numbe
     const person = generator.person(index);
     if (!person) continue;
     const dossierId = deterministicUuid(`generated-histories/${seed}/${index}`);
-    const { events } = decidedHistory([{ ...person.registration, dossierId }, ...person.commands], context);
+    const { events } = decideInTurn([{ ...person.registration, dossierId }, ...person.commands], context);
     if (events.length === 0) continue;
     await store.append(
       dossierStreamId(dossierId),

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { decide, DossierRuleViolation, evolve, initialState, type DossierState } from '@app/domain';
+import { decideInTurn, DossierRuleViolation } from '@app/domain';
 import { deterministicUuid } from '@app/platform';
 import { DossierRepository } from '../dossiers/dossier-repository';
 import { ChangeDossierCommand, RegisterDossierCommand } from '../dossiers/dossier.commands';
@@ -91,17 +91,8 @@ export class CrtImporter {
 
   /** The row's commands decided in memory on the rules of today: the first one broken, if any. */
   private ruleProblem(row: CrtRow): string | undefined {
-    const context = decisionContext(this.clock);
-    let state: DossierState = initialState;
-    try {
-      for (const command of [{ ...row.registration, dossierId: dossierIdOf(row) }, ...row.commands]) {
-        state = decide(command, state, context).reduce(evolve, state);
-      }
-      return undefined;
-    } catch (error) {
-      if (error instanceof DossierRuleViolation) return `${error.rule}: ${error.detail}`;
-      throw error;
-    }
+    const { refusal } = decideInTurn([{ ...row.registration, dossierId: dossierIdOf(row) }, ...row.commands], decisionContext(this.clock));
+    return refusal && `${refusal.rule}: ${refusal.detail}`;
   }
 
   /** What importing the row would do, reading only; throws the refusal the import would meet. */

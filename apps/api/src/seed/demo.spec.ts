@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultMunicipalityDirectory, occurredOn, type DossierEvent } from '@app/domain';
+import { decideInTurn, defaultMunicipalityDirectory, occurredOn, type DossierEvent } from '@app/domain';
 import { todayIn } from '@app/platform';
-import { decidedHistory } from '../../../../test/support/generated-histories';
 import { HistoryGenerator } from './history-generator';
 
 const ROOT = join(__dirname, '../../../..');
@@ -31,7 +30,7 @@ describe('npm run demo', () => {
     const context = { today, municipalities: defaultMunicipalityDirectory };
     for (let index = 1; index <= persons; index++) {
       const person = generator.person(index)!;
-      histories.push(decidedHistory([{ ...person.registration, dossierId: `demo-${index}` }, ...person.commands], context).events);
+      histories.push(decideInTurn([{ ...person.registration, dossierId: `demo-${index}` }, ...person.commands], context).events);
     }
   });
 

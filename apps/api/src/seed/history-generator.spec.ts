@@ -1,5 +1,4 @@
-import { defaultMunicipalityDirectory, type DossierEvent, type DossierState } from '@app/domain';
-import { decidedHistory } from '../../../../test/support/generated-histories';
+import { decideInTurn, defaultMunicipalityDirectory, type DossierEvent, type DossierState } from '@app/domain';
 import { HistoryGenerator } from './history-generator';
 
 const TODAY = '2026-11-23';
@@ -8,11 +7,11 @@ const TODAY = '2026-11-23';
 function play(generator: HistoryGenerator, index: number): { events: DossierEvent[]; state: DossierState } | undefined {
   const person = generator.person(index);
   if (!person) return undefined;
-  const played = decidedHistory([{ ...person.registration, dossierId: `d-${index}` }, ...person.commands], {
+  const played = decideInTurn([{ ...person.registration, dossierId: `d-${index}` }, ...person.commands], {
     today: TODAY,
     municipalities: defaultMunicipalityDirectory,
   });
-  expect({ index, refused: played.refused }).toEqual({ index, refused: false });
+  expect({ index, refusal: played.refusal }).toEqual({ index, refusal: undefined });
   return played;
 }
 

@@ -17,7 +17,7 @@ import type {
 } from './commands';
 import { DossierNotFoundError, DossierRuleViolation } from './errors';
 import type { DossierEvent, IsoDate } from './events';
-import type { DossierState, RegisteredDossier } from './state';
+import { evolve, initialState, type DossierState, type RegisteredDossier } from './state';
 
 export interface DecisionContext {
   today: IsoDate;
@@ -86,6 +86,34 @@ export function decide(command: DossierCommand, state: DossierState, context: De
     case 'ReopenDossier':
       return reopen(command, state, context);
   }
+}
+
+/** Where deciding commands in turn got to: the events, the state they fold to, and the violation that stopped it, if one did. */
+export interface DecidedInTurn {
+  events: DossierEvent[];
+  state: DossierState;
+  refusal?: DossierRuleViolation;
+}
+
+/**
+ * Commands decided one after another, each on the state the ones before it left, as they would
+ * be sent; the first one the rules refuse ends it (the rest is not decided). For whole histories
+ * decided without a store: an import's row checked, generated histories, the bench's data.
+ */
+export function decideInTurn(commands: readonly DossierCommand[], context: DecisionContext, state: DossierState = initialState): DecidedInTurn {
+  const events: DossierEvent[] = [];
+  for (const command of commands) {
+    let decided: DossierEvent[];
+    try {
+      decided = decide(command, state, context);
+    } catch (error) {
+      if (!(error instanceof DossierRuleViolation)) throw error;
+      return { events, state, refusal: error };
+    }
+    events.push(...decided);
+    state = decided.reduce(evolve, state);
+  }
+  return { events, state };
 }
 
 function register(command: RegisterDossier, context: DecisionContext): DossierEvent[] {

@@ -1,6 +1,7 @@
 import { fold } from '../index';
 import { municipalityDirectory } from '../reference/municipality-directory';
-import { given, TODAY } from '../testing/decider-specification';
+import { given, testContext, TODAY } from '../testing/decider-specification';
+import { decideInTurn } from './decide';
 import type { DossierCommand, RegisterDossier } from './commands';
 import type { DossierEvent, DossierRegistered } from './events';
 import type { DossierState } from './state';
@@ -494,5 +495,23 @@ describe('dossier decider', () => {
     it('needs a registered dossier', () => {
       given([]).when(erase).thenNotFound();
     });
+  });
+});
+
+describe('deciding commands in turn', () => {
+  const house: DossierCommand = { type: 'HousePerson', housingType: 'collective', municipality: '11002', on: '2022-03-25' };
+
+  it('decides each command on the state the ones before it left', () => {
+    const { events, state, refusal } = decideInTurn([register, house], testContext);
+    expect(events.map((e) => e.type)).toEqual(['DossierRegistered', 'PersonHoused']);
+    expect(state).toEqual(fold(events));
+    expect(refusal).toBeUndefined();
+  });
+
+  it('stops at the first command the rules refuse, with the violation', () => {
+    const { events, state, refusal } = decideInTurn([register, house, house, { type: 'RegisterAtVdab', on: '2022-04-01' }], testContext);
+    expect(events.map((e) => e.type)).toEqual(['DossierRegistered', 'PersonHoused']);
+    expect(state).toMatchObject({ housing: { type: 'collective' }, vdab: null });
+    expect(refusal?.rule).toBe('already-housed');
   });
 });
