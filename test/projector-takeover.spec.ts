@@ -7,8 +7,8 @@ import { PostgresEventStore } from '../libs/event-store/src/postgres/postgres-ev
 import { openRuntime, type OpenedRuntime } from '../libs/persistence/src';
 import { PersonalDataProtection } from '../libs/personal-data/src';
 import { loadConfig } from '../libs/platform/src';
-import { allProjections, ProjectionEngine } from '../libs/projections/src';
-import { grantedLocks, lockName, projectionLockKey } from '../libs/projections/src/engine/projection-lock';
+import { allProjections } from '../libs/projections/src';
+import { grantedLocks, lockName, ProjectionEngine, projectionLockKey } from '@app/projection-engine';
 import { createTestDatabase, until } from '@app/testing';
 import { appendGeneratedHistories } from './support/generated-histories';
 import { readModels } from './support/read-models';

@@ -1,7 +1,7 @@
 import { decideInTurn, defaultMunicipalityDirectory, dossierStreamId } from '../../libs/domain/src';
 import type { EventStore } from '../../libs/event-store/src';
 import { deterministicUuid, todayIn } from '../../libs/platform/src';
-import { fixtureMetadata } from '../../libs/projections/src/testing/read-model-testing';
+import { fixtureMetadata } from '@app/domain/testing';
 import { HistoryGenerator } from '../../apps/api/src/seed/history-generator';
 import { BUSINESS_TIME_ZONE } from './dossier-fixtures';
 

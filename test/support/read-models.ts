@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Projection } from '../../libs/projections/src';
+import type { Projection } from '@app/projection-engine';
 
 /**
  * Every table of these projections, rows in primary-key order: what a spec compares with the

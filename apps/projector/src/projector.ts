@@ -1,7 +1,8 @@
 import { openRuntime, type OpenedRuntime } from '@app/persistence';
 import { PersonalDataProtection } from '@app/personal-data';
 import { loadConfig, type AppConfig } from '@app/platform';
-import { allProjections, ProjectionEngine } from '@app/projections';
+import { createProjectionEngine, type ProjectionEngine } from '@app/projection-engine';
+import { allProjections } from '@app/projections';
 
 export type Log = (message: string) => void;
 
@@ -10,12 +11,8 @@ export async function openProjections(log: Log): Promise<{ config: AppConfig; op
   const config = loadConfig();
   // main.ts stops at a committed checkpoint on SIGTERM/SIGINT, then closes the runtime itself.
   const opened = await openRuntime(config, log, { handlesSignals: true });
-  const engine = new ProjectionEngine(opened.runtime.eventStore, opened.runtime.dataSource, allProjections(PersonalDataProtection.fromConfig(config)), {
-    batchSize: config.projectionBatchSize,
-    retryDelayMs: 1000,
-    log,
-    info: log,
-  });
+  const projections = allProjections(PersonalDataProtection.fromConfig(config));
+  const engine = createProjectionEngine(opened.runtime.eventStore, opened.runtime.dataSource, projections, config, { log, info: log });
   return { config, opened, engine };
 }
 

@@ -1,11 +1,12 @@
 import { DataSource } from 'typeorm';
-import { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from '@app/projections/read-models';
+import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
+import { PROJECTION_ENGINE_MIGRATIONS } from '@app/projection-engine';
+import { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from '@app/projections';
 import { AccessLogEntry } from './access-log-entry.entity';
 import { ArchiveRun } from './archive-run.entity';
 import { IdempotencyRecord } from './idempotency-record.entity';
 import { IdempotencyKeys1732406400000 } from './migrations/1732406400000-idempotency-keys';
 import { AccessLog1732752000000 } from './migrations/1732752000000-access-log';
-import { PersonalDataKeys1733097600000 } from './migrations/1733097600000-personal-data-keys';
 import { ArchiveRuns1733011200000 } from './migrations/1733011200000-archive-runs';
 import { IdempotencyKeysByAge1733270400000 } from './migrations/1733270400000-idempotency-keys-by-age';
 
@@ -19,7 +20,16 @@ export function createDataSource(url: string): DataSource {
     type: 'postgres',
     url,
     entities: [IdempotencyRecord, AccessLogEntry, ArchiveRun, ...READ_MODEL_ENTITIES],
-    migrations: [IdempotencyKeys1732406400000, ...READ_MODEL_MIGRATIONS, AccessLog1732752000000, PersonalDataKeys1733097600000, ArchiveRuns1733011200000, IdempotencyKeysByAge1733270400000],
+    // TypeORM runs them in the order of their timestamps, whichever lib they come from.
+    migrations: [
+      ...PROJECTION_ENGINE_MIGRATIONS,
+      ...READ_MODEL_MIGRATIONS,
+      ...PERSONAL_DATA_MIGRATIONS,
+      IdempotencyKeys1732406400000,
+      AccessLog1732752000000,
+      ArchiveRuns1733011200000,
+      IdempotencyKeysByAge1733270400000,
+    ],
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -3,7 +3,7 @@ import { KeyUnwrapError, MasterKey, newDossierKey } from './master-key';
 /** Runs SQL: a TypeORM DataSource's query, or a projection batch's, inside its transaction. */
 export type SqlQuery = (sql: string, parameters?: unknown[]) => Promise<Array<Record<string, unknown>>>;
 
-/** public.personal_data_keys (migration in libs/persistence): one row per dossier with personal data. */
+/** public.personal_data_keys (migrations/): one row per dossier with personal data. */
 export const PERSONAL_DATA_KEYS_TABLE = 'personal_data_keys';
 
 /**

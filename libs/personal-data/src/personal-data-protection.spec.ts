@@ -1,22 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ERASED, type PersonalData } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { openReadModelDatabase, recordedDossierEvent, registered } from '@app/projections/testing/read-model-testing';
+import { recordedDossierEvent, registered } from '@app/domain/testing';
+import { openMigratedDatabase } from '@app/testing';
 import { isEnvelope } from './envelope';
 import { MissingPersonalDataKeyError, PersonalDataKeyErasedError, type SqlQuery } from './key-store';
+import { PERSONAL_DATA_MIGRATIONS } from './migrations';
 import { KeyUnwrapError } from './master-key';
 import { PersonalDataProtection } from './personal-data-protection';
 
 const personalOf = (event: RecordedEvent) => event.data.personal as PersonalData;
 
 describe('PersonalDataProtection on PostgreSQL (personal_data_keys)', () => {
-  let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
+  let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
   let query: SqlQuery;
   let statements: string[];
   const protection = PersonalDataProtection.withMasterSecret(randomBytes(48));
 
   beforeAll(async () => {
-    database = await openReadModelDatabase();
+    database = await openMigratedDatabase(PERSONAL_DATA_MIGRATIONS);
   });
   beforeEach(() => {
     statements = [];

@@ -1,7 +1,6 @@
 import { archiveProjection } from './archive/archive.projection';
 import { crtRegistryProjection } from './crt-registry/crt-registry.projection';
-import type { PersonalDataReader } from './engine/personal-data';
-import type { Projection } from './engine/projection';
+import type { PersonalDataReader, Projection } from '@app/projection-engine';
 import { flowStatisticsProjection } from './flow-statistics/flow-statistics.projection';
 
 /**

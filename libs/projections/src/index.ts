@@ -1,10 +1,4 @@
-export * from './engine/projection';
-export * from './engine/personal-data';
-export * from './engine/projection-engine';
-export * from './engine/projection-runner';
-export * from './engine/rebuild';
-export { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-model-schema';
 export { allProjections } from './all-projections';
-export { CHECKPOINT_TABLE } from './engine/checkpoints';
+export { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './read-models';
 export { FLOW_STATISTICS } from './flow-statistics/flow-statistics.projection';
 export { DOSSIER_ARCHIVE, DOSSIER_ARCHIVE_TABLE } from './archive/archive.projection';

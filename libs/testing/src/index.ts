@@ -5,3 +5,4 @@
  */
 export * from './test-database';
 export * from './until';
+export * from './migrated-database';

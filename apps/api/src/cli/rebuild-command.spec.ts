@@ -1,9 +1,13 @@
+import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
+import { READ_MODEL_MIGRATIONS } from '@app/projections';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
 import { PersonalDataProtection } from '@app/personal-data';
-import { allProjections, ProjectionEngine, UnknownProjectionError } from '@app/projections';
-import { openReadModelDatabase, recordedDossierEvent, registered } from '@app/projections/testing/read-model-testing';
+import { ProjectionEngine, UnknownProjectionError } from '@app/projection-engine';
+import { allProjections } from '@app/projections';
+import { recordedDossierEvent, registered } from '@app/domain/testing';
+import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { runRebuildCommand } from './rebuild-command';
 
 describe('projections rebuild command', () => {
@@ -13,7 +17,7 @@ describe('projections rebuild command', () => {
   let engine: ProjectionEngine;
 
   beforeAll(async () => {
-    database = await openReadModelDatabase();
+    database = await openReadModelDatabase([...READ_MODEL_MIGRATIONS, ...PERSONAL_DATA_MIGRATIONS]);
     store = await PostgresEventStore.connect(database.url);
     for (let i = 0; i < 30; i++) {
       const dossierId = randomUUID();

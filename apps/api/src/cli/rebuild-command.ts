@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { ProjectionEngine, RebuildProgress } from '@app/projections';
+import type { ProjectionEngine, RebuildProgress } from '@app/projection-engine';
 
 /**
  * `npm run cli -- projections list` and `projections rebuild <name>`: without a name, lists the

@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ERASED, type DossierEvent } from '@app/domain';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
-import { isEnvelope, PersonalDataProtection } from '@app/personal-data';
-import { openReadModelDatabase, registered } from '@app/projections/testing/read-model-testing';
+import { isEnvelope, PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
+import { registered } from '@app/domain/testing';
+import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { systemClock } from '../infrastructure/clock';
 import type { CommandContext } from './command-context';
 import { chainLinks, DossierRepository } from './dossier-repository';
@@ -17,7 +18,7 @@ describe('DossierRepository and personal data', () => {
   const context = (): CommandContext => ({ actor: 'alice', correlationId: randomUUID(), commandId: randomUUID() });
 
   beforeAll(async () => {
-    database = await openReadModelDatabase();
+    database = await openReadModelDatabase(PERSONAL_DATA_MIGRATIONS);
     store = await PostgresEventStore.connect(database.url);
     repository = new DossierRepository(store, systemClock('Europe/Brussels'), personalData, database.dataSource);
   });

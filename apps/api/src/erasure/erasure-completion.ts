@@ -9,7 +9,8 @@ import { DossierRepository } from '../dossiers/dossier-repository';
 import { DossierWriter } from '../dossiers/dossier-writer';
 import { NationalRegisterReservations } from '../dossiers/national-register-reservations';
 import { APP_CONFIG } from '../infrastructure/app-config';
-import { DOSSIER_ARCHIVE, DOSSIER_ARCHIVE_TABLE, READ_MODEL_SCHEMA } from '@app/projections';
+import { READ_MODEL_SCHEMA } from '@app/projection-engine';
+import { DOSSIER_ARCHIVE, DOSSIER_ARCHIVE_TABLE } from '@app/projections';
 import { ProjectionEngineHost } from '../projections/projection-engine.provider';
 
 const EVERY_MS = 5 * 60 * 1000;

@@ -3,23 +3,9 @@ import { DataSource } from 'typeorm';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { PersonalDataProtection } from '@app/personal-data';
 import type { AppConfig } from '@app/platform';
-import { allProjections, ProjectionEngine, type PersonalDataReader } from '@app/projections';
+import { createProjectionEngine, type ProjectionEngine } from '@app/projection-engine';
+import { allProjections } from '@app/projections';
 import { APP_CONFIG } from '../infrastructure/app-config';
-
-export function createProjectionEngine(
-  store: EventStore,
-  dataSource: DataSource,
-  config: AppConfig,
-  personalData: PersonalDataReader,
-  logger: Logger,
-): ProjectionEngine {
-  return new ProjectionEngine(store, dataSource, allProjections(personalData), {
-    batchSize: config.projectionBatchSize,
-    retryDelayMs: 1000,
-    log: (message) => logger.warn(message),
-    info: (message) => logger.log(message),
-  });
-}
 
 /**
  * The projection engine of this process. On the embedded default it runs the projections here
@@ -37,7 +23,11 @@ export class ProjectionEngineHost implements OnApplicationBootstrap, OnApplicati
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     personalData: PersonalDataProtection,
   ) {
-    this.engine = createProjectionEngine(store, dataSource, config, personalData, new Logger('Projections'));
+    const logger = new Logger('Projections');
+    this.engine = createProjectionEngine(store, dataSource, allProjections(personalData), config, {
+      log: (message) => logger.warn(message),
+      info: (message) => logger.log(message),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Logger, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { errorDescription } from '@app/platform';
-import { RebuildInProgressError, UnknownProjectionError, type ProjectionEngine } from '@app/projections';
+import { RebuildInProgressError, UnknownProjectionError, type ProjectionEngine } from '@app/projection-engine';
 import { Roles } from '../auth/auth.decorators';
 import { problem } from '../http/problem';
 import { ProjectionEngineHost } from './projection-engine.provider';

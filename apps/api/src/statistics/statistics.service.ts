@@ -11,7 +11,7 @@ import {
   REHOUSING_REASONS,
   type ActiveStage,
 } from '@app/domain';
-import { READ_MODEL_SCHEMA } from '@app/projections';
+import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { breakdown, cell, type Cell, type Count } from './suppression';
 import type { GroupBy, Interval } from './statistics.dto';
 import type { Period } from './periods';

@@ -1,8 +1,11 @@
+import { READ_MODEL_MIGRATIONS } from '../read-models';
+import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { DossierEvent } from '@app/domain';
-import { openReadModelDatabase, recordedDossierEvent, registered } from '../testing/read-model-testing';
-import type { ProjectionContext } from '../engine/projection';
+import { recordedDossierEvent, registered } from '@app/domain/testing';
+import { openReadModelDatabase } from '@app/projection-engine/testing';
+import type { ProjectionContext } from '@app/projection-engine';
 import { archiveProjection } from './archive.projection';
 
 const archived: DossierEvent = {
@@ -17,7 +20,7 @@ describe('dossier-archive projection', () => {
   const projection = archiveProjection();
 
   beforeAll(async () => {
-    database = await openReadModelDatabase();
+    database = await openReadModelDatabase([...READ_MODEL_MIGRATIONS, ...PERSONAL_DATA_MIGRATIONS]);
     ({ dataSource, context } = database);
   });
 

@@ -1,9 +1,7 @@
 import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, type DossierEvent, type MunicipalityDirectory } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import { readDossierEvent } from '../dossier-events';
-import type { Projection } from '../engine/projection';
-import { readEach } from '../engine/safe-form';
-import { writeVersionedRows, type Columns, type VersionedWrite } from '../engine/versioned-row';
+import { readEach, writeVersionedRows, type Columns, type Projection, type VersionedWrite } from '@app/projection-engine';
 import { provinceOf } from '../flow-statistics/situation';
 
 export const DOSSIER_ARCHIVE = 'dossier-archive';

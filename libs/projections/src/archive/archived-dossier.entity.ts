@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { READ_MODEL_SCHEMA } from '../engine/projection';
+import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 
 /**
  * A row of the archive index, for reading: every dossier has one, an archived dossier has its

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { Stage } from '@app/domain';
-import { READ_MODEL_SCHEMA } from '../engine/projection';
+import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 
 /**
  * A row of the CRT registry, for reading. The crt-registry projection writes it with SQL; the

@@ -1,11 +1,13 @@
+import { READ_MODEL_MIGRATIONS } from '../read-models';
+import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { dossierStreamId, type DossierEvent } from '@app/domain';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
 import { PersonalDataProtection } from '@app/personal-data';
-import { dossierEventToAppend, openReadModelDatabase, recordedDossierEvent, registered } from '../testing/read-model-testing';
-import type { ProjectionContext } from '../engine/projection';
-import { ProjectionEngine } from '../engine/projection-engine';
+import { dossierEventToAppend, recordedDossierEvent, registered } from '@app/domain/testing';
+import { openReadModelDatabase } from '@app/projection-engine/testing';
+import { ProjectionEngine, type ProjectionContext } from '@app/projection-engine';
 import { CRT_REGISTRY, crtRegistryProjection } from './crt-registry.projection';
 
 /** A dossier's whole path, each step with the stage it leads to. */
@@ -43,7 +45,7 @@ describe('crt-registry projection', () => {
   const projection = crtRegistryProjection(personalData);
 
   beforeAll(async () => {
-    database = await openReadModelDatabase();
+    database = await openReadModelDatabase([...READ_MODEL_MIGRATIONS, ...PERSONAL_DATA_MIGRATIONS]);
     ({ dataSource, context } = database);
   });
 

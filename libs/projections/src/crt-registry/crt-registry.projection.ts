@@ -9,10 +9,15 @@ import {
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import { readDossierEvent } from '../dossier-events';
-import type { PersonalDataReader } from '../engine/personal-data';
-import type { Projection } from '../engine/projection';
-import { readEach, unreadable } from '../engine/safe-form';
-import { writeVersionedRows, type Columns, type VersionedWrite } from '../engine/versioned-row';
+import {
+  readEach,
+  unreadable,
+  writeVersionedRows,
+  type Columns,
+  type PersonalDataReader,
+  type Projection,
+  type VersionedWrite,
+} from '@app/projection-engine';
 
 export const CRT_REGISTRY = 'crt-registry';
 export const CRT_DOSSIERS_TABLE = 'crt_dossiers';

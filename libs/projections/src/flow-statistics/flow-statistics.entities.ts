@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { READ_MODEL_SCHEMA } from '../engine/projection';
+import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 
 /**
  * Read-side views of the flow-statistics tables (written with SQL by the projection; created by

@@ -1,10 +1,12 @@
+import { READ_MODEL_MIGRATIONS } from '../read-models';
+import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { dossierStreamId, type DossierEvent } from '@app/domain';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
-import { dossierEventToAppend, openReadModelDatabase, recordedDossierEvent, registered } from '../testing/read-model-testing';
-import type { ProjectionContext } from '../engine/projection';
-import { ProjectionEngine } from '../engine/projection-engine';
+import { dossierEventToAppend, recordedDossierEvent, registered } from '@app/domain/testing';
+import { openReadModelDatabase } from '@app/projection-engine/testing';
+import { ProjectionEngine, type ProjectionContext } from '@app/projection-engine';
 import { FLOW_STATISTICS, flowStatisticsProjection } from './flow-statistics.projection';
 
 const lifecycle = (dossierId: string): DossierEvent[] => [
@@ -29,7 +31,7 @@ describe('flow-statistics projection', () => {
   const projection = flowStatisticsProjection();
 
   beforeAll(async () => {
-    database = await openReadModelDatabase();
+    database = await openReadModelDatabase([...READ_MODEL_MIGRATIONS, ...PERSONAL_DATA_MIGRATIONS]);
     ({ dataSource, context } = database);
   });
 

@@ -2,8 +2,7 @@ import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, isAdministrative, 
 import type { RecordedEvent } from '@app/event-store';
 import { isStorableDate } from '@app/platform/storable';
 import { readDossierEvent } from '../dossier-events';
-import type { Projection, ProjectionContext } from '../engine/projection';
-import { readEach, storableValue, type SafeFormField, type SafeFormNotes } from '../engine/safe-form';
+import { readEach, storableValue, type Projection, type ProjectionContext, type SafeFormField, type SafeFormNotes } from '@app/projection-engine';
 import { situationTimeline, type StatEvent } from './situation';
 
 export const FLOW_STATISTICS = 'flow-statistics';

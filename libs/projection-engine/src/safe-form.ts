@@ -1,7 +1,6 @@
 import { MalformedEventError } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { errorKind } from '@app/platform/postgres-errors';
-import { isStorableDate, isStorableTimestamp, storableText } from '@app/platform/storable';
+import { errorKind, isStorableDate, isStorableTimestamp, storableText } from '@app/platform';
 import { READ_MODEL_SCHEMA } from './projection';
 
 /**

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * One personal-data key per dossier, wrapped under the master key (libs/personal-data,
+ * One personal-data key per dossier, wrapped under the master key (key-store.ts,
  * docs/erasure.md). Erasure overwrites wrapped_key with NULL and sets erased_at; a trigger keeps
  * an erased key erased and refuses deleting rows, since a missing row for encrypted data reads as
  * lost data rather than erased data.

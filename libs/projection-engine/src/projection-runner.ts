@@ -1,7 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { EventStore, LogPosition, RecordedEvent } from '@app/event-store';
-import { errorDescription, errorKind, isPostgresConnectionError } from '@app/platform/postgres-errors';
-import { storableText } from '@app/platform/storable';
+import { errorDescription, errorKind, isPostgresConnectionError, storableText } from '@app/platform';
 import { applyInTransaction, ensureCheckpoint } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
 import { READ_MODEL_SCHEMA, type Projection, type ProjectionState } from './projection';
