@@ -19,7 +19,7 @@ const shared = {
     '^@app/event-store(|/.*)$': '<rootDir>/libs/event-store/src$1',
     '^@app/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
     '^@app/persistence(|/.*)$': '<rootDir>/libs/persistence/src$1',
-    '^@app/projections(|/.*)$': '<rootDir>/libs/projections/src$1',
+    '^@app/read-models(|/.*)$': '<rootDir>/libs/read-models/src$1',
     '^@app/projection-engine(|/.*)$': '<rootDir>/libs/projection-engine/src$1',
     '^@app/personal-data(|/.*)$': '<rootDir>/libs/personal-data/src$1',
     '^@app/testing$': '<rootDir>/libs/testing/src',

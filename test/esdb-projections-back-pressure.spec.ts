@@ -6,7 +6,7 @@ import { openRuntime, type OpenedRuntime } from '../libs/persistence/src';
 import { PersonalDataProtection } from '../libs/personal-data/src';
 import { loadConfig } from '../libs/platform/src';
 import { ProjectionEngine, type Projection, type ProjectionStatus } from '@app/projection-engine';
-import { allProjections } from '../libs/projections/src';
+import { allProjections } from '@app/read-models';
 import { startEsdbTestServer, type EsdbTestServer, type SlowSubscriberBehaviour } from './esdb-test-server';
 import { createTestDatabase } from '@app/testing';
 import { appendGeneratedHistories } from './support/generated-histories';

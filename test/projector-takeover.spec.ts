@@ -7,7 +7,7 @@ import { PostgresEventStore } from '../libs/event-store/src/postgres/postgres-ev
 import { openRuntime, type OpenedRuntime } from '../libs/persistence/src';
 import { PersonalDataProtection } from '../libs/personal-data/src';
 import { loadConfig } from '../libs/platform/src';
-import { allProjections } from '../libs/projections/src';
+import { allProjections } from '@app/read-models';
 import { grantedLocks, lockName, ProjectionEngine, projectionLockKey } from '@app/projection-engine';
 import { createTestDatabase, until } from '@app/testing';
 import { appendGeneratedHistories } from './support/generated-histories';

@@ -2,7 +2,7 @@ import { openRuntime, type OpenedRuntime } from '@app/persistence';
 import { PersonalDataProtection } from '@app/personal-data';
 import { loadConfig, type AppConfig } from '@app/platform';
 import { createProjectionEngine, type ProjectionEngine } from '@app/projection-engine';
-import { allProjections } from '@app/projections';
+import { allProjections } from '@app/read-models';
 
 export type Log = (message: string) => void;
 

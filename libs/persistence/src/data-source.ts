@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
 import { PROJECTION_ENGINE_MIGRATIONS } from '@app/projection-engine';
-import { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from '@app/projections';
+import { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from '@app/read-models';
 import { AccessLogEntry } from './access-log-entry.entity';
 import { ArchiveRun } from './archive-run.entity';
 import { IdempotencyRecord } from './idempotency-record.entity';

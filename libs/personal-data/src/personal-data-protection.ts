@@ -26,7 +26,7 @@ export interface PersonalDataProtectionOptions {
 /**
  * Encryption of personal data at the edge of the event store: the domain sees PersonalData, the
  * store an envelope under the dossier's key. Implements the projections' PersonalDataReader
- * (libs/projections/src/engine/personal-data.ts) and serves the dossier repository.
+ * (libs/projection-engine/src/personal-data.ts) and serves the dossier repository.
  */
 export class PersonalDataProtection {
   constructor(

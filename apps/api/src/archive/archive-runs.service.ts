@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { addDateDuration, DossierRuleViolation, type ArchiveDossier } from '@app/domain';
 import { EventStoreUnavailableError } from '@app/event-store';
 import { ArchiveRun } from '@app/persistence';
-import { DOSSIER_ARCHIVE } from '@app/projections/archive/archive.projection';
+import { DOSSIER_ARCHIVE } from '@app/read-models/dossier-archive/dossier-archive.projection';
 import { deterministicUuid, errorKind, type AppConfig } from '@app/platform';
 import { problem, toProblem } from '../http/problem';
 import { APP_CONFIG } from '../infrastructure/app-config';

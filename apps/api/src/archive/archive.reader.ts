@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ArchivedDossierRow } from '@app/projections/archive/archived-dossier.entity';
+import { ArchivedDossierRow } from '@app/read-models/dossier-archive/archived-dossier.entity';
 import type { ArchiveListQuery } from './archive.dto';
 
 const TABLE = 'read_models.dossier_archive';

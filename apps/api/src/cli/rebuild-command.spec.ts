@@ -1,11 +1,11 @@
 import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
-import { READ_MODEL_MIGRATIONS } from '@app/projections';
+import { READ_MODEL_MIGRATIONS } from '@app/read-models';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
 import { PersonalDataProtection } from '@app/personal-data';
 import { ProjectionEngine, UnknownProjectionError } from '@app/projection-engine';
-import { allProjections } from '@app/projections';
+import { allProjections } from '@app/read-models';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { runRebuildCommand } from './rebuild-command';

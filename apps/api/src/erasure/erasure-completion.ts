@@ -10,7 +10,7 @@ import { DossierWriter } from '../dossiers/dossier-writer';
 import { NationalRegisterReservations } from '../dossiers/national-register-reservations';
 import { APP_CONFIG } from '../infrastructure/app-config';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
-import { DOSSIER_ARCHIVE, DOSSIER_ARCHIVE_TABLE } from '@app/projections';
+import { DOSSIER_ARCHIVE, DOSSIER_ARCHIVE_TABLE } from '@app/read-models';
 import { ProjectionEngineHost } from '../projections/projection-engine.provider';
 
 const EVERY_MS = 5 * 60 * 1000;

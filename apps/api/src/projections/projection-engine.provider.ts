@@ -4,7 +4,7 @@ import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { PersonalDataProtection } from '@app/personal-data';
 import type { AppConfig } from '@app/platform';
 import { createProjectionEngine, type ProjectionEngine } from '@app/projection-engine';
-import { allProjections } from '@app/projections';
+import { allProjections } from '@app/read-models';
 import { APP_CONFIG } from '../infrastructure/app-config';
 
 /**

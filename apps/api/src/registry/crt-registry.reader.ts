@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { STAGES, type Stage } from '@app/domain';
-import { CrtDossier } from '@app/projections/crt-registry/crt-dossier.entity';
+import { CrtDossier } from '@app/read-models/crt-registry/crt-dossier.entity';
 import type { ListDossiersQuery, RegistrySort } from './registry.dto';
 
 type SortKey = RegistrySort extends `-${infer Key}` ? Key : never;

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { CHECKPOINT_TABLE, READ_MODEL_SCHEMA } from '@app/projection-engine';
-import { FLOW_STATISTICS } from '@app/projections';
+import { FLOW_STATISTICS } from '@app/read-models';
 
 /** Answers kept per process; a flows answer is tens of kilobytes. */
 const MAX_ANSWERS = 100;

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Which instance runs a projection: set by the instance that takes the projection's advisory
- * lock (libs/projections/src/engine/projection-lock.ts), cleared when it lets go cleanly. A
+ * lock (libs/projection-engine/src/projection-lock.ts), cleared when it lets go cleanly. A
  * process that dies leaves its name behind; GET /projections shows an owner only while its lock
  * is held.
  */

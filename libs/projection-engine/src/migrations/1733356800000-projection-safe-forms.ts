@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Events a projection stored in a safe form or left out (libs/projections/src/engine/safe-form.ts),
+ * Events a projection stored in a safe form or left out (libs/projection-engine/src/safe-form.ts),
  * per checkpoint: the projection's own, or `<name>#rebuild` while a rebuild builds its copy (the
  * switch moves them over). What was stored instead, and why, by field and kind of error: never
  * a value of the event.

@@ -1,5 +1,5 @@
-import { ArchivedDossierRow } from './archive/archived-dossier.entity';
-import { DossierArchive1732924800000 } from './archive/migrations/1732924800000-dossier-archive';
+import { ArchivedDossierRow } from './dossier-archive/archived-dossier.entity';
+import { DossierArchive1732924800000 } from './dossier-archive/migrations/1732924800000-dossier-archive';
 import { CrtDossier } from './crt-registry/crt-dossier.entity';
 import { CrtRegistry1732579200000 } from './crt-registry/migrations/1732579200000-crt-registry';
 import { CrtArchiveAndErasure1732838400000 } from './crt-registry/migrations/1732838400000-crt-archive-and-erasure';

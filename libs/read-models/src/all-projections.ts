@@ -1,4 +1,4 @@
-import { archiveProjection } from './archive/archive.projection';
+import { archiveProjection } from './dossier-archive/dossier-archive.projection';
 import { crtRegistryProjection } from './crt-registry/crt-registry.projection';
 import type { PersonalDataReader, Projection } from '@app/projection-engine';
 import { flowStatisticsProjection } from './flow-statistics/flow-statistics.projection';

@@ -1,4 +1,4 @@
-import { READ_MODEL_MIGRATIONS } from '../read-models';
+import { READ_MODEL_MIGRATIONS } from '../schema';
 import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -6,7 +6,7 @@ import type { DossierEvent } from '@app/domain';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import type { ProjectionContext } from '@app/projection-engine';
-import { archiveProjection } from './archive.projection';
+import { archiveProjection } from './dossier-archive.projection';
 
 const archived: DossierEvent = {
   type: 'DossierArchived',

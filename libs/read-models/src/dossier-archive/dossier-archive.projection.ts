@@ -1,8 +1,8 @@
 import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, type DossierEvent, type MunicipalityDirectory } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { readDossierEvent } from '../dossier-events';
+import { readDossierEvent } from '../read-dossier-event';
 import { readEach, writeVersionedRows, type Columns, type Projection, type VersionedWrite } from '@app/projection-engine';
-import { provinceOf } from '../flow-statistics/situation';
+import { provinceOf } from '../places';
 
 export const DOSSIER_ARCHIVE = 'dossier-archive';
 export const DOSSIER_ARCHIVE_TABLE = 'dossier_archive';

@@ -1,4 +1,4 @@
-import { READ_MODEL_MIGRATIONS } from '../read-models';
+import { READ_MODEL_MIGRATIONS } from '../schema';
 import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';

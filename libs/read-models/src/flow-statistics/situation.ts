@@ -10,6 +10,7 @@ import {
   type MunicipalityDirectory,
   type Stage,
 } from '@app/domain';
+import { provinceOf } from '../places';
 
 /**
  * One event as the statistics keep it: no names, birth date, national register number or
@@ -51,11 +52,6 @@ export interface Attribution {
   version: number;
   municipality: string | null;
   provinceNis: string | null;
-}
-
-/** The province of a recorded NIS code on a date (MunicipalityDirectory.resolve). */
-export function provinceOf(nis: string, on: IsoDate, directory: MunicipalityDirectory = defaultMunicipalityDirectory): string | null {
-  return directory.resolve(nis, on)?.province?.nis ?? null;
 }
 
 /**

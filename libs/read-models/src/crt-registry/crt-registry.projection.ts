@@ -8,7 +8,7 @@ import {
   type MunicipalityDirectory,
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { readDossierEvent } from '../dossier-events';
+import { readDossierEvent } from '../read-dossier-event';
 import {
   readEach,
   unreadable,

@@ -1,0 +1,9 @@
+/**
+ * The read models: each room holds its projection, its tables (entities, migrations) and the
+ * queries that read them (crt-registry/, flow-statistics/, dossier-archive/). The engine that
+ * keeps them is libs/projection-engine; specs find hand-made events in @app/domain/testing.
+ */
+export { allProjections } from './all-projections';
+export { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './schema';
+export { FLOW_STATISTICS } from './flow-statistics/flow-statistics.projection';
+export { DOSSIER_ARCHIVE, DOSSIER_ARCHIVE_TABLE } from './dossier-archive/dossier-archive.projection';
