@@ -39,7 +39,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { ProjectionEngineHost } from './projections/projection-engine.provider';
 import { ProjectionsController } from './projections/projections.controller';
 import { ProblemsController } from './problems/problems.controller';
-import { CrtRegistryReader } from './registry/crt-registry.reader';
+import { CrtRegistryReader } from '@app/read-models';
 import { RegistryController } from './registry/registry.controller';
 import { StatisticsController } from './statistics/statistics.controller';
 import { StatisticsService } from './statistics/statistics.service';

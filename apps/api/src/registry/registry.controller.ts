@@ -11,7 +11,7 @@ import {
 import { defaultMunicipalityDirectory } from '@app/domain';
 import { Roles } from '../auth/auth.decorators';
 import { problem } from '../http/problem';
-import { CrtRegistryReader } from './crt-registry.reader';
+import { CrtRegistryReader } from '@app/read-models';
 import { ListDossiersQuery } from './registry.dto';
 import { municipalitySummary, MunicipalitySummaryView, registryItem, RegistryPageView } from './registry.views';
 import { ShowsPersonalData } from '../audit/shows-personal-data.decorator';

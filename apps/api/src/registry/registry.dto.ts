@@ -2,25 +2,11 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { HOUSING_TYPES, STAGES, type HousingType, type Stage } from '@app/domain';
+import { DOSSIER_STATUSES, REGISTRY_SORTS, type RegistryListQuery, type RegistrySort } from '@app/read-models';
 import { PageQuery } from '../http/page.query';
 import { IsCalendarDate, IsNisCode } from '../http/validation';
 
-
-export const REGISTRY_SORTS = [
-  'registeredOn',
-  '-registeredOn',
-  'familyName',
-  '-familyName',
-  'municipality',
-  '-municipality',
-  'lastRecordedAt',
-  '-lastRecordedAt',
-] as const;
-export type RegistrySort = (typeof REGISTRY_SORTS)[number];
-
-export const DOSSIER_STATUSES = ['active', 'left'] as const;
-
-export class ListDossiersQuery extends PageQuery {
+export class ListDossiersQuery extends PageQuery implements RegistryListQuery {
   @ApiPropertyOptional({ enum: DOSSIER_STATUSES })
   @IsOptional()
   @IsIn(DOSSIER_STATUSES)

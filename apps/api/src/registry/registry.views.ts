@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ERASED, HOUSING_TYPES, STAGES, type Municipality, type Stage } from '@app/domain';
-import type { CrtDossier } from '@app/read-models/crt-registry/crt-dossier.entity';
+import type { CrtDossier } from '@app/read-models';
 
 const province = (nis: string | null, name: string | null) => (nis === null ? null : { nis, name });
 

@@ -1,8 +1,36 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { STAGES, type Stage } from '@app/domain';
-import { CrtDossier } from '@app/read-models/crt-registry/crt-dossier.entity';
-import type { ListDossiersQuery, RegistrySort } from './registry.dto';
+import { STAGES, type HousingType, type Stage } from '@app/domain';
+import { CrtDossier } from './crt-dossier.entity';
+
+export const REGISTRY_SORTS = [
+  'registeredOn',
+  '-registeredOn',
+  'familyName',
+  '-familyName',
+  'municipality',
+  '-municipality',
+  'lastRecordedAt',
+  '-lastRecordedAt',
+] as const;
+export type RegistrySort = (typeof REGISTRY_SORTS)[number];
+
+export const DOSSIER_STATUSES = ['active', 'left'] as const;
+
+/** What GET /dossiers asks the registry for: filters, words to search, an order and a page. */
+export interface RegistryListQuery {
+  readonly status?: (typeof DOSSIER_STATUSES)[number];
+  readonly municipality?: string;
+  readonly province?: string;
+  readonly housingType?: HousingType;
+  readonly stage?: Stage;
+  readonly registeredFrom?: string;
+  readonly registeredTo?: string;
+  readonly q?: string;
+  readonly sort: RegistrySort;
+  readonly page: number;
+  readonly pageSize: number;
+}
 
 type SortKey = RegistrySort extends `-${infer Key}` ? Key : never;
 
@@ -24,11 +52,11 @@ export class CrtRegistryReader {
   constructor(private readonly dataSource: DataSource) {}
 
   /** One page and the total, read in one snapshot so they agree while the projection writes. */
-  list(query: ListDossiersQuery): Promise<[CrtDossier[], number]> {
+  list(query: RegistryListQuery): Promise<[CrtDossier[], number]> {
     return this.dataSource.transaction('REPEATABLE READ', (manager) => this.page(manager, query));
   }
 
-  private page(manager: EntityManager, query: ListDossiersQuery): Promise<[CrtDossier[], number]> {
+  private page(manager: EntityManager, query: RegistryListQuery): Promise<[CrtDossier[], number]> {
     const select = manager.createQueryBuilder(CrtDossier, 'd');
     if (query.status) select.andWhere('d.active = :active', { active: query.status === 'active' });
     if (query.municipality) select.andWhere('d.municipality = :municipality', { municipality: query.municipality });
