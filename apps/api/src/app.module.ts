@@ -11,7 +11,7 @@ import { PersonalDataProtection } from '@app/personal-data';
 import type { AppConfig } from '@app/platform';
 import { ArchiveExport } from './archive/archive-export';
 import { ArchiveController } from './archive/archive.controller';
-import { ArchiveReader } from './archive/archive.reader';
+import { ArchiveReader } from '@app/read-models';
 import { ArchiveRuns } from './archive/archive-runs.service';
 import { AccessLog } from './audit/access-log';
 import { AccessLogController } from './audit/access-log.controller';

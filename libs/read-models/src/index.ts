@@ -7,4 +7,4 @@ export { allProjections } from './all-projections';
 export { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './schema';
 export * from './crt-registry';
 export { FLOW_STATISTICS } from './flow-statistics/flow-statistics.projection';
-export { DOSSIER_ARCHIVE, DOSSIER_ARCHIVE_TABLE } from './dossier-archive/dossier-archive.projection';
+export * from './dossier-archive';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { canonicalJson } from '@app/platform';
 import { DossierRepository, type LoadedDossier } from '../dossiers/dossier-repository';
-import { ArchiveReader } from './archive.reader';
+import { ArchiveReader } from '@app/read-models';
 import { archivedDossier } from './archive.views';
 
 /**

@@ -13,7 +13,7 @@ import { CLOCK, type Clock } from '../infrastructure/clock';
 import { ProjectionEngineHost } from '../projections/projection-engine.provider';
 import { ChangeDossierCommand } from '../dossiers/dossier.commands';
 import { ErasePersonalDataCommand } from '../erasure/erase-personal-data.command';
-import { ArchiveReader } from './archive.reader';
+import { ArchiveReader } from '@app/read-models';
 
 /** Dossiers per page of a run; the run's progress and lease are saved after each. */
 const PAGE = 200;

@@ -20,7 +20,7 @@ import { dossierIdPipe } from '../http/dossier-id.pipe';
 import { problem } from '../http/problem';
 import { PageQuery } from '../http/page.query';
 import { ArchiveListQuery, ArchiveRunRequest, PurgeRequest } from './archive.dto';
-import { ArchiveReader } from './archive.reader';
+import { ArchiveReader } from '@app/read-models';
 import { ArchiveRuns } from './archive-runs.service';
 import {
   archivedDossier,

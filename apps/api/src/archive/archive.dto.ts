@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Equals, IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
+import type { ArchiveIndexQuery } from '@app/read-models';
 import { PageQuery } from '../http/page.query';
 import { IsCalendarDate, IsNisCode, trim } from '../http/validation';
 
@@ -27,7 +28,7 @@ export class ArchiveRunRequest {
   reason?: string;
 }
 
-export class ArchiveListQuery extends PageQuery {
+export class ArchiveListQuery extends PageQuery implements ArchiveIndexQuery {
   @ApiPropertyOptional({ example: '11002', description: 'NIS code of the municipality the person was registered in' })
   @IsOptional()
   @IsNisCode()

@@ -9,12 +9,10 @@ import { DossierRepository } from '../dossiers/dossier-repository';
 import { DossierWriter } from '../dossiers/dossier-writer';
 import { NationalRegisterReservations } from '../dossiers/national-register-reservations';
 import { APP_CONFIG } from '../infrastructure/app-config';
-import { READ_MODEL_SCHEMA } from '@app/projection-engine';
-import { DOSSIER_ARCHIVE, DOSSIER_ARCHIVE_TABLE } from '@app/read-models';
+import { ArchiveReader, DOSSIER_ARCHIVE } from '@app/read-models';
 import { ProjectionEngineHost } from '../projections/projection-engine.provider';
 
 const EVERY_MS = 5 * 60 * 1000;
-const ARCHIVE_INDEX = `${READ_MODEL_SCHEMA}.${DOSSIER_ARCHIVE_TABLE}`;
 /** Who finishes an erasure that a crash interrupted, in the events and reservations it writes. */
 export const ERASURE_COMPLETION_ACTOR = 'system:erasure-completion';
 /** The reason of a PersonalDataErased recorded for a key an earlier version destroyed without recording it. */
@@ -47,6 +45,7 @@ export class ErasureCompletion implements OnApplicationBootstrap, OnApplicationS
     private readonly personalData: PersonalDataProtection,
     private readonly dataSource: DataSource,
     private readonly projections: ProjectionEngineHost,
+    private readonly archive: ArchiveReader,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.query = (sql, parameters) => dataSource.query(sql, parameters);
@@ -94,22 +93,13 @@ export class ErasureCompletion implements OnApplicationBootstrap, OnApplicationS
    * records the erasure of every key destroyed without its event. Returns how many it handled.
    */
   async finishInterrupted(): Promise<number> {
-    const unfinished = (await this.dataSource.query(
-      `SELECT a.dossier_id::text AS dossier_id FROM ${ARCHIVE_INDEX} a
-         LEFT JOIN ${PERSONAL_DATA_KEYS_TABLE} k ON k.dossier_id = a.dossier_id
-        WHERE a.personal_data_erased_on IS NOT NULL AND (k.dossier_id IS NULL OR k.erased_at IS NULL)`,
-    )) as Array<{ dossier_id: string }>;
-    const unrecorded = (await this.dataSource.query(
-      `SELECT k.dossier_id::text AS dossier_id, k.erased_at FROM ${PERSONAL_DATA_KEYS_TABLE} k
-         JOIN ${ARCHIVE_INDEX} a ON a.dossier_id = k.dossier_id
-        WHERE k.erased_at IS NOT NULL AND a.personal_data_erased_on IS NULL`,
-    )) as Array<{ dossier_id: string; erased_at: Date }>;
+    const { unfinished, unrecorded } = await this.archive.interruptedErasures();
     let handled = 0;
-    for (const { dossier_id: dossierId } of unfinished) {
+    for (const dossierId of unfinished) {
       if (this.stopping) break;
       if (await this.attempt(dossierId, () => this.complete(dossierId, this.context()))) handled++;
     }
-    for (const { dossier_id: dossierId, erased_at: erasedAt } of unrecorded) {
+    for (const { dossierId, erasedAt } of unrecorded) {
       if (this.stopping) break;
       if (await this.attempt(dossierId, () => this.record(dossierId, erasedAt))) handled++;
     }

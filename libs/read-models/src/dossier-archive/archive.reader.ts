@@ -1,9 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ArchivedDossierRow } from '@app/read-models/dossier-archive/archived-dossier.entity';
-import type { ArchiveListQuery } from './archive.dto';
+import { PERSONAL_DATA_KEYS_TABLE } from '@app/personal-data';
+import { READ_MODEL_SCHEMA } from '@app/projection-engine';
+import { ArchivedDossierRow } from './archived-dossier.entity';
+import { DOSSIER_ARCHIVE_TABLE } from './dossier-archive.projection';
 
-const TABLE = 'read_models.dossier_archive';
+const TABLE = `${READ_MODEL_SCHEMA}.${DOSSIER_ARCHIVE_TABLE}`;
+
+/** What GET /archive/dossiers asks the archive index for: filters and a page. */
+export interface ArchiveIndexQuery {
+  readonly municipality?: string;
+  readonly province?: string;
+  readonly archivedFrom?: string;
+  readonly archivedTo?: string;
+  readonly leftBefore?: string;
+  readonly runId?: string;
+  readonly retainUntilBefore?: string;
+  readonly erased?: 'true' | 'false';
+  readonly page: number;
+  readonly pageSize: number;
+}
 
 /** Queries on the archive index (read_models.dossier_archive), which holds no personal data. */
 @Injectable()
@@ -11,11 +27,11 @@ export class ArchiveReader {
   constructor(private readonly dataSource: DataSource) {}
 
   /** One page of archived dossiers and the total, in one snapshot; newest archive first. */
-  list(query: ArchiveListQuery): Promise<[ArchivedDossierRow[], number]> {
+  list(query: ArchiveIndexQuery): Promise<[ArchivedDossierRow[], number]> {
     return this.dataSource.transaction('REPEATABLE READ', (manager) => this.page(manager, query));
   }
 
-  private page(manager: EntityManager, query: ArchiveListQuery): Promise<[ArchivedDossierRow[], number]> {
+  private page(manager: EntityManager, query: ArchiveIndexQuery): Promise<[ArchivedDossierRow[], number]> {
     const select = manager.createQueryBuilder(ArchivedDossierRow, 'a').where('a.archivedOn IS NOT NULL');
     if (query.municipality) select.andWhere('a.municipality = :municipality', { municipality: query.municipality });
     if (query.province) select.andWhere('a.provinceNis = :province', { province: query.province });
@@ -64,6 +80,28 @@ export class ArchiveReader {
     return {
       'already-archived': row.already_archived,
       ...(closedBefore === null ? {} : { 'not-left': row.not_left, 'left-after-cutoff': row.left_after_cutoff }),
+    };
+  }
+
+  /**
+   * Erasures left half-done: dossiers the index shows erased whose key is not destroyed (a crash
+   * after PersonalDataErased was recorded), and keys destroyed whose erasure the index does not
+   * show (an earlier version destroyed the key first, and could die before the record).
+   */
+  async interruptedErasures(): Promise<{ unfinished: string[]; unrecorded: Array<{ dossierId: string; erasedAt: Date }> }> {
+    const unfinished = (await this.dataSource.query(
+      `SELECT a.dossier_id::text AS dossier_id FROM ${TABLE} a
+         LEFT JOIN ${PERSONAL_DATA_KEYS_TABLE} k ON k.dossier_id = a.dossier_id
+        WHERE a.personal_data_erased_on IS NOT NULL AND (k.dossier_id IS NULL OR k.erased_at IS NULL)`,
+    )) as Array<{ dossier_id: string }>;
+    const unrecorded = (await this.dataSource.query(
+      `SELECT k.dossier_id::text AS dossier_id, k.erased_at FROM ${PERSONAL_DATA_KEYS_TABLE} k
+         JOIN ${TABLE} a ON a.dossier_id = k.dossier_id
+        WHERE k.erased_at IS NOT NULL AND a.personal_data_erased_on IS NULL`,
+    )) as Array<{ dossier_id: string; erased_at: Date }>;
+    return {
+      unfinished: unfinished.map((row) => row.dossier_id),
+      unrecorded: unrecorded.map((row) => ({ dossierId: row.dossier_id, erasedAt: row.erased_at })),
     };
   }
 
