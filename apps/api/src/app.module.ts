@@ -11,7 +11,7 @@ import { PersonalDataProtection } from '@app/personal-data';
 import type { AppConfig } from '@app/platform';
 import { ArchiveExport } from './archive/archive-export';
 import { ArchiveController } from './archive/archive.controller';
-import { ArchiveReader } from '@app/read-models';
+import { ArchiveReader, CrtRegistryReader, FlowStatisticsReader, STATISTICS_ANSWER_COUNTER, type StatisticsAnswerCounter } from '@app/read-models';
 import { ArchiveRuns } from './archive/archive-runs.service';
 import { AccessLog } from './audit/access-log';
 import { AccessLogController } from './audit/access-log.controller';
@@ -39,10 +39,8 @@ import { MetricsController } from './metrics/metrics.controller';
 import { ProjectionEngineHost } from './projections/projection-engine.provider';
 import { ProjectionsController } from './projections/projections.controller';
 import { ProblemsController } from './problems/problems.controller';
-import { CrtRegistryReader } from '@app/read-models';
 import { RegistryController } from './registry/registry.controller';
 import { StatisticsController } from './statistics/statistics.controller';
-import { StatisticsService } from './statistics/statistics.service';
 import { CrtImporter } from './import/crt-importer';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
@@ -119,7 +117,12 @@ export class AppModule {
         ErasePersonalDataHandler,
         ErasureCompletion,
         CrtRegistryReader,
-        StatisticsService,
+        FlowStatisticsReader,
+        {
+          provide: STATISTICS_ANSWER_COUNTER,
+          useFactory: (metrics: Metrics): StatisticsAnswerCounter => (source) => metrics.statisticsAnswers.inc({ source }),
+          inject: [Metrics],
+        },
       ],
     };
   }

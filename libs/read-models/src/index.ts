@@ -6,5 +6,5 @@
 export { allProjections } from './all-projections';
 export { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './schema';
 export * from './crt-registry';
-export { FLOW_STATISTICS } from './flow-statistics/flow-statistics.projection';
+export * from './flow-statistics';
 export * from './dossier-archive';

@@ -1,5 +1,4 @@
-import type { Cell } from './suppression';
-import type { FlowGroup, FlowsView, FunnelView, GroupView, OutlookView, StockOverTimeView, StockView } from './statistics.service';
+import type { Cell, FlowGroup, FlowsView, FunnelView, GroupView, OutlookView, StockOverTimeView, StockView } from '@app/read-models';
 
 /**
  * Statistics as CSV: long format, one row per number, a header row, RFC 4180 quoting, CRLF.

@@ -16,11 +16,10 @@ import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
 import { CLOCK, type Clock } from '../infrastructure/clock';
 import { flowsCsv, funnelCsv, outlookCsv, stockCsv, stockOverTimeCsv } from './csv';
-import { periodsBetween, type Period } from './periods';
-import { FlowsQuery, FunnelQuery, MAX_PERIODS, OutlookQuery, StatisticsSettingsDto, StockQuery } from './statistics.dto';
+import { FlowStatisticsReader, MAX_PERIODS, periodsBetween, type Period } from '@app/read-models';
+import { FlowsQuery, FunnelQuery, OutlookQuery, StatisticsSettingsDto, StockQuery } from './statistics.dto';
 import { APP_CONFIG } from '../infrastructure/app-config';
 import type { AppConfig } from '@app/platform';
-import { StatisticsService } from './statistics.service';
 import { FlowsAnswer, FunnelAnswer, OutlookAnswer, StatisticsSettingsView, StockAnswer, StockOverTimeAnswer } from './statistics.views';
 
 const ABOUT =
@@ -83,7 +82,7 @@ function periodsOf(query: FlowsQuery): Period[] {
 @Controller('statistics')
 export class StatisticsController {
   constructor(
-    private readonly statistics: StatisticsService,
+    private readonly statistics: FlowStatisticsReader,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}

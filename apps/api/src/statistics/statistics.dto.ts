@@ -2,16 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { MAX_END_DATES } from '@app/platform';
+import { GROUP_BYS, INTERVALS, type GroupBy, type Interval } from '@app/read-models';
 import { IsCalendarDate, IsCalendarMonth } from '../http/validation';
-
-export const GROUP_BYS = ['none', 'province', 'municipality'] as const;
-export type GroupBy = (typeof GROUP_BYS)[number];
-
-export const INTERVALS = ['month', 'quarter', 'year'] as const;
-export type Interval = (typeof INTERVALS)[number];
-
-/** More periods than this in one flows request is refused (ten years of months is 120). */
-export const MAX_PERIODS = 240;
 
 export class StockQuery {
   @ApiPropertyOptional({ format: 'date', example: '2024-06-30', description: 'Business date; default today' })

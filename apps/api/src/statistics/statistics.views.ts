@@ -1,9 +1,8 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { ACTIVE_STAGES, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, REHOUSING_REASONS } from '@app/domain';
-import { GROUP_BYS, INTERVALS } from './statistics.dto';
-import { STOCK_HOUSING } from './statistics.service';
+import { GROUP_BYS, INTERVALS, STOCK_HOUSING } from '@app/read-models';
 
-// OpenAPI descriptions of the statistics answers (statistics.service.ts builds them).
+// OpenAPI descriptions of the statistics answers (libs/read-models flow-statistics/queries build them).
 
 @ApiSchema({ name: 'Cell', description: 'One number of a statistic; a cell of 1 to suppressBelow-1 persons (or hidden so that it cannot be worked out from a total) is suppressed' })
 export class CellView {

@@ -1,5 +1,10 @@
 import { addMonths, endOfMonth } from '@app/domain';
-import type { Interval } from './statistics.dto';
+
+export const INTERVALS = ['month', 'quarter', 'year'] as const;
+export type Interval = (typeof INTERVALS)[number];
+
+/** More periods than this in one flows request is refused (ten years of months is 120). */
+export const MAX_PERIODS = 240;
 
 export interface Period {
   /** 2022-03, 2022-Q1 or 2022. */

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { CHECKPOINT_TABLE, READ_MODEL_SCHEMA } from '@app/projection-engine';
-import { FLOW_STATISTICS } from '@app/read-models';
+import { CHECKPOINT_TABLE } from '@app/projection-engine';
+import { FLOW_STATISTICS } from '../flow-statistics.projection';
+import { STATISTICS_SETTINGS_TABLE } from './settings';
 
 /** Answers kept per process; a flows answer is tens of kilobytes. */
 const MAX_ANSWERS = 100;
@@ -49,7 +50,7 @@ export class StatisticsCache {
     const [row] = (await this.dataSource.query(
       `SELECT c.position_commit::text || '/' || c.position_prepare::text || '@' || c.updated_at::text
               || '|' || coalesce((SELECT s.suppress_below::text || '@' || s.updated_at::text
-                                    FROM ${READ_MODEL_SCHEMA}.statistics_settings s WHERE s.id), '') AS version
+                                    FROM ${STATISTICS_SETTINGS_TABLE} s WHERE s.id), '') AS version
          FROM ${CHECKPOINT_TABLE} c WHERE c.name = $1`,
       [FLOW_STATISTICS],
     )) as Array<{ version: string | null }>;

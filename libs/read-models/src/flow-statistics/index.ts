@@ -1,0 +1,2 @@
+export { FLOW_STATISTICS, flowStatisticsProjection } from './flow-statistics.projection';
+export * from './queries';

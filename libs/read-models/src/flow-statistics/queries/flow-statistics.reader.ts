@@ -1,0 +1,72 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { flowsIn, type FlowsView } from './flows';
+import { funnelOf, type FunnelView } from './funnel';
+import type { GroupBy } from './groups';
+import { outlookAt, type OutlookView } from './outlook';
+import type { Interval, Period } from './periods';
+import { readSettings, updateSettings, type SettingsView } from './settings';
+import { StatisticsCache } from './statistics-cache';
+import { stockOn, type StockOverTimeView, type StockView } from './stock';
+
+/** Counts each statistics answer by where it came from (the host's metrics); optional. */
+export const STATISTICS_ANSWER_COUNTER = Symbol('STATISTICS_ANSWER_COUNTER');
+export type StatisticsAnswerCounter = (source: 'cache' | 'computed') => void;
+
+/**
+ * Reads the flow-statistics read model, one question a file (stock.ts, flows.ts, funnel.ts,
+ * outlook.ts); every number goes through suppression on its way out. Answers are kept until the
+ * read model or the threshold changes (statistics-cache.ts).
+ */
+@Injectable()
+export class FlowStatisticsReader {
+  private readonly cache: StatisticsCache;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(STATISTICS_ANSWER_COUNTER) count?: StatisticsAnswerCounter,
+  ) {
+    this.cache = new StatisticsCache(dataSource, count ?? (() => undefined));
+  }
+
+  settings(): Promise<SettingsView> {
+    return readSettings(this.dataSource);
+  }
+
+  updateSettings(suppressBelow: number, actor: string): Promise<SettingsView> {
+    return updateSettings(this.dataSource, suppressBelow, actor);
+  }
+
+  stock(asOf: string, groupBy: GroupBy): Promise<StockView> {
+    return this.cache.answer(`stock|${asOf}|${groupBy}`, () => stockOn(this.dataSource, asOf, groupBy));
+  }
+
+  /**
+   * The stock on the last day of each of `periods` (those of from, to and interval, periods.ts),
+   * each point the stock statistic itself. All under one threshold: asked again if an admin
+   * changed it half-way.
+   */
+  async stockOverTime(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<StockOverTimeView> {
+    for (;;) {
+      const stocks: StockView[] = [];
+      for (const period of periods) stocks.push(await this.stock(period.end, groupBy));
+      const suppressBelow = stocks[0]?.suppressBelow ?? (await this.settings()).suppressBelow;
+      if (stocks.every((stock) => stock.suppressBelow === suppressBelow)) {
+        return { from, to, interval, groupBy, suppressBelow, points: stocks.map(({ asOf, groups }) => ({ asOf, groups })) };
+      }
+    }
+  }
+
+  /** `periods` are those of from, to and interval (periods.ts). */
+  flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<FlowsView> {
+    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}`, () => flowsIn(this.dataSource, from, to, interval, groupBy, periods));
+  }
+
+  funnel(asOf: string, cohortStart: string, cohortEnd: string): Promise<FunnelView> {
+    return this.cache.answer(`funnel|${asOf}|${cohortStart}|${cohortEnd}`, () => funnelOf(this.dataSource, asOf, cohortStart, cohortEnd));
+  }
+
+  outlook(endDates: readonly string[], today: string): Promise<OutlookView> {
+    return this.cache.answer(`outlook|${today}|${endDates.join(',')}`, () => outlookAt(this.dataSource, endDates, today, (asOf) => this.stock(asOf, 'none')));
+  }
+}

@@ -1,0 +1,110 @@
+import type { DataSource } from 'typeorm';
+import { DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, REHOUSING_REASONS } from '@app/domain';
+import { READ_MODEL_SCHEMA } from '@app/projection-engine';
+import { STAT_EVENTS_TABLE } from '../flow-statistics.projection';
+import { activeOn } from './active-on';
+import { byGroup, GROUP_COLUMN, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import type { Interval, Period } from './periods';
+import { readSettings } from './settings';
+import { breakdown, cell, type Cell, type Count } from './suppression';
+
+const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
+
+export interface FlowGroup {
+  group: GroupView | null;
+  registrations: Cell;
+  housings: Cell;
+  rehousings: { total: Cell; byReason: Record<string, Cell> };
+  inburgeringEnrolments: { total: Cell; byTrajectory: Record<string, Cell> };
+  vdabRegistrations: Cell;
+  employmentStarts: Cell;
+  employmentEnds: Cell;
+  departures: { total: Cell; byReason: Record<string, Cell> };
+  reopenings: Cell;
+  stockAtEnd: Cell;
+}
+
+export interface FlowsView {
+  from: string;
+  to: string;
+  interval: Interval;
+  groupBy: GroupBy;
+  suppressBelow: number;
+  periods: Array<{ period: string; start: string; end: string; groups: FlowGroup[] }>;
+}
+
+/** Per period of the range, per group: each kind of event counted (with its persons), and the stock at the period's end. */
+export async function flowsIn(dataSource: DataSource, from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<FlowsView> {
+  const { suppressBelow } = await readSettings(dataSource);
+  const events = (await dataSource.query(
+    `SELECT bucket, grp, type, reason, trajectory, GROUPING(reason, trajectory) AS detail,
+            count(*)::int AS n, count(DISTINCT dossier_id)::int AS persons
+       FROM (SELECT to_char(date_trunc($3, occurred_on::timestamp), 'YYYY-MM-DD') AS bucket, ${GROUP_COLUMN[groupBy]} AS grp,
+                    type, reason, trajectory, dossier_id
+               FROM ${STAT_EVENTS}
+              WHERE occurred_on BETWEEN $1::date AND $2::date) AS e
+      GROUP BY GROUPING SETS ((bucket, grp, type, reason, trajectory), (bucket, grp, type))`,
+    [from, to, interval],
+  )) as Array<{ bucket: string; grp: string | null; type: string; reason: string | null; trajectory: string | null; detail: number; n: number; persons: number }>;
+  const stocks = await activeOn(dataSource, 
+    periods.map((period) => period.end),
+    groupBy,
+  );
+
+  const groupKeys = new Map<string, string | null>();
+  if (groupBy === 'none') groupKeys.set('', null);
+  for (const row of [...events, ...stocks]) groupKeys.set(keyOf(row.grp), row.grp);
+  // counts[bucket|group|type|category] = [events, persons]; category '' is the total of a type.
+  const counts = new Map<string, [number, number]>();
+  for (const row of events) {
+    const category = Number(row.detail) === 0 ? (row.reason ?? row.trajectory ?? '') : '';
+    if (Number(row.detail) === 0 && category === '') continue;
+    counts.set(`${row.bucket}|${keyOf(row.grp)}|${row.type}|${category}`, [row.n, row.persons]);
+  }
+  const stockAt = new Map(stocks.map((row) => [`${row.day}|${keyOf(row.grp)}`, row.n]));
+
+  const sortedKeys = [...groupKeys.keys()].sort(byGroup);
+  return {
+    from,
+    to,
+    interval,
+    groupBy,
+    suppressBelow,
+    periods: periods.map((period) => ({
+      period: period.label,
+      start: period.start,
+      end: period.end,
+      groups: sortedKeys.map((key) => {
+        const raw = (type: string, category = ''): Count => {
+          const [value, persons] = counts.get(`${period.bucket}|${key}|${type}|${category}`) ?? [0, 0];
+          return { value, persons };
+        };
+        const count = (type: string) => {
+          const { value, persons } = raw(type);
+          return cell(value, persons, suppressBelow);
+        };
+        const split = (type: string, categories: readonly string[]) => {
+          const { total, parts } = breakdown(raw(type), Object.fromEntries(categories.map((category) => [category, raw(type, category)])), suppressBelow);
+          return { total, parts };
+        };
+        const stock = stockAt.get(`${period.end}|${key}`) ?? 0;
+        const rehousings = split('PersonRehoused', REHOUSING_REASONS);
+        const enrolments = split('InburgeringEnrolled', INBURGERING_TRAJECTORIES);
+        const departures = split('PersonLeft', DEPARTURE_REASONS);
+        return {
+          group: groupView(groupBy, groupKeys.get(key) ?? null),
+          registrations: count('DossierRegistered'),
+          housings: count('PersonHoused'),
+          rehousings: { total: rehousings.total, byReason: rehousings.parts },
+          inburgeringEnrolments: { total: enrolments.total, byTrajectory: enrolments.parts },
+          vdabRegistrations: count('VdabRegistered'),
+          employmentStarts: count('EmploymentStarted'),
+          employmentEnds: count('EmploymentEnded'),
+          departures: { total: departures.total, byReason: departures.parts },
+          reopenings: count('DossierReopened'),
+          stockAtEnd: cell(stock, stock, suppressBelow),
+        };
+      }),
+    })),
+  };
+}

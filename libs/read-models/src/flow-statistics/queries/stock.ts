@@ -1,0 +1,107 @@
+import type { DataSource } from 'typeorm';
+import { ACTIVE_STAGES, HOUSING_TYPES } from '@app/domain';
+import { READ_MODEL_SCHEMA } from '@app/projection-engine';
+import { STAT_PERIODS_TABLE } from '../flow-statistics.projection';
+import { byGroup, GROUP_COLUMN, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import type { Interval } from './periods';
+import { readSettings } from './settings';
+import { breakdown, cell, type Cell, type Count } from './suppression';
+
+/** Housing types, and `none` for an active dossier without housing. */
+export const STOCK_HOUSING = [...HOUSING_TYPES, 'none'] as const;
+
+const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
+
+export interface StockGroup {
+  group: GroupView | null;
+  active: Cell;
+  byStage: Record<string, Cell>;
+  byHousingType: Record<string, Cell>;
+  everEmployed: Cell;
+  employedNow: Cell;
+}
+
+export interface StockView {
+  asOf: string;
+  groupBy: GroupBy;
+  suppressBelow: number;
+  groups: StockGroup[];
+}
+
+/** The stock at the end of each period of a range (clipped to it): the stock statistic on each of those dates. */
+export interface StockOverTimeView {
+  from: string;
+  to: string;
+  interval: Interval;
+  groupBy: GroupBy;
+  suppressBelow: number;
+  points: Array<{ asOf: string; groups: StockGroup[] }>;
+}
+
+/** Active dossiers on a date, per group, by stage and housing type, with ever-employed and employed-now. */
+export async function stockOn(dataSource: DataSource, asOf: string, groupBy: GroupBy): Promise<StockView> {
+  const { suppressBelow } = await readSettings(dataSource);
+  const rows = (await dataSource.query(
+    `SELECT ${GROUP_COLUMN[groupBy]} AS grp, stage, coalesce(housing_type, 'none') AS housing, ever_employed, employed_now, count(*)::int AS n
+       FROM ${STAT_PERIODS}
+      WHERE active AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)
+      GROUP BY 1, 2, 3, 4, 5`,
+    [asOf],
+  )) as Array<{ grp: string | null; stage: string; housing: string; ever_employed: boolean; employed_now: boolean; n: number }>;
+  const groups = new Map<string, { nis: string | null; active: number; stage: Map<string, number>; housing: Map<string, number>; ever: number; now: number }>();
+  for (const row of rows) {
+    const key = keyOf(row.grp);
+    let group = groups.get(key);
+    if (!group) {
+      group = { nis: row.grp, active: 0, stage: new Map(), housing: new Map(), ever: 0, now: 0 };
+      groups.set(key, group);
+    }
+    group.active += row.n;
+    group.stage.set(row.stage, (group.stage.get(row.stage) ?? 0) + row.n);
+    group.housing.set(row.housing, (group.housing.get(row.housing) ?? 0) + row.n);
+    if (row.ever_employed) group.ever += row.n;
+    if (row.employed_now) group.now += row.n;
+  }
+  if (groupBy === 'none' && groups.size === 0) {
+    groups.set('', { nis: null, active: 0, stage: new Map(), housing: new Map(), ever: 0, now: 0 });
+  }
+  const c = (n: number) => cell(n, n, suppressBelow);
+  const counts = (keys: readonly string[], of: Map<string, number>) =>
+    Object.fromEntries(keys.map((key) => [key, { value: of.get(key) ?? 0, persons: of.get(key) ?? 0 }])) as Record<string, Count>;
+  return {
+    asOf,
+    groupBy,
+    suppressBelow,
+    groups: [...groups.keys()].sort(byGroup).map((key) => {
+      const g = groups.get(key)!;
+      const active = { value: g.active, persons: g.active };
+      const stages = breakdown(active, counts(ACTIVE_STAGES, g.stage), suppressBelow);
+      const housing = breakdown(active, counts(STOCK_HOUSING, g.housing), suppressBelow);
+      return {
+        group: groupView(groupBy, g.nis),
+        active: stages.total.suppressed ? stages.total : housing.total,
+        byStage: stages.parts,
+        byHousingType: housing.parts,
+        everEmployed: c(g.ever),
+        employedNow: c(g.now),
+      };
+    }),
+  };
+}
+/** Unsuppressed totals, only ever published after scaling and suppression. */
+export async function rawStock(dataSource: DataSource, asOf: string) {
+  const rows = (await dataSource.query(
+    `SELECT stage, coalesce(housing_type, 'none') AS housing, count(*)::int AS n FROM ${STAT_PERIODS}
+      WHERE active AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date) GROUP BY 1, 2`,
+    [asOf],
+  )) as Array<{ stage: string; housing: string; n: number }>;
+  const stage = new Map<string, number>();
+  const housing = new Map<string, number>();
+  let active = 0;
+  for (const row of rows) {
+    active += row.n;
+    stage.set(row.stage, (stage.get(row.stage) ?? 0) + row.n);
+    housing.set(row.housing, (housing.get(row.housing) ?? 0) + row.n);
+  }
+  return { active, stage, housing };
+}
