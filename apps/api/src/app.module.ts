@@ -8,7 +8,6 @@ import { DataSource } from 'typeorm';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import type { Runtime } from '@app/persistence';
 import { PersonalDataProtection } from '@app/personal-data';
-import type { AppConfig } from '@app/platform';
 import { ArchiveExport } from './archive/archive-export';
 import { ArchiveController } from './archive/archive.controller';
 import { ArchiveReader, CrtRegistryReader, FlowStatisticsReader, STATISTICS_ANSWER_COUNTER, type StatisticsAnswerCounter } from '@app/read-models';
@@ -45,8 +44,7 @@ import { CrtImporter } from './import/crt-importer';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { IdempotencyRetention } from './idempotency/idempotency-retention';
-import { APP_CONFIG } from './infrastructure/app-config';
-import { CLOCK, systemClock, type Clock } from './infrastructure/clock';
+import { APP_CONFIG, CLOCK, systemClock, type AppConfig, type Clock } from '@app/platform';
 
 /** What the process opened before Nest starts: Nest wires them, it does not own their lifecycle. */
 export interface AppRuntime extends Runtime {

@@ -5,6 +5,9 @@ import { isCalendarDate, isDateDuration } from '@app/domain';
  * Every setting the service reads, validated once at start-up. The README's configuration table
  * lists the same names and defaults; keep them in step.
  */
+/** Where the configuration is in the dependency injection of every Nest module of the service. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
 export interface AppConfig {
   readonly nodeEnv: string;
   readonly port: number;

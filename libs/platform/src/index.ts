@@ -8,3 +8,4 @@ export * from './canonical-json';
 export * from './storable';
 export * from './crash-points';
 export * from './text';
+export * from './clock';

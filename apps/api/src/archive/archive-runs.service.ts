@@ -6,10 +6,8 @@ import { addDateDuration, DossierRuleViolation, type ArchiveDossier } from '@app
 import { EventStoreUnavailableError } from '@app/event-store';
 import { ArchiveRun } from '@app/persistence';
 import { DOSSIER_ARCHIVE } from '@app/read-models/dossier-archive/dossier-archive.projection';
-import { deterministicUuid, errorKind, type AppConfig } from '@app/platform';
 import { problem, toProblem } from '../http/problem';
-import { APP_CONFIG } from '../infrastructure/app-config';
-import { CLOCK, type Clock } from '../infrastructure/clock';
+import { APP_CONFIG, CLOCK, deterministicUuid, errorKind, type AppConfig, type Clock } from '@app/platform';
 import { ProjectionEngineHost } from '../projections/projection-engine.provider';
 import { ChangeDossierCommand } from '../dossiers/dossier.commands';
 import { ErasePersonalDataCommand } from '../erasure/erase-personal-data.command';

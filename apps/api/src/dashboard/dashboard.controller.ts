@@ -5,10 +5,9 @@ import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { defaultMunicipalityDirectory, type Municipality } from '@app/domain';
-import type { AppConfig } from '@app/platform';
 import { Public } from '../auth/auth.decorators';
 import { problem } from '../http/problem';
-import { APP_CONFIG } from '../infrastructure/app-config';
+import { APP_CONFIG, type AppConfig } from '@app/platform';
 
 /** What a served file is, and where its bytes come from: a file, or built once from the reference data or the settings. */
 type Asset = { readonly type: string } & ({ readonly path: string } | { readonly build: () => string });

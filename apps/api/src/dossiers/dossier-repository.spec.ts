@@ -4,7 +4,7 @@ import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-sto
 import { isEnvelope, PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
 import { registered } from '@app/domain/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
-import { systemClock } from '../infrastructure/clock';
+import { systemClock } from '@app/platform';
 import type { CommandContext } from './command-context';
 import { chainLinks, DossierRepository } from './dossier-repository';
 import { verifyChain } from './hash-chain';

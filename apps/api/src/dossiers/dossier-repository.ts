@@ -12,8 +12,7 @@ import {
 } from '@app/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
 import { PersonalDataProtection, type SqlQuery } from '@app/personal-data';
-import { deterministicUuid } from '@app/platform';
-import { CLOCK, type Clock } from '../infrastructure/clock';
+import { CLOCK, deterministicUuid, type Clock } from '@app/platform';
 import type { CommandContext } from './command-context';
 import { eventHash, GENESIS_HASH, type ChainLink } from './hash-chain';
 

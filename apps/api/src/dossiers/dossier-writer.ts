@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { defaultMunicipalityDirectory, DossierNotFoundError, type DecisionContext, type DossierEvent } from '@app/domain';
 import { WrongExpectedVersionError } from '@app/event-store';
-import { KeyedMutex, type AppConfig } from '@app/platform';
 import { problem } from '../http/problem';
-import { APP_CONFIG } from '../infrastructure/app-config';
-import { CLOCK, type Clock } from '../infrastructure/clock';
+import { APP_CONFIG, CLOCK, KeyedMutex, type AppConfig, type Clock } from '@app/platform';
 import type { CommandAccepted, CommandContext } from './command-context';
 import { DossierRepository, type LoadedDossier } from './dossier-repository';
 

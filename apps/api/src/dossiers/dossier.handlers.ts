@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { decide, DossierRuleViolation, type DossierEvent } from '@app/domain';
 import { WrongExpectedVersionError } from '@app/event-store';
-import { CLOCK, type Clock } from '../infrastructure/clock';
+import { CLOCK, type Clock } from '@app/platform';
 import type { CommandAccepted, CommandContext } from './command-context';
 import { ChangeDossierCommand, RegisterDossierCommand } from './dossier.commands';
 import { DossierRepository, type LoadedDossier } from './dossier-repository';

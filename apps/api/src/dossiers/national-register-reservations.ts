@@ -2,9 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { dossierStreamId } from '@app/domain';
 import { EVENT_STORE, WrongExpectedVersionError, type EventStore, type RecordedEvent } from '@app/event-store';
-import { APP_CONFIG } from '../infrastructure/app-config';
-import { configuredOrGeneratedSecret, deterministicUuid, type AppConfig } from '@app/platform';
-import { CLOCK, type Clock } from '../infrastructure/clock';
+import { APP_CONFIG, CLOCK, configuredOrGeneratedSecret, deterministicUuid, type AppConfig, type Clock } from '@app/platform';
 import { problem, type ProblemError } from '../http/problem';
 import type { CommandContext } from './command-context';
 

@@ -1,8 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { decide, DossierRuleViolation } from '@app/domain';
-import { crashPoint } from '@app/platform';
-import { CLOCK, type Clock } from '../infrastructure/clock';
+import { CLOCK, crashPoint, type Clock } from '@app/platform';
 import type { CommandAccepted } from '../dossiers/command-context';
 import { DossierWriter } from '../dossiers/dossier-writer';
 import { ErasePersonalDataCommand } from './erase-personal-data.command';

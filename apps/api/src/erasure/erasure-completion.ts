@@ -3,12 +3,11 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { DataSource } from 'typeorm';
 import { decide, DossierRuleViolation, isValidNationalRegisterNumber } from '@app/domain';
 import { PERSONAL_DATA_KEYS_TABLE, PersonalDataProtection, type SqlQuery } from '@app/personal-data';
-import { crashPoint, deterministicUuid, errorKind, todayIn, type AppConfig } from '@app/platform';
 import type { CommandContext } from '../dossiers/command-context';
 import { DossierRepository } from '../dossiers/dossier-repository';
 import { DossierWriter } from '../dossiers/dossier-writer';
 import { NationalRegisterReservations } from '../dossiers/national-register-reservations';
-import { APP_CONFIG } from '../infrastructure/app-config';
+import { APP_CONFIG, crashPoint, deterministicUuid, errorKind, todayIn, type AppConfig } from '@app/platform';
 import { ArchiveReader, DOSSIER_ARCHIVE } from '@app/read-models';
 import { ProjectionEngineHost } from '../projections/projection-engine.provider';
 

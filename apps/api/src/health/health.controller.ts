@@ -4,10 +4,9 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthChe
 import { SkipThrottle } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import type { AppConfig } from '@app/platform';
 import { Public } from '../auth/auth.decorators';
 import { problem } from '../http/problem';
-import { APP_CONFIG } from '../infrastructure/app-config';
+import { APP_CONFIG, type AppConfig } from '@app/platform';
 import { ProjectionEngineHost } from '../projections/projection-engine.provider';
 
 /** A check that may hang (a store that does not answer) is down after this long. */

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { errorKind, type AppConfig } from '@app/platform';
-import { APP_CONFIG } from '../infrastructure/app-config';
+import { APP_CONFIG, errorKind, type AppConfig } from '@app/platform';
 
 /** Rows per DELETE, so that a first clean-up of a large table takes no long lock. */
 const BATCH = 10_000;

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { decideInTurn, DossierRuleViolation } from '@app/domain';
-import { deterministicUuid } from '@app/platform';
 import { DossierRepository } from '../dossiers/dossier-repository';
 import { ChangeDossierCommand, RegisterDossierCommand } from '../dossiers/dossier.commands';
 import { decisionContext } from '../dossiers/dossier-writer';
 import { ProblemError } from '../http/problem';
-import { CLOCK, type Clock } from '../infrastructure/clock';
+import { CLOCK, deterministicUuid, type Clock } from '@app/platform';
 import { NationalRegisterReservations, nationalRegisterNumberTaken } from '../dossiers/national-register-reservations';
 import { readCrtExport, type CrtEncoding, type CrtRow, type RowProblem } from './crt-csv';
 

@@ -2,10 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { DataSource } from 'typeorm';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { PersonalDataProtection } from '@app/personal-data';
-import type { AppConfig } from '@app/platform';
 import { createProjectionEngine, type ProjectionEngine } from '@app/projection-engine';
 import { allProjections } from '@app/read-models';
-import { APP_CONFIG } from '../infrastructure/app-config';
+import { APP_CONFIG, type AppConfig } from '@app/platform';
 
 /**
  * The projection engine of this process. On the embedded default it runs the projections here

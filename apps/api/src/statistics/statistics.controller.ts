@@ -14,12 +14,10 @@ import { endOfMonth } from '@app/domain';
 import { Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
-import { CLOCK, type Clock } from '../infrastructure/clock';
+import { APP_CONFIG, CLOCK, type AppConfig, type Clock } from '@app/platform';
 import { flowsCsv, funnelCsv, outlookCsv, stockCsv, stockOverTimeCsv } from './csv';
 import { FlowStatisticsReader, MAX_PERIODS, periodsBetween, type Period } from '@app/read-models';
 import { FlowsQuery, FunnelQuery, OutlookQuery, StatisticsSettingsDto, StockQuery } from './statistics.dto';
-import { APP_CONFIG } from '../infrastructure/app-config';
-import type { AppConfig } from '@app/platform';
 import { FlowsAnswer, FunnelAnswer, OutlookAnswer, StatisticsSettingsView, StockAnswer, StockOverTimeAnswer } from './statistics.views';
 
 const ABOUT =

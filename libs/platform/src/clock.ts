@@ -1,5 +1,6 @@
-import { todayIn } from '@app/platform';
+import { todayIn } from './config';
 
+/** Now, and today's business date: the service's time, which specs may fix. */
 export interface Clock {
   now(): Date;
   /** Today's business date (YYYY-MM-DD) in the configured zone. */
