@@ -13,7 +13,7 @@ import { Logger } from '@nestjs/common';
 import { openRuntime } from '@app/persistence';
 import { loadConfig } from '@app/platform';
 import { createApp } from '../apps/api/src/app.factory';
-import { ProjectionEngineHost } from '../apps/api/src/projections/projection-engine.provider';
+import { ProjectionEngineHost } from '@app/read-models';
 import type { RebuildFigure, ServiceReply, ServiceRequest } from './service-protocol';
 
 class BudgetReached extends Error {

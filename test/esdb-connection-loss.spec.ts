@@ -4,7 +4,7 @@ import { EVENT_STORE, type EventStore, type RecordedEvent } from '../libs/event-
 import { EventStoreDbEventStore } from '../libs/event-store/src/eventstoredb/eventstoredb-event-store';
 import { deterministicUuid } from '../libs/platform/src';
 import { CHECKPOINT_TABLE } from '@app/projection-engine';
-import { ProjectionEngineHost } from '../apps/api/src/projections/projection-engine.provider';
+import { ProjectionEngineHost } from '@app/read-models';
 import { startEsdbTestServer, type EsdbTestServer, type SubscriptionStart } from './esdb-test-server';
 import { commandBody, DossierApi, freshNationalRegisterNumber, registrationBody } from './support/dossier-fixtures';
 import { waitForProjections } from './support/projections';

@@ -10,7 +10,6 @@ import type { Runtime } from '@app/persistence';
 import { PersonalDataProtection } from '@app/personal-data';
 import { ArchiveExport } from './archive/archive-export';
 import { ArchiveController } from './archive/archive.controller';
-import { ArchiveReader, CrtRegistryReader, FlowStatisticsReader, STATISTICS_ANSWER_COUNTER, type StatisticsAnswerCounter } from '@app/read-models';
 import { ArchiveRuns } from './archive/archive-runs.service';
 import { AccessLog } from './audit/access-log';
 import { AccessLogController } from './audit/access-log.controller';
@@ -35,7 +34,14 @@ import { CommandNameInterceptor } from './metrics/http-metrics';
 import { meteredEventStore } from './metrics/metered-event-store';
 import { Metrics } from './metrics/metrics';
 import { MetricsController } from './metrics/metrics.controller';
-import { ProjectionEngineHost } from './projections/projection-engine.provider';
+import {
+  ArchiveReader,
+  CrtRegistryReader,
+  FlowStatisticsReader,
+  ProjectionEngineHost,
+  STATISTICS_ANSWER_COUNTER,
+  type StatisticsAnswerCounter,
+} from '@app/read-models';
 import { ProjectionsController } from './projections/projections.controller';
 import { ProblemsController } from './problems/problems.controller';
 import { RegistryController } from './registry/registry.controller';

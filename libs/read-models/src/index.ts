@@ -4,6 +4,7 @@
  * keeps them is libs/projection-engine; specs find hand-made events in @app/domain/testing.
  */
 export { allProjections } from './all-projections';
+export { ProjectionEngineHost } from './projection-engine-host';
 export { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './schema';
 export * from './crt-registry';
 export * from './flow-statistics';

@@ -8,10 +8,9 @@ import { ArchiveRun } from '@app/persistence';
 import { DOSSIER_ARCHIVE } from '@app/read-models/dossier-archive/dossier-archive.projection';
 import { problem, toProblem } from '../http/problem';
 import { APP_CONFIG, CLOCK, deterministicUuid, errorKind, type AppConfig, type Clock } from '@app/platform';
-import { ProjectionEngineHost } from '../projections/projection-engine.provider';
+import { ArchiveReader, ProjectionEngineHost } from '@app/read-models';
 import { ChangeDossierCommand } from '../dossiers/dossier.commands';
 import { ErasePersonalDataCommand } from '../erasure/erase-personal-data.command';
-import { ArchiveReader } from '@app/read-models';
 
 /** Dossiers per page of a run; the run's progress and lease are saved after each. */
 const PAGE = 200;

@@ -12,7 +12,7 @@ import { archiveRunView } from '../archive/archive.views';
 import { AccessLog } from '../audit/access-log';
 import { CRT_ENCODING_NAMES, crtEncoding, CrtFileRefused, type CrtEncoding } from '../import/crt-csv';
 import { CrtImporter } from '../import/crt-importer';
-import { ProjectionEngineHost } from '../projections/projection-engine.provider';
+import { ProjectionEngineHost } from '@app/read-models';
 import { runRebuildCommand } from './rebuild-command';
 import { seedDossiers } from '../seed/seed';
 import { cliActor, ServiceContext } from './service-context';

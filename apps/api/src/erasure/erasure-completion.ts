@@ -8,8 +8,7 @@ import { DossierRepository } from '../dossiers/dossier-repository';
 import { DossierWriter } from '../dossiers/dossier-writer';
 import { NationalRegisterReservations } from '../dossiers/national-register-reservations';
 import { APP_CONFIG, crashPoint, deterministicUuid, errorKind, todayIn, type AppConfig } from '@app/platform';
-import { ArchiveReader, DOSSIER_ARCHIVE } from '@app/read-models';
-import { ProjectionEngineHost } from '../projections/projection-engine.provider';
+import { ArchiveReader, DOSSIER_ARCHIVE, ProjectionEngineHost } from '@app/read-models';
 
 const EVERY_MS = 5 * 60 * 1000;
 /** Who finishes an erasure that a crash interrupted, in the events and reservations it writes. */

@@ -7,7 +7,7 @@ import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { Public } from '../auth/auth.decorators';
 import { problem } from '../http/problem';
 import { APP_CONFIG, type AppConfig } from '@app/platform';
-import { ProjectionEngineHost } from '../projections/projection-engine.provider';
+import { ProjectionEngineHost } from '@app/read-models';
 
 /** A check that may hang (a store that does not answer) is down after this long. */
 const CHECK_TIMEOUT_MS = 3000;

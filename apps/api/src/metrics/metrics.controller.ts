@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators';
-import { ProjectionEngineHost } from '../projections/projection-engine.provider';
+import { ProjectionEngineHost } from '@app/read-models';
 import { Metrics } from './metrics';
 
 @ApiTags('operations')

@@ -4,7 +4,7 @@ import { errorDescription } from '@app/platform';
 import { RebuildInProgressError, UnknownProjectionError, type ProjectionEngine } from '@app/projection-engine';
 import { Roles } from '../auth/auth.decorators';
 import { problem } from '../http/problem';
-import { ProjectionEngineHost } from './projection-engine.provider';
+import { ProjectionEngineHost } from '@app/read-models';
 
 class PositionView {
   @ApiProperty({ example: '1042' }) commit: string;

@@ -3,8 +3,8 @@ import { DataSource } from 'typeorm';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { PersonalDataProtection } from '@app/personal-data';
 import { createProjectionEngine, type ProjectionEngine } from '@app/projection-engine';
-import { allProjections } from '@app/read-models';
 import { APP_CONFIG, type AppConfig } from '@app/platform';
+import { allProjections } from './all-projections';
 
 /**
  * The projection engine of this process. On the embedded default it runs the projections here
