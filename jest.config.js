@@ -16,6 +16,7 @@ const shared = {
   },
   moduleNameMapper: {
     '^@app/domain(|/.*)$': '<rootDir>/libs/domain/src$1',
+    '^@app/dossiers$': '<rootDir>/libs/dossiers/src',
     '^@app/event-store(|/.*)$': '<rootDir>/libs/event-store/src$1',
     '^@app/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
     '^@app/persistence(|/.*)$': '<rootDir>/libs/persistence/src$1',

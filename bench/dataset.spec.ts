@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isValidNationalRegisterNumber } from '@app/domain';
 import { MasterKey, openPersonalData, type PersonalDataEnvelope } from '@app/personal-data';
-import { verifyChain } from '../apps/api/src/dossiers/hash-chain';
+import { verifyChain } from '@app/dossiers';
 import { benchNationalRegisterNumber, DossierWriter, envelopeSealer, LifecyclePool, plainSealer, RealisticDossiers, type BenchDossier } from './dataset';
 import { interleave } from './load-postgres';
 

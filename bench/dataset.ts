@@ -17,9 +17,7 @@ import {
 } from '@app/domain';
 import { MasterKey, newDossierKey, sealPersonalData } from '@app/personal-data';
 import { deterministicUuid } from '@app/platform';
-import { eventHash, GENESIS_HASH } from '../apps/api/src/dossiers/hash-chain';
-import { NATIONAL_REGISTER_NUMBER_RESERVED } from '../apps/api/src/dossiers/national-register-reservations';
-import { HistoryGenerator, randomSource } from '../apps/api/src/seed/history-generator';
+import { eventHash, GENESIS_HASH, HistoryGenerator, NATIONAL_REGISTER_NUMBER_RESERVED, randomSource } from '@app/dossiers';
 
 /**
  * Dossier histories as the service would have stored them, made without the service so that a

@@ -18,7 +18,7 @@ import { openRuntime } from '@app/persistence';
 import { PERSONAL_DATA_KEYS_TABLE } from '@app/personal-data';
 import { DEFAULT_PROJECTION_BATCH_SIZE, loadConfig, signDevToken, todayIn, type AppConfig, type Role } from '@app/platform';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platform/embedded-postgres';
-import { NationalRegisterReservations } from '../apps/api/src/dossiers/national-register-reservations';
+import { NationalRegisterReservations } from '@app/dossiers';
 import { benchConfig, type BenchConfig } from './config';
 import { CpuMeter } from './cpu';
 import { DossierWriter, envelopeSealer, LifecyclePool, plainSealer, RealisticDossiers, type BenchDossier } from './dataset';

@@ -1,6 +1,6 @@
 import { dossierStreamId } from '../libs/domain/src';
 import { openEventStore, type EventStore } from '../libs/event-store/src';
-import { NATIONAL_REGISTER_NUMBER_RELEASED, NationalRegisterReservations } from '../apps/api/src/dossiers/national-register-reservations';
+import { NATIONAL_REGISTER_NUMBER_RELEASED, NationalRegisterReservations } from '@app/dossiers';
 import { loadConfig, signDevToken, systemClock } from '../libs/platform/src';
 import { DossierApi, expectRuleViolation, expectStatus, freshNationalRegisterNumber, PURPOSE, queryDatabase, registrationBody } from './support/dossier-fixtures';
 import { eventStoreOfItsOwn, eventStoreUnderTest, type SuiteEventStore } from './support/event-store-under-test';

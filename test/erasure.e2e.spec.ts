@@ -1,8 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { openEventStore, type RecordedEvent } from '../libs/event-store/src';
 import { PersonalDataProtection, type SqlQuery } from '../libs/personal-data/src';
-import { NationalRegisterReservations } from '../apps/api/src/dossiers/national-register-reservations';
-import { ERASURE_COMPLETION_ACTOR, ErasureCompletion, UNRECORDED_ERASURE_REASON } from '../apps/api/src/erasure/erasure-completion';
+import { ERASURE_COMPLETION_ACTOR, ErasureCompletion, NationalRegisterReservations, UNRECORDED_ERASURE_REASON } from '@app/dossiers';
 import {
   addDays,
   DossierApi,

@@ -12,8 +12,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { CommandBus } from '@nestjs/cqrs';
 import type { RegisterDossier } from '../libs/domain/src';
-import { RegisterDossierCommand } from '../apps/api/src/dossiers/dossier.commands';
-import { NationalRegisterReservations } from '../apps/api/src/dossiers/national-register-reservations';
+import { NationalRegisterReservations, RegisterDossierCommand } from '@app/dossiers';
 import { startTestApp, type TestApp } from './support/test-app';
 import { onPostgresStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';

@@ -2,7 +2,7 @@ import { decideInTurn, defaultMunicipalityDirectory, dossierStreamId } from '../
 import type { EventStore } from '../../libs/event-store/src';
 import { deterministicUuid, todayIn } from '../../libs/platform/src';
 import { fixtureMetadata } from '@app/domain/testing';
-import { HistoryGenerator } from '../../apps/api/src/seed/history-generator';
+import { HistoryGenerator } from '@app/dossiers';
 import { BUSINESS_TIME_ZONE } from './dossier-fixtures';
 
 /**

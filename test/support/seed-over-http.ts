@@ -1,5 +1,5 @@
 import type { DossierCommand, RegisterDossier } from '../../libs/domain/src';
-import { HistoryGenerator } from '../../apps/api/src/seed/history-generator';
+import { HistoryGenerator } from '@app/dossiers';
 import { DossierApi, expectStatus, type CommandName } from './dossier-fixtures';
 import type { TestApp } from './test-app';
 

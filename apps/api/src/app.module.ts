@@ -18,14 +18,18 @@ import { AuthGuard } from './auth/auth.guard';
 import { Authenticator } from './auth/authenticator';
 import { TokenVerifier } from './auth/token-verifier';
 import { DashboardController } from './dashboard/dashboard.controller';
-import { ChangeDossierHandler, RegisterDossierHandler } from './dossiers/dossier.handlers';
-import { DossierRepository } from './dossiers/dossier-repository';
-import { DossierWriter } from './dossiers/dossier-writer';
+import {
+  ChangeDossierHandler,
+  CrtImporter,
+  DossierRepository,
+  DossierWriter,
+  ErasePersonalDataHandler,
+  ErasureCompletion,
+  NationalRegisterReservations,
+  RegisterDossierHandler,
+} from '@app/dossiers';
 import { DossiersController } from './dossiers/dossiers.controller';
-import { NationalRegisterReservations } from './dossiers/national-register-reservations';
-import { ErasePersonalDataHandler } from './erasure/erase-personal-data.handler';
-import { ErasureCompletion } from './erasure/erasure-completion';
-import { ErasureController } from './erasure/erasure.controller';
+import { ErasureController } from './dossiers/erasure.controller';
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { RateLimitGuard } from './http/rate-limit.guard';
@@ -46,7 +50,6 @@ import { ProjectionsController } from './projections/projections.controller';
 import { ProblemsController } from './problems/problems.controller';
 import { RegistryController } from './registry/registry.controller';
 import { StatisticsController } from './statistics/statistics.controller';
-import { CrtImporter } from './import/crt-importer';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { IdempotencyRetention } from './idempotency/idempotency-retention';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { canonicalJson } from '@app/platform';
-import { DossierRepository, type LoadedDossier } from '../dossiers/dossier-repository';
+import { DossierRepository, type LoadedDossier } from '@app/dossiers';
 import { ArchiveReader } from '@app/read-models';
 import { archivedDossier } from './archive.views';
 

@@ -9,8 +9,7 @@ import { DOSSIER_ARCHIVE } from '@app/read-models/dossier-archive/dossier-archiv
 import { problem, toProblem } from '../http/problem';
 import { APP_CONFIG, CLOCK, deterministicUuid, errorKind, type AppConfig, type Clock } from '@app/platform';
 import { ArchiveReader, ProjectionEngineHost } from '@app/read-models';
-import { ChangeDossierCommand } from '../dossiers/dossier.commands';
-import { ErasePersonalDataCommand } from '../erasure/erase-personal-data.command';
+import { ChangeDossierCommand, ErasePersonalDataCommand } from '@app/dossiers';
 
 /** Dossiers per page of a run; the run's progress and lease are saved after each. */
 const PAGE = 200;

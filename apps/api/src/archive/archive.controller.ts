@@ -15,7 +15,7 @@ import type { Response } from 'express';
 import { AccessLog, type AuditedRequest } from '../audit/access-log';
 import { ApiPurpose, oneDossier, ShowsPersonalData } from '../audit/shows-personal-data.decorator';
 import { Roles } from '../auth/auth.decorators';
-import { DossierRepository } from '../dossiers/dossier-repository';
+import { DossierRepository } from '@app/dossiers';
 import { dossierIdPipe } from '../http/dossier-id.pipe';
 import { problem } from '../http/problem';
 import { PageQuery } from '../http/page.query';

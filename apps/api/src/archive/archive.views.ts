@@ -2,9 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 import { defaultMunicipalityDirectory, type RegisteredDossier } from '@app/domain';
 import type { ArchivedDossierRow } from '@app/read-models/dossier-archive/archived-dossier.entity';
 import type { ArchiveRun } from '@app/persistence';
-import type { LoadedDossier } from '../dossiers/dossier-repository';
+import { dossierAtVersion, type LoadedDossier } from '@app/dossiers';
 import { dossierView, DossierView, historyEntry } from '../dossiers/dossier.views';
-import { dossierAtVersion } from '../dossiers/time-travel';
 
 const latest = (nis: string) => defaultMunicipalityDirectory.resolve(nis);
 

@@ -5,7 +5,7 @@ import type { TestingModule } from '@nestjs/testing';
 import { CommandTestFactory } from 'nest-commander-testing';
 import { createTestDatabase } from '@app/testing';
 import { deterministicUuid } from '@app/platform';
-import { DossierRepository } from '../dossiers/dossier-repository';
+import { DossierRepository } from '@app/dossiers';
 import { CliModule, programName } from './cli.module';
 import { TokenCommand } from './commands';
 import { ServiceContext } from './service-context';

@@ -10,11 +10,9 @@ import { ArchiveExport } from '../archive/archive-export';
 import { ArchiveRuns } from '../archive/archive-runs.service';
 import { archiveRunView } from '../archive/archive.views';
 import { AccessLog } from '../audit/access-log';
-import { CRT_ENCODING_NAMES, crtEncoding, CrtFileRefused, type CrtEncoding } from '../import/crt-csv';
-import { CrtImporter } from '../import/crt-importer';
+import { CRT_ENCODING_NAMES, crtEncoding, CrtFileRefused, CrtImporter, seedDossiers, type CrtEncoding } from '@app/dossiers';
 import { ProjectionEngineHost } from '@app/read-models';
 import { runRebuildCommand } from './rebuild-command';
-import { seedDossiers } from '../seed/seed';
 import { cliActor, ServiceContext } from './service-context';
 
 const positiveInteger = (name: string) => (value: string) => {

@@ -19,7 +19,7 @@ import { RESPONSE_HEADERS } from '../http/openapi';
 import { problem } from '../http/problem';
 import type { RequestWithContext } from '../http/request-context';
 import { idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
-import type { CommandAccepted, CommandContext } from './command-context';
+import type { CommandAccepted, CommandContext } from '@app/dossiers';
 import { CommandAcceptedDto } from './dossier.dto';
 
 /** What every command endpoint shares: the command context from the request, ETag, OpenAPI. */

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import type { DossierState, RegisteredDossier } from '@app/domain';
-import type { LoadedDossier, StoredDossierEvent } from './dossier-repository';
+import type { LoadedDossier, StoredDossierEvent } from '@app/dossiers';
 
 /** The dossier as the API shows it: the state folded from its stream (callers check it exists). */
 export function dossierView({ dossierId, version, state: folded }: LoadedDossier) {

@@ -19,9 +19,17 @@ import { oneDossier, ShowsPersonalData } from '../audit/shows-personal-data.deco
 import { Roles } from '../auth/auth.decorators';
 import { dossierIdPipe } from '../http/dossier-id.pipe';
 import { problem } from '../http/problem';
-import type { CommandAccepted } from './command-context';
+import {
+  ChangeDossierCommand,
+  changesBetween,
+  dossierAt,
+  dossierAtVersion,
+  DossierRepository,
+  RegisterDossierCommand,
+  verifyChain,
+  type CommandAccepted,
+} from '@app/dossiers';
 import { answerAccepted, CommandEndpoint, commandContext, etag, type AuthenticatedRequest } from './command-endpoint';
-import { ChangeDossierCommand, RegisterDossierCommand } from './dossier.commands';
 import {
   CommandAcceptedDto,
   DatedDto,
@@ -34,11 +42,8 @@ import {
   RehousedDto,
   ReopenedDto,
 } from './dossier.dto';
-import { DossierRepository } from './dossier-repository';
 import { ChainBrokenView, ChainIntactView, DiffView, dossierView, DossierView, historyEntry, HistoryView } from './dossier.views';
 import { RESPONSE_HEADERS } from '../http/openapi';
-import { verifyChain } from './hash-chain';
-import { changesBetween, dossierAt, dossierAtVersion } from './time-travel';
 
 @ApiTags('dossiers')
 @ApiBearerAuth()

@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
 import { DossierNotFoundError, DossierRuleViolation } from '@app/domain';
+import { NationalRegisterNumberTakenError, VersionMismatchError } from '@app/dossiers';
 import { EventStoreUnavailableError, UnstorableEventError, WrongExpectedVersionError } from '@app/event-store';
 
 /** An RFC 9457 problem document. `type` is a path under /problems, documented in docs/errors.md. */
@@ -48,7 +49,8 @@ export function isNoSuchRoute(error: unknown): boolean {
 }
 
 /**
- * Turns anything thrown while serving a request into the problem the client sees. Unknown errors
+ * Turns anything thrown while serving a request into the problem the client sees: the domain's and
+ * the write side's errors (libs/domain, libs/dossiers) are mapped here, and nowhere below. Unknown errors
  * become a bare 500: their message may hold internals or personal data.
  */
 export function toProblem(error: unknown): Problem {
@@ -65,6 +67,21 @@ export function toProblem(error: unknown): Problem {
   }
   if (error instanceof DossierNotFoundError) {
     return { type: '/problems/dossier-not-found', title: 'Dossier not found', status: 404, detail: error.message };
+  }
+  if (error instanceof NationalRegisterNumberTakenError) {
+    return {
+      type: '/problems/national-register-number-taken',
+      title: 'Business rule violated',
+      status: HttpStatus.CONFLICT,
+      detail: error.message,
+      rule: 'national-register-number-taken',
+      existingDossierId: error.holder,
+      existingDossier: `/dossiers/${error.holder}`,
+    };
+  }
+  if (error instanceof VersionMismatchError) {
+    const { dossierId, expectedVersion, currentVersion } = error;
+    return { type: '/problems/version-mismatch', title: 'Precondition failed', status: HttpStatus.PRECONDITION_FAILED, detail: error.message, dossierId, expectedVersion, currentVersion };
   }
   if (error instanceof WrongExpectedVersionError) {
     return {

@@ -3,22 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { dossierStreamId } from '@app/domain';
 import { EVENT_STORE, WrongExpectedVersionError, type EventStore, type RecordedEvent } from '@app/event-store';
 import { APP_CONFIG, CLOCK, configuredOrGeneratedSecret, deterministicUuid, type AppConfig, type Clock } from '@app/platform';
-import { problem, type ProblemError } from '../http/problem';
 import type { CommandContext } from './command-context';
+import { NationalRegisterNumberTakenError } from './errors';
 
 export const RESERVATION_STREAM_PREFIX = 'nrn-reservation-';
 export const NATIONAL_REGISTER_NUMBER_RESERVED = 'NationalRegisterNumberReserved';
 /** The holder's personal data was erased: the number is free again (docs/erasure.md). */
 export const NATIONAL_REGISTER_NUMBER_RELEASED = 'NationalRegisterNumberReleased';
-
-/** The number is registered: a 409 that points at the dossier holding it. */
-export function nationalRegisterNumberTaken(holder: string): ProblemError {
-  return problem(409, 'national-register-number-taken', 'Business rule violated', 'A dossier with this national register number already exists.', {
-    rule: 'national-register-number-taken',
-    existingDossierId: holder,
-    existingDossier: `/dossiers/${holder}`,
-  });
-}
 
 /**
  * Uniqueness of national register numbers, kept in the event store itself: one stream per
@@ -57,7 +48,7 @@ export class NationalRegisterReservations {
    * Reserves the number for a registration that would write `dossierId`, and returns the dossier
    * the registration must write: `dossierId`, or the dossier a reservation left by a registration
    * that never wrote it names (the caller writes that one, expecting no stream; see above), or the
-   * dossier this same command wrote in an earlier run. Throws a 409 that points at the dossier
+   * dossier this same command wrote in an earlier run. Throws NationalRegisterNumberTakenError naming the dossier
    * holding the number when another registration wrote it.
    */
   async reserve(nationalRegisterNumber: string, dossierId: string, context: CommandContext): Promise<string> {
@@ -69,7 +60,7 @@ export class NationalRegisterReservations {
       if (reserved !== undefined) {
         const first = await this.firstEventOf(reserved);
         if (!first || first.metadata.causationId === context.commandId) return reserved;
-        throw nationalRegisterNumberTaken(reserved);
+        throw new NationalRegisterNumberTakenError(reserved);
       }
       // Someone reserved concurrently: read again and decide on what they wrote.
       if (await this.appendAfter(stream, events.length, NATIONAL_REGISTER_NUMBER_RESERVED, dossierId, context, 'reservation')) return dossierId;

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { decideInTurn, DossierRuleViolation } from '@app/domain';
-import { DossierRepository } from '../dossiers/dossier-repository';
-import { ChangeDossierCommand, RegisterDossierCommand } from '../dossiers/dossier.commands';
-import { decisionContext } from '../dossiers/dossier-writer';
-import { ProblemError } from '../http/problem';
+import { DossierRepository } from '../dossier-repository';
+import { ChangeDossierCommand, RegisterDossierCommand } from '../commands';
+import { decisionContext } from '../dossier-writer';
 import { CLOCK, deterministicUuid, type Clock } from '@app/platform';
-import { NationalRegisterReservations, nationalRegisterNumberTaken } from '../dossiers/national-register-reservations';
+import { NationalRegisterNumberTakenError } from '../errors';
+import { NationalRegisterReservations } from '../national-register-reservations';
 import { readCrtExport, type CrtEncoding, type CrtRow, type RowProblem } from './crt-csv';
 
 export interface CrtImportOutcome {
@@ -78,7 +78,7 @@ export class CrtImporter {
             for (const { type } of [row.registration, ...row.commands]) commands[type] = (commands[type] ?? 0) + 1;
           }
         } catch (error) {
-          if (!(error instanceof DossierRuleViolation || error instanceof ProblemError)) throw error;
+          if (!(error instanceof DossierRuleViolation || error instanceof NationalRegisterNumberTakenError)) throw error;
           // Only what the rules cannot know beforehand: the number is another dossier's.
           rejected.push({ line: row.line, reason: error.message });
         }
@@ -101,7 +101,7 @@ export class CrtImporter {
     if (existing.version >= 1 + row.commands.length) return 'already-imported';
     const number = row.registration.person.nationalRegisterNumber;
     const holder = existing.version === 0 && number ? await this.reservations.holderOf(number) : undefined;
-    if (holder !== undefined && holder !== dossierId) throw nationalRegisterNumberTaken(holder);
+    if (holder !== undefined && holder !== dossierId) throw new NationalRegisterNumberTakenError(holder);
     return 'import';
   }
 

@@ -2,8 +2,8 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { decide, DossierRuleViolation } from '@app/domain';
 import { CLOCK, crashPoint, type Clock } from '@app/platform';
-import type { CommandAccepted } from '../dossiers/command-context';
-import { DossierWriter } from '../dossiers/dossier-writer';
+import type { CommandAccepted } from '../command-context';
+import { DossierWriter } from '../dossier-writer';
 import { ErasePersonalDataCommand } from './erase-personal-data.command';
 import { ErasureCompletion } from './erasure-completion';
 

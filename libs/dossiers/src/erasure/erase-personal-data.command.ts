@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { CommandAccepted, CommandContext } from '../dossiers/command-context';
+import type { CommandAccepted, CommandContext } from '../command-context';
 
 /**
  * Erase a dossier's personal data (docs/erasure.md): record PersonalDataErased dated today, then

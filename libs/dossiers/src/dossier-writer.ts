@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { defaultMunicipalityDirectory, DossierNotFoundError, type DecisionContext, type DossierEvent } from '@app/domain';
 import { WrongExpectedVersionError } from '@app/event-store';
-import { problem } from '../http/problem';
 import { APP_CONFIG, CLOCK, KeyedMutex, type AppConfig, type Clock } from '@app/platform';
 import type { CommandAccepted, CommandContext } from './command-context';
+import { VersionMismatchError } from './errors';
 import { DossierRepository, type LoadedDossier } from './dossier-repository';
 
 export function decisionContext(clock: Clock): DecisionContext {
@@ -16,18 +16,11 @@ export function alreadyApplied(dossier: LoadedDossier, commandId: string): Comma
   return own.length > 0 ? { dossierId: dossier.dossierId, version: own[own.length - 1].version } : undefined;
 }
 
-export const versionMoved = (dossierId: string, expected: number, actual: number) =>
-  problem(412, 'version-mismatch', 'Precondition failed', `The dossier is at version ${actual}, not ${expected}; read it again.`, {
-    dossierId,
-    expectedVersion: expected,
-    currentVersion: actual,
-  });
-
 /**
  * The load–decide–append cycle of every command on an existing dossier. Writers to one dossier
  * in this process take turns (one mutex for every handler); a conflict with another process is
  * retried on fresh state, `decide` running again, unless the client pinned a version with
- * If-Match (then 412).
+ * If-Match (then VersionMismatchError).
  */
 @Injectable()
 export class DossierWriter {
@@ -51,14 +44,14 @@ export class DossierWriter {
         const retried = alreadyApplied(dossier, context.commandId);
         if (retried) return retried;
         const expected = context.expectedVersion;
-        if (expected !== undefined && expected !== dossier.version) throw versionMoved(dossierId, expected, dossier.version);
+        if (expected !== undefined && expected !== dossier.version) throw new VersionMismatchError(dossierId, expected, dossier.version);
         const events = await decide(dossier, decisionContext(this.clock));
         try {
           const version = await this.dossiers.append(dossier, events, context);
           return { dossierId, version };
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError)) throw error;
-          if (expected !== undefined) throw versionMoved(dossierId, expected, error.actual ?? dossier.version + 1);
+          if (expected !== undefined) throw new VersionMismatchError(dossierId, expected, error.actual ?? dossier.version + 1);
           if (attempt >= this.config.commandRetries) throw error;
         }
       }

@@ -3,10 +3,10 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { DataSource } from 'typeorm';
 import { decide, DossierRuleViolation, isValidNationalRegisterNumber } from '@app/domain';
 import { PERSONAL_DATA_KEYS_TABLE, PersonalDataProtection, type SqlQuery } from '@app/personal-data';
-import type { CommandContext } from '../dossiers/command-context';
-import { DossierRepository } from '../dossiers/dossier-repository';
-import { DossierWriter } from '../dossiers/dossier-writer';
-import { NationalRegisterReservations } from '../dossiers/national-register-reservations';
+import type { CommandContext } from '../command-context';
+import { DossierRepository } from '../dossier-repository';
+import { DossierWriter } from '../dossier-writer';
+import { NationalRegisterReservations } from '../national-register-reservations';
 import { APP_CONFIG, crashPoint, deterministicUuid, errorKind, todayIn, type AppConfig } from '@app/platform';
 import { ArchiveReader, DOSSIER_ARCHIVE, ProjectionEngineHost } from '@app/read-models';
 

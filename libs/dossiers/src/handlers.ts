@@ -4,10 +4,11 @@ import { decide, DossierRuleViolation, type DossierEvent } from '@app/domain';
 import { WrongExpectedVersionError } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform';
 import type { CommandAccepted, CommandContext } from './command-context';
-import { ChangeDossierCommand, RegisterDossierCommand } from './dossier.commands';
+import { ChangeDossierCommand, RegisterDossierCommand } from './commands';
 import { DossierRepository, type LoadedDossier } from './dossier-repository';
 import { alreadyApplied, decisionContext, DossierWriter } from './dossier-writer';
-import { nationalRegisterNumberTaken, NationalRegisterReservations } from './national-register-reservations';
+import { NationalRegisterNumberTakenError } from './errors';
+import { NationalRegisterReservations } from './national-register-reservations';
 
 @CommandHandler(RegisterDossierCommand)
 export class RegisterDossierHandler implements ICommandHandler<RegisterDossierCommand> {
@@ -34,11 +35,11 @@ export class RegisterDossierHandler implements ICommandHandler<RegisterDossierCo
       target = await this.dossiers.load(dossierId);
       const earlier = alreadyApplied(target, context.commandId);
       if (earlier) return earlier;
-      if (target.version > 0) throw nationalRegisterNumberTaken(dossierId);
+      if (target.version > 0) throw new NationalRegisterNumberTakenError(dossierId);
       events = decide({ ...command, dossierId }, target.state, decisionContext(this.clock));
     }
     // Whoever else writes this dossier first (a registration of the same number) holds the number.
-    return this.append(target, events, context, () => nationalRegisterNumberTaken(dossierId));
+    return this.append(target, events, context, () => new NationalRegisterNumberTakenError(dossierId));
   }
 
   /** Appends the registration, expecting no stream; `taken` says why when another writer was first. */

@@ -3,9 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { dossierIdPipe } from '../http/dossier-id.pipe';
-import type { CommandAccepted } from '../dossiers/command-context';
+import { ErasePersonalDataCommand, type CommandAccepted } from '@app/dossiers';
 import { answerAccepted, CommandEndpoint, commandContext, type AuthenticatedRequest } from '../dossiers/command-endpoint';
-import { ErasePersonalDataCommand } from './erase-personal-data.command';
 import { ErasureDto } from './erasure.dto';
 
 @ApiTags('dossiers')

@@ -2,10 +2,10 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { SingleBar } from 'cli-progress';
 import { DossierRuleViolation } from '@app/domain';
-import { ProblemError } from '../http/problem';
+import { NationalRegisterNumberTakenError } from '../errors';
 import { CLOCK, deterministicUuid, type Clock } from '@app/platform';
-import type { CommandContext } from '../dossiers/command-context';
-import { ChangeDossierCommand, RegisterDossierCommand } from '../dossiers/dossier.commands';
+import type { CommandContext } from '../command-context';
+import { ChangeDossierCommand, RegisterDossierCommand } from '../commands';
 import { HistoryGenerator } from './history-generator';
 
 /**
@@ -60,7 +60,7 @@ export async function seedDossiers(
         }
       } catch (error) {
         // A generated fact the rules refuse is left out (and counted), as staff would be told.
-        if (!(error instanceof DossierRuleViolation || error instanceof ProblemError)) throw error;
+        if (!(error instanceof DossierRuleViolation || error instanceof NationalRegisterNumberTakenError)) throw error;
         rejected++;
       }
     }
