@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { AppModule, type AppRuntime } from './app.module';
+import { AppModule } from './app.module';
+import type { AppRuntime } from './runtime.module';
 import { configureHttp } from './http/http-setup';
 
 /** The HTTP application on an opened runtime; shared by main.ts and the end-to-end tests. */

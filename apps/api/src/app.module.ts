@@ -1,106 +1,59 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
-import type { DestinationStream } from 'pino';
-import { DataSource } from 'typeorm';
-import { EVENT_STORE, type EventStore } from '@app/event-store';
-import type { Runtime } from '@app/persistence';
-import { PersonalDataProtection } from '@app/personal-data';
-import { ArchiveExport } from './archive/archive-export';
-import { ArchiveController } from './archive/archive.controller';
-import { ArchiveRuns } from './archive/archive-runs.service';
-import { AccessLog } from './audit/access-log';
-import { AccessLogController } from './audit/access-log.controller';
+import { ArchiveModule } from './archive/archive.module';
 import { AccessLogInterceptor } from './audit/access-log.interceptor';
+import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './auth/auth.guard';
-import { Authenticator } from './auth/authenticator';
-import { TokenVerifier } from './auth/token-verifier';
-import { DashboardController } from './dashboard/dashboard.controller';
-import {
-  ChangeDossierHandler,
-  CrtImporter,
-  DossierRepository,
-  DossierWriter,
-  ErasePersonalDataHandler,
-  ErasureCompletion,
-  NationalRegisterReservations,
-  RegisterDossierHandler,
-} from '@app/dossiers';
-import { DossiersController } from './dossiers/dossiers.controller';
-import { ErasureController } from './dossiers/erasure.controller';
-import { HealthController } from './health/health.controller';
+import { AuthModule } from './auth/auth.module';
+import { DashboardModule } from './dashboard/dashboard.module';
+import { DossiersHttpModule } from './dossiers/dossiers-http.module';
 import { ProblemFilter } from './http/problem.filter';
 import { RateLimitGuard } from './http/rate-limit.guard';
-import { loggingModule } from './logging/logging';
-import { CommandNameInterceptor } from './metrics/http-metrics';
-import { meteredEventStore } from './metrics/metered-event-store';
-import { Metrics } from './metrics/metrics';
-import { MetricsController } from './metrics/metrics.controller';
-import {
-  ArchiveReader,
-  CrtRegistryReader,
-  FlowStatisticsReader,
-  ProjectionEngineHost,
-  STATISTICS_ANSWER_COUNTER,
-  type StatisticsAnswerCounter,
-} from '@app/read-models';
-import { ProjectionsController } from './projections/projections.controller';
-import { ProblemsController } from './problems/problems.controller';
-import { RegistryController } from './registry/registry.controller';
-import { StatisticsController } from './statistics/statistics.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
-import { IdempotencyStore } from './idempotency/idempotency.store';
-import { IdempotencyRetention } from './idempotency/idempotency-retention';
-import { APP_CONFIG, CLOCK, systemClock, type AppConfig, type Clock } from '@app/platform';
+import { IdempotencyModule } from './idempotency/idempotency.module';
+import { loggingModule } from './observability/logging/logging';
+import { CommandNameInterceptor } from './observability/metrics/http-metrics';
+import { ObservabilityModule } from './observability/observability.module';
+import { ProblemsModule } from './problems/problems.module';
+import { ProjectionsModule } from './projections/projections.module';
+import { RegistryModule } from './registry/registry.module';
+import { RuntimeModule, type AppRuntime } from './runtime.module';
+import { StatisticsModule } from './statistics/statistics.module';
 
-/** What the process opened before Nest starts: Nest wires them, it does not own their lifecycle. */
-export interface AppRuntime extends Runtime {
-  readonly clock?: Clock;
-  /** Default: from the configuration (PERSONAL_DATA_KEY). Tests on a shared event log pass their own. */
-  readonly personalData?: PersonalDataProtection;
-  /** Where the JSON logs go; default standard output. Tests read them from here. */
-  readonly logDestination?: DestinationStream;
-}
-
+/**
+ * The HTTP service: the runtime, one feature module per folder, and the request pipeline every
+ * route shares (guards, interceptors and the problem filter, in the order they run).
+ */
 @Module({})
 export class AppModule {
   static forRoot(runtime: AppRuntime): DynamicModule {
     return {
       module: AppModule,
       imports: [
+        RuntimeModule.forRoot(runtime),
         CqrsModule.forRoot(),
-        TerminusModule,
         loggingModule(runtime.config, runtime.logDestination),
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: 60_000, limit: runtime.config.rateLimitPerMinute }],
           skipIf: () => runtime.config.rateLimitPerMinute === 0,
           errorMessage: `More than ${runtime.config.rateLimitPerMinute} requests in a minute; wait the Retry-After seconds and try again.`,
         }),
-      ],
-      controllers: [
-        AccessLogController,
-        ArchiveController,
-        DashboardController,
-        DossiersController,
-        ErasureController,
-        HealthController,
-        MetricsController,
-        ProblemsController,
-        ProjectionsController,
-        RegistryController,
-        StatisticsController,
+        AuthModule,
+        IdempotencyModule,
+        // The features, in the order their routes are registered and listed in the OpenAPI document.
+        AuditModule,
+        ArchiveModule,
+        DashboardModule,
+        DossiersHttpModule,
+        ObservabilityModule,
+        ProblemsModule,
+        ProjectionsModule,
+        RegistryModule,
+        StatisticsModule,
       ],
       providers: [
-        { provide: APP_CONFIG, useValue: runtime.config },
-        Metrics,
-        { provide: EVENT_STORE, useFactory: (metrics: Metrics): EventStore => meteredEventStore(runtime.eventStore, metrics), inject: [Metrics] },
-        { provide: DataSource, useValue: runtime.dataSource },
-        { provide: CLOCK, useValue: runtime.clock ?? systemClock(runtime.config.timeZone) },
-        { provide: TokenVerifier, useFactory: (config: AppConfig) => new TokenVerifier(config), inject: [APP_CONFIG] },
-        { provide: PersonalDataProtection, useValue: runtime.personalData ?? PersonalDataProtection.fromConfig(runtime.config) },
-        Authenticator,
         // In this order: the rate limit counts requests that authentication then refuses.
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -108,28 +61,6 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: CommandNameInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor },
-        IdempotencyStore,
-        IdempotencyRetention,
-        AccessLog,
-        ArchiveReader,
-        ArchiveRuns,
-        ArchiveExport,
-        CrtImporter,
-        ProjectionEngineHost,
-        DossierRepository,
-        NationalRegisterReservations,
-        RegisterDossierHandler,
-        ChangeDossierHandler,
-        DossierWriter,
-        ErasePersonalDataHandler,
-        ErasureCompletion,
-        CrtRegistryReader,
-        FlowStatisticsReader,
-        {
-          provide: STATISTICS_ANSWER_COUNTER,
-          useFactory: (metrics: Metrics): StatisticsAnswerCounter => (source) => metrics.statisticsAnswers.inc({ source }),
-          inject: [Metrics],
-        },
       ],
     };
   }

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from '@app/platform';
 import { openRuntime } from '@app/persistence';
 import { createApp } from './app.factory';
-import { logDestination, loggerOptions } from './logging/logging';
+import { logDestination, loggerOptions } from './observability/logging/logging';
 
 async function main(): Promise<void> {
   let config;

@@ -21,3 +21,4 @@ export * from './crt-import/crt-csv';
 export * from './crt-import/crt-importer';
 export * from './seed/history-generator';
 export * from './seed/seed';
+export * from './dossiers.module';

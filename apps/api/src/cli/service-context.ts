@@ -2,13 +2,13 @@ import { Injectable, Logger, type INestApplicationContext, type OnApplicationShu
 import { NestFactory } from '@nestjs/core';
 import { openRuntime, type OpenedRuntime } from '@app/persistence';
 import { loadConfig, type AppConfig } from '@app/platform';
-import { AppModule } from '../app.module';
+import { CliServiceModule } from './service.module';
 
 /**
- * The service without HTTP, opened only by the commands that need it (not `token`): the same
- * configuration, stores, handlers and rules as the API. Projections run here only when a
- * command asks for them (PROJECTIONS_IN_PROCESS=false otherwise): the running service, or the
- * projector, keeps the read models.
+ * The service without HTTP (CliServiceModule), opened only by the commands that need it (not
+ * `token`): the same configuration, stores, handlers and rules as the API. Projections run here
+ * only when a command asks for them (PROJECTIONS_IN_PROCESS=false otherwise): the running
+ * service, or the projector, keeps the read models.
  */
 @Injectable()
 export class ServiceContext implements OnApplicationShutdown {
@@ -23,7 +23,7 @@ export class ServiceContext implements OnApplicationShutdown {
     Logger.overrideLogger(['error']);
     const config = loadConfig({ ...process.env, PROJECTIONS_IN_PROCESS: options.projections ? 'true' : 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
     const runtime = await openRuntime(config);
-    const app = await NestFactory.createApplicationContext(AppModule.forRoot(runtime.runtime), { logger: ['error'] });
+    const app = await NestFactory.createApplicationContext(CliServiceModule.forRoot(runtime.runtime), { logger: ['error'] });
     await app.init();
     this.opened = { runtime, app };
     return app;

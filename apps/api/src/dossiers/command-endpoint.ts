@@ -13,7 +13,7 @@ import {
 import type { Response } from 'express';
 import { deterministicUuid, type Role } from '@app/platform';
 import { Roles } from '../auth/auth.decorators';
-import { CountsAsCommand } from '../metrics/http-metrics';
+import { CountsAsCommand } from '../observability/metrics/http-metrics';
 import type { Principal } from '../auth/principal';
 import { RESPONSE_HEADERS } from '../http/openapi';
 import { problem } from '../http/problem';

@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../../auth/auth.decorators';
 import { ProjectionEngineHost } from '@app/read-models';
 import { Metrics } from './metrics';
 

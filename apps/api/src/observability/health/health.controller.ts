@@ -4,8 +4,8 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthChe
 import { SkipThrottle } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { Public } from '../auth/auth.decorators';
-import { problem } from '../http/problem';
+import { Public } from '../../auth/auth.decorators';
+import { problem } from '../../http/problem';
 import { APP_CONFIG, type AppConfig } from '@app/platform';
 import { ProjectionEngineHost } from '@app/read-models';
 

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { DossiersModule } from '@app/dossiers';
+import { DossiersController } from './dossiers.controller';
+import { ErasureController } from './erasure.controller';
+
+/** /dossiers/{id}…: the commands, the dossier read from its events, its history, time travel, its hash chain, its erasure. */
+@Module({ imports: [DossiersModule], controllers: [DossiersController, ErasureController] })
+export class DossiersHttpModule {}

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { ReadModelsModule } from '@app/read-models';
+import { RegistryController } from './registry.controller';
+
+/** GET /dossiers and the municipality summary, from the CRT registry read model. */
+@Module({ imports: [ReadModelsModule], controllers: [RegistryController] })
+export class RegistryModule {}
