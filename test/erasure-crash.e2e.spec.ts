@@ -10,10 +10,10 @@ import { startServiceProcess } from './support/service-process';
 import { TEST_DEV_SECRET, type TestApp } from './support/test-app';
 import { until } from '@app/testing';
 
-/** The erasure's steps in order (apps/api/src/erasure), with the crash point after each. */
+/** The erasure's steps in order (libs/dossiers/src/erasure), with the crash point after each. */
 const CRASH_POINTS = [
-  // Decided (the rules hold), not recorded yet: nothing has happened.
-  'erasure:decided',
+  // Decided by the writer's cycle (the rules hold), not recorded yet: nothing has happened.
+  'command:decided',
   // PersonalDataErased recorded; number and key not yet touched.
   'erasure:recorded',
   // The number released; the key not yet destroyed.

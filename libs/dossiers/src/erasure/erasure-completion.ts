@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { decide, DossierRuleViolation, isValidNationalRegisterNumber } from '@app/domain';
+import { DossierRuleViolation, isValidNationalRegisterNumber } from '@app/domain';
 import { PERSONAL_DATA_KEYS_TABLE, PersonalDataProtection, type SqlQuery } from '@app/personal-data';
 import type { CommandContext } from '../command-context';
 import { DossierRepository } from '../dossier-repository';
@@ -110,9 +110,7 @@ export class ErasureCompletion implements OnApplicationBootstrap, OnApplicationS
     // One command id per dossier, so that two instances doing this at once record it once.
     const context = { ...this.context(), commandId: deterministicUuid(`erasure-record/${dossierId}`) };
     try {
-      await this.writer.write(dossierId, context, (dossier, decision) =>
-        decide({ type: 'ErasePersonalData', on: todayIn(this.config.timeZone, erasedAt), reason: UNRECORDED_ERASURE_REASON }, dossier.state, decision),
-      );
+      await this.writer.write(dossierId, { type: 'ErasePersonalData', on: todayIn(this.config.timeZone, erasedAt), reason: UNRECORDED_ERASURE_REASON }, context);
     } catch (error) {
       if (error instanceof DossierRuleViolation && error.rule === 'personal-data-already-erased') return false;
       throw error;
