@@ -1,31 +1,35 @@
 import {
   addDays,
-  decide,
+  decideInTurn,
   defaultMunicipalityDirectory,
-  dossierEventMetadata,
   dossierStreamId,
-  DossierRuleViolation,
-  evolve,
   initialState,
   occurredOn,
   type DossierCommand,
-  type DossierEvent,
   type DossierState,
   type IsoDate,
   type PersonalData,
   type RegisterDossier,
 } from '@app/domain';
+import {
+  GENESIS_HASH,
+  HistoryGenerator,
+  NATIONAL_REGISTER_NUMBER_RESERVED,
+  randomSource,
+  reservationEvent,
+  storedDossierEvents,
+} from '@app/dossiers';
+import type { EventToAppend } from '@app/event-store';
 import { MasterKey, newDossierKey, sealPersonalData } from '@app/personal-data';
 import { deterministicUuid } from '@app/platform';
-import { eventHash, GENESIS_HASH, HistoryGenerator, NATIONAL_REGISTER_NUMBER_RESERVED, randomSource } from '@app/dossiers';
 
 /**
  * Dossier histories as the service would have stored them, made without the service so that a
- * large store can be loaded in seconds: each command goes through the domain's decide() and
- * evolve(), each event gets the metadata and hash-chain link of the dossier repository, a
- * registration's personal block is sealed as libs/personal-data seals it (or left in plain,
- * the legacy form readers still accept), and a national register number is reserved in its own
- * stream first, as the registration handler does.
+ * large store can be loaded in seconds: each command is decided on the domain's rules, its events
+ * encoded as the dossier repository encodes them (storedDossierEvents: the envelope's metadata
+ * and the hash chain), a registration's personal block sealed as libs/personal-data seals it (or
+ * left in plain, the legacy form readers still accept), and a national register number reserved
+ * in its own stream first with the reservations' own event, as the writer does.
  */
 
 /** One row of the event store, in the form both stores take. */
@@ -93,7 +97,10 @@ export interface DossierWriterOptions {
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-/** Turns commands into stored rows, as the command handlers and the repository would. */
+/** A row of the store from an event as the service appends it. */
+const rowOf = (event: EventToAppend) => ({ eventId: event.id, type: event.type, data: event.data, metadata: event.metadata });
+
+/** Turns commands into stored rows through the write side's own encoding (libs/dossiers), without a store. */
 export class DossierWriter {
   private readonly random: () => number;
 
@@ -110,68 +117,38 @@ export class DossierWriter {
     const context = { today: this.options.today, municipalities: defaultMunicipalityDirectory };
     const rows: BenchEventRow[] = [];
     let state: DossierState = initialState;
-    let previousHash = GENESIS_HASH;
+    let lastHash = GENESIS_HASH;
     let lastRecorded = 0;
     let wrappedKey: Buffer | null = null;
     let version = 0;
     for (const [index, command] of [registration, ...commands].entries()) {
-      let events: DossierEvent[];
-      try {
-        events = decide(command, state, context);
-      } catch (error) {
-        if (error instanceof DossierRuleViolation) break;
-        throw error;
-      }
+      const decided = decideInTurn([command], context, state);
+      if (decided.refusal) break;
       const nationalRegisterNumber = command.type === 'RegisterDossier' ? command.person.nationalRegisterNumber : null;
       if (nationalRegisterNumber) {
         if (this.options.reservedNumbers.has(nationalRegisterNumber)) break;
         this.options.reservedNumbers.add(nationalRegisterNumber);
       }
-      const commandId = deterministicUuid(`bench/${name}/${index}`);
-      const correlationId = `bench-${name}`;
+      const recording = { actor: this.options.actor, correlationId: `bench-${name}`, commandId: deterministicUuid(`bench/${name}/${index}`) };
       // Facts are often recorded some days after they happened, during office hours.
-      const happened = Date.parse(`${occurredOn(events[0])}T00:00:00Z`);
+      const happened = Date.parse(`${occurredOn(decided.events[0])}T00:00:00Z`);
       const candidate = happened + Math.floor(this.random() * lateness) * DAY_MS + 8 * HOUR_MS + Math.floor(this.random() * 10 * HOUR_MS);
       const recordedAt = Math.min(Math.max(candidate, lastRecorded + 1000), this.options.now);
       lastRecorded = recordedAt;
       if (nationalRegisterNumber) {
-        rows.push({
-          eventId: deterministicUuid(`${commandId}/reservation/0`),
-          streamId: this.options.reservationStream(nationalRegisterNumber),
-          version: 1,
-          type: NATIONAL_REGISTER_NUMBER_RESERVED,
-          data: { dossierId },
-          metadata: { schemaVersion: 1, recordedAt: new Date(recordedAt - 50).toISOString(), actor: this.options.actor, correlationId, causationId: commandId },
-          recordedAt: recordedAt - 50,
-        });
+        const reservation = reservationEvent(NATIONAL_REGISTER_NUMBER_RESERVED, dossierId, { ...recording, recordedAt: new Date(recordedAt - 50).toISOString() }, 'reservation/0');
+        rows.push({ ...rowOf(reservation), streamId: this.options.reservationStream(nationalRegisterNumber), version: 1, recordedAt: recordedAt - 50 });
       }
-      for (const [k, event] of events.entries()) {
-        let data = event.data as unknown as Record<string, unknown>;
-        if (event.type === 'DossierRegistered') {
-          const sealed = this.options.sealer.seal(dossierId, event.data.personal);
-          wrappedKey = sealed.wrappedKey;
-          data = { ...event.data, personal: sealed.stored };
-        }
-        const on = occurredOn(event);
-        previousHash = eventHash(previousHash, { type: event.type, data, occurredOn: on, actor: this.options.actor });
-        version++;
-        rows.push({
-          eventId: deterministicUuid(`${commandId}/${k}`),
-          streamId: dossierStreamId(dossierId),
-          version,
-          type: event.type,
-          data,
-          metadata: dossierEventMetadata(event, {
-            recordedAt: new Date(recordedAt).toISOString(),
-            actor: this.options.actor,
-            correlationId,
-            causationId: commandId,
-            hash: previousHash,
-          }),
-          recordedAt,
-        });
-        state = evolve(state, event);
-      }
+      const sealed = decided.events.map((event) => {
+        if (event.type !== 'DossierRegistered') return { event, data: event.data as unknown as Record<string, unknown> };
+        const { stored, wrappedKey: key } = this.options.sealer.seal(dossierId, event.data.personal);
+        wrappedKey = key;
+        return { event, data: { ...event.data, personal: stored } };
+      });
+      const stored = storedDossierEvents(lastHash, sealed, { ...recording, recordedAt: new Date(recordedAt).toISOString() });
+      for (const event of stored) rows.push({ ...rowOf(event), streamId: dossierStreamId(dossierId), version: ++version, recordedAt });
+      lastHash = String(stored.at(-1)?.metadata.hash ?? lastHash);
+      state = decided.state;
     }
     return { dossierId, rows, wrappedKey, state };
   }

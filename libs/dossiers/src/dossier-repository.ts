@@ -10,7 +10,7 @@ import {
   type DossierEventMetadata,
   type DossierState,
 } from '@app/domain';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
+import { EVENT_STORE, type EventStore, type EventToAppend, type RecordedEvent } from '@app/event-store';
 import { PersonalDataProtection, type SqlQuery } from '@app/personal-data';
 import { CLOCK, deterministicUuid, type Clock } from '@app/platform';
 import type { CommandContext } from './command-context';
@@ -57,6 +57,31 @@ export function chainLinks(events: ReadonlyArray<Pick<StoredDossierEvent, 'versi
     actor: e.metadata?.actor,
     hash: e.metadata?.hash,
   }));
+}
+
+/**
+ * The events a decision appends, as the store takes them: ids derived from the command (the
+ * store recognises a retried append), the data as stored (a registration's personal block
+ * sealed), and the envelope's metadata with the stream's hash chain continued from
+ * `previousHash`, the hash of the stream's last event. The repository appends these; the bench
+ * loads its histories as these.
+ */
+export function storedDossierEvents(
+  previousHash: string,
+  decided: ReadonlyArray<{ readonly event: DossierEvent; readonly data: Record<string, unknown> }>,
+  recording: Pick<CommandContext, 'actor' | 'correlationId' | 'commandId'> & { readonly recordedAt: string },
+): EventToAppend[] {
+  const { recordedAt, actor, correlationId, commandId } = recording;
+  return decided.map(({ event, data }, index) => {
+    const chained = { type: event.type, data, occurredOn: occurredOn(event), actor };
+    previousHash = eventHash(previousHash, chained);
+    return {
+      id: deterministicUuid(`${commandId}/${index}`),
+      type: event.type,
+      data,
+      metadata: dossierEventMetadata(event, { recordedAt, actor, correlationId, causationId: commandId, hash: previousHash }),
+    };
+  });
 }
 
 /**
@@ -112,28 +137,10 @@ export class DossierRepository {
    * recognises a retried append.
    */
   async append(after: LoadedDossier, events: readonly DossierEvent[], context: CommandContext): Promise<number> {
-    const recordedAt = this.clock.now().toISOString();
-    let previousHash = after.events.at(-1)?.metadata.hash ?? GENESIS_HASH;
-    const stored = await Promise.all(events.map((event) => this.storedData(after.dossierId, event)));
+    const decided = await Promise.all(events.map(async (event) => ({ event, data: await this.storedData(after.dossierId, event) })));
     const result = await this.store.append(
       dossierStreamId(after.dossierId),
-      events.map((event, index) => {
-        const data = stored[index];
-        const chained = { type: event.type, data, occurredOn: occurredOn(event), actor: context.actor };
-        previousHash = eventHash(previousHash, chained);
-        return {
-          id: deterministicUuid(`${context.commandId}/${index}`),
-          type: event.type,
-          data,
-          metadata: dossierEventMetadata(event, {
-            recordedAt,
-            actor: context.actor,
-            correlationId: context.correlationId,
-            causationId: context.commandId,
-            hash: previousHash,
-          }),
-        };
-      }),
+      storedDossierEvents(after.events.at(-1)?.metadata.hash ?? GENESIS_HASH, decided, { ...context, recordedAt: this.clock.now().toISOString() }),
       after.version === 0 ? 'no_stream' : after.version,
     );
     return result.nextExpectedVersion;

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { dossierStreamId } from '@app/domain';
-import { EVENT_STORE, WrongExpectedVersionError, type EventStore, type RecordedEvent } from '@app/event-store';
+import { EVENT_STORE, WrongExpectedVersionError, type EventStore, type EventToAppend, type RecordedEvent } from '@app/event-store';
 import { APP_CONFIG, CLOCK, configuredOrGeneratedSecret, deterministicUuid, type AppConfig, type Clock } from '@app/platform';
 import type { CommandContext } from './command-context';
 import { NationalRegisterNumberTakenError } from './errors';
@@ -100,7 +100,7 @@ export class NationalRegisterReservations {
   private async appendAfter(
     stream: string,
     version: number,
-    type: string,
+    type: typeof NATIONAL_REGISTER_NUMBER_RESERVED | typeof NATIONAL_REGISTER_NUMBER_RELEASED,
     dossierId: string,
     context: CommandContext,
     purpose: string,
@@ -108,20 +108,7 @@ export class NationalRegisterReservations {
     try {
       await this.store.append(
         stream,
-        [
-          {
-            id: deterministicUuid(`${context.commandId}/${purpose}/${version}`),
-            type,
-            data: { dossierId },
-            metadata: {
-              schemaVersion: 1,
-              recordedAt: this.clock.now().toISOString(),
-              actor: context.actor,
-              correlationId: context.correlationId,
-              causationId: context.commandId,
-            },
-          },
-        ],
+        [reservationEvent(type, dossierId, { ...context, recordedAt: this.clock.now().toISOString() }, `${purpose}/${version}`)],
         version === 0 ? 'no_stream' : version,
       );
       return true;
@@ -130,6 +117,24 @@ export class NationalRegisterReservations {
       return false;
     }
   }
+}
+
+/**
+ * An event of a number's reservation stream, naming the dossier. Its id derives from the command
+ * and `step` (what it does, after which version), so the store recognises a retried append.
+ */
+export function reservationEvent(
+  type: typeof NATIONAL_REGISTER_NUMBER_RESERVED | typeof NATIONAL_REGISTER_NUMBER_RELEASED,
+  dossierId: string,
+  recording: Pick<CommandContext, 'actor' | 'correlationId' | 'commandId'> & { readonly recordedAt: string },
+  step: string,
+): EventToAppend {
+  return {
+    id: deterministicUuid(`${recording.commandId}/${step}`),
+    type,
+    data: { dossierId },
+    metadata: { schemaVersion: 1, recordedAt: recording.recordedAt, actor: recording.actor, correlationId: recording.correlationId, causationId: recording.commandId },
+  };
 }
 
 /** The dossier the latest reservation names; undefined when never reserved, or released since. */
