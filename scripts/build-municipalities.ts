@@ -9,7 +9,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Municipality, Region } from '../libs/domain/src/reference/municipality-directory';
+import type { Municipality, Region } from '../libs/domain/src';
 
 const referenceData = join(__dirname, '..', 'libs', 'domain', 'reference-data');
 const output = join(__dirname, '..', 'libs', 'domain', 'src', 'reference', 'municipalities.json');

@@ -6,8 +6,7 @@
  * then come from the identity provider.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../libs/platform/src/config';
-import { devTokenForCommandLine } from '../libs/platform/src/dev-tokens';
+import { devTokenForCommandLine, loadConfig } from '../libs/platform/src';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

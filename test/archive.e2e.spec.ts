@@ -1,5 +1,5 @@
-import { todayIn } from '../libs/platform/src/config';
-import { addDateDuration } from '../libs/domain/src/iso-date';
+import { todayIn } from '@app/platform';
+import { addDateDuration } from '@app/domain';
 import {
   DossierApi,
   expectNothingAppended,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { Response } from 'supertest';
-import { todayIn } from '../../libs/platform/src/config';
+import { todayIn } from '@app/platform';
 import type { TestApp } from './test-app';
 
 /**

@@ -1,3 +1,9 @@
+/**
+ * What every part of the service shares and no domain owns: configuration, the clock, tokens,
+ * secrets, text PostgreSQL can store, crash points. Its own entry point:
+ * `@app/platform/embedded-postgres`, which starts the embedded PostgreSQL (the runtime and the
+ * tests), out of the face so that only what starts a server loads the optional package.
+ */
 export * from './config';
 export * from './deterministic-uuid';
 export * from './dev-tokens';

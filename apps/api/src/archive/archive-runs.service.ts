@@ -5,10 +5,9 @@ import { DataSource } from 'typeorm';
 import { addDateDuration, DossierRuleViolation, type ArchiveDossier } from '@app/domain';
 import { EventStoreUnavailableError } from '@app/event-store';
 import { ArchiveRun } from '@app/persistence';
-import { DOSSIER_ARCHIVE } from '@app/read-models/dossier-archive/dossier-archive.projection';
+import { ArchiveReader, DOSSIER_ARCHIVE, ProjectionEngineHost } from '@app/read-models';
 import { problem, toProblem } from '../http/problem';
 import { APP_CONFIG, CLOCK, deterministicUuid, errorKind, type AppConfig, type Clock } from '@app/platform';
-import { ArchiveReader, ProjectionEngineHost } from '@app/read-models';
 import { ChangeDossierCommand, ErasePersonalDataCommand } from '@app/dossiers';
 
 /** Dossiers per page of a run; the run's progress and lease are saved after each. */

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { defaultMunicipalityDirectory, type RegisteredDossier } from '@app/domain';
-import type { ArchivedDossierRow } from '@app/read-models/dossier-archive/archived-dossier.entity';
+import type { ArchivedDossierRow } from '@app/read-models';
 import type { ArchiveRun } from '@app/persistence';
 import { dossierAtVersion, type LoadedDossier } from '@app/dossiers';
 import { dossierView, DossierView, historyEntry } from '../dossiers/dossier.views';

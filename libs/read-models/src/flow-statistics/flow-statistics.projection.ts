@@ -1,6 +1,6 @@
 import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, isAdministrative, occurredOn, type DossierEvent, type MunicipalityDirectory } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { isStorableDate } from '@app/platform/storable';
+import { isStorableDate } from '@app/platform';
 import { readDossierEvent } from '../read-dossier-event';
 import { readEach, storableValue, type Projection, type ProjectionContext, type SafeFormField, type SafeFormNotes } from '@app/projection-engine';
 import { situationTimeline, type StatEvent } from './situation';
