@@ -1,3 +1,9 @@
+/**
+ * The dossier's domain, pure: events, commands, decide and evolve, the rules, the stage rule, the
+ * stored-event envelope, business dates and the municipality reference data. It imports no
+ * framework and no database client. Entry point for specs: `@app/domain/testing` (the decider's
+ * given/when/then, hand-made dossier events).
+ */
 import type { DossierEvent } from './dossier/events';
 import { evolve, initialState, type DossierState } from './dossier/state';
 
