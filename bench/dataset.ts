@@ -154,7 +154,7 @@ export class DossierWriter {
   }
 }
 
-/** Realistic histories (apps/api/src/seed/history-generator.ts), numbered from 1. */
+/** Realistic histories (libs/dossiers/src/seed/history-generator.ts), numbered from 1. */
 export class RealisticDossiers {
   private readonly generator: HistoryGenerator;
 

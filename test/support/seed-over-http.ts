@@ -26,7 +26,7 @@ export interface SeedOverHttpOptions {
 }
 
 /**
- * The seeder's realistic histories (apps/api/src/seed/history-generator.ts), sent as a staff
+ * The seeder's realistic histories (libs/dossiers/src/seed/history-generator.ts), sent as a staff
  * user over HTTP: POST /dossiers, then one POST per fact. A fact the rules refuse (409) cuts that
  * history short, as the seeder does. Returns how many requests were accepted.
  */
