@@ -1,3 +1,6 @@
+// A relative path: global-setup.ts imports this file, and jest's global setup knows no @app aliases.
+import { esdbUrlForTests } from '../../libs/testing/src';
+
 /**
  * Which event store the end-to-end suites run on. jest.config.js runs them twice: project
  * `postgres` on the PostgreSQL store, project `eventstoredb` (globals.__EVENT_STORE__) on
@@ -18,13 +21,6 @@ export function eventStoreUnderTest(): EventStoreKind {
 }
 
 export const onPostgresStore = (): boolean => eventStoreUnderTest() === 'postgres';
-
-/** The EventStoreDB the suites use: a real server when given, else the run's test server. */
-export function esdbUrlForTests(): string {
-  const url = process.env.TEST_ESDB_URL ?? process.env.ESDB_TEST_SERVER_URL;
-  if (!url) throw new Error('No EventStoreDB for tests: run through jest (test/support/global-setup.ts) or set TEST_ESDB_URL');
-  return url;
-}
 
 /** EVENTSTORE_URL for an app under test, or nothing on the PostgreSQL store. */
 export function eventStoreEnv(): NodeJS.ProcessEnv {

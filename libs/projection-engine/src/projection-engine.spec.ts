@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, until } from '@app/testing';
+import { createTestDatabase, esdbUrlForTests, until } from '@app/testing';
 import type { EventStore, RecordedEvent } from '@app/event-store';
 import { EventStoreDbEventStore } from '@app/event-store/eventstoredb/eventstoredb-event-store';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
-import { esdbUrlForTests } from '../../../test/support/event-store-under-test';
 import { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-model-schema';
 import { ProjectionOwner1733184000000 } from './migrations/1733184000000-projection-owner';
 import { ProjectionSafeForms1733356800000 } from './migrations/1733356800000-projection-safe-forms';

@@ -1,8 +1,9 @@
 /**
  * What specs share, in libs and in test/ alike: a database of their own inside the run's
- * PostgreSQL, and waiting for something that happens in its own time. It depends on no other
+ * PostgreSQL, the run's EventStoreDB, and waiting for something that happens in its own time. It depends on no other
  * lib, so every lib's specs may use it; production code never does (the builds leave it out).
  */
+export * from './event-store-under-test';
 export * from './test-database';
 export * from './until';
 export * from './migrated-database';

@@ -1,4 +1,4 @@
-import { esdbUrlForTests } from '../../../../test/support/event-store-under-test';
+import { esdbUrlForTests } from '@app/testing';
 import { describeEventStoreContract } from '../contract/event-store.contract';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';
 
