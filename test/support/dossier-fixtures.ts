@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { Response } from 'supertest';
+import { addDays } from '@app/domain';
 import { todayIn } from '@app/platform';
 import type { TestApp } from './test-app';
 
@@ -12,13 +13,11 @@ import type { TestApp } from './test-app';
 
 // ---------------------------------------------------------------- dates
 
+/** The domain's, for the specs that count days from their dates. */
+export { addDays };
+
 /** The service's business time zone (AppConfig.timeZone default). */
 export const BUSINESS_TIME_ZONE = 'Europe/Brussels';
-
-export function addDays(date: string, days: number): string {
-  const [year, month, day] = date.split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
-}
 
 /** Today's business date in Brussels, YYYY-MM-DD. */
 export function today(): string {
