@@ -20,7 +20,7 @@ export * from './iso-date';
 export * from './national-register-number';
 export * from './reference/municipality-directory';
 
-/** The dossier as its events tell it. */
-export function fold(events: readonly DossierEvent[]): DossierState {
-  return events.reduce(evolve, initialState);
+/** The dossier as its events tell it (continued from `from`, a state folded from the events before them). */
+export function fold(events: readonly DossierEvent[], from: DossierState = initialState): DossierState {
+  return events.reduce(evolve, from);
 }

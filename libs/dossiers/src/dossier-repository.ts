@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
+  assertDossierEventShape,
+  assertPersonalDataShape,
   decodeDossierEvent,
   dossierEventMetadata,
   dossierStreamId,
@@ -14,6 +16,7 @@ import { EVENT_STORE, type EventStore, type EventToAppend, type RecordedEvent } 
 import { PersonalDataProtection, type SqlQuery } from '@app/personal-data';
 import { CLOCK, deterministicUuid, type Clock } from '@app/platform';
 import type { CommandContext } from './command-context';
+import { DossierUnreadableError } from './errors';
 import { eventHash, GENESIS_HASH, type ChainLink } from './hash-chain';
 
 export interface StoredDossierEvent {
@@ -103,16 +106,35 @@ export class DossierRepository {
     this.query = (sql, parameters) => dataSource.query(sql, parameters);
   }
 
+  /**
+   * The dossier as stored. An event that cannot be read as stored (its sealed personal block
+   * fails authentication, or its data is no event of its type: altered behind the service's back)
+   * stops the load with DossierUnreadableError naming the first such version, never a fault
+   * without a name: nothing can be decided on a history that does not read, and an auditor's
+   * verify names what changed.
+   */
   async load(dossierId: string): Promise<LoadedDossier> {
     const recorded = await this.store.readStream(dossierStreamId(dossierId));
-    const readable = await this.personalData.reveal(recorded, this.query);
-    const events = recorded.map((event, index) => toStoredDossierEvent(event, readable[index]));
-    return {
-      dossierId,
-      version: events.at(-1)?.version ?? 0,
-      state: fold(events.map((e) => e.event)),
-      events,
-    };
+    const unreadable = new Set<number>();
+    const readable = new Map(
+      (await this.personalData.reveal(recorded, this.query, (event) => unreadable.add(event.version))).map((event) => [event.version, event]),
+    );
+    let state = fold([]);
+    const events = recorded.map((event) => {
+      if (unreadable.has(event.version)) throw new DossierUnreadableError(dossierId, event.version);
+      try {
+        const stored = toStoredDossierEvent(event, readable.get(event.version));
+        // The same shape the projections check (read-models' readDossierEvent), and the personal
+        // block once opened: evolve would otherwise fold a malformed event into a wrong state.
+        assertDossierEventShape(stored.event);
+        if (stored.event.type === 'DossierRegistered') assertPersonalDataShape(stored.event.data.personal);
+        state = fold([stored.event], state);
+        return stored;
+      } catch {
+        throw new DossierUnreadableError(dossierId, event.version);
+      }
+    });
+    return { dossierId, version: events.at(-1)?.version ?? 0, state, events };
   }
 
   /**

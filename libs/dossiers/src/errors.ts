@@ -25,3 +25,20 @@ export class VersionMismatchError extends Error {
     super(`The dossier is at version ${currentVersion}, not ${expectedVersion}; read it again.`);
   }
 }
+
+/**
+ * An event of the dossier cannot be read as stored: its sealed personal block fails
+ * authentication, or its data is no event of its type. Events are never written so by the
+ * service, so the store was altered behind its back (409 dossier-unreadable; GET
+ * /dossiers/{id}/verify names the first altered version). The message names no data.
+ */
+export class DossierUnreadableError extends Error {
+  override readonly name = 'DossierUnreadableError';
+
+  constructor(
+    readonly dossierId: string,
+    readonly version: number,
+  ) {
+    super(`Version ${version} of the dossier cannot be read as stored; nothing was read or changed. GET /dossiers/${dossierId}/verify checks it.`);
+  }
+}

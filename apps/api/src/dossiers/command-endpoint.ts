@@ -59,7 +59,7 @@ const COMMAND_DOCS = [
   ApiCreatedResponse({ type: CommandAcceptedDto, description: 'Recorded; ETag carries the new version', headers: { ETag: RESPONSE_HEADERS.ETag } }),
   ApiBadRequestResponse({ description: 'A field is missing or invalid (validation-failed, `errors` lists each), or If-Match is not an ETag (invalid-if-match)' }),
   ApiNotFoundResponse({ description: 'No such dossier (dossier-not-found)' }),
-  ApiConflictResponse({ description: 'A business rule forbids it; `rule` names which (docs/errors.md)' }),
+  ApiConflictResponse({ description: 'A business rule forbids it; `rule` names which (docs/errors.md). Or an event of the dossier cannot be read as stored (dossier-unreadable)' }),
   ApiPreconditionFailedResponse({ description: 'If-Match names another version than the current one (version-mismatch, with currentVersion)' }),
   ApiServiceUnavailableResponse({ description: 'The event store cannot be reached; nothing was recorded (event-store-unavailable)' }),
   ApiHeader({

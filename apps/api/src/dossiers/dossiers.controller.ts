@@ -140,6 +140,7 @@ export class DossiersController {
   })
   @ApiOkResponse({ type: DossierView, headers: { ETag: { ...RESPONSE_HEADERS.ETag, description: `${RESPONSE_HEADERS.ETag.description}; only without asOf and validOn` } } })
   @ApiNotFoundResponse({ description: 'No such dossier, or it did not exist yet at that point in time' })
+  @ApiConflictResponse({ description: 'An event of the dossier cannot be read as stored: altered behind the service\'s back (dossier-unreadable; verify names the version)' })
   async get(@Param('id', dossierIdPipe) id: string, @Query() query: DossierAtQuery, @Res({ passthrough: true }) response: Response) {
     const dossier = await this.loadExisting(id);
     if (query.asOf === undefined && query.validOn === undefined) {
@@ -178,6 +179,7 @@ export class DossiersController {
   @ApiOkResponse({ type: DiffView })
   @ApiBadRequestResponse({ description: 'from is not below to, or to is past the current version (invalid-version-range)' })
   @ApiNotFoundResponse({ description: 'No such dossier' })
+  @ApiConflictResponse({ description: 'An event of the dossier cannot be read as stored: altered behind the service\'s back (dossier-unreadable; verify names the version)' })
   async diff(@Param('id', dossierIdPipe) id: string, @Query() query: DiffQuery) {
     const dossier = await this.loadExisting(id);
     if (query.from >= query.to || query.to > dossier.version) {
@@ -202,6 +204,7 @@ export class DossiersController {
   @ApiOperation({ summary: 'Every event of the dossier in order: what, when it happened, when and by whom recorded' })
   @ApiOkResponse({ type: HistoryView, headers: { ETag: RESPONSE_HEADERS.ETag } })
   @ApiNotFoundResponse({ description: 'No such dossier' })
+  @ApiConflictResponse({ description: 'An event of the dossier cannot be read as stored: altered behind the service\'s back (dossier-unreadable; verify names the version)' })
   async history(@Param('id', dossierIdPipe) id: string, @Res({ passthrough: true }) response: Response) {
     const dossier = await this.loadExisting(id);
     response.setHeader('ETag', etag(dossier.version));

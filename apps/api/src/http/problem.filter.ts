@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { DossierUnreadableError } from '@app/dossiers';
 import { isNoSuchRoute, problem, PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 interface RouteLayer {
@@ -49,6 +50,10 @@ export function sendProblem(request: Request, response: Response, exception: unk
     // The error's own message can quote request data; log its class and stack frames, not its text.
     const error = exception instanceof Error ? exception : new Error('non-error thrown');
     logger.error(`${request.method} ${request.route?.path ?? 'unmatched route'} failed with ${error.name}`, error.stack?.split('\n').slice(1).join('\n'));
+  }
+  if (exception instanceof DossierUnreadableError) {
+    // An alert for operations: the store was altered behind the service's back. Ids only, no data.
+    logger.error(`dossier ${exception.dossierId}: version ${exception.version} cannot be read as stored; ${request.method} ${request.route?.path ?? ''} refused (dossier-unreadable)`);
   }
   if (response.headersSent) return;
   if (body.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');

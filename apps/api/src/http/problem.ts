@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
 import { DossierNotFoundError, DossierRuleViolation } from '@app/domain';
-import { NationalRegisterNumberTakenError, VersionMismatchError } from '@app/dossiers';
+import { DossierUnreadableError, NationalRegisterNumberTakenError, VersionMismatchError } from '@app/dossiers';
 import { EventStoreUnavailableError, UnstorableEventError, WrongExpectedVersionError } from '@app/event-store';
 
 /** An RFC 9457 problem document. `type` is a path under /problems, documented in docs/errors.md. */
@@ -78,6 +78,12 @@ export function toProblem(error: unknown): Problem {
       existingDossierId: error.holder,
       existingDossier: `/dossiers/${error.holder}`,
     };
+  }
+  if (error instanceof DossierUnreadableError) {
+    // Not the request's fault, yet not a fault without a name: the dossier's history as stored
+    // does not read, and every request on it is refused alike until it is restored.
+    const { dossierId, version } = error;
+    return { type: '/problems/dossier-unreadable', title: 'Dossier unreadable', status: HttpStatus.CONFLICT, detail: error.message, dossierId, version, verify: `/dossiers/${dossierId}/verify` };
   }
   if (error instanceof VersionMismatchError) {
     const { dossierId, expectedVersion, currentVersion } = error;
