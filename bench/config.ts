@@ -5,10 +5,19 @@
  */
 export interface BenchConfig {
   readonly quick: boolean;
+  /** BENCH_SCALE=1: the query scenario at 1,000,000 dossiers, with 10k and 100k as growth steps. */
+  readonly scale: boolean;
   /** Events in the store for the rebuild scenario. */
   readonly events: number;
   /** Realistic dossiers behind the query scenario (the store starts with these). */
   readonly dossiers: number;
+  /**
+   * Smaller data sets the query scenario also runs on, each in a database of its own, for the
+   * growth table (each query's p50/p99 per size); sizes not below `dossiers` are left out.
+   */
+  readonly growthDossiers: readonly number[];
+  /** BENCH_QUERIES_ONLY=1: the catch-up and the queries (growth steps included), nothing after them. */
+  readonly queriesOnly: boolean;
   /** Dossiers registered beforehand for the lifecycle commands of the command scenario. */
   readonly poolDossiers: number;
   /** autocannon duration of each command run, seconds. */
@@ -49,10 +58,25 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     if (['0', 'false', 'no'].includes(raw)) return false;
     throw new BenchConfigError(`${name} must be 1 or 0, got "${raw}"`);
   };
+  const scale = flag('BENCH_SCALE', false);
+  const dossiers = Math.round(number('BENCH_DOSSIERS', scale ? 1_000_000 : 100_000, 5_000, 1));
+  const growth = (): number[] => {
+    const raw = env.BENCH_GROWTH?.trim();
+    if (raw === undefined || raw === '') return quick ? [1_000] : scale ? [10_000, 100_000] : [10_000];
+    if (raw === '0') return [];
+    return raw.split(',').map((part) => {
+      const value = Number(part.trim().replace(/_/g, ''));
+      if (!Number.isInteger(value) || value < 1) throw new BenchConfigError(`BENCH_GROWTH must be dossier counts separated by commas (or 0), got "${raw}"`);
+      return value;
+    });
+  };
   const config: BenchConfig = {
     quick,
+    scale,
     events: Math.round(number('BENCH_EVENTS', 1_000_000, 60_000, 1)),
-    dossiers: Math.round(number('BENCH_DOSSIERS', 100_000, 5_000, 1)),
+    dossiers,
+    growthDossiers: [...new Set(growth())].filter((size) => size < dossiers).sort((a, b) => a - b),
+    queriesOnly: flag('BENCH_QUERIES_ONLY', false),
     poolDossiers: Math.round(number('BENCH_POOL_DOSSIERS', 8_000, 1_500, 1)),
     durationSeconds: number('BENCH_DURATION_S', 20, 5, 1),
     connections: Math.round(number('BENCH_CONNECTIONS', 32, 32, 1)),

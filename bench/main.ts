@@ -30,7 +30,7 @@ import { summariseProfile, type CpuProfile } from './profile-summary';
 import { formatTable, resultsFileName, type Figure } from './report';
 import { esdbAppendCeiling, postgresInsertCeiling, type CeilingResult } from './scenarios/ceilings';
 import { runCommands, type CommandRunResult } from './scenarios/commands';
-import { runQueries, type QueryKind } from './scenarios/queries';
+import { runQueries, type QueryFigure, type QueryKind } from './scenarios/queries';
 import { BenchChild, startService, type ServiceReady } from './service';
 import type { CaughtUp, RebuildFigure } from './service-protocol';
 import { perSecond, ratio, round } from './stats';
@@ -42,6 +42,7 @@ const TIME_BUDGET_SECONDS = 600;
 const COMMAND_RATIO_TARGET = 0.6;
 const STATISTICS_P99_TARGET_MS = 20;
 const SINGLE_DOSSIER_P99_TARGET_MS = 5;
+const LIST_P99_TARGET_MS = 20;
 
 /** Everything one run collects, written to bench/results/<timestamp>.json at the end. */
 class Run {
@@ -98,6 +99,13 @@ interface Bench {
   /** CPU seconds of the service, PostgreSQL and the bench itself over `work`. */
   cpu<T>(service: BenchChild<unknown> | undefined, work: () => Promise<T>): Promise<{ result: T; cpu: ReturnType<CpuMeter['stop']> }>;
   readonly postmasterPid: number;
+  /** The query scenario's figures per data-set size, for the growth table. */
+  readonly growth: GrowthStep[];
+}
+
+interface GrowthStep {
+  readonly dossiers: number;
+  readonly figures: readonly QueryFigure[];
 }
 
 /**
@@ -339,6 +347,115 @@ function queryKinds(bench: Bench, tokens: Record<'staff' | 'analyst', string>, d
   ];
 }
 
+/** Vacuums and analyzes the read models, as autovacuum would have left them in a store in service. */
+async function vacuumReadModels(pool: Pool): Promise<void> {
+  // Otherwise the queries share the cores with autovacuum and are planned blind.
+  for (const { tablename } of (await pool.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'read_models'`)).rows) {
+    await pool.query(`VACUUM ANALYZE read_models.${tablename}`);
+  }
+}
+
+/**
+ * The query scenario on a caught-up service: its read models vacuumed, then each kind of query
+ * in turn. Figures p50/p99 per kind under `queries (<n> dossiers)`.
+ */
+async function queryScenario(
+  bench: Bench,
+  service: BenchChild<ServiceReady>,
+  pool: Pool,
+  statements: StatementStats,
+  size: number,
+  loaded: readonly LoadedDossier[],
+): Promise<{ figures: QueryFigure[]; details: Record<string, unknown> }> {
+  const { run } = bench;
+  const dossiers = size.toLocaleString('en-US');
+  await vacuumReadModels(pool);
+  run.mark(`vacuum of the read models (${dossiers} dossiers)`);
+  await statements.reset();
+  const queries = await bench.cpu(service, () =>
+    service.measured(() =>
+      withProfile(bench, service, `queries-${size}`, async () =>
+        runQueries(
+          `http://127.0.0.1:${service.ready.port}`,
+          queryKinds(bench, { staff: await bench.token('staff'), analyst: await bench.token('analyst') }, loaded),
+          run.config.querySamples,
+          run.config.queryBudgetSeconds * 1000,
+          (q) => run.log(`query ${q.name} at ${dossiers} dossiers: p50 ${q.p50} ms, p99 ${q.p99} ms (${q.count} requests, ${q.bytes} bytes)`),
+        ),
+      ),
+    ),
+  );
+  const scenario = `queries (${dossiers} dossiers)`;
+  for (const q of queries.result.result) {
+    const target = q.class === 'single-dossier' ? SINGLE_DOSSIER_P99_TARGET_MS : q.class === 'list' ? LIST_P99_TARGET_MS : STATISTICS_P99_TARGET_MS;
+    run.figure({ scenario, figure: `${q.name} p50`, value: q.p50, unit: 'ms' });
+    run.figure({ scenario, figure: `${q.name} p99`, value: q.p99, unit: 'ms', target: `<= ${target} ms`, met: q.p99 <= target, note: `${q.count} requests` });
+  }
+  run.figure({ scenario: 'memory', figure: `service peak RSS, queries (${dossiers} dossiers)`, value: queries.result.peakRssMb, unit: 'MiB' });
+  return {
+    figures: queries.result.result,
+    details: { figures: queries.result.result, peakRssMb: queries.result.peakRssMb, cpu: queries.cpu, postgresStatements: await statements.read(10) },
+  };
+}
+
+/**
+ * A growth step: `size` realistic dossiers (the first `size` of the same histories) in a
+ * database of their own, caught up by a service of their own, then the query scenario. The
+ * database is dropped afterwards.
+ */
+async function growthStep(bench: Bench, size: number): Promise<void> {
+  const { run } = bench;
+  const name = `bench_growth_${size}`;
+  const databaseUrl = await createDatabase(bench.serverUrl, name);
+  const migrated = await openRuntime(loadConfig(serviceEnv(bench, databaseUrl, {})));
+  await migrated.close();
+  const pool = benchPool(databaseUrl, 4);
+  const statements = new StatementStats(pool);
+  const loaded: LoadedDossier[] = [];
+  let service: BenchChild<ServiceReady> | undefined;
+  try {
+    await statements.install();
+    run.log(`growth step: loading ${size} realistic dossiers into ${name}`);
+    const load = await loadIntoPostgres(pool, dossierSource(bench, { lastIndex: size, pool: 0, seed: run.config.seed, reserved: new Set(), loaded }), {
+      blockDossiers: 25_000,
+    });
+    await pool.query(`VACUUM ANALYZE event_store.events`);
+    await pool.query(`VACUUM ANALYZE ${PERSONAL_DATA_KEYS_TABLE}`);
+    service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'true' }));
+    const started = performance.now();
+    await service.request<CaughtUp>({ type: 'caught-up', timeoutMs: 60 * 60_000 });
+    run.log(`growth step: ${load.events} events caught up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    run.mark(`growth step ${size}: load and catch-up`);
+    const queries = await queryScenario(bench, service, pool, statements, size, loaded);
+    run.details[`queries-${size}`] = { dossiers: size, load, ...queries.details };
+    bench.growth.push({ dossiers: size, figures: queries.figures });
+    run.mark(`growth step ${size}: queries`);
+  } finally {
+    await service?.stop();
+    await pool.end();
+    const client = new Client({ connectionString: bench.serverUrl });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${name}`).finally(() => client.end());
+  }
+}
+
+/** Each query's p50 / p99 per data-set size, smallest first: how the cost grows with the dossiers. */
+function formatGrowthTable(steps: readonly GrowthStep[]): string {
+  const sorted = [...steps].sort((a, b) => a.dossiers - b.dossiers);
+  const names = [...new Set(sorted.flatMap((step) => step.figures.map((f) => f.name)))];
+  const header = ['query (p50 / p99 ms)', ...sorted.map((step) => `${step.dossiers.toLocaleString('en-US')} dossiers`)];
+  const rows = names.map((name) => [
+    name,
+    ...sorted.map((step) => {
+      const figure = step.figures.find((f) => f.name === name);
+      return figure ? `${figure.p50} / ${figure.p99}` : '';
+    }),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ');
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('-|-'), ...rows.map(line)].join('\n');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Phases
 // ---------------------------------------------------------------------------------------------
@@ -395,44 +512,11 @@ async function postgresPhase(bench: Bench): Promise<void> {
     });
     run.figure({ scenario: 'memory', figure: 'service peak RSS, catch-up', value: catchUpRss, unit: 'MiB' });
 
-    // The read models just written from nothing, as a store in service would have them after
-    // autovacuum's visit: otherwise the queries share the cores with it and are planned blind.
-    for (const { tablename } of (await pool.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'read_models'`)).rows) {
-      await pool.query(`VACUUM ANALYZE read_models.${tablename}`);
-    }
-    run.mark('vacuum of the read models');
-
-    // Scenario 3: queries at `dossiers` dossiers.
-    await statements.reset();
-    const queries = await bench.cpu(service, () =>
-      service!.measured(() =>
-        withProfile(bench, service!, 'queries', async () =>
-          runQueries(
-            `http://127.0.0.1:${service!.ready.port}`,
-            queryKinds(bench, { staff: await bench.token('staff'), analyst: await bench.token('analyst') }, loaded),
-            config.querySamples,
-            config.queryBudgetSeconds * 1000,
-            (q) => run.log(`query ${q.name}: p50 ${q.p50} ms, p99 ${q.p99} ms (${q.count} requests, ${q.bytes} bytes)`),
-          ),
-        ),
-      ),
-    );
-    run.details.queries = { dossiers: config.dossiers, figures: queries.result.result, peakRssMb: queries.result.peakRssMb, cpu: queries.cpu, postgresStatements: await statements.read(10) };
-    for (const q of queries.result.result) {
-      const target = q.class === 'single-dossier' ? SINGLE_DOSSIER_P99_TARGET_MS : STATISTICS_P99_TARGET_MS;
-      run.figure({ scenario: `queries (${config.dossiers.toLocaleString('en-US')} dossiers)`, figure: `${q.name} p50`, value: q.p50, unit: 'ms' });
-      run.figure({
-        scenario: `queries (${config.dossiers.toLocaleString('en-US')} dossiers)`,
-        figure: `${q.name} p99`,
-        value: q.p99,
-        unit: 'ms',
-        target: `<= ${target} ms`,
-        met: q.p99 <= target,
-        note: `${q.count} requests`,
-      });
-    }
-    run.figure({ scenario: 'memory', figure: 'service peak RSS, queries', value: queries.result.peakRssMb, unit: 'MiB' });
+    const queries = await queryScenario(bench, service, pool, statements, config.dossiers, loaded);
+    run.details.queries = { dossiers: config.dossiers, ...queries.details };
+    bench.growth.push({ dossiers: config.dossiers, figures: queries.figures });
     run.mark('queries');
+    if (config.queriesOnly) return;
 
     // Scenario 1: commands over HTTP, then the same rows straight into PostgreSQL.
     const commands = await measureCommands(bench, 'postgres', service, store, statements, 0);
@@ -652,6 +736,7 @@ async function main(): Promise<void> {
     today,
     appConfig,
     postmasterPid: postgres.postmasterPid,
+    growth: [],
     pool: new LifecyclePool(today, config.seed),
     token: (role) => signDevToken(appConfig, { subject: `bench-${role}`, roles: [role] }),
     writer: (seed, reservedNumbers) =>
@@ -668,8 +753,9 @@ async function main(): Promise<void> {
   if (!config.encryptPersonalData) run.notes.push('Personal blocks were loaded in plain (BENCH_ENCRYPT=0), the legacy form; the service decrypts nothing for them.');
   let failure: unknown;
   try {
+    for (const size of config.growthDossiers) await growthStep(bench, size);
     await postgresPhase(bench);
-    if (config.esdb) await esdbPhase(bench);
+    if (config.esdb && !config.queriesOnly) await esdbPhase(bench);
   } catch (error) {
     failure = error;
     console.error(error);
@@ -695,6 +781,7 @@ async function main(): Promise<void> {
     machine: machineInfo(loadAtStart),
     versions: codeVersions,
     figures: run.figures,
+    growth: bench.growth.map((step) => ({ dossiers: step.dossiers, queries: step.figures.map((f) => ({ name: f.name, p50: f.p50, p99: f.p99, count: f.count })) })),
     notes: run.notes,
     details: run.details,
   };
@@ -702,6 +789,7 @@ async function main(): Promise<void> {
   const file = join(RESULTS_DIR, resultsFileName(run.startedAt));
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${formatTable(run.figures)}\n`);
+  if (bench.growth.length > 0) console.log(`Growth of the queries with the dossiers:\n${formatGrowthTable(bench.growth)}\n`);
   for (const note of run.notes) console.log(`note: ${note}`);
   console.log(`${failure === undefined ? 'Done' : 'FAILED'} in ${run.elapsedSeconds()} s; results in ${file}`);
   process.exit(failure === undefined ? 0 : 1);
