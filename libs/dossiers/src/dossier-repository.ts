@@ -117,7 +117,7 @@ export class DossierRepository {
     const recorded = await this.store.readStream(dossierStreamId(dossierId));
     const unreadable = new Set<number>();
     const readable = new Map(
-      (await this.personalData.reveal(recorded, this.query, (event) => unreadable.add(event.version))).map((event) => [event.version, event]),
+      (await this.personalData.revealDossier(recorded, this.query, (event) => unreadable.add(event.version))).map((event) => [event.version, event]),
     );
     let state = fold([]);
     const events = recorded.map((event) => {

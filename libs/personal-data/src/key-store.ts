@@ -39,8 +39,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The per-dossier keys, wrapped under the master key, in PostgreSQL. Every method works through
  * the `query` it is given, so it runs on the service's data source and inside a projection's
- * transaction alike. Nothing is cached: a key is read, unwrapped, used and dropped, so no process
- * keeps a key after it was destroyed.
+ * transaction alike. Nothing is cached here: a key is read, unwrapped, used and dropped. (The
+ * dossier reads of PersonalDataProtection keep keys, under the rule revealDossier states.)
  */
 export class PersonalDataKeys {
   constructor(private readonly master: MasterKey) {}

@@ -15,7 +15,8 @@ describe('PersonalDataProtection on PostgreSQL (personal_data_keys)', () => {
   let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
   let query: SqlQuery;
   let statements: string[];
-  const protection = PersonalDataProtection.withMasterSecret(randomBytes(48));
+  const secret = randomBytes(48);
+  const protection = PersonalDataProtection.withMasterSecret(secret);
 
   beforeAll(async () => {
     database = await openMigratedDatabase(PERSONAL_DATA_MIGRATIONS);
@@ -94,6 +95,32 @@ describe('PersonalDataProtection on PostgreSQL (personal_data_keys)', () => {
     // The rest of the registration stays readable.
     expect(revealed.data.municipality).toBe('11002');
     await expect(protection.protect(query, dossierId, personalOf(plain))).rejects.toThrow(PersonalDataKeyErasedError);
+  });
+
+  it('keeps a dossier key for its dossier reads: read again, no key query; a stream that records an erasure reads the key row', async () => {
+    const { dossierId, plain, stored } = await storedRegistration();
+    const reader = PersonalDataProtection.withMasterSecret(secret);
+    expect(await reader.revealDossier([stored], query)).toEqual([plain]);
+    statements = [];
+    expect(await reader.revealDossier([stored], query)).toEqual([plain]);
+    expect(statements).toHaveLength(0);
+
+    // Another instance erases: the event first, then the key. This reader still holds the key,
+    // but the stream it reads now records the erasure, so the key row decides.
+    const erasure = recordedDossierEvent(dossierId, 2, { type: 'PersonalDataErased', data: { on: '2024-01-02', reason: 'request of the person' } });
+    await PersonalDataProtection.withMasterSecret(secret).erase(query, dossierId);
+    const [revealed] = await reader.revealDossier([stored, erasure], query);
+    expect(personalOf(revealed).familyName).toBe(ERASED);
+    expect(statements.length).toBeGreaterThan(0);
+  });
+
+  it('drops a kept key when it erases it itself', async () => {
+    const { dossierId, stored } = await storedRegistration();
+    const reader = PersonalDataProtection.withMasterSecret(secret);
+    await reader.revealDossier([stored], query);
+    await reader.erase(query, dossierId);
+    const [revealed] = await reader.revealDossier([stored], query);
+    expect(personalOf(revealed).familyName).toBe(ERASED);
   });
 
   it('passes a block stored in plain (before encryption) through, and shows it erased after an erasure', async () => {

@@ -3,9 +3,13 @@ import type { RecordedEvent } from '@app/event-store';
 import { configuredOrGeneratedSecret, type AppConfig } from '@app/platform';
 import { ERASED_PERSONAL_DATA, isEnvelope, openPersonalData, sealPersonalData, type PersonalDataEnvelope } from './envelope';
 import { MissingPersonalDataKeyError, PersonalDataKeys, type DossierKey, type SqlQuery } from './key-store';
+import { DossierKeyCache } from './key-cache';
 import { MasterKey } from './master-key';
 
 const REGISTRATION = 'DossierRegistered';
+const ERASURE = 'PersonalDataErased';
+/** Keys kept for dossier reads by default: 32 bytes each, about 2 MiB with the map's own cost. */
+export const DEFAULT_CACHED_DOSSIER_KEYS = 10_000;
 
 const carriesPersonalData = (event: RecordedEvent): boolean =>
   event.type === REGISTRATION &&
@@ -21,6 +25,8 @@ export interface PersonalDataProtectionOptions {
    * EventStoreDB): there another installation's dossiers read as erased.
    */
   readonly withoutKey?: 'error' | 'erased';
+  /** Unwrapped keys kept for dossier reads (revealDossier); 0 keeps none. */
+  readonly cachedKeys?: number;
 }
 
 /**
@@ -29,10 +35,14 @@ export interface PersonalDataProtectionOptions {
  * (libs/projection-engine/src/personal-data.ts) and serves the dossier repository.
  */
 export class PersonalDataProtection {
+  private readonly cache: DossierKeyCache;
+
   constructor(
     private readonly keys: PersonalDataKeys,
     private readonly options: PersonalDataProtectionOptions = {},
-  ) {}
+  ) {
+    this.cache = new DossierKeyCache(options.cachedKeys ?? DEFAULT_CACHED_DOSSIER_KEYS);
+  }
 
   /** On the service's configuration: PERSONAL_DATA_KEY, or the secret generated once into DATA_DIR. */
   static fromConfig(config: Pick<AppConfig, 'personalDataKey' | 'dataDir'>, options?: PersonalDataProtectionOptions): PersonalDataProtection {
@@ -61,6 +71,41 @@ export class PersonalDataProtection {
     const registrations = events.filter(carriesPersonalData);
     if (registrations.length === 0) return [...events];
     const keys = await this.keys.lookup(query, registrations.map((event) => dossierIdOf(event.streamId)));
+    return this.readableEvents(events, keys, onUnreadable);
+  }
+
+  /**
+   * reveal() for one dossier's whole stream, as the write side loads it, with the dossier's key
+   * kept once unwrapped: read again, the dossier costs no key query. Safe against erasure
+   * because an erasure records PersonalDataErased in the stream before it destroys the key
+   * (docs/erasure.md): a stream that records one never uses a kept key (the key row is read,
+   * and shows the key destroyed once the erasure is complete), and a stream read before the
+   * erasure was recorded is a read from before it, on every instance. erase() drops the key here.
+   */
+  async revealDossier<E extends RecordedEvent>(events: readonly E[], query: SqlQuery, onUnreadable?: (event: E, error: unknown) => void): Promise<E[]> {
+    const registrations = events.filter(carriesPersonalData);
+    if (registrations.length === 0) return [...events];
+    const dossierIds = [...new Set(registrations.map((event) => dossierIdOf(event.streamId).toLowerCase()))];
+    if (events.some((event) => event.type === ERASURE)) {
+      for (const dossierId of dossierIds) this.cache.drop(dossierId);
+      return this.reveal(events, query, onUnreadable);
+    }
+    const keys = new Map<string, DossierKey>();
+    for (const dossierId of dossierIds) {
+      const key = this.cache.get(dossierId);
+      if (key) keys.set(dossierId, { state: 'active', key });
+    }
+    const missing = dossierIds.filter((dossierId) => !keys.has(dossierId));
+    if (missing.length > 0) {
+      for (const [dossierId, key] of await this.keys.lookup(query, missing)) {
+        keys.set(dossierId, key);
+        if (key.state === 'active') this.cache.set(dossierId, key.key);
+      }
+    }
+    return this.readableEvents(events, keys, onUnreadable);
+  }
+
+  private readableEvents<E extends RecordedEvent>(events: readonly E[], keys: ReadonlyMap<string, DossierKey>, onUnreadable?: (event: E, error: unknown) => void): E[] {
     return events.flatMap((event) => {
       if (!carriesPersonalData(event)) return [event];
       try {
@@ -75,7 +120,9 @@ export class PersonalDataProtection {
 
   /** Destroys the dossier's key (idempotent): its personal data reads ERASED from now on, everywhere. */
   async erase(query: SqlQuery, dossierId: string): Promise<void> {
+    this.cache.drop(dossierId.toLowerCase());
     await this.keys.destroy(query, dossierId);
+    this.cache.drop(dossierId.toLowerCase());
   }
 
   private readable(event: RecordedEvent, keys: ReadonlyMap<string, DossierKey>): PersonalData {

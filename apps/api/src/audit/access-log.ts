@@ -43,6 +43,11 @@ export class AccessLog {
 
   /** The same for access outside HTTP (the command line): `method` says how, `path` what. */
   async recordAccess(entry: Omit<AccessLogEntry, 'id' | 'at'>): Promise<void> {
-    await this.dataSource.getRepository(AccessLogEntry).insert({ id: randomUUID(), at: new Date(), ...entry });
+    // One plain statement: every answer with personal data waits for it, and TypeORM's insert
+    // builder costs more CPU per request than the round trip itself.
+    await this.dataSource.query(
+      `INSERT INTO access_log (id, at, actor, roles, method, path, purpose, dossier_ids, correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [randomUUID(), new Date(), entry.actor, entry.roles, entry.method, entry.path, entry.purpose, entry.dossierIds, entry.correlationId],
+    );
   }
 }
