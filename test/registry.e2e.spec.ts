@@ -314,6 +314,17 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
     expect(borsbeek.body).toMatchObject({ nis: '11007', name: 'Borsbeek', province: { nis: '10000', name: 'Antwerpen' } });
   });
 
+  it('counts a filter again once the registry moves: a total kept for the next pages never goes stale', async () => {
+    const filter = { q: `${tag} Zhuk`, pageSize: 1 };
+    expect((await list(filter)).total).toBe(0);
+    await register('Zhuk', 'Alina', '11002', '2022-09-01');
+    await waitForProjections(testApp);
+    expect(await list(filter)).toMatchObject({ total: 1, items: [expect.objectContaining({ dossierId: ids.Zhuk })] });
+    await register('Zhuk', 'Sofiia', '11002', '2022-09-02');
+    await waitForProjections(testApp);
+    expect((await list({ ...filter, page: 2 })).total).toBe(2);
+  });
+
   it('answers 404 for a code that names no municipality of Flanders or Brussels', async () => {
     for (const nis of ['99999', '10000', '62063', 'abc']) {
       expectProblem(await get(`/municipalities/${nis}/summary`), 404, 'municipality-not-found');

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { CHECKPOINT_TABLE } from '@app/projection-engine';
+import { CHECKPOINT_VERSION_SQL } from '../../read-model-version';
 import { FLOW_STATISTICS } from '../flow-statistics.projection';
 import { STATISTICS_SETTINGS_TABLE } from './settings';
 
@@ -48,7 +49,7 @@ export class StatisticsCache {
   /** Null before the projection has a checkpoint: nothing to key on, nothing kept. */
   private async version(): Promise<string | null> {
     const [row] = (await this.dataSource.query(
-      `SELECT c.position_commit::text || '/' || c.position_prepare::text || '@' || c.updated_at::text
+      `SELECT ${CHECKPOINT_VERSION_SQL}
               || '|' || coalesce((SELECT s.suppress_below::text || '@' || s.updated_at::text
                                     FROM ${STATISTICS_SETTINGS_TABLE} s WHERE s.id), '') AS version
          FROM ${CHECKPOINT_TABLE} c WHERE c.name = $1`,
