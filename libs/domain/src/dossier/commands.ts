@@ -3,7 +3,9 @@ import type {
   HousingType,
   InburgeringTrajectory,
   IsoDate,
+  OtherResidenceStatus,
   RehousingReason,
+  ResidenceStatus,
   Sex,
 } from './events';
 
@@ -73,6 +75,14 @@ export interface ReopenDossier {
   type: 'ReopenDossier';
   on: IsoDate;
   municipality?: string | null;
+  /** The status the person comes back with; default temporary protection. */
+  residenceStatus?: ResidenceStatus | null;
+}
+
+export interface ChangeResidenceStatus {
+  type: 'ChangeResidenceStatus';
+  on: IsoDate;
+  status: OtherResidenceStatus;
 }
 
 /** Archiving date, run and retention come from the archive run, not from the client. */
@@ -102,5 +112,6 @@ export type DossierCommand =
   | EndEmployment
   | RecordDeparture
   | ReopenDossier
+  | ChangeResidenceStatus
   | ArchiveDossier
   | ErasePersonalData;

@@ -3,6 +3,7 @@ import { isValidNationalRegisterNumber } from '../national-register-number';
 import type { MunicipalityDirectory } from '../reference/municipality-directory';
 import type {
   ArchiveDossier,
+  ChangeResidenceStatus,
   DossierCommand,
   ErasePersonalData,
   EndEmployment,
@@ -16,7 +17,7 @@ import type {
   StartEmployment,
 } from './commands';
 import { DossierNotFoundError, DossierRuleViolation } from './errors';
-import type { DossierEvent, IsoDate } from './events';
+import { TEMPORARY_PROTECTION, type DossierEvent, type IsoDate } from './events';
 import { evolve, initialState, type DossierState, type RegisteredDossier } from './state';
 
 export interface DecisionContext {
@@ -33,7 +34,7 @@ export interface DecisionContext {
  *    `person-has-left` for the facts of a stay;
  * 2. the command against the dossier's state: `already-housed`, `not-housed`, `already-employed`,
  *    `not-employed`, `not-left`, `already-registered-at-vdab`, `already-enrolled-in-inburgering`,
- *    `left-after-cutoff`, `personal-data-already-erased`;
+ *    `already-has-residence-status`, `left-after-cutoff`, `personal-data-already-erased`;
  * 3. dates: `invalid-date`, `date-in-future`, `birth-date-not-in-past`, `date-before-registration`,
  *    `date-before-current-state`, `date-before-latest-event`, `date-after-departure`;
  * 4. the person: `invalid-national-register-number`;
@@ -85,6 +86,8 @@ export function decide(command: DossierCommand, state: DossierState, context: De
       return recordDeparture(command, state, context);
     case 'ReopenDossier':
       return reopen(command, state, context);
+    case 'ChangeResidenceStatus':
+      return changeResidenceStatus(command, state, context);
   }
 }
 
@@ -278,7 +281,26 @@ function reopen(command: ReopenDossier, state: RegisteredDossier, context: Decis
     command.on,
     command.municipality ? '' : " It is the dossier's municipality: name the one the person is registered in now.",
   );
-  return [{ type: 'DossierReopened', data: { on: command.on, municipality } }];
+  const reopened: DossierEvent = { type: 'DossierReopened', data: { on: command.on, municipality } };
+  // DossierReopened means "back under temporary protection" (as it always has); another status
+  // the person comes back with is its own fact, recorded with it, so neither event changes meaning.
+  const status = command.residenceStatus ?? TEMPORARY_PROTECTION;
+  if (status === TEMPORARY_PROTECTION) return [reopened];
+  return [reopened, { type: 'ResidenceStatusChanged', data: { on: command.on, status, previousStatus: TEMPORARY_PROTECTION } }];
+}
+
+function changeResidenceStatus(command: ChangeResidenceStatus, state: RegisteredDossier, context: DecisionContext): DossierEvent[] {
+  const current = state.residenceStatus;
+  if (current.status === command.status) {
+    throw new DossierRuleViolation(
+      'already-has-residence-status',
+      `The person already has the residence status ${current.status} since ${current.since}; a change records a new status.`,
+      { residenceStatus: current.status, since: current.since },
+    );
+  }
+  requireBusinessDate(context, state, command.on);
+  requireNotBefore('date-before-current-state', command.on, current.since, `the current residence status (${current.status})`);
+  return [{ type: 'ResidenceStatusChanged', data: { on: command.on, status: command.status, previousStatus: current.status } }];
 }
 
 function archive(command: ArchiveDossier, state: RegisteredDossier): DossierEvent[] {

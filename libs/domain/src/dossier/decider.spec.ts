@@ -62,6 +62,7 @@ const commandsAfterRegistration: DossierCommand[] = [
   { type: 'StartEmployment', on: '2025-10-01' },
   { type: 'EndEmployment', on: '2025-10-01' },
   { type: 'RecordDeparture', on: '2025-10-01', reason: 'moved-abroad' },
+  { type: 'ChangeResidenceStatus', on: '2025-10-01', status: 'single-permit' },
 ];
 
 describe('dossier decider', () => {
@@ -132,6 +133,7 @@ describe('dossier decider', () => {
       everEmployed: true,
       lastEmploymentEndedOn: '2025-01-31',
       left: null,
+      residenceStatus: { status: 'temporary-protection', since: '2025-09-01' },
       stayStartedOn: '2025-09-01',
       latestOccurredOn: '2025-09-15',
       absences: [{ leftOn: '2025-03-01', reopenedOn: '2025-09-01' }],
@@ -420,6 +422,115 @@ describe('dossier decider', () => {
         .then([reopened]);
     });
   });
+  describe('residence status', () => {
+    const singlePermit: DossierEvent = {
+      type: 'ResidenceStatusChanged',
+      data: { on: '2024-06-01', status: 'single-permit', previousStatus: 'temporary-protection' },
+    };
+
+    it('starts under temporary protection from the grant of protection', () => {
+      expect(fold([registered])).toMatchObject({ residenceStatus: { status: 'temporary-protection', since: '2022-03-15' } });
+    });
+
+    it('records a move from temporary protection; the dossier stays active and its facts go on', () => {
+      const state = given([registered, housed, employed])
+        .when({ type: 'ChangeResidenceStatus', on: '2024-06-01', status: 'single-permit' })
+        .then([singlePermit]);
+      expect(state).toMatchObject({
+        status: 'active',
+        residenceStatus: { status: 'single-permit', since: '2024-06-01' },
+        housing: { type: 'host-family' },
+        employment: { since: '2024-05-01' },
+        latestOccurredOn: '2024-06-01',
+      });
+      given([registered, housed, employed, singlePermit])
+        .when({ type: 'RehousePerson', housingType: 'private-rental', municipality: '11002', on: '2024-07-01', reason: 'other' })
+        .then([
+          {
+            type: 'PersonRehoused',
+            data: { housingType: 'private-rental', municipality: '11002', on: '2024-07-01', reason: 'other', previousHousingType: 'host-family', previousMunicipality: '11007' },
+          },
+        ]);
+    });
+
+    it('moves between the other statuses, naming the one it replaces', () => {
+      const state = given([registered, singlePermit])
+        .when({ type: 'ChangeResidenceStatus', on: '2025-02-01', status: 'international-protection-applied' })
+        .then([{ type: 'ResidenceStatusChanged', data: { on: '2025-02-01', status: 'international-protection-applied', previousStatus: 'single-permit' } }]);
+      expect(state).toMatchObject({ residenceStatus: { status: 'international-protection-applied', since: '2025-02-01' } });
+    });
+
+    it('accepts a change on the day of the current status', () => {
+      given([registered, singlePermit])
+        .when({ type: 'ChangeResidenceStatus', on: '2024-06-01', status: 'student' })
+        .then([{ type: 'ResidenceStatusChanged', data: { on: '2024-06-01', status: 'student', previousStatus: 'single-permit' } }]);
+    });
+
+    it('rejects the status the person already has', () => {
+      given([registered, singlePermit])
+        .when({ type: 'ChangeResidenceStatus', on: '2025-01-01', status: 'single-permit' })
+        .thenThrows('already-has-residence-status', { residenceStatus: 'single-permit', since: '2024-06-01' });
+    });
+
+    it('rejects a change before the registration', () => {
+      given([registered])
+        .when({ type: 'ChangeResidenceStatus', on: '2022-03-20', status: 'student' })
+        .thenThrows('date-before-registration', { earliest: '2022-03-21' });
+    });
+
+    it('rejects a change dated before the current status began', () => {
+      given([registered, singlePermit])
+        .when({ type: 'ChangeResidenceStatus', on: '2024-05-31', status: 'student' })
+        .thenThrows('date-before-current-state', { earliest: '2024-06-01' });
+    });
+
+    it('rejects a change after a departure: on a closed dossier, and dated while the person was gone', () => {
+      given([registered, left])
+        .when({ type: 'ChangeResidenceStatus', on: '2025-04-01', status: 'student' })
+        .thenThrows('person-has-left', { leftOn: '2025-03-01' });
+      // Once reopened, the stay starts under temporary protection on the reopening day.
+      given([registered, left, reopened])
+        .when({ type: 'ChangeResidenceStatus', on: '2025-06-01', status: 'student' })
+        .thenThrows('date-after-departure', { leftOn: '2025-03-01', reopenedOn: '2025-09-01' });
+      given([registered, left, reopened])
+        .when({ type: 'ChangeResidenceStatus', on: '2024-06-01', status: 'student' })
+        .thenThrows('date-before-current-state', { earliest: '2025-09-01' });
+    });
+
+    it('rejects a change dated in the future', () => {
+      given([registered]).when({ type: 'ChangeResidenceStatus', on: '2026-11-24', status: 'student' }).thenThrows('date-in-future');
+    });
+
+    it('holds a departure after it: nothing of the stay may follow the departure', () => {
+      given([registered, singlePermit])
+        .when({ type: 'RecordDeparture', on: '2024-05-31', reason: 'moved-abroad' })
+        .thenThrows('date-before-latest-event', { earliest: '2024-06-01' });
+    });
+
+    it('keeps the status the person left with, and a reopening restores temporary protection', () => {
+      const leftWithPermit: DossierEvent = { type: 'PersonLeft', data: { on: '2025-03-01', reason: 'moved-abroad' } };
+      expect(fold([registered, singlePermit, leftWithPermit])).toMatchObject({
+        status: 'left',
+        residenceStatus: { status: 'single-permit', since: '2024-06-01' },
+      });
+      const state = given([registered, singlePermit, leftWithPermit]).when({ type: 'ReopenDossier', on: '2025-09-01' }).then([reopened]);
+      expect(state).toMatchObject({ status: 'active', residenceStatus: { status: 'temporary-protection', since: '2025-09-01' } });
+      given([registered, singlePermit, leftWithPermit])
+        .when({ type: 'ReopenDossier', on: '2025-09-01', residenceStatus: 'temporary-protection' })
+        .then([reopened]);
+    });
+
+    it('reopens with another status when the reopening names it: the reopening, then the change, on one day', () => {
+      const state = given([registered, left])
+        .when({ type: 'ReopenDossier', on: '2025-09-01', residenceStatus: 'family-reunification' })
+        .then([
+          reopened,
+          { type: 'ResidenceStatusChanged', data: { on: '2025-09-01', status: 'family-reunification', previousStatus: 'temporary-protection' } },
+        ]);
+      expect(state).toMatchObject({ status: 'active', residenceStatus: { status: 'family-reunification', since: '2025-09-01' } });
+    });
+  });
+
   describe('archive', () => {
     const archiveRun = { type: 'ArchiveDossier', on: TODAY, runId: 'run-1', reason: null, retainUntil: '2031-11-23' } as const;
     const archived: DossierEvent = {

@@ -12,6 +12,7 @@ export const DOSSIER_RULES = [
   'not-left',
   'already-registered-at-vdab',
   'already-enrolled-in-inburgering',
+  'already-has-residence-status',
   'invalid-date',
   'date-in-future',
   'birth-date-not-in-past',

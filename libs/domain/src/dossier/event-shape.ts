@@ -27,6 +27,7 @@ const EVENT_FIELDS: Readonly<Record<DossierEventType, Readonly<Record<string, Fi
   EmploymentEnded: { on: 'text', startedOn: 'text' },
   PersonLeft: { on: 'text', reason: 'text' },
   DossierReopened: { on: 'text', municipality: 'text' },
+  ResidenceStatusChanged: { on: 'text', status: 'text', previousStatus: 'text' },
   DossierArchived: { on: 'text', runId: 'text', closedBefore: 'text?', reason: 'text?', retainUntil: 'text' },
   PersonalDataErased: { on: 'text', reason: 'text' },
 };

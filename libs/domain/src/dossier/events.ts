@@ -39,6 +39,26 @@ export const DEPARTURE_REASONS = [
 ] as const;
 export type DepartureReason = (typeof DEPARTURE_REASONS)[number];
 
+/**
+ * Residence statuses a person may move to from temporary protection and stay (the EU's
+ * coordinated transition out of it): work (the single permit), studies, family reunification,
+ * an application for or the grant of international protection, another national status.
+ */
+export const OTHER_RESIDENCE_STATUSES = [
+  'single-permit',
+  'student',
+  'family-reunification',
+  'international-protection-applied',
+  'international-protection-granted',
+  'other-national-status',
+] as const;
+export type OtherResidenceStatus = (typeof OTHER_RESIDENCE_STATUSES)[number];
+
+/** Every dossier starts under temporary protection; a reopening returns to it unless it says otherwise. */
+export const TEMPORARY_PROTECTION = 'temporary-protection';
+export const RESIDENCE_STATUSES = [TEMPORARY_PROTECTION, ...OTHER_RESIDENCE_STATUSES] as const;
+export type ResidenceStatus = (typeof RESIDENCE_STATUSES)[number];
+
 export const SEXES = ['female', 'male', 'x'] as const;
 export type Sex = (typeof SEXES)[number];
 
@@ -113,9 +133,24 @@ export interface PersonLeft {
   data: { on: IsoDate; reason: DepartureReason };
 }
 
+/** The person came back: under temporary protection again, unless a ResidenceStatusChanged of the same command follows. */
 export interface DossierReopened {
   type: 'DossierReopened';
   data: { on: IsoDate; municipality: string };
+}
+
+/**
+ * The person moved from temporary protection (or from another status) to another residence
+ * status and stays: the dossier remains active, its other facts go on being recorded.
+ */
+export interface ResidenceStatusChanged {
+  type: 'ResidenceStatusChanged';
+  data: {
+    on: IsoDate;
+    status: OtherResidenceStatus;
+    /** The status this one replaces, so a reader needs no earlier event to know the move. */
+    previousStatus: ResidenceStatus;
+  };
 }
 
 /**
@@ -159,6 +194,7 @@ export type DossierEvent =
   | EmploymentEnded
   | PersonLeft
   | DossierReopened
+  | ResidenceStatusChanged
   | DossierArchived
   | PersonalDataErased;
 
@@ -174,6 +210,7 @@ export const DOSSIER_EVENT_TYPES: readonly DossierEventType[] = [
   'EmploymentEnded',
   'PersonLeft',
   'DossierReopened',
+  'ResidenceStatusChanged',
   'DossierArchived',
   'PersonalDataErased',
 ];
@@ -193,6 +230,7 @@ export const SCHEMA_VERSIONS: Readonly<Record<DossierEventType, number>> = {
   EmploymentEnded: 1,
   PersonLeft: 1,
   DossierReopened: 1,
+  ResidenceStatusChanged: 1,
   DossierArchived: 1,
   PersonalDataErased: 1,
 };

@@ -4,9 +4,10 @@ import type {
   HousingType,
   InburgeringTrajectory,
   IsoDate,
+  ResidenceStatus,
   Sex,
 } from './events';
-import { ERASED, occurredOn } from './events';
+import { ERASED, occurredOn, TEMPORARY_PROTECTION } from './events';
 
 export interface UnregisteredDossier {
   status: 'unregistered';
@@ -37,6 +38,11 @@ export interface RegisteredDossier {
   everEmployed: boolean;
   lastEmploymentEndedOn: IsoDate | null;
   left: { on: IsoDate; reason: DepartureReason } | null;
+  /**
+   * Temporary protection from the grant of protection, or from the latest reopening; another
+   * status from its ResidenceStatusChanged. A departure keeps the status the person left with.
+   */
+  residenceStatus: { status: ResidenceStatus; since: IsoDate };
   /** Registration date, or the date of the latest reopening. */
   stayStartedOn: IsoDate;
   /** Latest business date recorded since the stay started; a departure cannot precede it. */
@@ -81,6 +87,7 @@ export function evolve(state: DossierState, event: DossierEvent): DossierState {
       everEmployed: false,
       lastEmploymentEndedOn: null,
       left: null,
+      residenceStatus: { status: TEMPORARY_PROTECTION, since: data.protectionGrantedOn },
       stayStartedOn: data.registeredOn,
       latestOccurredOn: data.registeredOn,
       absences: [],
@@ -126,8 +133,11 @@ export function evolve(state: DossierState, event: DossierEvent): DossierState {
         left: null,
         absences: state.left ? [...state.absences, { leftOn: state.left.on, reopenedOn: on }] : state.absences,
         municipality: event.data.municipality,
+        residenceStatus: { status: TEMPORARY_PROTECTION, since: on },
         stayStartedOn: on,
         latestOccurredOn: on,
       };
+    case 'ResidenceStatusChanged':
+      return { ...dossier, residenceStatus: { status: event.data.status, since: on } };
   }
 }

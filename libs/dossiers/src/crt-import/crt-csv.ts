@@ -94,6 +94,7 @@ const SAME_DAY_ORDER: Record<ChangeCommand['type'], number> = {
   RegisterAtVdab: 4,
   EndEmployment: 5,
   StartEmployment: 6,
+  ChangeResidenceStatus: 7,
   RecordDeparture: 9,
   ReopenDossier: 9,
   ArchiveDossier: 9,

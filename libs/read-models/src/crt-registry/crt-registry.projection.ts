@@ -92,6 +92,9 @@ export function crtRegistryProjection(
         return { left_on: event.data.on, left_reason: event.data.reason, ...NO_HOUSING, ...NO_CURRENT_JOB };
       case 'DossierReopened':
         return { left_on: null, left_reason: null, ...municipalityColumns(event.data.municipality, event.data.on) };
+      case 'ResidenceStatusChanged':
+        // The registry has no residence status column yet: only the row's version moves.
+        return {};
       case 'DossierArchived':
         return { archived_on: event.data.on };
       case 'PersonalDataErased':

@@ -14,7 +14,7 @@ const CHUNK = 1000;
 
 /** The non-personal part of an event: the personal block of a registration is never read. */
 export function statEventOf(dossierId: string, version: number, event: DossierEvent): StatEvent | undefined {
-  if (isAdministrative(event)) return undefined;
+  if (isAdministrative(event) || event.type === 'ResidenceStatusChanged') return undefined;
   const base = { dossierId, version, type: event.type as StatEvent['type'], occurredOn: occurredOn(event) };
   const none = { eventMunicipality: null, housingType: null, reason: null, trajectory: null };
   switch (event.type) {

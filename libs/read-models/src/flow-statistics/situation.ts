@@ -19,8 +19,11 @@ import { provinceOf } from '../places';
 export interface StatEvent {
   dossierId: string;
   version: number;
-  /** Administrative events (archiving, erasure) change no statistic and are not kept. */
-  type: Exclude<DossierEvent['type'], 'DossierArchived' | 'PersonalDataErased'>;
+  /**
+   * Administrative events (archiving, erasure) change no statistic and are not kept; neither,
+   * until the statistics count residence statuses, is a ResidenceStatusChanged.
+   */
+  type: Exclude<DossierEvent['type'], 'DossierArchived' | 'PersonalDataErased' | 'ResidenceStatusChanged'>;
   occurredOn: IsoDate;
   /** Registration, housing or reopening municipality the event itself names. */
   eventMunicipality: string | null;
