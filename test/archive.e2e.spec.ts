@@ -44,6 +44,8 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
         registeredOn: '2009-01-15',
       });
     ids.early = await register('Early');
+    // Moved to another status and stayed, then left: archived with the status the person left with.
+    await staff.recorded(ids.early, 'status-changed', { on: '2009-06-01', status: 'single-permit' });
     await staff.recorded(ids.early, 'left', { on: '2010-03-01', reason: 'returned-to-ukraine' });
     ids.late = await register('Late');
     await staff.recorded(ids.late, 'left', { on: '2010-09-01', reason: 'moved-abroad' });
@@ -102,6 +104,7 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
     for (const [command, body] of [
       ['reopened', { on: '2010-07-01', municipality: '11002' }],
       ['housed', { housingType: 'collective', municipality: '11002', on: '2010-02-01' }],
+      ['status-changed', { on: '2010-02-01', status: 'student' }],
     ] as const) {
       const response = await expectNothingAppended(staff, ids.early, () => staff.command(ids.early, command, body));
       expect(expectRuleViolation(response, 'dossier-archived')).toMatchObject({ archivedOn: today() });
@@ -127,7 +130,7 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
         {
           dossierId: ids.early,
           archivedOn: today(),
-          archivedVersion: 3,
+          archivedVersion: 4,
           runId: expect.any(String),
           closedBefore: '2010-06-01',
           reason: null,
@@ -157,11 +160,17 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
     expectStatus(response, 200);
     expect(response.body).toMatchObject({
       dossierId: ids.early,
-      archive: { archivedOn: today(), archivedVersion: 3, closedBefore: '2010-06-01', retainUntil: addDateDuration(today(), 'P1Y') },
+      archive: { archivedOn: today(), archivedVersion: 4, closedBefore: '2010-06-01', retainUntil: addDateDuration(today(), 'P1Y') },
       personalDataErased: null,
-      dossier: { version: 3, status: 'left', person: { givenName: 'Early', familyName: 'Archiefova' }, left: { on: '2010-03-01' } },
+      dossier: {
+        version: 4,
+        status: 'left',
+        person: { givenName: 'Early', familyName: 'Archiefova' },
+        left: { on: '2010-03-01' },
+        residenceStatus: { status: 'single-permit', since: '2009-06-01' },
+      },
     });
-    expect(response.body.history.map((event: { type: string }) => event.type)).toEqual(['DossierRegistered', 'PersonLeft', 'DossierArchived']);
+    expect(response.body.history.map((event: { type: string }) => event.type)).toEqual(['DossierRegistered', 'ResidenceStatusChanged', 'PersonLeft', 'DossierArchived']);
     const log = await testApp.http().get('/audit/access-log').query({ dossierId: ids.early }).set(as(auditor));
     expect(log.body.items[0]).toMatchObject({ actor: 'archive-auditor', path: `/archive/dossiers/${ids.early}`, purpose: 'retention review' });
 
@@ -180,8 +189,8 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
     expect(lines.pop()).toBe('');
     const dossiers = lines.map((line) => JSON.parse(line));
     expect(dossiers.map((d) => d.dossierId)).toEqual([ids.early]);
-    expect(dossiers[0]).toMatchObject({ archive: { archivedVersion: 3 }, dossier: { person: { givenName: 'Early' } } });
-    expect(dossiers[0].history).toHaveLength(3);
+    expect(dossiers[0]).toMatchObject({ archive: { archivedVersion: 4 }, dossier: { person: { givenName: 'Early' }, residenceStatus: { status: 'single-permit' } } });
+    expect(dossiers[0].history.map((event: { type: string }) => event.type)).toEqual(['DossierRegistered', 'ResidenceStatusChanged', 'PersonLeft', 'DossierArchived']);
     const log = await testApp.http().get('/audit/access-log').query({ actor: 'archive-admin' }).set(as(auditor));
     expect(log.body.items[0]).toMatchObject({ path: '/archive/export', dossierIds: [ids.early], purpose: 'handover to the successor system' });
     expectProblem(await testApp.http().get('/archive/export').set(as(staff.token)), 403);
@@ -252,6 +261,7 @@ describe(`dossier archive (${onPostgresStore() ? 'postgres' : 'eventstoredb'} st
     });
     expect(response.body.history.map((event: { type: string }) => event.type)).toEqual([
       'DossierRegistered',
+      'ResidenceStatusChanged',
       'PersonLeft',
       'DossierArchived',
       'PersonalDataErased',

@@ -5,8 +5,8 @@ import { startTestApp, type TestApp } from './support/test-app';
 /**
  * One person's whole path over HTTP: registration, housing and rehousing, inburgering, VDAB, a
  * job that starts and ends, departure, two reopenings (with and without a municipality) and new
- * housing. After each step the dossier view and its ETag; at the end the full history with its
- * metadata.
+ * housing, two moves to other residence statuses, a departure and a reopening with a status.
+ * After each step the dossier view and its ETag; at the end the full history with its metadata.
  */
 describe('dossier lifecycle over HTTP', () => {
   let testApp: TestApp;
@@ -83,6 +83,7 @@ describe('dossier lifecycle over HTTP', () => {
       employment: null,
       everEmployed: false,
       left: null,
+      residenceStatus: { status: 'temporary-protection', since: '2022-03-21' },
       archived: null,
       personalDataErased: null,
     });
@@ -145,6 +146,7 @@ describe('dossier lifecycle over HTTP', () => {
     await step('reopened', { on: '2025-03-01' }, 10);
     const view = await dossier(10);
     expect(view).toMatchObject({ active: true, status: 'active', left: null, municipality: '11002', housing: null });
+    expect(view.residenceStatus).toEqual({ status: 'temporary-protection', since: '2025-03-01' });
     // What happened before the departure stays part of the dossier.
     expect(view.vdab).toEqual({ registeredOn: '2024-03-01' });
     expect(view.everEmployed).toBe(true);
@@ -165,10 +167,32 @@ describe('dossier lifecycle over HTTP', () => {
     expect(view.active).toBe(true);
   });
 
+  it('moves to another residence status and stays: still active, housing kept; then to a further status', async () => {
+    await step('status-changed', { on: '2025-04-15', status: 'single-permit' }, 14);
+    const view = await dossier(14);
+    expect(view).toMatchObject({
+      active: true,
+      status: 'active',
+      residenceStatus: { status: 'single-permit', since: '2025-04-15' },
+      housing: { type: 'social-rental', municipality: '23106', since: '2025-04-02' },
+    });
+    await step('status-changed', { on: '2025-06-01', status: 'international-protection-applied' }, 15);
+    expect((await dossier(15)).residenceStatus).toEqual({ status: 'international-protection-applied', since: '2025-06-01' });
+  });
+
+  it('keeps the status the person left with, and reopens with the status the reopening names', async () => {
+    await step('left', { on: '2025-07-01', reason: 'moved-abroad' }, 16);
+    expect((await dossier(16)).residenceStatus).toEqual({ status: 'international-protection-applied', since: '2025-06-01' });
+    // Two events: back (under temporary protection), then the status the person came back with.
+    await step('reopened', { on: '2025-08-01', municipality: '23106', residenceStatus: 'student' }, 18);
+    expect(await dossier(18)).toMatchObject({ active: true, residenceStatus: { status: 'student', since: '2025-08-01' } });
+    await step('housed', { housingType: 'social-rental', municipality: '23106', on: '2025-08-02' }, 19);
+  });
+
   it('tells the whole history in order, with metadata', async () => {
     const response = await api.history(dossierId);
     expectStatus(response, 200);
-    expect(response.headers.etag).toBe('"13"');
+    expect(response.headers.etag).toBe('"19"');
     expect(response.body.dossierId).toBe(dossierId);
     const events = response.body.events as Array<Record<string, unknown>>;
     expect(events.map((e) => [e.version, e.type, e.occurredOn])).toEqual([
@@ -185,15 +209,22 @@ describe('dossier lifecycle over HTTP', () => {
       [11, 'PersonLeft', '2025-03-15'],
       [12, 'DossierReopened', '2025-04-01'],
       [13, 'PersonHoused', '2025-04-02'],
+      [14, 'ResidenceStatusChanged', '2025-04-15'],
+      [15, 'ResidenceStatusChanged', '2025-06-01'],
+      [16, 'PersonLeft', '2025-07-01'],
+      [17, 'DossierReopened', '2025-08-01'],
+      [18, 'ResidenceStatusChanged', '2025-08-01'],
+      [19, 'PersonHoused', '2025-08-02'],
     ]);
 
     const finishedAt = new Date();
-    const correlationIds = new Map(steps.map((s) => [s.version, s.correlationId]));
+    // A step's events run from the previous step's version up to its own: a reopening with a status is two events.
+    const correlationOf = (version: number) => steps.find((s) => s.version >= version)?.correlationId;
     const eventIds = new Set<unknown>();
     for (const event of events) {
       expect(event.schemaVersion).toBe(1);
       expect(event.actor).toBe('alice');
-      expect(event.correlationId).toBe(correlationIds.get(event.version as number));
+      expect(event.correlationId).toBe(correlationOf(event.version as number));
       expect(event.causationId).toEqual(expect.any(String));
       expect(event.eventId).toEqual(expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/));
       eventIds.add(event.eventId);
@@ -240,6 +271,11 @@ describe('dossier lifecycle over HTTP', () => {
     expect(events[9].data).toEqual({ on: '2025-03-01', municipality: '11002' });
     expect(events[11].data).toEqual({ on: '2025-04-01', municipality: '23106' });
     expect(events[12].data).toEqual({ housingType: 'social-rental', municipality: '23106', on: '2025-04-02' });
+    expect(events[13].data).toEqual({ on: '2025-04-15', status: 'single-permit', previousStatus: 'temporary-protection' });
+    expect(events[14].data).toEqual({ on: '2025-06-01', status: 'international-protection-applied', previousStatus: 'single-permit' });
+    expect(events[16].data).toEqual({ on: '2025-08-01', municipality: '23106' });
+    expect(events[17].data).toEqual({ on: '2025-08-01', status: 'student', previousStatus: 'temporary-protection' });
+    expect(events[17].causationId).toBe(events[16].causationId);
   });
 
   it('makes up a correlation id when none is sent, returns and stores it', async () => {
@@ -250,14 +286,14 @@ describe('dossier lifecycle over HTTP', () => {
     const moved = await api.command(dossierId, 'rehoused', {
       housingType: 'private-rental',
       municipality: '23106',
-      on: '2025-05-01',
+      on: '2025-09-01',
       reason: 'other',
     });
     expectStatus(moved, 201);
     const generated = moved.headers['x-correlation-id'];
     expect(generated).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
     const history = await api.history(dossierId);
-    expect(history.body.events.at(-1)).toMatchObject({ version: 14, type: 'PersonRehoused', correlationId: generated });
+    expect(history.body.events.at(-1)).toMatchObject({ version: 20, type: 'PersonRehoused', correlationId: generated });
     expect(history.body.events.at(-1).data).toMatchObject({ previousHousingType: 'social-rental', previousMunicipality: '23106' });
 
     // A correlation id that is not a visible-ASCII token is replaced, not stored as sent.
@@ -268,7 +304,7 @@ describe('dossier lifecycle over HTTP', () => {
 
   it('records the subject of each token as the actor', async () => {
     const bob = api.as(await testApp.token('admin', 'bob@agii.example'));
-    const response = await bob.command(dossierId, 'employment-started', { on: '2025-06-01' });
+    const response = await bob.command(dossierId, 'employment-started', { on: '2025-09-15' });
     expectStatus(response, 201);
     const history = await api.history(dossierId);
     expect(history.body.events.map((e: { actor: string }) => e.actor).slice(-2)).toEqual(['alice', 'bob@agii.example']);

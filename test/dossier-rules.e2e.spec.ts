@@ -106,6 +106,15 @@ describe('domain rules over HTTP', () => {
       await refused(id, 'inburgering-enrolled', { trajectory: 'voortraject', on: '2024-02-01' }, 'already-enrolled-in-inburgering');
     });
 
+    it('already-has-residence-status: the status the person has; another one moves on', async () => {
+      const id = await registered();
+      await api.recorded(id, 'status-changed', { on: '2024-02-01', status: 'international-protection-applied' });
+      const problem = await refused(id, 'status-changed', { on: '2024-03-01', status: 'international-protection-applied' }, 'already-has-residence-status');
+      expect(problem).toMatchObject({ residenceStatus: 'international-protection-applied', since: '2024-02-01' });
+      await api.recorded(id, 'status-changed', { on: '2024-09-01', status: 'international-protection-granted' });
+      expect((await api.get(id)).body.residenceStatus).toEqual({ status: 'international-protection-granted', since: '2024-09-01' });
+    });
+
     it('person-has-left: every command but reopened is refused after the departure', async () => {
       const id = await registered();
       await api.recorded(id, 'housed', { housingType: 'collective', municipality: '11002', on: '2022-04-01' });
@@ -140,8 +149,10 @@ describe('domain rules over HTTP', () => {
       await refused(housedAndEmployed, 'employment-ended', { on: tomorrow() }, 'date-in-future');
       await api.recorded(housedAndEmployed, 'left', { on: '2022-06-01', reason: 'unknown' });
       await refused(housedAndEmployed, 'reopened', commandBody('reopened', tomorrow()), 'date-in-future');
+      await refused(fresh, 'status-changed', commandBody('status-changed', tomorrow()), 'date-in-future');
 
       await api.recorded(fresh, 'vdab-registered', { on: today() });
+      await api.recorded(fresh, 'status-changed', commandBody('status-changed', today()));
       await api.recorded(housedAndEmployed, 'reopened', { on: today() });
     });
 
@@ -150,6 +161,7 @@ describe('domain rules over HTTP', () => {
       await refused(id, 'housed', { housingType: 'collective', municipality: '11002', on: '2022-03-23' }, 'date-before-registration');
       await refused(id, 'vdab-registered', { on: '2022-01-01' }, 'date-before-registration');
       await refused(id, 'left', { on: '2022-03-01', reason: 'unknown' }, 'date-before-registration');
+      await refused(id, 'status-changed', { on: '2022-03-23', status: 'student' }, 'date-before-registration');
       await api.recorded(id, 'housed', { housingType: 'collective', municipality: '11002', on: '2022-03-24' });
     });
 
@@ -172,6 +184,25 @@ describe('domain rules over HTTP', () => {
       await refused(id, 'employment-ended', { on: '2023-04-30' }, 'date-before-current-state');
       await api.recorded(id, 'left', { on: '2023-06-01', reason: 'moved-abroad' });
       await refused(id, 'reopened', { on: '2023-05-31' }, 'date-before-current-state');
+    });
+
+    it('date-before-current-state: a status change before the current status began; date-after-departure: while the person was gone', async () => {
+      const id = await registered();
+      await api.recorded(id, 'status-changed', { on: '2023-05-01', status: 'single-permit' });
+      const problem = await refused(id, 'status-changed', { on: '2023-04-30', status: 'student' }, 'date-before-current-state');
+      expect(problem.earliest).toBe('2023-05-01');
+      await api.recorded(id, 'left', { on: '2023-06-01', reason: 'moved-abroad' });
+      await api.recorded(id, 'reopened', { on: '2023-09-01' });
+      await refused(id, 'status-changed', { on: '2023-07-01', status: 'student' }, 'date-after-departure');
+      // The reopening started a new stay under temporary protection.
+      await refused(id, 'status-changed', { on: '2023-05-15', status: 'student' }, 'date-before-current-state');
+      await api.recorded(id, 'status-changed', { on: '2023-09-01', status: 'student' });
+    });
+
+    it('date-before-latest-event: a departure dated before a status change', async () => {
+      const id = await registered();
+      await api.recorded(id, 'status-changed', { on: '2023-05-01', status: 'family-reunification' });
+      await refused(id, 'left', { on: '2023-04-30', reason: 'moved-abroad' }, 'date-before-latest-event');
     });
 
     it('date-before-latest-event: a departure dated before an earlier recorded fact', async () => {

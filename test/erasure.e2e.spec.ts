@@ -152,6 +152,7 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
       await staff.recorded(dossierId, 'housed', { housingType: 'collective', municipality: '11002', on: '2011-03-20' });
       await staff.recorded(dossierId, 'vdab-registered', { on: '2011-05-02' });
       await staff.recorded(dossierId, 'employment-started', { on: '2011-09-01' });
+      await staff.recorded(dossierId, 'status-changed', { on: '2012-02-01', status: 'single-permit' });
       // Reads of personal data, recorded in the access log; a search whose query names the person.
       expect((await staff.get(dossierId)).body.person).toMatchObject({ givenName: person.givenName, birthDate: person.birthDate });
       expectStatus(await staff.history(dossierId), 200);
@@ -196,24 +197,26 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
     });
 
     it('erases: 201 with the new version; dossier, history and CRT registry show "[erased]"', async () => {
-      const response = await erase(dossierId, { reason: 'GDPR art. 17 request, ticket DPO-2011-0042' }, admin.token, { 'If-Match': '"4"' });
+      const response = await erase(dossierId, { reason: 'GDPR art. 17 request, ticket DPO-2011-0042' }, admin.token, { 'If-Match': '"5"' });
       expectStatus(response, 201);
-      expect(response.body).toEqual({ dossierId, version: 5 });
-      expect(response.headers.etag).toBe('"5"');
+      expect(response.body).toEqual({ dossierId, version: 6 });
+      expect(response.headers.etag).toBe('"6"');
 
       const dossier = await staff.get(dossierId);
       expectStatus(dossier, 200);
       expect(dossier.body).toMatchObject({
-        version: 5,
+        version: 6,
         person: { givenName: ERASED, familyName: ERASED, birthDate: ERASED, nationalRegisterNumber: ERASED, sex: 'female', nationality: 'UKR' },
         protection: { attestationNumber: ERASED, grantedOn: '2011-03-10' },
         personalDataErased: { on: today(), reason: 'GDPR art. 17 request, ticket DPO-2011-0042' },
         employment: { since: '2011-09-01' },
+        // Kept, as housing and employment are: the erasure removes who the person is, not what happened.
+        residenceStatus: { status: 'single-permit', since: '2012-02-01' },
       });
 
       const history = await staff.history(dossierId);
       const events = history.body.events as Array<{ type: string; actor: string; data: Record<string, unknown> }>;
-      expect(events.map((e) => e.type)).toEqual(['DossierRegistered', 'PersonHoused', 'VdabRegistered', 'EmploymentStarted', 'PersonalDataErased']);
+      expect(events.map((e) => e.type)).toEqual(['DossierRegistered', 'PersonHoused', 'VdabRegistered', 'EmploymentStarted', 'ResidenceStatusChanged', 'PersonalDataErased']);
       expect(events[0].data.personal).toEqual({
         givenName: ERASED,
         familyName: ERASED,
@@ -221,7 +224,8 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
         nationalRegisterNumber: ERASED,
         attestationNumber: ERASED,
       });
-      expect(events[4]).toMatchObject({ actor: 'erasure-admin', data: { on: today(), reason: 'GDPR art. 17 request, ticket DPO-2011-0042' } });
+      expect(events[4].data).toEqual({ on: '2012-02-01', status: 'single-permit', previousStatus: 'temporary-protection' });
+      expect(events[5]).toMatchObject({ actor: 'erasure-admin', data: { on: today(), reason: 'GDPR art. 17 request, ticket DPO-2011-0042' } });
 
       await waitForProjections(testApp);
       expect(await crtRow(dossierId)).toMatchObject({
@@ -236,7 +240,7 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
     it('leaves the hash chain intact and the statistics as they were', async () => {
       const verify = await testApp.http().get(`/dossiers/${dossierId}/verify`).set('Authorization', `Bearer ${auditor}`);
       expectStatus(verify, 200);
-      expect(verify.body).toMatchObject({ dossierId, intact: true, version: 5 });
+      expect(verify.body).toMatchObject({ dossierId, intact: true, version: 6 });
       expect(await statistics()).toEqual(before);
     });
 

@@ -190,6 +190,23 @@ describe(`input validation (${onPostgresStore() ? 'postgres' : 'eventstoredb'} s
     });
   });
 
+  describe('residence statuses: one of the six to move to; a reopening may name temporary protection too', () => {
+    it.each([
+      [{ on: '2024-01-10', status: 'temporary-protection' }, 'status'],
+      [{ on: '2024-01-10', status: 'Single-Permit' }, 'status'],
+      [{ on: '2024-01-10' }, 'status'],
+      [{ status: 'student' }, 'on'],
+    ])('POST /dossiers/{id}/status-changed with %j: 400 naming %s, nothing appended', async (body, field) => {
+      const errors = await refused(() => staff.command(dossierId, 'status-changed', body));
+      expect([...errors.keys()]).toEqual([field]);
+    });
+
+    it('a reopening naming an unknown status: 400 naming residenceStatus', async () => {
+      const errors = await refused(() => staff.command(dossierId, 'reopened', { on: '2024-01-10', residenceStatus: 'tourist' }));
+      expect([...errors.keys()]).toEqual(['residenceStatus']);
+    });
+  });
+
   describe('archive runs: validated before anything is claimed or archived', () => {
     const runs = async () => (await testApp.http().get('/archive/runs').set(as(admin))).body.total as number;
 

@@ -21,7 +21,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 const ROOT = join(__dirname, '..');
 
 /** Dossier commands: If-Match and ETag. */
-const COMMAND_PATHS = /^\/dossiers(\/\{id\}\/(housed|rehoused|inburgering-enrolled|vdab-registered|employment-started|employment-ended|left|reopened|erasure))?$/;
+const COMMAND_PATHS = /^\/dossiers(\/\{id\}\/(housed|rehoused|inburgering-enrolled|vdab-registered|employment-started|employment-ended|left|reopened|status-changed|erasure))?$/;
 /** Answers with personal data: X-Purpose (docs/auditing.md). */
 const PERSONAL_DATA = ['GET /dossiers', 'GET /dossiers/{id}', 'GET /dossiers/{id}/history', 'GET /dossiers/{id}/diff', 'GET /archive/dossiers/{id}', 'GET /archive/export'];
 
@@ -155,6 +155,7 @@ describe('OpenAPI document', () => {
       dossierId = await staff.registered({ municipality: '71022', registeredOn: '2024-01-10', protection: { grantedOn: '2024-01-10' } });
       await staff.recorded(dossierId, 'housed', { housingType: 'collective', municipality: '71022', on: '2024-02-01' });
       await staff.recorded(dossierId, 'vdab-registered', { on: '2024-03-01' });
+      await staff.recorded(dossierId, 'status-changed', { on: '2024-03-15', status: 'student' });
       await waitForProjections(testApp);
     });
 
@@ -206,6 +207,11 @@ describe('OpenAPI document', () => {
       matchesDocument('post', '/dossiers/{id}/employment-started', 201, accepted.body);
       const refused = await staff.command(dossierId, 'employment-started', { on: '2024-04-02' });
       matchesDocument('post', '/dossiers/{id}/employment-started', 409, refused.body);
+      const changed = await staff.command(dossierId, 'status-changed', { on: '2024-04-01', status: 'single-permit' });
+      expectStatus(changed, 201);
+      matchesDocument('post', '/dossiers/{id}/status-changed', 201, changed.body);
+      const same = await staff.command(dossierId, 'status-changed', { on: '2024-04-02', status: 'single-permit' });
+      matchesDocument('post', '/dossiers/{id}/status-changed', 409, same.body);
     });
   });
 });

@@ -22,6 +22,7 @@ describe('tamper evidence over HTTP', () => {
     const id = await staff.registered();
     await staff.recorded(id, 'housed', { housingType: 'host-family', municipality: '11002', on: '2022-04-01' });
     await staff.recorded(id, 'vdab-registered', { on: '2022-09-15' });
+    await staff.recorded(id, 'status-changed', { on: '2023-01-10', status: 'single-permit' });
     return id;
   }
 
@@ -30,7 +31,7 @@ describe('tamper evidence over HTTP', () => {
     const response = await verify(id);
     expectStatus(response, 200);
     const history = await staff.history(id);
-    expect(response.body).toEqual({ dossierId: id, intact: true, version: 3, lastHash: history.body.events[2].hash });
+    expect(response.body).toEqual({ dossierId: id, intact: true, version: 4, lastHash: history.body.events[3].hash });
     expect(history.body.events.map((e: { hash: string }) => e.hash)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^[0-9a-f]{64}$/)]),
     );
@@ -64,6 +65,14 @@ describe('tamper evidence over HTTP', () => {
       [`dossier-${other}`],
     );
     expect((await verify(other)).body).toMatchObject({ intact: false, firstInvalidVersion: 3 });
+
+    const changedStatus = await recordedDossier();
+    await queryDatabase(
+      testApp.databaseUrl,
+      `UPDATE event_store.events SET data = jsonb_set(data, '{status}', '"student"') WHERE stream_id = $1 AND version = 4`,
+      [`dossier-${changedStatus}`],
+    );
+    expect((await verify(changedStatus)).body).toMatchObject({ intact: false, firstInvalidVersion: 4 });
   });
 
   // Skipped on EventStoreDB (reason): as above, only PostgreSQL's table can be altered behind the service's back.
@@ -86,6 +95,7 @@ describe('tamper evidence over HTTP', () => {
     ['a sealed personal block whose nonce was cut short', 1, `jsonb_set(data, '{personal,iv}', '"AAAA"')`],
     ['a registration emptied of its data', 1, `'{}'::jsonb`],
     ['a later event whose data is no longer an object', 2, `'"housed"'::jsonb`],
+    ['a status change whose data is no longer an object', 4, `'"student"'::jsonb`],
   ])('refuses every read and command on a dossier with %s: 409 dossier-unreadable naming the version, nothing appended', async (_, version, altered) => {
     const id = await recordedDossier();
     await queryDatabase(testApp.databaseUrl, `UPDATE event_store.events SET data = ${altered} WHERE stream_id = $1 AND version = $2`, [`dossier-${id}`, version]);
@@ -94,7 +104,7 @@ describe('tamper evidence over HTTP', () => {
     expect(expectProblem(await staff.history(id), 409, 'dossier-unreadable')).toMatchObject(unreadable);
     expect(expectProblem(await staff.command(id, 'inburgering-enrolled', { trajectory: 'inburgeringstraject', on: '2022-10-01' }), 409, 'dossier-unreadable')).toMatchObject(unreadable);
     const stored = await queryDatabase(testApp.databaseUrl, 'SELECT count(*)::int AS events FROM event_store.events WHERE stream_id = $1', [`dossier-${id}`]);
-    expect(stored).toEqual([{ events: 3 }]);
+    expect(stored).toEqual([{ events: 4 }]);
     expect((await verify(id)).body).toMatchObject({ intact: false, firstInvalidVersion: version });
   });
 });

@@ -22,6 +22,7 @@ describe('auditor time travel over HTTP', () => {
     await staff.recorded(dossierId, 'rehoused', { housingType: 'social-rental', municipality: '12025', on: '2023-02-01', reason: 'host-placement-ended' }); // v3
     // Recorded last, happened first: a VDAB registration entered late.
     await staff.recorded(dossierId, 'vdab-registered', { on: '2022-09-15' }); // v4
+    await staff.recorded(dossierId, 'status-changed', { on: '2023-06-01', status: 'single-permit' }); // v5
     const history = await auditor.history(dossierId);
     recordedAt = (history.body.events as Array<{ recordedAt: string }>).map((e) => e.recordedAt);
   });
@@ -41,6 +42,21 @@ describe('auditor time travel over HTTP', () => {
     });
     const beforeTheLateEntry = await at(`asOf=${encodeURIComponent(recordedAt[2])}`);
     expect(beforeTheLateEntry.body).toMatchObject({ version: 3, housing: { type: 'social-rental' }, vdab: null });
+  });
+
+  it('both axes know the residence status: under temporary protection until the change, recorded and happened', async () => {
+    const beforeRecorded = await at(`asOf=${encodeURIComponent(recordedAt[3])}`);
+    expect(beforeRecorded.body).toMatchObject({ version: 4, residenceStatus: { status: 'temporary-protection' } });
+    expect((await at(`asOf=${encodeURIComponent(recordedAt[4])}`)).body).toMatchObject({
+      version: 5,
+      residenceStatus: { status: 'single-permit', since: '2023-06-01' },
+    });
+    expect((await at('validOn=2023-05-31')).body.residenceStatus.status).toBe('temporary-protection');
+    expect((await at('validOn=2023-06-01')).body.residenceStatus).toEqual({ status: 'single-permit', since: '2023-06-01' });
+    const diff = await testApp.http().get(`/dossiers/${dossierId}/diff?from=4&to=5`).set('Authorization', `Bearer ${auditor.token}`).set('X-Purpose', PURPOSE);
+    expectStatus(diff, 200);
+    expect(diff.body.changes).toEqual(expect.arrayContaining([{ path: 'residenceStatus.status', from: 'temporary-protection', to: 'single-permit' }]));
+    expect(diff.body.events.map((e: { version: number; type: string }) => [e.version, e.type])).toEqual([[5, 'ResidenceStatusChanged']]);
   });
 
   it('asOf before the registration was recorded: 404, the dossier did not exist yet', async () => {

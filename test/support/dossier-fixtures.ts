@@ -104,6 +104,7 @@ export const COMMANDS = [
   'employment-ended',
   'left',
   'reopened',
+  'status-changed',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -120,6 +121,8 @@ export function commandBody(command: CommandName, on: string): Record<string, un
       return { on, reason: 'returned-to-ukraine' };
     case 'reopened':
       return { on, municipality: '11002' };
+    case 'status-changed':
+      return { on, status: 'single-permit' };
     default:
       return { on };
   }

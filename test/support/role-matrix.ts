@@ -12,7 +12,7 @@ export interface MatrixEntry {
   readonly roles: readonly Role[] | 'public';
 }
 
-const COMMANDS = ['housed', 'rehoused', 'inburgering-enrolled', 'vdab-registered', 'employment-started', 'employment-ended', 'left', 'reopened'];
+const COMMANDS = ['housed', 'rehoused', 'inburgering-enrolled', 'vdab-registered', 'employment-started', 'employment-ended', 'left', 'reopened', 'status-changed'];
 const staffAndAdmin: Role[] = ['staff', 'admin'];
 const personalDataReaders: Role[] = ['staff', 'admin', 'auditor'];
 const statisticsReaders: Role[] = ['analyst', 'staff', 'admin'];

@@ -15,6 +15,7 @@ const ENDPOINTS: Partial<Record<PathCommand['type'], CommandName>> = {
   EndEmployment: 'employment-ended',
   RecordDeparture: 'left',
   ReopenDossier: 'reopened',
+  ChangeResidenceStatus: 'status-changed',
 };
 
 export interface SeedOverHttpOptions {

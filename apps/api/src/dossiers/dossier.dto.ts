@@ -15,12 +15,16 @@ import {
   DEPARTURE_REASONS,
   HOUSING_TYPES,
   INBURGERING_TRAJECTORIES,
+  OTHER_RESIDENCE_STATUSES,
   REHOUSING_REASONS,
+  RESIDENCE_STATUSES,
   SEXES,
   type DepartureReason,
   type HousingType,
   type InburgeringTrajectory,
+  type OtherResidenceStatus,
   type RehousingReason,
+  type ResidenceStatus,
   type Sex,
 } from '@app/domain';
 import { IsCalendarDate, IsNisCode, IsQueryInteger, IsTimestamp, trim } from '../http/validation';
@@ -159,6 +163,27 @@ export class ReopenedDto extends DatedDto {
   @IsOptional()
   @IsNisCode()
   municipality?: string;
+
+  @ApiPropertyOptional({
+    enum: RESIDENCE_STATUSES,
+    example: 'single-permit',
+    description:
+      'The residence status the person comes back with; default temporary-protection. Another status is recorded as a ' +
+      'ResidenceStatusChanged on the reopening day, after the DossierReopened',
+  })
+  @IsOptional()
+  @IsIn(RESIDENCE_STATUSES)
+  residenceStatus?: ResidenceStatus;
+}
+
+export class StatusChangedDto extends DatedDto {
+  @ApiProperty({
+    enum: OTHER_RESIDENCE_STATUSES,
+    example: 'single-permit',
+    description: 'The residence status the person moved to; from then on no longer under temporary protection',
+  })
+  @IsIn(OTHER_RESIDENCE_STATUSES)
+  status: OtherResidenceStatus;
 }
 
 export class CommandAcceptedDto {

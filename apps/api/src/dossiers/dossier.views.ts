@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import type { DossierState, RegisteredDossier } from '@app/domain';
+import { RESIDENCE_STATUSES, type DossierState, type RegisteredDossier } from '@app/domain';
 import type { LoadedDossier, StoredDossierEvent } from '@app/dossiers';
 
 /** The dossier as the API shows it: the state folded from its stream (callers check it exists). */
@@ -28,6 +28,7 @@ export function dossierView({ dossierId, version, state: folded }: LoadedDossier
     employment: state.employment && { since: state.employment.since },
     everEmployed: state.everEmployed,
     left: state.left && { on: state.left.on, reason: state.left.reason },
+    residenceStatus: { status: state.residenceStatus.status, since: state.residenceStatus.since },
     archived: state.archived && { ...state.archived },
     personalDataErased: state.personalDataErased && { ...state.personalDataErased },
   };
@@ -66,6 +67,11 @@ class HousingView {
   @ApiProperty({ format: 'date' }) since: string;
 }
 
+class ResidenceStatusView {
+  @ApiProperty({ enum: RESIDENCE_STATUSES, example: 'temporary-protection' }) status: string;
+  @ApiProperty({ format: 'date', description: 'The grant of protection, the latest reopening, or the change to this status' }) since: string;
+}
+
 export class DossierView {
   @ApiProperty({ format: 'uuid' }) dossierId: string;
   @ApiProperty() version: number;
@@ -85,6 +91,8 @@ export class DossierView {
   @ApiProperty() everEmployed: boolean;
   @ApiPropertyOptional({ nullable: true, example: { on: '2025-01-10', reason: 'returned-to-ukraine' } })
   left: { on: string; reason: string } | null;
+  @ApiProperty({ type: ResidenceStatusView, description: 'The current residence status and since when (the one the person left with, once left)' })
+  residenceStatus: ResidenceStatusView;
   @ApiPropertyOptional({
     nullable: true,
     description: 'Set once archived: the dossier is read-only',

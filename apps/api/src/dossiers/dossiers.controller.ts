@@ -41,6 +41,7 @@ import {
   RegisterDossierDto,
   RehousedDto,
   ReopenedDto,
+  StatusChangedDto,
 } from './dossier.dto';
 import { ChainBrokenView, ChainIntactView, DiffView, dossierView, DossierView, historyEntry, HistoryView } from './dossier.views';
 import { RESPONSE_HEADERS } from '../http/openapi';
@@ -127,9 +128,26 @@ export class DossiersController {
   }
 
   @Post(':id/reopened')
-  @CommandEndpoint('Reopen the dossier of a person who left and came back')
+  @CommandEndpoint(
+    'Reopen the dossier of a person who left and came back',
+    undefined,
+    'Back under temporary protection, unless `residenceStatus` names another status: then a ResidenceStatusChanged follows the DossierReopened on the same day.',
+  )
   reopened(@Param('id', dossierIdPipe) id: string, @Body() body: ReopenedDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
-    return this.change(id, { type: 'ReopenDossier', on: body.on, municipality: body.municipality ?? null }, request, response);
+    const command = { type: 'ReopenDossier' as const, on: body.on, municipality: body.municipality ?? null, residenceStatus: body.residenceStatus ?? null };
+    return this.change(id, command, request, response);
+  }
+
+  @Post(':id/status-changed')
+  @CommandEndpoint(
+    'Record that the person moved to another residence status and stays',
+    undefined,
+    'From `on` the person is no longer under temporary protection (or moves from one such status to another); the dossier stays ' +
+      'active and its other facts go on being recorded. 409 `already-has-residence-status` for the status the person has, ' +
+      '`date-before-current-state` before the current status began, `person-has-left` after a departure.',
+  )
+  statusChanged(@Param('id', dossierIdPipe) id: string, @Body() body: StatusChangedDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return this.change(id, { type: 'ChangeResidenceStatus', on: body.on, status: body.status }, request, response);
   }
 
   @Get(':id')

@@ -56,13 +56,14 @@ export function isNoSuchRoute(error: unknown): boolean {
 export function toProblem(error: unknown): Problem {
   if (error instanceof ProblemError) return error.problem;
   if (error instanceof DossierRuleViolation) {
+    // The rule's own members first: one named like a member of the problem cannot replace it.
     return {
+      ...(error.extra ?? {}),
       type: `/problems/${error.rule}`,
       title: 'Business rule violated',
       status: HttpStatus.CONFLICT,
       rule: error.rule,
       detail: error.detail,
-      ...(error.extra ?? {}),
     };
   }
   if (error instanceof DossierNotFoundError) {
