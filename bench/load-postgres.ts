@@ -34,9 +34,11 @@ const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Writes generated dossiers straight into the PostgreSQL event store's table, with the columns
- * and dense positions its appends would have given them (positions continue after the head), and
- * their keys into personal_data_keys. While PostgreSQL writes one block the next is generated.
- * Meant for a store no service is appending to at the same time.
+ * its appends would have given them: each block at one commit position (a transaction of its own
+ * that has ended, so above everything before and below every append to come), its events at
+ * consecutive positions taken from the store's sequence in recording order; and their keys into
+ * personal_data_keys. While PostgreSQL writes one block the next is generated. Meant for a store
+ * no service is appending to or reading at the same time: a block's events commit chunk by chunk.
  */
 export async function loadIntoPostgres(
   pool: Pool,
@@ -44,9 +46,8 @@ export async function loadIntoPostgres(
   options: LoadOptions,
 ): Promise<LoadResult> {
   const started = Date.now();
-  const head = await pool.query<{ position: string }>('SELECT coalesce(max(position), 0)::text AS position FROM event_store.events');
-  let position = BigInt(head.rows[0].position);
-  const limit = options.untilEvents === undefined ? Infinity : options.untilEvents - Number(position);
+  const stored = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM event_store.events');
+  const limit = options.untilEvents === undefined ? Infinity : options.untilEvents - Number(stored.rows[0].n);
   let events = 0;
   let dossiers = 0;
   let writing: Promise<void> = Promise.resolve();
@@ -64,19 +65,32 @@ export async function loadIntoPostgres(
       if (block.length % 500 === 0) await yieldToIo();
     }
     const rows = interleave(block).slice(0, Math.max(0, limit - events));
-    const first = position + 1n;
-    position += BigInt(rows.length);
     events += rows.length;
     dossiers += block.length;
     await writing;
-    writing = writeBlock(pool, rows, first, block);
+    writing = writeBlock(pool, rows, block);
     options.onProgress?.(events);
   }
   await writing;
   return { dossiers, events, milliseconds: Date.now() - started };
 }
 
-async function writeBlock(pool: Pool, rows: readonly BenchEventRow[], firstPosition: bigint, block: readonly BenchDossier[]): Promise<void> {
+interface BlockPlace {
+  readonly commit: string;
+  readonly firstPosition: bigint;
+}
+
+/** A commit position of a transaction that has ended, and `count` positions of the store's sequence. */
+async function placeBlock(pool: Pool, count: number): Promise<BlockPlace> {
+  const { rows } = await pool.query<{ commit: string; first: string }>(
+    `SELECT event_store.commit_position_of(pg_current_xact_id())::text AS commit, nextval('event_store.events_position_seq')::text AS first`,
+  );
+  const firstPosition = BigInt(rows[0].first);
+  await pool.query(`SELECT setval('event_store.events_position_seq', $1)`, [(firstPosition + BigInt(count) - 1n).toString()]);
+  return { commit: rows[0].commit, firstPosition };
+}
+
+async function writeBlock(pool: Pool, rows: readonly BenchEventRow[], block: readonly BenchDossier[]): Promise<void> {
   const keys = block.filter((dossier) => dossier.wrappedKey !== null);
   for (let start = 0; start < keys.length; start += CHUNK) {
     const chunk = keys.slice(start, start + CHUNK);
@@ -86,17 +100,19 @@ async function writeBlock(pool: Pool, rows: readonly BenchEventRow[], firstPosit
       [chunk.map((dossier) => dossier.dossierId), chunk.map((dossier) => dossier.wrappedKey)],
     );
   }
+  if (rows.length === 0) return;
+  const place = await placeBlock(pool, rows.length);
   const chunks: Promise<unknown>[] = [];
   for (let start = 0; start < rows.length; start += CHUNK) {
     const chunk = rows.slice(start, start + CHUNK);
     chunks.push(
       pool.query(
-        `INSERT INTO event_store.events (position, event_id, stream_id, version, type, data, metadata, created_at)
-         SELECT $1::bigint + e.ordinal - 1, e.id, e.stream, e.version, e.type, e.data, e.metadata, e.created_at
+        `INSERT INTO event_store.events (commit_position, position, event_id, stream_id, version, type, data, metadata, created_at)
+         SELECT $9::bigint, $1::bigint + e.ordinal - 1, e.id, e.stream, e.version, e.type, e.data, e.metadata, e.created_at
            FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::jsonb[], $7::jsonb[], $8::timestamptz[])
                 WITH ORDINALITY AS e(id, stream, version, type, data, metadata, created_at, ordinal)`,
         [
-          (firstPosition + BigInt(start)).toString(),
+          (place.firstPosition + BigInt(start)).toString(),
           chunk.map((row) => row.eventId),
           chunk.map((row) => row.streamId),
           chunk.map((row) => row.version),
@@ -104,6 +120,7 @@ async function writeBlock(pool: Pool, rows: readonly BenchEventRow[], firstPosit
           chunk.map((row) => JSON.stringify(row.data)),
           chunk.map((row) => JSON.stringify(row.metadata)),
           chunk.map((row) => new Date(row.recordedAt).toISOString()),
+          place.commit,
         ],
       ),
     );

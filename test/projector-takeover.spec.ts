@@ -70,7 +70,7 @@ describe('projector takeover', () => {
   /** Checkpoint and owner of every projection, the owner only while its lock is held. */
   async function checkpoints(): Promise<Record<string, { position: bigint; owner: string | null }>> {
     const [rows, locks] = await Promise.all([
-      opened.runtime.dataSource.query('SELECT name, position_commit::text AS position, owner FROM read_models.projection_checkpoints') as Promise<
+      opened.runtime.dataSource.query('SELECT name, position_prepare::text AS position, owner FROM read_models.projection_checkpoints') as Promise<
         Array<{ name: string; position: string; owner: string | null }>
       >,
       grantedLocks(opened.runtime.dataSource),
@@ -126,7 +126,8 @@ describe('projector takeover', () => {
     const loader = await PostgresEventStore.connect(loadingUrl.toString());
     const events = await appendGeneratedHistories(loader, PERSONS).finally(() => loader.close());
     expect(events).toBeGreaterThan(1500);
-    const head = (await opened.runtime.eventStore.headPosition()).commit;
+    // prepare: the events' own numbers, about dense (commit is the appending transaction's id).
+    const head = (await opened.runtime.eventStore.headPosition()).prepare;
     const standingBy = (projector: Projector) =>
       names().every((name) => projector.lines.some((line) => line.includes(`Projection ${name}: standing by`)));
     await until(

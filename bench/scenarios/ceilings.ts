@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import type { LogPosition } from '@app/event-store';
 import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import { perSecond, round, summariseLatencies, type LatencySummary } from '../stats';
 
@@ -30,6 +31,7 @@ export async function atConcurrency(count: number, concurrency: number, work: (i
 
 interface StoredRow {
   position: string;
+  commit_position: string;
   event_id: string;
   stream_id: string;
   version: number;
@@ -40,18 +42,19 @@ interface StoredRow {
 }
 
 /**
- * Ceiling of the command scenario on PostgreSQL: the event rows the commands wrote (positions
- * after `after` up to `upTo`), inserted again one transaction each, `concurrency` at a time,
+ * Ceiling of the command scenario on PostgreSQL: the event rows the commands wrote (log
+ * positions after `after` up to `upTo`), inserted again one transaction each, `concurrency` at a time,
  * through plain `pg`, into an empty copy of the events table (same columns, keys and indexes).
  * No lock, no version check, no HTTP: what the database itself takes.
  */
-export async function postgresInsertCeiling(databaseUrl: string, after: bigint, upTo: bigint, concurrency: number): Promise<CeilingResult> {
+export async function postgresInsertCeiling(databaseUrl: string, after: LogPosition, upTo: LogPosition, concurrency: number): Promise<CeilingResult> {
   const pool = new Pool({ connectionString: databaseUrl, max: concurrency });
   pool.on('error', () => undefined);
   try {
     const { rows } = await pool.query<StoredRow>(
-      'SELECT position::text, event_id, stream_id, version, type, data, metadata, created_at FROM event_store.events WHERE position > $1 AND position <= $2 ORDER BY position',
-      [after.toString(), upTo.toString()],
+      `SELECT position::text, commit_position::text, event_id, stream_id, version, type, data, metadata, created_at FROM event_store.events
+        WHERE (commit_position, position) > ($1, $2) AND (commit_position, position) <= ($3, $4) ORDER BY commit_position, position`,
+      [after.commit.toString(), after.prepare.toString(), upTo.commit.toString(), upTo.prepare.toString()],
     );
     await pool.query('DROP SCHEMA IF EXISTS bench_ceiling CASCADE');
     await pool.query('CREATE SCHEMA bench_ceiling');
@@ -61,9 +64,9 @@ export async function postgresInsertCeiling(databaseUrl: string, after: bigint, 
     const result = await atConcurrency(rows.length, concurrency, async (index) => {
       const row = rows[index];
       await pool.query(
-        `INSERT INTO bench_ceiling.events (position, event_id, stream_id, version, type, data, metadata, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [row.position, row.event_id, row.stream_id, row.version, row.type, JSON.stringify(row.data), JSON.stringify(row.metadata), row.created_at],
+        `INSERT INTO bench_ceiling.events (position, commit_position, event_id, stream_id, version, type, data, metadata, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [row.position, row.commit_position, row.event_id, row.stream_id, row.version, row.type, JSON.stringify(row.data), JSON.stringify(row.metadata), row.created_at],
       );
     });
     await pool.query('DROP SCHEMA bench_ceiling CASCADE');

@@ -9,7 +9,11 @@ import { hasUnstorableCharacter, unstorableTextPath } from '@app/platform/storab
  * its adapter translates.)
  */
 
-/** A position in the global log. PostgreSQL uses one number for both parts. */
+/**
+ * A position in the global log, ordered by commit then prepare. EventStoreDB: the commit and
+ * prepare positions of its transaction file. PostgreSQL: the appending transaction's id (shared by
+ * the events of one append) and the event's own sequence number (docs/architecture.md).
+ */
 export interface LogPosition {
   readonly commit: bigint;
   readonly prepare: bigint;
@@ -100,7 +104,10 @@ export interface EventStore {
   append(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion): Promise<AppendResult>;
   /** Events of one stream in order; an empty array for a stream that does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
-  /** Committed events after a position, in log order, never skipping a later-committing one. */
+  /**
+   * Committed events after a position, in log order, never skipping a later-committing one: every
+   * event committed before the call, up to `maxCount`.
+   */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catches up from a position, then follows new events as they are committed. */
   subscribeToAll(options: SubscribeToAllOptions): Subscription;

@@ -25,8 +25,9 @@ function loggingProjection(instance: string, delayMs = 0): Projection {
     async apply(events, context) {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       for (const event of events) {
+        // prepare: the event's own number (commit is its append's, shared by the events of one append).
         await context.query(`INSERT INTO ${context.schema}.lock_log (position, instance) VALUES ($1, $2)`, [
-          event.position.commit.toString(),
+          event.position.prepare.toString(),
           instance,
         ]);
       }

@@ -25,14 +25,15 @@ export async function runRebuildCommand(engine: ProjectionEngine, name: string |
     noTTYOutput: true,
     notTTYSchedule: 2000,
   });
-  // Progress is how far through the log the copy is: positions grow with the log in both stores,
-  // while the number of events ahead is only known on PostgreSQL.
+  // Progress is how far through the log the copy is: prepare positions grow with the log in both
+  // stores (on PostgreSQL, about one per event; its commit part is the appending transaction's
+  // id), while the number of events ahead is only known on PostgreSQL.
   const started = Date.now();
   const rate = (events: number) => Math.round(events / Math.max(0.001, (Date.now() - started) / 1000));
   bar.start(1000, 0, { events: 0, rate: 0 });
   try {
     const result = await engine.rebuild(name, (progress: RebuildProgress) => {
-      const done = progress.head.commit > 0n ? Number((progress.position.commit * 1000n) / progress.head.commit) : 1000;
+      const done = progress.head.prepare > 0n ? Number((progress.position.prepare * 1000n) / progress.head.prepare) : 1000;
       bar.update(Math.min(done, 1000), { events: progress.applied, rate: rate(progress.applied) });
     });
     bar.update(1000, { events: result.applied, rate: rate(result.applied) });

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
 import { createTestDatabase } from '@app/testing';
 import { describeEventStoreContract } from '../contract/event-store.contract';
-import { EventStoreUnavailableError } from '../event-store.port';
+import { comparePositions, EventStoreUnavailableError, START_OF_LOG, type EventToAppend } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
+import { migrateEventStoreSchema } from './schema';
 
 describeEventStoreContract('PostgreSQL', async () => {
   const database = await createTestDatabase();
@@ -21,6 +24,82 @@ describe('PostgreSQL event store specifics', () => {
     try {
       const stores = await Promise.all([1, 2, 3].map(() => PostgresEventStore.connect(database.url)));
       await Promise.all(stores.map((s) => s.close()));
+    } finally {
+      await database.drop();
+    }
+  });
+
+  const event = (n: number): EventToAppend => ({ id: randomUUID(), type: 'Counted', data: { n }, metadata: {} });
+  const ids = (events: ReadonlyArray<{ id: string }>) => events.map((e) => e.id);
+
+  it('migrates a store from before (one lock for every append) forward: its events keep their places, old checkpoints keep their meaning', async () => {
+    const database = await createTestDatabase();
+    const pool = new Pool({ connectionString: database.url });
+    try {
+      await migrateEventStoreSchema(pool, { through: 2 });
+      const old = [event(1), event(2), event(3), event(4)];
+      const appendTheOldWay = (stream: string, events: readonly EventToAppend[]) =>
+        pool.query(`SELECT outcome FROM event_store.append_events($1, 'any', $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`, [
+          stream,
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ]);
+      await appendTheOldWay('old-a', old.slice(0, 2));
+      // A long log: its positions lie far above this cluster's transaction ids.
+      await pool.query(
+        `INSERT INTO event_store.events (position, event_id, stream_id, version, type, data, metadata) VALUES (1000000000, $1, 'old-b', 1, 'Counted', '{"n":3}', '{}')`,
+        [old[2].id],
+      );
+      await appendTheOldWay('old-a', old.slice(3));
+
+      const store = await PostgresEventStore.connect(database.url);
+      try {
+        const before = await store.readAll();
+        expect(ids(before)).toEqual(ids(old));
+        expect(before.map((e) => [e.position.commit, e.position.prepare])).toEqual([
+          [1n, 1n],
+          [2n, 2n],
+          [1000000000n, 1000000000n],
+          [1000000001n, 1000000001n],
+        ]);
+        const fresh = [event(5), event(6)];
+        const appended = await store.append('new-c', fresh, 'no_stream');
+        expect(appended.position.commit).toBeGreaterThan(1000000001n);
+        expect(appended.position.prepare).toBe(1000000003n);
+        // A follower's checkpoint from before: commit and prepare both the old position.
+        const afterCheckpoint = await store.readAll({ after: { commit: 2n, prepare: 2n } });
+        expect(ids(afterCheckpoint)).toEqual([old[2].id, old[3].id, ...fresh.map((e) => e.id)]);
+        expect(comparePositions(await store.headPosition(), appended.position)).toBe(0);
+        expect((await store.readStream('old-a')).map((e) => e.version)).toEqual([1, 2, 3]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await pool.end();
+      await database.drop();
+    }
+  });
+
+  it('keeps new commit positions above the log when its transaction ids went back (a store restored into another cluster)', async () => {
+    const database = await createTestDatabase();
+    try {
+      const first = await PostgresEventStore.connect(database.url);
+      const restored = await first.append('restored', [event(1)], 'no_stream');
+      await first.close();
+      const pool = new Pool({ connectionString: database.url });
+      // As if written where transaction ids had gone ten billion further.
+      await pool.query('UPDATE event_store.events SET commit_position = commit_position + 10000000000');
+      await pool.end();
+      const store = await PostgresEventStore.connect(database.url);
+      try {
+        const next = await store.append('restored', [event(2)], 1);
+        expect(next.position.commit).toBeGreaterThan(restored.position.commit + 10000000000n);
+        expect(ids(await store.readAll({ after: START_OF_LOG })).length).toBe(2);
+      } finally {
+        await store.close();
+      }
     } finally {
       await database.drop();
     }

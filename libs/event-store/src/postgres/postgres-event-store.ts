@@ -22,18 +22,24 @@ import { migrateEventStoreSchema } from './schema';
 
 const APPENDED_CHANNEL = 'event_store_appended';
 /*
- * Every append takes the transaction-scoped advisory lock 7_366_001 (inside
- * event_store.append_events, schema.ts) before it assigns global positions, so positions are
- * handed out in commit order: PostgreSQL makes a transaction visible before it releases its
- * locks, so whoever sees position n also sees every position below n. A reader of "all" that
- * moves its checkpoint past n therefore never skips an event that commits later with a lower
- * position. The price is that appends are serialised (see docs/architecture.md).
+ * The log's order is (commit, prepare) = (commit_position, position): the appending transaction's
+ * place, then the event's number within it (schema.ts, migration 3). Appends to different streams
+ * do not wait for each other, so they commit in any order, and an append still in progress may
+ * commit below events already visible. Readers of the whole log therefore read only below
+ * event_store.log_horizon(), the lowest place of an append still in progress: whoever has read up
+ * to a position will never see an event appear before it (docs/architecture.md).
  */
 const DEFAULT_PAGE = 500;
 const IDLE_POLL_MS = 1000;
+/** How long readAll waits for appends in progress below events already committed. */
+const PENDING_WAIT_MS = 5000;
+const PENDING_POLL_MAX_MS = 50;
+/** A unique key taken by an append that did not see the other one: retried, then it sees it. */
+const RACED_APPEND_RETRIES = 3;
 
 interface EventRow {
   position: string;
+  commit_position: string;
   event_id: string;
   stream_id: string;
   version: number;
@@ -43,10 +49,9 @@ interface EventRow {
   created_at: Date;
 }
 
-const COLUMNS = 'position, event_id, stream_id, version, type, data, metadata, created_at';
+const COLUMNS = 'position, commit_position, event_id, stream_id, version, type, data, metadata, created_at';
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
-  const position = BigInt(row.position);
   return {
     id: row.event_id,
     streamId: row.stream_id,
@@ -54,7 +59,7 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     type: row.type,
     data: row.data,
     metadata: row.metadata,
-    position: { commit: position, prepare: position },
+    position: { commit: BigInt(row.commit_position), prepare: BigInt(row.position) },
     createdAt: row.created_at,
   };
 }
@@ -67,9 +72,20 @@ export function mapPostgresError(error: unknown): unknown {
   return new EventStoreUnavailableError(`PostgreSQL event store unavailable: ${message}`, error);
 }
 
-function positionNumber(position: LogPosition | undefined): bigint {
-  return position ? position.commit : 0n;
+/** One page of the log below the horizon, and whether committed events wait beyond it. */
+interface LogPage {
+  readonly events: RecordedEvent[];
+  /** The last commit position visible, even beyond the horizon (null: an empty log). */
+  readonly last: bigint | null;
+  readonly horizon: bigint;
 }
+
+/** Committed events after `after` that may not be read yet: an append in progress is below them. */
+function waitingBeyond(page: LogPage, after: LogPosition): boolean {
+  return page.last !== null && page.last >= page.horizon && page.last >= after.commit;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function prefixCondition(prefixes: readonly string[] | undefined, params: unknown[]): string {
   if (!prefixes || prefixes.length === 0) return '';
@@ -85,8 +101,56 @@ export interface PostgresEventStoreOptions {
   readonly pageSize?: number;
 }
 
+interface AppendRow {
+  outcome: string;
+  stream_version: number | null;
+  commit_position: string | null;
+  last_position: string | null;
+  conflicting_id: string | null;
+}
+
+/** A unique key another append took first: the two did not see each other (schema.ts). */
+function isRacedAppend(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === '23505' && (constraint === 'events_event_id_key' || constraint === 'events_stream_version_unique');
+}
+
+/**
+ * Wakes the followers after appends have committed (event_store.notify_appended, its own small
+ * transaction, see schema.ts), one NOTIFY at a time: one sent after an append's commit wakes them
+ * for it and for every append committed before it was sent. Under load that is one NOTIFY for many
+ * appends. A NOTIFY lost (the process dies first) costs a follower its one-second poll.
+ */
+class AppendAnnouncer {
+  private sending: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly pool: Pool) {}
+
+  announce(): void {
+    if (this.sending) {
+      this.again = true;
+      return;
+    }
+    this.sending = this.send();
+  }
+
+  private async send(): Promise<void> {
+    do {
+      this.again = false;
+      await this.pool.query('SELECT event_store.notify_appended()').catch(() => undefined);
+    } while (this.again);
+    this.sending = undefined;
+  }
+
+  async settled(): Promise<void> {
+    await this.sending;
+  }
+}
+
 export class PostgresEventStore implements EventStore {
   private readonly pageSize: number;
+  private readonly announcer: AppendAnnouncer;
 
   private constructor(
     private readonly pool: Pool,
@@ -95,6 +159,7 @@ export class PostgresEventStore implements EventStore {
     options: PostgresEventStoreOptions,
   ) {
     this.pageSize = options.pageSize ?? DEFAULT_PAGE;
+    this.announcer = new AppendAnnouncer(pool);
   }
 
   /** Connects, creates or upgrades the `event_store` schema, and returns the store. */
@@ -112,42 +177,49 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * One statement, event_store.append_events (schema.ts): under the append lock it recognises a
-   * retry of a committed append, checks the expected version, assigns the next positions,
-   * inserts and notifies, and the statement's commit releases the lock. Holding the lock only for
-   * the server's own work matters: across client round trips it was held for as long as a busy
-   * process took to send the next statement, and every other append waited for that.
+   * One statement, event_store.append_events (schema.ts): under the stream's lock it recognises a
+   * retry of a committed append, checks the expected version and inserts; the statement's commit
+   * releases the lock. Only appends to the same stream wait for each other, so appends to
+   * different streams commit together in one flush of the write-ahead log.
    */
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     assertStorableEvents(streamId, events);
-    let rows: Array<{ outcome: string; stream_version: number | null; last_position: string | null; conflicting_id: string | null }>;
-    try {
-      ({ rows } = await this.pool.query(
-        `SELECT outcome, stream_version, last_position::text, conflicting_id::text
-           FROM event_store.append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
-        [
-          streamId,
-          String(expected),
-          events.map((e) => e.id),
-          events.map((e) => e.type),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
-        ],
-      ));
-    } catch (error) {
-      throw mapPostgresError(error);
+    const params = [
+      streamId,
+      String(expected),
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+    ];
+    let result: AppendRow | undefined;
+    for (let attempt = 1; result === undefined; attempt++) {
+      try {
+        ({
+          rows: [result],
+        } = await this.pool.query<AppendRow>(
+          `SELECT outcome, stream_version, commit_position::text, last_position::text, conflicting_id::text
+             FROM event_store.append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+          params,
+        ));
+      } catch (error) {
+        // Two appends of the same event ids to different streams at once, or a writer that went
+        // round append_events: the next attempt sees what the other committed.
+        if (!isRacedAppend(error) || attempt >= RACED_APPEND_RETRIES) throw mapPostgresError(error);
+      }
     }
-    const [result] = rows;
     switch (result.outcome) {
       case 'duplicate':
         throw new DuplicateEventIdError(streamId, result.conflicting_id!);
       case 'conflict':
         throw new WrongExpectedVersionError(streamId, expected, result.stream_version!);
-      default: {
-        const position = BigInt(result.last_position!);
-        return { nextExpectedVersion: result.stream_version!, position: { commit: position, prepare: position } };
-      }
+      default:
+        if (result.outcome === 'appended') this.announcer.announce();
+        return {
+          nextExpectedVersion: result.stream_version!,
+          position: { commit: BigInt(result.commit_position!), prepare: BigInt(result.last_position!) },
+        };
     }
   }
 
@@ -166,18 +238,46 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /**
+   * Every event committed before the call (up to the page size): when appends still in progress
+   * lie below events already committed, it waits for them (milliseconds: an append is one
+   * statement), at most PENDING_WAIT_MS, and returns what can be read then.
+   */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return this.readAllWith(this.pool, options);
+    const after = options.after ?? START_OF_LOG;
+    const maxCount = options.maxCount ?? this.pageSize;
+    let page = await this.readPage(this.pool, options);
+    if (page.events.length >= maxCount || !waitingBeyond(page, after)) return page.events;
+    const committedBefore = page.last!;
+    const deadline = Date.now() + PENDING_WAIT_MS;
+    for (let delay = 1; page.horizon <= committedBefore && Date.now() < deadline; delay = Math.min(delay * 2, PENDING_POLL_MAX_MS)) {
+      await sleep(delay);
+      page = await this.readPage(this.pool, options);
+      if (page.events.length >= maxCount) break;
+    }
+    return page.events;
   }
 
-  private async readAllWith(queryable: Pool | Client, options: ReadAllOptions): Promise<RecordedEvent[]> {
-    const params: unknown[] = [positionNumber(options.after).toString()];
+  /** One statement, so that the horizon and the events come from the same snapshot. */
+  private async readPage(queryable: Pool | Client, options: ReadAllOptions): Promise<LogPage> {
+    const after = options.after ?? START_OF_LOG;
+    const params: unknown[] = [after.commit.toString(), after.prepare.toString()];
     const filter = prefixCondition(options.streamPrefixes, params);
     params.push(options.maxCount ?? this.pageSize);
-    const sql = `SELECT ${COLUMNS} FROM event_store.events WHERE position > $1${filter} ORDER BY position LIMIT $${params.length}`;
+    const sql = `SELECT h.horizon::text AS horizon, h.last_commit::text AS last_commit, e.*
+                   FROM event_store.log_horizon() h
+                   LEFT JOIN LATERAL (
+                     SELECT ${COLUMNS} FROM event_store.events
+                      WHERE (commit_position, position) > ($1, $2) AND commit_position < h.horizon${filter}
+                      ORDER BY commit_position, position LIMIT $${params.length}) e ON true
+                  ORDER BY e.commit_position, e.position`;
     try {
-      const { rows } = await queryable.query<EventRow>(sql, params);
-      return rows.map(toRecordedEvent);
+      const { rows } = await queryable.query<EventRow & { horizon: string; last_commit: string | null }>(sql, params);
+      return {
+        events: rows[0].position === null ? [] : rows.map(toRecordedEvent),
+        last: rows[0].last_commit === null ? null : BigInt(rows[0].last_commit),
+        horizon: BigInt(rows[0].horizon),
+      };
     } catch (error) {
       throw mapPostgresError(error);
     }
@@ -185,18 +285,18 @@ export class PostgresEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {
     return new PostgresAllSubscription(this.connectionString, options, this.pageSize, (client, readOptions) =>
-      this.readAllWith(client, readOptions),
+      this.readPage(client, readOptions),
     );
   }
 
+  /** The last event committed, even if an append in progress below it keeps readers from it yet. */
   async headPosition(): Promise<LogPosition> {
     try {
-      const { rows } = await this.pool.query<{ position: string | null }>(
-        'SELECT max(position)::text AS position FROM event_store.events',
+      const { rows } = await this.pool.query<{ commit_position: string; position: string }>(
+        'SELECT commit_position, position FROM event_store.events ORDER BY commit_position DESC, position DESC LIMIT 1',
       );
-      if (rows[0].position === null) return START_OF_LOG;
-      const position = BigInt(rows[0].position);
-      return { commit: position, prepare: position };
+      if (rows.length === 0) return START_OF_LOG;
+      return { commit: BigInt(rows[0].commit_position), prepare: BigInt(rows[0].position) };
     } catch (error) {
       throw mapPostgresError(error);
     }
@@ -214,6 +314,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    await this.announcer.settled();
     if (this.ownsPool) await this.pool.end();
   }
 }
@@ -221,11 +322,15 @@ export class PostgresEventStore implements EventStore {
 /**
  * Catch-up then live: pages through the log from the checkpoint, and when it reaches the head
  * waits for a NOTIFY from an append (or a slow poll, in case a notification was missed while
- * reconnecting) before reading again. Uses its own connection, since LISTEN is per session.
+ * reconnecting) before reading again. When committed events wait beyond the horizon, it reads
+ * again soon instead: the append holding them back sends no NOTIFY of its own if it was already
+ * announced, and nothing else might. Uses its own connection, since LISTEN is per session.
  */
 class PostgresAllSubscription implements Subscription {
   private closed = false;
   private wake: (() => void) | undefined;
+  /** A NOTIFY arrived since the last read began (it may have come while no one was waiting). */
+  private notified = false;
   private readonly done: Promise<void>;
   private client: Client | undefined;
 
@@ -233,7 +338,7 @@ class PostgresAllSubscription implements Subscription {
     private readonly connectionString: string,
     private readonly options: SubscribeToAllOptions,
     private readonly pageSize: number,
-    private readonly read: (client: Client, options: ReadAllOptions) => Promise<RecordedEvent[]>,
+    private readonly read: (client: Client, options: ReadAllOptions) => Promise<LogPage>,
   ) {
     this.done = this.run().catch((error: unknown) => {
       if (!this.closed) this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
@@ -246,29 +351,35 @@ class PostgresAllSubscription implements Subscription {
     client.on('error', () => undefined);
     await client.connect();
     try {
-      client.on('notification', () => this.wake?.());
+      client.on('notification', () => {
+        this.notified = true;
+        this.wake?.();
+      });
       await client.query(`LISTEN ${APPENDED_CHANNEL}`);
-      let after = this.options.after;
+      let after = this.options.after ?? START_OF_LOG;
       let caughtUp = false;
+      let pendingDelay = 1;
+      const maxCount = this.options.maxCount ?? this.pageSize;
       while (!this.closed) {
-        const events = await this.read(client, {
-          after,
-          maxCount: this.options.maxCount ?? this.pageSize,
-          streamPrefixes: this.options.streamPrefixes,
-        });
+        this.notified = false;
+        const page = await this.read(client, { after, maxCount, streamPrefixes: this.options.streamPrefixes });
         if (this.closed) break;
+        const { events } = page;
         if (events.length > 0) {
           caughtUp = false;
           await this.options.onEvents(events);
           after = events[events.length - 1].position;
-          continue;
+          if (events.length >= maxCount) continue;
         }
-        if (!caughtUp) {
+        const waiting = waitingBeyond(page, after);
+        if (!waiting && !caughtUp) {
           caughtUp = true;
           this.options.onCaughtUp?.();
         }
+        pendingDelay = waiting ? Math.min(pendingDelay * 2, PENDING_POLL_MAX_MS) : 1;
+        if (this.notified) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, IDLE_POLL_MS);
+          const timer = setTimeout(resolve, waiting ? pendingDelay : IDLE_POLL_MS);
           this.wake = () => {
             clearTimeout(timer);
             resolve();
