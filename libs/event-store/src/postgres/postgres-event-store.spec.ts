@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { createTestDatabase } from '@app/testing';
 import { describeEventStoreContract } from '../contract/event-store.contract';
+import { describeLogDeliveryContract, type HeldAppend } from '../contract/log-delivery.contract';
 import { comparePositions, EventStoreUnavailableError, START_OF_LOG, type EventToAppend } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 import { migrateEventStoreSchema } from './schema';
@@ -17,6 +18,43 @@ describeEventStoreContract('PostgreSQL', async () => {
     },
   };
 });
+
+/** An append through event_store.append_events in a transaction left open until commit(). */
+async function holdAppend(databaseUrl: string, streamId: string, events: readonly EventToAppend[]): Promise<HeldAppend> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(`SELECT outcome FROM event_store.append_events($1, 'any', $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`, [
+    streamId,
+    events.map((e) => e.id),
+    events.map((e) => e.type),
+    events.map((e) => JSON.stringify(e.data)),
+    events.map((e) => JSON.stringify(e.metadata)),
+  ]);
+  return {
+    commit: async () => {
+      await client.query('COMMIT');
+      await client.end();
+    },
+  };
+}
+
+describeLogDeliveryContract(
+  'PostgreSQL',
+  async () => {
+    const database = await createTestDatabase();
+    const store = await PostgresEventStore.connect(database.url);
+    return {
+      store,
+      holdAppend: (streamId, events) => holdAppend(database.url, streamId, events),
+      dispose: async () => {
+        await store.close();
+        await database.drop();
+      },
+    };
+  },
+  { holdsAppends: true },
+);
 
 describe('PostgreSQL event store specifics', () => {
   it('migrates an existing schema again without harm (several processes start together)', async () => {
