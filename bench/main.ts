@@ -13,7 +13,7 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import { DOSSIER_STREAM_PREFIX, type IsoDate } from '@app/domain';
 import { EventStoreDbEventStore } from '@app/event-store/eventstoredb/eventstoredb-event-store';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
-import { comparePositions, START_OF_LOG, type EventStore, type LogPosition } from '@app/event-store';
+import { comparePositions, START_OF_LOG, type EventStore, type LogPosition, type RecordedEvent } from '@app/event-store';
 import { openRuntime } from '@app/persistence';
 import { PERSONAL_DATA_KEYS_TABLE } from '@app/personal-data';
 import { DEFAULT_PROJECTION_BATCH_SIZE, loadConfig, signDevToken, todayIn, type AppConfig, type Role } from '@app/platform';
@@ -31,6 +31,7 @@ import { formatTable, resultsFileName, type Figure } from './report';
 import { esdbAppendCeiling, postgresInsertCeiling, type CeilingResult } from './scenarios/ceilings';
 import { runCommands, type CommandRunResult } from './scenarios/commands';
 import { runQueries, type QueryFigure, type QueryKind } from './scenarios/queries';
+import { storeAppends } from './scenarios/store-appends';
 import { BenchChild, startService, type ServiceReady } from './service';
 import type { CaughtUp, RebuildFigure } from './service-protocol';
 import { perSecond, ratio, round } from './stats';
@@ -226,7 +227,7 @@ async function measureCommands(
   store: EventStore,
   statements: StatementStats | undefined,
   registrationOffset: number,
-): Promise<{ result: CommandRunResult; events: number; eventsPerSecond: number; peakRssMb: number; from: LogPosition; to: LogPosition }> {
+): Promise<CommandsMeasured> {
   const { config } = bench.run;
   const before = await store.headPosition();
   await statements?.reset();
@@ -251,21 +252,34 @@ async function measureCommands(
   const after = await store.headPosition();
   const { result, peakRssMb } = measured.result;
   // The run's events: those appended after its start, up to the head at its end.
-  const events = (await readAllFrom(store, before)).filter((event) => comparePositions(event.position, after) <= 0).length;
+  const written = (await readAllFrom(store, before)).filter((event) => comparePositions(event.position, after) <= 0);
+  const events = written.length;
   const eventsPerSecond = round(perSecond(events, result.seconds * 1000), 1);
-  bench.run.details[`commands-${label}`] = {
-    ...result,
-    events,
-    eventsPerSecond,
-    peakRssMb,
-    cpu: measured.cpu,
-    postgresStatements: await statements?.read(),
+  const postgresStatements = await statements?.read();
+  const perCommand = (total: number) => round(total / Math.max(1, result.requests), 2);
+  const cost = {
+    serviceCpuMs: perCommand(measured.cpu.cpuSeconds.service * 1000),
+    postgresCpuMs: perCommand(measured.cpu.cpuSeconds.postgres * 1000),
+    // Every statement of the database in the run, the in-process projections' included.
+    postgresStatements: postgresStatements ? perCommand(postgresStatements.calls) : undefined,
   };
+  bench.run.details[`commands-${label}`] = { ...result, events, eventsPerSecond, peakRssMb, cpu: measured.cpu, perCommand: cost, postgresStatements };
   bench.run.log(
     `commands (${label}): ${result.requests} requests in ${result.seconds} s = ${result.commandsPerSecond}/s, ${events} events = ${eventsPerSecond}/s, ` +
       `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, statuses ${JSON.stringify(result.statusCodes)}`,
   );
-  return { result, events, eventsPerSecond, peakRssMb, from: before, to: after };
+  return { result, written, eventsPerSecond, peakRssMb, from: before, to: after, perCommand: cost };
+}
+
+interface CommandsMeasured {
+  readonly result: CommandRunResult;
+  readonly written: readonly RecordedEvent[];
+  readonly eventsPerSecond: number;
+  readonly peakRssMb: number;
+  readonly from: LogPosition;
+  readonly to: LogPosition;
+  /** CPU milliseconds of the service and of PostgreSQL, and PostgreSQL statements, per command. */
+  readonly perCommand: { serviceCpuMs: number; postgresCpuMs: number; postgresStatements?: number };
 }
 
 async function readAllFrom(store: EventStore, after: LogPosition, prefixes?: readonly string[]) {
@@ -279,8 +293,8 @@ async function readAllFrom(store: EventStore, after: LogPosition, prefixes?: rea
   }
 }
 
-function commandFigures(bench: Bench, scenario: string, measured: { result: CommandRunResult; eventsPerSecond: number }, ceiling: CeilingResult, note?: string): void {
-  const { result, eventsPerSecond } = measured;
+function commandFigures(bench: Bench, scenario: string, measured: CommandsMeasured, ceiling: CeilingResult, note?: string): void {
+  const { result, eventsPerSecond, perCommand } = measured;
   const r = ratio(eventsPerSecond, ceiling.rowsPerSecond);
   bench.run.figure({
     scenario,
@@ -295,6 +309,33 @@ function commandFigures(bench: Bench, scenario: string, measured: { result: Comm
   });
   bench.run.figure({ scenario, figure: 'latency p50', value: result.latency.p50, unit: 'ms', ceiling: ceiling.latency.p50 });
   bench.run.figure({ scenario, figure: 'latency p99', value: result.latency.p99, unit: 'ms', ceiling: ceiling.latency.p99 });
+  bench.run.figure({ scenario, figure: 'service CPU per command', value: perCommand.serviceCpuMs, unit: 'ms' });
+  bench.run.figure({ scenario, figure: 'PostgreSQL CPU per command', value: perCommand.postgresCpuMs, unit: 'ms', note: 'all its processes' });
+  if (perCommand.postgresStatements !== undefined) {
+    bench.run.figure({
+      scenario,
+      figure: 'PostgreSQL statements per command',
+      value: perCommand.postgresStatements,
+      unit: '',
+      note: 'every statement of the database, in-process projections included',
+    });
+  }
+}
+
+/** The store alone (scenarios/store-appends.ts) beside the command scenario's ceiling. */
+function storeAppendFigures(bench: Bench, label: string, appends: CeilingResult, ceiling: CeilingResult): void {
+  const scenario = `appends through the store (${label}, in process, no HTTP)`;
+  bench.run.details[`store-appends-${label}`] = appends;
+  bench.run.log(`store appends (${label}): ${appends.rows} read-then-appends at ${bench.run.config.connections} = ${appends.rowsPerSecond}/s, p99 ${appends.latency.p99} ms`);
+  bench.run.figure({
+    scenario,
+    figure: `read, then append at the version read, ${bench.run.config.connections} writers`,
+    value: appends.rowsPerSecond,
+    unit: 'events/s',
+    ceiling: ceiling.rowsPerSecond,
+    ratio: ratio(appends.rowsPerSecond, ceiling.rowsPerSecond),
+  });
+  bench.run.figure({ scenario, figure: 'latency p99', value: appends.latency.p99, unit: 'ms', ceiling: ceiling.latency.p99 });
 }
 
 function queryKinds(bench: Bench, tokens: Record<'staff' | 'analyst', string>, dossiers: readonly LoadedDossier[]): QueryKind[] {
@@ -528,6 +569,7 @@ async function postgresPhase(bench: Bench): Promise<void> {
     run.figure({ scenario: 'memory', figure: 'service peak RSS, commands (PostgreSQL)', value: commands.peakRssMb, unit: 'MiB' });
     await service.stop();
     service = undefined;
+    storeAppendFigures(bench, 'PostgreSQL', await storeAppends(store, commands.written, config.connections, 'store-bench-'), ceiling);
     run.mark('commands (PostgreSQL) and ceiling');
 
     // Scenario 2, part two: the log topped up to `events`, then each projection rebuilt.
@@ -659,11 +701,11 @@ async function esdbPhase(bench: Bench): Promise<void> {
     service = await startService(env);
     await service.request<CaughtUp>({ type: 'caught-up', timeoutMs: 10 * 60_000 });
     const commands = await measureCommands(bench, 'esdb', service, store, undefined, 100_000);
-    const written = await readAllFrom(store, commands.from);
-    const ceiling = await esdbAppendCeiling(client, written, config.connections);
+    const ceiling = await esdbAppendCeiling(client, commands.written, config.connections);
     run.details['commands-esdb-ceiling'] = ceiling;
     run.log(`ceiling (test server): ${ceiling.rows} appends at ${config.connections} = ${ceiling.rowsPerSecond}/s`);
     commandFigures(bench, `commands over HTTP (${label})`, commands, ceiling, 'test server, not EventStoreDB');
+    storeAppendFigures(bench, label, await storeAppends(store, commands.written, config.connections, 'store-bench-'), ceiling);
     run.figure({ scenario: 'memory', figure: 'service peak RSS, commands (EventStoreDB test server)', value: commands.peakRssMb, unit: 'MiB' });
     await service.stop();
     service = undefined;
