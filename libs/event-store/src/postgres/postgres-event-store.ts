@@ -1,6 +1,7 @@
 import { Client, Pool } from 'pg';
 import {
   assertStorableEvents,
+  comparePositions,
   DuplicateEventIdError,
   EventStoreUnavailableError,
   START_OF_LOG,
@@ -269,12 +270,13 @@ export class PostgresEventStore implements EventStore {
                    LEFT JOIN LATERAL (
                      SELECT ${COLUMNS} FROM event_store.events
                       WHERE (commit_position, position) > ($1, $2) AND commit_position < h.horizon${filter}
-                      ORDER BY commit_position, position LIMIT $${params.length}) e ON true
-                  ORDER BY e.commit_position, e.position`;
+                      ORDER BY commit_position, position LIMIT $${params.length}) e ON true`;
     try {
       const { rows } = await queryable.query<EventRow & { horizon: string; last_commit: string | null }>(sql, params);
+      // In the page's order already (a lateral join runs its one row's subquery in order); sorted
+      // here rather than by PostgreSQL, whose sort would copy every row, data and all.
       return {
-        events: rows[0].position === null ? [] : rows.map(toRecordedEvent),
+        events: rows[0].position === null ? [] : rows.map(toRecordedEvent).sort((a, b) => comparePositions(a.position, b.position)),
         last: rows[0].last_commit === null ? null : BigInt(rows[0].last_commit),
         horizon: BigInt(rows[0].horizon),
       };
