@@ -10,7 +10,7 @@ const EMBEDDED_DATABASE = 'dossiers';
 /**
  * TypeORM does not lock its migrations; instances starting together (several API and projector
  * processes) take turns under this session-level advisory lock, so the first applies them and
- * the others find them applied. One-key space, beside the event store's 7_366_000 and 7_366_001.
+ * the others find them applied. One-key space, beside the event store's migrations' 7_366_000.
  */
 const SERVICE_MIGRATION_LOCK_KEY = 7_366_004;
 

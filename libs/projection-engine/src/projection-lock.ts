@@ -10,8 +10,9 @@ import type { DataSource } from 'typeorm';
  * with it and an instance on standby takes over from the checkpoint.
  *
  * Key space: the two-key form `pg_advisory_lock(int4, int4)`, which PostgreSQL keeps apart from
- * the one-key (bigint) form the PostgreSQL event store uses (7_366_000 for its migrations,
- * 7_366_001 for appends): in pg_locks the two-key form has objsubid 2, the one-key form 1.
+ * the one-key (bigint) form of the migration locks (7_366_000 the event store's, 7_366_004 the
+ * service's): in pg_locks the two-key form has objsubid 2, the one-key form 1.
+ * - classid 7_366_001: the PostgreSQL event store's appends to a stream (objid = hashtext(stream));
  * - classid 7_366_002: running projection `name` (objid = projectionLockId(name));
  * - classid 7_366_003: rebuilding projection `name` (a rebuild runs in one instance at a time).
  * Advisory locks are per database, so installations sharing a server do not see each other's.
