@@ -10,6 +10,8 @@ const REGISTRATION = 'DossierRegistered';
 const ERASURE = 'PersonalDataErased';
 /** Keys kept for dossier reads by default: 32 bytes each, about 2 MiB with the map's own cost. */
 export const DEFAULT_CACHED_DOSSIER_KEYS = 10_000;
+/** How long a dossier read keeps a key: the longest another instance's erased key stays in this process. */
+export const KEPT_DOSSIER_KEY_MS = 5 * 60_000;
 
 const carriesPersonalData = (event: RecordedEvent): boolean =>
   event.type === REGISTRATION &&
@@ -41,7 +43,7 @@ export class PersonalDataProtection {
     private readonly keys: PersonalDataKeys,
     private readonly options: PersonalDataProtectionOptions = {},
   ) {
-    this.cache = new DossierKeyCache(options.cachedKeys ?? DEFAULT_CACHED_DOSSIER_KEYS);
+    this.cache = new DossierKeyCache(options.cachedKeys ?? DEFAULT_CACHED_DOSSIER_KEYS, KEPT_DOSSIER_KEY_MS);
   }
 
   /** On the service's configuration: PERSONAL_DATA_KEY, or the secret generated once into DATA_DIR. */
@@ -80,7 +82,8 @@ export class PersonalDataProtection {
    * because an erasure records PersonalDataErased in the stream before it destroys the key
    * (docs/erasure.md): a stream that records one never uses a kept key (the key row is read,
    * and shows the key destroyed once the erasure is complete), and a stream read before the
-   * erasure was recorded is a read from before it, on every instance. erase() drops the key here.
+   * erasure was recorded is a read from before it, on every instance. erase() drops the key here;
+   * another instance's erasure leaves it here, unused, for KEPT_DOSSIER_KEY_MS at most.
    */
   async revealDossier<E extends RecordedEvent>(events: readonly E[], query: SqlQuery, onUnreadable?: (event: E, error: unknown) => void): Promise<E[]> {
     const registrations = events.filter(carriesPersonalData);
