@@ -367,6 +367,7 @@ describe('crt-registry projection', () => {
         'crt_dossiers_last_recorded_at_idx',
         'crt_dossiers_municipality_idx',
         'crt_dossiers_municipality_name_idx',
+        'crt_dossiers_municipality_registered_on_idx',
         'crt_dossiers_pkey',
         'crt_dossiers_province_idx',
         'crt_dossiers_registered_on_idx',
