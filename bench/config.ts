@@ -16,6 +16,8 @@ export interface BenchConfig {
    * growth table (each query's p50/p99 per size); sizes not below `dossiers` are left out.
    */
   readonly growthDossiers: readonly number[];
+  /** BENCH_QUERY_KINDS: only the query kinds whose names start with one of these (all when empty), e.g. for a profile of one kind. */
+  readonly queryKinds: readonly string[];
   /** BENCH_QUERIES_ONLY=1: the catch-up and the queries (growth steps included), nothing after them. */
   readonly queriesOnly: boolean;
   /** Dossiers registered beforehand for the lifecycle commands of the command scenario. */
@@ -77,6 +79,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     dossiers,
     growthDossiers: [...new Set(growth())].filter((size) => size < dossiers).sort((a, b) => a - b),
     queriesOnly: flag('BENCH_QUERIES_ONLY', false),
+    queryKinds: (env.BENCH_QUERY_KINDS ?? '').split(',').map((kind) => kind.trim()).filter((kind) => kind !== ''),
     poolDossiers: Math.round(number('BENCH_POOL_DOSSIERS', 8_000, 1_500, 1)),
     durationSeconds: number('BENCH_DURATION_S', 20, 5, 1),
     connections: Math.round(number('BENCH_CONNECTIONS', 32, 32, 1)),

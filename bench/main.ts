@@ -419,7 +419,9 @@ async function queryScenario(
       withProfile(bench, service, `queries-${size}`, async () =>
         runQueries(
           `http://127.0.0.1:${service.ready.port}`,
-          queryKinds(bench, { staff: await bench.token('staff'), analyst: await bench.token('analyst') }, loaded),
+          queryKinds(bench, { staff: await bench.token('staff'), analyst: await bench.token('analyst') }, loaded).filter(
+            (kind) => run.config.queryKinds.length === 0 || run.config.queryKinds.some((prefix) => kind.name.startsWith(prefix)),
+          ),
           run.config.querySamples,
           run.config.queryBudgetSeconds * 1000,
           (q) => run.log(`query ${q.name} at ${dossiers} dossiers: p50 ${q.p50} ms, p99 ${q.p99} ms (${q.count} requests, ${q.bytes} bytes)`),
