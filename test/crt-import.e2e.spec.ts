@@ -5,13 +5,15 @@ import { CommandTestFactory } from 'nest-commander-testing';
 import { CliModule } from '../apps/api/src/cli/cli.module';
 import { ImportCrtCommand } from '../apps/api/src/cli/commands';
 import { ServiceContext } from '../apps/api/src/cli/service-context';
-import { CRT_COLUMNS, CrtFileRefused, CrtImporter, type CrtImportOptions } from '@app/dossiers';
+import { CRT_COLUMNS, CRT_OPTIONAL_COLUMNS, CrtFileRefused, CrtImporter, type CrtImportOptions } from '@app/dossiers';
 import { DossierApi, expectStatus, freshNationalRegisterNumber, PURPOSE } from './support/dossier-fixtures';
 import { eventStoreOfItsOwn, onPostgresStore, type SuiteEventStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
 import { startTestApp, TEST_DEV_SECRET, type TestApp } from './support/test-app';
 
-type Column = (typeof CRT_COLUMNS)[number];
+/** The file below has the optional residence status column too. */
+const COLUMNS = [...CRT_COLUMNS, ...CRT_OPTIONAL_COLUMNS];
+type Column = (typeof COLUMNS)[number];
 
 /**
  * A registration tool's export imported through the command path: by the importer, and by the
@@ -26,7 +28,7 @@ describe(`CRT import (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`
   const olena = freshNationalRegisterNumber();
   const taken = freshNationalRegisterNumber();
   const row = (fields: Partial<Record<Column, string>>) =>
-    CRT_COLUMNS.map((column) => {
+    COLUMNS.map((column) => {
       const value = fields[column] ?? '';
       return /[",;\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
     }).join(',');
@@ -41,7 +43,7 @@ describe(`CRT import (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`
     ...extra,
   });
   const file = [
-    CRT_COLUMNS.join(','),
+    COLUMNS.join(','),
     row(person('Olena', {
       birth_date: olena.birthDate,
       national_register_number: olena.nationalRegisterNumber,
@@ -49,6 +51,7 @@ describe(`CRT import (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`
       inburgering: '2022-06-15|voortraject',
       vdab_registered_on: '2022-09-01',
       employment: '2022-10-01|2023-01-31',
+      residence_status: '2023-02-15|student',
       left_on: '2023-05-31',
       left_reason: 'returned-to-ukraine',
     })),
@@ -89,7 +92,17 @@ describe(`CRT import (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`
       rows: 5,
       imported: 2,
       alreadyImported: 0,
-      commands: { RegisterDossier: 2, HousePerson: 2, RehousePerson: 1, EnrolInInburgering: 1, RegisterAtVdab: 1, StartEmployment: 1, EndEmployment: 1, RecordDeparture: 1 },
+      commands: {
+        RegisterDossier: 2,
+        HousePerson: 2,
+        RehousePerson: 1,
+        EnrolInInburgering: 1,
+        RegisterAtVdab: 1,
+        StartEmployment: 1,
+        EndEmployment: 1,
+        ChangeResidenceStatus: 1,
+        RecordDeparture: 1,
+      },
       rejected: [
         { line: 3, reason: 'registered_on "2022-02-30" is not a date as YYYY-MM-DD from 1900-01-01 to 2099-12-31' },
         { line: 4, reason: expect.stringMatching(/^date-before-registration: /) },
@@ -124,8 +137,10 @@ describe(`CRT import (${onPostgresStore() ? 'postgres' : 'eventstoredb'} store)`
       ['VdabRegistered', 'cli:importer'],
       ['EmploymentStarted', 'cli:importer'],
       ['EmploymentEnded', 'cli:importer'],
+      ['ResidenceStatusChanged', 'cli:importer'],
       ['PersonLeft', 'cli:importer'],
     ]);
+    expect(history.body.events.at(-2).data).toEqual({ on: '2023-02-15', status: 'student', previousStatus: 'temporary-protection' });
   });
 
   it('creates nothing new when the same file is imported again', async () => {

@@ -103,8 +103,10 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
     await staff.recorded(melnyk, 'inburgering-enrolled', { trajectory: 'voortraject', on: '2022-07-01' });
     await staff.recorded(melnyk, 'vdab-registered', { on: '2022-08-01' });
     await staff.recorded(melnyk, 'employment-started', { on: '2022-11-14' });
+    await staff.recorded(melnyk, 'status-changed', { on: '2023-01-10', status: 'single-permit' });
 
     const petrenko = await register('Petrenko', 'Yulia', SUMMARY_NIS, '2022-07-01');
+    await staff.recorded(petrenko, 'status-changed', { on: '2022-12-01', status: 'student' });
     await staff.recorded(petrenko, 'left', { on: '2023-01-15', reason: 'returned-to-ukraine' });
 
     await register('Shevchenko', 'Daria', '21004', '2022-08-01');
@@ -113,7 +115,7 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
     const tkachenko = await register('Tkachenko', 'Anna', '24062', '2022-03-24');
     await staff.recorded(tkachenko, 'housed', { housingType: 'host-family', municipality: '24062', on: '2022-03-30' });
     await staff.recorded(tkachenko, 'left', { on: '2022-10-01', reason: 'moved-within-belgium' });
-    await staff.recorded(tkachenko, 'reopened', { on: '2023-02-01', municipality: SUMMARY_NIS });
+    await staff.recorded(tkachenko, 'reopened', { on: '2023-02-01', municipality: SUMMARY_NIS, residenceStatus: 'family-reunification' });
 
     await waitForProjections(testApp);
   }, 120_000);
@@ -135,7 +137,7 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
     const melnyk = page.items.find((item) => item.dossierId === ids.Melnyk);
     expect(melnyk).toEqual({
       dossierId: ids.Melnyk,
-      version: 5,
+      version: 6,
       person: {
         givenName: 'Natalia',
         familyName: familyName('Melnyk'),
@@ -147,6 +149,7 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
       registeredOn: '2022-06-15',
       stage: 'employed',
       active: true,
+      residenceStatus: { status: 'single-permit', since: '2023-01-10' },
       housing: { type: 'private-rental', municipality: '38014', since: '2022-06-20' },
       flags: { inburgering: true, vdab: true, everEmployed: true, employedNow: true, left: false },
       dates: { inburgeringSince: '2022-07-01', vdabRegisteredOn: '2022-08-01', employmentSince: '2022-11-14', leftOn: null },
@@ -161,12 +164,20 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
       flags: { inburgering: false, vdab: false, everEmployed: false, employedNow: false, left: true },
       dates: { leftOn: '2023-01-15' },
       leftReason: 'returned-to-ukraine',
+      // The status the person left with.
+      residenceStatus: { status: 'student', since: '2022-12-01' },
     });
     const shevchenko = page.items.find((item) => item.dossierId === ids.Shevchenko);
-    expect(shevchenko).toMatchObject({ municipality: { nis: '21004', name: 'Brussel' }, province: null });
+    expect(shevchenko).toMatchObject({ municipality: { nis: '21004', name: 'Brussel' }, province: null, residenceStatus: { status: 'temporary-protection', since: '2022-03-21' } });
     // Reopened elsewhere: registered where the person came back to, housing gone with the departure.
     const tkachenko = page.items.find((item) => item.dossierId === ids.Tkachenko);
-    expect(tkachenko).toMatchObject({ municipality: { nis: SUMMARY_NIS }, housing: null, version: 4, flags: { left: false } });
+    expect(tkachenko).toMatchObject({
+      municipality: { nis: SUMMARY_NIS },
+      housing: null,
+      version: 5,
+      flags: { left: false },
+      residenceStatus: { status: 'family-reunification', since: '2023-02-01' },
+    });
   });
 
   it('agrees with the dossier itself once the projection has caught up', async () => {
@@ -186,7 +197,7 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
     });
   });
 
-  it('filters by status, municipality, province, housing type, stage and registration dates', async () => {
+  it('filters by status, municipality, province, housing type, stage, residence status and registration dates', async () => {
     expect(await names({ status: 'left' })).toEqual(['Petrenko']);
     expect(await names({ status: 'active' })).toEqual(['Bondarenko', 'Hrytsenko', 'Kovalenko', 'Melnyk', 'Shevchenko', 'Tkachenko']);
     expect(await names({ municipality: SUMMARY_NIS })).toEqual(['Kovalenko', 'Melnyk', 'Petrenko', 'Tkachenko']);
@@ -195,6 +206,14 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
     expect(await names({ housingType: 'host-family' })).toEqual(['Hrytsenko']);
     expect(await names({ stage: 'registered' })).toEqual(['Shevchenko', 'Tkachenko']);
     expect(await names({ stage: 'employed' })).toEqual(['Melnyk']);
+    expect(await names({ residenceStatus: 'temporary-protection' })).toEqual(['Bondarenko', 'Hrytsenko', 'Kovalenko', 'Shevchenko']);
+    expect(await names({ residenceStatus: 'single-permit' })).toEqual(['Melnyk']);
+    // The total too, counted for this filter and not taken from the same search without it.
+    expect((await list({ q: tag })).total).toBe(7);
+    expect((await list({ q: tag, residenceStatus: 'single-permit' })).total).toBe(1);
+    expect(await names({ residenceStatus: 'student' })).toEqual(['Petrenko']);
+    expect(await names({ residenceStatus: 'student', status: 'active' })).toEqual([]);
+    expect(await names({ residenceStatus: 'family-reunification', municipality: SUMMARY_NIS })).toEqual(['Tkachenko']);
     expect(await names({ registeredFrom: '2022-05-20', registeredTo: '2022-07-01' })).toEqual(['Kovalenko', 'Melnyk', 'Petrenko']);
     expect(await names({ registeredTo: '2022-03-24' })).toEqual(['Bondarenko', 'Tkachenko']);
     expect(await names({ registeredFrom: '2022-08-02' })).toEqual([]);
@@ -266,6 +285,7 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
     expect(await fieldsOf('page=1.5&pageSize=ten')).toEqual(['page', 'pageSize']);
     expect(await fieldsOf('q=')).toEqual(['q']);
     expect(await fieldsOf('nationality=UKR')).toEqual(['nationality']);
+    expect(await fieldsOf('residenceStatus=tourist')).toEqual(['residenceStatus']);
   });
 
   it('is for staff, admin and auditors: analysts get 403, anonymous callers 401', async () => {

@@ -4,6 +4,7 @@ import { CrtDossier } from './crt-registry/crt-dossier.entity';
 import { CrtRegistry1732579200000 } from './crt-registry/migrations/1732579200000-crt-registry';
 import { CrtArchiveAndErasure1732838400000 } from './crt-registry/migrations/1732838400000-crt-archive-and-erasure';
 import { CrtListIndexes1733443201400 } from './crt-registry/migrations/1733443201400-crt-list-indexes';
+import { CrtResidenceStatus1733529600000 } from './crt-registry/migrations/1733529600000-crt-residence-status';
 import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow } from './flow-statistics/flow-statistics.entities';
 import { FlowStatistics1732665600000 } from './flow-statistics/migrations/1732665600000-flow-statistics';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
@@ -14,4 +15,12 @@ import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-i
  */
 export const READ_MODEL_ENTITIES: Function[] = [CrtDossier, StatEventRow, StatDossierPeriodRow, StatisticsSettingsRow, ArchivedDossierRow];
 
-export const READ_MODEL_MIGRATIONS: Function[] = [CrtRegistry1732579200000, FlowStatistics1732665600000, CrtArchiveAndErasure1732838400000, DossierArchive1732924800000, DatesInSafeForm1733356800001, CrtListIndexes1733443201400];
+export const READ_MODEL_MIGRATIONS: Function[] = [
+  CrtRegistry1732579200000,
+  FlowStatistics1732665600000,
+  CrtArchiveAndErasure1732838400000,
+  DossierArchive1732924800000,
+  DatesInSafeForm1733356800001,
+  CrtListIndexes1733443201400,
+  CrtResidenceStatus1733529600000,
+];

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { HOUSING_TYPES, STAGES, type HousingType, type Stage } from '@app/domain';
+import { HOUSING_TYPES, RESIDENCE_STATUSES, STAGES, type HousingType, type ResidenceStatus, type Stage } from '@app/domain';
 import { DOSSIER_STATUSES, REGISTRY_SORTS, type RegistryListQuery, type RegistrySort } from '@app/read-models';
 import { PageQuery } from '../http/page.query';
 import { IsCalendarDate, IsNisCode } from '../http/validation';
@@ -31,6 +31,14 @@ export class ListDossiersQuery extends PageQuery implements RegistryListQuery {
   @IsOptional()
   @IsIn(STAGES)
   stage?: Stage;
+
+  @ApiPropertyOptional({
+    enum: RESIDENCE_STATUSES,
+    description: 'Current residence status: temporary-protection, or the status the person moved to (kept when the person left)',
+  })
+  @IsOptional()
+  @IsIn(RESIDENCE_STATUSES)
+  residenceStatus?: ResidenceStatus;
 
   @ApiPropertyOptional({ format: 'date', description: 'Registered on or after' })
   @IsOptional()

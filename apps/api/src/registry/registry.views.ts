@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ERASED, HOUSING_TYPES, STAGES, type Municipality, type Stage } from '@app/domain';
+import { ERASED, HOUSING_TYPES, RESIDENCE_STATUSES, STAGES, type Municipality, type Stage } from '@app/domain';
 import type { CrtDossier } from '@app/read-models';
 
 const province = (nis: string | null, name: string | null) => (nis === null ? null : { nis, name });
@@ -20,6 +20,7 @@ export function registryItem(row: CrtDossier) {
     registeredOn: row.registeredOn,
     stage: row.stage,
     active: row.active,
+    residenceStatus: { status: row.residenceStatus, since: row.residenceStatusSince },
     housing:
       row.housingType === null ? null : { type: row.housingType, municipality: row.housingMunicipality, since: row.housingSince },
     flags: {
@@ -98,6 +99,17 @@ class RegistryDatesView {
   @ApiProperty({ format: 'date', nullable: true, type: String }) leftOn: string | null;
 }
 
+class RegistryResidenceStatusView {
+  @ApiProperty({ enum: RESIDENCE_STATUSES, example: 'temporary-protection' }) status: string;
+  @ApiProperty({
+    format: 'date',
+    nullable: true,
+    type: String,
+    description: 'Since when: the grant of protection, the latest reopening, or the change; null for a dossier applied before the registry kept statuses, until the projection is rebuilt',
+  })
+  since: string | null;
+}
+
 export class RegistryItemView {
   @ApiProperty({ format: 'uuid' }) dossierId: string;
   @ApiProperty({ description: 'Version of the dossier the row reflects' }) version: number;
@@ -108,6 +120,8 @@ export class RegistryItemView {
   registeredOn: string | null;
   @ApiProperty({ enum: STAGES }) stage: string;
   @ApiProperty() active: boolean;
+  @ApiProperty({ type: RegistryResidenceStatusView, description: 'The current residence status (the one the person left with, once left)' })
+  residenceStatus: RegistryResidenceStatusView;
   @ApiProperty({ type: RegistryHousingView, nullable: true }) housing: RegistryHousingView | null;
   @ApiProperty({ type: RegistryFlagsView }) flags: RegistryFlagsView;
   @ApiProperty({ type: RegistryDatesView }) dates: RegistryDatesView;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CRT_COLUMNS, CrtFileRefused, crtEncoding, decodeCrtExport, parseCrtExport, readCrtExport } from './crt-csv';
+import { CRT_COLUMNS, CRT_OPTIONAL_COLUMNS, CrtFileRefused, crtEncoding, decodeCrtExport, parseCrtExport, readCrtExport } from './crt-csv';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../../../../test/fixtures/crt-import', name));
 /** The refusal a file meets, as { line, reason }. */
@@ -50,7 +50,9 @@ describe('CRT export CSV', () => {
       ['StartEmployment', '2023-03-01'],
       ['EndEmployment', '2023-12-31'],
       ['StartEmployment', '2024-02-01'],
+      ['ChangeResidenceStatus', '2024-03-01'],
     ]);
+    expect(rows[0].commands.at(-1)).toEqual({ type: 'ChangeResidenceStatus', on: '2024-03-01', status: 'single-permit' });
     expect(rows[1].commands.at(-1)).toEqual({ type: 'RecordDeparture', on: '2023-05-31', reason: 'returned-to-ukraine' });
     expect(rows[2].registration.person.nationality).toBe('UKR');
   });
@@ -58,6 +60,36 @@ describe('CRT export CSV', () => {
   it('puts a job that ends before the next starts on the same day, and a departure last', () => {
     const { rows } = parseCrtExport([header, row({ ...valid, employment: '2023-01-01|2023-06-30;2023-06-30|', left_on: '2023-06-30', left_reason: 'moved-abroad' })].join('\n'));
     expect(rows[0].commands.map((c) => c.type)).toEqual(['StartEmployment', 'EndEmployment', 'StartEmployment', 'RecordDeparture']);
+  });
+
+  it('reads residence statuses from the optional column, oldest first, before a departure on the same day', () => {
+    const withStatus = [...CRT_COLUMNS, ...CRT_OPTIONAL_COLUMNS];
+    const line = (fields: Record<string, string>) => withStatus.map((column) => fields[column] ?? '').join(',');
+    const { rows, problems } = parseCrtExport(
+      [
+        withStatus.join(','),
+        line({ ...valid, residence_status: '2023-01-01|single-permit;2024-06-30|international-protection-applied', left_on: '2024-06-30', left_reason: 'moved-abroad' }),
+        line({ ...valid, residence_status: '2023-01-01|temporary-protection' }),
+        line({ ...valid, residence_status: '2023-01-01' }),
+      ].join('\n'),
+    );
+    expect(rows[0].commands).toEqual([
+      { type: 'ChangeResidenceStatus', on: '2023-01-01', status: 'single-permit' },
+      { type: 'ChangeResidenceStatus', on: '2024-06-30', status: 'international-protection-applied' },
+      { type: 'RecordDeparture', on: '2024-06-30', reason: 'moved-abroad' },
+    ]);
+    // Temporary protection is where a dossier starts, not a status to move to.
+    expect(problems).toEqual([
+      { line: 3, reason: expect.stringContaining('residence status "temporary-protection" is not one of single-permit') },
+      { line: 4, reason: expect.stringContaining('residence status "" is not one of') },
+    ]);
+  });
+
+  it('reads an export without the optional columns, as the registration tools wrote them', () => {
+    const { rows, problems } = parseCrtExport([header, row(valid)].join('\n'));
+    expect(header).not.toContain('residence_status');
+    expect(problems).toEqual([]);
+    expect(rows[0].commands).toEqual([]);
   });
 
   it.each([

@@ -5,6 +5,7 @@ import {
   HOUSING_TYPES,
   INBURGERING_TRAJECTORIES,
   EARLIEST_SUPPORTED_DATE,
+  OTHER_RESIDENCE_STATUSES,
   isSupportedDate,
   LATEST_SUPPORTED_DATE,
   normaliseNationalRegisterNumber,
@@ -39,6 +40,12 @@ export const CRT_COLUMNS = [
   'left_on',
   'left_reason',
 ] as const;
+
+/**
+ * Columns an export may leave out: the registration tools' own exports predate them, and a row
+ * of a file without one simply has nothing in it.
+ */
+export const CRT_OPTIONAL_COLUMNS = ['residence_status'] as const;
 
 export type ChangeCommand = Exclude<DossierCommand, RegisterDossier>;
 
@@ -121,6 +128,9 @@ function commandsOf(record: Record<string, string>): ChangeCommand[] {
   for (const [start, end] of entries(text(record, 'employment'))) {
     commands.push({ type: 'StartEmployment', on: date(start, 'employment start') });
     if (end) commands.push({ type: 'EndEmployment', on: date(end, 'employment end') });
+  }
+  for (const [on, status] of entries(text(record, 'residence_status'))) {
+    commands.push({ type: 'ChangeResidenceStatus', status: oneOf(status ?? '', OTHER_RESIDENCE_STATUSES, 'residence status'), on: date(on, 'residence status date') });
   }
   const leftOn = text(record, 'left_on');
   if (leftOn !== '') {
@@ -256,9 +266,9 @@ function separatorOf(headerLine: string): ',' | ';' {
   return semicolons > 0 ? ';' : ',';
 }
 
-/** The header, checked against the format: every column present, none unknown, none twice. */
+/** The header, checked against the format: every column present (but the optional ones), none unknown, none twice. */
 function checkHeader(header: readonly string[]): void {
-  const known = new Set<string>(CRT_COLUMNS);
+  const known = new Set<string>([...CRT_COLUMNS, ...CRT_OPTIONAL_COLUMNS]);
   const unknown = header.filter((column) => !known.has(column));
   const twice = header.filter((column, index) => header.indexOf(column) !== index);
   const missing = CRT_COLUMNS.filter((column) => !header.includes(column));

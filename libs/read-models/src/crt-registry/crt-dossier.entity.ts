@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Stage } from '@app/domain';
+import type { ResidenceStatus, Stage } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 
 /**
@@ -85,6 +85,17 @@ export class CrtDossier {
 
   @Column({ type: 'text', name: 'left_reason', nullable: true })
   leftReason: string | null;
+
+  /** temporary-protection, or the status the person moved to (ResidenceStatusChanged); kept when the person leaves. */
+  @Column({ type: 'text', name: 'residence_status' })
+  residenceStatus: ResidenceStatus;
+
+  /**
+   * Since when: the grant of protection, a reopening, or the change. Null for a dossier the
+   * projection applied before it kept residence statuses, until the projection is rebuilt.
+   */
+  @Column({ type: 'date', name: 'residence_status_since', nullable: true })
+  residenceStatusSince: string | null;
 
   @Column({ type: 'date', name: 'archived_on', nullable: true })
   archivedOn: string | null;

@@ -61,6 +61,8 @@ function columnsOf(state: RegisteredDossier): Record<string, unknown> {
     employment_since: state.employment?.since ?? null,
     left_on: state.left?.on ?? null,
     left_reason: state.left?.reason ?? null,
+    residence_status: state.residenceStatus.status,
+    residence_status_since: state.residenceStatus.since,
     archived_on: state.archived?.on ?? null,
     personal_data_erased_on: state.personalDataErased?.on ?? null,
   };

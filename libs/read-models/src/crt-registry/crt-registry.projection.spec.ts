@@ -33,6 +33,7 @@ const lifecycle = (dossierId: string): Array<[DossierEvent, string]> => [
   [{ type: 'EmploymentStarted', data: { on: '2022-09-01' } }, 'employed'],
   [{ type: 'EmploymentEnded', data: { on: '2023-01-31', startedOn: '2022-09-01' } }, 'vdab'],
   [{ type: 'EmploymentStarted', data: { on: '2023-03-01' } }, 'employed'],
+  [{ type: 'ResidenceStatusChanged', data: { on: '2023-04-01', status: 'single-permit', previousStatus: 'temporary-protection' } }, 'employed'],
   [{ type: 'PersonLeft', data: { on: '2023-06-30', reason: 'returned-to-ukraine' } }, 'left'],
   [{ type: 'DossierReopened', data: { on: '2024-02-01', municipality: '44021' } }, 'vdab'],
 ];
@@ -57,7 +58,7 @@ describe('crt-registry projection', () => {
   const rowOf = async (dossierId: string) => {
     const [row] = await dataSource.query(
       `SELECT *, birth_date::text, registered_on::text, housing_since::text, inburgering_since::text,
-              vdab_registered_on::text, employment_since::text, left_on::text
+              vdab_registered_on::text, employment_since::text, left_on::text, residence_status_since::text
          FROM read_models.crt_dossiers WHERE dossier_id = $1`,
       [dossierId],
     );
@@ -201,7 +202,7 @@ describe('crt-registry projection', () => {
     expect(stages).toEqual(lifecycle(dossierId).map(([, stage]) => stage));
     expect(await rowOf(dossierId)).toEqual({
       dossier_id: dossierId,
-      version: 10,
+      version: 11,
       given_name: 'Olena',
       family_name: 'Kovalenko',
       birth_date: '1985-07-30',
@@ -224,9 +225,12 @@ describe('crt-registry projection', () => {
       employment_since: null,
       left_on: null,
       left_reason: null,
+      // Back under temporary protection since the reopening: the single permit ended with the departure.
+      residence_status: 'temporary-protection',
+      residence_status_since: '2024-02-01',
       archived_on: null,
       personal_data_erased_on: null,
-      last_recorded_at: new Date(Date.UTC(2024, 0, 1) + 10 * 60_000),
+      last_recorded_at: new Date(Date.UTC(2024, 0, 1) + 11 * 60_000),
       active: true,
       stage: 'vdab',
       search_text: 'olena kovalenko 85073003328',
@@ -300,7 +304,7 @@ describe('crt-registry projection', () => {
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
     const path = (dossierId: string, steps: number) =>
       lifecycle(dossierId).slice(0, steps).map(([event], index) => recordedDossierEvent(dossierId, index + 1, event));
-    const [pathA, pathB, pathC] = [path(a, 10), path(b, 6), path(c, 5)];
+    const [pathA, pathB, pathC] = [path(a, 11), path(b, 6), path(c, 5)];
     const batch = [
       pathC[4], // before c's registration: ignored, as evolve() ignores it
       ...pathA.slice(0, 3),
@@ -333,7 +337,7 @@ describe('crt-registry projection', () => {
       for (let i = 0; i < 12; i++) {
         const dossierId = randomUUID();
         // Dossiers at every point of the path, appended in several commits.
-        const events = lifecycle(dossierId).slice(0, 1 + (i % 10)).map(([event]) => dossierEventToAppend(event));
+        const events = lifecycle(dossierId).slice(0, 1 + (i % 11)).map(([event]) => dossierEventToAppend(event));
         await store.append(dossierStreamId(dossierId), events.slice(0, 2), 'no_stream');
         if (events.length > 2) await store.append(dossierStreamId(dossierId), events.slice(2), 2);
         await store.append(
@@ -371,6 +375,7 @@ describe('crt-registry projection', () => {
         'crt_dossiers_pkey',
         'crt_dossiers_province_idx',
         'crt_dossiers_registered_on_idx',
+        'crt_dossiers_residence_status_idx',
         'crt_dossiers_search_trgm_idx',
         'crt_dossiers_stage_idx',
       ]);

@@ -3,6 +3,7 @@ import {
   defaultMunicipalityDirectory,
   DOSSIER_STREAM_PREFIX,
   ERASED,
+  TEMPORARY_PROTECTION,
   type DossierEvent,
   type IsoDate,
   type MunicipalityDirectory,
@@ -73,6 +74,8 @@ export function crtRegistryProjection(
           ...NO_CURRENT_JOB,
           left_on: null,
           left_reason: null,
+          residence_status: TEMPORARY_PROTECTION,
+          residence_status_since: data.protectionGrantedOn,
           archived_on: null,
           personal_data_erased_on: null,
         };
@@ -91,10 +94,15 @@ export function crtRegistryProjection(
       case 'PersonLeft':
         return { left_on: event.data.on, left_reason: event.data.reason, ...NO_HOUSING, ...NO_CURRENT_JOB };
       case 'DossierReopened':
-        return { left_on: null, left_reason: null, ...municipalityColumns(event.data.municipality, event.data.on) };
+        return {
+          left_on: null,
+          left_reason: null,
+          residence_status: TEMPORARY_PROTECTION,
+          residence_status_since: event.data.on,
+          ...municipalityColumns(event.data.municipality, event.data.on),
+        };
       case 'ResidenceStatusChanged':
-        // The registry has no residence status column yet: only the row's version moves.
-        return {};
+        return { residence_status: event.data.status, residence_status_since: event.data.on };
       case 'DossierArchived':
         return { archived_on: event.data.on };
       case 'PersonalDataErased':

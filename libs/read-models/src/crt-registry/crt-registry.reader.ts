@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
-import { STAGES, type HousingType, type Stage } from '@app/domain';
+import { STAGES, type HousingType, type ResidenceStatus, type Stage } from '@app/domain';
 import { readModelVersionSubquery } from '../read-model-version';
 import { CrtDossier } from './crt-dossier.entity';
 import { CRT_REGISTRY } from './crt-registry.projection';
@@ -26,6 +26,7 @@ export interface RegistryListQuery {
   readonly province?: string;
   readonly housingType?: HousingType;
   readonly stage?: Stage;
+  readonly residenceStatus?: ResidenceStatus;
   readonly registeredFrom?: string;
   readonly registeredTo?: string;
   readonly q?: string;
@@ -81,7 +82,9 @@ export class CrtRegistryReader {
       .limit(query.pageSize)
       .getQueryAndParameters();
     if (JSON.stringify(countParameters) !== JSON.stringify(parameters)) throw new Error('The count and the page of a registry list must bind the same filter');
-    const filterKey = JSON.stringify([query.status, query.municipality, query.province, query.housingType, query.stage, query.registeredFrom, query.registeredTo, query.q]);
+    const filterKey = JSON.stringify([
+      query.status, query.municipality, query.province, query.housingType, query.stage, query.residenceStatus, query.registeredFrom, query.registeredTo, query.q,
+    ]);
     const kept = this.totals.get(filterKey);
     const n = parameters.length;
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
@@ -103,6 +106,7 @@ export class CrtRegistryReader {
     if (query.province) select.andWhere('d.provinceNis = :province', { province: query.province });
     if (query.housingType) select.andWhere('d.housingType = :housingType', { housingType: query.housingType });
     if (query.stage) select.andWhere('d.stage = :stage', { stage: query.stage });
+    if (query.residenceStatus) select.andWhere('d.residenceStatus = :residenceStatus', { residenceStatus: query.residenceStatus });
     if (query.registeredFrom) select.andWhere('d.registeredOn >= :registeredFrom', { registeredFrom: query.registeredFrom });
     if (query.registeredTo) select.andWhere('d.registeredOn <= :registeredTo', { registeredTo: query.registeredTo });
     (query.q ?? '')
