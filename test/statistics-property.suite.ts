@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 // Calendar arithmetic only; the statistics themselves are recomputed naively below, sharing nothing with the service.
 import { addDays } from '@app/domain';
-import { DossierApi, expectStatus, type CommandName } from './support/dossier-fixtures';
+import { COMMANDS, DossierApi, expectStatus } from './support/dossier-fixtures';
 import { eventStoreOfItsOwn, eventStoreUnderTest, type SuiteEventStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -26,7 +26,8 @@ const HOUSING = ['host-family', 'collective', 'emergency-village', 'loi', 'socia
 const REHOUSING_REASONS = ['host-placement-ended', 'site-closed', 'emergency-village-closed', 'moved-municipality', 'other'];
 const DEPARTURE_REASONS = ['returned-to-ukraine', 'moved-abroad', 'moved-within-belgium', 'other-residence-status', 'deceased', 'unknown'];
 const STAGES = ['registered', 'housed', 'inburgering', 'vdab', 'employed'];
-const COMMANDS: CommandName[] = ['housed', 'rehoused', 'inburgering-enrolled', 'vdab-registered', 'employment-started', 'employment-ended', 'left', 'reopened'];
+const OTHER_STATUSES = ['single-permit', 'student', 'family-reunification', 'international-protection-applied', 'international-protection-granted', 'other-national-status'];
+const STATUSES = ['temporary-protection', ...OTHER_STATUSES];
 
 const FROM = '2012-01-01';
 const TO = '2017-12-31';
@@ -47,6 +48,8 @@ interface Naive {
   municipality: string;
   employed: boolean;
   ever: boolean;
+  /** Residence status: temporary protection until a change, again from a reopening; a departure keeps it. */
+  status: string;
 }
 
 const businessOrder = (a: HistoryEvent, b: HistoryEvent) => (a.occurredOn === b.occurredOn ? a.version - b.version : a.occurredOn < b.occurredOn ? -1 : 1);
@@ -54,7 +57,17 @@ const businessOrder = (a: HistoryEvent, b: HistoryEvent) => (a.occurredOn === b.
 /** Folds one event into the dossier's situation, straight from the documented rules. */
 function step(state: Naive | null, e: HistoryEvent): Naive | null {
   if (e.type === 'DossierRegistered') {
-    return { active: true, stage: '', housing: null, municipality: e.data.municipality, employed: false, ever: false, vdab: false, inburgering: false } as Naive;
+    return {
+      active: true,
+      stage: '',
+      housing: null,
+      municipality: e.data.municipality,
+      employed: false,
+      ever: false,
+      vdab: false,
+      inburgering: false,
+      status: 'temporary-protection',
+    } as Naive;
   }
   if (!state) return null;
   const s = { ...state } as Naive & { vdab: boolean; inburgering: boolean };
@@ -84,6 +97,10 @@ function step(state: Naive | null, e: HistoryEvent): Naive | null {
     case 'DossierReopened':
       s.active = true;
       s.municipality = e.data.municipality;
+      s.status = 'temporary-protection';
+      break;
+    case 'ResidenceStatusChanged':
+      s.status = e.data.status;
       break;
   }
   return s;
@@ -122,6 +139,7 @@ function naiveStock(histories: HistoryEvent[][], asOf: string, groupOf: (nis: st
     bump(g, 'active');
     bump(g, `stage:${s.stage}`);
     bump(g, `housing:${s.housing ?? 'none'}`);
+    bump(g, `status:${s.status}`);
     if (s.ever) bump(g, 'everEmployed');
     if (s.employed) bump(g, 'employedNow');
   }
@@ -138,6 +156,7 @@ const MEASURE: Record<string, string> = {
   EmploymentEnded: 'employmentEnds',
   PersonLeft: 'departures',
   DossierReopened: 'reopenings',
+  ResidenceStatusChanged: 'transitions',
 };
 
 function naiveFlows(histories: HistoryEvent[][], periods: Array<{ start: string; end: string }>, groupOf: (nis: string) => string) {
@@ -150,6 +169,7 @@ function naiveFlows(histories: HistoryEvent[][], periods: Array<{ start: string;
         bump(g, MEASURE[e.type]);
         if (e.type === 'PersonRehoused' || e.type === 'PersonLeft') bump(g, `${MEASURE[e.type]}:${e.data.reason}`);
         if (e.type === 'InburgeringEnrolled') bump(g, `inburgeringEnrolments:${e.data.trajectory}`);
+        if (e.type === 'ResidenceStatusChanged') bump(g, `transitions:${e.data.status}`);
       }
     }
     for (const [key, counts] of Object.entries(naiveStock(histories, end, groupOf))) (groups[key] ??= {}).stockAtEnd = counts.active;
@@ -172,9 +192,16 @@ const medianOf = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-/** The cohort registered in a month, step by step: a step needs all earlier ones, reached on the latest of their first dates. */
-function naiveFunnel(histories: HistoryEvent[][], cohort: string, asOf: string) {
-  const members = histories.filter((h) => h.some((e) => e.type === 'DossierRegistered' && e.occurredOn.startsWith(cohort) && e.occurredOn <= asOf));
+/**
+ * The cohort registered in a month (cut to those with a residence status on asOf, if given), step by
+ * step: a step needs all earlier ones, reached on the latest of their first dates.
+ */
+function naiveFunnel(histories: HistoryEvent[][], cohort: string, asOf: string, status?: string) {
+  const members = histories.filter(
+    (h) =>
+      h.some((e) => e.type === 'DossierRegistered' && e.occurredOn.startsWith(cohort) && e.occurredOn <= asOf) &&
+      (status === undefined || stateOn(h, asOf)?.status === status),
+  );
   return FUNNEL.map(([step, type], index) => {
     const waits: number[] = [];
     let count = 0;
@@ -209,6 +236,7 @@ function flattenStock(body: any): Record<string, Counts> {
     put('active', g.active);
     for (const stage of STAGES) put(`stage:${stage}`, g.byStage[stage]);
     for (const [type, c] of Object.entries(g.byHousingType)) put(`housing:${type}`, c as CellValue);
+    for (const [status, c] of Object.entries(g.byResidenceStatus ?? {})) put(`status:${status}`, c as CellValue);
     put('everEmployed', g.everEmployed);
     put('employedNow', g.employedNow);
     if (Object.keys(counts).length) groups[groupKey(g.group)] = counts;
@@ -216,11 +244,12 @@ function flattenStock(body: any): Record<string, Counts> {
   return groups;
 }
 
-/** A stock without its employment counts, which the outlook does not give. */
+/** A stock without its employment counts and residence statuses, which the outlook does not give. */
 function withoutEmployment(stock: Record<string, Counts>): Record<string, Counts> {
+  const given = (key: string) => key !== 'everEmployed' && key !== 'employedNow' && !key.startsWith('status:');
   return Object.fromEntries(
     Object.entries(stock)
-      .map(([group, counts]) => [group, Object.fromEntries(Object.entries(counts).filter(([key]) => key !== 'everEmployed' && key !== 'employedNow'))] as const)
+      .map(([group, counts]) => [group, Object.fromEntries(Object.entries(counts).filter(([key]) => given(key)))] as const)
       .filter(([, counts]) => Object.keys(counts).length > 0),
   );
 }
@@ -238,7 +267,7 @@ function flattenFlows(body: any): Array<Record<string, Counts>> {
           continue;
         }
         if (v.total.value) counts[measure] = v.total.value;
-        for (const breakdown of ['byReason', 'byTrajectory']) {
+        for (const breakdown of ['byReason', 'byTrajectory', 'byStatus']) {
           for (const [category, c] of Object.entries(v[breakdown] ?? {})) if ((c as CellValue).value) counts[`${measure}:${category}`] = (c as CellValue).value!;
         }
       }
@@ -263,6 +292,9 @@ const dossierArbitrary = fc.record({
       rehousingReason: fc.constantFrom(...REHOUSING_REASONS),
       departureReason: fc.constantFrom(...DEPARTURE_REASONS),
       trajectory: fc.constantFrom('voortraject', 'inburgeringstraject'),
+      status: fc.constantFrom(...OTHER_STATUSES),
+      // Most reopenings say nothing (back under temporary protection); some name a status.
+      reopenedWith: fc.constantFrom(undefined, undefined, ...STATUSES),
     }),
     { maxLength: 10 },
   ),
@@ -294,6 +326,8 @@ export function describeStatisticsProperty(): void {
       await staff.recorded(fixed, 'reopened', { on: '2014-01-10', municipality: '11002' });
       await staff.recorded(fixed, 'vdab-registered', { on: '2013-05-05' });
       await staff.recorded(fixed, 'employment-started', { on: '2014-01-10' });
+      await staff.recorded(fixed, 'status-changed', { on: '2014-06-01', status: 'single-permit' });
+      await staff.recorded(fixed, 'status-changed', { on: '2015-01-10', status: 'international-protection-applied' });
     });
 
     afterAll(async () => {
@@ -323,8 +357,10 @@ export function describeStatisticsProperty(): void {
                 : s.command === 'left'
                   ? { on, reason: s.departureReason }
                   : s.command === 'reopened'
-                    ? { on, municipality: s.municipality }
-                    : { on };
+                    ? { on, municipality: s.municipality, ...(s.reopenedWith ? { residenceStatus: s.reopenedWith } : {}) }
+                    : s.command === 'status-changed'
+                      ? { on, status: s.status }
+                      : { on };
         const response = await staff.command(id, s.command, body);
         // Refused by a rule is part of the game; anything else is not.
         if (response.status !== 409) expectStatus(response, 201);
@@ -340,9 +376,13 @@ export function describeStatisticsProperty(): void {
         }),
       );
 
-    it('stock (overall, per province, and over time per municipality), flows (overall and per province), the funnel and the outlook of passed end dates, for random histories', async () => {
+    it('stock (overall, per province, and over time per municipality; by stage, housing and residence status), flows (overall and per province; transitions by status), the funnel (whole and cut by residence status) and the outlook of passed end dates, for random histories', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 2190 }), async (dossiers, asOfDay) => {
+        fc.asyncProperty(
+          fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }),
+          fc.integer({ min: 0, max: 2190 }),
+          fc.constantFrom('temporary-protection', 'single-permit', 'student'),
+          async (dossiers, asOfDay, funnelStatus) => {
           for (const dossier of dossiers) await record(dossier);
           await waitForProjections(testApp);
           const raw = await histories();
@@ -374,7 +414,14 @@ export function describeStatisticsProperty(): void {
           expect(
             funnel.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null })),
           ).toEqual(naiveFunnel(raw, cohort, asOf));
-        }),
+          // The funnel cut by the residence status on asOf.
+          const cut = await get(`/statistics/funnel?cohort=${cohort}&asOf=${asOf}&residenceStatus=${funnelStatus}`);
+          expect(cut.residenceStatus).toBe(funnelStatus);
+          expect(
+            cut.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null })),
+          ).toEqual(naiveFunnel(raw, cohort, asOf, funnelStatus));
+          },
+        ),
         { numRuns: 15, endOnFailure: true },
       );
     }, 240_000);
@@ -387,6 +434,9 @@ export function describeStatisticsProperty(): void {
       expect(late.length).toBeGreaterThan(0);
       expect(events.some((e) => e.type === 'PersonLeft')).toBe(true);
       expect(events.some((e) => e.type === 'DossierReopened')).toBe(true);
+      expect(events.some((e) => e.type === 'ResidenceStatusChanged')).toBe(true);
+      // Statuses moved between, not only away from temporary protection.
+      expect(events.some((e) => e.type === 'ResidenceStatusChanged' && e.data.previousStatus !== 'temporary-protection')).toBe(true);
     });
 
     it('suppresses every cell of 1 to threshold-1 persons, and never lets hidden parts be worked out from a total', async () => {

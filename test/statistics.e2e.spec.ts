@@ -19,6 +19,7 @@ const hidden: Cell = { value: null, suppressed: true };
  *   A1..A5 rehoused to social rental 1 Jul (site closed).
  * - G1, G2 registered 20 Jan; G1 housed in an LOI 1 Feb; G2 left 10 May (moved abroad) and came back 1 Aug.
  * - B1 registered 1 Feb.
+ * - A1..A5 moved to a single permit 15 Jul (and stayed); G1 applied for international protection 1 Jun.
  */
 describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
   let eventStore: SuiteEventStore | undefined;
@@ -59,6 +60,8 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
     await staff.recorded(g1, 'housed', { housingType: 'loi', municipality: '44021', on: '2021-02-01' });
     await staff.recorded(g2, 'left', { on: '2021-05-10', reason: 'moved-abroad' });
     await staff.recorded(g2, 'reopened', { on: '2021-08-01', municipality: '44021' });
+    for (const id of a.slice(0, 5)) await staff.recorded(id, 'status-changed', { on: '2021-07-15', status: 'single-permit' });
+    await staff.recorded(g1, 'status-changed', { on: '2021-06-01', status: 'international-protection-applied' });
     await waitForProjections(testApp);
   }, 120_000);
 
@@ -90,6 +93,15 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
               other: shown(0),
               none: hidden,
             },
+            byResidenceStatus: {
+              'temporary-protection': shown(9),
+              'single-permit': shown(0),
+              student: shown(0),
+              'family-reunification': shown(0),
+              'international-protection-applied': shown(0),
+              'international-protection-granted': shown(0),
+              'other-national-status': shown(0),
+            },
             everEmployed: hidden,
             employedNow: hidden,
           },
@@ -120,6 +132,29 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
         },
       });
       expect(periods[0]).toMatchObject({ start: '2021-01-01', end: '2021-01-31' });
+      expect(jul.transitions).toEqual({
+        total: shown(5),
+        byStatus: {
+          'single-permit': shown(5),
+          student: shown(0),
+          'family-reunification': shown(0),
+          'international-protection-applied': shown(0),
+          'international-protection-granted': shown(0),
+          'other-national-status': shown(0),
+        },
+      });
+      // One person: suppressed, and so is the status it splits into.
+      expect(periods[5].groups[0].transitions).toMatchObject({ total: hidden, byStatus: { 'international-protection-applied': hidden, 'single-permit': shown(0) } });
+    });
+
+    it('GET /statistics/stock after the transitions: still active, split into temporary protection and each other status', async () => {
+      const response = await get('/statistics/stock?asOf=2021-07-31');
+      expect(response.body.groups[0]).toMatchObject({
+        active: shown(8),
+        // A6 and B1 under temporary protection, G1 applied: 3 persons hidden, too few to stay hidden beside a
+        // total of 8, so the single permits (5) are hidden too.
+        byResidenceStatus: { 'temporary-protection': hidden, 'single-permit': hidden, 'international-protection-applied': hidden, student: shown(0) },
+      });
     });
 
     it('answers CSV for Accept: text/csv, suppressed cells empty and flagged', async () => {
@@ -131,7 +166,8 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(lines).toContain('2021-04-30,none,,,active,,9,false');
       expect(lines).toContain('2021-04-30,none,,,byStage,employed,,true');
       expect(lines).toContain('2021-04-30,none,,,byHousingType,other,0,false');
-      expect(lines).toHaveLength(1 + 1 + 5 + 8 + 2);
+      expect(lines).toContain('2021-04-30,none,,,byResidenceStatus,temporary-protection,9,false');
+      expect(lines).toHaveLength(1 + 1 + 5 + 8 + 7 + 2);
 
       const flows = await get('/statistics/flows?from=2021-07-01&to=2021-07-31&interval=month').set('Accept', 'text/csv');
       expectStatus(flows, 200);
@@ -162,8 +198,8 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       const lines = response.text.trimEnd().split('\r\n');
       expect(lines[0]).toBe('as_of,group_by,group_code,group_name,measure,category,value,suppressed');
       expect(lines).toContain('2021-04-30,none,,,active,,9,false');
-      expect(lines.filter((line) => line.startsWith('2021-03-31,'))).toHaveLength(16);
-      expect(lines).toHaveLength(1 + 2 * 16);
+      expect(lines.filter((line) => line.startsWith('2021-03-31,'))).toHaveLength(23);
+      expect(lines).toHaveLength(1 + 2 * 23);
     });
 
     it.each([
@@ -214,7 +250,20 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(series((g) => g.departures.total)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
       expect(series((g) => g.departures.byReason['moved-abroad'])).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
       expect(series((g) => g.reopenings)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+      expect(series((g) => g.transitions.total)).toEqual([0, 0, 0, 0, 0, 1, 5, 0, 0, 0, 0, 0]);
+      expect(series((g) => g.transitions.byStatus['international-protection-applied'])).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+      // Transitions are no departures: the stock stays.
       expect(series((g) => g.stockAtEnd)).toEqual([8, 9, 9, 9, 8, 8, 8, 9, 9, 9, 9, 9]);
+      const december = await get('/statistics/stock?asOf=2021-12-31');
+      expect(december.body.groups[0].byResidenceStatus).toEqual({
+        'temporary-protection': shown(3),
+        'single-permit': shown(5),
+        student: shown(0),
+        'family-reunification': shown(0),
+        'international-protection-applied': shown(1),
+        'international-protection-granted': shown(0),
+        'other-national-status': shown(0),
+      });
     });
 
     it('groups by province (Brussels has none) and by municipality', async () => {
@@ -283,17 +332,37 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(csv.headers['content-type']).toMatch(/^text\/csv/);
       expect(csv.headers['content-disposition']).toBe('attachment; filename="funnel-2021-01-2021-12-31.csv"');
       const lines = csv.text.trimEnd().split('\r\n');
-      expect(lines[0]).toBe('cohort,as_of,step,measure,value,suppressed');
+      expect(lines[0]).toBe('cohort,as_of,residence_status,step,measure,value,suppressed');
       // The first step has no rate or wait: two rows; every other step five.
-      expect(lines.slice(1, 4)).toEqual(['2021-01,2021-12-31,registered,count,8,false', '2021-01,2021-12-31,registered,reachedAtAll,8,false', '2021-01,2021-12-31,housed,count,7,false']);
-      expect(lines).toContain('2021-01,2021-12-31,housed,rateFromPrevious,0.875,false');
-      expect(lines).toContain('2021-01,2021-12-31,housed,medianDaysFromPrevious,18,false');
-      expect(lines).toContain('2021-01,2021-12-31,vdab,medianDaysFromPrevious,,false');
+      expect(lines.slice(1, 4)).toEqual(['2021-01,2021-12-31,,registered,count,8,false', '2021-01,2021-12-31,,registered,reachedAtAll,8,false', '2021-01,2021-12-31,,housed,count,7,false']);
+      expect(lines).toContain('2021-01,2021-12-31,,housed,rateFromPrevious,0.875,false');
+      expect(lines).toContain('2021-01,2021-12-31,,housed,medianDaysFromPrevious,18,false');
+      expect(lines).toContain('2021-01,2021-12-31,,vdab,medianDaysFromPrevious,,false');
       expect(lines).toHaveLength(1 + 2 + 4 * 5);
       // Before the housing date nobody was housed yet.
       const early = await get('/statistics/funnel?cohort=2021-01&asOf=2021-01-31');
       expect(early.body.steps[1].count).toEqual(shown(0));
       expect(early.body.steps[2].reachedAtAll).toEqual(shown(1));
+    });
+
+    it('GET /statistics/funnel?residenceStatus=: the cohort cut by the residence status on asOf', async () => {
+      await setThreshold(0);
+      const permit = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31&residenceStatus=single-permit');
+      expectStatus(permit, 200);
+      expect(permit.body).toMatchObject({ cohort: '2021-01', asOf: '2021-12-31', residenceStatus: 'single-permit' });
+      // A1..A5: all housed; A4 enrolled; A1..A3 at VDAB without inburgering.
+      expect(permit.body.steps.map((s: { count: Cell }) => s.count.value)).toEqual([5, 5, 1, 0, 0]);
+      expect(permit.body.steps.map((s: { reachedAtAll: Cell }) => s.reachedAtAll.value)).toEqual([5, 5, 1, 3, 2]);
+      // Before the move, the same persons were under temporary protection.
+      const before = await get('/statistics/funnel?cohort=2021-01&asOf=2021-07-14&residenceStatus=single-permit');
+      expect(before.body.steps[0].count).toEqual(shown(0));
+      const protectedNow = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31&residenceStatus=temporary-protection');
+      // A6 and G2 (back under temporary protection since its reopening); G1 applied for international protection.
+      expect(protectedNow.body.steps[0].count).toEqual(shown(2));
+      const csv = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31&residenceStatus=single-permit').set('Accept', 'text/csv');
+      expect(csv.headers['content-disposition']).toBe('attachment; filename="funnel-2021-01-2021-12-31-single-permit.csv"');
+      expect(csv.text.split('\r\n')[1]).toBe('2021-01,2021-12-31,single-permit,registered,count,5,false');
+      expectProblem(await get('/statistics/funnel?cohort=2021-01&residenceStatus=tourist'), 400, 'validation-failed');
     });
 
     it('GET /statistics/outlook: observed up to the last business date, a labelled projection beyond it', async () => {

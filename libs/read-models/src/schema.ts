@@ -7,6 +7,7 @@ import { CrtListIndexes1733443201400 } from './crt-registry/migrations/173344320
 import { CrtResidenceStatus1733529600000 } from './crt-registry/migrations/1733529600000-crt-residence-status';
 import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow } from './flow-statistics/flow-statistics.entities';
 import { FlowStatistics1732665600000 } from './flow-statistics/migrations/1732665600000-flow-statistics';
+import { FlowStatisticsResidenceStatus1733529600001 } from './flow-statistics/migrations/1733529600001-flow-statistics-residence-status';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
 
 /**
@@ -23,4 +24,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   DatesInSafeForm1733356800001,
   CrtListIndexes1733443201400,
   CrtResidenceStatus1733529600000,
+  FlowStatisticsResidenceStatus1733529600001,
 ];

@@ -52,10 +52,10 @@ export function stockOverTimeCsv(view: StockOverTimeView): string {
 }
 
 export function funnelCsv(view: FunnelView): string {
-  const lines = [line(['cohort', 'as_of', 'step', 'measure', 'value', 'suppressed'])];
+  const lines = [line(['cohort', 'as_of', 'residence_status', 'step', 'measure', 'value', 'suppressed'])];
   for (const step of view.steps) {
     for (const [measure, , cell] of rowsOf(step as unknown as Record<string, unknown>)) {
-      lines.push(line([view.cohort, view.asOf, step.step, measure, ...cellFields(cell)]));
+      lines.push(line([view.cohort, view.asOf, view.residenceStatus, step.step, measure, ...cellFields(cell)]));
     }
   }
   return csvText(lines);

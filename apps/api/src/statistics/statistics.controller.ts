@@ -134,15 +134,17 @@ export class StatisticsController {
     summary: 'A registration cohort through registered → housed → inburgering → VDAB → employed: counts, conversion rates, median days',
     description:
       'The cohort: dossiers registered in that month. A step counts once it and every earlier step were reached by asOf, ' +
-      'on the latest of their first dates. Rates and medians of a suppressed count are suppressed too.',
+      'on the latest of their first dates. Rates and medians of a suppressed count are suppressed too. ' +
+      'residenceStatus cuts the cohort to the persons with that residence status on asOf (a person who left keeps the status they left with).',
   })
   @AnswersJsonOrCsv(FunnelAnswer, 'The funnel')
   @ApiBadRequestResponse({ description: 'A query parameter is invalid' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async funnel(@Query() query: FunnelQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const start = `${query.cohort}-01`;
-    const view = await this.statistics.funnel(query.asOf ?? this.clock.today(), start, endOfMonth(start));
-    return answer(request, response, view, `funnel-${view.cohort}-${view.asOf}.csv`, funnelCsv);
+    const view = await this.statistics.funnel(query.asOf ?? this.clock.today(), start, endOfMonth(start), query.residenceStatus ?? null);
+    const cut = view.residenceStatus ? `-${view.residenceStatus}` : '';
+    return answer(request, response, view, `funnel-${view.cohort}-${view.asOf}${cut}.csv`, funnelCsv);
   }
 
   @Get('outlook')

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { RESIDENCE_STATUSES, type ResidenceStatus } from '@app/domain';
 import { MAX_END_DATES } from '@app/platform';
 import { GROUP_BYS, INTERVALS, type GroupBy, type Interval } from '@app/read-models';
 import { IsCalendarDate, IsCalendarMonth } from '../http/validation';
@@ -61,6 +62,14 @@ export class FunnelQuery {
   @IsOptional()
   @IsCalendarDate()
   asOf?: string;
+
+  @ApiPropertyOptional({
+    enum: RESIDENCE_STATUSES,
+    description: 'Only the persons of the cohort with this residence status on asOf (a person who left keeps the status they left with)',
+  })
+  @IsOptional()
+  @IsIn(RESIDENCE_STATUSES)
+  residenceStatus?: ResidenceStatus;
 }
 
 export class OutlookQuery {

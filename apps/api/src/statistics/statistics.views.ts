@@ -1,5 +1,5 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { ACTIVE_STAGES, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, REHOUSING_REASONS } from '@app/domain';
+import { ACTIVE_STAGES, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS, RESIDENCE_STATUSES } from '@app/domain';
 import { GROUP_BYS, INTERVALS, STOCK_HOUSING } from '@app/read-models';
 
 // OpenAPI descriptions of the statistics answers (libs/read-models flow-statistics/queries build them).
@@ -29,6 +29,11 @@ function breakdownOf(name: string, by: string, keys: readonly string[], descript
 
 const StageCells = cellsOf('StageCells', ACTIVE_STAGES, 'Active dossiers by stage (the furthest step of the current state)');
 const HousingCells = cellsOf('HousingTypeCells', STOCK_HOUSING, 'Active dossiers by housing type; none: not housed');
+const ResidenceStatusCells = cellsOf(
+  'ResidenceStatusCells',
+  RESIDENCE_STATUSES,
+  'Active dossiers by residence status: still under temporary protection, or moved to another status and staying',
+);
 
 @ApiSchema({ name: 'StatisticsGroup' })
 export class StatisticsGroupView {
@@ -47,6 +52,7 @@ export class StockGroupView {
   @ApiProperty({ type: CellView, description: 'Active dossiers' }) active: CellView;
   @ApiProperty({ type: StageCells }) byStage: Record<string, CellView>;
   @ApiProperty({ type: HousingCells }) byHousingType: Record<string, CellView>;
+  @ApiProperty({ type: ResidenceStatusCells }) byResidenceStatus: Record<string, CellView>;
   @ApiProperty({ type: CellView, description: 'Active dossiers that ever had a job' }) everEmployed: CellView;
   @ApiProperty({ type: CellView, description: 'Active dossiers with a job now' }) employedNow: CellView;
 }
@@ -82,8 +88,20 @@ class FlowGroupView {
   @ApiProperty({ type: CellView }) vdabRegistrations: CellView;
   @ApiProperty({ type: CellView }) employmentStarts: CellView;
   @ApiProperty({ type: CellView }) employmentEnds: CellView;
-  @ApiProperty({ type: breakdownOf('Departures', 'byReason', DEPARTURE_REASONS, 'Departures, by reason') }) departures: object;
+  @ApiProperty({
+    type: breakdownOf(
+      'Departures',
+      'byReason',
+      DEPARTURE_REASONS,
+      'Departures, by reason; other-residence-status is a person recorded as having left with another status (transitions count those who stay)',
+    ),
+  })
+  departures: object;
   @ApiProperty({ type: CellView }) reopenings: CellView;
+  @ApiProperty({
+    type: breakdownOf('Transitions', 'byStatus', OTHER_RESIDENCE_STATUSES, 'Moves to another residence status (ResidenceStatusChanged), by the status moved to'),
+  })
+  transitions: object;
   @ApiProperty({ type: CellView, description: 'Active dossiers on the last day of the period' }) stockAtEnd: CellView;
 }
 
@@ -117,6 +135,8 @@ class FunnelStepView {
 export class FunnelAnswer {
   @ApiProperty({ example: '2022-03' }) cohort: string;
   @ApiProperty({ format: 'date' }) asOf: string;
+  @ApiProperty({ type: String, enum: RESIDENCE_STATUSES, nullable: true, description: 'The cut asked for: the cohort’s persons with this status on asOf; null for all' })
+  residenceStatus: string | null;
   @ApiProperty({ example: 5 }) suppressBelow: number;
   @ApiProperty({ type: [FunnelStepView] }) steps: FunnelStepView[];
 }

@@ -16,6 +16,9 @@ export class StatEventRow {
   @Column({ type: 'text', name: 'housing_type', nullable: true }) housingType: string | null;
   @Column({ type: 'text', nullable: true }) reason: string | null;
   @Column({ type: 'text', nullable: true }) trajectory: string | null;
+  /** The status a ResidenceStatusChanged moves to, and the one it replaces. */
+  @Column({ type: 'text', name: 'residence_status', nullable: true }) residenceStatus: string | null;
+  @Column({ type: 'text', name: 'previous_residence_status', nullable: true }) previousResidenceStatus: string | null;
   /** Where the event counts: the dossier's registration municipality after it, in business order. */
   @Column({ type: 'text', nullable: true }) municipality: string | null;
   @Column({ type: 'text', name: 'province_nis', nullable: true }) provinceNis: string | null;
@@ -36,6 +39,8 @@ export class StatDossierPeriodRow {
   @Column({ type: 'boolean', name: 'ever_employed' }) everEmployed: boolean;
   @Column({ type: 'boolean' }) vdab: boolean;
   @Column({ type: 'boolean' }) inburgering: boolean;
+  /** temporary-protection, or the status the person moved to (kept once left). */
+  @Column({ type: 'text', name: 'residence_status' }) residenceStatus: string;
 }
 
 /** One row: the admin's statistics settings. */

@@ -20,6 +20,7 @@ const lifecycle = (dossierId: string): DossierEvent[] => [
   { type: 'VdabRegistered', data: { on: '2022-07-01' } },
   { type: 'EmploymentStarted', data: { on: '2022-09-01' } },
   { type: 'EmploymentEnded', data: { on: '2023-01-31', startedOn: '2022-09-01' } },
+  { type: 'ResidenceStatusChanged', data: { on: '2023-03-01', status: 'single-permit', previousStatus: 'temporary-protection' } },
   { type: 'PersonLeft', data: { on: '2023-06-30', reason: 'returned-to-ukraine' } },
   { type: 'DossierReopened', data: { on: '2024-02-01', municipality: '44021' } },
 ];
@@ -66,7 +67,8 @@ describe('flow-statistics projection', () => {
 
   const periodsOf = (dossierId: string) =>
     dataSource.query(
-      `SELECT valid_from::text, valid_to::text, active, stage, housing_type, municipality, province_nis, employed_now, ever_employed, vdab, inburgering
+      `SELECT valid_from::text, valid_to::text, active, stage, housing_type, municipality, province_nis, employed_now, ever_employed, vdab, inburgering,
+              residence_status
          FROM read_models.stat_dossier_periods WHERE dossier_id = $1 ORDER BY valid_from`,
       [dossierId],
     );
@@ -105,23 +107,24 @@ describe('flow-statistics projection', () => {
     const dossierId = randomUUID();
     await projection.apply(lifecycle(dossierId).map((event, index) => recordedDossierEvent(dossierId, index + 1, event)), context);
     expect(await periodsOf(dossierId)).toEqual([
-      { valid_from: '2022-03-24', valid_to: '2022-03-25', active: true, stage: 'registered', housing_type: null, municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: false },
-      { valid_from: '2022-03-25', valid_to: '2022-05-01', active: true, stage: 'housed', housing_type: 'collective', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: false },
-      { valid_from: '2022-05-01', valid_to: '2022-06-01', active: true, stage: 'housed', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: false },
-      { valid_from: '2022-06-01', valid_to: '2022-07-01', active: true, stage: 'inburgering', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: true },
-      { valid_from: '2022-07-01', valid_to: '2022-09-01', active: true, stage: 'vdab', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: true, inburgering: true },
-      { valid_from: '2022-09-01', valid_to: '2023-01-31', active: true, stage: 'employed', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: true, ever_employed: true, vdab: true, inburgering: true },
-      { valid_from: '2023-01-31', valid_to: '2023-06-30', active: true, stage: 'vdab', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: true, vdab: true, inburgering: true },
-      { valid_from: '2023-06-30', valid_to: '2024-02-01', active: false, stage: 'left', housing_type: null, municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: true, vdab: true, inburgering: true },
-      { valid_from: '2024-02-01', valid_to: null, active: true, stage: 'vdab', housing_type: null, municipality: '44021', province_nis: '40000', employed_now: false, ever_employed: true, vdab: true, inburgering: true },
+      { valid_from: '2022-03-24', valid_to: '2022-03-25', active: true, stage: 'registered', housing_type: null, municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: false, residence_status: 'temporary-protection' },
+      { valid_from: '2022-03-25', valid_to: '2022-05-01', active: true, stage: 'housed', housing_type: 'collective', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: false, residence_status: 'temporary-protection' },
+      { valid_from: '2022-05-01', valid_to: '2022-06-01', active: true, stage: 'housed', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: false, residence_status: 'temporary-protection' },
+      { valid_from: '2022-06-01', valid_to: '2022-07-01', active: true, stage: 'inburgering', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: false, inburgering: true, residence_status: 'temporary-protection' },
+      { valid_from: '2022-07-01', valid_to: '2022-09-01', active: true, stage: 'vdab', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: false, vdab: true, inburgering: true, residence_status: 'temporary-protection' },
+      { valid_from: '2022-09-01', valid_to: '2023-01-31', active: true, stage: 'employed', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: true, ever_employed: true, vdab: true, inburgering: true, residence_status: 'temporary-protection' },
+      { valid_from: '2023-01-31', valid_to: '2023-03-01', active: true, stage: 'vdab', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: true, vdab: true, inburgering: true, residence_status: 'temporary-protection' },
+      { valid_from: '2023-03-01', valid_to: '2023-06-30', active: true, stage: 'vdab', housing_type: 'host-family', municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: true, vdab: true, inburgering: true, residence_status: 'single-permit' },
+      { valid_from: '2023-06-30', valid_to: '2024-02-01', active: false, stage: 'left', housing_type: null, municipality: '11002', province_nis: '10000', employed_now: false, ever_employed: true, vdab: true, inburgering: true, residence_status: 'single-permit' },
+      { valid_from: '2024-02-01', valid_to: null, active: true, stage: 'vdab', housing_type: null, municipality: '44021', province_nis: '40000', employed_now: false, ever_employed: true, vdab: true, inburgering: true, residence_status: 'temporary-protection' },
     ]);
     const attributed = await dataSource.query(
-      'SELECT version, municipality, province_nis FROM read_models.stat_events WHERE dossier_id = $1 AND version IN (8, 9) ORDER BY version',
+      'SELECT version, municipality, province_nis FROM read_models.stat_events WHERE dossier_id = $1 AND version IN (9, 10) ORDER BY version',
       [dossierId],
     );
     expect(attributed).toEqual([
-      { version: 8, municipality: '11002', province_nis: '10000' },
-      { version: 9, municipality: '44021', province_nis: '40000' },
+      { version: 9, municipality: '11002', province_nis: '10000' },
+      { version: 10, municipality: '44021', province_nis: '40000' },
     ]);
   });
 
@@ -207,7 +210,7 @@ describe('flow-statistics projection', () => {
     try {
       for (let i = 0; i < 10; i++) {
         const dossierId = randomUUID();
-        const events = lifecycle(dossierId).slice(0, 1 + (i % 9));
+        const events = lifecycle(dossierId).slice(0, 1 + (i % 10));
         await store.append(dossierStreamId(dossierId), events.slice(0, 2).map(dossierEventToAppend), 'no_stream');
         if (events.length > 2) await store.append(dossierStreamId(dossierId), events.slice(2).map(dossierEventToAppend), 2);
       }

@@ -14,9 +14,9 @@ const CHUNK = 1000;
 
 /** The non-personal part of an event: the personal block of a registration is never read. */
 export function statEventOf(dossierId: string, version: number, event: DossierEvent): StatEvent | undefined {
-  if (isAdministrative(event) || event.type === 'ResidenceStatusChanged') return undefined;
+  if (isAdministrative(event)) return undefined;
   const base = { dossierId, version, type: event.type as StatEvent['type'], occurredOn: occurredOn(event) };
-  const none = { eventMunicipality: null, housingType: null, reason: null, trajectory: null };
+  const none = { eventMunicipality: null, housingType: null, reason: null, trajectory: null, residenceStatus: null, previousResidenceStatus: null };
   switch (event.type) {
     case 'DossierRegistered':
       return { ...base, ...none, eventMunicipality: event.data.municipality };
@@ -30,13 +30,22 @@ export function statEventOf(dossierId: string, version: number, event: DossierEv
       return { ...base, ...none, reason: event.data.reason };
     case 'DossierReopened':
       return { ...base, ...none, eventMunicipality: event.data.municipality };
+    case 'ResidenceStatusChanged':
+      return { ...base, ...none, residenceStatus: event.data.status, previousResidenceStatus: event.data.previousStatus };
     default:
       return { ...base, ...none };
   }
 }
 
 /** The text fields of a kept event, with their columns in stat_events. */
-const TEXT_COLUMNS = { eventMunicipality: 'event_municipality', housingType: 'housing_type', reason: 'reason', trajectory: 'trajectory' } as const;
+const TEXT_COLUMNS = {
+  eventMunicipality: 'event_municipality',
+  housingType: 'housing_type',
+  reason: 'reason',
+  trajectory: 'trajectory',
+  residenceStatus: 'residence_status',
+  previousResidenceStatus: 'previous_residence_status',
+} as const;
 
 /**
  * The event as the statistics can keep it: its text in a safe form where PostgreSQL cannot store
@@ -69,8 +78,14 @@ async function insertRows(context: ProjectionContext, table: string, columns: st
   }
 }
 
-const EVENT_COLUMNS = ['dossier_id', 'version', 'type', 'occurred_on', 'event_municipality', 'housing_type', 'reason', 'trajectory', 'municipality', 'province_nis'];
-const PERIOD_COLUMNS = ['dossier_id', 'valid_from', 'valid_to', 'active', 'stage', 'housing_type', 'municipality', 'province_nis', 'employed_now', 'ever_employed', 'vdab', 'inburgering'];
+const EVENT_COLUMNS = [
+  'dossier_id', 'version', 'type', 'occurred_on', 'event_municipality', 'housing_type', 'reason', 'trajectory', 'residence_status', 'previous_residence_status',
+  'municipality', 'province_nis',
+];
+const PERIOD_COLUMNS = [
+  'dossier_id', 'valid_from', 'valid_to', 'active', 'stage', 'housing_type', 'municipality', 'province_nis', 'employed_now', 'ever_employed', 'vdab', 'inburgering',
+  'residence_status',
+];
 
 /** A kept event with where it counts (null until its dossier's timeline is computed). */
 type AttributedEvent = StatEvent & { municipality: string | null; provinceNis: string | null };
@@ -89,7 +104,8 @@ type AttributedEvent = StatEvent & { municipality: string | null; provinceNis: s
 export function flowStatisticsProjection(directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
   async function keptEventsOf(dossierIds: string[], context: ProjectionContext): Promise<Map<string, AttributedEvent[]>> {
     const rows = (await context.query(
-      `SELECT dossier_id::text, version, type, occurred_on::text, event_municipality, housing_type, reason, trajectory, municipality, province_nis
+      `SELECT dossier_id::text, version, type, occurred_on::text, event_municipality, housing_type, reason, trajectory, residence_status,
+              previous_residence_status, municipality, province_nis
          FROM ${context.schema}.${STAT_EVENTS_TABLE} WHERE dossier_id = ANY($1::uuid[])`,
       [dossierIds],
     )) as Array<Record<string, string | number | null>>;
@@ -104,6 +120,8 @@ export function flowStatisticsProjection(directory: MunicipalityDirectory = defa
         housingType: row.housing_type as string | null,
         reason: row.reason as string | null,
         trajectory: row.trajectory as string | null,
+        residenceStatus: row.residence_status as string | null,
+        previousResidenceStatus: row.previous_residence_status as string | null,
         municipality: row.municipality as string | null,
         provinceNis: row.province_nis as string | null,
       };
@@ -145,7 +163,7 @@ export function flowStatisticsProjection(directory: MunicipalityDirectory = defa
         for (const p of periods) {
           periodRows.push([
             p.dossierId, p.validFrom, p.validTo, p.active, p.stage, p.housingType, p.municipality, p.provinceNis,
-            p.employedNow, p.everEmployed, p.vdab, p.inburgering,
+            p.employedNow, p.everEmployed, p.vdab, p.inburgering, p.residenceStatus,
           ]);
         }
         const byVersion = new Map(kept.map((event) => [event.version, event]));
@@ -161,7 +179,10 @@ export function flowStatisticsProjection(directory: MunicipalityDirectory = defa
         context,
         STAT_EVENTS_TABLE,
         EVENT_COLUMNS,
-        [...fresh].map((e) => [e.dossierId, e.version, e.type, e.occurredOn, e.eventMunicipality, e.housingType, e.reason, e.trajectory, e.municipality, e.provinceNis]),
+        [...fresh].map((e) => [
+          e.dossierId, e.version, e.type, e.occurredOn, e.eventMunicipality, e.housingType, e.reason, e.trajectory, e.residenceStatus, e.previousResidenceStatus,
+          e.municipality, e.provinceNis,
+        ]),
         'ON CONFLICT (dossier_id, version) DO NOTHING',
       );
       for (let start = 0; start < moved.length; start += CHUNK) {

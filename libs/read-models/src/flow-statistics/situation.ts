@@ -19,11 +19,8 @@ import { provinceOf } from '../places';
 export interface StatEvent {
   dossierId: string;
   version: number;
-  /**
-   * Administrative events (archiving, erasure) change no statistic and are not kept; neither,
-   * until the statistics count residence statuses, is a ResidenceStatusChanged.
-   */
-  type: Exclude<DossierEvent['type'], 'DossierArchived' | 'PersonalDataErased' | 'ResidenceStatusChanged'>;
+  /** Administrative events (archiving, erasure) change no statistic and are not kept. */
+  type: Exclude<DossierEvent['type'], 'DossierArchived' | 'PersonalDataErased'>;
   occurredOn: IsoDate;
   /** Registration, housing or reopening municipality the event itself names. */
   eventMunicipality: string | null;
@@ -31,6 +28,9 @@ export interface StatEvent {
   /** Rehousing or departure reason. */
   reason: string | null;
   trajectory: string | null;
+  /** The status a ResidenceStatusChanged moves to, and the one it replaces. */
+  residenceStatus: string | null;
+  previousResidenceStatus: string | null;
 }
 
 /** A dossier's situation from validFrom (inclusive) to validTo (exclusive; null: still). */
@@ -48,6 +48,8 @@ export interface SituationPeriod {
   everEmployed: boolean;
   vdab: boolean;
   inburgering: boolean;
+  /** temporary-protection, or the status the person moved to (kept once left). */
+  residenceStatus: string;
 }
 
 /** The dossier's registration municipality after each event, in business order: where the event counts. */
@@ -104,6 +106,8 @@ function asDomainEvent(event: StatEvent): DossierEvent {
       return { type: 'PersonLeft', data: { on, reason: event.reason as never } };
     case 'DossierReopened':
       return { type: 'DossierReopened', data: { on, municipality: event.eventMunicipality ?? '' } };
+    case 'ResidenceStatusChanged':
+      return { type: 'ResidenceStatusChanged', data: { on, status: event.residenceStatus as never, previousStatus: event.previousResidenceStatus as never } };
   }
 }
 
@@ -116,7 +120,8 @@ const sameSituation = (a: SituationPeriod, b: SituationPeriod) =>
   a.employedNow === b.employedNow &&
   a.everEmployed === b.everEmployed &&
   a.vdab === b.vdab &&
-  a.inburgering === b.inburgering;
+  a.inburgering === b.inburgering &&
+  a.residenceStatus === b.residenceStatus;
 
 /**
  * A dossier's situation on the business-date axis: its events folded with the domain's evolve()
@@ -160,6 +165,7 @@ export function situationTimeline(
       everEmployed: state.everEmployed,
       vdab: state.vdab !== null,
       inburgering: state.inburgering !== null,
+      residenceStatus: state.residenceStatus.status,
     };
     const last = periods.at(-1);
     if (last && sameSituation(last, period)) continue;

@@ -62,8 +62,11 @@ export class FlowStatisticsReader {
     return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}`, () => flowsIn(this.dataSource, from, to, interval, groupBy, periods));
   }
 
-  funnel(asOf: string, cohortStart: string, cohortEnd: string): Promise<FunnelView> {
-    return this.cache.answer(`funnel|${asOf}|${cohortStart}|${cohortEnd}`, () => funnelOf(this.dataSource, asOf, cohortStart, cohortEnd));
+  /** `residenceStatus` cuts the cohort to the persons with that status on asOf. */
+  funnel(asOf: string, cohortStart: string, cohortEnd: string, residenceStatus: string | null = null): Promise<FunnelView> {
+    return this.cache.answer(`funnel|${asOf}|${cohortStart}|${cohortEnd}|${residenceStatus ?? ''}`, () =>
+      funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus),
+    );
   }
 
   outlook(endDates: readonly string[], today: string): Promise<OutlookView> {

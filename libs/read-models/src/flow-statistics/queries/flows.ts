@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, REHOUSING_REASONS } from '@app/domain';
+import { DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE } from '../flow-statistics.projection';
 import { activeOn } from './active-on';
@@ -19,8 +19,11 @@ export interface FlowGroup {
   vdabRegistrations: Cell;
   employmentStarts: Cell;
   employmentEnds: Cell;
+  /** Departures; `other-residence-status` is a person who left, not one who moved to another status and stays (transitions). */
   departures: { total: Cell; byReason: Record<string, Cell> };
   reopenings: Cell;
+  /** Moves to another residence status (ResidenceStatusChanged), by the status moved to. */
+  transitions: { total: Cell; byStatus: Record<string, Cell> };
   stockAtEnd: Cell;
 }
 
@@ -37,15 +40,15 @@ export interface FlowsView {
 export async function flowsIn(dataSource: DataSource, from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<FlowsView> {
   const { suppressBelow } = await readSettings(dataSource);
   const events = (await dataSource.query(
-    `SELECT bucket, grp, type, reason, trajectory, GROUPING(reason, trajectory) AS detail,
+    `SELECT bucket, grp, type, category, GROUPING(category) AS detail,
             count(*)::int AS n, count(DISTINCT dossier_id)::int AS persons
        FROM (SELECT to_char(date_trunc($3, occurred_on::timestamp), 'YYYY-MM-DD') AS bucket, ${GROUP_COLUMN[groupBy]} AS grp,
-                    type, reason, trajectory, dossier_id
+                    type, coalesce(reason, trajectory, residence_status) AS category, dossier_id
                FROM ${STAT_EVENTS}
               WHERE occurred_on BETWEEN $1::date AND $2::date) AS e
-      GROUP BY GROUPING SETS ((bucket, grp, type, reason, trajectory), (bucket, grp, type))`,
+      GROUP BY GROUPING SETS ((bucket, grp, type, category), (bucket, grp, type))`,
     [from, to, interval],
-  )) as Array<{ bucket: string; grp: string | null; type: string; reason: string | null; trajectory: string | null; detail: number; n: number; persons: number }>;
+  )) as Array<{ bucket: string; grp: string | null; type: string; category: string | null; detail: number; n: number; persons: number }>;
   const stocks = await activeOn(dataSource, 
     periods.map((period) => period.end),
     groupBy,
@@ -57,7 +60,8 @@ export async function flowsIn(dataSource: DataSource, from: string, to: string, 
   // counts[bucket|group|type|category] = [events, persons]; category '' is the total of a type.
   const counts = new Map<string, [number, number]>();
   for (const row of events) {
-    const category = Number(row.detail) === 0 ? (row.reason ?? row.trajectory ?? '') : '';
+    // The category of an event: a rehousing's or departure's reason, a trajectory, the status moved to.
+    const category = Number(row.detail) === 0 ? (row.category ?? '') : '';
     if (Number(row.detail) === 0 && category === '') continue;
     counts.set(`${row.bucket}|${keyOf(row.grp)}|${row.type}|${category}`, [row.n, row.persons]);
   }
@@ -91,6 +95,7 @@ export async function flowsIn(dataSource: DataSource, from: string, to: string, 
         const rehousings = split('PersonRehoused', REHOUSING_REASONS);
         const enrolments = split('InburgeringEnrolled', INBURGERING_TRAJECTORIES);
         const departures = split('PersonLeft', DEPARTURE_REASONS);
+        const transitions = split('ResidenceStatusChanged', OTHER_RESIDENCE_STATUSES);
         return {
           group: groupView(groupBy, groupKeys.get(key) ?? null),
           registrations: count('DossierRegistered'),
@@ -102,6 +107,7 @@ export async function flowsIn(dataSource: DataSource, from: string, to: string, 
           employmentEnds: count('EmploymentEnded'),
           departures: { total: departures.total, byReason: departures.parts },
           reopenings: count('DossierReopened'),
+          transitions: { total: transitions.total, byStatus: transitions.parts },
           stockAtEnd: cell(stock, stock, suppressBelow),
         };
       }),

@@ -1,15 +1,18 @@
 import type { DataSource } from 'typeorm';
 import { ACTIVE_STAGES, daysBetween, type ActiveStage } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
-import { STAT_EVENTS_TABLE } from '../flow-statistics.projection';
+import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { readSettings } from './settings';
 import { cell, type Cell } from './suppression';
 
 const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
+const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
 
 export interface FunnelView {
   cohort: string;
   asOf: string;
+  /** The cut: only the cohort's persons with this residence status on asOf; null for the whole cohort. */
+  residenceStatus: string | null;
   suppressBelow: number;
   steps: Array<{
     step: ActiveStage;
@@ -27,8 +30,16 @@ export interface FunnelView {
  * The registration cohort of one month: how many reached each step of registered → housed →
  * inburgering → VDAB → employed by asOf. A step counts once every earlier step is reached too,
  * on the latest of their first dates, so the funnel only narrows and no interval is negative.
+ * With a residence status, only the persons who have it on asOf (left or not: a departure keeps
+ * the status the person left with) make up the cohort.
  */
-export async function funnelOf(dataSource: DataSource, asOf: string, cohortStart: string, cohortEnd: string): Promise<FunnelView> {
+export async function funnelOf(
+  dataSource: DataSource,
+  asOf: string,
+  cohortStart: string,
+  cohortEnd: string,
+  residenceStatus: string | null = null,
+): Promise<FunnelView> {
   const { suppressBelow } = await readSettings(dataSource);
   const rows = (await dataSource.query(
     `SELECT dossier_id,
@@ -41,8 +52,10 @@ export async function funnelOf(dataSource: DataSource, asOf: string, cohortStart
       WHERE occurred_on <= $1::date
         AND dossier_id IN (SELECT dossier_id FROM ${STAT_EVENTS}
                             WHERE type = 'DossierRegistered' AND occurred_on BETWEEN $2::date AND $3::date)
+        AND ($4::text IS NULL OR dossier_id IN (SELECT dossier_id FROM ${STAT_PERIODS}
+                                                 WHERE residence_status = $4 AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)))
       GROUP BY dossier_id`,
-    [asOf, cohortStart, cohortEnd],
+    [asOf, cohortStart, cohortEnd, residenceStatus],
   )) as Array<Record<ActiveStage, string | null>>;
   const reached: number[] = ACTIVE_STAGES.map(() => 0);
   const reachedAtAll: number[] = ACTIVE_STAGES.map(() => 0);
@@ -63,6 +76,7 @@ export async function funnelOf(dataSource: DataSource, asOf: string, cohortStart
   return {
     cohort: cohortStart.slice(0, 7),
     asOf,
+    residenceStatus,
     suppressBelow,
     steps: ACTIVE_STAGES.map((step, index) => {
       const count = reached[index];

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ACTIVE_STAGES, HOUSING_TYPES } from '@app/domain';
+import { ACTIVE_STAGES, HOUSING_TYPES, RESIDENCE_STATUSES } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { byGroup, GROUP_COLUMN, groupView, keyOf, type GroupBy, type GroupView } from './groups';
@@ -17,6 +17,8 @@ export interface StockGroup {
   active: Cell;
   byStage: Record<string, Cell>;
   byHousingType: Record<string, Cell>;
+  /** Under temporary protection, and each status active dossiers moved to and stay under. */
+  byResidenceStatus: Record<string, Cell>;
   everEmployed: Cell;
   employedNow: Cell;
 }
@@ -38,32 +40,35 @@ export interface StockOverTimeView {
   points: Array<{ asOf: string; groups: StockGroup[] }>;
 }
 
-/** Active dossiers on a date, per group, by stage and housing type, with ever-employed and employed-now. */
+/** Active dossiers on a date, per group, by stage, housing type and residence status, with ever-employed and employed-now. */
 export async function stockOn(dataSource: DataSource, asOf: string, groupBy: GroupBy): Promise<StockView> {
   const { suppressBelow } = await readSettings(dataSource);
   const rows = (await dataSource.query(
-    `SELECT ${GROUP_COLUMN[groupBy]} AS grp, stage, coalesce(housing_type, 'none') AS housing, ever_employed, employed_now, count(*)::int AS n
+    `SELECT ${GROUP_COLUMN[groupBy]} AS grp, stage, coalesce(housing_type, 'none') AS housing, residence_status, ever_employed, employed_now, count(*)::int AS n
        FROM ${STAT_PERIODS}
       WHERE active AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)
-      GROUP BY 1, 2, 3, 4, 5`,
+      GROUP BY 1, 2, 3, 4, 5, 6`,
     [asOf],
-  )) as Array<{ grp: string | null; stage: string; housing: string; ever_employed: boolean; employed_now: boolean; n: number }>;
-  const groups = new Map<string, { nis: string | null; active: number; stage: Map<string, number>; housing: Map<string, number>; ever: number; now: number }>();
+  )) as Array<{ grp: string | null; stage: string; housing: string; residence_status: string; ever_employed: boolean; employed_now: boolean; n: number }>;
+  type Tally = { nis: string | null; active: number; stage: Map<string, number>; housing: Map<string, number>; status: Map<string, number>; ever: number; now: number };
+  const tally = (nis: string | null): Tally => ({ nis, active: 0, stage: new Map(), housing: new Map(), status: new Map(), ever: 0, now: 0 });
+  const groups = new Map<string, Tally>();
   for (const row of rows) {
     const key = keyOf(row.grp);
     let group = groups.get(key);
     if (!group) {
-      group = { nis: row.grp, active: 0, stage: new Map(), housing: new Map(), ever: 0, now: 0 };
+      group = tally(row.grp);
       groups.set(key, group);
     }
     group.active += row.n;
     group.stage.set(row.stage, (group.stage.get(row.stage) ?? 0) + row.n);
     group.housing.set(row.housing, (group.housing.get(row.housing) ?? 0) + row.n);
+    group.status.set(row.residence_status, (group.status.get(row.residence_status) ?? 0) + row.n);
     if (row.ever_employed) group.ever += row.n;
     if (row.employed_now) group.now += row.n;
   }
   if (groupBy === 'none' && groups.size === 0) {
-    groups.set('', { nis: null, active: 0, stage: new Map(), housing: new Map(), ever: 0, now: 0 });
+    groups.set('', tally(null));
   }
   const c = (n: number) => cell(n, n, suppressBelow);
   const counts = (keys: readonly string[], of: Map<string, number>) =>
@@ -77,11 +82,13 @@ export async function stockOn(dataSource: DataSource, asOf: string, groupBy: Gro
       const active = { value: g.active, persons: g.active };
       const stages = breakdown(active, counts(ACTIVE_STAGES, g.stage), suppressBelow);
       const housing = breakdown(active, counts(STOCK_HOUSING, g.housing), suppressBelow);
+      const statuses = breakdown(active, counts(RESIDENCE_STATUSES, g.status), suppressBelow);
       return {
         group: groupView(groupBy, g.nis),
-        active: stages.total.suppressed ? stages.total : housing.total,
+        active: [stages.total, housing.total, statuses.total].find((total) => total.suppressed) ?? stages.total,
         byStage: stages.parts,
         byHousingType: housing.parts,
+        byResidenceStatus: statuses.parts,
         everEmployed: c(g.ever),
         employedNow: c(g.now),
       };
