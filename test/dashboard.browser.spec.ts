@@ -236,9 +236,18 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       const stock = await api('/statistics/stock-over-time?from=2022-03-01&to=2025-06-30&interval=month');
       expect(charts['stock-chart'].labels).toEqual(stock.points.map((point: { asOf: string }) => point.asOf));
       expect(series(charts['stock-chart'], 'Gehuisvest')).toEqual(stock.points.map((point: { groups: Array<{ byStage: Record<string, Cell> }> }) => valueOf(point.groups[0].byStage.housed)));
+      // The transitioned persons: active besides temporary protection, hidden when temporary protection is.
+      type StockGroup = { active: Cell; byResidenceStatus: Record<string, Cell> };
+      const transitioned = ({ active, byResidenceStatus }: StockGroup) =>
+        active.suppressed || byResidenceStatus['temporary-protection'].suppressed ? null : active.value! - byResidenceStatus['temporary-protection'].value!;
+      expect(series(charts['stock-chart'], 'Ander verblijfsstatuut')).toEqual(stock.points.map((point: { groups: StockGroup[] }) => transitioned(point.groups[0])));
       const outlook = await api(`/statistics/outlook?endDate=2024-12-31&endDate=${END_AHEAD}`);
       expect(charts['outlook-chart'].labels).toEqual(['2024-12-31 (waargenomen)', `${END_AHEAD} (projectie)`]);
-      expect(series(charts['outlook-chart'], 'Gehuisvest')).toEqual(outlook.scenarios.map((s: { byStage: Record<string, Cell> }) => valueOf(s.byStage.housed)));
+      type OutlookGroup = { underTemporaryProtection: Cell; transitioned: { total: Cell }; left: Cell };
+      const outlookGroups = outlook.scenarios.map((s: { groups: OutlookGroup[] }) => s.groups[0]);
+      expect(series(charts['outlook-chart'], 'Onder tijdelijke bescherming')).toEqual(outlookGroups.map((g: OutlookGroup) => valueOf(g.underTemporaryProtection)));
+      expect(series(charts['outlook-chart'], 'Ander verblijfsstatuut')).toEqual(outlookGroups.map((g: OutlookGroup) => valueOf(g.transitioned.total)));
+      expect(series(charts['outlook-chart'], 'Vertrokken')).toEqual(outlookGroups.map((g: OutlookGroup) => valueOf(g.left)));
       expect(await page.locator('#outlook .methods li').count()).toBe(1);
       expect(await page.locator('#outlook .methods li').textContent()).toContain(`${END_AHEAD} is een projectie`);
       expect(await status()).toMatch(/^Geladen om/);

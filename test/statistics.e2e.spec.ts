@@ -369,35 +369,120 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       await setThreshold(0);
       const response = await get('/statistics/outlook?endDate=2021-04-30&endDate=2099-12-31');
       expectStatus(response, 200);
-      const { lastBusinessDate, scenarios } = response.body;
+      const { lastBusinessDate, scenarios, scenario } = response.body;
       expect(scenarios).toHaveLength(2);
-      expect(scenarios[0]).toMatchObject({ endDate: '2021-04-30', kind: 'observed', method: null, active: shown(9) });
-      expect(scenarios[0].byStage).toMatchObject({ employed: shown(2), registered: shown(2) });
+      expect(scenarios[0]).toMatchObject({ endDate: '2021-04-30', kind: 'observed', method: null });
+      expect(scenarios[0].groups).toHaveLength(1);
+      expect(scenarios[0].groups[0]).toMatchObject({
+        group: null,
+        active: shown(9),
+        underTemporaryProtection: shown(9),
+        transitioned: { total: shown(0), byStatus: { 'single-permit': shown(0) } },
+        left: shown(0),
+      });
+      expect(scenarios[0].groups[0].byStage).toMatchObject({ employed: shown(2), registered: shown(2) });
       expect(scenarios[1]).toMatchObject({
         endDate: '2099-12-31',
         kind: 'projection',
-        method: { basedOn: lastBusinessDate, trailingMonths: 6, description: expect.stringContaining('outflow rate') },
+        method: { basedOn: lastBusinessDate, description: expect.stringContaining('month by month') },
       });
-      // Last fact 1 Aug 2021; one departure in the 6 months before, over an average stock of 52/6.
+      // Last fact 1 Aug 2021. In the 6 months after 1 Feb up to it: no registration, one departure (G2) over an
+      // average active stock of 52/6 (9, 8, 8, 9, 9, 9 at the month ends), six moves out of temporary protection
+      // (A1..A5, G1) over an average of 44/6 under it (3, 7, 7, 9, 9, 9); five of them to a single permit.
       expect(lastBusinessDate).toBe('2021-08-01');
-      expect(scenarios[1].method).toMatchObject({ departures: 1, averageStock: 8.7, monthlyOutflowRate: 0.0192 });
-      const months = scenarios[1].method.months as number;
-      expect(scenarios[1].active).toEqual(shown(Math.round(9 * Math.pow(1 - 1 / 6 / (52 / 6), months))));
+      expect(scenario).toEqual({
+        basedOn: '2021-08-01',
+        window: { after: '2021-02-01', upTo: '2021-08-01', monthEnds: ['2021-08-01', '2021-07-01', '2021-06-01', '2021-05-01', '2021-04-01', '2021-03-01'] },
+        arrivals: { monthly: 0, source: 'observed', observed: { events: 0, averageStock: 8.7, monthly: 0 } },
+        departures: { monthly: 0.0192, source: 'observed', observed: { events: 1, averageStock: 8.7, monthly: 0.0192 } },
+        transitions: { monthly: 0.1364, source: 'observed', observed: { events: 6, averageStock: 7.3, monthly: 0.1364 } },
+        transitionShares: {
+          shares: {
+            'single-permit': 0.8333,
+            student: 0,
+            'family-reunification': 0,
+            'international-protection-applied': 0.1667,
+            'international-protection-granted': 0,
+            'other-national-status': 0,
+          },
+          from: 'window',
+        },
+      });
       expect(scenarios.map((s: { endDatePassed: boolean }) => s.endDatePassed)).toEqual([true, false]);
       const csv = await get('/statistics/outlook?endDate=2021-04-30&endDate=2099-12-31').set('Accept', 'text/csv');
       expectStatus(csv, 200);
-      expect(csv.headers['content-disposition']).toBe('attachment; filename="outlook-2021-04-30_2099-12-31.csv"');
+      expect(csv.headers['content-disposition']).toBe('attachment; filename="outlook-2021-04-30_2099-12-31-none.csv"');
       const lines = csv.text.trimEnd().split('\r\n');
-      expect(lines[0]).toBe('end_date,end_date_passed,kind,last_business_date,monthly_outflow_rate,measure,category,value,suppressed');
-      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,active,,9,false');
-      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,byStage,employed,2,false');
-      expect(lines).toContain(`2099-12-31,false,projection,2021-08-01,0.0192,active,,${scenarios[1].active.value},false`);
-      // Per scenario: active, 5 stages, 8 housing types.
-      expect(lines).toHaveLength(1 + 2 * 14);
+      expect(lines[0]).toBe(
+        'end_date,end_date_passed,kind,last_business_date,arrival_rate,departure_rate,transition_rate,group_by,group_code,group_name,measure,category,value,suppressed',
+      );
+      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,,,active,,9,false');
+      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,,,byStage,employed,2,false');
+      expect(lines).toContain(`2099-12-31,false,projection,2021-08-01,0,0.0192,0.1364,none,,,left,,${scenarios[1].groups[0].left.value},false`);
+      // Per scenario: active, under temporary protection, transitioned (total and 6 statuses), left, 5 stages, 8 housing types.
+      expect(lines).toHaveLength(1 + 2 * 23);
       const byDefault = await get('/statistics/outlook');
       expectStatus(byDefault, 200);
       expect(byDefault.body.scenarios.map((s: { endDate: string }) => s.endDate)).toEqual(['2027-03-04']);
       expect(testApp.config.protectionEndDates).toEqual(['2027-03-04']);
+    });
+
+    /** The documented method, recomputed month by month from the situation on 1 Aug 2021. */
+    function projected(rates: { arrivals: number; departures: number; transitions: number }, shares: Record<string, number>, endDate: string) {
+      const months = (Date.parse(`${endDate}T00:00:00Z`) - Date.parse('2021-08-01T00:00:00Z')) / 86_400_000 / (365.25 / 12);
+      let tp = 3; // A6, B1, G2 (back since its reopening)
+      let other: Record<string, number> = { 'single-permit': 5, 'international-protection-applied': 1 };
+      let left = 0;
+      for (let done = 0; done < months; done++) {
+        const part = Math.min(1, months - done);
+        const active = tp + Object.values(other).reduce((a, b) => a + b, 0);
+        const moving = rates.transitions * part * (1 - rates.departures * part) * tp;
+        const next: Record<string, number> = {};
+        for (const status of Object.keys(shares)) next[status] = (other[status] ?? 0) * (1 - rates.departures * part) + moving * shares[status];
+        left += rates.departures * part * active;
+        tp = tp + rates.arrivals * part * active - rates.departures * part * tp - moving;
+        other = next;
+      }
+      const transitioned = Object.values(other).reduce((a, b) => a + b, 0);
+      return { active: Math.round(tp + transitioned), underTemporaryProtection: Math.round(tp), left: Math.round(left), other };
+    }
+
+    it('GET /statistics/outlook: a projection follows the method it states, with the trailing rates or the analyst\'s own', async () => {
+      await setThreshold(0);
+      const trend = (await get('/statistics/outlook?endDate=2030-03-04')).body;
+      if (trend.scenarios[0].kind !== 'projection') throw new Error('2030-03-04 is expected to lie ahead');
+      const shares = trend.scenario.transitionShares.shares;
+      const expected = projected({ arrivals: 0, departures: 0.0192, transitions: 0.1364 }, shares, '2030-03-04');
+      expect(trend.scenarios[0].groups[0]).toMatchObject({
+        active: shown(expected.active),
+        underTemporaryProtection: shown(expected.underTemporaryProtection),
+        left: shown(expected.left),
+        transitioned: { byStatus: { 'single-permit': shown(Math.round(expected.other['single-permit'])) } },
+      });
+
+      const own = await get('/statistics/outlook?endDate=2030-03-04&transitionRate=0.02&departureRate=0&arrivalRate=0.01');
+      expectStatus(own, 200);
+      expect(own.body.scenario).toMatchObject({
+        arrivals: { monthly: 0.01, source: 'given', observed: { monthly: 0 } },
+        departures: { monthly: 0, source: 'given', observed: { monthly: 0.0192 } },
+        transitions: { monthly: 0.02, source: 'given', observed: { monthly: 0.1364 } },
+      });
+      const mine = projected({ arrivals: 0.01, departures: 0, transitions: 0.02 }, shares, '2030-03-04');
+      expect(own.body.scenarios[0].groups[0]).toMatchObject({ active: shown(mine.active), underTemporaryProtection: shown(mine.underTemporaryProtection), left: shown(0) });
+      expect(own.body.scenarios[0].method.description).toContain('transitions 0.02 per month (given; observed 0.1364');
+
+      // Per province: each group from its own situation, with the same rates.
+      const provinces = (await get('/statistics/outlook?endDate=2021-07-31&groupBy=province')).body;
+      expect(provinces.groupBy).toBe('province');
+      expect(provinces.scenarios[0].groups.map((g: { group: { nis: string | null }; active: Cell; left: Cell }) => [g.group.nis, g.active.value, g.left.value])).toEqual([
+        ['10000', 6, 0],
+        ['40000', 1, 1],
+        [null, 1, 0],
+      ]);
+
+      for (const bad of ['transitionRate=2', 'transitionRate=-0.1', 'departureRate=abc', 'arrivalRate=1e-2', 'groupBy=country']) {
+        expectProblem(await get(`/statistics/outlook?endDate=2030-03-04&${bad}`), 400, 'validation-failed');
+      }
     });
 
     it('GET /statistics/outlook: an end date that has passed is answered as observed, even beyond the last business date', async () => {
@@ -406,15 +491,24 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       const response = await get('/statistics/outlook?endDate=2021-09-30');
       expectStatus(response, 200);
       const [scenario] = response.body.scenarios;
-      const stock = await get('/statistics/stock?asOf=2021-09-30');
+      const stock = (await get('/statistics/stock?asOf=2021-09-30')).body.groups[0];
+      const { 'temporary-protection': underTemporaryProtection, ...byStatus } = stock.byResidenceStatus;
       expect(scenario).toEqual({
         endDate: '2021-09-30',
         endDatePassed: true,
         kind: 'observed',
         method: null,
-        active: stock.body.groups[0].active,
-        byStage: stock.body.groups[0].byStage,
-        byHousingType: stock.body.groups[0].byHousingType,
+        groups: [
+          {
+            group: null,
+            active: stock.active,
+            underTemporaryProtection,
+            transitioned: { total: shown(6), byStatus },
+            left: shown(0),
+            byStage: stock.byStage,
+            byHousingType: stock.byHousingType,
+          },
+        ],
       });
     });
   });

@@ -61,12 +61,24 @@ export function funnelCsv(view: FunnelView): string {
   return csvText(lines);
 }
 
+/** One row per number of every group of every end date; a projection's rows carry the scenario's monthly rates. */
 export function outlookCsv(view: OutlookView): string {
-  const lines = [line(['end_date', 'end_date_passed', 'kind', 'last_business_date', 'monthly_outflow_rate', 'measure', 'category', 'value', 'suppressed'])];
+  const lines = [
+    line([
+      'end_date', 'end_date_passed', 'kind', 'last_business_date', 'arrival_rate', 'departure_rate', 'transition_rate',
+      'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed',
+    ]),
+  ];
   for (const scenario of view.scenarios) {
-    const rate = scenario.method ? (scenario.method.monthlyOutflowRate as number) : null;
-    for (const [measure, category, cell] of rowsOf(scenario as unknown as Record<string, unknown>)) {
-      lines.push(line([scenario.endDate, String(scenario.endDatePassed), scenario.kind, view.lastBusinessDate, rate, measure, category, ...cellFields(cell)]));
+    const projected = scenario.kind === 'projection' && view.scenario;
+    const rates = projected ? [view.scenario!.arrivals.monthly, view.scenario!.departures.monthly, view.scenario!.transitions.monthly] : [null, null, null];
+    for (const group of scenario.groups) {
+      for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
+        lines.push(line([
+          scenario.endDate, String(scenario.endDatePassed), scenario.kind, view.lastBusinessDate, ...rates,
+          view.groupBy, ...groupFields(group.group), measure, category, ...cellFields(cell),
+        ]));
+      }
     }
   }
   return csvText(lines);

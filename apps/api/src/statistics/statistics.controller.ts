@@ -150,19 +150,24 @@ export class StatisticsController {
   @Get('outlook')
   @Roles('analyst', 'staff', 'admin')
   @ApiOperation({
-    summary: 'Dossiers still active at each end date, by stage and housing type',
+    summary: 'At each end date: active dossiers under temporary protection, transitioned (by status), and left; by stage and housing type, per group',
     description:
       'Observed (kind "observed") up to the last recorded business date, and for every end date that has passed ' +
-      '(`endDatePassed`: today or before, answered with the stock recorded for that day); beyond both a projection ' +
-      'from the trailing 6-month outflow rate, labelled kind "projection" with its method. Without endDate: the ' +
-      'scenarios of PROTECTION_END_DATES (default 2027-03-04).',
+      '(`endDatePassed`: today or before, answered with the situation recorded for that day); beyond both a projection ' +
+      '(kind "projection", with its method) from the situation on the last business date, month by month, with one ' +
+      'scenario of monthly rates: arrivalRate, departureRate and transitionRate, each the trailing six months observed ' +
+      'unless given. `scenario` states each rate, its source and the observed inputs. Without endDate: the end dates of ' +
+      'PROTECTION_END_DATES (default 2027-03-04). docs/statistics.md gives the method.',
   })
   @AnswersJsonOrCsv(OutlookAnswer, 'One scenario per end date')
-  @ApiBadRequestResponse({ description: 'An end date is invalid, or more than 12' })
+  @ApiBadRequestResponse({ description: 'An end date is invalid, or more than 12; a rate is not a decimal from 0 to 1; groupBy is unknown' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async outlook(@Query() query: OutlookQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const view = await this.statistics.outlook(query.endDate?.length ? query.endDate : this.config.protectionEndDates, this.clock.today());
-    return answer(request, response, view, `outlook-${view.scenarios.map((s) => s.endDate).join('_')}.csv`, outlookCsv);
+    const rate = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+    const given = { arrivals: rate(query.arrivalRate), departures: rate(query.departureRate), transitions: rate(query.transitionRate) };
+    const endDates = query.endDate?.length ? query.endDate : this.config.protectionEndDates;
+    const view = await this.statistics.outlook(endDates, this.clock.today(), query.groupBy, given);
+    return answer(request, response, view, `outlook-${view.scenarios.map((s) => s.endDate).join('_')}-${view.groupBy}.csv`, outlookCsv);
   }
 
   @Get('settings')

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { RESIDENCE_STATUSES, type ResidenceStatus } from '@app/domain';
 import { MAX_END_DATES } from '@app/platform';
 import { GROUP_BYS, INTERVALS, type GroupBy, type Interval } from '@app/read-models';
@@ -72,6 +72,11 @@ export class FunnelQuery {
   residenceStatus?: ResidenceStatus;
 }
 
+/** A monthly rate as an analyst writes it: 0 to 1, a decimal point, at most 6 decimals. */
+const MONTHLY_RATE = /^(0(\.\d{1,6})?|1(\.0{1,6})?|\.\d{1,6})$/;
+const RATE_FORMAT = 'must be a monthly rate from 0 to 1 written as a decimal number, such as 0.02';
+const RATE = 'A monthly rate from 0 to 1 for the projected end dates; default the trailing six months observed (the answer\'s scenario says which and states both)';
+
 export class OutlookQuery {
   @ApiPropertyOptional({
     type: [String],
@@ -84,4 +89,28 @@ export class OutlookQuery {
   @ArrayMaxSize(MAX_END_DATES)
   @IsCalendarDate({ each: true })
   endDate?: string[];
+
+  @ApiPropertyOptional({ enum: GROUP_BYS, default: 'none', description: 'One row per province or municipality of registration' })
+  @IsOptional()
+  @IsIn(GROUP_BYS)
+  groupBy: GroupBy = 'none';
+
+  @ApiPropertyOptional({ type: String, example: '0.01', description: `${RATE}. Arrivals (new registrations) per month, over the active stock` })
+  @IsOptional()
+  @Matches(MONTHLY_RATE, { message: `arrivalRate ${RATE_FORMAT}` })
+  arrivalRate?: string;
+
+  @ApiPropertyOptional({ type: String, example: '0.015', description: `${RATE}. Departures per month, over the active stock` })
+  @IsOptional()
+  @Matches(MONTHLY_RATE, { message: `departureRate ${RATE_FORMAT}` })
+  departureRate?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    example: '0.02',
+    description: `${RATE}. Moves from temporary protection to another residence status per month, over those under temporary protection`,
+  })
+  @IsOptional()
+  @Matches(MONTHLY_RATE, { message: `transitionRate ${RATE_FORMAT}` })
+  transitionRate?: string;
 }

@@ -10,10 +10,10 @@ export class CellView {
   @ApiProperty({ example: false }) suppressed: boolean;
 }
 
-/** A schema with one cell per key, every key always present. */
-function cellsOf(name: string, keys: readonly string[], description: string): new () => object {
+/** A schema with one cell (or number) per key, every key always present. */
+function cellsOf(name: string, keys: readonly string[], description: string, type: typeof CellView | typeof Number = CellView): new () => object {
   class Cells {}
-  for (const key of keys) ApiProperty({ type: CellView })(Cells.prototype, key);
+  for (const key of keys) ApiProperty({ type })(Cells.prototype, key);
   ApiSchema({ name, description })(Cells);
   return Cells;
 }
@@ -142,13 +142,57 @@ export class FunnelAnswer {
 }
 
 class OutlookMethodView {
-  @ApiProperty() description: string;
-  @ApiProperty({ format: 'date', description: 'The last recorded business date' }) basedOn: string;
-  @ApiProperty({ example: 6 }) trailingMonths: number;
-  @ApiProperty() departures: number;
-  @ApiProperty() averageStock: number;
-  @ApiProperty({ example: 0.0123 }) monthlyOutflowRate: number;
-  @ApiProperty({ description: 'Months from basedOn to the end date' }) months: number;
+  @ApiProperty({ description: 'How this end date was projected, with every input' }) description: string;
+  @ApiProperty({ format: 'date', description: 'The last recorded business date: the situation the projection starts from' }) basedOn: string;
+  @ApiProperty({ description: 'Months from basedOn to the end date (days over 365.25/12)' }) months: number;
+}
+
+class ObservedRateView {
+  @ApiProperty({ description: 'Events in the window: registrations, departures, or moves out of temporary protection' }) events: number;
+  @ApiProperty({ description: 'The mean of the stock at the six month ends the rate is over: active, or under temporary protection for transitions' })
+  averageStock: number;
+  @ApiProperty({ example: 0.0123, description: 'events / 6 / averageStock, at most 1' }) monthly: number;
+}
+
+class RateView {
+  @ApiProperty({ example: 0.02, description: 'The monthly rate the projection uses' }) monthly: number;
+  @ApiProperty({ enum: ['observed', 'given'], description: 'observed: the trailing rate; given: the analyst\'s own (arrivalRate, departureRate, transitionRate)' })
+  source: string;
+  @ApiProperty({ type: ObservedRateView, description: 'The trailing rate observed, stated even when the analyst gave another' }) observed: ObservedRateView;
+}
+
+class OutlookWindowView {
+  @ApiProperty({ format: 'date', description: 'Events after this day…' }) after: string;
+  @ApiProperty({ format: 'date', description: '…up to this day (the last business date) count' }) upTo: string;
+  @ApiProperty({ type: [String], description: 'The six month ends the average stocks are taken at' }) monthEnds: string[];
+}
+
+class TransitionSharesView {
+  @ApiProperty({ type: cellsOf('TransitionShares', OTHER_RESIDENCE_STATUSES, 'Share of each status in the moves out of temporary protection', Number) })
+  shares: Record<string, number>;
+  @ApiProperty({ enum: ['window', 'history', 'even'], description: 'From the moves in the window; failing those, every move recorded; failing those, even' })
+  from: string;
+}
+
+class OutlookScenarioInputsView {
+  @ApiProperty({ format: 'date' }) basedOn: string;
+  @ApiProperty({ type: OutlookWindowView }) window: OutlookWindowView;
+  @ApiProperty({ type: RateView, description: 'New registrations per month, over the active stock; they arrive under temporary protection' }) arrivals: RateView;
+  @ApiProperty({ type: RateView, description: 'Departures per month, over the active stock' }) departures: RateView;
+  @ApiProperty({ type: RateView, description: 'Moves from temporary protection to another status per month, over those under temporary protection' })
+  transitions: RateView;
+  @ApiProperty({ type: TransitionSharesView }) transitionShares: TransitionSharesView;
+}
+
+class OutlookGroupView {
+  @ApiProperty(GROUP) group: StatisticsGroupView | null;
+  @ApiProperty({ type: CellView, description: 'Active dossiers: under temporary protection and transitioned' }) active: CellView;
+  @ApiProperty({ type: CellView, description: 'Active, still under temporary protection' }) underTemporaryProtection: CellView;
+  @ApiProperty({ type: breakdownOf('Transitioned', 'byStatus', OTHER_RESIDENCE_STATUSES, 'Active, moved to another residence status and staying, by status') })
+  transitioned: object;
+  @ApiProperty({ type: CellView, description: 'Dossiers whose person has left (registered in the group when they left)' }) left: CellView;
+  @ApiProperty({ type: StageCells }) byStage: Record<string, CellView>;
+  @ApiProperty({ type: HousingCells }) byHousingType: Record<string, CellView>;
 }
 
 class OutlookScenarioView {
@@ -156,15 +200,16 @@ class OutlookScenarioView {
   @ApiProperty({ description: 'The end date is today or before: no outlook any more, what is recorded for that day' }) endDatePassed: boolean;
   @ApiProperty({ enum: ['observed', 'projection'] }) kind: string;
   @ApiProperty({ type: OutlookMethodView, nullable: true, description: 'How a projection was made; null when observed' }) method: OutlookMethodView | null;
-  @ApiProperty({ type: CellView }) active: CellView;
-  @ApiProperty({ type: StageCells }) byStage: Record<string, CellView>;
-  @ApiProperty({ type: HousingCells }) byHousingType: Record<string, CellView>;
+  @ApiProperty({ type: [OutlookGroupView], description: 'One per group with any dossier (one, with group null, without groupBy)' }) groups: OutlookGroupView[];
 }
 
 export class OutlookAnswer {
   @ApiProperty({ type: String, format: 'date', nullable: true, description: 'The last business date anything is recorded on; null on an empty read model' })
   lastBusinessDate: string | null;
+  @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
+  @ApiProperty({ type: OutlookScenarioInputsView, nullable: true, description: 'The scenario: its monthly rates, their source and inputs; null when nothing is recorded' })
+  scenario: OutlookScenarioInputsView | null;
   @ApiProperty({ type: [OutlookScenarioView] }) scenarios: OutlookScenarioView[];
 }
 

@@ -35,6 +35,7 @@
     ['employmentEnds', (g) => g.employmentEnds, null],
     ['departures', (g) => g.departures.total, '#e15759'],
     ['reopenings', (g) => g.reopenings, null],
+    ['transitions', (g) => g.transitions.total, '#9c755f'],
     ['stockAtEnd', (g) => g.stockAtEnd, null],
   ];
   const ZERO = { value: 0, suppressed: false };
@@ -91,6 +92,7 @@
         employmentEnds: 'Einde van werk',
         departures: 'Vertrekken',
         reopenings: 'Heropeningen',
+        transitions: 'Naar ander verblijfsstatuut',
         stockAtEnd: 'Actief op het einde',
       },
       active: 'actief',
@@ -111,15 +113,22 @@
         `Dossiers ingeschreven in ${cohort}, op ${asOf}; heel Vlaanderen en Brussel (de API kent geen trechter per provincie).`,
       scopeStock: (count, interval, first, last, where) => `Actieve dossiers op ${count} datums (einde van elke ${interval}) van ${first} tot ${last}; ${where}.`,
       scopeFlows: (interval, from, to, where) => `Per ${interval} van ${from} tot ${to} (bedrijfsdatums); ${where}.`,
-      scopeOutlook: (last) => `Dossiers die op elke einddatum nog actief zijn, per fase; heel Vlaanderen en Brussel. Laatste geregistreerde bedrijfsdatum: ${last ?? 'geen'}.`,
+      scopeOutlook: (last) =>
+        `Op elke einddatum: actieve dossiers onder tijdelijke bescherming, met een ander verblijfsstatuut, en vertrokken; heel Vlaanderen en Brussel. Laatste geregistreerde bedrijfsdatum: ${last ?? 'geen'}.`,
+      underTemporaryProtection: 'Onder tijdelijke bescherming',
+      transitioned: 'Ander verblijfsstatuut',
+      left: 'Vertrokken',
+      sources: { observed: 'waargenomen', given: 'opgegeven' },
+      rateNames: { arrivals: 'aankomsten', departures: 'vertrekken', transitions: 'overgangen' },
       scopeBreakdown: (asOf, province) =>
         province
           ? `Actieve dossiers op ${asOf} per gemeente van inschrijving in ${province}, per fase. Kies een gemeente in de filter om haar verloop te zien.`
           : `Actieve dossiers op ${asOf} per provincie van de gemeente van inschrijving, per fase. Kies een provincie om per gemeente te zien.`,
-      method: (s, rate) =>
-        `${s.endDate} is een projectie: de actieve dossiers op ${s.method.basedOn} (de laatste geregistreerde bedrijfsdatum) maal (1 − r)^m, ` +
-        `met r = ${rate} per maand (${s.method.departures} vertrekken in de ${s.method.trailingMonths} maanden ervoor, op gemiddeld ` +
-        `${s.method.averageStock} actieve dossiers) en m = ${s.method.months} maanden; geen nieuwe aankomsten verondersteld.`,
+      method: (s, rates) =>
+        `${s.endDate} is een projectie: vanaf de toestand op ${s.method.basedOn} (de laatste geregistreerde bedrijfsdatum), maand per maand ` +
+        `over ${s.method.months} maanden, met per maand ${rates.arrivals} aankomsten (op de actieve dossiers), ${rates.departures} vertrekken ` +
+        `(op de actieve dossiers) en ${rates.transitions} overgangen naar een ander verblijfsstatuut (op wie onder tijdelijke bescherming staat); ` +
+        `${rates.sources}.`,
       suppressed: 'verborgen',
       suppressedTitle: 'Verborgen door de API: te weinig personen, of verborgen zodat het niet uit een totaal af te leiden is',
       suppressedFooter: (names) => `Verborgen: ${names}`,
@@ -198,6 +207,7 @@
         employmentEnds: 'Employment ends',
         departures: 'Departures',
         reopenings: 'Reopenings',
+        transitions: 'To another residence status',
         stockAtEnd: 'Active at the end',
       },
       active: 'active',
@@ -217,15 +227,22 @@
       scopeFunnel: (cohort, asOf) => `Dossiers registered in ${cohort}, as of ${asOf}; all of Flanders and Brussels (the API has no province breakdown of the funnel).`,
       scopeStock: (count, interval, first, last, where) => `Active dossiers on ${count} dates (the end of every ${interval}) from ${first} to ${last}; ${where}.`,
       scopeFlows: (interval, from, to, where) => `Per ${interval} from ${from} to ${to} (business dates); ${where}.`,
-      scopeOutlook: (last) => `Dossiers still active at each end date, by stage; all of Flanders and Brussels. Last recorded business date: ${last ?? 'none'}.`,
+      scopeOutlook: (last) =>
+        `At each end date: active dossiers under temporary protection, under another residence status, and left; all of Flanders and Brussels. Last recorded business date: ${last ?? 'none'}.`,
+      underTemporaryProtection: 'Under temporary protection',
+      transitioned: 'Another residence status',
+      left: 'Left',
+      sources: { observed: 'observed', given: 'given' },
+      rateNames: { arrivals: 'arrivals', departures: 'departures', transitions: 'moves' },
       scopeBreakdown: (asOf, province) =>
         province
           ? `Active dossiers on ${asOf} per municipality of registration in ${province}, by stage. Pick a municipality in the filters to see its course.`
           : `Active dossiers on ${asOf} by the province of their registration municipality, by stage. Pick a province to see its municipalities.`,
-      method: (s, rate) =>
-        `${s.endDate} is a projection: the active dossiers on ${s.method.basedOn} (the last recorded business date) times (1 − r)^m, ` +
-        `where r = ${rate} a month (${s.method.departures} departures in the ${s.method.trailingMonths} months before, over an average of ` +
-        `${s.method.averageStock} active dossiers) and m = ${s.method.months} months; no new arrivals assumed.`,
+      method: (s, rates) =>
+        `${s.endDate} is a projection: from the situation on ${s.method.basedOn} (the last recorded business date), month by month over ` +
+        `${s.method.months} months, with monthly rates of ${rates.arrivals} arrivals (over the active dossiers), ${rates.departures} departures ` +
+        `(over the active dossiers) and ${rates.transitions} moves to another residence status (over those under temporary protection); ` +
+        `${rates.sources}.`,
       suppressed: 'suppressed',
       suppressedTitle: 'Suppressed by the API: too few persons, or hidden so that it cannot be worked out from a total',
       suppressedFooter: (names) => `Suppressed: ${names}`,
@@ -549,6 +566,11 @@
     ['employedNow', t('employedNow')],
     ['everEmployed', t('everEmployed')],
   ];
+  /** Active under another residence status: what is active besides temporary protection, hidden with it (as the API hides it). */
+  const transitionedOf = (group) => {
+    const protectedCell = group.byResidenceStatus['temporary-protection'];
+    return protectedCell.suppressed || group.active.suppressed ? protectedCell : { value: group.active.value - protectedCell.value, suppressed: false };
+  };
   /** A stock group's cells by column; no group (nothing active there): zeros. */
   const stockCells = (group) =>
     group
@@ -610,6 +632,7 @@
             labels: dates,
             datasets: [
               dataset(t('active'), at((g) => g.active), '#1d2433', { type: 'line', stack: 'active', pointRadius: 2, borderWidth: 1.5 }),
+              dataset(t('transitioned'), at(transitionedOf), '#b07aa1', { type: 'line', stack: 'transitioned', pointRadius: 2, borderWidth: 1.5, borderDash: [4, 3] }),
               ...STAGES.map(([key, colour]) => dataset(t('stages')[key], at((g) => g.byStage[key]), colour, { stack: 'stages' })),
             ],
           },
@@ -653,9 +676,16 @@
     };
   }
 
+  const OUTLOOK = [
+    ['underTemporaryProtection', (g) => g.underTemporaryProtection, '#4e79a7'],
+    ['transitioned', (g) => g.transitioned.total, '#b07aa1'],
+    ['left', (g) => g.left, '#bab0ac'],
+  ];
+
   async function outlook(range) {
     const request = ['/statistics/outlook', range.endDates.map((date) => ['endDate', date])];
     const answer = await api(...request);
+    const groups = answer.scenarios.map((s) => s.groups[0]);
     return {
       request,
       suppressBelow: answer.suppressBelow,
@@ -664,25 +694,32 @@
         scope('outlook', t('scopeOutlook', answer.lastBusinessDate));
         draw('outlook-chart', {
           type: 'bar',
-          data: {
-            labels,
-            datasets: STAGES.map(([key, colour]) => dataset(t('stages')[key], answer.scenarios.map((s) => s.byStage[key]), colour)),
-          },
+          data: { labels, datasets: OUTLOOK.map(([key, pick, colour]) => dataset(t(key), groups.map(pick), colour)) },
           options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
         });
+        const rates = answer.scenario && {
+          arrivals: percent(answer.scenario.arrivals.monthly),
+          departures: percent(answer.scenario.departures.monthly),
+          transitions: percent(answer.scenario.transitions.monthly),
+          sources: ['arrivals', 'departures', 'transitions'].map((rate) => `${t('rateNames')[rate]}: ${t('sources')[answer.scenario[rate].source]}`).join(', '),
+        };
         document.querySelector('#outlook .methods').replaceChildren(
           ...answer.scenarios
             .filter((s) => s.method)
             .map((s) => {
               const item = document.createElement('li');
-              item.textContent = t('method', s, percent(s.method.monthlyOutflowRate));
+              item.textContent = t('method', s, rates);
               return item;
             }),
         );
         table(
           'outlook-table',
-          STOCK_COLUMNS().slice(0, 1 + STAGES.length),
-          answer.scenarios.map((s, i) => ({ key: s.endDate, label: labels[i], cells: { active: s.active, ...s.byStage } })),
+          [['active', t('active')], ...OUTLOOK.map(([key]) => [key, t(key).toLowerCase()]), ...STAGES.map(([key]) => [key, t('stages')[key].toLowerCase()])],
+          answer.scenarios.map((s, i) => ({
+            key: s.endDate,
+            label: labels[i],
+            cells: { active: groups[i].active, ...Object.fromEntries(OUTLOOK.map(([key, pick]) => [key, pick(groups[i])])), ...groups[i].byStage },
+          })),
         );
       },
     };

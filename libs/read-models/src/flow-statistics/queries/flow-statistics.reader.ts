@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { flowsIn, type FlowsView } from './flows';
 import { funnelOf, type FunnelView } from './funnel';
 import type { GroupBy } from './groups';
-import { outlookAt, type OutlookView } from './outlook';
+import { outlookAt, type GivenRates, type OutlookView } from './outlook';
 import type { Interval, Period } from './periods';
 import { readSettings, updateSettings, type SettingsView } from './settings';
 import { StatisticsCache } from './statistics-cache';
@@ -69,7 +69,9 @@ export class FlowStatisticsReader {
     );
   }
 
-  outlook(endDates: readonly string[], today: string): Promise<OutlookView> {
-    return this.cache.answer(`outlook|${today}|${endDates.join(',')}`, () => outlookAt(this.dataSource, endDates, today, (asOf) => this.stock(asOf, 'none')));
+  /** `given` rates replace the trailing ones observed (outlook.ts). */
+  outlook(endDates: readonly string[], today: string, groupBy: GroupBy, given: GivenRates): Promise<OutlookView> {
+    const rates = [given.arrivals, given.departures, given.transitions].map((rate) => rate ?? '').join(',');
+    return this.cache.answer(`outlook|${today}|${endDates.join(',')}|${groupBy}|${rates}`, () => outlookAt(this.dataSource, endDates, today, groupBy, given));
   }
 }

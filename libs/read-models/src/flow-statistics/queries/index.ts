@@ -5,5 +5,5 @@ export { DEFAULT_SUPPRESS_BELOW, type SettingsView } from './settings';
 export { STOCK_HOUSING, type StockGroup, type StockOverTimeView, type StockView } from './stock';
 export type { FlowGroup, FlowsView } from './flows';
 export type { FunnelView } from './funnel';
-export type { OutlookScenario, OutlookView } from './outlook';
+export { TRAILING_MONTHS, type GivenRates, type OutlookGroup, type OutlookScenario, type OutlookScenarioInputs, type OutlookView, type RateView } from './outlook';
 export type { Cell, Count } from './suppression';

@@ -95,20 +95,3 @@ export async function stockOn(dataSource: DataSource, asOf: string, groupBy: Gro
     }),
   };
 }
-/** Unsuppressed totals, only ever published after scaling and suppression. */
-export async function rawStock(dataSource: DataSource, asOf: string) {
-  const rows = (await dataSource.query(
-    `SELECT stage, coalesce(housing_type, 'none') AS housing, count(*)::int AS n FROM ${STAT_PERIODS}
-      WHERE active AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date) GROUP BY 1, 2`,
-    [asOf],
-  )) as Array<{ stage: string; housing: string; n: number }>;
-  const stage = new Map<string, number>();
-  const housing = new Map<string, number>();
-  let active = 0;
-  for (const row of rows) {
-    active += row.n;
-    stage.set(row.stage, (stage.get(row.stage) ?? 0) + row.n);
-    housing.set(row.housing, (housing.get(row.housing) ?? 0) + row.n);
-  }
-  return { active, stage, housing };
-}
