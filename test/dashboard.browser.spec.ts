@@ -242,7 +242,7 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
         active.suppressed || byResidenceStatus['temporary-protection'].suppressed ? null : active.value! - byResidenceStatus['temporary-protection'].value!;
       expect(series(charts['stock-chart'], 'Ander verblijfsstatuut')).toEqual(stock.points.map((point: { groups: StockGroup[] }) => transitioned(point.groups[0])));
       const outlook = await api(`/statistics/outlook?endDate=2024-12-31&endDate=${END_AHEAD}`);
-      expect(charts['outlook-chart'].labels).toEqual(['2024-12-31 (waargenomen)', `${END_AHEAD} (projectie)`]);
+      expect(charts['outlook-chart'].labels).toEqual(['2024-12-31 (waargenomen)', `${END_AHEAD} (projectie, trend)`]);
       type OutlookGroup = { underTemporaryProtection: Cell; transitioned: { total: Cell }; left: Cell };
       const outlookGroups = outlook.scenarios.map((s: { groups: OutlookGroup[] }) => s.groups[0]);
       expect(series(charts['outlook-chart'], 'Onder tijdelijke bescherming')).toEqual(outlookGroups.map((g: OutlookGroup) => valueOf(g.underTemporaryProtection)));
@@ -262,7 +262,7 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       expect(new URL(page.url()).searchParams.get('lang')).toBe('en');
       const charts = await chartState();
       expect(charts['flows-chart'].datasets.map((set) => set.label)).toContain('Registrations');
-      expect(charts['outlook-chart'].labels).toEqual(['2024-12-31 (observed)', `${END_AHEAD} (projection)`]);
+      expect(charts['outlook-chart'].labels).toEqual(['2024-12-31 (observed)', `${END_AHEAD} (projection, trend)`]);
       expect(await page.locator('#funnel-table thead').textContent()).toContain('reached at all');
       expect(await page.locator('#suppression-note').textContent()).toContain('fewer than 5 persons');
       expect(await status()).toMatch(/^Loaded at/);
@@ -294,6 +294,30 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
         expect(new URL(page.url()).searchParams.get('interval')).toBe(interval);
       }
       expect((await chartState())['flows-chart'].labels[0]).toBe('2022-03');
+      expect(problems).toEqual([]);
+    }, PAGE_TIMEOUT);
+
+    it("puts the analyst's own scenario beside the trend: each projected end date again under the own transition rate", async () => {
+      await page.fill('#transition-rate', '0.05');
+      await after(() => page.press('#transition-rate', 'Enter'));
+      expect(new URL(page.url()).searchParams.get('transitionRate')).toBe('0.05');
+      const charts = await chartState();
+      expect(charts['outlook-chart'].labels).toEqual(['2024-12-31 (waargenomen)', `${END_AHEAD} (projectie, trend)`, `${END_AHEAD} (eigen: 0.05 overgangen per maand)`]);
+      const trend = await api(`/statistics/outlook?endDate=2024-12-31&endDate=${END_AHEAD}`);
+      const own = await api(`/statistics/outlook?endDate=2024-12-31&endDate=${END_AHEAD}&transitionRate=0.05`);
+      expect(own.scenario.transitions).toMatchObject({ monthly: 0.05, source: 'given' });
+      type OutlookGroup = { transitioned: { total: Cell } };
+      expect(series(charts['outlook-chart'], 'Ander verblijfsstatuut')).toEqual(
+        [...trend.scenarios, own.scenarios[1]].map((s: { groups: OutlookGroup[] }) => valueOf(s.groups[0].transitioned.total)),
+      );
+      expect(await page.locator('#outlook .methods li').count()).toBe(2);
+      // Not a rate: said so, nothing drawn from it.
+      await page.fill('#transition-rate', '5%');
+      await page.press('#transition-rate', 'Enter');
+      await page.locator('#status').filter({ hasText: 'eigen scenario' }).waitFor();
+      await page.fill('#transition-rate', '');
+      await after(() => page.press('#transition-rate', 'Enter'));
+      expect((await chartState())['outlook-chart'].labels).toHaveLength(2);
       expect(problems).toEqual([]);
     }, PAGE_TIMEOUT);
 
@@ -346,7 +370,7 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
     it('downloads every chart as the CSV the API gives for its question', async () => {
       const questions: Record<string, string> = {
         funnel: '/statistics/funnel?cohort=2022-03&asOf=2025-06-30',
-        outlook: `/statistics/outlook?endDate=2024-12-31&endDate=${END_AHEAD}`,
+        outlook: `/statistics/outlook?endDate=2024-12-31&endDate=${END_AHEAD}&groupBy=none`,
         stock: '/statistics/stock-over-time?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
         flows: '/statistics/flows?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
         breakdown: '/statistics/stock?asOf=2025-06-30&groupBy=province',

@@ -42,6 +42,14 @@ describe('npm run demo', () => {
       const lastMove = upToDay.filter((event) => event.type === 'PersonLeft' || event.type === 'DossierReopened').at(-1);
       return lastMove?.type !== 'PersonLeft';
     }).length;
+  /** Active under another residence status on a day: their latest move is a change of status (a departure ends it, a reopening brings temporary protection back). */
+  const transitionedOn = (day: string) =>
+    histories.filter((events) => {
+      const upToDay = events.filter((event) => occurredOn(event) <= day);
+      const last = upToDay.filter((event) => ['ResidenceStatusChanged', 'DossierReopened', 'PersonLeft'].includes(event.type)).at(-1);
+      return last?.type === 'ResidenceStatusChanged';
+    }).length;
+  const transitionedShare = (day: string) => transitionedOn(day) / activeOn(day);
   const registeredBetween = (from: string, to: string) =>
     histories.filter((events) => occurredOn(events[0]) >= from && occurredOn(events[0]) <= to).length;
 
@@ -60,7 +68,20 @@ describe('npm run demo', () => {
     expect(readme).toContain(`2024-06-30,none,,,active,,${stockMid2024},false`);
     expect(readme).toContain(`"registrations": { "value": ${registeredBetween('2022-01-01', '2022-03-31')}, "suppressed": false }`);
     expect(readme).toContain(`"lastBusinessDate": "${today}"`);
-    expect(readme).toContain(`"endDate": "2026-03-04", "endDatePassed": true, "kind": "observed", "method": null,\n      "active": { "value": ${activeOn('2026-03-04')}, `);
+    expect(readme).toContain(
+      `"endDate": "2026-03-04", "endDatePassed": true, "kind": "observed", "method": null,\n      "groups": [ { "group": null, "active": { "value": ${activeOn('2026-03-04')}, `,
+    );
+    expect(readme).toContain(`"transitioned": { "total": { "value": ${transitionedOn('2026-03-04')}, "suppressed": false }`);
+  });
+
+  it('moves people to other residence statuses rarely until 2025, more and more toward the end date', () => {
+    const movesIn = (year: string) => histories.flat().filter((event) => event.type === 'ResidenceStatusChanged' && occurredOn(event).startsWith(year)).length;
+    const [y2023, y2024, y2025, y2026] = ['2023', '2024', '2025', '2026'].map(movesIn);
+    expect(y2023 + y2024).toBeLessThan(y2025);
+    expect(y2025).toBeLessThan(y2026);
+    // Well under a tenth of those active: most still depend on temporary protection when it ends.
+    expect(transitionedShare('2026-11-30')).toBeLessThan(0.1);
+    expect(transitionedShare('2026-11-30')).toBeGreaterThan(0.03);
   });
 
   it('has the published shape: a fifth of those registered by mid-2024 gone by then, as the README says', () => {

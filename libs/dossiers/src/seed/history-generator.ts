@@ -5,6 +5,7 @@ import {
   type HousingType,
   type IsoDate,
   type Municipality,
+  type OtherResidenceStatus,
   type RegisterDossier,
   type RehousingReason,
 } from '@app/domain';
@@ -15,8 +16,10 @@ import {
  * registered by mid-2024 (Belgium issued 1,000 to 1,100 residence certificates a month then) up to
  * `today`; host families first and rehousing later; a steady chance of leaving, so that about a
  * fifth of those registered by mid-2024 had left by then and departures go on; about half of those
- * registered at VDAB ever employed and about a third still working. The same seed and `today` give
- * the same histories, whatever the date they are generated on; no date passes `today`.
+ * registered at VDAB ever employed and about a third still working; moves to another residence
+ * status (a single permit, an asylum application, …) rare until 2025 and rising toward the end of
+ * temporary protection. The same seed and `today` give the same histories, whatever the date they
+ * are generated on; no date passes `today`.
  */
 
 export interface GeneratedPerson {
@@ -88,6 +91,22 @@ const LATER_HOUSING: ReadonlyArray<[HousingType, number]> = [
 const DEPARTURES: ReadonlyArray<[DepartureReason, number]> = [
   ['returned-to-ukraine', 45], ['moved-abroad', 20], ['moved-within-belgium', 20], ['other-residence-status', 5], ['deceased', 1], ['unknown', 9],
 ];
+/**
+ * The monthly chance that someone under temporary protection moves to another status and stays:
+ * rare while protection was extended year by year, more common once its end (March 2027) was in
+ * sight and the EU asked member states to prepare the transition (2025), rising through 2026.
+ */
+function transitionHazard(on: IsoDate): number {
+  if (on < '2025-01-01') return 0.0008;
+  if (on < '2026-01-01') return 0.003;
+  const monthsInto2026 = (Number(on.slice(0, 4)) - 2026) * 12 + Number(on.slice(5, 7)) - 1;
+  return Math.min(0.015, 0.004 + 0.0006 * monthsInto2026);
+}
+const ADULT_STATUSES: ReadonlyArray<[OtherResidenceStatus, number]> = [
+  ['single-permit', 45], ['student', 8], ['family-reunification', 10], ['international-protection-applied', 25], ['other-national-status', 12],
+];
+const MINOR_STATUSES: ReadonlyArray<[OtherResidenceStatus, number]> = [['student', 30], ['family-reunification', 50], ['international-protection-applied', 20]];
+
 const GIVEN_NAMES = ['Olena', 'Iryna', 'Oksana', 'Natalia', 'Tetiana', 'Yulia', 'Anastasia', 'Sofia', 'Mariia', 'Andrii', 'Oleksandr', 'Dmytro', 'Serhii', 'Mykola', 'Artem', 'Maksym'];
 const FAMILY_NAMES = ['Kovalenko', 'Bondarenko', 'Tkachenko', 'Shevchenko', 'Kravchenko', 'Melnyk', 'Boiko', 'Koval', 'Oliinyk', 'Lysenko', 'Marchenko', 'Rudenko', 'Savchenko', 'Petrenko'];
 
@@ -115,7 +134,7 @@ export class HistoryGenerator {
   private readonly arrivals: Array<[month: string, weight: number]>;
 
   constructor(
-    seed: number,
+    private readonly seed: number,
     private readonly today: IsoDate,
   ) {
     this.random = randomSource(seed);
@@ -170,10 +189,10 @@ export class HistoryGenerator {
       householdId: null,
       registeredOn,
     };
-    return { registration, commands: this.path(registeredOn, minor) };
+    return { registration, commands: this.path(registeredOn, minor, index) };
   }
 
-  private path(registeredOn: IsoDate, minor: boolean): Exclude<DossierCommand, RegisterDossier>[] {
+  private path(registeredOn: IsoDate, minor: boolean, index: number): Exclude<DossierCommand, RegisterDossier>[] {
     const facts: Array<{ on: IsoDate; command: Exclude<DossierCommand, RegisterDossier> }> = [];
     // The day the stay ends, maybe after today; nothing of the stay happens on or after it.
     const leftOn = addDays(registeredOn, Math.max(1, -Math.log(1 - this.random()) * MEAN_STAY_DAYS));
@@ -217,6 +236,7 @@ export class HistoryGenerator {
         }
       }
     }
+    facts.push(...this.statusChanges(registeredOn, minor, index, within));
     facts.sort((a, b) => a.on.localeCompare(b.on));
     const commands = facts.map((fact) => fact.command);
 
@@ -228,5 +248,26 @@ export class HistoryGenerator {
       }
     }
     return commands;
+  }
+
+  /**
+   * A move to another residence status during the stay, month by month at the chance of its date,
+   * and for an asylum application sometimes its grant later. Drawn from a stream of the person's
+   * own, so adding them changed no other fact of the generated histories.
+   */
+  private statusChanges(registeredOn: IsoDate, minor: boolean, index: number, within: (on: IsoDate) => boolean) {
+    const random = randomSource(this.seed * 1_000_003 + index);
+    const changes: Array<{ on: IsoDate; command: Exclude<DossierCommand, RegisterDossier> }> = [];
+    for (let on = addDays(registeredOn, 60); within(on); on = addDays(on, 30.44)) {
+      if (random() >= transitionHazard(on) * (minor ? 0.5 : 1)) continue;
+      const status = pick(random, minor ? MINOR_STATUSES : ADULT_STATUSES);
+      changes.push({ on, command: { type: 'ChangeResidenceStatus', on, status } });
+      const grantedOn = addDays(on, 120 + random() * 280);
+      if (status === 'international-protection-applied' && random() < 0.4 && within(grantedOn)) {
+        changes.push({ on: grantedOn, command: { type: 'ChangeResidenceStatus', on: grantedOn, status: 'international-protection-granted' } });
+      }
+      break;
+    }
+    return changes;
   }
 }

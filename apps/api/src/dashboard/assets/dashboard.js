@@ -67,6 +67,10 @@
       cohort: 'Cohorte',
       endDates: 'Einddatums vooruitzicht',
       endDatesPlaceholder: 'standaard: einde bescherming',
+      ownRate: 'Eigen scenario: overgangen per maand',
+      ownRatePlaceholder: 'bv. 0.02; leeg: geen',
+      ownRateInvalid: 'Het eigen scenario is een maandelijks aandeel van 0 tot 1, met een punt (bv. 0.02).',
+      scenarios: { trend: 'trend', own: (rate) => `eigen: ${rate} overgangen per maand` },
       table: 'Tabel',
       csv: (title) => `${title}: downloaden als CSV`,
       footer:
@@ -113,8 +117,8 @@
         `Dossiers ingeschreven in ${cohort}, op ${asOf}; heel Vlaanderen en Brussel (de API kent geen trechter per provincie).`,
       scopeStock: (count, interval, first, last, where) => `Actieve dossiers op ${count} datums (einde van elke ${interval}) van ${first} tot ${last}; ${where}.`,
       scopeFlows: (interval, from, to, where) => `Per ${interval} van ${from} tot ${to} (bedrijfsdatums); ${where}.`,
-      scopeOutlook: (last) =>
-        `Op elke einddatum: actieve dossiers onder tijdelijke bescherming, met een ander verblijfsstatuut, en vertrokken; heel Vlaanderen en Brussel. Laatste geregistreerde bedrijfsdatum: ${last ?? 'geen'}.`,
+      scopeOutlook: (last, where) =>
+        `Op elke einddatum: actieve dossiers onder tijdelijke bescherming, met een ander verblijfsstatuut, en vertrokken; ${where}. Laatste geregistreerde bedrijfsdatum: ${last ?? 'geen'}.`,
       underTemporaryProtection: 'Onder tijdelijke bescherming',
       transitioned: 'Ander verblijfsstatuut',
       left: 'Vertrokken',
@@ -183,6 +187,10 @@
       cohort: 'Cohort',
       endDates: 'Outlook end dates',
       endDatesPlaceholder: 'default: end of protection',
+      ownRate: 'Own scenario: moves per month',
+      ownRatePlaceholder: 'e.g. 0.02; empty: none',
+      ownRateInvalid: 'The own scenario is a monthly share from 0 to 1, with a decimal point (e.g. 0.02).',
+      scenarios: { trend: 'trend', own: (rate) => `own: ${rate} moves a month` },
       table: 'Table',
       csv: (title) => `${title}: download as CSV`,
       footer: 'Every number comes from GET /statistics/* with your token, counted on business dates (when things happened); the API and its statistics are documented at',
@@ -227,8 +235,8 @@
       scopeFunnel: (cohort, asOf) => `Dossiers registered in ${cohort}, as of ${asOf}; all of Flanders and Brussels (the API has no province breakdown of the funnel).`,
       scopeStock: (count, interval, first, last, where) => `Active dossiers on ${count} dates (the end of every ${interval}) from ${first} to ${last}; ${where}.`,
       scopeFlows: (interval, from, to, where) => `Per ${interval} from ${from} to ${to} (business dates); ${where}.`,
-      scopeOutlook: (last) =>
-        `At each end date: active dossiers under temporary protection, under another residence status, and left; all of Flanders and Brussels. Last recorded business date: ${last ?? 'none'}.`,
+      scopeOutlook: (last, where) =>
+        `At each end date: active dossiers under temporary protection, under another residence status, and left; ${where}. Last recorded business date: ${last ?? 'none'}.`,
       underTemporaryProtection: 'Under temporary protection',
       transitioned: 'Another residence status',
       left: 'Left',
@@ -495,14 +503,15 @@
 
   // ---- filters ------------------------------------------------------------------------------
 
-  const FILTER_FIELDS = ['province', 'municipality', 'interval', 'from', 'to', 'cohort', 'endDates'];
-  const fieldOf = (name) => (name === 'endDates' ? $('end-dates') : $(name));
+  const FILTER_FIELDS = ['province', 'municipality', 'interval', 'from', 'to', 'cohort', 'endDates', 'transitionRate'];
+  const FIELD_IDS = { endDates: 'end-dates', transitionRate: 'transition-rate' };
+  const fieldOf = (name) => $(FIELD_IDS[name] ?? name);
 
   function defaultFilters() {
-    return { province: '', municipality: '', interval: 'month', from: PROTECTION_START, to: today().slice(0, 7), cohort: PROTECTION_START, endDates: '' };
+    return { province: '', municipality: '', interval: 'month', from: PROTECTION_START, to: today().slice(0, 7), cohort: PROTECTION_START, endDates: '', transitionRate: '' };
   }
 
-  /** The filters in the address (?province=&municipality=&interval=&from=&to=&cohort=&endDates=) over the defaults. */
+  /** The filters in the address (?province=&municipality=&interval=&from=&to=&cohort=&endDates=&transitionRate=) over the defaults. */
   function filtersFromAddress() {
     const filters = defaultFilters();
     const query = new URLSearchParams(window.location.search);
@@ -533,12 +542,14 @@
     if (to < from) return { error: 'rangeInvalid' };
     const endDates = filters.endDates.split(/[\s,]+/).filter(Boolean);
     if (endDates.some((date) => !DATE.test(date))) return { error: 'endDatesInvalid' };
+    // As the API takes a rate: 0 to 1, a decimal point, at most 6 decimals.
+    if (filters.transitionRate && !/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/.test(filters.transitionRate)) return { error: 'ownRateInvalid' };
     const municipality = filters.province === '' ? '' : filters.municipality;
     const groupBy = municipality ? 'municipality' : filters.province ? 'province' : 'none';
     // The group of the choice in a grouped answer: a municipality's code, a province's, or null for Brussels.
     const nis = municipality || (filters.province === 'brussels' ? null : filters.province);
     const interval = ['month', 'quarter', 'year'].includes(filters.interval) ? filters.interval : 'month';
-    return { province: filters.province, municipality, groupBy, nis, interval, from, to, cohort: filters.cohort, endDates };
+    return { province: filters.province, municipality, groupBy, nis, interval, from, to, cohort: filters.cohort, endDates, transitionRate: filters.transitionRate };
   }
 
   /** Where the stock and flows are about, in words. */
@@ -682,41 +693,55 @@
     ['left', (g) => g.left, '#bab0ac'],
   ];
 
+  /**
+   * The outlook side by side: every end date as the trend (the trailing rates) has it, observed or
+   * projected, and with an own transition rate set, each projected end date again under it.
+   */
   async function outlook(range) {
-    const request = ['/statistics/outlook', range.endDates.map((date) => ['endDate', date])];
-    const answer = await api(...request);
-    const groups = answer.scenarios.map((s) => s.groups[0]);
+    const base = [...range.endDates.map((date) => ['endDate', date]), ['groupBy', range.groupBy]];
+    const request = ['/statistics/outlook', base];
+    const [trend, own] = await Promise.all([
+      api(...request),
+      range.transitionRate ? api('/statistics/outlook', [...base, ['transitionRate', range.transitionRate]]) : null,
+    ]);
+    // Labels in the language of the moment they are painted in.
+    const columns = [
+      ...trend.scenarios.map((s) => ({ s, answer: trend, label: () => `${s.endDate} (${t('kinds')[s.kind]}${s.kind === 'projection' ? `, ${t('scenarios').trend}` : ''})` })),
+      ...(own ? own.scenarios.filter((s) => s.kind === 'projection') : []).map((s) => ({ s, answer: own, label: () => `${s.endDate} (${t('scenarios').own(range.transitionRate)})` })),
+    ];
+    const zero = { active: ZERO, underTemporaryProtection: ZERO, transitioned: { total: ZERO }, left: ZERO, byStage: Object.fromEntries(STAGES.map(([key]) => [key, ZERO])) };
+    const groups = columns.map(({ s }) => groupOf(s.groups, range) ?? zero);
     return {
       request,
-      suppressBelow: answer.suppressBelow,
+      suppressBelow: trend.suppressBelow,
       paint() {
-        const labels = answer.scenarios.map((s) => `${s.endDate} (${t('kinds')[s.kind]})`);
-        scope('outlook', t('scopeOutlook', answer.lastBusinessDate));
+        const labels = columns.map((column) => column.label());
+        scope('outlook', t('scopeOutlook', trend.lastBusinessDate, whereText(range)));
         draw('outlook-chart', {
           type: 'bar',
           data: { labels, datasets: OUTLOOK.map(([key, pick, colour]) => dataset(t(key), groups.map(pick), colour)) },
           options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
         });
-        const rates = answer.scenario && {
+        const ratesOf = (answer) => ({
           arrivals: percent(answer.scenario.arrivals.monthly),
           departures: percent(answer.scenario.departures.monthly),
           transitions: percent(answer.scenario.transitions.monthly),
           sources: ['arrivals', 'departures', 'transitions'].map((rate) => `${t('rateNames')[rate]}: ${t('sources')[answer.scenario[rate].source]}`).join(', '),
-        };
+        });
         document.querySelector('#outlook .methods').replaceChildren(
-          ...answer.scenarios
-            .filter((s) => s.method)
-            .map((s) => {
+          ...columns
+            .filter(({ s }) => s.method)
+            .map(({ s, answer }) => {
               const item = document.createElement('li');
-              item.textContent = t('method', s, rates);
+              item.textContent = t('method', s, ratesOf(answer));
               return item;
             }),
         );
         table(
           'outlook-table',
           [['active', t('active')], ...OUTLOOK.map(([key]) => [key, t(key).toLowerCase()]), ...STAGES.map(([key]) => [key, t('stages')[key].toLowerCase()])],
-          answer.scenarios.map((s, i) => ({
-            key: s.endDate,
+          columns.map((column, i) => ({
+            key: labels[i],
             label: labels[i],
             cells: { active: groups[i].active, ...Object.fromEntries(OUTLOOK.map(([key, pick]) => [key, pick(groups[i])])), ...groups[i].byStage },
           })),
