@@ -25,7 +25,6 @@ import {
   type RecordedEvent,
 } from '../event-store.port';
 import {
-  EventStoreDbEventStore,
   currentRevisionToVersion,
   fromEsdbPosition,
   fromExpectedRevision,
@@ -38,7 +37,8 @@ import {
   toReadPosition,
   toRecordedEvent,
   versionToRevision,
-} from './eventstoredb-event-store';
+} from './mapping';
+import { EventStoreDbEventStore } from './eventstoredb-event-store';
 import { until } from '@app/testing';
 
 describe('EventStoreDB adapter: version and position mapping', () => {
