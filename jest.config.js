@@ -17,7 +17,7 @@ const shared = {
   moduleNameMapper: {
     '^@app/domain(|/.*)$': '<rootDir>/libs/domain/src$1',
     '^@app/dossiers$': '<rootDir>/libs/dossiers/src',
-    '^@app/event-store(|/.*)$': '<rootDir>/libs/event-store/src$1',
+    '^@app/event-store(|/postgres|/eventstoredb|/contract)$': '<rootDir>/libs/event-store/src$1',
     '^@app/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
     '^@app/persistence(|/.*)$': '<rootDir>/libs/persistence/src$1',
     '^@app/read-models(|/.*)$': '<rootDir>/libs/read-models/src$1',

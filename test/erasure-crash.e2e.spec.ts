@@ -1,5 +1,6 @@
 import { dossierStreamId } from '../libs/domain/src';
-import { openEventStore, type EventStore } from '../libs/event-store/src';
+import type { EventStore } from '@app/event-store';
+import { openEventStore } from '@app/persistence';
 import { NATIONAL_REGISTER_NUMBER_RELEASED, NationalRegisterReservations } from '@app/dossiers';
 import { loadConfig, signDevToken, systemClock } from '../libs/platform/src';
 import { DossierApi, expectRuleViolation, expectStatus, freshNationalRegisterNumber, PURPOSE, queryDatabase, registrationBody } from './support/dossier-fixtures';

@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { openEventStore, type RecordedEvent } from '../libs/event-store/src';
+import type { RecordedEvent } from '@app/event-store';
+import { openEventStore } from '@app/persistence';
 import { PersonalDataProtection, type SqlQuery } from '../libs/personal-data/src';
 import { ERASURE_COMPLETION_ACTOR, ErasureCompletion, NationalRegisterReservations, UNRECORDED_ERASURE_REASON } from '@app/dossiers';
 import {

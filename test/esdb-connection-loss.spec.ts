@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '../libs/event-store/src';
-import { EventStoreDbEventStore } from '../libs/event-store/src/eventstoredb/eventstoredb-event-store';
+import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
+import { EventStoreDbEventStore } from '@app/event-store/eventstoredb';
 import { deterministicUuid } from '../libs/platform/src';
 import { CHECKPOINT_TABLE } from '@app/projection-engine';
 import { ProjectionEngineHost } from '@app/read-models';

@@ -17,8 +17,8 @@ import {
 import * as shared from '@eventstore/db-client/generated/shared_pb';
 import { StreamsClient } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { BatchAppendReq, type BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
-import { EventStoreUnavailableError } from '../libs/event-store/src';
-import { EventStoreDbEventStore } from '../libs/event-store/src/eventstoredb/eventstoredb-event-store';
+import { EventStoreUnavailableError } from '@app/event-store';
+import { EventStoreDbEventStore } from '@app/event-store/eventstoredb';
 import type { EsdbTestServer } from './esdb-test-server';
 import { grpcChannelOf, itOnTestServer, withEsdbNode, type EsdbNode } from './support/esdb-node';
 import { until } from '@app/testing';

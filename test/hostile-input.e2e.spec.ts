@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import type { Response } from 'supertest';
-import { comparePositions, EVENT_STORE, type EventStore, type LogPosition } from '../libs/event-store/src';
+import { comparePositions, EVENT_STORE, type EventStore, type LogPosition } from '@app/event-store';
 import { ROLES, signDevToken } from '../libs/platform/src';
 import { DossierApi, expectProblem, expectStatus, registrationBody } from './support/dossier-fixtures';
 import { eventStoreOfItsOwn, onPostgresStore, type SuiteEventStore } from './support/event-store-under-test';

@@ -1,4 +1,4 @@
-import { EVENT_STORE, type EventStore } from '../libs/event-store/src';
+import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { DossierApi, expectProblem, expectStatus, PURPOSE, queryDatabase, registrationBody } from './support/dossier-fixtures';
 import { eventStoreOfItsOwn, onPostgresStore, type SuiteEventStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';

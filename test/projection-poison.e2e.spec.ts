@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { dossierStreamId, type PersonalData } from '../libs/domain/src';
-import { openEventStore, UnstorableEventError, type EventStore, type EventToAppend } from '../libs/event-store/src';
+import { UnstorableEventError, type EventStore, type EventToAppend } from '@app/event-store';
+import { openEventStore } from '@app/persistence';
 import { PersonalDataProtection, type SqlQuery } from '../libs/personal-data/src';
 import { DossierApi, expectStatus, PURPOSE, queryDatabase } from './support/dossier-fixtures';
 import { eventStoreOfItsOwn, eventStoreUnderTest, onPostgresStore, type SuiteEventStore } from './support/event-store-under-test';

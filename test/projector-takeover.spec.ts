@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { PostgresEventStore } from '../libs/event-store/src/postgres/postgres-event-store';
+import { PostgresEventStore } from '@app/event-store/postgres';
 import { openRuntime, type OpenedRuntime } from '../libs/persistence/src';
 import { PersonalDataProtection } from '../libs/personal-data/src';
 import { loadConfig } from '../libs/platform/src';

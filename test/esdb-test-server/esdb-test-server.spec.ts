@@ -14,8 +14,8 @@ import {
   type Position,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import { describeEventStoreContract } from '../../libs/event-store/src/contract/event-store.contract';
-import { EventStoreDbEventStore } from '../../libs/event-store/src/eventstoredb/eventstoredb-event-store';
+import { describeEventStoreContract } from '@app/event-store/contract';
+import { EventStoreDbEventStore } from '@app/event-store/eventstoredb';
 import { startEsdbTestServer, type EsdbTestServer, type EsdbTestServerOptions } from './index';
 
 // The shared contract, through the real adapter and client, once per append path, with system

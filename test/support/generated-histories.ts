@@ -1,5 +1,5 @@
 import { decideInTurn, defaultMunicipalityDirectory, dossierStreamId } from '../../libs/domain/src';
-import type { EventStore } from '../../libs/event-store/src';
+import type { EventStore } from '@app/event-store';
 import { deterministicUuid, todayIn } from '../../libs/platform/src';
 import { fixtureMetadata } from '@app/domain/testing';
 import { HistoryGenerator } from '@app/dossiers';

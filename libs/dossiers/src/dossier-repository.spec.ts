@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ERASED, type DossierEvent } from '@app/domain';
-import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { PostgresEventStore } from '@app/event-store/postgres';
 import { isEnvelope, PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
 import { registered } from '@app/domain/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';

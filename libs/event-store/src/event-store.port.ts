@@ -1,4 +1,4 @@
-import { hasUnstorableCharacter, unstorableTextPath } from '@app/platform/storable';
+import { hasUnstorableCharacter, unstorableTextPath } from '@app/platform';
 
 /**
  * The one event-store port. Both adapters (PostgreSQL, EventStoreDB) implement it and pass the

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { openEventStore, type EventStore } from '@app/event-store';
+import type { EventStore } from '@app/event-store';
 import type { AppConfig } from '@app/platform';
 import { runningEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platform/embedded-postgres';
 import { createDataSource } from './data-source';
+import { openEventStore } from './open-event-store';
 
 const EMBEDDED_DATABASE = 'dossiers';
 /**

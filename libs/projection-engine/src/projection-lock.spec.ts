@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { PostgresEventStore } from '@app/event-store/postgres';
 import { createTestDatabase, until } from '@app/testing';
 import { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-model-schema';
 import { ProjectionOwner1733184000000 } from './migrations/1733184000000-projection-owner';

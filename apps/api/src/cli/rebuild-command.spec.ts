@@ -2,7 +2,7 @@ import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
 import { READ_MODEL_MIGRATIONS } from '@app/read-models';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { PostgresEventStore } from '@app/event-store/postgres';
 import { PersonalDataProtection } from '@app/personal-data';
 import { ProjectionEngine, UnknownProjectionError } from '@app/projection-engine';
 import { allProjections } from '@app/read-models';

@@ -18,7 +18,7 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from '../event-store.port';
-import { isPostgresConnectionError } from '@app/platform/postgres-errors';
+import { isPostgresConnectionError } from '@app/platform';
 import { migrateEventStoreSchema } from './schema';
 
 const APPENDED_CHANNEL = 'event_store_appended';

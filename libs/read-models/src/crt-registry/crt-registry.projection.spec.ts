@@ -3,7 +3,7 @@ import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { dossierStreamId, type DossierEvent } from '@app/domain';
-import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { PostgresEventStore } from '@app/event-store/postgres';
 import { PersonalDataProtection } from '@app/personal-data';
 import { dossierEventToAppend, recordedDossierEvent, registered } from '@app/domain/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
