@@ -1,9 +1,9 @@
 /**
- * The EventStoreDB test server (test/esdb-test-server, in memory) in a process of its own, so
+ * The EventStoreDB test server (tools/esdb-test-server, in memory) in a process of its own, so
  * that it neither shares an event loop with the load generator nor with the service. Its
  * figures are the test server's, not EventStoreDB's.
  */
-import { startEsdbTestServer } from '../test/esdb-test-server';
+import { startEsdbTestServer } from '../tools/esdb-test-server';
 import type { ServiceReply } from './service-protocol';
 
 async function main(): Promise<void> {

@@ -10,4 +10,4 @@ if [ -z "$TEST_ESDB_URL" ]; then
   exit 1
 fi
 npx jest --ci --selectProjects eventstoredb
-npx jest --ci --selectProjects postgres libs/event-store/src/eventstoredb libs/projections/src/engine/projection-engine.spec.ts test/esdb-
+npx jest --ci --selectProjects postgres libs/event-store/src/eventstoredb libs/projection-engine/src/projection-engine.spec.ts test/esdb-

@@ -5,7 +5,7 @@ import { EventStoreDbEventStore } from '@app/event-store/eventstoredb';
 import { deterministicUuid } from '../libs/platform/src';
 import { CHECKPOINT_TABLE } from '@app/projection-engine';
 import { ProjectionEngineHost } from '@app/read-models';
-import { startEsdbTestServer, type EsdbTestServer, type SubscriptionStart } from './esdb-test-server';
+import { startEsdbTestServer, type EsdbTestServer, type SubscriptionStart } from '../tools/esdb-test-server';
 import { commandBody, DossierApi, freshNationalRegisterNumber, registrationBody } from './support/dossier-fixtures';
 import { waitForProjections } from './support/projections';
 import { readModels } from './support/read-models';

@@ -19,7 +19,7 @@ import { StreamsClient } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { BatchAppendReq, type BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
 import { EventStoreUnavailableError } from '@app/event-store';
 import { EventStoreDbEventStore } from '@app/event-store/eventstoredb';
-import type { EsdbTestServer } from './esdb-test-server';
+import type { EsdbTestServer } from '../tools/esdb-test-server';
 import { grpcChannelOf, itOnTestServer, withEsdbNode, type EsdbNode } from './support/esdb-node';
 import { until } from '@app/testing';
 

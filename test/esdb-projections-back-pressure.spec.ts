@@ -7,7 +7,7 @@ import { PersonalDataProtection } from '../libs/personal-data/src';
 import { loadConfig } from '../libs/platform/src';
 import { ProjectionEngine, type Projection, type ProjectionStatus } from '@app/projection-engine';
 import { allProjections } from '@app/read-models';
-import { startEsdbTestServer, type EsdbTestServer, type SlowSubscriberBehaviour } from './esdb-test-server';
+import { startEsdbTestServer, type EsdbTestServer, type SlowSubscriberBehaviour } from '../tools/esdb-test-server';
 import { createTestDatabase } from '@app/testing';
 import { appendGeneratedHistories } from './support/generated-histories';
 import { readModels } from './support/read-models';

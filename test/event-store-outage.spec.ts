@@ -1,4 +1,4 @@
-import { startEsdbTestServer, type EsdbTestServer } from './esdb-test-server';
+import { startEsdbTestServer, type EsdbTestServer } from '../tools/esdb-test-server';
 import { commandBody, DossierApi, expectProblem, expectStatus } from './support/dossier-fixtures';
 import { startTestApp, type TestApp } from './support/test-app';
 

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { startEsdbTestServer, type EsdbTestServer, type EsdbTestServerOptions } from '../esdb-test-server';
+import { startEsdbTestServer, type EsdbTestServer, type EsdbTestServerOptions } from '../../tools/esdb-test-server';
 
 /**
  * The EventStoreDB node a spec about the node's own behaviour runs against: the real node in

@@ -43,7 +43,7 @@ export interface SuiteEventStore {
  */
 export async function eventStoreOfItsOwn(): Promise<SuiteEventStore> {
   if (onPostgresStore()) return { env: {}, stop: async () => {} };
-  const { startEsdbTestServer } = await import('../esdb-test-server');
+  const { startEsdbTestServer } = await import('../../tools/esdb-test-server');
   const server = await startEsdbTestServer({ port: 0, statsPeriodMs: TEST_STATS_PERIOD_MS });
   return { env: { EVENTSTORE_URL: server.url }, stop: () => server.stop() };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../libs/platform/src/embedded-postgres';
-import { startEsdbTestServer } from '../esdb-test-server';
+import { startEsdbTestServer } from '../../tools/esdb-test-server';
 import { TEST_STATS_PERIOD_MS } from './event-store-under-test';
 
 interface RunServices {
@@ -14,7 +14,7 @@ interface RunServices {
  * - PostgreSQL: the one in DATABASE_URL when set, else an embedded one in a temporary directory.
  *   Spec files create their own databases in it (libs/testing: createTestDatabase).
  * - EventStoreDB: the real server in TEST_ESDB_URL when set, else the in-memory test server that
- *   speaks EventStoreDB's gRPC protocol (test/esdb-test-server), in ESDB_TEST_SERVER_URL.
+ *   speaks EventStoreDB's gRPC protocol (tools/esdb-test-server), in ESDB_TEST_SERVER_URL.
  */
 export default async function globalSetup(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
