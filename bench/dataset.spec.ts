@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { isValidNationalRegisterNumber } from '@app/domain';
 import { MasterKey, openPersonalData, type PersonalDataEnvelope } from '@app/personal-data';
 import { verifyChain } from '@app/dossiers';
-import { benchNationalRegisterNumber, DossierWriter, envelopeSealer, LifecyclePool, plainSealer, RealisticDossiers, type BenchDossier } from './dataset';
+import { benchNationalRegisterNumber, DossierRowEncoder, envelopeSealer, LifecyclePool, plainSealer, RealisticDossiers, type BenchDossier } from './dataset';
 import { interleave } from './load-postgres';
 
 const today = '2026-11-24';
 const now = Date.parse('2026-11-24T12:00:00Z');
 const secret = randomBytes(32).toString('hex');
 
-function writer(encrypted = true, reservedNumbers = new Set<string>()): DossierWriter {
-  return new DossierWriter({
+function writer(encrypted = true, reservedNumbers = new Set<string>()): DossierRowEncoder {
+  return new DossierRowEncoder({
     today,
     now,
     actor: 'seed',

@@ -77,7 +77,7 @@ export const plainSealer: PersonalBlockSealer = {
   seal: (_dossierId, personal) => ({ stored: personal, wrappedKey: null }),
 };
 
-export interface DossierWriterOptions {
+export interface DossierRowEncoderOptions {
   readonly today: IsoDate;
   /** "Now" in milliseconds: no event is recorded after it. */
   readonly now: number;
@@ -101,10 +101,10 @@ const HOUR_MS = 3_600_000;
 const rowOf = (event: EventToAppend) => ({ eventId: event.id, type: event.type, data: event.data, metadata: event.metadata });
 
 /** Turns commands into stored rows through the write side's own encoding (libs/dossiers), without a store. */
-export class DossierWriter {
+export class DossierRowEncoder {
   private readonly random: () => number;
 
-  constructor(private readonly options: DossierWriterOptions) {
+  constructor(private readonly options: DossierRowEncoderOptions) {
     this.random = randomSource(options.seed);
   }
 
@@ -159,7 +159,7 @@ export class RealisticDossiers {
   private readonly generator: HistoryGenerator;
 
   constructor(
-    private readonly writer: DossierWriter,
+    private readonly writer: DossierRowEncoder,
     private readonly seed: number,
     today: IsoDate,
   ) {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { EventStoreDBClient } from '@eventstore/db-client';
-import { DOSSIER_STREAM_PREFIX, type IsoDate } from '@app/domain';
+import { addDays, addMonths, DOSSIER_STREAM_PREFIX, type IsoDate } from '@app/domain';
 import { EventStoreDbEventStore } from '@app/event-store/eventstoredb';
 import { PostgresEventStore } from '@app/event-store/postgres';
 import { comparePositions, START_OF_LOG, type EventStore, type LogPosition, type RecordedEvent } from '@app/event-store';
@@ -21,7 +21,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platfor
 import { NationalRegisterReservations } from '@app/dossiers';
 import { benchConfig, type BenchConfig } from './config';
 import { CpuMeter } from './cpu';
-import { DossierWriter, envelopeSealer, LifecyclePool, plainSealer, RealisticDossiers, type BenchDossier } from './dataset';
+import { DossierRowEncoder, envelopeSealer, LifecyclePool, plainSealer, RealisticDossiers, type BenchDossier } from './dataset';
 import { loadThroughStore } from './load-esdb';
 import { loadIntoPostgres } from './load-postgres';
 import { loadAverages, machineInfo, versions } from './machine';
@@ -96,7 +96,7 @@ interface Bench {
   readonly pool: LifecyclePool;
   token(role: Role): Promise<string>;
   /** A writer into the store whose reserved national register numbers are `reserved`. */
-  writer(seed: number, reserved: Set<string>): DossierWriter;
+  writer(seed: number, reserved: Set<string>): DossierRowEncoder;
   /** CPU seconds of the service, PostgreSQL and the bench itself over `work`. */
   cpu<T>(service: BenchChild<unknown> | undefined, work: () => Promise<T>): Promise<{ result: T; cpu: ReturnType<CpuMeter['stop']> }>;
   readonly postmasterPid: number;
@@ -344,8 +344,7 @@ function queryKinds(bench: Bench, tokens: Record<'staff' | 'analyst', string>, d
   // Statistics answers are kept until the read model changes (statistics-cache.ts), so every
   // request asks a question of its own: the figures are the cost of computing an answer. One
   // kind asks the same question again, for what a kept answer costs.
-  const day = (from: string, offset: number) => new Date(Date.parse(from) + offset * 86_400_000).toISOString().slice(0, 10);
-  const cohort = (i: number) => new Date(Date.UTC(2022, 2 + (i % 30), 1)).toISOString().slice(0, 7);
+  const cohort = (i: number) => addMonths('2022-03-01', i % 30).slice(0, 7);
   const pick = (i: number) => dossiers[(i * 7919) % dossiers.length];
   const dossier = (i: number) => pick(i).id;
   // Two months after its registration was recorded: part of its history, not all of it.
@@ -357,13 +356,13 @@ function queryKinds(bench: Bench, tokens: Record<'staff' | 'analyst', string>, d
       token: tokens.staff,
       path: (i) => `/dossiers?municipality=${cities[i % cities.length]}&stage=${stages[i % stages.length]}&page=${1 + (i % 3)}&pageSize=25&sort=-registeredOn`,
     },
-    { name: 'stock', class: 'statistics', token: tokens.analyst, path: (i) => `/statistics/stock?asOf=${day('2022-01-01', (i * 37) % 1461)}` },
+    { name: 'stock', class: 'statistics', token: tokens.analyst, path: (i) => `/statistics/stock?asOf=${addDays('2022-01-01', (i * 37) % 1461)}` },
     {
       name: 'flows, 4 years by month',
       class: 'statistics',
       token: tokens.analyst,
       // 48 months whatever the first day.
-      path: (i) => `/statistics/flows?from=${day('2022-01-01', i % 28)}&to=2025-12-31&interval=month`,
+      path: (i) => `/statistics/flows?from=${addDays('2022-01-01', i % 28)}&to=2025-12-31&interval=month`,
     },
     {
       name: 'flows, the same question again (kept answer)',
@@ -371,12 +370,12 @@ function queryKinds(bench: Bench, tokens: Record<'staff' | 'analyst', string>, d
       token: tokens.analyst,
       path: () => '/statistics/flows?from=2022-01-01&to=2025-12-31&interval=month',
     },
-    { name: 'funnel', class: 'statistics', token: tokens.analyst, path: (i) => `/statistics/funnel?cohort=${cohort(i)}&asOf=${day(bench.today, -i)}` },
+    { name: 'funnel', class: 'statistics', token: tokens.analyst, path: (i) => `/statistics/funnel?cohort=${cohort(i)}&asOf=${addDays(bench.today, -i)}` },
     {
       name: 'outlook',
       class: 'statistics',
       token: tokens.analyst,
-      path: (i) => `/statistics/outlook?endDate=2026-03-04&endDate=${day('2027-03-04', i)}`,
+      path: (i) => `/statistics/outlook?endDate=2026-03-04&endDate=${addDays('2027-03-04', i)}`,
     },
     { name: "one dossier's state", class: 'single-dossier', token: tokens.staff, path: (i) => `/dossiers/${dossier(i)}` },
     { name: "one dossier's history", class: 'single-dossier', token: tokens.staff, path: (i) => `/dossiers/${dossier(i)}/history` },
@@ -785,7 +784,7 @@ async function main(): Promise<void> {
     pool: new LifecyclePool(today, config.seed),
     token: (role) => signDevToken(appConfig, { subject: `bench-${role}`, roles: [role] }),
     writer: (seed, reservedNumbers) =>
-      new DossierWriter({ today, now: Date.now(), actor: 'seed', sealer, reservationStream: (nrn) => reservations.streamFor(nrn), seed, reservedNumbers }),
+      new DossierRowEncoder({ today, now: Date.now(), actor: 'seed', sealer, reservationStream: (nrn) => reservations.streamFor(nrn), seed, reservedNumbers }),
     cpu: async (service, work) => {
       const meter = new CpuMeter(
         { ...(service ? { service: service.pid } : {}), postgres: postgres.postmasterPid, bench: process.pid },

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { Response } from 'supertest';
+import { DOSSIER_STREAM_PREFIX, dossierEventMetadata, type DossierEvent } from '@app/domain';
 
-export interface CompetingEvent {
-  readonly type: string;
-  /** Must carry `on`, the business date. */
-  readonly data: Record<string, unknown>;
-}
+/** What the other process appends: a dossier event, stored with the domain's envelope. */
+export type CompetingEvent = DossierEvent;
 
 /**
  * Another process appending to a dossier between the service's read and its append, made
@@ -23,7 +21,7 @@ export async function withCompetingAppend(
 ): Promise<Response> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
-  const stream = `dossier-${dossierId}`;
+  const stream = `${DOSSIER_STREAM_PREFIX}${dossierId}`;
   try {
     await client.query('BEGIN');
     await client.query('SELECT event_store.lock_stream($1)', [stream]);
@@ -37,14 +35,12 @@ export async function withCompetingAppend(
       if (Date.now() > deadline) throw new Error('the service never tried to append');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    const metadata = {
-      schemaVersion: 1,
-      occurredOn: competing.data.on,
+    const metadata = dossierEventMetadata(competing, {
       recordedAt: new Date().toISOString(),
       actor: 'other-process',
       correlationId: randomUUID(),
       causationId: randomUUID(),
-    };
+    });
     await client.query(`SELECT outcome FROM event_store.append_events($1, 'any', $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`, [
       stream,
       [randomUUID()],
