@@ -16,6 +16,7 @@ import {
 } from '@eventstore/db-client';
 import { describeEventStoreContract } from '@app/event-store/contract';
 import { EventStoreDbEventStore } from '@app/event-store/eventstoredb';
+import { eventStoreOnTestServer } from './event-store-on-test-server';
 import { startEsdbTestServer, type EsdbTestServer, type EsdbTestServerOptions } from './index';
 
 // The shared contract, through the real adapter and client, once per append path, with system
@@ -26,14 +27,12 @@ describe.each<[string, EsdbTestServerOptions]>([
   [', Append instead of BatchAppend', { batchAppend: false, statsPeriodMs: 20 }],
 ])('EventStoreDB test server%s', (label, options) => {
   describeEventStoreContract(`EventStoreDB (test server${label})`, async () => {
-    const server = await startEsdbTestServer({ port: 0, ...options });
-    const store = EventStoreDbEventStore.fromConnectionString(server.url);
+    const opened = await eventStoreOnTestServer(options);
     return {
-      store,
+      store: opened.store,
       dispose: async () => {
-        await store.close();
-        await server.stop();
-        expect(server.counters.refusedPositions).toBe(0);
+        await opened.dispose();
+        expect(opened.server.counters.refusedPositions).toBe(0);
       },
     };
   });

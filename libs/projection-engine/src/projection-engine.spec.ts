@@ -38,13 +38,40 @@ function countingProjection(
   };
 }
 
+interface FollowedStore {
+  readonly store: EventStore;
+  dispose(): Promise<void>;
+}
+
+async function postgresStore(databaseUrl: string): Promise<FollowedStore> {
+  const store = await PostgresEventStore.connect(databaseUrl);
+  return { store, dispose: () => store.close() };
+}
+
+/**
+ * The real server in TEST_ESDB_URL, else a test server of this spec's own rather than the run's
+ * shared one: a status counts what lies ahead of a projection in the log, read from its
+ * checkpoint with its stream prefixes (filtered by the client on EventStoreDB), and on the shared
+ * server every other suite's events lie ahead, so each status scanned them all and, late in a
+ * full run, the spec overran its time.
+ */
+async function eventStoreDb(): Promise<FollowedStore> {
+  if (process.env.TEST_ESDB_URL) {
+    const store = EventStoreDbEventStore.fromConnectionString(esdbUrlForTests());
+    return { store, dispose: () => store.close() };
+  }
+  const { eventStoreOnTestServer } = await import('../../../tools/esdb-test-server/event-store-on-test-server');
+  return eventStoreOnTestServer();
+}
+
 /** Read models are always in PostgreSQL; the log they follow is in either store. */
 describe.each([
-  ['PostgreSQL', (url: string) => PostgresEventStore.connect(url)],
-  ['EventStoreDB (test server or TEST_ESDB_URL)', async () => EventStoreDbEventStore.fromConnectionString(esdbUrlForTests())],
-])('ProjectionEngine following %s', (_, openStore: (databaseUrl: string) => Promise<EventStore>) => {
+  ['PostgreSQL', postgresStore],
+  ['EventStoreDB (a test server of its own, or TEST_ESDB_URL)', eventStoreDb],
+])('ProjectionEngine following %s', (_, openStore: (databaseUrl: string) => Promise<FollowedStore>) => {
   let database: { url: string; drop: () => Promise<void> };
   let dataSource: DataSource;
+  let followed: FollowedStore;
   let store: EventStore;
   // Streams of this run only, so a shared EventStoreDB's other streams never count.
   const prefix = `counted${randomUUID().slice(0, 8)}-`;
@@ -55,7 +82,8 @@ describe.each([
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    store = await openStore(database.url);
+    followed = await openStore(database.url);
+    store = followed.store;
     dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: [ReadModelSchema1732492800000, ProjectionOwner1733184000000, ProjectionSafeForms1733356800000] });
     await dataSource.initialize();
     await dataSource.runMigrations();
@@ -63,7 +91,7 @@ describe.each([
 
   afterAll(async () => {
     await dataSource.destroy();
-    await store.close();
+    await followed.dispose();
     await database.drop();
   });
 
