@@ -72,6 +72,8 @@ export class FlowStatisticsReader {
   /** `given` rates replace the trailing ones observed (outlook.ts). */
   outlook(endDates: readonly string[], today: string, groupBy: GroupBy, given: GivenRates): Promise<OutlookView> {
     const rates = [given.arrivals, given.departures, given.transitions].map((rate) => rate ?? '').join(',');
-    return this.cache.answer(`outlook|${today}|${endDates.join(',')}|${groupBy}|${rates}`, () => outlookAt(this.dataSource, endDates, today, groupBy, given));
+    return this.cache.answer(`outlook|${today}|${endDates.join(',')}|${groupBy}|${rates}`, () =>
+      outlookAt(this.dataSource, endDates, today, groupBy, given, (key, compute) => this.cache.answer(key, compute)),
+    );
   }
 }

@@ -14,6 +14,9 @@ export const TRAILING_MONTHS = 6;
 const DAYS_PER_MONTH = 365.25 / 12;
 const HIDDEN: Cell = { value: null, suppressed: true };
 
+/** Keeps a part of the answer under a key while the read model stands still (the reader's cache); by default, nothing is kept. */
+export type Remember = <T>(key: string, compute: () => Promise<T>) => Promise<T>;
+
 /** Rates an analyst gives; a rate left out is the trailing one observed. */
 export type GivenRates = Partial<MonthlyRates>;
 
@@ -178,7 +181,8 @@ function methodOf(inputs: OutlookScenarioInputs, endDate: string): string {
  * date, or one that has passed (today or before): observed, the situation recorded for that day.
  * Beyond both: projected from the situation on the last business date with the scenario's
  * monthly rates (projection.ts), labelled with its method; `scenario` states the rates and their
- * inputs once for every projected end date.
+ * inputs once for every projected end date. The situations and the rates of a day are the same
+ * for every question about it, so they are remembered apart from the answer.
  */
 export async function outlookAt(
   dataSource: DataSource,
@@ -186,24 +190,27 @@ export async function outlookAt(
   today: string,
   groupBy: GroupBy,
   given: GivenRates,
+  remember: Remember = (_, compute) => compute(),
 ): Promise<OutlookView> {
   const { suppressBelow } = await readSettings(dataSource);
   const last = await lastBusinessDate(dataSource);
-  const inputs = last === null ? null : await scenarioInputs(dataSource, last, given);
-  const base = last === null ? null : await situationsOn(dataSource, last, groupBy);
+  const situationOn = (date: string) => remember(`outlook-situation|${date}|${groupBy}`, () => situationsOn(dataSource, date, groupBy));
+  const rates = [given.arrivals, given.departures, given.transitions].map((rate) => rate ?? '').join(',');
+  const inputs = last === null ? null : await remember(`outlook-inputs|${last}|${rates}`, () => scenarioInputs(dataSource, last, given));
+  const base = last === null ? null : await situationOn(last);
   const scenarios: OutlookScenario[] = [];
   for (const endDate of endDates) {
     const endDatePassed = endDate <= today;
     if (last === null || inputs === null || base === null || endDate <= last || endDatePassed) {
-      const observed = await situationsOn(dataSource, endDate, groupBy);
+      const observed = await situationOn(endDate);
       scenarios.push({ endDate, endDatePassed, kind: 'observed', method: null, groups: groupsOf(observed, groupBy, suppressBelow) });
       continue;
     }
     const months = daysBetween(last, endDate) / DAYS_PER_MONTH;
-    const rates = { arrivals: inputs.arrivals.monthly, departures: inputs.departures.monthly, transitions: inputs.transitions.monthly };
+    const monthly = { arrivals: inputs.arrivals.monthly, departures: inputs.departures.monthly, transitions: inputs.transitions.monthly };
     const projected = new Map(
       [...base].map(([key, situation]) => {
-        const standing = project(situation, rates, inputs.transitionShares.shares, months);
+        const standing = project(situation, monthly, inputs.transitionShares.shares, months);
         const scale = activeIn(situation) > 0 ? activeIn(standing) / activeIn(situation) : 0;
         const scaled = (of: Map<string, number>) => new Map([...of].map(([k, n]) => [k, n * scale]));
         return [key, { ...standing, nis: situation.nis, stage: scaled(situation.stage), housing: scaled(situation.housing) }] as const;
@@ -220,13 +227,12 @@ export async function outlookAt(
   return { lastBusinessDate: last, groupBy, suppressBelow, scenario: inputs, scenarios };
 }
 
-/** The groups' numbers, rounded each on its own, and suppressed as the stock's. */
-function groupsOf(situations: Map<string, Situation>, groupBy: GroupBy, suppressBelow: number): OutlookGroup[] {
-  if (groupBy === 'none' && situations.size === 0) {
-    situations.set('', { nis: null, underTemporaryProtection: 0, transitioned: {}, left: 0, stage: new Map(), housing: new Map() });
-  }
-  return [...situations.keys()].sort(byGroup).map((key) => {
-    const s = situations.get(key)!;
+/** The groups' numbers, rounded each on its own, and suppressed as the stock's. Situations are only read: they may be remembered. */
+function groupsOf(situations: ReadonlyMap<string, Situation>, groupBy: GroupBy, suppressBelow: number): OutlookGroup[] {
+  const nothing: Situation = { nis: null, underTemporaryProtection: 0, transitioned: {}, left: 0, stage: new Map(), housing: new Map() };
+  const keys = groupBy === 'none' && situations.size === 0 ? [''] : [...situations.keys()].sort(byGroup);
+  return keys.map((key) => {
+    const s = situations.get(key) ?? nothing;
     const count = (n: number): Count => ({ value: Math.round(n), persons: Math.round(n) });
     const counts = (keys: readonly string[], of: (key: string) => number) => Object.fromEntries(keys.map((k) => [k, count(of(k))])) as Record<string, Count>;
     const active = count(activeIn(s));
