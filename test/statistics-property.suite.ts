@@ -407,43 +407,43 @@ export function describeStatisticsProperty(): void {
           fc.integer({ min: 0, max: 2190 }),
           fc.constantFrom('temporary-protection', 'single-permit', 'student'),
           async (dossiers, asOfDay, funnelStatus) => {
-          for (const dossier of dossiers) await record(dossier);
-          await waitForProjections(testApp);
-          const raw = await histories();
-          const asOf = addDays(FROM, asOfDay);
-          const all = () => 'all';
-          const province = (nis: string) => MUNICIPALITIES[nis] ?? 'none';
-
-          expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}`))).toEqual(naiveStock(raw, asOf, all));
-          // Every date here has passed: the outlook answers with what is recorded for it, projected or not.
-          const outlook = await get(`/statistics/outlook?endDate=${asOf}`);
-          expect(outlook.scenarios[0]).toMatchObject({ endDate: asOf, endDatePassed: true, kind: 'observed' });
-          expect(flattenOutlook(outlook.scenarios[0].groups)).toEqual(naiveOutlook(raw, asOf, all));
-          const outlookByProvince = await get(`/statistics/outlook?endDate=${asOf}&groupBy=province`);
-          expect(flattenOutlook(outlookByProvince.scenarios[0].groups)).toEqual(naiveOutlook(raw, asOf, province));
-          expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}&groupBy=province`))).toEqual(naiveStock(raw, asOf, province));
-
-          // The dashboard's drill-down: the stock over time of each municipality of registration.
-          const overTime = await get(`/statistics/stock-over-time?from=${FROM}&to=${TO}&interval=year&groupBy=municipality`);
-          expect(overTime.points.map((point: { asOf: string }) => point.asOf)).toEqual(['2012', '2013', '2014', '2015', '2016', '2017'].map((year) => `${year}-12-31`));
-          for (const point of overTime.points) expect(flattenStock(point)).toEqual(naiveStock(raw, point.asOf, (nis) => nis));
-
-          const quarterly = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=quarter`);
-          expect(flattenFlows(quarterly)).toEqual(naiveFlows(raw, quarterly.periods, all));
-          const yearly = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=year&groupBy=province`);
-          expect(flattenFlows(yearly)).toEqual(naiveFlows(raw, yearly.periods, province));
-
-          const cohort = addDays(FROM, dossiers[0].registeredDay).slice(0, 7);
-          const funnel = await get(`/statistics/funnel?cohort=${cohort}&asOf=${asOf}`);
-          expect(
-            funnel.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null })),
-          ).toEqual(naiveFunnel(raw, cohort, asOf));
-          // The funnel cut by the residence status on asOf.
-          const cut = await get(`/statistics/funnel?cohort=${cohort}&asOf=${asOf}&residenceStatus=${funnelStatus}`);
-          expect(cut.residenceStatus).toBe(funnelStatus);
-          expect(
-            cut.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null })),
-          ).toEqual(naiveFunnel(raw, cohort, asOf, funnelStatus));
+            for (const dossier of dossiers) await record(dossier);
+            await waitForProjections(testApp);
+            const raw = await histories();
+            const asOf = addDays(FROM, asOfDay);
+            const all = () => 'all';
+            const province = (nis: string) => MUNICIPALITIES[nis] ?? 'none';
+  
+            expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}`))).toEqual(naiveStock(raw, asOf, all));
+            // Every date here has passed: the outlook answers with what is recorded for it, projected or not.
+            const outlook = await get(`/statistics/outlook?endDate=${asOf}`);
+            expect(outlook.scenarios[0]).toMatchObject({ endDate: asOf, endDatePassed: true, kind: 'observed' });
+            expect(flattenOutlook(outlook.scenarios[0].groups)).toEqual(naiveOutlook(raw, asOf, all));
+            const outlookByProvince = await get(`/statistics/outlook?endDate=${asOf}&groupBy=province`);
+            expect(flattenOutlook(outlookByProvince.scenarios[0].groups)).toEqual(naiveOutlook(raw, asOf, province));
+            expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}&groupBy=province`))).toEqual(naiveStock(raw, asOf, province));
+  
+            // The dashboard's drill-down: the stock over time of each municipality of registration.
+            const overTime = await get(`/statistics/stock-over-time?from=${FROM}&to=${TO}&interval=year&groupBy=municipality`);
+            expect(overTime.points.map((point: { asOf: string }) => point.asOf)).toEqual(['2012', '2013', '2014', '2015', '2016', '2017'].map((year) => `${year}-12-31`));
+            for (const point of overTime.points) expect(flattenStock(point)).toEqual(naiveStock(raw, point.asOf, (nis) => nis));
+  
+            const quarterly = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=quarter`);
+            expect(flattenFlows(quarterly)).toEqual(naiveFlows(raw, quarterly.periods, all));
+            const yearly = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=year&groupBy=province`);
+            expect(flattenFlows(yearly)).toEqual(naiveFlows(raw, yearly.periods, province));
+  
+            const cohort = addDays(FROM, dossiers[0].registeredDay).slice(0, 7);
+            const funnel = await get(`/statistics/funnel?cohort=${cohort}&asOf=${asOf}`);
+            expect(
+              funnel.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null })),
+            ).toEqual(naiveFunnel(raw, cohort, asOf));
+            // The funnel cut by the residence status on asOf.
+            const cut = await get(`/statistics/funnel?cohort=${cohort}&asOf=${asOf}&residenceStatus=${funnelStatus}`);
+            expect(cut.residenceStatus).toBe(funnelStatus);
+            expect(
+              cut.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null })),
+            ).toEqual(naiveFunnel(raw, cohort, asOf, funnelStatus));
           },
         ),
         { numRuns: 15, endOnFailure: true },
