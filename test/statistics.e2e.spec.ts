@@ -176,6 +176,24 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,,,rehousings,,5,false');
       expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,,,rehousings,site-closed,5,false');
     });
+
+    it('writes CSV for Excel with Belgian settings on csvDialect=excel-be: a byte order mark, ; between fields, , in decimals', async () => {
+      const stock = await get('/statistics/stock?asOf=2021-04-30&csvDialect=excel-be').set('Accept', 'text/csv');
+      expectStatus(stock, 200);
+      expect(stock.text.startsWith('\uFEFF')).toBe(true);
+      const lines = stock.text.slice(1).trimEnd().split('\r\n');
+      expect(lines[0]).toBe('as_of;group_by;group_code;group_name;measure;category;value;suppressed');
+      expect(lines).toContain('2021-04-30;none;;;active;;9;false');
+      // The same rows as the default dialect, field for field.
+      const plain = await get('/statistics/stock?asOf=2021-04-30').set('Accept', 'text/csv');
+      expect(lines).toEqual(plain.text.trimEnd().split('\r\n').map((line) => line.replaceAll(',', ';')));
+
+      const funnel = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31&csvDialect=excel-be').set('Accept', 'text/csv');
+      expect(funnel.text.slice(1).split('\r\n')).toContain('2021-01;2021-12-31;;housed;rateFromPrevious;0,875;false');
+      // JSON is unchanged by it; an unknown dialect is refused.
+      expect((await get('/statistics/stock?asOf=2021-04-30&csvDialect=excel-be')).body).toEqual((await get('/statistics/stock?asOf=2021-04-30')).body);
+      expectProblem(await get('/statistics/stock?csvDialect=excel').set('Accept', 'text/csv'), 400, 'validation-failed');
+    });
   });
 
   describe('stock over time', () => {

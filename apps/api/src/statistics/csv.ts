@@ -1,11 +1,38 @@
 import type { Cell, FlowGroup, FlowsView, FunnelView, GroupView, OutlookView, StockOverTimeView, StockView } from '@app/read-models';
 
 /**
- * Statistics as CSV: long format, one row per number, a header row, RFC 4180 quoting, CRLF.
- * A suppressed number has an empty `value` and `suppressed` true.
+ * Statistics as CSV: long format, one row per number, a header row. A suppressed number has an
+ * empty `value` and `suppressed` true. Each answer is first a table of fields, then written in
+ * the dialect the client asked for (renderCsv).
  */
-const quote = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-const line = (fields: Array<string | number | null>) => fields.map((field) => quote(field === null ? '' : String(field))).join(',');
+type Field = string | number | null;
+/** A header row, then the data rows. */
+export type CsvTable = Field[][];
+
+/**
+ * `rfc4180` (the default): `,` between fields, `.` in decimals, RFC 4180 quoting, CRLF.
+ * `excel-be`: what Excel opens as columns and numbers with Belgian (nl-BE, fr-BE) regional
+ * settings: `;` between fields, `,` in decimals, a UTF-8 byte order mark first (without it, Excel
+ * reads UTF-8 as Windows-1252 and garbles names such as "Liège"), quoting and CRLF as RFC 4180.
+ */
+export const CSV_DIALECTS = ['rfc4180', 'excel-be'] as const;
+export type CsvDialect = (typeof CSV_DIALECTS)[number];
+
+const SEPARATOR: Record<CsvDialect, string> = { rfc4180: ',', 'excel-be': ';' };
+const DECIMAL_MARK: Record<CsvDialect, string> = { rfc4180: '.', 'excel-be': ',' };
+const BYTE_ORDER_MARK: Record<CsvDialect, string> = { rfc4180: '', 'excel-be': '\uFEFF' };
+
+export function renderCsv(table: CsvTable, dialect: CsvDialect = 'rfc4180'): string {
+  const separator = SEPARATOR[dialect];
+  const needsQuotes = (value: string) => value.includes(separator) || /["\r\n]/.test(value);
+  const text = (field: Field) => {
+    if (field === null) return '';
+    // Numbers only: a date or a code is text and keeps its characters.
+    const value = typeof field === 'number' ? String(field).replace('.', DECIMAL_MARK[dialect]) : field;
+    return needsQuotes(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  };
+  return BYTE_ORDER_MARK[dialect] + table.map((fields) => fields.map(text).join(separator)).join('\r\n') + '\r\n';
+}
 
 type Row = [measure: string, category: string, cell: Cell];
 
@@ -29,71 +56,70 @@ function rowsOf(object: Record<string, unknown>, measure = ''): Row[] {
 }
 
 const groupFields = (group: GroupView | null) => [group?.nis ?? null, group?.name ?? null];
-const cellFields = (cell: Cell) => [cell.value, String(cell.suppressed)];
+const cellFields = (cell: Cell): Field[] => [cell.value, String(cell.suppressed)];
 
-const STOCK_HEADER = line(['as_of', 'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed']);
-const csvText = (lines: string[]) => lines.join('\r\n') + '\r\n';
+const STOCK_HEADER = ['as_of', 'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed'];
 
-function stockLines(view: Pick<StockView, 'asOf' | 'groupBy' | 'groups'>): string[] {
+function stockLines(view: Pick<StockView, 'asOf' | 'groupBy' | 'groups'>): Field[][] {
   return view.groups.flatMap((group) =>
     rowsOf(group as unknown as Record<string, unknown>).map(([measure, category, cell]) =>
-      line([view.asOf, view.groupBy, ...groupFields(group.group), measure, category, ...cellFields(cell)]),
+      [view.asOf, view.groupBy, ...groupFields(group.group), measure, category, ...cellFields(cell)],
     ),
   );
 }
 
-export function stockCsv(view: StockView): string {
-  return csvText([STOCK_HEADER, ...stockLines(view)]);
+export function stockCsv(view: StockView): CsvTable {
+  return [STOCK_HEADER, ...stockLines(view)];
 }
 
 /** The stock on each date, in the columns of the stock on one date. */
-export function stockOverTimeCsv(view: StockOverTimeView): string {
-  return csvText([STOCK_HEADER, ...view.points.flatMap((point) => stockLines({ ...point, groupBy: view.groupBy }))]);
+export function stockOverTimeCsv(view: StockOverTimeView): CsvTable {
+  return [STOCK_HEADER, ...view.points.flatMap((point) => stockLines({ ...point, groupBy: view.groupBy }))];
 }
 
-export function funnelCsv(view: FunnelView): string {
-  const lines = [line(['cohort', 'as_of', 'residence_status', 'step', 'measure', 'value', 'suppressed'])];
+export function funnelCsv(view: FunnelView): CsvTable {
+  const lines: CsvTable = [['cohort', 'as_of', 'residence_status', 'step', 'measure', 'value', 'suppressed']];
   for (const step of view.steps) {
     for (const [measure, , cell] of rowsOf(step as unknown as Record<string, unknown>)) {
-      lines.push(line([view.cohort, view.asOf, view.residenceStatus, step.step, measure, ...cellFields(cell)]));
+      lines.push([view.cohort, view.asOf, view.residenceStatus, step.step, measure, ...cellFields(cell)]);
     }
   }
-  return csvText(lines);
+  return lines;
 }
 
 /** One row per number of every group of every end date; a projection's rows carry the scenario's monthly rates. */
-export function outlookCsv(view: OutlookView): string {
-  const lines = [
-    line([
+export function outlookCsv(view: OutlookView): CsvTable {
+  const lines: CsvTable = [
+    [
       'end_date', 'end_date_passed', 'kind', 'last_business_date', 'arrival_rate', 'departure_rate', 'transition_rate',
       'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed',
-    ]),
+    ],
   ];
   for (const scenario of view.scenarios) {
     const projected = scenario.kind === 'projection' && view.scenario;
     const rates = projected ? [view.scenario!.arrivals.monthly, view.scenario!.departures.monthly, view.scenario!.transitions.monthly] : [null, null, null];
     for (const group of scenario.groups) {
       for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
-        lines.push(line([
+        lines.push([
           scenario.endDate, String(scenario.endDatePassed), scenario.kind, view.lastBusinessDate, ...rates,
           view.groupBy, ...groupFields(group.group), measure, category, ...cellFields(cell),
-        ]));
+        ]);
       }
     }
   }
-  return csvText(lines);
+  return lines;
 }
 
-export function flowsCsv(view: FlowsView): string {
-  const lines = [
-    line(['period', 'period_start', 'period_end', 'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed']),
+export function flowsCsv(view: FlowsView): CsvTable {
+  const lines: CsvTable = [
+    ['period', 'period_start', 'period_end', 'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed'],
   ];
   for (const period of view.periods) {
     for (const group of period.groups as FlowGroup[]) {
       for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
-        lines.push(line([period.period, period.start, period.end, view.groupBy, ...groupFields(group.group), measure, category, ...cellFields(cell)]));
+        lines.push([period.period, period.start, period.end, view.groupBy, ...groupFields(group.group), measure, category, ...cellFields(cell)]);
       }
     }
   }
-  return csvText(lines);
+  return lines;
 }

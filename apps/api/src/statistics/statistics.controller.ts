@@ -15,7 +15,7 @@ import { Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
 import { APP_CONFIG, CLOCK, type AppConfig, type Clock } from '@app/platform';
-import { flowsCsv, funnelCsv, outlookCsv, stockCsv, stockOverTimeCsv } from './csv';
+import { flowsCsv, funnelCsv, outlookCsv, renderCsv, stockCsv, stockOverTimeCsv, type CsvDialect, type CsvTable } from './csv';
 import { FlowStatisticsReader, MAX_PERIODS, periodsBetween, type Period } from '@app/read-models';
 import { FlowsQuery, FunnelQuery, OutlookQuery, StatisticsSettingsDto, StockQuery } from './statistics.dto';
 import { FlowsAnswer, FunnelAnswer, OutlookAnswer, StatisticsSettingsView, StockAnswer, StockOverTimeAnswer } from './statistics.views';
@@ -25,7 +25,7 @@ const ABOUT =
   'GET /projections shows its lag). Counted on business dates (when things happened), so a fact recorded ' +
   'late lands in its own period. Every number is a cell `{ "value": n, "suppressed": false }`; a cell ' +
   'counting 1 to suppressBelow-1 persons is `{ "value": null, "suppressed": true }`; zeros are shown. ' +
-  'Send `Accept: text/csv` for CSV (one row per number; see docs/statistics.md).';
+  'Send `Accept: text/csv` for CSV (one row per number; see docs/statistics.md), with `csvDialect=excel-be` for Excel with Belgian settings.';
 
 /** JSON unless the client prefers CSV. */
 function wantsCsv(request: Request): boolean {
@@ -38,10 +38,10 @@ function sendCsv(response: Response, filename: string, body: string): string {
   return body;
 }
 
-/** The view as JSON, or as CSV when the client prefers it (Vary: Accept either way). */
-function answer<T>(request: Request, response: Response, view: T, filename: string, csv: (view: T) => string): T | string {
+/** The view as JSON, or as CSV in the dialect asked for when the client prefers CSV (Vary: Accept either way). */
+function answer<T>(request: Request, response: Response, view: T, filename: string, csv: (view: T) => CsvTable, dialect?: CsvDialect): T | string {
   response.setHeader('Vary', 'Accept');
-  return wantsCsv(request) ? sendCsv(response, filename, csv(view)) : view;
+  return wantsCsv(request) ? sendCsv(response, filename, renderCsv(csv(view), dialect)) : view;
 }
 
 /** 200 with the answer as JSON, or CSV (long format, one row per number: docs/statistics.md). */
@@ -93,7 +93,7 @@ export class StatisticsController {
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async stock(@Query() query: StockQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const view = await this.statistics.stock(query.asOf ?? this.clock.today(), query.groupBy);
-    return answer(request, response, view, `stock-${view.asOf}-${view.groupBy}.csv`, stockCsv);
+    return answer(request, response, view, `stock-${view.asOf}-${view.groupBy}.csv`, stockCsv, query.csvDialect);
   }
 
   @Get('stock-over-time')
@@ -109,7 +109,7 @@ export class StatisticsController {
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async stockOverTime(@Query() query: FlowsQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const view = await this.statistics.stockOverTime(query.from, query.to, query.interval, query.groupBy, periodsOf(query));
-    return answer(request, response, view, `stock-${view.from}-${view.to}-${view.interval}-${view.groupBy}.csv`, stockOverTimeCsv);
+    return answer(request, response, view, `stock-${view.from}-${view.to}-${view.interval}-${view.groupBy}.csv`, stockOverTimeCsv, query.csvDialect);
   }
 
   @Get('flows')
@@ -125,7 +125,7 @@ export class StatisticsController {
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async flows(@Query() query: FlowsQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const view = await this.statistics.flows(query.from, query.to, query.interval, query.groupBy, periodsOf(query));
-    return answer(request, response, view, `flows-${view.from}-${view.to}-${view.interval}-${view.groupBy}.csv`, flowsCsv);
+    return answer(request, response, view, `flows-${view.from}-${view.to}-${view.interval}-${view.groupBy}.csv`, flowsCsv, query.csvDialect);
   }
 
   @Get('funnel')
@@ -144,7 +144,7 @@ export class StatisticsController {
     const start = `${query.cohort}-01`;
     const view = await this.statistics.funnel(query.asOf ?? this.clock.today(), start, endOfMonth(start), query.residenceStatus ?? null);
     const cut = view.residenceStatus ? `-${view.residenceStatus}` : '';
-    return answer(request, response, view, `funnel-${view.cohort}-${view.asOf}${cut}.csv`, funnelCsv);
+    return answer(request, response, view, `funnel-${view.cohort}-${view.asOf}${cut}.csv`, funnelCsv, query.csvDialect);
   }
 
   @Get('outlook')
@@ -167,7 +167,7 @@ export class StatisticsController {
     const given = { arrivals: rate(query.arrivalRate), departures: rate(query.departureRate), transitions: rate(query.transitionRate) };
     const endDates = query.endDate?.length ? query.endDate : this.config.protectionEndDates;
     const view = await this.statistics.outlook(endDates, this.clock.today(), query.groupBy, given);
-    return answer(request, response, view, `outlook-${view.scenarios.map((s) => s.endDate).join('_')}-${view.groupBy}.csv`, outlookCsv);
+    return answer(request, response, view, `outlook-${view.scenarios.map((s) => s.endDate).join('_')}-${view.groupBy}.csv`, outlookCsv, query.csvDialect);
   }
 
   @Get('settings')

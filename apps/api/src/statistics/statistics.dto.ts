@@ -5,8 +5,23 @@ import { RESIDENCE_STATUSES, type ResidenceStatus } from '@app/domain';
 import { MAX_END_DATES } from '@app/platform';
 import { GROUP_BYS, INTERVALS, type GroupBy, type Interval } from '@app/read-models';
 import { IsCalendarDate, IsCalendarMonth } from '../http/validation';
+import { CSV_DIALECTS, type CsvDialect } from './csv';
 
-export class StockQuery {
+/** What every statistics question takes besides its own parameters. */
+class CsvOptions {
+  @ApiPropertyOptional({
+    enum: CSV_DIALECTS,
+    default: 'rfc4180',
+    description:
+      'How a CSV answer (Accept: text/csv) is written: rfc4180 with , between fields and . in decimals; ' +
+      'excel-be for Excel with Belgian regional settings: ; between fields, , in decimals, a UTF-8 byte order mark. Ignored for JSON',
+  })
+  @IsOptional()
+  @IsIn(CSV_DIALECTS)
+  csvDialect?: CsvDialect;
+}
+
+export class StockQuery extends CsvOptions {
   @ApiPropertyOptional({ format: 'date', example: '2024-06-30', description: 'Business date; default today' })
   @IsOptional()
   @IsCalendarDate()
@@ -18,7 +33,7 @@ export class StockQuery {
   groupBy: GroupBy = 'none';
 }
 
-export class FlowsQuery {
+export class FlowsQuery extends CsvOptions {
   @ApiProperty({ format: 'date', example: '2022-03-01', description: 'First business date counted' })
   @IsCalendarDate()
   from: string;
@@ -53,7 +68,7 @@ export class StatisticsSettingsDto {
   suppressBelow: number;
 }
 
-export class FunnelQuery {
+export class FunnelQuery extends CsvOptions {
   @ApiProperty({ example: '2022-03', description: 'Registration month of the cohort, YYYY-MM' })
   @IsCalendarMonth()
   cohort: string;
@@ -77,7 +92,7 @@ const MONTHLY_RATE = /^(0(\.\d{1,6})?|1(\.0{1,6})?|\.\d{1,6})$/;
 const RATE_FORMAT = 'must be a monthly rate from 0 to 1 written as a decimal number, such as 0.02';
 const RATE = 'A monthly rate from 0 to 1 for the projected end dates; default the trailing six months observed (the answer\'s scenario says which and states both)';
 
-export class OutlookQuery {
+export class OutlookQuery extends CsvOptions {
   @ApiPropertyOptional({
     type: [String],
     example: ['2027-03-04', '2028-03-04'],
