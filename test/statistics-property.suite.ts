@@ -192,16 +192,25 @@ const medianOf = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-/**
- * The cohort registered in a month (cut to those with a residence status on asOf, if given), step by
- * step: a step needs all earlier ones, reached on the latest of their first dates.
- */
-function naiveFunnel(histories: HistoryEvent[][], cohort: string, asOf: string, status?: string) {
-  const members = histories.filter(
+type Cohort = string | { from?: string; to?: string };
+
+/** The persons of a cohort (one month, YYYY-MM, or a range of months with either end open) registered by asOf. */
+function naiveFunnelMembers(histories: HistoryEvent[][], cohort: Cohort, asOf: string, status?: string): HistoryEvent[][] {
+  const { from, to } = typeof cohort === 'string' ? { from: cohort, to: cohort } : cohort;
+  const inCohort = (month: string) => (from === undefined || month >= from) && (to === undefined || month <= to);
+  return histories.filter(
     (h) =>
-      h.some((e) => e.type === 'DossierRegistered' && e.occurredOn.startsWith(cohort) && e.occurredOn <= asOf) &&
+      h.some((e) => e.type === 'DossierRegistered' && inCohort(e.occurredOn.slice(0, 7)) && e.occurredOn <= asOf) &&
       (status === undefined || stateOn(h, asOf)?.status === status),
   );
+}
+
+/**
+ * The cohort (cut to those with a residence status on asOf, if given), step by
+ * step: a step needs all earlier ones, reached on the latest of their first dates.
+ */
+function naiveFunnel(histories: HistoryEvent[][], cohort: Cohort, asOf: string, status?: string) {
+  const members = naiveFunnelMembers(histories, cohort, asOf, status);
   return FUNNEL.map(([step, type], index) => {
     const waits: number[] = [];
     let count = 0;
@@ -444,6 +453,18 @@ export function describeStatisticsProperty(): void {
             expect(
               cut.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null })),
             ).toEqual(naiveFunnel(raw, cohort, asOf, funnelStatus));
+            // Cohorts from that month on, per province of registration, and every cohort.
+            const steps = (answer: any) =>
+              answer.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null }));
+            const ranged = await get(`/statistics/funnel?cohortFrom=${cohort}&asOf=${asOf}&groupBy=province`);
+            expect(steps(ranged)).toEqual(naiveFunnel(raw, { from: cohort }, asOf));
+            const registeredIn = (h: HistoryEvent[]) => province(h.find((e) => e.type === 'DossierRegistered')!.data.municipality);
+            const provinces = [...new Set(naiveFunnelMembers(raw, { from: cohort }, asOf).map(registeredIn))].sort();
+            expect(ranged.groups.map((g: any) => g.group.nis ?? 'none').sort()).toEqual(provinces);
+            for (const group of ranged.groups) {
+              expect(steps(group)).toEqual(naiveFunnel(raw.filter((h) => registeredIn(h) === (group.group.nis ?? 'none')), { from: cohort }, asOf));
+            }
+            expect(steps(await get(`/statistics/funnel?asOf=${asOf}`))).toEqual(naiveFunnel(raw, {}, asOf));
           },
         ),
         { numRuns: 15, endOnFailure: true },

@@ -189,7 +189,7 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(lines).toEqual(plain.text.trimEnd().split('\r\n').map((line) => line.replaceAll(',', ';')));
 
       const funnel = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31&csvDialect=excel-be').set('Accept', 'text/csv');
-      expect(funnel.text.slice(1).split('\r\n')).toContain('2021-01;2021-12-31;;housed;rateFromPrevious;0,875;false');
+      expect(funnel.text.slice(1).split('\r\n')).toContain('2021-01;2021-01;2021-01;2021-12-31;;none;;;housed;rateFromPrevious;0,875;false');
       // JSON is unchanged by it; an unknown dialect is refused.
       expect((await get('/statistics/stock?asOf=2021-04-30&csvDialect=excel-be')).body).toEqual((await get('/statistics/stock?asOf=2021-04-30')).body);
       expectProblem(await get('/statistics/stock?csvDialect=excel').set('Accept', 'text/csv'), 400, 'validation-failed');
@@ -335,13 +335,15 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       await setThreshold(0);
       const response = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31');
       expectStatus(response, 200);
-      expect(response.body).toMatchObject({ cohort: '2021-01', asOf: '2021-12-31', suppressBelow: 0 });
+      expect(response.body).toMatchObject({ cohort: '2021-01', cohortFrom: '2021-01', cohortTo: '2021-01', asOf: '2021-12-31', groupBy: 'none', groups: [], suppressBelow: 0 });
       const steps = response.body.steps as Array<Record<string, Cell | null | string>>;
       expect(steps.map((s) => s.step)).toEqual(['registered', 'housed', 'inburgering', 'vdab', 'employed']);
       // A step counts once every earlier one is reached: A1..A3 went to VDAB without inburgering.
       expect(steps.map((s) => (s.count as Cell).value)).toEqual([8, 7, 1, 0, 0]);
       expect(steps.map((s) => (s.reachedAtAll as Cell).value)).toEqual([8, 7, 1, 3, 2]);
-      expect(steps.map((s) => (s.rateFromPrevious as Cell | null)?.value ?? null)).toEqual([null, 0.875, 0.143, 0, null]);
+      expect(steps.map((s) => (s.rateFromPrevious as Cell | null)?.value ?? null)).toEqual([1, 0.875, 0.143, 0, null]);
+      // The first step over itself is 1, as every later step is a share of its predecessor.
+      expect(steps[0]).toMatchObject({ rateFromPrevious: shown(1), rateFromRegistered: shown(1), medianDaysFromPrevious: null });
       expect(steps[1].rateFromRegistered).toEqual(shown(0.875));
       // Registered 11..16 Jan (A) and 20 Jan (G1), housed 1 Feb: 21, 20, 19, 18, 17, 16, 12 days. A4's late enrolment predates its housing: 0.
       expect(steps.map((s) => (s.medianDaysFromPrevious as Cell | null)?.value ?? null)).toEqual([null, 18, 0, null, null]);
@@ -350,17 +352,58 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(csv.headers['content-type']).toMatch(/^text\/csv/);
       expect(csv.headers['content-disposition']).toBe('attachment; filename="funnel-2021-01-2021-12-31.csv"');
       const lines = csv.text.trimEnd().split('\r\n');
-      expect(lines[0]).toBe('cohort,as_of,residence_status,step,measure,value,suppressed');
-      // The first step has no rate or wait: two rows; every other step five.
-      expect(lines.slice(1, 4)).toEqual(['2021-01,2021-12-31,,registered,count,8,false', '2021-01,2021-12-31,,registered,reachedAtAll,8,false', '2021-01,2021-12-31,,housed,count,7,false']);
-      expect(lines).toContain('2021-01,2021-12-31,,housed,rateFromPrevious,0.875,false');
-      expect(lines).toContain('2021-01,2021-12-31,,housed,medianDaysFromPrevious,18,false');
-      expect(lines).toContain('2021-01,2021-12-31,,vdab,medianDaysFromPrevious,,false');
-      expect(lines).toHaveLength(1 + 2 + 4 * 5);
+      expect(lines[0]).toBe('cohort,cohort_from,cohort_to,as_of,residence_status,group_by,group_code,group_name,step,measure,value,suppressed');
+      // The first step has no wait: four rows; every other step five.
+      expect(lines.slice(1, 6)).toEqual([
+        '2021-01,2021-01,2021-01,2021-12-31,,none,,,registered,count,8,false',
+        '2021-01,2021-01,2021-01,2021-12-31,,none,,,registered,reachedAtAll,8,false',
+        '2021-01,2021-01,2021-01,2021-12-31,,none,,,registered,rateFromPrevious,1,false',
+        '2021-01,2021-01,2021-01,2021-12-31,,none,,,registered,rateFromRegistered,1,false',
+        '2021-01,2021-01,2021-01,2021-12-31,,none,,,housed,count,7,false',
+      ]);
+      expect(lines).toContain('2021-01,2021-01,2021-01,2021-12-31,,none,,,housed,rateFromPrevious,0.875,false');
+      expect(lines).toContain('2021-01,2021-01,2021-01,2021-12-31,,none,,,housed,medianDaysFromPrevious,18,false');
+      expect(lines).toContain('2021-01,2021-01,2021-01,2021-12-31,,none,,,vdab,medianDaysFromPrevious,,false');
+      expect(lines).toHaveLength(1 + 4 + 4 * 5);
       // Before the housing date nobody was housed yet.
       const early = await get('/statistics/funnel?cohort=2021-01&asOf=2021-01-31');
       expect(early.body.steps[1].count).toEqual(shown(0));
       expect(early.body.steps[2].reachedAtAll).toEqual(shown(1));
+    });
+
+    it('GET /statistics/funnel with cohortFrom/cohortTo, without a cohort, and groupBy: ranges of cohorts, every cohort, a funnel per group', async () => {
+      await setThreshold(0);
+      const counts = (steps: Array<{ count: Cell }>) => steps.map((s) => s.count.value);
+      const month = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31');
+      const range = await get('/statistics/funnel?cohortFrom=2021-01&cohortTo=2021-01&asOf=2021-12-31');
+      expectStatus(range, 200);
+      expect(range.body).toMatchObject({ cohort: '2021-01', cohortFrom: '2021-01', cohortTo: '2021-01' });
+      expect(range.body.steps).toEqual(month.body.steps);
+      // Every cohort: the January one and the later ones together.
+      const every = await get('/statistics/funnel?asOf=2021-12-31');
+      expect(every.body).toMatchObject({ cohort: null, cohortFrom: null, cohortTo: null });
+      const fromFebruary = await get('/statistics/funnel?cohortFrom=2021-02&asOf=2021-12-31');
+      expect(fromFebruary.body).toMatchObject({ cohort: null, cohortFrom: '2021-02', cohortTo: null });
+      expect(counts(every.body.steps)).toEqual(counts(month.body.steps).map((n: number | null, i: number) => n! + fromFebruary.body.steps[i].count.value));
+      expect(every.body.steps[0].count.value).toBeGreaterThan(month.body.steps[0].count.value);
+      // Per province of registration: the groups add up to the whole, step by step.
+      const byProvince = await get('/statistics/funnel?asOf=2021-12-31&groupBy=province');
+      expect(byProvince.body.groupBy).toBe('province');
+      expect(byProvince.body.steps).toEqual(every.body.steps);
+      expect(byProvince.body.groups.length).toBeGreaterThan(0);
+      // Brussels has no province: its nis is null.
+      for (const group of byProvince.body.groups) expect(group.group).toEqual({ nis: group.group.nis === null ? null : expect.any(String), name: expect.any(String) });
+      const sums = byProvince.body.groups.reduce(
+        (total: number[], group: { steps: Array<{ count: Cell }> }) => total.map((n, i) => n + group.steps[i].count.value!),
+        [0, 0, 0, 0, 0],
+      );
+      expect(sums).toEqual(counts(every.body.steps));
+      const csv = await get('/statistics/funnel?asOf=2021-12-31&groupBy=province').set('Accept', 'text/csv');
+      expect(csv.headers['content-disposition']).toBe('attachment; filename="funnel-first-last-2021-12-31-province.csv"');
+      expect(csv.text.split('\r\n').filter((line) => line.includes(',province,'))).toHaveLength(byProvince.body.groups.length * (4 + 4 * 5));
+      expectProblem(await get('/statistics/funnel?cohort=2021-01&cohortFrom=2021-01'), 400, 'validation-failed');
+      expectProblem(await get('/statistics/funnel?cohortFrom=2021-03&cohortTo=2021-02'), 400, 'validation-failed');
+      expectProblem(await get('/statistics/funnel?cohortFrom=2021-13'), 400, 'validation-failed');
     });
 
     it('GET /statistics/funnel?residenceStatus=: the cohort cut by the residence status on asOf', async () => {
@@ -379,7 +422,7 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(protectedNow.body.steps[0].count).toEqual(shown(2));
       const csv = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31&residenceStatus=single-permit').set('Accept', 'text/csv');
       expect(csv.headers['content-disposition']).toBe('attachment; filename="funnel-2021-01-2021-12-31-single-permit.csv"');
-      expect(csv.text.split('\r\n')[1]).toBe('2021-01,2021-12-31,single-permit,registered,count,5,false');
+      expect(csv.text.split('\r\n')[1]).toBe('2021-01,2021-01,2021-01,2021-12-31,single-permit,none,,,registered,count,5,false');
       expectProblem(await get('/statistics/funnel?cohort=2021-01&residenceStatus=tourist'), 400, 'validation-failed');
     });
 
@@ -541,7 +584,9 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       '/statistics/flows?from=2021-12-31&to=2021-01-01',
       '/statistics/flows?from=2021-01-01&to=2021-12-31&unknown=1',
       '/statistics/funnel?cohort=2021-13',
-      '/statistics/funnel',
+      '/statistics/funnel?cohort=2021-01&cohortTo=2021-02',
+      '/statistics/funnel?cohortFrom=2021-03&cohortTo=2021-02',
+      '/statistics/funnel?groupBy=city',
       '/statistics/outlook?endDate=2026-02-30',
     ])('400 for %s', async (path) => {
       const body = expectProblem(await get(path), 400, 'validation-failed');

@@ -77,11 +77,17 @@ export function stockOverTimeCsv(view: StockOverTimeView): CsvTable {
   return [STOCK_HEADER, ...view.points.flatMap((point) => stockLines({ ...point, groupBy: view.groupBy }))];
 }
 
+/** The whole cohort's rows (group_by none), then each group's when the funnel is grouped. */
 export function funnelCsv(view: FunnelView): CsvTable {
-  const lines: CsvTable = [['cohort', 'as_of', 'residence_status', 'step', 'measure', 'value', 'suppressed']];
-  for (const step of view.steps) {
-    for (const [measure, , cell] of rowsOf(step as unknown as Record<string, unknown>)) {
-      lines.push([view.cohort, view.asOf, view.residenceStatus, step.step, measure, ...cellFields(cell)]);
+  const lines: CsvTable = [
+    ['cohort', 'cohort_from', 'cohort_to', 'as_of', 'residence_status', 'group_by', 'group_code', 'group_name', 'step', 'measure', 'value', 'suppressed'],
+  ];
+  const funnels = [{ groupBy: 'none', group: null, steps: view.steps }, ...view.groups.map((g) => ({ groupBy: view.groupBy, ...g }))];
+  for (const { groupBy, group, steps } of funnels) {
+    for (const step of steps) {
+      for (const [measure, , cell] of rowsOf(step as unknown as Record<string, unknown>)) {
+        lines.push([view.cohort, view.cohortFrom, view.cohortTo, view.asOf, view.residenceStatus, groupBy, ...groupFields(group), step.step, measure, ...cellFields(cell)]);
+      }
     }
   }
   return lines;

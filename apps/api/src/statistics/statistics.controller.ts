@@ -71,6 +71,20 @@ function periodsOf(query: FlowsQuery): Period[] {
   return periods;
 }
 
+/** The first and last registration months of a funnel's cohort (undefined: open), or why they cannot be. */
+function cohortMonths(query: FunnelQuery): [string | undefined, string | undefined] {
+  const refuse = (field: string, message: string) =>
+    problem(400, 'validation-failed', 'Invalid request', `${message}.`, { errors: [{ field, messages: [message] }] });
+  if (query.cohort !== undefined) {
+    if (query.cohortFrom !== undefined || query.cohortTo !== undefined) throw refuse('cohort', 'cohort is one month; not with cohortFrom or cohortTo');
+    return [query.cohort, query.cohort];
+  }
+  if (query.cohortFrom !== undefined && query.cohortTo !== undefined && query.cohortTo < query.cohortFrom) {
+    throw refuse('cohortTo', 'cohortTo must not be before cohortFrom');
+  }
+  return [query.cohortFrom, query.cohortTo];
+}
+
 /**
  * Flow statistics for analysts (and staff and admins): stocks and flows, never a person. Auditors
  * work with single dossiers' histories and have no use for these, so they get 403.
@@ -133,18 +147,27 @@ export class StatisticsController {
   @ApiOperation({
     summary: 'A registration cohort through registered → housed → inburgering → VDAB → employed: counts, conversion rates, median days',
     description:
-      'The cohort: dossiers registered in that month. A step counts once it and every earlier step were reached by asOf, ' +
+      'The cohort: dossiers registered in that month (cohort), in a range of months (cohortFrom, cohortTo), or in any month (none of them). ' +
+      'A step counts once it and every earlier step were reached by asOf, ' +
       'on the latest of their first dates. Rates and medians of a suppressed count are suppressed too. ' +
-      'residenceStatus cuts the cohort to the persons with that residence status on asOf (a person who left keeps the status they left with).',
+      'residenceStatus cuts the cohort to the persons with that residence status on asOf (a person who left keeps the status they left with). ' +
+      'groupBy adds a funnel per province or municipality of registration, each suppressed on its own counts. The first step\'s rates are 1.',
   })
   @AnswersJsonOrCsv(FunnelAnswer, 'The funnel')
-  @ApiBadRequestResponse({ description: 'A query parameter is invalid' })
+  @ApiBadRequestResponse({ description: 'A query parameter is invalid, cohort is given with cohortFrom or cohortTo, or cohortTo is before cohortFrom' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async funnel(@Query() query: FunnelQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const start = `${query.cohort}-01`;
-    const view = await this.statistics.funnel(query.asOf ?? this.clock.today(), start, endOfMonth(start), query.residenceStatus ?? null);
+    const [from, to] = cohortMonths(query);
+    const view = await this.statistics.funnel(
+      query.asOf ?? this.clock.today(),
+      from === undefined ? null : `${from}-01`,
+      to === undefined ? null : endOfMonth(`${to}-01`),
+      query.residenceStatus ?? null,
+      query.groupBy,
+    );
+    const cohort = view.cohort ?? `${view.cohortFrom ?? 'first'}-${view.cohortTo ?? 'last'}`;
     const cut = view.residenceStatus ? `-${view.residenceStatus}` : '';
-    return answer(request, response, view, `funnel-${view.cohort}-${view.asOf}${cut}.csv`, funnelCsv, query.csvDialect);
+    return answer(request, response, view, `funnel-${cohort}-${view.asOf}${cut}${view.groupBy === 'none' ? '' : `-${view.groupBy}`}.csv`, funnelCsv, query.csvDialect);
   }
 
   @Get('outlook')

@@ -69,9 +69,28 @@ export class StatisticsSettingsDto {
 }
 
 export class FunnelQuery extends CsvOptions {
-  @ApiProperty({ example: '2022-03', description: 'Registration month of the cohort, YYYY-MM' })
+  @ApiPropertyOptional({
+    example: '2022-03',
+    description: 'Registration month of the cohort, YYYY-MM. Not with cohortFrom/cohortTo; without any of the three, every cohort',
+  })
+  @IsOptional()
   @IsCalendarMonth()
-  cohort: string;
+  cohort?: string;
+
+  @ApiPropertyOptional({ example: '2022-03', description: 'First registration month of a cohort of several months, YYYY-MM; default the first' })
+  @IsOptional()
+  @IsCalendarMonth()
+  cohortFrom?: string;
+
+  @ApiPropertyOptional({ example: '2022-12', description: 'Last registration month of a cohort of several months, YYYY-MM; default the last' })
+  @IsOptional()
+  @IsCalendarMonth()
+  cohortTo?: string;
+
+  @ApiPropertyOptional({ enum: GROUP_BYS, default: 'none', description: 'Besides the whole cohort, a funnel per province or municipality of registration' })
+  @IsOptional()
+  @IsIn(GROUP_BYS)
+  groupBy: GroupBy = 'none';
 
   @ApiPropertyOptional({ format: 'date', example: '2024-06-30', description: 'Business date; default today' })
   @IsOptional()

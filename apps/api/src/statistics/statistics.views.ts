@@ -121,24 +121,35 @@ export class FlowsAnswer {
   @ApiProperty({ type: [FlowPeriodView] }) periods: FlowPeriodView[];
 }
 
-const firstStepNull = (description: string) => ({ type: CellView, nullable: true, description: `${description}; null for the first step` });
+const firstStepOne = (description: string) => ({ type: CellView, description: `${description}; 1 for the first step (null value when the cohort is empty)` });
 
 class FunnelStepView {
   @ApiProperty({ enum: ACTIVE_STAGES }) step: string;
   @ApiProperty({ type: CellView, description: 'Reached this step and every earlier one' }) count: CellView;
   @ApiProperty({ type: CellView, description: 'Reached this step at all, whatever the earlier steps' }) reachedAtAll: CellView;
-  @ApiProperty(firstStepNull('count over the previous step’s count (0..1, 3 decimals)')) rateFromPrevious: CellView | null;
-  @ApiProperty(firstStepNull('count over the registered count')) rateFromRegistered: CellView | null;
-  @ApiProperty(firstStepNull('median days from reaching the previous step to reaching this one')) medianDaysFromPrevious: CellView | null;
+  @ApiProperty(firstStepOne('count over the previous step’s count (0..1, 3 decimals)')) rateFromPrevious: CellView;
+  @ApiProperty(firstStepOne('count over the registered count')) rateFromRegistered: CellView;
+  @ApiProperty({ type: CellView, nullable: true, description: 'median days from reaching the previous step to reaching this one; null for the first step' })
+  medianDaysFromPrevious: CellView | null;
+}
+
+class FunnelGroupView {
+  @ApiProperty(GROUP) group: StatisticsGroupView | null;
+  @ApiProperty({ type: [FunnelStepView] }) steps: FunnelStepView[];
 }
 
 export class FunnelAnswer {
-  @ApiProperty({ example: '2022-03' }) cohort: string;
+  @ApiProperty({ type: String, nullable: true, example: '2022-03', description: 'The registration month when the cohort is one month; null for a range or every cohort' })
+  cohort: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '2022-03', description: 'First registration month of the cohort; null: from the first' }) cohortFrom: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '2022-03', description: 'Last registration month of the cohort; null: up to the last' }) cohortTo: string | null;
   @ApiProperty({ format: 'date' }) asOf: string;
   @ApiProperty({ type: String, enum: RESIDENCE_STATUSES, nullable: true, description: 'The cut asked for: the cohort’s persons with this status on asOf; null for all' })
   residenceStatus: string | null;
+  @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
-  @ApiProperty({ type: [FunnelStepView] }) steps: FunnelStepView[];
+  @ApiProperty({ type: [FunnelStepView], description: 'The whole cohort' }) steps: FunnelStepView[];
+  @ApiProperty({ type: [FunnelGroupView], description: 'A funnel per province or municipality of registration; empty without groupBy' }) groups: FunnelGroupView[];
 }
 
 class OutlookMethodView {

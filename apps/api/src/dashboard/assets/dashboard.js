@@ -114,7 +114,7 @@
       allOf: 'heel Vlaanderen en Brussel',
       intervals: { month: 'maand', quarter: 'kwartaal', year: 'jaar' },
       scopeFunnel: (cohort, asOf) =>
-        `Dossiers ingeschreven in ${cohort}, op ${asOf}; heel Vlaanderen en Brussel (de API kent geen trechter per provincie).`,
+        `Dossiers ingeschreven in ${cohort}, op ${asOf}; heel Vlaanderen en Brussel (het dashboard toont de trechter nog niet per provincie; de API wel, met groupBy).`,
       scopeStock: (count, interval, first, last, where) => `Actieve dossiers op ${count} datums (einde van elke ${interval}) van ${first} tot ${last}; ${where}.`,
       scopeFlows: (interval, from, to, where) => `Per ${interval} van ${from} tot ${to} (bedrijfsdatums); ${where}.`,
       scopeOutlook: (last, where) =>
@@ -232,7 +232,7 @@
       kinds: { observed: 'observed', projection: 'projection' },
       allOf: 'all of Flanders and Brussels',
       intervals: { month: 'month', quarter: 'quarter', year: 'year' },
-      scopeFunnel: (cohort, asOf) => `Dossiers registered in ${cohort}, as of ${asOf}; all of Flanders and Brussels (the API has no province breakdown of the funnel).`,
+      scopeFunnel: (cohort, asOf) => `Dossiers registered in ${cohort}, as of ${asOf}; all of Flanders and Brussels (the dashboard does not show the funnel per province yet; the API does, with groupBy).`,
       scopeStock: (count, interval, first, last, where) => `Active dossiers on ${count} dates (the end of every ${interval}) from ${first} to ${last}; ${where}.`,
       scopeFlows: (interval, from, to, where) => `Per ${interval} from ${from} to ${to} (business dates); ${where}.`,
       scopeOutlook: (last, where) =>

@@ -63,9 +63,9 @@ export class FlowStatisticsReader {
   }
 
   /** `residenceStatus` cuts the cohort to the persons with that status on asOf. */
-  funnel(asOf: string, cohortStart: string, cohortEnd: string, residenceStatus: string | null = null): Promise<FunnelView> {
-    return this.cache.answer(`funnel|${asOf}|${cohortStart}|${cohortEnd}|${residenceStatus ?? ''}`, () =>
-      funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus),
+  funnel(asOf: string, cohortStart: string | null, cohortEnd: string | null, residenceStatus: string | null = null, groupBy: GroupBy = 'none'): Promise<FunnelView> {
+    return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}`, () =>
+      funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus, groupBy),
     );
   }
 

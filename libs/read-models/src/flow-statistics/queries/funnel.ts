@@ -3,60 +3,105 @@ import { ACTIVE_STAGES, daysBetween, type ActiveStage } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { readSettings } from './settings';
+import { byGroup, GROUP_COLUMN, groupView, keyOf, type GroupBy, type GroupView } from './groups';
 import { cell, type Cell } from './suppression';
 
 const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
 const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
 
+export interface FunnelStep {
+  step: ActiveStage;
+  /** Reached this step and every earlier one. */
+  count: Cell;
+  /** Reached this step by asOf, whatever the earlier steps. */
+  reachedAtAll: Cell;
+  /** count over the previous step's count; the first step's is 1 (null when nobody is in the cohort). */
+  rateFromPrevious: Cell;
+  /** count over the registered count; the first step's is 1 (null when nobody is in the cohort). */
+  rateFromRegistered: Cell;
+  /** null for the first step: there is no step before it. */
+  medianDaysFromPrevious: Cell | null;
+}
+
 export interface FunnelView {
-  cohort: string;
+  /** The registration month when the cohort is one month; null for a range or every cohort. */
+  cohort: string | null;
+  /** The first and last registration months of the cohort; null: open on that side. */
+  cohortFrom: string | null;
+  cohortTo: string | null;
   asOf: string;
   /** The cut: only the cohort's persons with this residence status on asOf; null for the whole cohort. */
   residenceStatus: string | null;
+  groupBy: GroupBy;
   suppressBelow: number;
-  steps: Array<{
-    step: ActiveStage;
-    /** Reached this step and every earlier one. */
-    count: Cell;
-    /** Reached this step by asOf, whatever the earlier steps. */
-    reachedAtAll: Cell;
-    rateFromPrevious: Cell | null;
-    rateFromRegistered: Cell | null;
-    medianDaysFromPrevious: Cell | null;
-  }>;
+  /** The whole cohort. */
+  steps: FunnelStep[];
+  /** The cohort per province or municipality of registration; empty without groupBy. */
+  groups: Array<{ group: GroupView | null; steps: FunnelStep[] }>;
 }
 
+/** The first dates on which one person reached each step by asOf, and where the person registered. */
+type FirstDates = Record<ActiveStage, string | null> & { grp: string | null };
+
 /**
- * The registration cohort of one month: how many reached each step of registered → housed →
- * inburgering → VDAB → employed by asOf. A step counts once every earlier step is reached too,
- * on the latest of their first dates, so the funnel only narrows and no interval is negative.
- * With a residence status, only the persons who have it on asOf (left or not: a departure keeps
- * the status the person left with) make up the cohort.
+ * A registration cohort (one month, a range of months, or every month): how many reached each
+ * step of registered → housed → inburgering → VDAB → employed by asOf. A step counts once every
+ * earlier step is reached too, on the latest of their first dates, so the funnel only narrows
+ * and no interval is negative. With a residence status, only the persons who have it on asOf
+ * (left or not: a departure keeps the status the person left with) make up the cohort. With
+ * groupBy, each province or municipality of registration (the registration's, as the stock
+ * groups by) has a funnel of its own, suppressed on its own counts.
  */
 export async function funnelOf(
   dataSource: DataSource,
   asOf: string,
-  cohortStart: string,
-  cohortEnd: string,
+  cohortStart: string | null,
+  cohortEnd: string | null,
   residenceStatus: string | null = null,
+  groupBy: GroupBy = 'none',
 ): Promise<FunnelView> {
   const { suppressBelow } = await readSettings(dataSource);
   const rows = (await dataSource.query(
-    `SELECT dossier_id,
-            min(occurred_on) FILTER (WHERE type = 'DossierRegistered')::text AS registered,
-            min(occurred_on) FILTER (WHERE type = 'PersonHoused')::text AS housed,
-            min(occurred_on) FILTER (WHERE type = 'InburgeringEnrolled')::text AS inburgering,
-            min(occurred_on) FILTER (WHERE type = 'VdabRegistered')::text AS vdab,
-            min(occurred_on) FILTER (WHERE type = 'EmploymentStarted')::text AS employed
-       FROM ${STAT_EVENTS}
-      WHERE occurred_on <= $1::date
-        AND dossier_id IN (SELECT dossier_id FROM ${STAT_EVENTS}
-                            WHERE type = 'DossierRegistered' AND occurred_on BETWEEN $2::date AND $3::date)
-        AND ($4::text IS NULL OR dossier_id IN (SELECT dossier_id FROM ${STAT_PERIODS}
-                                                 WHERE residence_status = $4 AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)))
-      GROUP BY dossier_id`,
+    `WITH cohort AS (
+       SELECT dossier_id, ${GROUP_COLUMN[groupBy]} AS grp FROM ${STAT_EVENTS}
+        WHERE type = 'DossierRegistered' AND occurred_on <= $1::date
+          AND ($2::date IS NULL OR occurred_on >= $2::date) AND ($3::date IS NULL OR occurred_on <= $3::date))
+     SELECT e.dossier_id, c.grp,
+            min(e.occurred_on) FILTER (WHERE e.type = 'DossierRegistered')::text AS registered,
+            min(e.occurred_on) FILTER (WHERE e.type = 'PersonHoused')::text AS housed,
+            min(e.occurred_on) FILTER (WHERE e.type = 'InburgeringEnrolled')::text AS inburgering,
+            min(e.occurred_on) FILTER (WHERE e.type = 'VdabRegistered')::text AS vdab,
+            min(e.occurred_on) FILTER (WHERE e.type = 'EmploymentStarted')::text AS employed
+       FROM ${STAT_EVENTS} e JOIN cohort c USING (dossier_id)
+      WHERE e.occurred_on <= $1::date
+        AND ($4::text IS NULL OR e.dossier_id IN (SELECT dossier_id FROM ${STAT_PERIODS}
+                                                   WHERE residence_status = $4 AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)))
+      GROUP BY e.dossier_id, c.grp`,
     [asOf, cohortStart, cohortEnd, residenceStatus],
-  )) as Array<Record<ActiveStage, string | null>>;
+  )) as FirstDates[];
+  const byGroupKey = new Map<string, FirstDates[]>();
+  if (groupBy !== 'none') {
+    for (const row of rows) byGroupKey.set(keyOf(row.grp), [...(byGroupKey.get(keyOf(row.grp)) ?? []), row]);
+  }
+  const month = (date: string | null) => date?.slice(0, 7) ?? null;
+  const oneMonth = cohortStart !== null && cohortEnd !== null && month(cohortStart) === month(cohortEnd);
+  return {
+    cohort: oneMonth ? month(cohortStart) : null,
+    cohortFrom: month(cohortStart),
+    cohortTo: month(cohortEnd),
+    asOf,
+    residenceStatus,
+    groupBy,
+    suppressBelow,
+    steps: stepsOf(rows, suppressBelow),
+    groups: [...byGroupKey.keys()].sort(byGroup).map((key) => ({
+      group: groupView(groupBy, byGroupKey.get(key)![0].grp),
+      steps: stepsOf(byGroupKey.get(key)!, suppressBelow),
+    })),
+  };
+}
+
+function stepsOf(rows: readonly FirstDates[], suppressBelow: number): FunnelStep[] {
   const reached: number[] = ACTIVE_STAGES.map(() => 0);
   const reachedAtAll: number[] = ACTIVE_STAGES.map(() => 0);
   const waits: number[][] = ACTIVE_STAGES.map(() => []);
@@ -73,29 +118,23 @@ export async function funnelOf(
     }
   }
   const c = (n: number) => cell(n, n, suppressBelow);
-  return {
-    cohort: cohortStart.slice(0, 7),
-    asOf,
-    residenceStatus,
-    suppressBelow,
-    steps: ACTIVE_STAGES.map((step, index) => {
-      const count = reached[index];
-      const hidden = count > 0 && count < suppressBelow;
-      const before = index === 0 ? count : reached[index - 1];
-      const beforeHidden = before > 0 && before < suppressBelow;
-      const ratio = (n: number, d: number, secret: boolean): Cell =>
-        secret ? { value: null, suppressed: true } : { value: d === 0 ? null : Math.round((n / d) * 1000) / 1000, suppressed: false };
-      return {
-        step,
-        count: c(count),
-        reachedAtAll: c(reachedAtAll[index]),
-        rateFromPrevious: index === 0 ? null : ratio(count, before, hidden || beforeHidden),
-        rateFromRegistered: index === 0 ? null : ratio(count, reached[0], hidden || (reached[0] > 0 && reached[0] < suppressBelow)),
-        medianDaysFromPrevious:
-          index === 0 ? null : hidden ? { value: null, suppressed: true } : { value: median(waits[index]), suppressed: false },
-      };
-    }),
-  };
+  const secret = (n: number) => n > 0 && n < suppressBelow;
+  const ratio = (n: number, d: number, hidden: boolean): Cell =>
+    hidden ? { value: null, suppressed: true } : { value: d === 0 ? null : Math.round((n / d) * 1000) / 1000, suppressed: false };
+  return ACTIVE_STAGES.map((step, index) => {
+    const count = reached[index];
+    const hidden = secret(count);
+    // The first step over itself: 1 for a cohort with anyone in it, as every later step's rate is a share of its predecessor.
+    const before = index === 0 ? count : reached[index - 1];
+    return {
+      step,
+      count: c(count),
+      reachedAtAll: c(reachedAtAll[index]),
+      rateFromPrevious: ratio(count, before, hidden || secret(before)),
+      rateFromRegistered: ratio(count, reached[0], hidden || secret(reached[0])),
+      medianDaysFromPrevious: index === 0 ? null : hidden ? { value: null, suppressed: true } : { value: median(waits[index]), suppressed: false },
+    };
+  });
 }
 
 export function median(values: number[]): number | null {

@@ -4,6 +4,6 @@ export { INTERVALS, MAX_PERIODS, periodsBetween, type Interval, type Period } fr
 export { DEFAULT_SUPPRESS_BELOW, type SettingsView } from './settings';
 export { STOCK_HOUSING, type StockGroup, type StockOverTimeView, type StockView } from './stock';
 export type { FlowGroup, FlowsView } from './flows';
-export type { FunnelView } from './funnel';
+export type { FunnelStep, FunnelView } from './funnel';
 export { TRAILING_MONTHS, type GivenRates, type OutlookGroup, type OutlookScenario, type OutlookScenarioInputs, type OutlookView, type RateView } from './outlook';
 export type { Cell, Count } from './suppression';
