@@ -159,17 +159,24 @@ const MEASURE: Record<string, string> = {
   ResidenceStatusChanged: 'transitions',
 };
 
-function naiveFlows(histories: HistoryEvent[][], periods: Array<{ start: string; end: string }>, groupOf: (nis: string) => string) {
+/** unit persons: each measure counts the persons (histories) with such an event in the period and group, once. */
+function naiveFlows(histories: HistoryEvent[][], periods: Array<{ start: string; end: string }>, groupOf: (nis: string) => string, unit: 'events' | 'persons' = 'events') {
   return periods.map(({ start, end }) => {
     const groups: Record<string, Counts> = {};
     for (const events of histories) {
+      const counted = new Set<string>();
+      const count = (group: string, key: string) => {
+        if (unit === 'persons' && counted.has(`${group}|${key}`)) return;
+        counted.add(`${group}|${key}`);
+        bump((groups[group] ??= {}), key);
+      };
       for (const e of attributed(events)) {
         if (e.occurredOn < start || e.occurredOn > end) continue;
-        const g = (groups[groupOf(e.municipality)] ??= {});
-        bump(g, MEASURE[e.type]);
-        if (e.type === 'PersonRehoused' || e.type === 'PersonLeft') bump(g, `${MEASURE[e.type]}:${e.data.reason}`);
-        if (e.type === 'InburgeringEnrolled') bump(g, `inburgeringEnrolments:${e.data.trajectory}`);
-        if (e.type === 'ResidenceStatusChanged') bump(g, `transitions:${e.data.status}`);
+        const g = groupOf(e.municipality);
+        count(g, MEASURE[e.type]);
+        if (e.type === 'PersonRehoused' || e.type === 'PersonLeft') count(g, `${MEASURE[e.type]}:${e.data.reason}`);
+        if (e.type === 'InburgeringEnrolled') count(g, `inburgeringEnrolments:${e.data.trajectory}`);
+        if (e.type === 'ResidenceStatusChanged') count(g, `transitions:${e.data.status}`);
       }
     }
     for (const [key, counts] of Object.entries(naiveStock(histories, end, groupOf))) (groups[key] ??= {}).stockAtEnd = counts.active;
@@ -441,6 +448,8 @@ export function describeStatisticsProperty(): void {
             expect(flattenFlows(quarterly)).toEqual(naiveFlows(raw, quarterly.periods, all));
             const yearly = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=year&groupBy=province`);
             expect(flattenFlows(yearly)).toEqual(naiveFlows(raw, yearly.periods, province));
+            const yearlyPersons = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=year&groupBy=province&unit=persons`);
+            expect(flattenFlows(yearlyPersons)).toEqual(naiveFlows(raw, yearlyPersons.periods, province, 'persons'));
   
             const cohort = addDays(FROM, dossiers[0].registeredDay).slice(0, 7);
             const funnel = await get(`/statistics/funnel?cohort=${cohort}&asOf=${asOf}`);

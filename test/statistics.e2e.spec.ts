@@ -114,7 +114,7 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       const response = await get('/statistics/flows?from=2021-01-01&to=2021-12-31&interval=month');
       expectStatus(response, 200);
       const { periods, ...rest } = response.body;
-      expect(rest).toEqual({ from: '2021-01-01', to: '2021-12-31', interval: 'month', groupBy: 'none', suppressBelow: 5 });
+      expect(rest).toEqual({ from: '2021-01-01', to: '2021-12-31', interval: 'month', groupBy: 'none', unit: 'events', suppressBelow: 5 });
       expect(periods.map((p: { period: string }) => p.period)).toEqual([
         '2021-01', '2021-02', '2021-03', '2021-04', '2021-05', '2021-06', '2021-07', '2021-08', '2021-09', '2021-10', '2021-11', '2021-12',
       ]);
@@ -172,9 +172,39 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       const flows = await get('/statistics/flows?from=2021-07-01&to=2021-07-31&interval=month').set('Accept', 'text/csv');
       expectStatus(flows, 200);
       const flowLines = flows.text.trimEnd().split('\r\n');
-      expect(flowLines[0]).toBe('period,period_start,period_end,group_by,group_code,group_name,measure,category,value,suppressed');
-      expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,,,rehousings,,5,false');
-      expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,,,rehousings,site-closed,5,false');
+      expect(flowLines[0]).toBe('period,period_start,period_end,group_by,group_code,group_name,measure,category,unit,value,suppressed');
+      expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,,,rehousings,,events,5,false');
+      expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,,,rehousings,site-closed,events,5,false');
+    });
+
+    it('counts flows in persons on unit=persons: each person once per period and group, labelled; the stock at the end unchanged', async () => {
+      const query = '/statistics/flows?from=2021-01-01&to=2021-12-31&interval=quarter&groupBy=province';
+      const events = await get(query);
+      const persons = await get(`${query}&unit=persons`);
+      expectStatus(persons, 200);
+      expect(events.body.unit).toBe('events');
+      expect(persons.body.unit).toBe('persons');
+      events.body.periods.forEach((period: { groups: Array<Record<string, any>> }, p: number) =>
+        period.groups.forEach((group, g) => {
+          const other = persons.body.periods[p].groups[g];
+          expect(other.group).toEqual(group.group);
+          expect(other.stockAtEnd).toEqual(group.stockAtEnd);
+          for (const measure of ['registrations', 'housings', 'vdabRegistrations', 'employmentStarts', 'employmentEnds', 'reopenings']) {
+            // Suppressed alike: both are suppressed on their persons.
+            expect(other[measure].suppressed).toBe(group[measure].suppressed);
+            if (!group[measure].suppressed) expect(other[measure].value).toBeLessThanOrEqual(group[measure].value);
+          }
+          // One registration per dossier: as many persons as events.
+          expect(other.registrations).toEqual(group.registrations);
+        }),
+      );
+      const csv = await get(`${query}&unit=persons`).set('Accept', 'text/csv');
+      expect(csv.headers['content-disposition']).toBe('attachment; filename="flows-2021-01-01-2021-12-31-quarter-province-persons.csv"');
+      const lines = csv.text.trimEnd().split('\r\n').slice(1);
+      expect(lines.filter((line) => line.includes(',stockAtEnd,')).every((line) => line.includes(',stockAtEnd,,persons,'))).toBe(true);
+      expect(lines.filter((line) => !line.includes(',stockAtEnd,')).every((line) => line.split(',')[8] === 'persons')).toBe(true);
+      expectProblem(await get(`${query}&unit=people`), 400, 'validation-failed');
+      expectProblem(await get('/statistics/stock-over-time?from=2021-01-01&to=2021-12-31&unit=persons'), 400, 'validation-failed');
     });
 
     it('writes CSV for Excel with Belgian settings on csvDialect=excel-be: a byte order mark, ; between fields, , in decimals', async () => {

@@ -116,14 +116,16 @@ export function outlookCsv(view: OutlookView): CsvTable {
   return lines;
 }
 
+/** One row per number; `unit` says what it counts (the flows' unit, persons for stockAtEnd). */
 export function flowsCsv(view: FlowsView): CsvTable {
   const lines: CsvTable = [
-    ['period', 'period_start', 'period_end', 'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed'],
+    ['period', 'period_start', 'period_end', 'group_by', 'group_code', 'group_name', 'measure', 'category', 'unit', 'value', 'suppressed'],
   ];
   for (const period of view.periods) {
     for (const group of period.groups as FlowGroup[]) {
       for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
-        lines.push([period.period, period.start, period.end, view.groupBy, ...groupFields(group.group), measure, category, ...cellFields(cell)]);
+        const unit = measure === 'stockAtEnd' ? 'persons' : view.unit;
+        lines.push([period.period, period.start, period.end, view.groupBy, ...groupFields(group.group), measure, category, unit, ...cellFields(cell)]);
       }
     }
   }

@@ -17,7 +17,7 @@ import { problem } from '../http/problem';
 import { APP_CONFIG, CLOCK, type AppConfig, type Clock } from '@app/platform';
 import { flowsCsv, funnelCsv, outlookCsv, renderCsv, stockCsv, stockOverTimeCsv, type CsvDialect, type CsvTable } from './csv';
 import { FlowStatisticsReader, MAX_PERIODS, periodsBetween, type Period } from '@app/read-models';
-import { FlowsQuery, FunnelQuery, OutlookQuery, StatisticsSettingsDto, StockQuery } from './statistics.dto';
+import { FlowsQuery, FunnelQuery, OutlookQuery, PeriodsQuery, StatisticsSettingsDto, StockQuery } from './statistics.dto';
 import { FlowsAnswer, FunnelAnswer, OutlookAnswer, StatisticsSettingsView, StockAnswer, StockOverTimeAnswer } from './statistics.views';
 
 const ABOUT =
@@ -58,7 +58,7 @@ const AnswersJsonOrCsv = (model: new () => unknown, description: string) =>
   );
 
 /** The calendar periods of a flows or stock-over-time question, or why it cannot be answered. */
-function periodsOf(query: FlowsQuery): Period[] {
+function periodsOf(query: PeriodsQuery): Period[] {
   if (query.to < query.from) {
     throw problem(400, 'validation-failed', 'Invalid request', 'to must not be before from.', {
       errors: [{ field: 'to', messages: ['to must not be before from'] }],
@@ -121,7 +121,7 @@ export class StatisticsController {
   @AnswersJsonOrCsv(StockOverTimeAnswer, 'The stock at the end of every period')
   @ApiBadRequestResponse({ description: 'A query parameter is invalid, to is before from, or too many periods' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
-  async stockOverTime(@Query() query: FlowsQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+  async stockOverTime(@Query() query: PeriodsQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const view = await this.statistics.stockOverTime(query.from, query.to, query.interval, query.groupBy, periodsOf(query));
     return answer(request, response, view, `stock-${view.from}-${view.to}-${view.interval}-${view.groupBy}.csv`, stockOverTimeCsv, query.csvDialect);
   }
@@ -138,8 +138,9 @@ export class StatisticsController {
   @ApiBadRequestResponse({ description: 'A query parameter is invalid, to is before from, or too many periods' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async flows(@Query() query: FlowsQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const view = await this.statistics.flows(query.from, query.to, query.interval, query.groupBy, periodsOf(query));
-    return answer(request, response, view, `flows-${view.from}-${view.to}-${view.interval}-${view.groupBy}.csv`, flowsCsv, query.csvDialect);
+    const view = await this.statistics.flows(query.from, query.to, query.interval, query.groupBy, periodsOf(query), query.unit);
+    const unit = view.unit === 'events' ? '' : `-${view.unit}`;
+    return answer(request, response, view, `flows-${view.from}-${view.to}-${view.interval}-${view.groupBy}${unit}.csv`, flowsCsv, query.csvDialect);
   }
 
   @Get('funnel')

@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { RESIDENCE_STATUSES, type ResidenceStatus } from '@app/domain';
 import { MAX_END_DATES } from '@app/platform';
-import { GROUP_BYS, INTERVALS, type GroupBy, type Interval } from '@app/read-models';
+import { FLOW_UNITS, GROUP_BYS, INTERVALS, type FlowUnit, type GroupBy, type Interval } from '@app/read-models';
 import { IsCalendarDate, IsCalendarMonth } from '../http/validation';
 import { CSV_DIALECTS, type CsvDialect } from './csv';
 
@@ -33,7 +33,8 @@ export class StockQuery extends CsvOptions {
   groupBy: GroupBy = 'none';
 }
 
-export class FlowsQuery extends CsvOptions {
+/** A range of business dates cut into calendar periods (flows, the stock over time). */
+export class PeriodsQuery extends CsvOptions {
   @ApiProperty({ format: 'date', example: '2022-03-01', description: 'First business date counted' })
   @IsCalendarDate()
   from: string;
@@ -51,6 +52,18 @@ export class FlowsQuery extends CsvOptions {
   @IsOptional()
   @IsIn(GROUP_BYS)
   groupBy: GroupBy = 'none';
+}
+
+export class FlowsQuery extends PeriodsQuery {
+  @ApiPropertyOptional({
+    enum: FLOW_UNITS,
+    default: 'events',
+    description:
+      'What a flow counts: events (a person rehoused twice in a period counts twice) or persons (once). The answer\'s unit says which',
+  })
+  @IsOptional()
+  @IsIn(FLOW_UNITS)
+  unit: FlowUnit = 'events';
 }
 
 export class StatisticsSettingsDto {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { ACTIVE_STAGES, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS, RESIDENCE_STATUSES } from '@app/domain';
-import { GROUP_BYS, INTERVALS, STOCK_HOUSING } from '@app/read-models';
+import { FLOW_UNITS, GROUP_BYS, INTERVALS, STOCK_HOUSING } from '@app/read-models';
 
 // OpenAPI descriptions of the statistics answers (libs/read-models flow-statistics/queries build them).
 
@@ -117,6 +117,8 @@ export class FlowsAnswer {
   @ApiProperty({ format: 'date' }) to: string;
   @ApiProperty({ enum: INTERVALS }) interval: string;
   @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty({ enum: FLOW_UNITS, description: 'What the flows count: events, or persons (each once per period and group); stockAtEnd always counts persons' })
+  unit: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
   @ApiProperty({ type: [FlowPeriodView] }) periods: FlowPeriodView[];
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { flowsIn, type FlowsView } from './flows';
+import { flowsIn, type FlowsView, type FlowUnit } from './flows';
 import { funnelOf, type FunnelView } from './funnel';
 import type { GroupBy } from './groups';
 import { outlookAt, type GivenRates, type OutlookView } from './outlook';
@@ -58,8 +58,8 @@ export class FlowStatisticsReader {
   }
 
   /** `periods` are those of from, to and interval (periods.ts). */
-  flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<FlowsView> {
-    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}`, () => flowsIn(this.dataSource, from, to, interval, groupBy, periods));
+  flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], unit: FlowUnit = 'events'): Promise<FlowsView> {
+    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}|${unit}`, () => flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit));
   }
 
   /** `residenceStatus` cuts the cohort to the persons with that status on asOf. */

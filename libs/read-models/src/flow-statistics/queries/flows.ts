@@ -27,17 +27,37 @@ export interface FlowGroup {
   stockAtEnd: Cell;
 }
 
+/**
+ * What a flow counts: each event, or each person once however many of those events they had in
+ * the period and group (a person rehoused twice counts two rehousings, one rehoused person).
+ */
+export const FLOW_UNITS = ['events', 'persons'] as const;
+export type FlowUnit = (typeof FLOW_UNITS)[number];
+
 export interface FlowsView {
   from: string;
   to: string;
   interval: Interval;
   groupBy: GroupBy;
+  /** What the flows count; stockAtEnd always counts persons. */
+  unit: FlowUnit;
   suppressBelow: number;
   periods: Array<{ period: string; start: string; end: string; groups: FlowGroup[] }>;
 }
 
-/** Per period of the range, per group: each kind of event counted (with its persons), and the stock at the period's end. */
-export async function flowsIn(dataSource: DataSource, from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<FlowsView> {
+/**
+ * Per period of the range, per group: each kind of event counted in events or in persons (either
+ * way suppressed on its persons), and the stock at the period's end (persons, as always).
+ */
+export async function flowsIn(
+  dataSource: DataSource,
+  from: string,
+  to: string,
+  interval: Interval,
+  groupBy: GroupBy,
+  periods: Period[],
+  unit: FlowUnit = 'events',
+): Promise<FlowsView> {
   const { suppressBelow } = await readSettings(dataSource);
   const events = (await dataSource.query(
     `SELECT bucket, grp, type, category, GROUPING(category) AS detail,
@@ -63,7 +83,7 @@ export async function flowsIn(dataSource: DataSource, from: string, to: string, 
     // The category of an event: a rehousing's or departure's reason, a trajectory, the status moved to.
     const category = Number(row.detail) === 0 ? (row.category ?? '') : '';
     if (Number(row.detail) === 0 && category === '') continue;
-    counts.set(`${row.bucket}|${keyOf(row.grp)}|${row.type}|${category}`, [row.n, row.persons]);
+    counts.set(`${row.bucket}|${keyOf(row.grp)}|${row.type}|${category}`, [unit === 'events' ? row.n : row.persons, row.persons]);
   }
   const stockAt = new Map(stocks.map((row) => [`${row.day}|${keyOf(row.grp)}`, row.n]));
 
@@ -73,6 +93,7 @@ export async function flowsIn(dataSource: DataSource, from: string, to: string, 
     to,
     interval,
     groupBy,
+    unit,
     suppressBelow,
     periods: periods.map((period) => ({
       period: period.label,
