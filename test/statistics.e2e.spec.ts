@@ -78,6 +78,9 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
         asOf: '2021-04-30',
         groupBy: 'none',
         suppressBelow: 5,
+        // The last fact of the data set is dated 2021-08-01: April is observed.
+        lastBusinessDate: '2021-08-01',
+        incomplete: false,
         groups: [
           {
             group: null,
@@ -114,10 +117,12 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       const response = await get('/statistics/flows?from=2021-01-01&to=2021-12-31&interval=month');
       expectStatus(response, 200);
       const { periods, ...rest } = response.body;
-      expect(rest).toEqual({ from: '2021-01-01', to: '2021-12-31', interval: 'month', groupBy: 'none', unit: 'events', suppressBelow: 5 });
+      expect(rest).toEqual({ from: '2021-01-01', to: '2021-12-31', interval: 'month', groupBy: 'none', unit: 'events', suppressBelow: 5, lastBusinessDate: '2021-08-01' });
       expect(periods.map((p: { period: string }) => p.period)).toEqual([
         '2021-01', '2021-02', '2021-03', '2021-04', '2021-05', '2021-06', '2021-07', '2021-08', '2021-09', '2021-10', '2021-11', '2021-12',
       ]);
+      // From August on, a period reaches past the last fact recorded: incomplete, not observed.
+      expect(periods.map((p: { incomplete: boolean }) => p.incomplete)).toEqual([...Array(7).fill(false), ...Array(5).fill(true)]);
       const [jan, feb, , , , , jul] = periods.map((p: { groups: unknown[] }) => p.groups[0]);
       expect(jan).toMatchObject({ group: null, registrations: shown(8), inburgeringEnrolments: { total: hidden }, stockAtEnd: shown(8) });
       expect(feb).toMatchObject({ registrations: hidden, housings: shown(7), stockAtEnd: shown(9) });
@@ -231,11 +236,13 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       const response = await get('/statistics/stock-over-time?from=2021-01-15&to=2021-08-15&interval=quarter&groupBy=province');
       expectStatus(response, 200);
       const { points, ...rest } = response.body;
-      expect(rest).toEqual({ from: '2021-01-15', to: '2021-08-15', interval: 'quarter', groupBy: 'province', suppressBelow: 5 });
+      expect(rest).toEqual({ from: '2021-01-15', to: '2021-08-15', interval: 'quarter', groupBy: 'province', suppressBelow: 5, lastBusinessDate: '2021-08-01' });
       expect(points.map((point: { asOf: string }) => point.asOf)).toEqual(['2021-03-31', '2021-06-30', '2021-08-15']);
+      expect(points.map((point: { incomplete: boolean }) => point.incomplete)).toEqual([false, false, true]);
       for (const point of points) {
         const stock = await get(`/statistics/stock?asOf=${point.asOf}&groupBy=province`);
         expect(point.groups).toEqual(stock.body.groups);
+        expect(point.incomplete).toBe(stock.body.incomplete);
       }
     });
 
@@ -366,6 +373,9 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       const response = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31');
       expectStatus(response, 200);
       expect(response.body).toMatchObject({ cohort: '2021-01', cohortFrom: '2021-01', cohortTo: '2021-01', asOf: '2021-12-31', groupBy: 'none', groups: [], suppressBelow: 0 });
+      // asOf lies past the last fact recorded (2021-08-01): the answer says its figures are incomplete.
+      expect(response.body).toMatchObject({ lastBusinessDate: '2021-08-01', incomplete: true });
+      expect((await get('/statistics/funnel?cohort=2021-01&asOf=2021-08-01')).body.incomplete).toBe(false);
       const steps = response.body.steps as Array<Record<string, Cell | null | string>>;
       expect(steps.map((s) => s.step)).toEqual(['registered', 'housed', 'inburgering', 'vdab', 'employed']);
       // A step counts once every earlier one is reached: A1..A3 went to VDAB without inburgering.

@@ -57,15 +57,25 @@ export class StockGroupView {
   @ApiProperty({ type: CellView, description: 'Active dossiers with a job now' }) employedNow: CellView;
 }
 
+const LAST_BUSINESS_DATE = {
+  type: String,
+  format: 'date',
+  nullable: true,
+  description: 'The last business date anything is recorded on (null: nothing recorded); later dates are flagged incomplete',
+};
+
 export class StockAnswer {
   @ApiProperty({ format: 'date', example: '2024-06-30' }) asOf: string;
   @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
   @ApiProperty({ example: 5, description: 'The suppression threshold applied' }) suppressBelow: number;
+  @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
+  @ApiProperty({ description: 'asOf lies after lastBusinessDate: its figures are not all recorded yet (facts arrive weeks late), not observed ones' }) incomplete: boolean;
   @ApiProperty({ type: [StockGroupView], description: 'One per group that has active dossiers (one, with group null, without groupBy)' }) groups: StockGroupView[];
 }
 
 class StockPointView {
   @ApiProperty({ format: 'date', example: '2024-06-30', description: 'The last day of a period, clipped to [from, to]' }) asOf: string;
+  @ApiProperty({ description: 'asOf lies after lastBusinessDate: its figures are not all recorded yet (facts arrive weeks late), not observed ones' }) incomplete: boolean;
   @ApiProperty({ type: [StockGroupView] }) groups: StockGroupView[];
 }
 
@@ -75,6 +85,7 @@ export class StockOverTimeAnswer {
   @ApiProperty({ enum: INTERVALS }) interval: string;
   @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
+  @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
   @ApiProperty({ type: [StockPointView], description: 'The stock (as GET /statistics/stock answers it) at the end of every period' }) points: StockPointView[];
 }
 
@@ -109,6 +120,7 @@ class FlowPeriodView {
   @ApiProperty({ example: '2022-03', description: '2022-03, 2022-Q1 or 2022' }) period: string;
   @ApiProperty({ format: 'date', description: 'The part of the period inside [from, to]' }) start: string;
   @ApiProperty({ format: 'date' }) end: string;
+  @ApiProperty({ description: 'The period end lies after lastBusinessDate: its figures are not all recorded yet (facts arrive weeks late), not observed ones' }) incomplete: boolean;
   @ApiProperty({ type: [FlowGroupView] }) groups: FlowGroupView[];
 }
 
@@ -120,6 +132,7 @@ export class FlowsAnswer {
   @ApiProperty({ enum: FLOW_UNITS, description: 'What the flows count: events, or persons (each once per period and group); stockAtEnd always counts persons' })
   unit: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
+  @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
   @ApiProperty({ type: [FlowPeriodView] }) periods: FlowPeriodView[];
 }
 
@@ -150,6 +163,8 @@ export class FunnelAnswer {
   residenceStatus: string | null;
   @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
+  @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
+  @ApiProperty({ description: 'asOf lies after lastBusinessDate: its figures are not all recorded yet (facts arrive weeks late), not observed ones' }) incomplete: boolean;
   @ApiProperty({ type: [FunnelStepView], description: 'The whole cohort' }) steps: FunnelStepView[];
   @ApiProperty({ type: [FunnelGroupView], description: 'A funnel per province or municipality of registration; empty without groupBy' }) groups: FunnelGroupView[];
 }

@@ -5,6 +5,7 @@ import { funnelOf, type FunnelView } from './funnel';
 import type { GroupBy } from './groups';
 import { outlookAt, type GivenRates, type OutlookView } from './outlook';
 import type { Interval, Period } from './periods';
+import { incompleteOn, recorded, type Recorded, type RecordedThrough } from './recorded';
 import { readSettings, updateSettings, type SettingsView } from './settings';
 import { StatisticsCache } from './statistics-cache';
 import { stockOn, type StockOverTimeView, type StockView } from './stock';
@@ -37,8 +38,11 @@ export class FlowStatisticsReader {
     return updateSettings(this.dataSource, suppressBelow, actor);
   }
 
-  stock(asOf: string, groupBy: GroupBy): Promise<StockView> {
-    return this.cache.answer(`stock|${asOf}|${groupBy}`, () => stockOn(this.dataSource, asOf, groupBy));
+  stock(asOf: string, groupBy: GroupBy): Promise<StockView & RecordedThrough> {
+    return this.cache.answer(`stock|${asOf}|${groupBy}`, async () => {
+      const [view, through] = [await stockOn(this.dataSource, asOf, groupBy), await recorded(this.dataSource)];
+      return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
+    });
   }
 
   /**
@@ -46,27 +50,34 @@ export class FlowStatisticsReader {
    * each point the stock statistic itself. All under one threshold: asked again if an admin
    * changed it half-way.
    */
-  async stockOverTime(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<StockOverTimeView> {
+  async stockOverTime(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<StockOverTimeView & Recorded> {
     for (;;) {
-      const stocks: StockView[] = [];
+      const stocks: Array<StockView & RecordedThrough> = [];
       for (const period of periods) stocks.push(await this.stock(period.end, groupBy));
       const suppressBelow = stocks[0]?.suppressBelow ?? (await this.settings()).suppressBelow;
-      if (stocks.every((stock) => stock.suppressBelow === suppressBelow)) {
-        return { from, to, interval, groupBy, suppressBelow, points: stocks.map(({ asOf, groups }) => ({ asOf, groups })) };
+      const through = stocks.at(-1) ?? (await recorded(this.dataSource));
+      if (stocks.every((stock) => stock.suppressBelow === suppressBelow && stock.lastBusinessDate === through.lastBusinessDate)) {
+        const points = stocks.map(({ asOf, incomplete, groups }) => ({ asOf, incomplete, groups }));
+        return { from, to, interval, groupBy, suppressBelow, lastBusinessDate: through.lastBusinessDate, points };
       }
     }
   }
 
   /** `periods` are those of from, to and interval (periods.ts). */
-  flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], unit: FlowUnit = 'events'): Promise<FlowsView> {
-    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}|${unit}`, () => flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit));
+  flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], unit: FlowUnit = 'events'): Promise<FlowsView & Recorded> {
+    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}|${unit}`, async () => {
+      const [view, through] = [await flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit), await recorded(this.dataSource)];
+      const { periods: answered, ...rest } = view;
+      return { ...rest, ...through, periods: answered.map((period) => ({ ...period, incomplete: incompleteOn(period.end, through) })) };
+    });
   }
 
   /** `residenceStatus` cuts the cohort to the persons with that status on asOf. */
-  funnel(asOf: string, cohortStart: string | null, cohortEnd: string | null, residenceStatus: string | null = null, groupBy: GroupBy = 'none'): Promise<FunnelView> {
-    return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}`, () =>
-      funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus, groupBy),
-    );
+  funnel(asOf: string, cohortStart: string | null, cohortEnd: string | null, residenceStatus: string | null = null, groupBy: GroupBy = 'none'): Promise<FunnelView & RecordedThrough> {
+    return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}`, async () => {
+      const [view, through] = [await funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus, groupBy), await recorded(this.dataSource)];
+      return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
+    });
   }
 
   /** `given` rates replace the trailing ones observed (outlook.ts). */
