@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { breakdown, cell } from './suppression';
+import { breakdown, cell, complementary, type Line } from './suppression';
 
 const n = (value: number, persons = value) => ({ value, persons });
 const hidden = { value: null, suppressed: true };
@@ -45,5 +45,78 @@ describe('suppression', () => {
         }
       }),
     );
+  });
+
+  describe('complementary suppression within a table', () => {
+    // active = tp + tr; tp and tr split by stage a/b/c, and so does active.
+    const table = (v: Record<string, number>): Line[] =>
+      [
+        { total: 'active', parts: ['tp', 'tr'] },
+        { total: 'active', parts: ['a', 'b', 'c'] },
+        { total: 'tp', parts: ['tp:a', 'tp:b', 'tp:c'] },
+        { total: 'tr', parts: ['tr:a', 'tr:b', 'tr:c'] },
+        ...['a', 'b', 'c'].map((stage) => ({ total: stage, parts: [`tp:${stage}`, `tr:${stage}`] })),
+      ]
+        .filter((line) => line.total in v)
+        .map((line) => ({ ...line, parts: line.parts.filter((part) => part in v) }));
+
+    it('hides the next-smallest part of a line with one hidden cell, and follows the lines it opens', () => {
+      const values = { active: 30, tp: 20, tr: 10, a: 12, b: 10, c: 8, 'tp:a': 2, 'tp:b': 10, 'tp:c': 8, 'tr:a': 10, 'tr:b': 0, 'tr:c': 0 };
+      // tp:a (2) is small. Its row hides tp:c (8, the next-smallest), its column tr:a; column c then has tp:c
+      // alone beside a zero, so c is hidden; the stages of active then hide b (10) beside it, and column b
+      // tp:b; the row of tr has tr:a alone beside zeros, so tr is hidden, and then tp, for active = tp + tr.
+      const hidden = complementary(values, new Set(['tp:a']), table(values));
+      expect([...hidden].sort()).toEqual(['b', 'c', 'tp', 'tp:a', 'tp:b', 'tp:c', 'tr', 'tr:a'].sort());
+    });
+
+    it('hides a part of a line whose total alone is hidden, as the parts would add up to it', () => {
+      const values = { active: 9, tp: 3, tr: 6, a: 5, b: 4, 'tp:a': 0, 'tp:b': 3, 'tr:a': 5, 'tr:b': 1 };
+      // Only a is hidden (as by another breakdown): the stages hide b beside it, column a tr:a, and column b its smallest, tr:b.
+      expect([...complementary(values, new Set(['a']), table(values))].sort()).toEqual(['a', 'b', 'tr:a', 'tr:b'].sort());
+    });
+
+    it('leaves a hidden total over zeros as it is (it gives away a zero only)', () => {
+      // tr hidden with tp (either gives the other away), though nobody transitioned.
+      const values = { active: 3, tp: 3, tr: 0, 'tr:a': 0, 'tr:b': 0 };
+      const lines = [{ total: 'tr', parts: ['tr:a', 'tr:b'] }, { total: 'active', parts: ['tp', 'tr'] }];
+      expect(complementary(values, new Set(['tp', 'tr']), lines)).toEqual(new Set(['tp', 'tr']));
+    });
+
+    it('leaves a table alone when no line has a lone hidden cell', () => {
+      const values = { active: 10, tp: 6, tr: 4, 'tp:a': 3, 'tp:b': 3, 'tr:a': 2, 'tr:b': 2, a: 5, b: 5 };
+      const lines = table(values);
+      expect(complementary(values, new Set(['tp:a', 'tp:b', 'tr:a', 'tr:b']), lines)).toEqual(new Set(['tp:a', 'tp:b', 'tr:a', 'tr:b']));
+      expect(complementary(values, new Set(), lines)).toEqual(new Set());
+    });
+
+    it('never leaves a hidden cell that one line gives away by subtraction (property)', () => {
+      const stages = ['a', 'b', 'c', 'd'];
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.nat(9), fc.nat(9)), { minLength: stages.length, maxLength: stages.length }), fc.integer({ min: 0, max: 8 }), (split, threshold) => {
+          const values: Record<string, number> = {};
+          stages.forEach((stage, i) => {
+            values[`tp:${stage}`] = split[i][0];
+            values[`tr:${stage}`] = split[i][1];
+            values[stage] = split[i][0] + split[i][1];
+          });
+          const sum = (names: string[]) => names.reduce((total, name) => total + values[name], 0);
+          values.tp = sum(stages.map((s) => `tp:${s}`));
+          values.tr = sum(stages.map((s) => `tr:${s}`));
+          values.active = values.tp + values.tr;
+          const lines = [
+            { total: 'active', parts: ['tp', 'tr'] },
+            { total: 'active', parts: stages },
+            { total: 'tp', parts: stages.map((s) => `tp:${s}`) },
+            { total: 'tr', parts: stages.map((s) => `tr:${s}`) },
+            ...stages.map((s) => ({ total: s, parts: [`tp:${s}`, `tr:${s}`] })),
+          ];
+          const primary = new Set(Object.keys(values).filter((name) => values[name] > 0 && values[name] < threshold));
+          const hidden = complementary(values, primary, lines);
+          for (const name of primary) expect(hidden.has(name)).toBe(true);
+          for (const { total, parts } of lines) expect([total, ...parts].filter((name) => hidden.has(name)).length).not.toBe(1);
+          for (const name of hidden) expect(values[name]).toBeGreaterThan(0);
+        }),
+      );
+    });
   });
 });

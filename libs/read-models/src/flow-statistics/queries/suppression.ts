@@ -48,3 +48,35 @@ export function breakdown<K extends string>(
     parts: Object.fromEntries(keys.map((key) => [key, hidden.has(key) ? HIDDEN : { value: parts[key].value, suppressed: false }])) as Record<K, Cell>,
   };
 }
+
+/** One line of a table (a row or a column, margins included): a total and the parts that add up to it, by cell name. */
+export interface Line {
+  total: string;
+  parts: readonly string[];
+}
+
+/**
+ * Secondary (complementary) suppression within a table whose lines share cells (a total, its parts
+ * and their splits). A line (its total and its parts) with exactly one suppressed cell gives it
+ * away: a part is the total minus the others, a total the sum of its parts. So the line's
+ * next-smallest part counting anyone (ties: the first named) is suppressed too; failing any, its
+ * total (a hidden total whose parts are all shown zeros gives away only a zero, and stays so).
+ * Every change can open another line, so this repeats until no line has exactly one suppressed
+ * cell that works out to anyone. Zeros stay shown. Returns the names suppressed: `hidden` (the primary
+ * suppression and any earlier) and those added.
+ */
+export function complementary(values: Readonly<Record<string, number>>, hidden: ReadonlySet<string>, lines: readonly Line[]): Set<string> {
+  const result = new Set(hidden);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const { total, parts } of lines) {
+      if ([total, ...parts].filter((name) => result.has(name)).length !== 1) continue;
+      const next = parts.filter((part) => !result.has(part) && values[part] > 0).sort((a, b) => values[a] - values[b])[0] ?? total;
+      // A hidden total over shown zeros gives away a zero only: nothing to add.
+      if (result.has(next)) continue;
+      result.add(next);
+      changed = true;
+    }
+  }
+  return result;
+}
