@@ -271,7 +271,15 @@ function naiveOutlook(histories: HistoryEvent[][], date: string, groupOf: (nis: 
   }
   for (const events of histories) {
     const s = stateOn(events, date);
-    if (s && !s.active) bump((groups[groupOf(s.municipality)] ??= {}), 'left');
+    if (!s) continue;
+    const g = (groups[groupOf(s.municipality)] ??= {});
+    if (!s.active) {
+      bump(g, 'left');
+      continue;
+    }
+    const part = s.status === 'temporary-protection' ? 'underTemporaryProtection' : 'transitioned';
+    bump(g, `${part}:stage:${s.stage}`);
+    bump(g, `${part}:housing:${s.housing ?? 'none'}`);
   }
   return groups;
 }
@@ -286,12 +294,47 @@ function flattenOutlook(groups: any[]): Record<string, Counts> {
   }));
   const flat = flattenStock({ groups: asStock });
   for (const g of groups) {
-    if (g.left.value) (flat[groupKey(g.group)] ??= {}).left = g.left.value;
+    const counts = (flat[groupKey(g.group)] ??= {});
+    if (g.left.value) counts.left = g.left.value;
+    for (const part of ['underTemporaryProtection', 'transitioned']) {
+      for (const [dimension, field] of [['stage', 'ByStage'], ['housing', 'ByHousingType']]) {
+        for (const [category, c] of Object.entries(g[`${part}${field}`] as Record<string, CellValue>)) if (c.value) counts[`${part}:${dimension}:${category}`] = c.value;
+      }
+    }
+    if (Object.keys(counts).length === 0) delete flat[groupKey(g.group)];
     // The transitioned total is what is active besides temporary protection.
     const transitioned = Object.values(g.transitioned.byStatus as Record<string, CellValue>).reduce((sum, c) => sum + (c.value ?? 0), 0);
     expect(g.transitioned.total.value).toBe(transitioned);
   }
   return flat;
+}
+
+/**
+ * The lines of an outlook group's tables (docs/statistics.md, "Suppression"), restated from the
+ * answer's fields: each a total and its parts. Returns those with exactly one hidden cell, which
+ * subtraction (or addition, for a total) would give away: none is allowed.
+ */
+export function outlookLinesGivingAway(g: any): string[] {
+  const lines: Array<[name: string, total: CellValue, parts: CellValue[]]> = [
+    ['active = temporary protection + transitioned', g.active, [g.underTemporaryProtection, g.transitioned.total]],
+    ['active = temporary protection + statuses', g.active, [g.underTemporaryProtection, ...Object.values(g.transitioned.byStatus as Record<string, CellValue>)]],
+    ['transitioned = statuses', g.transitioned.total, Object.values(g.transitioned.byStatus)],
+  ];
+  for (const field of ['ByStage', 'ByHousingType']) {
+    const all = g[`by${field.slice(2)}`] as Record<string, CellValue>;
+    const tp = g[`underTemporaryProtection${field}`] as Record<string, CellValue>;
+    const tr = g[`transitioned${field}`] as Record<string, CellValue>;
+    lines.push([`active ${field}`, g.active, Object.values(all)]);
+    lines.push([`temporary protection ${field}`, g.underTemporaryProtection, Object.values(tp)]);
+    lines.push([`transitioned ${field}`, g.transitioned.total, Object.values(tr)]);
+    for (const key of Object.keys(all)) lines.push([`${key} = temporary protection + transitioned`, all[key], [tp[key], tr[key]]]);
+  }
+  // The one hidden cell worked out: the sum of the shown parts (a hidden total), or the total minus them. A zero reveals nobody.
+  const workedOut = (total: CellValue, parts: CellValue[]) => {
+    const shownParts = parts.reduce((sum, c) => sum + (c.value ?? 0), 0);
+    return total.suppressed ? shownParts : total.value! - shownParts;
+  };
+  return lines.filter(([, total, parts]) => [total, ...parts].filter((c) => c.suppressed).length === 1 && workedOut(total, parts) !== 0).map(([name]) => name);
 }
 
 function flattenFlows(body: any): Array<Record<string, Counts>> {
@@ -514,6 +557,31 @@ export function describeStatisticsProperty(): void {
           if (!group.active.suppressed) {
             expect(hiddenStages === 0 || hiddenStages >= 3).toBe(true);
             expect(hiddenHousing === 0 || hiddenHousing >= 3).toBe(true);
+          }
+        }
+        // The outlook's tables: small cells hidden, shown cells right, and no line with exactly one hidden cell.
+        for (const [groupBy, groupOf] of [['province', (nis: string) => MUNICIPALITIES[nis] ?? 'none'], ['none', () => 'all']] as const) {
+          const outlookExpected = naiveOutlook(raw, asOf, groupOf);
+          const outlook = await get(`/statistics/outlook?endDate=${asOf}&groupBy=${groupBy}`);
+          for (const group of outlook.scenarios[0].groups) {
+            const counts = outlookExpected[groupKey(group.group)] ?? {};
+            const check = (key: string, c: CellValue) => {
+              const n = counts[key] ?? 0;
+              if (n > 0 && n < 3) expect([key, c]).toEqual([key, { value: null, suppressed: true }]);
+              if (!c.suppressed) expect([key, c.value]).toEqual([key, n]);
+            };
+            for (const part of ['underTemporaryProtection', 'transitioned']) {
+              for (const [dimension, field] of [['stage', 'ByStage'], ['housing', 'ByHousingType']]) {
+                for (const [category, c] of Object.entries(group[`${part}${field}`] as Record<string, CellValue>)) check(`${part}:${dimension}:${category}`, c);
+              }
+            }
+            check('active', group.active);
+            check('left', group.left);
+            for (const [stage, c] of Object.entries(group.byStage as Record<string, CellValue>)) check(`stage:${stage}`, c);
+            for (const [type, c] of Object.entries(group.byHousingType as Record<string, CellValue>)) check(`housing:${type}`, c);
+            check('status:temporary-protection', group.underTemporaryProtection);
+            for (const [status, c] of Object.entries(group.transitioned.byStatus as Record<string, CellValue>)) check(`status:${status}`, c);
+            expect([groupKey(group.group), outlookLinesGivingAway(group)]).toEqual([groupKey(group.group), []]);
           }
         }
       }

@@ -2,7 +2,7 @@ import { DossierApi, expectProblem, expectStatus } from './support/dossier-fixtu
 import { eventStoreOfItsOwn, eventStoreUnderTest, type SuiteEventStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
 import { startTestApp, type TestApp } from './support/test-app';
-import { describeStatisticsProperty } from './statistics-property.suite';
+import { describeStatisticsProperty, outlookLinesGivingAway } from './statistics-property.suite';
 
 type Cell = { value: number | null; suppressed: boolean };
 const shown = (value: number): Cell => ({ value, suppressed: false });
@@ -520,8 +520,11 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,,,active,,9,false');
       expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,,,byStage,employed,2,false');
       expect(lines).toContain(`2099-12-31,false,projection,2021-08-01,0,0.0192,0.1364,none,,,left,,${scenarios[1].groups[0].left.value},false`);
-      // Per scenario: active, under temporary protection, transitioned (total and 6 statuses), left, 5 stages, 8 housing types.
-      expect(lines).toHaveLength(1 + 2 * 23);
+      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,,,underTemporaryProtectionByStage,employed,2,false');
+      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,,,transitionedByHousingType,collective,0,false');
+      // Per scenario: active, under temporary protection, transitioned (total and 6 statuses), left, 5 stages, 8 housing
+      // types, and the 5 stages and 8 housing types of temporary protection and of the transitioned.
+      expect(lines).toHaveLength(1 + 2 * (23 + 2 * 13));
       const byDefault = await get('/statistics/outlook');
       expectStatus(byDefault, 200);
       expect(byDefault.body.scenarios.map((s: { endDate: string }) => s.endDate)).toEqual(['2027-03-04']);
@@ -545,7 +548,7 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
         other = next;
       }
       const transitioned = Object.values(other).reduce((a, b) => a + b, 0);
-      return { active: Math.round(tp + transitioned), underTemporaryProtection: Math.round(tp), left: Math.round(left), other };
+      return { active: Math.round(tp + transitioned), underTemporaryProtection: Math.round(tp), left: Math.round(left), other, tp, transitioned };
     }
 
     it('GET /statistics/outlook: a projection follows the method it states, with the trailing rates or the analyst\'s own', async () => {
@@ -560,6 +563,20 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
         left: shown(expected.left),
         transitioned: { byStatus: { 'single-permit': shown(Math.round(expected.other['single-permit'])) } },
       });
+
+      // Each part keeps its split of 1 Aug 2021: under temporary protection A6 (housed, host family), B1 and G2
+      // (registered, unhoused); transitioned A1..A5 (social rental: employed, vdab, vdab, inburgering, housed) and G1 (housed, LOI).
+      const [group] = trend.scenarios[0].groups;
+      const { tp, transitioned } = expected;
+      expect(group.underTemporaryProtectionByStage).toEqual({
+        registered: shown(Math.round((tp * 2) / 3)), housed: shown(Math.round(tp / 3)), inburgering: shown(0), vdab: shown(0), employed: shown(0),
+      });
+      expect(group.underTemporaryProtectionByHousingType).toMatchObject({ none: shown(Math.round((tp * 2) / 3)), 'host-family': shown(Math.round(tp / 3)), 'social-rental': shown(0) });
+      expect(group.transitionedByHousingType).toMatchObject({ 'social-rental': shown(Math.round((transitioned * 5) / 6)), loi: shown(Math.round(transitioned / 6)), none: shown(0) });
+      expect(group.transitionedByStage).toMatchObject({ registered: shown(0), housed: shown(Math.round((transitioned * 2) / 6)), inburgering: shown(Math.round(transitioned / 6)) });
+      // The active ones by stage are the two parts added up.
+      expect(group.byStage.housed).toEqual(shown(Math.round(tp / 3 + (transitioned * 2) / 6)));
+      expect(trend.scenarios[0].method.description).toContain('those under temporary protection keep the split by stage and by housing type they had');
 
       const own = await get('/statistics/outlook?endDate=2030-03-04&transitionRate=0.02&departureRate=0&arrivalRate=0.01');
       expectStatus(own, 200);
@@ -608,9 +625,35 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
             left: shown(0),
             byStage: stock.byStage,
             byHousingType: stock.byHousingType,
+            // A6 (housed, host family), B1 and G2 (registered, unhoused) under temporary protection; the others transitioned.
+            underTemporaryProtectionByStage: { registered: shown(2), housed: shown(1), inburgering: shown(0), vdab: shown(0), employed: shown(0) },
+            underTemporaryProtectionByHousingType: Object.fromEntries(
+              Object.keys(stock.byHousingType).map((type) => [type, shown({ none: 2, 'host-family': 1 }[type] ?? 0)]),
+            ),
+            transitionedByStage: Object.fromEntries(
+              Object.entries(stock.byStage as Record<string, Cell>).map(([stage, c]) => [stage, shown(c.value! - ({ registered: 2, housed: 1 }[stage] ?? 0))]),
+            ),
+            transitionedByHousingType: Object.fromEntries(
+              Object.keys(stock.byHousingType).map((type) => [type, shown({ 'social-rental': 5, loi: 1 }[type] ?? 0)]),
+            ),
           },
         ],
       });
+
+      // At 5: every small cell hidden, and no line of a table (a total and its parts) with exactly one hidden cell.
+      await setThreshold(5);
+      const suppressed = (await get('/statistics/outlook?endDate=2021-09-30')).body.scenarios[0].groups[0];
+      // Every part is small or (social rental: 5 transitioned, none under temporary protection) hidden beside one:
+      // single permit (5) beside 1 applied and 3 under temporary protection; social rental of the active
+      // ones (5) beside 1 + 1 + 2 other housing types; the 5 transitioned in social rental, as their column's
+      // total is hidden. Only the 9 active (and zeros) stay shown.
+      const hideAllBut = (cells: unknown): unknown =>
+        'suppressed' in (cells as Cell)
+          ? ((cells as Cell).value === 0 ? cells : hidden)
+          : Object.fromEntries(Object.entries(cells as Record<string, unknown>).map(([key, c]) => [key, hideAllBut(c)]));
+      const { group, ...numbers } = scenario.groups[0];
+      expect(suppressed).toEqual({ group, ...(hideAllBut(numbers) as object), active: shown(9) });
+      expect(outlookLinesGivingAway(suppressed)).toEqual([]);
     });
   });
 

@@ -221,6 +221,14 @@ class OutlookGroupView {
   @ApiProperty({ type: CellView, description: 'Dossiers whose person has left (registered in the group when they left)' }) left: CellView;
   @ApiProperty({ type: StageCells }) byStage: Record<string, CellView>;
   @ApiProperty({ type: HousingCells }) byHousingType: Record<string, CellView>;
+  @ApiProperty({ type: StageCells, description: 'Active under temporary protection, by stage (projected: the split they had on basedOn)' })
+  underTemporaryProtectionByStage: Record<string, CellView>;
+  @ApiProperty({ type: HousingCells, description: 'Active under temporary protection, by housing type (projected: the split they had on basedOn)' })
+  underTemporaryProtectionByHousingType: Record<string, CellView>;
+  @ApiProperty({ type: StageCells, description: 'Active and transitioned (any other status), by stage (projected: the split they had on basedOn)' })
+  transitionedByStage: Record<string, CellView>;
+  @ApiProperty({ type: HousingCells, description: 'Active and transitioned (any other status), by housing type (projected: the split they had on basedOn)' })
+  transitionedByHousingType: Record<string, CellView>;
 }
 
 class OutlookScenarioView {

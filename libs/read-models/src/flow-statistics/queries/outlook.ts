@@ -1,18 +1,17 @@
 import type { DataSource } from 'typeorm';
-import { ACTIVE_STAGES, addMonths, daysBetween, OTHER_RESIDENCE_STATUSES, RESIDENCE_STATUSES, TEMPORARY_PROTECTION } from '@app/domain';
+import { ACTIVE_STAGES, addMonths, daysBetween, OTHER_RESIDENCE_STATUSES, TEMPORARY_PROTECTION } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { byGroup, GROUP_COLUMN, groupView, keyOf, type GroupBy, type GroupView } from './groups';
 import { activeIn, EVEN_SHARES, project, type MonthlyRates, type Standing, type TransitionShares } from './projection';
 import { readSettings } from './settings';
 import { STOCK_HOUSING } from './stock';
-import { breakdown, cell, type Cell, type Count } from './suppression';
+import { breakdown, complementary, type Cell, type Count, type Line } from './suppression';
 
 const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
 const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
 export const TRAILING_MONTHS = 6;
 const DAYS_PER_MONTH = 365.25 / 12;
-const HIDDEN: Cell = { value: null, suppressed: true };
 
 /** Keeps a part of the answer under a key while the read model stands still (the reader's cache); by default, nothing is kept. */
 export type Remember = <T>(key: string, compute: () => Promise<T>) => Promise<T>;
@@ -46,6 +45,11 @@ export interface OutlookGroup {
   left: Cell;
   byStage: Record<string, Cell>;
   byHousingType: Record<string, Cell>;
+  /** The active dossiers under temporary protection, and the transitioned ones, each by stage and housing type. */
+  underTemporaryProtectionByStage: Record<string, Cell>;
+  underTemporaryProtectionByHousingType: Record<string, Cell>;
+  transitionedByStage: Record<string, Cell>;
+  transitionedByHousingType: Record<string, Cell>;
 }
 
 export interface OutlookScenario {
@@ -72,11 +76,57 @@ export async function lastBusinessDate(dataSource: DataSource): Promise<string |
   return (row?.last as string | null) ?? null;
 }
 
-/** A group's situation on a date: its standing, and its active dossiers by stage and housing type. */
+/**
+ * A group's situation on a date: its standing, its active dossiers by stage and housing type, and
+ * the same splits of those under temporary protection (the transitioned are the rest).
+ */
 interface Situation extends Standing {
   nis: string | null;
   stage: Map<string, number>;
   housing: Map<string, number>;
+  protectedStage: Map<string, number>;
+  protectedHousing: Map<string, number>;
+}
+
+const nothingIn = (nis: string | null): Situation => ({
+  nis,
+  underTemporaryProtection: 0,
+  transitioned: {},
+  left: 0,
+  stage: new Map(),
+  housing: new Map(),
+  protectedStage: new Map(),
+  protectedHousing: new Map(),
+});
+const add = (to: Map<string, number>, key: string, n: number) => to.set(key, (to.get(key) ?? 0) + n);
+const sumOf = (of: ReadonlyMap<string, number>) => [...of.values()].reduce((sum, n) => sum + n, 0);
+const minus = (all: ReadonlyMap<string, number>, part: ReadonlyMap<string, number>) => new Map([...all].map(([key, n]) => [key, n - (part.get(key) ?? 0)]));
+
+/**
+ * `total` split as `split` is (its shares), or as `fallback` is when `split` counts nobody (those
+ * under temporary protection of a group that had none but gains arrivals).
+ */
+function splitLike(total: number, split: ReadonlyMap<string, number>, fallback: ReadonlyMap<string, number>): Map<string, number> {
+  const from = sumOf(split) > 0 ? split : fallback;
+  const base = sumOf(from);
+  return new Map([...from].map(([key, n]) => [key, base > 0 ? (n * total) / base : 0]));
+}
+
+/**
+ * A group's situation projected to `standing`: those under temporary protection keep the split by
+ * stage and by housing type they had on the base date, and so do the transitioned (failing any in
+ * a part, the split of all the group's active dossiers); the active ones are the two added up.
+ */
+function projectedSituation(base: Situation, standing: Standing): Situation {
+  const transitioned = activeIn(standing) - standing.underTemporaryProtection;
+  const part = (all: Map<string, number>, protectedOnes: Map<string, number>) => {
+    const protectedNow = splitLike(standing.underTemporaryProtection, protectedOnes, all);
+    const transitionedNow = splitLike(transitioned, minus(all, protectedOnes), all);
+    return { all: new Map([...all.keys()].map((key) => [key, (protectedNow.get(key) ?? 0) + (transitionedNow.get(key) ?? 0)])), protectedNow };
+  };
+  const stage = part(base.stage, base.protectedStage);
+  const housing = part(base.housing, base.protectedHousing);
+  return { ...standing, nis: base.nis, stage: stage.all, housing: housing.all, protectedStage: stage.protectedNow, protectedHousing: housing.protectedNow };
 }
 
 async function situationsOn(dataSource: DataSource, date: string, groupBy: GroupBy): Promise<Map<string, Situation>> {
@@ -90,16 +140,19 @@ async function situationsOn(dataSource: DataSource, date: string, groupBy: Group
   const groups = new Map<string, Situation>();
   for (const row of rows) {
     const key = keyOf(row.grp);
-    const group: Situation = groups.get(key) ?? { nis: row.grp, underTemporaryProtection: 0, transitioned: {}, left: 0, stage: new Map(), housing: new Map() };
+    const group = groups.get(key) ?? nothingIn(row.grp);
     groups.set(key, group);
     if (!row.active) {
       group.left += row.n;
       continue;
     }
-    if (row.residence_status === TEMPORARY_PROTECTION) group.underTemporaryProtection += row.n;
-    else group.transitioned[row.residence_status] = (group.transitioned[row.residence_status] ?? 0) + row.n;
-    group.stage.set(row.stage, (group.stage.get(row.stage) ?? 0) + row.n);
-    group.housing.set(row.housing, (group.housing.get(row.housing) ?? 0) + row.n);
+    if (row.residence_status === TEMPORARY_PROTECTION) {
+      group.underTemporaryProtection += row.n;
+      add(group.protectedStage, row.stage, row.n);
+      add(group.protectedHousing, row.housing, row.n);
+    } else group.transitioned[row.residence_status] = (group.transitioned[row.residence_status] ?? 0) + row.n;
+    add(group.stage, row.stage, row.n);
+    add(group.housing, row.housing, row.n);
   }
   return groups;
 }
@@ -170,8 +223,10 @@ function methodOf(inputs: OutlookScenarioInputs, endDate: string): string {
     `${said('departures', departures, 'active stock')}, from every status alike, counted as left; ` +
     `${said('transitions', transitions, 'stock under temporary protection')}, taken from those under temporary protection who stay, ` +
     `split over the other statuses by the shares of the moves ${transitionShares.from === 'window' ? 'in those months' : transitionShares.from === 'history' ? 'recorded up to then (none in those months)' : 'evenly (none recorded)'}. ` +
-    'Moves between the other statuses and reopenings are not projected; the same rates apply to every group; stages and housing types ' +
-    `keep their shares of each group's active dossiers on ${basedOn}. Every number is rounded to whole dossiers on its own.`
+    'Moves between the other statuses and reopenings are not projected; the same rates apply to every group. Stages and housing types: ' +
+    `those under temporary protection keep the split by stage and by housing type they had in their group on ${basedOn}, and so do the ` +
+    "transitioned (a part of a group with nobody in it then takes the split of the group's active dossiers); a group's active dossiers by " +
+    'stage and housing type are the two added up. Every number is rounded to whole dossiers on its own.'
   );
 }
 
@@ -209,12 +264,7 @@ export async function outlookAt(
     const months = daysBetween(last, endDate) / DAYS_PER_MONTH;
     const monthly = { arrivals: inputs.arrivals.monthly, departures: inputs.departures.monthly, transitions: inputs.transitions.monthly };
     const projected = new Map(
-      [...base].map(([key, situation]) => {
-        const standing = project(situation, monthly, inputs.transitionShares.shares, months);
-        const scale = activeIn(situation) > 0 ? activeIn(standing) / activeIn(situation) : 0;
-        const scaled = (of: Map<string, number>) => new Map([...of].map(([k, n]) => [k, n * scale]));
-        return [key, { ...standing, nis: situation.nis, stage: scaled(situation.stage), housing: scaled(situation.housing) }] as const;
-      }),
+      [...base].map(([key, situation]) => [key, projectedSituation(situation, project(situation, monthly, inputs.transitionShares.shares, months))] as const),
     );
     scenarios.push({
       endDate,
@@ -227,36 +277,87 @@ export async function outlookAt(
   return { lastBusinessDate: last, groupBy, suppressBelow, scenario: inputs, scenarios };
 }
 
-/** The groups' numbers, rounded each on its own, and suppressed as the stock's. Situations are only read: they may be remembered. */
+/**
+ * The groups' numbers, rounded each on its own, and suppressed: the stock's breakdowns (residence
+ * statuses, stages, housing types, each with its complementary suppression), then the small cells
+ * of the splits of temporary protection and the transitioned, then complementary suppression over
+ * the lines of the tables they make (tableLines). Situations are only read: they may be remembered.
+ */
 function groupsOf(situations: ReadonlyMap<string, Situation>, groupBy: GroupBy, suppressBelow: number): OutlookGroup[] {
-  const nothing: Situation = { nis: null, underTemporaryProtection: 0, transitioned: {}, left: 0, stage: new Map(), housing: new Map() };
   const keys = groupBy === 'none' && situations.size === 0 ? [''] : [...situations.keys()].sort(byGroup);
   return keys.map((key) => {
-    const s = situations.get(key) ?? nothing;
-    const count = (n: number): Count => ({ value: Math.round(n), persons: Math.round(n) });
-    const counts = (keys: readonly string[], of: (key: string) => number) => Object.fromEntries(keys.map((k) => [k, count(of(k))])) as Record<string, Count>;
-    const active = count(activeIn(s));
-    const statuses = breakdown(
-      active,
-      counts(RESIDENCE_STATUSES, (status) => (status === TEMPORARY_PROTECTION ? s.underTemporaryProtection : (s.transitioned[status] ?? 0))),
-      suppressBelow,
-    );
-    const stages = breakdown(active, counts(ACTIVE_STAGES, (stage) => s.stage.get(stage) ?? 0), suppressBelow);
-    const housing = breakdown(active, counts(STOCK_HOUSING, (type) => s.housing.get(type) ?? 0), suppressBelow);
-    const underTemporaryProtection = statuses.parts[TEMPORARY_PROTECTION];
-    const { [TEMPORARY_PROTECTION]: _, ...byStatus } = statuses.parts;
+    const s = situations.get(key) ?? nothingIn(null);
+    const values: Record<string, number> = {};
+    const put = (name: string, n: number) => (values[name] = Math.round(n));
+    put('active', activeIn(s));
+    put('underTemporaryProtection', s.underTemporaryProtection);
+    // The rest of the active ones, so that the two add up to what is published as active.
+    put('transitioned', values.active - values.underTemporaryProtection);
+    put('left', s.left);
+    for (const status of OTHER_RESIDENCE_STATUSES) put(`status:${status}`, s.transitioned[status] ?? 0);
+    for (const [dimension, names, all, protectedOnes] of [
+      ['stage', ACTIVE_STAGES, s.stage, s.protectedStage],
+      ['housing', STOCK_HOUSING, s.housing, s.protectedHousing],
+    ] as const) {
+      for (const name of names) {
+        put(`${dimension}:${name}`, all.get(name) ?? 0);
+        put(`underTemporaryProtection:${dimension}:${name}`, protectedOnes.get(name) ?? 0);
+        put(`transitioned:${dimension}:${name}`, (all.get(name) ?? 0) - (protectedOnes.get(name) ?? 0));
+      }
+    }
+    const count = (name: string): Count => ({ value: values[name], persons: values[name] });
+    const counts = (prefix: string, names: readonly string[]) => Object.fromEntries(names.map((name) => [`${prefix}${name}`, count(`${prefix}${name}`)]));
+    const statuses = breakdown(count('active'), { underTemporaryProtection: count('underTemporaryProtection'), ...counts('status:', OTHER_RESIDENCE_STATUSES) }, suppressBelow);
+    const stages = breakdown(count('active'), counts('stage:', ACTIVE_STAGES), suppressBelow);
+    const housing = breakdown(count('active'), counts('housing:', STOCK_HOUSING), suppressBelow);
+    const small = (name: string) => values[name] > 0 && values[name] < suppressBelow;
+    const hidden = new Set(Object.keys(values).filter(small));
+    for (const { total, parts } of [statuses, stages, housing]) {
+      if (total.suppressed) hidden.add('active');
+      for (const [name, c] of Object.entries(parts)) if (c.suppressed) hidden.add(name);
+    }
+    // Either of temporary protection and the transitioned gives the other away.
+    if (hidden.has('underTemporaryProtection') || small('transitioned')) hidden.add('underTemporaryProtection').add('transitioned');
+    const suppressed = complementary(values, hidden, tableLines);
+    const shown = (name: string): Cell => (suppressed.has(name) ? { value: null, suppressed: true } : { value: values[name], suppressed: false });
+    const cells = (prefix: string, names: readonly string[]) => Object.fromEntries(names.map((name) => [name, shown(`${prefix}${name}`)]));
     return {
       group: groupView(groupBy, s.nis),
-      active: [statuses.total, stages.total, housing.total].find((total) => total.suppressed) ?? statuses.total,
-      underTemporaryProtection,
-      // The rest of the active ones: hidden with temporary protection, as either gives the other away.
-      transitioned: { total: underTemporaryProtection.suppressed ? HIDDEN : cell(active.value - (underTemporaryProtection.value ?? 0), 0, suppressBelow), byStatus },
-      left: cell(Math.round(s.left), Math.round(s.left), suppressBelow),
-      byStage: stages.parts,
-      byHousingType: housing.parts,
+      active: shown('active'),
+      underTemporaryProtection: shown('underTemporaryProtection'),
+      transitioned: { total: shown('transitioned'), byStatus: cells('status:', OTHER_RESIDENCE_STATUSES) },
+      left: shown('left'),
+      byStage: cells('stage:', ACTIVE_STAGES),
+      byHousingType: cells('housing:', STOCK_HOUSING),
+      underTemporaryProtectionByStage: cells('underTemporaryProtection:stage:', ACTIVE_STAGES),
+      underTemporaryProtectionByHousingType: cells('underTemporaryProtection:housing:', STOCK_HOUSING),
+      transitionedByStage: cells('transitioned:stage:', ACTIVE_STAGES),
+      transitionedByHousingType: cells('transitioned:housing:', STOCK_HOUSING),
     };
   });
 }
+
+/**
+ * The lines of a group's outlook tables: active = under temporary protection + transitioned
+ * (+ each status); the statuses, stages and housing types of the active ones; and, by stage and
+ * by housing type, a table of temporary protection and transitioned (rows) by stage or housing
+ * type (columns), its margins the two totals and the active ones' split.
+ */
+const tableLines: Line[] = [
+  { total: 'active', parts: ['underTemporaryProtection', 'transitioned'] },
+  { total: 'active', parts: ['underTemporaryProtection', ...OTHER_RESIDENCE_STATUSES.map((status) => `status:${status}`)] },
+  { total: 'transitioned', parts: OTHER_RESIDENCE_STATUSES.map((status) => `status:${status}`) },
+  ...(
+    [
+      ['stage', ACTIVE_STAGES],
+      ['housing', STOCK_HOUSING],
+    ] as const
+  ).flatMap(([dimension, names]) => [
+    { total: 'active', parts: names.map((name) => `${dimension}:${name}`) },
+    ...['underTemporaryProtection', 'transitioned'].map((row) => ({ total: row, parts: names.map((name) => `${row}:${dimension}:${name}`) })),
+    ...names.map((name) => ({ total: `${dimension}:${name}`, parts: [`underTemporaryProtection:${dimension}:${name}`, `transitioned:${dimension}:${name}`] })),
+  ]),
+];
 
 function round(n: number, decimals: number): number {
   const factor = 10 ** decimals;
