@@ -35,14 +35,18 @@ export async function applyWithin(
     leftOut: (event, why) => notes.leftOut(event, why),
   });
   await notes.save(query, checkpointName);
-  const last = fresh[fresh.length - 1];
+  await moveCheckpoint(runner, checkpointName, fresh[fresh.length - 1]);
+  return fresh.length;
+}
+
+/** Moves the checkpoint `checkpointName` past `last`, in the caller's transaction. */
+export async function moveCheckpoint(runner: QueryRunner, checkpointName: string, last: RecordedEvent): Promise<void> {
   await runner.query(
     `UPDATE ${CHECKPOINT_TABLE}
         SET position_commit = $2, position_prepare = $3, last_event_created_at = $4, updated_at = now()
       WHERE name = $1`,
     [checkpointName, last.position.commit.toString(), last.position.prepare.toString(), last.createdAt],
   );
-  return fresh.length;
 }
 
 /** applyWithin in a transaction of its own: the read-model changes and the checkpoint commit together. */

@@ -137,6 +137,7 @@ export class ProjectionEngine {
           batchSize: this.options.batchSize,
           onProgress,
           exclusive: () => lock.held,
+          memoryRows: this.options.rebuildMemoryRows,
         });
         // A projection stopped by a poisoned event runs again; its runner (if here) need not wait for its next look.
         this.runners.find((runner) => runner.projection.name === name)?.retryNow();

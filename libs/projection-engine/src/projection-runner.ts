@@ -21,6 +21,8 @@ export interface RunnerOptions {
   readonly log: (message: string) => void;
   /** Ownership changes: running a projection here, standing by; default: nowhere. */
   readonly info?: (message: string) => void;
+  /** Rows a projection's one-pass rebuild writer keeps in memory before they are written; default DEFAULT_REBUILD_MEMORY_ROWS. */
+  readonly rebuildMemoryRows?: number;
 }
 
 export const DEFAULT_STANDBY_RETRY_MS = 1000;

@@ -33,6 +33,32 @@ export interface Projection {
    * stops the projection, which is for bugs, not for data.
    */
   apply(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
+  /**
+   * Optional: a one-pass writer for rebuilds, which folds the log in memory and writes its rows
+   * in bulk instead of applying batch by batch. It must fold with the same rules as `apply`
+   * (a spec holds the two copies equal); the engine uses it only to build a rebuild's copy.
+   */
+  rebuildWriter?(): RebuildWriter;
+}
+
+/** What a one-pass writer may do when it writes: a ProjectionContext, and COPY into a table. */
+export interface RebuildContext extends ProjectionContext {
+  /** COPY rows (values in `columns`' order) into `${schema}.${table}`, or into a temporary table when `schema` is null. */
+  copy(table: string, schema: string | null, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<void>;
+}
+
+/**
+ * Builds a rebuild's copy in one pass over the log. The copy's tables start empty. The engine
+ * hands it every batch of the log in order (`fold`: reads only, keeps the result in memory,
+ * notes safe forms in the context as `apply` does), and calls `flush` whenever `size` (rows kept
+ * in memory) exceeds the engine's bound and once at the end, in one transaction with the
+ * rebuild's checkpoint and notes: what a flush writes commits with the position it reflects.
+ * After a flush the writer keeps nothing; a later event of a row it wrote reads that row back.
+ */
+export interface RebuildWriter {
+  fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
+  readonly size: number;
+  flush(context: RebuildContext): Promise<void>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@app/event-store';
-import type { ProjectionContext } from './projection';
-import { columnKindOf, storableRow, type ColumnKind } from './safe-form';
+import type { ProjectionContext, RebuildContext, RebuildWriter } from './projection';
+import { columnKindOf, storableRow, type ColumnKind, type SafeFormNotes } from './safe-form';
 
 /** Column name → value of one row of a per-dossier read model. */
 export type Columns = Record<string, unknown>;
@@ -38,6 +38,41 @@ function columnsOf(context: ProjectionContext, table: string): Promise<Map<strin
   return columns;
 }
 
+type Row = Columns & { dossier_id: string; version: number };
+
+/** The rows of `table` with these ids, as they are stored, by id. */
+async function rowsOf(context: Pick<ProjectionContext, 'schema' | 'query'>, table: string, ids: readonly string[]): Promise<Map<string, Row>> {
+  // to_jsonb keeps dates as YYYY-MM-DD and timestamps with their microseconds: back in unchanged.
+  const existing = await context.query<{ row: Row }>(`SELECT to_jsonb(t) AS row FROM ${context.schema}.${table} t WHERE dossier_id = ANY($1::uuid[])`, [
+    ids,
+  ]);
+  return new Map(existing.map(({ row }) => [row.dossier_id, row]));
+}
+
+/**
+ * Folds writes, in log order, onto `rows` (by dossier id, every row of the table the writes
+ * touch): a change folds in only above the row's version, and a row that is not there is only
+ * created by a write that `creates` one. Each change is made storable first, by column kind
+ * (safe-form.ts), and noted. Returns the ids of the rows changed. The one fold of the live path
+ * and of the one-pass rebuild (VersionedRowsRebuild).
+ */
+function foldVersionedWrites(
+  table: string,
+  rows: Map<string, Row>,
+  writes: readonly VersionedWrite[],
+  kinds: ReadonlyMap<string, ColumnKind>,
+  notes: SafeFormNotes,
+  changed = new Set<string>(),
+): Set<string> {
+  for (const { event, row, creates } of writes) {
+    const current = rows.get(row.dossier_id);
+    if (current ? current.version >= row.version : !creates) continue;
+    rows.set(row.dossier_id, { ...current, ...storableRow(table, row, kinds, event, notes) });
+    changed.add(row.dossier_id);
+  }
+  return changed;
+}
+
 /**
  * Writes a batch of events' changes to a per-dossier table in two statements, whatever the
  * batch's size: the rows it touches are read, the changes folded onto them in log order, and
@@ -53,20 +88,9 @@ export async function writeVersionedRows(context: ProjectionContext, table: stri
   if (writes.length === 0) return;
   const qualified = `${context.schema}.${table}`;
   const ids = [...new Set(writes.map((write) => write.row.dossier_id))];
-  // to_jsonb keeps dates as YYYY-MM-DD and timestamps with their microseconds: back in unchanged.
-  const existing = await context.query<{ row: Columns & { dossier_id: string; version: number } }>(
-    `SELECT to_jsonb(t) AS row FROM ${qualified} t WHERE dossier_id = ANY($1::uuid[])`,
-    [ids],
-  );
-  const rows = new Map(existing.map(({ row }) => [row.dossier_id, row]));
+  const rows = await rowsOf(context, table, ids);
   const kinds = await columnsOf(context, table);
-  const changed = new Set<string>();
-  for (const { event, row, creates } of writes) {
-    const current = rows.get(row.dossier_id);
-    if (current ? current.version >= row.version : !creates) continue;
-    rows.set(row.dossier_id, { ...current, ...storableRow(table, row, kinds, event, context) });
-    changed.add(row.dossier_id);
-  }
+  const changed = foldVersionedWrites(table, rows, writes, kinds, context);
   if (changed.size === 0) return;
   const columns = [...kinds.keys()];
   const updates = columns.filter((name) => name !== 'dossier_id').map((name) => `${name} = EXCLUDED.${name}`);
@@ -77,4 +101,66 @@ export async function writeVersionedRows(context: ProjectionContext, table: stri
      WHERE ${table}.version < EXCLUDED.version`,
     [JSON.stringify([...changed].map((id) => rows.get(id)))],
   );
+}
+
+/**
+ * The one-pass rebuild of a per-dossier table: the rows folded in memory with the live path's
+ * fold (foldVersionedWrites), each row written once per flush with COPY. Until the first flush
+ * the copy is empty, so a row not in memory does not exist; after it, the rows a batch touches
+ * that are not in memory are read back first, as the live path reads them. The first flush
+ * COPYs straight into the table; later ones COPY into a temporary table and upsert from it.
+ * `writesOf` is the projection's own reading of events, the one `apply` uses.
+ */
+export class VersionedRowsRebuild implements RebuildWriter {
+  private rows = new Map<string, Row>();
+  private changed = new Set<string>();
+  private flushed = false;
+
+  constructor(
+    private readonly table: string,
+    private readonly writesOf: (events: readonly RecordedEvent[], context: ProjectionContext) => Promise<readonly VersionedWrite[]>,
+  ) {}
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  async fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
+    const writes = await this.writesOf(events, context);
+    if (writes.length === 0) return;
+    if (this.flushed) {
+      const missing = [...new Set(writes.map((write) => write.row.dossier_id))].filter((id) => !this.rows.has(id));
+      if (missing.length > 0) for (const [id, row] of await rowsOf(context, this.table, missing)) this.rows.set(id, row);
+    }
+    foldVersionedWrites(this.table, this.rows, writes, await columnsOf(context, this.table), context, this.changed);
+  }
+
+  async flush(context: RebuildContext): Promise<void> {
+    const rows = this.rows;
+    const changed = this.changed;
+    this.rows = new Map();
+    this.changed = new Set();
+    if (changed.size === 0) return;
+    const columns = [...(await columnsOf(context, this.table)).keys()];
+    const values = function* () {
+      for (const id of changed) {
+        const row = rows.get(id) as Row;
+        yield columns.map((column) => row[column]);
+      }
+    };
+    if (!this.flushed) {
+      this.flushed = true;
+      await context.copy(this.table, context.schema, columns, values());
+      return;
+    }
+    const qualified = `${context.schema}.${this.table}`;
+    const staged = `one_pass_${this.table}`;
+    await context.query(`CREATE TEMPORARY TABLE ${staged} ON COMMIT DROP AS SELECT ${columns.join(', ')} FROM ${qualified} WITH NO DATA`);
+    await context.copy(staged, null, columns, values());
+    const updates = columns.filter((name) => name !== 'dossier_id').map((name) => `${name} = EXCLUDED.${name}`);
+    await context.query(
+      `INSERT INTO ${qualified} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${staged}
+       ON CONFLICT (dossier_id) DO UPDATE SET ${updates.join(', ')} WHERE ${this.table}.version < EXCLUDED.version`,
+    );
+  }
 }
