@@ -13,10 +13,12 @@ import { readDossierEvent } from '../read-dossier-event';
 import {
   readEach,
   unreadable,
+  VersionedRowsRebuild,
   writeVersionedRows,
   type Columns,
   type PersonalDataReader,
   type Projection,
+  type ProjectionContext,
   type VersionedWrite,
 } from '@app/projection-engine';
 
@@ -126,13 +128,19 @@ export function crtRegistryProjection(
     };
   }
 
+  /** The rows' changes of a batch, the live path's and the one-pass rebuild's alike. */
+  async function writesOf(events: readonly RecordedEvent[], context: ProjectionContext): Promise<VersionedWrite[]> {
+    const revealed = await personalData.reveal(events, context.query, (event, error) => context.leftOut(event, unreadable(error)));
+    return readEach(revealed, context, writeOf);
+  }
+
   return {
     name: CRT_REGISTRY,
     tables: [CRT_DOSSIERS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events, context) {
-      const revealed = await personalData.reveal(events, context.query, (event, error) => context.leftOut(event, unreadable(error)));
-      await writeVersionedRows(context, CRT_DOSSIERS_TABLE, readEach(revealed, context, writeOf));
+      await writeVersionedRows(context, CRT_DOSSIERS_TABLE, await writesOf(events, context));
     },
+    rebuildWriter: () => new VersionedRowsRebuild(CRT_DOSSIERS_TABLE, writesOf),
   };
 }

@@ -1,0 +1,156 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { comparePositions, type EventStore, type RecordedEvent } from '@app/event-store';
+import { recordedDossierEvent, registered } from '@app/domain/testing';
+import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
+import { CHECKPOINT_TABLE, rebuildProjection, type Projection, type RebuildWriter } from '@app/projection-engine';
+import { openReadModelDatabase } from '@app/projection-engine/testing';
+import { CRT_DOSSIERS_TABLE, crtRegistryProjection } from './crt-registry';
+import { DOSSIER_ARCHIVE_TABLE, archiveProjection } from './dossier-archive';
+import { READ_MODEL_MIGRATIONS } from './schema';
+import { historyArbitrary, historyOf } from './testing/generated-histories';
+
+/**
+ * The one-pass rebuild (a projection's rebuildWriter: the log folded in memory, rows written
+ * with COPY) must build the table the live path builds batch by batch: same rows, same safe
+ * forms. Generated histories, interleaved in one log, with malformed events among them; the
+ * writer's memory bound set low so that it flushes often and reads its own rows back.
+ */
+
+/** The log as the engine reads it, from recorded events in log order. */
+function logOf(events: readonly RecordedEvent[]): Pick<EventStore, 'readAll' | 'headPosition'> {
+  return {
+    async readAll(options = {}) {
+      const after = options.after;
+      const fresh = events.filter((event) => !after || comparePositions(event.position, after) > 0);
+      return fresh.slice(0, options.maxCount ?? fresh.length);
+    },
+    async headPosition() {
+      return events[events.length - 1].position;
+    },
+  };
+}
+
+/** Generated histories' events interleaved (each stream in its order), and events a projection must store in a safe form or leave out. */
+function generatedLog(seed: number): RecordedEvent[] {
+  const histories = fc.sample(historyArbitrary, { seed, numRuns: 60 }).map((history) => {
+    const dossierId = randomUUID();
+    return { dossierId, events: historyOf(dossierId, history).events, next: 0 };
+  });
+  const malformedId = randomUUID();
+  const badDatesId = randomUUID();
+  const nulName = registered(malformedId, '11002', '2023-03-01');
+  (nulName.data as { personal: { givenName: string; familyName: string } }).personal.givenName = 'Ol\u0000ena';
+  // What COPY's text format must escape.
+  (nulName.data as { personal: { givenName: string; familyName: string } }).personal.familyName = 'Ko\\val\tenko\r\n\\N';
+  histories.push(
+    { dossierId: malformedId, events: [nulName, { type: 'PersonHoused', data: { housingType: 'loi', municipality: '11002', on: '2023-02-30' } }], next: 0 },
+    {
+      dossierId: badDatesId,
+      events: [registered(badDatesId, '44021', '2023-04-01'), { type: 'NoSuchEvent', data: {} } as never, { type: 'VdabRegistered', data: {} } as never],
+      next: 0,
+    },
+  );
+  const random = fc.sample(fc.array(fc.nat(), { minLength: 2000, maxLength: 2000 }), { seed, numRuns: 1 })[0];
+  const log: RecordedEvent[] = [];
+  for (let turn = 0; histories.some((history) => history.next < history.events.length); turn++) {
+    const waiting = histories.filter((history) => history.next < history.events.length);
+    const history = waiting[random[turn % random.length] % waiting.length];
+    log.push(recordedDossierEvent(history.dossierId, history.next + 1, history.events[history.next]) as RecordedEvent);
+    history.next++;
+  }
+  return log;
+}
+
+describe.each([
+  ['crt-registry', CRT_DOSSIERS_TABLE, () => crtRegistryProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)))],
+  ['dossier-archive', DOSSIER_ARCHIVE_TABLE, () => archiveProjection()],
+])('the one-pass rebuild of %s', (_, table, projectionOf: () => Projection) => {
+  let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
+
+  beforeAll(async () => {
+    database = await openReadModelDatabase([...READ_MODEL_MIGRATIONS, ...PERSONAL_DATA_MIGRATIONS]);
+  });
+  afterAll(() => database?.close());
+
+  const rows = () => database.dataSource.query(`SELECT to_jsonb(t) AS row FROM read_models.${table} t ORDER BY dossier_id`);
+  const notes = (checkpoint: string) =>
+    database.dataSource.query(`SELECT event_id, fields, left_out FROM read_models.projection_safe_forms WHERE checkpoint = $1 ORDER BY event_id`, [checkpoint]);
+
+  /** The projection, its writer's flushes counted: the rebuild must take the one-pass path. */
+  function counted(projection: Projection): { projection: Projection; flushes: () => number } {
+    let flushes = 0;
+    return {
+      projection: {
+        ...projection,
+        rebuildWriter: () => {
+          const writer = projection.rebuildWriter!();
+          return {
+            fold: (events, context) => writer.fold(events, context),
+            get size() {
+              return writer.size;
+            },
+            flush: (context) => {
+              flushes++;
+              return writer.flush(context);
+            },
+          } satisfies RebuildWriter;
+        },
+      },
+      flushes: () => flushes,
+    };
+  }
+
+  it.each([2022, 2023, 2024])('builds the rows and safe forms the live path builds, batch by batch (seed %i)', async (seed) => {
+    const log = generatedLog(seed);
+    const projection = projectionOf();
+    await database.dataSource.query(`TRUNCATE read_models.${table}`);
+    await database.dataSource.query(`DELETE FROM read_models.projection_safe_forms`);
+    await database.dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE}`);
+    database.noted.length = 0;
+    for (let start = 0, size = 1; start < log.length; start += size, size = (size % 9) + 1) {
+      await projection.apply(log.slice(start, start + size), database.context);
+    }
+    const live = await rows();
+    expect(live.length).toBeGreaterThan(50);
+    const liveNotes = database.noted.map(({ eventId, ...note }) => ({ eventId, ...note })).sort((a, b) => a.eventId.localeCompare(b.eventId));
+    expect(liveNotes.length).toBeGreaterThan(0);
+
+    const { projection: rebuilt, flushes } = counted(projection);
+    const result = await rebuildProjection(logOf(log) as EventStore, database.dataSource, rebuilt, { batchSize: 25, memoryRows: 20 });
+    expect(result.applied).toBe(log.length);
+    expect(flushes()).toBeGreaterThan(2);
+    expect(await rows()).toEqual(live);
+    const rebuiltNotes = (await notes(projection.name)) as Array<{ event_id: string; fields: Array<{ field: string }> | null; left_out: string | null }>;
+    expect(
+      rebuiltNotes.map((note) => (note.left_out === null ? { eventId: note.event_id, fields: note.fields } : { eventId: note.event_id, leftOut: note.left_out })),
+    ).toEqual(liveNotes);
+  });
+
+  it('an interrupted rebuild leaves the live table as it was and no copy behind; the next one builds it whole', async () => {
+    const log = generatedLog(7);
+    const projection = projectionOf();
+    const before = await rows();
+    const interrupted = rebuildProjection(logOf(log) as EventStore, database.dataSource, projection, {
+      batchSize: 25,
+      memoryRows: 20,
+      onProgress: ({ applied }) => {
+        if (applied > log.length / 2) throw new Error('the process stops here');
+      },
+    });
+    await expect(interrupted).rejects.toThrow('the process stops here');
+    expect(await rows()).toEqual(before);
+    const [{ copies }] = await database.dataSource.query(`SELECT count(*)::int AS copies FROM pg_namespace WHERE nspname LIKE 'read_models_rebuild_%'`);
+    expect(copies).toBe(0);
+
+    const result = await rebuildProjection(logOf(log) as EventStore, database.dataSource, projection, { batchSize: 25, memoryRows: 20 });
+    expect(result.applied).toBe(log.length);
+    await database.dataSource.query(`CREATE TEMPORARY TABLE rebuilt AS SELECT * FROM read_models.${table}`);
+    await database.dataSource.query(`TRUNCATE read_models.${table}`);
+    await projection.apply(log, database.context);
+    const [{ differing }] = await database.dataSource.query(
+      `SELECT count(*)::int AS differing FROM ((TABLE rebuilt EXCEPT TABLE read_models.${table}) UNION ALL (TABLE read_models.${table} EXCEPT TABLE rebuilt)) d`,
+    );
+    expect(differing).toBe(0);
+  });
+});
