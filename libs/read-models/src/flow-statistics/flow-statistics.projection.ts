@@ -2,7 +2,16 @@ import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, isAdministrative, 
 import type { RecordedEvent } from '@app/event-store';
 import { isStorableDate } from '@app/platform';
 import { readDossierEvent } from '../read-dossier-event';
-import { readEach, storableValue, type Projection, type ProjectionContext, type SafeFormField, type SafeFormNotes } from '@app/projection-engine';
+import {
+  readEach,
+  storableValue,
+  type Projection,
+  type ProjectionContext,
+  type RebuildContext,
+  type RebuildWriter,
+  type SafeFormField,
+  type SafeFormNotes,
+} from '@app/projection-engine';
 import { situationTimeline, type StatEvent } from './situation';
 
 export const FLOW_STATISTICS = 'flow-statistics';
@@ -90,6 +99,113 @@ const PERIOD_COLUMNS = [
 /** A kept event with where it counts (null until its dossier's timeline is computed). */
 type AttributedEvent = StatEvent & { municipality: string | null; provinceNis: string | null };
 
+/** The batch's events the statistics keep, each as it can be stored (countable), in log order. */
+function incomingOf(events: readonly RecordedEvent[], notes: SafeFormNotes): StatEvent[] {
+  return readEach(events, notes, (recorded) => {
+    const { dossierId, event } = readDossierEvent(recorded);
+    const kept = statEventOf(dossierId, recorded.version, event);
+    return kept && countable(recorded, kept, notes);
+  });
+}
+
+/**
+ * Adds the incoming events to their dossiers' kept events (by dossier), each to `fresh`; one
+ * already kept (a batch delivered again), or twice in the batch, is kept once.
+ */
+function keep(byDossier: Map<string, AttributedEvent[]>, incoming: readonly StatEvent[], fresh: Set<AttributedEvent>): void {
+  for (const event of incoming) {
+    const kept = byDossier.get(event.dossierId) ?? [];
+    if (kept.some((other) => other.version === event.version)) continue;
+    const added = { ...event, municipality: null, provinceNis: null };
+    kept.push(added);
+    byDossier.set(event.dossierId, kept);
+    fresh.add(added);
+  }
+}
+
+/**
+ * Each dossier's periods from all its kept events in business order, and where each event
+ * counts: set on the events; `moved` lists the events kept before (not fresh) whose place changed.
+ */
+function timelinesOf(
+  byDossier: ReadonlyMap<string, AttributedEvent[]>,
+  fresh: ReadonlySet<AttributedEvent>,
+  directory: MunicipalityDirectory,
+): { periodRows: unknown[][]; moved: unknown[][] } {
+  const periodRows: unknown[][] = [];
+  const moved: unknown[][] = [];
+  for (const [dossierId, kept] of byDossier) {
+    const { periods, attributions } = situationTimeline(kept, directory);
+    for (const p of periods) {
+      periodRows.push([
+        p.dossierId, p.validFrom, p.validTo, p.active, p.stage, p.housingType, p.municipality, p.provinceNis,
+        p.employedNow, p.everEmployed, p.vdab, p.inburgering, p.residenceStatus,
+      ]);
+    }
+    const byVersion = new Map(kept.map((event) => [event.version, event]));
+    for (const { version, municipality, provinceNis } of attributions) {
+      const event = byVersion.get(version)!;
+      if (event.municipality === municipality && event.provinceNis === provinceNis) continue;
+      event.municipality = municipality;
+      event.provinceNis = provinceNis;
+      if (!fresh.has(event)) moved.push([dossierId, version, municipality, provinceNis]);
+    }
+  }
+  return { periodRows, moved };
+}
+
+const eventRowOf = (e: AttributedEvent): unknown[] => [
+  e.dossierId, e.version, e.type, e.occurredOn, e.eventMunicipality, e.housingType, e.reason, e.trajectory, e.residenceStatus, e.previousResidenceStatus,
+  e.municipality, e.provinceNis,
+];
+
+/** Sets where these kept events count (dossier, version, municipality, province). */
+async function updateMoved(context: ProjectionContext, moved: readonly unknown[][]): Promise<void> {
+  for (let start = 0; start < moved.length; start += CHUNK) {
+    const chunk = moved.slice(start, start + CHUNK);
+    const values: unknown[] = [];
+    const tuples = chunk.map(
+      (row) => `($${values.push(row[0])}::uuid, $${values.push(row[1])}::integer, $${values.push(row[2])}::text, $${values.push(row[3])}::text)`,
+    );
+    await context.query(
+      `UPDATE ${context.schema}.${STAT_EVENTS_TABLE} AS e SET municipality = v.municipality, province_nis = v.province_nis
+         FROM (VALUES ${tuples.join(', ')}) AS v (dossier_id, version, municipality, province_nis)
+        WHERE e.dossier_id = v.dossier_id AND e.version = v.version`,
+      values,
+    );
+  }
+}
+
+async function keptEventsOf(dossierIds: string[], context: ProjectionContext): Promise<Map<string, AttributedEvent[]>> {
+  const rows = (await context.query(
+    `SELECT dossier_id::text, version, type, occurred_on::text, event_municipality, housing_type, reason, trajectory, residence_status,
+            previous_residence_status, municipality, province_nis
+       FROM ${context.schema}.${STAT_EVENTS_TABLE} WHERE dossier_id = ANY($1::uuid[])`,
+    [dossierIds],
+  )) as Array<Record<string, string | number | null>>;
+  const byDossier = new Map<string, AttributedEvent[]>();
+  for (const row of rows) {
+    const event: AttributedEvent = {
+      dossierId: row.dossier_id as string,
+      version: Number(row.version),
+      type: row.type as StatEvent['type'],
+      occurredOn: row.occurred_on as string,
+      eventMunicipality: row.event_municipality as string | null,
+      housingType: row.housing_type as string | null,
+      reason: row.reason as string | null,
+      trajectory: row.trajectory as string | null,
+      residenceStatus: row.residence_status as string | null,
+      previousResidenceStatus: row.previous_residence_status as string | null,
+      municipality: row.municipality as string | null,
+      provinceNis: row.province_nis as string | null,
+    };
+    const events = byDossier.get(event.dossierId);
+    if (events) events.push(event);
+    else byDossier.set(event.dossierId, [event]);
+  }
+  return byDossier;
+}
+
 /**
  * Flow statistics: `stat_events` keeps one non-personal row per dossier event (primary key
  * dossier + version, so applying an event twice changes nothing), and `stat_dossier_periods`
@@ -99,107 +215,79 @@ type AttributedEvent = StatEvent & { municipality: string | null; provinceNis: s
  * events are inserted with where they count; of the events kept before, only those a late
  * event moves to another municipality are updated. Text PostgreSQL cannot store is kept in a
  * safe form; an event whose business date it cannot store, or that cannot be read, is not
- * counted (engine/safe-form.ts), and both are noted.
+ * counted (engine/safe-form.ts), and both are noted. A rebuild folds the log in one pass
+ * (FlowStatisticsRebuild) with the same steps.
  */
 export function flowStatisticsProjection(directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
-  async function keptEventsOf(dossierIds: string[], context: ProjectionContext): Promise<Map<string, AttributedEvent[]>> {
-    const rows = (await context.query(
-      `SELECT dossier_id::text, version, type, occurred_on::text, event_municipality, housing_type, reason, trajectory, residence_status,
-              previous_residence_status, municipality, province_nis
-         FROM ${context.schema}.${STAT_EVENTS_TABLE} WHERE dossier_id = ANY($1::uuid[])`,
-      [dossierIds],
-    )) as Array<Record<string, string | number | null>>;
-    const byDossier = new Map<string, AttributedEvent[]>();
-    for (const row of rows) {
-      const event: AttributedEvent = {
-        dossierId: row.dossier_id as string,
-        version: Number(row.version),
-        type: row.type as StatEvent['type'],
-        occurredOn: row.occurred_on as string,
-        eventMunicipality: row.event_municipality as string | null,
-        housingType: row.housing_type as string | null,
-        reason: row.reason as string | null,
-        trajectory: row.trajectory as string | null,
-        residenceStatus: row.residence_status as string | null,
-        previousResidenceStatus: row.previous_residence_status as string | null,
-        municipality: row.municipality as string | null,
-        provinceNis: row.province_nis as string | null,
-      };
-      const events = byDossier.get(event.dossierId);
-      if (events) events.push(event);
-      else byDossier.set(event.dossierId, [event]);
-    }
-    return byDossier;
-  }
-
   return {
     name: FLOW_STATISTICS,
     tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
-      const incoming = readEach(events, context, (recorded) => {
-        const { dossierId, event } = readDossierEvent(recorded);
-        const kept = statEventOf(dossierId, recorded.version, event);
-        return kept && countable(recorded, kept, context);
-      });
+      const incoming = incomingOf(events, context);
       if (incoming.length === 0) return;
       const byDossier = await keptEventsOf([...new Set(incoming.map((event) => event.dossierId))], context);
       const fresh = new Set<AttributedEvent>();
-      for (const event of incoming) {
-        const kept = byDossier.get(event.dossierId) ?? [];
-        // Already kept (a batch delivered again), or twice in this batch: once is enough.
-        if (kept.some((other) => other.version === event.version)) continue;
-        const added = { ...event, municipality: null, provinceNis: null };
-        kept.push(added);
-        byDossier.set(event.dossierId, kept);
-        fresh.add(added);
-      }
+      keep(byDossier, incoming, fresh);
       if (fresh.size === 0) return;
-
-      const periodRows: unknown[][] = [];
-      const moved: unknown[][] = [];
-      for (const [dossierId, kept] of byDossier) {
-        const { periods, attributions } = situationTimeline(kept, directory);
-        for (const p of periods) {
-          periodRows.push([
-            p.dossierId, p.validFrom, p.validTo, p.active, p.stage, p.housingType, p.municipality, p.provinceNis,
-            p.employedNow, p.everEmployed, p.vdab, p.inburgering, p.residenceStatus,
-          ]);
-        }
-        const byVersion = new Map(kept.map((event) => [event.version, event]));
-        for (const { version, municipality, provinceNis } of attributions) {
-          const event = byVersion.get(version)!;
-          if (event.municipality === municipality && event.provinceNis === provinceNis) continue;
-          event.municipality = municipality;
-          event.provinceNis = provinceNis;
-          if (!fresh.has(event)) moved.push([dossierId, version, municipality, provinceNis]);
-        }
-      }
-      await insertRows(
-        context,
-        STAT_EVENTS_TABLE,
-        EVENT_COLUMNS,
-        [...fresh].map((e) => [
-          e.dossierId, e.version, e.type, e.occurredOn, e.eventMunicipality, e.housingType, e.reason, e.trajectory, e.residenceStatus, e.previousResidenceStatus,
-          e.municipality, e.provinceNis,
-        ]),
-        'ON CONFLICT (dossier_id, version) DO NOTHING',
-      );
-      for (let start = 0; start < moved.length; start += CHUNK) {
-        const chunk = moved.slice(start, start + CHUNK);
-        const values: unknown[] = [];
-        const tuples = chunk.map(
-          (row) => `($${values.push(row[0])}::uuid, $${values.push(row[1])}::integer, $${values.push(row[2])}::text, $${values.push(row[3])}::text)`,
-        );
-        await context.query(
-          `UPDATE ${context.schema}.${STAT_EVENTS_TABLE} AS e SET municipality = v.municipality, province_nis = v.province_nis
-             FROM (VALUES ${tuples.join(', ')}) AS v (dossier_id, version, municipality, province_nis)
-            WHERE e.dossier_id = v.dossier_id AND e.version = v.version`,
-          values,
-        );
-      }
+      const { periodRows, moved } = timelinesOf(byDossier, fresh, directory);
+      await insertRows(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, [...fresh].map(eventRowOf), 'ON CONFLICT (dossier_id, version) DO NOTHING');
+      await updateMoved(context, moved);
       await context.query(`DELETE FROM ${context.schema}.${STAT_PERIODS_TABLE} WHERE dossier_id = ANY($1::uuid[])`, [[...byDossier.keys()]]);
       await insertRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, periodRows);
     },
+    rebuildWriter: () => new FlowStatisticsRebuild(directory),
   };
+}
+
+/**
+ * The one-pass rebuild of the flow statistics: the kept events of the dossiers the log brings
+ * gathered in memory (those of a dossier flushed before read back first, as apply reads them),
+ * and at each flush every gathered dossier's timeline computed once, its new events and its
+ * periods written with COPY, the events a late one moved updated. Until the first flush the
+ * copy is empty, so there is nothing to read back or delete.
+ */
+class FlowStatisticsRebuild implements RebuildWriter {
+  private byDossier = new Map<string, AttributedEvent[]>();
+  private fresh = new Set<AttributedEvent>();
+  private events = 0;
+  private flushed = false;
+
+  constructor(private readonly directory: MunicipalityDirectory) {}
+
+  /** Kept events in memory: the rows of stat_events it holds. */
+  get size(): number {
+    return this.events;
+  }
+
+  async fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
+    const incoming = incomingOf(events, context);
+    if (incoming.length === 0) return;
+    if (this.flushed) {
+      const missing = [...new Set(incoming.map((event) => event.dossierId))].filter((id) => !this.byDossier.has(id));
+      for (const [id, kept] of missing.length > 0 ? await keptEventsOf(missing, context) : []) {
+        this.byDossier.set(id, kept);
+        this.events += kept.length;
+      }
+    }
+    const before = this.fresh.size;
+    keep(this.byDossier, incoming, this.fresh);
+    this.events += this.fresh.size - before;
+  }
+
+  async flush(context: RebuildContext): Promise<void> {
+    const { byDossier, fresh } = this;
+    this.byDossier = new Map();
+    this.fresh = new Set();
+    this.events = 0;
+    if (fresh.size === 0) return;
+    const { periodRows, moved } = timelinesOf(byDossier, fresh, this.directory);
+    await context.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, [...fresh].map(eventRowOf));
+    await updateMoved(context, moved);
+    if (this.flushed) {
+      await context.query(`DELETE FROM ${context.schema}.${STAT_PERIODS_TABLE} WHERE dossier_id = ANY($1::uuid[])`, [[...byDossier.keys()]]);
+    }
+    await context.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, periodRows);
+    this.flushed = true;
+  }
 }
