@@ -5,9 +5,9 @@ import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
 import { CHECKPOINT_TABLE, rebuildProjection, type Projection, type RebuildWriter } from '@app/projection-engine';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
-import { CRT_DOSSIERS_TABLE, crtRegistryProjection } from './crt-registry';
-import { DOSSIER_ARCHIVE_TABLE, archiveProjection } from './dossier-archive';
-import { flowStatisticsProjection, STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from './flow-statistics/flow-statistics.projection';
+import { crtRegistryProjection } from './crt-registry';
+import { archiveProjection } from './dossier-archive';
+import { flowStatisticsProjection } from './flow-statistics';
 import { READ_MODEL_MIGRATIONS } from './schema';
 import { historyArbitrary, historyOf } from './testing/generated-histories';
 
@@ -74,10 +74,12 @@ function generatedLog(seed: number): RecordedEvent[] {
 }
 
 describe.each([
-  ['crt-registry', [CRT_DOSSIERS_TABLE], () => crtRegistryProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)))],
-  ['dossier-archive', [DOSSIER_ARCHIVE_TABLE], () => archiveProjection()],
-  ['flow-statistics', [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE], () => flowStatisticsProjection()],
-])('the one-pass rebuild of %s', (_, tables: string[], projectionOf: () => Projection) => {
+  ['crt-registry', () => crtRegistryProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)))],
+  ['dossier-archive', () => archiveProjection()],
+  ['flow-statistics', () => flowStatisticsProjection()],
+])('the one-pass rebuild of %s', (_, projectionOf: () => Projection) => {
+  // Every table the projection owns: one its writer did not write would differ.
+  const tables = projectionOf().tables;
   let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
 
   beforeAll(async () => {
