@@ -125,7 +125,10 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
     const get = async (path: string) => {
       const response = await testApp.http().get(path).set('Authorization', `Bearer ${analyst}`);
       expectStatus(response, 200);
-      return response.body as unknown;
+      // lastBusinessDate is the whole read model's, and other suites append to a shared log meanwhile.
+      const { lastBusinessDate, ...answer } = response.body as { lastBusinessDate: unknown };
+      expect(lastBusinessDate).toEqual(expect.any(String));
+      return answer;
     };
     return {
       stock: await get('/statistics/stock?asOf=2011-12-31&groupBy=municipality'),
