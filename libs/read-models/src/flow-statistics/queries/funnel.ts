@@ -81,7 +81,11 @@ export async function funnelOf(
   )) as FirstDates[];
   const byGroupKey = new Map<string, FirstDates[]>();
   if (groupBy !== 'none') {
-    for (const row of rows) byGroupKey.set(keyOf(row.grp), [...(byGroupKey.get(keyOf(row.grp)) ?? []), row]);
+    for (const row of rows) {
+      const members = byGroupKey.get(keyOf(row.grp));
+      if (members) members.push(row);
+      else byGroupKey.set(keyOf(row.grp), [row]);
+    }
   }
   const month = (date: string | null) => date?.slice(0, 7) ?? null;
   const oneMonth = cohortStart !== null && cohortEnd !== null && month(cohortStart) === month(cohortEnd);
