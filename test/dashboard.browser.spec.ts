@@ -339,6 +339,11 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       expect(limburg['breakdown-chart'].labels).toEqual(limburgGroups.map((g) => g.group.name));
       expect(series(limburg['breakdown-chart'], 'Gehuisvest')).toEqual(limburgGroups.map((g) => valueOf(g.byStage.housed)));
       expect(limburg['flows-chart'].datasets).not.toEqual(everywhere['flows-chart'].datasets);
+      // The funnel is the cohort's in Limburg: the province's own funnel from the API.
+      const funnel = await api('/statistics/funnel?cohort=2022-03&asOf=2025-06-30&groupBy=province');
+      const limburgFunnel = (funnel.groups as Array<{ group: { nis: string }; steps: Array<{ count: Cell }> }>).find((g) => g.group.nis === LIMBURG)!;
+      expect(series(limburg['funnel-chart'], 'Bereikte deze en elke vorige stap')).toEqual(limburgFunnel.steps.map((step) => valueOf(step.count)));
+      expect(await page.locator('#funnel .scope').textContent()).toContain('Limburg');
       await screenshot('dashboard-limburg');
 
       // The municipality with the most active dossiers, so there is something to see.
@@ -369,7 +374,7 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
 
     it('downloads every chart as the CSV the API gives for its question', async () => {
       const questions: Record<string, string> = {
-        funnel: '/statistics/funnel?cohort=2022-03&asOf=2025-06-30',
+        funnel: '/statistics/funnel?cohort=2022-03&asOf=2025-06-30&groupBy=none',
         outlook: `/statistics/outlook?endDate=2024-12-31&endDate=${END_AHEAD}&groupBy=none`,
         stock: '/statistics/stock-over-time?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
         flows: '/statistics/flows?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
@@ -383,6 +388,19 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
         expect({ section, name: download.suggestedFilename() }).toEqual({ section, name: /filename="([^"]+)"/.exec(expected.disposition)![1] });
         expect({ section, csv: readFileSync((await download.path())!, 'utf8') }).toEqual({ section, csv: expected.text });
       }
+      expect(problems).toEqual([]);
+    }, PAGE_TIMEOUT);
+
+    it('downloads the CSV for Belgian Excel when asked: semicolons and a UTF-8 BOM, as the API gives it', async () => {
+      await after(() => page.selectOption('#csv-dialect', 'excel-be'));
+      expect(new URL(page.url()).searchParams.get('csvDialect')).toBe('excel-be');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#flows button.csv').click()]);
+      const expected = (await api('/statistics/flows?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none&csvDialect=excel-be', 'text/csv')) as { text: string };
+      const bytes = readFileSync((await download.path())!);
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      expect(bytes.toString('utf8')).toBe(expected.text);
+      expect(expected.text.split('\n')[0]).toContain(';');
+      await after(() => page.selectOption('#csv-dialect', ''));
       expect(problems).toEqual([]);
     }, PAGE_TIMEOUT);
 

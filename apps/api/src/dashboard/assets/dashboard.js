@@ -39,6 +39,8 @@
     ['stockAtEnd', (g) => g.stockAtEnd, null],
   ];
   const ZERO = { value: 0, suppressed: false };
+  /** A rate over nobody: no value, not suppressed. */
+  const NONE = { value: null, suppressed: false };
 
   // ---- words --------------------------------------------------------------------------------
 
@@ -113,8 +115,10 @@
       kinds: { observed: 'waargenomen', projection: 'projectie' },
       allOf: 'heel Vlaanderen en Brussel',
       intervals: { month: 'maand', quarter: 'kwartaal', year: 'jaar' },
-      scopeFunnel: (cohort, asOf) =>
-        `Dossiers ingeschreven in ${cohort}, op ${asOf}; heel Vlaanderen en Brussel (het dashboard toont de trechter nog niet per provincie; de API wel, met groupBy).`,
+      scopeFunnel: (cohort, asOf, where) => `Dossiers ingeschreven in ${cohort}, op ${asOf}; ${where} (gemeente van inschrijving).`,
+      csvDialect: 'CSV',
+      csvStandard: 'standaard (komma)',
+      csvExcelBe: 'Excel België (puntkomma, UTF-8 met BOM)',
       scopeStock: (count, interval, first, last, where) => `Actieve dossiers op ${count} datums (einde van elke ${interval}) van ${first} tot ${last}; ${where}.`,
       scopeFlows: (interval, from, to, where) => `Per ${interval} van ${from} tot ${to} (bedrijfsdatums); ${where}.`,
       scopeOutlook: (last, where) =>
@@ -232,7 +236,10 @@
       kinds: { observed: 'observed', projection: 'projection' },
       allOf: 'all of Flanders and Brussels',
       intervals: { month: 'month', quarter: 'quarter', year: 'year' },
-      scopeFunnel: (cohort, asOf) => `Dossiers registered in ${cohort}, as of ${asOf}; all of Flanders and Brussels (the dashboard does not show the funnel per province yet; the API does, with groupBy).`,
+      scopeFunnel: (cohort, asOf, where) => `Dossiers registered in ${cohort}, as of ${asOf}; ${where} (municipality of registration).`,
+      csvDialect: 'CSV',
+      csvStandard: 'standard (comma)',
+      csvExcelBe: 'Excel Belgium (semicolon, UTF-8 with BOM)',
       scopeStock: (count, interval, first, last, where) => `Active dossiers on ${count} dates (the end of every ${interval}) from ${first} to ${last}; ${where}.`,
       scopeFlows: (interval, from, to, where) => `Per ${interval} from ${from} to ${to} (business dates); ${where}.`,
       scopeOutlook: (last, where) =>
@@ -503,15 +510,15 @@
 
   // ---- filters ------------------------------------------------------------------------------
 
-  const FILTER_FIELDS = ['province', 'municipality', 'interval', 'from', 'to', 'cohort', 'endDates', 'transitionRate'];
-  const FIELD_IDS = { endDates: 'end-dates', transitionRate: 'transition-rate' };
+  const FILTER_FIELDS = ['province', 'municipality', 'interval', 'from', 'to', 'cohort', 'endDates', 'transitionRate', 'csvDialect'];
+  const FIELD_IDS = { endDates: 'end-dates', transitionRate: 'transition-rate', csvDialect: 'csv-dialect' };
   const fieldOf = (name) => $(FIELD_IDS[name] ?? name);
 
   function defaultFilters() {
-    return { province: '', municipality: '', interval: 'month', from: PROTECTION_START, to: today().slice(0, 7), cohort: PROTECTION_START, endDates: '', transitionRate: '' };
+    return { province: '', municipality: '', interval: 'month', from: PROTECTION_START, to: today().slice(0, 7), cohort: PROTECTION_START, endDates: '', transitionRate: '', csvDialect: '' };
   }
 
-  /** The filters in the address (?province=&municipality=&interval=&from=&to=&cohort=&endDates=&transitionRate=) over the defaults. */
+  /** The filters in the address (?province=&municipality=&interval=&from=&to=&cohort=&endDates=&transitionRate=&csvDialect=) over the defaults. */
   function filtersFromAddress() {
     const filters = defaultFilters();
     const query = new URLSearchParams(window.location.search);
@@ -589,21 +596,27 @@
       : Object.fromEntries(STOCK_COLUMNS().map(([key]) => [key, ZERO]));
 
   async function funnel(range) {
-    const request = ['/statistics/funnel', [['cohort', range.cohort], ['asOf', range.to]]];
+    const request = ['/statistics/funnel', [['cohort', range.cohort], ['asOf', range.to], ['groupBy', range.groupBy]]];
     const answer = await api(...request);
+    // The chosen place's own funnel; a place nobody of the cohort registered in has zeros.
+    const steps =
+      range.groupBy === 'none'
+        ? answer.steps
+        : (groupOf(answer.groups, range)?.steps ??
+          answer.steps.map((step) => ({ step: step.step, count: ZERO, reachedAtAll: ZERO, rateFromPrevious: NONE, rateFromRegistered: NONE, medianDaysFromPrevious: step.medianDaysFromPrevious && NONE })));
     return {
       request,
       suppressBelow: answer.suppressBelow,
       paint() {
-        const labels = answer.steps.map((step) => t('stages')[step.step]);
-        scope('funnel', t('scopeFunnel', answer.cohort, answer.asOf));
+        const labels = steps.map((step) => t('stages')[step.step]);
+        scope('funnel', t('scopeFunnel', answer.cohort, answer.asOf, whereText(range)));
         draw('funnel-chart', {
           type: 'bar',
           data: {
             labels,
             datasets: [
-              dataset(t('reachedAll'), answer.steps.map((s) => s.count), '#4e79a7'),
-              dataset(t('reachedAtAll'), answer.steps.map((s) => s.reachedAtAll), '#a0cbe8'),
+              dataset(t('reachedAll'), steps.map((s) => s.count), '#4e79a7'),
+              dataset(t('reachedAtAll'), steps.map((s) => s.reachedAtAll), '#a0cbe8'),
             ],
           },
           options: { indexAxis: 'y', scales: { x: { beginAtZero: true } } },
@@ -617,7 +630,7 @@
             ['rateFromRegistered', t('fromRegistered'), percent],
             ['medianDaysFromPrevious', t('medianWait'), days],
           ],
-          answer.steps.map((step, i) => ({ key: step.step, label: labels[i], cells: step })),
+          steps.map((step, i) => ({ key: step.step, label: labels[i], cells: step })),
         );
       },
     };
@@ -999,7 +1012,10 @@
         const section = shown.get(button.dataset.section);
         if (!section) return;
         try {
-          await download(section.request, `${button.dataset.section}.csv`);
+          // The section's own question, in the CSV dialect chosen (Belgian Excel reads ';' and needs the BOM).
+          const [path, params] = section.request;
+          const dialect = $('csv-dialect').value;
+          await download([path, dialect ? [...params, ['csvDialect', dialect]] : params], `${button.dataset.section}.csv`);
         } catch (error) {
           status('csvFailed', [error.message], true);
         }
