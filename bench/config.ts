@@ -80,7 +80,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     growthDossiers: [...new Set(growth())].filter((size) => size < dossiers).sort((a, b) => a - b),
     queriesOnly: flag('BENCH_QUERIES_ONLY', false),
     queryKinds: (env.BENCH_QUERY_KINDS ?? '').split(',').map((kind) => kind.trim()).filter((kind) => kind !== ''),
-    poolDossiers: Math.round(number('BENCH_POOL_DOSSIERS', 8_000, 1_500, 1)),
+    poolDossiers: Math.round(number('BENCH_POOL_DOSSIERS', 16_000, 3_000, 1)),
     durationSeconds: number('BENCH_DURATION_S', 20, 5, 1),
     connections: Math.round(number('BENCH_CONNECTIONS', 32, 32, 1)),
     rebuildBudgetSeconds: number('BENCH_REBUILD_BUDGET_S', 20, 8, 1),

@@ -32,7 +32,7 @@ import { esdbAppendCeiling, postgresInsertCeiling, type CeilingResult } from './
 import { runCommands, type CommandRunResult } from './scenarios/commands';
 import { runQueries, type QueryFigure, type QueryKind } from './scenarios/queries';
 import { storeAppends } from './scenarios/store-appends';
-import { BenchChild, startService, type ServiceReady } from './service';
+import { BenchChild, startProjector, startService, type ServiceReady } from './service';
 import type { CaughtUp, RebuildFigure } from './service-protocol';
 import { perSecond, ratio, round } from './stats';
 
@@ -97,8 +97,12 @@ interface Bench {
   token(role: Role): Promise<string>;
   /** A writer into the store whose reserved national register numbers are `reserved`. */
   writer(seed: number, reserved: Set<string>): DossierRowEncoder;
-  /** CPU seconds of the service, PostgreSQL and the bench itself over `work`. */
-  cpu<T>(service: BenchChild<unknown> | undefined, work: () => Promise<T>): Promise<{ result: T; cpu: ReturnType<CpuMeter['stop']> }>;
+  /** CPU seconds of the service, PostgreSQL, the bench itself and any `others` (name: pid) over `work`. */
+  cpu<T>(
+    service: BenchChild<unknown> | undefined,
+    work: () => Promise<T>,
+    others?: Record<string, number>,
+  ): Promise<{ result: T; cpu: ReturnType<CpuMeter['stop']> }>;
   readonly postmasterPid: number;
   /** The query scenario's figures per data-set size, for the growth table. */
   readonly growth: GrowthStep[];
@@ -227,11 +231,15 @@ async function measureCommands(
   store: EventStore,
   statements: StatementStats | undefined,
   registrationOffset: number,
+  /** With the projections in a projector of their own (its CPU counted apart), and the pool dossiers an earlier run left untouched. */
+  options: { projector?: BenchChild<unknown>; firstIndex?: number } = {},
 ): Promise<CommandsMeasured> {
   const { config } = bench.run;
   const before = await store.headPosition();
   await statements?.reset();
-  const measured = await bench.cpu(service, () =>
+  const measured = await bench.cpu(
+    service,
+    () =>
     service.measured(() =>
       withProfile(bench, service, `commands-${label}`, async () =>
         runCommands({
@@ -239,6 +247,7 @@ async function measureCommands(
           staffToken: await bench.token('staff'),
           pool: bench.pool,
           poolSize: config.poolDossiers,
+          firstIndex: options.firstIndex,
           connections: config.connections,
           durationSeconds: config.durationSeconds,
           today: bench.today,
@@ -248,6 +257,7 @@ async function measureCommands(
         }),
       ),
     ),
+    options.projector ? { projector: options.projector.pid } : {},
   );
   const after = await store.headPosition();
   const { result, peakRssMb } = measured.result;
@@ -260,6 +270,7 @@ async function measureCommands(
   const cost = {
     serviceCpuMs: perCommand(measured.cpu.cpuSeconds.service * 1000),
     postgresCpuMs: perCommand(measured.cpu.cpuSeconds.postgres * 1000),
+    projectorCpuMs: options.projector ? perCommand(measured.cpu.cpuSeconds.projector * 1000) : undefined,
     // Every statement of the database in the run, the in-process projections' included.
     postgresStatements: postgresStatements ? perCommand(postgresStatements.calls) : undefined,
   };
@@ -278,8 +289,8 @@ interface CommandsMeasured {
   readonly peakRssMb: number;
   readonly from: LogPosition;
   readonly to: LogPosition;
-  /** CPU milliseconds of the service and of PostgreSQL, and PostgreSQL statements, per command. */
-  readonly perCommand: { serviceCpuMs: number; postgresCpuMs: number; postgresStatements?: number };
+  /** CPU milliseconds of the service, of PostgreSQL and of a projector of its own, and PostgreSQL statements, per command. */
+  readonly perCommand: { serviceCpuMs: number; postgresCpuMs: number; projectorCpuMs?: number; postgresStatements?: number };
 }
 
 async function readAllFrom(store: EventStore, after: LogPosition, prefixes?: readonly string[]) {
@@ -310,6 +321,9 @@ function commandFigures(bench: Bench, scenario: string, measured: CommandsMeasur
   bench.run.figure({ scenario, figure: 'latency p50', value: result.latency.p50, unit: 'ms', ceiling: ceiling.latency.p50 });
   bench.run.figure({ scenario, figure: 'latency p99', value: result.latency.p99, unit: 'ms', ceiling: ceiling.latency.p99 });
   bench.run.figure({ scenario, figure: 'service CPU per command', value: perCommand.serviceCpuMs, unit: 'ms' });
+  if (perCommand.projectorCpuMs !== undefined) {
+    bench.run.figure({ scenario, figure: 'projector CPU per command', value: perCommand.projectorCpuMs, unit: 'ms', note: 'the projections, in their own process' });
+  }
   bench.run.figure({ scenario, figure: 'PostgreSQL CPU per command', value: perCommand.postgresCpuMs, unit: 'ms', note: 'all its processes' });
   if (perCommand.postgresStatements !== undefined) {
     bench.run.figure({
@@ -570,6 +584,7 @@ async function postgresPhase(bench: Bench): Promise<void> {
     run.figure({ scenario: 'memory', figure: 'service peak RSS, commands (PostgreSQL)', value: commands.peakRssMb, unit: 'MiB' });
     await service.stop();
     service = undefined;
+    await projectorCommands(bench, databaseUrl, store, statements, commands, ceiling);
     storeAppendFigures(bench, 'PostgreSQL', await storeAppends(store, commands.written, config.connections, 'store-bench-'), ceiling);
     run.mark('commands (PostgreSQL) and ceiling');
 
@@ -593,6 +608,47 @@ async function postgresPhase(bench: Bench): Promise<void> {
     await store.close();
     await pool.end();
   }
+}
+
+/**
+ * The command scenario again with the projections in a projector of their own
+ * (PROJECTIONS_IN_PROCESS=false and apps/projector beside the service, as a deployment that
+ * wants command throughput runs them), on the pool dossiers the first run left untouched, beside
+ * the same ceiling. The projector's CPU is counted apart: on these two cores it still competes.
+ */
+async function projectorCommands(
+  bench: Bench,
+  databaseUrl: string,
+  store: EventStore,
+  statements: StatementStats,
+  inProcess: CommandsMeasured,
+  ceiling: CeilingResult,
+): Promise<void> {
+  const { run } = bench;
+  const scenario = 'commands over HTTP (PostgreSQL, projector in its own process)';
+  const left = run.config.poolDossiers - inProcess.result.nextFresh;
+  // Fewer untouched dossiers than the first run took would run out before the time is up.
+  if (left < inProcess.result.nextFresh) {
+    run.notes.push(`${scenario}: not measured, ${left} untouched pool dossiers left (BENCH_POOL_DOSSIERS=${run.config.poolDossiers} is too few for two runs).`);
+    return;
+  }
+  const env = serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'false' });
+  const projector = await startProjector(env);
+  const service = await startService(env);
+  try {
+    await projector.request<CaughtUp>({ type: 'caught-up', timeoutMs: 10 * 60_000 });
+    // Registrations 25,000 on: national register numbers of their own (serial 999), none the first run reserved.
+    const measured = await measureCommands(bench, 'postgres-projector', service, store, statements, 25_000, {
+      projector,
+      firstIndex: inProcess.result.nextFresh,
+    });
+    commandFigures(bench, scenario, measured, ceiling);
+    run.figure({ scenario: 'memory', figure: 'service peak RSS, commands (PostgreSQL, projector in its own process)', value: measured.peakRssMb, unit: 'MiB' });
+  } finally {
+    await service.stop();
+    await projector.stop();
+  }
+  run.mark('commands (PostgreSQL, projector in its own process)');
 }
 
 async function rebuildScenario(bench: Bench, databaseUrl: string, store: EventStore, pool: Pool, statements: StatementStats): Promise<void> {
@@ -785,9 +841,9 @@ async function main(): Promise<void> {
     token: (role) => signDevToken(appConfig, { subject: `bench-${role}`, roles: [role] }),
     writer: (seed, reservedNumbers) =>
       new DossierRowEncoder({ today, now: Date.now(), actor: 'seed', sealer, reservationStream: (nrn) => reservations.streamFor(nrn), seed, reservedNumbers }),
-    cpu: async (service, work) => {
+    cpu: async (service, work, others = {}) => {
       const meter = new CpuMeter(
-        { ...(service ? { service: service.pid } : {}), postgres: postgres.postmasterPid, bench: process.pid },
+        { ...(service ? { service: service.pid } : {}), postgres: postgres.postmasterPid, bench: process.pid, ...others },
         new Set(['postgres']),
       );
       const result = await work();

@@ -14,7 +14,7 @@ import { openRuntime } from '@app/persistence';
 import { loadConfig } from '@app/platform';
 import { createApp } from '../apps/api/src/app.factory';
 import { ProjectionEngineHost } from '@app/read-models';
-import type { RebuildFigure, ServiceReply, ServiceRequest } from './service-protocol';
+import { serveBench, type RebuildFigure, type ServiceRequest } from './service-protocol';
 
 class BudgetReached extends Error {
   override readonly name = 'BudgetReached';
@@ -88,17 +88,7 @@ async function main(): Promise<void> {
     }
   }
 
-  process.on('message', (message: { id: number; request: ServiceRequest }) => {
-    const reply = (answer: ServiceReply) =>
-      process.send?.(answer, () => {
-        if (message.request.type === 'stop') process.exit(0);
-      });
-    handle(message.request).then(
-      (result) => reply({ id: message.id, ok: true, result }),
-      (error: unknown) => reply({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-    );
-  });
-  process.send?.({ id: 0, ok: true, result: { port, startedAt } } satisfies ServiceReply);
+  serveBench(handle, { port, startedAt });
 }
 
 main().catch((error: unknown) => {

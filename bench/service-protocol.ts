@@ -31,3 +31,21 @@ export interface RebuildFigure {
   /** False when the budget ran out first: the copy was dropped and the live tables kept. */
   readonly completed: boolean;
 }
+
+/**
+ * Answers the bench's requests over IPC with `handle` (a child of the bench: the service, the
+ * projector), exiting once a stop is answered, and says it is ready with `ready`.
+ */
+export function serveBench(handle: (request: ServiceRequest) => Promise<unknown>, ready: unknown): void {
+  process.on('message', (message: { id: number; request: ServiceRequest }) => {
+    const reply = (answer: ServiceReply) =>
+      process.send?.(answer, () => {
+        if (message.request.type === 'stop') process.exit(0);
+      });
+    handle(message.request).then(
+      (result) => reply({ id: message.id, ok: true, result }),
+      (error: unknown) => reply({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    );
+  });
+  process.send?.({ id: 0, ok: true, result: ready } satisfies ServiceReply);
+}

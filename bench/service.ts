@@ -91,6 +91,11 @@ export interface ServiceReady {
   readonly startedAt: number;
 }
 
+/** The projector (apps/projector) in a child process with this environment on top of the bench's. */
+export function startProjector(env: Record<string, string>): Promise<BenchChild<{ startedAt: number }>> {
+  return BenchChild.start<{ startedAt: number }>('projector-process.ts', { ...process.env, ...env });
+}
+
 /** The service (apps/api) in a child process with this environment on top of the bench's. */
 export function startService(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<BenchChild<ServiceReady>> {
   return BenchChild.start<ServiceReady>('service-process.ts', { ...process.env, ...env }, nodeArgs);

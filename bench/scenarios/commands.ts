@@ -7,8 +7,9 @@ export interface CommandRunOptions {
   readonly baseUrl: string;
   readonly staffToken: string;
   readonly pool: LifecyclePool;
-  /** Pool dossiers 0..poolSize-1 are registered and untouched. */
+  /** Pool dossiers 0..poolSize-1 are registered; those from `firstIndex` on are untouched (an earlier run took the ones before). */
   readonly poolSize: number;
+  readonly firstIndex?: number;
   readonly connections: number;
   readonly durationSeconds: number;
   readonly today: IsoDate;
@@ -31,6 +32,8 @@ export interface CommandRunResult {
   readonly timeouts: number;
   /** autocannon's own histogram (whole milliseconds), for comparison. */
   readonly autocannonLatency: { p50: number; p99: number };
+  /** The first pool dossier this run left untouched (poolSize: it reached them all), where a later run can start. */
+  readonly nextFresh: number;
 }
 
 interface Cursor {
@@ -45,7 +48,9 @@ interface Cursor {
  * is valid; every request carries an Idempotency-Key, as a careful client sends.
  */
 export async function runCommands(options: CommandRunOptions): Promise<CommandRunResult> {
-  const ready: Cursor[] = Array.from({ length: options.poolSize }, (_, index) => ({ index, step: 0 }));
+  const firstIndex = options.firstIndex ?? 0;
+  const ready: Cursor[] = Array.from({ length: Math.max(0, options.poolSize - firstIndex) }, (_, i) => ({ index: firstIndex + i, step: 0 }));
+  let nextFresh = firstIndex;
   let head = 0;
   let sent = 0;
   let registrations = 0;
@@ -57,6 +62,7 @@ export async function runCommands(options: CommandRunOptions): Promise<CommandRu
     const cursor = sent % options.registrationEvery === 0 ? undefined : ready[head];
     if (cursor) {
       head++;
+      if (cursor.step === 0) nextFresh = Math.max(nextFresh, cursor.index + 1);
       context.cursor = cursor;
       lifecycleCommands++;
       return options.pool.step(cursor.index, cursor.step).http;
@@ -116,5 +122,6 @@ export async function runCommands(options: CommandRunOptions): Promise<CommandRu
     errors: result.errors,
     timeouts: result.timeouts,
     autocannonLatency: { p50: result.latency.p50, p99: result.latency.p99 },
+    nextFresh,
   };
 }
