@@ -237,6 +237,37 @@ function naiveFunnel(histories: HistoryEvent[][], cohort: Cohort, asOf: string, 
   });
 }
 
+/**
+ * VDAB's pair on a date: the persons whose VDAB registration is dated on or before it (with
+ * population active, only those active on it), per group (of the municipality registered in on
+ * the date, and the year of the VDAB registration): all of them, those who had a job by then, and
+ * those with a job on it.
+ */
+function naiveVdab(
+  histories: HistoryEvent[][],
+  on: string,
+  groupOf: ((nis: string, cohort: string) => string) | null,
+  population: 'all' | 'active' = 'all',
+): Record<string, Counts> {
+  const groups: Record<string, Counts> = {};
+  for (const events of histories) {
+    const registeredOn = events.filter((e) => e.type === 'VdabRegistered').map((e) => e.occurredOn).sort()[0];
+    if (!registeredOn || registeredOn > on) continue;
+    const s = stateOn(events, on)!;
+    if (population === 'active' && !s.active) continue;
+    for (const key of groupOf ? ['total', groupOf(s.municipality, registeredOn.slice(0, 4))] : ['total']) {
+      const g = (groups[key] ??= {});
+      bump(g, 'registeredAtVdab');
+      if (s.ever) bump(g, 'everEmployed');
+      if (s.employed) bump(g, 'employedNow');
+    }
+  }
+  for (const g of Object.values(groups)) {
+    for (const measure of ['everEmployed', 'employedNow']) if (g[measure]) g[`${measure}Share`] = Math.round((g[measure] / g.registeredAtVdab) * 1000) / 1000;
+  }
+  return groups;
+}
+
 // ------------------------------------------------------------------ the service's answers, flattened
 
 type CellValue = { value: number | null; suppressed: boolean };
@@ -337,6 +368,18 @@ export function outlookLinesGivingAway(g: any): string[] {
   return lines.filter(([, total, parts]) => [total, ...parts].filter((c) => c.suppressed).length === 1 && workedOut(total, parts) !== 0).map(([name]) => name);
 }
 
+/** A point of VDAB's pair: the total and each group (place|cohort), shown non-zero numbers only. */
+function flattenVdab(point: any): Record<string, Counts> {
+  const flat: Record<string, Counts> = {};
+  const rows = [['total', point.total], ...point.groups.map((g: any) => [`${g.group.nis === undefined ? '' : (g.group.nis ?? 'none')}|${g.group.cohort ?? ''}`, g])];
+  for (const [key, pair] of rows) {
+    const counts: Counts = {};
+    for (const measure of ['registeredAtVdab', 'everEmployed', 'employedNow', 'everEmployedShare', 'employedNowShare']) if (pair[measure].value) counts[measure] = pair[measure].value;
+    if (Object.keys(counts).length) flat[key] = counts;
+  }
+  return flat;
+}
+
 function flattenFlows(body: any): Array<Record<string, Counts>> {
   return body.periods.map((period: any) => {
     const groups: Record<string, Counts> = {};
@@ -411,6 +454,12 @@ export function describeStatisticsProperty(): void {
       await staff.recorded(fixed, 'employment-started', { on: '2014-01-10' });
       await staff.recorded(fixed, 'status-changed', { on: '2014-06-01', status: 'single-permit' });
       await staff.recorded(fixed, 'status-changed', { on: '2015-01-10', status: 'international-protection-applied' });
+      // A person at VDAB who leaves with a job, which the departure ends.
+      const leftWorking = await staff.registered({ municipality: '31005', registeredOn: '2014-03-01', protection: { grantedOn: '2014-03-01' } });
+      dossierIds.push(leftWorking);
+      await staff.recorded(leftWorking, 'vdab-registered', { on: '2014-04-01' });
+      await staff.recorded(leftWorking, 'employment-started', { on: '2014-05-01' });
+      await staff.recorded(leftWorking, 'left', { on: '2014-08-01', reason: 'moved-abroad' });
     });
 
     afterAll(async () => {
@@ -459,7 +508,7 @@ export function describeStatisticsProperty(): void {
         }),
       );
 
-    it('stock (overall, per province, and over time per municipality; by stage, housing and residence status), flows (overall and per province; transitions by status), the funnel (whole and cut by residence status) and the outlook of passed end dates, for random histories', async () => {
+    it('stock (overall, per province, and over time per municipality; by stage, housing and residence status), flows (overall and per province; transitions by status), the funnel (whole and cut by residence status), the outlook of passed end dates and VDAB\'s pair (per province and cohort, per municipality, of those still here, over time), for random histories', async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }),
@@ -517,6 +566,18 @@ export function describeStatisticsProperty(): void {
               expect(steps(group)).toEqual(naiveFunnel(raw.filter((h) => registeredIn(h) === (group.group.nis ?? 'none')), { from: cohort }, asOf));
             }
             expect(steps(await get(`/statistics/funnel?asOf=${asOf}`))).toEqual(naiveFunnel(raw, {}, asOf));
+
+            // VDAB's pair: on the date, per province and cohort, per municipality, of those still here, and at every year end.
+            const vdab = (path: string) => get(`/statistics/vdab?${path}`);
+            expect(flattenVdab((await vdab(`on=${asOf}`)).points[0])).toEqual(naiveVdab(raw, asOf, null));
+            const byProvinceAndCohort = await vdab(`on=${asOf}&groupBy=province,cohort`);
+            expect(flattenVdab(byProvinceAndCohort.points[0])).toEqual(naiveVdab(raw, asOf, (nis, year) => `${province(nis)}|${year}`));
+            expect(flattenVdab((await vdab(`on=${asOf}&groupBy=municipality&population=active`)).points[0])).toEqual(
+              naiveVdab(raw, asOf, (nis) => `${nis}|`, 'active'),
+            );
+            const vdabOverTime = await vdab(`from=${FROM}&to=${TO}&interval=year&groupBy=cohort`);
+            expect(vdabOverTime.points.map((point: { on: string }) => point.on)).toEqual(['2012', '2013', '2014', '2015', '2016', '2017'].map((year) => `${year}-12-31`));
+            for (const point of vdabOverTime.points) expect(flattenVdab(point)).toEqual(naiveVdab(raw, point.on, (_, year) => `|${year}`));
           },
         ),
         { numRuns: 15, endOnFailure: true },
@@ -534,9 +595,12 @@ export function describeStatisticsProperty(): void {
       expect(events.some((e) => e.type === 'ResidenceStatusChanged')).toBe(true);
       // Statuses moved between, not only away from temporary protection.
       expect(events.some((e) => e.type === 'ResidenceStatusChanged' && e.data.previousStatus !== 'temporary-protection')).toBe(true);
+      // Persons at VDAB, some employed.
+      expect(raw.filter((h) => h.some((e) => e.type === 'VdabRegistered')).length).toBeGreaterThan(5);
+      expect(raw.filter((h) => h.some((e) => e.type === 'VdabRegistered') && h.some((e) => e.type === 'EmploymentStarted')).length).toBeGreaterThan(1);
     });
 
-    it('suppresses every cell of 1 to threshold-1 persons, and never lets hidden parts be worked out from a total', async () => {
+    it('suppresses every cell of 1 to threshold-1 persons, and never lets hidden parts be worked out from a total (stock, outlook, VDAB\'s pair)', async () => {
       const admin = await testApp.token('admin');
       expectStatus(await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${admin}`).send({ suppressBelow: 3 }), 200);
       const raw = await histories();
@@ -583,6 +647,25 @@ export function describeStatisticsProperty(): void {
             for (const [status, c] of Object.entries(group.transitioned.byStatus as Record<string, CellValue>)) check(`status:${status}`, c);
             expect([groupKey(group.group), outlookLinesGivingAway(group)]).toEqual([groupKey(group.group), []]);
           }
+        }
+        // VDAB's pair per province and cohort: each count's groups are a breakdown of its total; a share is hidden with either count.
+        const vdabExpected = naiveVdab(raw, asOf, (nis, year) => `${MUNICIPALITIES[nis] ?? 'none'}|${year}`);
+        const { points } = await get(`/statistics/vdab?on=${asOf}&groupBy=province,cohort`);
+        const rows: Array<[string, any]> = [['total', points[0].total], ...points[0].groups.map((g: any): [string, any] => [`${g.group.nis ?? 'none'}|${g.group.cohort}`, g])];
+        for (const measure of ['registeredAtVdab', 'everEmployed', 'employedNow']) {
+          let hiddenGroups = 0;
+          for (const [key, pair] of rows) {
+            const n = vdabExpected[key]?.[measure] ?? 0;
+            const c = pair[measure] as CellValue;
+            if (n > 0 && n < 3) expect([key, measure, c]).toEqual([key, measure, { value: null, suppressed: true }]);
+            if (!c.suppressed) expect([key, measure, c.value]).toEqual([key, measure, n]);
+            if (key !== 'total' && c.suppressed) hiddenGroups += n;
+          }
+          if (!points[0].total[measure].suppressed) expect(hiddenGroups === 0 || hiddenGroups >= 3).toBe(true);
+        }
+        for (const [, pair] of rows) {
+          expect(pair.everEmployedShare.suppressed).toBe(pair.registeredAtVdab.suppressed || pair.everEmployed.suppressed);
+          expect(pair.employedNowShare.suppressed).toBe(pair.registeredAtVdab.suppressed || pair.employedNow.suppressed);
         }
       }
     });

@@ -671,6 +671,16 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       '/statistics/funnel?cohortFrom=2021-03&cohortTo=2021-02',
       '/statistics/funnel?groupBy=city',
       '/statistics/outlook?endDate=2026-02-30',
+      '/statistics/vdab?on=2021-02-30',
+      '/statistics/vdab?on=2021-12-31&from=2021-01-01&to=2021-12-31',
+      '/statistics/vdab?from=2021-01-01',
+      '/statistics/vdab?to=2021-01-01',
+      '/statistics/vdab?from=2021-12-31&to=2021-01-01',
+      '/statistics/vdab?from=2021-01-01&to=2021-12-31&interval=week',
+      '/statistics/vdab?groupBy=city',
+      '/statistics/vdab?groupBy=province,municipality',
+      '/statistics/vdab?population=everyone',
+      '/statistics/vdab?unknown=1',
     ])('400 for %s', async (path) => {
       const body = expectProblem(await get(path), 400, 'validation-failed');
       expect(body.errors).toEqual(expect.any(Array));

@@ -1,4 +1,4 @@
-import type { Cell, FlowGroup, FlowsView, FunnelView, GroupView, OutlookView, StockOverTimeView, StockView } from '@app/read-models';
+import type { Cell, FlowGroup, FlowsView, FunnelView, GroupView, OutlookView, StockOverTimeView, StockView, VdabPoint, VdabView } from '@app/read-models';
 
 /**
  * Statistics as CSV: long format, one row per number, a header row. A suppressed number has an
@@ -55,7 +55,7 @@ function rowsOf(object: Record<string, unknown>, measure = ''): Row[] {
   return rows;
 }
 
-const groupFields = (group: GroupView | null) => [group?.nis ?? null, group?.name ?? null];
+const groupFields = (group: Partial<GroupView> | null) => [group?.nis ?? null, group?.name ?? null];
 const cellFields = (cell: Cell): Field[] => [cell.value, String(cell.suppressed)];
 
 const STOCK_HEADER = ['as_of', 'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed'];
@@ -126,6 +126,23 @@ export function flowsCsv(view: FlowsView): CsvTable {
       for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
         const unit = measure === 'stockAtEnd' ? 'persons' : view.unit;
         lines.push([period.period, period.start, period.end, view.groupBy, ...groupFields(group.group), measure, category, unit, ...cellFields(cell)]);
+      }
+    }
+  }
+  return lines;
+}
+
+/**
+ * One row per number of every point: the total (group_by none) first, then each group's;
+ * `cohort` is the group's year of VDAB registration (empty unless grouped by cohort).
+ */
+export function vdabCsv(view: VdabView & { points: Array<VdabPoint & { incomplete: boolean }> }): CsvTable {
+  const lines: CsvTable = [['on', 'incomplete', 'population', 'group_by', 'group_code', 'group_name', 'cohort', 'measure', 'value', 'suppressed']];
+  for (const point of view.points) {
+    const rows = [{ groupBy: 'none', group: null, pair: point.total }, ...point.groups.map(({ group, ...pair }) => ({ groupBy: view.groupBy, group, pair }))];
+    for (const { groupBy, group, pair } of rows) {
+      for (const [measure, , cell] of rowsOf(pair as unknown as Record<string, unknown>)) {
+        lines.push([point.on, String(point.incomplete), view.population, groupBy, ...groupFields(group), group?.cohort ?? null, measure, ...cellFields(cell)]);
       }
     }
   }

@@ -15,10 +15,10 @@ import { Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
 import { APP_CONFIG, CLOCK, type AppConfig, type Clock } from '@app/platform';
-import { flowsCsv, funnelCsv, outlookCsv, renderCsv, stockCsv, stockOverTimeCsv, type CsvDialect, type CsvTable } from './csv';
-import { FlowStatisticsReader, MAX_PERIODS, periodsBetween, type Period } from '@app/read-models';
-import { FlowsQuery, FunnelQuery, OutlookQuery, PeriodsQuery, StatisticsSettingsDto, StockQuery } from './statistics.dto';
-import { FlowsAnswer, FunnelAnswer, OutlookAnswer, StatisticsSettingsView, StockAnswer, StockOverTimeAnswer } from './statistics.views';
+import { flowsCsv, funnelCsv, outlookCsv, renderCsv, stockCsv, stockOverTimeCsv, vdabCsv, type CsvDialect, type CsvTable } from './csv';
+import { FlowStatisticsReader, MAX_PERIODS, periodsBetween, type Interval, type Period } from '@app/read-models';
+import { FlowsQuery, FunnelQuery, OutlookQuery, PeriodsQuery, StatisticsSettingsDto, StockQuery, VdabQuery } from './statistics.dto';
+import { FlowsAnswer, FunnelAnswer, OutlookAnswer, StatisticsSettingsView, StockAnswer, StockOverTimeAnswer, VdabAnswer } from './statistics.views';
 
 const ABOUT =
   'Aggregates only, from the flow-statistics read model (which follows the event store shortly behind; ' +
@@ -58,7 +58,7 @@ const AnswersJsonOrCsv = (model: new () => unknown, description: string) =>
   );
 
 /** The calendar periods of a flows or stock-over-time question, or why it cannot be answered. */
-function periodsOf(query: PeriodsQuery): Period[] {
+function periodsOf(query: { from: string; to: string; interval: Interval }): Period[] {
   if (query.to < query.from) {
     throw problem(400, 'validation-failed', 'Invalid request', 'to must not be before from.', {
       errors: [{ field: 'to', messages: ['to must not be before from'] }],
@@ -83,6 +83,17 @@ function cohortMonths(query: FunnelQuery): [string | undefined, string | undefin
     throw refuse('cohortTo', 'cohortTo must not be before cohortFrom');
   }
   return [query.cohortFrom, query.cohortTo];
+}
+
+/** VDAB's pair on one date, or at the end of every period of a range: which was asked, or why it cannot be answered. */
+function vdabDates(query: VdabQuery, today: string): { on: string | Period[]; range: { from: string; to: string; interval: Interval } | null } {
+  const refuse = (field: string, message: string) =>
+    problem(400, 'validation-failed', 'Invalid request', `${message}.`, { errors: [{ field, messages: [message] }] });
+  if (query.from === undefined && query.to === undefined) return { on: query.on ?? today, range: null };
+  if (query.on !== undefined) throw refuse('on', 'on is one date; not with from or to');
+  if (query.from === undefined || query.to === undefined) throw refuse(query.from === undefined ? 'from' : 'to', 'from and to go together');
+  const range = { from: query.from, to: query.to, interval: query.interval };
+  return { on: periodsOf(range), range };
 }
 
 /**
@@ -192,6 +203,27 @@ export class StatisticsController {
     const endDates = query.endDate?.length ? query.endDate : this.config.protectionEndDates;
     const view = await this.statistics.outlook(endDates, this.clock.today(), query.groupBy, given);
     return answer(request, response, view, `outlook-${view.scenarios.map((s) => s.endDate).join('_')}-${view.groupBy}.csv`, outlookCsv, query.csvDialect);
+  }
+
+  @Get('vdab')
+  @Roles('analyst', 'staff', 'admin')
+  @ApiOperation({
+    summary: 'VDAB\'s pair: of the persons registered at VDAB by a date, how many ever had a job and how many have one on that date, with the shares',
+    description:
+      `${ABOUT} VDAB publishes it as "registered at VDAB since 1 March 2022: 19,124; ever employed 10,072 (52.7%); still working 6,678 (34.9%) on 31/12/2024". ` +
+      'population=all (default) counts everyone registered at VDAB by the date, whether still here or gone, as VDAB does; population=active only those active on the date. ' +
+      'A job ends with EmploymentEnded or with the person\'s departure. groupBy: per province or municipality of registration on the date, per cohort (year of the VDAB registration), or both; ' +
+      `the groups add up to the total and are suppressed so that none can be worked out from it. from/to/interval: the pair at the end of every period (at most ${MAX_PERIODS}).`,
+  })
+  @AnswersJsonOrCsv(VdabAnswer, 'VDAB\'s pair')
+  @ApiBadRequestResponse({ description: 'A query parameter is invalid, on is given with from/to, only one of from and to, to before from, or too many periods' })
+  @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
+  async vdab(@Query() query: VdabQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const { on, range } = vdabDates(query, this.clock.today());
+    const view = await this.statistics.vdab(on, range, query.population, query.groupBy);
+    const when = view.on ?? `${view.from}-${view.to}-${view.interval}`;
+    const cut = `${view.population === 'all' ? '' : `-${view.population}`}${view.groupBy === 'none' ? '' : `-${view.groupBy.replace(',', '-')}`}`;
+    return answer(request, response, view, `vdab-${when}${cut}.csv`, vdabCsv, query.csvDialect);
   }
 
   @Get('settings')

@@ -3,7 +3,18 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { RESIDENCE_STATUSES, type ResidenceStatus } from '@app/domain';
 import { MAX_END_DATES } from '@app/platform';
-import { FLOW_UNITS, GROUP_BYS, INTERVALS, type FlowUnit, type GroupBy, type Interval } from '@app/read-models';
+import {
+  FLOW_UNITS,
+  GROUP_BYS,
+  INTERVALS,
+  VDAB_GROUP_BYS,
+  VDAB_POPULATIONS,
+  type FlowUnit,
+  type GroupBy,
+  type Interval,
+  type VdabGroupBy,
+  type VdabPopulation,
+} from '@app/read-models';
 import { IsCalendarDate, IsCalendarMonth } from '../http/validation';
 import { CSV_DIALECTS, type CsvDialect } from './csv';
 
@@ -64,6 +75,54 @@ export class FlowsQuery extends PeriodsQuery {
   @IsOptional()
   @IsIn(FLOW_UNITS)
   unit: FlowUnit = 'events';
+}
+
+/** `cohort,province` is `province,cohort`: the place first, as the answer names it. */
+const placeFirst = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^cohort,(province|municipality)$/.test(value) ? `${value.split(',')[1]},cohort` : value;
+
+export class VdabQuery extends CsvOptions {
+  @ApiPropertyOptional({ format: 'date', example: '2024-12-31', description: 'Business date of the pair; default today. Not with from/to' })
+  @IsOptional()
+  @IsCalendarDate()
+  on?: string;
+
+  @ApiPropertyOptional({ format: 'date', example: '2022-03-01', description: 'With to: the pair at the end of every period from this date; not with on' })
+  @IsOptional()
+  @IsCalendarDate()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date', example: '2024-12-31', description: 'With from: the last day of the range (the last period is clipped to it)' })
+  @IsOptional()
+  @IsCalendarDate()
+  to?: string;
+
+  @ApiPropertyOptional({ enum: INTERVALS, default: 'month', description: 'The periods of from/to; ignored with on' })
+  @IsOptional()
+  @IsIn(INTERVALS)
+  interval: Interval = 'month';
+
+  @ApiPropertyOptional({
+    enum: VDAB_GROUP_BYS,
+    default: 'none',
+    description:
+      'Besides the total, one row per province or municipality of registration on the date, per cohort (year of the VDAB registration), ' +
+      'or per both (cohort,province is read as province,cohort)',
+  })
+  @IsOptional()
+  @Transform(placeFirst)
+  @IsIn(VDAB_GROUP_BYS)
+  groupBy: VdabGroupBy = 'none';
+
+  @ApiPropertyOptional({
+    enum: VDAB_POPULATIONS,
+    default: 'all',
+    description:
+      'all: every person registered at VDAB by the date, still here or not (VDAB\'s published reading); active: only those whose dossier is active on the date',
+  })
+  @IsOptional()
+  @IsIn(VDAB_POPULATIONS)
+  population: VdabPopulation = 'all';
 }
 
 export class StatisticsSettingsDto {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { ACTIVE_STAGES, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS, RESIDENCE_STATUSES } from '@app/domain';
-import { FLOW_UNITS, GROUP_BYS, INTERVALS, STOCK_HOUSING } from '@app/read-models';
+import { FLOW_UNITS, GROUP_BYS, INTERVALS, STOCK_HOUSING, VDAB_GROUP_BYS, VDAB_POPULATIONS } from '@app/read-models';
 
 // OpenAPI descriptions of the statistics answers (libs/read-models flow-statistics/queries build them).
 
@@ -247,6 +247,53 @@ export class OutlookAnswer {
   @ApiProperty({ type: OutlookScenarioInputsView, nullable: true, description: 'The scenario: its monthly rates, their source and inputs; null when nothing is recorded' })
   scenario: OutlookScenarioInputsView | null;
   @ApiProperty({ type: [OutlookScenarioView] }) scenarios: OutlookScenarioView[];
+}
+
+const share = (of: string) => ({
+  type: CellView,
+  description: `${of} / registeredAtVdab, 0..1 with three decimals (value null when registeredAtVdab is 0); suppressed when either count is`,
+});
+
+class VdabPairView {
+  @ApiProperty({ type: CellView, description: 'Persons registered at VDAB (VdabRegistered) on or before the date: the population' }) registeredAtVdab: CellView;
+  @ApiProperty({ type: CellView, description: 'Of them, those who had a job (EmploymentStarted) on or before the date: VDAB\'s "helped to a job"' })
+  everEmployed: CellView;
+  @ApiProperty({ type: CellView, description: 'Of them, those with a job on the date (not ended by EmploymentEnded nor by a departure): VDAB\'s "still working"' })
+  employedNow: CellView;
+  @ApiProperty(share('everEmployed')) everEmployedShare: CellView;
+  @ApiProperty(share('employedNow')) employedNowShare: CellView;
+}
+
+@ApiSchema({ name: 'VdabGroup', description: 'The place of registration on the date (nis, name) and/or the cohort, as groupBy asks' })
+class VdabGroupKeyView {
+  @ApiProperty({ type: String, nullable: true, required: false, example: '70000', description: 'NIS code of the province or municipality; null for Brussels by province' })
+  nis?: string | null;
+  @ApiProperty({ required: false, example: 'Limburg' }) name?: string;
+  @ApiProperty({ required: false, example: '2022', description: 'Year of the VDAB registration' }) cohort?: string;
+}
+
+class VdabGroupView extends VdabPairView {
+  @ApiProperty({ type: VdabGroupKeyView }) group: VdabGroupKeyView;
+}
+
+class VdabPointView {
+  @ApiProperty({ format: 'date', example: '2024-12-31', description: 'The date of the pair: on, or the last day of a period (clipped to [from, to])' }) on: string;
+  @ApiProperty({ description: 'on lies after lastBusinessDate: its figures are not all recorded yet (facts arrive weeks late), not observed ones' }) incomplete: boolean;
+  @ApiProperty({ type: VdabPairView, description: 'The whole population' }) total: VdabPairView;
+  @ApiProperty({ type: [VdabGroupView], description: 'One per group with anyone in the population; empty without groupBy. The groups add up to the total' })
+  groups: VdabGroupView[];
+}
+
+export class VdabAnswer {
+  @ApiProperty({ type: String, format: 'date', nullable: true, description: 'The date asked (null when a range was)' }) on: string | null;
+  @ApiProperty({ type: String, format: 'date', nullable: true }) from: string | null;
+  @ApiProperty({ type: String, format: 'date', nullable: true }) to: string | null;
+  @ApiProperty({ type: String, enum: INTERVALS, nullable: true }) interval: string | null;
+  @ApiProperty({ enum: VDAB_POPULATIONS, description: 'all: registered at VDAB by the date, still here or not; active: only those active on the date' }) population: string;
+  @ApiProperty({ enum: VDAB_GROUP_BYS }) groupBy: string;
+  @ApiProperty({ example: 5 }) suppressBelow: number;
+  @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
+  @ApiProperty({ type: [VdabPointView], description: 'One point for on; one per period for from/to' }) points: VdabPointView[];
 }
 
 export class StatisticsSettingsView {

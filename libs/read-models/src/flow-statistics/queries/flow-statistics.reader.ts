@@ -9,6 +9,7 @@ import { incompleteOn, recorded, type Recorded, type RecordedThrough } from './r
 import { readSettings, updateSettings, type SettingsView } from './settings';
 import { StatisticsCache } from './statistics-cache';
 import { stockOn, type StockOverTimeView, type StockView } from './stock';
+import { vdabOn, type VdabGroupBy, type VdabPoint, type VdabPopulation, type VdabView } from './vdab';
 
 /** Counts each statistics answer by where it came from (the host's metrics); optional. */
 export const STATISTICS_ANSWER_COUNTER = Symbol('STATISTICS_ANSWER_COUNTER');
@@ -77,6 +78,25 @@ export class FlowStatisticsReader {
     return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}`, async () => {
       const [view, through] = [await funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus, groupBy), await recorded(this.dataSource)];
       return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
+    });
+  }
+
+  /**
+   * VDAB's pair on `on`, or at the end of each of `periods` (those of from, to and interval,
+   * periods.ts): `range` says which was asked.
+   */
+  vdab(
+    on: string | Period[],
+    range: { from: string; to: string; interval: Interval } | null,
+    population: VdabPopulation,
+    groupBy: VdabGroupBy,
+  ): Promise<VdabView & Recorded & { points: Array<VdabPoint & { incomplete: boolean }> }> {
+    const dates = typeof on === 'string' ? [on] : on.map((period) => period.end);
+    const asked = range ? { on: null, ...range } : { on: dates[0], from: null, to: null, interval: null };
+    return this.cache.answer(`vdab|${range ? `${range.from}|${range.to}|${range.interval}` : 'on'}|${dates.join(',')}|${population}|${groupBy}`, async () => {
+      const [view, through] = [await vdabOn(this.dataSource, dates, population, groupBy), await recorded(this.dataSource)];
+      const points = view.points.map((point) => ({ on: point.on, incomplete: incompleteOn(point.on, through), total: point.total, groups: point.groups }));
+      return { ...asked, population: view.population, groupBy: view.groupBy, suppressBelow: view.suppressBelow, ...through, points };
     });
   }
 

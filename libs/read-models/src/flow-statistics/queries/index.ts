@@ -7,3 +7,13 @@ export { FLOW_UNITS, type FlowGroup, type FlowsView, type FlowUnit } from './flo
 export type { FunnelStep, FunnelView } from './funnel';
 export { TRAILING_MONTHS, type GivenRates, type OutlookGroup, type OutlookScenario, type OutlookScenarioInputs, type OutlookView, type RateView } from './outlook';
 export type { Cell, Count } from './suppression';
+export {
+  VDAB_GROUP_BYS,
+  VDAB_POPULATIONS,
+  type VdabGroupBy,
+  type VdabGroupView,
+  type VdabPair,
+  type VdabPoint,
+  type VdabPopulation,
+  type VdabView,
+} from './vdab';

@@ -1,0 +1,165 @@
+import type { DataSource } from 'typeorm';
+import { READ_MODEL_SCHEMA } from '@app/projection-engine';
+import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
+import { byGroup, GROUP_COLUMN, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import type { Interval } from './periods';
+import { readSettings } from './settings';
+import { breakdown, type Cell, type Count } from './suppression';
+
+const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
+const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
+
+/**
+ * Whom VDAB's pair counts. `all` (VDAB's own reading: "between 1 March 2022 and 31 December
+ * 2024, 19,124 Ukrainians registered at VDAB … 10,072 helped to a job (52.7%), 6,678 still
+ * working (34.9%)"): every person registered at VDAB by the date, whether still here or gone;
+ * `active`: only those whose dossier is active on the date.
+ */
+export const VDAB_POPULATIONS = ['all', 'active'] as const;
+export type VdabPopulation = (typeof VDAB_POPULATIONS)[number];
+
+/**
+ * What VDAB's pair is cut by: a place of registration (as every statistic), the registration
+ * cohort (the year of the VDAB registration), or both.
+ */
+export const VDAB_GROUP_BYS = ['none', 'province', 'municipality', 'cohort', 'province,cohort', 'municipality,cohort'] as const;
+export type VdabGroupBy = (typeof VDAB_GROUP_BYS)[number];
+
+/** The place a VdabGroupBy cuts by, and whether it cuts by cohort too. */
+export function vdabGrouping(groupBy: VdabGroupBy): { place: GroupBy; cohort: boolean } {
+  const [first, second] = groupBy.split(',');
+  return first === 'cohort' ? { place: 'none', cohort: true } : { place: first as GroupBy, cohort: second === 'cohort' };
+}
+
+/** A group of the pair: the place (nis, name as every statistic) and/or the cohort (year of VDAB registration). */
+export type VdabGroupView = Partial<GroupView> & { cohort?: string };
+
+/** VDAB's pair and its shares; a share is suppressed when a count it divides is. */
+export interface VdabPair {
+  registeredAtVdab: Cell;
+  everEmployed: Cell;
+  employedNow: Cell;
+  /** everEmployed / registeredAtVdab, three decimals (value null over zero). */
+  everEmployedShare: Cell;
+  /** employedNow / registeredAtVdab, three decimals (value null over zero). */
+  employedNowShare: Cell;
+}
+
+export interface VdabPoint {
+  on: string;
+  /** The whole population (every group together). */
+  total: VdabPair;
+  /** One per group with anyone in the population; empty without groupBy. */
+  groups: Array<VdabPair & { group: VdabGroupView }>;
+}
+
+/**
+ * VDAB's pair on one date (`on`), or at the end of every period of a range (`from`, `to`,
+ * `interval`: the periods of the flows, the last one clipped to `to`), each point the answer of
+ * its date.
+ */
+export interface VdabView {
+  on: string | null;
+  from: string | null;
+  to: string | null;
+  interval: Interval | null;
+  population: VdabPopulation;
+  groupBy: VdabGroupBy;
+  suppressBelow: number;
+  points: VdabPoint[];
+}
+
+/** The pair on each of `dates` (one threshold for all). */
+export async function vdabOn(
+  dataSource: DataSource,
+  dates: readonly string[],
+  population: VdabPopulation,
+  groupBy: VdabGroupBy,
+): Promise<Pick<VdabView, 'population' | 'groupBy' | 'suppressBelow' | 'points'>> {
+  const { suppressBelow } = await readSettings(dataSource);
+  const points: VdabPoint[] = [];
+  for (const on of dates) points.push(vdabPoint(on, await vdabTallies(dataSource, on, population, groupBy), groupBy, suppressBelow));
+  return { population, groupBy, suppressBelow, points };
+}
+
+/** The population's counts in one group on a date. */
+export interface VdabTally {
+  /** Municipality or province of registration on the date (null: Brussels by province, or no place asked). */
+  grp: string | null;
+  /** Year of the VDAB registration (null: no cohort asked). */
+  cohort: string | null;
+  registered: number;
+  ever: number;
+  now: number;
+}
+
+/**
+ * The population on `on`, counted per group: the persons whose VDAB registration (VdabRegistered,
+ * by business date) is on or before `on`, with the situation of their dossier on that day: the
+ * municipality (and its province) they are registered in, whether they had any job by then
+ * (ever_employed) and whether they have one on the day (employed_now: a job ends with
+ * EmploymentEnded or with the person's departure). The periods hold all three on the business
+ * axis, recomputed from all of a dossier's events, so a fact recorded late counts from its date.
+ */
+export async function vdabTallies(dataSource: DataSource, on: string, population: VdabPopulation, groupBy: VdabGroupBy): Promise<VdabTally[]> {
+  const { place, cohort } = vdabGrouping(groupBy);
+  const rows = (await dataSource.query(
+    `SELECT ${GROUP_COLUMN[place]} AS grp, ${cohort ? `to_char(v.registered_on, 'YYYY')` : 'NULL::text'} AS cohort,
+            count(*)::int AS registered, count(*) FILTER (WHERE p.ever_employed)::int AS ever, count(*) FILTER (WHERE p.employed_now)::int AS now
+       FROM ${STAT_PERIODS} p
+       JOIN (SELECT dossier_id, min(occurred_on) AS registered_on FROM ${STAT_EVENTS} WHERE type = 'VdabRegistered' GROUP BY dossier_id) v USING (dossier_id)
+      WHERE p.vdab AND p.valid_from <= $1::date AND (p.valid_to IS NULL OR p.valid_to > $1::date) AND ($2 = 'all' OR p.active)
+      GROUP BY 1, 2`,
+    [on, population],
+  )) as VdabTally[];
+  return rows;
+}
+
+const MEASURES = ['registeredAtVdab', 'everEmployed', 'employedNow'] as const;
+type Measure = (typeof MEASURES)[number];
+const countOf = (t: Pick<VdabTally, 'registered' | 'ever' | 'now'>, measure: Measure) =>
+  measure === 'registeredAtVdab' ? t.registered : measure === 'everEmployed' ? t.ever : t.now;
+
+/**
+ * VDAB's pair on a date from the tallies of its population: for all together and per group.
+ * Each count (registered, ever employed, employed now) and its groups, which add up to it, are
+ * one line: suppressed as a breakdown (breakdown(): small cells, then more groups, the smallest
+ * first, until the suppressed groups together count at least suppressBelow persons, or the
+ * total), so no suppressed group can be worked out from the total and the others. A share is
+ * suppressed when its numerator or its denominator is.
+ */
+export function vdabPoint(on: string, tallies: readonly VdabTally[], groupBy: VdabGroupBy, suppressBelow: number): VdabPoint {
+  const { place, cohort } = vdabGrouping(groupBy);
+  const keyOfTally = (t: VdabTally) => `${keyOf(t.grp)}|${t.cohort ?? ''}`;
+  const groups = new Map(tallies.map((t) => [keyOfTally(t), t]));
+  // Without groupBy, the one tally is the total's alone.
+  const keys = [...groups.keys()].filter(() => groupBy !== 'none').sort((a, b) => {
+    const [placeA, cohortA] = a.split('|');
+    const [placeB, cohortB] = b.split('|');
+    return byGroup(placeA, placeB) || (cohortA < cohortB ? -1 : cohortA > cohortB ? 1 : 0);
+  });
+  const count = (n: number): Count => ({ value: n, persons: n });
+  const lines = Object.fromEntries(
+    MEASURES.map((measure) => {
+      const total = tallies.reduce((sum, t) => sum + countOf(t, measure), 0);
+      return [measure, breakdown(count(total), Object.fromEntries(keys.map((key) => [key, count(countOf(groups.get(key)!, measure))])), suppressBelow)];
+    }),
+  ) as Record<Measure, { total: Cell; parts: Record<string, Cell> }>;
+  const pairOf = (cellOf: (line: { total: Cell; parts: Record<string, Cell> }) => Cell): VdabPair => {
+    const [registeredAtVdab, everEmployed, employedNow] = MEASURES.map((measure) => cellOf(lines[measure]));
+    const share = (part: Cell): Cell =>
+      part.suppressed || registeredAtVdab.suppressed
+        ? { value: null, suppressed: true }
+        : { value: registeredAtVdab.value === 0 ? null : Math.round((part.value! / registeredAtVdab.value!) * 1000) / 1000, suppressed: false };
+    return { registeredAtVdab, everEmployed, employedNow, everEmployedShare: share(everEmployed), employedNowShare: share(employedNow) };
+  };
+  return {
+    on,
+    total: pairOf((line) => line.total),
+    groups: keys.map((key) => {
+      const t = groups.get(key)!;
+      const where = place === 'none' ? {} : groupView(place, t.grp)!;
+      return { group: { ...where, ...(cohort ? { cohort: t.cohort! } : {}) }, ...pairOf((line) => line.parts[key]) };
+    }),
+  };
+}

@@ -1,0 +1,224 @@
+import { DossierApi, expectProblem, expectStatus } from './support/dossier-fixtures';
+import { eventStoreOfItsOwn, eventStoreUnderTest, type SuiteEventStore } from './support/event-store-under-test';
+import { waitForProjections } from './support/projections';
+import { startTestApp, type TestApp } from './support/test-app';
+
+type Cell = { value: number | null; suppressed: boolean };
+const shown = (value: number | null): Cell => ({ value, suppressed: false });
+const hidden: Cell = { value: null, suppressed: true };
+const pair = (registeredAtVdab: Cell, everEmployed: Cell, employedNow: Cell, everEmployedShare: Cell, employedNowShare: Cell) => ({
+  registeredAtVdab,
+  everEmployed,
+  employedNow,
+  everEmployedShare,
+  employedNowShare,
+});
+/** A pair with every number shown. */
+const counts = (registered: number, ever: number, now: number) =>
+  pair(shown(registered), shown(ever), shown(now), shown(registered ? Math.round((ever / registered) * 1000) / 1000 : null), shown(registered ? Math.round((now / registered) * 1000) / 1000 : null));
+
+const ANTWERPEN = { nis: '10000', name: 'Antwerpen' };
+const OOST_VLAANDEREN = { nis: '40000', name: 'Oost-Vlaanderen' };
+const BRUSSELS = { nis: null, name: 'Brussels-Capital Region (no province)' };
+
+/**
+ * VDAB's pair (GET /statistics/vdab) over HTTP. The data set
+ * (A = Antwerpen 11002, G = Gent 44021, B = Brussel 21004, which has no province), all 2021 unless said:
+ * - A1..A6 registered 11–16 Jan; A1..A5 housed (collective) 1 Feb and at VDAB 1 Mar; A6 at VDAB 1 Feb 2022.
+ * - A1..A4 employed from 1 Apr; A2's job ends 30 Jun (EmploymentEnded); A5, never employed, leaves 1 Aug;
+ *   A3 leaves 1 Sep while employed, comes back 1 Nov and is housed again (host family) 15 Nov.
+ * - G1, G2 registered 20 Jan. G1 employed 1 Jun, and at VDAB 1 May, recorded after the job (a late fact).
+ *   G2 at VDAB 1 May, leaves 1 Jul, comes back 1 Oct registered in Antwerpen, first housed (LOI) 15 Oct.
+ * - B1 registered 1 Feb, at VDAB 1 Mar.
+ * On 31 Dec: 8 registered at VDAB (not A6), 5 ever employed (A1..A4, G1), 3 employed (A1, A4, G1).
+ */
+describe(`VDAB's pair over HTTP (${eventStoreUnderTest()} store)`, () => {
+  let eventStore: SuiteEventStore | undefined;
+  let testApp: TestApp;
+  let staff: DossierApi;
+  let analyst: string;
+  let admin: string;
+
+  const get = (path: string, token = analyst) => testApp.http().get(path).set('Authorization', `Bearer ${token}`);
+  const body = async (path: string) => {
+    const response = await get(path);
+    expectStatus(response, 200);
+    return response.body;
+  };
+  const setThreshold = async (suppressBelow: number) =>
+    expectStatus(await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${admin}`).send({ suppressBelow }), 200);
+
+  beforeAll(async () => {
+    eventStore = await eventStoreOfItsOwn();
+    testApp = await startTestApp(eventStore.env);
+    staff = new DossierApi(testApp, await testApp.token('staff'));
+    analyst = await testApp.token('analyst');
+    admin = await testApp.token('admin');
+
+    const a: string[] = [];
+    for (let i = 0; i < 6; i++) a.push(await staff.registered({ municipality: '11002', registeredOn: `2021-01-1${i + 1}`, protection: { grantedOn: '2021-01-04' } }));
+    const g1 = await staff.registered({ municipality: '44021', registeredOn: '2021-01-20', protection: { grantedOn: '2021-01-04' } });
+    const g2 = await staff.registered({ municipality: '44021', registeredOn: '2021-01-20', protection: { grantedOn: '2021-01-04' } });
+    const b1 = await staff.registered({ municipality: '21004', registeredOn: '2021-02-01', protection: { grantedOn: '2021-01-04' } });
+    for (const id of a.slice(0, 5)) {
+      await staff.recorded(id, 'housed', { housingType: 'collective', municipality: '11002', on: '2021-02-01' });
+      await staff.recorded(id, 'vdab-registered', { on: '2021-03-01' });
+    }
+    await staff.recorded(a[5], 'vdab-registered', { on: '2022-02-01' });
+    for (const id of a.slice(0, 4)) await staff.recorded(id, 'employment-started', { on: '2021-04-01' });
+    await staff.recorded(a[1], 'employment-ended', { on: '2021-06-30' });
+    await staff.recorded(a[4], 'left', { on: '2021-08-01', reason: 'returned-to-ukraine' });
+    await staff.recorded(a[2], 'left', { on: '2021-09-01', reason: 'moved-abroad' });
+    await staff.recorded(a[2], 'reopened', { on: '2021-11-01', municipality: '11002' });
+    await staff.recorded(a[2], 'housed', { housingType: 'host-family', municipality: '11002', on: '2021-11-15' });
+    await staff.recorded(g1, 'employment-started', { on: '2021-06-01' });
+    await staff.recorded(g1, 'vdab-registered', { on: '2021-05-01' });
+    await staff.recorded(g2, 'vdab-registered', { on: '2021-05-01' });
+    await staff.recorded(g2, 'left', { on: '2021-07-01', reason: 'moved-within-belgium' });
+    await staff.recorded(g2, 'reopened', { on: '2021-10-01', municipality: '11002' });
+    await staff.recorded(g2, 'housed', { housingType: 'loi', municipality: '11002', on: '2021-10-15' });
+    await staff.recorded(b1, 'vdab-registered', { on: '2021-03-01' });
+    await waitForProjections(testApp);
+  }, 120_000);
+
+  afterAll(async () => {
+    await testApp?.close();
+    await eventStore?.stop();
+  });
+
+  describe('GET /statistics/vdab with the default threshold (fewer than 5 persons suppressed)', () => {
+    it('the pair on a date: everyone registered at VDAB by then, the gone included; small counts and their shares suppressed', async () => {
+      expect(await body('/statistics/vdab?on=2021-12-31')).toEqual({
+        on: '2021-12-31',
+        from: null,
+        to: null,
+        interval: null,
+        population: 'all',
+        groupBy: 'none',
+        suppressBelow: 5,
+        lastBusinessDate: '2022-02-01',
+        points: [{ on: '2021-12-31', incomplete: false, total: pair(shown(8), shown(5), hidden, shown(0.625), hidden), groups: [] }],
+      });
+    });
+
+    it('per province: groups hidden together so that none can be worked out from the total', async () => {
+      const { points } = await body('/statistics/vdab?on=2021-12-31&groupBy=province');
+      expect(points[0].total).toEqual(pair(shown(8), shown(5), hidden, shown(0.625), hidden));
+      // Registered: 6, 1, 1; the two 1s alone would add up to 8 - 6, so Antwerpen is hidden with them.
+      expect(points[0].groups).toEqual([
+        { group: ANTWERPEN, ...pair(hidden, hidden, hidden, hidden, hidden) },
+        { group: OOST_VLAANDEREN, ...pair(hidden, hidden, hidden, hidden, hidden) },
+        { group: BRUSSELS, ...pair(hidden, shown(0), shown(0), hidden, hidden) },
+      ]);
+    });
+  });
+
+  describe('GET /statistics/vdab with every number shown (threshold 0)', () => {
+    beforeAll(() => setThreshold(0));
+    afterAll(() => setThreshold(5));
+
+    it('counts the persons registered at VDAB by the date, ever employed by then, and employed on it (a departure ends the job)', async () => {
+      const { points } = await body('/statistics/vdab?on=2021-12-31');
+      expect(points[0].total).toEqual(counts(8, 5, 3));
+      expect(points[0].total.everEmployedShare).toEqual(shown(0.625));
+      const active = await body('/statistics/vdab?on=2021-12-31&population=active');
+      // A5 left and did not come back.
+      expect(active.population).toBe('active');
+      expect(active.points[0].total).toEqual(counts(7, 5, 3));
+      expect(active.points[0].total.everEmployedShare).toEqual(shown(0.714));
+    });
+
+    it('groups by the municipality or province of registration on the date (G2 came back in Antwerpen)', async () => {
+      const june = await body('/statistics/vdab?on=2021-06-15&groupBy=province');
+      expect(june.points[0].total).toEqual(counts(8, 5, 5));
+      expect(june.points[0].groups).toEqual([
+        { group: ANTWERPEN, ...counts(5, 4, 4) },
+        { group: OOST_VLAANDEREN, ...counts(2, 1, 1) },
+        { group: BRUSSELS, ...counts(1, 0, 0) },
+      ]);
+      const december = await body('/statistics/vdab?on=2021-12-31&groupBy=municipality');
+      expect(december.points[0].groups).toEqual([
+        { group: { nis: '11002', name: 'Antwerpen' }, ...counts(6, 4, 2) },
+        { group: { nis: '21004', name: 'Brussel' }, ...counts(1, 0, 0) },
+        { group: { nis: '44021', name: 'Gent' }, ...counts(1, 1, 1) },
+      ]);
+    });
+
+    it('groups by cohort, the year of the VDAB registration, alone or with the place', async () => {
+      const byCohort = await body('/statistics/vdab?on=2022-12-31&groupBy=cohort');
+      expect(byCohort.points[0].total).toEqual(counts(9, 5, 3));
+      expect(byCohort.points[0].groups).toEqual([
+        { group: { cohort: '2021' }, ...counts(8, 5, 3) },
+        { group: { cohort: '2022' }, ...counts(1, 0, 0) },
+      ]);
+      // Either order; the answer names the place first.
+      const both = await body('/statistics/vdab?on=2022-12-31&groupBy=cohort,province');
+      expect(both.groupBy).toBe('province,cohort');
+      expect(both.points[0].groups).toEqual([
+        { group: { ...ANTWERPEN, cohort: '2021' }, ...counts(6, 4, 2) },
+        { group: { ...ANTWERPEN, cohort: '2022' }, ...counts(1, 0, 0) },
+        { group: { ...OOST_VLAANDEREN, cohort: '2021' }, ...counts(1, 1, 1) },
+        { group: { ...BRUSSELS, cohort: '2021' }, ...counts(1, 0, 0) },
+      ]);
+    });
+
+    it('answers the pair at the end of every period of a range, flagging dates after the last business date', async () => {
+      const quarterly = await body('/statistics/vdab?from=2021-01-01&to=2021-12-31&interval=quarter');
+      expect({ ...quarterly, points: undefined }).toEqual({
+        on: null,
+        from: '2021-01-01',
+        to: '2021-12-31',
+        interval: 'quarter',
+        population: 'all',
+        groupBy: 'none',
+        suppressBelow: 0,
+        lastBusinessDate: '2022-02-01',
+        points: undefined,
+      });
+      expect(quarterly.points.map((p: { on: string; incomplete: boolean; total: unknown }) => [p.on, p.incomplete, p.total])).toEqual([
+        ['2021-03-31', false, counts(6, 0, 0)],
+        ['2021-06-30', false, counts(8, 5, 4)],
+        ['2021-09-30', false, counts(8, 5, 3)],
+        ['2021-12-31', false, counts(8, 5, 3)],
+      ]);
+      const late = await body('/statistics/vdab?from=2022-01-01&to=2022-03-15&interval=month');
+      expect(late.points.map((p: { on: string; incomplete: boolean }) => [p.on, p.incomplete])).toEqual([
+        ['2022-01-31', false],
+        ['2022-02-28', true],
+        ['2022-03-15', true],
+      ]);
+      expect((await body('/statistics/vdab?on=2030-01-01')).points[0].incomplete).toBe(true);
+    });
+
+    it('answers CSV, one row per number, the total first; for Excel with Belgian settings too', async () => {
+      const response = await get('/statistics/vdab?on=2021-12-31&groupBy=province').set('Accept', 'text/csv');
+      expectStatus(response, 200);
+      expect(response.headers['content-disposition']).toBe('attachment; filename="vdab-2021-12-31-province.csv"');
+      const lines = response.text.trimEnd().split('\r\n');
+      expect(lines.slice(0, 7)).toEqual([
+        'on,incomplete,population,group_by,group_code,group_name,cohort,measure,value,suppressed',
+        '2021-12-31,false,all,none,,,,registeredAtVdab,8,false',
+        '2021-12-31,false,all,none,,,,everEmployed,5,false',
+        '2021-12-31,false,all,none,,,,employedNow,3,false',
+        '2021-12-31,false,all,none,,,,everEmployedShare,0.625,false',
+        '2021-12-31,false,all,none,,,,employedNowShare,0.375,false',
+        '2021-12-31,false,all,province,10000,Antwerpen,,registeredAtVdab,6,false',
+      ]);
+      expect(lines).toHaveLength(1 + 5 * 4);
+      expect(lines).toContain('2021-12-31,false,all,province,,Brussels-Capital Region (no province),,everEmployedShare,0,false');
+      const excel = await get('/statistics/vdab?on=2021-12-31&groupBy=cohort&csvDialect=excel-be').set('Accept', 'text/csv');
+      expect(excel.text.startsWith('\uFEFFon;incomplete;population;group_by;group_code;group_name;cohort;measure;value;suppressed\r\n')).toBe(true);
+      expect(excel.text).toContain('\r\n2021-12-31;false;all;cohort;;;2021;employedNowShare;0,375;false\r\n');
+    });
+  });
+
+  describe('refuses', () => {
+    // The invalid parameters are refused with the other statistics' in statistics.e2e.spec.ts.
+    it('400 for more than 240 periods; 403 for auditors, 401 without a token', async () => {
+      expectProblem(await get('/statistics/vdab?from=2000-01-01&to=2026-01-01&interval=month'), 400, 'too-many-periods');
+      expectProblem(await get('/statistics/vdab', await testApp.token('auditor')), 403);
+      expectProblem(await testApp.http().get('/statistics/vdab'), 401);
+      expectStatus(await get('/statistics/vdab', await testApp.token('staff')), 200);
+    });
+  });
+});
