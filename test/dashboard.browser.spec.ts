@@ -50,8 +50,8 @@ const SEED_TODAY = '2025-06-30';
 /** An end date still ahead, so projected; one that has passed is answered as observed. */
 const END_AHEAD = `${Number(today().slice(0, 4)) + 2}-03-04`;
 const HOST = 'dossiers.test';
-const CANVASES = ['funnel-chart', 'outlook-chart', 'stock-chart', 'flows-chart', 'breakdown-chart'];
-const SECTIONS = ['funnel', 'outlook', 'stock', 'flows', 'breakdown'];
+const CANVASES = ['funnel-chart', 'outlook-chart', 'stock-chart', 'flows-chart', 'vdab-chart', 'breakdown-chart'];
+const SECTIONS = ['funnel', 'outlook', 'stock', 'flows', 'vdab', 'breakdown'];
 const LIMBURG = '70000';
 /** Enough for every chart and some suppressed cells; DASHBOARD_TEST_PERSONS=2000 (minutes) took docs/dashboard.png. */
 const PERSONS = Number(process.env.DASHBOARD_TEST_PERSONS ?? 250);
@@ -250,6 +250,14 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       expect(series(charts['outlook-chart'], 'Vertrokken')).toEqual(outlookGroups.map((g: OutlookGroup) => valueOf(g.left)));
       expect(await page.locator('#outlook .methods li').count()).toBe(1);
       expect(await page.locator('#outlook .methods li').textContent()).toContain(`${END_AHEAD} is een projectie`);
+      // VDAB's pair at every month end, as VDAB counts it (those who left since too).
+      const vdab = await api('/statistics/vdab?from=2022-03-01&to=2025-06-30&interval=month');
+      type VdabPair = { registeredAtVdab: Cell; everEmployed: Cell; employedNow: Cell };
+      expect(charts['vdab-chart'].labels).toEqual(vdab.points.map((point: { on: string }) => point.on));
+      for (const [label, key] of [['Ingeschreven bij VDAB', 'registeredAtVdab'], ['Ooit aan het werk', 'everEmployed'], ['Nu aan het werk', 'employedNow']] as const) {
+        expect(series(charts['vdab-chart'], label)).toEqual(vdab.points.map((point: { total: VdabPair }) => valueOf(point.total[key])));
+      }
+      expect(Math.max(...series(charts['vdab-chart'], 'Nu aan het werk').map((v) => v ?? 0))).toBeGreaterThan(0);
       expect(await status()).toMatch(/^Geladen om/);
       expect(problems).toEqual([]);
     }, PAGE_TIMEOUT);
@@ -344,6 +352,13 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       const limburgFunnel = (funnel.groups as Array<{ group: { nis: string }; steps: Array<{ count: Cell }> }>).find((g) => g.group.nis === LIMBURG)!;
       expect(series(limburg['funnel-chart'], 'Bereikte deze en elke vorige stap')).toEqual(limburgFunnel.steps.map((step) => valueOf(step.count)));
       expect(await page.locator('#funnel .scope').textContent()).toContain('Limburg');
+      const vdab = await api('/statistics/vdab?from=2022-03-01&to=2025-06-30&interval=month&groupBy=province');
+      expect(series(limburg['vdab-chart'], 'Ingeschreven bij VDAB')).toEqual(
+        vdab.points.map((point: { groups: Array<{ group: { nis: string }; registeredAtVdab: Cell }> }) => {
+          const group = point.groups.find((g) => g.group.nis === LIMBURG);
+          return group ? valueOf(group.registeredAtVdab) : 0;
+        }),
+      );
       await screenshot('dashboard-limburg');
 
       // The municipality with the most active dossiers, so there is something to see.
@@ -378,6 +393,7 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
         outlook: `/statistics/outlook?endDate=2024-12-31&endDate=${END_AHEAD}&groupBy=none`,
         stock: '/statistics/stock-over-time?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
         flows: '/statistics/flows?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
+        vdab: '/statistics/vdab?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
         breakdown: '/statistics/stock?asOf=2025-06-30&groupBy=province',
       };
       for (const section of SECTIONS) {

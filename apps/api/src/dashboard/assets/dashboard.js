@@ -87,6 +87,18 @@
       stockTable: 'Tabel: actieve dossiers doorheen de tijd',
       flowsTable: 'Tabel: stromen',
       breakdownTable: 'Tabel: per provincie of gemeente',
+      vdabTitle: 'VDAB: ingeschreven, ooit aan het werk, nu aan het werk',
+      vdabTable: 'Tabel: VDAB',
+      vdab: {
+        registeredAtVdab: 'Ingeschreven bij VDAB',
+        everEmployed: 'Ooit aan het werk',
+        employedNow: 'Nu aan het werk',
+        everEmployedShare: 'aandeel ooit aan het werk',
+        employedNowShare: 'aandeel nu aan het werk',
+      },
+      scopeVdab: (interval, first, last, where) =>
+        `Op het einde van elke ${interval} van ${first} tot ${last}: wie bij VDAB ingeschreven is (ook wie intussen vertrok, zoals VDAB telt), ` +
+        `wie ooit werk had en wie op die datum werk heeft; ${where}.`,
       stages: { registered: 'Ingeschreven', housed: 'Gehuisvest', inburgering: 'Inburgering', vdab: 'VDAB', employed: 'Aan het werk' },
       flows: {
         registrations: 'Inschrijvingen',
@@ -208,6 +220,18 @@
       stockTable: 'Table: active dossiers over time',
       flowsTable: 'Table: flows',
       breakdownTable: 'Table: per province or municipality',
+      vdabTitle: 'VDAB: registered, ever employed, employed now',
+      vdabTable: 'Table: VDAB',
+      vdab: {
+        registeredAtVdab: 'Registered at VDAB',
+        everEmployed: 'Ever employed',
+        employedNow: 'Employed now',
+        everEmployedShare: 'share ever employed',
+        employedNowShare: 'share employed now',
+      },
+      scopeVdab: (interval, first, last, where) =>
+        `At the end of every ${interval} from ${first} to ${last}: who is registered at VDAB (those who left since too, as VDAB counts), ` +
+        `who ever had a job and who has one on that date; ${where}.`,
       stages: { registered: 'Registered', housed: 'Housed', inburgering: 'Inburgering', vdab: 'VDAB', employed: 'Employed' },
       flows: {
         registrations: 'Registrations',
@@ -763,6 +787,42 @@
     };
   }
 
+  const VDAB = [
+    ['registeredAtVdab', '#edc948'],
+    ['everEmployed', '#76b7b2'],
+    ['employedNow', '#59a14f'],
+  ];
+  const VDAB_ZERO = { registeredAtVdab: ZERO, everEmployed: ZERO, employedNow: ZERO, everEmployedShare: NONE, employedNowShare: NONE };
+
+  /** VDAB's pair at the end of every period, for the place chosen (the API's total without one). */
+  async function vdab(range) {
+    const request = ['/statistics/vdab', [['from', range.from], ['to', range.to], ['interval', range.interval], ['groupBy', range.groupBy]]];
+    const answer = await api(...request);
+    const pairs = answer.points.map((point) => (range.groupBy === 'none' ? point.total : (groupOf(point.groups, range) ?? VDAB_ZERO)));
+    return {
+      request,
+      suppressBelow: answer.suppressBelow,
+      paint() {
+        const labels = answer.points.map((point) => point.on);
+        scope('vdab', t('scopeVdab', t('intervals')[answer.interval], labels[0], labels.at(-1), whereText(range)));
+        draw('vdab-chart', {
+          type: 'line',
+          data: { labels, datasets: VDAB.map(([key, colour]) => dataset(t('vdab')[key], pairs.map((pair) => pair[key]), colour, { pointRadius: 1.5, borderWidth: 1.5 })) },
+          options: { scales: { y: { beginAtZero: true } } },
+        });
+        table(
+          'vdab-table',
+          [
+            ...VDAB.map(([key]) => [key, t('vdab')[key].toLowerCase()]),
+            ['everEmployedShare', t('vdab').everEmployedShare, percent],
+            ['employedNowShare', t('vdab').employedNowShare, percent],
+          ],
+          labels.map((label, i) => ({ key: label, label, cells: pairs[i] })),
+        );
+      },
+    };
+  }
+
   /** Per province; with a province chosen, per municipality of it: the drill-down. */
   async function breakdown(range) {
     const byMunicipality = range.province !== '';
@@ -800,6 +860,7 @@
     ['outlook', outlook],
     ['stock', stock],
     ['flows', flows],
+    ['vdab', vdab],
     ['breakdown', breakdown],
   ];
 
