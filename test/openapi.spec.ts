@@ -175,10 +175,10 @@ describe('OpenAPI document', () => {
     }
 
     it.each([
-      ['analyst', '/statistics/stock', '/statistics/stock?asOf=2024-06-30&groupBy=municipality'],
+      ['analyst', '/statistics/stock', '/statistics/stock?asOf=2024-06-30&groupBy=municipality&map=2025-01-01'],
       ['analyst', '/statistics/stock-over-time', '/statistics/stock-over-time?from=2024-01-01&to=2024-06-30&interval=quarter&groupBy=province'],
       ['analyst', '/statistics/flows', '/statistics/flows?from=2024-01-01&to=2024-06-30&interval=month&groupBy=province'],
-      ['analyst', '/statistics/funnel', '/statistics/funnel?cohort=2024-01&asOf=2024-06-30'],
+      ['analyst', '/statistics/funnel', '/statistics/funnel?cohort=2024-01&asOf=2024-06-30&groupBy=province&map=2025-01-01'],
       ['analyst', '/statistics/outlook', '/statistics/outlook?endDate=2024-03-31&endDate=2027-03-04'],
       ['analyst', '/statistics/vdab', '/statistics/vdab?on=2024-06-30&groupBy=province,cohort'],
       ['analyst', '/statistics/vdab', '/statistics/vdab?from=2024-01-01&to=2024-06-30&interval=quarter&groupBy=municipality&population=active'],

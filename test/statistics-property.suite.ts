@@ -22,6 +22,45 @@ const MUNICIPALITIES: Record<string, string | null> = {
   '31005': '30000',
 };
 const NIS = Object.keys(MUNICIPALITIES);
+
+/**
+ * The 2025 mergers, restated for the naive side (from /work's fusies-2025): old code → new code
+ * from 2025-01-01, and the province of every code the histories use. Zwijndrecht (Antwerpen)
+ * becomes part of Beveren-Kruibeke-Zwijndrecht (Oost-Vlaanderen).
+ */
+const MERGED_INTO: Record<string, string> = {
+  '71022': '71072',
+  '73040': '71072',
+  '11056': '46030',
+  '46013': '46030',
+  '37018': '37021',
+  '37012': '37021',
+  '11007': '11002',
+};
+const PROVINCE: Record<string, string | null> = {
+  ...MUNICIPALITIES,
+  '71072': '70000',
+  '73040': '70000',
+  '11056': '10000',
+  '46013': '40000',
+  '46030': '40000',
+  '37018': '30000',
+  '37012': '30000',
+  '37021': '30000',
+  '11007': '10000',
+};
+/** A place a history may name, by the codes it has before 2025 and from 2025 on. */
+const PLACES: Record<string, { before: string[]; from2025: string }> = {
+  hasselt: { before: ['71022', '73040'], from2025: '71072' },
+  zwijndrecht: { before: ['11056', '46013'], from2025: '46030' },
+  wingene: { before: ['37018', '37012'], from2025: '37021' },
+  antwerpen: { before: ['11002', '11007'], from2025: '11002' },
+  gent: { before: ['44021'], from2025: '44021' },
+  brussel: { before: ['21004'], from2025: '21004' },
+};
+const MERGERS = '2025-01-01';
+/** The code a recorded code stands for on the map of `map` (naively: the 2025 mergers only). */
+const onMap = (map: string, nis: string) => (map !== 'as-recorded' && map >= MERGERS ? (MERGED_INTO[nis] ?? nis) : nis);
 const HOUSING = ['host-family', 'collective', 'emergency-village', 'loi', 'social-rental', 'private-rental', 'other'];
 const REHOUSING_REASONS = ['host-placement-ended', 'site-closed', 'emergency-village-closed', 'moved-municipality', 'other'];
 const DEPARTURE_REASONS = ['returned-to-ukraine', 'moved-abroad', 'moved-within-belgium', 'other-residence-status', 'deceased', 'unknown'];
@@ -428,6 +467,32 @@ const dossierArbitrary = fc.record({
 
 type DossierInput = typeof dossierArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
+/** Histories around the 2025 mergers: a municipality is a place and a variant, its code the one valid on each date (PLACES). */
+const MERGER_FROM = '2023-06-01';
+const placeArbitrary = fc.tuple(fc.constantFrom(...Object.keys(PLACES)), fc.integer({ min: 0, max: 1 })).map(([place, variant]) => `${place}:${variant}`);
+const mergerDossierArbitrary: fc.Arbitrary<DossierInput> = dossierArbitrary.chain((dossier) =>
+  fc
+    .record({ registeredDay: fc.integer({ min: 0, max: 900 }), municipality: placeArbitrary, places: fc.array(placeArbitrary, { minLength: 10, maxLength: 10 }), offsets: fc.array(fc.integer({ min: 0, max: 365 }), { minLength: 10, maxLength: 10 }) })
+    .map(({ registeredDay, municipality, places, offsets }) => ({
+      ...dossier,
+      registeredDay,
+      municipality,
+      steps: dossier.steps.map((step, i) => ({ ...step, municipality: places[i], dayOffset: offsets[i] })),
+    })),
+);
+function codeOnDate(municipality: string, on: string): string {
+  const [place, variant] = municipality.split(':');
+  const { before, from2025 } = PLACES[place];
+  return on >= MERGERS ? from2025 : before[Number(variant) % before.length];
+}
+
+/** Every group of an answer has a name of its own. */
+function namesAreUnique(groups: Array<{ group: { nis: string | null; name: string } | null }>): void {
+  const names = new Map<string, string | null>();
+  for (const { group } of groups) if (group) names.set(group.name, group.nis);
+  expect(names.size).toBe(new Set(groups.map(({ group }) => group?.nis ?? null)).size);
+}
+
 /** Called from statistics.e2e.spec.ts, after its own suite. */
 export function describeStatisticsProperty(): void {
   describe(`Statistics equal a naive recomputation from the raw events (${eventStoreUnderTest()} store)`, () => {
@@ -473,23 +538,25 @@ export function describeStatisticsProperty(): void {
       return response.body;
     };
 
-    async function record(dossier: DossierInput): Promise<void> {
-      const registeredOn = addDays(FROM, dossier.registeredDay);
-      const id = await staff.registered({ municipality: dossier.municipality, registeredOn, protection: { grantedOn: registeredOn } });
+    /** `codeOn` gives the code a history's municipality has on a date (itself, but for a place across the mergers). */
+    async function record(dossier: DossierInput, from = FROM, codeOn = (municipality: string, _on: string) => municipality): Promise<void> {
+      const registeredOn = addDays(from, dossier.registeredDay);
+      const id = await staff.registered({ municipality: codeOn(dossier.municipality, registeredOn), registeredOn, protection: { grantedOn: registeredOn } });
       dossierIds.push(id);
       for (const s of dossier.steps) {
         const on = addDays(registeredOn, s.dayOffset);
+        const municipality = codeOn(s.municipality, on);
         const body =
           s.command === 'housed'
-            ? { housingType: s.housingType, municipality: s.municipality, on }
+            ? { housingType: s.housingType, municipality, on }
             : s.command === 'rehoused'
-              ? { housingType: s.housingType, municipality: s.municipality, on, reason: s.rehousingReason }
+              ? { housingType: s.housingType, municipality, on, reason: s.rehousingReason }
               : s.command === 'inburgering-enrolled'
                 ? { trajectory: s.trajectory, on }
                 : s.command === 'left'
                   ? { on, reason: s.departureReason }
                   : s.command === 'reopened'
-                    ? { on, municipality: s.municipality, ...(s.reopenedWith ? { residenceStatus: s.reopenedWith } : {}) }
+                    ? { on, municipality, ...(s.reopenedWith ? { residenceStatus: s.reopenedWith } : {}) }
                     : s.command === 'status-changed'
                       ? { on, status: s.status }
                       : { on };
@@ -584,6 +651,68 @@ export function describeStatisticsProperty(): void {
       );
     }, 240_000);
 
+    it('on a map (map=): codes translated onto the map of a date before or after the 2025 mergers, persons counted once per place of the map, names never twice', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(mergerDossierArbitrary, { minLength: 1, maxLength: 4 }),
+          fc.integer({ min: 0, max: 1250 }),
+          fc.constantFrom('as-recorded', '2024-06-30', '2025-01-01', '2026-06-30'),
+          async (dossiers, asOfDay, map) => {
+            for (const dossier of dossiers) await record(dossier, MERGER_FROM, codeOnDate);
+            await waitForProjections(testApp);
+            const raw = await histories();
+            const asOf = addDays(MERGER_FROM, asOfDay);
+            const on = map === 'as-recorded' ? '' : `&map=${map}`;
+            const municipality = (nis: string) => onMap(map, nis);
+            const province = (nis: string) => PROVINCE[onMap(map, nis)] ?? 'none';
+            const answer = async (path: string) => {
+              const body = await get(`${path}${on}`);
+              expect([body.map, body.by]).toEqual([map, 'registration']);
+              return body;
+            };
+
+            for (const [groupBy, groupOf] of [['municipality', municipality], ['province', province]] as const) {
+              const stock = await answer(`/statistics/stock?asOf=${asOf}&groupBy=${groupBy}`);
+              expect(flattenStock(stock)).toEqual(naiveStock(raw, asOf, groupOf));
+              namesAreUnique(stock.groups);
+              const outlook = await answer(`/statistics/outlook?endDate=${asOf}&groupBy=${groupBy}`);
+              expect(flattenOutlook(outlook.scenarios[0].groups)).toEqual(naiveOutlook(raw, asOf, groupOf));
+              for (const unit of ['events', 'persons'] as const) {
+                const flows = await answer(`/statistics/flows?from=2023-01-01&to=2026-11-30&interval=year&groupBy=${groupBy}&unit=${unit}`);
+                expect(flattenFlows(flows)).toEqual(naiveFlows(raw, flows.periods, groupOf, unit));
+                for (const period of flows.periods) namesAreUnique(period.groups);
+              }
+            }
+            // A series 2022–2026 by municipality: on a map, only that map's places, each under one name throughout.
+            const overTime = await answer('/statistics/stock-over-time?from=2022-01-01&to=2026-11-30&interval=year&groupBy=municipality');
+            for (const point of overTime.points) expect(flattenStock(point)).toEqual(naiveStock(raw, point.asOf, municipality));
+            const places = overTime.points.flatMap((point: any) => point.groups);
+            namesAreUnique([...new Map(places.map((g: any) => [g.group.nis, g])).values()] as any);
+            if (map >= MERGERS && map !== 'as-recorded') expect(places.filter((g: any) => MERGED_INTO[g.group.nis])).toEqual([]);
+
+            const cohort = addDays(MERGER_FROM, dossiers[0].registeredDay).slice(0, 7);
+            const funnel = await answer(`/statistics/funnel?cohortFrom=${cohort}&asOf=${asOf}&groupBy=municipality`);
+            const registeredIn = (h: HistoryEvent[]) => municipality(h.find((e) => e.type === 'DossierRegistered')!.data.municipality);
+            const members = naiveFunnelMembers(raw, { from: cohort }, asOf);
+            expect(funnel.groups.map((g: any) => g.group.nis).sort()).toEqual([...new Set(members.map(registeredIn))].sort());
+            for (const group of funnel.groups) {
+              const steps = group.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null }));
+              expect(steps).toEqual(naiveFunnel(raw.filter((h) => registeredIn(h) === group.group.nis), { from: cohort }, asOf));
+            }
+            namesAreUnique(funnel.groups);
+
+            // VDAB's pair on the map: each person registered at VDAB in the place of the map their registration lands on.
+            for (const [groupBy, groupOf] of [['municipality', municipality], ['province', province]] as const) {
+              const vdab = await answer(`/statistics/vdab?on=${asOf}&groupBy=${groupBy}`);
+              expect(flattenVdab(vdab.points[0])).toEqual(naiveVdab(raw, asOf, (nis) => `${groupOf(nis)}|`));
+              namesAreUnique(vdab.points[0].groups);
+            }
+          },
+        ),
+        { numRuns: 10, endOnFailure: true },
+      );
+    }, 240_000);
+
     it('had something to check: accepted changes, facts recorded late, departures and reopenings', async () => {
       const raw = await histories();
       const events = raw.flat();
@@ -598,6 +727,10 @@ export function describeStatisticsProperty(): void {
       // Persons at VDAB, some employed.
       expect(raw.filter((h) => h.some((e) => e.type === 'VdabRegistered')).length).toBeGreaterThan(5);
       expect(raw.filter((h) => h.some((e) => e.type === 'VdabRegistered') && h.some((e) => e.type === 'EmploymentStarted')).length).toBeGreaterThan(1);
+      // Codes on both sides of the mergers: one that merged, and the municipality it merged into.
+      const registeredIn = new Set(events.filter((e) => e.type === 'DossierRegistered' || e.type === 'DossierReopened').map((e) => e.data.municipality));
+      expect(Object.keys(MERGED_INTO).some((nis) => registeredIn.has(nis))).toBe(true);
+      expect(Object.values(MERGED_INTO).some((nis) => registeredIn.has(nis) && !MUNICIPALITIES[nis])).toBe(true);
     });
 
     it('suppresses every cell of 1 to threshold-1 persons, and never lets hidden parts be worked out from a total (stock, outlook, VDAB\'s pair)', async () => {

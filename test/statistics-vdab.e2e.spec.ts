@@ -95,6 +95,8 @@ describe(`VDAB's pair over HTTP (${eventStoreUnderTest()} store)`, () => {
         interval: null,
         population: 'all',
         groupBy: 'none',
+        map: 'as-recorded',
+        by: 'registration',
         suppressBelow: 5,
         lastBusinessDate: '2022-02-01',
         points: [{ on: '2021-12-31', incomplete: false, total: pair(shown(8), shown(5), hidden, shown(0.625), hidden), groups: [] }],
@@ -171,6 +173,8 @@ describe(`VDAB's pair over HTTP (${eventStoreUnderTest()} store)`, () => {
         interval: 'quarter',
         population: 'all',
         groupBy: 'none',
+        map: 'as-recorded',
+        by: 'registration',
         suppressBelow: 0,
         lastBusinessDate: '2022-02-01',
         points: undefined,
@@ -196,19 +200,19 @@ describe(`VDAB's pair over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(response.headers['content-disposition']).toBe('attachment; filename="vdab-2021-12-31-province.csv"');
       const lines = response.text.trimEnd().split('\r\n');
       expect(lines.slice(0, 7)).toEqual([
-        'on,incomplete,population,group_by,group_code,group_name,cohort,measure,value,suppressed',
-        '2021-12-31,false,all,none,,,,registeredAtVdab,8,false',
-        '2021-12-31,false,all,none,,,,everEmployed,5,false',
-        '2021-12-31,false,all,none,,,,employedNow,3,false',
-        '2021-12-31,false,all,none,,,,everEmployedShare,0.625,false',
-        '2021-12-31,false,all,none,,,,employedNowShare,0.375,false',
-        '2021-12-31,false,all,province,10000,Antwerpen,,registeredAtVdab,6,false',
+        'on,incomplete,population,group_by,map,by,group_code,group_name,cohort,measure,value,suppressed',
+        '2021-12-31,false,all,none,as-recorded,registration,,,,registeredAtVdab,8,false',
+        '2021-12-31,false,all,none,as-recorded,registration,,,,everEmployed,5,false',
+        '2021-12-31,false,all,none,as-recorded,registration,,,,employedNow,3,false',
+        '2021-12-31,false,all,none,as-recorded,registration,,,,everEmployedShare,0.625,false',
+        '2021-12-31,false,all,none,as-recorded,registration,,,,employedNowShare,0.375,false',
+        '2021-12-31,false,all,province,as-recorded,registration,10000,Antwerpen,,registeredAtVdab,6,false',
       ]);
       expect(lines).toHaveLength(1 + 5 * 4);
-      expect(lines).toContain('2021-12-31,false,all,province,,Brussels-Capital Region (no province),,everEmployedShare,0,false');
+      expect(lines).toContain('2021-12-31,false,all,province,as-recorded,registration,,Brussels-Capital Region (no province),,everEmployedShare,0,false');
       const excel = await get('/statistics/vdab?on=2021-12-31&groupBy=cohort&csvDialect=excel-be').set('Accept', 'text/csv');
-      expect(excel.text.startsWith('\uFEFFon;incomplete;population;group_by;group_code;group_name;cohort;measure;value;suppressed\r\n')).toBe(true);
-      expect(excel.text).toContain('\r\n2021-12-31;false;all;cohort;;;2021;employedNowShare;0,375;false\r\n');
+      expect(excel.text.startsWith('\uFEFFon;incomplete;population;group_by;map;by;group_code;group_name;cohort;measure;value;suppressed\r\n')).toBe(true);
+      expect(excel.text).toContain('\r\n2021-12-31;false;all;cohort;as-recorded;registration;;;2021;employedNowShare;0,375;false\r\n');
     });
   });
 

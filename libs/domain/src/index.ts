@@ -19,6 +19,7 @@ export * from './dossier/stored-event';
 export * from './iso-date';
 export * from './national-register-number';
 export * from './reference/municipality-directory';
+export * from './reference/municipality-map';
 
 /** The dossier as its events tell it (continued from `from`, a state folded from the events before them). */
 export function fold(events: readonly DossierEvent[], from: DossierState = initialState): DossierState {

@@ -1,4 +1,4 @@
-import type { Cell, FlowGroup, FlowsView, FunnelView, GroupView, OutlookView, StockOverTimeView, StockView, VdabPoint, VdabView } from '@app/read-models';
+import type { Cell, FlowGroup, FlowsView, FunnelView, GroupView, OutlookView, PlaceEcho, StockOverTimeView, StockView, VdabPoint, VdabView } from '@app/read-models';
 
 /**
  * Statistics as CSV: long format, one row per number, a header row. A suppressed number has an
@@ -55,15 +55,17 @@ function rowsOf(object: Record<string, unknown>, measure = ''): Row[] {
   return rows;
 }
 
-const groupFields = (group: Partial<GroupView> | null) => [group?.nis ?? null, group?.name ?? null];
+/** What a row is about: the grouping, the map and place reading it is on (place.ts), and the group. */
+const PLACE_HEADER = ['group_by', 'map', 'by', 'group_code', 'group_name'];
+const placeFields = (groupBy: string, { map, by }: PlaceEcho, group: GroupView | null): Field[] => [groupBy, map, by, group?.nis ?? null, group?.name ?? null];
 const cellFields = (cell: Cell): Field[] => [cell.value, String(cell.suppressed)];
 
-const STOCK_HEADER = ['as_of', 'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed'];
+const STOCK_HEADER = ['as_of', ...PLACE_HEADER, 'measure', 'category', 'value', 'suppressed'];
 
-function stockLines(view: Pick<StockView, 'asOf' | 'groupBy' | 'groups'>): Field[][] {
+function stockLines(view: Pick<StockView, 'asOf' | 'groupBy' | 'map' | 'by' | 'groups'>): Field[][] {
   return view.groups.flatMap((group) =>
     rowsOf(group as unknown as Record<string, unknown>).map(([measure, category, cell]) =>
-      [view.asOf, view.groupBy, ...groupFields(group.group), measure, category, ...cellFields(cell)],
+      [view.asOf, ...placeFields(view.groupBy, view, group.group), measure, category, ...cellFields(cell)],
     ),
   );
 }
@@ -74,19 +76,19 @@ export function stockCsv(view: StockView): CsvTable {
 
 /** The stock on each date, in the columns of the stock on one date. */
 export function stockOverTimeCsv(view: StockOverTimeView): CsvTable {
-  return [STOCK_HEADER, ...view.points.flatMap((point) => stockLines({ ...point, groupBy: view.groupBy }))];
+  return [STOCK_HEADER, ...view.points.flatMap((point) => stockLines({ ...point, groupBy: view.groupBy, map: view.map, by: view.by }))];
 }
 
 /** The whole cohort's rows (group_by none), then each group's when the funnel is grouped. */
 export function funnelCsv(view: FunnelView): CsvTable {
   const lines: CsvTable = [
-    ['cohort', 'cohort_from', 'cohort_to', 'as_of', 'residence_status', 'group_by', 'group_code', 'group_name', 'step', 'measure', 'value', 'suppressed'],
+    ['cohort', 'cohort_from', 'cohort_to', 'as_of', 'residence_status', ...PLACE_HEADER, 'step', 'measure', 'value', 'suppressed'],
   ];
   const funnels = [{ groupBy: 'none', group: null, steps: view.steps }, ...view.groups.map((g) => ({ groupBy: view.groupBy, ...g }))];
   for (const { groupBy, group, steps } of funnels) {
     for (const step of steps) {
       for (const [measure, , cell] of rowsOf(step as unknown as Record<string, unknown>)) {
-        lines.push([view.cohort, view.cohortFrom, view.cohortTo, view.asOf, view.residenceStatus, groupBy, ...groupFields(group), step.step, measure, ...cellFields(cell)]);
+        lines.push([view.cohort, view.cohortFrom, view.cohortTo, view.asOf, view.residenceStatus, ...placeFields(groupBy, view, group), step.step, measure, ...cellFields(cell)]);
       }
     }
   }
@@ -98,7 +100,7 @@ export function outlookCsv(view: OutlookView): CsvTable {
   const lines: CsvTable = [
     [
       'end_date', 'end_date_passed', 'kind', 'last_business_date', 'arrival_rate', 'departure_rate', 'transition_rate',
-      'group_by', 'group_code', 'group_name', 'measure', 'category', 'value', 'suppressed',
+      ...PLACE_HEADER, 'measure', 'category', 'value', 'suppressed',
     ],
   ];
   for (const scenario of view.scenarios) {
@@ -108,7 +110,7 @@ export function outlookCsv(view: OutlookView): CsvTable {
       for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
         lines.push([
           scenario.endDate, String(scenario.endDatePassed), scenario.kind, view.lastBusinessDate, ...rates,
-          view.groupBy, ...groupFields(group.group), measure, category, ...cellFields(cell),
+          ...placeFields(view.groupBy, view, group.group), measure, category, ...cellFields(cell),
         ]);
       }
     }
@@ -119,13 +121,13 @@ export function outlookCsv(view: OutlookView): CsvTable {
 /** One row per number; `unit` says what it counts (the flows' unit, persons for stockAtEnd). */
 export function flowsCsv(view: FlowsView): CsvTable {
   const lines: CsvTable = [
-    ['period', 'period_start', 'period_end', 'group_by', 'group_code', 'group_name', 'measure', 'category', 'unit', 'value', 'suppressed'],
+    ['period', 'period_start', 'period_end', ...PLACE_HEADER, 'measure', 'category', 'unit', 'value', 'suppressed'],
   ];
   for (const period of view.periods) {
     for (const group of period.groups as FlowGroup[]) {
       for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
         const unit = measure === 'stockAtEnd' ? 'persons' : view.unit;
-        lines.push([period.period, period.start, period.end, view.groupBy, ...groupFields(group.group), measure, category, unit, ...cellFields(cell)]);
+        lines.push([period.period, period.start, period.end, ...placeFields(view.groupBy, view, group.group), measure, category, unit, ...cellFields(cell)]);
       }
     }
   }
@@ -137,12 +139,12 @@ export function flowsCsv(view: FlowsView): CsvTable {
  * `cohort` is the group's year of VDAB registration (empty unless grouped by cohort).
  */
 export function vdabCsv(view: VdabView & { points: Array<VdabPoint & { incomplete: boolean }> }): CsvTable {
-  const lines: CsvTable = [['on', 'incomplete', 'population', 'group_by', 'group_code', 'group_name', 'cohort', 'measure', 'value', 'suppressed']];
+  const lines: CsvTable = [['on', 'incomplete', 'population', ...PLACE_HEADER, 'cohort', 'measure', 'value', 'suppressed']];
   for (const point of view.points) {
     const rows = [{ groupBy: 'none', group: null, pair: point.total }, ...point.groups.map(({ group, ...pair }) => ({ groupBy: view.groupBy, group, pair }))];
     for (const { groupBy, group, pair } of rows) {
       for (const [measure, , cell] of rowsOf(pair as unknown as Record<string, unknown>)) {
-        lines.push([point.on, String(point.incomplete), view.population, groupBy, ...groupFields(group), group?.cohort ?? null, measure, ...cellFields(cell)]);
+        lines.push([point.on, String(point.incomplete), view.population, ...placeFields(groupBy, view, group as GroupView | null), group?.cohort ?? null, measure, ...cellFields(cell)]);
       }
     }
   }

@@ -10,14 +10,14 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { endOfMonth } from '@app/domain';
+import { AS_RECORDED, endOfMonth } from '@app/domain';
 import { Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
 import { APP_CONFIG, CLOCK, type AppConfig, type Clock } from '@app/platform';
 import { flowsCsv, funnelCsv, outlookCsv, renderCsv, stockCsv, stockOverTimeCsv, vdabCsv, type CsvDialect, type CsvTable } from './csv';
-import { FlowStatisticsReader, MAX_PERIODS, periodsBetween, type Interval, type Period } from '@app/read-models';
-import { FlowsQuery, FunnelQuery, OutlookQuery, PeriodsQuery, StatisticsSettingsDto, StockQuery, VdabQuery } from './statistics.dto';
+import { FlowStatisticsReader, MAX_PERIODS, periodsBetween, type Interval, type Period, type Place } from '@app/read-models';
+import { FlowsQuery, FunnelQuery, OutlookQuery, PeriodsQuery, StatisticsSettingsDto, StockQuery, VdabQuery, type PlaceQuery } from './statistics.dto';
 import { FlowsAnswer, FunnelAnswer, OutlookAnswer, StatisticsSettingsView, StockAnswer, StockOverTimeAnswer, VdabAnswer } from './statistics.views';
 
 const ABOUT =
@@ -71,6 +71,12 @@ function periodsOf(query: { from: string; to: string; interval: Interval }): Per
   return periods;
 }
 
+/** The place and map a question asks for (default: registration, as recorded). */
+const placeOf = (query: PlaceQuery): Place => ({ map: query.map ?? AS_RECORDED, by: query.by });
+
+/** What a file name adds for a map or place other than the default. */
+const placeSuffix = ({ map, by }: Place) => `${map === AS_RECORDED ? '' : `-map-${map}`}${by === 'registration' ? '' : `-by-${by}`}`;
+
 /** The first and last registration months of a funnel's cohort (undefined: open), or why they cannot be. */
 function cohortMonths(query: FunnelQuery): [string | undefined, string | undefined] {
   const refuse = (field: string, message: string) =>
@@ -117,8 +123,8 @@ export class StatisticsController {
   @ApiBadRequestResponse({ description: 'A query parameter is invalid; `errors` lists each' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async stock(@Query() query: StockQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const view = await this.statistics.stock(query.asOf ?? this.clock.today(), query.groupBy);
-    return answer(request, response, view, `stock-${view.asOf}-${view.groupBy}.csv`, stockCsv, query.csvDialect);
+    const view = await this.statistics.stock(query.asOf ?? this.clock.today(), query.groupBy, placeOf(query));
+    return answer(request, response, view, `stock-${view.asOf}-${view.groupBy}${placeSuffix(view)}.csv`, stockCsv, query.csvDialect);
   }
 
   @Get('stock-over-time')
@@ -133,8 +139,9 @@ export class StatisticsController {
   @ApiBadRequestResponse({ description: 'A query parameter is invalid, to is before from, or too many periods' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async stockOverTime(@Query() query: PeriodsQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const view = await this.statistics.stockOverTime(query.from, query.to, query.interval, query.groupBy, periodsOf(query));
-    return answer(request, response, view, `stock-${view.from}-${view.to}-${view.interval}-${view.groupBy}.csv`, stockOverTimeCsv, query.csvDialect);
+    const view = await this.statistics.stockOverTime(query.from, query.to, query.interval, query.groupBy, periodsOf(query), placeOf(query));
+    const filename = `stock-${view.from}-${view.to}-${view.interval}-${view.groupBy}${placeSuffix(view)}.csv`;
+    return answer(request, response, view, filename, stockOverTimeCsv, query.csvDialect);
   }
 
   @Get('flows')
@@ -149,9 +156,10 @@ export class StatisticsController {
   @ApiBadRequestResponse({ description: 'A query parameter is invalid, to is before from, or too many periods' })
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async flows(@Query() query: FlowsQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const view = await this.statistics.flows(query.from, query.to, query.interval, query.groupBy, periodsOf(query), query.unit);
+    const view = await this.statistics.flows(query.from, query.to, query.interval, query.groupBy, periodsOf(query), query.unit, placeOf(query));
     const unit = view.unit === 'events' ? '' : `-${view.unit}`;
-    return answer(request, response, view, `flows-${view.from}-${view.to}-${view.interval}-${view.groupBy}${unit}.csv`, flowsCsv, query.csvDialect);
+    const filename = `flows-${view.from}-${view.to}-${view.interval}-${view.groupBy}${unit}${placeSuffix(view)}.csv`;
+    return answer(request, response, view, filename, flowsCsv, query.csvDialect);
   }
 
   @Get('funnel')
@@ -176,10 +184,12 @@ export class StatisticsController {
       to === undefined ? null : endOfMonth(`${to}-01`),
       query.residenceStatus ?? null,
       query.groupBy,
+      placeOf(query),
     );
     const cohort = view.cohort ?? `${view.cohortFrom ?? 'first'}-${view.cohortTo ?? 'last'}`;
     const cut = view.residenceStatus ? `-${view.residenceStatus}` : '';
-    return answer(request, response, view, `funnel-${cohort}-${view.asOf}${cut}${view.groupBy === 'none' ? '' : `-${view.groupBy}`}.csv`, funnelCsv, query.csvDialect);
+    const filename = `funnel-${cohort}-${view.asOf}${cut}${view.groupBy === 'none' ? '' : `-${view.groupBy}`}${placeSuffix(view)}.csv`;
+    return answer(request, response, view, filename, funnelCsv, query.csvDialect);
   }
 
   @Get('outlook')
@@ -201,8 +211,9 @@ export class StatisticsController {
     const rate = (text: string | undefined) => (text === undefined ? undefined : Number(text));
     const given = { arrivals: rate(query.arrivalRate), departures: rate(query.departureRate), transitions: rate(query.transitionRate) };
     const endDates = query.endDate?.length ? query.endDate : this.config.protectionEndDates;
-    const view = await this.statistics.outlook(endDates, this.clock.today(), query.groupBy, given);
-    return answer(request, response, view, `outlook-${view.scenarios.map((s) => s.endDate).join('_')}-${view.groupBy}.csv`, outlookCsv, query.csvDialect);
+    const view = await this.statistics.outlook(endDates, this.clock.today(), query.groupBy, placeOf(query), given);
+    const filename = `outlook-${view.scenarios.map((s) => s.endDate).join('_')}-${view.groupBy}${placeSuffix(view)}.csv`;
+    return answer(request, response, view, filename, outlookCsv, query.csvDialect);
   }
 
   @Get('vdab')
@@ -220,10 +231,10 @@ export class StatisticsController {
   @ApiForbiddenResponse({ description: 'Only analyst, staff and admin' })
   async vdab(@Query() query: VdabQuery, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const { on, range } = vdabDates(query, this.clock.today());
-    const view = await this.statistics.vdab(on, range, query.population, query.groupBy);
+    const view = await this.statistics.vdab(on, range, query.population, query.groupBy, placeOf(query));
     const when = view.on ?? `${view.from}-${view.to}-${view.interval}`;
     const cut = `${view.population === 'all' ? '' : `-${view.population}`}${view.groupBy === 'none' ? '' : `-${view.groupBy.replace(',', '-')}`}`;
-    return answer(request, response, view, `vdab-${when}${cut}.csv`, vdabCsv, query.csvDialect);
+    return answer(request, response, view, `vdab-${when}${cut}${placeSuffix(view)}.csv`, vdabCsv, query.csvDialect);
   }
 
   @Get('settings')

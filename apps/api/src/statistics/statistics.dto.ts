@@ -7,11 +7,13 @@ import {
   FLOW_UNITS,
   GROUP_BYS,
   INTERVALS,
+  PLACE_READINGS,
   VDAB_GROUP_BYS,
   VDAB_POPULATIONS,
   type FlowUnit,
   type GroupBy,
   type Interval,
+  type PlaceReading,
   type VdabGroupBy,
   type VdabPopulation,
 } from '@app/read-models';
@@ -32,7 +34,31 @@ class CsvOptions {
   csvDialect?: CsvDialect;
 }
 
-export class StockQuery extends CsvOptions {
+/** Where a statistic puts a dossier: by which of its places, on which map of the municipalities. */
+export class PlaceQuery extends CsvOptions {
+  @ApiPropertyOptional({
+    format: 'date',
+    example: '2025-01-01',
+    description:
+      'Put every municipality code on the map valid on this date (the 2025 mergers applied: Hasselt 71022 and Kortessem 73040 are ' +
+      'Hasselt 71072 from 2025-01-01; the province follows the municipality). A municipality created by a merger after this date ' +
+      'stays itself. Default: the codes as recorded. The answer\'s map says which',
+  })
+  @IsOptional()
+  @IsCalendarDate()
+  map?: string;
+
+  @ApiPropertyOptional({
+    enum: PLACE_READINGS,
+    default: 'registration',
+    description: 'Group by the municipality (and province) of registration. The answer\'s by says which',
+  })
+  @IsOptional()
+  @IsIn(PLACE_READINGS)
+  by: PlaceReading = 'registration';
+}
+
+export class StockQuery extends PlaceQuery {
   @ApiPropertyOptional({ format: 'date', example: '2024-06-30', description: 'Business date; default today' })
   @IsOptional()
   @IsCalendarDate()
@@ -45,7 +71,7 @@ export class StockQuery extends CsvOptions {
 }
 
 /** A range of business dates cut into calendar periods (flows, the stock over time). */
-export class PeriodsQuery extends CsvOptions {
+export class PeriodsQuery extends PlaceQuery {
   @ApiProperty({ format: 'date', example: '2022-03-01', description: 'First business date counted' })
   @IsCalendarDate()
   from: string;
@@ -81,7 +107,7 @@ export class FlowsQuery extends PeriodsQuery {
 const placeFirst = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^cohort,(province|municipality)$/.test(value) ? `${value.split(',')[1]},cohort` : value;
 
-export class VdabQuery extends CsvOptions {
+export class VdabQuery extends PlaceQuery {
   @ApiPropertyOptional({ format: 'date', example: '2024-12-31', description: 'Business date of the pair; default today. Not with from/to' })
   @IsOptional()
   @IsCalendarDate()
@@ -140,7 +166,7 @@ export class StatisticsSettingsDto {
   suppressBelow: number;
 }
 
-export class FunnelQuery extends CsvOptions {
+export class FunnelQuery extends PlaceQuery {
   @ApiPropertyOptional({
     example: '2022-03',
     description: 'Registration month of the cohort, YYYY-MM. Not with cohortFrom/cohortTo; without any of the three, every cohort',
@@ -183,7 +209,7 @@ const MONTHLY_RATE = /^(0(\.\d{1,6})?|1(\.0{1,6})?|\.\d{1,6})$/;
 const RATE_FORMAT = 'must be a monthly rate from 0 to 1 written as a decimal number, such as 0.02';
 const RATE = 'A monthly rate from 0 to 1 for the projected end dates; default the trailing six months observed (the answer\'s scenario says which and states both)';
 
-export class OutlookQuery extends CsvOptions {
+export class OutlookQuery extends PlaceQuery {
   @ApiPropertyOptional({
     type: [String],
     example: ['2027-03-04', '2028-03-04'],

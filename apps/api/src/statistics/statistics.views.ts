@@ -1,6 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { ACTIVE_STAGES, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS, RESIDENCE_STATUSES } from '@app/domain';
-import { FLOW_UNITS, GROUP_BYS, INTERVALS, STOCK_HOUSING, VDAB_GROUP_BYS, VDAB_POPULATIONS } from '@app/read-models';
+import { FLOW_UNITS, GROUP_BYS, INTERVALS, PLACE_READINGS, STOCK_HOUSING, VDAB_GROUP_BYS, VDAB_POPULATIONS } from '@app/read-models';
 
 // OpenAPI descriptions of the statistics answers (libs/read-models flow-statistics/queries build them).
 
@@ -57,6 +57,16 @@ export class StockGroupView {
   @ApiProperty({ type: CellView, description: 'Active dossiers with a job now' }) employedNow: CellView;
 }
 
+const MAP = {
+  type: String,
+  example: '2025-01-01',
+  description:
+    'The map the municipalities are on: a date (every code translated onto the map valid then, the province following the ' +
+    'municipality) or "as-recorded" (each code as recorded; the default). Names are never repeated in one answer: namesakes ' +
+    'are told apart by code and years, e.g. "Hasselt (71022, until 2024)"',
+};
+const BY = { enum: PLACE_READINGS, description: 'The place groups are of: the municipality (and province) of registration' };
+
 const LAST_BUSINESS_DATE = {
   type: String,
   format: 'date',
@@ -67,6 +77,8 @@ const LAST_BUSINESS_DATE = {
 export class StockAnswer {
   @ApiProperty({ format: 'date', example: '2024-06-30' }) asOf: string;
   @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty(MAP) map: string;
+  @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5, description: 'The suppression threshold applied' }) suppressBelow: number;
   @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
   @ApiProperty({ description: 'asOf lies after lastBusinessDate: its figures are not all recorded yet (facts arrive weeks late), not observed ones' }) incomplete: boolean;
@@ -84,6 +96,8 @@ export class StockOverTimeAnswer {
   @ApiProperty({ format: 'date' }) to: string;
   @ApiProperty({ enum: INTERVALS }) interval: string;
   @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty(MAP) map: string;
+  @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
   @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
   @ApiProperty({ type: [StockPointView], description: 'The stock (as GET /statistics/stock answers it) at the end of every period' }) points: StockPointView[];
@@ -129,6 +143,8 @@ export class FlowsAnswer {
   @ApiProperty({ format: 'date' }) to: string;
   @ApiProperty({ enum: INTERVALS }) interval: string;
   @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty(MAP) map: string;
+  @ApiProperty(BY) by: string;
   @ApiProperty({ enum: FLOW_UNITS, description: 'What the flows count: events, or persons (each once per period and group); stockAtEnd always counts persons' })
   unit: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
@@ -162,6 +178,8 @@ export class FunnelAnswer {
   @ApiProperty({ type: String, enum: RESIDENCE_STATUSES, nullable: true, description: 'The cut asked for: the cohort’s persons with this status on asOf; null for all' })
   residenceStatus: string | null;
   @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty(MAP) map: string;
+  @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
   @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
   @ApiProperty({ description: 'asOf lies after lastBusinessDate: its figures are not all recorded yet (facts arrive weeks late), not observed ones' }) incomplete: boolean;
@@ -243,6 +261,8 @@ export class OutlookAnswer {
   @ApiProperty({ type: String, format: 'date', nullable: true, description: 'The last business date anything is recorded on; null on an empty read model' })
   lastBusinessDate: string | null;
   @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty(MAP) map: string;
+  @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
   @ApiProperty({ type: OutlookScenarioInputsView, nullable: true, description: 'The scenario: its monthly rates, their source and inputs; null when nothing is recorded' })
   scenario: OutlookScenarioInputsView | null;
@@ -291,6 +311,8 @@ export class VdabAnswer {
   @ApiProperty({ type: String, enum: INTERVALS, nullable: true }) interval: string | null;
   @ApiProperty({ enum: VDAB_POPULATIONS, description: 'all: registered at VDAB by the date, still here or not; active: only those active on the date' }) population: string;
   @ApiProperty({ enum: VDAB_GROUP_BYS }) groupBy: string;
+  @ApiProperty(MAP) map: string;
+  @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
   @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
   @ApiProperty({ type: [VdabPointView], description: 'One point for on; one per period for from/to' }) points: VdabPointView[];

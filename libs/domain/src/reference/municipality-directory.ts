@@ -33,6 +33,14 @@ export interface MunicipalityDirectory {
    * Undefined for a code that never named a municipality of Flanders or Brussels.
    */
   resolve(nis: string, on?: IsoDate): Municipality | undefined;
+  /**
+   * The municipality a recorded NIS code stands for on the map valid on `mapDate`: the code's
+   * period then (resolve), and while that period ended before the map date, the code it merged
+   * into (`mergedInto`), and so on. A code that ended without a successor in the reference data
+   * stays itself; so does a code that only starts after the map date (a municipality created by a
+   * merger cannot be split back into the ones it replaced). Undefined where resolve is.
+   */
+  onMap(nis: string, mapDate: IsoDate): Municipality | undefined;
   all(): Municipality[];
 }
 
@@ -42,10 +50,20 @@ export function municipalityDirectory(entries: readonly Municipality[]): Municip
   for (const periods of byNis.values()) periods.sort((a, b) => a.validFrom.localeCompare(b.validFrom));
   const find = (nis: string, on: IsoDate) =>
     byNis.get(nis)?.find((m) => m.validFrom <= on && (m.validTo === null || on <= m.validTo)) ?? null;
+  const resolve = (nis: string, on?: IsoDate) => (on === undefined ? null : find(nis, on)) ?? byNis.get(nis)?.at(-1);
+  const onMap = (nis: string, mapDate: IsoDate) => {
+    let municipality = resolve(nis, mapDate);
+    // Each step moves to a later period; the bound only guards against a cycle in bad reference data.
+    for (let steps = 0; steps < byNis.size && municipality?.mergedInto && municipality.validTo !== null && municipality.validTo < mapDate; steps++) {
+      municipality = resolve(municipality.mergedInto, mapDate);
+    }
+    return municipality;
+  };
   return {
     find,
     history: (nis) => [...(byNis.get(nis) ?? [])],
-    resolve: (nis, on) => (on === undefined ? null : find(nis, on)) ?? byNis.get(nis)?.at(-1),
+    resolve,
+    onMap,
     all: () => [...entries],
   };
 }

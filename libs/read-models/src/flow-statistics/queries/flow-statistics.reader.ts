@@ -5,6 +5,7 @@ import { funnelOf, type FunnelView } from './funnel';
 import type { GroupBy } from './groups';
 import { outlookAt, type GivenRates, type OutlookView } from './outlook';
 import type { Interval, Period } from './periods';
+import type { Place } from './place';
 import { incompleteOn, recorded, type Recorded, type RecordedThrough } from './recorded';
 import { readSettings, updateSettings, type SettingsView } from './settings';
 import { StatisticsCache } from './statistics-cache';
@@ -39,9 +40,9 @@ export class FlowStatisticsReader {
     return updateSettings(this.dataSource, suppressBelow, actor);
   }
 
-  stock(asOf: string, groupBy: GroupBy): Promise<StockView & RecordedThrough> {
-    return this.cache.answer(`stock|${asOf}|${groupBy}`, async () => {
-      const [view, through] = [await stockOn(this.dataSource, asOf, groupBy), await recorded(this.dataSource)];
+  stock(asOf: string, groupBy: GroupBy, place: Place): Promise<StockView & RecordedThrough> {
+    return this.cache.answer(`stock|${asOf}|${groupBy}|${place.map}|${place.by}`, async () => {
+      const [view, through] = [await stockOn(this.dataSource, asOf, groupBy, place), await recorded(this.dataSource)];
       return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
     });
   }
@@ -51,32 +52,32 @@ export class FlowStatisticsReader {
    * each point the stock statistic itself. All under one threshold: asked again if an admin
    * changed it half-way.
    */
-  async stockOverTime(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[]): Promise<StockOverTimeView & Recorded> {
+  async stockOverTime(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], place: Place): Promise<StockOverTimeView & Recorded> {
     for (;;) {
       const stocks: Array<StockView & RecordedThrough> = [];
-      for (const period of periods) stocks.push(await this.stock(period.end, groupBy));
+      for (const period of periods) stocks.push(await this.stock(period.end, groupBy, place));
       const suppressBelow = stocks[0]?.suppressBelow ?? (await this.settings()).suppressBelow;
       const through = stocks.at(-1) ?? (await recorded(this.dataSource));
       if (stocks.every((stock) => stock.suppressBelow === suppressBelow && stock.lastBusinessDate === through.lastBusinessDate)) {
         const points = stocks.map(({ asOf, incomplete, groups }) => ({ asOf, incomplete, groups }));
-        return { from, to, interval, groupBy, suppressBelow, lastBusinessDate: through.lastBusinessDate, points };
+        return { from, to, interval, groupBy, map: place.map, by: place.by, suppressBelow, lastBusinessDate: through.lastBusinessDate, points };
       }
     }
   }
 
   /** `periods` are those of from, to and interval (periods.ts). */
-  flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], unit: FlowUnit = 'events'): Promise<FlowsView & Recorded> {
-    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}|${unit}`, async () => {
-      const [view, through] = [await flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit), await recorded(this.dataSource)];
+  flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], unit: FlowUnit, place: Place): Promise<FlowsView & Recorded> {
+    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}|${unit}|${place.map}|${place.by}`, async () => {
+      const [view, through] = [await flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit, place), await recorded(this.dataSource)];
       const { periods: answered, ...rest } = view;
       return { ...rest, ...through, periods: answered.map((period) => ({ ...period, incomplete: incompleteOn(period.end, through) })) };
     });
   }
 
   /** `residenceStatus` cuts the cohort to the persons with that status on asOf. */
-  funnel(asOf: string, cohortStart: string | null, cohortEnd: string | null, residenceStatus: string | null = null, groupBy: GroupBy = 'none'): Promise<FunnelView & RecordedThrough> {
-    return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}`, async () => {
-      const [view, through] = [await funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus, groupBy), await recorded(this.dataSource)];
+  funnel(asOf: string, cohortStart: string | null, cohortEnd: string | null, residenceStatus: string | null, groupBy: GroupBy, place: Place): Promise<FunnelView & RecordedThrough> {
+    return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}|${place.map}|${place.by}`, async () => {
+      const [view, through] = [await funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place), await recorded(this.dataSource)];
       return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
     });
   }
@@ -90,21 +91,22 @@ export class FlowStatisticsReader {
     range: { from: string; to: string; interval: Interval } | null,
     population: VdabPopulation,
     groupBy: VdabGroupBy,
+    place: Place,
   ): Promise<VdabView & Recorded & { points: Array<VdabPoint & { incomplete: boolean }> }> {
     const dates = typeof on === 'string' ? [on] : on.map((period) => period.end);
     const asked = range ? { on: null, ...range } : { on: dates[0], from: null, to: null, interval: null };
-    return this.cache.answer(`vdab|${range ? `${range.from}|${range.to}|${range.interval}` : 'on'}|${dates.join(',')}|${population}|${groupBy}`, async () => {
-      const [view, through] = [await vdabOn(this.dataSource, dates, population, groupBy), await recorded(this.dataSource)];
+    return this.cache.answer(`vdab|${range ? `${range.from}|${range.to}|${range.interval}` : 'on'}|${dates.join(',')}|${population}|${groupBy}|${place.map}|${place.by}`, async () => {
+      const [view, through] = [await vdabOn(this.dataSource, dates, population, groupBy, place), await recorded(this.dataSource)];
       const points = view.points.map((point) => ({ on: point.on, incomplete: incompleteOn(point.on, through), total: point.total, groups: point.groups }));
-      return { ...asked, population: view.population, groupBy: view.groupBy, suppressBelow: view.suppressBelow, ...through, points };
+      return { ...asked, population: view.population, groupBy: view.groupBy, map: view.map, by: view.by, suppressBelow: view.suppressBelow, ...through, points };
     });
   }
 
   /** `given` rates replace the trailing ones observed (outlook.ts). */
-  outlook(endDates: readonly string[], today: string, groupBy: GroupBy, given: GivenRates): Promise<OutlookView> {
+  outlook(endDates: readonly string[], today: string, groupBy: GroupBy, place: Place, given: GivenRates): Promise<OutlookView> {
     const rates = [given.arrivals, given.departures, given.transitions].map((rate) => rate ?? '').join(',');
-    return this.cache.answer(`outlook|${today}|${endDates.join(',')}|${groupBy}|${rates}`, () =>
-      outlookAt(this.dataSource, endDates, today, groupBy, given, (key, compute) => this.cache.answer(key, compute)),
+    return this.cache.answer(`outlook|${today}|${endDates.join(',')}|${groupBy}|${place.map}|${place.by}|${rates}`, () =>
+      outlookAt(this.dataSource, endDates, today, groupBy, place, given, (key, compute) => this.cache.answer(key, compute)),
     );
   }
 }

@@ -3,7 +3,8 @@ import { DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, 
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE } from '../flow-statistics.projection';
 import { activeOn } from './active-on';
-import { byGroup, GROUP_COLUMN, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import { byGroup, groupSql, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import type { Place, PlaceEcho } from './place';
 import type { Interval, Period } from './periods';
 import { readSettings } from './settings';
 import { breakdown, cell, type Cell, type Count } from './suppression';
@@ -34,7 +35,7 @@ export interface FlowGroup {
 export const FLOW_UNITS = ['events', 'persons'] as const;
 export type FlowUnit = (typeof FLOW_UNITS)[number];
 
-export interface FlowsView {
+export interface FlowsView extends PlaceEcho {
   from: string;
   to: string;
   interval: Interval;
@@ -56,22 +57,28 @@ export async function flowsIn(
   interval: Interval,
   groupBy: GroupBy,
   periods: Period[],
-  unit: FlowUnit = 'events',
+  unit: FlowUnit,
+  place: Place,
 ): Promise<FlowsView> {
   const { suppressBelow } = await readSettings(dataSource);
+  const params: unknown[] = [from, to, interval];
+  const { grp, join } = groupSql(groupBy, place, params);
+  // Distinct persons are counted per group of the map: the translation is joined in first.
   const events = (await dataSource.query(
     `SELECT bucket, grp, type, category, GROUPING(category) AS detail,
             count(*)::int AS n, count(DISTINCT dossier_id)::int AS persons
-       FROM (SELECT to_char(date_trunc($3, occurred_on::timestamp), 'YYYY-MM-DD') AS bucket, ${GROUP_COLUMN[groupBy]} AS grp,
+       FROM (SELECT to_char(date_trunc($3, occurred_on::timestamp), 'YYYY-MM-DD') AS bucket, ${grp} AS grp,
                     type, coalesce(reason, trajectory, residence_status) AS category, dossier_id
-               FROM ${STAT_EVENTS}
+               FROM ${STAT_EVENTS} ${join}
               WHERE occurred_on BETWEEN $1::date AND $2::date) AS e
       GROUP BY GROUPING SETS ((bucket, grp, type, category), (bucket, grp, type))`,
-    [from, to, interval],
+    params,
   )) as Array<{ bucket: string; grp: string | null; type: string; category: string | null; detail: number; n: number; persons: number }>;
-  const stocks = await activeOn(dataSource, 
+  const stocks = await activeOn(
+    dataSource,
     periods.map((period) => period.end),
     groupBy,
+    place,
   );
 
   const groupKeys = new Map<string, string | null>();
@@ -93,6 +100,8 @@ export async function flowsIn(
     to,
     interval,
     groupBy,
+    map: place.map,
+    by: place.by,
     unit,
     suppressBelow,
     periods: periods.map((period) => ({
@@ -118,7 +127,7 @@ export async function flowsIn(
         const departures = split('PersonLeft', DEPARTURE_REASONS);
         const transitions = split('ResidenceStatusChanged', OTHER_RESIDENCE_STATUSES);
         return {
-          group: groupView(groupBy, groupKeys.get(key) ?? null),
+          group: groupView(groupBy, groupKeys.get(key) ?? null, place.map),
           registrations: count('DossierRegistered'),
           housings: count('PersonHoused'),
           rehousings: { total: rehousings.total, byReason: rehousings.parts },

@@ -3,7 +3,8 @@ import { ACTIVE_STAGES, daysBetween, type ActiveStage } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { readSettings } from './settings';
-import { byGroup, GROUP_COLUMN, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import { byGroup, groupSql, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import type { Place, PlaceEcho } from './place';
 import { cell, type Cell } from './suppression';
 
 const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
@@ -23,7 +24,7 @@ export interface FunnelStep {
   medianDaysFromPrevious: Cell | null;
 }
 
-export interface FunnelView {
+export interface FunnelView extends PlaceEcho {
   /** The registration month when the cohort is one month; null for a range or every cohort. */
   cohort: string | null;
   /** The first and last registration months of the cohort; null: open on that side. */
@@ -57,13 +58,16 @@ export async function funnelOf(
   asOf: string,
   cohortStart: string | null,
   cohortEnd: string | null,
-  residenceStatus: string | null = null,
-  groupBy: GroupBy = 'none',
+  residenceStatus: string | null,
+  groupBy: GroupBy,
+  place: Place,
 ): Promise<FunnelView> {
   const { suppressBelow } = await readSettings(dataSource);
+  const params: unknown[] = [asOf, cohortStart, cohortEnd, residenceStatus];
+  const { grp, join } = groupSql(groupBy, place, params);
   const rows = (await dataSource.query(
     `WITH cohort AS (
-       SELECT dossier_id, ${GROUP_COLUMN[groupBy]} AS grp FROM ${STAT_EVENTS}
+       SELECT dossier_id, ${grp} AS grp FROM ${STAT_EVENTS} ${join}
         WHERE type = 'DossierRegistered' AND occurred_on <= $1::date
           AND ($2::date IS NULL OR occurred_on >= $2::date) AND ($3::date IS NULL OR occurred_on <= $3::date))
      SELECT e.dossier_id, c.grp,
@@ -77,7 +81,7 @@ export async function funnelOf(
         AND ($4::text IS NULL OR e.dossier_id IN (SELECT dossier_id FROM ${STAT_PERIODS}
                                                    WHERE residence_status = $4 AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)))
       GROUP BY e.dossier_id, c.grp`,
-    [asOf, cohortStart, cohortEnd, residenceStatus],
+    params,
   )) as FirstDates[];
   const byGroupKey = new Map<string, FirstDates[]>();
   if (groupBy !== 'none') {
@@ -96,10 +100,12 @@ export async function funnelOf(
     asOf,
     residenceStatus,
     groupBy,
+    map: place.map,
+    by: place.by,
     suppressBelow,
     steps: stepsOf(rows, suppressBelow),
     groups: [...byGroupKey.keys()].sort(byGroup).map((key) => ({
-      group: groupView(groupBy, byGroupKey.get(key)![0].grp),
+      group: groupView(groupBy, byGroupKey.get(key)![0].grp, place.map),
       steps: stepsOf(byGroupKey.get(key)!, suppressBelow),
     })),
   };

@@ -2,7 +2,8 @@ import type { DataSource } from 'typeorm';
 import { ACTIVE_STAGES, addMonths, daysBetween, OTHER_RESIDENCE_STATUSES, TEMPORARY_PROTECTION } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
-import { byGroup, GROUP_COLUMN, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import { byGroup, groupSql, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import type { Place, PlaceEcho } from './place';
 import { activeIn, EVEN_SHARES, project, type MonthlyRates, type Standing, type TransitionShares } from './projection';
 import { readSettings } from './settings';
 import { STOCK_HOUSING } from './stock';
@@ -61,7 +62,7 @@ export interface OutlookScenario {
   groups: OutlookGroup[];
 }
 
-export interface OutlookView {
+export interface OutlookView extends PlaceEcho {
   lastBusinessDate: string | null;
   groupBy: GroupBy;
   suppressBelow: number;
@@ -129,13 +130,15 @@ function projectedSituation(base: Situation, standing: Standing): Situation {
   return { ...standing, nis: base.nis, stage: stage.all, housing: housing.all, protectedStage: stage.protectedNow, protectedHousing: housing.protectedNow };
 }
 
-async function situationsOn(dataSource: DataSource, date: string, groupBy: GroupBy): Promise<Map<string, Situation>> {
+async function situationsOn(dataSource: DataSource, date: string, groupBy: GroupBy, place: Place): Promise<Map<string, Situation>> {
+  const params: unknown[] = [date];
+  const { grp, join } = groupSql(groupBy, place, params);
   const rows = (await dataSource.query(
-    `SELECT ${GROUP_COLUMN[groupBy]} AS grp, active, residence_status, stage, coalesce(housing_type, 'none') AS housing, count(*)::int AS n
-       FROM ${STAT_PERIODS}
+    `SELECT ${grp} AS grp, active, residence_status, stage, coalesce(housing_type, 'none') AS housing, count(*)::int AS n
+       FROM ${STAT_PERIODS} ${join}
       WHERE valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)
       GROUP BY 1, 2, 3, 4, 5`,
-    [date],
+    params,
   )) as Array<{ grp: string | null; active: boolean; residence_status: string; stage: string; housing: string; n: number }>;
   const groups = new Map<string, Situation>();
   for (const row of rows) {
@@ -244,12 +247,14 @@ export async function outlookAt(
   endDates: readonly string[],
   today: string,
   groupBy: GroupBy,
+  place: Place,
   given: GivenRates,
   remember: Remember = (_, compute) => compute(),
 ): Promise<OutlookView> {
   const { suppressBelow } = await readSettings(dataSource);
   const last = await lastBusinessDate(dataSource);
-  const situationOn = (date: string) => remember(`outlook-situation|${date}|${groupBy}`, () => situationsOn(dataSource, date, groupBy));
+  const situationOn = (date: string) =>
+    remember(`outlook-situation|${date}|${groupBy}|${place.map}|${place.by}`, () => situationsOn(dataSource, date, groupBy, place));
   const rates = [given.arrivals, given.departures, given.transitions].map((rate) => rate ?? '').join(',');
   const inputs = last === null ? null : await remember(`outlook-inputs|${last}|${rates}`, () => scenarioInputs(dataSource, last, given));
   const base = last === null ? null : await situationOn(last);
@@ -258,7 +263,7 @@ export async function outlookAt(
     const endDatePassed = endDate <= today;
     if (last === null || inputs === null || base === null || endDate <= last || endDatePassed) {
       const observed = await situationOn(endDate);
-      scenarios.push({ endDate, endDatePassed, kind: 'observed', method: null, groups: groupsOf(observed, groupBy, suppressBelow) });
+      scenarios.push({ endDate, endDatePassed, kind: 'observed', method: null, groups: groupsOf(observed, groupBy, place, suppressBelow) });
       continue;
     }
     const months = daysBetween(last, endDate) / DAYS_PER_MONTH;
@@ -271,10 +276,10 @@ export async function outlookAt(
       endDatePassed,
       kind: 'projection',
       method: { description: methodOf(inputs, endDate), basedOn: last, months: round(months, 2) },
-      groups: groupsOf(projected, groupBy, suppressBelow),
+      groups: groupsOf(projected, groupBy, place, suppressBelow),
     });
   }
-  return { lastBusinessDate: last, groupBy, suppressBelow, scenario: inputs, scenarios };
+  return { lastBusinessDate: last, groupBy, map: place.map, by: place.by, suppressBelow, scenario: inputs, scenarios };
 }
 
 /**
@@ -283,7 +288,7 @@ export async function outlookAt(
  * of the splits of temporary protection and the transitioned, then complementary suppression over
  * the lines of the tables they make (tableLines). Situations are only read: they may be remembered.
  */
-function groupsOf(situations: ReadonlyMap<string, Situation>, groupBy: GroupBy, suppressBelow: number): OutlookGroup[] {
+function groupsOf(situations: ReadonlyMap<string, Situation>, groupBy: GroupBy, place: Place, suppressBelow: number): OutlookGroup[] {
   const keys = groupBy === 'none' && situations.size === 0 ? [''] : [...situations.keys()].sort(byGroup);
   return keys.map((key) => {
     const s = situations.get(key) ?? nothingIn(null);
@@ -322,7 +327,7 @@ function groupsOf(situations: ReadonlyMap<string, Situation>, groupBy: GroupBy, 
     const shown = (name: string): Cell => (suppressed.has(name) ? { value: null, suppressed: true } : { value: values[name], suppressed: false });
     const cells = (prefix: string, names: readonly string[]) => Object.fromEntries(names.map((name) => [name, shown(`${prefix}${name}`)]));
     return {
-      group: groupView(groupBy, s.nis),
+      group: groupView(groupBy, s.nis, place.map),
       active: shown('active'),
       underTemporaryProtection: shown('underTemporaryProtection'),
       transitioned: { total: shown('transitioned'), byStatus: cells('status:', OTHER_RESIDENCE_STATUSES) },

@@ -2,7 +2,8 @@ import type { DataSource } from 'typeorm';
 import { ACTIVE_STAGES, HOUSING_TYPES, RESIDENCE_STATUSES } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_PERIODS_TABLE } from '../flow-statistics.projection';
-import { byGroup, GROUP_COLUMN, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import { byGroup, groupSql, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import type { Place, PlaceEcho } from './place';
 import type { Interval } from './periods';
 import { readSettings } from './settings';
 import { breakdown, cell, type Cell, type Count } from './suppression';
@@ -23,7 +24,7 @@ export interface StockGroup {
   employedNow: Cell;
 }
 
-export interface StockView {
+export interface StockView extends PlaceEcho {
   asOf: string;
   groupBy: GroupBy;
   suppressBelow: number;
@@ -31,7 +32,7 @@ export interface StockView {
 }
 
 /** The stock at the end of each period of a range (clipped to it): the stock statistic on each of those dates. */
-export interface StockOverTimeView {
+export interface StockOverTimeView extends PlaceEcho {
   from: string;
   to: string;
   interval: Interval;
@@ -41,14 +42,16 @@ export interface StockOverTimeView {
 }
 
 /** Active dossiers on a date, per group, by stage, housing type and residence status, with ever-employed and employed-now. */
-export async function stockOn(dataSource: DataSource, asOf: string, groupBy: GroupBy): Promise<StockView> {
+export async function stockOn(dataSource: DataSource, asOf: string, groupBy: GroupBy, place: Place): Promise<StockView> {
   const { suppressBelow } = await readSettings(dataSource);
+  const params: unknown[] = [asOf];
+  const { grp, join } = groupSql(groupBy, place, params);
   const rows = (await dataSource.query(
-    `SELECT ${GROUP_COLUMN[groupBy]} AS grp, stage, coalesce(housing_type, 'none') AS housing, residence_status, ever_employed, employed_now, count(*)::int AS n
-       FROM ${STAT_PERIODS}
+    `SELECT ${grp} AS grp, stage, coalesce(housing_type, 'none') AS housing, residence_status, ever_employed, employed_now, count(*)::int AS n
+       FROM ${STAT_PERIODS} ${join}
       WHERE active AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)
       GROUP BY 1, 2, 3, 4, 5, 6`,
-    [asOf],
+    params,
   )) as Array<{ grp: string | null; stage: string; housing: string; residence_status: string; ever_employed: boolean; employed_now: boolean; n: number }>;
   type Tally = { nis: string | null; active: number; stage: Map<string, number>; housing: Map<string, number>; status: Map<string, number>; ever: number; now: number };
   const tally = (nis: string | null): Tally => ({ nis, active: 0, stage: new Map(), housing: new Map(), status: new Map(), ever: 0, now: 0 });
@@ -76,6 +79,8 @@ export async function stockOn(dataSource: DataSource, asOf: string, groupBy: Gro
   return {
     asOf,
     groupBy,
+    map: place.map,
+    by: place.by,
     suppressBelow,
     groups: [...groups.keys()].sort(byGroup).map((key) => {
       const g = groups.get(key)!;
@@ -84,7 +89,7 @@ export async function stockOn(dataSource: DataSource, asOf: string, groupBy: Gro
       const housing = breakdown(active, counts(STOCK_HOUSING, g.housing), suppressBelow);
       const statuses = breakdown(active, counts(RESIDENCE_STATUSES, g.status), suppressBelow);
       return {
-        group: groupView(groupBy, g.nis),
+        group: groupView(groupBy, g.nis, place.map),
         active: [stages.total, housing.total, statuses.total].find((total) => total.suppressed) ?? stages.total,
         byStage: stages.parts,
         byHousingType: housing.parts,

@@ -66,8 +66,8 @@ describe('VDAB pair (vdab.ts)', () => {
       const point = vdabPoint('2024-12-31', [tally('71022', '2023', 7, 5, 5), tally('71022', '2022', 9, 6, 5), tally('11002', '2024', 5, 0, 0)], 'municipality,cohort', 0);
       expect(point.groups.map((g) => g.group)).toEqual([
         { nis: '11002', name: 'Antwerpen', cohort: '2024' },
-        { nis: '71022', name: 'Hasselt', cohort: '2022' },
-        { nis: '71022', name: 'Hasselt', cohort: '2023' },
+        { nis: '71022', name: 'Hasselt (71022, until 2024)', cohort: '2022' },
+        { nis: '71022', name: 'Hasselt (71022, until 2024)', cohort: '2023' },
       ]);
       expect(vdabPoint('2024-12-31', [tally(null, '2022', 1, 1, 1)], 'cohort', 0).groups[0].group).toEqual({ cohort: '2022' });
     });

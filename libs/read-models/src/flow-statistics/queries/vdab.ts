@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
-import { byGroup, GROUP_COLUMN, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import { byGroup, groupSql, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import { REGISTRATION_AS_RECORDED, type Place, type PlaceEcho } from './place';
 import type { Interval } from './periods';
 import { readSettings } from './settings';
 import { breakdown, type Cell, type Count } from './suppression';
@@ -65,6 +66,9 @@ export interface VdabView {
   interval: Interval | null;
   population: VdabPopulation;
   groupBy: VdabGroupBy;
+  /** The map and place reading of the groups (place.ts). */
+  map: PlaceEcho['map'];
+  by: PlaceEcho['by'];
   suppressBelow: number;
   points: VdabPoint[];
 }
@@ -75,11 +79,12 @@ export async function vdabOn(
   dates: readonly string[],
   population: VdabPopulation,
   groupBy: VdabGroupBy,
-): Promise<Pick<VdabView, 'population' | 'groupBy' | 'suppressBelow' | 'points'>> {
+  place: Place = REGISTRATION_AS_RECORDED,
+): Promise<Pick<VdabView, 'population' | 'groupBy' | 'map' | 'by' | 'suppressBelow' | 'points'>> {
   const { suppressBelow } = await readSettings(dataSource);
   const points: VdabPoint[] = [];
-  for (const on of dates) points.push(vdabPoint(on, await vdabTallies(dataSource, on, population, groupBy), groupBy, suppressBelow));
-  return { population, groupBy, suppressBelow, points };
+  for (const on of dates) points.push(vdabPoint(on, await vdabTallies(dataSource, on, population, groupBy, place), groupBy, suppressBelow, place));
+  return { population, groupBy, map: place.map, by: place.by, suppressBelow, points };
 }
 
 /** The population's counts in one group on a date. */
@@ -101,16 +106,25 @@ export interface VdabTally {
  * EmploymentEnded or with the person's departure). The periods hold all three on the business
  * axis, recomputed from all of a dossier's events, so a fact recorded late counts from its date.
  */
-export async function vdabTallies(dataSource: DataSource, on: string, population: VdabPopulation, groupBy: VdabGroupBy): Promise<VdabTally[]> {
+export async function vdabTallies(
+  dataSource: DataSource,
+  on: string,
+  population: VdabPopulation,
+  groupBy: VdabGroupBy,
+  where: Place = REGISTRATION_AS_RECORDED,
+): Promise<VdabTally[]> {
   const { place, cohort } = vdabGrouping(groupBy);
+  const params: unknown[] = [on, population];
+  const group = groupSql(place, where, params, 'p.');
   const rows = (await dataSource.query(
-    `SELECT ${GROUP_COLUMN[place]} AS grp, ${cohort ? `to_char(v.registered_on, 'YYYY')` : 'NULL::text'} AS cohort,
+    `SELECT ${group.grp} AS grp, ${cohort ? `to_char(v.registered_on, 'YYYY')` : 'NULL::text'} AS cohort,
             count(*)::int AS registered, count(*) FILTER (WHERE p.ever_employed)::int AS ever, count(*) FILTER (WHERE p.employed_now)::int AS now
        FROM ${STAT_PERIODS} p
        JOIN (SELECT dossier_id, min(occurred_on) AS registered_on FROM ${STAT_EVENTS} WHERE type = 'VdabRegistered' GROUP BY dossier_id) v USING (dossier_id)
+       ${group.join}
       WHERE p.vdab AND p.valid_from <= $1::date AND (p.valid_to IS NULL OR p.valid_to > $1::date) AND ($2 = 'all' OR p.active)
       GROUP BY 1, 2`,
-    [on, population],
+    params,
   )) as VdabTally[];
   return rows;
 }
@@ -128,7 +142,7 @@ const countOf = (t: Pick<VdabTally, 'registered' | 'ever' | 'now'>, measure: Mea
  * total), so no suppressed group can be worked out from the total and the others. A share is
  * suppressed when its numerator or its denominator is.
  */
-export function vdabPoint(on: string, tallies: readonly VdabTally[], groupBy: VdabGroupBy, suppressBelow: number): VdabPoint {
+export function vdabPoint(on: string, tallies: readonly VdabTally[], groupBy: VdabGroupBy, suppressBelow: number, where: Place = REGISTRATION_AS_RECORDED): VdabPoint {
   const { place, cohort } = vdabGrouping(groupBy);
   const keyOfTally = (t: VdabTally) => `${keyOf(t.grp)}|${t.cohort ?? ''}`;
   const groups = new Map(tallies.map((t) => [keyOfTally(t), t]));
@@ -158,8 +172,8 @@ export function vdabPoint(on: string, tallies: readonly VdabTally[], groupBy: Vd
     total: pairOf((line) => line.total),
     groups: keys.map((key) => {
       const t = groups.get(key)!;
-      const where = place === 'none' ? {} : groupView(place, t.grp)!;
-      return { group: { ...where, ...(cohort ? { cohort: t.cohort! } : {}) }, ...pairOf((line) => line.parts[key]) };
+      const at = place === 'none' ? {} : groupView(place, t.grp, where.map)!;
+      return { group: { ...at, ...(cohort ? { cohort: t.cohort! } : {}) }, ...pairOf((line) => line.parts[key]) };
     }),
   };
 }
