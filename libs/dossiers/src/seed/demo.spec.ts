@@ -65,7 +65,7 @@ describe('npm run demo', () => {
   it("gives the README's example answers", () => {
     const stockMid2024 = activeOn('2024-06-30');
     expect(readme).toContain(`"active": { "value": ${stockMid2024}, "suppressed": false }`);
-    expect(readme).toContain(`2024-06-30,none,,,active,,${stockMid2024},false`);
+    expect(readme).toContain(`2024-06-30,none,as-recorded,registration,,,active,,${stockMid2024},false`);
     expect(readme).toContain(`"registrations": { "value": ${registeredBetween('2022-01-01', '2022-03-31')}, "suppressed": false }`);
     expect(readme).toContain(`"lastBusinessDate": "${today}"`);
     expect(readme).toContain(
