@@ -22,7 +22,7 @@ const OOST_VLAANDEREN = { nis: '40000', name: 'Oost-Vlaanderen' };
 const BRUSSELS = { nis: null, name: 'Brussels-Capital Region (no province)' };
 
 /**
- * VDAB's pair (GET /statistics/vdab) over HTTP. The data set
+ * VDAB's pair (GET /statistics/vdab) and the second readings of the flows over HTTP. The data set
  * (A = Antwerpen 11002, G = Gent 44021, B = Brussel 21004, which has no province), all 2021 unless said:
  * - A1..A6 registered 11–16 Jan; A1..A5 housed (collective) 1 Feb and at VDAB 1 Mar; A6 at VDAB 1 Feb 2022.
  * - A1..A4 employed from 1 Apr; A2's job ends 30 Jun (EmploymentEnded); A5, never employed, leaves 1 Aug;
@@ -32,7 +32,7 @@ const BRUSSELS = { nis: null, name: 'Brussels-Capital Region (no province)' };
  * - B1 registered 1 Feb, at VDAB 1 Mar.
  * On 31 Dec: 8 registered at VDAB (not A6), 5 ever employed (A1..A4, G1), 3 employed (A1, A4, G1).
  */
-describe(`VDAB's pair over HTTP (${eventStoreUnderTest()} store)`, () => {
+describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()} store)`, () => {
   let eventStore: SuiteEventStore | undefined;
   let testApp: TestApp;
   let staff: DossierApi;
@@ -213,6 +213,52 @@ describe(`VDAB's pair over HTTP (${eventStoreUnderTest()} store)`, () => {
       const excel = await get('/statistics/vdab?on=2021-12-31&groupBy=cohort&csvDialect=excel-be').set('Accept', 'text/csv');
       expect(excel.text.startsWith('\uFEFFon;incomplete;population;group_by;map;by;group_code;group_name;cohort;measure;value;suppressed\r\n')).toBe(true);
       expect(excel.text).toContain('\r\n2021-12-31;false;all;cohort;as-recorded;registration;;;2021;employedNowShare;0,375;false\r\n');
+    });
+  });
+
+  describe('flows: the second readings beside the first', () => {
+    beforeAll(() => setThreshold(0));
+    afterAll(() => setThreshold(5));
+
+    const monthly = async (unit: 'events' | 'persons') => {
+      const flows = await body(`/statistics/flows?from=2021-01-01&to=2021-12-31&interval=month&unit=${unit}`);
+      return Object.fromEntries(
+        flows.periods.map((p: any) => {
+          const g = p.groups[0];
+          return [p.period, [g.housings.value, g.firstHousingsEver.value, g.employmentEnds.value, g.employmentEndsIncludingDepartures.value]];
+        }),
+      );
+    };
+
+    it('housings (first housing of each stay) and firstHousingsEver; employmentEnds (EmploymentEnded) and employmentEndsIncludingDepartures', async () => {
+      for (const unit of ['events', 'persons'] as const) {
+        const months = await monthly(unit);
+        // [housings, firstHousingsEver, employmentEnds, employmentEndsIncludingDepartures]
+        expect([unit, months['2021-02'], months['2021-06'], months['2021-07'], months['2021-08'], months['2021-09'], months['2021-10'], months['2021-11']]).toEqual([
+          unit,
+          [5, 5, 0, 0],
+          [0, 0, 1, 1],
+          // G2 and A5 leave without a job.
+          [0, 0, 0, 0],
+          [0, 0, 0, 0],
+          // A3 leaves while employed.
+          [0, 0, 0, 1],
+          // G2 is housed for the first time, after coming back.
+          [1, 1, 0, 0],
+          // A3 is housed again after coming back: a housing of the stay, not a first housing ever.
+          [1, 0, 0, 0],
+        ]);
+      }
+      const byProvince = await body('/statistics/flows?from=2021-09-01&to=2021-11-30&interval=year&groupBy=province');
+      const antwerpen = byProvince.periods[0].groups.find((g: any) => g.group.nis === '10000');
+      expect([antwerpen.housings, antwerpen.firstHousingsEver, antwerpen.employmentEnds, antwerpen.employmentEndsIncludingDepartures]).toEqual([
+        shown(2),
+        shown(1),
+        shown(0),
+        shown(1),
+      ]);
+      const csv = await get('/statistics/flows?from=2021-09-01&to=2021-09-30').set('Accept', 'text/csv');
+      expect(csv.text).toContain('\r\n2021-09,2021-09-01,2021-09-30,none,,,employmentEndsIncludingDepartures,,events,1,false\r\n');
     });
   });
 

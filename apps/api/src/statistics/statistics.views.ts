@@ -106,13 +106,21 @@ export class StockOverTimeAnswer {
 class FlowGroupView {
   @ApiProperty(GROUP) group: StatisticsGroupView | null;
   @ApiProperty({ type: CellView }) registrations: CellView;
-  @ApiProperty({ type: CellView, description: 'First housings' }) housings: CellView;
+  @ApiProperty({ type: CellView, description: 'First housings of each stay: PersonHoused, after the registration and again after each reopening' })
+  housings: CellView;
+  @ApiProperty({ type: CellView, description: 'First housings ever: a person\'s first PersonHoused of all (the other reading of housings)' })
+  firstHousingsEver: CellView;
   @ApiProperty({ type: breakdownOf('Rehousings', 'byReason', REHOUSING_REASONS, 'Moves to other housing, by reason') }) rehousings: object;
   @ApiProperty({ type: breakdownOf('InburgeringEnrolments', 'byTrajectory', INBURGERING_TRAJECTORIES, 'Inburgering enrolments, by trajectory') })
   inburgeringEnrolments: object;
   @ApiProperty({ type: CellView }) vdabRegistrations: CellView;
   @ApiProperty({ type: CellView }) employmentStarts: CellView;
-  @ApiProperty({ type: CellView }) employmentEnds: CellView;
+  @ApiProperty({ type: CellView, description: 'Jobs ended by EmploymentEnded' }) employmentEnds: CellView;
+  @ApiProperty({
+    type: CellView,
+    description: 'Jobs ended by EmploymentEnded or by a departure (PersonLeft) of a person who had a job just before it (the other reading of employmentEnds)',
+  })
+  employmentEndsIncludingDepartures: CellView;
   @ApiProperty({
     type: breakdownOf(
       'Departures',

@@ -6,6 +6,7 @@ import { activeOn } from './active-on';
 import { byGroup, groupSql, groupView, keyOf, type GroupBy, type GroupView } from './groups';
 import type { Place, PlaceEcho } from './place';
 import type { Interval, Period } from './periods';
+import { SECOND_READINGS } from './readings';
 import { readSettings } from './settings';
 import { breakdown, cell, type Cell, type Count } from './suppression';
 
@@ -14,12 +15,18 @@ const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
 export interface FlowGroup {
   group: GroupView | null;
   registrations: Cell;
+  /** First housings of each stay (PersonHoused: after the registration and after each reopening). */
   housings: Cell;
+  /** First housings ever: a person's first PersonHoused of all (readings.ts). */
+  firstHousingsEver: Cell;
   rehousings: { total: Cell; byReason: Record<string, Cell> };
   inburgeringEnrolments: { total: Cell; byTrajectory: Record<string, Cell> };
   vdabRegistrations: Cell;
   employmentStarts: Cell;
+  /** Jobs ended by EmploymentEnded. */
   employmentEnds: Cell;
+  /** Jobs ended by EmploymentEnded or by the person's departure (readings.ts). */
+  employmentEndsIncludingDepartures: Cell;
   /** Departures; `other-residence-status` is a person who left, not one who moved to another status and stays (transitions). */
   departures: { total: Cell; byReason: Record<string, Cell> };
   reopenings: Cell;
@@ -69,7 +76,9 @@ export async function flowsIn(
             count(*)::int AS n, count(DISTINCT dossier_id)::int AS persons
        FROM (SELECT to_char(date_trunc($3, occurred_on::timestamp), 'YYYY-MM-DD') AS bucket, ${grp} AS grp,
                     type, coalesce(reason, trajectory, residence_status) AS category, dossier_id
-               FROM ${STAT_EVENTS} ${join}
+               FROM (SELECT dossier_id, occurred_on, municipality, province_nis, type, reason, trajectory, residence_status FROM ${STAT_EVENTS}
+                     UNION ALL
+                     SELECT dossier_id, occurred_on, municipality, province_nis, type, NULL, NULL, NULL FROM (${SECOND_READINGS}) AS readings) AS events ${join}
               WHERE occurred_on BETWEEN $1::date AND $2::date) AS e
       GROUP BY GROUPING SETS ((bucket, grp, type, category), (bucket, grp, type))`,
     params,
@@ -130,11 +139,13 @@ export async function flowsIn(
           group: groupView(groupBy, groupKeys.get(key) ?? null, place.map),
           registrations: count('DossierRegistered'),
           housings: count('PersonHoused'),
+          firstHousingsEver: count('FirstHousingEver'),
           rehousings: { total: rehousings.total, byReason: rehousings.parts },
           inburgeringEnrolments: { total: enrolments.total, byTrajectory: enrolments.parts },
           vdabRegistrations: count('VdabRegistered'),
           employmentStarts: count('EmploymentStarted'),
           employmentEnds: count('EmploymentEnded'),
+          employmentEndsIncludingDepartures: count('EmploymentEndedOrLeftEmployed'),
           departures: { total: departures.total, byReason: departures.parts },
           reopenings: count('DossierReopened'),
           transitions: { total: transitions.total, byStatus: transitions.parts },

@@ -1,0 +1,35 @@
+import { READ_MODEL_SCHEMA } from '@app/projection-engine';
+import { STAT_EVENTS_TABLE } from '../flow-statistics.projection';
+
+const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
+
+/**
+ * Where a definition is open, the statistics give both readings as separate series
+ * (docs/statistics.md, "Two readings"). The first reading of each is an event type as recorded:
+ * a PersonHoused is the first housing of a stay (a person is housed with it after the
+ * registration and again after each reopening, a departure ending the housing), an
+ * EmploymentEnded the end of a job. The second reading is this derived kind:
+ *
+ * - `FirstHousingEver`: a person's first PersonHoused of all, in business order (by date, stream
+ *   order within a date);
+ * - `EmploymentEndedOrLeftEmployed`: every EmploymentEnded, and every PersonLeft of a person who
+ *   had a job just before it (the latest of their EmploymentStarted, EmploymentEnded and
+ *   PersonLeft before it, in business order, is an EmploymentStarted): the departure ends the job
+ *   as it ends the housing, without an EmploymentEnded.
+ *
+ * Rows in the shape of stat_events (dossier_id, occurred_on, municipality, province_nis, type),
+ * where the event they derive from counts. Each is decided over all of a dossier's events, so a
+ * fact recorded late moves them as it moves the periods.
+ */
+export const SECOND_READINGS = `
+  SELECT dossier_id, occurred_on, municipality, province_nis, 'FirstHousingEver' AS type
+    FROM (SELECT dossier_id, occurred_on, municipality, province_nis,
+                 row_number() OVER (PARTITION BY dossier_id ORDER BY occurred_on, version) AS nth
+            FROM ${STAT_EVENTS} WHERE type = 'PersonHoused') AS housings
+   WHERE nth = 1
+  UNION ALL
+  SELECT dossier_id, occurred_on, municipality, province_nis, 'EmploymentEndedOrLeftEmployed' AS type
+    FROM (SELECT dossier_id, occurred_on, municipality, province_nis, type,
+                 lag(type) OVER (PARTITION BY dossier_id ORDER BY occurred_on, version) AS before
+            FROM ${STAT_EVENTS} WHERE type IN ('EmploymentStarted', 'EmploymentEnded', 'PersonLeft')) AS jobs
+   WHERE type = 'EmploymentEnded' OR (type = 'PersonLeft' AND before = 'EmploymentStarted')`;
