@@ -258,7 +258,7 @@ describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()
         shown(1),
       ]);
       const csv = await get('/statistics/flows?from=2021-09-01&to=2021-09-30').set('Accept', 'text/csv');
-      expect(csv.text).toContain('\r\n2021-09,2021-09-01,2021-09-30,none,,,employmentEndsIncludingDepartures,,events,1,false\r\n');
+      expect(csv.text).toContain('\r\n2021-09,2021-09-01,2021-09-30,none,as-recorded,registration,,,employmentEndsIncludingDepartures,,events,1,false\r\n');
     });
   });
 
