@@ -17,6 +17,7 @@ export * from './dossier/upcasting';
 export * from './dossier/event-shape';
 export * from './dossier/stored-event';
 export * from './iso-date';
+export * from './age-band';
 export * from './national-register-number';
 export * from './reference/municipality-directory';
 export * from './reference/municipality-map';

@@ -5,8 +5,9 @@ import { flowStatisticsProjection } from './flow-statistics/flow-statistics.proj
 
 /**
  * Every projection the service runs, in the order they are listed by GET /projections. Those that
- * show personal data read registrations through `personalData` (libs/personal-data implements it).
+ * need personal data read registrations through `personalData` (libs/personal-data implements it):
+ * the CRT registry shows it, the flow statistics derive age bands from the birth date.
  */
 export function allProjections(personalData: PersonalDataReader): Projection[] {
-  return [crtRegistryProjection(personalData), flowStatisticsProjection(), archiveProjection()];
+  return [crtRegistryProjection(personalData), flowStatisticsProjection(personalData), archiveProjection()];
 }

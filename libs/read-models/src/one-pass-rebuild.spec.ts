@@ -76,7 +76,7 @@ function generatedLog(seed: number): RecordedEvent[] {
 describe.each([
   ['crt-registry', () => crtRegistryProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)))],
   ['dossier-archive', () => archiveProjection()],
-  ['flow-statistics', () => flowStatisticsProjection()],
+  ['flow-statistics', () => flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)))],
 ])('the one-pass rebuild of %s', (_, projectionOf: () => Projection) => {
   // Every table the projection owns: one its writer did not write would differ.
   const tables = projectionOf().tables;

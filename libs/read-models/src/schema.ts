@@ -5,16 +5,17 @@ import { CrtRegistry1732579200000 } from './crt-registry/migrations/173257920000
 import { CrtArchiveAndErasure1732838400000 } from './crt-registry/migrations/1732838400000-crt-archive-and-erasure';
 import { CrtListIndexes1733443201400 } from './crt-registry/migrations/1733443201400-crt-list-indexes';
 import { CrtResidenceStatus1733529600000 } from './crt-registry/migrations/1733529600000-crt-residence-status';
-import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow } from './flow-statistics/flow-statistics.entities';
+import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow, StatPersonAttributesRow } from './flow-statistics/flow-statistics.entities';
 import { FlowStatistics1732665600000 } from './flow-statistics/migrations/1732665600000-flow-statistics';
 import { FlowStatisticsResidenceStatus1733529600001 } from './flow-statistics/migrations/1733529600001-flow-statistics-residence-status';
+import { FlowStatisticsPersonAttributes1733529600030 } from './flow-statistics/migrations/1733529600030-flow-statistics-person-attributes';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
 
 /**
  * Every read model's TypeORM entities and migrations (the engine's own tables are libs/projection-engine's).
  * A projection adds its own here when it gets tables.
  */
-export const READ_MODEL_ENTITIES: Function[] = [CrtDossier, StatEventRow, StatDossierPeriodRow, StatisticsSettingsRow, ArchivedDossierRow];
+export const READ_MODEL_ENTITIES: Function[] = [CrtDossier, StatEventRow, StatDossierPeriodRow, StatPersonAttributesRow, StatisticsSettingsRow, ArchivedDossierRow];
 
 export const READ_MODEL_MIGRATIONS: Function[] = [
   CrtRegistry1732579200000,
@@ -25,4 +26,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   CrtListIndexes1733443201400,
   CrtResidenceStatus1733529600000,
   FlowStatisticsResidenceStatus1733529600001,
+  FlowStatisticsPersonAttributes1733529600030,
 ];

@@ -43,6 +43,21 @@ export class StatDossierPeriodRow {
   @Column({ type: 'text', name: 'residence_status' }) residenceStatus: string;
 }
 
+/**
+ * What the breakdowns by sex and age band need of a person: runs of days in one age band, from
+ * the registration on, with the sex; never the birth date. NULL is unknown.
+ */
+@Entity({ schema: READ_MODEL_SCHEMA, name: 'stat_person_attributes' })
+export class StatPersonAttributesRow {
+  @PrimaryColumn({ type: 'uuid', name: 'dossier_id' }) dossierId: string;
+  @PrimaryColumn({ type: 'date', name: 'valid_from' }) validFrom: string;
+  /** Exclusive; null for good. */
+  @Column({ type: 'date', name: 'valid_to', nullable: true }) validTo: string | null;
+  @Column({ type: 'text', nullable: true }) sex: string | null;
+  /** 0-17, 18-24, 25-44, 45-64, 65+; null when the birth date is erased or could not be read. */
+  @Column({ type: 'text', name: 'age_band', nullable: true }) ageBand: string | null;
+}
+
 /** One row: the admin's statistics settings. */
 @Entity({ schema: READ_MODEL_SCHEMA, name: 'statistics_settings' })
 export class StatisticsSettingsRow {

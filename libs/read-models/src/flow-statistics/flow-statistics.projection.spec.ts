@@ -1,6 +1,6 @@
 import { READ_MODEL_MIGRATIONS } from '../schema';
-import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
-import { randomUUID } from 'node:crypto';
+import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { dossierStreamId, type DossierEvent } from '@app/domain';
 import { PostgresEventStore } from '@app/event-store/postgres';
@@ -29,7 +29,8 @@ describe('flow-statistics projection', () => {
   let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
   let dataSource: DataSource;
   let context: ProjectionContext;
-  const projection = flowStatisticsProjection();
+  const personalData = PersonalDataProtection.withMasterSecret(randomBytes(48));
+  const projection = flowStatisticsProjection(personalData);
 
   beforeAll(async () => {
     database = await openReadModelDatabase([...READ_MODEL_MIGRATIONS, ...PERSONAL_DATA_MIGRATIONS]);
@@ -92,6 +93,9 @@ describe('flow-statistics projection', () => {
     periods: await dataSource.query(
       'SELECT p.*, p.valid_from::text, p.valid_to::text FROM read_models.stat_dossier_periods p ORDER BY p.dossier_id, p.valid_from',
     ),
+    persons: await dataSource.query(
+      'SELECT a.*, a.valid_from::text, a.valid_to::text FROM read_models.stat_person_attributes a ORDER BY a.dossier_id, a.valid_from',
+    ),
   });
 
   it('keeps nothing personal', async () => {
@@ -101,6 +105,55 @@ describe('flow-statistics projection', () => {
     );
     const names = columns.map((c: { column_name: string }) => c.column_name).join(' ');
     expect(names).not.toMatch(/name|birth|national|attest|sex|nationality|household/);
+  });
+
+  /** A registration as the service stores it: the personal block sealed under the dossier's key. */
+  async function encryptedRegistration(dossierId: string, birthDate: string, sex: 'female' | 'male' | 'x' | null) {
+    const event = registered(dossierId, '11002', '2022-03-24');
+    if (event.type !== 'DossierRegistered') throw new Error('registered() makes a registration');
+    const recorded = recordedDossierEvent(dossierId, 1, { ...event, data: { ...event.data, sex, personal: { ...event.data.personal, birthDate } } });
+    return { ...recorded, data: { ...recorded.data, personal: await personalData.protect(context.query, dossierId, { ...event.data.personal, birthDate }) } };
+  }
+  const attributesOf = (dossierId: string) =>
+    dataSource.query(
+      `SELECT valid_from::text, valid_to::text, sex, age_band FROM read_models.stat_person_attributes WHERE dossier_id = $1 ORDER BY valid_from`,
+      [dossierId],
+    );
+
+  it('keeps of a person only their sex and the runs of age bands from the registration on, read from the sealed birth date; an erasure forgets the bands', async () => {
+    const dossierId = randomUUID();
+    const stored = await encryptedRegistration(dossierId, '2004-08-15', 'x');
+    await projection.apply([stored], context);
+    expect(await attributesOf(dossierId)).toEqual([
+      { valid_from: '2022-03-24', valid_to: '2022-08-15', sex: 'x', age_band: '0-17' },
+      { valid_from: '2022-08-15', valid_to: '2029-08-15', sex: 'x', age_band: '18-24' },
+      { valid_from: '2029-08-15', valid_to: '2049-08-15', sex: 'x', age_band: '25-44' },
+      { valid_from: '2049-08-15', valid_to: '2069-08-15', sex: 'x', age_band: '45-64' },
+      { valid_from: '2069-08-15', valid_to: null, sex: 'x', age_band: '65+' },
+    ]);
+    const columns = await dataSource.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'read_models' AND table_name = 'stat_person_attributes' ORDER BY ordinal_position`,
+    );
+    expect(columns.map((c: { column_name: string }) => c.column_name)).toEqual(['dossier_id', 'valid_from', 'valid_to', 'sex', 'age_band']);
+
+    await personalData.erase(context.query, dossierId);
+    const erased = recordedDossierEvent(dossierId, 2, { type: 'PersonalDataErased', data: { on: '2024-01-10', reason: 'GDPR art. 17' } });
+    await projection.apply([erased], context);
+    const forgotten = [{ valid_from: '2022-03-24', valid_to: null, sex: 'x', age_band: null }];
+    expect(await attributesOf(dossierId)).toEqual(forgotten);
+    // Applied again (a rebuild): the registration reads erased, and the same row comes out.
+    await projection.apply([stored, erased], context);
+    expect(await attributesOf(dossierId)).toEqual(forgotten);
+  });
+
+  it('counts a person whose birth date cannot be read (the key lost) in no age band, says so, and goes on', async () => {
+    const stored = await encryptedRegistration(randomUUID(), '1960-01-01', null);
+    const elsewhere = randomUUID();
+    const lost = { ...stored, streamId: `dossier-${elsewhere}` };
+    await projection.apply([lost], context);
+    expect(await attributesOf(elsewhere)).toEqual([{ valid_from: '2022-03-24', valid_to: null, sex: null, age_band: null }]);
+    expect((await periodsOf(elsewhere)).map((period: { stage: string }) => period.stage)).toEqual(['registered']);
+    expect(database.noted).toContainEqual({ eventId: lost.id, fields: [{ field: 'stat_person_attributes.age_band', storedAs: 'NULL' }] });
   });
 
   it('folds a dossier into periods on the business-date axis, with where each event counts', async () => {
@@ -221,11 +274,13 @@ describe('flow-statistics projection', () => {
 
       await dataSource.query('DELETE FROM read_models.stat_events');
       await dataSource.query('DELETE FROM read_models.stat_dossier_periods');
+      await dataSource.query('DELETE FROM read_models.stat_person_attributes');
       const all = await store.readAll({ streamPrefixes: projection.streamPrefixes });
       // Event by event, as the engine does when it isolates a culprit.
       for (const event of all) await projection.apply([event], context);
       const applied = await snapshot();
       expect(applied.events).toHaveLength(all.length);
+      expect(applied.persons.length).toBeGreaterThanOrEqual(11);
       expect(await stageOn(late, '2022-04-02')).toBe('vdab');
 
       const engine = new ProjectionEngine(store, dataSource, [projection], { batchSize: 7, retryDelayMs: 100, log: () => undefined });

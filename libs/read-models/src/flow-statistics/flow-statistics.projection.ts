@@ -11,7 +11,9 @@ import {
   type RebuildWriter,
   type SafeFormField,
   type SafeFormNotes,
+  type PersonalDataReader,
 } from '@app/projection-engine';
+import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { situationTimeline, type StatEvent } from './situation';
 
 export const FLOW_STATISTICS = 'flow-statistics';
@@ -208,8 +210,10 @@ async function keptEventsOf(dossierIds: string[], context: ProjectionContext): P
 
 /**
  * Flow statistics: `stat_events` keeps one non-personal row per dossier event (primary key
- * dossier + version, so applying an event twice changes nothing), and `stat_dossier_periods`
- * each dossier's situation on the business-date axis. Whenever a batch brings events of a
+ * dossier + version, so applying an event twice changes nothing), `stat_dossier_periods`
+ * each dossier's situation on the business-date axis, and `stat_person_attributes` the sex and
+ * the runs of age bands of each registered person (person-attributes.ts: the birth date is read
+ * through `personalData` and not kept; an erasure forgets the age bands). Whenever a batch brings events of a
  * dossier, its periods (and where each of its events counts) are recomputed from all its
  * events in business order, so an event recorded late lands in its own period. The batch's
  * events are inserted with where they count; of the events kept before, only those a late
@@ -218,13 +222,21 @@ async function keptEventsOf(dossierIds: string[], context: ProjectionContext): P
  * counted (engine/safe-form.ts), and both are noted. A rebuild folds the log in one pass
  * (FlowStatisticsRebuild) with the same steps.
  */
-export function flowStatisticsProjection(directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
+export function flowStatisticsProjection(personalData: PersonalDataReader, directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
   return {
     name: FLOW_STATISTICS,
-    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE],
+    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
       const incoming = incomingOf(events, context);
+      const persons = await personRowsOf(events, context, personalData);
+      if (persons.length > 0) {
+        // A batch delivered again writes the same rows.
+        const ids = [...new Set(persons.map((row) => row[0]))];
+        await context.query(`DELETE FROM ${context.schema}.${STAT_PERSONS_TABLE} WHERE dossier_id = ANY($1::uuid[])`, [ids]);
+        await insertRows(context, STAT_PERSONS_TABLE, PERSON_COLUMNS, persons);
+      }
+      await forgetAgeBands(context, erasedIn(events, context));
       if (incoming.length === 0) return;
       const byDossier = await keptEventsOf([...new Set(incoming.map((event) => event.dossierId))], context);
       const fresh = new Set<AttributedEvent>();
@@ -236,7 +248,7 @@ export function flowStatisticsProjection(directory: MunicipalityDirectory = defa
       await context.query(`DELETE FROM ${context.schema}.${STAT_PERIODS_TABLE} WHERE dossier_id = ANY($1::uuid[])`, [[...byDossier.keys()]]);
       await insertRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, periodRows);
     },
-    rebuildWriter: () => new FlowStatisticsRebuild(directory),
+    rebuildWriter: () => new FlowStatisticsRebuild(personalData, directory),
   };
 }
 
@@ -252,16 +264,25 @@ class FlowStatisticsRebuild implements RebuildWriter {
   private fresh = new Set<AttributedEvent>();
   private events = 0;
   private flushed = false;
+  /** Rows of stat_person_attributes, and the dossiers erased since the last flush (forgotten after the rows are written). */
+  private persons: unknown[][] = [];
+  private erased: string[] = [];
 
-  constructor(private readonly directory: MunicipalityDirectory) {}
+  constructor(
+    private readonly personalData: PersonalDataReader,
+    private readonly directory: MunicipalityDirectory,
+  ) {}
 
-  /** Kept events in memory: the rows of stat_events it holds. */
+  /** Rows in memory: the kept events of stat_events and the rows of stat_person_attributes it holds. */
   get size(): number {
-    return this.events;
+    return this.events + this.persons.length;
   }
 
   async fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
     const incoming = incomingOf(events, context);
+    // A registration comes once in the log (version 1): its rows are copied as they are.
+    this.persons.push(...(await personRowsOf(events, context, this.personalData)));
+    this.erased.push(...erasedIn(events, context));
     if (incoming.length === 0) return;
     if (this.flushed) {
       const missing = [...new Set(incoming.map((event) => event.dossierId))].filter((id) => !this.byDossier.has(id));
@@ -276,10 +297,14 @@ class FlowStatisticsRebuild implements RebuildWriter {
   }
 
   async flush(context: RebuildContext): Promise<void> {
-    const { byDossier, fresh } = this;
+    const { byDossier, fresh, persons, erased } = this;
     this.byDossier = new Map();
     this.fresh = new Set();
     this.events = 0;
+    this.persons = [];
+    this.erased = [];
+    await context.copy(STAT_PERSONS_TABLE, context.schema, PERSON_COLUMNS, persons);
+    await forgetAgeBands(context, erased);
     if (fresh.size === 0) return;
     const { periodRows, moved } = timelinesOf(byDossier, fresh, this.directory);
     await context.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, [...fresh].map(eventRowOf));
