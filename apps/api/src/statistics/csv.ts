@@ -55,40 +55,55 @@ function rowsOf(object: Record<string, unknown>, measure = ''): Row[] {
   return rows;
 }
 
-/** What a row is about: the grouping, the map and place reading it is on (place.ts), and the group. */
-const PLACE_HEADER = ['group_by', 'map', 'by', 'group_code', 'group_name'];
-const placeFields = (groupBy: string, { map, by }: PlaceEcho, group: GroupView | null): Field[] => [groupBy, map, by, group?.nis ?? null, group?.name ?? null];
+/**
+ * What a row is about: the grouping, the map and place reading it is on (place.ts), and the
+ * group: the place's code and name (empty when not grouped by a place), and a column per other
+ * dimension the answer (`groupBy`) is grouped by (`sex`, `age_band`), so an answer grouped by a
+ * place alone has the columns it always had. A row's own `group_by` may be coarser (the funnel's
+ * whole cohort: none).
+ */
+function groupColumns(groupBy: string): { header: string[]; fields: (rowGroupBy: string, echo: PlaceEcho, group: GroupView | null) => Field[] } {
+  const dimensions = groupBy.split(',');
+  const sex = dimensions.includes('sex');
+  const ageBand = dimensions.includes('ageBand');
+  return {
+    header: ['group_by', 'map', 'by', 'group_code', 'group_name', ...(sex ? ['sex'] : []), ...(ageBand ? ['age_band'] : [])],
+    fields: (rowGroupBy, { map, by }, group) => [
+      rowGroupBy, map, by, group?.nis ?? null, group?.name ?? null, ...(sex ? [group?.sex ?? null] : []), ...(ageBand ? [group?.ageBand ?? null] : []),
+    ],
+  };
+}
 const cellFields = (cell: Cell): Field[] => [cell.value, String(cell.suppressed)];
 
-const STOCK_HEADER = ['as_of', ...PLACE_HEADER, 'measure', 'category', 'value', 'suppressed'];
+const stockHeader = (groupBy: string) => ['as_of', ...groupColumns(groupBy).header, 'measure', 'category', 'value', 'suppressed'];
 
 function stockLines(view: Pick<StockView, 'asOf' | 'groupBy' | 'map' | 'by' | 'groups'>): Field[][] {
+  const { fields } = groupColumns(view.groupBy);
   return view.groups.flatMap((group) =>
     rowsOf(group as unknown as Record<string, unknown>).map(([measure, category, cell]) =>
-      [view.asOf, ...placeFields(view.groupBy, view, group.group), measure, category, ...cellFields(cell)],
+      [view.asOf, ...fields(view.groupBy, view, group.group), measure, category, ...cellFields(cell)],
     ),
   );
 }
 
 export function stockCsv(view: StockView): CsvTable {
-  return [STOCK_HEADER, ...stockLines(view)];
+  return [stockHeader(view.groupBy), ...stockLines(view)];
 }
 
 /** The stock on each date, in the columns of the stock on one date. */
 export function stockOverTimeCsv(view: StockOverTimeView): CsvTable {
-  return [STOCK_HEADER, ...view.points.flatMap((point) => stockLines({ ...point, groupBy: view.groupBy, map: view.map, by: view.by }))];
+  return [stockHeader(view.groupBy), ...view.points.flatMap((point) => stockLines({ ...point, groupBy: view.groupBy, map: view.map, by: view.by }))];
 }
 
 /** The whole cohort's rows (group_by none), then each group's when the funnel is grouped. */
 export function funnelCsv(view: FunnelView): CsvTable {
-  const lines: CsvTable = [
-    ['cohort', 'cohort_from', 'cohort_to', 'as_of', 'residence_status', ...PLACE_HEADER, 'step', 'measure', 'value', 'suppressed'],
-  ];
+  const { header, fields } = groupColumns(view.groupBy);
+  const lines: CsvTable = [['cohort', 'cohort_from', 'cohort_to', 'as_of', 'residence_status', ...header, 'step', 'measure', 'value', 'suppressed']];
   const funnels = [{ groupBy: 'none', group: null, steps: view.steps }, ...view.groups.map((g) => ({ groupBy: view.groupBy, ...g }))];
   for (const { groupBy, group, steps } of funnels) {
     for (const step of steps) {
       for (const [measure, , cell] of rowsOf(step as unknown as Record<string, unknown>)) {
-        lines.push([view.cohort, view.cohortFrom, view.cohortTo, view.asOf, view.residenceStatus, ...placeFields(groupBy, view, group), step.step, measure, ...cellFields(cell)]);
+        lines.push([view.cohort, view.cohortFrom, view.cohortTo, view.asOf, view.residenceStatus, ...fields(groupBy, view, group), step.step, measure, ...cellFields(cell)]);
       }
     }
   }
@@ -97,10 +112,11 @@ export function funnelCsv(view: FunnelView): CsvTable {
 
 /** One row per number of every group of every end date; a projection's rows carry the scenario's monthly rates. */
 export function outlookCsv(view: OutlookView): CsvTable {
+  const { header, fields } = groupColumns(view.groupBy);
   const lines: CsvTable = [
     [
       'end_date', 'end_date_passed', 'kind', 'last_business_date', 'arrival_rate', 'departure_rate', 'transition_rate',
-      ...PLACE_HEADER, 'measure', 'category', 'value', 'suppressed',
+      ...header, 'measure', 'category', 'value', 'suppressed',
     ],
   ];
   for (const scenario of view.scenarios) {
@@ -110,7 +126,7 @@ export function outlookCsv(view: OutlookView): CsvTable {
       for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
         lines.push([
           scenario.endDate, String(scenario.endDatePassed), scenario.kind, view.lastBusinessDate, ...rates,
-          ...placeFields(view.groupBy, view, group.group), measure, category, ...cellFields(cell),
+          ...fields(view.groupBy, view, group.group), measure, category, ...cellFields(cell),
         ]);
       }
     }
@@ -120,14 +136,13 @@ export function outlookCsv(view: OutlookView): CsvTable {
 
 /** One row per number; `unit` says what it counts (the flows' unit, persons for stockAtEnd). */
 export function flowsCsv(view: FlowsView): CsvTable {
-  const lines: CsvTable = [
-    ['period', 'period_start', 'period_end', ...PLACE_HEADER, 'measure', 'category', 'unit', 'value', 'suppressed'],
-  ];
+  const { header, fields } = groupColumns(view.groupBy);
+  const lines: CsvTable = [['period', 'period_start', 'period_end', ...header, 'measure', 'category', 'unit', 'value', 'suppressed']];
   for (const period of view.periods) {
     for (const group of period.groups as FlowGroup[]) {
       for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
         const unit = measure === 'stockAtEnd' ? 'persons' : view.unit;
-        lines.push([period.period, period.start, period.end, ...placeFields(view.groupBy, view, group.group), measure, category, unit, ...cellFields(cell)]);
+        lines.push([period.period, period.start, period.end, ...fields(view.groupBy, view, group.group), measure, category, unit, ...cellFields(cell)]);
       }
     }
   }
@@ -139,12 +154,13 @@ export function flowsCsv(view: FlowsView): CsvTable {
  * `cohort` is the group's year of VDAB registration (empty unless grouped by cohort).
  */
 export function vdabCsv(view: VdabView & { points: Array<VdabPoint & { incomplete: boolean }> }): CsvTable {
-  const lines: CsvTable = [['on', 'incomplete', 'population', ...PLACE_HEADER, 'cohort', 'measure', 'value', 'suppressed']];
+  const { header, fields } = groupColumns(view.groupBy);
+  const lines: CsvTable = [['on', 'incomplete', 'population', ...header, 'cohort', 'measure', 'value', 'suppressed']];
   for (const point of view.points) {
     const rows = [{ groupBy: 'none', group: null, pair: point.total }, ...point.groups.map(({ group, ...pair }) => ({ groupBy: view.groupBy, group, pair }))];
     for (const { groupBy, group, pair } of rows) {
       for (const [measure, , cell] of rowsOf(pair as unknown as Record<string, unknown>)) {
-        lines.push([point.on, String(point.incomplete), view.population, ...placeFields(groupBy, view, group as GroupView | null), group?.cohort ?? null, measure, ...cellFields(cell)]);
+        lines.push([point.on, String(point.incomplete), view.population, ...fields(groupBy, view, group as GroupView | null), group?.cohort ?? null, measure, ...cellFields(cell)]);
       }
     }
   }

@@ -1,12 +1,16 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min, registerDecorator } from 'class-validator';
 import { RESIDENCE_STATUSES, type ResidenceStatus } from '@app/domain';
 import { MAX_END_DATES } from '@app/platform';
 import {
+  AGE_BANDS,
   FLOW_UNITS,
-  GROUP_BYS,
+  GROUP_DIMENSIONS,
+  GROUP_SEXES,
   INTERVALS,
+  readGroupBy,
   PLACE_READINGS,
   VDAB_GROUP_BYS,
   VDAB_POPULATIONS,
@@ -19,6 +23,35 @@ import {
 } from '@app/read-models';
 import { IsCalendarDate, IsCalendarMonth } from '../http/validation';
 import { CSV_DIALECTS, type CsvDialect } from './csv';
+
+const GROUP_BY =
+  `none, or a comma list of dimensions (${GROUP_DIMENSIONS.join(', ')}): at most one place (province or municipality), ` +
+  `and/or sex (${GROUP_SEXES.join(', ')}) and/or ageBand (${AGE_BANDS.join(', ')}; age on the answer's date), such as province,sex. ` +
+  'The answer repeats it with its dimensions in that order';
+
+/**
+ * `groupBy`: `none`, or a comma list of dimensions, read into the form answers repeat
+ * (readGroupBy); a list that breaks a rule is a 400 naming the rule.
+ */
+function GroupByParameter(description: string): PropertyDecorator {
+  const read = (value: unknown) => (typeof value === 'string' ? readGroupBy(value) : { error: 'groupBy is one value: none, or dimensions separated by commas' });
+  return applyDecorators(
+    ApiPropertyOptional({ type: String, default: 'none', example: 'province,sex', description: `${description}: ${GROUP_BY}` }),
+    IsOptional(),
+    Transform(({ value }: { value: unknown }) => {
+      const groupBy = read(value);
+      return 'groupBy' in groupBy ? groupBy.groupBy : value;
+    }),
+    (target: object, propertyName: string | symbol) =>
+      registerDecorator({
+        name: 'isGroupBy',
+        target: target.constructor,
+        propertyName: propertyName as string,
+        options: { message: ({ value }) => ('error' in read(value) ? (read(value) as { error: string }).error : '') },
+        validator: { validate: (value: unknown) => 'groupBy' in read(value) },
+      }),
+  );
+}
 
 /** What every statistics question takes besides its own parameters. */
 class CsvOptions {
@@ -64,9 +97,7 @@ export class StockQuery extends PlaceQuery {
   @IsCalendarDate()
   asOf?: string;
 
-  @ApiPropertyOptional({ enum: GROUP_BYS, default: 'none' })
-  @IsOptional()
-  @IsIn(GROUP_BYS)
+  @GroupByParameter('One group per place, sex or age band on asOf')
   groupBy: GroupBy = 'none';
 }
 
@@ -85,9 +116,7 @@ export class PeriodsQuery extends PlaceQuery {
   @IsIn(INTERVALS)
   interval: Interval = 'month';
 
-  @ApiPropertyOptional({ enum: GROUP_BYS, default: 'none' })
-  @IsOptional()
-  @IsIn(GROUP_BYS)
+  @GroupByParameter("One group per place, sex or age band (on each period's last day)")
   groupBy: GroupBy = 'none';
 }
 
@@ -185,9 +214,7 @@ export class FunnelQuery extends PlaceQuery {
   @IsCalendarMonth()
   cohortTo?: string;
 
-  @ApiPropertyOptional({ enum: GROUP_BYS, default: 'none', description: 'Besides the whole cohort, a funnel per province or municipality of registration' })
-  @IsOptional()
-  @IsIn(GROUP_BYS)
+  @GroupByParameter('Besides the whole cohort, a funnel per province or municipality of registration, sex or age band on asOf')
   groupBy: GroupBy = 'none';
 
   @ApiPropertyOptional({ format: 'date', example: '2024-06-30', description: 'Business date; default today' })
@@ -222,9 +249,7 @@ export class OutlookQuery extends PlaceQuery {
   @IsCalendarDate({ each: true })
   endDate?: string[];
 
-  @ApiPropertyOptional({ enum: GROUP_BYS, default: 'none', description: 'One row per province or municipality of registration' })
-  @IsOptional()
-  @IsIn(GROUP_BYS)
+  @GroupByParameter('One row per province or municipality of registration, sex or age band on each end date')
   groupBy: GroupBy = 'none';
 
   @ApiPropertyOptional({ type: String, example: '0.01', description: `${RATE}. Arrivals (new registrations) per month, over the active stock` })

@@ -1,6 +1,6 @@
-import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { ACTIVE_STAGES, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS, RESIDENCE_STATUSES } from '@app/domain';
-import { FLOW_UNITS, GROUP_BYS, INTERVALS, PLACE_READINGS, STOCK_HOUSING, VDAB_GROUP_BYS, VDAB_POPULATIONS } from '@app/read-models';
+import { AGE_BANDS, FLOW_UNITS, GROUP_SEXES, INTERVALS, PLACE_READINGS, STOCK_HOUSING, VDAB_GROUP_BYS, VDAB_POPULATIONS } from '@app/read-models';
 
 // OpenAPI descriptions of the statistics answers (libs/read-models flow-statistics/queries build them).
 
@@ -37,14 +37,23 @@ const ResidenceStatusCells = cellsOf(
 
 @ApiSchema({ name: 'StatisticsGroup' })
 export class StatisticsGroupView {
-  @ApiProperty({ type: String, nullable: true, example: '70000', description: 'NIS code of the province or municipality; null for Brussels by province' }) nis: string | null;
-  @ApiProperty({ example: 'Limburg' }) name: string;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: '70000',
+    description: 'NIS code of the province or municipality; null for Brussels by province. Only when grouped by a place',
+  })
+  nis?: string | null;
+  @ApiPropertyOptional({ example: 'Limburg', description: 'Only when grouped by a place' }) name?: string;
+  @ApiPropertyOptional({ enum: GROUP_SEXES, description: 'Only when grouped by sex; unknown: not recorded' }) sex?: string;
+  @ApiPropertyOptional({ enum: AGE_BANDS, description: "Only when grouped by ageBand: age on the answer's date; unknown: birth date erased or not readable" })
+  ageBand?: string;
 }
 
 const GROUP = {
   type: StatisticsGroupView,
   nullable: true,
-  description: 'What the row is about: null without groupBy, else a province or a municipality (of registration)',
+  description: 'What the row is about: null without groupBy, else a field per dimension of groupBy: a province or municipality (of registration), sex, ageBand',
 } as const;
 
 export class StockGroupView {
@@ -76,7 +85,7 @@ const LAST_BUSINESS_DATE = {
 
 export class StockAnswer {
   @ApiProperty({ format: 'date', example: '2024-06-30' }) asOf: string;
-  @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty({ example: 'province,sex', description: 'none, or the dimensions grouped by, comma-separated: province|municipality, sex, ageBand in that order' }) groupBy: string;
   @ApiProperty(MAP) map: string;
   @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5, description: 'The suppression threshold applied' }) suppressBelow: number;
@@ -95,7 +104,7 @@ export class StockOverTimeAnswer {
   @ApiProperty({ format: 'date' }) from: string;
   @ApiProperty({ format: 'date' }) to: string;
   @ApiProperty({ enum: INTERVALS }) interval: string;
-  @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty({ example: 'province,sex', description: 'none, or the dimensions grouped by, comma-separated: province|municipality, sex, ageBand in that order' }) groupBy: string;
   @ApiProperty(MAP) map: string;
   @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
@@ -150,7 +159,7 @@ export class FlowsAnswer {
   @ApiProperty({ format: 'date' }) from: string;
   @ApiProperty({ format: 'date' }) to: string;
   @ApiProperty({ enum: INTERVALS }) interval: string;
-  @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty({ example: 'province,sex', description: 'none, or the dimensions grouped by, comma-separated: province|municipality, sex, ageBand in that order' }) groupBy: string;
   @ApiProperty(MAP) map: string;
   @ApiProperty(BY) by: string;
   @ApiProperty({ enum: FLOW_UNITS, description: 'What the flows count: events, or persons (each once per period and group); stockAtEnd always counts persons' })
@@ -185,14 +194,14 @@ export class FunnelAnswer {
   @ApiProperty({ format: 'date' }) asOf: string;
   @ApiProperty({ type: String, enum: RESIDENCE_STATUSES, nullable: true, description: 'The cut asked for: the cohort’s persons with this status on asOf; null for all' })
   residenceStatus: string | null;
-  @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty({ example: 'province,sex', description: 'none, or the dimensions grouped by, comma-separated: province|municipality, sex, ageBand in that order' }) groupBy: string;
   @ApiProperty(MAP) map: string;
   @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
   @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
   @ApiProperty({ description: 'asOf lies after lastBusinessDate: its figures are not all recorded yet (facts arrive weeks late), not observed ones' }) incomplete: boolean;
   @ApiProperty({ type: [FunnelStepView], description: 'The whole cohort' }) steps: FunnelStepView[];
-  @ApiProperty({ type: [FunnelGroupView], description: 'A funnel per province or municipality of registration; empty without groupBy' }) groups: FunnelGroupView[];
+  @ApiProperty({ type: [FunnelGroupView], description: 'A funnel per group of groupBy (province or municipality of registration, sex, age band on asOf); empty without groupBy' }) groups: FunnelGroupView[];
 }
 
 class OutlookMethodView {
@@ -268,7 +277,7 @@ class OutlookScenarioView {
 export class OutlookAnswer {
   @ApiProperty({ type: String, format: 'date', nullable: true, description: 'The last business date anything is recorded on; null on an empty read model' })
   lastBusinessDate: string | null;
-  @ApiProperty({ enum: GROUP_BYS }) groupBy: string;
+  @ApiProperty({ example: 'province,sex', description: 'none, or the dimensions grouped by, comma-separated: province|municipality, sex, ageBand in that order' }) groupBy: string;
   @ApiProperty(MAP) map: string;
   @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;

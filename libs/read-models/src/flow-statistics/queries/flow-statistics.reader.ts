@@ -1,16 +1,21 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { flowsIn, type FlowsView, type FlowUnit } from './flows';
-import { funnelOf, type FunnelView } from './funnel';
+import { funnelOf, hideDerived, type FunnelView } from './funnel';
 import type { GroupBy } from './groups';
-import { outlookAt, type GivenRates, type OutlookView } from './outlook';
+import { OUTLOOK_LINES, outlookAt, type GivenRates, type OutlookView } from './outlook';
 import type { Interval, Period } from './periods';
 import type { Place } from './place';
 import { incompleteOn, recorded, type Recorded, type RecordedThrough } from './recorded';
 import { readSettings, updateSettings, type SettingsView } from './settings';
 import { StatisticsCache } from './statistics-cache';
-import { stockOn, type StockOverTimeView, type StockView } from './stock';
+import { STOCK_LINES, stockOn, type StockOverTimeView, type StockView } from './stock';
+import type { Suppressed } from './suppression';
+import { breakdownLines, marginsOf, suppressAcross, type Table } from './tables';
 import { vdabOn, type VdabGroupBy, type VdabPoint, type VdabPopulation, type VdabView } from './vdab';
+
+/** The funnel's counts add up across groups; its rates and waits derive from them. */
+const FUNNEL_COUNTS = /\.(count|reachedAtAll)$/;
 
 /** Counts each statistics answer by where it came from (the host's metrics); optional. */
 export const STATISTICS_ANSWER_COUNTER = Symbol('STATISTICS_ANSWER_COUNTER');
@@ -40,9 +45,43 @@ export class FlowStatisticsReader {
     return updateSettings(this.dataSource, suppressBelow, actor);
   }
 
+  /**
+   * An answer with its secondary suppression across groups when grouped by the person (tables.ts):
+   * its margins are the answers one dimension coarser, asked of this reader (so cached alike),
+   * under the same threshold (asked again should an admin change it meanwhile).
+   */
+  private async acrossGroups<V extends { suppressBelow: number }>(
+    groupBy: GroupBy,
+    compute: () => Promise<Suppressed<V>>,
+    marginOf: (groupBy: GroupBy) => Promise<V>,
+    tablesOf: (view: V) => Table[],
+    additive?: (path: string) => boolean,
+  ): Promise<V> {
+    const margins = marginsOf(groupBy);
+    for (;;) {
+      const { view, unsuppressed } = await compute();
+      if (margins.length === 0) return view;
+      const answers: V[] = [];
+      for (const margin of margins) answers.push(await marginOf(margin.groupBy));
+      if (answers.some((answer) => answer.suppressBelow !== view.suppressBelow)) continue;
+      const raw = tablesOf(unsuppressed());
+      const theirs = answers.map(tablesOf);
+      tablesOf(view).forEach((table, index) =>
+        suppressAcross(table, raw[index], margins.map(({ dimension }, m) => ({ dimension, parts: theirs[m][index]?.parts ?? [] })), additive),
+      );
+      return view;
+    }
+  }
+
   stock(asOf: string, groupBy: GroupBy, place: Place): Promise<StockView & RecordedThrough> {
     return this.cache.answer(`stock|${asOf}|${groupBy}|${place.map}|${place.by}`, async () => {
-      const [view, through] = [await stockOn(this.dataSource, asOf, groupBy, place), await recorded(this.dataSource)];
+      const view = await this.acrossGroups(
+        groupBy,
+        () => stockOn(this.dataSource, asOf, groupBy, place),
+        (margin) => this.stock(asOf, margin, place),
+        (answer) => [{ parts: answer.groups.map((group) => ({ group: group.group, body: group })), within: STOCK_LINES }],
+      );
+      const through = await recorded(this.dataSource);
       return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
     });
   }
@@ -68,7 +107,17 @@ export class FlowStatisticsReader {
   /** `periods` are those of from, to and interval (periods.ts). */
   flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], unit: FlowUnit, place: Place): Promise<FlowsView & Recorded> {
     return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}|${unit}|${place.map}|${place.by}`, async () => {
-      const [view, through] = [await flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit, place), await recorded(this.dataSource)];
+      const view = await this.acrossGroups(
+        groupBy,
+        () => flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit, place),
+        (margin) => this.flows(from, to, interval, margin, periods, unit, place),
+        (answer) =>
+          answer.periods.map((period) => ({
+            parts: period.groups.map((group) => ({ group: group.group, body: group })),
+            within: period.groups.length > 0 ? breakdownLines(period.groups[0]) : [],
+          })),
+      );
+      const through = await recorded(this.dataSource);
       const { periods: answered, ...rest } = view;
       return { ...rest, ...through, periods: answered.map((period) => ({ ...period, incomplete: incompleteOn(period.end, through) })) };
     });
@@ -77,7 +126,21 @@ export class FlowStatisticsReader {
   /** `residenceStatus` cuts the cohort to the persons with that status on asOf. */
   funnel(asOf: string, cohortStart: string | null, cohortEnd: string | null, residenceStatus: string | null, groupBy: GroupBy, place: Place): Promise<FunnelView & RecordedThrough> {
     return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}|${place.map}|${place.by}`, async () => {
-      const [view, through] = [await funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place), await recorded(this.dataSource)];
+      const view = await this.acrossGroups(
+        groupBy,
+        () => funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place),
+        (margin) => this.funnel(asOf, cohortStart, cohortEnd, residenceStatus, margin, place),
+        (answer) => [
+          {
+            // Without groupBy, the whole cohort is the one part (the margin of a funnel grouped by one dimension).
+            parts: answer.groupBy === 'none' ? [{ group: null, body: { steps: answer.steps } }] : answer.groups.map((group) => ({ group: group.group, body: { steps: group.steps } })),
+            within: [],
+          },
+        ],
+        (path) => FUNNEL_COUNTS.test(path),
+      );
+      for (const group of view.groups) hideDerived(group.steps);
+      const through = await recorded(this.dataSource);
       return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
     });
   }
@@ -106,7 +169,12 @@ export class FlowStatisticsReader {
   outlook(endDates: readonly string[], today: string, groupBy: GroupBy, place: Place, given: GivenRates): Promise<OutlookView> {
     const rates = [given.arrivals, given.departures, given.transitions].map((rate) => rate ?? '').join(',');
     return this.cache.answer(`outlook|${today}|${endDates.join(',')}|${groupBy}|${place.map}|${place.by}|${rates}`, () =>
-      outlookAt(this.dataSource, endDates, today, groupBy, place, given, (key, compute) => this.cache.answer(key, compute)),
+      this.acrossGroups(
+        groupBy,
+        () => outlookAt(this.dataSource, endDates, today, groupBy, place, given, (key, compute) => this.cache.answer(key, compute)),
+        (margin) => this.outlook(endDates, today, margin, place, given),
+        (answer) => answer.scenarios.map((scenario) => ({ parts: scenario.groups.map((group) => ({ group: group.group, body: group })), within: OUTLOOK_LINES })),
+      ),
     );
   }
 }

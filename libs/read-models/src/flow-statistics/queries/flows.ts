@@ -3,12 +3,12 @@ import { DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, 
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE } from '../flow-statistics.projection';
 import { activeOn } from './active-on';
-import { byGroup, groupSql, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import { byGroup, groupingOf, groupSql, groupView, keyOf, NO_GROUP, personOn, type GroupBy, type GroupRow, type GroupView } from './groups';
 import type { Place, PlaceEcho } from './place';
 import type { Interval, Period } from './periods';
 import { SECOND_READINGS } from './readings';
 import { readSettings } from './settings';
-import { breakdown, cell, type Cell, type Count } from './suppression';
+import { breakdown, cell, type Cell, type Count, type Suppressed } from './suppression';
 
 const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
 
@@ -66,45 +66,51 @@ export async function flowsIn(
   periods: Period[],
   unit: FlowUnit,
   place: Place,
-): Promise<FlowsView> {
-  const { suppressBelow } = await readSettings(dataSource);
+): Promise<Suppressed<FlowsView>> {
+  const { suppressBelow: threshold } = await readSettings(dataSource);
+  const grouping = groupingOf(groupBy);
   const params: unknown[] = [from, to, interval];
-  const { grp, join } = groupSql(groupBy, place, params);
+  const { columns, join } = groupSql(grouping, place, params);
+  // The person's sex and age band on the last day of the event's period (of the periods' first days, their last).
+  const periodEnd = () =>
+    `($${params.push(periods.map((period) => period.end))}::date[])[width_bucket(occurred_on, $${params.push(periods.map((period) => period.start))}::date[])]`;
+  const person = personOn(grouping, 'events.dossier_id', grouping.ageBand ? periodEnd() : 'occurred_on');
   // Distinct persons are counted per group of the map: the translation is joined in first.
   const events = (await dataSource.query(
-    `SELECT bucket, grp, type, category, GROUPING(category) AS detail,
+    `SELECT bucket, grp, grp_sex, grp_band, type, category, GROUPING(category) AS detail,
             count(*)::int AS n, count(DISTINCT dossier_id)::int AS persons
-       FROM (SELECT to_char(date_trunc($3, occurred_on::timestamp), 'YYYY-MM-DD') AS bucket, ${grp} AS grp,
+       FROM (SELECT to_char(date_trunc($3, occurred_on::timestamp), 'YYYY-MM-DD') AS bucket, ${columns},
                     type, coalesce(reason, trajectory, residence_status) AS category, dossier_id
                FROM (SELECT dossier_id, occurred_on, municipality, province_nis, type, reason, trajectory, residence_status FROM ${STAT_EVENTS}
                      UNION ALL
-                     SELECT dossier_id, occurred_on, municipality, province_nis, type, NULL, NULL, NULL FROM (${SECOND_READINGS}) AS readings) AS events ${join}
+                     SELECT dossier_id, occurred_on, municipality, province_nis, type, NULL, NULL, NULL FROM (${SECOND_READINGS}) AS readings) AS events
+                    ${person} ${join}
               WHERE occurred_on BETWEEN $1::date AND $2::date) AS e
-      GROUP BY GROUPING SETS ((bucket, grp, type, category), (bucket, grp, type))`,
+      GROUP BY GROUPING SETS ((bucket, grp, grp_sex, grp_band, type, category), (bucket, grp, grp_sex, grp_band, type))`,
     params,
-  )) as Array<{ bucket: string; grp: string | null; type: string; category: string | null; detail: number; n: number; persons: number }>;
+  )) as Array<GroupRow & { bucket: string; type: string; category: string | null; detail: number; n: number; persons: number }>;
   const stocks = await activeOn(
     dataSource,
     periods.map((period) => period.end),
-    groupBy,
+    grouping,
     place,
   );
 
-  const groupKeys = new Map<string, string | null>();
-  if (groupBy === 'none') groupKeys.set('', null);
-  for (const row of [...events, ...stocks]) groupKeys.set(keyOf(row.grp), row.grp);
+  const groupKeys = new Map<string, GroupRow>();
+  if (groupBy === 'none') groupKeys.set(keyOf(NO_GROUP), NO_GROUP);
+  for (const row of [...events, ...stocks]) groupKeys.set(keyOf(row), { grp: row.grp, grp_sex: row.grp_sex, grp_band: row.grp_band });
   // counts[bucket|group|type|category] = [events, persons]; category '' is the total of a type.
   const counts = new Map<string, [number, number]>();
   for (const row of events) {
     // The category of an event: a rehousing's or departure's reason, a trajectory, the status moved to.
     const category = Number(row.detail) === 0 ? (row.category ?? '') : '';
     if (Number(row.detail) === 0 && category === '') continue;
-    counts.set(`${row.bucket}|${keyOf(row.grp)}|${row.type}|${category}`, [unit === 'events' ? row.n : row.persons, row.persons]);
+    counts.set(`${row.bucket}|${keyOf(row)}|${row.type}|${category}`, [unit === 'events' ? row.n : row.persons, row.persons]);
   }
-  const stockAt = new Map(stocks.map((row) => [`${row.day}|${keyOf(row.grp)}`, row.n]));
+  const stockAt = new Map(stocks.map((row) => [`${row.day}|${keyOf(row)}`, row.n]));
 
-  const sortedKeys = [...groupKeys.keys()].sort(byGroup);
-  return {
+  const sortedKeys = [...groupKeys.keys()].sort((a, b) => byGroup(groupKeys.get(a)!, groupKeys.get(b)!));
+  const at = (suppressBelow: number): FlowsView => ({
     from,
     to,
     interval,
@@ -136,7 +142,7 @@ export async function flowsIn(
         const departures = split('PersonLeft', DEPARTURE_REASONS);
         const transitions = split('ResidenceStatusChanged', OTHER_RESIDENCE_STATUSES);
         return {
-          group: groupView(groupBy, groupKeys.get(key) ?? null, place.map),
+          group: groupView(grouping, groupKeys.get(key)!, place.map),
           registrations: count('DossierRegistered'),
           housings: count('PersonHoused'),
           firstHousingsEver: count('FirstHousingEver'),
@@ -153,5 +159,6 @@ export async function flowsIn(
         };
       }),
     })),
-  };
+  });
+  return { view: at(threshold), unsuppressed: () => at(0) };
 }

@@ -3,9 +3,9 @@ import { ACTIVE_STAGES, daysBetween, type ActiveStage } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { readSettings } from './settings';
-import { byGroup, groupSql, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import { byGroup, groupingOf, groupSql, groupView, keyOf, personOn, type GroupBy, type GroupRow, type GroupView } from './groups';
 import type { Place, PlaceEcho } from './place';
-import { cell, type Cell } from './suppression';
+import { cell, type Cell, type Suppressed } from './suppression';
 
 const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
 const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
@@ -41,8 +41,8 @@ export interface FunnelView extends PlaceEcho {
   groups: Array<{ group: GroupView | null; steps: FunnelStep[] }>;
 }
 
-/** The first dates on which one person reached each step by asOf, and where the person registered. */
-type FirstDates = Record<ActiveStage, string | null> & { grp: string | null };
+/** The first dates on which one person reached each step by asOf, and the person's group (where they registered, their sex and age band on asOf). */
+type FirstDates = Record<ActiveStage, string | null> & GroupRow;
 
 /**
  * A registration cohort (one month, a range of months, or every month): how many reached each
@@ -51,7 +51,7 @@ type FirstDates = Record<ActiveStage, string | null> & { grp: string | null };
  * and no interval is negative. With a residence status, only the persons who have it on asOf
  * (left or not: a departure keeps the status the person left with) make up the cohort. With
  * groupBy, each province or municipality of registration (the registration's, as the stock
- * groups by) has a funnel of its own, suppressed on its own counts.
+ * groups by), and each sex and age band on asOf, has a funnel of its own, suppressed on its own counts.
  */
 export async function funnelOf(
   dataSource: DataSource,
@@ -61,16 +61,17 @@ export async function funnelOf(
   residenceStatus: string | null,
   groupBy: GroupBy,
   place: Place,
-): Promise<FunnelView> {
-  const { suppressBelow } = await readSettings(dataSource);
+): Promise<Suppressed<FunnelView>> {
+  const { suppressBelow: threshold } = await readSettings(dataSource);
+  const grouping = groupingOf(groupBy);
   const params: unknown[] = [asOf, cohortStart, cohortEnd, residenceStatus];
-  const { grp, join } = groupSql(groupBy, place, params);
+  const { columns, join } = groupSql(grouping, place, params);
   const rows = (await dataSource.query(
     `WITH cohort AS (
-       SELECT dossier_id, ${grp} AS grp FROM ${STAT_EVENTS} ${join}
+       SELECT dossier_id, ${columns} FROM ${STAT_EVENTS} ${personOn(grouping, `${STAT_EVENTS}.dossier_id`, '$1::date')} ${join}
         WHERE type = 'DossierRegistered' AND occurred_on <= $1::date
           AND ($2::date IS NULL OR occurred_on >= $2::date) AND ($3::date IS NULL OR occurred_on <= $3::date))
-     SELECT e.dossier_id, c.grp,
+     SELECT e.dossier_id, c.grp, c.grp_sex, c.grp_band,
             min(e.occurred_on) FILTER (WHERE e.type = 'DossierRegistered')::text AS registered,
             min(e.occurred_on) FILTER (WHERE e.type = 'PersonHoused')::text AS housed,
             min(e.occurred_on) FILTER (WHERE e.type = 'InburgeringEnrolled')::text AS inburgering,
@@ -80,20 +81,20 @@ export async function funnelOf(
       WHERE e.occurred_on <= $1::date
         AND ($4::text IS NULL OR e.dossier_id IN (SELECT dossier_id FROM ${STAT_PERIODS}
                                                    WHERE residence_status = $4 AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)))
-      GROUP BY e.dossier_id, c.grp`,
+      GROUP BY e.dossier_id, c.grp, c.grp_sex, c.grp_band`,
     params,
   )) as FirstDates[];
   const byGroupKey = new Map<string, FirstDates[]>();
   if (groupBy !== 'none') {
     for (const row of rows) {
-      const members = byGroupKey.get(keyOf(row.grp));
+      const members = byGroupKey.get(keyOf(row));
       if (members) members.push(row);
-      else byGroupKey.set(keyOf(row.grp), [row]);
+      else byGroupKey.set(keyOf(row), [row]);
     }
   }
   const month = (date: string | null) => date?.slice(0, 7) ?? null;
   const oneMonth = cohortStart !== null && cohortEnd !== null && month(cohortStart) === month(cohortEnd);
-  return {
+  const at = (suppressBelow: number): FunnelView => ({
     cohort: oneMonth ? month(cohortStart) : null,
     cohortFrom: month(cohortStart),
     cohortTo: month(cohortEnd),
@@ -104,11 +105,11 @@ export async function funnelOf(
     by: place.by,
     suppressBelow,
     steps: stepsOf(rows, suppressBelow),
-    groups: [...byGroupKey.keys()].sort(byGroup).map((key) => ({
-      group: groupView(groupBy, byGroupKey.get(key)![0].grp, place.map),
-      steps: stepsOf(byGroupKey.get(key)!, suppressBelow),
-    })),
-  };
+    groups: [...byGroupKey.values()]
+      .sort((a, b) => byGroup(a[0], b[0]))
+      .map((members) => ({ group: groupView(grouping, members[0], place.map), steps: stepsOf(members, suppressBelow) })),
+  });
+  return { view: at(threshold), unsuppressed: () => at(0) };
 }
 
 function stepsOf(rows: readonly FirstDates[], suppressBelow: number): FunnelStep[] {
@@ -144,6 +145,19 @@ function stepsOf(rows: readonly FirstDates[], suppressBelow: number): FunnelStep
       rateFromRegistered: ratio(count, reached[0], hidden || secret(reached[0])),
       medianDaysFromPrevious: index === 0 ? null : hidden ? { value: null, suppressed: true } : { value: median(waits[index]), suppressed: false },
     };
+  });
+}
+
+/**
+ * After secondary suppression hid more counts (tables.ts): a rate or a wait derived from a hidden
+ * count is hidden too, as stepsOf hides those of a small count.
+ */
+export function hideDerived(steps: readonly FunnelStep[]): void {
+  const hide = (cell: Cell | null) => cell && Object.assign(cell, { value: null, suppressed: true });
+  steps.forEach((step, index) => {
+    if (step.count.suppressed || steps[Math.max(0, index - 1)].count.suppressed) hide(step.rateFromPrevious);
+    if (step.count.suppressed || steps[0].count.suppressed) hide(step.rateFromRegistered);
+    if (step.count.suppressed) hide(step.medianDaysFromPrevious);
   });
 }
 

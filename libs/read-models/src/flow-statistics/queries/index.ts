@@ -1,5 +1,5 @@
 export * from './flow-statistics.reader';
-export { GROUP_BYS, type GroupBy, type GroupView } from './groups';
+export { AGE_BANDS, GROUP_DIMENSIONS, GROUP_SEXES, readGroupBy, type GroupBy, type GroupView } from './groups';
 export { PLACE_READINGS, REGISTRATION_AS_RECORDED, type Place, type PlaceEcho, type PlaceReading } from './place';
 export { INTERVALS, MAX_PERIODS, periodsBetween, type Interval, type Period } from './periods';
 export { DEFAULT_SUPPRESS_BELOW, type SettingsView } from './settings';

@@ -2,12 +2,12 @@ import type { DataSource } from 'typeorm';
 import { ACTIVE_STAGES, addMonths, daysBetween, OTHER_RESIDENCE_STATUSES, TEMPORARY_PROTECTION } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
-import { byGroup, groupSql, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import { byGroup, groupByOf, groupingOf, groupSql, groupView, keyOf, NO_GROUP, personOn, type GroupBy, type GroupRow, type GroupView, type Grouping } from './groups';
 import type { Place, PlaceEcho } from './place';
 import { activeIn, EVEN_SHARES, project, type MonthlyRates, type Standing, type TransitionShares } from './projection';
 import { readSettings } from './settings';
 import { STOCK_HOUSING } from './stock';
-import { breakdown, complementary, type Cell, type Count, type Line } from './suppression';
+import { breakdown, complementary, type Cell, type Count, type Line, type Suppressed } from './suppression';
 
 const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
 const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
@@ -82,15 +82,15 @@ export async function lastBusinessDate(dataSource: DataSource): Promise<string |
  * the same splits of those under temporary protection (the transitioned are the rest).
  */
 interface Situation extends Standing {
-  nis: string | null;
+  row: GroupRow;
   stage: Map<string, number>;
   housing: Map<string, number>;
   protectedStage: Map<string, number>;
   protectedHousing: Map<string, number>;
 }
 
-const nothingIn = (nis: string | null): Situation => ({
-  nis,
+const nothingIn = (row: GroupRow): Situation => ({
+  row,
   underTemporaryProtection: 0,
   transitioned: {},
   left: 0,
@@ -127,23 +127,25 @@ function projectedSituation(base: Situation, standing: Standing): Situation {
   };
   const stage = part(base.stage, base.protectedStage);
   const housing = part(base.housing, base.protectedHousing);
-  return { ...standing, nis: base.nis, stage: stage.all, housing: housing.all, protectedStage: stage.protectedNow, protectedHousing: housing.protectedNow };
+  return { ...standing, row: base.row, stage: stage.all, housing: housing.all, protectedStage: stage.protectedNow, protectedHousing: housing.protectedNow };
 }
 
-async function situationsOn(dataSource: DataSource, date: string, groupBy: GroupBy, place: Place): Promise<Map<string, Situation>> {
+/** The situation on `date` per group, persons in the sex and age band they have on `personDate` (the end date a projection from `date` is for). */
+async function situationsOn(dataSource: DataSource, date: string, grouping: Grouping, place: Place, personDate: string): Promise<Map<string, Situation>> {
   const params: unknown[] = [date];
-  const { grp, join } = groupSql(groupBy, place, params);
+  const { columns, join } = groupSql(grouping, place, params);
+  const person = personOn(grouping, `${STAT_PERIODS}.dossier_id`, personDate === date ? '$1::date' : `$${params.push(personDate)}::date`);
   const rows = (await dataSource.query(
-    `SELECT ${grp} AS grp, active, residence_status, stage, coalesce(housing_type, 'none') AS housing, count(*)::int AS n
-       FROM ${STAT_PERIODS} ${join}
+    `SELECT ${columns}, active, residence_status, stage, coalesce(housing_type, 'none') AS housing, count(*)::int AS n
+       FROM ${STAT_PERIODS} ${person} ${join}
       WHERE valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)
-      GROUP BY 1, 2, 3, 4, 5`,
+      GROUP BY 1, 2, 3, 4, 5, 6, 7`,
     params,
-  )) as Array<{ grp: string | null; active: boolean; residence_status: string; stage: string; housing: string; n: number }>;
+  )) as Array<GroupRow & { active: boolean; residence_status: string; stage: string; housing: string; n: number }>;
   const groups = new Map<string, Situation>();
   for (const row of rows) {
-    const key = keyOf(row.grp);
-    const group = groups.get(key) ?? nothingIn(row.grp);
+    const key = keyOf(row);
+    const group = groups.get(key) ?? nothingIn({ grp: row.grp, grp_sex: row.grp_sex, grp_band: row.grp_band });
     groups.set(key, group);
     if (!row.active) {
       group.left += row.n;
@@ -250,22 +252,25 @@ export async function outlookAt(
   place: Place,
   given: GivenRates,
   remember: Remember = (_, compute) => compute(),
-): Promise<OutlookView> {
-  const { suppressBelow } = await readSettings(dataSource);
+): Promise<Suppressed<OutlookView>> {
+  const { suppressBelow: threshold } = await readSettings(dataSource);
+  const grouping = groupingOf(groupBy);
   const last = await lastBusinessDate(dataSource);
-  const situationOn = (date: string) =>
-    remember(`outlook-situation|${date}|${groupBy}|${place.map}|${place.by}`, () => situationsOn(dataSource, date, groupBy, place));
+  // Persons are in the age band of the end date: a projection's base groups them by the band they will have then.
+  const situationOn = (date: string, personDate = date) => {
+    const on = grouping.ageBand ? personDate : date;
+    return remember(`outlook-situation|${date}|${groupBy}|${place.map}|${place.by}|${on}`, () => situationsOn(dataSource, date, grouping, place, on));
+  };
   const rates = [given.arrivals, given.departures, given.transitions].map((rate) => rate ?? '').join(',');
   const inputs = last === null ? null : await remember(`outlook-inputs|${last}|${rates}`, () => scenarioInputs(dataSource, last, given));
-  const base = last === null ? null : await situationOn(last);
-  const scenarios: OutlookScenario[] = [];
+  const scenarios: Array<Omit<OutlookScenario, 'groups'> & { situations: ReadonlyMap<string, Situation> }> = [];
   for (const endDate of endDates) {
     const endDatePassed = endDate <= today;
-    if (last === null || inputs === null || base === null || endDate <= last || endDatePassed) {
-      const observed = await situationOn(endDate);
-      scenarios.push({ endDate, endDatePassed, kind: 'observed', method: null, groups: groupsOf(observed, groupBy, place, suppressBelow) });
+    if (last === null || inputs === null || endDate <= last || endDatePassed) {
+      scenarios.push({ endDate, endDatePassed, kind: 'observed', method: null, situations: await situationOn(endDate) });
       continue;
     }
+    const base = await situationOn(last, endDate);
     const months = daysBetween(last, endDate) / DAYS_PER_MONTH;
     const monthly = { arrivals: inputs.arrivals.monthly, departures: inputs.departures.monthly, transitions: inputs.transitions.monthly };
     const projected = new Map(
@@ -276,10 +281,19 @@ export async function outlookAt(
       endDatePassed,
       kind: 'projection',
       method: { description: methodOf(inputs, endDate), basedOn: last, months: round(months, 2) },
-      groups: groupsOf(projected, groupBy, place, suppressBelow),
+      situations: projected,
     });
   }
-  return { lastBusinessDate: last, groupBy, map: place.map, by: place.by, suppressBelow, scenario: inputs, scenarios };
+  const at = (suppressBelow: number): OutlookView => ({
+    lastBusinessDate: last,
+    groupBy,
+    map: place.map,
+    by: place.by,
+    suppressBelow,
+    scenario: inputs,
+    scenarios: scenarios.map(({ situations, ...scenario }) => ({ ...scenario, groups: groupsOf(situations, grouping, place, suppressBelow) })),
+  });
+  return { view: at(threshold), unsuppressed: () => at(0) };
 }
 
 /**
@@ -288,10 +302,9 @@ export async function outlookAt(
  * of the splits of temporary protection and the transitioned, then complementary suppression over
  * the lines of the tables they make (tableLines). Situations are only read: they may be remembered.
  */
-function groupsOf(situations: ReadonlyMap<string, Situation>, groupBy: GroupBy, place: Place, suppressBelow: number): OutlookGroup[] {
-  const keys = groupBy === 'none' && situations.size === 0 ? [''] : [...situations.keys()].sort(byGroup);
-  return keys.map((key) => {
-    const s = situations.get(key) ?? nothingIn(null);
+function groupsOf(situations: ReadonlyMap<string, Situation>, grouping: Grouping, place: Place, suppressBelow: number): OutlookGroup[] {
+  const all = groupByOf(grouping) === 'none' && situations.size === 0 ? [nothingIn(NO_GROUP)] : [...situations.values()].sort((a, b) => byGroup(a.row, b.row));
+  return all.map((s) => {
     const values: Record<string, number> = {};
     const put = (name: string, n: number) => (values[name] = Math.round(n));
     put('active', activeIn(s));
@@ -327,7 +340,7 @@ function groupsOf(situations: ReadonlyMap<string, Situation>, groupBy: GroupBy, 
     const shown = (name: string): Cell => (suppressed.has(name) ? { value: null, suppressed: true } : { value: values[name], suppressed: false });
     const cells = (prefix: string, names: readonly string[]) => Object.fromEntries(names.map((name) => [name, shown(`${prefix}${name}`)]));
     return {
-      group: groupView(groupBy, s.nis, place.map),
+      group: groupView(grouping, s.row, place.map),
       active: shown('active'),
       underTemporaryProtection: shown('underTemporaryProtection'),
       transitioned: { total: shown('transitioned'), byStatus: cells('status:', OTHER_RESIDENCE_STATUSES) },
@@ -363,6 +376,20 @@ const tableLines: Line[] = [
     ...names.map((name) => ({ total: `${dimension}:${name}`, parts: [`underTemporaryProtection:${dimension}:${name}`, `transitioned:${dimension}:${name}`] })),
   ]),
 ];
+
+/** The view's path of a cell named in tableLines. */
+function pathOf(name: string): string {
+  const [first, second, third] = name.split(':');
+  if (name === 'transitioned') return 'transitioned.total';
+  if (first === 'status') return `transitioned.byStatus.${second}`;
+  const split = (dimension: string) => (dimension === 'stage' ? 'ByStage' : 'ByHousingType');
+  if (first === 'stage' || first === 'housing') return `by${split(first).slice(2)}.${second}`;
+  if (third !== undefined) return `${first}${split(second)}.${third}`;
+  return name;
+}
+
+/** A group's lines of the outlook by the paths of its view (tableLines). */
+export const OUTLOOK_LINES: Line[] = tableLines.map(({ total, parts }) => ({ total: pathOf(total), parts: parts.map(pathOf) }));
 
 function round(n: number, decimals: number): number {
   const factor = 10 ** decimals;

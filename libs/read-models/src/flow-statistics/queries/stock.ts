@@ -1,17 +1,13 @@
 import type { DataSource } from 'typeorm';
 import { ACTIVE_STAGES, HOUSING_TYPES, RESIDENCE_STATUSES } from '@app/domain';
-import { READ_MODEL_SCHEMA } from '@app/projection-engine';
-import { STAT_PERIODS_TABLE } from '../flow-statistics.projection';
-import { byGroup, groupSql, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import { byGroup, groupingOf, groupSql, groupView, keyOf, NO_GROUP, periodsOf, type GroupBy, type GroupRow, type GroupView } from './groups';
 import type { Place, PlaceEcho } from './place';
 import type { Interval } from './periods';
 import { readSettings } from './settings';
-import { breakdown, cell, type Cell, type Count } from './suppression';
+import { breakdown, cell, type Cell, type Count, type Line, type Suppressed } from './suppression';
 
 /** Housing types, and `none` for an active dossier without housing. */
 export const STOCK_HOUSING = [...HOUSING_TYPES, 'none'] as const;
-
-const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
 
 export interface StockGroup {
   group: GroupView | null;
@@ -42,25 +38,26 @@ export interface StockOverTimeView extends PlaceEcho {
 }
 
 /** Active dossiers on a date, per group, by stage, housing type and residence status, with ever-employed and employed-now. */
-export async function stockOn(dataSource: DataSource, asOf: string, groupBy: GroupBy, place: Place): Promise<StockView> {
-  const { suppressBelow } = await readSettings(dataSource);
+export async function stockOn(dataSource: DataSource, asOf: string, groupBy: GroupBy, place: Place): Promise<Suppressed<StockView>> {
+  const { suppressBelow: threshold } = await readSettings(dataSource);
+  const grouping = groupingOf(groupBy);
   const params: unknown[] = [asOf];
-  const { grp, join } = groupSql(groupBy, place, params);
+  const { columns, join } = groupSql(grouping, place, params);
   const rows = (await dataSource.query(
-    `SELECT ${grp} AS grp, stage, coalesce(housing_type, 'none') AS housing, residence_status, ever_employed, employed_now, count(*)::int AS n
-       FROM ${STAT_PERIODS} ${join}
+    `SELECT ${columns}, stage, coalesce(housing_type, 'none') AS housing, residence_status, ever_employed, employed_now, count(*)::int AS n
+       FROM ${periodsOf(grouping)} ${join}
       WHERE active AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)
-      GROUP BY 1, 2, 3, 4, 5, 6`,
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
     params,
-  )) as Array<{ grp: string | null; stage: string; housing: string; residence_status: string; ever_employed: boolean; employed_now: boolean; n: number }>;
-  type Tally = { nis: string | null; active: number; stage: Map<string, number>; housing: Map<string, number>; status: Map<string, number>; ever: number; now: number };
-  const tally = (nis: string | null): Tally => ({ nis, active: 0, stage: new Map(), housing: new Map(), status: new Map(), ever: 0, now: 0 });
+  )) as Array<GroupRow & { stage: string; housing: string; residence_status: string; ever_employed: boolean; employed_now: boolean; n: number }>;
+  type Tally = { row: GroupRow; active: number; stage: Map<string, number>; housing: Map<string, number>; status: Map<string, number>; ever: number; now: number };
+  const tally = (row: GroupRow): Tally => ({ row, active: 0, stage: new Map(), housing: new Map(), status: new Map(), ever: 0, now: 0 });
   const groups = new Map<string, Tally>();
   for (const row of rows) {
-    const key = keyOf(row.grp);
+    const key = keyOf(row);
     let group = groups.get(key);
     if (!group) {
-      group = tally(row.grp);
+      group = tally(row);
       groups.set(key, group);
     }
     group.active += row.n;
@@ -71,32 +68,38 @@ export async function stockOn(dataSource: DataSource, asOf: string, groupBy: Gro
     if (row.employed_now) group.now += row.n;
   }
   if (groupBy === 'none' && groups.size === 0) {
-    groups.set('', tally(null));
+    groups.set(keyOf(NO_GROUP), tally(NO_GROUP));
   }
-  const c = (n: number) => cell(n, n, suppressBelow);
   const counts = (keys: readonly string[], of: Map<string, number>) =>
     Object.fromEntries(keys.map((key) => [key, { value: of.get(key) ?? 0, persons: of.get(key) ?? 0 }])) as Record<string, Count>;
-  return {
+  const at = (suppressBelow: number): StockView => ({
     asOf,
     groupBy,
     map: place.map,
     by: place.by,
     suppressBelow,
-    groups: [...groups.keys()].sort(byGroup).map((key) => {
-      const g = groups.get(key)!;
+    groups: [...groups.values()].sort((a, b) => byGroup(a.row, b.row)).map((g) => {
       const active = { value: g.active, persons: g.active };
       const stages = breakdown(active, counts(ACTIVE_STAGES, g.stage), suppressBelow);
       const housing = breakdown(active, counts(STOCK_HOUSING, g.housing), suppressBelow);
       const statuses = breakdown(active, counts(RESIDENCE_STATUSES, g.status), suppressBelow);
       return {
-        group: groupView(groupBy, g.nis, place.map),
+        group: groupView(grouping, g.row, place.map),
         active: [stages.total, housing.total, statuses.total].find((total) => total.suppressed) ?? stages.total,
         byStage: stages.parts,
         byHousingType: housing.parts,
         byResidenceStatus: statuses.parts,
-        everEmployed: c(g.ever),
-        employedNow: c(g.now),
+        everEmployed: cell(g.ever, g.ever, suppressBelow),
+        employedNow: cell(g.now, g.now, suppressBelow),
       };
     }),
-  };
+  });
+  return { view: at(threshold), unsuppressed: () => at(0) };
 }
+
+/** A group's lines (a total and its parts) of the stock: the active dossiers split by stage, by housing type, by residence status. */
+export const STOCK_LINES: Line[] = [
+  { total: 'active', parts: ACTIVE_STAGES.map((stage) => `byStage.${stage}`) },
+  { total: 'active', parts: STOCK_HOUSING.map((housing) => `byHousingType.${housing}`) },
+  { total: 'active', parts: RESIDENCE_STATUSES.map((status) => `byResidenceStatus.${status}`) },
+];

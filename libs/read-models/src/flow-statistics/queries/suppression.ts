@@ -7,6 +7,15 @@ export interface Cell {
   suppressed: boolean;
 }
 
+/**
+ * An answer, and the same answer with nothing suppressed (computed from the same rows only when
+ * asked): its numbers, for secondary suppression across the groups of a table (tables.ts).
+ */
+export interface Suppressed<V> {
+  view: V;
+  unsuppressed: () => V;
+}
+
 /** What a cell counts: `value` events (or dossiers) of `persons` distinct persons. */
 export interface Count {
   value: number;
@@ -62,18 +71,35 @@ export interface Line {
  * next-smallest part counting anyone (ties: the first named) is suppressed too; failing any, its
  * total (a hidden total whose parts are all shown zeros gives away only a zero, and stays so).
  * Every change can open another line, so this repeats until no line has exactly one suppressed
- * cell that works out to anyone. Zeros stay shown. Returns the names suppressed: `hidden` (the primary
- * suppression and any earlier) and those added.
+ * cell that works out to anyone. Zeros stay shown. `fixed` cells are published by another answer
+ * and are never added; a part that is the only one counting anyone in a line whose total is such
+ * a cell, shown, is never chosen either (the total gives it away whatever is hidden here). A line
+ * whose only candidate is a fixed total is left: its lone hidden cell is then given away by the
+ * other answers and the zeros together (with an additive line, the total minus zeros: so it
+ * counts as few and is hidden in its own answer, unless it was hidden for another line).
+ * Returns the names suppressed: `hidden` (the primary suppression and any earlier) and those added.
  */
-export function complementary(values: Readonly<Record<string, number>>, hidden: ReadonlySet<string>, lines: readonly Line[]): Set<string> {
+export function complementary(
+  values: Readonly<Record<string, number>>,
+  hidden: ReadonlySet<string>,
+  lines: readonly Line[],
+  fixed: ReadonlySet<string> = new Set(),
+): Set<string> {
   const result = new Set(hidden);
+  const pinned = new Set(
+    lines
+      .filter(({ total }) => fixed.has(total) && !hidden.has(total))
+      .map(({ parts }) => parts.filter((part) => values[part] > 0))
+      .filter((counting) => counting.length === 1)
+      .map(([part]) => part),
+  );
   for (let changed = true; changed; ) {
     changed = false;
     for (const { total, parts } of lines) {
       if ([total, ...parts].filter((name) => result.has(name)).length !== 1) continue;
-      const next = parts.filter((part) => !result.has(part) && values[part] > 0).sort((a, b) => values[a] - values[b])[0] ?? total;
+      const next = parts.filter((part) => !result.has(part) && !pinned.has(part) && values[part] > 0).sort((a, b) => values[a] - values[b])[0] ?? total;
       // A hidden total over shown zeros gives away a zero only: nothing to add.
-      if (result.has(next)) continue;
+      if (result.has(next) || fixed.has(next)) continue;
       result.add(next);
       changed = true;
     }

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { DossierEvent } from '@app/domain';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import type { ProjectionContext } from '@app/projection-engine';
-import { PERSONAL_DATA_MIGRATIONS } from '@app/personal-data';
+import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
 import { READ_MODEL_MIGRATIONS } from '../../schema';
 import { flowStatisticsProjection } from '../flow-statistics.projection';
 import { vdabOn, vdabPoint, type VdabTally } from './vdab';
@@ -77,7 +77,7 @@ describe('VDAB pair (vdab.ts)', () => {
     let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
     let dataSource: DataSource;
     let context: ProjectionContext;
-    const projection = flowStatisticsProjection();
+    const projection = flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)));
 
     beforeAll(async () => {
       database = await openReadModelDatabase([...READ_MODEL_MIGRATIONS, ...PERSONAL_DATA_MIGRATIONS]);

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
-import { byGroup, groupSql, groupView, keyOf, type GroupBy, type GroupView } from './groups';
+import { byGroup, groupingOf, groupView, NO_GROUP, placeOf, type GroupBy, type GroupView } from './groups';
 import { REGISTRATION_AS_RECORDED, type Place, type PlaceEcho } from './place';
 import type { Interval } from './periods';
 import { readSettings } from './settings';
@@ -115,7 +115,7 @@ export async function vdabTallies(
 ): Promise<VdabTally[]> {
   const { place, cohort } = vdabGrouping(groupBy);
   const params: unknown[] = [on, population];
-  const group = groupSql(place, where, params, 'p.');
+  const group = placeOf(groupingOf(place), where, params, 'p.');
   const rows = (await dataSource.query(
     `SELECT ${group.grp} AS grp, ${cohort ? `to_char(v.registered_on, 'YYYY')` : 'NULL::text'} AS cohort,
             count(*)::int AS registered, count(*) FILTER (WHERE p.ever_employed)::int AS ever, count(*) FILTER (WHERE p.employed_now)::int AS now
@@ -144,13 +144,13 @@ const countOf = (t: Pick<VdabTally, 'registered' | 'ever' | 'now'>, measure: Mea
  */
 export function vdabPoint(on: string, tallies: readonly VdabTally[], groupBy: VdabGroupBy, suppressBelow: number, where: Place = REGISTRATION_AS_RECORDED): VdabPoint {
   const { place, cohort } = vdabGrouping(groupBy);
-  const keyOfTally = (t: VdabTally) => `${keyOf(t.grp)}|${t.cohort ?? ''}`;
+  const keyOfTally = (t: VdabTally) => `${t.grp ?? ''}|${t.cohort ?? ''}`;
   const groups = new Map(tallies.map((t) => [keyOfTally(t), t]));
   // Without groupBy, the one tally is the total's alone.
   const keys = [...groups.keys()].filter(() => groupBy !== 'none').sort((a, b) => {
     const [placeA, cohortA] = a.split('|');
     const [placeB, cohortB] = b.split('|');
-    return byGroup(placeA, placeB) || (cohortA < cohortB ? -1 : cohortA > cohortB ? 1 : 0);
+    return byGroup({ ...NO_GROUP, grp: placeA || null }, { ...NO_GROUP, grp: placeB || null }) || (cohortA < cohortB ? -1 : cohortA > cohortB ? 1 : 0);
   });
   const count = (n: number): Count => ({ value: n, persons: n });
   const lines = Object.fromEntries(
@@ -172,7 +172,7 @@ export function vdabPoint(on: string, tallies: readonly VdabTally[], groupBy: Vd
     total: pairOf((line) => line.total),
     groups: keys.map((key) => {
       const t = groups.get(key)!;
-      const at = place === 'none' ? {} : groupView(place, t.grp, where.map)!;
+      const at = place === 'none' ? {} : groupView(groupingOf(place), { ...NO_GROUP, grp: t.grp }, where.map)!;
       return { group: { ...at, ...(cohort ? { cohort: t.cohort! } : {}) }, ...pairOf((line) => line.parts[key]) };
     }),
   };
