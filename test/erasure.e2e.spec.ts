@@ -137,6 +137,13 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
     };
   };
 
+  /** The 2011 stock by age band: active dossiers per band. */
+  const byAgeBand = async () => {
+    const response = await testApp.http().get('/statistics/stock?asOf=2011-12-31&groupBy=ageBand').set('Authorization', `Bearer ${analyst}`);
+    expectStatus(response, 200);
+    return Object.fromEntries((response.body.groups as Array<{ group: { ageBand: string }; active: { value: number } }>).map((g) => [g.group.ageBand, g.active.value]));
+  };
+
   const crtRow = async (dossierId: string) => {
     const response = await testApp
       .http()
@@ -150,6 +157,7 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
     const person = distinctivePerson('1931-07-29');
     let dossierId: string;
     let before: Awaited<ReturnType<typeof statistics>>;
+    let bandsBefore: Record<string, number>;
 
     it('holds the personal data nowhere in plain but in the CRT registry before the erasure (so the search below can fail)', async () => {
       dossierId = await register(person, '2011-03-14', { 'Idempotency-Key': `erasure-${tag()}` });
@@ -178,6 +186,8 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
       );
       expect(idempotency.n).toBe(1);
       before = await statistics();
+      bandsBefore = await byAgeBand();
+      expect(bandsBefore['65+']).toBeGreaterThanOrEqual(1);
     });
 
     it('is for admins only: staff, auditors and analysts get 403 and nothing is recorded', async () => {
@@ -246,6 +256,13 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
       expectStatus(verify, 200);
       expect(verify.body).toMatchObject({ dossierId, intact: true, version: 6 });
       expect(await statistics()).toEqual(before);
+    });
+
+    it('moves the person from their age band to unknown: the statistics forget the birth date with the key', async () => {
+      const expected: Record<string, number> = { ...bandsBefore, '65+': bandsBefore['65+'] - 1, unknown: (bandsBefore.unknown ?? 0) + 1 };
+      // A band nobody is in is no group of the stock.
+      if (expected['65+'] === 0) delete expected['65+'];
+      expect(await byAgeBand()).toEqual(expected);
     });
 
     it('leaves no trace of the personal data in plain in any table of the database, nor in any event of the store', async () => {
