@@ -171,14 +171,36 @@ function attributed(events: HistoryEvent[]): Array<HistoryEvent & { municipality
 }
 
 type Counts = Record<string, number>;
+/** The group a person counts in: from where they count (a NIS code), their events and the day the answer is about. */
+type GroupOf = (nis: string, events: HistoryEvent[], date: string) => string;
+
+/** The person's age band on a day, from the birth date of the registration as staff read it: years completed, a 29 February birthday on 1 March. */
+function naiveAgeBand(events: HistoryEvent[], date: string): string {
+  const birthDate = events.find((e) => e.type === 'DossierRegistered')?.data.personal?.birthDate;
+  if (typeof birthDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(birthDate)) return 'unknown';
+  const [by, bm, bd] = birthDate.split('-').map(Number);
+  const [y, m, d] = date.split('-').map(Number);
+  const age = y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+  return age < 18 ? '0-17' : age < 25 ? '18-24' : age < 45 ? '25-44' : age < 65 ? '45-64' : '65+';
+}
+
+/** Groups by a place (a function of the NIS code), sex and age band, as the service's groups are keyed (groupKey). */
+const groupedBy =
+  (place: ((nis: string) => string) | null, sex: boolean, ageBand: boolean): GroupOf =>
+  (nis, events, date) =>
+    [
+      ...(place ? [place(nis)] : []),
+      ...(sex ? [events.find((e) => e.type === 'DossierRegistered')?.data.sex ?? 'unknown'] : []),
+      ...(ageBand ? [naiveAgeBand(events, date)] : []),
+    ].join('|') || 'all';
 const bump = (counts: Counts, key: string, by = 1) => (counts[key] = (counts[key] ?? 0) + by);
 
-function naiveStock(histories: HistoryEvent[][], asOf: string, groupOf: (nis: string) => string): Record<string, Counts> {
+function naiveStock(histories: HistoryEvent[][], asOf: string, groupOf: GroupOf): Record<string, Counts> {
   const groups: Record<string, Counts> = {};
   for (const events of histories) {
     const s = stateOn(events, asOf);
     if (!s || !s.active) continue;
-    const g = (groups[groupOf(s.municipality)] ??= {});
+    const g = (groups[groupOf(s.municipality, events, asOf)] ??= {});
     bump(g, 'active');
     bump(g, `stage:${s.stage}`);
     bump(g, `housing:${s.housing ?? 'none'}`);
@@ -202,8 +224,8 @@ const MEASURE: Record<string, string> = {
   ResidenceStatusChanged: 'transitions',
 };
 
-/** unit persons: each measure counts the persons (histories) with such an event in the period and group, once. */
-function naiveFlows(histories: HistoryEvent[][], periods: Array<{ start: string; end: string }>, groupOf: (nis: string) => string, unit: 'events' | 'persons' = 'events') {
+/** unit persons: each measure counts the persons (histories) with such an event in the period and group, once. The person as on the period's last day. */
+function naiveFlows(histories: HistoryEvent[][], periods: Array<{ start: string; end: string }>, groupOf: GroupOf, unit: 'events' | 'persons' = 'events') {
   return periods.map(({ start, end }) => {
     const groups: Record<string, Counts> = {};
     for (const events of histories) {
@@ -219,7 +241,7 @@ function naiveFlows(histories: HistoryEvent[][], periods: Array<{ start: string;
         const firstHousingEver = e.type === 'PersonHoused' && !housedBefore;
         if (e.type === 'PersonHoused') housedBefore = true;
         if (e.occurredOn < start || e.occurredOn > end) continue;
-        const g = groupOf(e.municipality);
+        const g = groupOf(e.municipality, events, end);
         count(g, MEASURE[e.type]);
         if (firstHousingEver) count(g, 'firstHousingsEver');
         if (e.type === 'EmploymentEnded' || (e.type === 'PersonLeft' && e.employedBefore)) count(g, 'employmentEndsIncludingDepartures');
@@ -320,7 +342,9 @@ function naiveVdab(
 // ------------------------------------------------------------------ the service's answers, flattened
 
 type CellValue = { value: number | null; suppressed: boolean };
-const groupKey = (group: { nis: string | null } | null) => (group === null ? 'all' : (group.nis ?? 'none'));
+/** A group of an answer as the naive recomputation keys it: its place (none for Brussels by province), sex and age band, by `|`. */
+const groupKey = (group: { nis?: string | null; sex?: string; ageBand?: string } | null) =>
+  group === null ? 'all' : [...('nis' in group ? [group.nis ?? 'none'] : []), ...(group.sex ? [group.sex] : []), ...(group.ageBand ? [group.ageBand] : [])].join('|');
 
 function flattenStock(body: any): Record<string, Counts> {
   const groups: Record<string, Counts> = {};
@@ -344,7 +368,7 @@ function flattenStock(body: any): Record<string, Counts> {
  * The observed outlook on a date, naively: the stock without its employment counts (which the
  * outlook does not give), and the dossiers whose person has left, in the group they left from.
  */
-function naiveOutlook(histories: HistoryEvent[][], date: string, groupOf: (nis: string) => string): Record<string, Counts> {
+function naiveOutlook(histories: HistoryEvent[][], date: string, groupOf: GroupOf): Record<string, Counts> {
   const groups: Record<string, Counts> = {};
   for (const [group, counts] of Object.entries(naiveStock(histories, date, groupOf))) {
     groups[group] = Object.fromEntries(Object.entries(counts).filter(([key]) => key !== 'everEmployed' && key !== 'employedNow'));
@@ -352,7 +376,7 @@ function naiveOutlook(histories: HistoryEvent[][], date: string, groupOf: (nis: 
   for (const events of histories) {
     const s = stateOn(events, date);
     if (!s) continue;
-    const g = (groups[groupOf(s.municipality)] ??= {});
+    const g = (groups[groupOf(s.municipality, events, date)] ??= {});
     if (!s.active) {
       bump(g, 'left');
       continue;
@@ -456,6 +480,15 @@ function flattenFlows(body: any): Array<Record<string, Counts>> {
 
 const dossierArbitrary = fc.record({
   municipality: fc.constantFrom(...NIS),
+  // Sex as the domain has it, or not recorded.
+  sex: fc.constantFrom('female', 'male', 'x', null),
+  // Birth dates a few days around a year end on which the person turns 18, 25, 45 or 65 (the dates asked about include year ends), and 29 February.
+  birthDate: fc.oneof(
+    fc
+      .record({ turns: fc.constantFrom(18, 25, 45, 65), year: fc.integer({ min: 2012, max: 2017 }), offset: fc.integer({ min: -2, max: 2 }) })
+      .map(({ turns, year, offset }) => addDays(`${year - turns}-12-31`, offset)),
+    fc.constantFrom('1996-02-29', '1952-02-29', '1980-07-01'),
+  ),
   registeredDay: fc.integer({ min: 0, max: 1400 }),
   steps: fc.array(
     fc.record({
@@ -553,7 +586,12 @@ export function describeStatisticsProperty(): void {
     /** `codeOn` gives the code a history's municipality has on a date (itself, but for a place across the mergers). */
     async function record(dossier: DossierInput, from = FROM, codeOn = (municipality: string, _on: string) => municipality): Promise<void> {
       const registeredOn = addDays(from, dossier.registeredDay);
-      const id = await staff.registered({ municipality: codeOn(dossier.municipality, registeredOn), registeredOn, protection: { grantedOn: registeredOn } });
+      const id = await staff.registered({
+        municipality: codeOn(dossier.municipality, registeredOn),
+        registeredOn,
+        protection: { grantedOn: registeredOn },
+        person: { birthDate: dossier.birthDate, sex: dossier.sex ?? undefined },
+      });
       dossierIds.push(id);
       for (const s of dossier.steps) {
         const on = addDays(registeredOn, s.dayOffset);
@@ -587,7 +625,7 @@ export function describeStatisticsProperty(): void {
         }),
       );
 
-    it('stock (overall, per province, and over time per municipality; by stage, housing and residence status), flows (overall and per province; transitions by status; both readings), the funnel (whole and cut by residence status), the outlook of passed end dates and VDAB\'s pair (per province and cohort, per municipality, of those still here, over time), for random histories', async () => {
+    it('stock (overall, per province, and over time per municipality; by stage, housing and residence status), flows (overall and per province; transitions by status; both readings), the funnel (whole and cut by residence status), the outlook of passed end dates and VDAB\'s pair (per province and cohort, per municipality, of those still here, over time), each but VDAB\'s pair also by sex and age band, for random histories', async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }),
@@ -664,6 +702,34 @@ export function describeStatisticsProperty(): void {
             const vdabOverTime = await vdab(`from=${FROM}&to=${TO}&interval=year&groupBy=cohort`);
             expect(vdabOverTime.points.map((point: { on: string }) => point.on)).toEqual(['2012', '2013', '2014', '2015', '2016', '2017'].map((year) => `${year}-12-31`));
             for (const point of vdabOverTime.points) expect(flattenVdab(point)).toEqual(naiveVdab(raw, point.on, (_, year) => `|${year}`));
+
+            // By sex and age band, alone and with a place: age on the answer's date (each point, each period's last day, the end date, asOf).
+            const bySex = groupedBy(null, true, false);
+            const byBand = groupedBy(null, false, true);
+            for (const [groupBy, groupOf] of [
+              ['sex', bySex],
+              ['ageBand', byBand],
+              ['province,sex', groupedBy(province, true, false)],
+              ['municipality,ageBand', groupedBy((nis) => nis, false, true)],
+              ['province,sex,ageBand', groupedBy(province, true, true)],
+            ] as const) {
+              expect(flattenStock(await get(`/statistics/stock?asOf=${asOf}&groupBy=${groupBy}`))).toEqual(naiveStock(raw, asOf, groupOf));
+            }
+            const bandsOverTime = await get(`/statistics/stock-over-time?from=${FROM}&to=${TO}&interval=year&groupBy=ageBand`);
+            for (const point of bandsOverTime.points) expect(flattenStock(point)).toEqual(naiveStock(raw, point.asOf, byBand));
+            const flowsByBand = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=quarter&groupBy=ageBand`);
+            expect(flattenFlows(flowsByBand)).toEqual(naiveFlows(raw, flowsByBand.periods, byBand));
+            const personsBySex = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=year&groupBy=province,sex&unit=persons`);
+            expect(flattenFlows(personsBySex)).toEqual(naiveFlows(raw, personsBySex.periods, groupedBy(province, true, false), 'persons'));
+            const outlookByBand = await get(`/statistics/outlook?endDate=${asOf}&groupBy=province,ageBand`);
+            expect(flattenOutlook(outlookByBand.scenarios[0].groups)).toEqual(naiveOutlook(raw, asOf, groupedBy(province, false, true)));
+            const who = groupedBy(null, true, true);
+            const funnelByPerson = await get(`/statistics/funnel?cohortFrom=${cohort}&asOf=${asOf}&groupBy=sex,ageBand`);
+            const members = naiveFunnelMembers(raw, { from: cohort }, asOf);
+            expect(funnelByPerson.groups.map((g: any) => groupKey(g.group)).sort()).toEqual([...new Set(members.map((h) => who('', h, asOf)))].sort());
+            for (const group of funnelByPerson.groups) {
+              expect(steps(group)).toEqual(naiveFunnel(raw.filter((h) => who('', h, asOf) === groupKey(group.group)), { from: cohort }, asOf));
+            }
           },
         ),
         { numRuns: 15, endOnFailure: true },
@@ -752,6 +818,9 @@ export function describeStatisticsProperty(): void {
       const registeredIn = new Set(events.filter((e) => e.type === 'DossierRegistered' || e.type === 'DossierReopened').map((e) => e.data.municipality));
       expect(Object.keys(MERGED_INTO).some((nis) => registeredIn.has(nis))).toBe(true);
       expect(Object.values(MERGED_INTO).some((nis) => registeredIn.has(nis) && !MUNICIPALITIES[nis])).toBe(true);
+      // Sex not recorded, and persons whose age band changed within the years asked about.
+      expect(events.some((e) => e.type === 'DossierRegistered' && e.data.sex === null)).toBe(true);
+      expect(raw.some((h) => naiveAgeBand(h, FROM) !== naiveAgeBand(h, TO))).toBe(true);
     });
 
     it('suppresses every cell of 1 to threshold-1 persons, and never lets hidden parts be worked out from a total (stock, outlook, VDAB\'s pair)', async () => {
@@ -820,6 +889,29 @@ export function describeStatisticsProperty(): void {
         for (const [, pair] of rows) {
           expect(pair.everEmployedShare.suppressed).toBe(pair.registeredAtVdab.suppressed || pair.everEmployed.suppressed);
           expect(pair.employedNowShare.suppressed).toBe(pair.registeredAtVdab.suppressed || pair.employedNow.suppressed);
+        }
+        // The stock by province and sex: small cells hidden, shown cells right, and no province or sex whose published total
+        // (the answers by province and by sex) gives one hidden cell away, but through zeros and a total showing the only part
+        // of its line counting anyone (docs/statistics.md, "Tables across groups").
+        const province = (nis: string) => MUNICIPALITIES[nis] ?? 'none';
+        const cells = naiveStock(raw, asOf, groupedBy(province, true, false));
+        const table = (await get(`/statistics/stock?asOf=${asOf}&groupBy=province,sex`)).groups as Array<{ group: { nis: string | null; sex: string }; active: CellValue }>;
+        const parts = table.map((g) => ({ ...g.group, n: cells[groupKey(g.group)]?.active ?? 0, c: g.active }));
+        for (const { n, c } of parts) {
+          if (n > 0 && n < 3) expect(c.suppressed).toBe(true);
+          if (!c.suppressed) expect(c.value).toBe(n);
+        }
+        const lines = [
+          ...((await get(`/statistics/stock?asOf=${asOf}&groupBy=province`)).groups as any[]).map((g) => ({ total: g.active as CellValue, parts: parts.filter((p) => p.nis === g.group.nis) })),
+          ...((await get(`/statistics/stock?asOf=${asOf}&groupBy=sex`)).groups as any[]).map((g) => ({ total: g.active as CellValue, parts: parts.filter((p) => p.sex === g.group.sex) })),
+        ];
+        for (const line of lines.filter(({ total }) => !total.suppressed)) {
+          if (line.parts.filter(({ n, c }) => c.suppressed && n > 0).length !== 1) continue;
+          const others = line.parts.filter(({ n, c }) => !c.suppressed && n > 0);
+          expect(others.length).toBeGreaterThan(0);
+          for (const other of others) {
+            expect(lines.some(({ total, parts: ps }) => !total.suppressed && ps.filter(({ n }) => n > 0).length === 1 && ps.includes(other))).toBe(true);
+          }
         }
       }
     });
