@@ -167,22 +167,36 @@ describe(`Statistics by sex and age band (${eventStoreUnderTest()} store)`, () =
       ]);
     });
 
+    it('on a map of the municipalities too: the translation and the person compose (Antwerpen and Gent did not merge, so the same groups)', async () => {
+      for (const path of [
+        '/statistics/stock?asOf=2021-05-01&groupBy=municipality,sex,ageBand',
+        '/statistics/flows?from=2021-01-01&to=2021-06-30&interval=quarter&groupBy=province,ageBand&unit=persons',
+        '/statistics/funnel?cohort=2021-01&asOf=2021-05-01&groupBy=municipality,sex',
+        '/statistics/outlook?endDate=2021-04-30&endDate=2030-03-04&groupBy=province,ageBand',
+      ]) {
+        const { map, ...asRecorded } = await ok(path);
+        const { map: onMap, ...translated } = await ok(`${path}&map=2025-01-01`);
+        expect([map, onMap]).toEqual(['as-recorded', '2025-01-01']);
+        expect(translated).toEqual(asRecorded);
+      }
+    });
+
     it('CSV: a column per dimension beyond the place; an answer by a place alone keeps its columns', async () => {
       const csv = await get('/statistics/stock?asOf=2021-04-30&groupBy=province,sex').set('Accept', 'text/csv');
       expectStatus(csv, 200);
       const lines = csv.text.split('\r\n');
-      expect(lines[0]).toBe('as_of,group_by,group_code,group_name,sex,measure,category,value,suppressed');
-      expect(lines).toContain('2021-04-30,"province,sex",10000,Antwerpen,female,active,,6,false');
+      expect(lines[0]).toBe('as_of,group_by,map,by,group_code,group_name,sex,measure,category,value,suppressed');
+      expect(lines).toContain('2021-04-30,"province,sex",as-recorded,registration,10000,Antwerpen,female,active,,6,false');
       const bands = await get('/statistics/flows?from=2021-01-01&to=2021-01-31&groupBy=ageBand').set('Accept', 'text/csv');
-      expect(bands.text.split('\r\n')[0]).toBe('period,period_start,period_end,group_by,group_code,group_name,age_band,measure,category,unit,value,suppressed');
-      expect(bands.text).toContain('2021-01,2021-01-01,2021-01-31,ageBand,,,0-17,registrations,,events,3,false');
+      expect(bands.text.split('\r\n')[0]).toBe('period,period_start,period_end,group_by,map,by,group_code,group_name,age_band,measure,category,unit,value,suppressed');
+      expect(bands.text).toContain('2021-01,2021-01-01,2021-01-31,ageBand,as-recorded,registration,,,0-17,registrations,,events,3,false');
       const funnel = await get('/statistics/funnel?cohort=2021-01&asOf=2021-05-01&groupBy=sex').set('Accept', 'text/csv');
-      expect(funnel.text.split('\r\n')[0]).toBe('cohort,cohort_from,cohort_to,as_of,residence_status,group_by,group_code,group_name,sex,step,measure,value,suppressed');
-      expect(funnel.text).toContain('2021-01,2021-01,2021-01,2021-05-01,,sex,,,unknown,registered,count,1,false');
+      expect(funnel.text.split('\r\n')[0]).toBe('cohort,cohort_from,cohort_to,as_of,residence_status,group_by,map,by,group_code,group_name,sex,step,measure,value,suppressed');
+      expect(funnel.text).toContain('2021-01,2021-01,2021-01,2021-05-01,,sex,as-recorded,registration,,,unknown,registered,count,1,false');
       const outlook = await get('/statistics/outlook?endDate=2021-04-30&groupBy=sex').set('Accept', 'text/csv');
-      expect(outlook.text).toContain('2021-04-30,true,observed,2021-03-10,,,,sex,,,x,active,,1,false');
+      expect(outlook.text).toContain('2021-04-30,true,observed,2021-03-10,,,,sex,as-recorded,registration,,,x,active,,1,false');
       const place = await get('/statistics/stock?asOf=2021-04-30&groupBy=province').set('Accept', 'text/csv');
-      expect(place.text.split('\r\n')[0]).toBe('as_of,group_by,group_code,group_name,measure,category,value,suppressed');
+      expect(place.text.split('\r\n')[0]).toBe('as_of,group_by,map,by,group_code,group_name,measure,category,value,suppressed');
     });
   });
 
