@@ -391,6 +391,12 @@ function queryKinds(bench: Bench, tokens: Record<'staff' | 'analyst', string>, d
       token: tokens.analyst,
       path: (i) => `/statistics/outlook?endDate=2026-03-04&endDate=${addDays('2027-03-04', i)}`,
     },
+    {
+      name: "VDAB's pair",
+      class: 'statistics',
+      token: tokens.analyst,
+      path: (i) => `/statistics/vdab?on=${addDays('2022-01-01', (i * 37) % 1461)}&groupBy=province,cohort`,
+    },
     { name: "one dossier's state", class: 'single-dossier', token: tokens.staff, path: (i) => `/dossiers/${dossier(i)}` },
     { name: "one dossier's history", class: 'single-dossier', token: tokens.staff, path: (i) => `/dossiers/${dossier(i)}/history` },
     {
