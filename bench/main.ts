@@ -397,6 +397,13 @@ function queryKinds(bench: Bench, tokens: Record<'staff' | 'analyst', string>, d
       token: tokens.analyst,
       path: (i) => `/statistics/vdab?on=${addDays('2022-01-01', (i * 37) % 1461)}&groupBy=province,cohort`,
     },
+    {
+      name: "VDAB's pair, 4 years by month",
+      class: 'statistics',
+      token: tokens.analyst,
+      // The dashboard's question: the pair at every month's end, 48 points whatever the first day.
+      path: (i) => `/statistics/vdab?from=${addDays('2022-01-01', i % 28)}&to=2025-12-31&interval=month&groupBy=province`,
+    },
     { name: "one dossier's state", class: 'single-dossier', token: tokens.staff, path: (i) => `/dossiers/${dossier(i)}` },
     { name: "one dossier's history", class: 'single-dossier', token: tokens.staff, path: (i) => `/dossiers/${dossier(i)}/history` },
     {

@@ -82,13 +82,14 @@ export async function vdabOn(
   place: Place = REGISTRATION_AS_RECORDED,
 ): Promise<Pick<VdabView, 'population' | 'groupBy' | 'map' | 'by' | 'suppressBelow' | 'points'>> {
   const { suppressBelow } = await readSettings(dataSource);
-  const points: VdabPoint[] = [];
-  for (const on of dates) points.push(vdabPoint(on, await vdabTallies(dataSource, on, population, groupBy, place), groupBy, suppressBelow, place));
+  const tallies = await vdabTallies(dataSource, dates, population, groupBy, place);
+  const points = dates.map((on) => vdabPoint(on, tallies.filter((t) => t.day === on), groupBy, suppressBelow, place));
   return { population, groupBy, map: place.map, by: place.by, suppressBelow, points };
 }
 
 /** The population's counts in one group on a date. */
 export interface VdabTally {
+  day: string;
   /** Municipality or province of registration on the date (null: Brussels by province, or no place asked). */
   grp: string | null;
   /** Year of the VDAB registration (null: no cohort asked). */
@@ -99,34 +100,41 @@ export interface VdabTally {
 }
 
 /**
- * The population on `on`, counted per group: the persons whose VDAB registration (VdabRegistered,
- * by business date) is on or before `on`, with the situation of their dossier on that day: the
- * municipality (and its province) they are registered in, whether they had any job by then
- * (ever_employed) and whether they have one on the day (employed_now: a job ends with
- * EmploymentEnded or with the person's departure). The periods hold all three on the business
- * axis, recomputed from all of a dossier's events, so a fact recorded late counts from its date.
+ * The population on each of `days`, counted per group: the persons whose VDAB registration
+ * (VdabRegistered, by business date) is on or before the day, with the situation of their
+ * dossier on that day: the municipality (and its province) they are registered in, whether they
+ * had any job by then (ever_employed) and whether they have one on the day (employed_now: a job
+ * ends with EmploymentEnded or with the person's departure). The periods hold all three on the
+ * business axis, recomputed from all of a dossier's events, so a fact recorded late counts from
+ * its date. The periods at VDAB are read once for all the days.
  */
 export async function vdabTallies(
   dataSource: DataSource,
-  on: string,
+  days: readonly string[],
   population: VdabPopulation,
   groupBy: VdabGroupBy,
   where: Place = REGISTRATION_AS_RECORDED,
 ): Promise<VdabTally[]> {
   const { place, cohort } = vdabGrouping(groupBy);
-  const params: unknown[] = [on, population];
+  const params: unknown[] = [[...new Set(days)], population];
   const group = placeOf(groupingOf(place), where, params, 'p.');
-  const rows = (await dataSource.query(
-    `SELECT ${group.grp} AS grp, ${cohort ? `to_char(v.registered_on, 'YYYY')` : 'NULL::text'} AS cohort,
-            count(*)::int AS registered, count(*) FILTER (WHERE p.ever_employed)::int AS ever, count(*) FILTER (WHERE p.employed_now)::int AS now
-       FROM ${STAT_PERIODS} p
-       JOIN (SELECT dossier_id, min(occurred_on) AS registered_on FROM ${STAT_EVENTS} WHERE type = 'VdabRegistered' GROUP BY dossier_id) v USING (dossier_id)
-       ${group.join}
-      WHERE p.vdab AND p.valid_from <= $1::date AND (p.valid_to IS NULL OR p.valid_to > $1::date) AND ($2 = 'all' OR p.active)
-      GROUP BY 1, 2`,
+  // The year of the VDAB registration, only when asked: it is the one thing the periods do not hold.
+  const registration = cohort
+    ? `JOIN (SELECT dossier_id, to_char(min(occurred_on), 'YYYY') AS cohort FROM ${STAT_EVENTS} WHERE type = 'VdabRegistered' GROUP BY dossier_id) v USING (dossier_id)`
+    : '';
+  return (await dataSource.query(
+    `WITH at_vdab AS MATERIALIZED (
+       SELECT p.valid_from, p.valid_to, ${group.grp} AS grp, ${cohort ? 'v.cohort' : 'NULL::text'} AS cohort, p.ever_employed, p.employed_now
+         FROM ${STAT_PERIODS} p ${registration}
+         ${group.join}
+        WHERE p.vdab AND ($2 = 'all' OR p.active))
+     SELECT d.day::text AS day, a.grp, a.cohort,
+            count(*)::int AS registered, count(*) FILTER (WHERE a.ever_employed)::int AS ever, count(*) FILTER (WHERE a.employed_now)::int AS now
+       FROM unnest($1::date[]) AS d (day)
+       JOIN at_vdab a ON a.valid_from <= d.day AND (a.valid_to IS NULL OR a.valid_to > d.day)
+      GROUP BY 1, 2, 3`,
     params,
   )) as VdabTally[];
-  return rows;
 }
 
 const MEASURES = ['registeredAtVdab', 'everEmployed', 'employedNow'] as const;
@@ -142,9 +150,15 @@ const countOf = (t: Pick<VdabTally, 'registered' | 'ever' | 'now'>, measure: Mea
  * total), so no suppressed group can be worked out from the total and the others. A share is
  * suppressed when its numerator or its denominator is.
  */
-export function vdabPoint(on: string, tallies: readonly VdabTally[], groupBy: VdabGroupBy, suppressBelow: number, where: Place = REGISTRATION_AS_RECORDED): VdabPoint {
+export function vdabPoint(
+  on: string,
+  tallies: ReadonlyArray<Omit<VdabTally, 'day'>>,
+  groupBy: VdabGroupBy,
+  suppressBelow: number,
+  where: Place = REGISTRATION_AS_RECORDED,
+): VdabPoint {
   const { place, cohort } = vdabGrouping(groupBy);
-  const keyOfTally = (t: VdabTally) => `${t.grp ?? ''}|${t.cohort ?? ''}`;
+  const keyOfTally = (t: Omit<VdabTally, 'day'>) => `${t.grp ?? ''}|${t.cohort ?? ''}`;
   const groups = new Map(tallies.map((t) => [keyOfTally(t), t]));
   // Without groupBy, the one tally is the total's alone.
   const keys = [...groups.keys()].filter(() => groupBy !== 'none').sort((a, b) => {
