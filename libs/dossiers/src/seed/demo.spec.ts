@@ -50,6 +50,21 @@ describe('npm run demo', () => {
       return last?.type === 'ResidenceStatusChanged';
     }).length;
   const transitionedShare = (day: string) => transitionedOn(day) / activeOn(day);
+  /**
+   * VDAB's pair on a day, as docs/statistics.md defines it: the persons registered at VDAB by then
+   * (gone or not), those of them with a job started by then, and those with a job on the day (the
+   * latest of their job starts, job ends and departures is a start).
+   */
+  const vdabPairOn = (day: string) => {
+    const upToDay = histories.map((events) =>
+      events.filter((event) => occurredOn(event) <= day).sort((a, b) => (occurredOn(a) < occurredOn(b) ? -1 : occurredOn(a) > occurredOn(b) ? 1 : 0)),
+    );
+    const registered = upToDay.filter((events) => events.some((event) => event.type === 'VdabRegistered'));
+    const ever = registered.filter((events) => events.some((event) => event.type === 'EmploymentStarted')).length;
+    const jobs = ['EmploymentStarted', 'EmploymentEnded', 'PersonLeft'];
+    const now = registered.filter((events) => events.filter((event) => jobs.includes(event.type)).at(-1)?.type === 'EmploymentStarted').length;
+    return { registered: registered.length, ever, now };
+  };
   const registeredBetween = (from: string, to: string) =>
     histories.filter((events) => occurredOn(events[0]) >= from && occurredOn(events[0]) <= to).length;
 
@@ -72,6 +87,14 @@ describe('npm run demo', () => {
       `"endDate": "2026-03-04", "endDatePassed": true, "kind": "observed", "method": null,\n      "groups": [ { "group": null, "active": { "value": ${activeOn('2026-03-04')}, `,
     );
     expect(readme).toContain(`"transitioned": { "total": { "value": ${transitionedOn('2026-03-04')}, "suppressed": false }`);
+    const vdab = vdabPairOn('2024-12-31');
+    const share = (part: number) => Math.round((part / vdab.registered) * 1000) / 1000;
+    expect(readme).toContain(
+      `"total": { "registeredAtVdab": { "value": ${vdab.registered}, "suppressed": false }, "everEmployed": { "value": ${vdab.ever}, "suppressed": false },\n` +
+        `                 "employedNow": { "value": ${vdab.now}, "suppressed": false },\n` +
+        `                 "everEmployedShare": { "value": ${share(vdab.ever)}, "suppressed": false }, "employedNowShare": { "value": ${share(vdab.now)}, "suppressed": false } }`,
+    );
+    expect(readme).toContain(`2024-12-31;false;all;none;as-recorded;registration;;;;registeredAtVdab;${vdab.registered};false`);
   });
 
   it('moves people to other residence statuses rarely until 2025, more and more toward the end date', () => {
