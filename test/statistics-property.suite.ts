@@ -311,13 +311,13 @@ function naiveFunnel(histories: HistoryEvent[][], cohort: Cohort, asOf: string, 
 /**
  * VDAB's pair on a date: the persons whose VDAB registration is dated on or before it (with
  * population active, only those active on it), per group (of the municipality registered in on
- * the date, and the year of the VDAB registration): all of them, those who had a job by then, and
- * those with a job on it.
+ * the date, the person's sex and age band on it, and the year of the VDAB registration): all of
+ * them, those who had a job by then, and those with a job on it.
  */
 function naiveVdab(
   histories: HistoryEvent[][],
   on: string,
-  groupOf: ((nis: string, cohort: string) => string) | null,
+  groupOf: ((nis: string, cohort: string, events: HistoryEvent[], on: string) => string) | null,
   population: 'all' | 'active' = 'all',
 ): Record<string, Counts> {
   const groups: Record<string, Counts> = {};
@@ -326,7 +326,7 @@ function naiveVdab(
     if (!registeredOn || registeredOn > on) continue;
     const s = stateOn(events, on)!;
     if (population === 'active' && !s.active) continue;
-    for (const key of groupOf ? ['total', groupOf(s.municipality, registeredOn.slice(0, 4))] : ['total']) {
+    for (const key of groupOf ? ['total', groupOf(s.municipality, registeredOn.slice(0, 4), events, on)] : ['total']) {
       const g = (groups[key] ??= {});
       bump(g, 'registeredAtVdab');
       if (s.ever) bump(g, 'everEmployed');
@@ -441,10 +441,35 @@ export function outlookLinesGivingAway(g: any): string[] {
   return lines.filter(([, total, parts]) => [total, ...parts].filter((c) => c.suppressed).length === 1 && workedOut(total, parts) !== 0).map(([name]) => name);
 }
 
-/** A point of VDAB's pair: the total and each group (place|cohort), shown non-zero numbers only. */
+/** VDAB's groups keyed as flattenVdab keys them: place (or empty), sex and age band when grouped by them, cohort (or empty). */
+const vdabGroupedBy =
+  (place: ((nis: string) => string) | null, sex: boolean, ageBand: boolean, cohort: boolean) =>
+  (nis: string, year: string, events: HistoryEvent[], on: string) =>
+    [place ? place(nis) : '', ...(sex || ageBand ? [groupedBy(null, sex, ageBand)(nis, events, on)] : []), cohort ? year : ''].join('|');
+
+/**
+ * Lines of a table across groups (a published total, from the answer one dimension coarser, and
+ * the groups' cells adding up to it, n their true counts): none gives a hidden cell away, but
+ * through zeros and a total showing the only part of its line counting anyone
+ * (docs/statistics.md, "Tables across groups").
+ */
+function expectNoLineGivingAway(lines: Array<{ total: CellValue; parts: Array<{ n: number; c: CellValue }> }>): void {
+  for (const line of lines.filter(({ total }) => !total.suppressed)) {
+    if (line.parts.filter(({ n, c }) => c.suppressed && n > 0).length !== 1) continue;
+    const others = line.parts.filter(({ n, c }) => !c.suppressed && n > 0);
+    expect(others.length).toBeGreaterThan(0);
+    for (const other of others) {
+      expect(lines.some(({ total, parts: ps }) => !total.suppressed && ps.filter(({ n }) => n > 0).length === 1 && ps.includes(other))).toBe(true);
+    }
+  }
+}
+
+/** A point of VDAB's pair: the total and each group (place|sex|ageBand|cohort, sex and age band only when grouped by them), shown non-zero numbers only. */
 function flattenVdab(point: any): Record<string, Counts> {
   const flat: Record<string, Counts> = {};
-  const rows = [['total', point.total], ...point.groups.map((g: any) => [`${g.group.nis === undefined ? '' : (g.group.nis ?? 'none')}|${g.group.cohort ?? ''}`, g])];
+  const keyOf = (group: any) =>
+    [group.nis === undefined ? '' : (group.nis ?? 'none'), ...(group.sex ? [group.sex] : []), ...(group.ageBand ? [group.ageBand] : []), group.cohort ?? ''].join('|');
+  const rows = [['total', point.total], ...point.groups.map((g: any) => [keyOf(g.group), g])];
   for (const [key, pair] of rows) {
     const counts: Counts = {};
     for (const measure of ['registeredAtVdab', 'everEmployed', 'employedNow', 'everEmployedShare', 'employedNowShare']) if (pair[measure].value) counts[measure] = pair[measure].value;
@@ -702,6 +727,19 @@ export function describeStatisticsProperty(): void {
             const vdabOverTime = await vdab(`from=${FROM}&to=${TO}&interval=year&groupBy=cohort`);
             expect(vdabOverTime.points.map((point: { on: string }) => point.on)).toEqual(['2012', '2013', '2014', '2015', '2016', '2017'].map((year) => `${year}-12-31`));
             for (const point of vdabOverTime.points) expect(flattenVdab(point)).toEqual(naiveVdab(raw, point.on, (_, year) => `|${year}`));
+            // …by sex and age band on the pair's date, alone, with a place, with the cohort, and all four; of those still here too.
+            for (const [groupBy, groupOf, population] of [
+              ['sex', vdabGroupedBy(null, true, false, false), 'all'],
+              ['ageBand,cohort', vdabGroupedBy(null, false, true, true), 'all'],
+              ['province,sex', vdabGroupedBy(province, true, false, false), 'all'],
+              ['municipality,ageBand', vdabGroupedBy((nis) => nis, false, true, false), 'active'],
+              ['province,sex,ageBand,cohort', vdabGroupedBy(province, true, true, true), 'all'],
+            ] as const) {
+              expect(flattenVdab((await vdab(`on=${asOf}&groupBy=${groupBy}&population=${population}`)).points[0])).toEqual(naiveVdab(raw, asOf, groupOf, population));
+            }
+            const vdabBandsOverTime = await vdab(`from=${FROM}&to=${TO}&interval=year&groupBy=cohort,ageBand`);
+            expect(vdabBandsOverTime.groupBy).toBe('ageBand,cohort');
+            for (const point of vdabBandsOverTime.points) expect(flattenVdab(point)).toEqual(naiveVdab(raw, point.on, vdabGroupedBy(null, false, true, true)));
 
             // By sex and age band, alone and with a place: age on the answer's date (each point, each period's last day, the end date, asOf).
             const bySex = groupedBy(null, true, false);
@@ -905,13 +943,24 @@ export function describeStatisticsProperty(): void {
           ...((await get(`/statistics/stock?asOf=${asOf}&groupBy=province`)).groups as any[]).map((g) => ({ total: g.active as CellValue, parts: parts.filter((p) => p.nis === g.group.nis) })),
           ...((await get(`/statistics/stock?asOf=${asOf}&groupBy=sex`)).groups as any[]).map((g) => ({ total: g.active as CellValue, parts: parts.filter((p) => p.sex === g.group.sex) })),
         ];
-        for (const line of lines.filter(({ total }) => !total.suppressed)) {
-          if (line.parts.filter(({ n, c }) => c.suppressed && n > 0).length !== 1) continue;
-          const others = line.parts.filter(({ n, c }) => !c.suppressed && n > 0);
-          expect(others.length).toBeGreaterThan(0);
-          for (const other of others) {
-            expect(lines.some(({ total, parts: ps }) => !total.suppressed && ps.filter(({ n }) => n > 0).length === 1 && ps.includes(other))).toBe(true);
+        expectNoLineGivingAway(lines);
+        // VDAB's pair by age band and cohort, each count against the answers by age band and by cohort, the same way; a share hidden with either count.
+        const pairs = naiveVdab(raw, asOf, vdabGroupedBy(null, false, true, true));
+        const [byBandAndCohort, byBand, byCohort] = await Promise.all(['ageBand,cohort', 'ageBand', 'cohort'].map((groupBy) => get(`/statistics/vdab?on=${asOf}&groupBy=${groupBy}`)));
+        for (const measure of ['registeredAtVdab', 'everEmployed', 'employedNow']) {
+          const groups = byBandAndCohort.points[0].groups.map((g: any) => ({ ...g.group, n: pairs[`|${g.group.ageBand}|${g.group.cohort}`]?.[measure] ?? 0, c: g[measure] as CellValue }));
+          for (const { n, c } of groups) {
+            if (n > 0 && n < 3) expect(c.suppressed).toBe(true);
+            if (!c.suppressed) expect(c.value).toBe(n);
           }
+          expectNoLineGivingAway([
+            ...byBand.points[0].groups.map((g: any) => ({ total: g[measure] as CellValue, parts: groups.filter((p: any) => p.ageBand === g.group.ageBand) })),
+            ...byCohort.points[0].groups.map((g: any) => ({ total: g[measure] as CellValue, parts: groups.filter((p: any) => p.cohort === g.group.cohort) })),
+          ]);
+        }
+        for (const pair of byBandAndCohort.points[0].groups) {
+          expect(pair.everEmployedShare.suppressed).toBe(pair.registeredAtVdab.suppressed || pair.everEmployed.suppressed);
+          expect(pair.employedNowShare.suppressed).toBe(pair.registeredAtVdab.suppressed || pair.employedNow.suppressed);
         }
       }
     });

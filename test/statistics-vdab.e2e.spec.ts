@@ -31,6 +31,9 @@ const BRUSSELS = { nis: null, name: 'Brussels-Capital Region (no province)' };
  *   G2 at VDAB 1 May, leaves 1 Jul, comes back 1 Oct registered in Antwerpen, first housed (LOI) 15 Oct.
  * - B1 registered 1 Feb, at VDAB 1 Mar.
  * On 31 Dec: 8 registered at VDAB (not A6), 5 ever employed (A1..A4, G1), 3 employed (A1, A4, G1).
+ * Persons: born 1985-07-30 (25-44) and women, but A1 and G1 men, A5 of sex x, G2's sex not recorded
+ * (unknown); A2 born 2003-12-31 (0-17 until she turns 18 on 31 Dec 2021, 18-24 from then); A3 born
+ * 1956-06-01 (45-64 until 1 Jun 2021, 65+ from then).
  */
 describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()} store)`, () => {
   let eventStore: SuiteEventStore | undefined;
@@ -55,10 +58,13 @@ describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()
     analyst = await testApp.token('analyst');
     admin = await testApp.token('admin');
 
+    const persons: Array<Record<string, unknown>> = [{ sex: 'male' }, { birthDate: '2003-12-31' }, { birthDate: '1956-06-01' }, {}, { sex: 'x' }, {}];
     const a: string[] = [];
-    for (let i = 0; i < 6; i++) a.push(await staff.registered({ municipality: '11002', registeredOn: `2021-01-1${i + 1}`, protection: { grantedOn: '2021-01-04' } }));
-    const g1 = await staff.registered({ municipality: '44021', registeredOn: '2021-01-20', protection: { grantedOn: '2021-01-04' } });
-    const g2 = await staff.registered({ municipality: '44021', registeredOn: '2021-01-20', protection: { grantedOn: '2021-01-04' } });
+    for (let i = 0; i < 6; i++) {
+      a.push(await staff.registered({ municipality: '11002', registeredOn: `2021-01-1${i + 1}`, protection: { grantedOn: '2021-01-04' }, person: persons[i] }));
+    }
+    const g1 = await staff.registered({ municipality: '44021', registeredOn: '2021-01-20', protection: { grantedOn: '2021-01-04' }, person: { sex: 'male' } });
+    const g2 = await staff.registered({ municipality: '44021', registeredOn: '2021-01-20', protection: { grantedOn: '2021-01-04' }, person: { sex: undefined } });
     const b1 = await staff.registered({ municipality: '21004', registeredOn: '2021-02-01', protection: { grantedOn: '2021-01-04' } });
     for (const id of a.slice(0, 5)) {
       await staff.recorded(id, 'housed', { housingType: 'collective', municipality: '11002', on: '2021-02-01' });
@@ -164,6 +170,46 @@ describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()
       ]);
     });
 
+    it('groups by sex and by age band on the date, as every statistic does, alone or with the cohort', async () => {
+      const bySex = await body('/statistics/vdab?on=2021-12-31&groupBy=sex');
+      expect(bySex.groupBy).toBe('sex');
+      expect(bySex.points[0].total).toEqual(counts(8, 5, 3));
+      expect(bySex.points[0].groups).toEqual([
+        { group: { sex: 'female' }, ...counts(4, 3, 1) },
+        { group: { sex: 'male' }, ...counts(2, 2, 2) },
+        { group: { sex: 'x' }, ...counts(1, 0, 0) },
+        { group: { sex: 'unknown' }, ...counts(1, 0, 0) },
+      ]);
+      // A2 turns 18 on 31 Dec: 0-17 the day before. A3 turned 65 on 1 Jun.
+      const bands = async (on: string) => (await body(`/statistics/vdab?on=${on}&groupBy=ageBand`)).points[0].groups;
+      expect(await bands('2021-12-30')).toEqual([
+        { group: { ageBand: '0-17' }, ...counts(1, 1, 0) },
+        { group: { ageBand: '25-44' }, ...counts(6, 3, 3) },
+        { group: { ageBand: '65+' }, ...counts(1, 1, 0) },
+      ]);
+      expect(await bands('2021-12-31')).toEqual([
+        { group: { ageBand: '18-24' }, ...counts(1, 1, 0) },
+        { group: { ageBand: '25-44' }, ...counts(6, 3, 3) },
+        { group: { ageBand: '65+' }, ...counts(1, 1, 0) },
+      ]);
+      expect(await bands('2021-05-31')).toContainEqual({ group: { ageBand: '45-64' }, ...counts(1, 1, 1) });
+      // In a range, the age on each period's end; the cohort after the age band, whichever order asked.
+      const yearly = await body('/statistics/vdab?from=2021-01-01&to=2022-12-31&interval=year&groupBy=cohort,ageBand');
+      expect(yearly.groupBy).toBe('ageBand,cohort');
+      expect(yearly.points[1].groups).toEqual([
+        { group: { ageBand: '18-24', cohort: '2021' }, ...counts(1, 1, 0) },
+        { group: { ageBand: '25-44', cohort: '2021' }, ...counts(6, 3, 3) },
+        { group: { ageBand: '25-44', cohort: '2022' }, ...counts(1, 0, 0) },
+        { group: { ageBand: '65+', cohort: '2021' }, ...counts(1, 1, 0) },
+      ]);
+      const csv = await get('/statistics/vdab?on=2021-12-31&groupBy=province,sex,ageBand').set('Accept', 'text/csv');
+      expect(csv.headers['content-disposition']).toBe('attachment; filename="vdab-2021-12-31-province-sex-ageBand.csv"');
+      const lines = csv.text.trimEnd().split('\r\n');
+      expect(lines[0]).toBe('on,incomplete,population,group_by,map,by,group_code,group_name,sex,age_band,cohort,measure,value,suppressed');
+      expect(lines[1]).toBe('2021-12-31,false,all,none,as-recorded,registration,,,,,,registeredAtVdab,8,false');
+      expect(lines).toContain('2021-12-31,false,all,"province,sex,ageBand",as-recorded,registration,10000,Antwerpen,female,18-24,,everEmployed,1,false');
+    });
+
     it('answers the pair at the end of every period of a range, flagging dates after the last business date', async () => {
       const quarterly = await body('/statistics/vdab?from=2021-01-01&to=2021-12-31&interval=quarter');
       expect({ ...quarterly, points: undefined }).toEqual({
@@ -213,6 +259,31 @@ describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()
       const excel = await get('/statistics/vdab?on=2021-12-31&groupBy=cohort&csvDialect=excel-be').set('Accept', 'text/csv');
       expect(excel.text.startsWith('\uFEFFon;incomplete;population;group_by;map;by;group_code;group_name;cohort;measure;value;suppressed\r\n')).toBe(true);
       expect(excel.text).toContain('\r\n2021-12-31;false;all;cohort;as-recorded;registration;;;2021;employedNowShare;0,375;false\r\n');
+    });
+  });
+
+  describe('GET /statistics/vdab by the person at a threshold of 2: suppressed across the groups', () => {
+    beforeAll(() => setThreshold(2));
+    afterAll(() => setThreshold(5));
+
+    it('hides a group that its margin would give away, and the shares of every hidden count', async () => {
+      // On 31 Dec, registered / ever employed / employed: Antwerpen women 3/3/1 (A2, A3, A4), men 1/1/1 (A1), x 1/0/0 (A5),
+      // unknown 1/0/0 (G2, back in Antwerpen); Oost-Vlaanderen men 1/1/1 (G1); Brussels women 1/0/0 (B1).
+      const { groupBy, points } = await body('/statistics/vdab?on=2021-12-31&groupBy=sex,province');
+      expect(groupBy).toBe('province,sex');
+      expect(points[0].total).toEqual(counts(8, 5, 3));
+      // Women registered: 4 in the answer by sex (shown), Brussels' 1 hidden: Antwerpen's 3 would give it away, so it is hidden too.
+      expect(points[0].groups).toEqual([
+        { group: { ...ANTWERPEN, sex: 'female' }, ...pair(hidden, shown(3), hidden, hidden, hidden) },
+        { group: { ...ANTWERPEN, sex: 'male' }, ...pair(hidden, hidden, hidden, hidden, hidden) },
+        { group: { ...ANTWERPEN, sex: 'x' }, ...pair(hidden, shown(0), shown(0), hidden, hidden) },
+        { group: { ...ANTWERPEN, sex: 'unknown' }, ...pair(hidden, shown(0), shown(0), hidden, hidden) },
+        { group: { ...OOST_VLAANDEREN, sex: 'male' }, ...pair(hidden, hidden, hidden, hidden, hidden) },
+        { group: { ...BRUSSELS, sex: 'female' }, ...pair(hidden, shown(0), shown(0), hidden, hidden) },
+      ]);
+      // Its margins as they answer: by sex, women and men registered shown (4, 2), x and unknown hidden together.
+      const bySex = (await body('/statistics/vdab?on=2021-12-31&groupBy=sex')).points[0].groups;
+      expect(bySex.map((g: { registeredAtVdab: Cell }) => g.registeredAtVdab)).toEqual([shown(4), shown(2), hidden, hidden]);
     });
   });
 
@@ -269,6 +340,18 @@ describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()
       expectProblem(await get('/statistics/vdab', await testApp.token('auditor')), 403);
       expectProblem(await testApp.http().get('/statistics/vdab'), 401);
       expectStatus(await get('/statistics/vdab', await testApp.token('staff')), 200);
+    });
+
+    it('400 naming the rule a groupBy breaks, as every statistic; nothing else answers', async () => {
+      for (const [groupBy, rule] of [
+        ['province,municipality,cohort', /at most one place/],
+        ['none,cohort', /none stands alone/],
+        ['cohort,cohort', /a dimension once/],
+        ['year', /dimensions of province, municipality, sex, ageBand, cohort; not "year"/],
+      ] as const) {
+        const problem = expectProblem(await get(`/statistics/vdab?on=2021-12-31&groupBy=${groupBy}`), 400, 'validation-failed') as { errors: Array<{ field: string; messages: string[] }> };
+        expect(problem.errors).toEqual([{ field: 'groupBy', messages: [expect.stringMatching(rule)] }]);
+      }
     });
   });
 });

@@ -223,8 +223,10 @@ export class StatisticsController {
     description:
       `${ABOUT} VDAB publishes it as "registered at VDAB since 1 March 2022: 19,124; ever employed 10,072 (52.7%); still working 6,678 (34.9%) on 31/12/2024". ` +
       'population=all (default) counts everyone registered at VDAB by the date, whether still here or gone, as VDAB does; population=active only those active on the date. ' +
-      'A job ends with EmploymentEnded or with the person\'s departure. groupBy: per province or municipality of registration on the date, per cohort (year of the VDAB registration), or both; ' +
-      `the groups add up to the total and are suppressed so that none can be worked out from it. from/to/interval: the pair at the end of every period (at most ${MAX_PERIODS}).`,
+      'A job ends with EmploymentEnded or with the person\'s departure. groupBy: the dimensions of every statistic (a province or municipality of registration on the date, ' +
+      'sex, age band on the date) and cohort (year of the VDAB registration), in any combination; the groups add up to the total and are suppressed so that none can be worked out ' +
+      'from it, and grouped by sex or age band across the groups against the answers one dimension coarser; a share is suppressed with either count it divides. ' +
+      `from/to/interval: the pair at the end of every period (at most ${MAX_PERIODS}).`,
   })
   @AnswersJsonOrCsv(VdabAnswer, 'VDAB\'s pair')
   @ApiBadRequestResponse({ description: 'A query parameter is invalid, on is given with from/to, only one of from and to, to before from, or too many periods' })
@@ -233,7 +235,7 @@ export class StatisticsController {
     const { on, range } = vdabDates(query, this.clock.today());
     const view = await this.statistics.vdab(on, range, query.population, query.groupBy, placeOf(query));
     const when = view.on ?? `${view.from}-${view.to}-${view.interval}`;
-    const cut = `${view.population === 'all' ? '' : `-${view.population}`}${view.groupBy === 'none' ? '' : `-${view.groupBy.replace(',', '-')}`}`;
+    const cut = `${view.population === 'all' ? '' : `-${view.population}`}${view.groupBy === 'none' ? '' : `-${view.groupBy.split(',').join('-')}`}`;
     return answer(request, response, view, `vdab-${when}${cut}${placeSuffix(view)}.csv`, vdabCsv, query.csvDialect);
   }
 

@@ -11,14 +11,14 @@ import {
   GROUP_SEXES,
   INTERVALS,
   readGroupBy,
+  readVdabGroupBy,
   PLACE_READINGS,
-  VDAB_GROUP_BYS,
+  VDAB_DIMENSIONS,
   VDAB_POPULATIONS,
   type FlowUnit,
   type GroupBy,
   type Interval,
   type PlaceReading,
-  type VdabGroupBy,
   type VdabPopulation,
 } from '@app/read-models';
 import { IsCalendarDate, IsCalendarMonth } from '../http/validation';
@@ -31,10 +31,11 @@ const GROUP_BY =
 
 /**
  * `groupBy`: `none`, or a comma list of dimensions, read into the form answers repeat
- * (readGroupBy); a list that breaks a rule is a 400 naming the rule.
+ * (`read`: readGroupBy, or a statistic's own reading of it); a list that breaks a rule is a 400
+ * naming the rule.
  */
-function GroupByParameter(description: string): PropertyDecorator {
-  const read = (value: unknown) => (typeof value === 'string' ? readGroupBy(value) : { error: 'groupBy is one value: none, or dimensions separated by commas' });
+function GroupByParameter(description: string, readList: (text: string) => { groupBy: GroupBy } | { error: string } = readGroupBy): PropertyDecorator {
+  const read = (value: unknown) => (typeof value === 'string' ? readList(value) : { error: 'groupBy is one value: none, or dimensions separated by commas' });
   return applyDecorators(
     ApiPropertyOptional({ type: String, default: 'none', example: 'province,sex', description: `${description}: ${GROUP_BY}` }),
     IsOptional(),
@@ -132,10 +133,6 @@ export class FlowsQuery extends PeriodsQuery {
   unit: FlowUnit = 'events';
 }
 
-/** `cohort,province` is `province,cohort`: the place first, as the answer names it. */
-const placeFirst = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^cohort,(province|municipality)$/.test(value) ? `${value.split(',')[1]},cohort` : value;
-
 export class VdabQuery extends PlaceQuery {
   @ApiPropertyOptional({ format: 'date', example: '2024-12-31', description: 'Business date of the pair; default today. Not with from/to' })
   @IsOptional()
@@ -157,17 +154,12 @@ export class VdabQuery extends PlaceQuery {
   @IsIn(INTERVALS)
   interval: Interval = 'month';
 
-  @ApiPropertyOptional({
-    enum: VDAB_GROUP_BYS,
-    default: 'none',
-    description:
-      'Besides the total, one row per province or municipality of registration on the date, per cohort (year of the VDAB registration), ' +
-      'or per both (cohort,province is read as province,cohort)',
-  })
-  @IsOptional()
-  @Transform(placeFirst)
-  @IsIn(VDAB_GROUP_BYS)
-  groupBy: VdabGroupBy = 'none';
+  @GroupByParameter(
+    'Besides the total, one row per group on the date; besides the dimensions of every statistic, cohort (the year of the VDAB registration), ' +
+      `combinable with any of them and last in the order answers repeat (${VDAB_DIMENSIONS.join(', ')}), such as province,cohort or ageBand,cohort`,
+    readVdabGroupBy,
+  )
+  groupBy: GroupBy = 'none';
 
   @ApiPropertyOptional({
     enum: VDAB_POPULATIONS,

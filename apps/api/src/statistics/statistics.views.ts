@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { ACTIVE_STAGES, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS, RESIDENCE_STATUSES } from '@app/domain';
-import { AGE_BANDS, FLOW_UNITS, GROUP_SEXES, INTERVALS, PLACE_READINGS, STOCK_HOUSING, VDAB_GROUP_BYS, VDAB_POPULATIONS } from '@app/read-models';
+import { AGE_BANDS, FLOW_UNITS, GROUP_SEXES, INTERVALS, PLACE_READINGS, STOCK_HOUSING, VDAB_DIMENSIONS, VDAB_POPULATIONS } from '@app/read-models';
 
 // OpenAPI descriptions of the statistics answers (libs/read-models flow-statistics/queries build them).
 
@@ -301,11 +301,13 @@ class VdabPairView {
   @ApiProperty(share('employedNow')) employedNowShare: CellView;
 }
 
-@ApiSchema({ name: 'VdabGroup', description: 'The place of registration on the date (nis, name) and/or the cohort, as groupBy asks' })
+@ApiSchema({ name: 'VdabGroup', description: 'A field per dimension of groupBy: the place of registration on the date (nis, name), sex, ageBand (age on the date), cohort' })
 class VdabGroupKeyView {
   @ApiProperty({ type: String, nullable: true, required: false, example: '70000', description: 'NIS code of the province or municipality; null for Brussels by province' })
   nis?: string | null;
   @ApiProperty({ required: false, example: 'Limburg' }) name?: string;
+  @ApiProperty({ required: false, enum: GROUP_SEXES, description: 'With groupBy sex: unknown when not recorded' }) sex?: string;
+  @ApiProperty({ required: false, enum: AGE_BANDS, description: 'With groupBy ageBand: the age band on the date of the pair; unknown without a birth date' }) ageBand?: string;
   @ApiProperty({ required: false, example: '2022', description: 'Year of the VDAB registration' }) cohort?: string;
 }
 
@@ -327,7 +329,7 @@ export class VdabAnswer {
   @ApiProperty({ type: String, format: 'date', nullable: true }) to: string | null;
   @ApiProperty({ type: String, enum: INTERVALS, nullable: true }) interval: string | null;
   @ApiProperty({ enum: VDAB_POPULATIONS, description: 'all: registered at VDAB by the date, still here or not; active: only those active on the date' }) population: string;
-  @ApiProperty({ enum: VDAB_GROUP_BYS }) groupBy: string;
+  @ApiProperty({ example: 'province,cohort', description: `none, or the dimensions grouped by, comma-separated in the order ${VDAB_DIMENSIONS.join(', ')}` }) groupBy: string;
   @ApiProperty(MAP) map: string;
   @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;

@@ -12,7 +12,7 @@ import { StatisticsCache } from './statistics-cache';
 import { STOCK_LINES, stockOn, type StockOverTimeView, type StockView } from './stock';
 import type { Suppressed } from './suppression';
 import { breakdownLines, marginsOf, suppressAcross, type Table } from './tables';
-import { vdabOn, type VdabGroupBy, type VdabPoint, type VdabPopulation, type VdabView } from './vdab';
+import { vdabCounts, vdabOn, withShares, type VdabPoint, type VdabPopulation, type VdabView } from './vdab';
 
 /** The funnel's counts add up across groups; its rates and waits derive from them. */
 const FUNNEL_COUNTS = /\.(count|reachedAtAll)$/;
@@ -147,19 +147,32 @@ export class FlowStatisticsReader {
 
   /**
    * VDAB's pair on `on`, or at the end of each of `periods` (those of from, to and interval,
-   * periods.ts): `range` says which was asked.
+   * periods.ts): `range` says which was asked. Grouped by the person, each point's groups are a
+   * table across groups (its counts; the shares follow them).
    */
   vdab(
     on: string | Period[],
     range: { from: string; to: string; interval: Interval } | null,
     population: VdabPopulation,
-    groupBy: VdabGroupBy,
+    groupBy: GroupBy,
     place: Place,
   ): Promise<VdabView & Recorded & { points: Array<VdabPoint & { incomplete: boolean }> }> {
     const dates = typeof on === 'string' ? [on] : on.map((period) => period.end);
     const asked = range ? { on: null, ...range } : { on: dates[0], from: null, to: null, interval: null };
     return this.cache.answer(`vdab|${range ? `${range.from}|${range.to}|${range.interval}` : 'on'}|${dates.join(',')}|${population}|${groupBy}|${place.map}|${place.by}`, async () => {
-      const [view, through] = [await vdabOn(this.dataSource, dates, population, groupBy, place), await recorded(this.dataSource)];
+      const view = await this.acrossGroups(
+        groupBy,
+        () => vdabOn(this.dataSource, dates, population, groupBy, place),
+        (margin) => this.vdab(on, range, population, margin, place),
+        (answer) =>
+          answer.points.map((point) => ({
+            // Without groupBy, the whole population is the one part (the margin of an answer grouped by one dimension).
+            parts: answer.groupBy === 'none' ? [{ group: null, body: vdabCounts(point.total) }] : point.groups.map((group) => ({ group: group.group, body: vdabCounts(group) })),
+            within: [],
+          })),
+      );
+      for (const point of view.points) for (const group of point.groups) withShares(group);
+      const through = await recorded(this.dataSource);
       const points = view.points.map((point) => ({ on: point.on, incomplete: incompleteOn(point.on, through), total: point.total, groups: point.groups }));
       return { ...asked, population: view.population, groupBy: view.groupBy, map: view.map, by: view.by, suppressBelow: view.suppressBelow, ...through, points };
     });

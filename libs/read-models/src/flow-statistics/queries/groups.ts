@@ -24,16 +24,21 @@ export interface Grouping {
   ageBand: boolean;
 }
 
-/** A groupBy parameter as written (`sex,province`) in the form answers repeat (`province,sex`), or the rule it breaks. */
-export function readGroupBy(text: string): { groupBy: GroupBy } | { error: string } {
+/**
+ * A groupBy parameter as written (`sex,province`) in the form answers repeat (`province,sex`), or
+ * the rule it breaks. A statistic with dimensions of its own (VDAB's cohort) lists them in `own`:
+ * they come after the common ones.
+ */
+export function readGroupBy(text: string, own: readonly string[] = []): { groupBy: GroupBy } | { error: string } {
+  const dimensions: readonly string[] = [...GROUP_DIMENSIONS, ...own];
   const names = text.split(',');
   if (text === 'none') return { groupBy: 'none' };
   if (names.includes('none')) return { error: 'groupBy none stands alone' };
-  const unknown = names.filter((name) => !(GROUP_DIMENSIONS as readonly string[]).includes(name));
-  if (unknown.length > 0) return { error: `groupBy lists none, or dimensions of ${GROUP_DIMENSIONS.join(', ')}; not ${unknown.map((name) => JSON.stringify(name)).join(', ')}` };
+  const unknown = names.filter((name) => !dimensions.includes(name));
+  if (unknown.length > 0) return { error: `groupBy lists none, or dimensions of ${dimensions.join(', ')}; not ${unknown.map((name) => JSON.stringify(name)).join(', ')}` };
   if (new Set(names).size !== names.length) return { error: 'groupBy names a dimension once' };
   if (names.filter((name) => (PLACES as readonly string[]).includes(name)).length > 1) return { error: 'groupBy takes at most one place: province or municipality' };
-  return { groupBy: GROUP_DIMENSIONS.filter((dimension) => names.includes(dimension)).join(',') };
+  return { groupBy: dimensions.filter((dimension) => names.includes(dimension)).join(',') };
 }
 
 /** The grouping a groupBy (as answers repeat it) stands for. */

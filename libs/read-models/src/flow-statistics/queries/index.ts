@@ -9,9 +9,9 @@ export type { FunnelStep, FunnelView } from './funnel';
 export { TRAILING_MONTHS, type GivenRates, type OutlookGroup, type OutlookScenario, type OutlookScenarioInputs, type OutlookView, type RateView } from './outlook';
 export type { Cell, Count } from './suppression';
 export {
-  VDAB_GROUP_BYS,
+  readVdabGroupBy,
+  VDAB_DIMENSIONS,
   VDAB_POPULATIONS,
-  type VdabGroupBy,
   type VdabGroupView,
   type VdabPair,
   type VdabPoint,

@@ -40,6 +40,12 @@ describe('secondary suppression across the groups of a table', () => {
     expect(marginsOf('ageBand')).toEqual([{ dimension: 'ageBand', groupBy: 'none' }]);
     expect(marginsOf('province')).toEqual([]);
     expect(marginsOf('none')).toEqual([]);
+    // VDAB's cohort is one more dimension: coarsened like the others, a margin only beside sex or age band.
+    expect(marginsOf('ageBand,cohort')).toEqual([
+      { dimension: 'ageBand', groupBy: 'cohort' },
+      { dimension: 'cohort', groupBy: 'ageBand' },
+    ]);
+    expect(marginsOf('province,cohort')).toEqual([]);
   });
 
   it('finds cells by path and the breakdowns beside a total', () => {

@@ -1,8 +1,8 @@
-import { byPerson, groupByOf, groupingOf, type GroupBy, type GroupView } from './groups';
+import { byPerson, groupingOf, PLACES, type GroupBy, type GroupView } from './groups';
 import { complementary, type Cell, type Line } from './suppression';
 
-/** A dimension a grouping can be coarsened by: its margin is the answer grouped without it. */
-export type Dimension = 'place' | 'sex' | 'ageBand';
+/** A dimension a grouping can be coarsened by: its margin is the answer grouped without it (cohort: VDAB's own). */
+export type Dimension = 'place' | 'sex' | 'ageBand' | 'cohort';
 
 /**
  * The margins of an answer grouped by the person (sex, age band): for each of its dimensions, the
@@ -10,18 +10,17 @@ export type Dimension = 'place' | 'sex' | 'ageBand';
  * are suppressed each on its own, as they always were.
  */
 export function marginsOf(groupBy: GroupBy): Array<{ dimension: Dimension; groupBy: GroupBy }> {
-  const grouping = groupingOf(groupBy);
-  if (!byPerson(grouping)) return [];
-  const margins: Array<{ dimension: Dimension; groupBy: GroupBy }> = [];
-  if (grouping.place) margins.push({ dimension: 'place', groupBy: groupByOf({ ...grouping, place: null }) });
-  if (grouping.sex) margins.push({ dimension: 'sex', groupBy: groupByOf({ ...grouping, sex: false }) });
-  if (grouping.ageBand) margins.push({ dimension: 'ageBand', groupBy: groupByOf({ ...grouping, ageBand: false }) });
-  return margins;
+  if (!byPerson(groupingOf(groupBy))) return [];
+  const names = groupBy.split(',');
+  return names.map((name) => ({
+    dimension: ((PLACES as readonly string[]).includes(name) ? 'place' : name) as Dimension,
+    groupBy: names.filter((other) => other !== name).join(',') || 'none',
+  }));
 }
 
 /** One group's part of a table: its group, and its numbers (objects and arrays whose leaves are cells). */
 export interface TablePart {
-  group: GroupView | null;
+  group: (GroupView & { cohort?: string }) | null;
   body: object;
 }
 
@@ -52,11 +51,12 @@ export function breakdownLines(body: object): Line[] {
 }
 
 /** Where a group sits in the margin without `dimension`: its other dimensions. */
-function marginKey(group: GroupView | null, dimension: Dimension | null): string {
+function marginKey(group: (GroupView & { cohort?: string }) | null, dimension: Dimension | null): string {
   return JSON.stringify([
     dimension === 'place' ? null : (group?.nis ?? null),
     dimension === 'sex' ? null : (group?.sex ?? null),
     dimension === 'ageBand' ? null : (group?.ageBand ?? null),
+    dimension === 'cohort' ? null : (group?.cohort ?? null),
   ]);
 }
 

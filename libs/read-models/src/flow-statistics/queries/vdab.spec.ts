@@ -7,14 +7,25 @@ import type { ProjectionContext } from '@app/projection-engine';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
 import { READ_MODEL_MIGRATIONS } from '../../schema';
 import { flowStatisticsProjection } from '../flow-statistics.projection';
-import { vdabOn, vdabPoint, type VdabTally } from './vdab';
+import { readVdabGroupBy, vdabOn, vdabPoint, type VdabTally } from './vdab';
 
 const shown = (value: number | null) => ({ value, suppressed: false });
+/** A registration of a person born on `birthDate`. */
+const bornOn = (event: DossierEvent, birthDate: string): DossierEvent =>
+  event.type === 'DossierRegistered' ? { ...event, data: { ...event.data, personal: { ...event.data.personal, birthDate } } } : event;
 const hidden = { value: null, suppressed: true };
 
 describe('VDAB pair (vdab.ts)', () => {
   describe('vdabPoint: cells, shares and suppression', () => {
-    const tally = (grp: string | null, cohort: string | null, registered: number, ever: number, now: number): Omit<VdabTally, 'day'> => ({ grp, cohort, registered, ever, now });
+    const tally = (grp: string | null, cohort: string | null, registered: number, ever: number, now: number, sex: string | null = null, band: string | null = null): Omit<VdabTally, 'day'> => ({
+      grp,
+      grp_sex: sex,
+      grp_band: band,
+      cohort,
+      registered,
+      ever,
+      now,
+    });
 
     it('gives the shares of the population, three decimals, and null over nobody', () => {
       expect(vdabPoint('2024-12-31', [tally(null, null, 19124, 10072, 6678)], 'none', 5)).toEqual({
@@ -71,6 +82,39 @@ describe('VDAB pair (vdab.ts)', () => {
       ]);
       expect(vdabPoint('2024-12-31', [tally(null, '2022', 1, 1, 1)], 'cohort', 0).groups[0].group).toEqual({ cohort: '2022' });
     });
+
+    it('names a group by sex and age band as every statistic, then cohort, in the order of places, sexes, age bands and cohorts', () => {
+      const point = vdabPoint(
+        '2024-12-31',
+        [tally('40000', '2023', 4, 2, 1, 'male', '25-44'), tally('40000', '2022', 3, 1, 1, 'female', '65+'), tally('40000', '2022', 2, 1, 0, 'female', '18-24'), tally(null, '2022', 1, 0, 0, 'unknown', 'unknown')],
+        'province,sex,ageBand,cohort',
+        0,
+      );
+      expect(point.groups.map((g) => g.group)).toEqual([
+        { nis: '40000', name: 'Oost-Vlaanderen', sex: 'female', ageBand: '18-24', cohort: '2022' },
+        { nis: '40000', name: 'Oost-Vlaanderen', sex: 'female', ageBand: '65+', cohort: '2022' },
+        { nis: '40000', name: 'Oost-Vlaanderen', sex: 'male', ageBand: '25-44', cohort: '2023' },
+        { nis: null, name: 'Brussels-Capital Region (no province)', sex: 'unknown', ageBand: 'unknown', cohort: '2022' },
+      ]);
+      expect(point.total.registeredAtVdab).toEqual(shown(10));
+      expect(vdabPoint('2024-12-31', [tally(null, null, 3, 1, 1, null, '45-64')], 'ageBand', 0).groups[0].group).toEqual({ ageBand: '45-64' });
+    });
+  });
+
+  describe('readVdabGroupBy: every statistic\'s groupBy and cohort', () => {
+    it('reads any combination into the order answers repeat, the ones VDAB took before unchanged', () => {
+      for (const groupBy of ['none', 'province', 'municipality', 'cohort', 'province,cohort', 'municipality,cohort']) expect(readVdabGroupBy(groupBy)).toEqual({ groupBy });
+      expect(readVdabGroupBy('cohort,province')).toEqual({ groupBy: 'province,cohort' });
+      expect(readVdabGroupBy('cohort,ageBand')).toEqual({ groupBy: 'ageBand,cohort' });
+      expect(readVdabGroupBy('sex,cohort,municipality,ageBand')).toEqual({ groupBy: 'municipality,sex,ageBand,cohort' });
+    });
+
+    it('names the rule a list breaks, as every statistic does', () => {
+      expect(readVdabGroupBy('province,municipality')).toEqual({ error: 'groupBy takes at most one place: province or municipality' });
+      expect(readVdabGroupBy('cohort,cohort')).toEqual({ error: 'groupBy names a dimension once' });
+      expect(readVdabGroupBy('none,cohort')).toEqual({ error: 'groupBy none stands alone' });
+      expect(readVdabGroupBy('year')).toEqual({ error: 'groupBy lists none, or dimensions of province, municipality, sex, ageBand, cohort; not "year"' });
+    });
   });
 
   describe('vdabOn over the read model (real PostgreSQL)', () => {
@@ -100,7 +144,7 @@ describe('VDAB pair (vdab.ts)', () => {
     it('counts everyone registered at VDAB by the date, the gone included; a job ends with EmploymentEnded or a departure; late facts count from their date', async () => {
       const [working, ended, gone, late, notYet, elsewhere] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
       await apply([
-        [working, 1, registered(working, '11002', '2022-03-10')],
+        [working, 1, bornOn(registered(working, '11002', '2022-03-10'), '2004-12-31')],
         [working, 2, { type: 'VdabRegistered', data: { on: '2022-05-01' } }],
         [working, 3, { type: 'EmploymentStarted', data: { on: '2022-06-01' } }],
         [ended, 1, registered(ended, '11002', '2022-03-10')],
@@ -123,7 +167,7 @@ describe('VDAB pair (vdab.ts)', () => {
         [late, 4, { type: 'EmploymentStarted', data: { on: '2022-08-01' } }],
       ]);
       const counts = async (on: string, population: 'all' | 'active' = 'all') => {
-        const { points } = await vdabOn(dataSource, [on], population, 'province,cohort');
+        const { points } = (await vdabOn(dataSource, [on], population, 'province,cohort')).view;
         const { total, groups } = points[0];
         return {
           total: [total.registeredAtVdab.value, total.everEmployed.value, total.employedNow.value],
@@ -147,10 +191,16 @@ describe('VDAB pair (vdab.ts)', () => {
       expect(await counts('2022-12-31', 'active')).toEqual({ total: [3, 3, 2], groups: [['10000', '2022', 2, 2, 1], ['40000', '2022', 1, 1, 1]] });
       expect((await counts('2023-02-01')).groups).toContainEqual(['10000', '2023', 1, 0, 0]);
       // Points of a series are the dates' answers.
-      const { points } = await vdabOn(dataSource, ['2022-03-31', '2022-12-31'], 'all', 'none');
+      const { points } = (await vdabOn(dataSource, ['2022-03-31', '2022-12-31'], 'all', 'none')).view;
       expect(points.map((p) => [p.on, p.total.registeredAtVdab.value, p.groups.length])).toEqual([
         ['2022-03-31', 0, 0],
         ['2022-12-31', 4, 0],
+      ]);
+      // By sex and age band on each day of one question: `working` (born 2004-12-31) turns 18 on the second; the others are 37.
+      const byPerson = (await vdabOn(dataSource, ['2022-07-15', '2022-12-31'], 'all', 'sex,ageBand')).view.points;
+      expect(byPerson.map((p) => [p.on, p.groups.map((g) => [g.group.sex, g.group.ageBand, g.registeredAtVdab.value, g.everEmployed.value, g.employedNow.value])])).toEqual([
+        ['2022-07-15', [['female', '0-17', 1, 1, 1], ['female', '25-44', 3, 2, 2]]],
+        ['2022-12-31', [['female', '18-24', 1, 1, 1], ['female', '25-44', 3, 3, 1]]],
       ]);
     });
   });

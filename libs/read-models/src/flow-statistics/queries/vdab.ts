@@ -1,11 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
-import { byGroup, groupingOf, groupView, NO_GROUP, placeOf, type GroupBy, type GroupView } from './groups';
+import { byGroup, byPerson, GROUP_DIMENSIONS, groupingOf, groupView, keyOf, personOn, placeOf, readGroupBy, type GroupBy, type GroupRow, type GroupView, type Grouping } from './groups';
 import { REGISTRATION_AS_RECORDED, type Place, type PlaceEcho } from './place';
 import type { Interval } from './periods';
 import { readSettings } from './settings';
-import { breakdown, type Cell, type Count } from './suppression';
+import { breakdown, type Cell, type Count, type Suppressed } from './suppression';
 
 const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
 const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
@@ -20,20 +20,22 @@ export const VDAB_POPULATIONS = ['all', 'active'] as const;
 export type VdabPopulation = (typeof VDAB_POPULATIONS)[number];
 
 /**
- * What VDAB's pair is cut by: a place of registration (as every statistic), the registration
- * cohort (the year of the VDAB registration), or both.
+ * What VDAB's pair is cut by: groupBy's dimensions as every statistic reads them (groups.ts: a
+ * place of registration, sex, age band on the pair's date), and its own: the registration
+ * cohort (the year of the VDAB registration). Any combination, in that order (`province,cohort`).
  */
-export const VDAB_GROUP_BYS = ['none', 'province', 'municipality', 'cohort', 'province,cohort', 'municipality,cohort'] as const;
-export type VdabGroupBy = (typeof VDAB_GROUP_BYS)[number];
+export const VDAB_DIMENSIONS = [...GROUP_DIMENSIONS, 'cohort'] as const;
 
-/** The place a VdabGroupBy cuts by, and whether it cuts by cohort too. */
-export function vdabGrouping(groupBy: VdabGroupBy): { place: GroupBy; cohort: boolean } {
-  const [first, second] = groupBy.split(',');
-  return first === 'cohort' ? { place: 'none', cohort: true } : { place: first as GroupBy, cohort: second === 'cohort' };
+/** A groupBy of VDAB's pair as written, in the form answers repeat, or the rule it breaks (readGroupBy's). */
+export const readVdabGroupBy = (text: string) => readGroupBy(text, ['cohort']);
+
+/** The grouping a VDAB groupBy (as answers repeat it) stands for: groupingOf's, and whether it cuts by cohort too. */
+export function vdabGrouping(groupBy: GroupBy): Grouping & { cohort: boolean } {
+  return { ...groupingOf(groupBy), cohort: groupBy.split(',').includes('cohort') };
 }
 
-/** A group of the pair: the place (nis, name as every statistic) and/or the cohort (year of VDAB registration). */
-export type VdabGroupView = Partial<GroupView> & { cohort?: string };
+/** A group of the pair: the place (nis, name), sex, ageBand as every statistic, and/or the cohort (year of VDAB registration). */
+export type VdabGroupView = GroupView & { cohort?: string };
 
 /** VDAB's pair and its shares; a share is suppressed when a count it divides is. */
 export interface VdabPair {
@@ -46,12 +48,14 @@ export interface VdabPair {
   employedNowShare: Cell;
 }
 
+export type VdabGroup = VdabPair & { group: VdabGroupView };
+
 export interface VdabPoint {
   on: string;
   /** The whole population (every group together). */
   total: VdabPair;
   /** One per group with anyone in the population; empty without groupBy. */
-  groups: Array<VdabPair & { group: VdabGroupView }>;
+  groups: VdabGroup[];
 }
 
 /**
@@ -65,7 +69,8 @@ export interface VdabView {
   to: string | null;
   interval: Interval | null;
   population: VdabPopulation;
-  groupBy: VdabGroupBy;
+  /** none, or its dimensions in the order of VDAB_DIMENSIONS. */
+  groupBy: GroupBy;
   /** The map and place reading of the groups (place.ts). */
   map: PlaceEcho['map'];
   by: PlaceEcho['by'];
@@ -73,25 +78,30 @@ export interface VdabView {
   points: VdabPoint[];
 }
 
-/** The pair on each of `dates` (one threshold for all). */
+/** The pair on each of `dates` (one threshold for all); `unsuppressed`: the same with nothing suppressed. */
 export async function vdabOn(
   dataSource: DataSource,
   dates: readonly string[],
   population: VdabPopulation,
-  groupBy: VdabGroupBy,
+  groupBy: GroupBy,
   place: Place = REGISTRATION_AS_RECORDED,
-): Promise<Pick<VdabView, 'population' | 'groupBy' | 'map' | 'by' | 'suppressBelow' | 'points'>> {
+): Promise<Suppressed<Pick<VdabView, 'population' | 'groupBy' | 'map' | 'by' | 'suppressBelow' | 'points'>>> {
   const { suppressBelow } = await readSettings(dataSource);
   const tallies = await vdabTallies(dataSource, dates, population, groupBy, place);
-  const points = dates.map((on) => vdabPoint(on, tallies.filter((t) => t.day === on), groupBy, suppressBelow, place));
-  return { population, groupBy, map: place.map, by: place.by, suppressBelow, points };
+  const at = (threshold: number) => ({
+    population,
+    groupBy,
+    map: place.map,
+    by: place.by,
+    suppressBelow: threshold,
+    points: dates.map((on) => vdabPoint(on, tallies.filter((t) => t.day === on), groupBy, threshold, place)),
+  });
+  return { view: at(suppressBelow), unsuppressed: () => at(0) };
 }
 
-/** The population's counts in one group on a date. */
-export interface VdabTally {
+/** The population's counts in one group on a date: its place, sex and age band (groups.ts, null when not grouped by) and cohort. */
+export interface VdabTally extends GroupRow {
   day: string;
-  /** Municipality or province of registration on the date (null: Brussels by province, or no place asked). */
-  grp: string | null;
   /** Year of the VDAB registration (null: no cohort asked). */
   cohort: string | null;
   registered: number;
@@ -104,35 +114,41 @@ export interface VdabTally {
  * (VdabRegistered, by business date) is on or before the day, with the situation of their
  * dossier on that day: the municipality (and its province) they are registered in, whether they
  * had any job by then (ever_employed) and whether they have one on the day (employed_now: a job
- * ends with EmploymentEnded or with the person's departure). The periods hold all three on the
- * business axis, recomputed from all of a dossier's events, so a fact recorded late counts from
- * its date. The periods at VDAB are read once for all the days.
+ * ends with EmploymentEnded or with the person's departure), and the person's sex and age band on
+ * the day (stat_person_attributes, as every statistic reads them). The periods hold all of it on
+ * the business axis, recomputed from all of a dossier's events, so a fact recorded late counts
+ * from its date. The periods at VDAB are read once for all the days.
  */
 export async function vdabTallies(
   dataSource: DataSource,
   days: readonly string[],
   population: VdabPopulation,
-  groupBy: VdabGroupBy,
+  groupBy: GroupBy,
   where: Place = REGISTRATION_AS_RECORDED,
 ): Promise<VdabTally[]> {
-  const { place, cohort } = vdabGrouping(groupBy);
+  const grouping = vdabGrouping(groupBy);
   const params: unknown[] = [[...new Set(days)], population];
-  const group = placeOf(groupingOf(place), where, params, 'p.');
+  const group = placeOf(grouping, where, params, 'p.');
   // The year of the VDAB registration, only when asked: it is the one thing the periods do not hold.
-  const registration = cohort
+  const registration = grouping.cohort
     ? `JOIN (SELECT dossier_id, to_char(min(occurred_on), 'YYYY') AS cohort FROM ${STAT_EVENTS} WHERE type = 'VdabRegistered' GROUP BY dossier_id) v USING (dossier_id)`
     : '';
+  // Sex and age band are the person's on each day (personOn), so joined per day, not in the periods read once
+  // (the periods as `pv`: personOn's own table is `a`).
+  const person = byPerson(grouping);
   return (await dataSource.query(
     `WITH at_vdab AS MATERIALIZED (
-       SELECT p.valid_from, p.valid_to, ${group.grp} AS grp, ${cohort ? 'v.cohort' : 'NULL::text'} AS cohort, p.ever_employed, p.employed_now
+       SELECT ${person ? 'p.dossier_id, ' : ''}p.valid_from, p.valid_to, ${group.grp} AS grp, ${grouping.cohort ? 'v.cohort' : 'NULL::text'} AS cohort, p.ever_employed, p.employed_now
          FROM ${STAT_PERIODS} p ${registration}
          ${group.join}
         WHERE p.vdab AND ($2 = 'all' OR p.active))
-     SELECT d.day::text AS day, a.grp, a.cohort,
-            count(*)::int AS registered, count(*) FILTER (WHERE a.ever_employed)::int AS ever, count(*) FILTER (WHERE a.employed_now)::int AS now
+     SELECT d.day::text AS day, pv.grp,
+            ${grouping.sex ? "coalesce(person_sex, 'unknown')" : 'NULL::text'} AS grp_sex, ${grouping.ageBand ? "coalesce(person_band, 'unknown')" : 'NULL::text'} AS grp_band,
+            pv.cohort, count(*)::int AS registered, count(*) FILTER (WHERE pv.ever_employed)::int AS ever, count(*) FILTER (WHERE pv.employed_now)::int AS now
        FROM unnest($1::date[]) AS d (day)
-       JOIN at_vdab a ON a.valid_from <= d.day AND (a.valid_to IS NULL OR a.valid_to > d.day)
-      GROUP BY 1, 2, 3`,
+       JOIN at_vdab pv ON pv.valid_from <= d.day AND (pv.valid_to IS NULL OR pv.valid_to > d.day)
+       ${personOn(grouping, 'pv.dossier_id', 'd.day')}
+      GROUP BY 1, 2, 3, 4, 5`,
     params,
   )) as VdabTally[];
 }
@@ -153,18 +169,17 @@ const countOf = (t: Pick<VdabTally, 'registered' | 'ever' | 'now'>, measure: Mea
 export function vdabPoint(
   on: string,
   tallies: ReadonlyArray<Omit<VdabTally, 'day'>>,
-  groupBy: VdabGroupBy,
+  groupBy: GroupBy,
   suppressBelow: number,
   where: Place = REGISTRATION_AS_RECORDED,
 ): VdabPoint {
-  const { place, cohort } = vdabGrouping(groupBy);
-  const keyOfTally = (t: Omit<VdabTally, 'day'>) => `${t.grp ?? ''}|${t.cohort ?? ''}`;
+  const grouping = vdabGrouping(groupBy);
+  const keyOfTally = (t: Omit<VdabTally, 'day'>) => `${keyOf(t)}|${t.cohort ?? ''}`;
   const groups = new Map(tallies.map((t) => [keyOfTally(t), t]));
   // Without groupBy, the one tally is the total's alone.
   const keys = [...groups.keys()].filter(() => groupBy !== 'none').sort((a, b) => {
-    const [placeA, cohortA] = a.split('|');
-    const [placeB, cohortB] = b.split('|');
-    return byGroup({ ...NO_GROUP, grp: placeA || null }, { ...NO_GROUP, grp: placeB || null }) || (cohortA < cohortB ? -1 : cohortA > cohortB ? 1 : 0);
+    const [tallyA, tallyB] = [groups.get(a)!, groups.get(b)!];
+    return byGroup(tallyA, tallyB) || ((tallyA.cohort ?? '') < (tallyB.cohort ?? '') ? -1 : (tallyA.cohort ?? '') > (tallyB.cohort ?? '') ? 1 : 0);
   });
   const count = (n: number): Count => ({ value: n, persons: n });
   const lines = Object.fromEntries(
@@ -175,19 +190,27 @@ export function vdabPoint(
   ) as Record<Measure, { total: Cell; parts: Record<string, Cell> }>;
   const pairOf = (cellOf: (line: { total: Cell; parts: Record<string, Cell> }) => Cell): VdabPair => {
     const [registeredAtVdab, everEmployed, employedNow] = MEASURES.map((measure) => cellOf(lines[measure]));
-    const share = (part: Cell): Cell =>
-      part.suppressed || registeredAtVdab.suppressed
-        ? { value: null, suppressed: true }
-        : { value: registeredAtVdab.value === 0 ? null : Math.round((part.value! / registeredAtVdab.value!) * 1000) / 1000, suppressed: false };
-    return { registeredAtVdab, everEmployed, employedNow, everEmployedShare: share(everEmployed), employedNowShare: share(employedNow) };
+    return withShares({ registeredAtVdab, everEmployed, employedNow });
   };
   return {
     on,
     total: pairOf((line) => line.total),
     groups: keys.map((key) => {
       const t = groups.get(key)!;
-      const at = place === 'none' ? {} : groupView(groupingOf(place), { ...NO_GROUP, grp: t.grp }, where.map)!;
-      return { group: { ...at, ...(cohort ? { cohort: t.cohort! } : {}) }, ...pairOf((line) => line.parts[key]) };
+      return { group: { ...groupView(grouping, t, where.map), ...(grouping.cohort ? { cohort: t.cohort! } : {}) }, ...pairOf((line) => line.parts[key]) };
     }),
   };
 }
+
+/** The pair's counts with their shares: a share is suppressed when a count it divides (its numerator or registeredAtVdab) is. */
+export function withShares<P extends Pick<VdabPair, 'registeredAtVdab' | 'everEmployed' | 'employedNow'>>(pair: P): P & VdabPair {
+  const { registeredAtVdab } = pair;
+  const share = (part: Cell): Cell =>
+    part.suppressed || registeredAtVdab.suppressed
+      ? { value: null, suppressed: true }
+      : { value: registeredAtVdab.value === 0 ? null : Math.round((part.value! / registeredAtVdab.value!) * 1000) / 1000, suppressed: false };
+  return Object.assign(pair, { everEmployedShare: share(pair.everEmployed), employedNowShare: share(pair.employedNow) });
+}
+
+/** The counts of a group of the pair (the table across groups, tables.ts: the shares derive from them). */
+export const vdabCounts = ({ registeredAtVdab, everEmployed, employedNow }: VdabPair) => ({ registeredAtVdab, everEmployed, employedNow });
