@@ -830,6 +830,8 @@ export function describeStatisticsProperty(): void {
               expect(flattenVdab(vdab.points[0])).toEqual(naiveVdab(raw, asOf, (nis) => `${groupOf(nis)}|`));
               namesAreUnique(vdab.points[0].groups);
             }
+            const bySexAndCohort = await answer(`/statistics/vdab?on=${asOf}&groupBy=municipality,sex,cohort`);
+            expect(flattenVdab(bySexAndCohort.points[0])).toEqual(naiveVdab(raw, asOf, vdabGroupedBy(municipality, true, false, true)));
           },
         ),
         { numRuns: 10, endOnFailure: true },
