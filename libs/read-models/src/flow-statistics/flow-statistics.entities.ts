@@ -22,6 +22,9 @@ export class StatEventRow {
   /** Where the event counts: the dossier's registration municipality after it, in business order. */
   @Column({ type: 'text', nullable: true }) municipality: string | null;
   @Column({ type: 'text', name: 'province_nis', nullable: true }) provinceNis: string | null;
+  /** Where the event counts by housing: the housing after it (a departure: the one it ends); null: not housed. */
+  @Column({ type: 'text', name: 'housing_municipality', nullable: true }) housingMunicipality: string | null;
+  @Column({ type: 'text', name: 'housing_province_nis', nullable: true }) housingProvinceNis: string | null;
 }
 
 @Entity({ schema: READ_MODEL_SCHEMA, name: 'stat_dossier_periods' })
@@ -41,6 +44,9 @@ export class StatDossierPeriodRow {
   @Column({ type: 'boolean' }) inburgering: boolean;
   /** temporary-protection, or the status the person moved to (kept once left). */
   @Column({ type: 'text', name: 'residence_status' }) residenceStatus: string;
+  /** Where the person is housed on those days (null: not housed), and its province on the day they were housed there. */
+  @Column({ type: 'text', name: 'housing_municipality', nullable: true }) housingMunicipality: string | null;
+  @Column({ type: 'text', name: 'housing_province_nis', nullable: true }) housingProvinceNis: string | null;
 }
 
 /**

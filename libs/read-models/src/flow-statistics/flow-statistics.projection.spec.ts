@@ -181,6 +181,56 @@ describe('flow-statistics projection', () => {
     ]);
   });
 
+  it('keeps where the person is housed: per period, and per event the housing it leaves them in (a departure: the one it ends), moved by a late rehousing', async () => {
+    const dossierId = randomUUID();
+    await projection.apply(lifecycle(dossierId).map((event, index) => recordedDossierEvent(dossierId, index + 1, event)), context);
+    const housing = async () => ({
+      periods: (
+        await dataSource.query(
+          'SELECT valid_from::text, housing_municipality, housing_province_nis FROM read_models.stat_dossier_periods WHERE dossier_id = $1 ORDER BY valid_from',
+          [dossierId],
+        )
+      ).map((p: Record<string, string | null>) => [p.valid_from, p.housing_municipality, p.housing_province_nis]),
+      events: (
+        await dataSource.query('SELECT version, housing_municipality, housing_province_nis FROM read_models.stat_events WHERE dossier_id = $1 ORDER BY version', [
+          dossierId,
+        ])
+      ).map((e: Record<string, string | number | null>) => [e.version, e.housing_municipality, e.housing_province_nis]),
+    });
+    const before = await housing();
+    expect(before.periods).toEqual([
+      ['2022-03-24', null, null],
+      ['2022-03-25', '11002', '10000'],
+      ...['2022-05-01', '2022-06-01', '2022-07-01', '2022-09-01', '2023-01-31', '2023-03-01'].map((from) => [from, '11004', '10000']),
+      ['2023-06-30', null, null],
+      ['2024-02-01', null, null],
+    ]);
+    expect(before.events).toEqual([
+      [1, null, null],
+      [2, '11002', '10000'],
+      ...[3, 4, 5, 6, 7, 8, 9].map((version) => [version, '11004', '10000']),
+      [10, null, null],
+    ]);
+    // Recorded late: rehoused in Zwijndrecht on 1 August 2022, so the job, the status change and the departure after it count there.
+    await projection.apply(
+      [
+        recordedDossierEvent(dossierId, 11, {
+          type: 'PersonRehoused',
+          data: { housingType: 'loi', municipality: '11056', on: '2022-08-01', reason: 'moved-municipality', previousHousingType: 'host-family', previousMunicipality: '11004' },
+        }),
+      ],
+      context,
+    );
+    const after = await housing();
+    expect(after.events).toEqual([
+      ...before.events.slice(0, 5),
+      ...[6, 7, 8, 9].map((version) => [version, '11056', '10000']),
+      [10, null, null],
+      [11, '11056', '10000'],
+    ]);
+    expect(after.periods.find(([from]: string[]) => from === '2022-08-01')).toEqual(['2022-08-01', '11056', '10000']);
+  });
+
   it('puts a backdated event in its own month: the count moves to the earlier period', async () => {
     const dossierId = randomUUID();
     await projection.apply(

@@ -14,7 +14,7 @@ import {
   type PersonalDataReader,
 } from '@app/projection-engine';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
-import { situationTimeline, type StatEvent } from './situation';
+import { situationTimeline, type Attribution, type StatEvent } from './situation';
 
 export const FLOW_STATISTICS = 'flow-statistics';
 export const STAT_EVENTS_TABLE = 'stat_events';
@@ -92,14 +92,21 @@ async function insertRows(context: ProjectionContext, table: string, columns: st
 const EVENT_COLUMNS = [
   'dossier_id', 'version', 'type', 'occurred_on', 'event_municipality', 'housing_type', 'reason', 'trajectory', 'residence_status', 'previous_residence_status',
   'municipality', 'province_nis',
+  'housing_municipality', 'housing_province_nis',
 ];
 const PERIOD_COLUMNS = [
   'dossier_id', 'valid_from', 'valid_to', 'active', 'stage', 'housing_type', 'municipality', 'province_nis', 'employed_now', 'ever_employed', 'vdab', 'inburgering',
   'residence_status',
+  'housing_municipality', 'housing_province_nis',
 ];
 
-/** A kept event with where it counts (null until its dossier's timeline is computed). */
-type AttributedEvent = StatEvent & { municipality: string | null; provinceNis: string | null };
+/** Where a kept event counts, by registration and by housing (null until its dossier's timeline is computed). */
+type Place = Omit<Attribution, 'version'>;
+const NOWHERE: Place = { municipality: null, provinceNis: null, housingMunicipality: null, housingProvinceNis: null };
+const PLACE_FIELDS = Object.keys(NOWHERE) as Array<keyof Place>;
+
+/** A kept event with where it counts. */
+type AttributedEvent = StatEvent & Place;
 
 /** The batch's events the statistics keep, each as it can be stored (countable), in log order. */
 function incomingOf(events: readonly RecordedEvent[], notes: SafeFormNotes): StatEvent[] {
@@ -118,7 +125,7 @@ function keep(byDossier: Map<string, AttributedEvent[]>, incoming: readonly Stat
   for (const event of incoming) {
     const kept = byDossier.get(event.dossierId) ?? [];
     if (kept.some((other) => other.version === event.version)) continue;
-    const added = { ...event, municipality: null, provinceNis: null };
+    const added = { ...event, ...NOWHERE };
     kept.push(added);
     byDossier.set(event.dossierId, kept);
     fresh.add(added);
@@ -142,15 +149,15 @@ function timelinesOf(
       periodRows.push([
         p.dossierId, p.validFrom, p.validTo, p.active, p.stage, p.housingType, p.municipality, p.provinceNis,
         p.employedNow, p.everEmployed, p.vdab, p.inburgering, p.residenceStatus,
+        p.housingMunicipality, p.housingProvinceNis,
       ]);
     }
     const byVersion = new Map(kept.map((event) => [event.version, event]));
-    for (const { version, municipality, provinceNis } of attributions) {
+    for (const { version, ...place } of attributions) {
       const event = byVersion.get(version)!;
-      if (event.municipality === municipality && event.provinceNis === provinceNis) continue;
-      event.municipality = municipality;
-      event.provinceNis = provinceNis;
-      if (!fresh.has(event)) moved.push([dossierId, version, municipality, provinceNis]);
+      if (PLACE_FIELDS.every((field) => event[field] === place[field])) continue;
+      Object.assign(event, place);
+      if (!fresh.has(event)) moved.push([dossierId, version, ...PLACE_FIELDS.map((field) => place[field])]);
     }
   }
   return { periodRows, moved };
@@ -159,19 +166,22 @@ function timelinesOf(
 const eventRowOf = (e: AttributedEvent): unknown[] => [
   e.dossierId, e.version, e.type, e.occurredOn, e.eventMunicipality, e.housingType, e.reason, e.trajectory, e.residenceStatus, e.previousResidenceStatus,
   e.municipality, e.provinceNis,
+  e.housingMunicipality, e.housingProvinceNis,
 ];
 
-/** Sets where these kept events count (dossier, version, municipality, province). */
+/** Sets where these kept events count (dossier, version, then the place columns). */
 async function updateMoved(context: ProjectionContext, moved: readonly unknown[][]): Promise<void> {
+  const placeColumns = ['municipality', 'province_nis', 'housing_municipality', 'housing_province_nis'];
   for (let start = 0; start < moved.length; start += CHUNK) {
     const chunk = moved.slice(start, start + CHUNK);
     const values: unknown[] = [];
     const tuples = chunk.map(
-      (row) => `($${values.push(row[0])}::uuid, $${values.push(row[1])}::integer, $${values.push(row[2])}::text, $${values.push(row[3])}::text)`,
+      ([dossierId, version, ...place]) =>
+        `($${values.push(dossierId)}::uuid, $${values.push(version)}::integer, ${place.map((value) => `$${values.push(value)}::text`).join(', ')})`,
     );
     await context.query(
-      `UPDATE ${context.schema}.${STAT_EVENTS_TABLE} AS e SET municipality = v.municipality, province_nis = v.province_nis
-         FROM (VALUES ${tuples.join(', ')}) AS v (dossier_id, version, municipality, province_nis)
+      `UPDATE ${context.schema}.${STAT_EVENTS_TABLE} AS e SET ${placeColumns.map((column) => `${column} = v.${column}`).join(', ')}
+         FROM (VALUES ${tuples.join(', ')}) AS v (dossier_id, version, ${placeColumns.join(', ')})
         WHERE e.dossier_id = v.dossier_id AND e.version = v.version`,
       values,
     );
@@ -181,7 +191,7 @@ async function updateMoved(context: ProjectionContext, moved: readonly unknown[]
 async function keptEventsOf(dossierIds: string[], context: ProjectionContext): Promise<Map<string, AttributedEvent[]>> {
   const rows = (await context.query(
     `SELECT dossier_id::text, version, type, occurred_on::text, event_municipality, housing_type, reason, trajectory, residence_status,
-            previous_residence_status, municipality, province_nis
+            previous_residence_status, municipality, province_nis, housing_municipality, housing_province_nis
        FROM ${context.schema}.${STAT_EVENTS_TABLE} WHERE dossier_id = ANY($1::uuid[])`,
     [dossierIds],
   )) as Array<Record<string, string | number | null>>;
@@ -200,6 +210,8 @@ async function keptEventsOf(dossierIds: string[], context: ProjectionContext): P
       previousResidenceStatus: row.previous_residence_status as string | null,
       municipality: row.municipality as string | null,
       provinceNis: row.province_nis as string | null,
+      housingMunicipality: row.housing_municipality as string | null,
+      housingProvinceNis: row.housing_province_nis as string | null,
     };
     const events = byDossier.get(event.dossierId);
     if (events) events.push(event);

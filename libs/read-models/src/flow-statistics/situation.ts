@@ -44,6 +44,9 @@ export interface SituationPeriod {
   housingType: string | null;
   municipality: string;
   provinceNis: string | null;
+  /** Where the person is housed on those days, and its province; null while not housed. */
+  housingMunicipality: string | null;
+  housingProvinceNis: string | null;
   employedNow: boolean;
   everEmployed: boolean;
   vdab: boolean;
@@ -52,11 +55,17 @@ export interface SituationPeriod {
   residenceStatus: string;
 }
 
-/** The dossier's registration municipality after each event, in business order: where the event counts. */
+/**
+ * Where an event counts: the dossier's registration municipality after it, in business order;
+ * and, by housing, the municipality the person is housed in after it, or for an event that ends
+ * the housing (a departure) the one they were housed in until then; null: not housed either way.
+ */
 export interface Attribution {
   version: number;
   municipality: string | null;
   provinceNis: string | null;
+  housingMunicipality: string | null;
+  housingProvinceNis: string | null;
 }
 
 /**
@@ -117,6 +126,8 @@ const sameSituation = (a: SituationPeriod, b: SituationPeriod) =>
   a.housingType === b.housingType &&
   a.municipality === b.municipality &&
   a.provinceNis === b.provinceNis &&
+  a.housingMunicipality === b.housingMunicipality &&
+  a.housingProvinceNis === b.housingProvinceNis &&
   a.employedNow === b.employedNow &&
   a.everEmployed === b.everEmployed &&
   a.vdab === b.vdab &&
@@ -138,17 +149,23 @@ export function situationTimeline(
   const attributions: Attribution[] = [];
   let state: DossierState = initialState;
   let municipalitySince: IsoDate | null = null;
+  // A housing's province is the one of its code on the day the person was housed there.
+  const housedIn = (housing: { municipality: string; since: IsoDate } | null) =>
+    housing ? { housingMunicipality: housing.municipality, housingProvinceNis: provinceOf(housing.municipality, housing.since, directory) } : null;
   for (let index = 0; index < ordered.length; index++) {
     const event = ordered[index];
     const before = state.status === 'unregistered' ? null : state.municipality;
+    const housedBefore = state.status === 'unregistered' ? null : state.housing;
     state = evolve(state, asDomainEvent(event));
     if (state.status === 'unregistered') {
-      attributions.push({ version: event.version, municipality: null, provinceNis: null });
+      attributions.push({ version: event.version, municipality: null, provinceNis: null, housingMunicipality: null, housingProvinceNis: null });
       continue;
     }
     if (state.municipality !== before || municipalitySince === null) municipalitySince = event.occurredOn;
     const provinceNis = provinceOf(state.municipality, municipalitySince, directory);
-    attributions.push({ version: event.version, municipality: state.municipality, provinceNis });
+    const housed = housedIn(state.housing);
+    const notHoused = { housingMunicipality: null, housingProvinceNis: null };
+    attributions.push({ version: event.version, municipality: state.municipality, provinceNis, ...(housed ?? housedIn(housedBefore) ?? notHoused) });
     const next = ordered[index + 1];
     if (next && next.occurredOn === event.occurredOn) continue; // the state of a date is the state after all its events
     const stage = stageOf(state) as Stage;
@@ -161,6 +178,7 @@ export function situationTimeline(
       housingType: state.housing?.type ?? null,
       municipality: state.municipality,
       provinceNis,
+      ...(housed ?? notHoused),
       employedNow: state.employment !== null,
       everEmployed: state.everEmployed,
       vdab: state.vdab !== null,
