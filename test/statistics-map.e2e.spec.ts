@@ -11,14 +11,15 @@ type Group = { nis: string | null; name: string } | null;
  *
  * The data set (registration municipality, registered on):
  * - A1 Antwerpen 11002, 2024-01-10 (a code that never changed);
- * - H1 Hasselt 71022, 2024-03-01, housed in Gent 44021 on 2024-03-10;
+ * - H1 Hasselt 71022, 2024-03-01, housed in Gent 44021 on 2024-03-10, at VDAB from 2024-04-01;
  * - H2 Hasselt 71022, 2024-03-01: housed in Hasselt 2024-03-05, rehoused 2024-04-01, left 2024-05-01,
  *   back in Kortessem 73040 2024-06-01, rehoused there 2024-07-01;
  * - K1 Kortessem 73040, 2024-04-01; H3 Hasselt 71072 (the merged one), 2025-02-01;
  * - Z1, Z2 Zwijndrecht 11056 (province Antwerpen; from 2025 Beveren-Kruibeke-Zwijndrecht 46030, Oost-Vlaanderen), May 2024;
+ *   Z1 at VDAB from 2024-06-01 (never housed);
  * - W1 Wingene 37018, 2024-06-01; W2 Wingene 37021 (merged with Ruiselede), 2025-03-01.
  */
-describe(`Statistics on one map across the 2025 mergers (${eventStoreUnderTest()} store)`, () => {
+describe(`Statistics on one map across the 2025 mergers, by registration or housing (${eventStoreUnderTest()} store)`, () => {
   let eventStore: SuiteEventStore | undefined;
   let testApp: TestApp;
   let analyst: string;
@@ -54,6 +55,7 @@ describe(`Statistics on one map across the 2025 mergers (${eventStoreUnderTest()
     await register('11002', '2024-01-10');
     const h1 = await register('71022', '2024-03-01');
     await staff.recorded(h1, 'housed', { housingType: 'collective', municipality: '44021', on: '2024-03-10' });
+    await staff.recorded(h1, 'vdab-registered', { on: '2024-04-01' });
     const h2 = await register('71022', '2024-03-01');
     await staff.recorded(h2, 'housed', { housingType: 'collective', municipality: '71022', on: '2024-03-05' });
     await staff.recorded(h2, 'rehoused', { housingType: 'social-rental', municipality: '71022', on: '2024-04-01', reason: 'other' });
@@ -63,7 +65,8 @@ describe(`Statistics on one map across the 2025 mergers (${eventStoreUnderTest()
     await staff.recorded(h2, 'rehoused', { housingType: 'social-rental', municipality: '73040', on: '2024-07-01', reason: 'moved-municipality' });
     await register('73040', '2024-04-01');
     await register('71072', '2025-02-01');
-    await register('11056', '2024-05-01');
+    const z1 = await register('11056', '2024-05-01');
+    await staff.recorded(z1, 'vdab-registered', { on: '2024-06-01' });
     await register('11056', '2024-05-02');
     await register('37018', '2024-06-01');
     await register('37021', '2025-03-01');
@@ -192,6 +195,116 @@ describe(`Statistics on one map across the 2025 mergers (${eventStoreUnderTest()
       expectStatus(answer, 200);
       expect(answer.text).toContain(',province,2025-01-01,registration,40000,Oost-Vlaanderen,');
     }
+  });
+
+  describe('by=housing: grouped by where the person is housed, "Not housed" a group of its own', () => {
+    it('GET /statistics/stock?by=housing: the housing municipality on the date, on the map asked for', async () => {
+      const recorded = await json('/statistics/stock?asOf=2025-06-30&groupBy=municipality&by=housing');
+      expect(recorded).toMatchObject({ map: 'as-recorded', by: 'housing' });
+      expect(activeBy(recorded.groups)).toEqual([
+        ['44021', 'Gent', 1],
+        ['73040', 'Kortessem', 1],
+        [null, 'Not housed', 7],
+      ]);
+      const onMap = await json('/statistics/stock?asOf=2025-06-30&groupBy=municipality&by=housing&map=2025-01-01');
+      expect(onMap).toMatchObject({ map: '2025-01-01', by: 'housing' });
+      expect(activeBy(onMap.groups)).toEqual([
+        ['44021', 'Gent', 1],
+        ['71072', 'Hasselt', 1],
+        [null, 'Not housed', 7],
+      ]);
+      const byProvince = await json('/statistics/stock?asOf=2025-06-30&groupBy=province&by=housing&map=2025-01-01');
+      expect(activeBy(byProvince.groups)).toEqual([
+        ['40000', 'Oost-Vlaanderen', 1],
+        ['70000', 'Limburg', 1],
+        [null, 'Not housed', 7],
+      ]);
+      // Without grouping, by changes nothing but the echo.
+      const all = await json('/statistics/stock?asOf=2025-06-30&by=housing');
+      expect(all.groups.map((g: any) => g.active.value)).toEqual([9]);
+    });
+
+    it('GET /statistics/flows?by=housing: an event counts where it leaves the person housed, a departure where they were housed', async () => {
+      const path = '/statistics/flows?from=2024-01-01&to=2024-12-31&interval=year&groupBy=municipality&by=housing';
+      const counts = (body: any) =>
+        Object.fromEntries(
+          body.periods[0].groups.map((g: any) => [
+            g.group.name,
+            [g.registrations.value, g.housings.value, g.rehousings.total.value, g.departures.total.value, g.reopenings.value, g.stockAtEnd.value],
+          ]),
+        );
+      const recorded = await json(path);
+      expect(recorded).toMatchObject({ map: 'as-recorded', by: 'housing', unit: 'events' });
+      // registrations, housings, rehousings, departures, reopenings, stock at the end
+      expect(counts(recorded)).toEqual({
+        Gent: [0, 1, 0, 0, 0, 1],
+        'Hasselt (71022, until 2024)': [0, 1, 1, 1, 0, 0],
+        Kortessem: [0, 1, 1, 0, 0, 1],
+        'Not housed': [7, 0, 0, 0, 1, 5],
+      });
+      // On the 2025 map, H2's housings and rehousings in Hasselt and in Kortessem are one person's, in one Hasselt.
+      expect(counts(await json(`${path}&map=2025-01-01`))).toMatchObject({ Hasselt: [0, 2, 2, 1, 0, 1] });
+      expect(counts(await json(`${path}&map=2025-01-01&unit=persons`))).toMatchObject({ Hasselt: [0, 1, 1, 1, 0, 1] });
+    });
+
+    it('GET /statistics/funnel?by=housing and /statistics/outlook?by=housing: where the person is housed on the date', async () => {
+      const funnel = await json('/statistics/funnel?cohortFrom=2024-01&asOf=2025-06-30&groupBy=municipality&by=housing&map=2025-01-01');
+      expect(funnel).toMatchObject({ map: '2025-01-01', by: 'housing' });
+      expect(funnel.groups.map((g: any) => [g.group.name, g.steps[0].count.value, g.steps[1].count.value])).toEqual([
+        ['Gent', 1, 1],
+        ['Hasselt', 1, 1],
+        ['Not housed', 7, 0],
+      ]);
+      const outlook = await json('/statistics/outlook?endDate=2025-06-30&groupBy=province&by=housing&map=2025-01-01');
+      expect(outlook).toMatchObject({ map: '2025-01-01', by: 'housing' });
+      expect(outlook.scenarios[0].groups.map((g: any) => [g.group.name, g.active.value, g.left.value])).toEqual([
+        ['Oost-Vlaanderen', 1, 0],
+        ['Limburg', 1, 0],
+        ['Not housed', 7, 0],
+      ]);
+      const overTime = await json('/statistics/stock-over-time?from=2024-01-01&to=2025-12-31&interval=year&groupBy=province&by=housing');
+      expect(overTime).toMatchObject({ map: 'as-recorded', by: 'housing' });
+      expect(overTime.points.map((p: any) => activeBy(p.groups))).toEqual([
+        [['40000', 'Oost-Vlaanderen', 1], ['70000', 'Limburg', 1], [null, 'Not housed', 5]],
+        [['40000', 'Oost-Vlaanderen', 1], ['70000', 'Limburg', 1], [null, 'Not housed', 7]],
+      ]);
+    });
+
+    it('GET /statistics/vdab?by=housing: the pair per municipality the person is housed in on the date', async () => {
+      const pairs = (body: any) => body.points[0].groups.map((g: any) => [g.group.nis, g.group.name, g.registeredAtVdab.value]);
+      const byRegistration = await json('/statistics/vdab?on=2025-06-30&groupBy=municipality&map=2025-01-01');
+      expect(byRegistration).toMatchObject({ map: '2025-01-01', by: 'registration' });
+      expect(pairs(byRegistration)).toEqual([
+        ['46030', 'Beveren-Kruibeke-Zwijndrecht', 1],
+        ['71072', 'Hasselt', 1],
+      ]);
+      const byHousing = await json('/statistics/vdab?on=2025-06-30&groupBy=municipality&map=2025-01-01&by=housing');
+      expect(byHousing).toMatchObject({ map: '2025-01-01', by: 'housing' });
+      expect(pairs(byHousing)).toEqual([
+        ['44021', 'Gent', 1],
+        [null, 'Not housed', 1],
+      ]);
+    });
+
+    it('by=housing with a breakdown by sex: each place of housing split, adding up to the place', async () => {
+      const bySex = await json('/statistics/stock?asOf=2025-06-30&groupBy=municipality,sex&by=housing&map=2025-01-01');
+      expect(bySex).toMatchObject({ groupBy: 'municipality,sex', map: '2025-01-01', by: 'housing' });
+      const perPlace = new Map<string, number>();
+      for (const g of bySex.groups) perPlace.set(g.group.name, (perPlace.get(g.group.name) ?? 0) + g.active.value);
+      expect(Object.fromEntries(perPlace)).toEqual({ Gent: 1, Hasselt: 1, 'Not housed': 7 });
+    });
+
+    it('CSV: by in its column, "Not housed" a group without a code', async () => {
+      const csv = await testApp
+        .http()
+        .get('/statistics/stock?asOf=2025-06-30&groupBy=municipality&by=housing&map=2025-01-01')
+        .set('Authorization', `Bearer ${analyst}`)
+        .set('Accept', 'text/csv');
+      expectStatus(csv, 200);
+      expect(csv.headers['content-disposition']).toBe('attachment; filename="stock-2025-06-30-municipality-map-2025-01-01-by-housing.csv"');
+      expect(csv.text).toContain('\r\n2025-06-30,municipality,2025-01-01,housing,,Not housed,active,,7,false\r\n');
+      expect(csv.text).toContain('\r\n2025-06-30,municipality,2025-01-01,housing,71072,Hasselt,active,,1,false\r\n');
+    });
   });
 
   it.each(['map=2025-13-01', 'map=2025-02-30', 'map=1899-12-31', 'map=2100-01-01', 'map=2025', 'map=', 'by=home'])('400 for %s', async (parameter) => {

@@ -84,6 +84,8 @@ interface Naive {
   active: boolean;
   stage: string;
   housing: string | null;
+  /** Where the person is housed; null while not housed. */
+  housingMunicipality: string | null;
   municipality: string;
   employed: boolean;
   ever: boolean;
@@ -100,6 +102,7 @@ function step(state: Naive | null, e: HistoryEvent): Naive | null {
       active: true,
       stage: '',
       housing: null,
+      housingMunicipality: null,
       municipality: e.data.municipality,
       employed: false,
       ever: false,
@@ -114,6 +117,7 @@ function step(state: Naive | null, e: HistoryEvent): Naive | null {
     case 'PersonHoused':
     case 'PersonRehoused':
       s.housing = e.data.housingType;
+      s.housingMunicipality = e.data.municipality;
       break;
     case 'InburgeringEnrolled':
       s.inburgering = true;
@@ -131,6 +135,7 @@ function step(state: Naive | null, e: HistoryEvent): Naive | null {
     case 'PersonLeft':
       s.active = false;
       s.housing = null;
+      s.housingMunicipality = null;
       s.employed = false;
       break;
     case 'DossierReopened':
@@ -159,16 +164,25 @@ function stateOn(events: HistoryEvent[], date: string): Naive | null {
 
 /**
  * Where each event counts: the dossier's municipality once the events up to it (in business order)
- * are folded; and whether the person had a job just before it.
+ * are folded; by housing, where the person is housed then, or for an event that ends the housing
+ * (a departure) where they were housed until then; and whether the person had a job just before it.
  */
-function attributed(events: HistoryEvent[]): Array<HistoryEvent & { municipality: string; employedBefore: boolean }> {
+function attributed(events: HistoryEvent[]): Array<HistoryEvent & { municipality: string; housingMunicipality: string | null; employedBefore: boolean }> {
   let state: Naive | null = null;
   return [...events].sort(businessOrder).map((e) => {
     const employedBefore = state?.employed ?? false;
+    const housedBefore = state?.housingMunicipality ?? null;
     state = step(state, e);
-    return { ...e, municipality: state!.municipality, employedBefore };
+    return { ...e, municipality: state!.municipality, housingMunicipality: state!.housingMunicipality ?? housedBefore, employedBefore };
   });
 }
+
+type By = 'registration' | 'housing';
+/** The place key of the persons not housed, by housing: a place function passes it through (keeps it). */
+const NOT_HOUSED = 'not housed';
+/** Where a person or event counts: the registration municipality, or the housing municipality (NOT_HOUSED without one). */
+const placeOf = (place: { municipality: string; housingMunicipality: string | null }, by: By) =>
+  by === 'registration' ? place.municipality : (place.housingMunicipality ?? NOT_HOUSED);
 
 type Counts = Record<string, number>;
 /** The group a person counts in: from where they count (a NIS code), their events and the day the answer is about. */
@@ -195,12 +209,12 @@ const groupedBy =
     ].join('|') || 'all';
 const bump = (counts: Counts, key: string, by = 1) => (counts[key] = (counts[key] ?? 0) + by);
 
-function naiveStock(histories: HistoryEvent[][], asOf: string, groupOf: GroupOf): Record<string, Counts> {
+function naiveStock(histories: HistoryEvent[][], asOf: string, groupOf: GroupOf, by: By = 'registration'): Record<string, Counts> {
   const groups: Record<string, Counts> = {};
   for (const events of histories) {
     const s = stateOn(events, asOf);
     if (!s || !s.active) continue;
-    const g = (groups[groupOf(s.municipality, events, asOf)] ??= {});
+    const g = (groups[groupOf(placeOf(s, by), events, asOf)] ??= {});
     bump(g, 'active');
     bump(g, `stage:${s.stage}`);
     bump(g, `housing:${s.housing ?? 'none'}`);
@@ -225,7 +239,13 @@ const MEASURE: Record<string, string> = {
 };
 
 /** unit persons: each measure counts the persons (histories) with such an event in the period and group, once. The person as on the period's last day. */
-function naiveFlows(histories: HistoryEvent[][], periods: Array<{ start: string; end: string }>, groupOf: GroupOf, unit: 'events' | 'persons' = 'events') {
+function naiveFlows(
+  histories: HistoryEvent[][],
+  periods: Array<{ start: string; end: string }>,
+  groupOf: GroupOf,
+  unit: 'events' | 'persons' = 'events',
+  by: By = 'registration',
+) {
   return periods.map(({ start, end }) => {
     const groups: Record<string, Counts> = {};
     for (const events of histories) {
@@ -241,7 +261,7 @@ function naiveFlows(histories: HistoryEvent[][], periods: Array<{ start: string;
         const firstHousingEver = e.type === 'PersonHoused' && !housedBefore;
         if (e.type === 'PersonHoused') housedBefore = true;
         if (e.occurredOn < start || e.occurredOn > end) continue;
-        const g = groupOf(e.municipality, events, end);
+        const g = groupOf(placeOf(e, by), events, end);
         count(g, MEASURE[e.type]);
         if (firstHousingEver) count(g, 'firstHousingsEver');
         if (e.type === 'EmploymentEnded' || (e.type === 'PersonLeft' && e.employedBefore)) count(g, 'employmentEndsIncludingDepartures');
@@ -250,7 +270,7 @@ function naiveFlows(histories: HistoryEvent[][], periods: Array<{ start: string;
         if (e.type === 'ResidenceStatusChanged') count(g, `transitions:${e.data.status}`);
       }
     }
-    for (const [key, counts] of Object.entries(naiveStock(histories, end, groupOf))) (groups[key] ??= {}).stockAtEnd = counts.active;
+    for (const [key, counts] of Object.entries(naiveStock(histories, end, groupOf, by))) (groups[key] ??= {}).stockAtEnd = counts.active;
     return groups;
   });
 }
@@ -319,6 +339,7 @@ function naiveVdab(
   on: string,
   groupOf: ((nis: string, cohort: string, events: HistoryEvent[], on: string) => string) | null,
   population: 'all' | 'active' = 'all',
+  by: By = 'registration',
 ): Record<string, Counts> {
   const groups: Record<string, Counts> = {};
   for (const events of histories) {
@@ -326,7 +347,7 @@ function naiveVdab(
     if (!registeredOn || registeredOn > on) continue;
     const s = stateOn(events, on)!;
     if (population === 'active' && !s.active) continue;
-    for (const key of groupOf ? ['total', groupOf(s.municipality, registeredOn.slice(0, 4), events, on)] : ['total']) {
+    for (const key of groupOf ? ['total', groupOf(placeOf(s, by), registeredOn.slice(0, 4), events, on)] : ['total']) {
       const g = (groups[key] ??= {});
       bump(g, 'registeredAtVdab');
       if (s.ever) bump(g, 'everEmployed');
@@ -342,9 +363,18 @@ function naiveVdab(
 // ------------------------------------------------------------------ the service's answers, flattened
 
 type CellValue = { value: number | null; suppressed: boolean };
-/** A group of an answer as the naive recomputation keys it: its place (none for Brussels by province), sex and age band, by `|`. */
-const groupKey = (group: { nis?: string | null; sex?: string; ageBand?: string } | null) =>
-  group === null ? 'all' : [...('nis' in group ? [group.nis ?? 'none'] : []), ...(group.sex ? [group.sex] : []), ...(group.ageBand ? [group.ageBand] : [])].join('|');
+/**
+ * A group of an answer as the naive recomputation keys it: its place (none for Brussels by province, NOT_HOUSED for the
+ * persons not housed), sex and age band, by `|`.
+ */
+const groupKey = (group: { nis?: string | null; name?: string; sex?: string; ageBand?: string } | null) =>
+  group === null
+    ? 'all'
+    : [
+        ...('nis' in group ? [group.nis ?? (group.name === 'Not housed' ? NOT_HOUSED : 'none')] : []),
+        ...(group.sex ? [group.sex] : []),
+        ...(group.ageBand ? [group.ageBand] : []),
+      ].join('|');
 
 function flattenStock(body: any): Record<string, Counts> {
   const groups: Record<string, Counts> = {};
@@ -368,15 +398,15 @@ function flattenStock(body: any): Record<string, Counts> {
  * The observed outlook on a date, naively: the stock without its employment counts (which the
  * outlook does not give), and the dossiers whose person has left, in the group they left from.
  */
-function naiveOutlook(histories: HistoryEvent[][], date: string, groupOf: GroupOf): Record<string, Counts> {
+function naiveOutlook(histories: HistoryEvent[][], date: string, groupOf: GroupOf, by: By = 'registration'): Record<string, Counts> {
   const groups: Record<string, Counts> = {};
-  for (const [group, counts] of Object.entries(naiveStock(histories, date, groupOf))) {
+  for (const [group, counts] of Object.entries(naiveStock(histories, date, groupOf, by))) {
     groups[group] = Object.fromEntries(Object.entries(counts).filter(([key]) => key !== 'everEmployed' && key !== 'employedNow'));
   }
   for (const events of histories) {
     const s = stateOn(events, date);
     if (!s) continue;
-    const g = (groups[groupOf(s.municipality, events, date)] ??= {});
+    const g = (groups[groupOf(placeOf(s, by), events, date)] ??= {});
     if (!s.active) {
       bump(g, 'left');
       continue;
@@ -468,7 +498,7 @@ function expectNoLineGivingAway(lines: Array<{ total: CellValue; parts: Array<{ 
 function flattenVdab(point: any): Record<string, Counts> {
   const flat: Record<string, Counts> = {};
   const keyOf = (group: any) =>
-    [group.nis === undefined ? '' : (group.nis ?? 'none'), ...(group.sex ? [group.sex] : []), ...(group.ageBand ? [group.ageBand] : []), group.cohort ?? ''].join('|');
+    [group.nis === undefined ? '' : (group.nis ?? (group.name === 'Not housed' ? NOT_HOUSED : 'none')), ...(group.sex ? [group.sex] : []), ...(group.ageBand ? [group.ageBand] : []), group.cohort ?? ''].join('|');
   const rows = [['total', point.total], ...point.groups.map((g: any) => [keyOf(g.group), g])];
   for (const [key, pair] of rows) {
     const counts: Counts = {};
@@ -556,9 +586,8 @@ function codeOnDate(municipality: string, on: string): string {
 
 /** Every group of an answer has a name of its own. */
 function namesAreUnique(groups: Array<{ group: { nis: string | null; name: string } | null }>): void {
-  const names = new Map<string, string | null>();
-  for (const { group } of groups) if (group) names.set(group.name, group.nis);
-  expect(names.size).toBe(new Set(groups.map(({ group }) => group?.nis ?? null)).size);
+  const names = new Set(groups.map(({ group }) => group?.name));
+  expect(names.size).toBe(new Set(groups.map(({ group }) => groupKey(group))).size);
 }
 
 /** Called from statistics.e2e.spec.ts, after its own suite. */
@@ -774,64 +803,70 @@ export function describeStatisticsProperty(): void {
       );
     }, 240_000);
 
-    it('on a map (map=): codes translated onto the map of a date before or after the 2025 mergers, persons counted once per place of the map, names never twice', async () => {
+    it('on a map (map=) and by registration or housing (by=): codes translated onto the map of a date before or after the 2025 mergers, persons counted once per place of the map, names never twice', async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.array(mergerDossierArbitrary, { minLength: 1, maxLength: 4 }),
           fc.integer({ min: 0, max: 1250 }),
           fc.constantFrom('as-recorded', '2024-06-30', '2025-01-01', '2026-06-30'),
-          async (dossiers, asOfDay, map) => {
+          fc.constantFrom<By>('registration', 'housing'),
+          async (dossiers, asOfDay, map, by) => {
             for (const dossier of dossiers) await record(dossier, MERGER_FROM, codeOnDate);
             await waitForProjections(testApp);
             const raw = await histories();
             const asOf = addDays(MERGER_FROM, asOfDay);
-            const on = map === 'as-recorded' ? '' : `&map=${map}`;
+            const on = `${map === 'as-recorded' ? '' : `&map=${map}`}${by === 'registration' ? '' : `&by=${by}`}`;
             const municipality = (nis: string) => onMap(map, nis);
-            const province = (nis: string) => PROVINCE[onMap(map, nis)] ?? 'none';
+            const province = (nis: string) => (nis === NOT_HOUSED ? nis : (PROVINCE[onMap(map, nis)] ?? 'none'));
             const answer = async (path: string) => {
               const body = await get(`${path}${on}`);
-              expect([body.map, body.by]).toEqual([map, 'registration']);
+              expect([body.map, body.by]).toEqual([map, by]);
               return body;
             };
 
             for (const [groupBy, groupOf] of [['municipality', municipality], ['province', province]] as const) {
               const stock = await answer(`/statistics/stock?asOf=${asOf}&groupBy=${groupBy}`);
-              expect(flattenStock(stock)).toEqual(naiveStock(raw, asOf, groupOf));
+              expect(flattenStock(stock)).toEqual(naiveStock(raw, asOf, groupOf, by));
               namesAreUnique(stock.groups);
               const outlook = await answer(`/statistics/outlook?endDate=${asOf}&groupBy=${groupBy}`);
-              expect(flattenOutlook(outlook.scenarios[0].groups)).toEqual(naiveOutlook(raw, asOf, groupOf));
+              expect(flattenOutlook(outlook.scenarios[0].groups)).toEqual(naiveOutlook(raw, asOf, groupOf, by));
               for (const unit of ['events', 'persons'] as const) {
                 const flows = await answer(`/statistics/flows?from=2023-01-01&to=2026-11-30&interval=year&groupBy=${groupBy}&unit=${unit}`);
-                expect(flattenFlows(flows)).toEqual(naiveFlows(raw, flows.periods, groupOf, unit));
+                expect(flattenFlows(flows)).toEqual(naiveFlows(raw, flows.periods, groupOf, unit, by));
                 for (const period of flows.periods) namesAreUnique(period.groups);
               }
             }
             // A series 2022–2026 by municipality: on a map, only that map's places, each under one name throughout.
             const overTime = await answer('/statistics/stock-over-time?from=2022-01-01&to=2026-11-30&interval=year&groupBy=municipality');
-            for (const point of overTime.points) expect(flattenStock(point)).toEqual(naiveStock(raw, point.asOf, municipality));
+            for (const point of overTime.points) expect(flattenStock(point)).toEqual(naiveStock(raw, point.asOf, municipality, by));
             const places = overTime.points.flatMap((point: any) => point.groups);
-            namesAreUnique([...new Map(places.map((g: any) => [g.group.nis, g])).values()] as any);
+            namesAreUnique([...new Map(places.map((g: any) => [groupKey(g.group), g])).values()] as any);
             if (map >= MERGERS && map !== 'as-recorded') expect(places.filter((g: any) => MERGED_INTO[g.group.nis])).toEqual([]);
 
             const cohort = addDays(MERGER_FROM, dossiers[0].registeredDay).slice(0, 7);
             const funnel = await answer(`/statistics/funnel?cohortFrom=${cohort}&asOf=${asOf}&groupBy=municipality`);
-            const registeredIn = (h: HistoryEvent[]) => municipality(h.find((e) => e.type === 'DossierRegistered')!.data.municipality);
+            // By registration, the municipality of the registration; by housing, where the person is housed on asOf.
+            const funnelPlace = (h: HistoryEvent[]) => {
+              if (by === 'registration') return municipality(h.find((e) => e.type === 'DossierRegistered')!.data.municipality);
+              const state = stateOn(h, asOf);
+              return state && municipality(placeOf(state, by));
+            };
             const members = naiveFunnelMembers(raw, { from: cohort }, asOf);
-            expect(funnel.groups.map((g: any) => g.group.nis).sort()).toEqual([...new Set(members.map(registeredIn))].sort());
+            expect(funnel.groups.map((g: any) => groupKey(g.group)).sort()).toEqual([...new Set(members.map(funnelPlace))].sort());
             for (const group of funnel.groups) {
               const steps = group.steps.map((s: any) => ({ step: s.step, count: s.count.value, atAll: s.reachedAtAll.value, median: s.medianDaysFromPrevious?.value ?? null }));
-              expect(steps).toEqual(naiveFunnel(raw.filter((h) => registeredIn(h) === group.group.nis), { from: cohort }, asOf));
+              expect(steps).toEqual(naiveFunnel(raw.filter((h) => funnelPlace(h) === groupKey(group.group)), { from: cohort }, asOf));
             }
             namesAreUnique(funnel.groups);
 
             // VDAB's pair on the map: each person registered at VDAB in the place of the map their registration lands on.
             for (const [groupBy, groupOf] of [['municipality', municipality], ['province', province]] as const) {
               const vdab = await answer(`/statistics/vdab?on=${asOf}&groupBy=${groupBy}`);
-              expect(flattenVdab(vdab.points[0])).toEqual(naiveVdab(raw, asOf, (nis) => `${groupOf(nis)}|`));
+              expect(flattenVdab(vdab.points[0])).toEqual(naiveVdab(raw, asOf, (nis) => `${groupOf(nis)}|`, 'all', by));
               namesAreUnique(vdab.points[0].groups);
             }
             const bySexAndCohort = await answer(`/statistics/vdab?on=${asOf}&groupBy=municipality,sex,cohort`);
-            expect(flattenVdab(bySexAndCohort.points[0])).toEqual(naiveVdab(raw, asOf, vdabGroupedBy(municipality, true, false, true)));
+            expect(flattenVdab(bySexAndCohort.points[0])).toEqual(naiveVdab(raw, asOf, vdabGroupedBy(municipality, true, false, true), 'all', by));
           },
         ),
         { numRuns: 10, endOnFailure: true },

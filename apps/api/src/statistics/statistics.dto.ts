@@ -85,7 +85,10 @@ export class PlaceQuery extends CsvOptions {
   @ApiPropertyOptional({
     enum: PLACE_READINGS,
     default: 'registration',
-    description: 'Group by the municipality (and province) of registration. The answer\'s by says which',
+    description:
+      'Group by the municipality (and province) of registration, or of housing: where the person is housed on the date (flows: where ' +
+      'the event leaves them housed; a departure where they were housed until then); persons not housed are a group "Not housed". ' +
+      'The answer\'s by says which',
   })
   @IsOptional()
   @IsIn(PLACE_READINGS)

@@ -53,7 +53,9 @@ export class StatisticsGroupView {
 const GROUP = {
   type: StatisticsGroupView,
   nullable: true,
-  description: 'What the row is about: null without groupBy, else a field per dimension of groupBy: a province or municipality (of registration), sex, ageBand',
+  description:
+    'What the row is about: null without groupBy, else a field per dimension of groupBy: a province or municipality (of registration, ' +
+    'or of housing with by=housing: "Not housed" with nis null for those not housed), sex, ageBand',
 } as const;
 
 export class StockGroupView {
@@ -74,7 +76,10 @@ const MAP = {
     'municipality) or "as-recorded" (each code as recorded; the default). Names are never repeated in one answer: namesakes ' +
     'are told apart by code and years, e.g. "Hasselt (71022, until 2024)"',
 };
-const BY = { enum: PLACE_READINGS, description: 'The place groups are of: the municipality (and province) of registration' };
+const BY = {
+  enum: PLACE_READINGS,
+  description: 'The place groups are of: the municipality (and province) of registration, or of housing (a group "Not housed", nis null, for those not housed)',
+};
 
 const LAST_BUSINESS_DATE = {
   type: String,

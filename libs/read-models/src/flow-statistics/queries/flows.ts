@@ -11,6 +11,8 @@ import { readSettings } from './settings';
 import { breakdown, cell, type Cell, type Count, type Suppressed } from './suppression';
 
 const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
+/** Where an event counts, by registration and by housing (place.ts reads the one asked for). */
+const PLACES = 'municipality, province_nis, housing_municipality, housing_province_nis';
 
 export interface FlowGroup {
   group: GroupView | null;
@@ -81,9 +83,9 @@ export async function flowsIn(
             count(*)::int AS n, count(DISTINCT dossier_id)::int AS persons
        FROM (SELECT to_char(date_trunc($3, occurred_on::timestamp), 'YYYY-MM-DD') AS bucket, ${columns},
                     type, coalesce(reason, trajectory, residence_status) AS category, dossier_id
-               FROM (SELECT dossier_id, occurred_on, municipality, province_nis, type, reason, trajectory, residence_status FROM ${STAT_EVENTS}
+               FROM (SELECT dossier_id, occurred_on, ${PLACES}, type, reason, trajectory, residence_status FROM ${STAT_EVENTS}
                      UNION ALL
-                     SELECT dossier_id, occurred_on, municipality, province_nis, type, NULL, NULL, NULL FROM (${SECOND_READINGS}) AS readings) AS events
+                     SELECT dossier_id, occurred_on, ${PLACES}, type, NULL, NULL, NULL FROM (${SECOND_READINGS}) AS readings) AS events
                     ${person} ${join}
               WHERE occurred_on BETWEEN $1::date AND $2::date) AS e
       GROUP BY GROUPING SETS ((bucket, grp, grp_sex, grp_band, type, category), (bucket, grp, grp_sex, grp_band, type))`,

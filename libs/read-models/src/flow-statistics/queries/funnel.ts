@@ -65,12 +65,15 @@ export async function funnelOf(
   const { suppressBelow: threshold } = await readSettings(dataSource);
   const grouping = groupingOf(groupBy);
   const params: unknown[] = [asOf, cohortStart, cohortEnd, residenceStatus];
-  const { columns, join } = groupSql(grouping, place, params);
+  // By registration, the municipality of the registration; by housing, where the person is housed on asOf.
+  const byHousing = place.by === 'housing' && grouping.place !== null;
+  const { columns, join } = groupSql(grouping, place, params, byHousing ? 'p.' : 'r.');
+  const housedOn = byHousing ? `JOIN ${STAT_PERIODS} p ON p.dossier_id = r.dossier_id AND p.valid_from <= $1::date AND (p.valid_to IS NULL OR p.valid_to > $1::date)` : '';
   const rows = (await dataSource.query(
     `WITH cohort AS (
-       SELECT dossier_id, ${columns} FROM ${STAT_EVENTS} ${personOn(grouping, `${STAT_EVENTS}.dossier_id`, '$1::date')} ${join}
-        WHERE type = 'DossierRegistered' AND occurred_on <= $1::date
-          AND ($2::date IS NULL OR occurred_on >= $2::date) AND ($3::date IS NULL OR occurred_on <= $3::date))
+       SELECT r.dossier_id, ${columns} FROM ${STAT_EVENTS} r ${housedOn} ${personOn(grouping, 'r.dossier_id', '$1::date')} ${join}
+        WHERE r.type = 'DossierRegistered' AND r.occurred_on <= $1::date
+          AND ($2::date IS NULL OR r.occurred_on >= $2::date) AND ($3::date IS NULL OR r.occurred_on <= $3::date))
      SELECT e.dossier_id, c.grp, c.grp_sex, c.grp_band,
             min(e.occurred_on) FILTER (WHERE e.type = 'DossierRegistered')::text AS registered,
             min(e.occurred_on) FILTER (WHERE e.type = 'PersonHoused')::text AS housed,

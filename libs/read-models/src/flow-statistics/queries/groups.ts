@@ -2,7 +2,7 @@ import { AGE_BANDS, defaultMunicipalityDirectory, SEXES, type MapDate } from '@a
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { STAT_PERSONS_TABLE } from '../person-attributes';
-import { mapOf, placeSql, type Place as PlaceOnMap } from './place';
+import { mapOf, NOT_HOUSED, placeSql, type Place as PlaceOnMap } from './place';
 
 /** Where a person is counted: at most one of these in a grouping. */
 export const PLACES = ['province', 'municipality'] as const;
@@ -128,7 +128,7 @@ export function periodsOf(grouping: Grouping): string {
   if (!byPerson(grouping)) return periods;
   return `(SELECT p.dossier_id, greatest(p.valid_from, a.valid_from) AS valid_from, least(p.valid_to, a.valid_to) AS valid_to,
                   p.active, p.stage, p.housing_type, p.municipality, p.province_nis, p.employed_now, p.ever_employed, p.vdab, p.inburgering,
-                  p.residence_status, a.sex AS person_sex, a.age_band AS person_band
+                  p.residence_status, p.housing_municipality, p.housing_province_nis, a.sex AS person_sex, a.age_band AS person_band
              FROM ${periods} p
              LEFT JOIN ${STAT_PERSONS} a ON a.dossier_id = p.dossier_id AND (p.valid_to IS NULL OR a.valid_from < p.valid_to)
                                           AND (a.valid_to IS NULL OR a.valid_to > p.valid_from)) AS periods`;
@@ -146,6 +146,7 @@ const PROVINCE_NAMES = new Map(
 
 /** A place of an answer on `map`; a municipality by the name it has on that map (place.ts). */
 function placeView(place: Place, nis: string | null, map: MapDate): { nis: string | null; name: string } {
+  if (nis === NOT_HOUSED) return { nis: null, name: 'Not housed' };
   if (place === 'province') {
     return nis === null ? { nis: null, name: 'Brussels-Capital Region (no province)' } : { nis, name: PROVINCE_NAMES.get(nis) ?? nis };
   }
@@ -166,5 +167,5 @@ const BAND_ORDER = new Map<string, number>(AGE_BANDS.map((band, index) => [band,
 const byPlace = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
 const byOrder = (order: Map<string, number>, a: string | null, b: string | null) => (order.get(a ?? '') ?? -1) - (order.get(b ?? '') ?? -1);
 
-/** Groups by the codes of their places, Brussels' null province last; then sex and age band in the order of GROUP_SEXES and AGE_BANDS. */
+/** Groups by the codes of their places, then the persons not housed, Brussels' null province last; then sex and age band in the order of GROUP_SEXES and AGE_BANDS. */
 export const byGroup = (a: GroupRow, b: GroupRow) => byPlace(a.grp, b.grp) || byOrder(SEX_ORDER, a.grp_sex, b.grp_sex) || byOrder(BAND_ORDER, a.grp_band, b.grp_band);

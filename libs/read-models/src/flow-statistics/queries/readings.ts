@@ -17,19 +17,19 @@ const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
  *   PersonLeft before it, in business order, is an EmploymentStarted): the departure ends the job
  *   as it ends the housing, without an EmploymentEnded.
  *
- * Rows in the shape of stat_events (dossier_id, occurred_on, municipality, province_nis, type),
+ * Rows in the shape of stat_events (dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis, type),
  * where the event they derive from counts. Each is decided over all of a dossier's events, so a
  * fact recorded late moves them as it moves the periods.
  */
 export const SECOND_READINGS = `
-  SELECT dossier_id, occurred_on, municipality, province_nis, 'FirstHousingEver' AS type
-    FROM (SELECT dossier_id, occurred_on, municipality, province_nis,
+  SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis, 'FirstHousingEver' AS type
+    FROM (SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis,
                  row_number() OVER (PARTITION BY dossier_id ORDER BY occurred_on, version) AS nth
             FROM ${STAT_EVENTS} WHERE type = 'PersonHoused') AS housings
    WHERE nth = 1
   UNION ALL
-  SELECT dossier_id, occurred_on, municipality, province_nis, 'EmploymentEndedOrLeftEmployed' AS type
-    FROM (SELECT dossier_id, occurred_on, municipality, province_nis, type,
+  SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis, 'EmploymentEndedOrLeftEmployed' AS type
+    FROM (SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis, type,
                  lag(type) OVER (PARTITION BY dossier_id ORDER BY occurred_on, version) AS before
             FROM ${STAT_EVENTS} WHERE type IN ('EmploymentStarted', 'EmploymentEnded', 'PersonLeft')) AS jobs
    WHERE type = 'EmploymentEnded' OR (type = 'PersonLeft' AND before = 'EmploymentStarted')`;
