@@ -8,6 +8,7 @@ import { CrtResidenceStatus1733529600000 } from './crt-registry/migrations/17335
 import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow, StatPersonAttributesRow } from './flow-statistics/flow-statistics.entities';
 import { FlowStatistics1732665600000 } from './flow-statistics/migrations/1732665600000-flow-statistics';
 import { FlowStatisticsResidenceStatus1733529600001 } from './flow-statistics/migrations/1733529600001-flow-statistics-residence-status';
+import { FlowStatisticsRecorded1733529600010 } from './flow-statistics/migrations/1733529600010-flow-statistics-recorded';
 import { FlowStatisticsHousingPlace1733529600020 } from './flow-statistics/migrations/1733529600020-flow-statistics-housing-place';
 import { FlowStatisticsPersonAttributes1733529600030 } from './flow-statistics/migrations/1733529600030-flow-statistics-person-attributes';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
@@ -27,6 +28,7 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   CrtListIndexes1733443201400,
   CrtResidenceStatus1733529600000,
   FlowStatisticsResidenceStatus1733529600001,
+  FlowStatisticsRecorded1733529600010,
   FlowStatisticsHousingPlace1733529600020,
   FlowStatisticsPersonAttributes1733529600030,
 ];

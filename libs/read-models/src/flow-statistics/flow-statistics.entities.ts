@@ -25,6 +25,11 @@ export class StatEventRow {
   /** Where the event counts by housing: the housing after it (a departure: the one it ends); null: not housed. */
   @Column({ type: 'text', name: 'housing_municipality', nullable: true }) housingMunicipality: string | null;
   @Column({ type: 'text', name: 'housing_province_nis', nullable: true }) housingProvinceNis: string | null;
+  /** When the event store recorded the event (RecordedEvent.createdAt). */
+  @Column({ type: 'timestamptz', name: 'recorded_at' }) recordedAt: Date;
+  /** The row holds on the recording axis from recordedFrom (inclusive) to recordedTo (exclusive; null: still). */
+  @PrimaryColumn({ type: 'timestamptz', name: 'recorded_from' }) recordedFrom: Date;
+  @Column({ type: 'timestamptz', name: 'recorded_to', nullable: true }) recordedTo: Date | null;
 }
 
 @Entity({ schema: READ_MODEL_SCHEMA, name: 'stat_dossier_periods' })
@@ -47,6 +52,9 @@ export class StatDossierPeriodRow {
   /** Where the person is housed on those days (null: not housed), and its province on the day they were housed there. */
   @Column({ type: 'text', name: 'housing_municipality', nullable: true }) housingMunicipality: string | null;
   @Column({ type: 'text', name: 'housing_province_nis', nullable: true }) housingProvinceNis: string | null;
+  /** The row holds on the recording axis from recordedFrom (inclusive) to recordedTo (exclusive; null: still). */
+  @PrimaryColumn({ type: 'timestamptz', name: 'recorded_from' }) recordedFrom: Date;
+  @Column({ type: 'timestamptz', name: 'recorded_to', nullable: true }) recordedTo: Date | null;
 }
 
 /**

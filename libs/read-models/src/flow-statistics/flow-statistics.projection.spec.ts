@@ -50,7 +50,7 @@ describe('flow-statistics projection', () => {
     ];
     await projection.apply(events, context);
     const kept = await dataSource.query(
-      'SELECT version, type, occurred_on::text, reason FROM read_models.stat_events WHERE dossier_id = $1 ORDER BY version',
+      'SELECT version, type, occurred_on::text, reason FROM read_models.stat_events WHERE dossier_id = $1 AND recorded_to IS NULL ORDER BY version',
       [dossierId],
     );
     expect(kept).toEqual([
@@ -70,14 +70,14 @@ describe('flow-statistics projection', () => {
     dataSource.query(
       `SELECT valid_from::text, valid_to::text, active, stage, housing_type, municipality, province_nis, employed_now, ever_employed, vdab, inburgering,
               residence_status
-         FROM read_models.stat_dossier_periods WHERE dossier_id = $1 ORDER BY valid_from`,
+         FROM read_models.stat_dossier_periods WHERE dossier_id = $1 AND recorded_to IS NULL ORDER BY valid_from`,
       [dossierId],
     );
   /** Stage of one dossier as of a date, as the stock query reads it. */
   const stageOn = async (dossierId: string, date: string) => {
     const [row] = await dataSource.query(
       `SELECT stage FROM read_models.stat_dossier_periods
-        WHERE dossier_id = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)`,
+        WHERE dossier_id = $1 AND recorded_to IS NULL AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)`,
       [dossierId, date],
     );
     return (row?.stage as string | undefined) ?? null;
@@ -85,13 +85,13 @@ describe('flow-statistics projection', () => {
   const monthlyCounts = async (dossierId: string, type: string) =>
     dataSource.query(
       `SELECT to_char(occurred_on, 'YYYY-MM') AS month, count(*)::int AS n FROM read_models.stat_events
-        WHERE dossier_id = $1 AND type = $2 GROUP BY 1 ORDER BY 1`,
+        WHERE dossier_id = $1 AND type = $2 AND recorded_to IS NULL GROUP BY 1 ORDER BY 1`,
       [dossierId, type],
     );
   const snapshot = async () => ({
-    events: await dataSource.query('SELECT e.*, e.occurred_on::text FROM read_models.stat_events e ORDER BY e.dossier_id, e.version'),
+    events: await dataSource.query('SELECT e.*, e.occurred_on::text FROM read_models.stat_events e ORDER BY e.dossier_id, e.version, e.recorded_from'),
     periods: await dataSource.query(
-      'SELECT p.*, p.valid_from::text, p.valid_to::text FROM read_models.stat_dossier_periods p ORDER BY p.dossier_id, p.valid_from',
+      'SELECT p.*, p.valid_from::text, p.valid_to::text FROM read_models.stat_dossier_periods p ORDER BY p.dossier_id, p.valid_from, p.recorded_from',
     ),
     persons: await dataSource.query(
       'SELECT a.*, a.valid_from::text, a.valid_to::text FROM read_models.stat_person_attributes a ORDER BY a.dossier_id, a.valid_from',
@@ -172,7 +172,7 @@ describe('flow-statistics projection', () => {
       { valid_from: '2024-02-01', valid_to: null, active: true, stage: 'vdab', housing_type: null, municipality: '44021', province_nis: '40000', employed_now: false, ever_employed: true, vdab: true, inburgering: true, residence_status: 'temporary-protection' },
     ]);
     const attributed = await dataSource.query(
-      'SELECT version, municipality, province_nis FROM read_models.stat_events WHERE dossier_id = $1 AND version IN (9, 10) ORDER BY version',
+      'SELECT version, municipality, province_nis FROM read_models.stat_events WHERE dossier_id = $1 AND version IN (9, 10) AND recorded_to IS NULL ORDER BY version',
       [dossierId],
     );
     expect(attributed).toEqual([
@@ -272,13 +272,72 @@ describe('flow-statistics projection', () => {
       context,
     );
     expect(
-      await dataSource.query('SELECT version, municipality, province_nis FROM read_models.stat_events WHERE dossier_id = $1 ORDER BY version', [dossierId]),
+      await dataSource.query(
+        'SELECT version, municipality, province_nis FROM read_models.stat_events WHERE dossier_id = $1 AND recorded_to IS NULL ORDER BY version',
+        [dossierId],
+      ),
     ).toEqual([
       { version: 1, municipality: '11002', province_nis: '10000' },
       { version: 2, municipality: '44021', province_nis: '40000' },
       { version: 3, municipality: '44021', province_nis: '40000' },
       { version: 4, municipality: '11002', province_nis: '10000' },
       { version: 5, municipality: '44021', province_nis: '40000' },
+    ]);
+  });
+
+  it('keeps every recording moment: the rows as of a moment are the timeline of the events recorded by then', async () => {
+    const dossierId = randomUUID();
+    const at = (moment: string) => new Date(`2024-0${moment}Z`);
+    const recordedAt = (version: number, event: DossierEvent, moment: string) => ({ ...recordedDossierEvent(dossierId, version, event), createdAt: at(moment) });
+    // Given a registration and a housing, each recorded on its own day,
+    await projection.apply([recordedAt(1, registered(dossierId, '11002', '2022-03-24'), '4-01T08:00:00.000')], context);
+    await projection.apply([recordedAt(2, { type: 'PersonHoused', data: { housingType: 'collective', municipality: '11002', on: '2022-04-01' } }, '4-02T08:00:00.000')], context);
+    // and one batch holding two events recorded at different moments,
+    await projection.apply(
+      [
+        recordedAt(3, { type: 'VdabRegistered', data: { on: '2022-07-01' } }, '4-03T08:00:00.000'),
+        recordedAt(4, { type: 'PersonLeft', data: { on: '2022-08-01', reason: 'moved-abroad' } }, '4-04T08:00:00.000'),
+      ],
+      context,
+    );
+    // when a move in May (before the VDAB registration) is recorded late,
+    await projection.apply(
+      [
+        recordedAt(5, { type: 'PersonLeft', data: { on: '2022-05-01', reason: 'moved-within-belgium' } }, '4-05T08:00:00.000'),
+        recordedAt(6, { type: 'DossierReopened', data: { on: '2022-05-02', municipality: '44021' } }, '4-05T08:00:00.000'),
+      ],
+      context,
+    );
+    // then each moment keeps what it knew: the stage on 15 July and 15 August, and where the VDAB registration counts.
+    const asOf = async (moment: string) => {
+      const T = at(moment).toISOString();
+      const valid = `recorded_from <= $2 AND (recorded_to IS NULL OR recorded_to > $2)`;
+      const stage = async (date: string) =>
+        ((
+          await dataSource.query(
+            `SELECT stage FROM read_models.stat_dossier_periods WHERE dossier_id = $1 AND ${valid} AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)`,
+            [dossierId, T, date],
+          )
+        )[0]?.stage as string | undefined) ?? null;
+      const [vdab] = await dataSource.query(`SELECT municipality FROM read_models.stat_events WHERE dossier_id = $1 AND ${valid} AND version = 3`, [dossierId, T]);
+      const [{ events }] = await dataSource.query(`SELECT count(*)::int AS events FROM read_models.stat_events WHERE dossier_id = $1 AND ${valid}`, [dossierId, T]);
+      return { july: await stage('2022-07-15'), august: await stage('2022-08-15'), vdabCountsIn: vdab?.municipality ?? null, events };
+    };
+    expect(await asOf('3-31T23:59:59.999')).toEqual({ july: null, august: null, vdabCountsIn: null, events: 0 });
+    expect(await asOf('4-01T08:00:00.000')).toEqual({ july: 'registered', august: 'registered', vdabCountsIn: null, events: 1 });
+    expect(await asOf('4-02T09:00:00.000')).toEqual({ july: 'housed', august: 'housed', vdabCountsIn: null, events: 2 });
+    expect(await asOf('4-03T08:00:00.000')).toEqual({ july: 'vdab', august: 'vdab', vdabCountsIn: '11002', events: 3 });
+    expect(await asOf('4-04T08:00:00.000')).toEqual({ july: 'vdab', august: 'left', vdabCountsIn: '11002', events: 4 });
+    expect(await asOf('4-05T07:59:59.999')).toEqual({ july: 'vdab', august: 'left', vdabCountsIn: '11002', events: 4 });
+    expect(await asOf('4-05T08:00:00.000')).toEqual({ july: 'vdab', august: 'left', vdabCountsIn: '44021', events: 6 });
+    // and the rows valid now are the timeline of every event, as before.
+    expect((await periodsOf(dossierId)).map((p: { valid_from: string; stage: string; municipality: string }) => [p.valid_from, p.stage, p.municipality])).toEqual([
+      ['2022-03-24', 'registered', '11002'],
+      ['2022-04-01', 'housed', '11002'],
+      ['2022-05-01', 'left', '11002'],
+      ['2022-05-02', 'registered', '44021'],
+      ['2022-07-01', 'vdab', '44021'],
+      ['2022-08-01', 'left', '44021'],
     ]);
   });
 
@@ -329,7 +388,7 @@ describe('flow-statistics projection', () => {
       // Event by event, as the engine does when it isolates a culprit.
       for (const event of all) await projection.apply([event], context);
       const applied = await snapshot();
-      expect(applied.events).toHaveLength(all.length);
+      expect(applied.events.filter((row: { recorded_to: Date | null }) => row.recorded_to === null)).toHaveLength(all.length);
       expect(applied.persons.length).toBeGreaterThanOrEqual(11);
       expect(await stageOn(late, '2022-04-02')).toBe('vdab');
 

@@ -14,7 +14,8 @@ import {
   type PersonalDataReader,
 } from '@app/projection-engine';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
-import { situationTimeline, type Attribution, type StatEvent } from './situation';
+import { recordedHistory, type RecordedStatEvent } from './recorded-history';
+import type { StatEvent } from './situation';
 
 export const FLOW_STATISTICS = 'flow-statistics';
 export const STAT_EVENTS_TABLE = 'stat_events';
@@ -91,113 +92,125 @@ async function insertRows(context: ProjectionContext, table: string, columns: st
 
 const EVENT_COLUMNS = [
   'dossier_id', 'version', 'type', 'occurred_on', 'event_municipality', 'housing_type', 'reason', 'trajectory', 'residence_status', 'previous_residence_status',
-  'municipality', 'province_nis',
-  'housing_municipality', 'housing_province_nis',
+  'municipality', 'province_nis', 'housing_municipality', 'housing_province_nis', 'recorded_at', 'recorded_from', 'recorded_to',
 ];
 const PERIOD_COLUMNS = [
   'dossier_id', 'valid_from', 'valid_to', 'active', 'stage', 'housing_type', 'municipality', 'province_nis', 'employed_now', 'ever_employed', 'vdab', 'inburgering',
-  'residence_status',
-  'housing_municipality', 'housing_province_nis',
+  'residence_status', 'housing_municipality', 'housing_province_nis', 'recorded_from', 'recorded_to',
 ];
+/** Each table's primary key: a row of one recording moment. */
+const KEYS = {
+  [STAT_EVENTS_TABLE]: [['dossier_id', 'uuid'], ['version', 'integer'], ['recorded_from', 'timestamptz']],
+  [STAT_PERIODS_TABLE]: [['dossier_id', 'uuid'], ['valid_from', 'date'], ['recorded_from', 'timestamptz']],
+} as const;
 
-/** Where a kept event counts, by registration and by housing (null until its dossier's timeline is computed). */
-type Place = Omit<Attribution, 'version'>;
-const NOWHERE: Place = { municipality: null, provinceNis: null, housingMunicipality: null, housingProvinceNis: null };
-const PLACE_FIELDS = Object.keys(NOWHERE) as Array<keyof Place>;
+/** A moment as the projection writes it: UTC ISO with milliseconds, as RecordedEvent.createdAt has them. */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** How a column is read back to compare with the rows the projection computes (text for uuids, dates and moments). */
+const READ_AS: Record<string, string> = {
+  dossier_id: 'dossier_id::text',
+  occurred_on: 'occurred_on::text',
+  valid_from: 'valid_from::text',
+  valid_to: 'valid_to::text',
+  recorded_at: iso('recorded_at'),
+  recorded_from: iso('recorded_from'),
+  recorded_to: iso('recorded_to'),
+};
+const readBack = (columns: readonly string[]) => columns.map((column) => `${READ_AS[column] ?? column} AS ${column}`).join(', ');
 
-/** A kept event with where it counts. */
-type AttributedEvent = StatEvent & Place;
-
-/** The batch's events the statistics keep, each as it can be stored (countable), in log order. */
-function incomingOf(events: readonly RecordedEvent[], notes: SafeFormNotes): StatEvent[] {
+/** The batch's events the statistics keep, each as it can be stored (countable), with its recording moment, in log order. */
+function incomingOf(events: readonly RecordedEvent[], notes: SafeFormNotes): RecordedStatEvent[] {
   return readEach(events, notes, (recorded) => {
     const { dossierId, event } = readDossierEvent(recorded);
     const kept = statEventOf(dossierId, recorded.version, event);
-    return kept && countable(recorded, kept, notes);
+    const countableEvent = kept && countable(recorded, kept, notes);
+    return countableEvent && { ...countableEvent, recordedAt: recorded.createdAt.toISOString() };
   });
 }
 
 /**
- * Adds the incoming events to their dossiers' kept events (by dossier), each to `fresh`; one
- * already kept (a batch delivered again), or twice in the batch, is kept once.
+ * Adds the incoming events to their dossiers' kept events (by dossier); one already kept (a batch
+ * delivered again), or twice in the batch, is kept once. Returns how many were new.
  */
-function keep(byDossier: Map<string, AttributedEvent[]>, incoming: readonly StatEvent[], fresh: Set<AttributedEvent>): void {
+function keep(byDossier: Map<string, RecordedStatEvent[]>, incoming: readonly RecordedStatEvent[]): number {
+  let fresh = 0;
   for (const event of incoming) {
     const kept = byDossier.get(event.dossierId) ?? [];
     if (kept.some((other) => other.version === event.version)) continue;
-    const added = { ...event, ...NOWHERE };
-    kept.push(added);
+    kept.push(event);
     byDossier.set(event.dossierId, kept);
-    fresh.add(added);
+    fresh++;
   }
+  return fresh;
 }
 
-/**
- * Each dossier's periods from all its kept events in business order, and where each event
- * counts: set on the events; `moved` lists the events kept before (not fresh) whose place changed.
- */
-function timelinesOf(
-  byDossier: ReadonlyMap<string, AttributedEvent[]>,
-  fresh: ReadonlySet<AttributedEvent>,
-  directory: MunicipalityDirectory,
-): { periodRows: unknown[][]; moved: unknown[][] } {
+/** Every row of the dossiers' histories on both axes (recorded-history.ts), as the tables hold them. */
+function historiesOf(byDossier: ReadonlyMap<string, RecordedStatEvent[]>, directory: MunicipalityDirectory): { eventRows: unknown[][]; periodRows: unknown[][] } {
+  const eventRows: unknown[][] = [];
   const periodRows: unknown[][] = [];
-  const moved: unknown[][] = [];
-  for (const [dossierId, kept] of byDossier) {
-    const { periods, attributions } = situationTimeline(kept, directory);
-    for (const p of periods) {
-      periodRows.push([
-        p.dossierId, p.validFrom, p.validTo, p.active, p.stage, p.housingType, p.municipality, p.provinceNis,
-        p.employedNow, p.everEmployed, p.vdab, p.inburgering, p.residenceStatus,
-        p.housingMunicipality, p.housingProvinceNis,
+  for (const kept of byDossier.values()) {
+    const history = recordedHistory(kept, directory);
+    for (const e of history.events) {
+      eventRows.push([
+        e.dossierId, e.version, e.type, e.occurredOn, e.eventMunicipality, e.housingType, e.reason, e.trajectory, e.residenceStatus, e.previousResidenceStatus,
+        e.municipality, e.provinceNis, e.housingMunicipality, e.housingProvinceNis, e.recordedAt, e.recordedFrom, e.recordedTo,
       ]);
     }
-    const byVersion = new Map(kept.map((event) => [event.version, event]));
-    for (const { version, ...place } of attributions) {
-      const event = byVersion.get(version)!;
-      if (PLACE_FIELDS.every((field) => event[field] === place[field])) continue;
-      Object.assign(event, place);
-      if (!fresh.has(event)) moved.push([dossierId, version, ...PLACE_FIELDS.map((field) => place[field])]);
+    for (const p of history.periods) {
+      periodRows.push([
+        p.dossierId, p.validFrom, p.validTo, p.active, p.stage, p.housingType, p.municipality, p.provinceNis,
+        p.employedNow, p.everEmployed, p.vdab, p.inburgering, p.residenceStatus, p.housingMunicipality, p.housingProvinceNis, p.recordedFrom, p.recordedTo,
+      ]);
     }
   }
-  return { periodRows, moved };
+  return { eventRows, periodRows };
 }
 
-const eventRowOf = (e: AttributedEvent): unknown[] => [
-  e.dossierId, e.version, e.type, e.occurredOn, e.eventMunicipality, e.housingType, e.reason, e.trajectory, e.residenceStatus, e.previousResidenceStatus,
-  e.municipality, e.provinceNis,
-  e.housingMunicipality, e.housingProvinceNis,
-];
+/** The rows of the dossiers in a table, every recording moment, each as historiesOf writes it. */
+async function storedRows(context: ProjectionContext, table: string, columns: readonly string[], dossierIds: string[]): Promise<unknown[][]> {
+  const rows = (await context.query(`SELECT ${readBack(columns)} FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [dossierIds])) as Array<
+    Record<string, unknown>
+  >;
+  return rows.map((row) => columns.map((column) => row[column]));
+}
 
-/** Sets where these kept events count (dossier, version, then the place columns). */
-async function updateMoved(context: ProjectionContext, moved: readonly unknown[][]): Promise<void> {
-  const placeColumns = ['municipality', 'province_nis', 'housing_municipality', 'housing_province_nis'];
-  for (let start = 0; start < moved.length; start += CHUNK) {
-    const chunk = moved.slice(start, start + CHUNK);
+/** Deletes these rows of a table by its key (KEYS). */
+async function deleteRows(context: ProjectionContext, table: keyof typeof KEYS, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
+  const key = KEYS[table];
+  const at = key.map(([column]) => columns.indexOf(column));
+  for (let start = 0; start < rows.length; start += CHUNK) {
     const values: unknown[] = [];
-    const tuples = chunk.map(
-      ([dossierId, version, ...place]) =>
-        `($${values.push(dossierId)}::uuid, $${values.push(version)}::integer, ${place.map((value) => `$${values.push(value)}::text`).join(', ')})`,
-    );
+    const tuples = rows.slice(start, start + CHUNK).map((row) => `(${key.map(([, type], i) => `$${values.push(row[at[i]])}::${type}`).join(', ')})`);
     await context.query(
-      `UPDATE ${context.schema}.${STAT_EVENTS_TABLE} AS e SET ${placeColumns.map((column) => `${column} = v.${column}`).join(', ')}
-         FROM (VALUES ${tuples.join(', ')}) AS v (dossier_id, version, ${placeColumns.join(', ')})
-        WHERE e.dossier_id = v.dossier_id AND e.version = v.version`,
+      `DELETE FROM ${context.schema}.${table} WHERE (${key.map(([column]) => column).join(', ')}) IN (VALUES ${tuples.join(', ')})`,
       values,
     );
   }
 }
 
-async function keptEventsOf(dossierIds: string[], context: ProjectionContext): Promise<Map<string, AttributedEvent[]>> {
+/**
+ * Makes the table hold `next` where it held `stored`: the rows no longer there deleted, the new
+ * ones inserted; the rows of every earlier recording moment, most of them, stay untouched.
+ */
+async function replaceChanged(context: ProjectionContext, table: keyof typeof KEYS, columns: readonly string[], stored: unknown[][], next: unknown[][]): Promise<void> {
+  const text = (row: unknown[]) => JSON.stringify(row);
+  const had = new Set(stored.map(text));
+  const has = new Set(next.map(text));
+  await deleteRows(context, table, columns, stored.filter((row) => !has.has(text(row))));
+  await insertRows(context, table, [...columns], next.filter((row) => !had.has(text(row))));
+}
+
+/** The dossiers' kept events, each once with its recording moment (from its rows valid now). */
+async function keptEventsOf(dossierIds: string[], context: ProjectionContext): Promise<Map<string, RecordedStatEvent[]>> {
   const rows = (await context.query(
     `SELECT dossier_id::text, version, type, occurred_on::text, event_municipality, housing_type, reason, trajectory, residence_status,
-            previous_residence_status, municipality, province_nis, housing_municipality, housing_province_nis
-       FROM ${context.schema}.${STAT_EVENTS_TABLE} WHERE dossier_id = ANY($1::uuid[])`,
+            previous_residence_status, ${iso('recorded_at')} AS recorded_at
+       FROM ${context.schema}.${STAT_EVENTS_TABLE} WHERE dossier_id = ANY($1::uuid[]) AND recorded_to IS NULL`,
     [dossierIds],
   )) as Array<Record<string, string | number | null>>;
-  const byDossier = new Map<string, AttributedEvent[]>();
+  const byDossier = new Map<string, RecordedStatEvent[]>();
   for (const row of rows) {
-    const event: AttributedEvent = {
+    const event: RecordedStatEvent = {
       dossierId: row.dossier_id as string,
       version: Number(row.version),
       type: row.type as StatEvent['type'],
@@ -208,10 +221,7 @@ async function keptEventsOf(dossierIds: string[], context: ProjectionContext): P
       trajectory: row.trajectory as string | null,
       residenceStatus: row.residence_status as string | null,
       previousResidenceStatus: row.previous_residence_status as string | null,
-      municipality: row.municipality as string | null,
-      provinceNis: row.province_nis as string | null,
-      housingMunicipality: row.housing_municipality as string | null,
-      housingProvinceNis: row.housing_province_nis as string | null,
+      recordedAt: row.recorded_at as string,
     };
     const events = byDossier.get(event.dossierId);
     if (events) events.push(event);
@@ -221,17 +231,19 @@ async function keptEventsOf(dossierIds: string[], context: ProjectionContext): P
 }
 
 /**
- * Flow statistics: `stat_events` keeps one non-personal row per dossier event (primary key
- * dossier + version, so applying an event twice changes nothing), `stat_dossier_periods`
- * each dossier's situation on the business-date axis, and `stat_person_attributes` the sex and
- * the runs of age bands of each registered person (person-attributes.ts: the birth date is read
- * through `personalData` and not kept; an erasure forgets the age bands). Whenever a batch brings events of a
- * dossier, its periods (and where each of its events counts) are recomputed from all its
- * events in business order, so an event recorded late lands in its own period. The batch's
- * events are inserted with where they count; of the events kept before, only those a late
- * event moves to another municipality are updated. Text PostgreSQL cannot store is kept in a
- * safe form; an event whose business date it cannot store, or that cannot be read, is not
- * counted (engine/safe-form.ts), and both are noted. A rebuild folds the log in one pass
+ * Flow statistics: `stat_events` keeps one non-personal row per dossier event and the moment the
+ * event store recorded it, and `stat_dossier_periods` each dossier's situation on the
+ * business-date axis; both bitemporal: each row also holds on the recording axis
+ * (recorded-history.ts), so the tables answer as of any recording moment, and the rows with
+ * `recorded_to` null are the answer now; `stat_person_attributes` keeps the sex and the runs of
+ * age bands of each registered person (person-attributes.ts: the birth date is read through
+ * `personalData` and not kept; an erasure forgets the age bands). Whenever a batch brings events of a dossier, its
+ * timeline at each recording moment (and where each of its events counts) is recomputed from all
+ * its events in business order, so an event recorded late lands in its own period from the
+ * moment it was recorded on. Only the rows that differ from those stored are written: the open
+ * rows a new event changes are closed, its new rows inserted. Text PostgreSQL cannot store is
+ * kept in a safe form; an event whose business date it cannot store, or that cannot be read, is
+ * not counted (engine/safe-form.ts), and both are noted. A rebuild folds the log in one pass
  * (FlowStatisticsRebuild) with the same steps.
  */
 export function flowStatisticsProjection(personalData: PersonalDataReader, directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
@@ -250,15 +262,12 @@ export function flowStatisticsProjection(personalData: PersonalDataReader, direc
       }
       await forgetAgeBands(context, erasedIn(events, context));
       if (incoming.length === 0) return;
-      const byDossier = await keptEventsOf([...new Set(incoming.map((event) => event.dossierId))], context);
-      const fresh = new Set<AttributedEvent>();
-      keep(byDossier, incoming, fresh);
-      if (fresh.size === 0) return;
-      const { periodRows, moved } = timelinesOf(byDossier, fresh, directory);
-      await insertRows(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, [...fresh].map(eventRowOf), 'ON CONFLICT (dossier_id, version) DO NOTHING');
-      await updateMoved(context, moved);
-      await context.query(`DELETE FROM ${context.schema}.${STAT_PERIODS_TABLE} WHERE dossier_id = ANY($1::uuid[])`, [[...byDossier.keys()]]);
-      await insertRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, periodRows);
+      const dossierIds = [...new Set(incoming.map((event) => event.dossierId))];
+      const byDossier = await keptEventsOf(dossierIds, context);
+      if (keep(byDossier, incoming) === 0) return;
+      const { eventRows, periodRows } = historiesOf(byDossier, directory);
+      await replaceChanged(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, await storedRows(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, dossierIds), eventRows);
+      await replaceChanged(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, await storedRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, dossierIds), periodRows);
     },
     rebuildWriter: () => new FlowStatisticsRebuild(personalData, directory),
   };
@@ -267,13 +276,13 @@ export function flowStatisticsProjection(personalData: PersonalDataReader, direc
 /**
  * The one-pass rebuild of the flow statistics: the kept events of the dossiers the log brings
  * gathered in memory (those of a dossier flushed before read back first, as apply reads them),
- * and at each flush every gathered dossier's timeline computed once, its new events and its
- * periods written with COPY, the events a late one moved updated. Until the first flush the
- * copy is empty, so there is nothing to read back or delete.
+ * and at each flush every gathered dossier's history computed once and written with COPY, the
+ * rows of a dossier flushed before replaced. Until the first flush the copy is empty, so there
+ * is nothing to read back or delete.
  */
 class FlowStatisticsRebuild implements RebuildWriter {
-  private byDossier = new Map<string, AttributedEvent[]>();
-  private fresh = new Set<AttributedEvent>();
+  private byDossier = new Map<string, RecordedStatEvent[]>();
+  private readBack = new Set<string>();
   private events = 0;
   private flushed = false;
   /** Rows of stat_person_attributes, and the dossiers erased since the last flush (forgotten after the rows are written). */
@@ -285,7 +294,7 @@ class FlowStatisticsRebuild implements RebuildWriter {
     private readonly directory: MunicipalityDirectory,
   ) {}
 
-  /** Rows in memory: the kept events of stat_events and the rows of stat_person_attributes it holds. */
+  /** Rows in memory: the kept events and the rows of stat_person_attributes it holds. */
   get size(): number {
     return this.events + this.persons.length;
   }
@@ -300,30 +309,30 @@ class FlowStatisticsRebuild implements RebuildWriter {
       const missing = [...new Set(incoming.map((event) => event.dossierId))].filter((id) => !this.byDossier.has(id));
       for (const [id, kept] of missing.length > 0 ? await keptEventsOf(missing, context) : []) {
         this.byDossier.set(id, kept);
+        this.readBack.add(id);
         this.events += kept.length;
       }
     }
-    const before = this.fresh.size;
-    keep(this.byDossier, incoming, this.fresh);
-    this.events += this.fresh.size - before;
+    this.events += keep(this.byDossier, incoming);
   }
 
   async flush(context: RebuildContext): Promise<void> {
-    const { byDossier, fresh, persons, erased } = this;
+    const { byDossier, readBack, persons, erased } = this;
     this.byDossier = new Map();
-    this.fresh = new Set();
+    this.readBack = new Set();
     this.events = 0;
     this.persons = [];
     this.erased = [];
     await context.copy(STAT_PERSONS_TABLE, context.schema, PERSON_COLUMNS, persons);
     await forgetAgeBands(context, erased);
-    if (fresh.size === 0) return;
-    const { periodRows, moved } = timelinesOf(byDossier, fresh, this.directory);
-    await context.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, [...fresh].map(eventRowOf));
-    await updateMoved(context, moved);
-    if (this.flushed) {
-      await context.query(`DELETE FROM ${context.schema}.${STAT_PERIODS_TABLE} WHERE dossier_id = ANY($1::uuid[])`, [[...byDossier.keys()]]);
+    if (byDossier.size === 0) return;
+    const { eventRows, periodRows } = historiesOf(byDossier, this.directory);
+    if (readBack.size > 0) {
+      for (const table of [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE]) {
+        await context.query(`DELETE FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [[...readBack]]);
+      }
     }
+    await context.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, eventRows);
     await context.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, periodRows);
     this.flushed = true;
   }

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { groupSql, keyOf, periodsOf, type GroupRow, type Grouping } from './groups';
 import type { Place } from './place';
+import type { RecordedAsOf } from './recorded';
 
 /**
  * Active dossiers on each of `days`, per group (rows with none left out). Each active period
@@ -16,6 +17,7 @@ export async function activeOn(
   days: readonly string[],
   grouping: Grouping,
   place: Place,
+  at: RecordedAsOf = null,
 ): Promise<Array<GroupRow & { day: string; n: number }>> {
   const sorted = [...new Set(days)].sort();
   if (sorted.length === 0) return [];
@@ -26,7 +28,7 @@ export async function activeOn(
        SELECT ${columns},
               width_bucket(valid_from - 1, $1::date[]) AS before_start,
               CASE WHEN valid_to IS NULL THEN cardinality($1::date[]) ELSE width_bucket(valid_to - 1, $1::date[]) END AS before_end
-         FROM ${periodsOf(grouping)} ${join}
+         FROM ${periodsOf(grouping, at)} ${join}
         WHERE active)
      SELECT grp, grp_sex, grp_band, i, sum(delta)::int AS delta
        FROM (SELECT grp, grp_sex, grp_band, before_start + 1 AS i, 1 AS delta FROM spans WHERE before_end > before_start

@@ -6,7 +6,8 @@ import type { GroupBy } from './groups';
 import { OUTLOOK_LINES, outlookAt, type GivenRates, type OutlookView } from './outlook';
 import type { Interval, Period } from './periods';
 import type { Place } from './place';
-import { incompleteOn, recorded, type Recorded, type RecordedThrough } from './recorded';
+import { incompleteOn, recorded, type Recorded, type RecordedAsOf, type RecordedThrough } from './recorded';
+import { revisionsOf, type RevisionQuestion, type RevisionsView } from './revisions';
 import { readSettings, updateSettings, type SettingsView } from './settings';
 import { StatisticsCache } from './statistics-cache';
 import { STOCK_LINES, stockOn, type StockOverTimeView, type StockView } from './stock';
@@ -16,6 +17,11 @@ import { vdabCounts, vdabOn, withShares, type VdabPoint, type VdabPopulation, ty
 
 /** The funnel's counts add up across groups; its rates and waits derive from them. */
 const FUNNEL_COUNTS = /\.(count|reachedAtAll)$/;
+
+/** The flows with how far their data reaches, each period flagged. */
+export type FlowsRecorded = Omit<FlowsView, 'periods'> & Recorded & { periods: Array<FlowsView['periods'][number] & { incomplete: boolean }> };
+/** The stock over time with how far its data reaches, each point flagged. */
+export type StockOverTimeRecorded = Omit<StockOverTimeView, 'points'> & Recorded & { points: Array<StockOverTimeView['points'][number] & { incomplete: boolean }> };
 
 /** Counts each statistics answer by where it came from (the host's metrics); optional. */
 export const STATISTICS_ANSWER_COUNTER = Symbol('STATISTICS_ANSWER_COUNTER');
@@ -73,15 +79,16 @@ export class FlowStatisticsReader {
     }
   }
 
-  stock(asOf: string, groupBy: GroupBy, place: Place): Promise<StockView & RecordedThrough> {
-    return this.cache.answer(`stock|${asOf}|${groupBy}|${place.map}|${place.by}`, async () => {
+  /** `at`, here and in every question: the answer as the events recorded by that moment give it (recorded.ts); null: now. */
+  stock(asOf: string, groupBy: GroupBy, place: Place, at: RecordedAsOf = null): Promise<StockView & RecordedThrough> {
+    return this.cache.answer(`stock|${asOf}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async () => {
       const view = await this.acrossGroups(
         groupBy,
-        () => stockOn(this.dataSource, asOf, groupBy, place),
-        (margin) => this.stock(asOf, margin, place),
+        () => stockOn(this.dataSource, asOf, groupBy, place, at),
+        (margin) => this.stock(asOf, margin, place, at),
         (answer) => [{ parts: answer.groups.map((group) => ({ group: group.group, body: group })), within: STOCK_LINES }],
       );
-      const through = await recorded(this.dataSource);
+      const through = await recorded(this.dataSource, at);
       return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
     });
   }
@@ -91,45 +98,53 @@ export class FlowStatisticsReader {
    * each point the stock statistic itself. All under one threshold: asked again if an admin
    * changed it half-way.
    */
-  async stockOverTime(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], place: Place): Promise<StockOverTimeView & Recorded> {
+  async stockOverTime(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], place: Place, at: RecordedAsOf = null): Promise<StockOverTimeRecorded> {
     for (;;) {
       const stocks: Array<StockView & RecordedThrough> = [];
-      for (const period of periods) stocks.push(await this.stock(period.end, groupBy, place));
+      for (const period of periods) stocks.push(await this.stock(period.end, groupBy, place, at));
       const suppressBelow = stocks[0]?.suppressBelow ?? (await this.settings()).suppressBelow;
-      const through = stocks.at(-1) ?? (await recorded(this.dataSource));
+      const through = stocks.at(-1) ?? (await recorded(this.dataSource, at));
       if (stocks.every((stock) => stock.suppressBelow === suppressBelow && stock.lastBusinessDate === through.lastBusinessDate)) {
         const points = stocks.map(({ asOf, incomplete, groups }) => ({ asOf, incomplete, groups }));
-        return { from, to, interval, groupBy, map: place.map, by: place.by, suppressBelow, lastBusinessDate: through.lastBusinessDate, points };
+        return { from, to, interval, groupBy, map: place.map, by: place.by, suppressBelow, lastBusinessDate: through.lastBusinessDate, recordedAsOf: at, points };
       }
     }
   }
 
   /** `periods` are those of from, to and interval (periods.ts). */
-  flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], unit: FlowUnit, place: Place): Promise<FlowsView & Recorded> {
-    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}|${unit}|${place.map}|${place.by}`, async () => {
+  flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], unit: FlowUnit, place: Place, at: RecordedAsOf = null): Promise<FlowsRecorded> {
+    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}|${unit}|${place.map}|${place.by}|${at ?? ''}`, async () => {
       const view = await this.acrossGroups(
         groupBy,
-        () => flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit, place),
-        (margin) => this.flows(from, to, interval, margin, periods, unit, place),
+        () => flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit, place, at),
+        (margin) => this.flows(from, to, interval, margin, periods, unit, place, at),
         (answer) =>
           answer.periods.map((period) => ({
             parts: period.groups.map((group) => ({ group: group.group, body: group })),
             within: period.groups.length > 0 ? breakdownLines(period.groups[0]) : [],
           })),
       );
-      const through = await recorded(this.dataSource);
+      const through = await recorded(this.dataSource, at);
       const { periods: answered, ...rest } = view;
       return { ...rest, ...through, periods: answered.map((period) => ({ ...period, incomplete: incompleteOn(period.end, through) })) };
     });
   }
 
   /** `residenceStatus` cuts the cohort to the persons with that status on asOf. */
-  funnel(asOf: string, cohortStart: string | null, cohortEnd: string | null, residenceStatus: string | null, groupBy: GroupBy, place: Place): Promise<FunnelView & RecordedThrough> {
-    return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}|${place.map}|${place.by}`, async () => {
+  funnel(
+    asOf: string,
+    cohortStart: string | null,
+    cohortEnd: string | null,
+    residenceStatus: string | null,
+    groupBy: GroupBy,
+    place: Place,
+    at: RecordedAsOf = null,
+  ): Promise<FunnelView & RecordedThrough> {
+    return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async () => {
       const view = await this.acrossGroups(
         groupBy,
-        () => funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place),
-        (margin) => this.funnel(asOf, cohortStart, cohortEnd, residenceStatus, margin, place),
+        () => funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place, at),
+        (margin) => this.funnel(asOf, cohortStart, cohortEnd, residenceStatus, margin, place, at),
         (answer) => [
           {
             // Without groupBy, the whole cohort is the one part (the margin of a funnel grouped by one dimension).
@@ -140,7 +155,7 @@ export class FlowStatisticsReader {
         (path) => FUNNEL_COUNTS.test(path),
       );
       for (const group of view.groups) hideDerived(group.steps);
-      const through = await recorded(this.dataSource);
+      const through = await recorded(this.dataSource, at);
       return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
     });
   }
@@ -156,14 +171,15 @@ export class FlowStatisticsReader {
     population: VdabPopulation,
     groupBy: GroupBy,
     place: Place,
+    at: RecordedAsOf = null,
   ): Promise<VdabView & Recorded & { points: Array<VdabPoint & { incomplete: boolean }> }> {
     const dates = typeof on === 'string' ? [on] : on.map((period) => period.end);
     const asked = range ? { on: null, ...range } : { on: dates[0], from: null, to: null, interval: null };
-    return this.cache.answer(`vdab|${range ? `${range.from}|${range.to}|${range.interval}` : 'on'}|${dates.join(',')}|${population}|${groupBy}|${place.map}|${place.by}`, async () => {
+    return this.cache.answer(`vdab|${range ? `${range.from}|${range.to}|${range.interval}` : 'on'}|${dates.join(',')}|${population}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async () => {
       const view = await this.acrossGroups(
         groupBy,
-        () => vdabOn(this.dataSource, dates, population, groupBy, place),
-        (margin) => this.vdab(on, range, population, margin, place),
+        () => vdabOn(this.dataSource, dates, population, groupBy, place, at),
+        (margin) => this.vdab(on, range, population, margin, place, at),
         (answer) =>
           answer.points.map((point) => ({
             // Without groupBy, the whole population is the one part (the margin of an answer grouped by one dimension).
@@ -172,20 +188,43 @@ export class FlowStatisticsReader {
           })),
       );
       for (const point of view.points) for (const group of point.groups) withShares(group);
-      const through = await recorded(this.dataSource);
+      const through = await recorded(this.dataSource, at);
       const points = view.points.map((point) => ({ on: point.on, incomplete: incompleteOn(point.on, through), total: point.total, groups: point.groups }));
       return { ...asked, population: view.population, groupBy: view.groupBy, map: view.map, by: view.by, suppressBelow: view.suppressBelow, ...through, points };
     });
   }
 
+  /**
+   * The cells of a question's answer that differ as recorded at `from` and at `to` (revisions.ts);
+   * `answer` gives the question's answer as recorded at a moment. Both answers under one
+   * threshold: asked again if an admin changed it half-way.
+   */
+  async revisions(
+    question: RevisionQuestion,
+    from: string,
+    to: string,
+    groupBy: GroupBy,
+    place: Place,
+    parameters: Record<string, unknown>,
+    answer: (at: string) => Promise<{ suppressBelow: number }>,
+  ): Promise<RevisionsView> {
+    for (;;) {
+      const [before, after] = [await answer(from), await answer(to)];
+      if (before.suppressBelow !== after.suppressBelow) continue;
+      const answers = { before, after, suppressBelow: after.suppressBelow };
+      const { changes, lateEvents, suppressBelow } = await revisionsOf(this.dataSource, question, from, to, groupBy, place, answers);
+      return { question, from, to, parameters, suppressBelow, changes, lateEvents };
+    }
+  }
+
   /** `given` rates replace the trailing ones observed (outlook.ts). */
-  outlook(endDates: readonly string[], today: string, groupBy: GroupBy, place: Place, given: GivenRates): Promise<OutlookView> {
+  outlook(endDates: readonly string[], today: string, groupBy: GroupBy, place: Place, given: GivenRates, at: RecordedAsOf = null): Promise<OutlookView> {
     const rates = [given.arrivals, given.departures, given.transitions].map((rate) => rate ?? '').join(',');
-    return this.cache.answer(`outlook|${today}|${endDates.join(',')}|${groupBy}|${place.map}|${place.by}|${rates}`, () =>
+    return this.cache.answer(`outlook|${today}|${endDates.join(',')}|${groupBy}|${place.map}|${place.by}|${rates}|${at ?? ''}`, () =>
       this.acrossGroups(
         groupBy,
-        () => outlookAt(this.dataSource, endDates, today, groupBy, place, given, (key, compute) => this.cache.answer(key, compute)),
-        (margin) => this.outlook(endDates, today, margin, place, given),
+        () => outlookAt(this.dataSource, endDates, today, groupBy, place, given, at, (key, compute) => this.cache.answer(key, compute)),
+        (margin) => this.outlook(endDates, today, margin, place, given, at),
         (answer) => answer.scenarios.map((scenario) => ({ parts: scenario.groups.map((group) => ({ group: group.group, body: group })), within: OUTLOOK_LINES })),
       ),
     );

@@ -1,16 +1,15 @@
 import type { DataSource } from 'typeorm';
 import { DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS } from '@app/domain';
-import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE } from '../flow-statistics.projection';
 import { activeOn } from './active-on';
 import { byGroup, groupingOf, groupSql, groupView, keyOf, NO_GROUP, personOn, type GroupBy, type GroupRow, type GroupView } from './groups';
 import type { Place, PlaceEcho } from './place';
 import type { Interval, Period } from './periods';
-import { SECOND_READINGS } from './readings';
+import { secondReadings } from './readings';
+import { recordedRows, type RecordedAsOf } from './recorded';
 import { readSettings } from './settings';
 import { breakdown, cell, type Cell, type Count, type Suppressed } from './suppression';
 
-const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
 /** Where an event counts, by registration and by housing (place.ts reads the one asked for). */
 const PLACES = 'municipality, province_nis, housing_municipality, housing_province_nis';
 
@@ -68,6 +67,7 @@ export async function flowsIn(
   periods: Period[],
   unit: FlowUnit,
   place: Place,
+  recordedAsOf: RecordedAsOf = null,
 ): Promise<Suppressed<FlowsView>> {
   const { suppressBelow: threshold } = await readSettings(dataSource);
   const grouping = groupingOf(groupBy);
@@ -83,9 +83,10 @@ export async function flowsIn(
             count(*)::int AS n, count(DISTINCT dossier_id)::int AS persons
        FROM (SELECT to_char(date_trunc($3, occurred_on::timestamp), 'YYYY-MM-DD') AS bucket, ${columns},
                     type, coalesce(reason, trajectory, residence_status) AS category, dossier_id
-               FROM (SELECT dossier_id, occurred_on, ${PLACES}, type, reason, trajectory, residence_status FROM ${STAT_EVENTS}
+               FROM (SELECT dossier_id, occurred_on, ${PLACES}, type, reason, trajectory, residence_status
+                       FROM ${recordedRows(STAT_EVENTS_TABLE, recordedAsOf)} AS kept
                      UNION ALL
-                     SELECT dossier_id, occurred_on, ${PLACES}, type, NULL, NULL, NULL FROM (${SECOND_READINGS}) AS readings) AS events
+                     SELECT dossier_id, occurred_on, ${PLACES}, type, NULL, NULL, NULL FROM (${secondReadings(recordedAsOf)}) AS readings) AS events
                     ${person} ${join}
               WHERE occurred_on BETWEEN $1::date AND $2::date) AS e
       GROUP BY GROUPING SETS ((bucket, grp, grp_sex, grp_band, type, category), (bucket, grp, grp_sex, grp_band, type))`,
@@ -96,6 +97,7 @@ export async function flowsIn(
     periods.map((period) => period.end),
     grouping,
     place,
+    recordedAsOf,
   );
 
   const groupKeys = new Map<string, GroupRow>();

@@ -1,14 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { ACTIVE_STAGES, daysBetween, type ActiveStage } from '@app/domain';
-import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
+import { recordedRows, type RecordedAsOf } from './recorded';
 import { readSettings } from './settings';
 import { byGroup, groupingOf, groupSql, groupView, keyOf, personOn, type GroupBy, type GroupRow, type GroupView } from './groups';
 import type { Place, PlaceEcho } from './place';
 import { cell, type Cell, type Suppressed } from './suppression';
 
-const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
-const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
 
 export interface FunnelStep {
   step: ActiveStage;
@@ -61,17 +59,19 @@ export async function funnelOf(
   residenceStatus: string | null,
   groupBy: GroupBy,
   place: Place,
+  recordedAsOf: RecordedAsOf = null,
 ): Promise<Suppressed<FunnelView>> {
   const { suppressBelow: threshold } = await readSettings(dataSource);
+  const events = recordedRows(STAT_EVENTS_TABLE, recordedAsOf);
   const grouping = groupingOf(groupBy);
   const params: unknown[] = [asOf, cohortStart, cohortEnd, residenceStatus];
   // By registration, the municipality of the registration; by housing, where the person is housed on asOf.
   const byHousing = place.by === 'housing' && grouping.place !== null;
   const { columns, join } = groupSql(grouping, place, params, byHousing ? 'p.' : 'r.');
-  const housedOn = byHousing ? `JOIN ${STAT_PERIODS} p ON p.dossier_id = r.dossier_id AND p.valid_from <= $1::date AND (p.valid_to IS NULL OR p.valid_to > $1::date)` : '';
+  const housedOn = byHousing ? `JOIN ${recordedRows(STAT_PERIODS_TABLE, recordedAsOf)} p ON p.dossier_id = r.dossier_id AND p.valid_from <= $1::date AND (p.valid_to IS NULL OR p.valid_to > $1::date)` : '';
   const rows = (await dataSource.query(
     `WITH cohort AS (
-       SELECT r.dossier_id, ${columns} FROM ${STAT_EVENTS} r ${housedOn} ${personOn(grouping, 'r.dossier_id', '$1::date')} ${join}
+       SELECT r.dossier_id, ${columns} FROM ${events} r ${housedOn} ${personOn(grouping, 'r.dossier_id', '$1::date')} ${join}
         WHERE r.type = 'DossierRegistered' AND r.occurred_on <= $1::date
           AND ($2::date IS NULL OR r.occurred_on >= $2::date) AND ($3::date IS NULL OR r.occurred_on <= $3::date))
      SELECT e.dossier_id, c.grp, c.grp_sex, c.grp_band,
@@ -80,9 +80,9 @@ export async function funnelOf(
             min(e.occurred_on) FILTER (WHERE e.type = 'InburgeringEnrolled')::text AS inburgering,
             min(e.occurred_on) FILTER (WHERE e.type = 'VdabRegistered')::text AS vdab,
             min(e.occurred_on) FILTER (WHERE e.type = 'EmploymentStarted')::text AS employed
-       FROM ${STAT_EVENTS} e JOIN cohort c USING (dossier_id)
+       FROM ${events} e JOIN cohort c USING (dossier_id)
       WHERE e.occurred_on <= $1::date
-        AND ($4::text IS NULL OR e.dossier_id IN (SELECT dossier_id FROM ${STAT_PERIODS}
+        AND ($4::text IS NULL OR e.dossier_id IN (SELECT dossier_id FROM ${recordedRows(STAT_PERIODS_TABLE, recordedAsOf)} AS p
                                                    WHERE residence_status = $4 AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)))
       GROUP BY e.dossier_id, c.grp, c.grp_sex, c.grp_band`,
     params,

@@ -1,6 +1,7 @@
 import { AGE_BANDS, defaultMunicipalityDirectory, SEXES, type MapDate } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_PERIODS_TABLE } from '../flow-statistics.projection';
+import { recordedRows, type RecordedAsOf } from './recorded';
 import { STAT_PERSONS_TABLE } from '../person-attributes';
 import { mapOf, NOT_HOUSED, placeSql, type Place as PlaceOnMap } from './place';
 
@@ -123,9 +124,9 @@ export function personOn(grouping: Grouping, dossierId: string, date: string): s
  * when the grouping splits by the person, with person_sex and person_band: a period and a run of
  * an age band meeting make one row over the days they share.
  */
-export function periodsOf(grouping: Grouping): string {
-  const periods = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
-  if (!byPerson(grouping)) return periods;
+export function periodsOf(grouping: Grouping, at: RecordedAsOf): string {
+  const periods = recordedRows(STAT_PERIODS_TABLE, at);
+  if (!byPerson(grouping)) return `${periods} AS periods`;
   return `(SELECT p.dossier_id, greatest(p.valid_from, a.valid_from) AS valid_from, least(p.valid_to, a.valid_to) AS valid_to,
                   p.active, p.stage, p.housing_type, p.municipality, p.province_nis, p.employed_now, p.ever_employed, p.vdab, p.inburgering,
                   p.residence_status, p.housing_municipality, p.housing_province_nis, a.sex AS person_sex, a.age_band AS person_band

@@ -18,3 +18,5 @@ export {
   type VdabPopulation,
   type VdabView,
 } from './vdab';
+export type { Recorded, RecordedAsOf, RecordedThrough } from './recorded';
+export { REVISION_QUESTIONS, seriesCells, type Revision, type RevisionQuestion, type RevisionsView, type SeriesCell } from './revisions';

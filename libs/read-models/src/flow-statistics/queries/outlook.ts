@@ -1,16 +1,14 @@
 import type { DataSource } from 'typeorm';
 import { ACTIVE_STAGES, addMonths, daysBetween, OTHER_RESIDENCE_STATUSES, TEMPORARY_PROTECTION } from '@app/domain';
-import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { byGroup, groupByOf, groupingOf, groupSql, groupView, keyOf, NO_GROUP, personOn, type GroupBy, type GroupRow, type GroupView, type Grouping } from './groups';
 import type { Place, PlaceEcho } from './place';
 import { activeIn, EVEN_SHARES, project, type MonthlyRates, type Standing, type TransitionShares } from './projection';
+import { lastBusinessDate, recordedRows, type RecordedAsOf } from './recorded';
 import { readSettings } from './settings';
 import { STOCK_HOUSING } from './stock';
 import { breakdown, complementary, type Cell, type Count, type Line, type Suppressed } from './suppression';
 
-const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
-const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
 export const TRAILING_MONTHS = 6;
 const DAYS_PER_MONTH = 365.25 / 12;
 
@@ -64,17 +62,13 @@ export interface OutlookScenario {
 
 export interface OutlookView extends PlaceEcho {
   lastBusinessDate: string | null;
+  /** The moment the answer is as recorded at; null: now. */
+  recordedAsOf: RecordedAsOf;
   groupBy: GroupBy;
   suppressBelow: number;
   /** The scenario's rates and how they were found; null when nothing is recorded. */
   scenario: OutlookScenarioInputs | null;
   scenarios: OutlookScenario[];
-}
-
-/** The last business date anything is recorded on, or null on an empty read model. */
-export async function lastBusinessDate(dataSource: DataSource): Promise<string | null> {
-  const [row] = await dataSource.query(`SELECT max(occurred_on)::text AS last FROM ${STAT_EVENTS}`);
-  return (row?.last as string | null) ?? null;
 }
 
 /**
@@ -131,13 +125,20 @@ function projectedSituation(base: Situation, standing: Standing): Situation {
 }
 
 /** The situation on `date` per group, persons in the sex and age band they have on `personDate` (the end date a projection from `date` is for). */
-async function situationsOn(dataSource: DataSource, date: string, grouping: Grouping, place: Place, personDate: string): Promise<Map<string, Situation>> {
+async function situationsOn(
+  dataSource: DataSource,
+  date: string,
+  grouping: Grouping,
+  place: Place,
+  personDate: string,
+  recordedAsOf: RecordedAsOf,
+): Promise<Map<string, Situation>> {
   const params: unknown[] = [date];
   const { columns, join } = groupSql(grouping, place, params);
-  const person = personOn(grouping, `${STAT_PERIODS}.dossier_id`, personDate === date ? '$1::date' : `$${params.push(personDate)}::date`);
+  const person = personOn(grouping, 'p.dossier_id', personDate === date ? '$1::date' : `$${params.push(personDate)}::date`);
   const rows = (await dataSource.query(
     `SELECT ${columns}, active, residence_status, stage, coalesce(housing_type, 'none') AS housing, count(*)::int AS n
-       FROM ${STAT_PERIODS} ${person} ${join}
+       FROM ${recordedRows(STAT_PERIODS_TABLE, recordedAsOf)} AS p ${person} ${join}
       WHERE valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)
       GROUP BY 1, 2, 3, 4, 5, 6, 7`,
     params,
@@ -163,11 +164,11 @@ async function situationsOn(dataSource: DataSource, date: string, grouping: Grou
 }
 
 /** The trailing rates up to `last`, each replaced by the analyst's where given, and the shares of the moves out of temporary protection. */
-async function scenarioInputs(dataSource: DataSource, last: string, given: GivenRates): Promise<OutlookScenarioInputs> {
+async function scenarioInputs(dataSource: DataSource, last: string, given: GivenRates, recordedAsOf: RecordedAsOf): Promise<OutlookScenarioInputs> {
   const after = addMonths(last, -TRAILING_MONTHS);
   const monthEnds = Array.from({ length: TRAILING_MONTHS }, (_, i) => addMonths(last, -i));
   const counts = (await dataSource.query(
-    `SELECT type, residence_status, count(*)::int AS n FROM ${STAT_EVENTS}
+    `SELECT type, residence_status, count(*)::int AS n FROM ${recordedRows(STAT_EVENTS_TABLE, recordedAsOf)} AS e
       WHERE occurred_on > $1::date AND occurred_on <= $2::date
         AND (type IN ('DossierRegistered', 'PersonLeft') OR (type = 'ResidenceStatusChanged' AND previous_residence_status = $3))
       GROUP BY 1, 2`,
@@ -175,7 +176,7 @@ async function scenarioInputs(dataSource: DataSource, last: string, given: Given
   )) as Array<{ type: string; residence_status: string | null; n: number }>;
   const stocks = (await dataSource.query(
     `SELECT count(*)::int AS active, count(*) FILTER (WHERE p.residence_status = $2)::int AS protected
-       FROM ${STAT_PERIODS} p JOIN unnest($1::date[]) AS d(day) ON p.valid_from <= d.day AND (p.valid_to IS NULL OR p.valid_to > d.day)
+       FROM ${recordedRows(STAT_PERIODS_TABLE, recordedAsOf)} p JOIN unnest($1::date[]) AS d(day) ON p.valid_from <= d.day AND (p.valid_to IS NULL OR p.valid_to > d.day)
       WHERE p.active
       GROUP BY d.day`,
     [monthEnds, TEMPORARY_PROTECTION],
@@ -193,12 +194,12 @@ async function scenarioInputs(dataSource: DataSource, last: string, given: Given
     arrivals: rate(eventsOf('DossierRegistered'), average((row) => row.active), given.arrivals),
     departures: rate(eventsOf('PersonLeft'), average((row) => row.active), given.departures),
     transitions: rate(eventsOf('ResidenceStatusChanged'), average((row) => row.protected), given.transitions),
-    transitionShares: await sharesOf(dataSource, counts, last),
+    transitionShares: await sharesOf(dataSource, counts, last, recordedAsOf),
   };
 }
 
 /** Shares of the moves out of temporary protection in the window; failing those, of every such move up to `last`; failing those, even. */
-async function sharesOf(dataSource: DataSource, windowCounts: Array<{ type: string; residence_status: string | null; n: number }>, last: string) {
+async function sharesOf(dataSource: DataSource, windowCounts: Array<{ type: string; residence_status: string | null; n: number }>, last: string, recordedAsOf: RecordedAsOf) {
   const share = (rows: Array<{ residence_status: string | null; n: number }>): TransitionShares | null => {
     const total = rows.reduce((sum, row) => sum + row.n, 0);
     if (total === 0) return null;
@@ -208,7 +209,7 @@ async function sharesOf(dataSource: DataSource, windowCounts: Array<{ type: stri
   if (inWindow) return { shares: inWindow, from: 'window' as const };
   const history = share(
     await dataSource.query(
-      `SELECT residence_status, count(*)::int AS n FROM ${STAT_EVENTS}
+      `SELECT residence_status, count(*)::int AS n FROM ${recordedRows(STAT_EVENTS_TABLE, recordedAsOf)} AS e
         WHERE type = 'ResidenceStatusChanged' AND previous_residence_status = $2 AND occurred_on <= $1::date GROUP BY 1`,
       [last, TEMPORARY_PROTECTION],
     ),
@@ -251,18 +252,19 @@ export async function outlookAt(
   groupBy: GroupBy,
   place: Place,
   given: GivenRates,
+  recordedAsOf: RecordedAsOf = null,
   remember: Remember = (_, compute) => compute(),
 ): Promise<Suppressed<OutlookView>> {
   const { suppressBelow: threshold } = await readSettings(dataSource);
   const grouping = groupingOf(groupBy);
-  const last = await lastBusinessDate(dataSource);
+  const last = await lastBusinessDate(dataSource, recordedAsOf);
   // Persons are in the age band of the end date: a projection's base groups them by the band they will have then.
   const situationOn = (date: string, personDate = date) => {
     const on = grouping.ageBand ? personDate : date;
-    return remember(`outlook-situation|${date}|${groupBy}|${place.map}|${place.by}|${on}`, () => situationsOn(dataSource, date, grouping, place, on));
+    return remember(`outlook-situation|${date}|${groupBy}|${place.map}|${place.by}|${on}|${recordedAsOf ?? ''}`, () => situationsOn(dataSource, date, grouping, place, on, recordedAsOf));
   };
   const rates = [given.arrivals, given.departures, given.transitions].map((rate) => rate ?? '').join(',');
-  const inputs = last === null ? null : await remember(`outlook-inputs|${last}|${rates}`, () => scenarioInputs(dataSource, last, given));
+  const inputs = last === null ? null : await remember(`outlook-inputs|${last}|${rates}|${recordedAsOf ?? ''}`, () => scenarioInputs(dataSource, last, given, recordedAsOf));
   const scenarios: Array<Omit<OutlookScenario, 'groups'> & { situations: ReadonlyMap<string, Situation> }> = [];
   for (const endDate of endDates) {
     const endDatePassed = endDate <= today;
@@ -286,6 +288,7 @@ export async function outlookAt(
   }
   const at = (suppressBelow: number): OutlookView => ({
     lastBusinessDate: last,
+    recordedAsOf,
     groupBy,
     map: place.map,
     by: place.by,

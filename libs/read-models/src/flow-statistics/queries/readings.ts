@@ -1,7 +1,5 @@
-import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE } from '../flow-statistics.projection';
-
-const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
+import { recordedRows, type RecordedAsOf } from './recorded';
 
 /**
  * Where a definition is open, the statistics give both readings as separate series
@@ -19,17 +17,18 @@ const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
  *
  * Rows in the shape of stat_events (dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis, type),
  * where the event they derive from counts. Each is decided over all of a dossier's events, so a
- * fact recorded late moves them as it moves the periods.
+ * fact recorded late moves them as it moves the periods; as recorded at a moment, from the events
+ * recorded by then.
  */
-export const SECOND_READINGS = `
+export const secondReadings = (at: RecordedAsOf) => `
   SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis, 'FirstHousingEver' AS type
     FROM (SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis,
                  row_number() OVER (PARTITION BY dossier_id ORDER BY occurred_on, version) AS nth
-            FROM ${STAT_EVENTS} WHERE type = 'PersonHoused') AS housings
+            FROM ${recordedRows(STAT_EVENTS_TABLE, at)} AS e WHERE type = 'PersonHoused') AS housings
    WHERE nth = 1
   UNION ALL
   SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis, 'EmploymentEndedOrLeftEmployed' AS type
     FROM (SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis, type,
                  lag(type) OVER (PARTITION BY dossier_id ORDER BY occurred_on, version) AS before
-            FROM ${STAT_EVENTS} WHERE type IN ('EmploymentStarted', 'EmploymentEnded', 'PersonLeft')) AS jobs
+            FROM ${recordedRows(STAT_EVENTS_TABLE, at)} AS e WHERE type IN ('EmploymentStarted', 'EmploymentEnded', 'PersonLeft')) AS jobs
    WHERE type = 'EmploymentEnded' OR (type = 'PersonLeft' AND before = 'EmploymentStarted')`;

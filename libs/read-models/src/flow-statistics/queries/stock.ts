@@ -3,6 +3,7 @@ import { ACTIVE_STAGES, HOUSING_TYPES, RESIDENCE_STATUSES } from '@app/domain';
 import { byGroup, groupingOf, groupSql, groupView, keyOf, NO_GROUP, periodsOf, type GroupBy, type GroupRow, type GroupView } from './groups';
 import type { Place, PlaceEcho } from './place';
 import type { Interval } from './periods';
+import type { RecordedAsOf } from './recorded';
 import { readSettings } from './settings';
 import { breakdown, cell, type Cell, type Count, type Line, type Suppressed } from './suppression';
 
@@ -38,14 +39,14 @@ export interface StockOverTimeView extends PlaceEcho {
 }
 
 /** Active dossiers on a date, per group, by stage, housing type and residence status, with ever-employed and employed-now. */
-export async function stockOn(dataSource: DataSource, asOf: string, groupBy: GroupBy, place: Place): Promise<Suppressed<StockView>> {
+export async function stockOn(dataSource: DataSource, asOf: string, groupBy: GroupBy, place: Place, recordedAsOf: RecordedAsOf = null): Promise<Suppressed<StockView>> {
   const { suppressBelow: threshold } = await readSettings(dataSource);
   const grouping = groupingOf(groupBy);
   const params: unknown[] = [asOf];
   const { columns, join } = groupSql(grouping, place, params);
   const rows = (await dataSource.query(
     `SELECT ${columns}, stage, coalesce(housing_type, 'none') AS housing, residence_status, ever_employed, employed_now, count(*)::int AS n
-       FROM ${periodsOf(grouping)} ${join}
+       FROM ${periodsOf(grouping, recordedAsOf)} ${join}
       WHERE active AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
     params,

@@ -1,14 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
+import { recordedRows, type RecordedAsOf } from './recorded';
 import { byGroup, byPerson, GROUP_DIMENSIONS, groupingOf, groupView, keyOf, personOn, placeOf, readGroupBy, type GroupBy, type GroupRow, type GroupView, type Grouping } from './groups';
 import { REGISTRATION_AS_RECORDED, type Place, type PlaceEcho } from './place';
 import type { Interval } from './periods';
 import { readSettings } from './settings';
 import { breakdown, type Cell, type Count, type Suppressed } from './suppression';
 
-const STAT_EVENTS = `${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE}`;
-const STAT_PERIODS = `${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE}`;
 
 /**
  * Whom VDAB's pair counts. `all` (VDAB's own reading: "between 1 March 2022 and 31 December
@@ -85,9 +83,10 @@ export async function vdabOn(
   population: VdabPopulation,
   groupBy: GroupBy,
   place: Place = REGISTRATION_AS_RECORDED,
+  recordedAsOf: RecordedAsOf = null,
 ): Promise<Suppressed<Pick<VdabView, 'population' | 'groupBy' | 'map' | 'by' | 'suppressBelow' | 'points'>>> {
   const { suppressBelow } = await readSettings(dataSource);
-  const tallies = await vdabTallies(dataSource, dates, population, groupBy, place);
+  const tallies = await vdabTallies(dataSource, dates, population, groupBy, place, recordedAsOf);
   const at = (threshold: number) => ({
     population,
     groupBy,
@@ -125,13 +124,14 @@ export async function vdabTallies(
   population: VdabPopulation,
   groupBy: GroupBy,
   where: Place = REGISTRATION_AS_RECORDED,
+  recordedAsOf: RecordedAsOf = null,
 ): Promise<VdabTally[]> {
   const grouping = vdabGrouping(groupBy);
   const params: unknown[] = [[...new Set(days)], population];
   const group = placeOf(grouping, where, params, 'p.');
   // The year of the VDAB registration, only when asked: it is the one thing the periods do not hold.
   const registration = grouping.cohort
-    ? `JOIN (SELECT dossier_id, to_char(min(occurred_on), 'YYYY') AS cohort FROM ${STAT_EVENTS} WHERE type = 'VdabRegistered' GROUP BY dossier_id) v USING (dossier_id)`
+    ? `JOIN (SELECT dossier_id, to_char(min(occurred_on), 'YYYY') AS cohort FROM ${recordedRows(STAT_EVENTS_TABLE, recordedAsOf)} e WHERE type = 'VdabRegistered' GROUP BY dossier_id) v USING (dossier_id)`
     : '';
   // Sex and age band are the person's on each day (personOn), so joined per day, not in the periods read once
   // (the periods as `pv`: personOn's own table is `a`).
@@ -139,7 +139,7 @@ export async function vdabTallies(
   return (await dataSource.query(
     `WITH at_vdab AS MATERIALIZED (
        SELECT ${person ? 'p.dossier_id, ' : ''}p.valid_from, p.valid_to, ${group.grp} AS grp, ${grouping.cohort ? 'v.cohort' : 'NULL::text'} AS cohort, p.ever_employed, p.employed_now
-         FROM ${STAT_PERIODS} p ${registration}
+         FROM ${recordedRows(STAT_PERIODS_TABLE, recordedAsOf)} p ${registration}
          ${group.join}
         WHERE p.vdab AND ($2 = 'all' OR p.active))
      SELECT d.day::text AS day, pv.grp,
