@@ -75,8 +75,18 @@ interface HistoryEvent {
   version: number;
   type: string;
   occurredOn: string;
+  recordedAt: string;
   data: Record<string, any>;
 }
+
+/**
+ * The histories as they stood at a recording moment: only the events recorded by then. The suite
+ * takes each moment between two rounds of commands, so every event's store timestamp and the
+ * recordedAt its history shows (stamped by the command just before the append) lie on the same
+ * side of it.
+ */
+const recordedBy = (histories: HistoryEvent[][], moment: string) =>
+  histories.map((events) => events.filter((e) => Date.parse(e.recordedAt) <= Date.parse(moment))).filter((events) => events.length > 0);
 
 // ------------------------------------------------------------------ the naive recomputation
 
@@ -533,6 +543,20 @@ function flattenFlows(body: any): Array<Record<string, Counts>> {
 
 // ------------------------------------------------------------------ the histories
 
+const stepArbitrary = fc.record({
+  command: fc.constantFrom(...COMMANDS),
+  // Offsets from the registration, in any order: many facts arrive late, some are refused.
+  dayOffset: fc.integer({ min: 0, max: 600 }),
+  housingType: fc.constantFrom(...HOUSING),
+  municipality: fc.constantFrom(...NIS),
+  rehousingReason: fc.constantFrom(...REHOUSING_REASONS),
+  departureReason: fc.constantFrom(...DEPARTURE_REASONS),
+  trajectory: fc.constantFrom('voortraject', 'inburgeringstraject'),
+  status: fc.constantFrom(...OTHER_STATUSES),
+  // Most reopenings say nothing (back under temporary protection); some name a status.
+  reopenedWith: fc.constantFrom(undefined, undefined, ...STATUSES),
+});
+
 const dossierArbitrary = fc.record({
   municipality: fc.constantFrom(...NIS),
   // Sex as the domain has it, or not recorded.
@@ -545,25 +569,14 @@ const dossierArbitrary = fc.record({
     fc.constantFrom('1996-02-29', '1952-02-29', '1980-07-01'),
   ),
   registeredDay: fc.integer({ min: 0, max: 1400 }),
-  steps: fc.array(
-    fc.record({
-      command: fc.constantFrom(...COMMANDS),
-      // Offsets from the registration, in any order: many facts arrive late, some are refused.
-      dayOffset: fc.integer({ min: 0, max: 600 }),
-      housingType: fc.constantFrom(...HOUSING),
-      municipality: fc.constantFrom(...NIS),
-      rehousingReason: fc.constantFrom(...REHOUSING_REASONS),
-      departureReason: fc.constantFrom(...DEPARTURE_REASONS),
-      trajectory: fc.constantFrom('voortraject', 'inburgeringstraject'),
-      status: fc.constantFrom(...OTHER_STATUSES),
-      // Most reopenings say nothing (back under temporary protection); some name a status.
-      reopenedWith: fc.constantFrom(undefined, undefined, ...STATUSES),
-    }),
-    { maxLength: 10 },
-  ),
+  steps: fc.array(stepArbitrary, { maxLength: 10 }),
 });
 
+/** Facts about dossiers recorded in an earlier round, arriving after that round's figures were published. */
+const lateFactsArbitrary = fc.array(fc.record({ dossier: fc.nat(), step: stepArbitrary }), { maxLength: 4 });
+
 type DossierInput = typeof dossierArbitrary extends fc.Arbitrary<infer T> ? T : never;
+type StepInput = typeof stepArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
 /** Histories around the 2025 mergers: a municipality is a place and a variant, its code the one valid on each date (PLACES). */
 const MERGER_FROM = '2023-06-01';
@@ -598,6 +611,11 @@ export function describeStatisticsProperty(): void {
     let staff: DossierApi;
     let analyst: string;
     const dossierIds: string[] = [];
+    const registeredOnOf = new Map<string, string>();
+    /** Moments between rounds, each with the answers given then, to be asked again as recorded at that moment. */
+    const published: Array<{ moment: string; answers: Record<string, unknown> }> = [];
+    /** How many times the figures as recorded at an earlier moment differed from those now: late facts revised them. */
+    let revised = 0;
 
     beforeAll(async () => {
       eventStore = await eventStoreOfItsOwn();
@@ -609,6 +627,7 @@ export function describeStatisticsProperty(): void {
       // One fixed history besides the random ones, so departures, reopenings and late facts are always in play.
       const fixed = await staff.registered({ municipality: '44021', registeredOn: '2013-02-01', protection: { grantedOn: '2013-02-01' } });
       dossierIds.push(fixed);
+      registeredOnOf.set(fixed, '2013-02-01');
       await staff.recorded(fixed, 'housed', { housingType: 'collective', municipality: '44021', on: '2013-03-01' });
       await staff.recorded(fixed, 'left', { on: '2013-09-01', reason: 'moved-within-belgium' });
       await staff.recorded(fixed, 'reopened', { on: '2014-01-10', municipality: '11002' });
@@ -621,6 +640,7 @@ export function describeStatisticsProperty(): void {
       // A person who leaves with a job: the job ends by the departure in one reading, not in the other.
       const leftWorking = await staff.registered({ municipality: '31005', registeredOn: '2014-03-01', protection: { grantedOn: '2014-03-01' } });
       dossierIds.push(leftWorking);
+      registeredOnOf.set(leftWorking, '2014-03-01');
       await staff.recorded(leftWorking, 'vdab-registered', { on: '2014-04-01' });
       await staff.recorded(leftWorking, 'employment-started', { on: '2014-05-01' });
       await staff.recorded(leftWorking, 'left', { on: '2014-08-01', reason: 'moved-abroad' });
@@ -647,27 +667,30 @@ export function describeStatisticsProperty(): void {
         person: { birthDate: dossier.birthDate, sex: dossier.sex ?? undefined },
       });
       dossierIds.push(id);
-      for (const s of dossier.steps) {
-        const on = addDays(registeredOn, s.dayOffset);
-        const municipality = codeOn(s.municipality, on);
-        const body =
-          s.command === 'housed'
-            ? { housingType: s.housingType, municipality, on }
-            : s.command === 'rehoused'
-              ? { housingType: s.housingType, municipality, on, reason: s.rehousingReason }
-              : s.command === 'inburgering-enrolled'
-                ? { trajectory: s.trajectory, on }
-                : s.command === 'left'
-                  ? { on, reason: s.departureReason }
-                  : s.command === 'reopened'
-                    ? { on, municipality, ...(s.reopenedWith ? { residenceStatus: s.reopenedWith } : {}) }
-                    : s.command === 'status-changed'
-                      ? { on, status: s.status }
-                      : { on };
-        const response = await staff.command(id, s.command, body);
-        // Refused by a rule is part of the game; anything else is not.
-        if (response.status !== 409) expectStatus(response, 201);
-      }
+      registeredOnOf.set(id, registeredOn);
+      for (const s of dossier.steps) await recordStep(id, s, codeOn);
+    }
+
+    async function recordStep(id: string, s: StepInput, codeOn = (municipality: string, _on: string) => municipality): Promise<void> {
+      const on = addDays(registeredOnOf.get(id)!, s.dayOffset);
+      const municipality = codeOn(s.municipality, on);
+      const body =
+        s.command === 'housed'
+          ? { housingType: s.housingType, municipality, on }
+          : s.command === 'rehoused'
+            ? { housingType: s.housingType, municipality, on, reason: s.rehousingReason }
+            : s.command === 'inburgering-enrolled'
+              ? { trajectory: s.trajectory, on }
+              : s.command === 'left'
+                ? { on, reason: s.departureReason }
+                : s.command === 'reopened'
+                  ? { on, municipality, ...(s.reopenedWith ? { residenceStatus: s.reopenedWith } : {}) }
+                  : s.command === 'status-changed'
+                    ? { on, status: s.status }
+                    : { on };
+      const response = await staff.command(id, s.command, body);
+      // Refused by a rule is part of the game; anything else is not.
+      if (response.status !== 409) expectStatus(response, 201);
     }
 
     const histories = async () =>
@@ -685,7 +708,10 @@ export function describeStatisticsProperty(): void {
           fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }),
           fc.integer({ min: 0, max: 2190 }),
           fc.constantFrom('temporary-protection', 'single-permit', 'student'),
-          async (dossiers, asOfDay, funnelStatus) => {
+          lateFactsArbitrary,
+          fc.nat(),
+          async (dossiers, asOfDay, funnelStatus, lateFacts, earlier) => {
+            for (const late of lateFacts) await recordStep(dossierIds[late.dossier % dossierIds.length], late.step);
             for (const dossier of dossiers) await record(dossier);
             await waitForProjections(testApp);
             const raw = await histories();
@@ -797,6 +823,47 @@ export function describeStatisticsProperty(): void {
             for (const group of funnelByPerson.groups) {
               expect(steps(group)).toEqual(naiveFunnel(raw.filter((h) => who('', h, asOf) === groupKey(group.group)), { from: cohort }, asOf));
             }
+            // As recorded at a moment between two earlier rounds: the events recorded by then, folded
+            // naively, and, to the byte, the answers given at that moment (but for the moment echoed).
+            if (published.length > 0) {
+              const { moment, answers } = published[earlier % published.length];
+              const then = recordedBy(raw, moment);
+              const asRecorded = async (path: string) => {
+                const answer = await get(`${path}&recordedAsOf=${moment}`);
+                expect(answer.recordedAsOf).toBe(moment);
+                if (answers[path]) expect(JSON.stringify({ ...answer, recordedAsOf: null })).toBe(JSON.stringify(answers[path]));
+                return answer;
+              };
+              expect(flattenStock(await asRecorded(`/statistics/stock?asOf=${asOf}&groupBy=province`))).toEqual(naiveStock(then, asOf, province));
+              const flowsThen = await asRecorded(`/statistics/flows?from=${FROM}&to=${TO}&interval=year&groupBy=province`);
+              expect(flattenFlows(flowsThen)).toEqual(naiveFlows(then, flowsThen.periods, province));
+              if (JSON.stringify(naiveFlows(then, flowsThen.periods, province)) !== JSON.stringify(naiveFlows(raw, flowsThen.periods, province))) revised++;
+              const lastThen = then.flat().map((e) => e.occurredOn).sort().at(-1) ?? null;
+              expect(flowsThen.lastBusinessDate).toBe(lastThen);
+              expect(flowsThen.periods.map((p: { incomplete: boolean; end: string }) => p.incomplete)).toEqual(
+                flowsThen.periods.map((p: { end: string }) => lastThen === null || p.end > lastThen),
+              );
+              expect(steps(await asRecorded(`/statistics/funnel?cohortFrom=${cohort}&asOf=${asOf}`))).toEqual(naiveFunnel(then, { from: cohort }, asOf));
+              const outlookThen = await asRecorded(`/statistics/outlook?endDate=${asOf}&groupBy=province`);
+              expect(flattenOutlook(outlookThen.scenarios[0].groups)).toEqual(naiveOutlook(then, asOf, province));
+              expect(flattenVdab((await asRecorded(`/statistics/vdab?on=${asOf}&groupBy=province,cohort`)).points[0])).toEqual(
+                naiveVdab(then, asOf, (nis, year) => `${province(nis)}|${year}`),
+              );
+              const overTimeThen = await asRecorded(`/statistics/stock-over-time?from=${FROM}&to=${TO}&interval=year&groupBy=municipality`);
+              for (const point of overTimeThen.points) expect(flattenStock(point)).toEqual(naiveStock(then, point.asOf, (nis) => nis));
+            }
+            // This round's answers, published at a moment after its events and before the next round's.
+            const answers: Record<string, unknown> = {};
+            for (const path of [
+              `/statistics/stock?asOf=${asOf}&groupBy=province`,
+              `/statistics/flows?from=${FROM}&to=${TO}&interval=year&groupBy=province`,
+              `/statistics/outlook?endDate=${asOf}&groupBy=province`,
+            ]) {
+              answers[path] = await get(path);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 3));
+            published.push({ moment: new Date().toISOString(), answers });
+            await new Promise((resolve) => setTimeout(resolve, 3));
           },
         ),
         { numRuns: 15, endOnFailure: true },
@@ -879,6 +946,8 @@ export function describeStatisticsProperty(): void {
       const late = raw.filter((h) => h.some((e, i) => h.slice(0, i).some((earlier) => earlier.occurredOn > e.occurredOn)));
       expect(events.length).toBeGreaterThan(raw.length * 2);
       expect(late.length).toBeGreaterThan(0);
+      // Figures as recorded at an earlier moment were asked for after late facts had changed them.
+      expect(revised).toBeGreaterThan(0);
       expect(events.some((e) => e.type === 'PersonLeft')).toBe(true);
       expect(events.some((e) => e.type === 'DossierReopened')).toBe(true);
       expect(events.some((e) => e.type === 'ResidenceStatusChanged')).toBe(true);

@@ -105,6 +105,7 @@ describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()
         by: 'registration',
         suppressBelow: 5,
         lastBusinessDate: '2022-02-01',
+        recordedAsOf: null,
         points: [{ on: '2021-12-31', incomplete: false, total: pair(shown(8), shown(5), hidden, shown(0.625), hidden), groups: [] }],
       });
     });
@@ -223,6 +224,7 @@ describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()
         by: 'registration',
         suppressBelow: 0,
         lastBusinessDate: '2022-02-01',
+        recordedAsOf: null,
         points: undefined,
       });
       expect(quarterly.points.map((p: { on: string; incomplete: boolean; total: unknown }) => [p.on, p.incomplete, p.total])).toEqual([
@@ -246,19 +248,19 @@ describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()
       expect(response.headers['content-disposition']).toBe('attachment; filename="vdab-2021-12-31-province.csv"');
       const lines = response.text.trimEnd().split('\r\n');
       expect(lines.slice(0, 7)).toEqual([
-        'on,incomplete,population,group_by,map,by,group_code,group_name,cohort,measure,value,suppressed',
-        '2021-12-31,false,all,none,as-recorded,registration,,,,registeredAtVdab,8,false',
-        '2021-12-31,false,all,none,as-recorded,registration,,,,everEmployed,5,false',
-        '2021-12-31,false,all,none,as-recorded,registration,,,,employedNow,3,false',
-        '2021-12-31,false,all,none,as-recorded,registration,,,,everEmployedShare,0.625,false',
-        '2021-12-31,false,all,none,as-recorded,registration,,,,employedNowShare,0.375,false',
-        '2021-12-31,false,all,province,as-recorded,registration,10000,Antwerpen,,registeredAtVdab,6,false',
+        'on,incomplete,population,group_by,map,by,group_code,group_name,cohort,measure,value,suppressed,last_business_date,recorded_as_of',
+        '2021-12-31,false,all,none,as-recorded,registration,,,,registeredAtVdab,8,false,2022-02-01,',
+        '2021-12-31,false,all,none,as-recorded,registration,,,,everEmployed,5,false,2022-02-01,',
+        '2021-12-31,false,all,none,as-recorded,registration,,,,employedNow,3,false,2022-02-01,',
+        '2021-12-31,false,all,none,as-recorded,registration,,,,everEmployedShare,0.625,false,2022-02-01,',
+        '2021-12-31,false,all,none,as-recorded,registration,,,,employedNowShare,0.375,false,2022-02-01,',
+        '2021-12-31,false,all,province,as-recorded,registration,10000,Antwerpen,,registeredAtVdab,6,false,2022-02-01,',
       ]);
       expect(lines).toHaveLength(1 + 5 * 4);
-      expect(lines).toContain('2021-12-31,false,all,province,as-recorded,registration,,Brussels-Capital Region (no province),,everEmployedShare,0,false');
+      expect(lines).toContain('2021-12-31,false,all,province,as-recorded,registration,,Brussels-Capital Region (no province),,everEmployedShare,0,false,2022-02-01,');
       const excel = await get('/statistics/vdab?on=2021-12-31&groupBy=cohort&csvDialect=excel-be').set('Accept', 'text/csv');
-      expect(excel.text.startsWith('\uFEFFon;incomplete;population;group_by;map;by;group_code;group_name;cohort;measure;value;suppressed\r\n')).toBe(true);
-      expect(excel.text).toContain('\r\n2021-12-31;false;all;cohort;as-recorded;registration;;;2021;employedNowShare;0,375;false\r\n');
+      expect(excel.text.startsWith('\uFEFFon;incomplete;population;group_by;map;by;group_code;group_name;cohort;measure;value;suppressed;last_business_date;recorded_as_of\r\n')).toBe(true);
+      expect(excel.text).toContain('\r\n2021-12-31;false;all;cohort;as-recorded;registration;;;2021;employedNowShare;0,375;false;2022-02-01;\r\n');
     });
   });
 
@@ -329,7 +331,7 @@ describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()
         shown(1),
       ]);
       const csv = await get('/statistics/flows?from=2021-09-01&to=2021-09-30').set('Accept', 'text/csv');
-      expect(csv.text).toContain('\r\n2021-09,2021-09-01,2021-09-30,none,as-recorded,registration,,,employmentEndsIncludingDepartures,,events,1,false\r\n');
+      expect(csv.text).toContain('\r\n2021-09,2021-09-01,2021-09-30,none,as-recorded,registration,,,employmentEndsIncludingDepartures,,events,1,false,false,2022-02-01,\r\n');
     });
   });
 

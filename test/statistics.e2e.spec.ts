@@ -82,6 +82,7 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
         suppressBelow: 5,
         // The last fact of the data set is dated 2021-08-01: April is observed.
         lastBusinessDate: '2021-08-01',
+        recordedAsOf: null,
         incomplete: false,
         groups: [
           {
@@ -119,7 +120,7 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       const response = await get('/statistics/flows?from=2021-01-01&to=2021-12-31&interval=month');
       expectStatus(response, 200);
       const { periods, ...rest } = response.body;
-      expect(rest).toEqual({ from: '2021-01-01', to: '2021-12-31', interval: 'month', groupBy: 'none', map: 'as-recorded', by: 'registration', unit: 'events', suppressBelow: 5, lastBusinessDate: '2021-08-01' });
+      expect(rest).toEqual({ from: '2021-01-01', to: '2021-12-31', interval: 'month', groupBy: 'none', map: 'as-recorded', by: 'registration', unit: 'events', suppressBelow: 5, lastBusinessDate: '2021-08-01', recordedAsOf: null });
       expect(periods.map((p: { period: string }) => p.period)).toEqual([
         '2021-01', '2021-02', '2021-03', '2021-04', '2021-05', '2021-06', '2021-07', '2021-08', '2021-09', '2021-10', '2021-11', '2021-12',
       ]);
@@ -169,19 +170,22 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expectStatus(response, 200);
       expect(response.headers['content-type']).toMatch(/^text\/csv/);
       const lines = response.text.trimEnd().split('\r\n');
-      expect(lines[0]).toBe('as_of,group_by,map,by,group_code,group_name,measure,category,value,suppressed');
-      expect(lines).toContain('2021-04-30,none,as-recorded,registration,,,active,,9,false');
-      expect(lines).toContain('2021-04-30,none,as-recorded,registration,,,byStage,employed,,true');
-      expect(lines).toContain('2021-04-30,none,as-recorded,registration,,,byHousingType,other,0,false');
-      expect(lines).toContain('2021-04-30,none,as-recorded,registration,,,byResidenceStatus,temporary-protection,9,false');
+      expect(lines[0]).toBe('as_of,group_by,map,by,group_code,group_name,measure,category,value,suppressed,incomplete,last_business_date,recorded_as_of');
+      expect(lines).toContain('2021-04-30,none,as-recorded,registration,,,active,,9,false,false,2021-08-01,');
+      expect(lines).toContain('2021-04-30,none,as-recorded,registration,,,byStage,employed,,true,false,2021-08-01,');
+      expect(lines).toContain('2021-04-30,none,as-recorded,registration,,,byHousingType,other,0,false,false,2021-08-01,');
+      expect(lines).toContain('2021-04-30,none,as-recorded,registration,,,byResidenceStatus,temporary-protection,9,false,false,2021-08-01,');
       expect(lines).toHaveLength(1 + 1 + 5 + 8 + 7 + 2);
 
       const flows = await get('/statistics/flows?from=2021-07-01&to=2021-07-31&interval=month').set('Accept', 'text/csv');
       expectStatus(flows, 200);
       const flowLines = flows.text.trimEnd().split('\r\n');
-      expect(flowLines[0]).toBe('period,period_start,period_end,group_by,map,by,group_code,group_name,measure,category,unit,value,suppressed');
-      expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,as-recorded,registration,,,rehousings,,events,5,false');
-      expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,as-recorded,registration,,,rehousings,site-closed,events,5,false');
+      expect(flowLines[0]).toBe('period,period_start,period_end,group_by,map,by,group_code,group_name,measure,category,unit,value,suppressed,incomplete,last_business_date,recorded_as_of');
+      expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,as-recorded,registration,,,rehousings,,events,5,false,false,2021-08-01,');
+      expect(flowLines).toContain('2021-07,2021-07-01,2021-07-31,none,as-recorded,registration,,,rehousings,site-closed,events,5,false,false,2021-08-01,');
+      // A period reaching past the last business date is flagged, as in the JSON.
+      const august = await get('/statistics/flows?from=2021-08-01&to=2021-08-31&interval=month').set('Accept', 'text/csv');
+      expect(august.text).toContain('2021-08,2021-08-01,2021-08-31,none,as-recorded,registration,,,stockAtEnd,,persons,9,false,true,2021-08-01,');
     });
 
     it('counts flows in persons on unit=persons: each person once per period and group, labelled; the stock at the end unchanged', async () => {
@@ -219,14 +223,14 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expectStatus(stock, 200);
       expect(stock.text.startsWith('\uFEFF')).toBe(true);
       const lines = stock.text.slice(1).trimEnd().split('\r\n');
-      expect(lines[0]).toBe('as_of;group_by;map;by;group_code;group_name;measure;category;value;suppressed');
-      expect(lines).toContain('2021-04-30;none;as-recorded;registration;;;active;;9;false');
+      expect(lines[0]).toBe('as_of;group_by;map;by;group_code;group_name;measure;category;value;suppressed;incomplete;last_business_date;recorded_as_of');
+      expect(lines).toContain('2021-04-30;none;as-recorded;registration;;;active;;9;false;false;2021-08-01;');
       // The same rows as the default dialect, field for field.
       const plain = await get('/statistics/stock?asOf=2021-04-30').set('Accept', 'text/csv');
       expect(lines).toEqual(plain.text.trimEnd().split('\r\n').map((line) => line.replaceAll(',', ';')));
 
       const funnel = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31&csvDialect=excel-be').set('Accept', 'text/csv');
-      expect(funnel.text.slice(1).split('\r\n')).toContain('2021-01;2021-01;2021-01;2021-12-31;;none;as-recorded;registration;;;housed;rateFromPrevious;0,875;false');
+      expect(funnel.text.slice(1).split('\r\n')).toContain('2021-01;2021-01;2021-01;2021-12-31;;none;as-recorded;registration;;;housed;rateFromPrevious;0,875;false;true;2021-08-01;');
       // JSON is unchanged by it; an unknown dialect is refused.
       expect((await get('/statistics/stock?asOf=2021-04-30&csvDialect=excel-be')).body).toEqual((await get('/statistics/stock?asOf=2021-04-30')).body);
       expectProblem(await get('/statistics/stock?csvDialect=excel').set('Accept', 'text/csv'), 400, 'validation-failed');
@@ -238,7 +242,7 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       const response = await get('/statistics/stock-over-time?from=2021-01-15&to=2021-08-15&interval=quarter&groupBy=province');
       expectStatus(response, 200);
       const { points, ...rest } = response.body;
-      expect(rest).toEqual({ from: '2021-01-15', to: '2021-08-15', interval: 'quarter', groupBy: 'province', map: 'as-recorded', by: 'registration', suppressBelow: 5, lastBusinessDate: '2021-08-01' });
+      expect(rest).toEqual({ from: '2021-01-15', to: '2021-08-15', interval: 'quarter', groupBy: 'province', map: 'as-recorded', by: 'registration', suppressBelow: 5, lastBusinessDate: '2021-08-01', recordedAsOf: null });
       expect(points.map((point: { asOf: string }) => point.asOf)).toEqual(['2021-03-31', '2021-06-30', '2021-08-15']);
       expect(points.map((point: { incomplete: boolean }) => point.incomplete)).toEqual([false, false, true]);
       for (const point of points) {
@@ -253,8 +257,8 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expectStatus(response, 200);
       expect(response.headers['content-disposition']).toBe('attachment; filename="stock-2021-03-01-2021-04-30-month-none.csv"');
       const lines = response.text.trimEnd().split('\r\n');
-      expect(lines[0]).toBe('as_of,group_by,map,by,group_code,group_name,measure,category,value,suppressed');
-      expect(lines).toContain('2021-04-30,none,as-recorded,registration,,,active,,9,false');
+      expect(lines[0]).toBe('as_of,group_by,map,by,group_code,group_name,measure,category,value,suppressed,incomplete,last_business_date,recorded_as_of');
+      expect(lines).toContain('2021-04-30,none,as-recorded,registration,,,active,,9,false,false,2021-08-01,');
       expect(lines.filter((line) => line.startsWith('2021-03-31,'))).toHaveLength(23);
       expect(lines).toHaveLength(1 + 2 * 23);
     });
@@ -394,18 +398,18 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(csv.headers['content-type']).toMatch(/^text\/csv/);
       expect(csv.headers['content-disposition']).toBe('attachment; filename="funnel-2021-01-2021-12-31.csv"');
       const lines = csv.text.trimEnd().split('\r\n');
-      expect(lines[0]).toBe('cohort,cohort_from,cohort_to,as_of,residence_status,group_by,map,by,group_code,group_name,step,measure,value,suppressed');
+      expect(lines[0]).toBe('cohort,cohort_from,cohort_to,as_of,residence_status,group_by,map,by,group_code,group_name,step,measure,value,suppressed,incomplete,last_business_date,recorded_as_of');
       // The first step has no wait: four rows; every other step five.
       expect(lines.slice(1, 6)).toEqual([
-        '2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,registered,count,8,false',
-        '2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,registered,reachedAtAll,8,false',
-        '2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,registered,rateFromPrevious,1,false',
-        '2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,registered,rateFromRegistered,1,false',
-        '2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,housed,count,7,false',
+        '2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,registered,count,8,false,true,2021-08-01,',
+        '2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,registered,reachedAtAll,8,false,true,2021-08-01,',
+        '2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,registered,rateFromPrevious,1,false,true,2021-08-01,',
+        '2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,registered,rateFromRegistered,1,false,true,2021-08-01,',
+        '2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,housed,count,7,false,true,2021-08-01,',
       ]);
-      expect(lines).toContain('2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,housed,rateFromPrevious,0.875,false');
-      expect(lines).toContain('2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,housed,medianDaysFromPrevious,18,false');
-      expect(lines).toContain('2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,vdab,medianDaysFromPrevious,,false');
+      expect(lines).toContain('2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,housed,rateFromPrevious,0.875,false,true,2021-08-01,');
+      expect(lines).toContain('2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,housed,medianDaysFromPrevious,18,false,true,2021-08-01,');
+      expect(lines).toContain('2021-01,2021-01,2021-01,2021-12-31,,none,as-recorded,registration,,,vdab,medianDaysFromPrevious,,false,true,2021-08-01,');
       expect(lines).toHaveLength(1 + 4 + 4 * 5);
       // Before the housing date nobody was housed yet.
       const early = await get('/statistics/funnel?cohort=2021-01&asOf=2021-01-31');
@@ -464,7 +468,7 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(protectedNow.body.steps[0].count).toEqual(shown(2));
       const csv = await get('/statistics/funnel?cohort=2021-01&asOf=2021-12-31&residenceStatus=single-permit').set('Accept', 'text/csv');
       expect(csv.headers['content-disposition']).toBe('attachment; filename="funnel-2021-01-2021-12-31-single-permit.csv"');
-      expect(csv.text.split('\r\n')[1]).toBe('2021-01,2021-01,2021-01,2021-12-31,single-permit,none,as-recorded,registration,,,registered,count,5,false');
+      expect(csv.text.split('\r\n')[1]).toBe('2021-01,2021-01,2021-01,2021-12-31,single-permit,none,as-recorded,registration,,,registered,count,5,false,true,2021-08-01,');
       expectProblem(await get('/statistics/funnel?cohort=2021-01&residenceStatus=tourist'), 400, 'validation-failed');
     });
 
@@ -517,13 +521,13 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect(csv.headers['content-disposition']).toBe('attachment; filename="outlook-2021-04-30_2099-12-31-none.csv"');
       const lines = csv.text.trimEnd().split('\r\n');
       expect(lines[0]).toBe(
-        'end_date,end_date_passed,kind,last_business_date,arrival_rate,departure_rate,transition_rate,group_by,map,by,group_code,group_name,measure,category,value,suppressed',
+        'end_date,end_date_passed,kind,last_business_date,arrival_rate,departure_rate,transition_rate,group_by,map,by,group_code,group_name,measure,category,value,suppressed,recorded_as_of',
       );
-      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,as-recorded,registration,,,active,,9,false');
-      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,as-recorded,registration,,,byStage,employed,2,false');
-      expect(lines).toContain(`2099-12-31,false,projection,2021-08-01,0,0.0192,0.1364,none,as-recorded,registration,,,left,,${scenarios[1].groups[0].left.value},false`);
-      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,as-recorded,registration,,,underTemporaryProtectionByStage,employed,2,false');
-      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,as-recorded,registration,,,transitionedByHousingType,collective,0,false');
+      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,as-recorded,registration,,,active,,9,false,');
+      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,as-recorded,registration,,,byStage,employed,2,false,');
+      expect(lines).toContain(`2099-12-31,false,projection,2021-08-01,0,0.0192,0.1364,none,as-recorded,registration,,,left,,${scenarios[1].groups[0].left.value},false,`);
+      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,as-recorded,registration,,,underTemporaryProtectionByStage,employed,2,false,');
+      expect(lines).toContain('2021-04-30,true,observed,2021-08-01,,,,none,as-recorded,registration,,,transitionedByHousingType,collective,0,false,');
       // Per scenario: active, under temporary protection, transitioned (total and 6 statuses), left, 5 stages, 8 housing
       // types, and the 5 stages and 8 housing types of temporary protection and of the transitioned.
       expect(lines).toHaveLength(1 + 2 * (23 + 2 * 13));

@@ -33,6 +33,7 @@ export const ROLE_MATRIX: readonly MatrixEntry[] = [
   { method: 'GET', path: '/statistics/funnel', roles: statisticsReaders },
   { method: 'GET', path: '/statistics/outlook', roles: statisticsReaders },
   { method: 'GET', path: '/statistics/vdab', roles: statisticsReaders },
+  { method: 'GET', path: '/statistics/revisions', roles: statisticsReaders },
   { method: 'GET', path: '/statistics/settings', roles: ['admin'] },
   { method: 'PUT', path: '/statistics/settings', roles: ['admin'] },
   { method: 'GET', path: '/projections', roles: ['admin'] },

@@ -1,6 +1,6 @@
 import { applyDecorators, Injectable, ValidationError, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
-import { Transform } from 'class-transformer';
-import { IsInt, Matches, Max, Min, registerDecorator, type ValidationOptions } from 'class-validator';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsInt, Matches, Max, Min, registerDecorator, validate, type ValidationOptions } from 'class-validator';
 import { EARLIEST_SUPPORTED_DATE, isCalendarDate, isSupportedDate, LATEST_SUPPORTED_DATE } from '@app/domain';
 import { textDefect, withoutTextDefects, type TextDefect } from '@app/platform';
 import { problem } from './problem';
@@ -100,15 +100,30 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+const VALIDATION = { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false } } as const;
+
 /** Rejects unknown fields too: a misspelt optional field must not be silently dropped. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => validationFailed(flatten(errors)),
-  });
+  return new ValidationPipe({ ...VALIDATION, transform: true, exceptionFactory: (errors) => validationFailed(flatten(errors)) });
+}
+
+/**
+ * Parameters validated as the global pipe validates a DTO, for an operation that takes another
+ * operation's parameters besides its own (GET /statistics/revisions); `sentAs` names a field as
+ * the request sent it where that differs.
+ */
+export async function validatedAs<T extends object>(type: new () => T, value: Record<string, unknown>, sentAs: Record<string, string> = {}): Promise<T> {
+  const instance = plainToInstance(type, value);
+  const errors = flatten(await validate(instance, VALIDATION));
+  if (errors.length > 0) {
+    throw validationFailed(
+      errors.map(({ field, messages }) => {
+        const name = sentAs[field] ?? field;
+        return { field: name, messages: messages.map((message) => (message.startsWith(`${field} `) ? `${name}${message.slice(field.length)}` : message)) };
+      }),
+    );
+  }
+  return instance;
 }
 
 const DEFECT_MESSAGES: Record<TextDefect, string> = {

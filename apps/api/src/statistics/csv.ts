@@ -1,4 +1,20 @@
-import type { Cell, FlowGroup, FlowsView, FunnelView, GroupView, OutlookView, PlaceEcho, StockOverTimeView, StockView, VdabPoint, VdabView } from '@app/read-models';
+import {
+  seriesCells,
+  type Cell,
+  type FlowGroup,
+  type FlowsRecorded,
+  type FunnelView,
+  type GroupView,
+  type OutlookView,
+  type PlaceEcho,
+  type Recorded,
+  type RecordedThrough,
+  type RevisionsView,
+  type StockOverTimeRecorded,
+  type StockView,
+  type VdabPoint,
+  type VdabView,
+} from '@app/read-models';
 
 /**
  * Statistics as CSV: long format, one row per number, a header row. A suppressed number has an
@@ -34,27 +50,6 @@ export function renderCsv(table: CsvTable, dialect: CsvDialect = 'rfc4180'): str
   return BYTE_ORDER_MARK[dialect] + table.map((fields) => fields.map(text).join(separator)).join('\r\n') + '\r\n';
 }
 
-type Row = [measure: string, category: string, cell: Cell];
-
-/** Keys of an answer that are not numbers: what a row is about, said in its own columns. */
-const NOT_MEASURES = new Set(['group', 'step', 'endDate', 'endDatePassed', 'kind', 'method']);
-
-function rowsOf(object: Record<string, unknown>, measure = ''): Row[] {
-  const rows: Row[] = [];
-  for (const [key, value] of Object.entries(object)) {
-    // A measure that does not apply (a rate of the first funnel step) is null: no row.
-    if (NOT_MEASURES.has(key) || value === null) continue;
-    const v = value as Record<string, unknown>;
-    if (typeof v.suppressed === 'boolean') {
-      rows.push(measure ? [measure, key === 'total' ? '' : key, v as unknown as Cell] : [key, '', v as unknown as Cell]);
-    } else {
-      // A breakdown: { total, byX: { category: cell } } or { category: cell }.
-      rows.push(...rowsOf(v, measure || key));
-    }
-  }
-  return rows;
-}
-
 /**
  * What a row is about: the grouping, the map and place reading it is on (place.ts), and the
  * group: the place's code and name (empty when not grouped by a place), and a column per other
@@ -75,35 +70,42 @@ function groupColumns(groupBy: string): { header: string[]; fields: (rowGroupBy:
 }
 const cellFields = (cell: Cell): Field[] => [cell.value, String(cell.suppressed)];
 
-const stockHeader = (groupBy: string) => ['as_of', ...groupColumns(groupBy).header, 'measure', 'category', 'value', 'suppressed'];
+/** How far the data of a row reaches, last on every row where the JSON says it: its incomplete flag, the last business date, the recording moment (empty: now). */
+const RECORDED_HEADER = ['incomplete', 'last_business_date', 'recorded_as_of'];
+const recordedFields = (incomplete: boolean, { lastBusinessDate, recordedAsOf }: Recorded): Field[] => [String(incomplete), lastBusinessDate, recordedAsOf];
 
-function stockLines(view: Pick<StockView, 'asOf' | 'groupBy' | 'map' | 'by' | 'groups'>): Field[][] {
+const stockHeader = (groupBy: string) => ['as_of', ...groupColumns(groupBy).header, 'measure', 'category', 'value', 'suppressed', ...RECORDED_HEADER];
+
+function stockLines(view: Pick<StockView, 'asOf' | 'groupBy' | 'map' | 'by' | 'groups'> & { incomplete: boolean }, recorded: Recorded): Field[][] {
   const { fields } = groupColumns(view.groupBy);
   return view.groups.flatMap((group) =>
-    rowsOf(group as unknown as Record<string, unknown>).map(([measure, category, cell]) =>
-      [view.asOf, ...fields(view.groupBy, view, group.group), measure, category, ...cellFields(cell)],
+    seriesCells(group as unknown as Record<string, unknown>).map(([measure, category, cell]) =>
+      [view.asOf, ...fields(view.groupBy, view, group.group), measure, category, ...cellFields(cell), ...recordedFields(view.incomplete, recorded)],
     ),
   );
 }
 
-export function stockCsv(view: StockView): CsvTable {
-  return [stockHeader(view.groupBy), ...stockLines(view)];
+export function stockCsv(view: StockView & RecordedThrough): CsvTable {
+  return [stockHeader(view.groupBy), ...stockLines(view, view)];
 }
 
 /** The stock on each date, in the columns of the stock on one date. */
-export function stockOverTimeCsv(view: StockOverTimeView): CsvTable {
-  return [stockHeader(view.groupBy), ...view.points.flatMap((point) => stockLines({ ...point, groupBy: view.groupBy, map: view.map, by: view.by }))];
+export function stockOverTimeCsv(view: StockOverTimeRecorded): CsvTable {
+  return [stockHeader(view.groupBy), ...view.points.flatMap((point) => stockLines({ ...point, groupBy: view.groupBy, map: view.map, by: view.by }, view))];
 }
 
 /** The whole cohort's rows (group_by none), then each group's when the funnel is grouped. */
-export function funnelCsv(view: FunnelView): CsvTable {
+export function funnelCsv(view: FunnelView & RecordedThrough): CsvTable {
   const { header, fields } = groupColumns(view.groupBy);
-  const lines: CsvTable = [['cohort', 'cohort_from', 'cohort_to', 'as_of', 'residence_status', ...header, 'step', 'measure', 'value', 'suppressed']];
+  const lines: CsvTable = [['cohort', 'cohort_from', 'cohort_to', 'as_of', 'residence_status', ...header, 'step', 'measure', 'value', 'suppressed', ...RECORDED_HEADER]];
   const funnels = [{ groupBy: 'none', group: null, steps: view.steps }, ...view.groups.map((g) => ({ groupBy: view.groupBy, ...g }))];
   for (const { groupBy, group, steps } of funnels) {
     for (const step of steps) {
-      for (const [measure, , cell] of rowsOf(step as unknown as Record<string, unknown>)) {
-        lines.push([view.cohort, view.cohortFrom, view.cohortTo, view.asOf, view.residenceStatus, ...fields(groupBy, view, group), step.step, measure, ...cellFields(cell)]);
+      for (const [measure, , cell] of seriesCells(step as unknown as Record<string, unknown>)) {
+        lines.push([
+          view.cohort, view.cohortFrom, view.cohortTo, view.asOf, view.residenceStatus, ...fields(groupBy, view, group), step.step, measure, ...cellFields(cell),
+          ...recordedFields(view.incomplete, view),
+        ]);
       }
     }
   }
@@ -116,17 +118,17 @@ export function outlookCsv(view: OutlookView): CsvTable {
   const lines: CsvTable = [
     [
       'end_date', 'end_date_passed', 'kind', 'last_business_date', 'arrival_rate', 'departure_rate', 'transition_rate',
-      ...header, 'measure', 'category', 'value', 'suppressed',
+      ...header, 'measure', 'category', 'value', 'suppressed', 'recorded_as_of',
     ],
   ];
   for (const scenario of view.scenarios) {
     const projected = scenario.kind === 'projection' && view.scenario;
     const rates = projected ? [view.scenario!.arrivals.monthly, view.scenario!.departures.monthly, view.scenario!.transitions.monthly] : [null, null, null];
     for (const group of scenario.groups) {
-      for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
+      for (const [measure, category, cell] of seriesCells(group as unknown as Record<string, unknown>)) {
         lines.push([
           scenario.endDate, String(scenario.endDatePassed), scenario.kind, view.lastBusinessDate, ...rates,
-          ...fields(view.groupBy, view, group.group), measure, category, ...cellFields(cell),
+          ...fields(view.groupBy, view, group.group), measure, category, ...cellFields(cell), view.recordedAsOf,
         ]);
       }
     }
@@ -135,14 +137,17 @@ export function outlookCsv(view: OutlookView): CsvTable {
 }
 
 /** One row per number; `unit` says what it counts (the flows' unit, persons for stockAtEnd). */
-export function flowsCsv(view: FlowsView): CsvTable {
+export function flowsCsv(view: FlowsRecorded): CsvTable {
   const { header, fields } = groupColumns(view.groupBy);
-  const lines: CsvTable = [['period', 'period_start', 'period_end', ...header, 'measure', 'category', 'unit', 'value', 'suppressed']];
+  const lines: CsvTable = [['period', 'period_start', 'period_end', ...header, 'measure', 'category', 'unit', 'value', 'suppressed', ...RECORDED_HEADER]];
   for (const period of view.periods) {
     for (const group of period.groups as FlowGroup[]) {
-      for (const [measure, category, cell] of rowsOf(group as unknown as Record<string, unknown>)) {
+      for (const [measure, category, cell] of seriesCells(group as unknown as Record<string, unknown>)) {
         const unit = measure === 'stockAtEnd' ? 'persons' : view.unit;
-        lines.push([period.period, period.start, period.end, ...fields(view.groupBy, view, group.group), measure, category, unit, ...cellFields(cell)]);
+        lines.push([
+          period.period, period.start, period.end, ...fields(view.groupBy, view, group.group), measure, category, unit, ...cellFields(cell),
+          ...recordedFields(period.incomplete, view),
+        ]);
       }
     }
   }
@@ -153,16 +158,42 @@ export function flowsCsv(view: FlowsView): CsvTable {
  * One row per number of every point: the total (group_by none) first, then each group's;
  * `cohort` is the group's year of VDAB registration (empty unless grouped by cohort).
  */
-export function vdabCsv(view: VdabView & { points: Array<VdabPoint & { incomplete: boolean }> }): CsvTable {
+export function vdabCsv(view: VdabView & Recorded & { points: Array<VdabPoint & { incomplete: boolean }> }): CsvTable {
   const { header, fields } = groupColumns(view.groupBy);
-  const lines: CsvTable = [['on', 'incomplete', 'population', ...header, 'cohort', 'measure', 'value', 'suppressed']];
+  const lines: CsvTable = [['on', 'incomplete', 'population', ...header, 'cohort', 'measure', 'value', 'suppressed', 'last_business_date', 'recorded_as_of']];
   for (const point of view.points) {
     const rows = [{ groupBy: 'none', group: null, pair: point.total }, ...point.groups.map(({ group, ...pair }) => ({ groupBy: view.groupBy, group, pair }))];
     for (const { groupBy, group, pair } of rows) {
-      for (const [measure, , cell] of rowsOf(pair as unknown as Record<string, unknown>)) {
-        lines.push([point.on, String(point.incomplete), view.population, ...fields(groupBy, view, group as GroupView | null), group?.cohort ?? null, measure, ...cellFields(cell)]);
+      for (const [measure, , cell] of seriesCells(pair as unknown as Record<string, unknown>)) {
+        lines.push([
+          point.on, String(point.incomplete), view.population, ...fields(groupBy, view, group as GroupView | null), group?.cohort ?? null, measure, ...cellFields(cell),
+          view.lastBusinessDate, view.recordedAsOf,
+        ]);
       }
     }
+  }
+  return lines;
+}
+
+/**
+ * One row per changed cell: what it is about in the columns it has (a stock's and the funnel's
+ * date, a flows period, an outlook end date; the group's columns as the question's CSV has them;
+ * the funnel's step; series and category), the cell before and after, the change and its late events.
+ */
+export function revisionsCsv(view: RevisionsView & PlaceEcho & { groupBy: string }): CsvTable {
+  const { header, fields } = groupColumns(view.groupBy);
+  const lines: CsvTable = [
+    [
+      'question', 'recorded_from', 'recorded_to', 'date', 'period', ...header, 'step', 'series', 'category',
+      'before', 'before_suppressed', 'after', 'after_suppressed', 'change', 'late_events', 'late_events_suppressed',
+    ],
+  ];
+  for (const { cell: about, before, after, change, lateEvents } of view.changes) {
+    const c = about as { asOf?: string; end?: string; endDate?: string; period?: string; group: GroupView | null; step?: string; series: string; category?: string | null };
+    lines.push([
+      view.question, view.from, view.to, c.asOf ?? c.end ?? c.endDate ?? null, c.period ?? null, ...fields(c.group === null ? 'none' : view.groupBy, view, c.group),
+      c.step ?? null, c.series, c.category ?? null, ...cellFields(before), ...cellFields(after), change, ...cellFields(lateEvents),
+    ]);
   }
   return lines;
 }

@@ -13,15 +13,17 @@ import {
   readGroupBy,
   readVdabGroupBy,
   PLACE_READINGS,
+  REVISION_QUESTIONS,
   VDAB_DIMENSIONS,
   VDAB_POPULATIONS,
   type FlowUnit,
   type GroupBy,
   type Interval,
   type PlaceReading,
+  type RevisionQuestion,
   type VdabPopulation,
 } from '@app/read-models';
-import { IsCalendarDate, IsCalendarMonth } from '../http/validation';
+import { IsCalendarDate, IsCalendarMonth, IsTimestamp } from '../http/validation';
 import { CSV_DIALECTS, type CsvDialect } from './csv';
 
 const GROUP_BY =
@@ -68,8 +70,23 @@ class CsvOptions {
   csvDialect?: CsvDialect;
 }
 
+/** What every statistics question takes besides its own parameters and the CSV dialect. */
+export class RecordedOptions extends CsvOptions {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2026-04-01T08:00:00Z',
+    description:
+      'The answer as the service gave it at that moment: only the events the event store had recorded by then count (a late entry recorded ' +
+      'afterwards is left out), lastBusinessDate and incomplete as they were, and a default date (asOf, today) the business date of that moment. ' +
+      'An ISO 8601 date-time with Z or an offset (a date alone: its midnight UTC), to the millisecond; not in the future. Default: now. The answer repeats it (UTC)',
+  })
+  @IsOptional()
+  @IsTimestamp()
+  recordedAsOf?: string;
+}
+
 /** Where a statistic puts a dossier: by which of its places, on which map of the municipalities. */
-export class PlaceQuery extends CsvOptions {
+export class PlaceQuery extends RecordedOptions {
   @ApiPropertyOptional({
     format: 'date',
     example: '2025-01-01',
@@ -265,4 +282,22 @@ export class OutlookQuery extends PlaceQuery {
   @IsOptional()
   @Matches(MONTHLY_RATE, { message: `transitionRate ${RATE_FORMAT}` })
   transitionRate?: string;
+}
+
+/**
+ * GET /statistics/revisions' own parameters; the question's own come beside them (validated by
+ * the question's DTO), a flows question's range as periodFrom and periodTo.
+ */
+export class RevisionsQuery {
+  @ApiProperty({ enum: REVISION_QUESTIONS, description: 'The question whose answers are compared' })
+  @IsIn(REVISION_QUESTIONS)
+  question: RevisionQuestion;
+
+  @ApiProperty({ format: 'date-time', example: '2026-04-01T08:00:00Z', description: 'The earlier recording moment (as recordedAsOf takes it)' })
+  @IsTimestamp()
+  from: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-12-01T08:00:00Z', description: 'The later recording moment, not in the future' })
+  @IsTimestamp()
+  to: string;
 }

@@ -88,6 +88,14 @@ const LAST_BUSINESS_DATE = {
   description: 'The last business date anything is recorded on (null: nothing recorded); later dates are flagged incomplete',
 };
 
+const RECORDED_AS_OF = {
+  type: String,
+  format: 'date-time',
+  nullable: true,
+  example: '2026-04-01T08:00:00.000Z',
+  description: 'The recording moment the answer is as of (recordedAsOf, in UTC): only events recorded by then count; null: now',
+};
+
 export class StockAnswer {
   @ApiProperty({ format: 'date', example: '2024-06-30' }) asOf: string;
   @ApiProperty({ example: 'province,sex', description: 'none, or the dimensions grouped by, comma-separated: province|municipality, sex, ageBand in that order' }) groupBy: string;
@@ -95,6 +103,7 @@ export class StockAnswer {
   @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5, description: 'The suppression threshold applied' }) suppressBelow: number;
   @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
+  @ApiProperty(RECORDED_AS_OF) recordedAsOf: string | null;
   @ApiProperty({ description: 'asOf lies after lastBusinessDate: its figures are not all recorded yet (facts arrive weeks late), not observed ones' }) incomplete: boolean;
   @ApiProperty({ type: [StockGroupView], description: 'One per group that has active dossiers (one, with group null, without groupBy)' }) groups: StockGroupView[];
 }
@@ -114,6 +123,7 @@ export class StockOverTimeAnswer {
   @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
   @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
+  @ApiProperty(RECORDED_AS_OF) recordedAsOf: string | null;
   @ApiProperty({ type: [StockPointView], description: 'The stock (as GET /statistics/stock answers it) at the end of every period' }) points: StockPointView[];
 }
 
@@ -171,6 +181,7 @@ export class FlowsAnswer {
   unit: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
   @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
+  @ApiProperty(RECORDED_AS_OF) recordedAsOf: string | null;
   @ApiProperty({ type: [FlowPeriodView] }) periods: FlowPeriodView[];
 }
 
@@ -204,6 +215,7 @@ export class FunnelAnswer {
   @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
   @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
+  @ApiProperty(RECORDED_AS_OF) recordedAsOf: string | null;
   @ApiProperty({ description: 'asOf lies after lastBusinessDate: its figures are not all recorded yet (facts arrive weeks late), not observed ones' }) incomplete: boolean;
   @ApiProperty({ type: [FunnelStepView], description: 'The whole cohort' }) steps: FunnelStepView[];
   @ApiProperty({ type: [FunnelGroupView], description: 'A funnel per group of groupBy (province or municipality of registration, sex, age band on asOf); empty without groupBy' }) groups: FunnelGroupView[];
@@ -282,6 +294,7 @@ class OutlookScenarioView {
 export class OutlookAnswer {
   @ApiProperty({ type: String, format: 'date', nullable: true, description: 'The last business date anything is recorded on; null on an empty read model' })
   lastBusinessDate: string | null;
+  @ApiProperty(RECORDED_AS_OF) recordedAsOf: string | null;
   @ApiProperty({ example: 'province,sex', description: 'none, or the dimensions grouped by, comma-separated: province|municipality, sex, ageBand in that order' }) groupBy: string;
   @ApiProperty(MAP) map: string;
   @ApiProperty(BY) by: string;
@@ -339,7 +352,36 @@ export class VdabAnswer {
   @ApiProperty(BY) by: string;
   @ApiProperty({ example: 5 }) suppressBelow: number;
   @ApiProperty(LAST_BUSINESS_DATE) lastBusinessDate: string | null;
+  @ApiProperty(RECORDED_AS_OF) recordedAsOf: string | null;
   @ApiProperty({ type: [VdabPointView], description: 'One point for on; one per period for from/to' }) points: VdabPointView[];
+}
+
+class RevisionView {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'What the number is about: stock { asOf, group, series, category }, flows { period, start, end, group, series, category }, ' +
+      'funnel { asOf, group, step, series }, outlook { endDate, group, series, category }; series is the key in the question\'s answer, ' +
+      'category a breakdown\'s part (null for a total or a number on its own), group null without groupBy (and for the whole funnel cohort)',
+  })
+  cell: Record<string, unknown>;
+  @ApiProperty({ type: CellView, description: 'As answered as recorded at from (a cell the answer did not have then: 0, or null for a rate or median)' }) before: CellView;
+  @ApiProperty({ type: CellView, description: 'As answered as recorded at to' }) after: CellView;
+  @ApiProperty({ type: Number, nullable: true, description: 'after − before; null when either is suppressed or no number' }) change: number | null;
+  @ApiProperty({ type: CellView, description: 'Events recorded in (from, to] that may have changed the cell (docs/statistics.md), suppressed on their persons' })
+  lateEvents: CellView;
+}
+
+export class RevisionsAnswer {
+  @ApiProperty({ enum: ['stock', 'flows', 'funnel', 'outlook'] }) question: string;
+  @ApiProperty({ format: 'date-time', description: 'The earlier recording moment, in UTC' }) from: string;
+  @ApiProperty({ format: 'date-time', description: 'The later recording moment, in UTC' }) to: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "The question's own parameters, as answered" }) parameters: Record<string, unknown>;
+  @ApiProperty({ example: 5 }) suppressBelow: number;
+  @ApiProperty({ type: [RevisionView], description: 'Only the cells that differ as shown: two suppressed cells are alike, whatever they hide' }) changes: RevisionView[];
+  @ApiProperty({ type: CellView, description: "Every event recorded in (from, to] with a business date up to the answer's last date, suppressed on its persons" })
+  lateEvents: CellView;
 }
 
 export class StatisticsSettingsView {
