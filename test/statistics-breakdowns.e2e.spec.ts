@@ -185,18 +185,18 @@ describe(`Statistics by sex and age band (${eventStoreUnderTest()} store)`, () =
       const csv = await get('/statistics/stock?asOf=2021-04-30&groupBy=province,sex').set('Accept', 'text/csv');
       expectStatus(csv, 200);
       const lines = csv.text.split('\r\n');
-      expect(lines[0]).toBe('as_of,group_by,map,by,group_code,group_name,sex,measure,category,value,suppressed');
-      expect(lines).toContain('2021-04-30,"province,sex",as-recorded,registration,10000,Antwerpen,female,active,,6,false');
+      expect(lines[0]).toBe('as_of,group_by,map,by,group_code,group_name,sex,measure,category,value,suppressed,incomplete,last_business_date,recorded_as_of');
+      expect(lines.filter((line) => line.startsWith('2021-04-30,"province,sex",as-recorded,registration,10000,Antwerpen,female,active,,6,false,'))).toHaveLength(1);
       const bands = await get('/statistics/flows?from=2021-01-01&to=2021-01-31&groupBy=ageBand').set('Accept', 'text/csv');
-      expect(bands.text.split('\r\n')[0]).toBe('period,period_start,period_end,group_by,map,by,group_code,group_name,age_band,measure,category,unit,value,suppressed');
+      expect(bands.text.split('\r\n')[0]).toBe('period,period_start,period_end,group_by,map,by,group_code,group_name,age_band,measure,category,unit,value,suppressed,incomplete,last_business_date,recorded_as_of');
       expect(bands.text).toContain('2021-01,2021-01-01,2021-01-31,ageBand,as-recorded,registration,,,0-17,registrations,,events,3,false');
       const funnel = await get('/statistics/funnel?cohort=2021-01&asOf=2021-05-01&groupBy=sex').set('Accept', 'text/csv');
-      expect(funnel.text.split('\r\n')[0]).toBe('cohort,cohort_from,cohort_to,as_of,residence_status,group_by,map,by,group_code,group_name,sex,step,measure,value,suppressed');
+      expect(funnel.text.split('\r\n')[0]).toBe('cohort,cohort_from,cohort_to,as_of,residence_status,group_by,map,by,group_code,group_name,sex,step,measure,value,suppressed,incomplete,last_business_date,recorded_as_of');
       expect(funnel.text).toContain('2021-01,2021-01,2021-01,2021-05-01,,sex,as-recorded,registration,,,unknown,registered,count,1,false');
       const outlook = await get('/statistics/outlook?endDate=2021-04-30&groupBy=sex').set('Accept', 'text/csv');
       expect(outlook.text).toContain('2021-04-30,true,observed,2021-03-10,,,,sex,as-recorded,registration,,,x,active,,1,false');
       const place = await get('/statistics/stock?asOf=2021-04-30&groupBy=province').set('Accept', 'text/csv');
-      expect(place.text.split('\r\n')[0]).toBe('as_of,group_by,map,by,group_code,group_name,measure,category,value,suppressed');
+      expect(place.text.split('\r\n')[0]).toBe('as_of,group_by,map,by,group_code,group_name,measure,category,value,suppressed,incomplete,last_business_date,recorded_as_of');
     });
   });
 
