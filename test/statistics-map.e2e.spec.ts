@@ -302,8 +302,8 @@ describe(`Statistics on one map across the 2025 mergers, by registration or hous
         .set('Accept', 'text/csv');
       expectStatus(csv, 200);
       expect(csv.headers['content-disposition']).toBe('attachment; filename="stock-2025-06-30-municipality-map-2025-01-01-by-housing.csv"');
-      expect(csv.text).toContain('\r\n2025-06-30,municipality,2025-01-01,housing,,Not housed,active,,7,false\r\n');
-      expect(csv.text).toContain('\r\n2025-06-30,municipality,2025-01-01,housing,71072,Hasselt,active,,1,false\r\n');
+      expect(csv.text).toContain('\r\n2025-06-30,municipality,2025-01-01,housing,,Not housed,active,,7,false,');
+      expect(csv.text).toContain('\r\n2025-06-30,municipality,2025-01-01,housing,71072,Hasselt,active,,1,false,');
     });
   });
 

@@ -206,9 +206,9 @@ describe(`VDAB's pair and the second readings over HTTP (${eventStoreUnderTest()
       const csv = await get('/statistics/vdab?on=2021-12-31&groupBy=province,sex,ageBand').set('Accept', 'text/csv');
       expect(csv.headers['content-disposition']).toBe('attachment; filename="vdab-2021-12-31-province-sex-ageBand.csv"');
       const lines = csv.text.trimEnd().split('\r\n');
-      expect(lines[0]).toBe('on,incomplete,population,group_by,map,by,group_code,group_name,sex,age_band,cohort,measure,value,suppressed');
-      expect(lines[1]).toBe('2021-12-31,false,all,none,as-recorded,registration,,,,,,registeredAtVdab,8,false');
-      expect(lines).toContain('2021-12-31,false,all,"province,sex,ageBand",as-recorded,registration,10000,Antwerpen,female,18-24,,everEmployed,1,false');
+      expect(lines[0]).toBe('on,incomplete,population,group_by,map,by,group_code,group_name,sex,age_band,cohort,measure,value,suppressed,last_business_date,recorded_as_of');
+      expect(lines[1]).toBe('2021-12-31,false,all,none,as-recorded,registration,,,,,,registeredAtVdab,8,false,2022-02-01,');
+      expect(lines).toContain('2021-12-31,false,all,"province,sex,ageBand",as-recorded,registration,10000,Antwerpen,female,18-24,,everEmployed,1,false,2022-02-01,');
     });
 
     it('answers the pair at the end of every period of a range, flagging dates after the last business date', async () => {

@@ -187,12 +187,12 @@ describe('flow-statistics projection', () => {
     const housing = async () => ({
       periods: (
         await dataSource.query(
-          'SELECT valid_from::text, housing_municipality, housing_province_nis FROM read_models.stat_dossier_periods WHERE dossier_id = $1 ORDER BY valid_from',
+          'SELECT valid_from::text, housing_municipality, housing_province_nis FROM read_models.stat_dossier_periods WHERE dossier_id = $1 AND recorded_to IS NULL ORDER BY valid_from',
           [dossierId],
         )
       ).map((p: Record<string, string | null>) => [p.valid_from, p.housing_municipality, p.housing_province_nis]),
       events: (
-        await dataSource.query('SELECT version, housing_municipality, housing_province_nis FROM read_models.stat_events WHERE dossier_id = $1 ORDER BY version', [
+        await dataSource.query('SELECT version, housing_municipality, housing_province_nis FROM read_models.stat_events WHERE dossier_id = $1 AND recorded_to IS NULL ORDER BY version', [
           dossierId,
         ])
       ).map((e: Record<string, string | number | null>) => [e.version, e.housing_municipality, e.housing_province_nis]),
