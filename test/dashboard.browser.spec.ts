@@ -50,8 +50,8 @@ const SEED_TODAY = '2025-06-30';
 /** An end date still ahead, so projected; one that has passed is answered as observed. */
 const END_AHEAD = `${Number(today().slice(0, 4)) + 2}-03-04`;
 const HOST = 'dossiers.test';
-const CANVASES = ['funnel-chart', 'outlook-chart', 'stock-chart', 'flows-chart', 'vdab-chart', 'breakdown-chart'];
-const SECTIONS = ['funnel', 'outlook', 'stock', 'flows', 'vdab', 'breakdown'];
+const CANVASES = ['funnel-chart', 'outlook-chart', 'stock-chart', 'flows-chart', 'vdab-chart', 'people-chart', 'breakdown-chart'];
+const SECTIONS = ['funnel', 'outlook', 'stock', 'flows', 'vdab', 'people', 'breakdown'];
 const LIMBURG = '70000';
 /** Enough for every chart and some suppressed cells; DASHBOARD_TEST_PERSONS=2000 (minutes) took docs/dashboard.png. */
 const PERSONS = Number(process.env.DASHBOARD_TEST_PERSONS ?? 250);
@@ -258,6 +258,20 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
         expect(series(charts['vdab-chart'], label)).toEqual(vdab.points.map((point: { total: VdabPair }) => valueOf(point.total[key])));
       }
       expect(Math.max(...series(charts['vdab-chart'], 'Nu aan het werk').map((v) => v ?? 0))).toBeGreaterThan(0);
+      // By age band and sex on To: one table of the API, a band and sex nobody is in a real zero.
+      const people = await api('/statistics/stock?asOf=2025-06-30&groupBy=sex,ageBand');
+      type PeopleGroup = { group: { sex: string; ageBand: string }; active: Cell };
+      const bands = ['0-17', '18-24', '25-44', '45-64', '65+', 'unknown'];
+      expect(charts['people-chart'].labels).toEqual(['0-17', '18-24', '25-44', '45-64', '65+', 'leeftijd onbekend']);
+      for (const [label, sex] of [['vrouw', 'female'], ['man', 'male'], ['X', 'x'], ['onbekend', 'unknown']] as const) {
+        expect(series(charts['people-chart'], label)).toEqual(
+          bands.map((band) => {
+            const group = (people.groups as PeopleGroup[]).find((g) => g.group.sex === sex && g.group.ageBand === band);
+            return group ? valueOf(group.active) : 0;
+          }),
+        );
+      }
+      expect(series(charts['people-chart'], 'vrouw').some((v) => (v ?? 0) > 0)).toBe(true);
       expect(await status()).toMatch(/^Geladen om/);
       expect(problems).toEqual([]);
     }, PAGE_TIMEOUT);
@@ -387,6 +401,37 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       expect(problems).toEqual([]);
     }, PAGE_TIMEOUT);
 
+    it('puts every chart on the map after the 2025 mergers when asked: the merged-away municipalities leave the list, the API translates', async () => {
+      await after(() => page.selectOption('#map', '2025-01-01'));
+      expect(new URL(page.url()).searchParams.get('map')).toBe('2025-01-01');
+      const charts = await chartState();
+      const breakdown = await api('/statistics/stock?asOf=2025-06-30&groupBy=province&map=2025-01-01');
+      expect(breakdown.map).toBe('2025-01-01');
+      expect(series(charts['breakdown-chart'], 'Gehuisvest')).toEqual(breakdown.groups.map((g: { byStage: Record<string, Cell> }) => valueOf(g.byStage.housed)));
+      const flows = await api('/statistics/flows?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none&map=2025-01-01');
+      expect(series(charts['flows-chart'], 'Inschrijvingen')).toEqual(flows.periods.map((period: { groups: Array<{ registrations: Cell }> }) => valueOf(period.groups[0].registrations)));
+      // Limburg on the 2025 map: Hasselt once (71072), Kortessem and the old Hasselt gone from the list.
+      await after(() => page.selectOption('#province', LIMBURG));
+      const offered = await page.locator('#municipality option').evaluateAll((options) => options.map((option) => (option as unknown as { value: string }).value));
+      expect(offered).toContain('71072');
+      expect(offered).not.toContain('71022');
+      expect(offered).not.toContain('73040');
+      const byMunicipality = await api('/statistics/stock?asOf=2025-06-30&groupBy=municipality&map=2025-01-01');
+      const labels = (await chartState())['breakdown-chart'].labels;
+      expect(labels).not.toContain('Kortessem');
+      expect(labels.filter((label) => label.startsWith('Hasselt'))).toHaveLength(
+        (byMunicipality.groups as Array<{ group: { nis: string } }>).some((g) => g.group.nis === '71072') ? 1 : 0,
+      );
+      // The CSV asks the same question on the same map.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#breakdown button.csv').click()]);
+      const expected = (await api('/statistics/stock?asOf=2025-06-30&groupBy=municipality&map=2025-01-01', 'text/csv')) as { text: string };
+      expect(readFileSync((await download.path())!, 'utf8')).toBe(expected.text);
+      await after(() => page.selectOption('#province', ''));
+      await after(() => page.selectOption('#map', ''));
+      expect(new URL(page.url()).searchParams.has('map')).toBe(false);
+      expect(problems).toEqual([]);
+    }, PAGE_TIMEOUT);
+
     it('downloads every chart as the CSV the API gives for its question', async () => {
       const questions: Record<string, string> = {
         funnel: '/statistics/funnel?cohort=2022-03&asOf=2025-06-30&groupBy=none',
@@ -394,6 +439,7 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
         stock: '/statistics/stock-over-time?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
         flows: '/statistics/flows?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
         vdab: '/statistics/vdab?from=2022-03-01&to=2025-06-30&interval=month&groupBy=none',
+        people: '/statistics/stock?asOf=2025-06-30&groupBy=sex,ageBand',
         breakdown: '/statistics/stock?asOf=2025-06-30&groupBy=province',
       };
       for (const section of SECTIONS) {
