@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig, signDevToken } from '../libs/platform/src';
-import { expectStatus, today } from './support/dossier-fixtures';
+import { expectStatus, registrationBody, today } from './support/dossier-fixtures';
 import { browserTestsRequired, findChromium } from './support/chromium';
 import { startOidcProvider, type TestOidcProvider } from './support/oidc-provider';
 import { waitForProjections } from './support/projections';
@@ -429,6 +429,74 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       await after(() => page.selectOption('#province', ''));
       await after(() => page.selectOption('#map', ''));
       expect(new URL(page.url()).searchParams.has('map')).toBe(false);
+      expect(problems).toEqual([]);
+    }, PAGE_TIMEOUT);
+
+    it('groups every chart by the place of housing when asked (by=housing)', async () => {
+      await after(() => page.selectOption('#by', 'housing'));
+      expect(new URL(page.url()).searchParams.get('by')).toBe('housing');
+      const byHousing = await api('/statistics/stock?asOf=2025-06-30&groupBy=province&by=housing');
+      expect(byHousing.by).toBe('housing');
+      const charts = await chartState();
+      expect(charts['breakdown-chart'].labels).toHaveLength(byHousing.groups.length);
+      expect(series(charts['breakdown-chart'], 'Gehuisvest')).toEqual(byHousing.groups.map((g: { byStage: Record<string, Cell> }) => valueOf(g.byStage.housed)));
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#breakdown button.csv').click()]);
+      const expected = (await api('/statistics/stock?asOf=2025-06-30&groupBy=province&by=housing', 'text/csv')) as { text: string };
+      expect(readFileSync((await download.path())!, 'utf8')).toBe(expected.text);
+      await after(() => page.selectOption('#by', ''));
+      expect(new URL(page.url()).searchParams.has('by')).toBe(false);
+      expect(problems).toEqual([]);
+    }, PAGE_TIMEOUT);
+
+    it('shows every chart as recorded at a moment: a registration recorded later is left out; the moment is kept in the address in UTC', async () => {
+      // A moment in whole seconds (the field's precision), then a registration recorded after it.
+      const moment = new Date(Math.floor(Date.now() / 1000) * 1000);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const staff = await testApp.token('staff', 'dashboard-staff');
+      const registered = await testApp
+        .http()
+        .post('/dossiers')
+        .set('Authorization', `Bearer ${staff}`)
+        .set('Idempotency-Key', `dashboard-recorded-${moment.getTime()}`)
+        .send(registrationBody({ registeredOn: '2025-06-15', municipality: '11002' }));
+      expectStatus(registered, 201);
+      await waitForProjections(testApp);
+      const now = await api('/statistics/stock?asOf=2025-06-30&groupBy=province');
+      const then = await api(`/statistics/stock?asOf=2025-06-30&groupBy=province&recordedAsOf=${moment.toISOString()}`);
+      const antwerpen = (answer: { groups: Array<{ group: { nis: string | null }; active: Cell }> }) => answer.groups.find((g) => g.group.nis === '10000')!.active.value;
+      expect(antwerpen(now)).toBe(antwerpen(then)! + 1);
+
+      // The field takes the browser's own time (the same zone as this process's).
+      const pad = (n: number) => String(n).padStart(2, '0');
+      const local = `${moment.getFullYear()}-${pad(moment.getMonth() + 1)}-${pad(moment.getDate())}T${pad(moment.getHours())}:${pad(moment.getMinutes())}:${pad(moment.getSeconds())}`;
+      await after(async () => {
+        await page.fill('#recorded-as-of', local);
+        await page.locator('#recorded-as-of').dispatchEvent('change');
+      });
+      expect(new URL(page.url()).searchParams.get('recordedAsOf')).toBe(moment.toISOString());
+      expect(await page.locator('#recorded-note').isVisible()).toBe(true);
+      expect(await page.locator('#recorded-note').textContent()).toContain('Zoals de dienst het op');
+      const charts = await chartState();
+      expect(series(charts['breakdown-chart'], 'Ingeschreven')).toEqual(then.groups.map((g: { byStage: Record<string, Cell> }) => valueOf(g.byStage.registered)));
+      // Every question asks as recorded at the moment: its CSV too.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#breakdown button.csv').click()]);
+      const expected = (await api(`/statistics/stock?asOf=2025-06-30&groupBy=province&recordedAsOf=${moment.toISOString()}`, 'text/csv')) as { text: string };
+      expect(readFileSync((await download.path())!, 'utf8')).toBe(expected.text);
+      // A link with the moment opens the same view.
+      await page.reload();
+      await page.locator('body[data-state="ready"]').waitFor({ state: 'attached' });
+      expect(await page.inputValue('#recorded-as-of')).toBe(local);
+
+      // A moment to come is said to be wrong; nothing is asked.
+      await page.fill('#recorded-as-of', '2099-01-01T00:00:00');
+      await page.locator('#recorded-as-of').dispatchEvent('change');
+      await page.locator('#status').filter({ hasText: 'moment dat voorbij is' }).waitFor();
+      await after(async () => {
+        await page.fill('#recorded-as-of', '');
+        await page.locator('#recorded-as-of').dispatchEvent('change');
+      });
+      expect(new URL(page.url()).searchParams.has('recordedAsOf')).toBe(false);
+      expect(await page.locator('#recorded-note').isVisible()).toBe(false);
       expect(problems).toEqual([]);
     }, PAGE_TIMEOUT);
 

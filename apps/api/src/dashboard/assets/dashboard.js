@@ -133,6 +133,22 @@
       intervals: { month: 'maand', quarter: 'kwartaal', year: 'jaar' },
       scopeFunnel: (cohort, asOf, where) => `Dossiers ingeschreven in ${cohort}, op ${asOf}; ${where} (gemeente van inschrijving).`,
       csvDialect: 'CSV',
+      recordedAsOf: 'Zoals geregistreerd op',
+      map: 'Gemeentekaart',
+      mapAsRecorded: 'zoals geregistreerd',
+      map2025: 'na de fusies van 2025',
+      by: 'Plaats van',
+      byRegistration: 'inschrijving',
+      byHousing: 'huisvesting',
+      recordedAsOfInvalid: 'Zoals geregistreerd op is een moment dat voorbij is (datum en uur).',
+      recordedNote: (moment) =>
+        `Zoals de dienst het op ${moment} zou geantwoord hebben: wat later geregistreerd werd (ook over vroegere datums) is weggelaten, ` +
+        'zodat een gepubliceerde tabel later precies zo terug te vinden is.',
+      peopleTitle: 'Actieve dossiers per leeftijd en geslacht',
+      peopleTable: 'Tabel: per leeftijd en geslacht',
+      sexes: { female: 'vrouw', male: 'man', x: 'X', unknown: 'onbekend' },
+      ageBands: { unknown: 'leeftijd onbekend' },
+      scopePeople: (asOf, where) => `Actieve dossiers op ${asOf} per leeftijdsgroep (leeftijd op die datum) en geslacht; ${where}.`,
       csvStandard: 'standaard (komma)',
       csvExcelBe: 'Excel België (puntkomma, UTF-8 met BOM)',
       scopeStock: (count, interval, first, last, where) => `Actieve dossiers op ${count} datums (einde van elke ${interval}) van ${first} tot ${last}; ${where}.`,
@@ -268,6 +284,22 @@
       intervals: { month: 'month', quarter: 'quarter', year: 'year' },
       scopeFunnel: (cohort, asOf, where) => `Dossiers registered in ${cohort}, as of ${asOf}; ${where} (municipality of registration).`,
       csvDialect: 'CSV',
+      recordedAsOf: 'As recorded at',
+      map: 'Municipality map',
+      mapAsRecorded: 'as recorded',
+      map2025: 'after the 2025 mergers',
+      by: 'Place of',
+      byRegistration: 'registration',
+      byHousing: 'housing',
+      recordedAsOfInvalid: 'As recorded at is a moment that has passed (date and time).',
+      recordedNote: (moment) =>
+        `As the service would have answered at ${moment}: what was recorded later (about earlier dates too) is left out, ` +
+        'so that a published table can be found again exactly as it was.',
+      peopleTitle: 'Active dossiers by age and sex',
+      peopleTable: 'Table: by age and sex',
+      sexes: { female: 'female', male: 'male', x: 'X', unknown: 'unknown' },
+      ageBands: { unknown: 'age unknown' },
+      scopePeople: (asOf, where) => `Active dossiers on ${asOf} by age band (age on that date) and sex; ${where}.`,
       csvStandard: 'standard (comma)',
       csvExcelBe: 'Excel Belgium (semicolon, UTF-8 with BOM)',
       scopeStock: (count, interval, first, last, where) => `Active dossiers on ${count} dates (the end of every ${interval}) from ${first} to ${last}; ${where}.`,
@@ -527,7 +559,10 @@
     const first = select.options[0];
     first.textContent = t('allMunicipalities');
     select.replaceChildren(first);
-    for (const m of municipalities.filter((m) => province !== '' && provinceKey(m) === province)) {
+    // On a map of a date, only the municipalities of that map: codes merged away before it are counted in the merged one.
+    const map = $('map').value;
+    const onMap = (m) => !DATE.test(map) || m.until === null || m.until >= map;
+    for (const m of municipalities.filter((m) => province !== '' && provinceKey(m) === province && onMap(m))) {
       const option = document.createElement('option');
       option.value = m.nis;
       option.textContent = m.until ? `${m.name} (${t('until', m.until)})` : m.name;
@@ -540,15 +575,15 @@
 
   // ---- filters ------------------------------------------------------------------------------
 
-  const FILTER_FIELDS = ['province', 'municipality', 'interval', 'from', 'to', 'cohort', 'endDates', 'transitionRate', 'csvDialect'];
-  const FIELD_IDS = { endDates: 'end-dates', transitionRate: 'transition-rate', csvDialect: 'csv-dialect' };
+  const FILTER_FIELDS = ['province', 'municipality', 'interval', 'from', 'to', 'cohort', 'endDates', 'transitionRate', 'recordedAsOf', 'map', 'by', 'csvDialect'];
+  const FIELD_IDS = { endDates: 'end-dates', transitionRate: 'transition-rate', recordedAsOf: 'recorded-as-of', csvDialect: 'csv-dialect' };
   const fieldOf = (name) => $(FIELD_IDS[name] ?? name);
 
   function defaultFilters() {
-    return { province: '', municipality: '', interval: 'month', from: PROTECTION_START, to: today().slice(0, 7), cohort: PROTECTION_START, endDates: '', transitionRate: '', csvDialect: '' };
+    return { province: '', municipality: '', interval: 'month', from: PROTECTION_START, to: today().slice(0, 7), cohort: PROTECTION_START, endDates: '', transitionRate: '', recordedAsOf: '', map: '', by: '', csvDialect: '' };
   }
 
-  /** The filters in the address (?province=&municipality=&interval=&from=&to=&cohort=&endDates=&transitionRate=&csvDialect=) over the defaults. */
+  /** The filters in the address (?province=&municipality=&interval=&from=&to=&cohort=&endDates=&transitionRate=&recordedAsOf=&map=&by=&csvDialect=) over the defaults. */
   function filtersFromAddress() {
     const filters = defaultFilters();
     const query = new URLSearchParams(window.location.search);
@@ -556,8 +591,22 @@
     return filters;
   }
 
+  /**
+   * The moment of "as recorded at" is kept in the address in UTC (a link means the same moment
+   * in any time zone) and shown in the browser's own time.
+   */
+  function localMoment(iso) {
+    const moment = new Date(iso);
+    if (!iso || Number.isNaN(moment.getTime())) return '';
+    return `${moment.getFullYear()}-${pad(moment.getMonth() + 1)}-${pad(moment.getDate())}T${pad(moment.getHours())}:${pad(moment.getMinutes())}:${pad(moment.getSeconds())}`;
+  }
+  function utcMoment(local) {
+    const moment = new Date(local);
+    return local && !Number.isNaN(moment.getTime()) ? moment.toISOString() : local;
+  }
+
   function showFilters(filters) {
-    for (const name of FILTER_FIELDS) fieldOf(name).value = filters[name];
+    for (const name of FILTER_FIELDS) fieldOf(name).value = name === 'recordedAsOf' ? localMoment(filters[name]) : filters[name];
     // Its options arrive with the reference data.
     $('municipality').dataset.wanted = filters.municipality;
   }
@@ -565,6 +614,7 @@
   /** The filters as set, kept in the address with the language so that a link opens the same view. */
   function readFilters() {
     const filters = Object.fromEntries(FILTER_FIELDS.map((name) => [name, fieldOf(name).value.trim()]));
+    filters.recordedAsOf = utcMoment(filters.recordedAsOf);
     const query = new URLSearchParams(Object.entries({ ...filters, lang: language === 'nl' ? '' : language }).filter(([, value]) => value !== ''));
     window.history.replaceState(null, '', `${window.location.pathname}?${query}`);
     return filters;
@@ -586,7 +636,17 @@
     // The group of the choice in a grouped answer: a municipality's code, a province's, or null for Brussels.
     const nis = municipality || (filters.province === 'brussels' ? null : filters.province);
     const interval = ['month', 'quarter', 'year'].includes(filters.interval) ? filters.interval : 'month';
-    return { province: filters.province, municipality, groupBy, nis, interval, from, to, cohort: filters.cohort, endDates, transitionRate: filters.transitionRate };
+    if (filters.recordedAsOf && !(new Date(filters.recordedAsOf).getTime() <= Date.now())) return { error: 'recordedAsOfInvalid' };
+    // What every question asks besides its own: as recorded at a moment, on which map, by which place.
+    const common = [
+      ...(filters.recordedAsOf ? [['recordedAsOf', filters.recordedAsOf]] : []),
+      ...(DATE.test(filters.map) ? [['map', filters.map]] : []),
+      ...(filters.by === 'housing' ? [['by', 'housing']] : []),
+    ];
+    return {
+      province: filters.province, municipality, groupBy, nis, interval, from, to, cohort: filters.cohort, endDates,
+      transitionRate: filters.transitionRate, recordedAsOf: filters.recordedAsOf, common,
+    };
   }
 
   /** Where the stock and flows are about, in words. */
@@ -626,7 +686,7 @@
       : Object.fromEntries(STOCK_COLUMNS().map(([key]) => [key, ZERO]));
 
   async function funnel(range) {
-    const request = ['/statistics/funnel', [['cohort', range.cohort], ['asOf', range.to], ['groupBy', range.groupBy]]];
+    const request = ['/statistics/funnel', [['cohort', range.cohort], ['asOf', range.to], ['groupBy', range.groupBy], ...range.common]];
     const answer = await api(...request);
     // The chosen place's own funnel; a place nobody of the cohort registered in has zeros.
     const steps =
@@ -669,7 +729,7 @@
   async function stock(range) {
     const request = [
       '/statistics/stock-over-time',
-      [['from', range.from], ['to', range.to], ['interval', range.interval], ['groupBy', range.groupBy]],
+      [['from', range.from], ['to', range.to], ['interval', range.interval], ['groupBy', range.groupBy], ...range.common],
     ];
     const answer = await api(...request);
     const dates = answer.points.map((point) => point.asOf);
@@ -698,7 +758,7 @@
   }
 
   async function flows(range) {
-    const request = ['/statistics/flows', [['from', range.from], ['to', range.to], ['interval', range.interval], ['groupBy', range.groupBy]]];
+    const request = ['/statistics/flows', [['from', range.from], ['to', range.to], ['interval', range.interval], ['groupBy', range.groupBy], ...range.common]];
     const answer = await api(...request);
     const groups = answer.periods.map((period) => groupOf(period.groups, range));
     const at = (pick) => groups.map((group) => (group ? pick(group) : ZERO));
@@ -741,7 +801,7 @@
    * projected, and with an own transition rate set, each projected end date again under it.
    */
   async function outlook(range) {
-    const base = [...range.endDates.map((date) => ['endDate', date]), ['groupBy', range.groupBy]];
+    const base = [...range.endDates.map((date) => ['endDate', date]), ['groupBy', range.groupBy], ...range.common];
     const request = ['/statistics/outlook', base];
     const [trend, own] = await Promise.all([
       api(...request),
@@ -802,7 +862,7 @@
 
   /** VDAB's pair at the end of every period, for the place chosen (the API's total without one). */
   async function vdab(range) {
-    const request = ['/statistics/vdab', [['from', range.from], ['to', range.to], ['interval', range.interval], ['groupBy', range.groupBy]]];
+    const request = ['/statistics/vdab', [['from', range.from], ['to', range.to], ['interval', range.interval], ['groupBy', range.groupBy], ...range.common]];
     const answer = await api(...request);
     const pairs = answer.points.map((point) => (range.groupBy === 'none' ? point.total : (groupOf(point.groups, range) ?? VDAB_ZERO)));
     return {
@@ -829,10 +889,47 @@
     };
   }
 
+  const SEXES = [
+    ['female', '#e15759'],
+    ['male', '#4e79a7'],
+    ['x', '#b07aa1'],
+    ['unknown', '#bab0ac'],
+  ];
+  const AGE_BANDS = ['0-17', '18-24', '25-44', '45-64', '65+', 'unknown'];
+  const bandName = (band) => t('ageBands')[band] ?? band;
+
+  /** The active dossiers on To by age band and sex, for the place chosen: one table of the API, its cells as it suppresses them. */
+  async function people(range) {
+    const groupBy = [...(range.groupBy === 'none' ? [] : [range.groupBy]), 'sex', 'ageBand'].join(',');
+    const request = ['/statistics/stock', [['asOf', range.to], ['groupBy', groupBy], ...range.common]];
+    const answer = await api(...request);
+    const here = answer.groups.filter((g) => range.groupBy === 'none' || g.group.nis === range.nis);
+    // A band and sex nobody active is in is not in the answer: a real zero.
+    const cellOf = (band, sex) => here.find((g) => g.group.ageBand === band && g.group.sex === sex)?.active ?? ZERO;
+    return {
+      request,
+      suppressBelow: answer.suppressBelow,
+      paint() {
+        const labels = AGE_BANDS.map(bandName);
+        scope('people', t('scopePeople', answer.asOf, whereText(range)));
+        draw('people-chart', {
+          type: 'bar',
+          data: { labels, datasets: SEXES.map(([sex, colour]) => dataset(t('sexes')[sex], AGE_BANDS.map((band) => cellOf(band, sex)), colour)) },
+          options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+        });
+        table(
+          'people-table',
+          SEXES.map(([sex]) => [sex, t('sexes')[sex]]),
+          AGE_BANDS.map((band, i) => ({ key: band, label: labels[i], cells: Object.fromEntries(SEXES.map(([sex]) => [sex, cellOf(band, sex)])) })),
+        );
+      },
+    };
+  }
+
   /** Per province; with a province chosen, per municipality of it: the drill-down. */
   async function breakdown(range) {
     const byMunicipality = range.province !== '';
-    const request = ['/statistics/stock', [['asOf', range.to], ['groupBy', byMunicipality ? 'municipality' : 'province']]];
+    const request = ['/statistics/stock', [['asOf', range.to], ['groupBy', byMunicipality ? 'municipality' : 'province'], ...range.common]];
     const answer = await api(...request);
     const known = municipalityByNis();
     const groups = byMunicipality
@@ -867,6 +964,7 @@
     ['stock', stock],
     ['flows', flows],
     ['vdab', vdab],
+    ['people', people],
     ['breakdown', breakdown],
   ];
 
@@ -911,10 +1009,16 @@
   const shown = new Map();
   let threshold = null;
 
+  /** The moment the answers are as recorded at, or null for now. */
+  let recordedAt = null;
+
   function showNote() {
     const note = $('suppression-note');
     note.hidden = threshold === null;
     if (threshold !== null) note.textContent = threshold > 1 ? t('noteSuppressed', threshold) : t('noteOff', threshold);
+    const recorded = $('recorded-note');
+    recorded.hidden = recordedAt === null;
+    if (recordedAt !== null) recorded.textContent = t('recordedNote', new Date(recordedAt).toLocaleString(LOCALES[language]));
   }
 
   /** Loads every section for the current filters; a load overtaken by a newer one is dropped. */
@@ -947,6 +1051,7 @@
     });
     const painted = results.find((result) => result.status === 'fulfilled');
     if (painted) threshold = painted.value.suppressBelow;
+    recordedAt = range.recordedAsOf || null;
     showNote();
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) {
@@ -1069,6 +1174,7 @@
       void load();
     });
     $('province').addEventListener('change', showMunicipalities);
+    $('map').addEventListener('change', showMunicipalities);
     $('filters').addEventListener('change', () => void load());
     $('filters').addEventListener('submit', (event) => {
       event.preventDefault();
