@@ -115,8 +115,10 @@ const STAT_PERSONS = `${READ_MODEL_SCHEMA}.${STAT_PERSONS_TABLE}`;
  */
 export function personOn(grouping: Grouping, dossierId: string, date: string): string {
   if (!byPerson(grouping)) return '';
-  return `LEFT JOIN LATERAL (SELECT a.sex AS person_sex, a.age_band AS person_band FROM ${STAT_PERSONS} a
-             WHERE a.dossier_id = ${dossierId} AND a.valid_from <= ${date} AND (a.valid_to IS NULL OR a.valid_to > ${date})) AS person ON true`;
+  // An alias no caller uses: the caller's `dossierId` and `date` are read inside this subquery.
+  return `LEFT JOIN LATERAL (SELECT person_runs.sex AS person_sex, person_runs.age_band AS person_band FROM ${STAT_PERSONS} person_runs
+             WHERE person_runs.dossier_id = ${dossierId} AND person_runs.valid_from <= ${date}
+               AND (person_runs.valid_to IS NULL OR person_runs.valid_to > ${date})) AS person ON true`;
 }
 
 /**
