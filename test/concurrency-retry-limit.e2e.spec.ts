@@ -8,7 +8,7 @@ import { onPostgresStore } from './support/event-store-under-test';
  * conflict with another process is a 409 concurrent-modification, and nothing of the command is
  * written.
  */
-// Skipped on EventStoreDB (reason): the competing writer holds the PostgreSQL store's append lock, which EventStoreDB has not.
+// Skipped on EventStoreDB (reason): the competing writer holds the stream's append lock in PostgreSQL (event_store.lock_stream) to wedge its append between the service's read and its append; EventStoreDB has no such lock to hold.
 (!onPostgresStore() ? describe.skip : describe)('bounded retries after a conflict (COMMAND_RETRIES=0)', () => {
   let testApp: TestApp;
   let api: DossierApi;

@@ -128,7 +128,7 @@ describe('concurrent writers over HTTP', () => {
   });
 
   /** Another process appends to the dossier between this service's read and its append. */
-  // Skipped on EventStoreDB (reason): the competing writer holds the PostgreSQL store's append lock, which EventStoreDB has not.
+  // Skipped on EventStoreDB (reason): the competing writer holds the stream's append lock in PostgreSQL (event_store.lock_stream) to wedge its append between the service's read and its append; EventStoreDB has no such lock to hold.
   (onPostgres ? describe : describe.skip)('a writer in another process', () => {
     const competingAppend = (...args: Parameters<typeof withCompetingAppend> extends [unknown, ...infer R] ? R : never) =>
       withCompetingAppend(testApp.databaseUrl, ...args);
