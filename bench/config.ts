@@ -20,6 +20,8 @@ export interface BenchConfig {
   readonly queryKinds: readonly string[];
   /** BENCH_QUERIES_ONLY=1: the catch-up and the queries (growth steps included), nothing after them. */
   readonly queriesOnly: boolean;
+  /** BENCH_REBUILDS_ONLY=1: the catch-up and the rebuilds, nothing else (no growth steps, queries, commands, EventStoreDB part). */
+  readonly rebuildsOnly: boolean;
   /** Dossiers registered beforehand for the lifecycle commands of the command scenario. */
   readonly poolDossiers: number;
   /** autocannon duration of each command run, seconds. */
@@ -72,13 +74,15 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       return value;
     });
   };
+  const rebuildsOnly = flag('BENCH_REBUILDS_ONLY', false);
   const config: BenchConfig = {
     quick,
     scale,
     events: Math.round(number('BENCH_EVENTS', 1_000_000, 60_000, 1)),
     dossiers,
-    growthDossiers: [...new Set(growth())].filter((size) => size < dossiers).sort((a, b) => a - b),
+    growthDossiers: rebuildsOnly ? [] : [...new Set(growth())].filter((size) => size < dossiers).sort((a, b) => a - b),
     queriesOnly: flag('BENCH_QUERIES_ONLY', false),
+    rebuildsOnly,
     queryKinds: (env.BENCH_QUERY_KINDS ?? '').split(',').map((kind) => kind.trim()).filter((kind) => kind !== ''),
     poolDossiers: Math.round(number('BENCH_POOL_DOSSIERS', 16_000, 3_000, 1)),
     durationSeconds: number('BENCH_DURATION_S', 20, 5, 1),
@@ -92,5 +96,6 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     profile: flag('BENCH_PROFILE', false),
     seed: Math.round(number('BENCH_SEED', 2022, 2022)),
   };
+  if (config.queriesOnly && config.rebuildsOnly) throw new BenchConfigError('BENCH_QUERIES_ONLY and BENCH_REBUILDS_ONLY exclude each other');
   return config;
 }

@@ -563,7 +563,9 @@ async function postgresPhase(bench: Bench): Promise<void> {
     await statements.reset();
     service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'true' }));
     run.log(`service started (pid ${service.pid}, port ${service.ready.port}); projections catching up on ${dossierEvents} dossier events`);
-    const catchUp = await bench.cpu(service, () => service!.measured(() => service!.request<CaughtUp>({ type: 'caught-up', timeoutMs: 60 * 60_000 })));
+    const catchUp = await bench.cpu(service, () =>
+      service!.measured(() => withProfile(bench, service!, 'catch-up', () => service!.request<CaughtUp>({ type: 'caught-up', timeoutMs: 60 * 60_000 }))),
+    );
     const { result: caughtUp, peakRssMb: catchUpRss } = catchUp.result;
     const perProjection = caughtUp.finished.map((f) => ({ name: f.name, ok: f.ok, seconds: (f.at - caughtUp.startedAt) / 1000 }));
     const allSeconds = Math.max(...perProjection.map((p) => p.seconds));
@@ -582,24 +584,10 @@ async function postgresPhase(bench: Bench): Promise<void> {
     });
     run.figure({ scenario: 'memory', figure: 'service peak RSS, catch-up', value: catchUpRss, unit: 'MiB' });
 
-    const queries = await queryScenario(bench, service, pool, statements, config.dossiers, loaded);
-    run.details.queries = { dossiers: config.dossiers, ...queries.details };
-    bench.growth.push({ dossiers: config.dossiers, figures: queries.figures });
-    run.mark('queries');
+    if (!config.rebuildsOnly) await queriesAndCommands(bench, databaseUrl, service, store, pool, statements, loaded);
     if (config.queriesOnly) return;
-
-    // Scenario 1: commands over HTTP, then the same rows straight into PostgreSQL.
-    const commands = await measureCommands(bench, 'postgres', service, store, statements, 0);
-    const ceiling = await postgresInsertCeiling(databaseUrl, commands.from, commands.to, config.connections);
-    run.details['commands-postgres-ceiling'] = ceiling;
-    run.log(`ceiling: ${ceiling.rows} rows one transaction each at ${config.connections} = ${ceiling.rowsPerSecond}/s (p50 ${ceiling.latency.p50} ms, p99 ${ceiling.latency.p99} ms)`);
-    commandFigures(bench, 'commands over HTTP (PostgreSQL)', commands, ceiling);
-    run.figure({ scenario: 'memory', figure: 'service peak RSS, commands (PostgreSQL)', value: commands.peakRssMb, unit: 'MiB' });
     await service.stop();
     service = undefined;
-    await projectorCommands(bench, databaseUrl, store, statements, commands, ceiling);
-    storeAppendFigures(bench, 'PostgreSQL', await storeAppends(store, commands.written, config.connections, 'store-bench-'), ceiling);
-    run.mark('commands (PostgreSQL) and ceiling');
 
     // Scenario 2, part two: the log topped up to `events`, then each projection rebuilt.
     const head = Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM event_store.events')).rows[0].n);
@@ -621,6 +609,37 @@ async function postgresPhase(bench: Bench): Promise<void> {
     await store.close();
     await pool.end();
   }
+}
+
+/** The query scenario on the loaded data set, then the commands (in the service, then with a projector of its own) beside their ceilings. */
+async function queriesAndCommands(
+  bench: Bench,
+  databaseUrl: string,
+  service: BenchChild<ServiceReady>,
+  store: EventStore,
+  pool: Pool,
+  statements: StatementStats,
+  loaded: LoadedDossier[],
+): Promise<void> {
+  const { run } = bench;
+  const { config } = run;
+  const queries = await queryScenario(bench, service, pool, statements, config.dossiers, loaded);
+  run.details.queries = { dossiers: config.dossiers, ...queries.details };
+  bench.growth.push({ dossiers: config.dossiers, figures: queries.figures });
+  run.mark('queries');
+  if (config.queriesOnly) return;
+
+  // Scenario 1: commands over HTTP, then the same rows straight into PostgreSQL.
+  const commands = await measureCommands(bench, 'postgres', service, store, statements, 0);
+  const ceiling = await postgresInsertCeiling(databaseUrl, commands.from, commands.to, config.connections);
+  run.details['commands-postgres-ceiling'] = ceiling;
+  run.log(`ceiling: ${ceiling.rows} rows one transaction each at ${config.connections} = ${ceiling.rowsPerSecond}/s (p50 ${ceiling.latency.p50} ms, p99 ${ceiling.latency.p99} ms)`);
+  commandFigures(bench, 'commands over HTTP (PostgreSQL)', commands, ceiling);
+  run.figure({ scenario: 'memory', figure: 'service peak RSS, commands (PostgreSQL)', value: commands.peakRssMb, unit: 'MiB' });
+  await service.stop();
+  await projectorCommands(bench, databaseUrl, store, statements, commands, ceiling);
+  storeAppendFigures(bench, 'PostgreSQL', await storeAppends(store, commands.written, config.connections, 'store-bench-'), ceiling);
+  run.mark('commands (PostgreSQL) and ceiling');
 }
 
 /**
@@ -868,7 +887,7 @@ async function main(): Promise<void> {
   try {
     for (const size of config.growthDossiers) await growthStep(bench, size);
     await postgresPhase(bench);
-    if (config.esdb && !config.queriesOnly) await esdbPhase(bench);
+    if (config.esdb && !config.queriesOnly && !config.rebuildsOnly) await esdbPhase(bench);
   } catch (error) {
     failure = error;
     console.error(error);
