@@ -1,5 +1,5 @@
 import { defaultMunicipalityDirectory, type MunicipalityDirectory } from '@app/domain';
-import { situationTimeline, type Attribution, type SituationPeriod, type StatEvent } from './situation';
+import { sameSituation, situationTimeline, type Attribution, type SituationPeriod, type StatEvent } from './situation';
 
 /** A kept event and the moment the event store recorded it (RecordedEvent.createdAt, UTC ISO with milliseconds). */
 export type RecordedStatEvent = StatEvent & { recordedAt: string };
@@ -31,32 +31,45 @@ export function recordedHistory(
   events: readonly RecordedStatEvent[],
   directory: MunicipalityDirectory = defaultMunicipalityDirectory,
 ): { periods: PeriodVersion[]; events: EventVersion[] } {
-  const moments = [...new Set(events.map((event) => event.recordedAt))].sort();
+  // In recording order, so that the events recorded by a moment are a prefix (situationTimeline orders them itself).
+  const byRecording = [...events].sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0));
   const byVersion = new Map(events.map((event) => [event.version, event]));
   const periods: PeriodVersion[] = [];
   const places: EventVersion[] = [];
+  // A timeline's periods start on distinct days: an open period is known by its first day.
   const openPeriods = new Map<string, PeriodVersion>();
   const openPlaces = new Map<number, EventVersion>();
-  for (const moment of moments) {
-    const timeline = situationTimeline(
-      events.filter((event) => event.recordedAt <= moment),
-      directory,
-    );
-    const now = new Map(timeline.periods.map((period) => [JSON.stringify(period), period]));
-    for (const [key, open] of openPeriods) {
-      if (now.has(key)) continue;
+  let recorded = 0;
+  while (recorded < byRecording.length) {
+    const moment = byRecording[recorded].recordedAt;
+    while (recorded < byRecording.length && byRecording[recorded].recordedAt === moment) recorded++;
+    const timeline = situationTimeline(byRecording.slice(0, recorded), directory);
+    const now = new Map(timeline.periods.map((period) => [period.validFrom, period]));
+    for (const [validFrom, open] of openPeriods) {
+      const period = now.get(validFrom);
+      if (period && period.validTo === open.validTo && sameSituation(period, open)) {
+        now.delete(validFrom);
+        continue;
+      }
       open.recordedTo = moment;
-      openPeriods.delete(key);
+      openPeriods.delete(validFrom);
     }
-    for (const [key, period] of now) {
-      if (openPeriods.has(key)) continue;
+    for (const [validFrom, period] of now) {
       const version = { ...period, recordedFrom: moment, recordedTo: null };
-      openPeriods.set(key, version);
+      openPeriods.set(validFrom, version);
       periods.push(version);
     }
     for (const { version, ...where } of timeline.attributions) {
       const open = openPlaces.get(version);
-      if (open && (Object.keys(where) as Array<keyof typeof where>).every((field) => open[field] === where[field])) continue;
+      if (
+        open &&
+        open.municipality === where.municipality &&
+        open.provinceNis === where.provinceNis &&
+        open.housingMunicipality === where.housingMunicipality &&
+        open.housingProvinceNis === where.housingProvinceNis
+      ) {
+        continue;
+      }
       if (open) open.recordedTo = moment;
       const place = { ...byVersion.get(version)!, ...where, recordedFrom: moment, recordedTo: null };
       openPlaces.set(version, place);

@@ -120,7 +120,8 @@ function asDomainEvent(event: StatEvent): DossierEvent {
   }
 }
 
-const sameSituation = (a: SituationPeriod, b: SituationPeriod) =>
+/** Whether two periods describe the same situation (their days aside). */
+export const sameSituation = (a: SituationPeriod, b: SituationPeriod) =>
   a.active === b.active &&
   a.stage === b.stage &&
   a.housingType === b.housingType &&
