@@ -7,7 +7,7 @@ import { PostgresEventStore } from '@app/event-store/postgres';
 import { ReadModelSchema1732492800000 } from './migrations/1732492800000-read-model-schema';
 import { ProjectionOwner1733184000000 } from './migrations/1733184000000-projection-owner';
 import { ProjectionSafeForms1733356800000 } from './migrations/1733356800000-projection-safe-forms';
-import type { Projection, ProjectionContext } from './projection';
+import type { Projection, ProjectionContext, RebuildWriter } from './projection';
 import { ProjectionEngine, type ProjectionStatus } from './projection-engine';
 
 /**
@@ -296,5 +296,128 @@ describe.each([
     } finally {
       await engine.stop();
     }
+  });
+
+  describe('catching up from empty tables in one pass', () => {
+    /**
+     * The counting projection with a one-pass writer: per stream, its events and their sum in
+     * memory, added to the table at each flush (a stream flushed before is added to, as a
+     * writer reads back what it wrote). `onFlush` runs inside the flush, after it wrote.
+     */
+    function onePass(name: string, table: string, own: string, onFlush: (flushes: number) => void = () => undefined): Projection {
+      let flushes = 0;
+      return {
+        ...countingProjection(own, name, table),
+        rebuildWriter: () => {
+          let counts = new Map<string, { events: number; total: number }>();
+          return {
+            async fold(events) {
+              for (const event of events) {
+                const count = counts.get(event.streamId) ?? { events: 0, total: 0 };
+                count.events++;
+                count.total += Number(event.data.n ?? 0);
+                counts.set(event.streamId, count);
+              }
+            },
+            get size() {
+              return counts.size;
+            },
+            async flush(context) {
+              const flushed = counts;
+              counts = new Map();
+              for (const [stream, count] of flushed) {
+                await context.query(
+                  `INSERT INTO ${context.schema}.${table} (stream_id, events, total) VALUES ($1, $2, $3)
+                   ON CONFLICT (stream_id) DO UPDATE SET events = ${table}.events + EXCLUDED.events, total = ${table}.total + EXCLUDED.total`,
+                  [stream, count.events, count.total],
+                );
+              }
+              onFlush(++flushes);
+            },
+          } satisfies RebuildWriter;
+        },
+      };
+    }
+
+    /** `streams` streams of this test's own, 3 events each (n = 1, 2, 3). */
+    async function appendOwn(own: string, streams: number): Promise<void> {
+      for (let s = 0; s < streams; s++) {
+        const events = [1, 2, 3].map((n) => ({ id: randomUUID(), type: 'Counted', data: { n }, metadata: {} }));
+        await store.append(`${own}${randomUUID()}`, events, 'no_stream');
+      }
+    }
+
+    const small = { ...options, batchSize: 10, rebuildMemoryRows: 4 };
+
+    it('folds the log with its writer, each flush committed with the checkpoint, then applies new events live, each once', async () => {
+      const own = `onepass${randomUUID().slice(0, 8)}-`;
+      await createTable('counts_one_pass');
+      let flushes = 0;
+      const projection = onePass('counts-one-pass', 'counts_one_pass', own, (n) => (flushes = n));
+      await appendOwn(own, 20);
+      const engine = new ProjectionEngine(store, dataSource, [projection], small);
+      await engine.start();
+      try {
+        expect(await until(() => totals('counts_one_pass'), (t) => t.events === 60)).toEqual({ events: 60, total: 20 * 6 });
+        expect(flushes).toBeGreaterThan(2);
+        await until(() => statusOf(engine, 'counts-one-pass'), (s) => s.state === 'live');
+        const flushesBefore = flushes;
+        await appendOwn(own, 3);
+        expect(await until(() => totals('counts_one_pass'), (t) => t.events >= 69)).toEqual({ events: 69, total: 23 * 6 });
+        // Live now: batch by batch, the writer no longer used.
+        expect(flushes).toBe(flushesBefore);
+      } finally {
+        await engine.stop();
+      }
+    });
+
+    it('stopped half-way, it keeps what it flushed; the next start carries on batch by batch from there, nothing lost or twice', async () => {
+      const own = `onepass${randomUUID().slice(0, 8)}-`;
+      await createTable('counts_one_pass_stopped');
+      let engine: ProjectionEngine | undefined;
+      let stopped: Promise<void> | undefined;
+      let flushes = 0;
+      const projection = onePass('counts-one-pass-stopped', 'counts_one_pass_stopped', own, (n) => {
+        flushes = n;
+        if (n === 2) stopped = engine!.stop();
+      });
+      await appendOwn(own, 20);
+      engine = new ProjectionEngine(store, dataSource, [projection], small);
+      await engine.start();
+      await until(async () => flushes, (n) => n >= 2);
+      await stopped;
+      const partial = await totals('counts_one_pass_stopped');
+      expect(flushes).toBe(2);
+      expect(partial.events).toBeGreaterThan(0);
+      expect(partial.events).toBeLessThan(60);
+
+      const again = new ProjectionEngine(store, dataSource, [projection], small);
+      await again.start();
+      try {
+        expect(await until(() => totals('counts_one_pass_stopped'), (t) => t.events >= 60)).toEqual({ events: 60, total: 20 * 6 });
+        expect(flushes).toBe(2);
+      } finally {
+        await again.stop();
+      }
+    });
+
+    it('a flush that fails writes none of its rows nor its checkpoint; the live path carries on from the flush before', async () => {
+      const own = `onepass${randomUUID().slice(0, 8)}-`;
+      await createTable('counts_one_pass_failing');
+      const projection = onePass('counts-one-pass-failing', 'counts_one_pass_failing', own, (n) => {
+        if (n === 3) throw new Error('the writer fails after writing');
+      });
+      await appendOwn(own, 20);
+      logged.length = 0;
+      const engine = new ProjectionEngine(store, dataSource, [projection], small);
+      await engine.start();
+      try {
+        expect(await until(() => totals('counts_one_pass_failing'), (t) => t.events >= 60)).toEqual({ events: 60, total: 20 * 6 });
+        expect(logged).toContainEqual(expect.stringContaining('counts-one-pass-failing: its one-pass catch-up failed (Error)'));
+        expect(logged.join('\n')).not.toContain('the writer fails');
+      } finally {
+        await engine.stop();
+      }
+    });
   });
 });

@@ -1,8 +1,9 @@
 import type { DataSource } from 'typeorm';
-import type { EventStore, LogPosition, RecordedEvent } from '@app/event-store';
+import { comparePositions, START_OF_LOG, type EventStore, type LogPosition, type RecordedEvent } from '@app/event-store';
 import { errorDescription, errorKind, isPostgresConnectionError, storableText } from '@app/platform';
 import { applyInTransaction, ensureCheckpoint } from './apply-batch';
-import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
+import { CHECKPOINT_TABLE, positionOf, type CheckpointRow } from './checkpoints';
+import { DEFAULT_REBUILD_MEMORY_ROWS, foldInOnePass, OnePassOvertakenError } from './one-pass';
 import { READ_MODEL_SCHEMA, type Projection, type ProjectionState } from './projection';
 import { clientConfigOf, defaultInstanceName, projectionLockKey, SessionLock } from './projection-lock';
 
@@ -26,6 +27,11 @@ export interface RunnerOptions {
 }
 
 export const DEFAULT_STANDBY_RETRY_MS = 1000;
+
+/** A one-pass catch-up told to stop: the service is stopping or the lock is lost. */
+class OnePassStoppedError extends Error {
+  override readonly name = 'OnePassStoppedError';
+}
 
 /** This instance's part in a projection: running it (holds its lock), waiting for the lock, or not trying at all. */
 export type RunnerRole = 'active' | 'standby' | 'off';
@@ -156,7 +162,8 @@ export class ProjectionRunner {
             // Kept stopped (and the lock held) until a rebuild, in whichever instance, revives it.
             this.current = 'stopped';
           } else if (!this.stopping) {
-            pause = await this.follow(positionOf(checkpoint));
+            const from = (await this.startsEmpty(checkpoint)) ? await this.catchUpInOnePass() : positionOf(checkpoint);
+            if (!this.stopping && this.lock.held) pause = await this.follow(from);
           }
         } catch (error) {
           attempted();
@@ -192,6 +199,51 @@ export class ProjectionRunner {
         this.instance,
       ])
       .catch(() => undefined);
+  }
+
+  /**
+   * Whether the projection starts from nothing: its checkpoint at the start of the log, its
+   * tables empty (as a one-pass writer expects them), and a one-pass writer to fold with.
+   */
+  private async startsEmpty(checkpoint: CheckpointRow): Promise<boolean> {
+    if (!this.projection.rebuildWriter || comparePositions(positionOf(checkpoint), START_OF_LOG) !== 0) return false;
+    for (const table of this.projection.tables) {
+      const [row] = (await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM ${READ_MODEL_SCHEMA}.${table}) AS taken`)) as Array<{ taken: boolean }>;
+      if (row.taken) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Catches up from empty tables as a rebuild builds its copy (one-pass.ts): the log folded in
+   * memory with the projection's one-pass writer and written with COPY, each flush committed
+   * with the live checkpoint, instead of batch by batch, each batch reading back and rewriting
+   * the rows it touches. Queries see the tables grow flush by flush. Stops (leaving the
+   * tables at the last flush) when the service stops or the lock is lost. A writer that fails
+   * is not trusted further: the live path carries on from the last flush, batch by batch, and
+   * names the event at fault if there is one. Returns the checkpoint's position.
+   */
+  private async catchUpInOnePass(): Promise<LogPosition> {
+    this.current = 'catching-up';
+    void this.recordState('catching-up');
+    try {
+      await foldInOnePass(this.store, this.dataSource, this.projection, this.projection.rebuildWriter!(), {
+        checkpoint: this.projection.name,
+        schema: READ_MODEL_SCHEMA,
+        after: START_OF_LOG,
+        batchSize: this.options.batchSize,
+        memoryRows: this.options.rebuildMemoryRows ?? DEFAULT_REBUILD_MEMORY_ROWS,
+        carryOn: () => {
+          if (this.stopping || !this.lock.held) throw new OnePassStoppedError();
+        },
+      });
+    } catch (error) {
+      if (isPostgresConnectionError(error)) throw error;
+      if (!(error instanceof OnePassStoppedError) && !(error instanceof OnePassOvertakenError)) {
+        this.options.log(`Projection ${this.projection.name}: its one-pass catch-up failed (${errorKind(error)}); carrying on batch by batch`);
+      }
+    }
+    return positionOf(await ensureCheckpoint(this.dataSource, this.projection.name));
   }
 
   /**

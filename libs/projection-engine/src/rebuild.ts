@@ -1,13 +1,10 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import type { EventStore, LogPosition, RecordedEvent } from '@app/event-store';
-import { applyInTransaction, applyWithin, ensureCheckpoint, inTransaction, moveCheckpoint } from './apply-batch';
+import type { EventStore, LogPosition } from '@app/event-store';
+import { applyInTransaction, applyWithin, ensureCheckpoint, inTransaction } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf, rebuildCheckpointName } from './checkpoints';
-import { copyRows } from './copy';
-import { READ_MODEL_SCHEMA, type Projection, type RebuildWriter } from './projection';
-import { SAFE_FORM_TABLE, SafeFormLog } from './safe-form';
-
-/** Rows a one-pass writer keeps in memory before the engine flushes them (RebuildWriter). */
-export const DEFAULT_REBUILD_MEMORY_ROWS = 50_000;
+import { DEFAULT_REBUILD_MEMORY_ROWS, foldInOnePass } from './one-pass';
+import { READ_MODEL_SCHEMA, type Projection } from './projection';
+import { SAFE_FORM_TABLE } from './safe-form';
 
 export interface RebuildProgress {
   readonly projection: string;
@@ -106,28 +103,31 @@ export async function rebuildProjection(
   let position = positionOf(await ensureCheckpoint(dataSource, checkpoint));
   let applied = 0;
   const writer = projection.rebuildWriter?.();
-  const memoryRows = options.memoryRows ?? DEFAULT_REBUILD_MEMORY_ROWS;
   try {
-    let pending = writer && new OnePass(dataSource, writer, checkpoint, schema);
-    for (;;) {
+    if (writer) {
+      const onBatch = (folded: number, at: LogPosition) => options.onProgress?.({ projection: projection.name, applied: folded, position: at, head });
+      const memoryRows = options.memoryRows ?? DEFAULT_REBUILD_MEMORY_ROWS;
+      const pass = await foldInOnePass(store, dataSource, projection, writer, {
+        checkpoint,
+        schema,
+        after: position,
+        batchSize: options.batchSize,
+        memoryRows,
+        carryOn: stillExclusive,
+        onBatch,
+      });
+      applied = pass.folded;
+      position = pass.position;
+    }
+    while (!writer) {
       const events = await store.readAll({ after: position, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
       if (events.length === 0) break;
       stillExclusive();
-      if (pending) {
-        await pending.fold(events);
-        applied += events.length;
-        if (writer!.size > memoryRows) {
-          await pending.flush();
-          pending = new OnePass(dataSource, writer!, checkpoint, schema);
-        }
-      } else {
-        applied += await applyInTransaction(dataSource, projection, checkpoint, schema, events);
-      }
+      applied += await applyInTransaction(dataSource, projection, checkpoint, schema, events);
       position = events[events.length - 1].position;
       options.onProgress?.({ projection: projection.name, applied, position, head });
     }
     stillExclusive();
-    await pending?.flush();
     // Built once over the whole copy, which is many times faster than keeping them up to date row by row.
     for (const table of projection.tables) {
       for (const index of await secondaryIndexesOf(dataSource, READ_MODEL_SCHEMA, table)) {
@@ -148,51 +148,6 @@ export async function rebuildProjection(
   }
   const final = positionOf(await ensureCheckpoint(dataSource, projection.name));
   return { projection: projection.name, applied, position: final, seconds: (Date.now() - started) / 1000 };
-}
-
-/**
- * One stretch of a one-pass rebuild: the batches folded since the last flush, with their
- * safe-form notes, flushed in one transaction with the rebuild's checkpoint, so a crash leaves
- * the copy at a flushed position (and a restarted rebuild starts afresh anyway).
- */
-class OnePass {
-  private readonly notes = new SafeFormLog();
-  private last: RecordedEvent | undefined;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly writer: RebuildWriter,
-    private readonly checkpoint: string,
-    private readonly schema: string,
-  ) {}
-
-  async fold(events: readonly RecordedEvent[]): Promise<void> {
-    await this.writer.fold(events, {
-      schema: this.schema,
-      query: (sql, parameters) => this.dataSource.query(sql, parameters),
-      storedInSafeForm: (event, fields) => this.notes.storedInSafeForm(event, fields),
-      leftOut: (event, why) => this.notes.leftOut(event, why),
-    });
-    this.last = events[events.length - 1];
-  }
-
-  async flush(): Promise<void> {
-    const last = this.last;
-    if (!last) return;
-    await inTransaction(this.dataSource, async (runner) => {
-      const query = (sql: string, parameters?: unknown[]) => runner.query(sql, parameters);
-      await runner.query(`SELECT 1 FROM ${CHECKPOINT_TABLE} WHERE name = $1 FOR UPDATE`, [this.checkpoint]);
-      await this.writer.flush({
-        schema: this.schema,
-        query,
-        storedInSafeForm: (event, fields) => this.notes.storedInSafeForm(event, fields),
-        leftOut: (event, why) => this.notes.leftOut(event, why),
-        copy: (table, schema, columns, rows) => copyRows(runner, schema === null ? table : `${schema}.${table}`, columns, rows),
-      });
-      await this.notes.save(query, this.checkpoint);
-      await moveCheckpoint(runner, this.checkpoint, last);
-    });
-  }
 }
 
 async function switchOver(

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { comparePositions, type EventStore, type RecordedEvent } from '@app/event-store';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
-import { CHECKPOINT_TABLE, rebuildProjection, type Projection, type RebuildWriter } from '@app/projection-engine';
+import { CHECKPOINT_TABLE, ProjectionEngine, rebuildProjection, type Projection, type RebuildWriter } from '@app/projection-engine';
+import { until } from '@app/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { crtRegistryProjection } from './crt-registry';
 import { archiveProjection } from './dossier-archive';
@@ -18,16 +19,37 @@ import { historyArbitrary, historyOf } from './testing/generated-histories';
  * writer's memory bound set low so that it flushes often and reads its own rows back.
  */
 
-/** The log as the engine reads it, from recorded events in log order. */
-function logOf(events: readonly RecordedEvent[]): Pick<EventStore, 'readAll' | 'headPosition'> {
+/**
+ * The log as the engine reads it, from recorded events in log order; a subscription delivers
+ * what lies after its position batch by batch and is then caught up (the log does not grow).
+ */
+function logOf(events: readonly RecordedEvent[]): Pick<EventStore, 'readAll' | 'headPosition' | 'subscribeToAll'> {
+  const readAll: EventStore['readAll'] = async (options = {}) => {
+    const after = options.after;
+    const fresh = events.filter((event) => !after || comparePositions(event.position, after) > 0);
+    return fresh.slice(0, options.maxCount ?? fresh.length);
+  };
   return {
-    async readAll(options = {}) {
-      const after = options.after;
-      const fresh = events.filter((event) => !after || comparePositions(event.position, after) > 0);
-      return fresh.slice(0, options.maxCount ?? fresh.length);
-    },
+    readAll,
     async headPosition() {
       return events[events.length - 1].position;
+    },
+    subscribeToAll(options) {
+      let closed = false;
+      const delivering = (async () => {
+        for (let after = options.after; !closed; ) {
+          const batch = await readAll({ after, maxCount: options.maxCount });
+          if (batch.length === 0) return options.onCaughtUp?.();
+          await options.onEvents(batch);
+          after = batch[batch.length - 1].position;
+        }
+      })();
+      return {
+        async close() {
+          closed = true;
+          await delivering;
+        },
+      };
     },
   };
 }
@@ -101,8 +123,8 @@ describe.each([
   const notes = (checkpoint: string) =>
     database.dataSource.query(`SELECT event_id, fields, left_out FROM read_models.projection_safe_forms WHERE checkpoint = $1 ORDER BY event_id`, [checkpoint]);
 
-  /** The projection, its writer's flushes counted: the rebuild must take the one-pass path. */
-  function counted(projection: Projection): { projection: Projection; flushes: () => number } {
+  /** The projection, its writer's flushes counted (`onFlush` runs after each): the engine must take the one-pass path. */
+  function counted(projection: Projection, onFlush: (flushes: number) => void = () => undefined): { projection: Projection; flushes: () => number } {
     let flushes = 0;
     return {
       projection: {
@@ -114,9 +136,9 @@ describe.each([
             get size() {
               return writer.size;
             },
-            flush: (context) => {
-              flushes++;
-              return writer.flush(context);
+            flush: async (context) => {
+              await writer.flush(context);
+              onFlush(++flushes);
             },
           } satisfies RebuildWriter;
         },
@@ -125,19 +147,33 @@ describe.each([
     };
   }
 
-  it.each([2022, 2023, 2024])('builds the rows and safe forms the live path builds, batch by batch (seed %i)', async (seed) => {
-    const log = generatedLog(seed);
-    const projection = projectionOf();
+  /** Empty tables, no notes, no checkpoints: a projection about to start from the beginning of the log. */
+  const reset = async () => {
     await database.dataSource.query(`TRUNCATE ${tables.map((table) => `read_models.${table}`).join(', ')}`);
     await database.dataSource.query(`DELETE FROM read_models.projection_safe_forms`);
     await database.dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE}`);
     database.noted.length = 0;
+  };
+
+  /** What the live path builds of the log, batch by batch (batches of 1 to 9 events), and its notes. */
+  const builtLive = async (log: readonly RecordedEvent[], projection: Projection) => {
+    await reset();
     for (let start = 0, size = 1; start < log.length; start += size, size = (size % 9) + 1) {
       await projection.apply(log.slice(start, start + size), database.context);
     }
-    const live = await rows();
+    const notes = database.noted.map(({ eventId, ...note }) => ({ eventId, ...note })).sort((a, b) => a.eventId.localeCompare(b.eventId));
+    return { rows: await rows(), notes };
+  };
+  const savedNotes = async (checkpoint: string) =>
+    ((await notes(checkpoint)) as Array<{ event_id: string; fields: Array<{ field: string }> | null; left_out: string | null }>).map((note) =>
+      note.left_out === null ? { eventId: note.event_id, fields: note.fields } : { eventId: note.event_id, leftOut: note.left_out },
+    );
+
+  it.each([2022, 2023, 2024])('builds the rows and safe forms the live path builds, batch by batch (seed %i)', async (seed) => {
+    const log = generatedLog(seed);
+    const projection = projectionOf();
+    const { rows: live, notes: liveNotes } = await builtLive(log, projection);
     expect(live.length).toBeGreaterThan(50);
-    const liveNotes = database.noted.map(({ eventId, ...note }) => ({ eventId, ...note })).sort((a, b) => a.eventId.localeCompare(b.eventId));
     expect(liveNotes.length).toBeGreaterThan(0);
 
     const { projection: rebuilt, flushes } = counted(projection);
@@ -145,10 +181,43 @@ describe.each([
     expect(result.applied).toBe(log.length);
     expect(flushes()).toBeGreaterThan(2);
     expect(await rows()).toEqual(live);
-    const rebuiltNotes = (await notes(projection.name)) as Array<{ event_id: string; fields: Array<{ field: string }> | null; left_out: string | null }>;
-    expect(
-      rebuiltNotes.map((note) => (note.left_out === null ? { eventId: note.event_id, fields: note.fields } : { eventId: note.event_id, leftOut: note.left_out })),
-    ).toEqual(liveNotes);
+    expect(await savedNotes(projection.name)).toEqual(liveNotes);
+  });
+
+  it('catching up from empty tables in one pass, stopped half-way and carried on batch by batch, it builds the rows and safe forms of the live path', async () => {
+    const log = generatedLog(2025);
+    const projection = projectionOf();
+    const { rows: live, notes: liveNotes } = await builtLive(log, projection);
+    await reset();
+    const logged: string[] = [];
+    const options = { batchSize: 25, retryDelayMs: 100, rebuildMemoryRows: 20, log: (message: string) => logged.push(message) };
+    let stopped: Promise<void> | undefined;
+    let engine: ProjectionEngine | undefined = undefined;
+    const { projection: onePass, flushes } = counted(projection, (n) => {
+      if (n === 2) stopped = engine!.stop();
+    });
+    engine = new ProjectionEngine(logOf(log) as EventStore, database.dataSource, [onePass], options);
+    await engine.start();
+    await until(async () => flushes(), (n) => n >= 2);
+    await stopped;
+    const [checkpoint] = await database.dataSource.query(`SELECT position_commit::text, position_prepare::text FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [
+      projection.name,
+    ]);
+    const halfWay = log.filter((event) => comparePositions(event.position, { commit: BigInt(checkpoint.position_commit), prepare: BigInt(checkpoint.position_prepare) }) <= 0).length;
+    expect(halfWay).toBeGreaterThan(0);
+    expect(halfWay).toBeLessThan(log.length);
+
+    const again = new ProjectionEngine(logOf(log) as EventStore, database.dataSource, [onePass], options);
+    await again.start();
+    try {
+      await until(() => again.waitUntilCaughtUp(projection.name, 0), (done) => done);
+    } finally {
+      await again.stop();
+    }
+    expect(flushes()).toBe(2);
+    expect(logged).toEqual([]);
+    expect(await rows()).toEqual(live);
+    expect(await savedNotes(projection.name)).toEqual(liveNotes);
   });
 
   it('an interrupted rebuild leaves the live table as it was and no copy behind; the next one builds it whole', async () => {

@@ -1,0 +1,123 @@
+import type { DataSource } from 'typeorm';
+import { comparePositions, type EventStore, type LogPosition, type RecordedEvent } from '@app/event-store';
+import { inTransaction, moveCheckpoint } from './apply-batch';
+import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
+import { copyRows } from './copy';
+import type { Projection, RebuildWriter } from './projection';
+import { SafeFormLog } from './safe-form';
+
+/** Rows a one-pass writer keeps in memory before the engine flushes them (RebuildWriter). */
+export const DEFAULT_REBUILD_MEMORY_ROWS = 50_000;
+
+/**
+ * The checkpoint a one-pass fold writes under moved while it folded: someone else wrote to its
+ * tables (a rebuild switched a fresh copy in, or another runner applied events). Nothing of the
+ * fold was written; whoever continues starts from the checkpoint as it is.
+ */
+export class OnePassOvertakenError extends Error {
+  override readonly name = 'OnePassOvertakenError';
+}
+
+export interface OnePassOptions {
+  /** The checkpoint the flushes move, and the schema of the tables they write. */
+  readonly checkpoint: string;
+  readonly schema: string;
+  /** Where the fold starts: the checkpoint's position, its tables holding exactly what it reflects. */
+  readonly after: LogPosition;
+  readonly batchSize: number;
+  /** A writer's bound: rows it keeps in memory before a flush. */
+  readonly memoryRows: number;
+  /** Throws when the fold must stop (its lock lost, the service stopping): checked before each batch and each flush. */
+  readonly carryOn: () => void;
+  /** After each folded batch: events folded so far, and the position of the last. */
+  readonly onBatch?: (folded: number, position: LogPosition) => void;
+}
+
+/**
+ * Folds a projection's events from `after` to the head of the log with its one-pass writer,
+ * flushing whenever the writer holds more than `memoryRows` rows and once at the end. Each flush
+ * writes in one transaction with the checkpoint (and the safe-form notes) it reflects, after
+ * checking under the checkpoint's row lock that nobody moved it since the last flush: a crash
+ * at any point leaves the tables at a flushed position, and an event is never written twice.
+ * Used by a rebuild (its fresh copy, from the start) and by a runner whose projection starts
+ * from empty tables (its live copy). Returns how many events were folded and where it ended.
+ */
+export async function foldInOnePass(
+  store: Pick<EventStore, 'readAll'>,
+  dataSource: DataSource,
+  projection: Projection,
+  writer: RebuildWriter,
+  options: OnePassOptions,
+): Promise<{ folded: number; position: LogPosition }> {
+  let position = options.after;
+  let folded = 0;
+  let pending = new OnePass(dataSource, writer, options.checkpoint, options.schema, position);
+  for (;;) {
+    const events = await store.readAll({ after: position, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
+    if (events.length === 0) break;
+    options.carryOn();
+    await pending.fold(events);
+    folded += events.length;
+    position = events[events.length - 1].position;
+    if (writer.size > options.memoryRows) {
+      options.carryOn();
+      await pending.flush();
+      pending = new OnePass(dataSource, writer, options.checkpoint, options.schema, position);
+    }
+    options.onBatch?.(folded, position);
+  }
+  options.carryOn();
+  await pending.flush();
+  return { folded, position };
+}
+
+/**
+ * One stretch of a one-pass fold: the batches folded since the last flush, with their
+ * safe-form notes, flushed in one transaction with the checkpoint.
+ */
+class OnePass {
+  private readonly notes = new SafeFormLog();
+  private last: RecordedEvent | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly writer: RebuildWriter,
+    private readonly checkpoint: string,
+    private readonly schema: string,
+    /** The checkpoint's position when this stretch began. */
+    private readonly from: LogPosition,
+  ) {}
+
+  async fold(events: readonly RecordedEvent[]): Promise<void> {
+    await this.writer.fold(events, {
+      schema: this.schema,
+      query: (sql, parameters) => this.dataSource.query(sql, parameters),
+      storedInSafeForm: (event, fields) => this.notes.storedInSafeForm(event, fields),
+      leftOut: (event, why) => this.notes.leftOut(event, why),
+    });
+    this.last = events[events.length - 1];
+  }
+
+  async flush(): Promise<void> {
+    const last = this.last;
+    if (!last) return;
+    await inTransaction(this.dataSource, async (runner) => {
+      const query = (sql: string, parameters?: unknown[]) => runner.query(sql, parameters);
+      const [row] = await runner.query(`SELECT position_commit::text, position_prepare::text FROM ${CHECKPOINT_TABLE} WHERE name = $1 FOR UPDATE`, [
+        this.checkpoint,
+      ]);
+      if (!row || comparePositions(positionOf(row), this.from) !== 0) {
+        throw new OnePassOvertakenError(`The checkpoint ${this.checkpoint} moved while its one-pass fold ran; nothing of the fold was written`);
+      }
+      await this.writer.flush({
+        schema: this.schema,
+        query,
+        storedInSafeForm: (event, fields) => this.notes.storedInSafeForm(event, fields),
+        leftOut: (event, why) => this.notes.leftOut(event, why),
+        copy: (table, schema, columns, rows) => copyRows(runner, schema === null ? table : `${schema}.${table}`, columns, rows),
+      });
+      await this.notes.save(query, this.checkpoint);
+      await moveCheckpoint(runner, this.checkpoint, last);
+    });
+  }
+}
