@@ -35,6 +35,8 @@ export interface AppConfig {
   readonly projectionsInProcess: boolean;
   /** Events per projection transaction. */
   readonly projectionBatchSize: number;
+  /** Rows a projection's one-pass fold keeps in memory before writing them. */
+  readonly projectionMemoryRows: number;
   /** Key for the keyed hash that stands for a national register number in reservation streams. */
   readonly nrnHashKey: string | undefined;
   /**
@@ -96,6 +98,8 @@ export class ConfigError extends Error {
 
 /** Events per projection batch unless PROJECTION_BATCH_SIZE says otherwise (the bench reads the log in such pages too). */
 export const DEFAULT_PROJECTION_BATCH_SIZE = 5000;
+/** Rows a projection's one-pass fold (a rebuild, a catch-up from empty tables) keeps in memory before writing them, unless PROJECTION_MEMORY_ROWS says otherwise. */
+export const DEFAULT_PROJECTION_MEMORY_ROWS = 50_000;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
@@ -240,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     protectionEndDates,
     projectionsInProcess: projectionsSetting !== 'false',
     projectionBatchSize: integer('PROJECTION_BATCH_SIZE', DEFAULT_PROJECTION_BATCH_SIZE, 1, 10_000),
+    projectionMemoryRows: integer('PROJECTION_MEMORY_ROWS', DEFAULT_PROJECTION_MEMORY_ROWS, 1, 10_000_000),
     nrnHashKey,
     personalDataKey,
     archiveRetention,

@@ -9,7 +9,7 @@ export * from './personal-data';
 export * from './projection-engine';
 export * from './projection-runner';
 export * from './rebuild';
-export { DEFAULT_REBUILD_MEMORY_ROWS, OnePassOvertakenError } from './one-pass';
+export { OnePassOvertakenError } from './one-pass';
 export * from './create-projection-engine';
 export { CHECKPOINT_TABLE } from './checkpoints';
 export { grantedLocks, lockName, projectionLockKey } from './projection-lock';

@@ -6,9 +6,6 @@ import { copyRows } from './copy';
 import type { Projection, RebuildWriter } from './projection';
 import { SafeFormLog } from './safe-form';
 
-/** Rows a one-pass writer keeps in memory before the engine flushes them (RebuildWriter). */
-export const DEFAULT_REBUILD_MEMORY_ROWS = 50_000;
-
 /**
  * The checkpoint a one-pass fold writes under moved while it folded: someone else wrote to its
  * tables (a rebuild switched a fresh copy in, or another runner applied events). Nothing of the

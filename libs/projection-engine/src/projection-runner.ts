@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { comparePositions, START_OF_LOG, type EventStore, type LogPosition, type RecordedEvent } from '@app/event-store';
-import { errorDescription, errorKind, isPostgresConnectionError, storableText } from '@app/platform';
+import { DEFAULT_PROJECTION_MEMORY_ROWS, errorDescription, errorKind, isPostgresConnectionError, storableText } from '@app/platform';
 import { applyInTransaction, ensureCheckpoint } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf, type CheckpointRow } from './checkpoints';
-import { DEFAULT_REBUILD_MEMORY_ROWS, foldInOnePass, OnePassOvertakenError } from './one-pass';
+import { foldInOnePass, OnePassOvertakenError } from './one-pass';
 import { READ_MODEL_SCHEMA, type Projection, type ProjectionState } from './projection';
 import { clientConfigOf, defaultInstanceName, projectionLockKey, SessionLock } from './projection-lock';
 
@@ -22,7 +22,7 @@ export interface RunnerOptions {
   readonly log: (message: string) => void;
   /** Ownership changes: running a projection here, standing by; default: nowhere. */
   readonly info?: (message: string) => void;
-  /** Rows a projection's one-pass rebuild writer keeps in memory before they are written; default DEFAULT_REBUILD_MEMORY_ROWS. */
+  /** Rows a projection's one-pass rebuild writer keeps in memory before they are written; default DEFAULT_PROJECTION_MEMORY_ROWS. */
   readonly rebuildMemoryRows?: number;
 }
 
@@ -232,7 +232,7 @@ export class ProjectionRunner {
         schema: READ_MODEL_SCHEMA,
         after: START_OF_LOG,
         batchSize: this.options.batchSize,
-        memoryRows: this.options.rebuildMemoryRows ?? DEFAULT_REBUILD_MEMORY_ROWS,
+        memoryRows: this.options.rebuildMemoryRows ?? DEFAULT_PROJECTION_MEMORY_ROWS,
         carryOn: () => {
           if (this.stopping || !this.lock.held) throw new OnePassStoppedError();
         },

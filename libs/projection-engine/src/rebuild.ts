@@ -1,8 +1,9 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { EventStore, LogPosition } from '@app/event-store';
+import { DEFAULT_PROJECTION_MEMORY_ROWS } from '@app/platform';
 import { applyInTransaction, applyWithin, ensureCheckpoint, inTransaction } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf, rebuildCheckpointName } from './checkpoints';
-import { DEFAULT_REBUILD_MEMORY_ROWS, foldInOnePass } from './one-pass';
+import { foldInOnePass } from './one-pass';
 import { READ_MODEL_SCHEMA, type Projection } from './projection';
 import { SAFE_FORM_TABLE } from './safe-form';
 
@@ -77,7 +78,7 @@ export async function rebuildProjection(
     batchSize: number;
     onProgress?: (progress: RebuildProgress) => void;
     exclusive?: () => boolean;
-    /** A one-pass writer's bound: rows it keeps in memory before a flush (DEFAULT_REBUILD_MEMORY_ROWS). */
+    /** A one-pass writer's bound: rows it keeps in memory before a flush (DEFAULT_PROJECTION_MEMORY_ROWS). */
     memoryRows?: number;
   },
 ): Promise<RebuildResult> {
@@ -106,7 +107,7 @@ export async function rebuildProjection(
   try {
     if (writer) {
       const onBatch = (folded: number, at: LogPosition) => options.onProgress?.({ projection: projection.name, applied: folded, position: at, head });
-      const memoryRows = options.memoryRows ?? DEFAULT_REBUILD_MEMORY_ROWS;
+      const memoryRows = options.memoryRows ?? DEFAULT_PROJECTION_MEMORY_ROWS;
       const pass = await foldInOnePass(store, dataSource, projection, writer, {
         checkpoint,
         schema,
