@@ -18,7 +18,7 @@ import {
 } from './support/dossier-fixtures';
 import { eventStoreUnderTest } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
-import { startTestApp, type TestApp } from './support/test-app';
+import { startAppOn, startTestApp, type TestApp } from './support/test-app';
 
 const ERASED = '[erased]';
 
@@ -291,6 +291,31 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
       expect(expectRuleViolation(third, 'national-register-number-taken').existingDossierId).toBe(again);
     });
   });
+
+  it('leaves the erased key on no instance of the service: a second instance on the same database drops the key it kept on the notice', async () => {
+    // The same data directory: the same PERSONAL_DATA_KEY, as every instance of an installation has.
+    const second = await startAppOn(testApp.databaseUrl, testApp.config.dataDir);
+    try {
+      const person = distinctivePerson();
+      const id = await register(person, '2011-05-02');
+      const elsewhere = new DossierApi(second, await second.token('staff', 'erasure-staff-elsewhere'));
+      const before = await elsewhere.get(id);
+      expectStatus(before, 200);
+      expect(before.body.person.familyName).toBe(person.familyName);
+      const keys = second.app.get(PersonalDataProtection);
+      expect(keys.keepsKeyOf(id)).toBe(true);
+
+      expectStatus(await erase(id, { reason: 'request of the person' }), 201);
+      const deadline = Date.now() + 5_000;
+      while (keys.keepsKeyOf(id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(keys.keepsKeyOf(id)).toBe(false);
+      const after = await elsewhere.get(id);
+      expectStatus(after, 200);
+      expect(after.body.person).toMatchObject({ givenName: ERASED, familyName: ERASED, birthDate: ERASED });
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
 
   it('an Idempotency-Key replays the first answer and erases once', async () => {
     const id = await register(distinctivePerson(), '2011-04-01');

@@ -1,9 +1,10 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import type { Runtime } from '@app/persistence';
-import { PersonalDataProtection } from '@app/personal-data';
+import { ErasedKeyListener, PersonalDataProtection } from '@app/personal-data';
+import { clientConfigOf } from '@app/projection-engine';
 import { APP_CONFIG, CLOCK, systemClock, type Clock } from '@app/platform';
 import { STATISTICS_ANSWER_COUNTER, type StatisticsAnswerCounter } from '@app/read-models';
 import { meteredEventStore } from './observability/metrics/metered-event-store';
@@ -19,10 +20,32 @@ export interface AppRuntime extends Runtime {
 }
 
 /**
+ * The process hears of every personal-data key erased, by any instance, for as long as it runs:
+ * until it does, dossier reads keep no keys (docs/erasure.md).
+ */
+@Injectable()
+class ErasedKeysHeard implements OnModuleInit, OnModuleDestroy {
+  private readonly listener: ErasedKeyListener;
+
+  constructor(@Inject(DataSource) dataSource: DataSource, @Inject(PersonalDataProtection) personalData: PersonalDataProtection) {
+    this.listener = new ErasedKeyListener(clientConfigOf(dataSource), personalData);
+  }
+
+  onModuleInit(): Promise<void> {
+    return this.listener.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.listener.stop();
+  }
+}
+
+/**
  * The opened runtime as every module of the process gets it injected, the API's and the command
  * line's alike: the configuration (APP_CONFIG), the clock, PostgreSQL (DataSource), the event store
  * (EVENT_STORE, its appends and failures counted in the metrics), personal-data protection, and
- * the metrics themselves, one registry for the process.
+ * the metrics themselves, one registry for the process; and, while it runs, the notices of
+ * personal-data keys erased (ErasedKeysHeard).
  */
 @Global()
 @Module({})
@@ -40,6 +63,7 @@ export class RuntimeModule {
         useFactory: (metrics: Metrics): StatisticsAnswerCounter => (source) => metrics.statisticsAnswers.inc({ source }),
         inject: [Metrics],
       },
+      ErasedKeysHeard,
     ];
     return { module: RuntimeModule, providers, exports: providers.map((provider) => ('provide' in provider ? provider.provide : provider)) };
   }

@@ -7,4 +7,5 @@ export * from './envelope';
 export * from './master-key';
 export * from './key-store';
 export * from './personal-data-protection';
+export * from './erased-key-listener';
 export * from './migrations';

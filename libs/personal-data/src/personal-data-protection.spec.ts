@@ -8,6 +8,7 @@ import { MissingPersonalDataKeyError, PersonalDataKeyErasedError, type SqlQuery 
 import { PERSONAL_DATA_MIGRATIONS } from './migrations';
 import { KeyUnwrapError } from './master-key';
 import { PersonalDataProtection } from './personal-data-protection';
+import { ErasedKeyListener } from './erased-key-listener';
 
 const personalOf = (event: RecordedEvent) => event.data.personal as PersonalData;
 
@@ -97,9 +98,16 @@ describe('PersonalDataProtection on PostgreSQL (personal_data_keys)', () => {
     await expect(protection.protect(query, dossierId, personalOf(plain))).rejects.toThrow(PersonalDataKeyErasedError);
   });
 
+  /** A reader as the service has one: it hears of every erasure (ErasedKeyListener), so it keeps keys. */
+  const hearingReader = () => {
+    const reader = PersonalDataProtection.withMasterSecret(secret);
+    reader.hearsErasures(true);
+    return reader;
+  };
+
   it('keeps a dossier key for its dossier reads: read again, no key query; a stream that records an erasure reads the key row', async () => {
     const { dossierId, plain, stored } = await storedRegistration();
-    const reader = PersonalDataProtection.withMasterSecret(secret);
+    const reader = hearingReader();
     expect(await reader.revealDossier([stored], query)).toEqual([plain]);
     statements = [];
     expect(await reader.revealDossier([stored], query)).toEqual([plain]);
@@ -116,11 +124,88 @@ describe('PersonalDataProtection on PostgreSQL (personal_data_keys)', () => {
 
   it('drops a kept key when it erases it itself', async () => {
     const { dossierId, stored } = await storedRegistration();
-    const reader = PersonalDataProtection.withMasterSecret(secret);
+    const reader = hearingReader();
     await reader.revealDossier([stored], query);
+    expect(reader.keepsKeyOf(dossierId)).toBe(true);
     await reader.erase(query, dossierId);
+    expect(reader.keepsKeyOf(dossierId)).toBe(false);
     const [revealed] = await reader.revealDossier([stored], query);
     expect(personalOf(revealed).familyName).toBe(ERASED);
+  });
+
+  it('keeps no key while it may miss an erasure: before it hears of them, and from when it stops (dropping what it kept)', async () => {
+    const { dossierId, plain, stored } = await storedRegistration();
+    const reader = PersonalDataProtection.withMasterSecret(secret);
+    expect(await reader.revealDossier([stored], query)).toEqual([plain]);
+    expect(reader.keepsKeyOf(dossierId)).toBe(false);
+    reader.hearsErasures(true);
+    await reader.revealDossier([stored], query);
+    expect(reader.keepsKeyOf(dossierId)).toBe(true);
+    reader.hearsErasures(false);
+    expect(reader.keepsKeyOf(dossierId)).toBe(false);
+  });
+
+  it('does not keep a key read before an erasure it hears of while the read is on its way', async () => {
+    const { dossierId, stored } = await storedRegistration();
+    const reader = hearingReader();
+    // The key row is read, then the notice of its erasure arrives before the answer is used.
+    const slowQuery: SqlQuery = async (sql, parameters) => {
+      const rows = await query(sql, parameters);
+      reader.keyErased(dossierId);
+      return rows;
+    };
+    await reader.revealDossier([stored], slowQuery);
+    expect(reader.keepsKeyOf(dossierId)).toBe(false);
+  });
+
+  describe('two instances on one database, each hearing of erasures (ErasedKeyListener)', () => {
+    const within = async (condition: () => boolean, ms = 5_000) => {
+      const deadline = Date.now() + ms;
+      while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      return condition();
+    };
+
+    it("drops a key on every instance when one instance erases it, and every kept key when its notices may be lost", async () => {
+      const [first, second] = [PersonalDataProtection.withMasterSecret(secret), PersonalDataProtection.withMasterSecret(secret)];
+      const listeners = [new ErasedKeyListener({ connectionString: database.url }, first, 50), new ErasedKeyListener({ connectionString: database.url }, second, 50)];
+      try {
+        await Promise.all(listeners.map((listener) => listener.start()));
+        const erased = await storedRegistration();
+        const other = await storedRegistration();
+        for (const instance of [first, second]) {
+          await instance.revealDossier([erased.stored], query);
+          await instance.revealDossier([other.stored], query);
+          expect(instance.keepsKeyOf(erased.dossierId) && instance.keepsKeyOf(other.dossierId)).toBe(true);
+        }
+
+        await first.erase(query, erased.dossierId);
+        expect(await within(() => !second.keepsKeyOf(erased.dossierId))).toBe(true);
+        expect(second.keepsKeyOf(other.dossierId)).toBe(true);
+        // Erased by hand (another process, a completion of the erasure): heard of all the same.
+        await database.dataSource.query(`UPDATE personal_data_keys SET wrapped_key = NULL, erased_at = now() WHERE dossier_id = $1`, [other.dossierId]);
+        expect(await within(() => !first.keepsKeyOf(other.dossierId) && !second.keepsKeyOf(other.dossierId))).toBe(true);
+
+        // The listeners' connections are cut (a restart of PostgreSQL, a network fault): an instance drops every key it
+        // kept and keeps none until it listens again.
+        const again = await storedRegistration();
+        await second.revealDossier([again.stored], query);
+        expect(second.keepsKeyOf(again.dossierId)).toBe(true);
+        await database.dataSource.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = $1`,
+          ['LISTEN personal_data_key_erased'],
+        );
+        expect(await within(() => !second.keepsKeyOf(again.dossierId))).toBe(true);
+        // Back once it listens again (retried every 50 ms here).
+        expect(
+          await within(() => {
+            void second.revealDossier([again.stored], query);
+            return second.keepsKeyOf(again.dossierId);
+          }),
+        ).toBe(true);
+      } finally {
+        await Promise.all(listeners.map((listener) => listener.stop()));
+      }
+    });
   });
 
   it('passes a block stored in plain (before encryption) through, and shows it erased after an erasure', async () => {

@@ -1,16 +1,18 @@
 import { DOSSIER_STREAM_PREFIX, dossierIdOf, type PersonalData } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { configuredOrGeneratedSecret, type AppConfig } from '@app/platform';
+import { configuredOrGeneratedSecret, KeptValues, type AppConfig } from '@app/platform';
 import { ERASED_PERSONAL_DATA, isEnvelope, openPersonalData, sealPersonalData, type PersonalDataEnvelope } from './envelope';
 import { MissingPersonalDataKeyError, PersonalDataKeys, type DossierKey, type SqlQuery } from './key-store';
-import { DossierKeyCache } from './key-cache';
 import { MasterKey } from './master-key';
 
 const REGISTRATION = 'DossierRegistered';
 const ERASURE = 'PersonalDataErased';
 /** Keys kept for dossier reads by default: 32 bytes each, about 2 MiB with the map's own cost. */
 export const DEFAULT_CACHED_DOSSIER_KEYS = 10_000;
-/** How long a dossier read keeps a key: the longest another instance's erased key stays in this process. */
+/**
+ * How long a dossier read keeps a key at most. Another instance's erasure reaches this process
+ * sooner (ErasedKeyListener); this bounds how long a key stays in memory in any case.
+ */
 export const KEPT_DOSSIER_KEY_MS = 5 * 60_000;
 
 const carriesPersonalData = (event: RecordedEvent): boolean =>
@@ -37,13 +39,21 @@ export interface PersonalDataProtectionOptions {
  * (libs/projection-engine/src/personal-data.ts) and serves the dossier repository.
  */
 export class PersonalDataProtection {
-  private readonly cache: DossierKeyCache;
+  private readonly cache: KeptValues<Buffer>;
+  /**
+   * Keys are kept only while this process hears of every erasure (ErasedKeyListener says so),
+   * and only when no erasure was heard of, and hearing did not stop or start, between reading a
+   * key row and keeping its key: a key read before an erasure and kept after its notice would
+   * otherwise stay.
+   */
+  private hearing = false;
+  private generation = 0;
 
   constructor(
     private readonly keys: PersonalDataKeys,
     private readonly options: PersonalDataProtectionOptions = {},
   ) {
-    this.cache = new DossierKeyCache(options.cachedKeys ?? DEFAULT_CACHED_DOSSIER_KEYS, KEPT_DOSSIER_KEY_MS);
+    this.cache = new KeptValues<Buffer>(options.cachedKeys ?? DEFAULT_CACHED_DOSSIER_KEYS, KEPT_DOSSIER_KEY_MS);
   }
 
   /** On the service's configuration: PERSONAL_DATA_KEY, or the secret generated once into DATA_DIR. */
@@ -82,8 +92,9 @@ export class PersonalDataProtection {
    * because an erasure records PersonalDataErased in the stream before it destroys the key
    * (docs/erasure.md): a stream that records one never uses a kept key (the key row is read,
    * and shows the key destroyed once the erasure is complete), and a stream read before the
-   * erasure was recorded is a read from before it, on every instance. erase() drops the key here;
-   * another instance's erasure leaves it here, unused, for KEPT_DOSSIER_KEY_MS at most.
+   * erasure was recorded is a read from before it, on every instance. Besides, a key is kept only
+   * while the process hears of every erasure (hearsErasures), and dropped when it hears of its own
+   * (keyErased, erase()), so that no process holds a destroyed key longer than the notice takes.
    */
   async revealDossier<E extends RecordedEvent>(events: readonly E[], query: SqlQuery, onUnreadable?: (event: E, error: unknown) => void): Promise<E[]> {
     const registrations = events.filter(carriesPersonalData);
@@ -100,9 +111,10 @@ export class PersonalDataProtection {
     }
     const missing = dossierIds.filter((dossierId) => !keys.has(dossierId));
     if (missing.length > 0) {
+      const generation = this.generation;
       for (const [dossierId, key] of await this.keys.lookup(query, missing)) {
         keys.set(dossierId, key);
-        if (key.state === 'active') this.cache.set(dossierId, key.key);
+        if (key.state === 'active' && this.hearing && generation === this.generation) this.cache.set(dossierId, key.key);
       }
     }
     return this.readableEvents(events, keys, onUnreadable);
@@ -121,11 +133,32 @@ export class PersonalDataProtection {
     });
   }
 
+  /**
+   * This process hears of every key erased from now on (`true`: keys may be kept), or may have
+   * missed some (`false`: every kept key is dropped, and none is kept until it hears again).
+   */
+  hearsErasures(hearing: boolean): void {
+    this.generation++;
+    this.hearing = hearing;
+    if (!hearing) this.cache.clear();
+  }
+
+  /** Another process (or this one) erased the dossier's key: it is dropped here. */
+  keyErased(dossierId: string): void {
+    this.generation++;
+    this.cache.drop(dossierId.toLowerCase());
+  }
+
+  /** Whether a key of the dossier is kept in this process (for the specs of the rule above). */
+  keepsKeyOf(dossierId: string): boolean {
+    return this.cache.get(dossierId.toLowerCase()) !== undefined;
+  }
+
   /** Destroys the dossier's key (idempotent): its personal data reads ERASED from now on, everywhere. */
   async erase(query: SqlQuery, dossierId: string): Promise<void> {
-    this.cache.drop(dossierId.toLowerCase());
+    this.keyErased(dossierId);
     await this.keys.destroy(query, dossierId);
-    this.cache.drop(dossierId.toLowerCase());
+    this.keyErased(dossierId);
   }
 
   private readable(event: RecordedEvent, keys: ReadonlyMap<string, DossierKey>): PersonalData {

@@ -15,3 +15,4 @@ export * from './storable';
 export * from './crash-points';
 export * from './text';
 export * from './clock';
+export * from './kept-values';

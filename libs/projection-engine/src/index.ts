@@ -12,7 +12,7 @@ export * from './rebuild';
 export { OnePassOvertakenError } from './one-pass';
 export * from './create-projection-engine';
 export { CHECKPOINT_TABLE } from './checkpoints';
-export { grantedLocks, lockName, projectionLockKey } from './projection-lock';
+export { clientConfigOf, grantedLocks, lockName, projectionLockKey } from './projection-lock';
 export { readEach, storableValue, unreadable, type SafeFormField, type SafeFormNotes, type StoredAs } from './safe-form';
 export { VersionedRowsRebuild, writeVersionedRows, type Columns, type VersionedWrite } from './versioned-row';
 export { PROJECTION_ENGINE_MIGRATIONS } from './migrations';
