@@ -25,6 +25,7 @@ import { DossierRowEncoder, envelopeSealer, LifecyclePool, plainSealer, Realisti
 import { loadThroughStore } from './load-esdb';
 import { loadIntoPostgres } from './load-postgres';
 import { loadAverages, machineInfo, versions } from './machine';
+import type { Pauses } from './pauses';
 import { StatementStats, type StatementBreakdown } from './pg-statements';
 import { summariseProfile, type CpuProfile } from './profile-summary';
 import { formatTable, resultsFileName, type Figure } from './report';
@@ -440,6 +441,7 @@ async function queryScenario(
   await vacuumReadModels(pool);
   run.mark(`vacuum of the read models (${dossiers} dossiers)`);
   await statements.reset();
+  await service.request({ type: 'pauses-start' });
   const queries = await bench.cpu(service, () =>
     service.measured(() =>
       withProfile(bench, service, `queries-${size}`, async () =>
@@ -455,6 +457,11 @@ async function queryScenario(
       ),
     ),
   );
+  const pauses = await service.request<Pauses>({ type: 'pauses-stop' });
+  run.log(
+    `service pauses during the queries at ${dossiers} dossiers: ${pauses.gc.count} garbage collections (${pauses.gc.over5Ms} of 5 ms or more, longest ` +
+      `${pauses.gc.maxMs} ms, ${pauses.gc.totalMs} ms in all); event-loop delay p99 ${pauses.eventLoopDelay.p99} ms, max ${pauses.eventLoopDelay.max} ms`,
+  );
   const scenario = `queries (${dossiers} dossiers)`;
   for (const q of queries.result.result) {
     const target = q.class === 'single-dossier' ? SINGLE_DOSSIER_P99_TARGET_MS : q.class === 'list' ? LIST_P99_TARGET_MS : STATISTICS_P99_TARGET_MS;
@@ -464,7 +471,7 @@ async function queryScenario(
   run.figure({ scenario: 'memory', figure: `service peak RSS, queries (${dossiers} dossiers)`, value: queries.result.peakRssMb, unit: 'MiB' });
   return {
     figures: queries.result.result,
-    details: { figures: queries.result.result, peakRssMb: queries.result.peakRssMb, cpu: queries.cpu, postgresStatements: await statements.read(10) },
+    details: { figures: queries.result.result, peakRssMb: queries.result.peakRssMb, pauses, cpu: queries.cpu, postgresStatements: await statements.read(10) },
   };
 }
 

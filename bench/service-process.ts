@@ -2,8 +2,8 @@
  * The service under test, in a child process of the bench: exactly what apps/api/src/main.ts
  * starts (openRuntime, createApp, listen; configuration from the environment), plus an IPC
  * channel through which the bench asks for what HTTP does not offer precisely enough: timed
- * rebuilds (stopped after a time budget), the time the projections took to catch up, and CPU
- * profiles of a stretch of work.
+ * rebuilds (stopped after a time budget), the time the projections took to catch up, CPU
+ * profiles of a stretch of work, and its pauses (garbage collections, event-loop delay).
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { openRuntime } from '@app/persistence';
 import { loadConfig } from '@app/platform';
 import { createApp } from '../apps/api/src/app.factory';
 import { ProjectionEngineHost } from '@app/read-models';
+import { PauseRecorder } from './pauses';
 import { serveBench, type RebuildFigure, type ServiceRequest } from './service-protocol';
 
 class BudgetReached extends Error {
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const engine = app.get(ProjectionEngineHost).engine;
   const server = await app.listen(config.port, config.host);
   const port = (server.address() as AddressInfo).port;
+  const pauses = new PauseRecorder();
   const profiler = new Session();
   profiler.connect();
   const post = <T>(method: string, params?: object) =>
@@ -81,6 +83,11 @@ async function main(): Promise<void> {
         writeFileSync(request.file, JSON.stringify(profile));
         return null;
       }
+      case 'pauses-start':
+        pauses.start();
+        return null;
+      case 'pauses-stop':
+        return pauses.stop();
       case 'stop':
         await app.close();
         await opened.close();

@@ -7,6 +7,9 @@ export type ServiceRequest =
   | { readonly type: 'rebuild'; readonly names: readonly string[]; readonly budgetMs: number }
   | { readonly type: 'profile-start' }
   | { readonly type: 'profile-stop'; readonly file: string }
+  /** Records the service's garbage collections and event-loop delay until pauses-stop, which answers them (pauses.ts). */
+  | { readonly type: 'pauses-start' }
+  | { readonly type: 'pauses-stop' }
   | { readonly type: 'stop' };
 
 export interface ServiceReply {

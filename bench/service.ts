@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { compiledServiceEntry } from './compiled-service';
 import { PeakRss } from './memory';
 import type { ServiceReply, ServiceRequest } from './service-protocol';
 
@@ -34,11 +35,12 @@ export class BenchChild<Ready> {
     });
   }
 
-  static async start<Ready>(entry: string, env: NodeJS.ProcessEnv, extraNodeArgs: readonly string[] = []): Promise<BenchChild<Ready>> {
-    const child = fork(join(__dirname, entry), [], {
+  /** `entry` is a TypeScript file of bench/ run through ts-node, or a compiled one (`compiled`: plain Node.js). */
+  static async start<Ready>(entry: string, env: NodeJS.ProcessEnv, extraNodeArgs: readonly string[] = [], compiled = false): Promise<BenchChild<Ready>> {
+    const child = fork(compiled ? entry : join(__dirname, entry), [], {
       cwd: join(__dirname, '..'),
       env,
-      execArgv: [...extraNodeArgs, ...TS_NODE_ARGS],
+      execArgv: [...extraNodeArgs, ...(compiled ? [] : TS_NODE_ARGS)],
       // The service logs every request to stdout (LOG_LEVEL info, its default): not the bench's output.
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
@@ -96,7 +98,11 @@ export function startProjector(env: Record<string, string>): Promise<BenchChild<
   return BenchChild.start<{ startedAt: number }>('projector-process.ts', { ...process.env, ...env });
 }
 
-/** The service (apps/api) in a child process with this environment on top of the bench's. */
+/**
+ * The service (apps/api) in a child process with this environment on top of the bench's, run
+ * from the build as `npm start` runs it (compiled-service.ts).
+ */
 export function startService(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<BenchChild<ServiceReady>> {
-  return BenchChild.start<ServiceReady>('service-process.ts', { ...process.env, ...env }, nodeArgs);
+  const entry = compiledServiceEntry('service-process.ts', ['service-protocol.ts', 'pauses.ts']);
+  return BenchChild.start<ServiceReady>(entry, { ...process.env, ...env }, nodeArgs, true);
 }
