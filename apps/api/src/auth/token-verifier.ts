@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import { ROLES, resolveDevSecret, textDefect, type AppConfig, type Role } from '@app/platform';
+import { KeptValues, ROLES, resolveDevSecret, textDefect, type AppConfig, type Role } from '@app/platform';
 import type { Principal } from './principal';
 
 /** Why a token was refused, for clients that say it in their own words (the dashboard). */
@@ -19,6 +20,10 @@ export class InvalidTokenError extends Error {
 const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** Longer subjects are not names of people or services; the actor is stored with every event. */
 export const MAX_SUBJECT_LENGTH = 255;
+/** Tokens kept verified: a client sends the same token with every request until it expires. */
+const KEPT_TOKENS = 1_000;
+/** How long a verified token is taken without verifying it again, at most (and never past its expiry). */
+export const KEPT_TOKEN_MS = 60_000;
 
 /**
  * Verifies bearer tokens: against the OIDC provider's JWKS in production, against the local
@@ -45,7 +50,24 @@ export class TokenVerifier {
     }
   }
 
+  /** Principals of tokens verified lately, by the token's SHA-256 (the token itself is not kept). */
+  private readonly verified = new KeptValues<Principal>(KEPT_TOKENS, KEPT_TOKEN_MS);
+
+  /**
+   * The token's principal. A token verified in the last KEPT_TOKEN_MS is taken again without
+   * verifying its signature and claims again (a signed token does not change), until its expiry:
+   * then it is verified anew, and refused as expired. A token is only kept once it passed.
+   */
   async verify(token: string): Promise<Principal> {
+    const digest = createHash('sha256').update(token).digest('base64');
+    const kept = this.verified.get(digest);
+    if (kept) return kept;
+    const { principal, expiresAt } = await this.verifyAnew(token);
+    this.verified.set(digest, principal, expiresAt);
+    return principal;
+  }
+
+  private async verifyAnew(token: string): Promise<{ principal: Principal; expiresAt: number }> {
     let payload: JWTPayload;
     try {
       ({ payload } = await this.verifySignature(token, {
@@ -66,7 +88,8 @@ export class TokenVerifier {
     if (payload.sub.length > MAX_SUBJECT_LENGTH || textDefect(payload.sub)) {
       throw new InvalidTokenError(`the token's subject is not up to ${MAX_SUBJECT_LENGTH} characters of well-formed text without control characters`);
     }
-    return { subject: payload.sub, roles: this.rolesOf(payload) };
+    // exp is required (above) and a number once jose has checked it.
+    return { principal: { subject: payload.sub, roles: this.rolesOf(payload) }, expiresAt: (payload.exp as number) * 1000 };
   }
 
   private rolesOf(payload: JWTPayload): Role[] {
