@@ -49,6 +49,21 @@ describe('access log over HTTP', () => {
     });
   });
 
+  it('records each read of a dossier once (with the read itself on the PostgreSQL store), and nothing for a dossier that does not exist', async () => {
+    const actor = `reader-${randomUUID()}`;
+    const reader = staff.as(await testApp.token('staff', actor));
+    expectStatus(await reader.get(dossierId), 200);
+    expectStatus(await reader.history(dossierId), 200);
+    expectStatus(await reader.get(dossierId, {}).query({ asOf: new Date().toISOString() }), 200);
+    const missing = randomUUID();
+    expectProblem(await reader.get(missing), 404, 'dossier-not-found');
+    expectProblem(await reader.history(missing), 404, 'dossier-not-found');
+    const { items, total } = await log(`actor=${actor}`);
+    expect(total).toBe(3);
+    expect(items.map((item) => item.path).sort()).toEqual([`/dossiers/${dossierId}`, `/dossiers/${dossierId}`, `/dossiers/${dossierId}/history`]);
+    expect(items.every((item) => item.dossierIds.length === 1 && item.dossierIds[0] === dossierId)).toBe(true);
+  });
+
   it('requires auditors to state a purpose, and records nothing for a refused read', async () => {
     const before = (await log(`dossierId=${dossierId}&actor=audrey`)).total;
     const refused = await testApp.http().get(`/dossiers/${dossierId}/history`).set('Authorization', `Bearer ${auditorToken}`);

@@ -12,7 +12,7 @@ import {
   type DossierEventMetadata,
   type DossierState,
 } from '@app/domain';
-import { EVENT_STORE, type EventStore, type EventToAppend, type RecordedEvent } from '@app/event-store';
+import { EVENT_STORE, type EventStore, type EventToAppend, type RecordedEvent, type StatementWithRead } from '@app/event-store';
 import { PersonalDataProtection, type SqlQuery } from '@app/personal-data';
 import { CLOCK, deterministicUuid, type Clock } from '@app/platform';
 import type { CommandContext } from './command-context';
@@ -114,7 +114,22 @@ export class DossierRepository {
    * verify names what changed.
    */
   async load(dossierId: string): Promise<LoadedDossier> {
-    const recorded = await this.store.readStream(dossierStreamId(dossierId));
+    return this.folded(dossierId, await this.store.readStream(dossierStreamId(dossierId)));
+  }
+
+  /**
+   * load(), with `statement` written in the same statement and transaction as the read of the
+   * stream where the store allows it (`written`), one round trip for both; otherwise it is not
+   * written at all, and the caller writes it itself. Nothing is written for a dossier that does
+   * not exist (StatementWithRead).
+   */
+  async loadWith(dossierId: string, statement: StatementWithRead): Promise<{ dossier: LoadedDossier; written: boolean }> {
+    const streamId = dossierStreamId(dossierId);
+    if (!this.store.readStreamWith) return { dossier: await this.load(dossierId), written: false };
+    return { dossier: await this.folded(dossierId, await this.store.readStreamWith(streamId, statement)), written: true };
+  }
+
+  private async folded(dossierId: string, recorded: RecordedEvent[]): Promise<LoadedDossier> {
     const unreadable = new Set<number>();
     const readable = new Map(
       (await this.personalData.revealDossier(recorded, this.query, (event) => unreadable.add(event.version))).map((event) => [event.version, event]),

@@ -71,6 +71,18 @@ export interface ReadStreamOptions {
   readonly maxCount?: number;
 }
 
+/**
+ * A statement written in the same transaction as a read of one stream, as the PostgreSQL store
+ * allows (readStreamWith): the access log's record of who read it. Its SQL is a data-modifying
+ * statement (INSERT … SELECT …) that selects its rows `FROM stream_found`: one row when the stream
+ * has events, none when it does not, so nothing is written for a stream that is not there.
+ * Parameters are $1…$n.
+ */
+export interface StatementWithRead {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. Default: start of the log. */
   readonly after?: LogPosition;
@@ -104,6 +116,11 @@ export interface EventStore {
   append(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion): Promise<AppendResult>;
   /** Events of one stream in order; an empty array for a stream that does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * readStream, and `statement` written in the same statement and transaction, one round trip
+   * (see StatementWithRead). Only stores whose log lives in the service's PostgreSQL have it.
+   */
+  readStreamWith?(streamId: string, statement: StatementWithRead): Promise<RecordedEvent[]>;
   /**
    * Committed events after a position, in log order, never skipping a later-committing one: every
    * event committed before the call, up to `maxCount`.

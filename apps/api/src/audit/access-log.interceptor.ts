@@ -1,13 +1,14 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { AccessLog, type AuditedRequest } from './access-log';
+import { AccessLog, PendingAccessRecord, setPendingRecord, type AuditedRequest } from './access-log';
 import { SHOWS_PERSONAL_DATA, type DossiersShown } from './shows-personal-data.decorator';
 
 /**
  * Records every response of a route marked @ShowsPersonalData in the access log. The record is
  * committed before the response leaves; if it cannot be written, the personal data is not sent
- * either.
+ * either. A route that reads one dossier's stream writes it with the read (PendingAccessRecord,
+ * one statement on the PostgreSQL store); otherwise it is written here, once the answer is known.
  */
 @Injectable()
 export class AccessLogInterceptor implements NestInterceptor {
@@ -21,10 +22,13 @@ export class AccessLogInterceptor implements NestInterceptor {
     if (!dossiersShown) return next.handle();
     const request = context.switchToHttp().getRequest<AuditedRequest>();
     const purpose = this.accessLog.purposeOf(request);
+    const pending = new PendingAccessRecord(request, purpose);
+    setPendingRecord(request, pending);
     return from(
       (async () => {
         const body = await lastValueFrom(next.handle());
-        await this.accessLog.record(request, purpose, dossiersShown(body));
+        const shown = dossiersShown(body);
+        if (!pending.isWrittenFor(shown)) await this.accessLog.record(request, purpose, shown);
         return body;
       })(),
     );

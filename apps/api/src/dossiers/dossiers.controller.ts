@@ -15,6 +15,7 @@ import {
 import type { Response } from 'express';
 import { DossierNotFoundError, normaliseNationalRegisterNumber, type DossierCommand, type RegisterDossier } from '@app/domain';
 import { deterministicUuid } from '@app/platform';
+import { pendingRecordOf, type AuditedRequest } from '../audit/access-log';
 import { oneDossier, ShowsPersonalData } from '../audit/shows-personal-data.decorator';
 import { Roles } from '../auth/auth.decorators';
 import { dossierIdPipe } from '../http/dossier-id.pipe';
@@ -159,8 +160,13 @@ export class DossiersController {
   @ApiOkResponse({ type: DossierView, headers: { ETag: { ...RESPONSE_HEADERS.ETag, description: `${RESPONSE_HEADERS.ETag.description}; only without asOf and validOn` } } })
   @ApiNotFoundResponse({ description: 'No such dossier, or it did not exist yet at that point in time' })
   @ApiConflictResponse({ description: 'An event of the dossier cannot be read as stored: altered behind the service\'s back (dossier-unreadable; verify names the version)' })
-  async get(@Param('id', dossierIdPipe) id: string, @Query() query: DossierAtQuery, @Res({ passthrough: true }) response: Response) {
-    const dossier = await this.loadExisting(id);
+  async get(
+    @Param('id', dossierIdPipe) id: string,
+    @Query() query: DossierAtQuery,
+    @Req() request: AuditedRequest,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const dossier = await this.loadShown(id, request);
     if (query.asOf === undefined && query.validOn === undefined) {
       response.setHeader('ETag', etag(dossier.version));
       return dossierView(dossier);
@@ -198,8 +204,8 @@ export class DossiersController {
   @ApiBadRequestResponse({ description: 'from is not below to, or to is past the current version (invalid-version-range)' })
   @ApiNotFoundResponse({ description: 'No such dossier' })
   @ApiConflictResponse({ description: 'An event of the dossier cannot be read as stored: altered behind the service\'s back (dossier-unreadable; verify names the version)' })
-  async diff(@Param('id', dossierIdPipe) id: string, @Query() query: DiffQuery) {
-    const dossier = await this.loadExisting(id);
+  async diff(@Param('id', dossierIdPipe) id: string, @Query() query: DiffQuery, @Req() request: AuditedRequest) {
+    const dossier = await this.loadShown(id, request);
     if (query.from >= query.to || query.to > dossier.version) {
       throw problem(400, 'invalid-version-range', 'Invalid version range', `Ask for 0 <= from < to <= ${dossier.version}, the current version.`, {
         currentVersion: dossier.version,
@@ -223,15 +229,18 @@ export class DossiersController {
   @ApiOkResponse({ type: HistoryView, headers: { ETag: RESPONSE_HEADERS.ETag } })
   @ApiNotFoundResponse({ description: 'No such dossier' })
   @ApiConflictResponse({ description: 'An event of the dossier cannot be read as stored: altered behind the service\'s back (dossier-unreadable; verify names the version)' })
-  async history(@Param('id', dossierIdPipe) id: string, @Res({ passthrough: true }) response: Response) {
-    const dossier = await this.loadExisting(id);
+  async history(@Param('id', dossierIdPipe) id: string, @Req() request: AuditedRequest, @Res({ passthrough: true }) response: Response) {
+    const dossier = await this.loadShown(id, request);
     response.setHeader('ETag', etag(dossier.version));
     return { dossierId: id, events: dossier.events.map(historyEntry) };
   }
 
-  private async loadExisting(id: string) {
-    const dossier = await this.dossiers.load(id);
+  /** The dossier whose personal data the answer shows, its access-log record written with the read (PendingAccessRecord). */
+  private async loadShown(id: string, request: AuditedRequest) {
+    const record = pendingRecordOf(request)!;
+    const { dossier, written } = await this.dossiers.loadWith(id, record.statementFor([id]));
     if (dossier.version === 0) throw new DossierNotFoundError(id);
+    if (written) record.written([id]);
     return dossier;
   }
 

@@ -149,6 +149,28 @@ describe('PostgreSQL event store specifics', () => {
     }
   });
 
+  it('writes a statement with the read of a stream, in its transaction, only when the stream has events (readStreamWith)', async () => {
+    const database = await createTestDatabase();
+    const store = await PostgresEventStore.connect(database.url);
+    const pool = testPool(database.url);
+    try {
+      await pool.query('CREATE TABLE reads (stream text NOT NULL, n int NOT NULL CHECK (n > 0))');
+      const written = (n: number) => ({ sql: 'INSERT INTO reads (stream, n) SELECT $1::text, $2::int FROM stream_found', parameters: ['s', n] });
+      const appended = [event(1), event(2)];
+      await store.append('s', appended, 'no_stream');
+
+      expect(ids(await store.readStreamWith('s', written(1)))).toEqual(ids(appended));
+      expect(await store.readStreamWith('nothing-here', written(2))).toEqual([]);
+      // One statement: a write that fails fails the read, and nothing is written.
+      await expect(store.readStreamWith('s', written(-1))).rejects.toThrow();
+      expect((await pool.query('SELECT n FROM reads ORDER BY n')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await store.close();
+      await pool.end();
+      await database.drop();
+    }
+  });
+
   it('reports an unreachable server as unavailable', async () => {
     await expect(PostgresEventStore.connect('postgres://postgres:postgres@127.0.0.1:1/none')).rejects.toBeInstanceOf(
       EventStoreUnavailableError,

@@ -15,6 +15,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StatementWithRead,
   type SubscribeToAllOptions,
   type Subscription,
 } from '../event-store.port';
@@ -233,6 +234,21 @@ export class PostgresEventStore implements EventStore {
     }
     try {
       const { rows } = await this.pool.query<EventRow>(sql, params);
+      return rows.map(toRecordedEvent);
+    } catch (error) {
+      throw mapPostgresError(error);
+    }
+  }
+
+  async readStreamWith(streamId: string, statement: StatementWithRead): Promise<RecordedEvent[]> {
+    const first = statement.parameters.length + 1;
+    const sql =
+      `WITH stream AS MATERIALIZED (SELECT ${COLUMNS} FROM event_store.events WHERE stream_id = $${first}), ` +
+      `stream_found AS (SELECT 1 WHERE EXISTS (SELECT 1 FROM stream)), ` +
+      `written AS (${statement.sql}) ` +
+      `SELECT * FROM stream ORDER BY version`;
+    try {
+      const { rows } = await this.pool.query<EventRow>(sql, [...statement.parameters, streamId]);
       return rows.map(toRecordedEvent);
     } catch (error) {
       throw mapPostgresError(error);

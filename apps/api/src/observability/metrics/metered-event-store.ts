@@ -35,6 +35,9 @@ export function meteredEventStore(store: EventStore, metrics: Metrics): EventSto
         return result;
       }),
     readStream: (streamId, options) => counted('read-stream', () => store.readStream(streamId, options)),
+    ...(store.readStreamWith && {
+      readStreamWith: (streamId, statement) => counted('read-stream', () => store.readStreamWith!(streamId, statement)),
+    }),
     readAll: (options) => counted('read-all', () => store.readAll(options)),
     subscribeToAll: (options) =>
       store.subscribeToAll({
