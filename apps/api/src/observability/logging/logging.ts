@@ -30,12 +30,15 @@ export function loggerOptions(config: AppConfig): LoggerOptions {
 
 /**
  * Where the log lines go: readable, coloured lines for a person at a terminal (LOG_FORMAT=pretty,
- * or auto with standard output a TTY); one JSON line per entry otherwise, for log collectors.
+ * or auto with standard output a TTY); one JSON line per entry otherwise, for log collectors,
+ * written in chunks (at most a quarter second late; flushed at exit).
  * Every logger of the process writes through this one stream, so lines keep their order.
  */
 export function logDestination(config: AppConfig, output: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): DestinationStream {
   const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && output.isTTY === true);
-  if (!pretty) return output === process.stdout ? fileDestination({ dest: 1, sync: false }) : (output as DestinationStream);
+  // Lines to standard output are written in chunks of 4 KiB, or every quarter second, and at exit:
+  // a write per request line cost about 5% of a dossier read's CPU in the bench's profile.
+  if (!pretty) return output === process.stdout ? fileDestination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 }) : (output as DestinationStream);
   return pinoPretty({
     destination: output,
     sync: true,
