@@ -11,6 +11,7 @@ import { FlowStatisticsResidenceStatus1733529600001 } from './flow-statistics/mi
 import { FlowStatisticsRecorded1733529600010 } from './flow-statistics/migrations/1733529600010-flow-statistics-recorded';
 import { FlowStatisticsHousingPlace1733529600020 } from './flow-statistics/migrations/1733529600020-flow-statistics-housing-place';
 import { FlowStatisticsPersonAttributes1733529600030 } from './flow-statistics/migrations/1733529600030-flow-statistics-person-attributes';
+import { FlowStatisticsDateCounts1733529600040 } from './flow-statistics/migrations/1733529600040-flow-statistics-date-counts';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
 
 /**
@@ -31,4 +32,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   FlowStatisticsRecorded1733529600010,
   FlowStatisticsHousingPlace1733529600020,
   FlowStatisticsPersonAttributes1733529600030,
+  FlowStatisticsDateCounts1733529600040,
 ];

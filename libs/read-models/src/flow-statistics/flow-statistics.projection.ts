@@ -13,6 +13,7 @@ import {
   type SafeFormNotes,
   type PersonalDataReader,
 } from '@app/projection-engine';
+import { STAT_DATE_COUNTS_TABLE, updateDateCounts } from './aggregates';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { recordedHistory, type RecordedStatEvent } from './recorded-history';
 import type { StatEvent } from './situation';
@@ -249,7 +250,7 @@ async function keptEventsOf(dossierIds: string[], context: ProjectionContext): P
 export function flowStatisticsProjection(personalData: PersonalDataReader, directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
   return {
     name: FLOW_STATISTICS,
-    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE],
+    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
       const incoming = incomingOf(events, context);
@@ -266,6 +267,7 @@ export function flowStatisticsProjection(personalData: PersonalDataReader, direc
       const byDossier = await keptEventsOf(dossierIds, context);
       if (keep(byDossier, incoming) === 0) return;
       const { eventRows, periodRows } = historiesOf(byDossier, directory);
+      await updateDateCounts(context, dossierIds, { eventColumns: EVENT_COLUMNS, events: eventRows, periodColumns: PERIOD_COLUMNS, periods: periodRows });
       await replaceChanged(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, await storedRows(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, dossierIds), eventRows);
       await replaceChanged(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, await storedRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, dossierIds), periodRows);
     },
@@ -327,6 +329,7 @@ class FlowStatisticsRebuild implements RebuildWriter {
     await forgetAgeBands(context, erased);
     if (byDossier.size === 0) return;
     const { eventRows, periodRows } = historiesOf(byDossier, this.directory);
+    await updateDateCounts(context, [...readBack], { eventColumns: EVENT_COLUMNS, events: eventRows, periodColumns: PERIOD_COLUMNS, periods: periodRows });
     if (readBack.size > 0) {
       for (const table of [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE]) {
         await context.query(`DELETE FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [[...readBack]]);

@@ -1,9 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { ACTIVE_STAGES, daysBetween, type ActiveStage } from '@app/domain';
+import { ACTIVE_STAGES, daysBetween, endOfMonth, type ActiveStage } from '@app/domain';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
+import { reachDates, STEP_EVENTS } from '../funnel-steps';
 import { recordedRows, type RecordedAsOf } from './recorded';
 import { readSettings } from './settings';
-import { byGroup, groupingOf, groupSql, groupView, keyOf, personOn, type GroupBy, type GroupRow, type GroupView } from './groups';
+import type { DateCountLevel } from '../aggregates';
+import { countsOn, dateCountLevel, groupRowOf } from './date-counts';
+import { byGroup, groupingOf, groupSql, groupView, keyOf, personOn, type GroupBy, type Grouping, type GroupRow, type GroupView } from './groups';
 import type { Place, PlaceEcho } from './place';
 import { cell, type Cell, type Suppressed } from './suppression';
 
@@ -60,41 +63,16 @@ export async function funnelOf(
   groupBy: GroupBy,
   place: Place,
   recordedAsOf: RecordedAsOf = null,
+  fromEvents = false,
 ): Promise<Suppressed<FunnelView>> {
   const { suppressBelow: threshold } = await readSettings(dataSource);
-  const events = recordedRows(STAT_EVENTS_TABLE, recordedAsOf);
   const grouping = groupingOf(groupBy);
-  const params: unknown[] = [asOf, cohortStart, cohortEnd, residenceStatus];
-  // By registration, the municipality of the registration; by housing, where the person is housed on asOf.
-  const byHousing = place.by === 'housing' && grouping.place !== null;
-  const { columns, join } = groupSql(grouping, place, params, byHousing ? 'p.' : 'r.');
-  const housedOn = byHousing ? `JOIN ${recordedRows(STAT_PERIODS_TABLE, recordedAsOf)} p ON p.dossier_id = r.dossier_id AND p.valid_from <= $1::date AND (p.valid_to IS NULL OR p.valid_to > $1::date)` : '';
-  const rows = (await dataSource.query(
-    `WITH cohort AS (
-       SELECT r.dossier_id, ${columns} FROM ${events} r ${housedOn} ${personOn(grouping, 'r.dossier_id', '$1::date')} ${join}
-        WHERE r.type = 'DossierRegistered' AND r.occurred_on <= $1::date
-          AND ($2::date IS NULL OR r.occurred_on >= $2::date) AND ($3::date IS NULL OR r.occurred_on <= $3::date))
-     SELECT e.dossier_id, c.grp, c.grp_sex, c.grp_band,
-            min(e.occurred_on) FILTER (WHERE e.type = 'DossierRegistered')::text AS registered,
-            min(e.occurred_on) FILTER (WHERE e.type = 'PersonHoused')::text AS housed,
-            min(e.occurred_on) FILTER (WHERE e.type = 'InburgeringEnrolled')::text AS inburgering,
-            min(e.occurred_on) FILTER (WHERE e.type = 'VdabRegistered')::text AS vdab,
-            min(e.occurred_on) FILTER (WHERE e.type = 'EmploymentStarted')::text AS employed
-       FROM ${events} e JOIN cohort c USING (dossier_id)
-      WHERE e.occurred_on <= $1::date
-        AND ($4::text IS NULL OR e.dossier_id IN (SELECT dossier_id FROM ${recordedRows(STAT_PERIODS_TABLE, recordedAsOf)} AS p
-                                                   WHERE residence_status = $4 AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)))
-      GROUP BY e.dossier_id, c.grp, c.grp_sex, c.grp_band`,
-    params,
-  )) as FirstDates[];
-  const byGroupKey = new Map<string, FirstDates[]>();
-  if (groupBy !== 'none') {
-    for (const row of rows) {
-      const members = byGroupKey.get(keyOf(row));
-      if (members) members.push(row);
-      else byGroupKey.set(keyOf(row), [row]);
-    }
-  }
+  const whole = (cohortStart === null || cohortStart.endsWith('-01')) && (cohortEnd === null || cohortEnd === endOfMonth(cohortEnd));
+  const level = fromEvents || residenceStatus !== null || !whole ? null : dateCountLevel(grouping, place, recordedAsOf);
+  const { total, groups } =
+    level === null
+      ? await talliesFromEvents(dataSource, asOf, cohortStart, cohortEnd, residenceStatus, grouping, place, recordedAsOf)
+      : await talliesFromDateCounts(dataSource, asOf, cohortStart, cohortEnd, level);
   const month = (date: string | null) => date?.slice(0, 7) ?? null;
   const oneMonth = cohortStart !== null && cohortEnd !== null && month(cohortStart) === month(cohortEnd);
   const at = (suppressBelow: number): FunnelView => ({
@@ -107,30 +85,112 @@ export async function funnelOf(
     map: place.map,
     by: place.by,
     suppressBelow,
-    steps: stepsOf(rows, suppressBelow),
-    groups: [...byGroupKey.values()]
-      .sort((a, b) => byGroup(a[0], b[0]))
-      .map((members) => ({ group: groupView(grouping, members[0], place.map), steps: stepsOf(members, suppressBelow) })),
+    steps: stepCells(total, suppressBelow),
+    groups:
+      groupBy === 'none'
+        ? []
+        : [...groups].sort((a, b) => byGroup(a.row, b.row)).map(({ row, tallies }) => ({ group: groupView(grouping, row, place.map), steps: stepCells(tallies, suppressBelow) })),
   });
   return { view: at(threshold), unsuppressed: () => at(0) };
 }
 
-function stepsOf(rows: readonly FirstDates[], suppressBelow: number): FunnelStep[] {
+/** A funnel's numbers for the whole cohort and per group (a group with anyone in the cohort). */
+interface FunnelTallies {
+  total: StepTallies;
+  groups: Array<{ row: GroupRow; tallies: StepTallies }>;
+}
+
+/** The funnel's numbers from each person's first dates by asOf, read from the events. */
+async function talliesFromEvents(
+  dataSource: DataSource,
+  asOf: string,
+  cohortStart: string | null,
+  cohortEnd: string | null,
+  residenceStatus: string | null,
+  grouping: Grouping,
+  place: Place,
+  recordedAsOf: RecordedAsOf,
+): Promise<FunnelTallies> {
+  const events = recordedRows(STAT_EVENTS_TABLE, recordedAsOf);
+  const params: unknown[] = [asOf, cohortStart, cohortEnd, residenceStatus];
+  // By registration, the municipality of the registration; by housing, where the person is housed on asOf.
+  const byHousing = place.by === 'housing' && grouping.place !== null;
+  const { columns, join } = groupSql(grouping, place, params, byHousing ? 'p.' : 'r.');
+  const housedOn = byHousing ? `JOIN ${recordedRows(STAT_PERIODS_TABLE, recordedAsOf)} p ON p.dossier_id = r.dossier_id AND p.valid_from <= $1::date AND (p.valid_to IS NULL OR p.valid_to > $1::date)` : '';
+  const rows = (await dataSource.query(
+    `WITH cohort AS (
+       SELECT r.dossier_id, ${columns} FROM ${events} r ${housedOn} ${personOn(grouping, 'r.dossier_id', '$1::date')} ${join}
+        WHERE r.type = 'DossierRegistered' AND r.occurred_on <= $1::date
+          AND ($2::date IS NULL OR r.occurred_on >= $2::date) AND ($3::date IS NULL OR r.occurred_on <= $3::date))
+     SELECT e.dossier_id, c.grp, c.grp_sex, c.grp_band,
+            ${ACTIVE_STAGES.map((step) => `min(e.occurred_on) FILTER (WHERE e.type = '${STEP_EVENTS[step]}')::text AS ${step}`).join(', ')}
+       FROM ${events} e JOIN cohort c USING (dossier_id)
+      WHERE e.occurred_on <= $1::date
+        AND ($4::text IS NULL OR e.dossier_id IN (SELECT dossier_id FROM ${recordedRows(STAT_PERIODS_TABLE, recordedAsOf)} AS p
+                                                   WHERE residence_status = $4 AND valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)))
+      GROUP BY e.dossier_id, c.grp, c.grp_sex, c.grp_band`,
+    params,
+  )) as FirstDates[];
+  const byGroupKey = new Map<string, FirstDates[]>();
+  for (const row of rows) {
+    const members = byGroupKey.get(keyOf(row));
+    if (members) members.push(row);
+    else byGroupKey.set(keyOf(row), [row]);
+  }
+  return { total: tallyOf(rows), groups: [...byGroupKey.values()].map((members) => ({ row: members[0], tallies: tallyOf(members) })) };
+}
+
+/**
+ * The funnel's numbers from the counts kept per day (stat_date_counts, aggregates/date-counts.ts:
+ * per registration month and place, `count:i`, `atAll:i` and `wait:i:<days>` on the day they
+ * happen) summed up to asOf over the cohort's months, for a question they answer (date-counts.ts;
+ * a cohort of whole months, no residence status).
+ */
+async function talliesFromDateCounts(dataSource: DataSource, asOf: string, cohortStart: string | null, cohortEnd: string | null, level: DateCountLevel): Promise<FunnelTallies> {
+  const cohorts = { from: cohortStart?.slice(0, 7) ?? null, to: cohortEnd?.slice(0, 7) ?? null };
+  const cells = (await countsOn(dataSource, 'funnel', level, [asOf], cohorts)).get(asOf)!;
+  const empty = (): StepTallies => ({ reached: ACTIVE_STAGES.map(() => 0), reachedAtAll: ACTIVE_STAGES.map(() => 0), waits: ACTIVE_STAGES.map(() => []) });
+  const total = empty();
+  const groups = new Map<string, { row: GroupRow; tallies: StepTallies }>();
+  for (const { grp, measure, n } of cells) {
+    const row = groupRowOf(level, grp);
+    const group = groups.get(keyOf(row)) ?? groups.set(keyOf(row), { row, tallies: empty() }).get(keyOf(row))!;
+    const [kind, step, days] = measure.split(':');
+    for (const tallies of [total, group.tallies]) {
+      if (kind === 'count') tallies.reached[Number(step)] += n;
+      else if (kind === 'atAll') tallies.reachedAtAll[Number(step)] += n;
+      else if (kind === 'wait') for (let i = 0; i < n; i++) tallies.waits[Number(step)].push(Number(days));
+    }
+  }
+  return { total, groups: [...groups.values()].filter((group) => group.tallies.reached[0] > 0) };
+}
+
+/** The funnel's numbers of some persons' first dates (by asOf). */
+function tallyOf(rows: readonly FirstDates[]): StepTallies {
   const reached: number[] = ACTIVE_STAGES.map(() => 0);
   const reachedAtAll: number[] = ACTIVE_STAGES.map(() => 0);
   const waits: number[][] = ACTIVE_STAGES.map(() => []);
   for (const row of rows) {
     for (const [index, step] of ACTIVE_STAGES.entries()) if (row[step]) reachedAtAll[index]++;
-    let previous: string | null = null;
-    for (const [index, step] of ACTIVE_STAGES.entries()) {
-      const first = row[step];
-      if (!first) break;
-      const on: string = previous && previous > first ? previous : first;
+    const on = reachDates(row);
+    for (const [index, date] of on.entries()) {
+      if (!date) break;
       reached[index]++;
-      if (previous) waits[index].push(daysBetween(previous, on));
-      previous = on;
+      if (index > 0) waits[index].push(daysBetween(on[index - 1]!, date));
     }
   }
+  return { reached, reachedAtAll, waits };
+}
+
+/** A funnel's numbers per step (ACTIVE_STAGES' order): how many reached it (and every earlier one), how many reached it at all, and the waits from the step before. */
+export interface StepTallies {
+  reached: number[];
+  reachedAtAll: number[];
+  waits: number[][];
+}
+
+/** A funnel's cells from its numbers, small counts and what derives from them suppressed. */
+export function stepCells({ reached, reachedAtAll, waits }: StepTallies, suppressBelow: number): FunnelStep[] {
   const c = (n: number) => cell(n, n, suppressBelow);
   const secret = (n: number) => n > 0 && n < suppressBelow;
   const ratio = (n: number, d: number, hidden: boolean): Cell =>

@@ -3,6 +3,8 @@ import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projec
 import { recordedRows, type RecordedAsOf } from './recorded';
 import { byGroup, byPerson, GROUP_DIMENSIONS, groupingOf, groupView, keyOf, personOn, placeOf, readGroupBy, type GroupBy, type GroupRow, type GroupView, type Grouping } from './groups';
 import { REGISTRATION_AS_RECORDED, type Place, type PlaceEcho } from './place';
+import type { DateCountLevel } from '../aggregates';
+import { countsOn, dateCountLevel, groupRowOf } from './date-counts';
 import type { Interval } from './periods';
 import { readSettings } from './settings';
 import { breakdown, type Cell, type Count, type Suppressed } from './suppression';
@@ -84,9 +86,12 @@ export async function vdabOn(
   groupBy: GroupBy,
   place: Place = REGISTRATION_AS_RECORDED,
   recordedAsOf: RecordedAsOf = null,
+  fromPeriods = false,
 ): Promise<Suppressed<Pick<VdabView, 'population' | 'groupBy' | 'map' | 'by' | 'suppressBelow' | 'points'>>> {
   const { suppressBelow } = await readSettings(dataSource);
-  const tallies = await vdabTallies(dataSource, dates, population, groupBy, place, recordedAsOf);
+  const level = fromPeriods ? null : dateCountLevel(vdabGrouping(groupBy), place, recordedAsOf);
+  const tallies =
+    level === null ? await vdabTallies(dataSource, dates, population, groupBy, place, recordedAsOf) : await vdabTalliesFromDateCounts(dataSource, dates, population, groupBy, level);
   const at = (threshold: number) => ({
     population,
     groupBy,
@@ -151,6 +156,40 @@ export async function vdabTallies(
       GROUP BY 1, 2, 3, 4, 5`,
     params,
   )) as VdabTally[];
+}
+
+/**
+ * vdabTallies from the counts kept per day (stat_date_counts, aggregates/date-counts.ts: per
+ * population `all:registered`, `all:ever`, `all:now`, the same for `active`, per cohort), for a
+ * question they answer (date-counts.ts). Without cohort in groupBy the cohorts are added up;
+ * with it, the persons without a VDAB registration event (cohort '') have no cohort and are left
+ * out, as vdabTallies' join leaves them out.
+ */
+async function vdabTalliesFromDateCounts(
+  dataSource: DataSource,
+  days: readonly string[],
+  population: VdabPopulation,
+  groupBy: GroupBy,
+  level: DateCountLevel,
+): Promise<VdabTally[]> {
+  const { cohort: byCohort } = vdabGrouping(groupBy);
+  const counts = await countsOn(dataSource, 'vdab', level, [...new Set(days)]);
+  const tallies: VdabTally[] = [];
+  for (const [day, cells] of counts) {
+    const groups = new Map<string, VdabTally>();
+    for (const { grp, cohort, measure, n } of cells) {
+      const [of, what] = measure.split(':');
+      if (of !== population || (byCohort && cohort === '')) continue;
+      const row = groupRowOf(level, grp);
+      const key = `${keyOf(row)}|${byCohort ? cohort : ''}`;
+      const tally = groups.get(key) ?? groups.set(key, { ...row, day, cohort: byCohort ? cohort : null, registered: 0, ever: 0, now: 0 }).get(key)!;
+      if (what === 'registered') tally.registered += n;
+      else if (what === 'ever') tally.ever += n;
+      else if (what === 'now') tally.now += n;
+    }
+    tallies.push(...[...groups.values()].filter((tally) => tally.registered > 0));
+  }
+  return tallies;
 }
 
 const MEASURES = ['registeredAtVdab', 'everEmployed', 'employedNow'] as const;

@@ -1,0 +1,96 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { addDays, endOfMonth } from '@app/domain';
+import { recordedDossierEvent } from '@app/domain/testing';
+import type { RecordedEvent } from '@app/event-store';
+import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
+import { openReadModelDatabase } from '@app/projection-engine/testing';
+import { READ_MODEL_MIGRATIONS } from '../../schema';
+import { historyArbitrary, historyOf } from '../../testing/generated-histories';
+import { flowStatisticsProjection } from '../flow-statistics.projection';
+import { funnelOf } from '../queries/funnel';
+import { REGISTRATION_AS_RECORDED } from '../queries/place';
+import { stockOn } from '../queries/stock';
+import { vdabOn } from '../queries/vdab';
+import { applyDeltas, DATE_COUNTS, dateCountDeltas, STAT_DATE_COUNTS_TABLE, storedDossierRows } from '.';
+
+/**
+ * The answers from the counts kept per day (stat_date_counts) must be the answers from the rows
+ * (the periods and events: the test oracle), cell by cell, suppressed and not: on generated
+ * histories (facts recorded late, reopenings in other municipalities, residence status changes,
+ * archiving and erasure) applied in random batches, and on dates at a year's end, a month's end,
+ * the first of a year and any day between.
+ */
+describe('the counts kept per day answer as the rows do', () => {
+  let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
+  const projection = flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)));
+
+  beforeAll(async () => {
+    database = await openReadModelDatabase([...READ_MODEL_MIGRATIONS, ...PERSONAL_DATA_MIGRATIONS]);
+    // Small cells suppressed, so the suppression works on the kept counts too.
+    await database.dataSource.query('UPDATE read_models.statistics_settings SET suppress_below = 3');
+  });
+  afterAll(() => database?.close());
+
+  const dates = fc.uniqueArray(
+    fc.oneof(
+      fc.integer({ min: 0, max: 1200 }).map((day) => addDays('2022-03-01', day)),
+      fc.integer({ min: 0, max: 40 }).map((month) => endOfMonth(`${2022 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}-01`)),
+      fc.constantFrom('2022-12-31', '2023-12-31', '2023-01-01', '2024-01-01', '2022-01-01'),
+    ),
+    { minLength: 1, maxLength: 4 },
+  );
+
+  it("for the stock, VDAB's pair and the funnel, per province, municipality, cohort or none", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(historyArbitrary, { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { minLength: 50, maxLength: 50 }), dates, async (histories, random, days) => {
+        const { dataSource } = database;
+        await dataSource.query(`TRUNCATE read_models.stat_events, read_models.stat_dossier_periods, read_models.stat_person_attributes, read_models.${STAT_DATE_COUNTS_TABLE}`);
+        // The histories' events interleaved in one log (each dossier's in its order), cut into batches of random sizes.
+        const streams = histories.map((history) => {
+          const dossierId = randomUUID();
+          return { dossierId, events: historyOf(dossierId, history).events, next: 0 };
+        });
+        const log: RecordedEvent[] = [];
+        for (let turn = 0; streams.some((s) => s.next < s.events.length); turn++) {
+          const waiting = streams.filter((s) => s.next < s.events.length);
+          const stream = waiting[random[turn % random.length] % waiting.length];
+          log.push(recordedDossierEvent(stream.dossierId, stream.next + 1, stream.events[stream.next]) as RecordedEvent);
+          stream.next++;
+        }
+        for (let start = 0, turn = 0; start < log.length; turn++) {
+          const size = 1 + (random[turn % random.length] % 7);
+          await projection.apply(log.slice(start, start + size), database.context);
+          start += size;
+        }
+
+        // However the events were batched, the table holds the sum of every dossier's contribution now (as the migration fills it).
+        const table = () => dataSource.query(`SELECT * FROM read_models.${STAT_DATE_COUNTS_TABLE} ORDER BY statistic, level, grain, bucket, grp, cohort, measure`);
+        const kept = await table();
+        await dataSource.query(`TRUNCATE read_models.${STAT_DATE_COUNTS_TABLE}`);
+        const context = { schema: 'read_models', query: (sql: string, parameters?: unknown[]) => dataSource.query(sql, parameters) };
+        await applyDeltas(context, DATE_COUNTS, dateCountDeltas([], await storedDossierRows(context, streams.map((s) => s.dossierId))));
+        expect(await table()).toEqual(kept);
+
+        const same = async <V>(ask: (oracle: boolean) => Promise<{ view: V; unsuppressed: () => V }>) => {
+          const [fast, oracle] = [await ask(false), await ask(true)];
+          expect(fast.unsuppressed()).toEqual(oracle.unsuppressed());
+          expect(fast.view).toEqual(oracle.view);
+        };
+        const place = REGISTRATION_AS_RECORDED;
+        for (const groupBy of ['none', 'province', 'municipality']) {
+          for (const day of days) await same((oracle) => stockOn(dataSource, day, groupBy, place, null, oracle));
+          // Every cohort, one month's (a registration month of the histories), and a range open at its end.
+          const month = histories[0].registeredOn.slice(0, 7);
+          for (const [from, to] of [[null, null], [`${month}-01`, endOfMonth(`${month}-01`)], ['2022-06-01', null]]) {
+            for (const asOf of days) await same((oracle) => funnelOf(dataSource, asOf, from, to, null, groupBy, place, null, oracle));
+          }
+        }
+        for (const groupBy of ['none', 'province', 'cohort', 'province,cohort', 'municipality,cohort']) {
+          for (const population of ['all', 'active'] as const) await same((oracle) => vdabOn(dataSource, days, population, groupBy, place, null, oracle));
+        }
+      }),
+      { numRuns: 25 },
+    );
+  }, 300_000);
+});

@@ -1,0 +1,299 @@
+import { ACTIVE_STAGES, addDays, daysBetween, type ActiveStage } from '@app/domain';
+import type { ProjectionContext } from '@app/projection-engine';
+import { reachDates, STEP_EVENTS } from '../funnel-steps';
+import { applyDeltas, Deltas, type CountTable } from './delta';
+
+/**
+ * The counts on a date (stock, VDAB's pair, the funnel), kept as their changes: per statistic,
+ * grouping level, group, cohort and measure, the change of the count on each business day, and
+ * the same summed per month and per year. The count on D is the sum of the years before D's
+ * year, the months of its year before its month and the days of its month up to D (at a month's
+ * or year's end, the months or years up to it): at most 4 + 12 + 31 rows a cell, however many
+ * dossiers. A dossier adds +1 on the day it enters a count and -1 on the day it leaves it.
+ */
+export const STAT_DATE_COUNTS_TABLE = 'stat_date_counts';
+
+export const DATE_COUNTS: CountTable = {
+  name: STAT_DATE_COUNTS_TABLE,
+  keys: [
+    ['statistic', 'text'],
+    ['level', 'text'],
+    ['grain', 'text'],
+    ['bucket', 'date'],
+    ['grp', 'text'],
+    ['cohort', 'text'],
+    ['measure', 'text'],
+  ],
+};
+
+export type DateStatistic = 'stock' | 'vdab' | 'funnel';
+/** The groupings kept: none, the province, the municipality (of registration, as recorded). */
+export const DATE_COUNT_LEVELS = ['none', 'province', 'municipality'] as const;
+export type DateCountLevel = (typeof DATE_COUNT_LEVELS)[number];
+type Grain = 'day' | 'month' | 'year';
+
+/** A dossier's row of stat_dossier_periods valid now, the columns the counts read. */
+export interface CurrentPeriod {
+  valid_from: string;
+  valid_to: string | null;
+  active: boolean;
+  stage: string;
+  housing_type: string | null;
+  municipality: string;
+  province_nis: string | null;
+  employed_now: boolean;
+  ever_employed: boolean;
+  vdab: boolean;
+  residence_status: string;
+}
+
+/** A dossier's row of stat_events valid now, the columns the counts read. */
+export interface CurrentEvent {
+  type: string;
+  occurred_on: string;
+  municipality: string | null;
+  province_nis: string | null;
+}
+
+/** A dossier's current rows. */
+export interface DossierRows {
+  periods: CurrentPeriod[];
+  events: CurrentEvent[];
+}
+
+/** The stock's measures of an active period (stock.ts reads them back). */
+export const stockMeasures = (p: CurrentPeriod): string[] => [
+  'active',
+  `stage:${p.stage}`,
+  `housing:${p.housing_type ?? 'none'}`,
+  `status:${p.residence_status}`,
+  ...(p.ever_employed ? ['ever'] : []),
+  ...(p.employed_now ? ['now'] : []),
+];
+
+/** VDAB's measures of a period at VDAB: per population (all; active), registered, ever employed, employed now (vdab.ts reads them back). */
+const vdabMeasures = (p: CurrentPeriod): string[] =>
+  (p.active ? ['all', 'active'] : ['all']).flatMap((population) => [
+    `${population}:registered`,
+    ...(p.ever_employed ? [`${population}:ever`] : []),
+    ...(p.employed_now ? [`${population}:now`] : []),
+  ]);
+
+/** The year of a person's first VDAB registration, '' without one. */
+function vdabCohort(events: readonly CurrentEvent[]): string {
+  const first = events.filter((e) => e.type === 'VdabRegistered').reduce<string | null>((min, e) => (min === null || e.occurred_on < min ? e.occurred_on : min), null);
+  return first === null ? '' : first.slice(0, 4);
+}
+
+type Add = (statistic: DateStatistic, day: string, municipality: string | null, province: string | null, cohort: string, measure: string, n: number) => void;
+
+/**
+ * One dossier's contribution to every count, times `sign`: the stock's and VDAB's from its
+ * periods (on the day a period starts, off the day it ends), the funnel's from its first dates of
+ * each step (funnel-steps.ts): in its registration cohort (month) and place, `count:i` on the day
+ * it reaches step i, `atAll:i` on the day it has step i's event and is registered, and
+ * `wait:i:<days>` (the days from step i-1) on the day it reaches step i.
+ */
+export function contribute(rows: DossierRows, sign: 1 | -1, add: Add): void {
+  const cohort = vdabCohort(rows.events);
+  for (const p of rows.periods) {
+    const span = (statistic: DateStatistic, measures: string[], cohortOf: string) => {
+      for (const measure of measures) {
+        add(statistic, p.valid_from, p.municipality, p.province_nis, cohortOf, measure, sign);
+        if (p.valid_to !== null) add(statistic, p.valid_to, p.municipality, p.province_nis, cohortOf, measure, -sign);
+      }
+    };
+    if (p.active) span('stock', stockMeasures(p), '');
+    if (p.vdab) span('vdab', vdabMeasures(p), cohort);
+  }
+  const registration = rows.events.find((e) => e.type === 'DossierRegistered');
+  if (!registration) return;
+  const first = Object.fromEntries(ACTIVE_STAGES.map((step) => [step, null])) as Record<ActiveStage, string | null>;
+  for (const e of rows.events) {
+    const step = ACTIVE_STAGES.find((s) => STEP_EVENTS[s] === e.type);
+    if (step && (first[step] === null || e.occurred_on < first[step]!)) first[step] = e.occurred_on;
+  }
+  const registered = first.registered!;
+  const funnel = (day: string, measure: string) => add('funnel', day, registration.municipality, registration.province_nis, registered.slice(0, 7), measure, sign);
+  const reached = reachDates(first);
+  ACTIVE_STAGES.forEach((step, index) => {
+    const date = first[step];
+    if (date) funnel(date > registered ? date : registered, `atAll:${index}`);
+    const on = reached[index];
+    if (!on) return;
+    funnel(on, `count:${index}`);
+    if (index > 0) funnel(on, `wait:${index}:${daysBetween(reached[index - 1]!, on)}`);
+  });
+}
+
+const BUCKETS: Array<[Grain, (day: string) => string]> = [
+  ['day', (day) => day],
+  ['month', (day) => `${day.slice(0, 7)}-01`],
+  ['year', (day) => `${day.slice(0, 4)}-01-01`],
+];
+
+/**
+ * The changes of stat_date_counts when dossiers' rows go from `before` to `after` (each dossier's
+ * current rows; a dossier new to the table has none before): the contributions summed per day
+ * and place first (a dossier's unchanged periods cancel out there), then spread over the levels
+ * and grains.
+ */
+export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<DossierRows>): Deltas {
+  const byDay = new Map<string, { key: [DateStatistic, string, string | null, string | null, string, string]; n: number }>();
+  const add: Add = (statistic, day, municipality, province, cohort, measure, n) => {
+    const id = `${statistic}\t${day}\t${municipality}\t${province}\t${cohort}\t${measure}`;
+    const cell = byDay.get(id);
+    if (cell) cell.n += n;
+    else byDay.set(id, { key: [statistic, day, municipality, province, cohort, measure], n });
+  };
+  for (const rows of before) contribute(rows, -1, add);
+  for (const rows of after) contribute(rows, 1, add);
+  const deltas = new Deltas();
+  for (const { key, n } of byDay.values()) {
+    if (n === 0) continue;
+    const [statistic, day, municipality, province, cohort, measure] = key;
+    const groups: Array<[DateCountLevel, string]> = [
+      ['none', ''],
+      ['province', province ?? ''],
+      ['municipality', municipality ?? ''],
+    ];
+    for (const [level, grp] of groups) for (const [grain, bucket] of BUCKETS) deltas.add([statistic, level, grain, bucket(day), grp, cohort, measure], n);
+  }
+  return deltas;
+}
+
+/** Rows of a table (columns in `columns`' order) as records, only those valid now (recorded_to null), by dossier. */
+export function currentRowsByDossier(columns: readonly string[], rows: readonly unknown[][]): Map<string, Array<Record<string, unknown>>> {
+  const id = columns.indexOf('dossier_id');
+  const to = columns.indexOf('recorded_to');
+  const byDossier = new Map<string, Array<Record<string, unknown>>>();
+  for (const row of rows) {
+    if (row[to] !== null) continue;
+    const record = Object.fromEntries(columns.map((column, i) => [column, row[i]]));
+    const list = byDossier.get(row[id] as string);
+    if (list) list.push(record);
+    else byDossier.set(row[id] as string, [record]);
+  }
+  return byDossier;
+}
+
+/** The rows of each dossier of `ids` from both groupings (a dossier with none in one has an empty list). */
+function dossierRows(ids: Iterable<string>, periods: Map<string, Array<Record<string, unknown>>>, events: Map<string, Array<Record<string, unknown>>>): DossierRows[] {
+  return [...ids].map((id) => ({ periods: (periods.get(id) ?? []) as unknown as CurrentPeriod[], events: (events.get(id) ?? []) as unknown as CurrentEvent[] }));
+}
+
+/** The current rows of the dossiers as the tables of `context.schema` hold them. */
+export async function storedDossierRows(context: Pick<ProjectionContext, 'schema' | 'query'>, dossierIds: readonly string[]): Promise<DossierRows[]> {
+  if (dossierIds.length === 0) return [];
+  const group = (rows: Array<Record<string, unknown>>) => {
+    const byDossier = new Map<string, Array<Record<string, unknown>>>();
+    for (const row of rows) byDossier.set(row.dossier_id as string, [...(byDossier.get(row.dossier_id as string) ?? []), row]);
+    return byDossier;
+  };
+  const periods = await context.query(
+    `SELECT dossier_id::text, valid_from::text, valid_to::text, active, stage, housing_type, municipality, province_nis, employed_now, ever_employed, vdab, residence_status
+       FROM ${context.schema}.stat_dossier_periods WHERE dossier_id = ANY($1::uuid[]) AND recorded_to IS NULL`,
+    [dossierIds],
+  );
+  const events = await context.query(
+    `SELECT dossier_id::text, type, occurred_on::text, municipality, province_nis
+       FROM ${context.schema}.stat_events WHERE dossier_id = ANY($1::uuid[]) AND recorded_to IS NULL`,
+    [dossierIds],
+  );
+  return dossierRows(dossierIds, group(periods), group(events));
+}
+
+/**
+ * Keeps stat_date_counts in step with the dossiers' rows the projection is about to write: the
+ * rows `after` (every row of the dossiers' recomputed histories, columns in `columns`' order; the
+ * current ones count) replace the current rows stored now for `stored` (the dossiers the tables
+ * already hold). Call it before the rows are replaced; live and rebuild alike.
+ */
+export async function updateDateCounts(
+  context: ProjectionContext,
+  stored: readonly string[],
+  after: { eventColumns: readonly string[]; events: readonly unknown[][]; periodColumns: readonly string[]; periods: readonly unknown[][] },
+): Promise<void> {
+  const periods = currentRowsByDossier(after.periodColumns, after.periods);
+  const events = currentRowsByDossier(after.eventColumns, after.events);
+  const ids = new Set([...periods.keys(), ...events.keys(), ...stored]);
+  await applyDeltas(context, DATE_COUNTS, dateCountDeltas(await storedDossierRows(context, stored), dossierRows(ids, periods, events)));
+}
+
+/** A cell of a count on a date: its group ('' for none, and for Brussels' null province), cohort ('' for none) and measure. */
+export interface DateCount {
+  grp: string;
+  cohort: string;
+  measure: string;
+  n: number;
+}
+
+/** Which rows of a grain a date's count sums: buckets from..to, both included. */
+type Span = { grain: Grain; from: string; to: string };
+
+const yearOf = (day: string) => `${day.slice(0, 4)}-01-01`;
+const monthOf = (day: string) => `${day.slice(0, 7)}-01`;
+
+/** The spans of rows whose sum is the count on `day` (the earliest bucket is 0001-01-01: every date the tables hold is after it). */
+function spansOf(day: string): Span[] {
+  const next = addDays(day, 1);
+  const beforeYear = addDays(yearOf(day), -1);
+  if (next.endsWith('-01-01')) return [{ grain: 'year', from: '0001-01-01', to: yearOf(day) }];
+  const years: Span[] = beforeYear < '0001-01-01' ? [] : [{ grain: 'year', from: '0001-01-01', to: beforeYear }];
+  if (next.endsWith('-01')) return [...years, { grain: 'month', from: yearOf(day), to: monthOf(day) }];
+  const months: Span[] = monthOf(day) === yearOf(day) ? [] : [{ grain: 'month', from: yearOf(day), to: addDays(monthOf(day), -1) }];
+  return [...years, ...months, { grain: 'day', from: monthOf(day), to: day }];
+}
+
+/**
+ * The counts of a statistic at a level on each of `days`: for each day, its cells with a count
+ * other than 0. `cohorts` keeps those cohorts only (from..to, both included; null: open). One
+ * read of the rows the days need (spansOf), summed per day here.
+ */
+export async function dateCountsOn(
+  query: (sql: string, parameters: unknown[]) => Promise<unknown[]>,
+  schema: string,
+  statistic: DateStatistic,
+  level: DateCountLevel,
+  days: readonly string[],
+  cohorts: { from: string | null; to: string | null } = { from: null, to: null },
+): Promise<Map<string, DateCount[]>> {
+  const spans = new Map(days.map((day) => [day, spansOf(day)]));
+  const all = [...spans.values()].flat();
+  const params: unknown[] = [statistic, level, cohorts.from, cohorts.to];
+  // The union of every day's spans, one range per grain (the days' spans of a grain mostly overlap or touch).
+  const range = ({ grain, from, to }: Span) => `(grain = '${grain}' AND bucket BETWEEN $${params.push(from)}::date AND $${params.push(to)}::date)`;
+  const ranges = [
+    // Years and months: every day's spans start at the same bucket or at its year's first.
+    ...(['year', 'month'] as const).flatMap((grain) => {
+      const of = all.filter((span) => span.grain === grain);
+      if (of.length === 0) return [];
+      const from = of.reduce((min, span) => (span.from < min ? span.from : min), of[0].from);
+      const to = of.reduce((max, span) => (span.to > max ? span.to : max), of[0].to);
+      return [range({ grain, from, to })];
+    }),
+    // Days: each day's own month so far, so days far apart read no days in between.
+    ...[...new Map(all.filter((span) => span.grain === 'day').map((span) => [`${span.from}|${span.to}`, span])).values()].map(range),
+  ];
+  const rows =
+    ranges.length === 0
+      ? []
+      : ((await query(
+          `SELECT grain, bucket::text AS bucket, grp, cohort, measure, n FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
+            WHERE statistic = $1 AND level = $2 AND ($3::text IS NULL OR cohort >= $3) AND ($4::text IS NULL OR cohort <= $4) AND (${ranges.join(' OR ')})`,
+          params,
+        )) as Array<{ grain: Grain; bucket: string; grp: string; cohort: string; measure: string; n: number }>);
+  const counts = new Map<string, DateCount[]>();
+  for (const [day, daySpans] of spans) {
+    const cells = new Map<string, DateCount>();
+    for (const row of rows) {
+      if (!daySpans.some((span) => span.grain === row.grain && row.bucket >= span.from && row.bucket <= span.to)) continue;
+      const id = `${row.grp}\t${row.cohort}\t${row.measure}`;
+      const cell = cells.get(id);
+      if (cell) cell.n += row.n;
+      else cells.set(id, { grp: row.grp, cohort: row.cohort, measure: row.measure, n: row.n });
+    }
+    counts.set(day, [...cells.values()].filter((cell) => cell.n !== 0));
+  }
+  return counts;
+}

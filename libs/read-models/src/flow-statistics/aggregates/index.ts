@@ -1,0 +1,13 @@
+export { applyDeltas, Deltas, type CountTable } from './delta';
+export {
+  DATE_COUNTS,
+  DATE_COUNT_LEVELS,
+  dateCountDeltas,
+  dateCountsOn,
+  STAT_DATE_COUNTS_TABLE,
+  storedDossierRows,
+  updateDateCounts,
+  type DateCount,
+  type DateCountLevel,
+  type DateStatistic,
+} from './date-counts';

@@ -1,0 +1,36 @@
+import type { DataSource } from 'typeorm';
+import { AS_RECORDED } from '@app/domain';
+import { READ_MODEL_SCHEMA } from '@app/projection-engine';
+import { dateCountsOn, type DateCount, type DateCountLevel, type DateStatistic } from '../aggregates';
+import { byPerson, type GroupRow, type Grouping } from './groups';
+import type { Place } from './place';
+import type { RecordedAsOf } from './recorded';
+
+/**
+ * The level of stat_date_counts (aggregates/date-counts.ts) that answers a question, or null when
+ * it cannot: the counts are kept now (not as recorded earlier), by the place of registration as
+ * recorded (no map, not by housing), per province, per municipality or for all, never by the
+ * person. A question they cannot answer is answered from the rows (the periods and events).
+ */
+export function dateCountLevel(grouping: Grouping, place: Place, at: RecordedAsOf): DateCountLevel | null {
+  if (at !== null || place.map !== AS_RECORDED || place.by !== 'registration' || byPerson(grouping)) return null;
+  return grouping.place ?? 'none';
+}
+
+/** The group of a kept count as the queries read groups: '' is Brussels' null province. */
+export const groupRowOf = (level: DateCountLevel, grp: string): GroupRow => ({
+  grp: level === 'none' || (level === 'province' && grp === '') ? null : grp,
+  grp_sex: null,
+  grp_band: null,
+});
+
+/** The kept counts of a statistic at a level on each of `days` (dateCountsOn). */
+export function countsOn(
+  dataSource: DataSource,
+  statistic: DateStatistic,
+  level: DateCountLevel,
+  days: readonly string[],
+  cohorts?: { from: string | null; to: string | null },
+): Promise<Map<string, DateCount[]>> {
+  return dateCountsOn((sql, parameters) => dataSource.query(sql, parameters), READ_MODEL_SCHEMA, statistic, level, days, cohorts);
+}
