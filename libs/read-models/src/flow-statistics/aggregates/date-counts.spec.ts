@@ -8,7 +8,9 @@ import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { READ_MODEL_MIGRATIONS } from '../../schema';
 import { historyArbitrary, historyOf } from '../../testing/generated-histories';
 import { flowStatisticsProjection } from '../flow-statistics.projection';
+import { activeOn } from '../queries/active-on';
 import { funnelOf } from '../queries/funnel';
+import { groupingOf } from '../queries/groups';
 import { REGISTRATION_AS_RECORDED } from '../queries/place';
 import { stockOn } from '../queries/stock';
 import { vdabOn } from '../queries/vdab';
@@ -80,6 +82,10 @@ describe('the counts kept per day answer as the rows do', () => {
         const place = REGISTRATION_AS_RECORDED;
         for (const groupBy of ['none', 'province', 'municipality']) {
           for (const day of days) await same((oracle) => stockOn(dataSource, day, groupBy, place, null, oracle));
+          // The flows' stock at each period's end.
+          const sorted = (rows: Array<{ day: string; grp: string | null }>) => [...rows].sort((a, b) => `${a.day}|${a.grp}`.localeCompare(`${b.day}|${b.grp}`));
+          const [fast, oracle] = await Promise.all([false, true].map((fromPeriods) => activeOn(dataSource, days, groupingOf(groupBy), place, null, fromPeriods)));
+          expect(sorted(fast)).toEqual(sorted(oracle));
           // Every cohort, one month's (a registration month of the histories), and a range open at its end.
           const month = histories[0].registeredOn.slice(0, 7);
           for (const [from, to] of [[null, null], [`${month}-01`, endOfMonth(`${month}-01`)], ['2022-06-01', null]]) {
