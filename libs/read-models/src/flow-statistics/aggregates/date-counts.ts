@@ -27,8 +27,13 @@ export const DATE_COUNTS: CountTable = {
 };
 
 export type DateStatistic = 'stock' | 'vdab' | 'funnel';
-/** The groupings kept: none, the province, the municipality (of registration, as recorded). */
-export const DATE_COUNT_LEVELS = ['none', 'province', 'municipality'] as const;
+/**
+ * The groupings kept: none and the province (of registration, as recorded). Not the
+ * municipality: its cells hardly ever add up within a batch (some 300 places), so it would write
+ * most of the rows (measured: about 180 cells a dossier with it, bench/README.md) for questions
+ * the dashboard asks far less; they are answered from the periods.
+ */
+export const DATE_COUNT_LEVELS = ['none', 'province'] as const;
 export type DateCountLevel = (typeof DATE_COUNT_LEVELS)[number];
 type Grain = 'day' | 'month' | 'year';
 
@@ -39,7 +44,6 @@ export interface CurrentPeriod {
   active: boolean;
   stage: string;
   housing_type: string | null;
-  municipality: string;
   province_nis: string | null;
   employed_now: boolean;
   ever_employed: boolean;
@@ -51,7 +55,6 @@ export interface CurrentPeriod {
 export interface CurrentEvent {
   type: string;
   occurred_on: string;
-  municipality: string | null;
   province_nis: string | null;
 }
 
@@ -85,7 +88,7 @@ function vdabCohort(events: readonly CurrentEvent[]): string {
   return first === null ? '' : first.slice(0, 4);
 }
 
-type Add = (statistic: DateStatistic, day: string, municipality: string | null, province: string | null, cohort: string, measure: string, n: number) => void;
+type Add = (statistic: DateStatistic, day: string, province: string | null, cohort: string, measure: string, n: number) => void;
 
 /**
  * One dossier's contribution to every count, times `sign`: the stock's and VDAB's from its
@@ -99,8 +102,8 @@ export function contribute(rows: DossierRows, sign: 1 | -1, add: Add): void {
   for (const p of rows.periods) {
     const span = (statistic: DateStatistic, measures: string[], cohortOf: string) => {
       for (const measure of measures) {
-        add(statistic, p.valid_from, p.municipality, p.province_nis, cohortOf, measure, sign);
-        if (p.valid_to !== null) add(statistic, p.valid_to, p.municipality, p.province_nis, cohortOf, measure, -sign);
+        add(statistic, p.valid_from, p.province_nis, cohortOf, measure, sign);
+        if (p.valid_to !== null) add(statistic, p.valid_to, p.province_nis, cohortOf, measure, -sign);
       }
     };
     if (p.active) span('stock', stockMeasures(p), '');
@@ -114,7 +117,7 @@ export function contribute(rows: DossierRows, sign: 1 | -1, add: Add): void {
     if (step && (first[step] === null || e.occurred_on < first[step]!)) first[step] = e.occurred_on;
   }
   const registered = first.registered!;
-  const funnel = (day: string, measure: string) => add('funnel', day, registration.municipality, registration.province_nis, registered.slice(0, 7), measure, sign);
+  const funnel = (day: string, measure: string) => add('funnel', day, registration.province_nis, registered.slice(0, 7), measure, sign);
   const reached = reachDates(first);
   ACTIVE_STAGES.forEach((step, index) => {
     const date = first[step];
@@ -139,25 +142,34 @@ const BUCKETS: Array<[Grain, (day: string) => string]> = [
  * and grains.
  */
 export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<DossierRows>): Deltas {
-  const byDay = new Map<string, { key: [DateStatistic, string, string | null, string | null, string, string]; n: number }>();
-  const add: Add = (statistic, day, municipality, province, cohort, measure, n) => {
-    const id = `${statistic}\t${day}\t${municipality}\t${province}\t${cohort}\t${measure}`;
-    const cell = byDay.get(id);
-    if (cell) cell.n += n;
-    else byDay.set(id, { key: [statistic, day, municipality, province, cohort, measure], n });
+  const _ = Deltas.SEPARATOR;
+  // By statistic and day, then province, cohort and measure (the key's tail as stat_date_counts orders it).
+  const byDay = new Map<string, number>();
+  const add: Add = (statistic, day, province, cohort, measure, n) => {
+    const id = `${statistic}${_}${day}${_}${province ?? ''}${_}${cohort}${_}${measure}`;
+    byDay.set(id, (byDay.get(id) ?? 0) + n);
   };
   for (const rows of before) contribute(rows, -1, add);
   for (const rows of after) contribute(rows, 1, add);
+  // Spread over the levels, each grain rolled up from the one below (far fewer months than days).
   const deltas = new Deltas();
-  for (const { key, n } of byDay.values()) {
-    if (n === 0) continue;
-    const [statistic, day, municipality, province, cohort, measure] = key;
-    const groups: Array<[DateCountLevel, string]> = [
-      ['none', ''],
-      ['province', province ?? ''],
-      ['municipality', municipality ?? ''],
-    ];
-    for (const [level, grp] of groups) for (const [grain, bucket] of BUCKETS) deltas.add([statistic, level, grain, bucket(day), grp, cohort, measure], n);
+  let cells = byDay;
+  for (const [grain, bucket] of BUCKETS) {
+    const rolledUp = new Map<string, number>();
+    for (const [id, n] of cells) {
+      if (n === 0) continue;
+      const [statistic, day, province] = id.split(_, 3);
+      // The key's tail: cohort and measure, still joined.
+      const tail = id.slice(statistic.length + day.length + province.length + 3);
+      const at = `${grain}${_}${bucket(day)}`;
+      deltas.addJoined(`${statistic}${_}none${_}${at}${_}${_}${tail}`, n);
+      deltas.addJoined(`${statistic}${_}province${_}${at}${_}${province}${_}${tail}`, n);
+      if (grain !== 'year') {
+        const up = `${statistic}${_}${BUCKETS[grain === 'day' ? 1 : 2][1](day)}${_}${province}${_}${tail}`;
+        rolledUp.set(up, (rolledUp.get(up) ?? 0) + n);
+      }
+    }
+    cells = rolledUp;
   }
   return deltas;
 }
@@ -191,12 +203,12 @@ export async function storedDossierRows(context: Pick<ProjectionContext, 'schema
     return byDossier;
   };
   const periods = await context.query(
-    `SELECT dossier_id::text, valid_from::text, valid_to::text, active, stage, housing_type, municipality, province_nis, employed_now, ever_employed, vdab, residence_status
+    `SELECT dossier_id::text, valid_from::text, valid_to::text, active, stage, housing_type, province_nis, employed_now, ever_employed, vdab, residence_status
        FROM ${context.schema}.stat_dossier_periods WHERE dossier_id = ANY($1::uuid[]) AND recorded_to IS NULL`,
     [dossierIds],
   );
   const events = await context.query(
-    `SELECT dossier_id::text, type, occurred_on::text, municipality, province_nis
+    `SELECT dossier_id::text, type, occurred_on::text, province_nis
        FROM ${context.schema}.stat_events WHERE dossier_id = ANY($1::uuid[]) AND recorded_to IS NULL`,
     [dossierIds],
   );
@@ -262,7 +274,11 @@ export async function dateCountsOn(
   const all = [...spans.values()].flat();
   const params: unknown[] = [statistic, level, cohorts.from, cohorts.to];
   // The union of every day's spans, one range per grain (the days' spans of a grain mostly overlap or touch).
-  const range = ({ grain, from, to }: Span) => `(grain = '${grain}' AND bucket BETWEEN $${params.push(from)}::date AND $${params.push(to)}::date)`;
+  // Each span a range of the primary key (statistic, level, grain, bucket, …) read on its own.
+  const range = ({ grain, from, to }: Span) =>
+    `SELECT grain, bucket::text AS bucket, grp, cohort, measure, n FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
+      WHERE statistic = $1 AND level = $2 AND grain = '${grain}' AND bucket BETWEEN $${params.push(from)}::date AND $${params.push(to)}::date
+        AND ($3::text IS NULL OR cohort >= $3) AND ($4::text IS NULL OR cohort <= $4)`;
   const ranges = [
     // Years and months: every day's spans start at the same bucket or at its year's first.
     ...(['year', 'month'] as const).flatMap((grain) => {
@@ -278,11 +294,7 @@ export async function dateCountsOn(
   const rows =
     ranges.length === 0
       ? []
-      : ((await query(
-          `SELECT grain, bucket::text AS bucket, grp, cohort, measure, n FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
-            WHERE statistic = $1 AND level = $2 AND ($3::text IS NULL OR cohort >= $3) AND ($4::text IS NULL OR cohort <= $4) AND (${ranges.join(' OR ')})`,
-          params,
-        )) as Array<{ grain: Grain; bucket: string; grp: string; cohort: string; measure: string; n: number }>);
+      : ((await query(ranges.join(' UNION ALL '), params)) as Array<{ grain: Grain; bucket: string; grp: string; cohort: string; measure: string; n: number }>);
   const counts = new Map<string, DateCount[]>();
   for (const [day, daySpans] of spans) {
     const cells = new Map<string, DateCount>();

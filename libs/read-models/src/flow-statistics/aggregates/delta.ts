@@ -18,19 +18,23 @@ const CHUNK = 50_000;
  * cancel out (a dossier's situation that did not change) are left alone.
  */
 export class Deltas {
-  private readonly cells = new Map<string, { key: readonly string[]; n: number }>();
+  /** By the key's values joined with NUL, which PostgreSQL text never holds (the projections keep it in a safe form). */
+  private readonly cells = new Map<string, number>();
 
   add(key: readonly string[], n: number): void {
-    if (n === 0) return;
-    const id = key.join('\t');
-    const cell = this.cells.get(id);
-    if (cell) cell.n += n;
-    else this.cells.set(id, { key, n });
+    this.addJoined(key.join(Deltas.SEPARATOR), n);
   }
+
+  /** add() for a key already joined with SEPARATOR (the hot path of a large batch: no array per key). */
+  addJoined(id: string, n: number): void {
+    if (n !== 0) this.cells.set(id, (this.cells.get(id) ?? 0) + n);
+  }
+
+  static readonly SEPARATOR = '\u0000';
 
   /** The cells with a change, each once. */
   *changes(): Iterable<{ key: readonly string[]; n: number }> {
-    for (const cell of this.cells.values()) if (cell.n !== 0) yield cell;
+    for (const [id, n] of this.cells) if (n !== 0) yield { key: id.split(Deltas.SEPARATOR), n };
   }
 }
 
@@ -50,7 +54,8 @@ export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'q
     const zeros = (await context.query(
       `WITH changed AS (
          INSERT INTO ${target} AS t (${columns.join(', ')}, n)
-         SELECT * FROM unnest(${casts}, $${columns.length + 1}::int[])
+         -- In key order: neighbouring keys share index pages.
+         SELECT * FROM unnest(${casts}, $${columns.length + 1}::int[]) ORDER BY ${columns.map((_, i) => i + 1).join(', ')}
          ON CONFLICT (${columns.join(', ')}) DO UPDATE SET n = t.n + excluded.n
          RETURNING ${columns.map((column) => `${column}::text AS ${column}`).join(', ')}, n)
        SELECT ${columns.join(', ')} FROM changed WHERE n = 0`,

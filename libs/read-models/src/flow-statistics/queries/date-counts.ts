@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { AS_RECORDED } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
-import { dateCountsOn, type DateCount, type DateCountLevel, type DateStatistic } from '../aggregates';
+import { DATE_COUNT_LEVELS, dateCountsOn, type DateCount, type DateCountLevel, type DateStatistic } from '../aggregates';
 import { byPerson, type GroupRow, type Grouping } from './groups';
 import type { Place } from './place';
 import type { RecordedAsOf } from './recorded';
@@ -9,12 +9,13 @@ import type { RecordedAsOf } from './recorded';
 /**
  * The level of stat_date_counts (aggregates/date-counts.ts) that answers a question, or null when
  * it cannot: the counts are kept now (not as recorded earlier), by the place of registration as
- * recorded (no map, not by housing), per province, per municipality or for all, never by the
- * person. A question they cannot answer is answered from the rows (the periods and events).
+ * recorded (no map, not by housing), per province or for all, neither per municipality nor by
+ * the person. A question they cannot answer is answered from the rows (the periods and events).
  */
 export function dateCountLevel(grouping: Grouping, place: Place, at: RecordedAsOf): DateCountLevel | null {
   if (at !== null || place.map !== AS_RECORDED || place.by !== 'registration' || byPerson(grouping)) return null;
-  return grouping.place ?? 'none';
+  const level = grouping.place ?? 'none';
+  return (DATE_COUNT_LEVELS as readonly string[]).includes(level) ? (level as DateCountLevel) : null;
 }
 
 /** The group of a kept count as the queries read groups: '' is Brussels' null province. */
