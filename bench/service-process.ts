@@ -13,6 +13,7 @@ import { Logger } from '@nestjs/common';
 import { openRuntime } from '@app/persistence';
 import { loadConfig } from '@app/platform';
 import { createApp } from '../apps/api/src/app.factory';
+import { logDestination } from '../apps/api/src/observability/logging/logging';
 import { ProjectionEngineHost } from '@app/read-models';
 import { PauseRecorder } from './pauses';
 import { serveBench, type RebuildFigure, type ServiceRequest } from './service-protocol';
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
   const opened = await openRuntime(config);
   // The projections start inside createApp (on the embedded default): their catch-up counts from here.
   const startedAt = Date.now();
-  const app = await createApp(opened.runtime, { logger: false });
+  // The request log through the stream main.ts gives it (to standard output, which the bench ignores).
+  const app = await createApp({ ...opened.runtime, logDestination: logDestination(config) }, { logger: false });
   const engine = app.get(ProjectionEngineHost).engine;
   const server = await app.listen(config.port, config.host);
   const port = (server.address() as AddressInfo).port;
