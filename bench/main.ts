@@ -460,7 +460,8 @@ async function queryScenario(
   const pauses = await service.request<Pauses>({ type: 'pauses-stop' });
   run.log(
     `service pauses during the queries at ${dossiers} dossiers: ${pauses.gc.count} garbage collections (${pauses.gc.over5Ms} of 5 ms or more, longest ` +
-      `${pauses.gc.maxMs} ms, ${pauses.gc.totalMs} ms in all); event-loop delay p99 ${pauses.eventLoopDelay.p99} ms, max ${pauses.eventLoopDelay.max} ms`,
+      `${pauses.gc.maxMs} ms, ${pauses.gc.totalMs} ms in all); event-loop delay p99 ${pauses.eventLoopDelay.p99} ms, max ${pauses.eventLoopDelay.max} ms; ` +
+      `memory at the start ${JSON.stringify(pauses.memory.atStart)} MiB, at the end ${JSON.stringify(pauses.memory.atEnd)} MiB`,
   );
   const scenario = `queries (${dossiers} dossiers)`;
   for (const q of queries.result.result) {

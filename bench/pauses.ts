@@ -1,4 +1,5 @@
 import { constants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 
 /** What held up the service's event loop during a stretch of work: garbage collections and the loop's delay. */
 export interface Pauses {
@@ -13,6 +14,21 @@ export interface Pauses {
   };
   /** How late the event loop ran a 1 ms timer (perf_hooks.monitorEventLoopDelay), in ms. */
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** What the process held at the start and at the end, MiB: resident, V8's heap (used and committed), outside it (buffers). */
+  readonly memory: { readonly atStart: MemorySample; readonly atEnd: MemorySample };
+}
+
+export interface MemorySample {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly heapCommitted: number;
+  readonly external: number;
+}
+
+function memorySample(): MemorySample {
+  const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
+  const usage = process.memoryUsage();
+  return { rss: mib(usage.rss), heapUsed: mib(usage.heapUsed), heapCommitted: mib(getHeapStatistics().total_physical_size), external: mib(usage.external + usage.arrayBuffers) };
 }
 
 const GC_KINDS: Record<number, string> = {
@@ -29,9 +45,11 @@ export class PauseRecorder {
   private collections: Array<{ kind: string; ms: number }> = [];
   private observer?: PerformanceObserver;
   private delay?: IntervalHistogram;
+  private atStart = memorySample();
 
   start(): void {
     this.stop();
+    this.atStart = memorySample();
     this.collections = [];
     this.observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
@@ -67,6 +85,7 @@ export class PauseRecorder {
       eventLoopDelay: this.delay
         ? { p50: nsToMs(this.delay.percentile(50)), p99: nsToMs(this.delay.percentile(99)), max: nsToMs(this.delay.max) }
         : { p50: 0, p99: 0, max: 0 },
+      memory: { atStart: this.atStart, atEnd: memorySample() },
     };
     this.observer = undefined;
     this.delay = undefined;
