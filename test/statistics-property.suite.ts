@@ -746,6 +746,9 @@ export function describeStatisticsProperty(): void {
             expect(flattenFlows(yearly)).toEqual(naiveFlows(raw, yearly.periods, province));
             const yearlyPersons = await get(`/statistics/flows?from=${FROM}&to=${TO}&interval=year&groupBy=province&unit=persons`);
             expect(flattenFlows(yearlyPersons)).toEqual(naiveFlows(raw, yearlyPersons.periods, province, 'persons'));
+            // Whole periods from stat_flow_counts, the clipped first and last from their own days' rows.
+            const clipped = await get(`/statistics/flows?from=${asOf}&to=${addDays(asOf, 200)}&interval=quarter&groupBy=municipality&unit=persons`);
+            expect(flattenFlows(clipped)).toEqual(naiveFlows(raw, clipped.periods, (nis) => nis, 'persons'));
   
             const cohort = addDays(FROM, dossiers[0].registeredDay).slice(0, 7);
             const funnel = await get(`/statistics/funnel?cohort=${cohort}&asOf=${asOf}`);

@@ -12,6 +12,7 @@ import { FlowStatisticsRecorded1733529600010 } from './flow-statistics/migration
 import { FlowStatisticsHousingPlace1733529600020 } from './flow-statistics/migrations/1733529600020-flow-statistics-housing-place';
 import { FlowStatisticsPersonAttributes1733529600030 } from './flow-statistics/migrations/1733529600030-flow-statistics-person-attributes';
 import { FlowStatisticsDateCounts1733529600040 } from './flow-statistics/migrations/1733529600040-flow-statistics-date-counts';
+import { FlowStatisticsFlowCounts1733529600050 } from './flow-statistics/migrations/1733529600050-flow-statistics-flow-counts';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
 
 /**
@@ -33,4 +34,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   FlowStatisticsHousingPlace1733529600020,
   FlowStatisticsPersonAttributes1733529600030,
   FlowStatisticsDateCounts1733529600040,
+  FlowStatisticsFlowCounts1733529600050,
 ];

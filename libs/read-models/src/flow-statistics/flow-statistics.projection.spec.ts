@@ -96,6 +96,9 @@ describe('flow-statistics projection', () => {
     persons: await dataSource.query(
       'SELECT a.*, a.valid_from::text, a.valid_to::text FROM read_models.stat_person_attributes a ORDER BY a.dossier_id, a.valid_from',
     ),
+    flowCounts: await dataSource.query(
+      'SELECT c.*, c.period::text FROM read_models.stat_flow_counts c ORDER BY c.interval, c.level, c.period, c.grp NULLS FIRST, c.measure, c.category',
+    ),
   });
 
   it('keeps nothing personal', async () => {
@@ -384,6 +387,7 @@ describe('flow-statistics projection', () => {
       await dataSource.query('DELETE FROM read_models.stat_events');
       await dataSource.query('DELETE FROM read_models.stat_dossier_periods');
       await dataSource.query('DELETE FROM read_models.stat_person_attributes');
+      await dataSource.query('DELETE FROM read_models.stat_flow_counts');
       const all = await store.readAll({ streamPrefixes: projection.streamPrefixes });
       // Event by event, as the engine does when it isolates a culprit.
       for (const event of all) await projection.apply([event], context);

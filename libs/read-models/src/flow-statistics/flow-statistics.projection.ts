@@ -14,6 +14,7 @@ import {
   type PersonalDataReader,
 } from '@app/projection-engine';
 import { STAT_DATE_COUNTS_TABLE, updateDateCounts } from './aggregates';
+import { replaceFlowCounts, STAT_FLOW_COUNTS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { recordedHistory, type RecordedStatEvent } from './recorded-history';
 import type { StatEvent } from './situation';
@@ -167,6 +168,24 @@ function historiesOf(byDossier: ReadonlyMap<string, RecordedStatEvent[]>, direct
   return { eventRows, periodRows };
 }
 
+const EVENT_AT = Object.fromEntries(EVENT_COLUMNS.map((column, index) => [column, index]));
+const textOrNull = (value: unknown) => (value ?? null) as string | null;
+
+/** The rows of stat_events valid now among rows as historiesOf writes them, as the flows' counts read them (aggregates/flows.ts). */
+function flowEventsOf(eventRows: readonly unknown[][]): FlowEvent[] {
+  return eventRows
+    .filter((row) => row[EVENT_AT.recorded_to] === null)
+    .map((row) => ({
+      dossierId: row[EVENT_AT.dossier_id] as string,
+      version: row[EVENT_AT.version] as number,
+      type: row[EVENT_AT.type] as string,
+      occurredOn: row[EVENT_AT.occurred_on] as string,
+      category: textOrNull(row[EVENT_AT.reason]) ?? textOrNull(row[EVENT_AT.trajectory]) ?? textOrNull(row[EVENT_AT.residence_status]),
+      municipality: textOrNull(row[EVENT_AT.municipality]),
+      provinceNis: textOrNull(row[EVENT_AT.province_nis]),
+    }));
+}
+
 /** The rows of the dossiers in a table, every recording moment, each as historiesOf writes it. */
 async function storedRows(context: ProjectionContext, table: string, columns: readonly string[], dossierIds: string[]): Promise<unknown[][]> {
   const rows = (await context.query(`SELECT ${readBack(columns)} FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [dossierIds])) as Array<
@@ -244,13 +263,14 @@ async function keptEventsOf(dossierIds: string[], context: ProjectionContext): P
  * moment it was recorded on. Only the rows that differ from those stored are written: the open
  * rows a new event changes are closed, its new rows inserted. Text PostgreSQL cannot store is
  * kept in a safe form; an event whose business date it cannot store, or that cannot be read, is
- * not counted (engine/safe-form.ts), and both are noted. A rebuild folds the log in one pass
- * (FlowStatisticsRebuild) with the same steps.
+ * not counted (engine/safe-form.ts), and both are noted. `stat_flow_counts` keeps the flows'
+ * counts per calendar period (aggregates/flows.ts), moved with every change of a dossier's rows.
+ * A rebuild folds the log in one pass (FlowStatisticsRebuild) with the same steps.
  */
 export function flowStatisticsProjection(personalData: PersonalDataReader, directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
   return {
     name: FLOW_STATISTICS,
-    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE],
+    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
       const incoming = incomingOf(events, context);
@@ -268,6 +288,7 @@ export function flowStatisticsProjection(personalData: PersonalDataReader, direc
       if (keep(byDossier, incoming) === 0) return;
       const { eventRows, periodRows } = historiesOf(byDossier, directory);
       await updateDateCounts(context, dossierIds, { eventColumns: EVENT_COLUMNS, events: eventRows, periodColumns: PERIOD_COLUMNS, periods: periodRows });
+      await replaceFlowCounts(context, dossierIds, flowEventsOf(eventRows));
       await replaceChanged(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, await storedRows(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, dossierIds), eventRows);
       await replaceChanged(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, await storedRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, dossierIds), periodRows);
     },
@@ -330,6 +351,7 @@ class FlowStatisticsRebuild implements RebuildWriter {
     if (byDossier.size === 0) return;
     const { eventRows, periodRows } = historiesOf(byDossier, this.directory);
     await updateDateCounts(context, [...readBack], { eventColumns: EVENT_COLUMNS, events: eventRows, periodColumns: PERIOD_COLUMNS, periods: periodRows });
+    await replaceFlowCounts(context, [...readBack], flowEventsOf(eventRows));
     if (readBack.size > 0) {
       for (const table of [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE]) {
         await context.query(`DELETE FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [[...readBack]]);

@@ -1,10 +1,11 @@
 import type { DataSource } from 'typeorm';
-import { DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS } from '@app/domain';
+import { AS_RECORDED, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS } from '@app/domain';
+import { readFlowCounts } from '../aggregates/flows';
 import { STAT_EVENTS_TABLE } from '../flow-statistics.projection';
 import { activeOn } from './active-on';
-import { byGroup, groupingOf, groupSql, groupView, keyOf, NO_GROUP, personOn, type GroupBy, type GroupRow, type GroupView } from './groups';
-import type { Place, PlaceEcho } from './place';
-import type { Interval, Period } from './periods';
+import { byGroup, byPerson, groupingOf, groupSql, groupView, keyOf, NO_GROUP, personOn, type GroupBy, type Grouping, type GroupRow, type GroupView } from './groups';
+import { REGISTRATION_AS_RECORDED, type Place, type PlaceEcho } from './place';
+import { isWhole, type Interval, type Period } from './periods';
 import { secondReadings } from './readings';
 import { recordedRows, type RecordedAsOf } from './recorded';
 import { readSettings } from './settings';
@@ -54,6 +55,81 @@ export interface FlowsView extends PlaceEcho {
   periods: Array<{ period: string; start: string; end: string; groups: FlowGroup[] }>;
 }
 
+/** Counts of one bucket, group, event type and category (detail 0), or of the type's total (detail 1). */
+export type EventCount = GroupRow & { bucket: string; type: string; category: string | null; detail: number; n: number; persons: number };
+
+/**
+ * The counts of events between from and to from their rows (every row, as recorded at the
+ * moment): the test oracle of countsOf, and the answer to what stat_flow_counts does not keep.
+ * `within`: only the readings of dossiers with an event in the range are worked out (readings.ts),
+ * for a part of a period that reads its own days.
+ */
+export async function eventsIn(
+  dataSource: DataSource,
+  from: string,
+  to: string,
+  interval: Interval,
+  grouping: Grouping,
+  periods: Period[],
+  place: Place,
+  recordedAsOf: RecordedAsOf,
+  within = false,
+): Promise<EventCount[]> {
+  const params: unknown[] = [from, to, interval];
+  const { columns, join } = groupSql(grouping, place, params);
+  // The person's sex and age band on the last day of the event's period (of the periods' first days, their last).
+  const periodEnd = () =>
+    `($${params.push(periods.map((period) => period.end))}::date[])[width_bucket(occurred_on, $${params.push(periods.map((period) => period.start))}::date[])]`;
+  const person = personOn(grouping, 'events.dossier_id', grouping.ageBand ? periodEnd() : 'occurred_on');
+  const readings = secondReadings(recordedAsOf, within ? ['$1::date', '$2::date'] : undefined);
+  // Distinct persons are counted per group of the map: the translation is joined in first.
+  return (await dataSource.query(
+    `SELECT bucket, grp, grp_sex, grp_band, type, category, GROUPING(category) AS detail,
+            count(*)::int AS n, count(DISTINCT dossier_id)::int AS persons
+       FROM (SELECT to_char(date_trunc($3, occurred_on::timestamp), 'YYYY-MM-DD') AS bucket, ${columns},
+                    type, coalesce(reason, trajectory, residence_status) AS category, dossier_id
+               FROM (SELECT dossier_id, occurred_on, ${PLACES}, type, reason, trajectory, residence_status
+                       FROM ${recordedRows(STAT_EVENTS_TABLE, recordedAsOf)} AS kept
+                     UNION ALL
+                     SELECT dossier_id, occurred_on, ${PLACES}, type, NULL, NULL, NULL FROM (${readings}) AS readings) AS events
+                    ${person} ${join}
+              WHERE occurred_on BETWEEN $1::date AND $2::date) AS e
+      GROUP BY GROUPING SETS ((bucket, grp, grp_sex, grp_band, type, category), (bucket, grp, grp_sex, grp_band, type))`,
+    params,
+  )) as EventCount[];
+}
+
+/**
+ * Whether stat_flow_counts answers: the flows now (not as recorded at a moment), by the place of
+ * registration as recorded (no map), grouped by nothing, province or municipality.
+ */
+const fromCounts = (grouping: Grouping, place: Place, recordedAsOf: RecordedAsOf) =>
+  recordedAsOf === null && place.map === AS_RECORDED && place.by === 'registration' && !byPerson(grouping);
+
+/**
+ * The counts of the periods from stat_flow_counts (aggregates/flows.ts): a few rows per whole
+ * period, however many dossiers. A period the range clips (its first or last) reads its own
+ * days' rows (eventsIn), so at most one period's events.
+ */
+export async function countsOf(dataSource: DataSource, interval: Interval, grouping: Grouping, periods: Period[]): Promise<EventCount[]> {
+  const whole = periods.filter((period) => isWhole(period, interval)).map((period) => period.bucket);
+  const counts = await readFlowCounts(dataSource, interval, grouping.place ?? 'none', whole);
+  const rows: EventCount[] = counts.map((count) => ({
+    bucket: count.period,
+    ...NO_GROUP,
+    grp: count.grp,
+    type: count.measure,
+    category: count.category === '' ? null : count.category,
+    detail: count.category === '' ? 1 : 0,
+    n: count.events,
+    persons: count.persons,
+  }));
+  for (const period of periods.filter((period) => !isWhole(period, interval))) {
+    rows.push(...(await eventsIn(dataSource, period.start, period.end, interval, grouping, [period], REGISTRATION_AS_RECORDED, null, true)));
+  }
+  return rows;
+}
+
 /**
  * Per period of the range, per group: each kind of event counted in events or in persons (either
  * way suppressed on its persons), and the stock at the period's end (persons, as always).
@@ -71,27 +147,9 @@ export async function flowsIn(
 ): Promise<Suppressed<FlowsView>> {
   const { suppressBelow: threshold } = await readSettings(dataSource);
   const grouping = groupingOf(groupBy);
-  const params: unknown[] = [from, to, interval];
-  const { columns, join } = groupSql(grouping, place, params);
-  // The person's sex and age band on the last day of the event's period (of the periods' first days, their last).
-  const periodEnd = () =>
-    `($${params.push(periods.map((period) => period.end))}::date[])[width_bucket(occurred_on, $${params.push(periods.map((period) => period.start))}::date[])]`;
-  const person = personOn(grouping, 'events.dossier_id', grouping.ageBand ? periodEnd() : 'occurred_on');
-  // Distinct persons are counted per group of the map: the translation is joined in first.
-  const events = (await dataSource.query(
-    `SELECT bucket, grp, grp_sex, grp_band, type, category, GROUPING(category) AS detail,
-            count(*)::int AS n, count(DISTINCT dossier_id)::int AS persons
-       FROM (SELECT to_char(date_trunc($3, occurred_on::timestamp), 'YYYY-MM-DD') AS bucket, ${columns},
-                    type, coalesce(reason, trajectory, residence_status) AS category, dossier_id
-               FROM (SELECT dossier_id, occurred_on, ${PLACES}, type, reason, trajectory, residence_status
-                       FROM ${recordedRows(STAT_EVENTS_TABLE, recordedAsOf)} AS kept
-                     UNION ALL
-                     SELECT dossier_id, occurred_on, ${PLACES}, type, NULL, NULL, NULL FROM (${secondReadings(recordedAsOf)}) AS readings) AS events
-                    ${person} ${join}
-              WHERE occurred_on BETWEEN $1::date AND $2::date) AS e
-      GROUP BY GROUPING SETS ((bucket, grp, grp_sex, grp_band, type, category), (bucket, grp, grp_sex, grp_band, type))`,
-    params,
-  )) as Array<GroupRow & { bucket: string; type: string; category: string | null; detail: number; n: number; persons: number }>;
+  const events = fromCounts(grouping, place, recordedAsOf)
+    ? await countsOf(dataSource, interval, grouping, periods)
+    : await eventsIn(dataSource, from, to, interval, grouping, periods, place, recordedAsOf);
   const stocks = await activeOn(
     dataSource,
     periods.map((period) => period.end),

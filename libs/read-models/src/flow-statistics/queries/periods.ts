@@ -16,11 +16,22 @@ export interface Period {
   end: string;
 }
 
+const MONTHS: Record<Interval, number> = { month: 1, quarter: 3, year: 12 };
+
+/** The first day of the calendar period of this interval a date is in (SQL's date_trunc). */
+export function bucketOf(date: string, interval: Interval): string {
+  const month = Number(date.slice(5, 7));
+  return `${date.slice(0, 4)}-${String(month - ((month - 1) % MONTHS[interval])).padStart(2, '0')}-01`;
+}
+
+/** Whether a period of a range is the whole calendar period (not clipped by from or to). */
+export const isWhole = (period: Period, interval: Interval) =>
+  period.start === period.bucket && period.end === endOfMonth(addMonths(period.bucket, MONTHS[interval] - 1));
+
 /** The calendar periods of this interval that meet [from, to], each clipped to it. */
 export function periodsBetween(from: string, to: string, interval: Interval, limit: number): Period[] | null {
-  const months = interval === 'month' ? 1 : interval === 'quarter' ? 3 : 12;
-  const firstMonth = Number(from.slice(5, 7));
-  let bucket = `${from.slice(0, 4)}-${String(firstMonth - ((firstMonth - 1) % months)).padStart(2, '0')}-01`;
+  const months = MONTHS[interval];
+  let bucket = bucketOf(from, interval);
   const periods: Period[] = [];
   for (;;) {
     if (bucket > to) return periods;

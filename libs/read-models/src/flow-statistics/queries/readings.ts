@@ -19,16 +19,26 @@ import { recordedRows, type RecordedAsOf } from './recorded';
  * where the event they derive from counts. Each is decided over all of a dossier's events, so a
  * fact recorded late moves them as it moves the periods; as recorded at a moment, from the events
  * recorded by then.
+ *
+ * `within` (two SQL dates) keeps to the dossiers with an event of those kinds between them: the
+ * same readings for every event of theirs, read from their rows alone (a question about a few
+ * weeks reads those weeks' dossiers, not every dossier); the caller keeps the readings between them.
  */
-export const secondReadings = (at: RecordedAsOf) => `
+export const secondReadings = (at: RecordedAsOf, within?: readonly [string, string]) => {
+  const among = (types: string) =>
+    within
+      ? `AND dossier_id IN (SELECT dossier_id FROM ${recordedRows(STAT_EVENTS_TABLE, at)} AS w WHERE occurred_on BETWEEN ${within[0]} AND ${within[1]} AND type IN (${types}))`
+      : '';
+  return `
   SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis, 'FirstHousingEver' AS type
     FROM (SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis,
                  row_number() OVER (PARTITION BY dossier_id ORDER BY occurred_on, version) AS nth
-            FROM ${recordedRows(STAT_EVENTS_TABLE, at)} AS e WHERE type = 'PersonHoused') AS housings
+            FROM ${recordedRows(STAT_EVENTS_TABLE, at)} AS e WHERE type = 'PersonHoused' ${among("'PersonHoused'")}) AS housings
    WHERE nth = 1
   UNION ALL
   SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis, 'EmploymentEndedOrLeftEmployed' AS type
     FROM (SELECT dossier_id, occurred_on, municipality, province_nis, housing_municipality, housing_province_nis, type,
                  lag(type) OVER (PARTITION BY dossier_id ORDER BY occurred_on, version) AS before
-            FROM ${recordedRows(STAT_EVENTS_TABLE, at)} AS e WHERE type IN ('EmploymentStarted', 'EmploymentEnded', 'PersonLeft')) AS jobs
+            FROM ${recordedRows(STAT_EVENTS_TABLE, at)} AS e WHERE type IN ('EmploymentStarted', 'EmploymentEnded', 'PersonLeft') ${among("'EmploymentEnded', 'PersonLeft'")}) AS jobs
    WHERE type = 'EmploymentEnded' OR (type = 'PersonLeft' AND before = 'EmploymentStarted')`;
+};

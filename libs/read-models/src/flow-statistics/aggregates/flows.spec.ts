@@ -1,0 +1,181 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import type { DataSource } from 'typeorm';
+import {
+  DEPARTURE_REASONS,
+  dossierStreamId,
+  INBURGERING_TRAJECTORIES,
+  OTHER_RESIDENCE_STATUSES,
+  REHOUSING_REASONS,
+  addDays,
+  type DossierEvent,
+} from '@app/domain';
+import { dossierEventToAppend, registered } from '@app/domain/testing';
+import type { LogPosition } from '@app/event-store';
+import { PostgresEventStore } from '@app/event-store/postgres';
+import { ProjectionEngine, type ProjectionContext } from '@app/projection-engine';
+import { openReadModelDatabase } from '@app/projection-engine/testing';
+import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
+import { READ_MODEL_MIGRATIONS } from '../../schema';
+import { FLOW_STATISTICS, flowStatisticsProjection } from '../flow-statistics.projection';
+import { countsOf, eventsIn } from '../queries/flows';
+import { groupingOf } from '../queries/groups';
+import { REGISTRATION_AS_RECORDED } from '../queries/place';
+import { INTERVALS, periodsBetween, type Interval } from '../queries/periods';
+import { FlowStatisticsFlowCounts1733529600050 } from '../migrations/1733529600050-flow-statistics-flow-counts';
+
+/** Antwerp twice, Ghent, Hasselt, Brussels (no province): reopenings move a dossier between provinces. */
+const PLACES = ['11002', '11004', '44021', '71022', '21004'] as const;
+const START = '2022-01-01';
+
+/** One step of a history after its registration, on a day counted from START (any order: later steps may be dated earlier, a late fact). */
+const stepArbitrary: fc.Arbitrary<(day: number) => DossierEvent> = fc.oneof(
+  fc.constantFrom(...PLACES).map((municipality) => (day: number) => ({
+    type: 'PersonHoused' as const,
+    data: { housingType: 'collective' as const, municipality, on: addDays(START, day) },
+  })),
+  fc.tuple(fc.constantFrom(...PLACES), fc.constantFrom(...REHOUSING_REASONS)).map(([municipality, reason]) => (day: number) => ({
+    type: 'PersonRehoused' as const,
+    data: { housingType: 'host-family' as const, municipality, on: addDays(START, day), reason, previousHousingType: 'collective' as const, previousMunicipality: '11002' },
+  })),
+  fc.constantFrom(...INBURGERING_TRAJECTORIES).map((trajectory) => (day: number) => ({ type: 'InburgeringEnrolled' as const, data: { trajectory, on: addDays(START, day) } })),
+  fc.constant((day: number) => ({ type: 'VdabRegistered' as const, data: { on: addDays(START, day) } })),
+  fc.constant((day: number) => ({ type: 'EmploymentStarted' as const, data: { on: addDays(START, day) } })),
+  fc.constant((day: number) => ({ type: 'EmploymentEnded' as const, data: { on: addDays(START, day), startedOn: START } })),
+  fc.constantFrom(...OTHER_RESIDENCE_STATUSES).map((status) => (day: number) => ({
+    type: 'ResidenceStatusChanged' as const,
+    data: { on: addDays(START, day), status, previousStatus: 'temporary-protection' as const },
+  })),
+  fc.constantFrom(...DEPARTURE_REASONS).map((reason) => (day: number) => ({ type: 'PersonLeft' as const, data: { on: addDays(START, day), reason } })),
+  fc.constantFrom(...PLACES).map((municipality) => (day: number) => ({ type: 'DossierReopened' as const, data: { on: addDays(START, day), municipality } })),
+  fc.constant((day: number) => ({ type: 'PersonalDataErased' as const, data: { on: addDays(START, day), reason: 'request' } })),
+) as fc.Arbitrary<(day: number) => DossierEvent>;
+
+/** A dossier: its registration, then steps, each recorded in that order (days in any order: late facts). */
+const historyArbitrary = fc.record({
+  place: fc.constantFrom(...PLACES),
+  registeredDay: fc.integer({ min: 0, max: 800 }),
+  steps: fc.array(fc.tuple(stepArbitrary, fc.integer({ min: 0, max: 1100 })), { maxLength: 8 }),
+});
+
+/** A dossier kept across runs, recorded further in later runs. */
+interface Dossier {
+  id: string;
+  version: number;
+}
+
+describe('stat_flow_counts: the flows of whole periods from the counts the projection keeps', () => {
+  let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
+  let dataSource: DataSource;
+  let context: ProjectionContext;
+  let store: PostgresEventStore;
+  const projection = flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)));
+  const dossiers: Dossier[] = [];
+  let position: LogPosition | undefined;
+
+  beforeAll(async () => {
+    database = await openReadModelDatabase([...READ_MODEL_MIGRATIONS, ...PERSONAL_DATA_MIGRATIONS]);
+    ({ dataSource, context } = database);
+    store = await PostgresEventStore.connect(database.url);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await database?.close();
+  });
+
+  /** Every count of the table, ordered. */
+  const counts = () =>
+    dataSource.query('SELECT c.*, c.period::text FROM read_models.stat_flow_counts c ORDER BY c.interval, c.level, c.period, c.grp NULLS FIRST, c.measure, c.category');
+
+  /** The counts of a range, cell by cell, from stat_flow_counts (and the clipped periods' rows), and from every row (the oracle). */
+  async function bothWays(from: string, to: string, interval: Interval, groupBy: string) {
+    const periods = periodsBetween(from, to, interval, 1000)!;
+    const grouping = groupingOf(groupBy);
+    const cells = (rows: Awaited<ReturnType<typeof eventsIn>>) =>
+      rows
+        .filter((row) => Number(row.detail) === 1 || row.category !== null)
+        .map((row) => `${row.bucket}|${row.grp ?? ''}|${row.type}|${Number(row.detail) === 1 ? '' : row.category}: ${row.n} events, ${row.persons} persons`)
+        .sort();
+    return {
+      fast: cells(await countsOf(dataSource, interval, grouping, periods)),
+      oracle: cells(await eventsIn(dataSource, from, to, interval, grouping, periods, REGISTRATION_AS_RECORDED, null)),
+    };
+  }
+
+  const questionArbitrary = fc.record({
+    fromDay: fc.integer({ min: 0, max: 1100 }),
+    days: fc.integer({ min: 0, max: 1200 }),
+    interval: fc.constantFrom(...INTERVALS),
+    groupBy: fc.constantFrom('none', 'province', 'municipality'),
+  });
+
+  it('equal the counts from every row, cell by cell, for whole and clipped periods: live in random batches (late facts, reopenings elsewhere, erasures), after a one-pass rebuild, and as the migration fills them', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(historyArbitrary, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.tuple(fc.nat(), stepArbitrary, fc.integer({ min: 0, max: 1100 })), { maxLength: 4 }),
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 8 }),
+        fc.array(questionArbitrary, { minLength: 3, maxLength: 6 }),
+        async (histories, lateSteps, batchSizes, questions) => {
+          // Late facts for dossiers of earlier runs, then new dossiers.
+          for (const [index, step, day] of lateSteps) {
+            if (dossiers.length === 0) break;
+            const dossier = dossiers[index % dossiers.length];
+            await store.append(dossierStreamId(dossier.id), [dossierEventToAppend(step(day))], dossier.version);
+            dossier.version++;
+          }
+          for (const history of histories) {
+            const dossier = { id: randomUUID(), version: 0 };
+            const events = [registered(dossier.id, history.place, addDays(START, history.registeredDay)), ...history.steps.map(([step, day]) => step(day))];
+            await store.append(dossierStreamId(dossier.id), events.map(dossierEventToAppend), 'no_stream');
+            dossier.version = events.length;
+            dossiers.push(dossier);
+          }
+          // The new events, in batches of random sizes, as the engine hands them over.
+          const fresh = await store.readAll({ after: position, streamPrefixes: projection.streamPrefixes });
+          for (let start = 0, b = 0; start < fresh.length; b++) {
+            const size = batchSizes[b % batchSizes.length];
+            await projection.apply(fresh.slice(start, start + size), context);
+            start += size;
+          }
+          position = fresh.at(-1)?.position ?? position;
+
+          for (const { fromDay, days, interval, groupBy } of questions) {
+            const { fast, oracle } = await bothWays(addDays(START, fromDay), addDays(START, fromDay + days), interval, groupBy);
+            expect(fast).toEqual(oracle);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+    expect(dossiers.length).toBeGreaterThan(25);
+
+    const live = await counts();
+    expect(live.length).toBeGreaterThan(0);
+    // No count of zero is kept: the table is the same however the events were batched.
+    expect(live.filter((row: { events: number }) => row.events === 0)).toEqual([]);
+
+    // A one-pass rebuild flushing every few events, so later events read back dossiers flushed before.
+    const engine = new ProjectionEngine(store, dataSource, [projection], { batchSize: 5, retryDelayMs: 100, log: () => undefined, rebuildMemoryRows: 7 });
+    await engine.rebuild(FLOW_STATISTICS);
+    expect(await counts()).toEqual(live);
+    for (const interval of INTERVALS) {
+      for (const groupBy of ['none', 'province', 'municipality']) {
+        const { fast, oracle } = await bothWays('2022-01-15', '2025-02-10', interval, groupBy);
+        expect(fast).toEqual(oracle);
+      }
+    }
+
+    // An upgrade fills the table from the rows as they are.
+    const migration = new FlowStatisticsFlowCounts1733529600050();
+    const runner = dataSource.createQueryRunner();
+    try {
+      await migration.down(runner);
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+    }
+    expect(await counts()).toEqual(live);
+  });
+});
