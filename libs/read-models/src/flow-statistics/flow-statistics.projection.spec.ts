@@ -97,7 +97,7 @@ describe('flow-statistics projection', () => {
       'SELECT a.*, a.valid_from::text, a.valid_to::text FROM read_models.stat_person_attributes a ORDER BY a.dossier_id, a.valid_from',
     ),
     flowCounts: await dataSource.query(
-      'SELECT c.*, c.period::text FROM read_models.stat_flow_counts c ORDER BY c.interval, c.level, c.period, c.grp NULLS FIRST, c.measure, c.category',
+      'SELECT c.*, c.period::text FROM read_models.stat_flow_counts c ORDER BY c.interval, c.level, c.period, c.grp, c.measure, c.category',
     ),
   });
 

@@ -86,7 +86,7 @@ describe('stat_flow_counts: the flows of whole periods from the counts the proje
 
   /** Every count of the table, ordered. */
   const counts = () =>
-    dataSource.query('SELECT c.*, c.period::text FROM read_models.stat_flow_counts c ORDER BY c.interval, c.level, c.period, c.grp NULLS FIRST, c.measure, c.category');
+    dataSource.query('SELECT c.*, c.period::text FROM read_models.stat_flow_counts c ORDER BY c.interval, c.level, c.period, c.grp, c.measure, c.category');
 
   /** The counts of a range, cell by cell, from stat_flow_counts (and the clipped periods' rows), and from every row (the oracle). */
   async function bothWays(from: string, to: string, interval: Interval, groupBy: string) {

@@ -41,8 +41,8 @@ export interface FlowCount {
   interval: Interval;
   period: string;
   level: FlowLevel;
-  /** The province's or municipality's code; null without a place (level none), for Brussels' province, or where the row had none. */
-  grp: string | null;
+  /** The province's or municipality's code; '' without a place (level none), for Brussels' province, or where the row had none (as keyOf reads groups). */
+  grp: string;
   measure: string;
   category: string;
   events: number;
@@ -75,7 +75,7 @@ export function readingsOf(events: readonly FlowEvent[]): FlowEvent[] {
 }
 
 /** The group of an event at a grouping level. */
-const groupAt = (level: FlowLevel, event: FlowEvent) => (level === 'none' ? null : level === 'province' ? event.provinceNis : event.municipality);
+const groupAt = (level: FlowLevel, event: FlowEvent) => (level === 'none' ? '' : ((level === 'province' ? event.provinceNis : event.municipality) ?? ''));
 
 /**
  * The counts of these dossiers' current events (and their readings), summed over the dossiers:
@@ -89,23 +89,27 @@ export function flowCountsOf(events: readonly FlowEvent[]): Map<string, FlowCoun
     else byDossier.set(event.dossierId, [event]);
   }
   const counts = new Map<string, FlowCount>();
-  for (const own of byDossier.values()) {
-    const seen = new Set<string>();
+  // The dossier a count last counted as a person: each dossier is one person per count.
+  const lastPerson = new Map<FlowCount, string>();
+  for (const [dossierId, own] of byDossier) {
     for (const event of [...own, ...readingsOf(own)]) {
-      const categories = event.category === null ? [''] : ['', event.category];
       for (const interval of INTERVALS) {
         const period = bucketOf(event.occurredOn, interval);
         for (const level of FLOW_LEVELS) {
           const grp = groupAt(level, event);
-          for (const category of categories) {
-            const key = JSON.stringify([interval, period, level, grp, event.type, category]);
-            const count = counts.get(key) ?? { interval, period, level, grp, measure: event.type, category, events: 0, persons: 0 };
+          const at = `${interval}\t${period}\t${level}\t${grp}\t${event.type}\t`;
+          for (const category of event.category === null ? [''] : ['', event.category]) {
+            const key = at + category;
+            let count = counts.get(key);
+            if (!count) {
+              count = { interval, period, level, grp, measure: event.type, category, events: 0, persons: 0 };
+              counts.set(key, count);
+            }
             count.events++;
-            if (!seen.has(key)) {
-              seen.add(key);
+            if (lastPerson.get(count) !== dossierId) {
+              lastPerson.set(count, dossierId);
               count.persons++;
             }
-            counts.set(key, count);
           }
         }
       }
@@ -167,18 +171,18 @@ export async function applyFlowCountChanges(context: CountsContext, before: read
   const delta = changes(flowCountsOf(before), flowCountsOf(after));
   if (delta.length === 0) return;
   const table = `${context.schema}.${STAT_FLOW_COUNTS_TABLE}`;
-  const emptied = (await context.query(
-    `INSERT INTO ${table} AS c (${KEY.join(', ')}, events, persons)
-     SELECT * FROM ${unnest([...KEY_TYPES, 'int', 'int'])} AS d (${KEY.join(', ')}, events, persons)
-     ON CONFLICT (${KEY.join(', ')}) DO UPDATE SET events = c.events + excluded.events, persons = c.persons + excluded.persons
-     RETURNING ${KEY.map((column) => (column === 'period' ? 'c.period::text AS period' : `c.${column}`)).join(', ')}, c.events`,
+  const zero = (await context.query(
+    `WITH moved AS (
+       INSERT INTO ${table} AS c (${KEY.join(', ')}, events, persons)
+       SELECT * FROM ${unnest([...KEY_TYPES, 'int', 'int'])} AS d (${KEY.join(', ')}, events, persons)
+       ON CONFLICT (${KEY.join(', ')}) DO UPDATE SET events = c.events + excluded.events, persons = c.persons + excluded.persons
+       RETURNING ${KEY.map((column) => (column === 'period' ? 'c.period::text AS period' : `c.${column}`)).join(', ')}, c.events)
+     SELECT * FROM moved WHERE events = 0`,
     [...keyArrays(delta), delta.map((count) => count.events), delta.map((count) => count.persons)],
-  )) as Array<FlowCount>;
-  const zero = emptied.filter((count) => Number(count.events) === 0);
+  )) as FlowCount[];
   if (zero.length === 0) return;
   await context.query(
-    `DELETE FROM ${table} AS c USING ${unnest(KEY_TYPES)} AS d (${KEY.join(', ')})
-      WHERE ${KEY.map((column) => `c.${column} IS NOT DISTINCT FROM d.${column}`).join(' AND ')} AND c.events = 0`,
+    `DELETE FROM ${table} WHERE (${KEY.join(', ')}) IN (SELECT * FROM ${unnest(KEY_TYPES)})`,
     keyArrays(zero),
   );
 }

@@ -8,7 +8,7 @@ const DOSSIERS_PER_STEP = 5000;
  * The flows' counts per calendar period (aggregates/flows.ts), which the flows read for whole
  * periods instead of every event. Filled here from the rows of stat_events valid now, dossier by
  * dossier with the projection's own code, so an upgrade needs no rebuild. A count is unique per
- * interval kind, period, grouping level, group (NULL without one: NULLS NOT DISTINCT), measure and category.
+ * interval kind, grouping level, period, group ('' without one), measure and category.
  */
 export class FlowStatisticsFlowCounts1733529600050 implements MigrationInterface {
   name = 'FlowStatisticsFlowCounts1733529600050';
@@ -19,12 +19,12 @@ export class FlowStatisticsFlowCounts1733529600050 implements MigrationInterface
         interval  text NOT NULL,
         period    date NOT NULL,
         level     text NOT NULL,
-        grp       text,
+        grp       text NOT NULL,
         measure   text NOT NULL,
         category  text NOT NULL,
         events    integer NOT NULL,
         persons   integer NOT NULL,
-        CONSTRAINT stat_flow_counts_key UNIQUE NULLS NOT DISTINCT (interval, level, period, grp, measure, category)
+        CONSTRAINT stat_flow_counts_pkey PRIMARY KEY (interval, level, period, grp, measure, category)
       )`);
     const context = { schema: 'read_models', query: (sql: string, parameters?: unknown[]) => runner.query(sql, parameters) };
     for (let after: string | null = null; ; ) {

@@ -117,7 +117,7 @@ export async function countsOf(dataSource: DataSource, interval: Interval, group
   const rows: EventCount[] = counts.map((count) => ({
     bucket: count.period,
     ...NO_GROUP,
-    grp: count.grp,
+    grp: count.grp === '' ? null : count.grp,
     type: count.measure,
     category: count.category === '' ? null : count.category,
     detail: count.category === '' ? 1 : 0,
