@@ -99,6 +99,9 @@ describe('flow-statistics projection', () => {
     flowCounts: await dataSource.query(
       'SELECT c.*, c.period::text FROM read_models.stat_flow_counts c ORDER BY c.interval, c.level, c.period, c.grp, c.measure, c.category',
     ),
+    flowDays: await dataSource.query(
+      'SELECT d.*, d.period::text, d.day::text FROM read_models.stat_flow_days d ORDER BY d.interval, d.level, d.period, d.day, d.grp, d.measure, d.category',
+    ),
   });
 
   it('keeps nothing personal', async () => {
@@ -388,6 +391,7 @@ describe('flow-statistics projection', () => {
       await dataSource.query('DELETE FROM read_models.stat_dossier_periods');
       await dataSource.query('DELETE FROM read_models.stat_person_attributes');
       await dataSource.query('DELETE FROM read_models.stat_flow_counts');
+      await dataSource.query('DELETE FROM read_models.stat_flow_days');
       const all = await store.readAll({ streamPrefixes: projection.streamPrefixes });
       // Event by event, as the engine does when it isolates a culprit.
       for (const event of all) await projection.apply([event], context);

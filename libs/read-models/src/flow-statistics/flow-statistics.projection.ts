@@ -14,7 +14,7 @@ import {
   type PersonalDataReader,
 } from '@app/projection-engine';
 import { STAT_DATE_COUNTS_TABLE, updateDateCounts } from './aggregates';
-import { replaceFlowCounts, STAT_FLOW_COUNTS_TABLE, type FlowEvent } from './aggregates/flows';
+import { replaceFlowCounts, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { recordedHistory, type RecordedStatEvent } from './recorded-history';
 import type { StatEvent } from './situation';
@@ -263,14 +263,15 @@ async function keptEventsOf(dossierIds: string[], context: ProjectionContext): P
  * moment it was recorded on. Only the rows that differ from those stored are written: the open
  * rows a new event changes are closed, its new rows inserted. Text PostgreSQL cannot store is
  * kept in a safe form; an event whose business date it cannot store, or that cannot be read, is
- * not counted (engine/safe-form.ts), and both are noted. `stat_flow_counts` keeps the flows'
- * counts per calendar period (aggregates/flows.ts), moved with every change of a dossier's rows.
+ * not counted (engine/safe-form.ts), and both are noted. `stat_flow_counts` and `stat_flow_days`
+ * keep the flows' counts per calendar period and per day (aggregates/flows.ts), moved with every
+ * change of a dossier's rows.
  * A rebuild folds the log in one pass (FlowStatisticsRebuild) with the same steps.
  */
 export function flowStatisticsProjection(personalData: PersonalDataReader, directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
   return {
     name: FLOW_STATISTICS,
-    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE],
+    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
       const incoming = incomingOf(events, context);

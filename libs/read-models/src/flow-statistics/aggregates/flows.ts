@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engine';
-import { bucketOf, INTERVALS, type Interval } from '../queries/periods';
+import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole
@@ -16,8 +16,15 @@ import { bucketOf, INTERVALS, type Interval } from '../queries/periods';
  * transaction (applyFlowCountChanges), so an event recorded late, a reopening elsewhere or a
  * changed attribution lands in its own periods and groups, and the table is the same however the
  * events were batched (a count that reaches 0 is deleted).
+ *
+ * stat_flow_days holds the same counts per day of each period: the events on the day, and the
+ * persons whose first, and whose last, such event of the period is on it. The part of a period
+ * from its start to a day (a range's last period) has the persons whose first event is on or
+ * before the day; the part from a day to its end (a range's first period), those whose last
+ * event is on or after it: so a period a question clips is read from at most its days' rows.
  */
 export const STAT_FLOW_COUNTS_TABLE = 'stat_flow_counts';
+export const STAT_FLOW_DAYS_TABLE = 'stat_flow_days';
 
 /** The grouping levels the table keeps, each a marginal count of its own (not a combination). */
 export const FLOW_LEVELS = ['none', 'province', 'municipality'] as const;
@@ -77,69 +84,131 @@ export function readingsOf(events: readonly FlowEvent[]): FlowEvent[] {
 /** The group of an event at a grouping level. */
 const groupAt = (level: FlowLevel, event: FlowEvent) => (level === 'none' ? '' : ((level === 'province' ? event.provinceNis : event.municipality) ?? ''));
 
+/** A cell of a count table: its key (the table's key columns, in order) and its counts (its count columns). */
+interface Cell {
+  key: string[];
+  counts: number[];
+}
+type Cells = Map<string, Cell>;
+
+function cellOf(cells: Cells, key: string[], width: number): Cell {
+  const id = key.join('\t');
+  let cell = cells.get(id);
+  if (!cell) {
+    cell = { key, counts: new Array<number>(width).fill(0) };
+    cells.set(id, cell);
+  }
+  return cell;
+}
+
 /**
  * The counts of these dossiers' current events (and their readings), summed over the dossiers:
- * each dossier counts every event where it lands, and once as a person.
+ * `periods` (events, persons), each dossier counting every event where it lands and once as a
+ * person; `days` (events, first_persons, last_persons), per day of those periods the events on
+ * it and the persons whose first and whose last such event of the period is on it.
  */
-export function flowCountsOf(events: readonly FlowEvent[]): Map<string, FlowCount> {
+export function flowCountsOf(events: readonly FlowEvent[]): { periods: Cells; days: Cells } {
   const byDossier = new Map<string, FlowEvent[]>();
   for (const event of events) {
     const kept = byDossier.get(event.dossierId);
     if (kept) kept.push(event);
     else byDossier.set(event.dossierId, [event]);
   }
-  const counts = new Map<string, FlowCount>();
-  // The dossier a count last counted as a person: each dossier is one person per count.
-  const lastPerson = new Map<FlowCount, string>();
-  for (const [dossierId, own] of byDossier) {
-    for (const event of [...own, ...readingsOf(own)]) {
+  const periods: Cells = new Map();
+  const days: Cells = new Map();
+  for (const own of byDossier.values()) {
+    // The dossier's first and last day of each count: in business order, the first seen is the first.
+    const spans = new Map<string, { key: string[]; first: string; last: string }>();
+    for (const event of [...own, ...readingsOf(own)].sort(inBusinessOrder)) {
+      const day = event.occurredOn;
       for (const interval of INTERVALS) {
-        const period = bucketOf(event.occurredOn, interval);
+        const period = bucketOf(day, interval);
         for (const level of FLOW_LEVELS) {
           const grp = groupAt(level, event);
-          const at = `${interval}\t${period}\t${level}\t${grp}\t${event.type}\t`;
           for (const category of event.category === null ? [''] : ['', event.category]) {
-            const key = at + category;
-            let count = counts.get(key);
-            if (!count) {
-              count = { interval, period, level, grp, measure: event.type, category, events: 0, persons: 0 };
-              counts.set(key, count);
-            }
-            count.events++;
-            if (lastPerson.get(count) !== dossierId) {
-              lastPerson.set(count, dossierId);
-              count.persons++;
-            }
+            const key = [interval, level, period, grp, event.type, category];
+            const id = key.join('\t');
+            const span = spans.get(id);
+            if (span) span.last = day;
+            else spans.set(id, { key, first: day, last: day });
+            cellOf(periods, key, 2).counts[0]++;
+            cellOf(days, [...key, day], 3).counts[0]++;
           }
         }
       }
     }
+    for (const { key, first, last } of spans.values()) {
+      cellOf(periods, key, 2).counts[1]++;
+      cellOf(days, [...key, first], 3).counts[1]++;
+      cellOf(days, [...key, last], 3).counts[2]++;
+    }
   }
-  return counts;
+  return { periods, days };
 }
 
-/** What turns `before` into `after`, count by count; counts that do not change are left out. */
-function changes(before: Map<string, FlowCount>, after: Map<string, FlowCount>): FlowCount[] {
-  const delta = new Map<string, FlowCount>();
-  for (const [key, count] of after) delta.set(key, { ...count });
-  for (const [key, count] of before) {
-    const next = delta.get(key) ?? { ...count, events: 0, persons: 0 };
-    next.events -= count.events;
-    next.persons -= count.persons;
-    delta.set(key, next);
+/** What turns `before` into `after`, cell by cell; cells that do not change are left out. */
+function changes(before: Cells, after: Cells): Cell[] {
+  const delta: Cells = new Map();
+  for (const [id, cell] of after) delta.set(id, { key: cell.key, counts: [...cell.counts] });
+  for (const [id, cell] of before) {
+    const next = delta.get(id) ?? { key: cell.key, counts: cell.counts.map(() => 0) };
+    cell.counts.forEach((n, i) => (next.counts[i] -= n));
+    delta.set(id, next);
   }
-  return [...delta.values()].filter((count) => count.events !== 0 || count.persons !== 0);
+  return [...delta.values()].filter((cell) => cell.counts.some((n) => n !== 0));
 }
 
-const KEY = ['interval', 'period', 'level', 'grp', 'measure', 'category'] as const;
-const KEY_TYPES = ['text', 'date', 'text', 'text', 'text', 'text'] as const;
+/**
+ * A table of counts summed over dossiers: its key columns with their SQL types (in the order
+ * flowCountsOf keys its cells; its primary key), and its count columns, the first 0 only when
+ * all are.
+ */
+interface CountTable {
+  name: string;
+  keys: ReadonlyArray<readonly [column: string, type: 'text' | 'date']>;
+  counts: readonly string[];
+}
 
-/** The key columns of counts, as arrays for unnest. */
-const keyArrays = (counts: readonly FlowCount[]) => KEY.map((column) => counts.map((count) => count[column]));
-const unnest = (types: readonly string[]) => `unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`;
+const FLOW_KEYS = [
+  ['interval', 'text'],
+  ['level', 'text'],
+  ['period', 'date'],
+  ['grp', 'text'],
+  ['measure', 'text'],
+  ['category', 'text'],
+] as const;
+const FLOW_COUNTS: CountTable = { name: STAT_FLOW_COUNTS_TABLE, keys: FLOW_KEYS, counts: ['events', 'persons'] };
+const FLOW_DAYS: CountTable = { name: STAT_FLOW_DAYS_TABLE, keys: [...FLOW_KEYS, ['day', 'date']], counts: ['events', 'first_persons', 'last_persons'] };
 
 /** What the counts need of a context: SQL in its transaction, on its schema (a rebuild's own, or the live one). */
 export type CountsContext = Pick<ProjectionContext, 'schema' | 'query'>;
+
+/**
+ * Adds the changes to the table in `context.schema`: one upsert (the arrays unnested, so any
+ * number of cells is one statement), then the cells it brought to zero deleted, so the table is
+ * the same however the events were batched.
+ */
+async function applyChanges(context: CountsContext, table: CountTable, cells: readonly Cell[]): Promise<void> {
+  if (cells.length === 0) return;
+  const keys = table.keys.map(([column]) => column);
+  const keyTypes = table.keys.map(([, type]) => type);
+  const unnest = (types: readonly string[]) => `unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`;
+  const target = `${context.schema}.${table.name}`;
+  const zero = (await context.query(
+    `WITH moved AS (
+       INSERT INTO ${target} AS t (${[...keys, ...table.counts].join(', ')})
+       SELECT * FROM ${unnest([...keyTypes, ...table.counts.map(() => 'int')])}
+       ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${table.counts.map((column) => `${column} = t.${column} + excluded.${column}`).join(', ')}
+       RETURNING ${keys.map((column) => `t.${column}::text AS ${column}`).join(', ')}, t.${table.counts[0]} AS n)
+     SELECT ${keys.join(', ')} FROM moved WHERE n = 0`,
+    [...keys.map((_, i) => cells.map((cell) => cell.key[i])), ...table.counts.map((_, i) => cells.map((cell) => cell.counts[i]))],
+  )) as Array<Record<string, string>>;
+  if (zero.length === 0) return;
+  await context.query(
+    `DELETE FROM ${target} WHERE (${keys.join(', ')}) IN (SELECT * FROM ${unnest(keyTypes)})`,
+    keys.map((column) => zero.map((row) => row[column])),
+  );
+}
 
 /** The current rows of stat_events of these dossiers, as the flows count them. */
 export async function currentFlowEventsOf(context: CountsContext, dossierIds: readonly string[]): Promise<FlowEvent[]> {
@@ -154,37 +223,22 @@ export async function currentFlowEventsOf(context: CountsContext, dossierIds: re
 }
 
 /**
- * Called before the projection replaces the rows of stat_events of some dossiers: moves
- * stat_flow_counts from the contribution of their current rows (read here; `stored` lists the
- * dossiers that have any) to that of `after`, every current row they will have.
+ * Moves stat_flow_counts and stat_flow_days from the contribution of the dossiers' `before`
+ * rows to that of their `after` rows. Each list holds every current row of its dossiers.
  */
-export async function replaceFlowCounts(context: CountsContext, stored: readonly string[], after: readonly FlowEvent[]): Promise<void> {
-  await applyFlowCountChanges(context, await currentFlowEventsOf(context, stored), after);
+export async function applyFlowCountChanges(context: CountsContext, before: readonly FlowEvent[], after: readonly FlowEvent[]): Promise<void> {
+  const [old, next] = [flowCountsOf(before), flowCountsOf(after)];
+  await applyChanges(context, FLOW_COUNTS, changes(old.periods, next.periods));
+  await applyChanges(context, FLOW_DAYS, changes(old.days, next.days));
 }
 
 /**
- * Moves stat_flow_counts from the contribution of the dossiers' `before` rows to that of their
- * `after` rows: one statement adds the differences, and the counts they bring to zero are
- * deleted. Each list holds every current row of its dossiers.
+ * Called before the projection replaces the rows of stat_events of some dossiers: moves the
+ * counts from the contribution of their current rows (read here; `stored` lists the dossiers
+ * that have any) to that of `after`, every current row they will have.
  */
-export async function applyFlowCountChanges(context: CountsContext, before: readonly FlowEvent[], after: readonly FlowEvent[]): Promise<void> {
-  const delta = changes(flowCountsOf(before), flowCountsOf(after));
-  if (delta.length === 0) return;
-  const table = `${context.schema}.${STAT_FLOW_COUNTS_TABLE}`;
-  const zero = (await context.query(
-    `WITH moved AS (
-       INSERT INTO ${table} AS c (${KEY.join(', ')}, events, persons)
-       SELECT * FROM ${unnest([...KEY_TYPES, 'int', 'int'])} AS d (${KEY.join(', ')}, events, persons)
-       ON CONFLICT (${KEY.join(', ')}) DO UPDATE SET events = c.events + excluded.events, persons = c.persons + excluded.persons
-       RETURNING ${KEY.map((column) => (column === 'period' ? 'c.period::text AS period' : `c.${column}`)).join(', ')}, c.events)
-     SELECT * FROM moved WHERE events = 0`,
-    [...keyArrays(delta), delta.map((count) => count.events), delta.map((count) => count.persons)],
-  )) as FlowCount[];
-  if (zero.length === 0) return;
-  await context.query(
-    `DELETE FROM ${table} WHERE (${KEY.join(', ')}) IN (SELECT * FROM ${unnest(KEY_TYPES)})`,
-    keyArrays(zero),
-  );
+export async function replaceFlowCounts(context: CountsContext, stored: readonly string[], after: readonly FlowEvent[]): Promise<void> {
+  await applyFlowCountChanges(context, await currentFlowEventsOf(context, stored), after);
 }
 
 /** The counts of these calendar periods (their first days) at a grouping level, as the live table holds them now. */
@@ -194,5 +248,25 @@ export async function readFlowCounts(dataSource: DataSource, interval: Interval,
     `SELECT interval, period::text AS period, level, grp, measure, category, events, persons
        FROM ${READ_MODEL_SCHEMA}.${STAT_FLOW_COUNTS_TABLE} WHERE interval = $1 AND level = $2 AND period = ANY($3::date[])`,
     [interval, level, periods],
+  )) as FlowCount[];
+}
+
+/**
+ * The counts of the part of a calendar period from its start, or to its end (a range's last or
+ * first period, clipped), from its days' rows: the persons whose first event is on or before
+ * the part's end, or whose last is on or after its start. Undefined for a part clipped at both
+ * ends (a range inside one period), which these counts cannot give.
+ */
+export async function readFlowCountsWithin(dataSource: DataSource, interval: Interval, level: FlowLevel, period: Period): Promise<FlowCount[] | undefined> {
+  const fromStart = period.start === period.bucket;
+  if (!fromStart && period.end !== calendarEnd(period.bucket, interval)) return undefined;
+  return (await dataSource.query(
+    `SELECT interval, period::text AS period, level, grp, measure, category,
+            sum(events)::int AS events, sum(${fromStart ? 'first_persons' : 'last_persons'})::int AS persons
+       FROM ${READ_MODEL_SCHEMA}.${STAT_FLOW_DAYS_TABLE}
+      WHERE interval = $1 AND level = $2 AND period = $3::date AND day BETWEEN $4::date AND $5::date
+      GROUP BY interval, period, level, grp, measure, category
+     HAVING sum(events) > 0`,
+    [interval, level, period.bucket, period.start, period.end],
   )) as FlowCount[];
 }

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { AS_RECORDED, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS } from '@app/domain';
-import { readFlowCounts } from '../aggregates/flows';
+import { readFlowCounts, readFlowCountsWithin } from '../aggregates/flows';
 import { STAT_EVENTS_TABLE } from '../flow-statistics.projection';
 import { activeOn } from './active-on';
 import { byGroup, byPerson, groupingOf, groupSql, groupView, keyOf, NO_GROUP, personOn, type GroupBy, type Grouping, type GroupRow, type GroupView } from './groups';
@@ -108,24 +108,31 @@ const fromCounts = (grouping: Grouping, place: Place, recordedAsOf: RecordedAsOf
 
 /**
  * The counts of the periods from stat_flow_counts (aggregates/flows.ts): a few rows per whole
- * period, however many dossiers. A period the range clips (its first or last) reads its own
- * days' rows (eventsIn), so at most one period's events.
+ * period, however many dossiers. A period the range clips at one end (its first or last) reads
+ * its days' rows of stat_flow_days; one clipped at both ends (a range inside one period) reads its
+ * own days' rows of stat_events (eventsIn): at most one period's events.
  */
 export async function countsOf(dataSource: DataSource, interval: Interval, grouping: Grouping, periods: Period[]): Promise<EventCount[]> {
+  const level = grouping.place ?? 'none';
   const whole = periods.filter((period) => isWhole(period, interval)).map((period) => period.bucket);
-  const counts = await readFlowCounts(dataSource, interval, grouping.place ?? 'none', whole);
-  const rows: EventCount[] = counts.map((count) => ({
-    bucket: count.period,
-    ...NO_GROUP,
-    grp: count.grp === '' ? null : count.grp,
-    type: count.measure,
-    category: count.category === '' ? null : count.category,
-    detail: count.category === '' ? 1 : 0,
-    n: count.events,
-    persons: count.persons,
-  }));
+  const counts = await readFlowCounts(dataSource, interval, level, whole);
+  const rows: EventCount[] = [];
   for (const period of periods.filter((period) => !isWhole(period, interval))) {
-    rows.push(...(await eventsIn(dataSource, period.start, period.end, interval, grouping, [period], REGISTRATION_AS_RECORDED, null, true)));
+    const within = await readFlowCountsWithin(dataSource, interval, level, period);
+    if (within) counts.push(...within);
+    else rows.push(...(await eventsIn(dataSource, period.start, period.end, interval, grouping, [period], REGISTRATION_AS_RECORDED, null, true)));
+  }
+  for (const count of counts) {
+    rows.push({
+      bucket: count.period,
+      ...NO_GROUP,
+      grp: count.grp === '' ? null : count.grp,
+      type: count.measure,
+      category: count.category === '' ? null : count.category,
+      detail: count.category === '' ? 1 : 0,
+      n: count.events,
+      persons: count.persons,
+    });
   }
   return rows;
 }

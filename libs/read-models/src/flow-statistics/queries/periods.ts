@@ -24,9 +24,11 @@ export function bucketOf(date: string, interval: Interval): string {
   return `${date.slice(0, 4)}-${String(month - ((month - 1) % MONTHS[interval])).padStart(2, '0')}-01`;
 }
 
+/** The last day of the calendar period of this interval that starts on `bucket`. */
+export const calendarEnd = (bucket: string, interval: Interval) => endOfMonth(addMonths(bucket, MONTHS[interval] - 1));
+
 /** Whether a period of a range is the whole calendar period (not clipped by from or to). */
-export const isWhole = (period: Period, interval: Interval) =>
-  period.start === period.bucket && period.end === endOfMonth(addMonths(period.bucket, MONTHS[interval] - 1));
+export const isWhole = (period: Period, interval: Interval) => period.start === period.bucket && period.end === calendarEnd(period.bucket, interval);
 
 /** The calendar periods of this interval that meet [from, to], each clipped to it. */
 export function periodsBetween(from: string, to: string, interval: Interval, limit: number): Period[] | null {
@@ -36,7 +38,7 @@ export function periodsBetween(from: string, to: string, interval: Interval, lim
   for (;;) {
     if (bucket > to) return periods;
     if (periods.length === limit) return null;
-    const end = endOfMonth(addMonths(bucket, months - 1));
+    const end = calendarEnd(bucket, interval);
     const month = Number(bucket.slice(5, 7));
     const label =
       interval === 'month' ? bucket.slice(0, 7) : interval === 'quarter' ? `${bucket.slice(0, 4)}-Q${(month + 2) / 3}` : bucket.slice(0, 4);
