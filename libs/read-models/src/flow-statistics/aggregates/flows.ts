@@ -146,16 +146,14 @@ export function flowCountsOf(events: readonly FlowEvent[]): { periods: Cells; da
   return { periods, days };
 }
 
-/** What turns `before` into `after`, cell by cell; cells that do not change are left out. */
+/** What turns `before` into `after`, cell by cell (worked out in `after`, which it takes over); cells that do not change are left out. */
 function changes(before: Cells, after: Cells): Cell[] {
-  const delta: Cells = new Map();
-  for (const [id, cell] of after) delta.set(id, { key: cell.key, counts: [...cell.counts] });
   for (const [id, cell] of before) {
-    const next = delta.get(id) ?? { key: cell.key, counts: cell.counts.map(() => 0) };
+    const next = after.get(id) ?? { key: cell.key, counts: cell.counts.map(() => 0) };
     cell.counts.forEach((n, i) => (next.counts[i] -= n));
-    delta.set(id, next);
+    after.set(id, next);
   }
-  return [...delta.values()].filter((cell) => cell.counts.some((n) => n !== 0));
+  return [...after.values()].filter((cell) => cell.counts.some((n) => n !== 0));
 }
 
 /**
