@@ -2,11 +2,13 @@ import type { ProjectionContext } from '@app/projection-engine';
 
 /**
  * A table of counts that is a sum over dossiers of a per-dossier contribution: its key columns
- * (with their SQL types) and `n`, the count. Its primary key is the key columns.
+ * (with their SQL types) and its count columns (`n` alone unless `counts` names them; the first
+ * is 0 only when all are). Its primary key is the key columns.
  */
 export interface CountTable {
   readonly name: string;
   readonly keys: ReadonlyArray<readonly [column: string, type: 'text' | 'date']>;
+  readonly counts?: readonly string[];
 }
 
 /** Keys per upsert statement: arrays this long stay a few megabytes of parameters. */
@@ -18,23 +20,34 @@ const CHUNK = 50_000;
  * cancel out (a dossier's situation that did not change) are left alone.
  */
 export class Deltas {
-  /** By the key's values joined with NUL, which PostgreSQL text never holds (the projections keep it in a safe form). */
-  private readonly cells = new Map<string, number>();
+  /** By the key's values joined with NUL, which PostgreSQL text never holds (the projections keep it in a safe form); a change per count column. */
+  private readonly cells = new Map<string, number[]>();
 
-  add(key: readonly string[], n: number): void {
-    this.addJoined(key.join(Deltas.SEPARATOR), n);
+  /** `width`: the table's count columns (CountTable.counts). */
+  constructor(private readonly width = 1) {}
+
+  /** Adds n to the count column `at` (0: the first) of the cell. */
+  add(key: readonly string[], n: number, at = 0): void {
+    this.addJoined(key.join(Deltas.SEPARATOR), n, at);
   }
 
   /** add() for a key already joined with SEPARATOR (the hot path of a large batch: no array per key). */
-  addJoined(id: string, n: number): void {
-    if (n !== 0) this.cells.set(id, (this.cells.get(id) ?? 0) + n);
+  addJoined(id: string, n: number, at = 0): void {
+    if (n === 0) return;
+    const cell = this.cells.get(id);
+    if (cell) cell[at] += n;
+    else {
+      const counts = new Array<number>(this.width).fill(0);
+      counts[at] = n;
+      this.cells.set(id, counts);
+    }
   }
 
   static readonly SEPARATOR = '\u0000';
 
-  /** The cells with a change, each once. */
-  *changes(): Iterable<{ key: readonly string[]; n: number }> {
-    for (const [id, n] of this.cells) if (n !== 0) yield { key: id.split(Deltas.SEPARATOR), n };
+  /** The cells with a change, each once, with the change of each count column. */
+  *changes(): Iterable<{ key: readonly string[]; n: readonly number[] }> {
+    for (const [id, n] of this.cells) if (n.some((change) => change !== 0)) yield { key: id.split(Deltas.SEPARATOR), n };
   }
 }
 
@@ -46,6 +59,7 @@ export class Deltas {
 export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'query'>, table: CountTable, deltas: Deltas): Promise<void> {
   const changes = [...deltas.changes()];
   const columns = table.keys.map(([column]) => column);
+  const counts = table.counts ?? ['n'];
   const target = `${context.schema}.${table.name}`;
   for (let start = 0; start < changes.length; start += CHUNK) {
     const chunk = changes.slice(start, start + CHUNK);
@@ -53,13 +67,13 @@ export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'q
     const casts = table.keys.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
     const zeros = (await context.query(
       `WITH changed AS (
-         INSERT INTO ${target} AS t (${columns.join(', ')}, n)
+         INSERT INTO ${target} AS t (${[...columns, ...counts].join(', ')})
          -- In key order: neighbouring keys share index pages.
-         SELECT * FROM unnest(${casts}, $${columns.length + 1}::int[]) ORDER BY ${columns.map((_, i) => i + 1).join(', ')}
-         ON CONFLICT (${columns.join(', ')}) DO UPDATE SET n = t.n + excluded.n
-         RETURNING ${columns.map((column) => `${column}::text AS ${column}`).join(', ')}, n)
-       SELECT ${columns.join(', ')} FROM changed WHERE n = 0`,
-      [...keyArrays, chunk.map((cell) => cell.n)],
+         SELECT * FROM unnest(${casts}, ${counts.map((_, i) => `$${columns.length + 1 + i}::int[]`).join(', ')}) ORDER BY ${columns.map((_, i) => i + 1).join(', ')}
+         ON CONFLICT (${columns.join(', ')}) DO UPDATE SET ${counts.map((count) => `${count} = t.${count} + excluded.${count}`).join(', ')}
+         RETURNING ${columns.map((column) => `t.${column}::text AS ${column}`).join(', ')}, t.${counts[0]} AS zero_if_empty)
+       SELECT ${columns.join(', ')} FROM changed WHERE zero_if_empty = 0`,
+      [...keyArrays, ...counts.map((_, i) => chunk.map((cell) => cell.n[i]))],
     )) as Array<Record<string, string>>;
     if (zeros.length === 0) continue;
     await context.query(

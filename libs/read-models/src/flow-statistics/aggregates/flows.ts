@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engine';
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
+import { applyDeltas, Deltas, type CountTable } from './delta';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole
@@ -11,9 +12,9 @@ import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '..
  * measure's total): the events counted there and the persons (dossiers) who had at least one.
  *
  * It is a sum over dossiers of each dossier's contribution, computed from that dossier's current
- * rows of stat_events alone (flowCountsOf). Whenever the projection replaces a dossier's rows it
+ * rows of stat_events alone (contribute). Whenever the projection replaces a dossier's rows it
  * adds the contribution of its new rows and takes away that of its old ones, in the same
- * transaction (applyFlowCountChanges), so an event recorded late, a reopening elsewhere or a
+ * transaction (applyFlowCountChanges, with aggregates/delta.ts), so an event recorded late, a reopening elsewhere or a
  * changed attribution lands in its own periods and groups, and the table is the same however the
  * events were batched (a count that reaches 0 is deleted).
  *
@@ -21,7 +22,10 @@ import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '..
  * persons whose first, and whose last, such event of the period is on it. The part of a period
  * from its start to a day (a range's last period) has the persons whose first event is on or
  * before the day; the part from a day to its end (a range's first period), those whose last
- * event is on or after it: so a period a question clips is read from at most its days' rows.
+ * event is on or after it: so a period a question clips is read from at most its days' rows. It is
+ * kept for all and per province, not per municipality: per municipality the day rows would be
+ * most of the upkeep (a day's counts of each of ~300 municipalities), and a clipped period per
+ * municipality reads its own days' events instead.
  */
 export const STAT_FLOW_COUNTS_TABLE = 'stat_flow_counts';
 export const STAT_FLOW_DAYS_TABLE = 'stat_flow_days';
@@ -84,88 +88,8 @@ export function readingsOf(events: readonly FlowEvent[]): FlowEvent[] {
 /** The group of an event at a grouping level. */
 const groupAt = (level: FlowLevel, event: FlowEvent) => (level === 'none' ? '' : ((level === 'province' ? event.provinceNis : event.municipality) ?? ''));
 
-/** A cell of a count table: its key (the table's key columns, in order) and its counts (its count columns). */
-interface Cell {
-  key: string[];
-  counts: number[];
-}
-type Cells = Map<string, Cell>;
-
-function cellOf(cells: Cells, key: string[], width: number): Cell {
-  const id = key.join('\t');
-  let cell = cells.get(id);
-  if (!cell) {
-    cell = { key, counts: new Array<number>(width).fill(0) };
-    cells.set(id, cell);
-  }
-  return cell;
-}
-
-/**
- * The counts of these dossiers' current events (and their readings), summed over the dossiers:
- * `periods` (events, persons), each dossier counting every event where it lands and once as a
- * person; `days` (events, first_persons, last_persons), per day of those periods the events on
- * it and the persons whose first and whose last such event of the period is on it.
- */
-export function flowCountsOf(events: readonly FlowEvent[]): { periods: Cells; days: Cells } {
-  const byDossier = new Map<string, FlowEvent[]>();
-  for (const event of events) {
-    const kept = byDossier.get(event.dossierId);
-    if (kept) kept.push(event);
-    else byDossier.set(event.dossierId, [event]);
-  }
-  const periods: Cells = new Map();
-  const days: Cells = new Map();
-  for (const own of byDossier.values()) {
-    // The dossier's first and last day of each count: in business order, the first seen is the first.
-    const spans = new Map<string, { key: string[]; first: string; last: string }>();
-    for (const event of [...own, ...readingsOf(own)].sort(inBusinessOrder)) {
-      const day = event.occurredOn;
-      for (const interval of INTERVALS) {
-        const period = bucketOf(day, interval);
-        for (const level of FLOW_LEVELS) {
-          const grp = groupAt(level, event);
-          for (const category of event.category === null ? [''] : ['', event.category]) {
-            const key = [interval, level, period, grp, event.type, category];
-            const id = key.join('\t');
-            const span = spans.get(id);
-            if (span) span.last = day;
-            else spans.set(id, { key, first: day, last: day });
-            cellOf(periods, key, 2).counts[0]++;
-            cellOf(days, [...key, day], 3).counts[0]++;
-          }
-        }
-      }
-    }
-    for (const { key, first, last } of spans.values()) {
-      cellOf(periods, key, 2).counts[1]++;
-      cellOf(days, [...key, first], 3).counts[1]++;
-      cellOf(days, [...key, last], 3).counts[2]++;
-    }
-  }
-  return { periods, days };
-}
-
-/** What turns `before` into `after`, cell by cell (worked out in `after`, which it takes over); cells that do not change are left out. */
-function changes(before: Cells, after: Cells): Cell[] {
-  for (const [id, cell] of before) {
-    const next = after.get(id) ?? { key: cell.key, counts: cell.counts.map(() => 0) };
-    cell.counts.forEach((n, i) => (next.counts[i] -= n));
-    after.set(id, next);
-  }
-  return [...after.values()].filter((cell) => cell.counts.some((n) => n !== 0));
-}
-
-/**
- * A table of counts summed over dossiers: its key columns with their SQL types (in the order
- * flowCountsOf keys its cells; its primary key), and its count columns, the first 0 only when
- * all are.
- */
-interface CountTable {
-  name: string;
-  keys: ReadonlyArray<readonly [column: string, type: 'text' | 'date']>;
-  counts: readonly string[];
-}
+/** The grouping levels stat_flow_days keeps: per municipality, a clipped period reads its days' rows of stat_events. */
+const DAY_LEVELS: ReadonlySet<FlowLevel> = new Set(['none', 'province']);
 
 const FLOW_KEYS = [
   ['interval', 'text'],
@@ -175,38 +99,65 @@ const FLOW_KEYS = [
   ['measure', 'text'],
   ['category', 'text'],
 ] as const;
-const FLOW_COUNTS: CountTable = { name: STAT_FLOW_COUNTS_TABLE, keys: FLOW_KEYS, counts: ['events', 'persons'] };
-const FLOW_DAYS: CountTable = { name: STAT_FLOW_DAYS_TABLE, keys: [...FLOW_KEYS, ['day', 'date']], counts: ['events', 'first_persons', 'last_persons'] };
+export const FLOW_COUNTS: CountTable = { name: STAT_FLOW_COUNTS_TABLE, keys: FLOW_KEYS, counts: ['events', 'persons'] };
+export const FLOW_DAYS: CountTable = { name: STAT_FLOW_DAYS_TABLE, keys: [...FLOW_KEYS, ['day', 'date']], counts: ['events', 'first_persons', 'last_persons'] };
+
+/**
+ * Adds `sign` times the contribution of these dossiers' current events (and their readings):
+ * to `periods` (events, persons), every event where it lands and each dossier once as a person
+ * per count; to `days` (events, first_persons, last_persons; levels none and province), per day
+ * of those periods, the events on it and the dossiers whose first and whose last such event of
+ * the period is on it.
+ */
+function contribute(events: readonly FlowEvent[], sign: 1 | -1, periods: Deltas, days: Deltas): void {
+  const _ = Deltas.SEPARATOR;
+  const byDossier = new Map<string, FlowEvent[]>();
+  for (const event of events) {
+    const kept = byDossier.get(event.dossierId);
+    if (kept) kept.push(event);
+    else byDossier.set(event.dossierId, [event]);
+  }
+  for (const own of byDossier.values()) {
+    // The dossier's first and last day of each count: in business order, the first seen is the first.
+    const spans = new Map<string, { daily: boolean; first: string; last: string }>();
+    for (const event of [...own, ...readingsOf(own)].sort(inBusinessOrder)) {
+      const day = event.occurredOn;
+      for (const interval of INTERVALS) {
+        const period = bucketOf(day, interval);
+        for (const level of FLOW_LEVELS) {
+          const daily = DAY_LEVELS.has(level);
+          const at = `${interval}${_}${level}${_}${period}${_}${groupAt(level, event)}${_}${event.type}${_}`;
+          for (const category of event.category === null ? [''] : ['', event.category]) {
+            const id = at + category;
+            const span = spans.get(id);
+            if (span) span.last = day;
+            else spans.set(id, { daily, first: day, last: day });
+            periods.addJoined(id, sign);
+            if (daily) days.addJoined(`${id}${_}${day}`, sign);
+          }
+        }
+      }
+    }
+    for (const [id, { daily, first, last }] of spans) {
+      periods.addJoined(id, sign, 1);
+      if (!daily) continue;
+      days.addJoined(`${id}${_}${first}`, sign, 1);
+      days.addJoined(`${id}${_}${last}`, sign, 2);
+    }
+  }
+}
+
+/** The changes of stat_flow_counts and stat_flow_days when dossiers' current events go from `before` to `after` (each list every current row of its dossiers). */
+export function flowCountDeltas(before: readonly FlowEvent[], after: readonly FlowEvent[]): { periods: Deltas; days: Deltas } {
+  const periods = new Deltas(FLOW_COUNTS.counts!.length);
+  const days = new Deltas(FLOW_DAYS.counts!.length);
+  contribute(before, -1, periods, days);
+  contribute(after, 1, periods, days);
+  return { periods, days };
+}
 
 /** What the counts need of a context: SQL in its transaction, on its schema (a rebuild's own, or the live one). */
 export type CountsContext = Pick<ProjectionContext, 'schema' | 'query'>;
-
-/**
- * Adds the changes to the table in `context.schema`: one upsert (the arrays unnested, so any
- * number of cells is one statement), then the cells it brought to zero deleted, so the table is
- * the same however the events were batched.
- */
-async function applyChanges(context: CountsContext, table: CountTable, cells: readonly Cell[]): Promise<void> {
-  if (cells.length === 0) return;
-  const keys = table.keys.map(([column]) => column);
-  const keyTypes = table.keys.map(([, type]) => type);
-  const unnest = (types: readonly string[]) => `unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`;
-  const target = `${context.schema}.${table.name}`;
-  const zero = (await context.query(
-    `WITH moved AS (
-       INSERT INTO ${target} AS t (${[...keys, ...table.counts].join(', ')})
-       SELECT * FROM ${unnest([...keyTypes, ...table.counts.map(() => 'int')])}
-       ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${table.counts.map((column) => `${column} = t.${column} + excluded.${column}`).join(', ')}
-       RETURNING ${keys.map((column) => `t.${column}::text AS ${column}`).join(', ')}, t.${table.counts[0]} AS n)
-     SELECT ${keys.join(', ')} FROM moved WHERE n = 0`,
-    [...keys.map((_, i) => cells.map((cell) => cell.key[i])), ...table.counts.map((_, i) => cells.map((cell) => cell.counts[i]))],
-  )) as Array<Record<string, string>>;
-  if (zero.length === 0) return;
-  await context.query(
-    `DELETE FROM ${target} WHERE (${keys.join(', ')}) IN (SELECT * FROM ${unnest(keyTypes)})`,
-    keys.map((column) => zero.map((row) => row[column])),
-  );
-}
 
 /** The current rows of stat_events of these dossiers, as the flows count them. */
 export async function currentFlowEventsOf(context: CountsContext, dossierIds: readonly string[]): Promise<FlowEvent[]> {
@@ -225,9 +176,9 @@ export async function currentFlowEventsOf(context: CountsContext, dossierIds: re
  * rows to that of their `after` rows. Each list holds every current row of its dossiers.
  */
 export async function applyFlowCountChanges(context: CountsContext, before: readonly FlowEvent[], after: readonly FlowEvent[]): Promise<void> {
-  const [old, next] = [flowCountsOf(before), flowCountsOf(after)];
-  await applyChanges(context, FLOW_COUNTS, changes(old.periods, next.periods));
-  await applyChanges(context, FLOW_DAYS, changes(old.days, next.days));
+  const { periods, days } = flowCountDeltas(before, after);
+  await applyDeltas(context, FLOW_COUNTS, periods);
+  await applyDeltas(context, FLOW_DAYS, days);
 }
 
 /**
@@ -253,11 +204,11 @@ export async function readFlowCounts(dataSource: DataSource, interval: Interval,
  * The counts of the part of a calendar period from its start, or to its end (a range's last or
  * first period, clipped), from its days' rows: the persons whose first event is on or before
  * the part's end, or whose last is on or after its start. Undefined for a part clipped at both
- * ends (a range inside one period), which these counts cannot give.
+ * ends (a range inside one period), which these counts cannot give, and per municipality (not kept per day).
  */
 export async function readFlowCountsWithin(dataSource: DataSource, interval: Interval, level: FlowLevel, period: Period): Promise<FlowCount[] | undefined> {
   const fromStart = period.start === period.bucket;
-  if (!fromStart && period.end !== calendarEnd(period.bucket, interval)) return undefined;
+  if (!DAY_LEVELS.has(level) || (!fromStart && period.end !== calendarEnd(period.bucket, interval))) return undefined;
   return (await dataSource.query(
     `SELECT interval, period::text AS period, level, grp, measure, category,
             sum(events)::int AS events, sum(${fromStart ? 'first_persons' : 'last_persons'})::int AS persons
