@@ -259,7 +259,8 @@ function spansOf(day: string): Span[] {
 
 /**
  * The counts of a statistic at a level on each of `days`: for each day, its cells with a count
- * other than 0. `cohorts` keeps those cohorts only (from..to, both included; null: open). One
+ * other than 0. `cohorts` keeps those cohorts only (from..to, both included; null: open),
+ * `measures` the measures that start with it (null: all). One
  * read of the rows the days need (spansOf), summed per day here.
  */
 export async function dateCountsOn(
@@ -269,16 +270,17 @@ export async function dateCountsOn(
   level: DateCountLevel,
   days: readonly string[],
   cohorts: { from: string | null; to: string | null } = { from: null, to: null },
+  measures: string | null = null,
 ): Promise<Map<string, DateCount[]>> {
   const spans = new Map(days.map((day) => [day, spansOf(day)]));
   const all = [...spans.values()].flat();
-  const params: unknown[] = [statistic, level, cohorts.from, cohorts.to];
+  const params: unknown[] = [statistic, level, cohorts.from, cohorts.to, measures];
   // The union of every day's spans, one range per grain (the days' spans of a grain mostly overlap or touch).
   // Each span a range of the primary key (statistic, level, grain, bucket, …) read on its own.
   const range = ({ grain, from, to }: Span) =>
     `SELECT grain, bucket::text AS bucket, grp, cohort, measure, n FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
       WHERE statistic = $1 AND level = $2 AND grain = '${grain}' AND bucket BETWEEN $${params.push(from)}::date AND $${params.push(to)}::date
-        AND ($3::text IS NULL OR cohort >= $3) AND ($4::text IS NULL OR cohort <= $4)`;
+        AND ($3::text IS NULL OR cohort >= $3) AND ($4::text IS NULL OR cohort <= $4) AND ($5::text IS NULL OR starts_with(measure, $5))`;
   const ranges = [
     // Years and months: every day's spans start at the same bucket or at its year's first.
     ...(['year', 'month'] as const).flatMap((grain) => {

@@ -32,6 +32,7 @@ export function countsOn(
   level: DateCountLevel,
   days: readonly string[],
   cohorts?: { from: string | null; to: string | null },
+  measures: string | null = null,
 ): Promise<Map<string, DateCount[]>> {
-  return dateCountsOn((sql, parameters) => dataSource.query(sql, parameters), READ_MODEL_SCHEMA, statistic, level, days, cohorts);
+  return dateCountsOn((sql, parameters) => dataSource.query(sql, parameters), READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures);
 }
