@@ -29,26 +29,44 @@ const CHUNK = 1000;
 /** The non-personal part of an event: the personal block of a registration is never read. */
 export function statEventOf(dossierId: string, version: number, event: DossierEvent): StatEvent | undefined {
   if (isAdministrative(event)) return undefined;
-  const base = { dossierId, version, type: event.type as StatEvent['type'], occurredOn: occurredOn(event) };
-  const none = { eventMunicipality: null, housingType: null, reason: null, trajectory: null, residenceStatus: null, previousResidenceStatus: null };
+  const kept: StatEvent = {
+    dossierId,
+    version,
+    type: event.type as StatEvent['type'],
+    occurredOn: occurredOn(event),
+    eventMunicipality: null,
+    housingType: null,
+    reason: null,
+    trajectory: null,
+    residenceStatus: null,
+    previousResidenceStatus: null,
+  };
   switch (event.type) {
     case 'DossierRegistered':
-      return { ...base, ...none, eventMunicipality: event.data.municipality };
-    case 'PersonHoused':
-      return { ...base, ...none, eventMunicipality: event.data.municipality, housingType: event.data.housingType };
-    case 'PersonRehoused':
-      return { ...base, ...none, eventMunicipality: event.data.municipality, housingType: event.data.housingType, reason: event.data.reason };
-    case 'InburgeringEnrolled':
-      return { ...base, ...none, trajectory: event.data.trajectory };
-    case 'PersonLeft':
-      return { ...base, ...none, reason: event.data.reason };
     case 'DossierReopened':
-      return { ...base, ...none, eventMunicipality: event.data.municipality };
+      kept.eventMunicipality = event.data.municipality;
+      break;
+    case 'PersonHoused':
+      kept.eventMunicipality = event.data.municipality;
+      kept.housingType = event.data.housingType;
+      break;
+    case 'PersonRehoused':
+      kept.eventMunicipality = event.data.municipality;
+      kept.housingType = event.data.housingType;
+      kept.reason = event.data.reason;
+      break;
+    case 'InburgeringEnrolled':
+      kept.trajectory = event.data.trajectory;
+      break;
+    case 'PersonLeft':
+      kept.reason = event.data.reason;
+      break;
     case 'ResidenceStatusChanged':
-      return { ...base, ...none, residenceStatus: event.data.status, previousResidenceStatus: event.data.previousStatus };
-    default:
-      return { ...base, ...none };
+      kept.residenceStatus = event.data.status;
+      kept.previousResidenceStatus = event.data.previousStatus;
+      break;
   }
+  return kept;
 }
 
 /** The text fields of a kept event, with their columns in stat_events. */
@@ -60,6 +78,7 @@ const TEXT_COLUMNS = {
   residenceStatus: 'residence_status',
   previousResidenceStatus: 'previous_residence_status',
 } as const;
+const TEXT_FIELDS = Object.entries(TEXT_COLUMNS) as Array<[keyof typeof TEXT_COLUMNS, string]>;
 
 /**
  * The event as the statistics can keep it: its text in a safe form where PostgreSQL cannot store
@@ -71,16 +90,16 @@ function countable(recorded: RecordedEvent, event: StatEvent, notes: SafeFormNot
     notes.leftOut(recorded, `${STAT_EVENTS_TABLE}.occurred_on: not a date PostgreSQL can store, so the event is not counted`);
     return undefined;
   }
-  const stored = { ...event };
+  // A fresh object (statEventOf's): its text is replaced in place where it must be.
   const fields: SafeFormField[] = [];
-  for (const [field, column] of Object.entries(TEXT_COLUMNS) as Array<[keyof typeof TEXT_COLUMNS, string]>) {
+  for (const [field, column] of TEXT_FIELDS) {
     const safe = storableValue('text', event[field], recorded);
     if (!safe.storedAs) continue;
-    stored[field] = safe.value as string;
+    event[field] = safe.value as string;
     fields.push({ field: `${STAT_EVENTS_TABLE}.${column}`, storedAs: safe.storedAs });
   }
   if (fields.length > 0) notes.storedInSafeForm(recorded, fields);
-  return stored;
+  return event;
 }
 
 async function insertRows(context: ProjectionContext, table: string, columns: string[], rows: unknown[][], suffix = ''): Promise<void> {
@@ -125,8 +144,9 @@ function incomingOf(events: readonly RecordedEvent[], notes: SafeFormNotes): Rec
   return readEach(events, notes, (recorded) => {
     const { dossierId, event } = readDossierEvent(recorded);
     const kept = statEventOf(dossierId, recorded.version, event);
-    const countableEvent = kept && countable(recorded, kept, notes);
-    return countableEvent && { ...countableEvent, recordedAt: recorded.createdAt.toISOString() };
+    const countableEvent = kept && (countable(recorded, kept, notes) as RecordedStatEvent | undefined);
+    if (countableEvent) countableEvent.recordedAt = recorded.createdAt.toISOString();
+    return countableEvent;
   });
 }
 

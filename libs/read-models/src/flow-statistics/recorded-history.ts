@@ -59,8 +59,8 @@ export function recordedHistory(
       openPeriods.set(validFrom, version);
       periods.push(version);
     }
-    for (const { version, ...where } of timeline.attributions) {
-      const open = openPlaces.get(version);
+    for (const where of timeline.attributions) {
+      const open = openPlaces.get(where.version);
       if (
         open &&
         open.municipality === where.municipality &&
@@ -71,8 +71,16 @@ export function recordedHistory(
         continue;
       }
       if (open) open.recordedTo = moment;
-      const place = { ...byVersion.get(version)!, ...where, recordedFrom: moment, recordedTo: null };
-      openPlaces.set(version, place);
+      const place: EventVersion = {
+        ...byVersion.get(where.version)!,
+        municipality: where.municipality,
+        provinceNis: where.provinceNis,
+        housingMunicipality: where.housingMunicipality,
+        housingProvinceNis: where.housingProvinceNis,
+        recordedFrom: moment,
+        recordedTo: null,
+      };
+      openPlaces.set(where.version, place);
       places.push(place);
     }
   }
