@@ -39,6 +39,8 @@ import { perSecond, ratio, round } from './stats';
 
 const RESULTS_DIR = join(__dirname, 'results');
 const REBUILD_TARGET = 50_000;
+/** Issue #14 asks less of the catch-up from empty (all projections together) than of one projection's rebuild. */
+const CATCH_UP_TARGET = 30_000;
 /** The issue's bound on a whole run. */
 const TIME_BUDGET_SECONDS = 600;
 const COMMAND_RATIO_TARGET = 0.6;
@@ -593,8 +595,8 @@ async function postgresPhase(bench: Bench): Promise<void> {
       figure: 'all projections together: catch-up from empty',
       value: catchUpRate,
       unit: 'events/s',
-      target: `>= ${REBUILD_TARGET.toLocaleString('en-US')} events/s`,
-      met: catchUpRate >= REBUILD_TARGET,
+      target: `>= ${CATCH_UP_TARGET.toLocaleString('en-US')} events/s`,
+      met: catchUpRate >= CATCH_UP_TARGET,
       note: `${dossierEvents.toLocaleString('en-US')} events, live runners, ${allSeconds.toFixed(1)} s`,
     });
     run.figure({ scenario: 'memory', figure: 'service peak RSS, catch-up', value: catchUpRss, unit: 'MiB' });
