@@ -14,7 +14,10 @@ export interface EsdbNode {
 
 export const realEsdbUrl = (): string | undefined => process.env.TEST_ESDB_URL || undefined;
 
-/** `it` for what needs a test server (its settings, its counters, stopping it); skipped against a real node. */
+/**
+ * `it` for what needs a test server (its settings, its counters, stopping it). Skipped against a
+ * real node (reason): a real node's settings and counters cannot be set or read, nor may a test stop it.
+ */
 export const itOnTestServer: jest.It = realEsdbUrl() ? it.skip : it;
 
 export async function withEsdbNode<T>(settings: EsdbTestServerOptions, run: (node: EsdbNode) => Promise<T>): Promise<T> {
