@@ -485,7 +485,17 @@ if ('missing' in chromiumFound && !browserTestsRequired()) {
       // A link with the moment opens the same view.
       await page.reload();
       await page.locator('body[data-state="ready"]').waitFor({ state: 'attached' });
-      expect(await page.inputValue('#recorded-as-of')).toBe(local);
+      // The field holds the moment normalized (HTML's datetime-local drops ":00" seconds, so one
+      // minute in sixty it reads 12:34 rather than 12:34:00): compared as a moment.
+      expect(new Date(await page.inputValue('#recorded-as-of')).toISOString()).toBe(moment.toISOString());
+
+      // A moment on a whole minute, which the field shows without seconds, is asked as that moment.
+      await after(async () => {
+        await page.fill('#recorded-as-of', '2025-07-01T12:00:00');
+        await page.locator('#recorded-as-of').dispatchEvent('change');
+      });
+      expect(new URL(page.url()).searchParams.get('recordedAsOf')).toBe(new Date('2025-07-01T12:00:00').toISOString());
+      expect(await page.inputValue('#recorded-as-of')).toBe('2025-07-01T12:00');
 
       // A moment to come is said to be wrong; nothing is asked.
       await page.fill('#recorded-as-of', '2099-01-01T00:00:00');
