@@ -13,6 +13,11 @@ import {
 } from './support/dossier-fixtures';
 import { createPersistentTestDatabase, type PersistentTestDatabase } from './support/persistent-test-app';
 import type { TestApp } from './support/test-app';
+import { RequestMethod } from '@nestjs/common';
+import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
+import { PUBLIC_ROUTE } from '../apps/api/src/auth/auth.decorators';
+import { IdempotencyInterceptor } from '../apps/api/src/idempotency/idempotency.interceptor';
 import { IdempotencyRetention } from '../apps/api/src/idempotency/idempotency-retention';
 import { onPostgresStore } from './support/event-store-under-test';
 
@@ -68,6 +73,29 @@ describe('Idempotency-Key over HTTP', () => {
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(first.headers['idempotent-replayed']).toBeUndefined();
   }
+
+  it('is taken by every POST route that needs a token, and by no other route', () => {
+    const routes: Array<{ route: string; idempotent: boolean; shouldBe: boolean }> = [];
+    for (const module of testApp.app.get(ModulesContainer).values()) {
+      for (const { metatype } of module.controllers.values()) {
+        const prototype = (metatype as { prototype: Record<string, unknown> }).prototype;
+        for (const name of Object.getOwnPropertyNames(prototype)) {
+          const handler = prototype[name] as object;
+          const method = typeof handler === 'function' ? (Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined) : undefined;
+          if (method === undefined) continue;
+          const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
+          const isPublic = Reflect.getMetadata(PUBLIC_ROUTE, handler) === true || Reflect.getMetadata(PUBLIC_ROUTE, metatype as object) === true;
+          routes.push({
+            route: `${RequestMethod[method]} ${(metatype as { name: string }).name}.${name}`,
+            idempotent: interceptors.includes(IdempotencyInterceptor),
+            shouldBe: method === RequestMethod.POST && !isPublic,
+          });
+        }
+      }
+    }
+    expect(routes.filter((route) => route.shouldBe).length).toBeGreaterThanOrEqual(14);
+    expect(routes.filter((route) => route.idempotent !== route.shouldBe)).toEqual([]);
+  });
 
   it('same key and body twice: the same 201 and body, replay marked, one event only', async () => {
     const id = await housedDossier();

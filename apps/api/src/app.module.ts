@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ArchiveModule } from './archive/archive.module';
-import { AccessLogInterceptor } from './audit/access-log.interceptor';
 import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthModule } from './auth/auth.module';
@@ -11,10 +10,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { DossiersHttpModule } from './dossiers/dossiers-http.module';
 import { ProblemFilter } from './http/problem.filter';
 import { RateLimitGuard } from './http/rate-limit.guard';
-import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
-import { IdempotencyModule } from './idempotency/idempotency.module';
-import { loggingModule } from './observability/logging/logging';
-import { CommandNameInterceptor } from './observability/metrics/http-metrics';
+import { IdempotencyRetentionModule } from './idempotency/idempotency.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProblemsModule } from './problems/problems.module';
 import { ProjectionsModule } from './projections/projections.module';
@@ -24,7 +20,9 @@ import { StatisticsModule } from './statistics/statistics.module';
 
 /**
  * The HTTP service: the runtime, one feature module per folder, and the request pipeline every
- * route shares (guards, interceptors and the problem filter, in the order they run).
+ * route shares (guards and the problem filter, in the order they run). Interceptors are bound to
+ * the routes that need them (@CountsAsCommand, @Idempotent, @ShowsPersonalData): one on every
+ * route would cost every request its rxjs and async-hook wrapping (bench/README.md).
  */
 @Module({})
 export class AppModule {
@@ -34,14 +32,13 @@ export class AppModule {
       imports: [
         RuntimeModule.forRoot(runtime),
         CqrsModule.forRoot(),
-        loggingModule(runtime.config, runtime.logDestination),
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: 60_000, limit: runtime.config.rateLimitPerMinute }],
           skipIf: () => runtime.config.rateLimitPerMinute === 0,
           errorMessage: `More than ${runtime.config.rateLimitPerMinute} requests in a minute; wait the Retry-After seconds and try again.`,
         }),
         AuthModule,
-        IdempotencyModule,
+        IdempotencyRetentionModule,
         // The features, in the order their routes are registered and listed in the OpenAPI document.
         AuditModule,
         ArchiveModule,
@@ -58,9 +55,6 @@ export class AppModule {
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_INTERCEPTOR, useClass: CommandNameInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor },
       ],
     };
   }

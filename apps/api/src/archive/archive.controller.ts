@@ -18,6 +18,7 @@ import { Roles } from '../auth/auth.decorators';
 import { DossierRepository } from '@app/dossiers';
 import { dossierIdPipe } from '../http/dossier-id.pipe';
 import { problem } from '../http/problem';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { PageQuery } from '../http/page.query';
 import { ArchiveListQuery, ArchiveRunRequest, PurgeRequest } from './archive.dto';
 import { ArchiveReader } from '@app/read-models';
@@ -50,6 +51,7 @@ export class ArchiveController {
   ) {}
 
   @Post('runs')
+  @Idempotent()
   @Roles('admin')
   @HttpCode(201)
   @ApiOperation({
@@ -76,6 +78,7 @@ export class ArchiveController {
   }
 
   @Post('purge')
+  @Idempotent()
   @Roles('admin')
   @HttpCode(200)
   @ApiOperation({

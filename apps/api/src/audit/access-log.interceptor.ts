@@ -2,10 +2,14 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { Reflector } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { AccessLog, PendingAccessRecord, setPendingRecord, type AuditedRequest } from './access-log';
-import { SHOWS_PERSONAL_DATA, type DossiersShown } from './shows-personal-data.decorator';
+
+export const SHOWS_PERSONAL_DATA = 'audit:shows-personal-data';
+
+/** Which dossiers a response shows, read from the body the route returns. */
+export type DossiersShown = (body: unknown) => string[];
 
 /**
- * Records every response of a route marked @ShowsPersonalData in the access log. The record is
+ * Records every response of a route marked @ShowsPersonalData (which binds it) in the access log. The record is
  * committed before the response leaves; if it cannot be written, the personal data is not sent
  * either. A route that reads one dossier's stream writes it with the read (PendingAccessRecord,
  * one statement on the PostgreSQL store); otherwise it is written here, once the answer is known.

@@ -1,10 +1,6 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiHeader } from '@nestjs/swagger';
-
-export const SHOWS_PERSONAL_DATA = 'audit:shows-personal-data';
-
-/** Which dossiers a response shows, read from the body the route returns. */
-export type DossiersShown = (body: unknown) => string[];
+import { AccessLogInterceptor, SHOWS_PERSONAL_DATA, type DossiersShown } from './access-log.interceptor';
 
 /** OpenAPI of a route whose answers are recorded in the access log with the stated purpose. */
 export const ApiPurpose = () =>
@@ -21,9 +17,11 @@ export const ApiPurpose = () =>
 
 /**
  * The route answers with personal data: every response is recorded in the access log (before it
- * is sent), and auditors must say why in X-Purpose.
+ * is sent, by AccessLogInterceptor, bound to these routes only; their module imports AuditModule),
+ * and auditors must say why in X-Purpose.
  */
-export const ShowsPersonalData = (dossiersShown: DossiersShown) => applyDecorators(SetMetadata(SHOWS_PERSONAL_DATA, dossiersShown), ApiPurpose());
+export const ShowsPersonalData = (dossiersShown: DossiersShown) =>
+  applyDecorators(SetMetadata(SHOWS_PERSONAL_DATA, dossiersShown), UseInterceptors(AccessLogInterceptor), ApiPurpose());
 
 /** For routes that answer with one dossier (`{ dossierId, … }`). */
 export const oneDossier: DossiersShown = (body) => [(body as { dossierId: string }).dossierId];

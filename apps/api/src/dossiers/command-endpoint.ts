@@ -13,6 +13,7 @@ import {
 import type { Response } from 'express';
 import { deterministicUuid, type Role } from '@app/platform';
 import { Roles } from '../auth/auth.decorators';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { CountsAsCommand } from '../observability/metrics/http-metrics';
 import type { Principal } from '../auth/principal';
 import { RESPONSE_HEADERS } from '../http/openapi';
@@ -74,11 +75,12 @@ const COMMAND_DOCS = [
 
 /**
  * A POST that records a command: 201 with `{dossierId, version}`, for staff and admins unless
- * told otherwise; counted in the metrics under the handler's name.
+ * told otherwise; counted in the metrics under the handler's name; an Idempotency-Key taken.
  */
 export function CommandEndpoint(summary: string, roles: Role[] = ['staff', 'admin'], description?: string): MethodDecorator {
   return (target, key, descriptor) => {
-    const decorators = [ApiOperation({ summary, description }), ...COMMAND_DOCS, Roles(...roles), HttpCode(201), CountsAsCommand(String(key))];
+    // Counted as a command before the Idempotency-Key is checked, so a refused key counts as rejected.
+    const decorators = [ApiOperation({ summary, description }), ...COMMAND_DOCS, Roles(...roles), HttpCode(201), CountsAsCommand(String(key)), Idempotent()];
     for (const decorator of decorators) {
       decorator(target, key, descriptor);
     }

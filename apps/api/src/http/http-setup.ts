@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import { Logger, type INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
+import type { Logger as PinoLogger } from 'pino';
 import type { AppConfig } from '@app/platform';
+import { requestLogMiddleware } from '../observability/logging/logging';
 import { httpMetricsMiddleware } from '../observability/metrics/http-metrics';
 import { Metrics } from '../observability/metrics/metrics';
 import { jsonBodyGuard } from './json-body-guard';
@@ -77,11 +79,11 @@ export function helmetOptions(config: AppConfig): HelmetOptions {
 
 /**
  * The HTTP pipeline shared by the service and the end-to-end tests: security headers, CORS only
- * for the configured origins, correlation ids, request metrics, JSON-only bodies under a size
+ * for the configured origins, correlation ids, the request log, request metrics, JSON-only bodies under a size
  * limit, problem+json for errors raised before Nest's own filter is reached, validation, and the
  * OpenAPI document at /docs.
  */
-export function configureHttp(app: INestApplication, config: AppConfig): void {
+export function configureHttp(app: INestApplication, config: AppConfig, log: PinoLogger): void {
   const logger = new Logger('Http');
   const server = app.getHttpAdapter().getInstance() as express.Express;
   server.disable('x-powered-by');
@@ -99,6 +101,7 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
     });
   }
   app.use(correlationIdMiddleware);
+  app.use(requestLogMiddleware(log));
   app.use(httpMetricsMiddleware(app.get(Metrics)));
   app.use(requireJsonBody);
   app.use(express.json({ limit: config.bodyLimit, type: JSON_TYPES, strict: false }));

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { DossierUnreadableError } from '@app/dossiers';
 import { isNoSuchRoute, problem, PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import type { RequestWithContext } from './request-context';
 
 interface RouteLayer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -13,7 +14,7 @@ interface RouteLayer {
 function methodsOn(app: { router?: { stack: RouteLayer[] } }, path: string): string[] {
   const methods = new Set<string>();
   for (const layer of app.router?.stack ?? []) {
-    // Middleware applied to every path (nestjs-pino's) sits in the router as a wildcard route on every method.
+    // Middleware applied to every path sits in the router as a wildcard route on every method.
     if (!layer.route || layer.route.path.includes('*') || !layer.match(path)) continue;
     for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') methods.add(method.toUpperCase());
   }
@@ -47,9 +48,14 @@ export class ProblemFilter implements ExceptionFilter {
 export function sendProblem(request: Request, response: Response, exception: unknown, logger: Logger): void {
   const body = toProblem(exception);
   if (body.status >= 500) {
-    // The error's own message can quote request data; log its class and stack frames, not its text.
+    // The error's own message can quote request data; log its class, not its text, with the
+    // request's correlation id (the request's own line follows when the answer is sent).
     const error = exception instanceof Error ? exception : new Error('non-error thrown');
-    logger.error(`${request.method} ${request.route?.path ?? 'unmatched route'} failed with ${error.name}`, error.stack?.split('\n').slice(1).join('\n'));
+    logger.error({
+      msg: `${request.method} ${request.route?.path ?? 'unmatched route'} failed with ${error.name}`,
+      correlationId: (request as Partial<RequestWithContext>).correlationId,
+      err: error,
+    });
   }
   if (exception instanceof DossierUnreadableError) {
     // An alert for operations: the store was altered behind the service's back. Ids only, no data.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { canonicalJson } from '@app/platform';
@@ -22,9 +22,11 @@ export function idempotencyKeyOf(request: Request): string | undefined {
 }
 
 /**
- * POST with an Idempotency-Key: the first request runs and its response (success or client
+ * A POST with an Idempotency-Key: the first request runs and its response (success or client
  * error) is kept in the database; the same key with the same request gets that response again
- * and changes nothing; the same key with another request gets 422.
+ * and changes nothing; the same key with another request gets 422. Bound to every authenticated
+ * POST route with @Idempotent() (test/idempotency.e2e.spec.ts checks that none is missed), not to
+ * every route: an interceptor on every route costs every request (bench/README.md).
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -33,7 +35,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const response = context.switchToHttp().getResponse<Response>();
-    if (request.method !== 'POST' || !request.principal) return next.handle();
+    if (!request.principal) return next.handle();
     const key = idempotencyKeyOf(request);
     if (key === undefined) return next.handle();
     return from(this.run(request.principal.subject, key, request, response, next));
@@ -78,3 +80,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 }
+
+/** The POST route takes an Idempotency-Key (IdempotencyInterceptor); its module imports IdempotencyModule. */
+export const Idempotent = () => UseInterceptors(IdempotencyInterceptor);

@@ -6,7 +6,7 @@ import { MetricsController } from './metrics/metrics.controller';
 
 /**
  * /health and /metrics. The metrics registry is the runtime's (RuntimeModule); the logs are set up
- * in AppModule (loggingModule), for the whole process.
+ * by createApp (processLogger, requestLogMiddleware), for the whole process.
  */
 @Module({ imports: [TerminusModule, ReadModelsModule], controllers: [HealthController, MetricsController] })
 export class ObservabilityModule {}

@@ -4,6 +4,7 @@ import { errorDescription } from '@app/platform';
 import { RebuildInProgressError, UnknownProjectionError, type ProjectionEngine } from '@app/projection-engine';
 import { Roles } from '../auth/auth.decorators';
 import { problem } from '../http/problem';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ProjectionEngineHost } from '@app/read-models';
 
 class PositionView {
@@ -108,6 +109,7 @@ export class ProjectionsController {
   }
 
   @Post(':name/rebuild')
+  @Idempotent()
   @HttpCode(202)
   @ApiOperation({ summary: 'Rebuild a projection from the start of the log beside the live copy, then switch atomically' })
   @ApiAcceptedResponse({ type: RebuildStartedView, description: 'Started; follow it in GET /projections (state rebuilding)' })

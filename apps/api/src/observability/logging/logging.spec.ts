@@ -1,7 +1,10 @@
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { loadConfig } from '@app/platform';
-import { logDestination, loggerOptions } from './logging';
+import { logDestination, loggerOptions, ProcessLogger, processLogger, requestLogMiddleware } from './logging';
 
 /** A standard output that records what is written to it, a terminal or not. */
 function output(isTTY: boolean): Writable & { isTTY: boolean; lines: () => string[] } {
@@ -58,5 +61,61 @@ describe('log lines', () => {
     const all = output(false);
     pino(loggerOptions(debug), logDestination(debug, all)).info({ context: 'RouterExplorer' }, 'Mapped {/dossiers, POST} route');
     expect(JSON.parse(all.lines()[0])).toMatchObject({ level: 20, context: 'RouterExplorer' });
+  });
+});
+
+describe('the request log', () => {
+  /** Serves one request through the middleware; the handler answers with this status after the principal is known. */
+  async function logged(status: number, path: string): Promise<Record<string, unknown>[]> {
+    const out = output(false);
+    const config = loadConfig({ LOG_FORMAT: 'json' });
+    const middleware = requestLogMiddleware(processLogger(config, logDestination(config, out)));
+    const server = createServer((request: IncomingMessage & { correlationId?: string; principal?: { subject: string } }, response) => {
+      request.correlationId = 'c-7';
+      middleware(request, response, () => {
+        request.principal = { subject: 'alice' };
+        response.statusCode = status;
+        response.end('{}');
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve, reject) =>
+      httpRequest({ host: '127.0.0.1', port, path }, (response) => response.resume().on('end', resolve)).on('error', reject).end(),
+    );
+    server.close();
+    await once(server, 'close');
+    return out.lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  it('is one line per request, written when the answer is sent: path without the query, status, time, actor, correlation id', async () => {
+    const [line] = await logged(201, '/dossiers?q=Kvitneva');
+    expect(Object.keys(line)).toEqual(['level', 'time', 'pid', 'hostname', 'req', 'correlationId', 'actor', 'res', 'responseTime', 'msg']);
+    expect(line).toMatchObject({ level: 30, req: { method: 'GET', path: '/dossiers' }, correlationId: 'c-7', actor: 'alice', res: { statusCode: 201 }, msg: 'request completed' });
+    expect(JSON.stringify(line)).not.toContain('Kvitneva');
+  });
+
+  it('is a warning for a client error and an error, naming one, for a server error; probes and scrapes are not logged', async () => {
+    expect(await logged(404, '/dossiers/x')).toMatchObject([{ level: 40, res: { statusCode: 404 }, msg: 'request completed' }]);
+    expect(await logged(503, '/dossiers')).toMatchObject([{ level: 50, res: { statusCode: 503 }, err: { type: 'Error' }, msg: 'request errored' }]);
+    expect(await logged(200, '/health/live')).toEqual([]);
+    expect(await logged(200, '/metrics')).toEqual([]);
+  });
+});
+
+describe("Nest's messages", () => {
+  it('are lines of the process logger with their context; an error is logged by its class, not its message', () => {
+    const out = output(false);
+    const config = loadConfig({ LOG_FORMAT: 'json' });
+    const logger = new ProcessLogger(processLogger(config, logDestination(config, out)));
+    logger.log('Listening', 'Main');
+    logger.error({ msg: 'GET /dossiers/:id failed with TypeError', correlationId: 'c-8', err: new TypeError('Kvitneva is not a function') }, 'Http');
+    logger.error('Unhandled', '    at one (a.js:1:1)\n    at two (b.js:2:2)', 'ExceptionsHandler');
+    const [listening, failed, unhandled] = out.lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(listening).toMatchObject({ level: 30, context: 'Main', msg: 'Listening' });
+    expect(failed).toMatchObject({ level: 50, context: 'Http', correlationId: 'c-8', err: { type: 'TypeError' }, msg: 'GET /dossiers/:id failed with TypeError' });
+    expect(unhandled).toMatchObject({ level: 50, context: 'ExceptionsHandler', err: { type: 'Error' } });
+    expect(out.lines().join('\n')).not.toContain('Kvitneva');
   });
 });

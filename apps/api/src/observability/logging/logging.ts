@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
-import { destination as fileDestination, type DestinationStream, type LoggerOptions } from 'pino';
-import type { Options } from 'pino-http';
+import type { LoggerService } from '@nestjs/common';
+import { destination as fileDestination, pino, type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { AppConfig } from '@app/platform';
 
@@ -56,29 +54,97 @@ export function logDestination(config: AppConfig, output: NodeJS.WritableStream 
   });
 }
 
+/** A request's path as logged: without the query string, which may carry a name. */
+const pathOf = (request: LoggedRequest) => (request.originalUrl ?? request.url ?? '').split('?')[0];
+
 /**
- * Logs (pino), one line per request with its correlation id. What a line may hold is decided
- * here, not by whoever logs: method, path without the query string (a search may carry a name),
- * status, duration, the caller's token subject and the correlation id. No headers, no bodies, no
- * error messages (they may quote request data): an error is logged by its class only.
+ * The process's logger: every line of the process goes through it (Nest's own messages, the
+ * request log), to one stream. What a line may hold is decided here, not by whoever logs: an
+ * error is logged by its class only (its message may quote request data).
  */
-export function loggingModule(config: AppConfig, destination?: DestinationStream) {
-  const options: Options = {
-    ...loggerOptions(config),
-    genReqId: (request: IncomingMessage) => (request as LoggedRequest).correlationId ?? randomUUID(),
-    // Called when the request arrives and again when its answer is sent, each result bound on
-    // top of the last (a key given twice would appear twice in the line): the correlation id
-    // first, the caller's subject once authentication has run.
-    customProps: (request: IncomingMessage, response: ServerResponse) =>
-      response.headersSent ? { actor: (request as LoggedRequest).principal?.subject } : { correlationId: (request as LoggedRequest).correlationId },
-    autoLogging: { ignore: (request: IncomingMessage) => /^\/(health\/live|metrics)$/.test((request.url ?? '').split('?')[0]) },
-    customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
-      error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
-    serializers: {
-      req: (request: { method?: string; url?: string }) => ({ method: request.method, path: (request.url ?? '').split('?')[0] }),
-      res: (response: { statusCode?: number }) => ({ statusCode: response.statusCode }),
-      err: (error: { type?: string; name?: string }) => ({ type: error.type ?? error.name }),
-    },
+export function processLogger(config: AppConfig, destination?: DestinationStream): PinoLogger {
+  const options: LoggerOptions = { ...loggerOptions(config), serializers: { err: (error: Error | { type: string }) => ({ type: error instanceof Error ? error.constructor.name : error.type }) } };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * One line per request, written by the process's logger when the answer is sent (or the
+ * connection closes first): method, path without the query string, status, duration, the
+ * caller's token subject and the correlation id. No headers, no bodies, no error messages.
+ * Written from the request itself, without a child logger per request: a child logger (and
+ * the async-local storage that carried it) was about a tenth of what a dossier read allocated
+ * (bench/README.md).
+ */
+export function requestLogMiddleware(logger: PinoLogger) {
+  return (request: LoggedRequest, response: ServerResponse, next: () => void): void => {
+    if (UNLOGGED_PATHS.test(pathOf(request))) return next();
+    const startedAt = Date.now();
+    const written = (): void => {
+      response.off('close', written);
+      response.off('finish', written);
+      const status = response.statusCode;
+      const line = {
+        req: { method: request.method, path: pathOf(request) },
+        correlationId: request.correlationId,
+        actor: request.principal?.subject,
+        res: { statusCode: status },
+        // A failed answer's line names an error, as pino-http's did; which one is in the line before.
+        ...(status >= 500 ? { err: { type: 'Error' } } : {}),
+        responseTime: Date.now() - startedAt,
+      };
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      const outcome = status >= 500 ? 'request errored' : !request.readableAborted && response.writableEnded ? 'request completed' : 'request aborted';
+      logger[level](line, outcome);
+    };
+    response.on('close', written);
+    response.on('finish', written);
+    next();
   };
-  return LoggerModule.forRoot({ pinoHttp: destination ? [options, destination] : options });
+}
+
+/** Probes and scrapes, every few seconds: not logged. */
+const UNLOGGED_PATHS = /^\/(health\/live|metrics)$/;
+
+/**
+ * Nest's LoggerService on the process's logger: `[Context] message` as `context` and `msg`, an
+ * error by its class, an object's fields as they are (the contract nestjs-pino's Logger had, so
+ * the lines look as they did).
+ */
+export class ProcessLogger implements LoggerService {
+  constructor(private readonly logger: PinoLogger) {}
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', message: unknown, rest: unknown[]): void {
+    // Nest passes the context last.
+    const fields: Record<string, unknown> = rest.length > 0 ? { context: rest[rest.length - 1] } : {};
+    const params = rest.slice(0, -1);
+    if (typeof message === 'object' && message !== null) {
+      if (message instanceof Error) fields.err = message;
+      else Object.assign(fields, message);
+      this.logger[level](fields, ...(params as []));
+    } else if (level === 'error' && typeof message === 'string' && params.length === 1 && typeof params[0] === 'string' && /\n\s*at /.test(params[0])) {
+      // Nest's exception handlers pass (message, stack): an error of that message, logged by its class.
+      this.logger[level]({ ...fields, err: new Error(message) });
+    } else {
+      this.logger[level](fields, String(message), ...(params as []));
+    }
+  }
 }

@@ -1,13 +1,7 @@
-import { SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { Metrics } from './metrics';
-
-const COMMAND_NAME = 'metrics:command';
-
-/** Counts the route's requests as the named command in dossier_commands_total. */
-export const CountsAsCommand = (name: string) => SetMetadata(COMMAND_NAME, name);
 
 const outcomeOf = (status: number) => (status < 400 ? 'accepted' : status < 500 ? 'rejected' : 'failed');
 
@@ -29,14 +23,18 @@ export function httpMetricsMiddleware(metrics: Metrics) {
   };
 }
 
-/** Hands the command name of the matched route to the middleware above. */
-@Injectable()
-export class CommandNameInterceptor implements NestInterceptor {
-  constructor(private readonly reflector: Reflector) {}
+/** Hands the command name of its route to the middleware above. */
+class CommandNameInterceptor implements NestInterceptor {
+  constructor(private readonly name: string) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const name = this.reflector.get<string | undefined>(COMMAND_NAME, context.getHandler());
-    if (name) context.switchToHttp().getResponse<Response>().locals.command = name;
+    context.switchToHttp().getResponse<Response>().locals.command = this.name;
     return next.handle();
   }
 }
+
+/**
+ * Counts the route's requests as the named command in dossier_commands_total. Bound to the
+ * command routes only: an interceptor on every route costs every request (bench/README.md).
+ */
+export const CountsAsCommand = (name: string) => UseInterceptors(new CommandNameInterceptor(name));
