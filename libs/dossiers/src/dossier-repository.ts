@@ -171,16 +171,19 @@ export class DossierRepository {
   /**
    * Appends what a decision produced after the version that was read (optimistic concurrency),
    * each event chained to the one before it. Event ids derive from the command id, so the store
-   * recognises a retried append.
+   * recognises a retried append. The command's kept answer (context.answerKeptWithAppend) is
+   * written with the append where the store allows it, and told so.
    */
   async append(after: LoadedDossier, events: readonly DossierEvent[], context: CommandContext): Promise<number> {
     const decided = await Promise.all(events.map(async (event) => ({ event, data: await this.storedData(after.dossierId, event) })));
-    const result = await this.store.append(
-      dossierStreamId(after.dossierId),
-      storedDossierEvents(after.events.at(-1)?.metadata.hash ?? GENESIS_HASH, decided, { ...context, recordedAt: this.clock.now().toISOString() }),
-      after.version === 0 ? 'no_stream' : after.version,
-    );
-    return result.nextExpectedVersion;
+    const streamId = dossierStreamId(after.dossierId);
+    const stored = storedDossierEvents(after.events.at(-1)?.metadata.hash ?? GENESIS_HASH, decided, { ...context, recordedAt: this.clock.now().toISOString() });
+    const expected = after.version === 0 ? 'no_stream' : after.version;
+    const kept = context.answerKeptWithAppend;
+    if (!kept || !this.store.appendWith) return (await this.store.append(streamId, stored, expected)).nextExpectedVersion;
+    const { nextExpectedVersion: version } = await this.store.appendWith(streamId, stored, expected, kept.statementFor(after.dossierId));
+    kept.written({ dossierId: after.dossierId, version });
+    return version;
   }
 
   /** The data as it is stored and chained: a registration's personal block sealed under the dossier's key (created here). */

@@ -83,6 +83,19 @@ export interface StatementWithRead {
   readonly parameters: readonly unknown[];
 }
 
+/**
+ * A statement written in the same statement and transaction as an append, as the PostgreSQL
+ * store allows (appendWith), only when the append succeeds: the kept answer of the command that
+ * appended (its Idempotency-Key's). Its SQL is a data-modifying statement that selects its rows
+ * `FROM appended_ok`, a row with the stream's `stream_version` after the append when it was
+ * appended or recognised as already appended, none after a conflict. It must not write before
+ * it has that row: the append is the first write of its transaction. Parameters are $1…$n.
+ */
+export interface StatementWithAppend {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. Default: start of the log. */
   readonly after?: LogPosition;
@@ -114,6 +127,11 @@ export interface SubscribeToAllOptions extends ReadAllOptions {
 export interface EventStore {
   /** Atomic: all events or none. Throws WrongExpectedVersionError on a concurrency conflict. */
   append(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion): Promise<AppendResult>;
+  /**
+   * append, and `statement` written in the same statement and transaction when it succeeds, one
+   * round trip (see StatementWithAppend). Only stores whose log lives in the service's PostgreSQL have it.
+   */
+  appendWith?(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion, statement: StatementWithAppend): Promise<AppendResult>;
   /** Events of one stream in order; an empty array for a stream that does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /**

@@ -19,7 +19,7 @@ import type { Principal } from '../auth/principal';
 import { RESPONSE_HEADERS } from '../http/openapi';
 import { problem } from '../http/problem';
 import type { RequestWithContext } from '../http/request-context';
-import { idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
+import { idempotencyKeyOf, pendingAnswerOf } from '../idempotency/idempotency.interceptor';
 import type { CommandAccepted, CommandContext } from '@app/dossiers';
 import { CommandAcceptedDto } from './dossier.dto';
 
@@ -36,16 +36,29 @@ function parseIfMatch(header: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
-export function commandContext(request: AuthenticatedRequest): CommandContext {
+/**
+ * The command's context from the request. The answer kept for its Idempotency-Key is written
+ * with its append, unless `settledByAppend` is false: a command that does more after its append
+ * (an erasure) answers only once that is done, and a retry must run it again.
+ */
+export function commandContext(
+  request: AuthenticatedRequest,
+  { located = false, settledByAppend = true }: { readonly located?: boolean; readonly settledByAppend?: boolean } = {},
+): CommandContext {
   const key = idempotencyKeyOf(request);
   const actor = request.principal.subject;
+  const pending = settledByAppend ? pendingAnswerOf(request) : undefined;
   return {
     actor,
     correlationId: request.correlationId,
     commandId: key === undefined ? randomUUID() : deterministicUuid(`command/${actor}/${key}`),
     expectedVersion: parseIfMatch(request.header('if-match')),
+    ...(pending && { answerKeptWithAppend: pending.commandAnswer((dossierId) => (located ? dossierLocation(dossierId) : undefined)) }),
   };
 }
+
+/** Where a registered dossier is read: the Location of a registration's answer. */
+export const dossierLocation = (dossierId: string) => `/dossiers/${dossierId}`;
 
 export const etag = (version: number) => `"${version}"`;
 

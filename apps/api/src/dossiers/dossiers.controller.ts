@@ -30,7 +30,7 @@ import {
   verifyChain,
   type CommandAccepted,
 } from '@app/dossiers';
-import { answerAccepted, CommandEndpoint, commandContext, etag, type AuthenticatedRequest } from './command-endpoint';
+import { answerAccepted, CommandEndpoint, commandContext, dossierLocation, etag, type AuthenticatedRequest } from './command-endpoint';
 import {
   CommandAcceptedDto,
   DatedDto,
@@ -66,7 +66,7 @@ export class DossiersController {
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<CommandAccepted> {
-    const context = commandContext(request);
+    const context = commandContext(request, { located: true });
     const command: RegisterDossier = {
       type: 'RegisterDossier',
       dossierId: deterministicUuid(`dossier/${context.commandId}`),
@@ -82,7 +82,7 @@ export class DossiersController {
       registeredOn: body.registeredOn,
     };
     const accepted = await this.commandBus.execute(new RegisterDossierCommand(command, context));
-    response.setHeader('Location', `/dossiers/${accepted.dossierId}`);
+    response.setHeader('Location', dossierLocation(accepted.dossierId));
     return answerAccepted(response, accepted);
   }
 

@@ -30,6 +30,8 @@ export class ErasureController {
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<CommandAccepted> {
-    return answerAccepted(response, await this.commandBus.execute(new ErasePersonalDataCommand(id, body.reason, commandContext(request))));
+    // The key is destroyed after the append: a retry of an erasure that stopped there finishes it.
+    const context = commandContext(request, { settledByAppend: false });
+    return answerAccepted(response, await this.commandBus.execute(new ErasePersonalDataCommand(id, body.reason, context)));
   }
 }

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
+import type { AnswerKeptWithAppend } from '@app/dossiers';
 import { canonicalJson } from '@app/platform';
 import type { Principal } from '../auth/principal';
 import { problem, ProblemError, toProblem, type Problem } from '../http/problem';
-import { IdempotencyStore } from './idempotency.store';
+import { IdempotencyStore, keptCommandAnswer, type KeptAnswer } from './idempotency.store';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
@@ -59,6 +60,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
         if (claim.status >= 400) throw new ProblemError(claim.body as Problem);
         return claim.body;
     }
+    const pending = new PendingAnswer(this.store, actor, key);
+    setPendingAnswer(request, pending);
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
       const headers = Object.fromEntries(
@@ -67,7 +70,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
           return value === undefined ? [] : [[name, String(value)]];
         }),
       );
-      await this.store.complete(actor, key, response.statusCode, headers, body);
+      const answer = { status: response.statusCode, headers, body };
+      if (!pending.isWrittenAs(answer)) await this.store.complete(actor, key, answer.status, answer.headers, answer.body);
       return body;
     } catch (error) {
       const outcome = toProblem(error);
@@ -83,3 +87,45 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
 /** The POST route takes an Idempotency-Key (IdempotencyInterceptor); its module imports IdempotencyModule. */
 export const Idempotent = () => UseInterceptors(IdempotencyInterceptor);
+
+/**
+ * The answer to keep for a request with an Idempotency-Key, as the interceptor leaves it on the
+ * request: a command endpoint has it written with its append (commandContext), one statement for
+ * both where the store allows it; the interceptor writes it itself unless exactly the answer it
+ * got was written so.
+ */
+export class PendingAnswer {
+  private writtenAs?: string;
+
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly actor: string,
+    private readonly key: string,
+  ) {}
+
+  /** A command endpoint's answer (keptCommandAnswer), with the dossier's Location when `located`, written with the append. */
+  commandAnswer(located: (dossierId: string) => string | undefined): AnswerKeptWithAppend {
+    return {
+      statementFor: (dossierId) => this.store.commandAnswerWithAppend(this.actor, this.key, dossierId, located(dossierId)),
+      written: ({ dossierId, version }) => {
+        this.writtenAs = canonicalJson(keptCommandAnswer(dossierId, version, located(dossierId)));
+      },
+    };
+  }
+
+  isWrittenAs(answer: KeptAnswer): boolean {
+    return this.writtenAs !== undefined && this.writtenAs === canonicalJson(answer);
+  }
+}
+
+const PENDING = Symbol('pending answer');
+type WithPendingAnswer = Request & { [PENDING]?: PendingAnswer };
+
+function setPendingAnswer(request: Request, answer: PendingAnswer): void {
+  (request as WithPendingAnswer)[PENDING] = answer;
+}
+
+/** The pending answer of a request with an Idempotency-Key that is run (undefined otherwise). */
+export function pendingAnswerOf(request: Request): PendingAnswer | undefined {
+  return (request as WithPendingAnswer)[PENDING];
+}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { StatementWithAppend } from '@app/event-store';
 import { IdempotencyRecord } from '@app/persistence';
 
 /** How long a first run may take before a retry may take it over (it is presumed dead). */
@@ -48,6 +49,22 @@ export class IdempotencyStore {
     );
   }
 
+  /**
+   * complete() for a command's answer (keptCommandAnswer), as a statement written with the
+   * command's append (StatementWithAppend), the version taken from the append.
+   */
+  commandAnswerWithAppend(actor: string, key: string, dossierId: string, location: string | undefined): StatementWithAppend {
+    return {
+      sql: `UPDATE idempotency_keys
+               SET state = 'completed', response_status = 201,
+                   response_headers = jsonb_build_object('etag', '"' || a.stream_version || '"') || $4::jsonb,
+                   response_body = jsonb_build_object('dossierId', $3::text, 'version', a.stream_version)
+              FROM appended_ok a
+             WHERE actor = $1 AND key = $2`,
+      parameters: [actor, key, dossierId, JSON.stringify(location === undefined ? {} : { location })],
+    };
+  }
+
   /** The run failed on our side: forget it so the client can retry with the same key. */
   async release(actor: string, key: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2 AND state = 'in-progress'`, [
@@ -55,4 +72,15 @@ export class IdempotencyStore {
       key,
     ]);
   }
+}
+
+/** What a command endpoint answers (command-endpoint.ts): 201, its ETag, the dossier's Location for a registration. */
+export function keptCommandAnswer(dossierId: string, version: number, location: string | undefined): KeptAnswer {
+  return { status: 201, headers: { etag: `"${version}"`, ...(location === undefined ? {} : { location }) }, body: { dossierId, version } };
+}
+
+export interface KeptAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
 }

@@ -3,7 +3,7 @@ import { Client, Pool } from 'pg';
 import { createTestDatabase } from '@app/testing';
 import { describeEventStoreContract } from '../contract/event-store.contract';
 import { describeLogDeliveryContract, type HeldAppend } from '../contract/log-delivery.contract';
-import { comparePositions, EventStoreUnavailableError, START_OF_LOG, type EventToAppend } from '../event-store.port';
+import { comparePositions, EventStoreUnavailableError, START_OF_LOG, WrongExpectedVersionError, type EventToAppend } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 import { migrateEventStoreSchema } from './schema';
 
@@ -164,6 +164,37 @@ describe('PostgreSQL event store specifics', () => {
       // One statement: a write that fails fails the read, and nothing is written.
       await expect(store.readStreamWith('s', written(-1))).rejects.toThrow();
       expect((await pool.query('SELECT n FROM reads ORDER BY n')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await store.close();
+      await pool.end();
+      await database.drop();
+    }
+  });
+
+  it('writes a statement with an append, in its transaction, only when the append succeeds or is recognised as retried (appendWith)', async () => {
+    const database = await createTestDatabase();
+    const store = await PostgresEventStore.connect(database.url);
+    const pool = testPool(database.url);
+    try {
+      await pool.query('CREATE TABLE answers (answer text NOT NULL, version int NOT NULL CHECK (version > 0))');
+      const written = (answer: string) => ({ sql: 'INSERT INTO answers (answer, version) SELECT $1::text, stream_version FROM appended_ok', parameters: [answer] });
+      const first = [event(1), event(2)];
+      expect((await store.appendWith('s', first, 'no_stream', written('first'))).nextExpectedVersion).toBe(2);
+      // A conflict writes nothing; the append of the same events again is recognised and writes it.
+      await expect(store.appendWith('s', [event(3)], 1, written('conflict'))).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      expect((await store.appendWith('s', first, 'no_stream', written('retried'))).nextExpectedVersion).toBe(2);
+      // One statement: a write that fails fails the append, and nothing is appended.
+      await expect(store.appendWith('s', [event(3)], 2, { sql: 'INSERT INTO answers (answer, version) SELECT $1::text, -1 FROM appended_ok', parameters: ['x'] })).rejects.toThrow();
+      expect(ids(await store.readStream('s'))).toEqual(ids(first));
+      const third = event(3);
+      expect((await store.appendWith('s', [third], 2, written('third'))).nextExpectedVersion).toBe(3);
+      expect((await pool.query('SELECT answer, version FROM answers ORDER BY version, answer')).rows).toEqual([
+        { answer: 'first', version: 2 },
+        { answer: 'retried', version: 2 },
+        { answer: 'third', version: 3 },
+      ]);
+      // Still readable by a follower: the append stayed the first write of its transaction.
+      expect(ids(await store.readAll({ after: START_OF_LOG }))).toEqual(ids([...first, third]));
     } finally {
       await store.close();
       await pool.end();

@@ -15,6 +15,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StatementWithAppend,
   type StatementWithRead,
   type SubscribeToAllOptions,
   type Subscription,
@@ -52,6 +53,7 @@ interface EventRow {
 }
 
 const COLUMNS = 'position, commit_position, event_id, stream_id, version, type, data, metadata, created_at';
+const APPEND_COLUMNS = 'outcome, stream_version, commit_position::text, last_position::text, conflicting_id::text';
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
   return {
@@ -184,10 +186,29 @@ export class PostgresEventStore implements EventStore {
    * releases the lock. Only appends to the same stream wait for each other, so appends to
    * different streams commit together in one flush of the write-ahead log.
    */
-  async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion): Promise<AppendResult> {
+  append(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion): Promise<AppendResult> {
+    return this.appendWith(streamId, events, expected);
+  }
+
+  /**
+   * append(), and `statement` in the same statement when the append succeeds: a CTE that reads
+   * the append's row (`appended_ok`), so it writes after the append, which stays the first
+   * write of its transaction.
+   */
+  async appendWith(streamId: string, events: readonly EventToAppend[], expected: ExpectedVersion, statement?: StatementWithAppend): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     assertStorableEvents(streamId, events);
+    const own = statement?.parameters ?? [];
+    const at = (n: number) => `$${own.length + n}`;
+    const append = `event_store.append_events(${at(1)}, ${at(2)}, ${at(3)}::uuid[], ${at(4)}::text[], ${at(5)}::jsonb[], ${at(6)}::jsonb[])`;
+    const sql = statement
+      ? `WITH appended AS MATERIALIZED (SELECT * FROM ${append}), ` +
+        `appended_ok AS (SELECT stream_version FROM appended WHERE outcome IN ('appended', 'retried')), ` +
+        `written AS (${statement.sql}) ` +
+        `SELECT ${APPEND_COLUMNS} FROM appended`
+      : `SELECT ${APPEND_COLUMNS} FROM ${append}`;
     const params = [
+      ...own,
       streamId,
       String(expected),
       events.map((e) => e.id),
@@ -200,11 +221,7 @@ export class PostgresEventStore implements EventStore {
       try {
         ({
           rows: [result],
-        } = await this.pool.query<AppendRow>(
-          `SELECT outcome, stream_version, commit_position::text, last_position::text, conflicting_id::text
-             FROM event_store.append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
-          params,
-        ));
+        } = await this.pool.query<AppendRow>(sql, params));
       } catch (error) {
         // Two appends of the same event ids to different streams at once, or a writer that went
         // round append_events: the next attempt sees what the other committed.

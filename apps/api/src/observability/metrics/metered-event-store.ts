@@ -2,6 +2,7 @@ import {
   DuplicateEventIdError,
   EventStoreUnavailableError,
   WrongExpectedVersionError,
+  type AppendResult,
   type EventStore,
 } from '@app/event-store';
 import type { Metrics } from './metrics';
@@ -25,15 +26,19 @@ export function meteredEventStore(store: EventStore, metrics: Metrics): EventSto
       throw error;
     }
   };
+  const timed = async (events: readonly unknown[], append: () => Promise<AppendResult>): Promise<AppendResult> =>
+    counted('append', async () => {
+      const stop = metrics.appendDuration.startTimer();
+      const result = await append();
+      stop();
+      metrics.appendedEvents.inc(events.length);
+      return result;
+    });
   return {
-    append: (streamId, events, expected) =>
-      counted('append', async () => {
-        const stop = metrics.appendDuration.startTimer();
-        const result = await store.append(streamId, events, expected);
-        stop();
-        metrics.appendedEvents.inc(events.length);
-        return result;
-      }),
+    append: (streamId, events, expected) => timed(events, () => store.append(streamId, events, expected)),
+    ...(store.appendWith && {
+      appendWith: (streamId, events, expected, statement) => timed(events, () => store.appendWith!(streamId, events, expected, statement)),
+    }),
     readStream: (streamId, options) => counted('read-stream', () => store.readStream(streamId, options)),
     ...(store.readStreamWith && {
       readStreamWith: (streamId, statement) => counted('read-stream', () => store.readStreamWith!(streamId, statement)),
