@@ -65,18 +65,46 @@ export interface Line {
 }
 
 /**
+ * What subtraction works out, line after line, from the cells `known` (grown in place and
+ * returned): a line with exactly one cell left unknown gives it away (a part is the total minus
+ * the others, a total the sum of its parts), and that cell then counts as known for every other
+ * line. Each line keeps a count of its unknown cells, so a large table takes one pass.
+ */
+function workedOut(lines: readonly Line[], known: Set<string>): Set<string> {
+  const cellsOf = lines.map(({ total, parts }) => [total, ...parts]);
+  const linesOf = new Map<string, number[]>();
+  cellsOf.forEach((cells, index) => {
+    for (const name of cells) {
+      const through = linesOf.get(name);
+      if (through) through.push(index);
+      else linesOf.set(name, [index]);
+    }
+  });
+  const unknown = cellsOf.map((cells) => cells.filter((name) => !known.has(name)).length);
+  const ready = unknown.flatMap((count, index) => (count === 1 ? [index] : []));
+  for (let index = ready.pop(); index !== undefined; index = ready.pop()) {
+    const name = cellsOf[index].find((cell) => !known.has(cell));
+    if (name === undefined) continue;
+    known.add(name);
+    for (const line of linesOf.get(name)!) if (--unknown[line] === 1) ready.push(line);
+  }
+  return known;
+}
+
+/**
  * Secondary (complementary) suppression within a table whose lines share cells (a total, its parts
- * and their splits). A line (its total and its parts) with exactly one suppressed cell gives it
- * away: a part is the total minus the others, a total the sum of its parts. So the line's
- * next-smallest part counting anyone (ties: the first named) is suppressed too; failing any, its
- * total (a hidden total whose parts are all shown zeros gives away only a zero, and stays so).
- * Every change can open another line, so this repeats until no line has exactly one suppressed
- * cell that works out to anyone. Zeros stay shown. `fixed` cells are published by another answer
- * and are never added; a part that is the only one counting anyone in a line whose total is such
- * a cell, shown, is never chosen either (the total gives it away whatever is hidden here). A line
- * whose only candidate is a fixed total is left: its lone hidden cell is then given away by the
- * other answers and the zeros together (with an additive line, the total minus zeros: so it
- * counts as few and is hidden in its own answer, unless it was hidden for another line).
+ * and their splits). A line (its total and its parts) with exactly one suppressed cell that is not
+ * given away anyway (below) gives it away: a part is the total minus the others, a total the sum
+ * of its parts. So the line's next-smallest part counting anyone (ties: the first named) is
+ * suppressed too; failing any, its total. Every change can open another line, so this repeats
+ * until no line has exactly one such cell: then nothing suppressed can be worked out from the
+ * shown cells, line after line, that was not given away anyway. Zeros stay shown.
+ *
+ * Given away anyway: what the zeros and the shown `fixed` cells (published by another answer, and
+ * never added here) work out to line after line, whatever else is suppressed; a hidden total over
+ * shown zeros, say, or the only part counting anyone in a line whose total is fixed and shown.
+ * Suppressing such a cell protects nothing, so it is never chosen, and a suppressed one counts as
+ * known (it leaves its lines as open as a shown cell would).
  * Returns the names suppressed: `hidden` (the primary suppression and any earlier) and those added.
  */
 export function complementary(
@@ -86,20 +114,18 @@ export function complementary(
   fixed: ReadonlySet<string> = new Set(),
 ): Set<string> {
   const result = new Set(hidden);
-  const pinned = new Set(
-    lines
-      .filter(({ total }) => fixed.has(total) && !hidden.has(total))
-      .map(({ parts }) => parts.filter((part) => values[part] > 0))
-      .filter((counting) => counting.length === 1)
-      .map(([part]) => part),
-  );
+  const names = [...new Set(lines.flatMap(({ total, parts }) => [total, ...parts]))];
+  const anyway = workedOut(lines, new Set(names.filter((name) => !hidden.has(name) && (fixed.has(name) || values[name] === 0))));
+  const open = (name: string) => result.has(name) && !anyway.has(name);
   for (let changed = true; changed; ) {
     changed = false;
     for (const { total, parts } of lines) {
-      if ([total, ...parts].filter((name) => result.has(name)).length !== 1) continue;
-      const next = parts.filter((part) => !result.has(part) && !pinned.has(part) && values[part] > 0).sort((a, b) => values[a] - values[b])[0] ?? total;
-      // A hidden total over shown zeros gives away a zero only: nothing to add.
-      if (result.has(next) || fixed.has(next)) continue;
+      if ([total, ...parts].filter(open).length !== 1) continue;
+      const next = [...parts.filter((part) => values[part] > 0).sort((a, b) => values[a] - values[b]), total].find(
+        (name) => !result.has(name) && !anyway.has(name) && !fixed.has(name),
+      );
+      // Always found: were all the line's other cells known anyway, its open cell would be too. Guarded all the same.
+      if (next === undefined) continue;
       result.add(next);
       changed = true;
     }
