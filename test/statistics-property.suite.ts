@@ -520,6 +520,48 @@ function expectSmallHidden(groups: Array<PublishedGroup<any>>): void {
 /** A stock group's own lines: the active dossiers split by stage, by housing type, by residence status. */
 const stockLines = (g: any) => ['byStage', 'byHousingType', 'byResidenceStatus'].map((field) => ({ total: 'active', parts: Object.keys(g[field]).map((key) => `${field}.${key}`) }));
 
+/** A revision's cell of the stock keyed as naiveRevisions keys it: group|series:category (as naiveStock names it). */
+function flattenRevisions(body: any): Record<string, { before: number; after: number; change: number; lateEvents: number }> {
+  const flat: Record<string, { before: number; after: number; change: number; lateEvents: number }> = {};
+  for (const { cell, before, after, change, lateEvents } of body.changes) {
+    const key = stockKey(cell.category === null ? cell.series : `${cell.series}.${cell.category}`);
+    flat[`${groupKey(cell.group)}|${key}`] = { before: before.value, after: after.value, change, lateEvents: lateEvents.value };
+  }
+  flat.lateEvents = body.lateEvents.value;
+  return flat as any;
+}
+
+/**
+ * The revisions of the stock on `asOf` grouped by `groupOf`, recorded between `from` and `to`,
+ * naively: every cell whose count differs folded from the events recorded by each moment (a cell
+ * missing counts 0), and the events recorded in between (but archiving and erasure) dated on or
+ * before asOf, of the dossiers in the cell's group on asOf as recorded at either moment (left
+ * ones too); for the whole answer, of every dossier registered by asOf.
+ */
+function naiveRevisions(histories: HistoryEvent[][], from: string, to: string, asOf: string, groupOf: (nis: string) => string): Record<string, unknown> {
+  const [before, after] = [from, to].map((moment) => naiveStock(recordedBy(histories, moment), asOf, (nis) => groupOf(nis)));
+  const groupsOn = (events: HistoryEvent[]) =>
+    [recordedBy([events], from)[0] ?? [], events].flatMap((known) => {
+      const s = stateOn(known, asOf);
+      return s ? [groupOf(placeOf(s, 'registration'))] : [];
+    });
+  const late = (inGroup: (groups: string[]) => boolean) => {
+    const events = histories.filter((events) => inGroup(groupsOn(events))).flatMap((events) =>
+      events.filter((e) => Date.parse(e.recordedAt) > Date.parse(from) && Date.parse(e.recordedAt) <= Date.parse(to) && e.occurredOn <= asOf && !['DossierArchived', 'PersonalDataErased'].includes(e.type)),
+    );
+    return events.length;
+  };
+  const changes: Record<string, unknown> = {};
+  for (const group of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    for (const key of new Set([...Object.keys(before[group] ?? {}), ...Object.keys(after[group] ?? {})])) {
+      const [was, is] = [before[group]?.[key] ?? 0, after[group]?.[key] ?? 0];
+      if (was !== is) changes[`${group}|${key}`] = { before: was, after: is, change: is - was, lateEvents: late((groups) => groups.includes(group)) };
+    }
+  }
+  const anyCell = Object.keys(before).length + Object.keys(after).length > 0;
+  return { ...changes, lateEvents: anyCell ? late((groups) => groups.length > 0) : 0 };
+}
+
 /** A point of VDAB's pair: the total and each group (place|sex|ageBand|cohort, sex and age band only when grouped by them), shown non-zero numbers only. */
 function flattenVdab(point: any): Record<string, Counts> {
   const flat: Record<string, Counts> = {};
@@ -645,6 +687,8 @@ export function describeStatisticsProperty(): void {
     const published: Array<{ moment: string; answers: Record<string, unknown> }> = [];
     /** How many times the figures as recorded at an earlier moment differed from those now: late facts revised them. */
     let revised = 0;
+    /** How many cells the revisions between an earlier moment and now listed as changed. */
+    let revisedCells = 0;
 
     beforeAll(async () => {
       fc.configureGlobal({ ...fc.readConfigureGlobal(), seed });
@@ -884,6 +928,14 @@ export function describeStatisticsProperty(): void {
               );
               const overTimeThen = await asRecorded(`/statistics/stock-over-time?from=${FROM}&to=${TO}&interval=year&groupBy=municipality`);
               for (const point of overTimeThen.points) expect(flattenStock(point)).toEqual(naiveStock(then, point.asOf, (nis) => nis));
+
+              // The revisions of the stock per province from that moment to now: each changed cell, its change and the late
+              // events behind it, against the naive fold at both moments and the events recorded in between.
+              await new Promise((resolve) => setTimeout(resolve, 3));
+              const now = new Date().toISOString();
+              const revisions = await get(`/statistics/revisions?question=stock&asOf=${asOf}&groupBy=province&from=${moment}&to=${now}`);
+              expect(flattenRevisions(revisions)).toEqual(naiveRevisions(raw, moment, now, asOf, province));
+              revisedCells += revisions.changes.length;
             }
             // This round's answers, published at a moment after its events and before the next round's.
             const answers: Record<string, unknown> = {};
@@ -981,6 +1033,7 @@ export function describeStatisticsProperty(): void {
       expect(late.length).toBeGreaterThan(0);
       // Figures as recorded at an earlier moment were asked for after late facts had changed them.
       expect(revised).toBeGreaterThan(0);
+      expect(revisedCells).toBeGreaterThan(0);
       expect(events.some((e) => e.type === 'PersonLeft')).toBe(true);
       expect(events.some((e) => e.type === 'DossierReopened')).toBe(true);
       expect(events.some((e) => e.type === 'ResidenceStatusChanged')).toBe(true);
