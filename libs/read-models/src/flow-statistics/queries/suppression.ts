@@ -64,13 +64,13 @@ export interface Line {
   parts: readonly string[];
 }
 
-/**
- * What subtraction works out, line after line, from the cells `known` (grown in place and
- * returned): a line with exactly one cell left unknown gives it away (a part is the total minus
- * the others, a total the sum of its parts), and that cell then counts as known for every other
- * line. Each line keeps a count of its unknown cells, so a large table takes one pass.
- */
-function workedOut(lines: readonly Line[], known: Set<string>): Set<string> {
+/** A table's lines by number: each line's cells (its total first), and the lines through each cell. */
+interface Lines {
+  cellsOf: string[][];
+  linesOf: Map<string, number[]>;
+}
+
+function indexOf(lines: readonly Line[]): Lines {
   const cellsOf = lines.map(({ total, parts }) => [total, ...parts]);
   const linesOf = new Map<string, number[]>();
   cellsOf.forEach((cells, index) => {
@@ -80,6 +80,16 @@ function workedOut(lines: readonly Line[], known: Set<string>): Set<string> {
       else linesOf.set(name, [index]);
     }
   });
+  return { cellsOf, linesOf };
+}
+
+/**
+ * What subtraction works out, line after line, from the cells `known` (grown in place and
+ * returned): a line with exactly one cell left unknown gives it away (a part is the total minus
+ * the others, a total the sum of its parts), and that cell then counts as known for every other
+ * line. Each line keeps a count of its unknown cells, so a large table takes one pass.
+ */
+function workedOut({ cellsOf, linesOf }: Lines, known: Set<string>): Set<string> {
   const unknown = cellsOf.map((cells) => cells.filter((name) => !known.has(name)).length);
   const ready = unknown.flatMap((count, index) => (count === 1 ? [index] : []));
   for (let index = ready.pop(); index !== undefined; index = ready.pop()) {
@@ -114,21 +124,24 @@ export function complementary(
   fixed: ReadonlySet<string> = new Set(),
 ): Set<string> {
   const result = new Set(hidden);
-  const names = [...new Set(lines.flatMap(({ total, parts }) => [total, ...parts]))];
-  const anyway = workedOut(lines, new Set(names.filter((name) => !hidden.has(name) && (fixed.has(name) || values[name] === 0))));
+  const indexed = indexOf(lines);
+  const { cellsOf, linesOf } = indexed;
+  const anyway = workedOut(indexed, new Set([...linesOf.keys()].filter((name) => !hidden.has(name) && (fixed.has(name) || values[name] === 0))));
   const open = (name: string) => result.has(name) && !anyway.has(name);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const { total, parts } of lines) {
-      if ([total, ...parts].filter(open).length !== 1) continue;
-      const next = [...parts.filter((part) => values[part] > 0).sort((a, b) => values[a] - values[b]), total].find(
-        (name) => !result.has(name) && !anyway.has(name) && !fixed.has(name),
-      );
-      // Always found: were all the line's other cells known anyway, its open cell would be too. Guarded all the same.
-      if (next === undefined) continue;
-      result.add(next);
-      changed = true;
-    }
+  // Each line's count of open cells; the lines with exactly one are treated in turn, first come first.
+  const opened = cellsOf.map((cells) => cells.filter(open).length);
+  const waiting = opened.flatMap((count, index) => (count === 1 ? [index] : []));
+  for (let at = 0; at < waiting.length; at++) {
+    const line = waiting[at];
+    if (opened[line] !== 1) continue;
+    const { total, parts } = lines[line];
+    const next = [...parts.filter((part) => values[part] > 0).sort((a, b) => values[a] - values[b]), total].find(
+      (name) => !result.has(name) && !anyway.has(name) && !fixed.has(name),
+    );
+    // Always found: were all the line's other cells known anyway, its open cell would be too. Guarded all the same.
+    if (next === undefined) continue;
+    result.add(next);
+    for (const through of linesOf.get(next)!) if (++opened[through] === 1) waiting.push(through);
   }
   return result;
 }
