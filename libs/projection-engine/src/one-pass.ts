@@ -22,8 +22,8 @@ export interface OnePassOptions {
   /** Where the fold starts: the checkpoint's position, its tables holding exactly what it reflects. */
   readonly after: LogPosition;
   readonly batchSize: number;
-  /** A writer's bound: rows it keeps in memory before a flush. */
-  readonly memoryRows: number;
+  /** The bound it shares with the engine's other one-pass folds: its writer flushes when it holds more than its share. */
+  readonly memory: OnePassMemory;
   /** Throws when the fold must stop (its lock lost, the service stopping): checked before each batch and each flush. */
   readonly carryOn: () => void;
   /** After each folded batch: events folded so far, and the position of the last. */
@@ -31,8 +31,36 @@ export interface OnePassOptions {
 }
 
 /**
+ * The rows an engine's one-pass folds (rebuilds, catch-ups from empty tables) keep in memory
+ * together (PROJECTION_MEMORY_ROWS): each fold running flushes when its writer holds more than an
+ * equal share of them. A fold that starts shrinks the others' shares, which flush at their next
+ * batch, so the rows held stay within the bound plus a batch per fold; a fold that ends leaves
+ * the others larger shares (fewer flushes, fewer read-backs). Without it, three projections
+ * catching up from empty side by side held three times the bound.
+ */
+export class OnePassMemory {
+  private folds = 0;
+
+  constructor(readonly rows: number) {}
+
+  /** Rows a fold running now may hold. */
+  get share(): number {
+    return Math.max(1, Math.floor(this.rows / Math.max(1, this.folds)));
+  }
+
+  async within<T>(fold: () => Promise<T>): Promise<T> {
+    this.folds++;
+    try {
+      return await fold();
+    } finally {
+      this.folds--;
+    }
+  }
+}
+
+/**
  * Folds a projection's events from `after` to the head of the log with its one-pass writer,
- * flushing whenever the writer holds more than `memoryRows` rows and once at the end. Each flush
+ * flushing whenever the writer holds more than its share of `memory` and once at the end. Each flush
  * writes in one transaction with the checkpoint (and the safe-form notes) it reflects, after
  * checking under the checkpoint's row lock that nobody moved it since the last flush: a crash
  * at any point leaves the tables at a flushed position, and an event is never written twice.
@@ -40,6 +68,16 @@ export interface OnePassOptions {
  * from empty tables (its live copy). Returns how many events were folded and where it ended.
  */
 export async function foldInOnePass(
+  store: Pick<EventStore, 'readAll'>,
+  dataSource: DataSource,
+  projection: Projection,
+  writer: RebuildWriter,
+  options: OnePassOptions,
+): Promise<{ folded: number; position: LogPosition }> {
+  return options.memory.within(() => fold(store, dataSource, projection, writer, options));
+}
+
+async function fold(
   store: Pick<EventStore, 'readAll'>,
   dataSource: DataSource,
   projection: Projection,
@@ -56,7 +94,7 @@ export async function foldInOnePass(
     await pending.fold(events);
     folded += events.length;
     position = events[events.length - 1].position;
-    if (writer.size > options.memoryRows) {
+    if (writer.size > options.memory.share) {
       options.carryOn();
       await pending.flush();
       pending = new OnePass(dataSource, writer, options.checkpoint, options.schema, position);

@@ -302,9 +302,16 @@ describe.each([
     /**
      * The counting projection with a one-pass writer: per stream, its events and their sum in
      * memory, added to the table at each flush (a stream flushed before is added to, as a
-     * writer reads back what it wrote). `onFlush` runs inside the flush, after it wrote.
+     * writer reads back what it wrote). `onFlush` runs inside the flush, after it wrote, with the
+     * rows it wrote; `beforeFold` before each batch is folded.
      */
-    function onePass(name: string, table: string, own: string, onFlush: (flushes: number) => void = () => undefined): Projection {
+    function onePass(
+      name: string,
+      table: string,
+      own: string,
+      onFlush: (flushes: number, rows: number) => void = () => undefined,
+      beforeFold: () => Promise<void> = async () => undefined,
+    ): Projection {
       let flushes = 0;
       return {
         ...countingProjection(own, name, table),
@@ -312,6 +319,7 @@ describe.each([
           let counts = new Map<string, { events: number; total: number }>();
           return {
             async fold(events) {
+              await beforeFold();
               for (const event of events) {
                 const count = counts.get(event.streamId) ?? { events: 0, total: 0 };
                 count.events++;
@@ -332,7 +340,7 @@ describe.each([
                   [stream, count.events, count.total],
                 );
               }
-              onFlush(++flushes);
+              onFlush(++flushes, flushed.size);
             },
           } satisfies RebuildWriter;
         },
@@ -398,6 +406,36 @@ describe.each([
         expect(flushes).toBe(2);
       } finally {
         await again.stop();
+      }
+    });
+
+    it('projections catching up together share one memory bound: each flushes at its share of the rows', async () => {
+      const own = `onepass${randomUUID().slice(0, 8)}-`;
+      const waiting = `onepass${randomUUID().slice(0, 8)}-`;
+      await createTable('counts_one_pass_sharing');
+      await createTable('counts_one_pass_waiting');
+      // Ten events a batch, three a stream: a batch brings at most five streams (rows).
+      const shared = { ...options, batchSize: 10, rebuildMemoryRows: 12 };
+      const flushed: number[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const sharing = onePass('counts-one-pass-sharing', 'counts_one_pass_sharing', own, (_, rows) => flushed.push(rows));
+      // Folding (its first batch held until the other has caught up): the bound is shared by two.
+      const holding = onePass('counts-one-pass-waiting', 'counts_one_pass_waiting', waiting, undefined, () => held);
+      await appendOwn(own, 20);
+      await appendOwn(waiting, 5);
+      const engine = new ProjectionEngine(store, dataSource, [holding, sharing], shared);
+      await engine.start();
+      try {
+        expect(await until(() => totals('counts_one_pass_sharing'), (t) => t.events === 60)).toEqual({ events: 60, total: 20 * 6 });
+        // Half of 12 each: a flush once it holds more than 6 rows, so at most 6 + 5; alone it would hold up to 12 + 5.
+        expect(flushed.length).toBeGreaterThan(2);
+        expect(Math.max(...flushed.slice(0, -1))).toBeLessThanOrEqual(11);
+        release();
+        expect(await until(() => totals('counts_one_pass_waiting'), (t) => t.events === 15)).toEqual({ events: 15, total: 5 * 6 });
+      } finally {
+        release();
+        await engine.stop();
       }
     });
 

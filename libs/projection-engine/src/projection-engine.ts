@@ -1,9 +1,11 @@
 import type { DataSource } from 'typeorm';
+import { DEFAULT_PROJECTION_MEMORY_ROWS } from '@app/platform';
 import { comparePositions, type EventStore, type LogPosition } from '@app/event-store';
 import { CHECKPOINT_TABLE, errorPositionOf, positionOf, rebuildCheckpointName, type CheckpointRow } from './checkpoints';
 import type { Projection, ProjectionState } from './projection';
 import { clientConfigOf, grantedLocks, lockName, projectionLockKey, rebuildLockKey, SessionLock } from './projection-lock';
 import { DEFAULT_STANDBY_RETRY_MS, ProjectionRunner, type RunnerOptions, type RunnerRole } from './projection-runner';
+import { OnePassMemory } from './one-pass';
 import { rebuildProjection, type RebuildProgress, type RebuildResult } from './rebuild';
 import { SAFE_FORM_TABLE, type StoredAs } from './safe-form';
 
@@ -67,6 +69,8 @@ export class RebuildInProgressError extends Error {
 export class ProjectionEngine {
   private readonly runners: ProjectionRunner[];
   private readonly rebuilding = new Set<string>();
+  /** One bound for the rows of all its one-pass folds at once: catch-ups from empty side by side, rebuilds. */
+  private readonly memory: OnePassMemory;
 
   constructor(
     private readonly store: EventStore,
@@ -74,7 +78,8 @@ export class ProjectionEngine {
     readonly projections: readonly Projection[],
     private readonly options: RunnerOptions,
   ) {
-    this.runners = projections.map((projection) => new ProjectionRunner(store, dataSource, projection, options));
+    this.memory = new OnePassMemory(options.rebuildMemoryRows ?? DEFAULT_PROJECTION_MEMORY_ROWS);
+    this.runners = projections.map((projection) => new ProjectionRunner(store, dataSource, projection, options, this.memory));
   }
 
   /** Runs each projection whose lock is free, stands by for the others; resolves after the first attempt at each. */
@@ -137,7 +142,7 @@ export class ProjectionEngine {
           batchSize: this.options.batchSize,
           onProgress,
           exclusive: () => lock.held,
-          memoryRows: this.options.rebuildMemoryRows,
+          memory: this.memory,
         });
         // A projection stopped by a poisoned event runs again; its runner (if here) need not wait for its next look.
         this.runners.find((runner) => runner.projection.name === name)?.retryNow();

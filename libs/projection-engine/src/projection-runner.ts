@@ -3,7 +3,7 @@ import { comparePositions, START_OF_LOG, type EventStore, type LogPosition, type
 import { DEFAULT_PROJECTION_MEMORY_ROWS, errorDescription, errorKind, isPostgresConnectionError, storableText } from '@app/platform';
 import { applyInTransaction, ensureCheckpoint } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf, type CheckpointRow } from './checkpoints';
-import { foldInOnePass, OnePassOvertakenError } from './one-pass';
+import { foldInOnePass, OnePassMemory, OnePassOvertakenError } from './one-pass';
 import { READ_MODEL_SCHEMA, type Projection, type ProjectionState } from './projection';
 import { clientConfigOf, defaultInstanceName, projectionLockKey, SessionLock } from './projection-lock';
 
@@ -22,7 +22,10 @@ export interface RunnerOptions {
   readonly log: (message: string) => void;
   /** Ownership changes: running a projection here, standing by; default: nowhere. */
   readonly info?: (message: string) => void;
-  /** Rows a projection's one-pass rebuild writer keeps in memory before they are written; default DEFAULT_PROJECTION_MEMORY_ROWS. */
+  /**
+   * Rows the one-pass folds (rebuilds, catch-ups from empty tables) of an engine's projections
+   * keep in memory together before they are written; default DEFAULT_PROJECTION_MEMORY_ROWS.
+   */
   readonly rebuildMemoryRows?: number;
 }
 
@@ -86,6 +89,8 @@ export class ProjectionRunner {
     private readonly dataSource: DataSource,
     readonly projection: Projection,
     private readonly options: RunnerOptions,
+    /** The bound its one-pass catch-up shares with the engine's other one-pass folds. */
+    private readonly memory = new OnePassMemory(options.rebuildMemoryRows ?? DEFAULT_PROJECTION_MEMORY_ROWS),
   ) {
     this.instance = options.instance ?? defaultInstanceName();
     this.standbyRetryMs = options.standbyRetryMs ?? DEFAULT_STANDBY_RETRY_MS;
@@ -232,7 +237,7 @@ export class ProjectionRunner {
         schema: READ_MODEL_SCHEMA,
         after: START_OF_LOG,
         batchSize: this.options.batchSize,
-        memoryRows: this.options.rebuildMemoryRows ?? DEFAULT_PROJECTION_MEMORY_ROWS,
+        memory: this.memory,
         carryOn: () => {
           if (this.stopping || !this.lock.held) throw new OnePassStoppedError();
         },

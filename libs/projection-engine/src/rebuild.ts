@@ -3,7 +3,7 @@ import type { EventStore, LogPosition } from '@app/event-store';
 import { DEFAULT_PROJECTION_MEMORY_ROWS } from '@app/platform';
 import { applyInTransaction, applyWithin, ensureCheckpoint, inTransaction } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf, rebuildCheckpointName } from './checkpoints';
-import { foldInOnePass } from './one-pass';
+import { foldInOnePass, OnePassMemory } from './one-pass';
 import { READ_MODEL_SCHEMA, type Projection } from './projection';
 import { SAFE_FORM_TABLE } from './safe-form';
 
@@ -78,8 +78,8 @@ export async function rebuildProjection(
     batchSize: number;
     onProgress?: (progress: RebuildProgress) => void;
     exclusive?: () => boolean;
-    /** A one-pass writer's bound: rows it keeps in memory before a flush (DEFAULT_PROJECTION_MEMORY_ROWS). */
-    memoryRows?: number;
+    /** The rows a one-pass writer may keep in memory, shared with the engine's other one-pass folds (DEFAULT_PROJECTION_MEMORY_ROWS alone). */
+    memory?: OnePassMemory;
   },
 ): Promise<RebuildResult> {
   const exclusive = options.exclusive ?? (() => true);
@@ -107,13 +107,12 @@ export async function rebuildProjection(
   try {
     if (writer) {
       const onBatch = (folded: number, at: LogPosition) => options.onProgress?.({ projection: projection.name, applied: folded, position: at, head });
-      const memoryRows = options.memoryRows ?? DEFAULT_PROJECTION_MEMORY_ROWS;
       const pass = await foldInOnePass(store, dataSource, projection, writer, {
         checkpoint,
         schema,
         after: position,
         batchSize: options.batchSize,
-        memoryRows,
+        memory: options.memory ?? new OnePassMemory(DEFAULT_PROJECTION_MEMORY_ROWS),
         carryOn: stillExclusive,
         onBatch,
       });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { comparePositions, type EventStore, type RecordedEvent } from '@app/event-store';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
-import { CHECKPOINT_TABLE, ProjectionEngine, rebuildProjection, type Projection, type RebuildWriter } from '@app/projection-engine';
+import { CHECKPOINT_TABLE, OnePassMemory, ProjectionEngine, rebuildProjection, type Projection, type RebuildWriter } from '@app/projection-engine';
 import { until } from '@app/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { crtRegistryProjection } from './crt-registry';
@@ -177,7 +177,7 @@ describe.each([
     expect(liveNotes.length).toBeGreaterThan(0);
 
     const { projection: rebuilt, flushes } = counted(projection);
-    const result = await rebuildProjection(logOf(log) as EventStore, database.dataSource, rebuilt, { batchSize: 25, memoryRows: 20 });
+    const result = await rebuildProjection(logOf(log) as EventStore, database.dataSource, rebuilt, { batchSize: 25, memory: new OnePassMemory(20) });
     expect(result.applied).toBe(log.length);
     expect(flushes()).toBeGreaterThan(2);
     expect(await rows()).toEqual(live);
@@ -226,7 +226,7 @@ describe.each([
     const before = await rows();
     const interrupted = rebuildProjection(logOf(log) as EventStore, database.dataSource, projection, {
       batchSize: 25,
-      memoryRows: 20,
+      memory: new OnePassMemory(20),
       onProgress: ({ applied }) => {
         if (applied > log.length / 2) throw new Error('the process stops here');
       },
@@ -236,7 +236,7 @@ describe.each([
     const [{ copies }] = await database.dataSource.query(`SELECT count(*)::int AS copies FROM pg_namespace WHERE nspname LIKE 'read_models_rebuild_%'`);
     expect(copies).toBe(0);
 
-    const result = await rebuildProjection(logOf(log) as EventStore, database.dataSource, projection, { batchSize: 25, memoryRows: 20 });
+    const result = await rebuildProjection(logOf(log) as EventStore, database.dataSource, projection, { batchSize: 25, memory: new OnePassMemory(20) });
     expect(result.applied).toBe(log.length);
     const rebuilt = await rows();
     await database.dataSource.query(`TRUNCATE ${tables.map((table) => `read_models.${table}`).join(', ')}`);
