@@ -56,21 +56,29 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One value for a column of this kind as PostgreSQL can store it, and the stand-in used, if any. */
 export function storableValue(kind: ColumnKind, value: unknown, event: RecordedEvent): { value: unknown; storedAs?: StoredAs } {
-  if (value === null || value === undefined) return { value };
+  return standInFor(kind, value, event) ?? { value };
+}
+
+/**
+ * The stand-in for a value PostgreSQL cannot store in a column of this kind, or undefined when
+ * it stores the value as it is (nothing allocated: a rebuild asks this of every value it folds).
+ */
+function standInFor(kind: ColumnKind, value: unknown, event: RecordedEvent): { value: unknown; storedAs: StoredAs } | undefined {
+  if (value === null || value === undefined) return undefined;
   switch (kind) {
     case 'text': {
-      if (typeof value !== 'string') return { value };
+      if (typeof value !== 'string') return undefined;
       const stored = storableText(value);
-      return stored === value ? { value } : { value: stored, storedAs: 'U+FFFD' };
+      return stored === value ? undefined : { value: stored, storedAs: 'U+FFFD' };
     }
     case 'date':
-      return isStorableDate(value) ? { value } : { value: null, storedAs: 'NULL' };
+      return isStorableDate(value) ? undefined : { value: null, storedAs: 'NULL' };
     case 'timestamp':
-      return isStorableTimestamp(value) ? { value } : { value: event.createdAt.toISOString(), storedAs: 'commit time' };
+      return isStorableTimestamp(value) ? undefined : { value: event.createdAt.toISOString(), storedAs: 'commit time' };
     case 'uuid':
-      return typeof value === 'string' && UUID.test(value) ? { value } : { value: null, storedAs: 'NULL' };
+      return typeof value === 'string' && UUID.test(value) ? undefined : { value: null, storedAs: 'NULL' };
     default:
-      return { value };
+      return undefined;
   }
 }
 
@@ -86,15 +94,15 @@ export function storableRow<Row extends Record<string, unknown>>(
   notes: SafeFormNotes,
 ): Row {
   let stored: Record<string, unknown> | undefined;
-  const fields: SafeFormField[] = [];
-  for (const [column, value] of Object.entries(row)) {
-    const safe = storableValue(kinds.get(column) ?? 'other', value, event);
-    if (!safe.storedAs) continue;
+  let fields: SafeFormField[] | undefined;
+  for (const column in row) {
+    const safe = standInFor(kinds.get(column) ?? 'other', row[column], event);
+    if (!safe) continue;
     stored ??= { ...row };
     stored[column] = safe.value;
-    fields.push({ field: `${table}.${column}`, storedAs: safe.storedAs });
+    (fields ??= []).push({ field: `${table}.${column}`, storedAs: safe.storedAs });
   }
-  if (fields.length > 0) notes.storedInSafeForm(event, fields);
+  if (fields) notes.storedInSafeForm(event, fields);
   return (stored ?? row) as Row;
 }
 

@@ -67,7 +67,10 @@ function foldVersionedWrites(
   for (const { event, row, creates } of writes) {
     const current = rows.get(row.dossier_id);
     if (current ? current.version >= row.version : !creates) continue;
-    rows.set(row.dossier_id, { ...current, ...storableRow(table, row, kinds, event, notes) });
+    const stored = storableRow(table, row, kinds, event, notes);
+    // The rows are the fold's own (read back, or created here): changed in place, not copied per event.
+    if (current) Object.assign(current, stored);
+    else rows.set(row.dossier_id, { ...stored });
     changed.add(row.dossier_id);
   }
   return changed;
