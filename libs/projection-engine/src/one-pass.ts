@@ -87,10 +87,20 @@ async function fold(
   let position = options.after;
   let folded = 0;
   let pending = new OnePass(dataSource, writer, options.checkpoint, options.schema, position);
+  const read = (after: LogPosition) => {
+    const page = store.readAll({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
+    // Awaited in turn; a page read ahead of a fold that stops is nobody's failure.
+    page.catch(() => undefined);
+    return page;
+  };
+  let next = read(position);
   for (;;) {
-    const events = await store.readAll({ after: position, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
+    const events = await next;
     if (events.length === 0) break;
     options.carryOn();
+    // The next page is read while this one is folded (and flushed): the store's part of the read
+    // overlaps the fold's, at the cost of one page more in memory.
+    next = read(events[events.length - 1].position);
     await pending.fold(events);
     folded += events.length;
     position = events[events.length - 1].position;
