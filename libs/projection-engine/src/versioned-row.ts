@@ -110,13 +110,16 @@ export async function writeVersionedRows(context: ProjectionContext, table: stri
  * The one-pass rebuild of a per-dossier table: the rows folded in memory with the live path's
  * fold (foldVersionedWrites), each row written once per flush with COPY. Until the first flush
  * the copy is empty, so a row not in memory does not exist; after it, the rows a batch touches
- * that are not in memory are read back first, as the live path reads them. The first flush
- * COPYs straight into the table; later ones COPY into a temporary table and upsert from it.
+ * that are not in memory are read back first, as the live path reads them. A row that was not
+ * read back is not in the table (only this writer writes it): a flush COPYs those straight into
+ * it, and the rows read back into a temporary table, from which it upserts them.
  * `writesOf` is the projection's own reading of events, the one `apply` uses.
  */
 export class VersionedRowsRebuild implements RebuildWriter {
   private rows = new Map<string, Row>();
   private changed = new Set<string>();
+  /** Rows of the table read back since the last flush. */
+  private readBack = new Set<string>();
   private flushed = false;
 
   constructor(
@@ -133,33 +136,37 @@ export class VersionedRowsRebuild implements RebuildWriter {
     if (writes.length === 0) return;
     if (this.flushed) {
       const missing = [...new Set(writes.map((write) => write.row.dossier_id))].filter((id) => !this.rows.has(id));
-      if (missing.length > 0) for (const [id, row] of await rowsOf(context, this.table, missing)) this.rows.set(id, row);
+      if (missing.length > 0) {
+        for (const [id, row] of await rowsOf(context, this.table, missing)) {
+          this.rows.set(id, row);
+          this.readBack.add(id);
+        }
+      }
     }
     foldVersionedWrites(this.table, this.rows, writes, await columnsOf(context, this.table), context, this.changed);
   }
 
   async flush(context: RebuildContext): Promise<void> {
-    const rows = this.rows;
-    const changed = this.changed;
+    const { rows, changed, readBack } = this;
     this.rows = new Map();
     this.changed = new Set();
+    this.readBack = new Set();
+    this.flushed = true;
     if (changed.size === 0) return;
     const columns = [...(await columnsOf(context, this.table)).keys()];
-    const values = function* () {
+    const values = function* (stored: boolean) {
       for (const id of changed) {
+        if (readBack.has(id) !== stored) continue;
         const row = rows.get(id) as Row;
         yield columns.map((column) => row[column]);
       }
     };
-    if (!this.flushed) {
-      this.flushed = true;
-      await context.copy(this.table, context.schema, columns, values());
-      return;
-    }
+    await context.copy(this.table, context.schema, columns, values(false));
+    if (readBack.size === 0) return;
     const qualified = `${context.schema}.${this.table}`;
     const staged = `one_pass_${this.table}`;
     await context.query(`CREATE TEMPORARY TABLE ${staged} ON COMMIT DROP AS SELECT ${columns.join(', ')} FROM ${qualified} WITH NO DATA`);
-    await context.copy(staged, null, columns, values());
+    await context.copy(staged, null, columns, values(true));
     const updates = columns.filter((name) => name !== 'dossier_id').map((name) => `${name} = EXCLUDED.${name}`);
     await context.query(
       `INSERT INTO ${qualified} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${staged}
