@@ -57,6 +57,10 @@ export interface RebuildContext extends ProjectionContext {
  */
 export interface RebuildWriter {
   fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
+  /**
+   * What it keeps in memory, in rows of the engine's bound (PROJECTION_MEMORY_ROWS): a writer whose
+   * rows cost much less than the flow statistics' kept events may count several as one.
+   */
   readonly size: number;
   flush(context: RebuildContext): Promise<void>;
 }
