@@ -35,4 +35,5 @@ EXPOSE 3000
 # store is away or a projection lags: that is for a balancer or an orchestrator to route around,
 # and a restart would not cure it.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD node -e "fetch('http://127.0.0.1:3000/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/apps/api/apps/api/src/main.js"]
+# V8's heap bounded as `npm start` bounds it (docs/operations.md, "Memory"); a spec holds the two equal.
+CMD ["node", "--max-old-space-size=200", "dist/apps/api/apps/api/src/main.js"]

@@ -586,7 +586,14 @@ async function postgresPhase(bench: Bench): Promise<void> {
     const { result: caughtUp, peakRssMb: catchUpRss } = catchUp.result;
     const perProjection = caughtUp.finished.map((f) => ({ name: f.name, ok: f.ok, seconds: (f.at - caughtUp.startedAt) / 1000 }));
     const allSeconds = Math.max(...perProjection.map((p) => p.seconds));
-    run.details['catch-up'] = { dossierEvents, perProjection, peakRssMb: catchUpRss, cpu: catchUp.cpu, postgresStatements: await statements.read() };
+    run.details['catch-up'] = {
+      dossierEvents,
+      perProjection,
+      peakRssMb: catchUpRss,
+      memoryWhenCaughtUp: caughtUp.memory,
+      cpu: catchUp.cpu,
+      postgresStatements: await statements.read(),
+    };
     run.log(`caught up in ${allSeconds.toFixed(1)} s: ${perProjection.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(', ')}`);
     run.mark('service start and catch-up');
     const catchUpRate = round(perSecond(dossierEvents, allSeconds * 1000));
@@ -599,7 +606,14 @@ async function postgresPhase(bench: Bench): Promise<void> {
       met: catchUpRate >= CATCH_UP_TARGET,
       note: `${dossierEvents.toLocaleString('en-US')} events, live runners, ${allSeconds.toFixed(1)} s`,
     });
-    run.figure({ scenario: 'memory', figure: 'service peak RSS, catch-up', value: catchUpRss, unit: 'MiB' });
+    const left = caughtUp.memory;
+    run.figure({
+      scenario: 'memory',
+      figure: 'service peak RSS, catch-up',
+      value: catchUpRss,
+      unit: 'MiB',
+      note: left ? `caught up: resident ${left.rss} MiB, heap used ${left.heapUsed} / committed ${left.heapCommitted}` : undefined,
+    });
 
     if (!config.rebuildsOnly) await queriesAndCommands(bench, databaseUrl, service, store, pool, statements, loaded);
     if (config.queriesOnly) return;

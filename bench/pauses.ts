@@ -25,7 +25,8 @@ export interface MemorySample {
   readonly external: number;
 }
 
-function memorySample(): MemorySample {
+/** The process's memory now, in MiB: resident, V8's heap used and committed, buffers. */
+export function memorySample(): MemorySample {
   const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
   const usage = process.memoryUsage();
   return { rss: mib(usage.rss), heapUsed: mib(usage.heapUsed), heapCommitted: mib(getHeapStatistics().total_physical_size), external: mib(usage.external + usage.arrayBuffers) };

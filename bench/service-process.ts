@@ -15,7 +15,7 @@ import { loadConfig } from '@app/platform';
 import { createApp } from '../apps/api/src/app.factory';
 import { logDestination } from '../apps/api/src/observability/logging/logging';
 import { ProjectionEngineHost } from '@app/read-models';
-import { PauseRecorder } from './pauses';
+import { memorySample, PauseRecorder } from './pauses';
 import { serveBench, type RebuildFigure, type ServiceRequest } from './service-protocol';
 
 class BudgetReached extends Error {
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
             return { name, ok, at: Date.now() };
           }),
         );
-        return { startedAt, finished };
+        return { startedAt, finished, memory: memorySample() };
       }
       case 'rebuild':
         return rebuild(request.names, request.budgetMs);

@@ -1,4 +1,5 @@
 /** Messages between the bench and the service under test (service-process.ts), over IPC. */
+import type { MemorySample } from './pauses';
 
 export type ServiceRequest =
   /** Waits until every projection has applied the log as it stands: when each was done. */
@@ -23,6 +24,8 @@ export interface CaughtUp {
   /** When the projections started (just before the application was created). */
   readonly startedAt: number;
   readonly finished: ReadonlyArray<{ readonly name: string; readonly ok: boolean; readonly at: number }>;
+  /** The service's memory once all had caught up (what the scenario after the catch-up starts from). */
+  readonly memory?: MemorySample;
 }
 
 export interface RebuildFigure {

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compiledServiceEntry } from './compiled-service';
 import { PeakRss } from './memory';
@@ -99,10 +100,24 @@ export function startProjector(env: Record<string, string>): Promise<BenchChild<
 }
 
 /**
- * The service (apps/api) in a child process with this environment on top of the bench's, run
- * from the build as `npm start` runs it (compiled-service.ts).
+ * The Node.js options `npm start` runs the service with (package.json's `start` script: V8's
+ * heap bounded, docs/operations.md "Memory"), so that the bench measures the service as it runs.
  */
-export function startService(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<BenchChild<ServiceReady>> {
+export function serviceNodeOptions(startScript: string = packageScripts().start): string[] {
+  const options = /\bnode ((?:--[\w-]+(?:=\S+)? )*)dist\/apps\/api\/apps\/api\/src\/main\.js/.exec(startScript);
+  if (!options) throw new Error(`package.json's start script does not run dist/apps/api/apps/api/src/main.js: ${startScript}`);
+  return options[1].split(' ').filter((option) => option !== '');
+}
+
+function packageScripts(): Record<string, string> {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+}
+
+/**
+ * The service (apps/api) in a child process with this environment on top of the bench's, run
+ * from the build as `npm start` runs it (compiled-service.ts), with its Node.js options.
+ */
+export function startService(env: Record<string, string>, nodeArgs: readonly string[] = serviceNodeOptions()): Promise<BenchChild<ServiceReady>> {
   const entry = compiledServiceEntry('service-process.ts', ['service-protocol.ts', 'pauses.ts']);
   return BenchChild.start<ServiceReady>(entry, { ...process.env, ...env }, nodeArgs, true);
 }
