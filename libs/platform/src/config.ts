@@ -98,8 +98,12 @@ export class ConfigError extends Error {
 
 /** Events per projection batch unless PROJECTION_BATCH_SIZE says otherwise (the bench reads the log in such pages too). */
 export const DEFAULT_PROJECTION_BATCH_SIZE = 5000;
-/** Rows a projection's one-pass fold (a rebuild, a catch-up from empty tables) keeps in memory before writing them, unless PROJECTION_MEMORY_ROWS says otherwise. */
-export const DEFAULT_PROJECTION_MEMORY_ROWS = 50_000;
+/**
+ * Rows the one-pass folds of a process (rebuilds, catch-ups from empty tables) keep in memory
+ * together before writing them, unless PROJECTION_MEMORY_ROWS says otherwise: sized for the heap
+ * `npm start` gives V8 (docs/operations.md, "Memory").
+ */
+export const DEFAULT_PROJECTION_MEMORY_ROWS = 10_000;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
