@@ -290,8 +290,13 @@ export async function dateCountsOn(
       const to = of.reduce((max, span) => (span.to > max ? span.to : max), of[0].to);
       return [range({ grain, from, to })];
     }),
-    // Days: each day's own month so far, so days far apart read no days in between.
-    ...[...new Map(all.filter((span) => span.grain === 'day').map((span) => [`${span.from}|${span.to}`, span])).values()].map(range),
+    // Days: each month's days up to the last day asked in it, so days far apart read no days in
+    // between, and two days of one month read its rows once (a range each would count them twice).
+    ...[
+      ...all
+        .filter((span) => span.grain === 'day')
+        .reduce((months, span) => months.set(span.from, [span.to, months.get(span.from) ?? span.to].sort()[1]), new Map<string, string>()),
+    ].map(([from, to]) => range({ grain: 'day', from, to })),
   ];
   const rows =
     ranges.length === 0
