@@ -14,7 +14,7 @@ import {
   type PersonalDataReader,
 } from '@app/projection-engine';
 import { STAT_DATE_COUNTS_TABLE, updateDateCounts } from './aggregates';
-import { replaceFlowCounts, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
+import { applyFlowCountChanges, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { recordedHistory, type RecordedStatEvent } from './recorded-history';
 import type { StatEvent } from './situation';
@@ -167,7 +167,7 @@ function keep(byDossier: Map<string, RecordedStatEvent[]>, incoming: readonly Re
 }
 
 /** Every row of the dossiers' histories on both axes (recorded-history.ts), as the tables hold them. */
-function historiesOf(byDossier: ReadonlyMap<string, RecordedStatEvent[]>, directory: MunicipalityDirectory): { eventRows: unknown[][]; periodRows: unknown[][] } {
+function historiesOf(byDossier: ReadonlyMap<string, RecordedStatEvent[]>, directory: MunicipalityDirectory): DossierTables {
   const eventRows: unknown[][] = [];
   const periodRows: unknown[][] = [];
   for (const kept of byDossier.values()) {
@@ -185,7 +185,7 @@ function historiesOf(byDossier: ReadonlyMap<string, RecordedStatEvent[]>, direct
       ]);
     }
   }
-  return { eventRows, periodRows };
+  return { events: eventRows, periods: periodRows };
 }
 
 const EVENT_AT = Object.fromEntries(EVENT_COLUMNS.map((column, index) => [column, index]));
@@ -206,12 +206,43 @@ function flowEventsOf(eventRows: readonly unknown[][]): FlowEvent[] {
     }));
 }
 
-/** The rows of the dossiers in a table, every recording moment, each as historiesOf writes it. */
-async function storedRows(context: ProjectionContext, table: string, columns: readonly string[], dossierIds: string[]): Promise<unknown[][]> {
-  const rows = (await context.query(`SELECT ${readBack(columns)} FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [dossierIds])) as Array<
-    Record<string, unknown>
-  >;
+/** The rows of the dossiers in a table, each as historiesOf writes it: every recording moment, or (`currentOnly`) those valid now. */
+async function storedRows(context: ProjectionContext, table: string, columns: readonly string[], dossierIds: string[], currentOnly = false): Promise<unknown[][]> {
+  const rows = (await context.query(
+    `SELECT ${readBack(columns)} FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])${currentOnly ? ' AND recorded_to IS NULL' : ''}`,
+    [dossierIds],
+  )) as Array<Record<string, unknown>>;
   return rows.map((row) => columns.map((column) => row[column]));
+}
+
+/** Rows of both tables of some dossiers, columns in EVENT_COLUMNS' and PERIOD_COLUMNS' order. */
+interface DossierTables {
+  events: unknown[][];
+  periods: unknown[][];
+}
+
+/**
+ * The dossiers' rows as stored, read once: what the kept events, both aggregates' old
+ * contributions and the rows to replace are all derived from (every recording moment, or only
+ * the rows valid now where nothing else is needed).
+ */
+async function storedTablesOf(context: ProjectionContext, dossierIds: string[], currentOnly = false): Promise<DossierTables> {
+  return {
+    events: await storedRows(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, dossierIds, currentOnly),
+    periods: await storedRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, dossierIds, currentOnly),
+  };
+}
+
+/**
+ * Moves the aggregates (stat_date_counts, stat_flow_counts, stat_flow_days) from the
+ * contribution of the dossiers' rows `before` (as stored: empty for a dossier new to the tables)
+ * to that of their rows `after`; of both, only the rows valid now count. Called before the rows
+ * are replaced, in the same transaction; live and one-pass alike.
+ */
+async function moveCounts(context: ProjectionContext, before: DossierTables, after: DossierTables): Promise<void> {
+  const tables = (rows: DossierTables) => ({ eventColumns: EVENT_COLUMNS, events: rows.events, periodColumns: PERIOD_COLUMNS, periods: rows.periods });
+  await updateDateCounts(context, tables(before), tables(after));
+  await applyFlowCountChanges(context, flowEventsOf(before.events), flowEventsOf(after.events));
 }
 
 /** Deletes these rows of a table by its key (KEYS). */
@@ -240,28 +271,23 @@ async function replaceChanged(context: ProjectionContext, table: keyof typeof KE
   await insertRows(context, table, [...columns], next.filter((row) => !had.has(text(row))));
 }
 
-/** The dossiers' kept events, each once with its recording moment (from its rows valid now). */
-async function keptEventsOf(dossierIds: string[], context: ProjectionContext): Promise<Map<string, RecordedStatEvent[]>> {
-  const rows = (await context.query(
-    `SELECT dossier_id::text, version, type, occurred_on::text, event_municipality, housing_type, reason, trajectory, residence_status,
-            previous_residence_status, ${iso('recorded_at')} AS recorded_at
-       FROM ${context.schema}.${STAT_EVENTS_TABLE} WHERE dossier_id = ANY($1::uuid[]) AND recorded_to IS NULL`,
-    [dossierIds],
-  )) as Array<Record<string, string | number | null>>;
+/** The kept events of the dossiers whose rows of stat_events (as storedRows reads them) these are, each once with its recording moment (from its rows valid now). */
+function keptEventsOf(eventRows: readonly unknown[][]): Map<string, RecordedStatEvent[]> {
   const byDossier = new Map<string, RecordedStatEvent[]>();
-  for (const row of rows) {
+  for (const row of eventRows) {
+    if (row[EVENT_AT.recorded_to] !== null) continue;
     const event: RecordedStatEvent = {
-      dossierId: row.dossier_id as string,
-      version: Number(row.version),
-      type: row.type as StatEvent['type'],
-      occurredOn: row.occurred_on as string,
-      eventMunicipality: row.event_municipality as string | null,
-      housingType: row.housing_type as string | null,
-      reason: row.reason as string | null,
-      trajectory: row.trajectory as string | null,
-      residenceStatus: row.residence_status as string | null,
-      previousResidenceStatus: row.previous_residence_status as string | null,
-      recordedAt: row.recorded_at as string,
+      dossierId: row[EVENT_AT.dossier_id] as string,
+      version: row[EVENT_AT.version] as number,
+      type: row[EVENT_AT.type] as StatEvent['type'],
+      occurredOn: row[EVENT_AT.occurred_on] as string,
+      eventMunicipality: textOrNull(row[EVENT_AT.event_municipality]),
+      housingType: textOrNull(row[EVENT_AT.housing_type]),
+      reason: textOrNull(row[EVENT_AT.reason]),
+      trajectory: textOrNull(row[EVENT_AT.trajectory]),
+      residenceStatus: textOrNull(row[EVENT_AT.residence_status]),
+      previousResidenceStatus: textOrNull(row[EVENT_AT.previous_residence_status]),
+      recordedAt: row[EVENT_AT.recorded_at] as string,
     };
     const events = byDossier.get(event.dossierId);
     if (events) events.push(event);
@@ -305,13 +331,13 @@ export function flowStatisticsProjection(personalData: PersonalDataReader, direc
       await forgetAgeBands(context, erasedIn(events, context));
       if (incoming.length === 0) return;
       const dossierIds = [...new Set(incoming.map((event) => event.dossierId))];
-      const byDossier = await keptEventsOf(dossierIds, context);
+      const stored = await storedTablesOf(context, dossierIds);
+      const byDossier = keptEventsOf(stored.events);
       if (keep(byDossier, incoming) === 0) return;
-      const { eventRows, periodRows } = historiesOf(byDossier, directory);
-      await updateDateCounts(context, dossierIds, { eventColumns: EVENT_COLUMNS, events: eventRows, periodColumns: PERIOD_COLUMNS, periods: periodRows });
-      await replaceFlowCounts(context, dossierIds, flowEventsOf(eventRows));
-      await replaceChanged(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, await storedRows(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, dossierIds), eventRows);
-      await replaceChanged(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, await storedRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, dossierIds), periodRows);
+      const next = historiesOf(byDossier, directory);
+      await moveCounts(context, stored, next);
+      await replaceChanged(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, stored.events, next.events);
+      await replaceChanged(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, stored.periods, next.periods);
     },
     rebuildWriter: () => new FlowStatisticsRebuild(personalData, directory),
   };
@@ -319,14 +345,16 @@ export function flowStatisticsProjection(personalData: PersonalDataReader, direc
 
 /**
  * The one-pass rebuild of the flow statistics: the kept events of the dossiers the log brings
- * gathered in memory (those of a dossier flushed before read back first, as apply reads them),
- * and at each flush every gathered dossier's history computed once and written with COPY, the
- * rows of a dossier flushed before replaced. Until the first flush the copy is empty, so there
- * is nothing to read back or delete.
+ * gathered in memory (those of a dossier flushed before read back first, with its current rows,
+ * whose contribution to the aggregates the flush takes away), and at each flush every gathered
+ * dossier's history computed once and written with COPY, the rows of a dossier flushed before
+ * replaced. Until the first flush the copy is empty, so there is nothing to read back or delete.
  */
 class FlowStatisticsRebuild implements RebuildWriter {
   private byDossier = new Map<string, RecordedStatEvent[]>();
-  private readBack = new Set<string>();
+  /** The current rows of the dossiers flushed before that later events brought back. */
+  private readBack: DossierTables = { events: [], periods: [] };
+  private readBackIds: string[] = [];
   private events = 0;
   private flushed = false;
   /** Rows of stat_person_attributes, and the dossiers erased since the last flush (forgotten after the rows are written). */
@@ -338,7 +366,12 @@ class FlowStatisticsRebuild implements RebuildWriter {
     private readonly directory: MunicipalityDirectory,
   ) {}
 
-  /** Rows in memory: the kept events and the rows of stat_person_attributes it holds. */
+  /**
+   * Rows in memory: the kept events and the rows of stat_person_attributes it holds. The current
+   * rows read back with a dossier flushed before are left out: they are that dossier's kept
+   * events again and its periods, about as many: counted, they would make the writer flush (and
+   * read back) more often than when it read them at the flush.
+   */
   get size(): number {
     return this.events + this.persons.length;
   }
@@ -351,35 +384,40 @@ class FlowStatisticsRebuild implements RebuildWriter {
     if (incoming.length === 0) return;
     if (this.flushed) {
       const missing = [...new Set(incoming.map((event) => event.dossierId))].filter((id) => !this.byDossier.has(id));
-      for (const [id, kept] of missing.length > 0 ? await keptEventsOf(missing, context) : []) {
-        this.byDossier.set(id, kept);
-        this.readBack.add(id);
-        this.events += kept.length;
+      if (missing.length > 0) {
+        const stored = await storedTablesOf(context, missing, true);
+        for (const [id, kept] of keptEventsOf(stored.events)) {
+          this.byDossier.set(id, kept);
+          this.events += kept.length;
+        }
+        this.readBack.events.push(...stored.events);
+        this.readBack.periods.push(...stored.periods);
+        this.readBackIds.push(...missing);
       }
     }
     this.events += keep(this.byDossier, incoming);
   }
 
   async flush(context: RebuildContext): Promise<void> {
-    const { byDossier, readBack, persons, erased } = this;
+    const { byDossier, readBack, readBackIds, persons, erased } = this;
     this.byDossier = new Map();
-    this.readBack = new Set();
+    this.readBack = { events: [], periods: [] };
+    this.readBackIds = [];
     this.events = 0;
     this.persons = [];
     this.erased = [];
     await context.copy(STAT_PERSONS_TABLE, context.schema, PERSON_COLUMNS, persons);
     await forgetAgeBands(context, erased);
     if (byDossier.size === 0) return;
-    const { eventRows, periodRows } = historiesOf(byDossier, this.directory);
-    await updateDateCounts(context, [...readBack], { eventColumns: EVENT_COLUMNS, events: eventRows, periodColumns: PERIOD_COLUMNS, periods: periodRows });
-    await replaceFlowCounts(context, [...readBack], flowEventsOf(eventRows));
-    if (readBack.size > 0) {
+    const next = historiesOf(byDossier, this.directory);
+    await moveCounts(context, readBack, next);
+    if (readBackIds.length > 0) {
       for (const table of [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE]) {
-        await context.query(`DELETE FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [[...readBack]]);
+        await context.query(`DELETE FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [readBackIds]);
       }
     }
-    await context.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, eventRows);
-    await context.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, periodRows);
+    await context.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, next.events);
+    await context.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, next.periods);
     this.flushed = true;
   }
 }

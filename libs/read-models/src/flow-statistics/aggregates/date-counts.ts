@@ -215,21 +215,30 @@ export async function storedDossierRows(context: Pick<ProjectionContext, 'schema
   return dossierRows(dossierIds, group(periods), group(events));
 }
 
+/** Rows of stat_dossier_periods and stat_events of some dossiers (every row of them, columns in `periodColumns`' and `eventColumns`' order; the current ones count). */
+export interface DossierTableRows {
+  eventColumns: readonly string[];
+  events: readonly unknown[][];
+  periodColumns: readonly string[];
+  periods: readonly unknown[][];
+}
+
 /**
  * Keeps stat_date_counts in step with the dossiers' rows the projection is about to write: the
- * rows `after` (every row of the dossiers' recomputed histories, columns in `columns`' order; the
- * current ones count) replace the current rows stored now for `stored` (the dossiers the tables
- * already hold). Call it before the rows are replaced; live and rebuild alike.
+ * rows `after` (the dossiers' recomputed histories) replace the rows `before` (as the tables of
+ * `context.schema` hold them now: none for a dossier new to them). Call it before the rows are
+ * replaced; live and rebuild alike.
  */
-export async function updateDateCounts(
-  context: ProjectionContext,
-  stored: readonly string[],
-  after: { eventColumns: readonly string[]; events: readonly unknown[][]; periodColumns: readonly string[]; periods: readonly unknown[][] },
-): Promise<void> {
-  const periods = currentRowsByDossier(after.periodColumns, after.periods);
-  const events = currentRowsByDossier(after.eventColumns, after.events);
-  const ids = new Set([...periods.keys(), ...events.keys(), ...stored]);
-  await applyDeltas(context, DATE_COUNTS, dateCountDeltas(await storedDossierRows(context, stored), dossierRows(ids, periods, events)));
+export async function updateDateCounts(context: ProjectionContext, before: DossierTableRows, after: DossierTableRows): Promise<void> {
+  const current = (rows: DossierTableRows) => {
+    const periods = currentRowsByDossier(rows.periodColumns, rows.periods);
+    const events = currentRowsByDossier(rows.eventColumns, rows.events);
+    return { ids: new Set([...periods.keys(), ...events.keys()]), periods, events };
+  };
+  const [old, next] = [current(before), current(after)];
+  // A dossier whose rows are all gone (none valid now) contributes nothing after.
+  const ids = new Set([...next.ids, ...old.ids]);
+  await applyDeltas(context, DATE_COUNTS, dateCountDeltas(dossierRows(old.ids, old.periods, old.events), dossierRows(ids, next.periods, next.events)));
 }
 
 /** A cell of a count on a date: its group ('' for none, and for Brussels' null province), cohort ('' for none) and measure. */

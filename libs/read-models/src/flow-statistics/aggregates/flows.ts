@@ -181,15 +181,6 @@ export async function applyFlowCountChanges(context: CountsContext, before: read
   await applyDeltas(context, FLOW_DAYS, days);
 }
 
-/**
- * Called before the projection replaces the rows of stat_events of some dossiers: moves the
- * counts from the contribution of their current rows (read here; `stored` lists the dossiers
- * that have any) to that of `after`, every current row they will have.
- */
-export async function replaceFlowCounts(context: CountsContext, stored: readonly string[], after: readonly FlowEvent[]): Promise<void> {
-  await applyFlowCountChanges(context, await currentFlowEventsOf(context, stored), after);
-}
-
 /** The counts of these calendar periods (their first days) at a grouping level, as the live table holds them now. */
 export async function readFlowCounts(dataSource: DataSource, interval: Interval, level: FlowLevel, periods: readonly string[]): Promise<FlowCount[]> {
   if (periods.length === 0) return [];
