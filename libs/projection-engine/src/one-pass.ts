@@ -112,7 +112,7 @@ async function fold(
     options.onBatch?.(folded, position);
   }
   options.carryOn();
-  await pending.flush();
+  await pending.flush(true);
   return { folded, position };
 }
 
@@ -143,9 +143,10 @@ class OnePass {
     this.last = events[events.length - 1];
   }
 
-  async flush(): Promise<void> {
+  /** `ending`: the fold's last flush, made even when nothing was folded since the one before (the writer may hold what it writes last). */
+  async flush(ending = false): Promise<void> {
     const last = this.last;
-    if (!last) return;
+    if (!last && !ending) return;
     await inTransaction(this.dataSource, async (runner) => {
       const query = (sql: string, parameters?: unknown[]) => runner.query(sql, parameters);
       const [row] = await runner.query(`SELECT position_commit::text, position_prepare::text FROM ${CHECKPOINT_TABLE} WHERE name = $1 FOR UPDATE`, [
@@ -160,9 +161,10 @@ class OnePass {
         storedInSafeForm: (event, fields) => this.notes.storedInSafeForm(event, fields),
         leftOut: (event, why) => this.notes.leftOut(event, why),
         copy: (table, schema, columns, rows) => copyRows(runner, schema === null ? table : `${schema}.${table}`, columns, rows),
+        last: ending,
       });
       await this.notes.save(query, this.checkpoint);
-      await moveCheckpoint(runner, this.checkpoint, last);
+      if (last) await moveCheckpoint(runner, this.checkpoint, last);
     });
   }
 }

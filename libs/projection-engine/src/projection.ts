@@ -45,6 +45,8 @@ export interface Projection {
 export interface RebuildContext extends ProjectionContext {
   /** COPY rows (values in `columns`' order) into `${schema}.${table}`, or into a temporary table when `schema` is null. */
   copy(table: string, schema: string | null, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<void>;
+  /** Whether this flush ends the fold (the head of the log reached). A fold stopped, overtaken or failed ends without one. */
+  readonly last: boolean;
 }
 
 /**
@@ -53,7 +55,9 @@ export interface RebuildContext extends ProjectionContext {
  * notes safe forms in the context as `apply` does), and calls `flush` whenever `size` (rows kept
  * in memory) exceeds the engine's bound and once at the end, in one transaction with the
  * rebuild's checkpoint and notes: what a flush writes commits with the position it reflects.
- * After a flush the writer keeps nothing; a later event of a row it wrote reads that row back.
+ * After a flush the writer keeps no rows; a later event of a row it wrote reads that row back.
+ * It may keep what it can write at a later flush (the last at the latest) if the tables say so
+ * in the meantime and its live path mends them when a fold ends without its last flush.
  */
 export interface RebuildWriter {
   fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
