@@ -3,13 +3,14 @@ import fc from 'fast-check';
 import { comparePositions, type EventStore, type RecordedEvent } from '@app/event-store';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
-import { CHECKPOINT_TABLE, OnePassMemory, ProjectionEngine, rebuildProjection, type Projection, type RebuildWriter } from '@app/projection-engine';
+import { CHECKPOINT_TABLE, OnePassMemory, ProjectionEngine, rebuildProjection, type Projection } from '@app/projection-engine';
 import { until } from '@app/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { crtRegistryProjection } from './crt-registry';
 import { archiveProjection } from './dossier-archive';
 import { flowStatisticsProjection } from './flow-statistics';
 import { READ_MODEL_MIGRATIONS } from './schema';
+import { countedFlushes } from './testing/counted-flushes';
 import { historyArbitrary, historyOf } from './testing/generated-histories';
 
 /**
@@ -124,30 +125,6 @@ describe.each([
   const notes = (checkpoint: string) =>
     database.dataSource.query(`SELECT event_id, fields, left_out FROM read_models.projection_safe_forms WHERE checkpoint = $1 ORDER BY event_id`, [checkpoint]);
 
-  /** The projection, its writer's flushes counted (`onFlush` runs after each): the engine must take the one-pass path. */
-  function counted(projection: Projection, onFlush: (flushes: number) => void = () => undefined): { projection: Projection; flushes: () => number } {
-    let flushes = 0;
-    return {
-      projection: {
-        ...projection,
-        rebuildWriter: () => {
-          const writer = projection.rebuildWriter!();
-          return {
-            fold: (events, context) => writer.fold(events, context),
-            get size() {
-              return writer.size;
-            },
-            flush: async (context) => {
-              await writer.flush(context);
-              onFlush(++flushes);
-            },
-          } satisfies RebuildWriter;
-        },
-      },
-      flushes: () => flushes,
-    };
-  }
-
   /** Empty tables, no notes, no checkpoints: a projection about to start from the beginning of the log. */
   const reset = async () => {
     await database.dataSource.query(`TRUNCATE ${tables.map((table) => `read_models.${table}`).join(', ')}`);
@@ -177,7 +154,7 @@ describe.each([
     expect(live.length).toBeGreaterThan(50);
     expect(liveNotes.length).toBeGreaterThan(0);
 
-    const { projection: rebuilt, flushes } = counted(projection);
+    const { projection: rebuilt, flushes } = countedFlushes(projection);
     const result = await rebuildProjection(logOf(log) as EventStore, database.dataSource, rebuilt, { batchSize: 25, memory: new OnePassMemory(memoryRows) });
     expect(result.applied).toBe(log.length);
     expect(flushes()).toBeGreaterThan(2);
@@ -194,7 +171,7 @@ describe.each([
     const options = { batchSize: 25, retryDelayMs: 100, rebuildMemoryRows: memoryRows, log: (message: string) => logged.push(message) };
     let stopped: Promise<void> | undefined;
     let engine: ProjectionEngine | undefined = undefined;
-    const { projection: onePass, flushes } = counted(projection, (n) => {
+    const { projection: onePass, flushes } = countedFlushes(projection, (n) => {
       if (n === 2) stopped = engine!.stop();
     });
     engine = new ProjectionEngine(logOf(log) as EventStore, database.dataSource, [onePass], options);

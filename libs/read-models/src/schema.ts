@@ -13,6 +13,7 @@ import { FlowStatisticsHousingPlace1733529600020 } from './flow-statistics/migra
 import { FlowStatisticsPersonAttributes1733529600030 } from './flow-statistics/migrations/1733529600030-flow-statistics-person-attributes';
 import { FlowStatisticsDateCounts1733529600040 } from './flow-statistics/migrations/1733529600040-flow-statistics-date-counts';
 import { FlowStatisticsFlowCounts1733529600050 } from './flow-statistics/migrations/1733529600050-flow-statistics-flow-counts';
+import { FlowStatisticsCountsBehind1733529600060 } from './flow-statistics/migrations/1733529600060-flow-statistics-counts-behind';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
 
 /**
@@ -35,4 +36,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   FlowStatisticsPersonAttributes1733529600030,
   FlowStatisticsDateCounts1733529600040,
   FlowStatisticsFlowCounts1733529600050,
+  FlowStatisticsCountsBehind1733529600060,
 ];

@@ -13,8 +13,8 @@ import {
   type SafeFormNotes,
   type PersonalDataReader,
 } from '@app/projection-engine';
-import { STAT_DATE_COUNTS_TABLE, updateDateCounts } from './aggregates';
-import { applyFlowCountChanges, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
+import { addDateCountChanges, applyDeltas, DATE_COUNTS, Deltas, STAT_DATE_COUNTS_TABLE, type DossierTableRows } from './aggregates';
+import { applyFlowCountDeltas, flowCountDeltas, noFlowCountDeltas, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { recordedHistory, type RecordedStatEvent } from './recorded-history';
 import type { StatEvent } from './situation';
@@ -234,16 +234,87 @@ async function storedTablesOf(context: ProjectionContext, dossierIds: string[], 
 }
 
 /**
- * Moves the aggregates (stat_date_counts, stat_flow_counts, stat_flow_days) from the
- * contribution of the dossiers' rows `before` (as stored: empty for a dossier new to the tables)
- * to that of their rows `after`; of both, only the rows valid now count. Called before the rows
- * are replaced, in the same transaction; live and one-pass alike.
+ * Changes of the aggregates (stat_date_counts, stat_flow_counts, stat_flow_days), summed per
+ * cell over the dossiers whose rows move (add) until written: each dossier's contribution of its
+ * rows before taken away (as stored: none for a dossier new to the tables), that of its rows
+ * after added; of both, only the rows valid now count.
  */
-async function moveCounts(context: ProjectionContext, before: DossierTables, after: DossierTables): Promise<void> {
-  const tables = (rows: DossierTables) => ({ eventColumns: EVENT_COLUMNS, events: rows.events, periodColumns: PERIOD_COLUMNS, periods: rows.periods });
-  await updateDateCounts(context, tables(before), tables(after));
-  await applyFlowCountChanges(context, flowEventsOf(before.events), flowEventsOf(after.events));
+class CountChanges {
+  private date = new Deltas();
+  private flows = noFlowCountDeltas();
+
+  add(before: DossierTables, after: DossierTables): void {
+    const tables = (rows: DossierTables): DossierTableRows => ({ eventColumns: EVENT_COLUMNS, events: rows.events, periodColumns: PERIOD_COLUMNS, periods: rows.periods });
+    addDateCountChanges(this.date, tables(before), tables(after));
+    flowCountDeltas(flowEventsOf(before.events), flowEventsOf(after.events), this.flows);
+  }
+
+  /** Cells held. */
+  get size(): number {
+    return this.date.size + this.flows.periods.size + this.flows.days.size;
+  }
+
+  /** Adds the changes held to the tables of `context.schema`, and holds none after. */
+  async write(context: ProjectionContext): Promise<void> {
+    const { date, flows } = this;
+    this.date = new Deltas();
+    this.flows = noFlowCountDeltas();
+    await applyDeltas(context, DATE_COUNTS, date);
+    await applyFlowCountDeltas(context, flows);
+  }
 }
+
+/**
+ * A one-pass writer writes the changes of the aggregates it holds at the flush where it holds
+ * more than this many cells, instead of at its last flush: a bound on their memory (a cell is a
+ * key of some 40 characters and its counts).
+ */
+const HELD_CELLS = 400_000;
+
+/**
+ * One row while the aggregates lag the rows of stat_events and stat_dossier_periods: a one-pass
+ * fold flushed rows whose changes of the counts it holds in memory, to write at a later flush. A
+ * fold that ends without its last flush (stopped, failed, overtaken) leaves it, and the next
+ * batch the live path applies recomputes the counts from the rows (mendCounts).
+ */
+export const STAT_COUNTS_BEHIND_TABLE = 'stat_counts_behind';
+
+async function markCountsBehind(context: ProjectionContext, behind: boolean): Promise<void> {
+  const table = `${context.schema}.${STAT_COUNTS_BEHIND_TABLE}`;
+  await context.query(behind ? `INSERT INTO ${table} (behind) VALUES (true) ON CONFLICT DO NOTHING` : `DELETE FROM ${table}`);
+}
+
+/** Dossiers whose current rows are read per statement while the counts are recomputed. */
+const DOSSIERS_PER_STEP = 5000;
+
+/**
+ * Recomputes the aggregates from every dossier's current rows where a one-pass fold left them
+ * behind (STAT_COUNTS_BEHIND_TABLE), before a batch changes anything: the counts are the sum of
+ * the dossiers' contributions, as the migrations fill them. Otherwise one read of a table of at
+ * most one row.
+ */
+async function mendCounts(context: ProjectionContext): Promise<void> {
+  const [{ behind }] = await context.query<{ behind: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${context.schema}.${STAT_COUNTS_BEHIND_TABLE}) AS behind`);
+  if (!behind) return;
+  for (const table of [STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE]) await context.query(`DELETE FROM ${context.schema}.${table}`);
+  const changes = new CountChanges();
+  for (let after: string | null = null; ; ) {
+    const rows: Array<{ id: string }> = await context.query(
+      `SELECT DISTINCT dossier_id, dossier_id::text AS id FROM ${context.schema}.${STAT_EVENTS_TABLE}
+        WHERE $1::uuid IS NULL OR dossier_id > $1::uuid ORDER BY dossier_id LIMIT ${DOSSIERS_PER_STEP}`,
+      [after],
+    );
+    if (rows.length === 0) break;
+    const ids = rows.map((row) => row.id);
+    changes.add(NO_ROWS, await storedTablesOf(context, ids, true));
+    if (changes.size > HELD_CELLS) await changes.write(context);
+    after = ids[ids.length - 1];
+  }
+  await changes.write(context);
+  await markCountsBehind(context, false);
+}
+
+const NO_ROWS: DossierTables = { events: [], periods: [] };
 
 /** Deletes these rows of a table by its key (KEYS). */
 async function deleteRows(context: ProjectionContext, table: keyof typeof KEYS, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
@@ -314,10 +385,15 @@ function keptEventsOf(eventRows: readonly unknown[][]): Map<string, RecordedStat
  * change of a dossier's rows.
  * A rebuild folds the log in one pass (FlowStatisticsRebuild) with the same steps.
  */
-export function flowStatisticsProjection(personalData: PersonalDataReader, directory: MunicipalityDirectory = defaultMunicipalityDirectory): Projection {
+export function flowStatisticsProjection(
+  personalData: PersonalDataReader,
+  directory: MunicipalityDirectory = defaultMunicipalityDirectory,
+  /** Cells of the counts' changes a one-pass writer holds before it writes them at a flush (specs set a few). */
+  heldCells = HELD_CELLS,
+): Projection {
   return {
     name: FLOW_STATISTICS,
-    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE],
+    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, STAT_COUNTS_BEHIND_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
       const incoming = incomingOf(events, context);
@@ -330,16 +406,19 @@ export function flowStatisticsProjection(personalData: PersonalDataReader, direc
       }
       await forgetAgeBands(context, erasedIn(events, context));
       if (incoming.length === 0) return;
+      await mendCounts(context);
       const dossierIds = [...new Set(incoming.map((event) => event.dossierId))];
       const stored = await storedTablesOf(context, dossierIds);
       const byDossier = keptEventsOf(stored.events);
       if (keep(byDossier, incoming) === 0) return;
       const next = historiesOf(byDossier, directory);
-      await moveCounts(context, stored, next);
+      const changes = new CountChanges();
+      changes.add(stored, next);
+      await changes.write(context);
       await replaceChanged(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, stored.events, next.events);
       await replaceChanged(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, stored.periods, next.periods);
     },
-    rebuildWriter: () => new FlowStatisticsRebuild(personalData, directory),
+    rebuildWriter: () => new FlowStatisticsRebuild(personalData, directory, heldCells),
   };
 }
 
@@ -357,6 +436,8 @@ class FlowStatisticsRebuild implements RebuildWriter {
   private readBackIds: string[] = [];
   private events = 0;
   private flushed = false;
+  /** The aggregates' changes of every flush since they were last written. */
+  private counts = new CountChanges();
   /** Rows of stat_person_attributes, and the dossiers erased since the last flush (forgotten after the rows are written). */
   private persons: unknown[][] = [];
   private erased: string[] = [];
@@ -364,6 +445,7 @@ class FlowStatisticsRebuild implements RebuildWriter {
   constructor(
     private readonly personalData: PersonalDataReader,
     private readonly directory: MunicipalityDirectory,
+    private readonly heldCells: number,
   ) {}
 
   /**
@@ -408,16 +490,20 @@ class FlowStatisticsRebuild implements RebuildWriter {
     this.erased = [];
     await context.copy(STAT_PERSONS_TABLE, context.schema, PERSON_COLUMNS, persons);
     await forgetAgeBands(context, erased);
-    if (byDossier.size === 0) return;
-    const next = historiesOf(byDossier, this.directory);
-    await moveCounts(context, readBack, next);
-    if (readBackIds.length > 0) {
-      for (const table of [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE]) {
-        await context.query(`DELETE FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [readBackIds]);
+    if (byDossier.size > 0) {
+      const next = historiesOf(byDossier, this.directory);
+      this.counts.add(readBack, next);
+      if (readBackIds.length > 0) {
+        for (const table of [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE]) {
+          await context.query(`DELETE FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [readBackIds]);
+        }
       }
+      await context.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, next.events);
+      await context.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, next.periods);
+      this.flushed = true;
     }
-    await context.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, next.events);
-    await context.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, next.periods);
-    this.flushed = true;
+    // The counts' changes are written once, at the end, unless they grow too many to hold; until then the tables say the counts lag.
+    if (context.last || this.counts.size > this.heldCells) await this.counts.write(context);
+    await markCountsBehind(context, this.counts.size > 0);
   }
 }

@@ -139,9 +139,9 @@ const BUCKETS: Array<[Grain, (day: string) => string]> = [
  * The changes of stat_date_counts when dossiers' rows go from `before` to `after` (each dossier's
  * current rows; a dossier new to the table has none before): the contributions summed per day
  * and place first (a dossier's unchanged periods cancel out there), then spread over the levels
- * and grains.
+ * and grains; added to `deltas` (changes held from earlier batches) when given.
  */
-export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<DossierRows>): Deltas {
+export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<DossierRows>, deltas = new Deltas()): Deltas {
   const _ = Deltas.SEPARATOR;
   // By statistic and day, then province, cohort and measure (the key's tail as stat_date_counts orders it).
   const byDay = new Map<string, number>();
@@ -152,7 +152,6 @@ export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<D
   for (const rows of before) contribute(rows, -1, add);
   for (const rows of after) contribute(rows, 1, add);
   // Spread over the levels, each grain rolled up from the one below (far fewer months than days).
-  const deltas = new Deltas();
   let cells = byDay;
   for (const [grain, bucket] of BUCKETS) {
     const rolledUp = new Map<string, number>();
@@ -224,12 +223,10 @@ export interface DossierTableRows {
 }
 
 /**
- * Keeps stat_date_counts in step with the dossiers' rows the projection is about to write: the
- * rows `after` (the dossiers' recomputed histories) replace the rows `before` (as the tables of
- * `context.schema` hold them now: none for a dossier new to them). Call it before the rows are
- * replaced; live and rebuild alike.
+ * Adds to `deltas` the changes of stat_date_counts when the dossiers' rows go from `before` (as
+ * the tables hold them: none for a dossier new to them) to `after` (their recomputed histories).
  */
-export async function updateDateCounts(context: ProjectionContext, before: DossierTableRows, after: DossierTableRows): Promise<void> {
+export function addDateCountChanges(deltas: Deltas, before: DossierTableRows, after: DossierTableRows): void {
   const current = (rows: DossierTableRows) => {
     const periods = currentRowsByDossier(rows.periodColumns, rows.periods);
     const events = currentRowsByDossier(rows.eventColumns, rows.events);
@@ -238,7 +235,7 @@ export async function updateDateCounts(context: ProjectionContext, before: Dossi
   const [old, next] = [current(before), current(after)];
   // A dossier whose rows are all gone (none valid now) contributes nothing after.
   const ids = new Set([...next.ids, ...old.ids]);
-  await applyDeltas(context, DATE_COUNTS, dateCountDeltas(dossierRows(old.ids, old.periods, old.events), dossierRows(ids, next.periods, next.events)));
+  dateCountDeltas(dossierRows(old.ids, old.periods, old.events), dossierRows(ids, next.periods, next.events), deltas);
 }
 
 /** A cell of a count on a date: its group ('' for none, and for Brussels' null province), cohort ('' for none) and measure. */

@@ -45,6 +45,11 @@ export class Deltas {
 
   static readonly SEPARATOR = '\u0000';
 
+  /** Cells held (changes that cancelled out included). */
+  get size(): number {
+    return this.cells.size;
+  }
+
   /** The cells with a change, each once, with the change of each count column. */
   *changes(): Iterable<{ key: readonly string[]; n: readonly number[] }> {
     for (const [id, n] of this.cells) if (n.some((change) => change !== 0)) yield { key: id.split(Deltas.SEPARATOR), n };

@@ -147,13 +147,29 @@ function contribute(events: readonly FlowEvent[], sign: 1 | -1, periods: Deltas,
   }
 }
 
-/** The changes of stat_flow_counts and stat_flow_days when dossiers' current events go from `before` to `after` (each list every current row of its dossiers). */
-export function flowCountDeltas(before: readonly FlowEvent[], after: readonly FlowEvent[]): { periods: Deltas; days: Deltas } {
-  const periods = new Deltas(FLOW_COUNTS.counts!.length);
-  const days = new Deltas(FLOW_DAYS.counts!.length);
-  contribute(before, -1, periods, days);
-  contribute(after, 1, periods, days);
-  return { periods, days };
+/** Changes of stat_flow_counts (`periods`) and stat_flow_days (`days`). */
+export interface FlowCountDeltas {
+  periods: Deltas;
+  days: Deltas;
+}
+
+export const noFlowCountDeltas = (): FlowCountDeltas => ({ periods: new Deltas(FLOW_COUNTS.counts!.length), days: new Deltas(FLOW_DAYS.counts!.length) });
+
+/**
+ * The changes of stat_flow_counts and stat_flow_days when dossiers' current events go from
+ * `before` to `after` (each list every current row of its dossiers), added to `deltas` (changes
+ * held from earlier batches) when given.
+ */
+export function flowCountDeltas(before: readonly FlowEvent[], after: readonly FlowEvent[], deltas = noFlowCountDeltas()): FlowCountDeltas {
+  contribute(before, -1, deltas.periods, deltas.days);
+  contribute(after, 1, deltas.periods, deltas.days);
+  return deltas;
+}
+
+/** Writes the changes to both tables. */
+export async function applyFlowCountDeltas(context: CountsContext, deltas: FlowCountDeltas): Promise<void> {
+  await applyDeltas(context, FLOW_COUNTS, deltas.periods);
+  await applyDeltas(context, FLOW_DAYS, deltas.days);
 }
 
 /** What the counts need of a context: SQL in its transaction, on its schema (a rebuild's own, or the live one). */
@@ -176,9 +192,7 @@ export async function currentFlowEventsOf(context: CountsContext, dossierIds: re
  * rows to that of their `after` rows. Each list holds every current row of its dossiers.
  */
 export async function applyFlowCountChanges(context: CountsContext, before: readonly FlowEvent[], after: readonly FlowEvent[]): Promise<void> {
-  const { periods, days } = flowCountDeltas(before, after);
-  await applyDeltas(context, FLOW_COUNTS, periods);
-  await applyDeltas(context, FLOW_DAYS, days);
+  await applyFlowCountDeltas(context, flowCountDeltas(before, after));
 }
 
 /** The counts of these calendar periods (their first days) at a grouping level, as the live table holds them now. */
