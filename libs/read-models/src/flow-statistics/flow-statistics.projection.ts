@@ -13,7 +13,7 @@ import {
   type SafeFormNotes,
   type PersonalDataReader,
 } from '@app/projection-engine';
-import { addDateCountChanges, applyDeltas, DATE_COUNTS, Deltas, STAT_DATE_COUNTS_TABLE, type DossierTableRows } from './aggregates';
+import { addDateCountChanges, applyDeltas, copyDeltas, DATE_COUNTS, Deltas, STAT_DATE_COUNTS_TABLE, type DossierTableRows } from './aggregates';
 import { applyFlowCountDeltas, flowCountDeltas, noFlowCountDeltas, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { recordedHistory, type RecordedStatEvent } from './recorded-history';
@@ -254,13 +254,16 @@ class CountChanges {
     return this.date.size + this.flows.periods.size + this.flows.days.size;
   }
 
-  /** Adds the changes held to the tables of `context.schema`, and holds none after. */
-  async write(context: ProjectionContext): Promise<void> {
+  /**
+   * Adds the changes held to the tables of `context.schema`, and holds none after. `copy`: the
+   * tables are empty (a one-pass fold's first write), so the cells go in with COPY.
+   */
+  async write(context: ProjectionContext, copy?: RebuildContext): Promise<void> {
     const { date, flows } = this;
     this.date = new Deltas();
     this.flows = noFlowCountDeltas();
-    await applyDeltas(context, DATE_COUNTS, date);
-    await applyFlowCountDeltas(context, flows);
+    await (copy ? copyDeltas(copy, DATE_COUNTS, date) : applyDeltas(context, DATE_COUNTS, date));
+    await applyFlowCountDeltas(context, flows, copy);
   }
 }
 
@@ -438,6 +441,7 @@ class FlowStatisticsRebuild implements RebuildWriter {
   private flushed = false;
   /** The aggregates' changes of every flush since they were last written. */
   private counts = new CountChanges();
+  private countsWritten = false;
   /** Rows of stat_person_attributes, and the dossiers erased since the last flush (forgotten after the rows are written). */
   private persons: unknown[][] = [];
   private erased: string[] = [];
@@ -503,7 +507,11 @@ class FlowStatisticsRebuild implements RebuildWriter {
       this.flushed = true;
     }
     // The counts' changes are written once, at the end, unless they grow too many to hold; until then the tables say the counts lag.
-    if (context.last || this.counts.size > this.heldCells) await this.counts.write(context);
+    if (context.last || this.counts.size > this.heldCells) {
+      // The fold started on empty tables: until its first write of the counts, theirs are empty.
+      await this.counts.write(context, this.countsWritten ? undefined : context);
+      this.countsWritten = true;
+    }
     await markCountsBehind(context, this.counts.size > 0);
   }
 }

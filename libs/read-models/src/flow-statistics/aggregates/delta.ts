@@ -1,4 +1,4 @@
-import type { ProjectionContext } from '@app/projection-engine';
+import type { ProjectionContext, RebuildContext } from '@app/projection-engine';
 
 /**
  * A table of counts that is a sum over dossiers of a per-dossier contribution: its key columns
@@ -86,4 +86,17 @@ export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'q
       table.keys.map(([column]) => zeros.map((row) => row[column])),
     );
   }
+}
+
+/**
+ * Writes the deltas into the table in `context.schema` while it is empty (a one-pass fold's first
+ * write of its counts): each cell with a change as a row, with COPY; what applyDeltas would
+ * leave there, without its conflict checks.
+ */
+export async function copyDeltas(context: Pick<RebuildContext, 'schema' | 'copy'>, table: CountTable, deltas: Deltas): Promise<void> {
+  const columns = [...table.keys.map(([column]) => column), ...(table.counts ?? ['n'])];
+  const rows = function* () {
+    for (const { key, n } of deltas.changes()) yield [...key, ...n];
+  };
+  await context.copy(table.name, context.schema, columns, rows());
 }
