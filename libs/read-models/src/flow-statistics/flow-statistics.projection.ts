@@ -385,7 +385,8 @@ function keptEventsOf(eventRows: readonly unknown[][]): Map<string, RecordedStat
  * kept in a safe form; an event whose business date it cannot store, or that cannot be read, is
  * not counted (engine/safe-form.ts), and both are noted. `stat_flow_counts` and `stat_flow_days`
  * keep the flows' counts per calendar period and per day (aggregates/flows.ts), moved with every
- * change of a dossier's rows.
+ * change of a dossier's rows (and recomputed from the rows, by the first batch, where a one-pass
+ * fold left them behind: mendCounts).
  * A rebuild folds the log in one pass (FlowStatisticsRebuild) with the same steps.
  */
 export function flowStatisticsProjection(
@@ -399,6 +400,7 @@ export function flowStatisticsProjection(
     tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, STAT_COUNTS_BEHIND_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
+      await mendCounts(context);
       const incoming = incomingOf(events, context);
       const persons = await personRowsOf(events, context, personalData);
       if (persons.length > 0) {
@@ -409,7 +411,6 @@ export function flowStatisticsProjection(
       }
       await forgetAgeBands(context, erasedIn(events, context));
       if (incoming.length === 0) return;
-      await mendCounts(context);
       const dossierIds = [...new Set(incoming.map((event) => event.dossierId))];
       const stored = await storedTablesOf(context, dossierIds);
       const byDossier = keptEventsOf(stored.events);
@@ -431,6 +432,8 @@ export function flowStatisticsProjection(
  * whose contribution to the aggregates the flush takes away), and at each flush every gathered
  * dossier's history computed once and written with COPY, the rows of a dossier flushed before
  * replaced. Until the first flush the copy is empty, so there is nothing to read back or delete.
+ * The aggregates' changes of every flush are held and written at the last one (or once they are
+ * more than `heldCells` cells), the tables saying meanwhile that the counts lag (STAT_COUNTS_BEHIND_TABLE).
  */
 class FlowStatisticsRebuild implements RebuildWriter {
   private byDossier = new Map<string, RecordedStatEvent[]>();
