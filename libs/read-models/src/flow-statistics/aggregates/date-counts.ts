@@ -173,24 +173,55 @@ export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<D
   return deltas;
 }
 
-/** Rows of a table (columns in `columns`' order) as records, only those valid now (recorded_to null), by dossier. */
-export function currentRowsByDossier(columns: readonly string[], rows: readonly unknown[][]): Map<string, Array<Record<string, unknown>>> {
-  const id = columns.indexOf('dossier_id');
-  const to = columns.indexOf('recorded_to');
-  const byDossier = new Map<string, Array<Record<string, unknown>>>();
+/**
+ * Rows of a table (columns in `columns`' order), only those valid now (recorded_to null), by
+ * dossier, each as `read` makes it (given the row and the index of each column).
+ */
+export function currentRowsByDossier<T>(
+  columns: readonly string[],
+  rows: readonly unknown[][],
+  read: (row: readonly unknown[], at: Readonly<Record<string, number>>) => T,
+): Map<string, T[]> {
+  const at = Object.fromEntries(columns.map((column, i) => [column, i]));
+  const byDossier = new Map<string, T[]>();
   for (const row of rows) {
-    if (row[to] !== null) continue;
-    const record = Object.fromEntries(columns.map((column, i) => [column, row[i]]));
-    const list = byDossier.get(row[id] as string);
+    if (row[at.recorded_to] !== null) continue;
+    const record = read(row, at);
+    const list = byDossier.get(row[at.dossier_id] as string);
     if (list) list.push(record);
-    else byDossier.set(row[id] as string, [record]);
+    else byDossier.set(row[at.dossier_id] as string, [record]);
   }
   return byDossier;
 }
 
+/** The columns of a row of stat_dossier_periods the counts read (a record of those alone: cheaper than one of every column). */
+const periodOf = (row: readonly unknown[], at: Readonly<Record<string, number>>): CurrentPeriod => ({
+  valid_from: row[at.valid_from] as string,
+  valid_to: row[at.valid_to] as string | null,
+  active: row[at.active] as boolean,
+  stage: row[at.stage] as string,
+  housing_type: row[at.housing_type] as string | null,
+  province_nis: row[at.province_nis] as string | null,
+  employed_now: row[at.employed_now] as boolean,
+  ever_employed: row[at.ever_employed] as boolean,
+  vdab: row[at.vdab] as boolean,
+  residence_status: row[at.residence_status] as string,
+});
+
+/** The columns of a row of stat_events the counts read. */
+const eventOf = (row: readonly unknown[], at: Readonly<Record<string, number>>): CurrentEvent => ({
+  type: row[at.type] as string,
+  occurred_on: row[at.occurred_on] as string,
+  province_nis: row[at.province_nis] as string | null,
+});
+
 /** The rows of each dossier of `ids` from both groupings (a dossier with none in one has an empty list). */
-function dossierRows(ids: Iterable<string>, periods: Map<string, Array<Record<string, unknown>>>, events: Map<string, Array<Record<string, unknown>>>): DossierRows[] {
-  return [...ids].map((id) => ({ periods: (periods.get(id) ?? []) as unknown as CurrentPeriod[], events: (events.get(id) ?? []) as unknown as CurrentEvent[] }));
+function dossierRows(
+  ids: Iterable<string>,
+  periods: ReadonlyMap<string, Array<CurrentPeriod | Record<string, unknown>>>,
+  events: ReadonlyMap<string, Array<CurrentEvent | Record<string, unknown>>>,
+): DossierRows[] {
+  return [...ids].map((id) => ({ periods: (periods.get(id) ?? []) as CurrentPeriod[], events: (events.get(id) ?? []) as CurrentEvent[] }));
 }
 
 /** The current rows of the dossiers as the tables of `context.schema` hold them. */
@@ -228,8 +259,8 @@ export interface DossierTableRows {
  */
 export function addDateCountChanges(deltas: Deltas, before: DossierTableRows, after: DossierTableRows): void {
   const current = (rows: DossierTableRows) => {
-    const periods = currentRowsByDossier(rows.periodColumns, rows.periods);
-    const events = currentRowsByDossier(rows.eventColumns, rows.events);
+    const periods = currentRowsByDossier(rows.periodColumns, rows.periods, periodOf);
+    const events = currentRowsByDossier(rows.eventColumns, rows.events, eventOf);
     return { ids: new Set([...periods.keys(), ...events.keys()]), periods, events };
   };
   const [old, next] = [current(before), current(after)];
