@@ -1,7 +1,7 @@
 import { ACTIVE_STAGES, addDays, daysBetween, type ActiveStage } from '@app/domain';
 import type { ProjectionContext } from '@app/projection-engine';
 import { reachDates, STEP_EVENTS } from '../funnel-steps';
-import { applyDeltas, Deltas, type CountTable } from './delta';
+import { applyDeltas, Deltas, flatten, type CountTable } from './delta';
 
 /**
  * The counts on a date (stock, VDAB's pair, the funnel), kept as their changes: per statistic,
@@ -147,6 +147,7 @@ export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<D
   const byDay = new Map<string, number>();
   const add: Add = (statistic, day, province, cohort, measure, n) => {
     const id = `${statistic}${_}${day}${_}${province ?? ''}${_}${cohort}${_}${measure}`;
+    flatten(id);
     byDay.set(id, (byDay.get(id) ?? 0) + n);
   };
   for (const rows of before) contribute(rows, -1, add);

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { READ_MODEL_SCHEMA, type ProjectionContext, type RebuildContext } from '@app/projection-engine';
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
-import { applyDeltas, copyDeltas, Deltas, type CountTable } from './delta';
+import { applyDeltas, copyDeltas, Deltas, flatten, type CountTable } from './delta';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole
@@ -129,6 +129,7 @@ function contribute(events: readonly FlowEvent[], sign: 1 | -1, periods: Deltas,
           const at = `${interval}${_}${level}${_}${period}${_}${groupAt(level, event)}${_}${event.type}${_}`;
           for (const category of event.category === null ? [''] : ['', event.category]) {
             const id = at + category;
+            flatten(id);
             const span = spans.get(id);
             if (span) span.last = day;
             else spans.set(id, { daily, first: day, last: day });
