@@ -430,7 +430,8 @@ describe.each([
         expect(await until(() => totals('counts_one_pass_sharing'), (t) => t.events === 60)).toEqual({ events: 60, total: 20 * 6 });
         // Half of 12 each: a flush once it holds more than 6 rows, so at most 6 + 5; alone it would hold up to 12 + 5.
         expect(flushed.length).toBeGreaterThan(2);
-        expect(Math.max(...flushed.slice(0, -1))).toBeLessThanOrEqual(11);
+        // The fold's last flush holding rows holds the rest (an empty one may follow it: the writer told its last flush).
+        expect(Math.max(...flushed.filter((rows) => rows > 0).slice(0, -1))).toBeLessThanOrEqual(11);
         release();
         expect(await until(() => totals('counts_one_pass_waiting'), (t) => t.events === 15)).toEqual({ events: 15, total: 5 * 6 });
       } finally {

@@ -269,10 +269,11 @@ class CountChanges {
 
 /**
  * A one-pass writer writes the changes of the aggregates it holds at the flush where it holds
- * more than this many cells, instead of at its last flush: a bound on their memory, about 50 MiB
- * (a cell is a key of some 50 characters and its counts: about 165 bytes, measured).
+ * more than this many cells, instead of at its last flush: a bound on their memory, about 17 MiB
+ * (a cell is a key of some 50 characters and its counts: about 165 bytes, measured), well within
+ * the service's heap (bounded to 200 MiB by npm start).
  */
-const HELD_CELLS = 300_000;
+const HELD_CELLS = 100_000;
 
 /**
  * One row while the aggregates lag the rows of stat_events and stat_dossier_periods: a one-pass
