@@ -419,9 +419,15 @@ describe.each([
       const flushed: number[] = [];
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
-      const sharing = onePass('counts-one-pass-sharing', 'counts_one_pass_sharing', own, (_, rows) => flushed.push(rows));
+      let joined!: () => void;
+      const holdingFolds = new Promise<void>((resolve) => (joined = resolve));
+      // It folds once the other fold has joined the bound (on a busy machine it could start first and flush alone).
+      const sharing = onePass('counts-one-pass-sharing', 'counts_one_pass_sharing', own, (_, rows) => flushed.push(rows), () => holdingFolds);
       // Folding (its first batch held until the other has caught up): the bound is shared by two.
-      const holding = onePass('counts-one-pass-waiting', 'counts_one_pass_waiting', waiting, undefined, () => held);
+      const holding = onePass('counts-one-pass-waiting', 'counts_one_pass_waiting', waiting, undefined, () => {
+        joined();
+        return held;
+      });
       await appendOwn(own, 20);
       await appendOwn(waiting, 5);
       const engine = new ProjectionEngine(store, dataSource, [holding, sharing], shared);
