@@ -51,7 +51,9 @@ export class IdempotencyStore {
 
   /**
    * complete() for a command's answer (keptCommandAnswer), as a statement written with the
-   * command's append (StatementWithAppend), the version taken from the append.
+   * command's append (StatementWithAppend), the version taken from the append. The answer is
+   * stated twice (SQL here, TypeScript there for the EventStoreDB path): idempotency.store.spec.ts
+   * holds the two equal.
    */
   commandAnswerWithAppend(actor: string, key: string, dossierId: string, location: string | undefined): StatementWithAppend {
     return {
