@@ -135,7 +135,7 @@ export async function revisionsOf(
   }
   for (const [k, at] of before) if (!after.has(k) && !alike(at.value, missing(at))) changed.push({ at, before: at.value, after: missing(at) });
   const lastDate = [...before.values(), ...after.values()].map((c) => c.date).sort().at(-1) ?? null;
-  const late = await lateEventsBehind(dataSource, from, to, groupBy, place, [...changed.map(({ at }) => at), ...(lastDate ? [{ date: lastDate, group: null }] : [])]);
+  const late = await lateEventsBehind(dataSource, question, from, to, groupBy, place, [...changed.map(({ at }) => at), ...(lastDate ? [{ date: lastDate, group: null }] : [])]);
   const lateCell = (at: Pick<DatedCell, 'date' | 'group'>) => {
     const { events, persons } = late.get(lateKey(at.date, at.group)) ?? { events: 0, persons: 0 };
     return cell(events, persons, answers.suppressBelow);
@@ -163,11 +163,13 @@ const lateKey = (date: string, group: GroupView | null) => `${date}|${group === 
  * The late events behind cells: for each (date, group), the events recorded in (from, to] with a
  * business date on or before the date, of the dossiers in that group on that date as recorded at
  * `from` or at `to` (a period of theirs on that date whose place on the map, sex and age band on
- * that date are the group's, as the questions group them: groupSql; every dossier registered by
- * then for no group), with their distinct dossiers.
+ * that date are the group's, as the questions group them: groupSql, the funnel by registration
+ * by the place of its DossierRegistered; every dossier registered by then for no group), with
+ * their distinct dossiers.
  */
 async function lateEventsBehind(
   dataSource: DataSource,
+  question: RevisionQuestion,
   from: string,
   to: string,
   groupBy: GroupBy,
@@ -180,7 +182,12 @@ async function lateEventsBehind(
   const groups = [...wanted.keys()].map((k) => k.slice(k.indexOf('|') + 1));
   const params: unknown[] = [from, to, days, groups];
   const grouping = groupingOf(groupBy);
-  const { columns, join } = groupSql(grouping, place, params, 'p.');
+  // The funnel groups by the registration's place (funnel.ts), which a reopening elsewhere does not move, as it moves the period's.
+  const byRegistration = question === 'funnel' && place.by === 'registration' && grouping.place !== null;
+  const { columns, join } = groupSql(grouping, place, params, byRegistration ? 'r.' : 'p.');
+  const registration = byRegistration
+    ? `JOIN ${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE} r ON r.dossier_id = p.dossier_id AND r.type = 'DossierRegistered' AND r.recorded_to IS NULL`
+    : '';
   const validAt = (moment: string) => `(p.recorded_from <= ${moment} AND (p.recorded_to IS NULL OR p.recorded_to > ${moment}))`;
   const rows = (await dataSource.query(
     `WITH cells AS (SELECT day, grp FROM unnest($3::date[], $4::text[]) AS c(day, grp)),
@@ -189,7 +196,7 @@ async function lateEventsBehind(
      SELECT c.day::text AS day, c.grp, count(*)::int AS events, count(DISTINCT l.dossier_id)::int AS persons
        FROM cells c JOIN late l ON l.occurred_on <= c.day
       WHERE EXISTS (SELECT 1
-                      FROM (SELECT ${columns} FROM ${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE} p ${personOn(grouping, 'p.dossier_id', 'c.day')} ${join}
+                      FROM (SELECT ${columns} FROM ${READ_MODEL_SCHEMA}.${STAT_PERIODS_TABLE} p ${personOn(grouping, 'p.dossier_id', 'c.day')} ${registration} ${join}
                              WHERE p.dossier_id = l.dossier_id AND p.valid_from <= c.day AND (p.valid_to IS NULL OR p.valid_to > c.day)
                                AND (${validAt('$1::timestamptz')} OR ${validAt('$2::timestamptz')})) AS g
                      WHERE c.grp = '*' OR coalesce(g.grp, '') || '|' || coalesce(g.grp_sex, '') || '|' || coalesce(g.grp_band, '') = c.grp)

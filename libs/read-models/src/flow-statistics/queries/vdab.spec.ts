@@ -1,12 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
 import type { DossierEvent } from '@app/domain';
-import { recordedDossierEvent, registered } from '@app/domain/testing';
-import { openReadModelDatabase } from '@app/projection-engine/testing';
-import type { ProjectionContext } from '@app/projection-engine';
-import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
-import { READ_MODEL_MIGRATIONS } from '../../schema';
-import { flowStatisticsProjection } from '../flow-statistics.projection';
+import { registered } from '@app/domain/testing';
+import { openFlowStatisticsDatabase, type FlowStatisticsDatabase } from '../../testing/flow-statistics-database';
 import { readVdabGroupBy, vdabOn, vdabPoint, type VdabTally } from './vdab';
 
 const shown = (value: number | null) => ({ value, suppressed: false });
@@ -118,32 +113,13 @@ describe('VDAB pair (vdab.ts)', () => {
   });
 
   describe('vdabOn over the read model (real PostgreSQL)', () => {
-    let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
-    let dataSource: DataSource;
-    let context: ProjectionContext;
-    const projection = flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)));
-
-    beforeAll(async () => {
-      database = await openReadModelDatabase([...READ_MODEL_MIGRATIONS, ...PERSONAL_DATA_MIGRATIONS]);
-      ({ dataSource, context } = database);
-      await dataSource.query('UPDATE read_models.statistics_settings SET suppress_below = 0');
-    });
-
-    afterAll(async () => {
-      await database?.close();
-    });
-
-    /** Applies each dossier's events, one batch per call, in the order given (the log's order). */
-    const apply = async (batches: Array<[dossierId: string, version: number, event: DossierEvent]>) => {
-      await projection.apply(
-        batches.map(([id, version, event]) => recordedDossierEvent(id, version, event)),
-        context,
-      );
-    };
+    let database: FlowStatisticsDatabase;
+    beforeAll(async () => (database = await openFlowStatisticsDatabase()));
+    afterAll(() => database?.close());
 
     it('counts everyone registered at VDAB by the date, the gone included; a job ends with EmploymentEnded or a departure; late facts count from their date', async () => {
       const [working, ended, gone, late, notYet, elsewhere] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-      await apply([
+      await database.apply([
         [working, 1, bornOn(registered(working, '11002', '2022-03-10'), '2004-12-31')],
         [working, 2, { type: 'VdabRegistered', data: { on: '2022-05-01' } }],
         [working, 3, { type: 'EmploymentStarted', data: { on: '2022-06-01' } }],
@@ -162,12 +138,12 @@ describe('VDAB pair (vdab.ts)', () => {
         [notYet, 2, { type: 'VdabRegistered', data: { on: '2023-02-01' } }],
         [elsewhere, 1, registered(elsewhere, '11002', '2022-03-10')],
       ]);
-      await apply([
+      await database.apply([
         [late, 3, { type: 'VdabRegistered', data: { on: '2022-07-01' } }],
         [late, 4, { type: 'EmploymentStarted', data: { on: '2022-08-01' } }],
       ]);
       const counts = async (on: string, population: 'all' | 'active' = 'all') => {
-        const { points } = (await vdabOn(dataSource, [on], population, 'province,cohort')).view;
+        const { points } = (await vdabOn(database.dataSource, [on], population, 'province,cohort')).view;
         const { total, groups } = points[0];
         return {
           total: [total.registeredAtVdab.value, total.everEmployed.value, total.employedNow.value],
@@ -191,13 +167,13 @@ describe('VDAB pair (vdab.ts)', () => {
       expect(await counts('2022-12-31', 'active')).toEqual({ total: [3, 3, 2], groups: [['10000', '2022', 2, 2, 1], ['40000', '2022', 1, 1, 1]] });
       expect((await counts('2023-02-01')).groups).toContainEqual(['10000', '2023', 1, 0, 0]);
       // Points of a series are the dates' answers.
-      const { points } = (await vdabOn(dataSource, ['2022-03-31', '2022-12-31'], 'all', 'none')).view;
+      const { points } = (await vdabOn(database.dataSource, ['2022-03-31', '2022-12-31'], 'all', 'none')).view;
       expect(points.map((p) => [p.on, p.total.registeredAtVdab.value, p.groups.length])).toEqual([
         ['2022-03-31', 0, 0],
         ['2022-12-31', 4, 0],
       ]);
       // By sex and age band on each day of one question: `working` (born 2004-12-31) turns 18 on the second; the others are 37.
-      const byPerson = (await vdabOn(dataSource, ['2022-07-15', '2022-12-31'], 'all', 'sex,ageBand')).view.points;
+      const byPerson = (await vdabOn(database.dataSource, ['2022-07-15', '2022-12-31'], 'all', 'sex,ageBand')).view.points;
       expect(byPerson.map((p) => [p.on, p.groups.map((g) => [g.group.sex, g.group.ageBand, g.registeredAtVdab.value, g.everEmployed.value, g.employedNow.value])])).toEqual([
         ['2022-07-15', [['female', '0-17', 1, 1, 1], ['female', '25-44', 3, 2, 2]]],
         ['2022-12-31', [['female', '18-24', 1, 1, 1], ['female', '25-44', 3, 3, 1]]],
