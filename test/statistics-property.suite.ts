@@ -553,12 +553,12 @@ function flattenRevisions(body: any): Record<string, unknown> {
 }
 
 /**
- * A question's numbers as the naive recomputation answers it from some histories: each cell
- * (keyed date|group|measure) with its value (null: no number), the date it is of and its group;
- * and the dates the answer has numbers of (none when it has no cell).
+ * A question's numbers, as the naive recomputation answers it from some histories or as an answer
+ * shows them (shownAnswer): each cell (keyed date|group|measure) with its value (null: no number),
+ * the date it is of and its group; and the dates the answer has numbers of (none when it has no cell).
  */
 interface NaiveAnswer {
-  cells: Record<string, { value: number | null; date: string; group: string }>;
+  cells: Record<string, { value: Shown; date: string; group: string }>;
   dates: string[];
 }
 
@@ -635,27 +635,91 @@ const funnelGroupOn =
   (known, date) =>
     stateOn(known, date) ? ['all', groupOf(registeredMunicipality(known))] : [];
 
+/** The years the flows are asked for, as periods. */
+const YEARS = ['2012', '2013', '2014', '2015', '2016', '2017'].map((year) => ({ start: `${year}-01-01`, end: `${year}-12-31` }));
+
+/**
+ * The questions whose revisions are checked, per province: each with its own operation's
+ * parameters, its naive answer and the groups a dossier is in. The funnel is of the cohorts from
+ * `cohort` on, or of every cohort.
+ */
+function revisedQuestions(asOf: string, cohort?: string) {
+  const province = (nis: string) => PROVINCE[nis] ?? 'none';
+  const flows = `from=${FROM}&to=${TO}&interval=year&groupBy=province`;
+  return [
+    { question: 'stock', parameters: `asOf=${asOf}&groupBy=province`, answerOf: stockAnswer(asOf, province), groupsOn: placeOn(province) },
+    { question: 'flows', parameters: flows, answerOf: flowsAnswer(YEARS, province, 'events'), groupsOn: placeOn(province) },
+    { question: 'flows', parameters: `${flows}&unit=persons`, answerOf: flowsAnswer(YEARS, province, 'persons'), groupsOn: placeOn(province) },
+    {
+      question: 'funnel',
+      parameters: `${cohort ? `cohortFrom=${cohort}&` : ''}asOf=${asOf}&groupBy=province`,
+      answerOf: funnelAnswer(cohort ? { from: cohort } : {}, asOf, province),
+      groupsOn: funnelGroupOn(province),
+    },
+    { question: 'outlook', parameters: `endDate=${asOf}&groupBy=province`, answerOf: outlookAnswer(asOf, province), groupsOn: placeOn(province) },
+  ];
+}
+
+/** GET /statistics/revisions of a question between two moments: its own parameters, but a flows range as periodFrom and periodTo. */
+const revisionsPath = (question: string, parameters: string, from: string, to: string) =>
+  `/statistics/revisions?question=${question}&${question === 'flows' ? parameters.replace(/^from=/, 'periodFrom=').replace('&to=', '&periodTo=') : parameters}&from=${from}&to=${to}`;
+
 /** Series that are no count: a cell missing from an answer has no number there, where a count's is 0. */
 const notACount = (measure: string) => /:(rateFromPrevious|rateFromRegistered|medianDaysFromPrevious)$/.test(measure);
+const missing = (key: string) => (notACount(key) ? null : 0);
+
+/**
+ * The numbers of an answer of a question as it shows them, keyed as flattenRevisions keys them: a
+ * part of the answer (a group, a funnel step) has a number, a breakdown `{ total, byX: { category } }`
+ * or `{ category }`; a funnel's first step has no wait (null).
+ */
+function shownAnswer(question: string, body: any): NaiveAnswer {
+  const parts: Array<[date: string, group: any, part: any, step?: string]> =
+    question === 'stock'
+      ? body.groups.map((g: any) => [body.asOf, g.group, g])
+      : question === 'flows'
+        ? body.periods.flatMap((period: any) => period.groups.map((g: any) => [period.end, g.group, g]))
+        : question === 'outlook'
+          ? body.scenarios.flatMap((scenario: any) => scenario.groups.map((g: any) => [scenario.endDate, g.group, g]))
+          : [{ group: null, steps: body.steps }, ...body.groups].flatMap(({ group, steps }: any) => steps.map((step: any) => [body.asOf, group, step, step.step]));
+  const cells: NaiveAnswer['cells'] = {};
+  for (const [date, group, part, step] of parts) {
+    const put = (series: string, category: string | null, c: CellValue) =>
+      (cells[`${date}|${groupKey(group)}|${MEASURE_OF[question]({ series, category, step })}`] = { value: shown(c), date, group: groupKey(group) });
+    for (const [series, value] of Object.entries(part as Record<string, any>)) {
+      if (series === 'group' || series === 'step' || value === null) continue;
+      if ('suppressed' in value) put(series, null, value);
+      else {
+        for (const [key, c] of Object.entries(value as Record<string, any>)) {
+          if (key === 'total') put(series, null, c);
+          else if ('suppressed' in c) put(series, key, c);
+          else for (const [category, part] of Object.entries(c as Record<string, CellValue>)) put(series, category, part);
+        }
+      }
+    }
+  }
+  return { cells, dates: [...new Set(Object.values(cells).map(({ date }) => date))] };
+}
 
 /**
  * The revisions of a question between `from` and `to`, naively (docs/statistics.md, "Revisions"):
- * every cell whose value differs as answered from the events recorded by each moment (a cell one
- * answer lacks: 0, no number for a rate or median), its change, and the events recorded in
- * between (but archiving and erasure) dated on or before the cell's date, of the dossiers in the
- * cell's group on that date as recorded at either moment (left ones too); for the whole answer,
- * of every dossier registered by the last date it has numbers of. Late events are hidden when
- * they are of 1 to suppressBelow-1 dossiers.
+ * every cell whose value differs as answered at each moment (`answerAt`: folded from the events
+ * recorded by then, or as an answer shows it; a cell one answer lacks: 0, no number for a rate or
+ * median; two hidden cells alike), its change (none with a side hidden), and the events recorded
+ * in between (but archiving and erasure) dated on or before the cell's date, of the dossiers in
+ * the cell's group on that date as recorded at either moment (left ones too); for the whole
+ * answer, of every dossier registered by the last date it has numbers of. Late events are hidden
+ * when they are of 1 to suppressBelow-1 dossiers.
  */
 function naiveRevisions(
   histories: HistoryEvent[][],
   from: string,
   to: string,
-  answerOf: (histories: HistoryEvent[][]) => NaiveAnswer,
+  answerAt: (moment: string) => NaiveAnswer,
   groupsOn: GroupsOn,
   suppressBelow = 0,
 ): Record<string, unknown> {
-  const [before, after] = [from, to].map((moment) => answerOf(recordedBy(histories, moment)));
+  const [before, after] = [from, to].map(answerAt);
   const recordedBetween = (e: HistoryEvent) => Date.parse(e.recordedAt) > Date.parse(from) && Date.parse(e.recordedAt) <= Date.parse(to);
   const late = (date: string, inGroup: (groups: string[]) => boolean): Shown => {
     const behind = histories
@@ -667,10 +731,9 @@ function naiveRevisions(
   const changes: Record<string, unknown> = {};
   for (const key of new Set([...Object.keys(before.cells), ...Object.keys(after.cells)])) {
     const { date, group } = after.cells[key] ?? before.cells[key];
-    const missing = notACount(key) ? null : 0;
-    const [was, is] = [before.cells[key]?.value ?? missing, after.cells[key]?.value ?? missing];
+    const [was, is] = [before.cells[key]?.value ?? missing(key), after.cells[key]?.value ?? missing(key)];
     if (was === is) continue;
-    const change = was === null || is === null ? null : Math.round((is - was) * 1e6) / 1e6;
+    const change = typeof was !== 'number' || typeof is !== 'number' ? null : Math.round((is - was) * 1e6) / 1e6;
     changes[key] = { before: was, after: is, change, lateEvents: late(date, (groups) => groups.includes(group)) };
   }
   const lastDate = [...before.dates, ...after.dates].sort().at(-1);
@@ -891,7 +954,7 @@ export function describeStatisticsProperty(): void {
         }),
       );
 
-    it('stock (overall, per province, and over time per municipality; by stage, housing and residence status), flows (overall and per province; transitions by status; both readings), the funnel (whole and cut by residence status), the outlook of passed end dates and VDAB\'s pair (per province and cohort, per municipality, of those still here, over time), each but VDAB\'s pair also by sex and age band, for random histories', async () => {
+    it('stock (overall, per province, and over time per municipality; by stage, housing and residence status), flows (overall and per province; transitions by status; both readings), the funnel (whole and cut by residence status), the outlook of passed end dates and VDAB\'s pair (per province and cohort, per municipality, of those still here, over time), each but VDAB\'s pair also by sex and age band, as recorded at an earlier round\'s moment, and the revisions since then (stock, flows, funnel, outlook), for random histories', async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }),
@@ -1058,18 +1121,16 @@ export function describeStatisticsProperty(): void {
               // answers from the events recorded by each moment and the events recorded in between.
               await new Promise((resolve) => setTimeout(resolve, 3));
               const now = new Date().toISOString();
-              for (const [question, parameters, answerOf, groupsOn] of [
-                ['stock', `asOf=${asOf}&groupBy=province`, stockAnswer(asOf, province), placeOn(province)],
-                ['flows', `periodFrom=${FROM}&periodTo=${TO}&interval=year&groupBy=province`, flowsAnswer(yearly.periods, province, 'events'), placeOn(province)],
-                ['flows', `periodFrom=${FROM}&periodTo=${TO}&interval=year&groupBy=province&unit=persons`, flowsAnswer(yearly.periods, province, 'persons'), placeOn(province)],
-                ['funnel', `cohortFrom=${cohort}&asOf=${asOf}&groupBy=province`, funnelAnswer({ from: cohort }, asOf, province), funnelGroupOn(province)],
-                // Every cohort at the end, which has the dossier that moved: its late events are behind the cells of the province it registered in.
-                ['funnel', `asOf=${TO}&groupBy=province`, funnelAnswer({}, TO, province), funnelGroupOn(province)],
-                ['outlook', `endDate=${asOf}&groupBy=province`, outlookAnswer(asOf, province), placeOn(province)],
-              ] as const) {
-                const revisions = await get(`/statistics/revisions?question=${question}&${parameters}&from=${moment}&to=${now}`);
-                expect([question, parameters, flattenRevisions(revisions)]).toEqual([question, parameters, naiveRevisions(raw, moment, now, answerOf, groupsOn)]);
-                revisedCells[question] += revisions.changes.length;
+              // Every cohort at the end too, which has the dossier that moved: its late events are behind the cells of the province it registered in.
+              const questions = [...revisedQuestions(asOf, cohort), ...revisedQuestions(TO).filter(({ question }) => question === 'funnel')];
+              for (const { question, parameters, answerOf, groupsOn } of questions) {
+                const revisions = await get(revisionsPath(question, parameters, moment, now));
+                expect([question, parameters, flattenRevisions(revisions)]).toEqual([
+                  question,
+                  parameters,
+                  naiveRevisions(raw, moment, now, (at) => answerOf(recordedBy(raw, at)), groupsOn),
+                ]);
+                revisedCells[question as keyof typeof revisedCells] += revisions.changes.length;
               }
             }
             // This round's answers, published at a moment after its events and before the next round's.
@@ -1299,5 +1360,41 @@ export function describeStatisticsProperty(): void {
         }
       }
     });
+
+    it('revisions under suppression: the cells as the two answers show them, each shown number the naive one; two hidden cells alike, one hidden side listed with no change, late events of 1 to threshold-1 dossiers hidden', async () => {
+      const admin = await testApp.token('admin');
+      expectStatus(await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${admin}`).send({ suppressBelow: 3 }), 200);
+      // From the first round's moment, and from a moment before one registration in a municipality of its own: 0 before, hidden after.
+      const moment = async () => {
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        return new Date().toISOString();
+      };
+      const beforeAlone = await moment();
+      const alone = await staff.registered({ municipality: '73040', registeredOn: '2013-01-15', protection: { grantedOn: '2013-01-15' } });
+      dossierIds.push(alone);
+      registeredOnOf.set(alone, '2013-01-15');
+      await waitForProjections(testApp);
+      const to = await moment();
+      const now = await histories();
+      const hidden = { sides: 0, lateEvents: 0 };
+      const asOf = '2014-12-31';
+      const byMunicipality = { question: 'stock', parameters: `asOf=${asOf}&groupBy=municipality`, answerOf: stockAnswer(asOf, (nis) => nis), groupsOn: placeOn((nis) => nis) };
+      for (const from of [published[0].moment, beforeAlone]) {
+        for (const { question, parameters, answerOf, groupsOn } of [...revisedQuestions(asOf), byMunicipality]) {
+          const revisions = await get(revisionsPath(question, parameters, from, to));
+          const answers = new Map<string, NaiveAnswer>();
+          for (const at of [from, to]) {
+            answers.set(at, shownAnswer(question, await get(`/statistics/${question}?${parameters}&recordedAsOf=${at}`)));
+            const naive = answerOf(recordedBy(now, at)).cells;
+            for (const [key, { value }] of Object.entries(answers.get(at)!.cells)) if (value !== 'suppressed') expect([key, value]).toEqual([key, naive[key]?.value ?? missing(key)]);
+          }
+          expect([question, parameters, flattenRevisions(revisions)]).toEqual([question, parameters, naiveRevisions(now, from, to, (at) => answers.get(at)!, groupsOn, 3)]);
+          hidden.sides += revisions.changes.filter((c: any) => c.before.suppressed !== c.after.suppressed).length;
+          hidden.lateEvents += revisions.changes.filter((c: any) => c.lateEvents.suppressed).length;
+        }
+      }
+      expect(hidden.sides).toBeGreaterThan(0);
+      expect(hidden.lateEvents).toBeGreaterThan(0);
+    }, 120_000);
   });
 }
