@@ -14,6 +14,7 @@ import { FlowStatisticsPersonAttributes1733529600030 } from './flow-statistics/m
 import { FlowStatisticsDateCounts1733529600040 } from './flow-statistics/migrations/1733529600040-flow-statistics-date-counts';
 import { FlowStatisticsFlowCounts1733529600050 } from './flow-statistics/migrations/1733529600050-flow-statistics-flow-counts';
 import { FlowStatisticsCountsBehind1733529600060 } from './flow-statistics/migrations/1733529600060-flow-statistics-counts-behind';
+import { FlowStatisticsStagedEvents1733529600070 } from './flow-statistics/migrations/1733529600070-flow-statistics-staged-events';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
 
 /**
@@ -37,4 +38,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   FlowStatisticsDateCounts1733529600040,
   FlowStatisticsFlowCounts1733529600050,
   FlowStatisticsCountsBehind1733529600060,
+  FlowStatisticsStagedEvents1733529600070,
 ];

@@ -13,8 +13,9 @@ import {
   type SafeFormNotes,
   type PersonalDataReader,
 } from '@app/projection-engine';
-import { addDateCountChanges, applyDeltas, copyDeltas, DATE_COUNTS, Deltas, STAT_DATE_COUNTS_TABLE, type DossierTableRows } from './aggregates';
-import { applyFlowCountDeltas, flowCountDeltas, noFlowCountDeltas, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
+import { addDateCountChanges, applyDeltas, copyDeltas, DATE_COUNTS, Deltas, STAT_DATE_COUNTS_TABLE, type CountTable, type DossierTableRows } from './aggregates';
+import { spillDeltas, writeSpilled } from './aggregates/delta';
+import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, noFlowCountDeltas, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { recordedHistory, type RecordedStatEvent } from './recorded-history';
 import type { StatEvent } from './situation';
@@ -254,69 +255,145 @@ class CountChanges {
     return this.date.size + this.flows.periods.size + this.flows.days.size;
   }
 
-  /**
-   * Adds the changes held to the tables of `context.schema`, and holds none after. `copy`: the
-   * tables are empty (a one-pass fold's first write), so the cells go in with COPY.
-   */
-  async write(context: ProjectionContext, copy?: RebuildContext): Promise<void> {
-    const { date, flows } = this;
+  /** The changes held, per table, and none held after. */
+  private take(): Array<[CountTable, Deltas]> {
+    const taken: Array<[CountTable, Deltas]> = [
+      [DATE_COUNTS, this.date],
+      [FLOW_COUNTS, this.flows.periods],
+      [FLOW_DAYS, this.flows.days],
+    ];
     this.date = new Deltas();
     this.flows = noFlowCountDeltas();
-    await (copy ? copyDeltas(copy, DATE_COUNTS, date) : applyDeltas(context, DATE_COUNTS, date));
-    await applyFlowCountDeltas(context, flows, copy);
+    return taken;
+  }
+
+  /** Adds the changes held to the tables of `context.schema`. */
+  async write(context: ProjectionContext): Promise<void> {
+    for (const [table, deltas] of this.take()) await applyDeltas(context, table, deltas);
+  }
+
+  /** Writes the changes held into the tables of `context.schema`, empty, with COPY. */
+  async copy(context: RebuildContext): Promise<void> {
+    for (const [table, deltas] of this.take()) await copyDeltas(context, table, deltas);
+  }
+
+  /** Spills the changes held (spillDeltas), to be summed into the empty tables by writeSpilled in the same transaction. */
+  async spill(context: RebuildContext): Promise<void> {
+    for (const [table, deltas] of this.take()) await spillDeltas(context, table, deltas);
+  }
+
+  static async writeSpilled(context: ProjectionContext): Promise<void> {
+    for (const table of [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS]) await writeSpilled(context, table);
   }
 }
 
-/**
- * A one-pass writer writes the changes of the aggregates it holds at the flush where it holds
- * more than this many cells, instead of at its last flush: a bound on their memory, about 17 MiB
- * (a cell is a key of some 50 characters and its counts: about 165 bytes, measured), well within
- * the service's heap (bounded to 200 MiB by npm start).
- */
-const HELD_CELLS = 100_000;
 
 /**
- * One row while the aggregates lag the rows of stat_events and stat_dossier_periods: a one-pass
- * fold flushed rows whose changes of the counts it holds in memory, to write at a later flush. A
- * fold that ends without its last flush (stopped, failed, overtaken) leaves it, and the next
- * batch the live path applies recomputes the counts from the rows (mendCounts).
+ * The events a one-pass fold kept and has not folded yet, in stat_events' columns (the kept
+ * event's text as it can be stored; recorded_at as RecordedEvent.createdAt's ISO text). A fold
+ * that ends without its last flush leaves them, and the next batch of the live path folds them
+ * first (foldStaged), before anything else.
  */
-export const STAT_COUNTS_BEHIND_TABLE = 'stat_counts_behind';
+export const STAT_EVENTS_STAGED_TABLE = 'stat_events_staged';
+const STAGED_COLUMNS = [
+  'dossier_id', 'version', 'type', 'occurred_on', 'event_municipality', 'housing_type', 'reason', 'trajectory', 'residence_status', 'previous_residence_status', 'recorded_at',
+];
+const stagedRowOf = (e: RecordedStatEvent): unknown[] => [
+  e.dossierId, e.version, e.type, e.occurredOn, e.eventMunicipality, e.housingType, e.reason, e.trajectory, e.residenceStatus, e.previousResidenceStatus, e.recordedAt,
+];
 
-async function markCountsBehind(context: ProjectionContext, behind: boolean): Promise<void> {
-  const table = `${context.schema}.${STAT_COUNTS_BEHIND_TABLE}`;
-  await context.query(behind ? `INSERT INTO ${table} (behind) VALUES (true) ON CONFLICT DO NOTHING` : `DELETE FROM ${table}`);
+/** What a fold of staged events holds in memory. */
+export interface StagedFoldLimits {
+  /** Cells of the counts' changes it holds before it spills them (or, on the live path, writes them). */
+  readonly heldCells: number;
+  /** Staged events it reads per step. */
+  readonly stagedPerStep: number;
 }
 
-/** Dossiers whose current rows are read per statement while the counts are recomputed. */
-const DOSSIERS_PER_STEP = 5000;
+const STAGED_FOLD_LIMITS: StagedFoldLimits = {
+  // About 17 MiB (a cell is a key of some 50 characters and its counts: about 165 bytes, measured),
+  // well within the service's heap (bounded to 200 MiB by npm start).
+  heldCells: 100_000,
+  // A few thousand dossiers' histories at a time (about 20 MiB at their peak).
+  stagedPerStep: 10_000,
+};
 
 /**
- * Recomputes the aggregates from every dossier's current rows where a one-pass fold left them
- * behind (STAT_COUNTS_BEHIND_TABLE), before a batch changes anything: the counts are the sum of
- * the dossiers' contributions, as the migrations fill them. Otherwise one read of a table of at
- * most one row.
+ * Folds the staged events (STAT_EVENTS_STAGED_TABLE) into rows and counts, and stages none after:
+ * read once in dossier order (one sort by PostgreSQL, through a cursor), a step's dossiers' histories
+ * computed once each (historiesOf) and written, their contributions to the counts added. The
+ * tables hold nothing of these dossiers (a one-pass fold starts on empty tables and writes its
+ * rows only here). With `copy` (a one-pass fold's last flush: the tables are empty) the rows go
+ * in with COPY and the counts too, summed by PostgreSQL once they are too many to hold; without
+ * (the live path, after a fold that ended early) as a batch writes them. Otherwise one read of an
+ * empty table.
  */
-async function mendCounts(context: ProjectionContext): Promise<void> {
-  const [{ behind }] = await context.query<{ behind: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${context.schema}.${STAT_COUNTS_BEHIND_TABLE}) AS behind`);
-  if (!behind) return;
-  for (const table of [STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE]) await context.query(`DELETE FROM ${context.schema}.${table}`);
-  const changes = new CountChanges();
-  for (let after: string | null = null; ; ) {
-    const rows: Array<{ id: string }> = await context.query(
-      `SELECT DISTINCT dossier_id, dossier_id::text AS id FROM ${context.schema}.${STAT_EVENTS_TABLE}
-        WHERE $1::uuid IS NULL OR dossier_id > $1::uuid ORDER BY dossier_id LIMIT ${DOSSIERS_PER_STEP}`,
-      [after],
-    );
-    if (rows.length === 0) break;
-    const ids = rows.map((row) => row.id);
-    changes.add(NO_ROWS, await storedTablesOf(context, ids, true));
-    if (changes.size > HELD_CELLS) await changes.write(context);
-    after = ids[ids.length - 1];
+async function foldStaged(context: ProjectionContext, directory: MunicipalityDirectory, limits: StagedFoldLimits, copy?: RebuildContext): Promise<void> {
+  const staged = `${context.schema}.${STAT_EVENTS_STAGED_TABLE}`;
+  const [{ any }] = await context.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${staged}) AS any`);
+  if (!any) return;
+  const counts = new CountChanges();
+  let spilled = false;
+  const write = async (byDossier: Map<string, RecordedStatEvent[]>) => {
+    const rows = historiesOf(byDossier, directory);
+    counts.add(NO_ROWS, rows);
+    if (copy) {
+      await copy.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, rows.events);
+      await copy.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, rows.periods);
+      if (counts.size > limits.heldCells) {
+        await counts.spill(copy);
+        spilled = true;
+      }
+    } else {
+      await insertRows(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, rows.events);
+      await insertRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, rows.periods);
+      if (counts.size > limits.heldCells) await counts.write(context);
+    }
+  };
+  await context.query(
+    `DECLARE stat_staged NO SCROLL CURSOR FOR
+       SELECT ${STAGED_COLUMNS.map((column) => (column === 'dossier_id' || column === 'occurred_on' ? `${column}::text AS ${column}` : column)).join(', ')}
+         FROM ${staged} ORDER BY dossier_id`,
+  );
+  // The events of the dossier a step ends with, which the next step may continue.
+  let open: RecordedStatEvent[] = [];
+  for (;;) {
+    const rows = await context.query<Record<string, unknown>>(`FETCH ${limits.stagedPerStep} FROM stat_staged`);
+    const byDossier = new Map<string, RecordedStatEvent[]>();
+    if (open.length > 0) byDossier.set(open[0].dossierId, open);
+    keep(byDossier, rows.map(stagedEventOf));
+    if (rows.length < limits.stagedPerStep) {
+      await write(byDossier);
+      break;
+    }
+    const last = rows[rows.length - 1].dossier_id as string;
+    open = byDossier.get(last)!;
+    byDossier.delete(last);
+    await write(byDossier);
   }
-  await changes.write(context);
-  await markCountsBehind(context, false);
+  await context.query('CLOSE stat_staged');
+  await context.query(`TRUNCATE ${staged}`);
+  if (!copy) await counts.write(context);
+  else if (!spilled) await counts.copy(copy);
+  else {
+    await counts.spill(copy);
+    await CountChanges.writeSpilled(context);
+  }
 }
+
+const stagedEventOf = (row: Record<string, unknown>): RecordedStatEvent => ({
+  dossierId: row.dossier_id as string,
+  version: row.version as number,
+  type: row.type as StatEvent['type'],
+  occurredOn: row.occurred_on as string,
+  eventMunicipality: textOrNull(row.event_municipality),
+  housingType: textOrNull(row.housing_type),
+  reason: textOrNull(row.reason),
+  trajectory: textOrNull(row.trajectory),
+  residenceStatus: textOrNull(row.residence_status),
+  previousResidenceStatus: textOrNull(row.previous_residence_status),
+  recordedAt: row.recorded_at as string,
+});
 
 const NO_ROWS: DossierTables = { events: [], periods: [] };
 
@@ -386,22 +463,21 @@ function keptEventsOf(eventRows: readonly unknown[][]): Map<string, RecordedStat
  * kept in a safe form; an event whose business date it cannot store, or that cannot be read, is
  * not counted (engine/safe-form.ts), and both are noted. `stat_flow_counts` and `stat_flow_days`
  * keep the flows' counts per calendar period and per day (aggregates/flows.ts), moved with every
- * change of a dossier's rows (and recomputed from the rows, by the first batch, where a one-pass
- * fold left them behind: mendCounts).
- * A rebuild folds the log in one pass (FlowStatisticsRebuild) with the same steps.
+ * change of a dossier's rows. A rebuild, or a catch-up from empty tables, folds the log in one
+ * pass (FlowStatisticsRebuild): each dossier once, from all its events, with the same steps.
  */
 export function flowStatisticsProjection(
   personalData: PersonalDataReader,
   directory: MunicipalityDirectory = defaultMunicipalityDirectory,
-  /** Cells of the counts' changes a one-pass writer holds before it writes them at a flush (specs set a few). */
-  heldCells = HELD_CELLS,
+  /** What a fold of staged events holds (specs set a few): the counts' cells before it spills them, the staged events it reads per step. */
+  limits: StagedFoldLimits = STAGED_FOLD_LIMITS,
 ): Projection {
   return {
     name: FLOW_STATISTICS,
-    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, STAT_COUNTS_BEHIND_TABLE],
+    tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, STAT_EVENTS_STAGED_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
-      await mendCounts(context);
+      await foldStaged(context, directory, limits);
       const incoming = incomingOf(events, context);
       const persons = await personRowsOf(events, context, personalData);
       if (persons.length > 0) {
@@ -423,29 +499,19 @@ export function flowStatisticsProjection(
       await replaceChanged(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, stored.events, next.events);
       await replaceChanged(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, stored.periods, next.periods);
     },
-    rebuildWriter: () => new FlowStatisticsRebuild(personalData, directory, heldCells),
+    rebuildWriter: () => new FlowStatisticsRebuild(personalData, directory, limits),
   };
 }
 
 /**
- * The one-pass rebuild of the flow statistics: the kept events of the dossiers the log brings
- * gathered in memory (those of a dossier flushed before read back first, with its current rows,
- * whose contribution to the aggregates the flush takes away), and at each flush every gathered
- * dossier's history computed once and written with COPY, the rows of a dossier flushed before
- * replaced. Until the first flush the copy is empty, so there is nothing to read back or delete.
- * The aggregates' changes of every flush are held and written at the last one (or once they are
- * more than `heldCells` cells), the tables saying meanwhile that the counts lag (STAT_COUNTS_BEHIND_TABLE).
+ * The one-pass rebuild of the flow statistics (and catch-up from empty tables): the kept events
+ * of each batch staged (STAT_EVENTS_STAGED_TABLE, with COPY at each flush, so a dossier's events
+ * spread over the whole log cost no read-back), and at the last flush every dossier folded once
+ * from them, its rows and counts written with COPY (foldStaged). Until then the tables have the
+ * persons' attributes but no rows or counts.
  */
 class FlowStatisticsRebuild implements RebuildWriter {
-  private byDossier = new Map<string, RecordedStatEvent[]>();
-  /** The current rows of the dossiers flushed before that later events brought back. */
-  private readBack: DossierTables = { events: [], periods: [] };
-  private readBackIds: string[] = [];
-  private events = 0;
-  private flushed = false;
-  /** The aggregates' changes of every flush since they were last written. */
-  private counts = new CountChanges();
-  private countsWritten = false;
+  private staged: unknown[][] = [];
   /** Rows of stat_person_attributes, and the dossiers erased since the last flush (forgotten after the rows are written). */
   private persons: unknown[][] = [];
   private erased: string[] = [];
@@ -453,69 +519,29 @@ class FlowStatisticsRebuild implements RebuildWriter {
   constructor(
     private readonly personalData: PersonalDataReader,
     private readonly directory: MunicipalityDirectory,
-    private readonly heldCells: number,
+    private readonly limits: StagedFoldLimits,
   ) {}
 
-  /**
-   * Rows in memory: the kept events and the rows of stat_person_attributes it holds. The current
-   * rows read back with a dossier flushed before are left out: they are that dossier's kept
-   * events again and its periods, about as many: counted, they would make the writer flush (and
-   * read back) more often than when it read them at the flush.
-   */
+  /** Rows in memory: the kept events and the rows of stat_person_attributes it holds. */
   get size(): number {
-    return this.events + this.persons.length;
+    return this.staged.length + this.persons.length;
   }
 
   async fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
-    const incoming = incomingOf(events, context);
     // A registration comes once in the log (version 1): its rows are copied as they are.
     this.persons.push(...(await personRowsOf(events, context, this.personalData)));
     this.erased.push(...erasedIn(events, context));
-    if (incoming.length === 0) return;
-    if (this.flushed) {
-      const missing = [...new Set(incoming.map((event) => event.dossierId))].filter((id) => !this.byDossier.has(id));
-      if (missing.length > 0) {
-        const stored = await storedTablesOf(context, missing, true);
-        for (const [id, kept] of keptEventsOf(stored.events)) {
-          this.byDossier.set(id, kept);
-          this.events += kept.length;
-        }
-        this.readBack.events.push(...stored.events);
-        this.readBack.periods.push(...stored.periods);
-        this.readBackIds.push(...missing);
-      }
-    }
-    this.events += keep(this.byDossier, incoming);
+    for (const event of incomingOf(events, context)) this.staged.push(stagedRowOf(event));
   }
 
   async flush(context: RebuildContext): Promise<void> {
-    const { byDossier, readBack, readBackIds, persons, erased } = this;
-    this.byDossier = new Map();
-    this.readBack = { events: [], periods: [] };
-    this.readBackIds = [];
-    this.events = 0;
+    const { staged, persons, erased } = this;
+    this.staged = [];
     this.persons = [];
     this.erased = [];
     await context.copy(STAT_PERSONS_TABLE, context.schema, PERSON_COLUMNS, persons);
     await forgetAgeBands(context, erased);
-    if (byDossier.size > 0) {
-      const next = historiesOf(byDossier, this.directory);
-      this.counts.add(readBack, next);
-      if (readBackIds.length > 0) {
-        for (const table of [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE]) {
-          await context.query(`DELETE FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [readBackIds]);
-        }
-      }
-      await context.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, next.events);
-      await context.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, next.periods);
-      this.flushed = true;
-    }
-    // The counts' changes are written once, at the end, unless they grow too many to hold; until then the tables say the counts lag.
-    if (context.last || this.counts.size > this.heldCells) {
-      // The fold started on empty tables: until its first write of the counts, theirs are empty.
-      await this.counts.write(context, this.countsWritten ? undefined : context);
-      this.countsWritten = true;
-    }
-    await markCountsBehind(context, this.counts.size > 0);
+    await context.copy(STAT_EVENTS_STAGED_TABLE, context.schema, STAGED_COLUMNS, staged);
+    if (context.last) await foldStaged(context, this.directory, this.limits, context);
   }
 }

@@ -104,10 +104,37 @@ export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'q
  * write of its counts): each cell with a change as a row, with COPY; what applyDeltas would
  * leave there, without its conflict checks.
  */
-export async function copyDeltas(context: Pick<RebuildContext, 'schema' | 'copy'>, table: CountTable, deltas: Deltas): Promise<void> {
+export async function copyDeltas(context: Pick<RebuildContext, 'copy'> & { schema: string | null }, table: CountTable, deltas: Deltas): Promise<void> {
   const columns = [...table.keys.map(([column]) => column), ...(table.counts ?? ['n'])];
   const rows = function* () {
     for (const { key, n } of deltas.changes()) yield [...key, ...n];
   };
   await context.copy(table.name, context.schema, columns, rows());
+}
+
+/** The unindexed temporary table a one-pass fold spills a count table's deltas into (spillDeltas), dropped at its transaction's end. */
+const spillOf = (table: CountTable) => `${table.name}_spilled`;
+
+/**
+ * Adds the deltas to the table's spill (created on first use, in the transaction of `context`,
+ * which must be the one of sumSpilled): COPY without conflict checks, the same cell possibly
+ * several times. A one-pass fold writes its counts so when they are too many to hold in memory.
+ */
+export async function spillDeltas(context: Pick<RebuildContext, 'schema' | 'query' | 'copy'>, table: CountTable, deltas: Deltas): Promise<void> {
+  await context.query(`CREATE TEMPORARY TABLE IF NOT EXISTS ${spillOf(table)} (LIKE ${context.schema}.${table.name}) ON COMMIT DROP`);
+  await copyDeltas({ schema: null, copy: context.copy }, { ...table, name: spillOf(table) }, deltas);
+}
+
+/**
+ * Writes into the table, empty, the spill's cells summed per key (spillDeltas): what applyDeltas
+ * would leave there after the same deltas, a cell whose first count sums to 0 left out.
+ */
+export async function writeSpilled(context: Pick<ProjectionContext, 'schema' | 'query'>, table: CountTable): Promise<void> {
+  const columns = table.keys.map(([column]) => column);
+  const counts = table.counts ?? ['n'];
+  await context.query(
+    `INSERT INTO ${context.schema}.${table.name} (${[...columns, ...counts].join(', ')})
+     SELECT ${columns.join(', ')}, ${counts.map((count) => `sum(${count})`).join(', ')} FROM ${spillOf(table)}
+      GROUP BY ${columns.join(', ')} HAVING sum(${counts[0]}) <> 0`,
+  );
 }

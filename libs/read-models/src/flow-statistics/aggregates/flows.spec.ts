@@ -19,12 +19,13 @@ import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
 import { READ_MODEL_MIGRATIONS } from '../../schema';
 import { countedFlushes } from '../../testing/counted-flushes';
-import { FLOW_STATISTICS, flowStatisticsProjection, STAT_COUNTS_BEHIND_TABLE } from '../flow-statistics.projection';
+import { FLOW_STATISTICS, flowStatisticsProjection, STAT_EVENTS_STAGED_TABLE } from '../flow-statistics.projection';
 import { countsOf, eventsIn } from '../queries/flows';
 import { groupingOf } from '../queries/groups';
 import { REGISTRATION_AS_RECORDED } from '../queries/place';
 import { INTERVALS, periodsBetween, type Interval } from '../queries/periods';
 import { FlowStatisticsFlowCounts1733529600050 } from '../migrations/1733529600050-flow-statistics-flow-counts';
+import { FlowStatisticsStagedEvents1733529600070 } from '../migrations/1733529600070-flow-statistics-staged-events';
 
 /** Antwerp twice, Ghent, Hasselt, Brussels (no province): reopenings move a dossier between provinces. */
 const PLACES = ['11002', '11004', '44021', '71022', '21004'] as const;
@@ -165,9 +166,10 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     // No count of zero is kept: the tables are the same however the events were batched.
     expect([...live.periods, ...live.days].filter((row: { events: number }) => row.events === 0)).toEqual([]);
 
-    // A one-pass rebuild flushing every few events, so later events read back dossiers flushed before: the counts' changes held to its end,
-    // or (a writer holding at most a few cells) written at almost every flush.
-    for (const rebuilt of [projection, flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)), undefined, 5)]) {
+    // A one-pass rebuild flushing every few events, so a dossier's events are staged across flushes: its counts held to its end, or
+    // (a fold holding at most a few cells, reading a few staged events per step, so a dossier's events span steps) spilled and summed.
+    const small = flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)), undefined, { heldCells: 5, stagedPerStep: 3 });
+    for (const rebuilt of [projection, small]) {
       const engine = new ProjectionEngine(store, dataSource, [rebuilt], { batchSize: 5, retryDelayMs: 100, log: () => undefined, rebuildMemoryRows: 7 });
       await engine.rebuild(FLOW_STATISTICS);
       expect(await counts()).toEqual(live);
@@ -191,7 +193,7 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     expect(await counts()).toEqual(live);
   }, 180_000);
 
-  it('a catch-up from empty tables stopped between flushes leaves the counts behind its rows, and says so; the next batch applied recomputes them', async () => {
+  it('a catch-up from empty tables stopped between flushes leaves its events staged, without rows or counts; the next batch applied folds them', async () => {
     const live = await counts();
     expect(live.dates.length).toBeGreaterThan(0);
     await dataSource.query(`TRUNCATE ${projection.tables.map((table) => `read_models.${table}`).join(', ')}`);
@@ -208,10 +210,11 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     await until(async () => flushes(), (n) => n >= 2);
     await stopped;
     expect(flushes()).toBe(2);
-    // Rows flushed, their counts held in the stopped writer's memory: lost, and the table says the counts lag.
+    // The events of two flushes staged, not yet folded: no rows, no counts.
+    const [{ staged }] = await dataSource.query(`SELECT count(*)::int AS staged FROM read_models.${STAT_EVENTS_STAGED_TABLE}`);
+    expect(staged).toBeGreaterThan(0);
     const [{ rows }] = await dataSource.query('SELECT count(*)::int AS rows FROM read_models.stat_events');
-    expect(rows).toBeGreaterThan(0);
-    expect(await dataSource.query(`SELECT * FROM read_models.${STAT_COUNTS_BEHIND_TABLE}`)).toEqual([{ behind: true }]);
+    expect(rows).toBe(0);
     expect((await counts()).periods).toEqual([]);
 
     const again = new ProjectionEngine(store, dataSource, [counted], options);
@@ -223,6 +226,29 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     }
     expect(flushes()).toBe(2);
     expect(await counts()).toEqual(live);
-    expect(await dataSource.query(`SELECT * FROM read_models.${STAT_COUNTS_BEHIND_TABLE}`)).toEqual([]);
+    expect(await dataSource.query(`SELECT * FROM read_models.${STAT_EVENTS_STAGED_TABLE}`)).toEqual([]);
+
+    // An upgrade from the version whose fold could leave the counts behind its rows (stat_counts_behind) stages the kept events
+    // again and empties rows and counts: the next batch folds them into the same rows and counts.
+    const tableRows = async () => ({
+      events: await dataSource.query('SELECT * FROM read_models.stat_events ORDER BY dossier_id, version, recorded_from'),
+      periods: await dataSource.query('SELECT * FROM read_models.stat_dossier_periods ORDER BY dossier_id, valid_from, recorded_from'),
+    });
+    const before = await tableRows();
+    const migration = new FlowStatisticsStagedEvents1733529600070();
+    const runner = dataSource.createQueryRunner();
+    try {
+      await migration.down(runner);
+      await runner.query('INSERT INTO read_models.stat_counts_behind (behind) VALUES (true)');
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+    }
+    expect((await tableRows()).events).toEqual([]);
+    expect((await counts()).periods).toEqual([]);
+    // As the engine applies a batch: in a transaction.
+    await dataSource.transaction((manager) => projection.apply([], { ...context, query: (sql, parameters) => manager.query(sql, parameters) }));
+    expect(await tableRows()).toEqual(before);
+    expect(await counts()).toEqual(live);
   }, 60_000);
 });

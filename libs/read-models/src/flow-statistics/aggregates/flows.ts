@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { READ_MODEL_SCHEMA, type ProjectionContext, type RebuildContext } from '@app/projection-engine';
+import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engine';
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
-import { applyDeltas, copyDeltas, Deltas, flatten, type CountTable } from './delta';
+import { applyDeltas, Deltas, flatten, type CountTable } from './delta';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole
@@ -167,11 +167,9 @@ export function flowCountDeltas(before: readonly FlowEvent[], after: readonly Fl
   return deltas;
 }
 
-/** Writes the changes to both tables (`copy`: with COPY, into both empty). */
-export async function applyFlowCountDeltas(context: CountsContext, deltas: FlowCountDeltas, copy?: Pick<RebuildContext, 'schema' | 'copy'>): Promise<void> {
-  for (const [table, changes] of [[FLOW_COUNTS, deltas.periods], [FLOW_DAYS, deltas.days]] as const) {
-    await (copy ? copyDeltas(copy, table, changes) : applyDeltas(context, table, changes));
-  }
+/** Adds the changes to both tables. */
+async function applyFlowCountDeltas(context: CountsContext, deltas: FlowCountDeltas): Promise<void> {
+  for (const [table, changes] of [[FLOW_COUNTS, deltas.periods], [FLOW_DAYS, deltas.days]] as const) await applyDeltas(context, table, changes);
 }
 
 /** What the counts need of a context: SQL in its transaction, on its schema (a rebuild's own, or the live one). */
