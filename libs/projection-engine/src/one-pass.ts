@@ -104,7 +104,9 @@ async function fold(
     await pending.fold(events);
     folded += events.length;
     position = events[events.length - 1].position;
-    if (writer.size > options.memory.share) {
+    // Not at the log's last page: the fold's last flush (below) writes it, so that the checkpoint
+    // reaches the head only with what the writer keeps for its last flush written too.
+    if (writer.size > options.memory.share && (await next).length > 0) {
       options.carryOn();
       await pending.flush();
       pending = new OnePass(dataSource, writer, options.checkpoint, options.schema, position);
