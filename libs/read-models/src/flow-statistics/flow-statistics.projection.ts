@@ -13,7 +13,7 @@ import {
   type SafeFormNotes,
   type PersonalDataReader,
 } from '@app/projection-engine';
-import { addDateCountChanges, applyDeltas, copyDeltas, DATE_COUNTS, Deltas, STAT_DATE_COUNTS_TABLE, type CountTable, type DossierTableRows } from './aggregates';
+import { addDateCountChanges, applyDeltas, copyDeltas, DATE_COUNTS, noDateCountDeltas, STAT_DATE_COUNTS_TABLE, type CountTable, type Deltas, type DossierTableRows } from './aggregates';
 import { spillDeltas, writeSpilled } from './aggregates/delta';
 import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, noFlowCountDeltas, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
@@ -241,7 +241,7 @@ async function storedTablesOf(context: ProjectionContext, dossierIds: string[], 
  * after added; of both, only the rows valid now count.
  */
 class CountChanges {
-  private date = new Deltas();
+  private date = noDateCountDeltas();
   private flows = noFlowCountDeltas();
 
   add(before: DossierTables, after: DossierTables): void {
@@ -262,7 +262,7 @@ class CountChanges {
       [FLOW_COUNTS, this.flows.periods],
       [FLOW_DAYS, this.flows.days],
     ];
-    this.date = new Deltas();
+    this.date = noDateCountDeltas();
     this.flows = noFlowCountDeltas();
     return taken;
   }
@@ -311,9 +311,9 @@ export interface StagedFoldLimits {
 }
 
 const STAGED_FOLD_LIMITS: StagedFoldLimits = {
-  // About 17 MiB (a cell is a key of some 50 characters and its counts: about 165 bytes, measured),
-  // well within the service's heap (bounded to 200 MiB by npm start).
-  heldCells: 100_000,
+  // Some 10 to 20 MiB outside V8's heap (a cell takes 32 to 40 bytes of typed arrays, at most
+  // three quarters of their slots used, aggregates/delta.ts).
+  heldCells: 200_000,
   // A few thousand dossiers' histories at a time (about 20 MiB at their peak).
   stagedPerStep: 10_000,
 };

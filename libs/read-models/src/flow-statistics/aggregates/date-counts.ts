@@ -1,7 +1,7 @@
 import { ACTIVE_STAGES, addDays, daysBetween, type ActiveStage } from '@app/domain';
 import type { ProjectionContext } from '@app/projection-engine';
 import { reachDates, STEP_EVENTS } from '../funnel-steps';
-import { applyDeltas, Deltas, flatten, type CountTable } from './delta';
+import { applyDeltas, Deltas, type CountTable } from './delta';
 
 /**
  * The counts on a date (stock, VDAB's pair, the funnel), kept as their changes: per statistic,
@@ -135,39 +135,62 @@ const BUCKETS: Array<[Grain, (day: string) => string]> = [
   ['year', (day) => `${day.slice(0, 4)}-01-01`],
 ];
 
+/** Changes of stat_date_counts, keyed as DATE_COUNTS. */
+export const noDateCountDeltas = (): Deltas => new Deltas(DATE_COUNTS.keys.length);
+
 /**
  * The changes of stat_date_counts when dossiers' rows go from `before` to `after` (each dossier's
  * current rows; a dossier new to the table has none before): the contributions summed per day
  * and place first (a dossier's unchanged periods cancel out there), then spread over the levels
  * and grains; added to `deltas` (changes held from earlier batches) when given.
  */
-export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<DossierRows>, deltas = new Deltas()): Deltas {
-  const _ = Deltas.SEPARATOR;
-  // By statistic and day, then province, cohort and measure (the key's tail as stat_date_counts orders it).
-  const byDay = new Map<string, number>();
+export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<DossierRows>, deltas = noDateCountDeltas()): Deltas {
+  const { codes } = deltas;
+  // By statistic, day, province, cohort and measure (the key's tail as stat_date_counts orders it).
+  const byDay = new Deltas(5, 1, codes);
+  const key = [0, 0, 0, 0, 0];
   const add: Add = (statistic, day, province, cohort, measure, n) => {
-    const id = `${statistic}${_}${day}${_}${province ?? ''}${_}${cohort}${_}${measure}`;
-    flatten(id);
-    byDay.set(id, (byDay.get(id) ?? 0) + n);
+    key[0] = codes.of(statistic);
+    key[1] = codes.of(day);
+    key[2] = codes.of(province ?? '');
+    key[3] = codes.of(cohort);
+    key[4] = codes.of(measure);
+    byDay.add(key, n);
   };
   for (const rows of before) contribute(rows, -1, add);
   for (const rows of after) contribute(rows, 1, add);
   // Spread over the levels, each grain rolled up from the one below (far fewer months than days).
+  const [none, province, nothing] = [codes.of('none'), codes.of('province'), codes.of('')];
+  const cell = [0, 0, 0, 0, 0, 0, 0];
   let cells = byDay;
-  for (const [grain, bucket] of BUCKETS) {
-    const rolledUp = new Map<string, number>();
-    for (const [id, n] of cells) {
-      if (n === 0) continue;
-      const [statistic, day, province] = id.split(_, 3);
-      // The key's tail: cohort and measure, still joined.
-      const tail = id.slice(statistic.length + day.length + province.length + 3);
-      const at = `${grain}${_}${bucket(day)}`;
-      deltas.addJoined(`${statistic}${_}none${_}${at}${_}${_}${tail}`, n);
-      deltas.addJoined(`${statistic}${_}province${_}${at}${_}${province}${_}${tail}`, n);
-      if (grain !== 'year') {
-        const up = `${statistic}${_}${BUCKETS[grain === 'day' ? 1 : 2][1](day)}${_}${province}${_}${tail}`;
-        rolledUp.set(up, (rolledUp.get(up) ?? 0) + n);
+  for (const [index, [grain, bucket]] of BUCKETS.entries()) {
+    const rolledUp = new Deltas(5, 1, codes);
+    // The bucket of each day (of each month at the month grain) and the next grain's, by code.
+    const buckets = new Map<number, [number, number]>();
+    const bucketsOf = (day: number) => {
+      let known = buckets.get(day);
+      if (!known) {
+        const text = bucket(codes.text(day));
+        known = [codes.of(text), index < 2 ? codes.of(BUCKETS[index + 1][1](text)) : -1];
+        buckets.set(day, known);
       }
+      return known;
+    };
+    cell[2] = codes.of(grain);
+    for (const { key: [statistic, day, place, cohort, measure], n } of cells.cellCodes()) {
+      if (n === 0) continue;
+      const [at, up] = bucketsOf(day);
+      cell[0] = statistic;
+      cell[3] = at;
+      cell[5] = cohort;
+      cell[6] = measure;
+      cell[1] = none;
+      cell[4] = nothing;
+      deltas.add(cell, n);
+      cell[1] = province;
+      cell[4] = place;
+      deltas.add(cell, n);
+      if (up >= 0) rolledUp.add([statistic, up, place, cohort, measure], n);
     }
     cells = rolledUp;
   }

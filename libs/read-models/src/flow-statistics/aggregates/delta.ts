@@ -15,55 +15,147 @@ export interface CountTable {
 const CHUNK = 50_000;
 
 /**
- * Makes V8 keep a key built by concatenation as one flat string rather than the tree of its parts
- * (reading a character flattens it): kept as a Map's key, the tree took about three times the
- * memory (318 against 109 bytes a cell, measured with 400,000 keys of 50 characters), and hashing
- * it for each lookup walked the tree (the same 400,000 insertions took 3.8 s against 1.5 s).
+ * The texts of a count table's key values as small numbers (codes), and back: a key is kept as
+ * its values' codes, so adding to a cell hashes a few integers instead of a string of some 50
+ * characters built for the purpose (which took a third of the flow statistics' fold and most of
+ * its garbage, bench/README.md "Staged events folded once"). The values are codes, dates,
+ * measures and categories: a few thousand distinct texts.
  */
-export function flatten(key: string): void {
-  key.charCodeAt(0);
+export class Codes {
+  private readonly texts: string[] = [];
+  private readonly byText = new Map<string, number>();
+
+  of(text: string): number {
+    let code = this.byText.get(text);
+    if (code === undefined) {
+      code = this.texts.length;
+      this.texts.push(text);
+      this.byText.set(text, code);
+    }
+    return code;
+  }
+
+  text(code: number): string {
+    return this.texts[code];
+  }
 }
+
+/** A slot with no cell (codes are 0 or more). */
+const EMPTY = -1;
 
 /**
  * The changes of a count table's cells a batch brings, summed per key: each dossier's
  * contribution of its new rows added, that of its old rows taken away. Cells whose changes
- * cancel out (a dossier's situation that did not change) are left alone.
+ * cancel out (a dossier's situation that did not change) are left alone. The cells are kept in
+ * typed arrays (open addressing, linear probing), a key as its values' codes (`codes`): adding
+ * allocates nothing, and a cell takes some 50 to 70 bytes outside V8's heap (165 on it, with its
+ * key as a string, until 2026-12-05).
  */
 export class Deltas {
-  /** By the key's values joined with NUL, which PostgreSQL text never holds (the projections keep it in a safe form); a change per count column. */
-  private readonly cells = new Map<string, number[]>();
+  private keys: Int32Array;
+  private counts: Int32Array;
+  private capacity: number;
+  private cells = 0;
 
-  /** `width`: the table's count columns (CountTable.counts). */
-  constructor(private readonly width = 1) {}
-
-  /** Adds n to the count column `at` (0: the first) of the cell. */
-  add(key: readonly string[], n: number, at = 0): void {
-    this.addJoined(key.join(Deltas.SEPARATOR), n, at);
+  /**
+   * `keyWidth`: the table's key columns; `width`: its count columns (CountTable.counts); `codes`:
+   * the key values' codes, shared by the Deltas whose keys are built from the same values.
+   */
+  constructor(
+    private readonly keyWidth: number,
+    private readonly width = 1,
+    readonly codes = new Codes(),
+    capacity = 1024,
+  ) {
+    this.capacity = capacity;
+    this.keys = new Int32Array(capacity * keyWidth).fill(EMPTY);
+    this.counts = new Int32Array(capacity * width);
   }
 
-  /** add() for a key already joined with SEPARATOR (the hot path of a large batch: no array per key). */
-  addJoined(id: string, n: number, at = 0): void {
+  /** Adds n to the count column `at` (0: the first) of the cell whose key values' codes are `key`. */
+  add(key: ArrayLike<number>, n: number, at = 0): void {
     if (n === 0) return;
-    flatten(id);
-    const cell = this.cells.get(id);
-    if (cell) cell[at] += n;
-    else {
-      const counts = new Array<number>(this.width).fill(0);
-      counts[at] = n;
-      this.cells.set(id, counts);
+    // The slot first: finding it may grow the arrays.
+    const slot = this.slotOf(key);
+    this.counts[slot * this.width + at] += n;
+  }
+
+  /** The slot of the cell with this key, made (its counts 0) if there was none. */
+  slotOf(key: ArrayLike<number>): number {
+    const width = this.keyWidth;
+    let hash = 0x811c9dc5 | 0;
+    for (let i = 0; i < width; i++) hash = Math.imul(hash ^ key[i], 0x01000193);
+    hash ^= hash >>> 15;
+    const mask = this.capacity - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const base = slot * width;
+      if (this.keys[base] === EMPTY) {
+        if ((this.cells + 1) * 4 > this.capacity * 3) {
+          this.grow();
+          return this.slotOf(key);
+        }
+        for (let i = 0; i < width; i++) this.keys[base + i] = key[i];
+        this.cells++;
+        return slot;
+      }
+      let same = true;
+      for (let i = 0; i < width && same; i++) same = this.keys[base + i] === key[i];
+      if (same) return slot;
     }
   }
 
-  static readonly SEPARATOR = '\u0000';
+  /** The count column `at` of the cell in `slot`, and setting it. */
+  count(slot: number, at: number): number {
+    return this.counts[slot * this.width + at];
+  }
+
+  setCount(slot: number, at: number, n: number): void {
+    this.counts[slot * this.width + at] = n;
+  }
+
+  private grow(): void {
+    const { keys, counts, capacity } = this;
+    this.capacity = capacity * 2;
+    this.keys = new Int32Array(this.capacity * this.keyWidth).fill(EMPTY);
+    this.counts = new Int32Array(this.capacity * this.width);
+    this.cells = 0;
+    for (let slot = 0; slot < capacity; slot++) {
+      if (keys[slot * this.keyWidth] === EMPTY) continue;
+      const to = this.slotOf(keys.subarray(slot * this.keyWidth, (slot + 1) * this.keyWidth));
+      this.counts.set(counts.subarray(slot * this.width, (slot + 1) * this.width), to * this.width);
+    }
+  }
+
+  /** Holds no cell (its arrays kept, for a Deltas used over and over). */
+  clear(): void {
+    this.keys.fill(EMPTY);
+    this.counts.fill(0);
+    this.cells = 0;
+  }
 
   /** Cells held (changes that cancelled out included). */
   get size(): number {
-    return this.cells.size;
+    return this.cells;
   }
 
-  /** The cells with a change, each once, with the change of each count column. */
+  /** Each cell: its key's codes (a view, valid until the next add) and the change of its first count column. */
+  *cellCodes(): Iterable<{ key: Int32Array; n: number; slot: number }> {
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const base = slot * this.keyWidth;
+      if (this.keys[base] === EMPTY) continue;
+      yield { key: this.keys.subarray(base, base + this.keyWidth), n: this.counts[slot * this.width], slot };
+    }
+  }
+
+  /** The cells with a change, each once, with its key's values and the change of each count column. */
   *changes(): Iterable<{ key: readonly string[]; n: readonly number[] }> {
-    for (const [id, n] of this.cells) if (n.some((change) => change !== 0)) yield { key: id.split(Deltas.SEPARATOR), n };
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const base = slot * this.keyWidth;
+      if (this.keys[base] === EMPTY) continue;
+      const n = Array.from(this.counts.subarray(slot * this.width, (slot + 1) * this.width));
+      if (n.every((change) => change === 0)) continue;
+      yield { key: Array.from(this.keys.subarray(base, base + this.keyWidth), (code) => this.codes.text(code)), n };
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engine';
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
-import { applyDeltas, Deltas, flatten, type CountTable } from './delta';
+import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole
@@ -110,40 +110,57 @@ export const FLOW_DAYS: CountTable = { name: STAT_FLOW_DAYS_TABLE, keys: [...FLO
  * the period is on it.
  */
 function contribute(events: readonly FlowEvent[], sign: 1 | -1, periods: Deltas, days: Deltas): void {
-  const _ = Deltas.SEPARATOR;
+  const { codes } = periods;
   const byDossier = new Map<string, FlowEvent[]>();
   for (const event of events) {
     const kept = byDossier.get(event.dossierId);
     if (kept) kept.push(event);
     else byDossier.set(event.dossierId, [event]);
   }
+  const intervals = INTERVALS.map((interval) => codes.of(interval));
+  const levels = FLOW_LEVELS.map((level) => codes.of(level));
+  const nothing = codes.of('');
+  const dailyLevels = new Set(FLOW_LEVELS.filter((level) => DAY_LEVELS.has(level)).map((level) => codes.of(level)));
+  // The dossier's first and last day of each count (codes, plus one: 0 is none yet), in its periods' keys.
+  const spans = new Deltas(FLOW_KEYS.length, 2, codes, 64);
+  const key = [0, 0, 0, 0, 0, 0];
+  const dayKey = [0, 0, 0, 0, 0, 0, 0];
   for (const own of byDossier.values()) {
-    // The dossier's first and last day of each count: in business order, the first seen is the first.
-    const spans = new Map<string, { daily: boolean; first: string; last: string }>();
+    spans.clear();
+    // In business order, the first seen is the first.
     for (const event of [...own, ...readingsOf(own)].sort(inBusinessOrder)) {
-      const day = event.occurredOn;
-      for (const interval of INTERVALS) {
-        const period = bucketOf(day, interval);
-        for (const level of FLOW_LEVELS) {
+      const day = codes.of(event.occurredOn);
+      key[4] = codes.of(event.type);
+      const category = event.category === null ? -1 : codes.of(event.category);
+      for (const [i, interval] of INTERVALS.entries()) {
+        key[0] = intervals[i];
+        key[2] = codes.of(bucketOf(event.occurredOn, interval));
+        for (const [j, level] of FLOW_LEVELS.entries()) {
+          key[1] = levels[j];
+          key[3] = codes.of(groupAt(level, event));
           const daily = DAY_LEVELS.has(level);
-          const at = `${interval}${_}${level}${_}${period}${_}${groupAt(level, event)}${_}${event.type}${_}`;
-          for (const category of event.category === null ? [''] : ['', event.category]) {
-            const id = at + category;
-            flatten(id);
-            const span = spans.get(id);
-            if (span) span.last = day;
-            else spans.set(id, { daily, first: day, last: day });
-            periods.addJoined(id, sign);
-            if (daily) days.addJoined(`${id}${_}${day}`, sign);
+          for (let c = 0; c < (category < 0 ? 1 : 2); c++) {
+            key[5] = c === 0 ? nothing : category;
+            const span = spans.slotOf(key);
+            if (spans.count(span, 0) === 0) spans.setCount(span, 0, day + 1);
+            spans.setCount(span, 1, day + 1);
+            periods.add(key, sign);
+            if (!daily) continue;
+            for (let k = 0; k < key.length; k++) dayKey[k] = key[k];
+            dayKey[6] = day;
+            days.add(dayKey, sign);
           }
         }
       }
     }
-    for (const [id, { daily, first, last }] of spans) {
-      periods.addJoined(id, sign, 1);
-      if (!daily) continue;
-      days.addJoined(`${id}${_}${first}`, sign, 1);
-      days.addJoined(`${id}${_}${last}`, sign, 2);
+    for (const { key: cell, slot } of spans.cellCodes()) {
+      periods.add(cell, sign, 1);
+      if (!dailyLevels.has(cell[1])) continue;
+      for (let k = 0; k < cell.length; k++) dayKey[k] = cell[k];
+      dayKey[6] = spans.count(slot, 0) - 1;
+      days.add(dayKey, sign, 1);
+      dayKey[6] = spans.count(slot, 1) - 1;
+      days.add(dayKey, sign, 2);
     }
   }
 }
@@ -154,7 +171,11 @@ export interface FlowCountDeltas {
   days: Deltas;
 }
 
-export const noFlowCountDeltas = (): FlowCountDeltas => ({ periods: new Deltas(FLOW_COUNTS.counts!.length), days: new Deltas(FLOW_DAYS.counts!.length) });
+export function noFlowCountDeltas(): FlowCountDeltas {
+  // One set of codes: a day's key is its period's key and the day.
+  const codes = new Codes();
+  return { periods: new Deltas(FLOW_COUNTS.keys.length, FLOW_COUNTS.counts!.length, codes), days: new Deltas(FLOW_DAYS.keys.length, FLOW_DAYS.counts!.length, codes) };
+}
 
 /**
  * The changes of stat_flow_counts and stat_flow_days when dossiers' current events go from

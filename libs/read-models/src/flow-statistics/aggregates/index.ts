@@ -3,6 +3,7 @@ export {
   DATE_COUNTS,
   DATE_COUNT_LEVELS,
   dateCountDeltas,
+  noDateCountDeltas,
   dateCountsOn,
   STAT_DATE_COUNTS_TABLE,
   storedDossierRows,

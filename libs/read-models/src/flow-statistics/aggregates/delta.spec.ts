@@ -1,0 +1,27 @@
+import fc from 'fast-check';
+import { Deltas } from './delta';
+
+describe('Deltas', () => {
+  it('sums the changes per key as a map of joined keys does, across the growth of its arrays, and yields the cells with a change', () => {
+    const change = fc.tuple(fc.array(fc.constantFrom('a', 'b', 'c', '2022-01-07', ''), { minLength: 3, maxLength: 3 }), fc.integer({ min: -2, max: 2 }), fc.nat(1));
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 400 }), (changes) => {
+        // Four slots to start with: the arrays grow several times.
+        const deltas = new Deltas(3, 2, undefined, 4);
+        const oracle = new Map<string, number[]>();
+        for (const [key, n, at] of changes) {
+          deltas.add(key.map((value) => deltas.codes.of(value)), n, at);
+          // A change of 0 makes no cell.
+          if (n === 0) continue;
+          const cell = oracle.get(key.join('|')) ?? [0, 0];
+          cell[at] += n;
+          oracle.set(key.join('|'), cell);
+        }
+        const expected = [...oracle].filter(([, n]) => n.some((change) => change !== 0)).sort();
+        const actual = [...deltas.changes()].map(({ key, n }) => [key.join('|'), n] as [string, number[]]).sort();
+        expect(actual).toEqual(expected);
+        expect(deltas.size).toBe(oracle.size);
+      }),
+    );
+  });
+});
