@@ -287,7 +287,6 @@ class CountChanges {
   }
 }
 
-
 /**
  * The events a one-pass fold kept and has not folded yet, in stat_events' columns (the kept
  * event's text as it can be stored; recorded_at as RecordedEvent.createdAt's ISO text). A fold
