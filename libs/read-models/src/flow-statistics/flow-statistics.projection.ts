@@ -3,6 +3,7 @@ import type { RecordedEvent } from '@app/event-store';
 import { isStorableDate } from '@app/platform';
 import { readDossierEvent } from '../read-dossier-event';
 import {
+  READ_MODEL_SCHEMA,
   readEach,
   storableValue,
   type Projection,
@@ -282,8 +283,9 @@ class CountChanges {
     for (const [table, deltas] of this.take()) await spillDeltas(context, table, deltas);
   }
 
+  /** Sums the spills into the empty tables (writeSpilled); a rebuild's copy, which nobody reads before its switch, gets their keys after. */
   static async writeSpilled(context: ProjectionContext): Promise<void> {
-    for (const table of [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS]) await writeSpilled(context, table);
+    for (const table of [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS]) await writeSpilled(context, table, context.schema !== READ_MODEL_SCHEMA);
   }
 }
 

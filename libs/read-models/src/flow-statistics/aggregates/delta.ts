@@ -220,17 +220,29 @@ export async function spillDeltas(context: Pick<RebuildContext, 'schema' | 'quer
 /**
  * Writes into the table, empty, the spill's cells summed per key (spillDeltas): what applyDeltas
  * would leave there after the same deltas, a cell whose first count sums to 0 left out. Summed
- * with the memory to do it in memory (SUM_MEMORY).
+ * with the memory to do it in memory (SUM_MEMORY). `keyAfter` (a table nobody reads before the
+ * transaction ends: a rebuild's copy): its primary key dropped for the sum and built after it,
+ * once, which costs about half of keeping it up to date row by row (measured: 3.1 s against some
+ * 6 for 468,522 cells); in a live table it would lock the queries out until then.
  */
-export async function writeSpilled(context: Pick<ProjectionContext, 'schema' | 'query'>, table: CountTable): Promise<void> {
+export async function writeSpilled(context: Pick<ProjectionContext, 'schema' | 'query'>, table: CountTable, keyAfter: boolean): Promise<void> {
+  const target = `${context.schema}.${table.name}`;
   const columns = table.keys.map(([column]) => column);
   const counts = table.counts ?? ['n'];
+  const [key] = keyAfter
+    ? await context.query<{ name: string; definition: string }>(
+        `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
+        [target],
+      )
+    : [];
+  if (key) await context.query(`ALTER TABLE ${target} DROP CONSTRAINT "${key.name}"`);
   await context.query(`SET LOCAL work_mem = '${SUM_MEMORY}'`);
   await context.query(
-    `INSERT INTO ${context.schema}.${table.name} (${[...columns, ...counts].join(', ')})
+    `INSERT INTO ${target} (${[...columns, ...counts].join(', ')})
      SELECT ${columns.join(', ')}, ${counts.map((count) => `sum(${count})`).join(', ')} FROM ${spillOf(table)}
       GROUP BY ${columns.join(', ')} HAVING sum(${counts[0]}) <> 0`,
   );
+  if (key) await context.query(`ALTER TABLE ${target} ADD CONSTRAINT "${key.name}" ${key.definition}`);
 }
 
 /**
