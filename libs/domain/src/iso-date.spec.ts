@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { addDateDuration, addDays, addMonths, daysBetween, endOfMonth, isCalendarDate, isDateDuration, isSupportedDate, nextDay } from './iso-date';
 
 describe('calendar dates', () => {
@@ -11,6 +12,27 @@ describe('calendar dates', () => {
       expect(isCalendarDate(date)).toBe(false);
     },
   );
+
+  it('reads a date as the pattern YYYY-MM-DD and the days of its month do, for any text near that shape', () => {
+    // The reading it replaced (a match and its parts), kept as the oracle of the digit-by-digit one.
+    const oracle = (value: string): boolean => {
+      const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+      if (!match) return false;
+      const [year, month, day] = match.slice(1).map(Number);
+      const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+      const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+      return days !== undefined && day >= 1 && day <= days;
+    };
+    const digits = (count: number) => fc.stringMatching(new RegExp(`^[0-9]{${count}}$`));
+    const nearDate = fc.oneof(
+      fc.tuple(digits(4), digits(2), digits(2)).map(([year, month, day]) => `${year}-${month}-${day}`),
+      fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(
+        ([year, month, day]) => `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
+      ),
+      fc.string({ unit: fc.constantFrom('0', '1', '2', '9', '-', '/', ' ', 'T', '\n', '٣', '０'), minLength: 8, maxLength: 12 }),
+    );
+    fc.assert(fc.property(nearDate, (value) => expect(isCalendarDate(value)).toBe(oracle(value))), { numRuns: 2000 });
+  });
 
   it.each(['1900-01-01', '1985-07-30', '2099-12-31'])('supports %s', (date) => {
     expect(isSupportedDate(date)).toBe(true);

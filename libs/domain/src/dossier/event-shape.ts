@@ -57,10 +57,18 @@ export class MalformedEventError extends Error {
 
 const EXPECTED: Record<FieldKind, string> = { text: 'a string', 'text?': 'a string or null', object: 'an object' };
 
-function check(eventType: string, prefix: string, value: unknown, fields: Readonly<Record<string, FieldKind>>): void {
+/** A shape's fields as a list, made once: a projection checks every event it reads, and a list per check was most of what it allocated. */
+type FieldList = ReadonlyArray<readonly [field: string, kind: FieldKind]>;
+
+const fieldListOf = (fields: Readonly<Record<string, FieldKind>>): FieldList => Object.entries(fields);
+
+const EVENT_FIELD_LISTS = Object.fromEntries(Object.entries(EVENT_FIELDS).map(([type, fields]) => [type, fieldListOf(fields)])) as Record<DossierEventType, FieldList>;
+const PERSONAL_FIELD_LIST = fieldListOf(PERSONAL_FIELDS);
+
+function check(eventType: string, prefix: string, value: unknown, fields: FieldList): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedEventError(eventType, prefix || 'data', 'an object');
   const record = value as Record<string, unknown>;
-  for (const [field, kind] of Object.entries(fields)) {
+  for (const [field, kind] of fields) {
     const fieldValue = record[field];
     const fits =
       kind === 'object'
@@ -72,10 +80,10 @@ function check(eventType: string, prefix: string, value: unknown, fields: Readon
 
 /** Throws MalformedEventError when the event's data lacks a field its type has, or has it as another JSON type. */
 export function assertDossierEventShape(event: DossierEvent): void {
-  check(event.type, 'data.', event.data, EVENT_FIELDS[event.type]);
+  check(event.type, 'data.', event.data, EVENT_FIELD_LISTS[event.type]);
 }
 
 /** The same for a registration's personal block once it is readable (decrypted, or ERASED). */
 export function assertPersonalDataShape(personal: unknown): void {
-  check('DossierRegistered', 'data.personal.', personal, PERSONAL_FIELDS);
+  check('DossierRegistered', 'data.personal.', personal, PERSONAL_FIELD_LIST);
 }
