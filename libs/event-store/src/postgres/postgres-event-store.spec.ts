@@ -3,7 +3,7 @@ import { Client, Pool } from 'pg';
 import { createTestDatabase } from '@app/testing';
 import { describeEventStoreContract } from '../contract/event-store.contract';
 import { describeLogDeliveryContract, type HeldAppend } from '../contract/log-delivery.contract';
-import { comparePositions, EventStoreUnavailableError, START_OF_LOG, WrongExpectedVersionError, type EventToAppend } from '../event-store.port';
+import { comparePositions, EventStoreUnavailableError, START_OF_LOG, WrongExpectedVersionError, type EventToAppend, type RecordedEvent } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 import { migrateEventStoreSchema } from './schema';
 
@@ -145,6 +145,30 @@ describe('PostgreSQL event store specifics', () => {
         await store.close();
       }
     } finally {
+      await database.drop();
+    }
+  });
+
+  it('reads the commit time of each event as pg reads the timestamp, to the millisecond, by every way of reading', async () => {
+    const database = await createTestDatabase();
+    const store = await PostgresEventStore.connect(database.url);
+    const pool = testPool(database.url);
+    try {
+      const moments = ['2024-05-06 07:08:09.123999+00', '2022-02-24 23:59:59.9995+02', '1969-12-31 23:59:59.999999+00', '2000-01-01 00:00:00+00', '2027-03-04 12:00:00.000001-05'];
+      await store.append('times', moments.map((_, index) => event(index + 1)), 'no_stream');
+      for (const [index, moment] of moments.entries()) {
+        await pool.query('UPDATE event_store.events SET created_at = $1 WHERE stream_id = $2 AND version = $3', [moment, 'times', index + 1]);
+      }
+      // pg's own parsing of the column, the oracle.
+      const { rows } = await pool.query<{ created_at: Date }>(`SELECT created_at FROM event_store.events WHERE stream_id = 'times' ORDER BY version`);
+      const expected = rows.map((row) => row.created_at.toISOString());
+      const times = (events: RecordedEvent[]) => events.map((recorded) => recorded.createdAt.toISOString());
+      expect(times(await store.readStream('times'))).toEqual(expected);
+      expect(times(await store.readStreamWith('times', { sql: 'SELECT 1', parameters: [] }))).toEqual(expected);
+      expect(times((await store.readAll({ after: START_OF_LOG })).filter((recorded) => recorded.streamId === 'times'))).toEqual(expected);
+    } finally {
+      await store.close();
+      await pool.end();
       await database.drop();
     }
   });

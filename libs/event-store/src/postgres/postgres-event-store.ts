@@ -49,10 +49,13 @@ interface EventRow {
   type: string;
   data: JsonObject;
   metadata: JsonObject;
-  created_at: Date;
+  /** created_at in whole milliseconds since the epoch, rounded down, as pg's own parsing of the timestamp gives a Date. */
+  created_ms: number;
 }
 
-const COLUMNS = 'position, commit_position, event_id, stream_id, version, type, data, metadata, created_at';
+// created_at as milliseconds: pg parses a timestamp's text with a pattern and a Date of its
+// parts, the largest cost of a row after its JSON (every projection reads every event).
+const COLUMNS = 'position, commit_position, event_id, stream_id, version, type, data, metadata, floor(extract(epoch FROM created_at) * 1000)::float8 AS created_ms';
 const APPEND_COLUMNS = 'outcome, stream_version, commit_position::text, last_position::text, conflicting_id::text';
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
@@ -64,7 +67,7 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     data: row.data,
     metadata: row.metadata,
     position: { commit: BigInt(row.commit_position), prepare: BigInt(row.position) },
-    createdAt: row.created_at,
+    createdAt: new Date(row.created_ms),
   };
 }
 
