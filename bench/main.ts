@@ -28,7 +28,7 @@ import { DossierRowEncoder, envelopeSealer, LifecyclePool, plainSealer, Realisti
 import { loadThroughStore } from './load-esdb';
 import { loadIntoPostgres } from './load-postgres';
 import { loadAverages, machineInfo, versions } from './machine';
-import type { Pauses } from './pauses';
+import { PauseRecorder, tailOf, type Pauses } from './pauses';
 import { StatementStats, type StatementBreakdown } from './pg-statements';
 import { summariseProfile, type CpuProfile } from './profile-summary';
 import { formatTable, resultsFileName, type Figure } from './report';
@@ -454,6 +454,9 @@ async function queryScenario(
   run.mark(`vacuum of the read models (${dossiers} dossiers)`);
   await statements.reset();
   await service.request({ type: 'pauses-start' });
+  // The bench's own collections too: the answers are timed in this process.
+  const benchPauses = new PauseRecorder();
+  benchPauses.start();
   const queries = await bench.cpu(service, () =>
     service.measured(() =>
       withProfile(bench, service, `queries-${size}`, async () =>
@@ -469,14 +472,24 @@ async function queryScenario(
       ),
     ),
   );
-  const pauses = await service.request<Pauses>({ type: 'pauses-stop' });
+  const { timeline, ...pauses } = await service.request<Pauses>({ type: 'pauses-stop' });
+  const benchCollections = benchPauses.stop().timeline.collections;
+  const tails = Object.fromEntries(queries.result.result.map((q) => [q.name, tailOf(q.answers, timeline, benchCollections)]));
+  for (const [name, tail] of Object.entries(tails)) {
+    run.log(
+      `tail of ${name} at ${dossiers} dossiers: the ${tail.slowest} slowest (${tail.slowestMs.join(', ')} ms) took ${tail.slowestServiceMs.join(', ')} ms in the service ` +
+        `(p50 ${tail.serviceP50Ms} ms); ${tail.slowestMetServiceGc} met a collection of the service (${Math.round(tail.allMetServiceGc * 100)}% of all answers did), ` +
+        `${tail.slowestMetBenchGc} one of the bench (${Math.round(tail.allMetBenchGc * 100)}%)`,
+    );
+  }
   run.log(
     `service pauses during the queries at ${dossiers} dossiers: ${pauses.gc.count} garbage collections (${pauses.gc.over5Ms} of 5 ms or more, longest ` +
       `${pauses.gc.maxMs} ms, ${pauses.gc.totalMs} ms in all); event-loop delay p99 ${pauses.eventLoopDelay.p99} ms, max ${pauses.eventLoopDelay.max} ms; ` +
       `memory at the start ${JSON.stringify(pauses.memory.atStart)} MiB, at the end ${JSON.stringify(pauses.memory.atEnd)} MiB`,
   );
   const scenario = `queries (${dossiers} dossiers)`;
-  for (const q of queries.result.result) {
+  const figures = queries.result.result.map(({ answers: _answers, ...figure }) => figure);
+  for (const q of figures) {
     const target = q.class === 'single-dossier' ? SINGLE_DOSSIER_P99_TARGET_MS : q.class === 'list' ? LIST_P99_TARGET_MS : STATISTICS_P99_TARGET_MS;
     run.figure({ scenario, figure: `${q.name} p50`, value: q.p50, unit: 'ms' });
     run.figure({ scenario, figure: `${q.name} p99`, value: q.p99, unit: 'ms', target: `<= ${target} ms`, met: q.p99 <= target, note: `${q.count} requests` });
@@ -484,7 +497,7 @@ async function queryScenario(
   run.figure({ scenario: 'memory', figure: `service peak RSS, queries (${dossiers} dossiers)`, value: queries.result.peakRssMb, unit: 'MiB' });
   return {
     figures: queries.result.result,
-    details: { figures: queries.result.result, peakRssMb: queries.result.peakRssMb, pauses, cpu: queries.cpu, postgresStatements: await statements.read(10) },
+    details: { figures, peakRssMb: queries.result.peakRssMb, pauses, tails, cpu: queries.cpu, postgresStatements: await statements.read(10) },
   };
 }
 

@@ -1,5 +1,9 @@
-import { constants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import type { Server } from 'node:http';
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+
+/** A stretch of time: when it began (ms since the epoch, comparable across the bench's processes) and how long it took, in ms. */
+export type Stretch = readonly [at: number, ms: number];
 
 /** What held up the service's event loop during a stretch of work: garbage collections and the loop's delay. */
 export interface Pauses {
@@ -16,6 +20,11 @@ export interface Pauses {
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
   /** What the process held at the start and at the end, MiB: resident, V8's heap (used and committed), outside it (buffers). */
   readonly memory: { readonly atStart: MemorySample; readonly atEnd: MemorySample };
+  /**
+   * When each collection paused the main thread, and when the HTTP server took each request and
+   * finished its answer (when recorded with a server): to tell what a slow answer met (tailOf).
+   */
+  readonly timeline: { readonly collections: readonly Stretch[]; readonly requests: readonly Stretch[] };
 }
 
 export interface MemorySample {
@@ -39,23 +48,41 @@ const GC_KINDS: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
 };
 
-const round = (ms: number) => Math.round(ms * 100) / 100;
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Records the pauses of this process from start() to stop(). */
+/** Now, in ms since the epoch at the performance clock's resolution. */
+export const epochNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Records the pauses of this process from start() to stop(), and, given the HTTP server, when
+ * each request came in and its answer was finished.
+ */
 export class PauseRecorder {
-  private collections: Array<{ kind: string; ms: number }> = [];
+  private collections: Array<{ kind: string; at: number; ms: number }> = [];
+  private requests: Stretch[] = [];
   private observer?: PerformanceObserver;
   private delay?: IntervalHistogram;
   private atStart = memorySample();
+  private recording = false;
+
+  constructor(server?: Server) {
+    server?.on('request', (_request, response) => {
+      if (!this.recording) return;
+      const at = epochNow();
+      response.once('finish', () => this.requests.push([at, epochNow() - at]));
+    });
+  }
 
   start(): void {
     this.stop();
     this.atStart = memorySample();
     this.collections = [];
+    this.requests = [];
+    this.recording = true;
     this.observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         const kind = (entry as { detail?: { kind?: number } }).detail?.kind ?? -1;
-        this.collections.push({ kind: GC_KINDS[kind] ?? `kind ${kind}`, ms: entry.duration });
+        this.collections.push({ kind: GC_KINDS[kind] ?? `kind ${kind}`, at: performance.timeOrigin + entry.startTime, ms: entry.duration });
       }
     });
     this.observer.observe({ entryTypes: ['gc'] });
@@ -64,6 +91,7 @@ export class PauseRecorder {
   }
 
   stop(): Pauses {
+    this.recording = false;
     this.observer?.disconnect();
     this.delay?.disable();
     const byKind: Record<string, { count: number; totalMs: number; maxMs: number }> = {};
@@ -87,9 +115,57 @@ export class PauseRecorder {
         ? { p50: nsToMs(this.delay.percentile(50)), p99: nsToMs(this.delay.percentile(99)), max: nsToMs(this.delay.max) }
         : { p50: 0, p99: 0, max: 0 },
       memory: { atStart: this.atStart, atEnd: memorySample() },
+      timeline: { collections: this.collections.map(({ at, ms }) => [round(at, 3), round(ms, 3)] as const), requests: this.requests.map(([at, ms]) => [round(at, 3), round(ms, 3)] as const) },
     };
     this.observer = undefined;
     this.delay = undefined;
     return pauses;
   }
+}
+
+/** What the slowest answers of a kind met, against all of its answers (tailOf). */
+export interface TailFigures {
+  /** Answers at or above the p99 (nearest rank): the ones the p99 is made of. */
+  readonly slowest: number;
+  /** Their client-side times, slowest first, ms. */
+  readonly slowestMs: readonly number[];
+  /** How many of them overlapped a collection of the service, and of the bench's own process. */
+  readonly slowestMetServiceGc: number;
+  readonly slowestMetBenchGc: number;
+  /** The service's own time for each (request in to answer finished), ms; null when no request of the service lay within the answer. */
+  readonly slowestServiceMs: ReadonlyArray<number | null>;
+  /** Share of all answers of the kind that overlapped a collection of the service / of the bench. */
+  readonly allMetServiceGc: number;
+  readonly allMetBenchGc: number;
+  /** The kind's p50 of the service's own time, ms: what an answer costs inside the service. */
+  readonly serviceP50Ms: number | null;
+}
+
+const overlaps = ([at, ms]: Stretch, [otherAt, otherMs]: Stretch) => at < otherAt + otherMs && otherAt < at + ms;
+
+/**
+ * What the answers at or above the p99 of one kind met: a collection of the service (its main
+ * thread paused), one of the bench's own process (which times the answers), and how long the
+ * service itself took (its request matched by lying within the client's time; one request at a
+ * time). The shares over all answers say whether the slow ones met collections more often than
+ * any answer does.
+ */
+export function tailOf(answers: readonly Stretch[], service: Pauses['timeline'], benchCollections: readonly Stretch[]): TailFigures {
+  const sorted = [...answers].sort((a, b) => b[1] - a[1]);
+  const rank = Math.max(1, Math.ceil(0.99 * answers.length));
+  const slowest = sorted.slice(0, answers.length - rank + 1);
+  const meets = (answer: Stretch, collections: readonly Stretch[]) => collections.some((gc) => overlaps(answer, gc));
+  const serviceTime = (answer: Stretch) => service.requests.find(([at, ms]) => at >= answer[0] && at + ms <= answer[0] + answer[1])?.[1] ?? null;
+  const share = (collections: readonly Stretch[]) => (answers.length === 0 ? 0 : round(answers.filter((a) => meets(a, collections)).length / answers.length, 3));
+  const serviceTimes = answers.map(serviceTime).filter((ms): ms is number => ms !== null).sort((a, b) => a - b);
+  return {
+    slowest: slowest.length,
+    slowestMs: slowest.map(([, ms]) => round(ms)),
+    slowestMetServiceGc: slowest.filter((a) => meets(a, service.collections)).length,
+    slowestMetBenchGc: slowest.filter((a) => meets(a, benchCollections)).length,
+    slowestServiceMs: slowest.map(serviceTime),
+    allMetServiceGc: share(service.collections),
+    allMetBenchGc: share(benchCollections),
+    serviceP50Ms: serviceTimes.length === 0 ? null : serviceTimes[Math.ceil(serviceTimes.length / 2) - 1],
+  };
 }

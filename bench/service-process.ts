@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const engine = app.get(ProjectionEngineHost).engine;
   const server = await app.listen(config.port, config.host);
   const port = (server.address() as AddressInfo).port;
-  const pauses = new PauseRecorder();
+  const pauses = new PauseRecorder(server);
   const profiler = new Session();
   profiler.connect();
   const post = <T>(method: string, params?: object) =>

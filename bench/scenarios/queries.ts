@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { epochNow, type Stretch } from '../pauses';
 import { summariseLatencies, type LatencySummary } from '../stats';
 
 const WARM_UP = 3;
@@ -21,22 +22,27 @@ export interface QueryFigure extends LatencySummary {
   /** Bytes of the last answer, to show what was read. */
   readonly bytes: number;
   readonly example: string;
+  /** When each timed answer was asked (ms since the epoch) and how long it took: what pauses.ts's tailOf compares with the collections. */
+  readonly answers: readonly Stretch[];
 }
 
 export interface HttpAnswer {
   readonly status: number;
   readonly body: string;
   readonly milliseconds: number;
+  /** When it was sent, in ms since the epoch (epochNow). */
+  readonly at: number;
 }
 
 /** One GET over a kept-alive connection, timed from sending to the last byte of the answer. */
 export function timedGet(agent: Agent, baseUrl: string, path: string, headers: Record<string, string>): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
+    const at = epochNow();
     const started = performance.now();
     const req = request(new URL(path, baseUrl), { agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), milliseconds: performance.now() - started }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), milliseconds: performance.now() - started, at }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -69,13 +75,15 @@ export async function runQueries(
       };
       for (let i = 0; i < WARM_UP; i++) await get(samples + i);
       const latencies: number[] = [];
+      const answers: Stretch[] = [];
       let last: HttpAnswer | undefined;
       const deadline = performance.now() + budgetMs;
       for (let i = 0; i < samples && (i < MIN_SAMPLES || performance.now() < deadline); i++) {
         last = await get(i);
         latencies.push(last.milliseconds);
+        answers.push([last.at, last.milliseconds]);
       }
-      figures.push({ name: kind.name, class: kind.class, ...summariseLatencies(latencies), bytes: last?.body.length ?? 0, example: kind.path(0) });
+      figures.push({ name: kind.name, class: kind.class, ...summariseLatencies(latencies), bytes: last?.body.length ?? 0, example: kind.path(0), answers });
       onFigure(figures[figures.length - 1]);
     }
   } finally {

@@ -1,0 +1,26 @@
+import { tailOf, type Stretch } from './pauses';
+
+describe("what a kind's slowest answers met", () => {
+  // 200 answers of 2 ms, 10 ms apart; three slow ones (the p99 by nearest rank is the third slowest).
+  const answers: Stretch[] = Array.from({ length: 200 }, (_, i) => [1_000 + i * 10, i === 50 ? 9 : i === 120 ? 7 : i === 180 ? 6 : 2]);
+  // The service took each request 0.5 ms after it was sent and finished it 0.5 ms before it arrived.
+  const requests: Stretch[] = answers.map(([at, ms]) => [at + 0.5, ms - 1]);
+
+  it('takes the answers at or above the p99 and says which met a collection of the service or of the bench', () => {
+    const tail = tailOf(answers, { collections: [[1_503, 4], [1_700, 1]], requests }, [[2_801, 1]]);
+    expect(tail.slowest).toBe(3);
+    expect(tail.slowestMs).toEqual([9, 7, 6]);
+    expect(tail.slowestServiceMs).toEqual([8, 6, 5]);
+    expect(tail.slowestMetServiceGc).toBe(1);
+    expect(tail.slowestMetBenchGc).toBe(1);
+    // 1,503 meets the answer at 1,500; 1,700 meets the one at 1,700.
+    expect(tail.allMetServiceGc).toBe(0.01);
+    expect(tail.allMetBenchGc).toBe(0.005);
+    expect(tail.serviceP50Ms).toBe(1);
+  });
+
+  it('says when the service saw no request within an answer', () => {
+    const tail = tailOf([[0, 5]], { collections: [], requests: [[10, 1]] }, []);
+    expect(tail).toMatchObject({ slowest: 1, slowestServiceMs: [null], slowestMetServiceGc: 0, serviceP50Ms: null });
+  });
+});
