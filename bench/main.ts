@@ -484,7 +484,9 @@ async function queryScenario(
   }
   run.log(
     `service pauses during the queries at ${dossiers} dossiers: ${pauses.gc.count} garbage collections (${pauses.gc.over5Ms} of 5 ms or more, longest ` +
-      `${pauses.gc.maxMs} ms, ${pauses.gc.totalMs} ms in all); event-loop delay p99 ${pauses.eventLoopDelay.p99} ms, max ${pauses.eventLoopDelay.max} ms; ` +
+      `${pauses.gc.maxMs} ms, ${pauses.gc.totalMs} ms in all); ${pauses.gc.allocatedMiB} MiB allocated, ` +
+      `${Math.round((pauses.gc.allocatedMiB * 1024) / Math.max(1, timeline.requests.length))} KiB per request (${timeline.requests.length}); ` +
+      `young generation up to ${pauses.gc.newSpaceMiB} MiB; event-loop delay p99 ${pauses.eventLoopDelay.p99} ms, max ${pauses.eventLoopDelay.max} ms; ` +
       `memory at the start ${JSON.stringify(pauses.memory.atStart)} MiB, at the end ${JSON.stringify(pauses.memory.atEnd)} MiB`,
   );
   const scenario = `queries (${dossiers} dossiers)`;

@@ -1,4 +1,4 @@
-import { tailOf, type Stretch } from './pauses';
+import { PauseRecorder, tailOf, type Stretch } from './pauses';
 
 describe("what a kind's slowest answers met", () => {
   // 200 answers of 2 ms, 10 ms apart; three slow ones (the p99 by nearest rank is the third slowest).
@@ -22,5 +22,25 @@ describe("what a kind's slowest answers met", () => {
   it('says when the service saw no request within an answer', () => {
     const tail = tailOf([[0, 5]], { collections: [], requests: [[10, 1]] }, []);
     expect(tail).toMatchObject({ slowest: 1, slowestServiceMs: [null], slowestMetServiceGc: 0, serviceP50Ms: null });
+  });
+});
+
+describe('the pauses of a stretch of work', () => {
+  it('counts what was allocated, objects that died young included', async () => {
+    const recorder = new PauseRecorder();
+    recorder.start();
+    let kept: number[][] = [];
+    // About 40 MiB of short arrays, at most a thousand alive at a time.
+    for (let i = 0; i < 100_000; i++) {
+      kept.push(new Array<number>(50).fill(i));
+      if (kept.length > 1_000) kept = [];
+    }
+    // Collections reach the observer a turn of the event loop later.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const pauses = recorder.stop();
+    expect(kept.length).toBeGreaterThan(0);
+    expect(pauses.gc.allocatedMiB).toBeGreaterThan(30);
+    expect(pauses.gc.byKind.scavenge?.count).toBeGreaterThan(0);
+    expect(pauses.gc.newSpaceMiB).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 
 /** A stretch of time: when it began (ms since the epoch, comparable across the bench's processes) and how long it took, in ms. */
 export type Stretch = readonly [at: number, ms: number];
@@ -15,6 +15,13 @@ export interface Pauses {
     readonly byKind: Record<string, { readonly count: number; readonly totalMs: number; readonly maxMs: number }>;
     /** Collections of at least 5 ms (a single-dossier read's whole budget). */
     readonly over5Ms: number;
+    /**
+     * MiB allocated on V8's heap (what the heap grew by between collections, from V8's own
+     * statistics before and after each; objects that die young count as well as those kept).
+     */
+    readonly allocatedMiB: number;
+    /** The young generation's largest size seen, MiB: how often it fills up, and a scavenge runs, depends on it. */
+    readonly newSpaceMiB: number;
   };
   /** How late the event loop ran a 1 ms timer (perf_hooks.monitorEventLoopDelay), in ms. */
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
@@ -61,6 +68,8 @@ export class PauseRecorder {
   private collections: Array<{ kind: string; at: number; ms: number }> = [];
   private requests: Stretch[] = [];
   private observer?: PerformanceObserver;
+  private gcProfiler?: GCProfiler;
+  private usedAtStart = 0;
   private delay?: IntervalHistogram;
   private atStart = memorySample();
   private recording = false;
@@ -86,6 +95,9 @@ export class PauseRecorder {
       }
     });
     this.observer.observe({ entryTypes: ['gc'] });
+    this.gcProfiler = new GCProfiler();
+    this.gcProfiler.start();
+    this.usedAtStart = getHeapStatistics().used_heap_size;
     this.delay = monitorEventLoopDelay({ resolution: 1 });
     this.delay.enable();
   }
@@ -93,6 +105,7 @@ export class PauseRecorder {
   stop(): Pauses {
     this.recording = false;
     this.observer?.disconnect();
+    const heap = this.heapGrowth();
     this.delay?.disable();
     const byKind: Record<string, { count: number; totalMs: number; maxMs: number }> = {};
     for (const { kind, ms } of this.collections) {
@@ -110,6 +123,7 @@ export class PauseRecorder {
         maxMs: round(Math.max(0, ...durations)),
         byKind,
         over5Ms: durations.filter((ms) => ms >= 5).length,
+        ...heap,
       },
       eventLoopDelay: this.delay
         ? { p50: nsToMs(this.delay.percentile(50)), p99: nsToMs(this.delay.percentile(99)), max: nsToMs(this.delay.max) }
@@ -120,6 +134,25 @@ export class PauseRecorder {
     this.observer = undefined;
     this.delay = undefined;
     return pauses;
+  }
+
+  /** What was allocated since start(): the heap's growth from each collection's end to the next one's start, and since the last. */
+  private heapGrowth(): { allocatedMiB: number; newSpaceMiB: number } {
+    const collections = this.gcProfiler?.stop()?.statistics ?? [];
+    this.gcProfiler = undefined;
+    let allocated = 0;
+    let usedAfter = this.usedAtStart;
+    let newSpace = 0;
+    for (const { beforeGC, afterGC } of collections) {
+      allocated += Math.max(0, beforeGC.heapStatistics.usedHeapSize - usedAfter);
+      usedAfter = afterGC.heapStatistics.usedHeapSize;
+      for (const space of [...beforeGC.heapSpaceStatistics, ...afterGC.heapSpaceStatistics]) {
+        if (space.spaceName === 'new_space') newSpace = Math.max(newSpace, space.spaceSize);
+      }
+    }
+    allocated += Math.max(0, getHeapStatistics().used_heap_size - usedAfter);
+    const mib = (bytes: number) => round(bytes / 1024 / 1024, 1);
+    return { allocatedMiB: mib(allocated), newSpaceMiB: mib(newSpace) };
   }
 }
 
