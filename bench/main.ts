@@ -474,12 +474,17 @@ async function queryScenario(
   );
   const { timeline, ...pauses } = await service.request<Pauses>({ type: 'pauses-stop' });
   const benchCollections = benchPauses.stop().timeline.collections;
-  const tails = Object.fromEntries(queries.result.result.map((q) => [q.name, tailOf(q.answers, timeline, benchCollections)]));
+  const tails = Object.fromEntries(
+    queries.result.result.map((q) => {
+      const tail = tailOf(q.answers, timeline, benchCollections);
+      return [q.name, { ...tail, slowestPaths: tail.slowestIndex.map((i) => q.paths[i]) }];
+    }),
+  );
   for (const [name, tail] of Object.entries(tails)) {
     run.log(
       `tail of ${name} at ${dossiers} dossiers: the ${tail.slowest} slowest (${tail.slowestMs.join(', ')} ms) took ${tail.slowestServiceMs.join(', ')} ms in the service ` +
         `(p50 ${tail.serviceP50Ms} ms); ${tail.slowestMetServiceGc} met a collection of the service (${Math.round(tail.allMetServiceGc * 100)}% of all answers did), ` +
-        `${tail.slowestMetBenchGc} one of the bench (${Math.round(tail.allMetBenchGc * 100)}%)`,
+        `${tail.slowestMetBenchGc} one of the bench (${Math.round(tail.allMetBenchGc * 100)}%); they asked ${tail.slowestPaths.join(' ')}`,
     );
   }
   run.log(
@@ -490,7 +495,7 @@ async function queryScenario(
       `memory at the start ${JSON.stringify(pauses.memory.atStart)} MiB, at the end ${JSON.stringify(pauses.memory.atEnd)} MiB`,
   );
   const scenario = `queries (${dossiers} dossiers)`;
-  const figures = queries.result.result.map(({ answers: _answers, ...figure }) => figure);
+  const figures = queries.result.result.map(({ answers: _answers, paths: _paths, ...figure }) => figure);
   for (const q of figures) {
     const target = q.class === 'single-dossier' ? SINGLE_DOSSIER_P99_TARGET_MS : q.class === 'list' ? LIST_P99_TARGET_MS : STATISTICS_P99_TARGET_MS;
     run.figure({ scenario, figure: `${q.name} p50`, value: q.p50, unit: 'ms' });

@@ -10,6 +10,7 @@ describe("what a kind's slowest answers met", () => {
     const tail = tailOf(answers, { collections: [[1_503, 4], [1_700, 1]], requests }, [[2_801, 1]]);
     expect(tail.slowest).toBe(3);
     expect(tail.slowestMs).toEqual([9, 7, 6]);
+    expect(tail.slowestIndex).toEqual([50, 120, 180]);
     expect(tail.slowestServiceMs).toEqual([8, 6, 5]);
     expect(tail.slowestMetServiceGc).toBe(1);
     expect(tail.slowestMetBenchGc).toBe(1);

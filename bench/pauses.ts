@@ -162,6 +162,8 @@ export interface TailFigures {
   readonly slowest: number;
   /** Their client-side times, slowest first, ms. */
   readonly slowestMs: readonly number[];
+  /** Their places among the answers (in the order they were asked), slowest first. */
+  readonly slowestIndex: readonly number[];
   /** How many of them overlapped a collection of the service, and of the bench's own process. */
   readonly slowestMetServiceGc: number;
   readonly slowestMetBenchGc: number;
@@ -184,9 +186,12 @@ const overlaps = ([at, ms]: Stretch, [otherAt, otherMs]: Stretch) => at < otherA
  * any answer does.
  */
 export function tailOf(answers: readonly Stretch[], service: Pauses['timeline'], benchCollections: readonly Stretch[]): TailFigures {
-  const sorted = [...answers].sort((a, b) => b[1] - a[1]);
   const rank = Math.max(1, Math.ceil(0.99 * answers.length));
-  const slowest = sorted.slice(0, answers.length - rank + 1);
+  const slowestIndex = answers
+    .map((_, i) => i)
+    .sort((a, b) => answers[b][1] - answers[a][1])
+    .slice(0, answers.length - rank + 1);
+  const slowest = slowestIndex.map((i) => answers[i]);
   const meets = (answer: Stretch, collections: readonly Stretch[]) => collections.some((gc) => overlaps(answer, gc));
   const serviceTime = (answer: Stretch) => service.requests.find(([at, ms]) => at >= answer[0] && at + ms <= answer[0] + answer[1])?.[1] ?? null;
   const share = (collections: readonly Stretch[]) => (answers.length === 0 ? 0 : round(answers.filter((a) => meets(a, collections)).length / answers.length, 3));
@@ -194,6 +199,7 @@ export function tailOf(answers: readonly Stretch[], service: Pauses['timeline'],
   return {
     slowest: slowest.length,
     slowestMs: slowest.map(([, ms]) => round(ms)),
+    slowestIndex,
     slowestMetServiceGc: slowest.filter((a) => meets(a, service.collections)).length,
     slowestMetBenchGc: slowest.filter((a) => meets(a, benchCollections)).length,
     slowestServiceMs: slowest.map(serviceTime),

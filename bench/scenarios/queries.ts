@@ -24,6 +24,8 @@ export interface QueryFigure extends LatencySummary {
   readonly example: string;
   /** When each timed answer was asked (ms since the epoch) and how long it took: what pauses.ts's tailOf compares with the collections. */
   readonly answers: readonly Stretch[];
+  /** What each timed answer asked, in the same order. */
+  readonly paths: readonly string[];
 }
 
 export interface HttpAnswer {
@@ -76,14 +78,16 @@ export async function runQueries(
       for (let i = 0; i < WARM_UP; i++) await get(samples + i);
       const latencies: number[] = [];
       const answers: Stretch[] = [];
+      const paths: string[] = [];
       let last: HttpAnswer | undefined;
       const deadline = performance.now() + budgetMs;
       for (let i = 0; i < samples && (i < MIN_SAMPLES || performance.now() < deadline); i++) {
         last = await get(i);
         latencies.push(last.milliseconds);
         answers.push([last.at, last.milliseconds]);
+        paths.push(kind.path(i));
       }
-      figures.push({ name: kind.name, class: kind.class, ...summariseLatencies(latencies), bytes: last?.body.length ?? 0, example: kind.path(0), answers });
+      figures.push({ name: kind.name, class: kind.class, ...summariseLatencies(latencies), bytes: last?.body.length ?? 0, example: kind.path(0), answers, paths });
       onFigure(figures[figures.length - 1]);
     }
   } finally {
