@@ -30,7 +30,7 @@ import { loadIntoPostgres } from './load-postgres';
 import { loadAverages, machineInfo, versions } from './machine';
 import { PauseRecorder, tailOf, type Pauses } from './pauses';
 import { StatementStats, type StatementBreakdown } from './pg-statements';
-import { summariseProfile, type CpuProfile } from './profile-summary';
+import { summariseHeapProfile, summariseProfile, type CpuProfile, type HeapProfile } from './profile-summary';
 import { formatTable, resultsFileName, type Figure } from './report';
 import { esdbAppendCeiling, postgresInsertCeiling, type CeilingResult } from './scenarios/ceilings';
 import { runCommands, type CommandRunResult } from './scenarios/commands';
@@ -223,10 +223,13 @@ async function withProfile<T>(bench: Bench, service: BenchChild<ServiceReady>, n
     const dir = join(RESULTS_DIR, `profiles-${resultsFileName(bench.run.startedAt).replace(/\.json$/, '')}`);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${name}.cpuprofile`);
-    await service.request({ type: 'profile-stop', file });
+    const heapFile = join(dir, `${name}.heapprofile`);
+    await service.request({ type: 'profile-stop', file, heapFile });
     const places = summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
-    bench.run.details[`profile-${name}`] = { file, places };
+    const allocations = summariseHeapProfile(JSON.parse(readFileSync(heapFile, 'utf8')) as HeapProfile);
+    bench.run.details[`profile-${name}`] = { file, places, heapFile, allocations };
     bench.run.log(`CPU profile of the service: ${file}; ${places.slice(0, 6).map((p) => `${p.place} ${p.percent}%`).join(', ')}`);
+    bench.run.log(`heap allocations of the service: ${heapFile}; ${allocations.slice(0, 8).map((p) => `${p.place} ${p.percent}%`).join(', ')}`);
   }
 }
 
@@ -483,7 +486,8 @@ async function queryScenario(
   for (const [name, tail] of Object.entries(tails)) {
     run.log(
       `tail of ${name} at ${dossiers} dossiers: the ${tail.slowest} slowest (${tail.slowestMs.join(', ')} ms) took ${tail.slowestServiceMs.join(', ')} ms in the service ` +
-        `(p50 ${tail.serviceP50Ms} ms); ${tail.slowestMetServiceGc} met a collection of the service (${Math.round(tail.allMetServiceGc * 100)}% of all answers did), ` +
+        `(p50 ${tail.serviceP50Ms} ms); ${tail.slowestMetServiceGc} met a collection of the service (${tail.slowestServiceGcMs.join(', ')} ms of it; ` +
+        `${Math.round(tail.allMetServiceGc * 100)}% of all answers met one), ` +
         `${tail.slowestMetBenchGc} one of the bench (${Math.round(tail.allMetBenchGc * 100)}%); they asked ${tail.slowestPaths.join(' ')}`,
     );
   }

@@ -14,6 +14,7 @@ describe("what a kind's slowest answers met", () => {
     expect(tail.slowestServiceMs).toEqual([8, 6, 5]);
     expect(tail.slowestMetServiceGc).toBe(1);
     expect(tail.slowestMetBenchGc).toBe(1);
+    expect(tail.slowestServiceGcMs).toEqual([4, 0, 0]);
     // 1,503 meets the answer at 1,500; 1,700 meets the one at 1,700.
     expect(tail.allMetServiceGc).toBe(0.01);
     expect(tail.allMetBenchGc).toBe(0.005);

@@ -167,6 +167,8 @@ export interface TailFigures {
   /** How many of them overlapped a collection of the service, and of the bench's own process. */
   readonly slowestMetServiceGc: number;
   readonly slowestMetBenchGc: number;
+  /** For each, the ms of the service's collections within it. */
+  readonly slowestServiceGcMs: readonly number[];
   /** The service's own time for each (request in to answer finished), ms; null when no request of the service lay within the answer. */
   readonly slowestServiceMs: ReadonlyArray<number | null>;
   /** Share of all answers of the kind that overlapped a collection of the service / of the bench. */
@@ -176,7 +178,8 @@ export interface TailFigures {
   readonly serviceP50Ms: number | null;
 }
 
-const overlaps = ([at, ms]: Stretch, [otherAt, otherMs]: Stretch) => at < otherAt + otherMs && otherAt < at + ms;
+const overlapOf = ([at, ms]: Stretch, [otherAt, otherMs]: Stretch) => Math.min(at + ms, otherAt + otherMs) - Math.max(at, otherAt);
+const overlaps = (stretch: Stretch, other: Stretch) => overlapOf(stretch, other) > 0;
 
 /**
  * What the answers at or above the p99 of one kind met: a collection of the service (its main
@@ -193,7 +196,12 @@ export function tailOf(answers: readonly Stretch[], service: Pauses['timeline'],
     .slice(0, answers.length - rank + 1);
   const slowest = slowestIndex.map((i) => answers[i]);
   const meets = (answer: Stretch, collections: readonly Stretch[]) => collections.some((gc) => overlaps(answer, gc));
-  const serviceTime = (answer: Stretch) => service.requests.find(([at, ms]) => at >= answer[0] && at + ms <= answer[0] + answer[1])?.[1] ?? null;
+  // One request at a time: the service's request for an answer is the one that overlaps it most (the processes' clocks agree to a fraction of a ms).
+  const serviceTime = (answer: Stretch) => {
+    let best: Stretch | undefined;
+    for (const request of service.requests) if (overlapOf(answer, request) > (best ? overlapOf(answer, best) : 0)) best = request;
+    return best?.[1] ?? null;
+  };
   const share = (collections: readonly Stretch[]) => (answers.length === 0 ? 0 : round(answers.filter((a) => meets(a, collections)).length / answers.length, 3));
   const serviceTimes = answers.map(serviceTime).filter((ms): ms is number => ms !== null).sort((a, b) => a - b);
   return {
@@ -202,6 +210,7 @@ export function tailOf(answers: readonly Stretch[], service: Pauses['timeline'],
     slowestIndex,
     slowestMetServiceGc: slowest.filter((a) => meets(a, service.collections)).length,
     slowestMetBenchGc: slowest.filter((a) => meets(a, benchCollections)).length,
+    slowestServiceGcMs: slowest.map((a) => round(service.collections.reduce((sum, gc) => sum + Math.max(0, overlapOf(a, gc)), 0))),
     slowestServiceMs: slowest.map(serviceTime),
     allMetServiceGc: share(service.collections),
     allMetBenchGc: share(benchCollections),

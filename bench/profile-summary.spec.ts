@@ -1,4 +1,4 @@
-import { placeOf, summariseProfile, type CpuProfile } from './profile-summary';
+import { placeOf, summariseHeapProfile, summariseProfile, type CpuProfile } from './profile-summary';
 
 describe('profile summary', () => {
   it('names the place of a frame: package, project folder, Node.js, V8', () => {
@@ -26,6 +26,20 @@ describe('profile summary', () => {
     expect(summariseProfile(profile)).toEqual([
       { place: 'package pg', milliseconds: 997, percent: 99.7 },
       { place: 'other', milliseconds: 3, percent: 0.3 },
+    ]);
+  });
+
+  it('adds the bytes each frame allocated per place, largest first', () => {
+    const frame = (functionName: string, url: string, selfSize: number, children: unknown[] = []) => ({ callFrame: { functionName, url }, selfSize, children });
+    const profile = {
+      head: frame('(root)', '', 0, [
+        frame('handle', '/x/node_modules/express/lib/router.js', 6 * 1024, [frame('query', '/x/node_modules/pg/lib/client.js', 3 * 1024)]),
+        frame('next', '/x/node_modules/express/lib/router.js', 1024),
+      ]),
+    } as Parameters<typeof summariseHeapProfile>[0];
+    expect(summariseHeapProfile(profile)).toEqual([
+      { place: 'package express', kib: 7, percent: 70 },
+      { place: 'package pg', kib: 3, percent: 30 },
     ]);
   });
 });

@@ -7,7 +7,8 @@ export type ServiceRequest =
   /** Rebuilds these projections side by side, each stopped once `budgetMs` is spent. */
   | { readonly type: 'rebuild'; readonly names: readonly string[]; readonly budgetMs: number }
   | { readonly type: 'profile-start' }
-  | { readonly type: 'profile-stop'; readonly file: string }
+  /** Writes the CPU profile to `file` and the sampling heap profile to `heapFile`. */
+  | { readonly type: 'profile-stop'; readonly file: string; readonly heapFile: string }
   /** Records the service's garbage collections and event-loop delay until pauses-stop, which answers them (pauses.ts). */
   | { readonly type: 'pauses-start' }
   | { readonly type: 'pauses-stop' }
