@@ -79,15 +79,19 @@ async function main(): Promise<void> {
         await post('Profiler.enable');
         await post('Profiler.setSamplingInterval', { interval: 500 });
         await post('Profiler.start');
-        // What is allocated, objects that died since included (what makes the collections).
-        await post('HeapProfiler.enable');
-        await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+        if (request.heap) {
+          // What is allocated, objects that died since included (what makes the collections).
+          await post('HeapProfiler.enable');
+          await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+        }
         return null;
       case 'profile-stop': {
         const { profile } = await post<{ profile: unknown }>('Profiler.stop');
         writeFileSync(request.file, JSON.stringify(profile));
-        const { profile: heap } = await post<{ profile: unknown }>('HeapProfiler.stopSampling');
-        writeFileSync(request.heapFile, JSON.stringify(heap));
+        if (request.heapFile) {
+          const { profile: heap } = await post<{ profile: unknown }>('HeapProfiler.stopSampling');
+          writeFileSync(request.heapFile, JSON.stringify(heap));
+        }
         return null;
       }
       case 'pauses-start':
