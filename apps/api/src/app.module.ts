@@ -21,8 +21,9 @@ import { StatisticsModule } from './statistics/statistics.module';
 /**
  * The HTTP service: the runtime, one feature module per folder, and the request pipeline every
  * route shares (guards and the problem filter, in the order they run). Interceptors are bound to
- * the routes that need them (@CountsAsCommand, @Idempotent, @ShowsPersonalData): one on every
- * route would cost every request its rxjs and async-hook wrapping (bench/README.md).
+ * the routes that need them (@CountsAsCommand, @Idempotent, @ShowsPersonalData; a read of one
+ * dossier has none, @ShowsDossierReadHere): one on every route would cost every request its rxjs
+ * and async-hook wrapping (bench/README.md).
  */
 @Module({})
 export class AppModule {

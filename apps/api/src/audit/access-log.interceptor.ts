@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { AccessLog, PendingAccessRecord, setPendingRecord, type AuditedRequest } from './access-log';
+import { AccessLog, type AuditedRequest } from './access-log';
 
 export const SHOWS_PERSONAL_DATA = 'audit:shows-personal-data';
 
@@ -9,10 +9,10 @@ export const SHOWS_PERSONAL_DATA = 'audit:shows-personal-data';
 export type DossiersShown = (body: unknown) => string[];
 
 /**
- * Records every response of a route marked @ShowsPersonalData (which binds it) in the access log. The record is
- * committed before the response leaves; if it cannot be written, the personal data is not sent
- * either. A route that reads one dossier's stream writes it with the read (PendingAccessRecord,
- * one statement on the PostgreSQL store); otherwise it is written here, once the answer is known.
+ * Records every response of a route marked @ShowsPersonalData (which binds it) in the access log,
+ * once the answer is known. The record is committed before the response leaves; if it cannot be
+ * written, the personal data is not sent either. (A route that reads one dossier's stream records
+ * it with the read instead, without this interceptor: AccessLog.shownWithRead.)
  */
 @Injectable()
 export class AccessLogInterceptor implements NestInterceptor {
@@ -26,13 +26,10 @@ export class AccessLogInterceptor implements NestInterceptor {
     if (!dossiersShown) return next.handle();
     const request = context.switchToHttp().getRequest<AuditedRequest>();
     const purpose = this.accessLog.purposeOf(request);
-    const pending = new PendingAccessRecord(request, purpose);
-    setPendingRecord(request, pending);
     return from(
       (async () => {
         const body = await lastValueFrom(next.handle());
-        const shown = dossiersShown(body);
-        if (!pending.isWrittenFor(shown)) await this.accessLog.record(request, purpose, shown);
+        await this.accessLog.record(request, purpose, dossiersShown(body));
         return body;
       })(),
     );

@@ -34,6 +34,25 @@ export class AccessLog {
     await this.recordAccess(entryOf(request, purpose, dossierIds));
   }
 
+  /**
+   * What a route shows of dossiers it reads itself (one dossier's stream), with their access-log
+   * record: the purpose checked before anything is read, the record written by `read` with the
+   * read itself where the store allows it (`written`: in the same statement, PendingAccessRecord),
+   * otherwise committed here right after the read; either way before the answer leaves. Such a
+   * route needs no AccessLogInterceptor (@ShowsDossierReadHere): its cost on every request is
+   * part of a dossier read's (bench/README.md).
+   */
+  async shownWithRead<T>(
+    request: AuditedRequest,
+    dossierIds: string[],
+    read: (statement: StatementWithRead) => Promise<{ readonly shown: T; readonly written: boolean }>,
+  ): Promise<T> {
+    const purpose = this.purposeOf(request);
+    const { shown, written } = await read(new PendingAccessRecord(request, purpose).statementFor(dossierIds));
+    if (!written) await this.record(request, purpose, dossierIds);
+    return shown;
+  }
+
   /** The same for access outside HTTP (the command line): `method` says how, `path` what. */
   async recordAccess(entry: AccessEntry): Promise<void> {
     // One plain statement: every answer with personal data waits for it, and TypeORM's insert
@@ -69,14 +88,11 @@ const entryOf = (request: AuditedRequest, purpose: string | null, dossierIds: st
 });
 
 /**
- * The access-log record of a request whose personal data a route reads, as AccessLogInterceptor
- * leaves it on the request: a route that reads one dossier's stream has it written with the read
- * itself, in the same statement and transaction where the store allows it (withRead), and the
- * interceptor writes it only if that did not happen.
+ * The access-log record of a request whose personal data a route reads, as a statement to write
+ * with the read itself, in the same statement and transaction where the store allows it
+ * (AccessLog.shownWithRead).
  */
-export class PendingAccessRecord {
-  private writtenFor?: readonly string[];
-
+class PendingAccessRecord {
   constructor(
     private readonly request: AuditedRequest,
     private readonly purpose: string | null,
@@ -91,26 +107,4 @@ export class PendingAccessRecord {
       parameters: parametersOf(entryOf(this.request, this.purpose, dossierIds)),
     };
   }
-
-  /** The statement for these dossiers was written with the read (which found the dossier). */
-  written(dossierIds: string[]): void {
-    this.writtenFor = dossierIds;
-  }
-
-  /** Whether the record of exactly these dossiers is written already. */
-  isWrittenFor(dossierIds: readonly string[]): boolean {
-    return this.writtenFor !== undefined && this.writtenFor.length === dossierIds.length && this.writtenFor.every((id, i) => id === dossierIds[i]);
-  }
-}
-
-const PENDING = Symbol('pending access record');
-type WithPendingRecord = AuditedRequest & { [PENDING]?: PendingAccessRecord };
-
-export function setPendingRecord(request: AuditedRequest, record: PendingAccessRecord): void {
-  (request as WithPendingRecord)[PENDING] = record;
-}
-
-/** The pending record of a route marked @ShowsPersonalData (undefined on any other route). */
-export function pendingRecordOf(request: AuditedRequest): PendingAccessRecord | undefined {
-  return (request as WithPendingRecord)[PENDING];
 }

@@ -23,5 +23,12 @@ export const ApiPurpose = () =>
 export const ShowsPersonalData = (dossiersShown: DossiersShown) =>
   applyDecorators(SetMetadata(SHOWS_PERSONAL_DATA, dossiersShown), UseInterceptors(AccessLogInterceptor), ApiPurpose());
 
+/**
+ * The route answers with the personal data of a dossier it reads itself through
+ * AccessLog.shownWithRead, which checks the purpose and records the read with it: the same
+ * record and the same X-Purpose rules as @ShowsPersonalData, without an interceptor on the route.
+ */
+export const ShowsDossierReadHere = () => applyDecorators(SetMetadata(SHOWS_PERSONAL_DATA, oneDossier), ApiPurpose());
+
 /** For routes that answer with one dossier (`{ dossierId, … }`). */
 export const oneDossier: DossiersShown = (body) => [(body as { dossierId: string }).dossierId];

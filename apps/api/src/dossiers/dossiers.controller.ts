@@ -15,8 +15,8 @@ import {
 import type { Response } from 'express';
 import { DossierNotFoundError, normaliseNationalRegisterNumber, type DossierCommand, type RegisterDossier } from '@app/domain';
 import { deterministicUuid } from '@app/platform';
-import { pendingRecordOf, type AuditedRequest } from '../audit/access-log';
-import { oneDossier, ShowsPersonalData } from '../audit/shows-personal-data.decorator';
+import { AccessLog, type AuditedRequest } from '../audit/access-log';
+import { ShowsDossierReadHere } from '../audit/shows-personal-data.decorator';
 import { Roles } from '../auth/auth.decorators';
 import { dossierIdPipe } from '../http/dossier-id.pipe';
 import { problem } from '../http/problem';
@@ -54,6 +54,7 @@ export class DossiersController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly dossiers: DossierRepository,
+    private readonly accessLog: AccessLog,
   ) {}
 
   @Post()
@@ -152,7 +153,7 @@ export class DossiersController {
   }
 
   @Get(':id')
-  @ShowsPersonalData(oneDossier)
+  @ShowsDossierReadHere()
   @Roles('staff', 'admin', 'auditor')
   @ApiOperation({
     summary: 'The dossier as it stands now; with asOf, as the system knew it then; with validOn, as it stood that day',
@@ -197,7 +198,7 @@ export class DossiersController {
   }
 
   @Get(':id/diff')
-  @ShowsPersonalData(oneDossier)
+  @ShowsDossierReadHere()
   @Roles('staff', 'admin', 'auditor')
   @ApiOperation({ summary: 'What changed between two versions of the dossier, and the events that changed it' })
   @ApiOkResponse({ type: DiffView })
@@ -223,7 +224,7 @@ export class DossiersController {
   }
 
   @Get(':id/history')
-  @ShowsPersonalData(oneDossier)
+  @ShowsDossierReadHere()
   @Roles('staff', 'admin', 'auditor')
   @ApiOperation({ summary: 'Every event of the dossier in order: what, when it happened, when and by whom recorded' })
   @ApiOkResponse({ type: HistoryView, headers: { ETag: RESPONSE_HEADERS.ETag } })
@@ -235,13 +236,13 @@ export class DossiersController {
     return { dossierId: id, events: dossier.events.map(historyEntry) };
   }
 
-  /** The dossier whose personal data the answer shows, its access-log record written with the read (PendingAccessRecord). */
-  private async loadShown(id: string, request: AuditedRequest) {
-    const record = pendingRecordOf(request)!;
-    const { dossier, written } = await this.dossiers.loadWith(id, record.statementFor([id]));
-    if (dossier.version === 0) throw new DossierNotFoundError(id);
-    if (written) record.written([id]);
-    return dossier;
+  /** The dossier whose personal data the answer shows, its access-log record written with the read (AccessLog.shownWithRead). */
+  private loadShown(id: string, request: AuditedRequest) {
+    return this.accessLog.shownWithRead(request, [id], async (statement) => {
+      const { dossier, written } = await this.dossiers.loadWith(id, statement);
+      if (dossier.version === 0) throw new DossierNotFoundError(id);
+      return { shown: dossier, written };
+    });
   }
 
   private async change(
