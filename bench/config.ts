@@ -87,7 +87,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     poolDossiers: Math.round(number('BENCH_POOL_DOSSIERS', 16_000, 3_000, 1)),
     durationSeconds: number('BENCH_DURATION_S', 20, 5, 1),
     connections: Math.round(number('BENCH_CONNECTIONS', 32, 32, 1)),
-    rebuildBudgetSeconds: number('BENCH_REBUILD_BUDGET_S', 20, 8, 1),
+    rebuildBudgetSeconds: number('BENCH_REBUILD_BUDGET_S', 300, 60, 1),
     querySamples: Math.round(number('BENCH_QUERY_SAMPLES', 200, 40, 1)),
     queryBudgetSeconds: number('BENCH_QUERY_BUDGET_S', 5, 2, 0.1),
     esdbEvents: Math.round(number('BENCH_ESDB_EVENTS', 100_000, 20_000, 0)),

@@ -794,10 +794,13 @@ async function rebuildScenario(bench: Bench, databaseUrl: string, store: EventSt
         ceiling: read.eventsPerSecond,
         ratio: ratio(rate, read.eventsPerSecond),
         target: `>= ${REBUILD_TARGET.toLocaleString('en-US')} events/s`,
-        met: rate >= REBUILD_TARGET,
+        // A rebuild stopped at the budget is never met: a one-pass writer may leave its work to its
+        // last flush (flow-statistics folds its staged events there), which a stopped one never reaches.
+        met: completed && rate >= REBUILD_TARGET,
         note: completed
           ? `complete: ${applied.toLocaleString('en-US')} events in ${(milliseconds / 1000).toFixed(1)} s`
-          : `first ${applied.toLocaleString('en-US')} events in ${(milliseconds / 1000).toFixed(1)} s (budget); whole log extrapolated: ~${Math.round(estimate)} s`,
+          : `NOT COMPLETE, so not met: first ${applied.toLocaleString('en-US')} events folded in ${(milliseconds / 1000).toFixed(1)} s (budget), ` +
+            `without what the writer leaves to its last flush; whole log extrapolated: ~${Math.round(estimate)} s`,
       });
       run.figure({ scenario: 'memory', figure: `service peak RSS, rebuild ${label}`, value: measured.result.peakRssMb, unit: 'MiB' });
       run.log(`rebuild ${label}: ${applied} events in ${(milliseconds / 1000).toFixed(1)} s = ${rate}/s${completed ? '' : ' (stopped at the budget)'}`);
