@@ -26,9 +26,10 @@ export const ShowsPersonalData = (dossiersShown: DossiersShown) =>
 /**
  * The route answers with the personal data of a dossier it reads itself through
  * AccessLog.shownWithRead, which checks the purpose and records the read with it: the same
- * record and the same X-Purpose rules as @ShowsPersonalData, without an interceptor on the route.
+ * record and the same X-Purpose rules as @ShowsPersonalData, without an interceptor on the route
+ * (so this only documents X-Purpose; the route's handler must read through shownWithRead).
  */
-export const ShowsDossierReadHere = () => applyDecorators(SetMetadata(SHOWS_PERSONAL_DATA, oneDossier), ApiPurpose());
+export const ShowsDossierReadHere = () => ApiPurpose();
 
 /** For routes that answer with one dossier (`{ dossierId, … }`). */
 export const oneDossier: DossiersShown = (body) => [(body as { dossierId: string }).dossierId];
