@@ -281,6 +281,35 @@ describe.each([
     }
   });
 
+  it('fails a rebuild whose copy an index cannot be built on, leaving the live copy with all its indexes', async () => {
+    await createTable('counts_idx');
+    await dataSource.query('CREATE INDEX counts_idx_events_idx ON read_models.counts_idx (events)');
+    const projection = counting('counts-idx', 'counts_idx');
+    await appendCounted(3, 2);
+    const engine = new ProjectionEngine(store, dataSource, [projection], options);
+    await engine.start();
+    try {
+      await until(() => statusOf(engine, 'counts-idx'), (s) => s.state === 'live' && s.lagEvents === 0);
+      await until(() => totals('counts_idx'), (t) => t.events > 0);
+      // The live rows made negative: an index that divides by least(total, 0) builds on them, and not on the copy's.
+      await dataSource.query('UPDATE read_models.counts_idx SET total = -total');
+      await dataSource.query('CREATE INDEX counts_idx_inverse_idx ON read_models.counts_idx ((1 / least(total, 0)))');
+      const live = await totals('counts_idx');
+      await expect(engine.rebuild('counts-idx')).rejects.toThrow(/division by zero/);
+      expect(await totals('counts_idx')).toEqual(live);
+      const indexes = await dataSource.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'read_models' AND tablename = 'counts_idx' ORDER BY 1`);
+      expect(indexes.map((row: { indexname: string }) => row.indexname)).toEqual([
+        'counts_idx_events_idx',
+        'counts_idx_inverse_idx',
+        'counts_idx_pkey',
+        'counts_idx_total_idx',
+      ]);
+      expect(await dataSource.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'read_models_rebuild%'`)).toEqual([]);
+    } finally {
+      await engine.stop();
+    }
+  });
+
   it('revives a poisoned projection by a rebuild once the cause is gone', async () => {
     // The handler is fixed (no poison type any more): a rebuild applies everything and the projection runs again.
     const fixed = counting('counts-poisoned', 'counts_poisoned');
