@@ -30,9 +30,9 @@ export class RebuildInterruptedError extends Error {
 
 /**
  * Secondary indexes a rebuild builds at once, each on a connection of its own. Building them is
- * PostgreSQL's work alone, while the service waits: one after the other they left a core idle
- * (about a fifth of a CRT registry rebuild; bench/README.md, "The CRT registry's rebuild").
- * CREATE INDEX takes a lock that lets others build beside it.
+ * PostgreSQL's work alone, while the service waits: one after the other they took about a fifth
+ * of a CRT registry rebuild, two at a time take a quarter less (bench/README.md, "The CRT
+ * registry's rebuild"). CREATE INDEX takes a lock that lets others build beside it.
  */
 const INDEX_BUILDS_AT_ONCE = 2;
 
