@@ -295,10 +295,17 @@ describe.each([
     } finally {
       await catchingUp.stop();
     }
-    // The live rows made negative: an index that divides by least(total, 0) builds on them, and not on the copy's. With
-    // no engine running, no transaction began before the update: a build also indexes the row versions an update left
-    // behind while a transaction older than it may still see them, and those positive versions would fail it here.
-    await dataSource.query('UPDATE read_models.counts_idx SET total = -total');
+    // The live rows made negative: an index that divides by least(total, 0) builds on them, and not on the copy's. They
+    // are written anew after a TRUNCATE rather than updated: a build also indexes the row versions an update leaves
+    // behind while any older transaction may still see them (in CI, some always may), and their positive totals
+    // would fail it here.
+    const rows: Array<{ stream_id: string; events: number; total: number }> = await dataSource.query('SELECT stream_id, events, total FROM read_models.counts_idx');
+    await dataSource.query('TRUNCATE read_models.counts_idx');
+    await dataSource.query('INSERT INTO read_models.counts_idx (stream_id, events, total) SELECT * FROM unnest($1::text[], $2::int[], $3::int[])', [
+      rows.map((row) => row.stream_id),
+      rows.map((row) => row.events),
+      rows.map((row) => -row.total),
+    ]);
     await dataSource.query('CREATE INDEX counts_idx_inverse_idx ON read_models.counts_idx ((1 / least(total, 0)))');
     const live = await totals('counts_idx');
     const engine = new ProjectionEngine(store, dataSource, [projection], options);
