@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 // Calendar arithmetic only; the statistics themselves are recomputed naively below, sharing nothing with the service.
 import { addDays } from '@app/domain';
-// The rule a published table is checked against, stated once for the specs and this suite (docs/statistics.md, "Suppression").
-import { givenAway, publishedCells, tableLines, type PublishedGroup, type PublishedLine } from '@app/testing';
+// The rule a published table is checked against (docs/statistics.md, "Suppression") and the funnel's median of a list, stated once for the specs and this suite.
+import { givenAway, medianOf, publishedCells, tableLines, type PublishedGroup, type PublishedLine } from '@app/testing';
 import { COMMANDS, DossierApi, expectStatus } from './support/dossier-fixtures';
 import { eventStoreOfItsOwn, eventStoreUnderTest, type SuiteEventStore } from './support/event-store-under-test';
 import { waitForProjections } from './support/projections';
@@ -295,12 +295,6 @@ const FUNNEL: Array<[step: string, type: string]> = [
   ['employed', 'EmploymentStarted'],
 ];
 const days = (from: string, to: string) => (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
-const medianOf = (values: number[]) => {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 type Cohort = string | { from?: string; to?: string };
 

@@ -9,3 +9,4 @@ export * from './test-database';
 export * from './until';
 export * from './migrated-database';
 export * from './given-away';
+export * from './median';

@@ -149,17 +149,16 @@ async function talliesFromEvents(
 async function talliesFromDateCounts(dataSource: DataSource, asOf: string, cohortStart: string | null, cohortEnd: string | null, level: DateCountLevel): Promise<FunnelTallies> {
   const cohorts = { from: cohortStart?.slice(0, 7) ?? null, to: cohortEnd?.slice(0, 7) ?? null };
   const cells = (await countsOn(dataSource, 'funnel', level, [asOf], cohorts)).get(asOf)!;
-  const empty = (): StepTallies => ({ reached: ACTIVE_STAGES.map(() => 0), reachedAtAll: ACTIVE_STAGES.map(() => 0), waits: ACTIVE_STAGES.map(() => []) });
-  const total = empty();
+  const total = noTallies();
   const groups = new Map<string, { row: GroupRow; tallies: StepTallies }>();
   for (const { grp, measure, n } of cells) {
     const row = groupRowOf(level, grp);
-    const group = groups.get(keyOf(row)) ?? groups.set(keyOf(row), { row, tallies: empty() }).get(keyOf(row))!;
+    const group = groups.get(keyOf(row)) ?? groups.set(keyOf(row), { row, tallies: noTallies() }).get(keyOf(row))!;
     const [kind, step, days] = measure.split(':');
     for (const tallies of [total, group.tallies]) {
       if (kind === 'count') tallies.reached[Number(step)] += n;
       else if (kind === 'atAll') tallies.reachedAtAll[Number(step)] += n;
-      else if (kind === 'wait') for (let i = 0; i < n; i++) tallies.waits[Number(step)].push(Number(days));
+      else if (kind === 'wait') addWaits(tallies.waits[Number(step)], Number(days), n);
     }
   }
   return { total, groups: [...groups.values()].filter((group) => group.tallies.reached[0] > 0) };
@@ -167,27 +166,35 @@ async function talliesFromDateCounts(dataSource: DataSource, asOf: string, cohor
 
 /** The funnel's numbers of some persons' first dates (by asOf). */
 function tallyOf(rows: readonly FirstDates[]): StepTallies {
-  const reached: number[] = ACTIVE_STAGES.map(() => 0);
-  const reachedAtAll: number[] = ACTIVE_STAGES.map(() => 0);
-  const waits: number[][] = ACTIVE_STAGES.map(() => []);
+  const { reached, reachedAtAll, waits } = noTallies();
   for (const row of rows) {
     for (const [index, step] of ACTIVE_STAGES.entries()) if (row[step]) reachedAtAll[index]++;
     const on = reachDates(row);
     for (const [index, date] of on.entries()) {
       if (!date) break;
       reached[index]++;
-      if (index > 0) waits[index].push(daysBetween(on[index - 1]!, date));
+      if (index > 0) addWaits(waits[index], daysBetween(on[index - 1]!, date), 1);
     }
   }
   return { reached, reachedAtAll, waits };
 }
 
-/** A funnel's numbers per step (ACTIVE_STAGES' order): how many reached it (and every earlier one), how many reached it at all, and the waits from the step before. */
+/**
+ * A funnel's numbers per step (ACTIVE_STAGES' order): how many reached it (and every earlier one),
+ * how many reached it at all, and the waits from the step before, as how many persons waited
+ * each number of days: bounded by the calendar, where a list of every person's wait grew with the
+ * cohort.
+ */
 export interface StepTallies {
   reached: number[];
   reachedAtAll: number[];
-  waits: number[][];
+  waits: Array<Map<number, number>>;
 }
+
+const noTallies = (): StepTallies => ({ reached: ACTIVE_STAGES.map(() => 0), reachedAtAll: ACTIVE_STAGES.map(() => 0), waits: ACTIVE_STAGES.map(() => new Map()) });
+
+/** `persons` more who waited `days`. */
+const addWaits = (waits: Map<number, number>, days: number, persons: number) => waits.set(days, (waits.get(days) ?? 0) + persons);
 
 /** A funnel's cells from its numbers, small counts and what derives from them suppressed. */
 export function stepCells({ reached, reachedAtAll, waits }: StepTallies, suppressBelow: number): FunnelStep[] {
@@ -206,7 +213,7 @@ export function stepCells({ reached, reachedAtAll, waits }: StepTallies, suppres
       reachedAtAll: c(reachedAtAll[index]),
       rateFromPrevious: ratio(count, before, hidden || secret(before)),
       rateFromRegistered: ratio(count, reached[0], hidden || secret(reached[0])),
-      medianDaysFromPrevious: index === 0 ? null : hidden ? { value: null, suppressed: true } : { value: median(waits[index]), suppressed: false },
+      medianDaysFromPrevious: index === 0 ? null : hidden ? { value: null, suppressed: true } : { value: medianOfCounts(waits[index]), suppressed: false },
     };
   });
 }
@@ -224,9 +231,22 @@ export function hideDerived(steps: readonly FunnelStep[]): void {
   });
 }
 
-export function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+/**
+ * The median of the values counted in `counts` (value -> how many times; a count of 0 or less
+ * adds nothing): the median of the list holding each value that many times (the middle value of
+ * the sorted list, the mean of the two middle ones for an even length; null for none), in one
+ * walk over the distinct values. The one median of the funnel, from the events and from the kept
+ * counts alike; funnel.spec.ts holds it equal to the list's (@app/testing medianOf).
+ */
+export function medianOfCounts(counts: ReadonlyMap<number, number>): number | null {
+  let length = 0;
+  // Each distinct value with the length of the sorted list up to and including its copies.
+  const upTo = [...counts]
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => a - b)
+    .map(([value, n]) => [value, (length += n)] as const);
+  if (length === 0) return null;
+  const valueAt = (position: number) => upTo.find(([, end]) => end > position)![0];
+  const middle = Math.floor(length / 2);
+  return length % 2 ? valueAt(middle) : (valueAt(middle - 1) + valueAt(middle)) / 2;
 }
