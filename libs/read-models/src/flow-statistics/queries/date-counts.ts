@@ -25,7 +25,7 @@ export const groupRowOf = (level: DateCountLevel, grp: string): GroupRow => ({
   grp_band: null,
 });
 
-/** The kept counts of a statistic at a level on each of `days` (dateCountsOn). */
+/** The kept counts of a statistic at a level on each of `days` (dateCountsOn; without `perCohort`, the cohorts added up). */
 export function countsOn(
   dataSource: DataSource,
   statistic: DateStatistic,
@@ -33,6 +33,7 @@ export function countsOn(
   days: readonly string[],
   cohorts?: { from: string | null; to: string | null },
   measures: string | null = null,
+  perCohort = true,
 ): Promise<Map<string, DateCount[]>> {
-  return dateCountsOn((sql, parameters) => dataSource.query(sql, parameters), READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures);
+  return dateCountsOn((sql, parameters) => dataSource.query(sql, parameters), READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort);
 }

@@ -148,7 +148,8 @@ async function talliesFromEvents(
  */
 async function talliesFromDateCounts(dataSource: DataSource, asOf: string, cohortStart: string | null, cohortEnd: string | null, level: DateCountLevel): Promise<FunnelTallies> {
   const cohorts = { from: cohortStart?.slice(0, 7) ?? null, to: cohortEnd?.slice(0, 7) ?? null };
-  const cells = (await countsOn(dataSource, 'funnel', level, [asOf], cohorts)).get(asOf)!;
+  // The cohort's months added up by PostgreSQL: the funnel is of the whole cohort.
+  const cells = (await countsOn(dataSource, 'funnel', level, [asOf], cohorts, null, false)).get(asOf)!;
   const total = noTallies();
   const groups = new Map<string, { row: GroupRow; tallies: StepTallies }>();
   for (const { grp, measure, n } of cells) {

@@ -173,7 +173,7 @@ async function vdabTalliesFromDateCounts(
   level: DateCountLevel,
 ): Promise<VdabTally[]> {
   const { cohort: byCohort } = vdabGrouping(groupBy);
-  const counts = await countsOn(dataSource, 'vdab', level, [...new Set(days)], undefined, `${population}:`);
+  const counts = await countsOn(dataSource, 'vdab', level, [...new Set(days)], undefined, `${population}:`, byCohort);
   const tallies: VdabTally[] = [];
   for (const [day, cells] of counts) {
     const groups = new Map<string, VdabTally>();
