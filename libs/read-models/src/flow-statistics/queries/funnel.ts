@@ -94,6 +94,19 @@ export async function funnelOf(
   return { view: at(threshold), unsuppressed: () => at(0) };
 }
 
+/**
+ * The select list and joins of a dossier's group in a funnel (groupSql) and the row its place is
+ * read from (`placedBy`, null without a place to group by): by registration, its
+ * DossierRegistered row of stat_events as `r` (where it registered: a reopening elsewhere does not
+ * move it, as it moves the period's place); by housing, its period on the date as `p` (where the
+ * person is housed then). The funnel's groups and the late events behind a funnel's cells
+ * (revisions.ts) both read them here.
+ */
+export function funnelGroupSql(grouping: Grouping, place: Place, params: unknown[]): { columns: string; join: string; placedBy: 'r' | 'p' | null } {
+  const placedBy = grouping.place === null ? null : place.by === 'housing' ? 'p' : 'r';
+  return { ...groupSql(grouping, place, params, placedBy === null ? '' : `${placedBy}.`), placedBy };
+}
+
 /** A funnel's numbers for the whole cohort and per group (a group with anyone in the cohort). */
 interface FunnelTallies {
   total: StepTallies;
@@ -113,10 +126,8 @@ async function talliesFromEvents(
 ): Promise<FunnelTallies> {
   const events = recordedRows(STAT_EVENTS_TABLE, recordedAsOf);
   const params: unknown[] = [asOf, cohortStart, cohortEnd, residenceStatus];
-  // By registration, the municipality of the registration; by housing, where the person is housed on asOf.
-  const byHousing = place.by === 'housing' && grouping.place !== null;
-  const { columns, join } = groupSql(grouping, place, params, byHousing ? 'p.' : 'r.');
-  const housedOn = byHousing ? `JOIN ${recordedRows(STAT_PERIODS_TABLE, recordedAsOf)} p ON p.dossier_id = r.dossier_id AND p.valid_from <= $1::date AND (p.valid_to IS NULL OR p.valid_to > $1::date)` : '';
+  const { columns, join, placedBy } = funnelGroupSql(grouping, place, params);
+  const housedOn = placedBy === 'p' ? `JOIN ${recordedRows(STAT_PERIODS_TABLE, recordedAsOf)} p ON p.dossier_id = r.dossier_id AND p.valid_from <= $1::date AND (p.valid_to IS NULL OR p.valid_to > $1::date)` : '';
   const rows = (await dataSource.query(
     `WITH cohort AS (
        SELECT r.dossier_id, ${columns} FROM ${events} r ${housedOn} ${personOn(grouping, 'r.dossier_id', '$1::date')} ${join}

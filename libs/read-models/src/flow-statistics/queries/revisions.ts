@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import type { FlowsView } from './flows';
-import type { FunnelView } from './funnel';
+import { funnelGroupSql, type FunnelView } from './funnel';
 import { groupingOf, groupSql, personOn, type GroupBy, type GroupView } from './groups';
 import type { OutlookView } from './outlook';
 import type { Place } from './place';
@@ -182,11 +182,11 @@ async function lateEventsBehind(
   const groups = [...wanted.keys()].map((k) => k.slice(k.indexOf('|') + 1));
   const params: unknown[] = [from, to, days, groups];
   const grouping = groupingOf(groupBy);
-  // The funnel groups by the registration's place (funnel.ts), which a reopening elsewhere does not move, as it moves the period's.
-  const byRegistration = question === 'funnel' && place.by === 'registration' && grouping.place !== null;
-  const { columns, join } = groupSql(grouping, place, params, byRegistration ? 'r.' : 'p.');
-  const registration = byRegistration
-    ? `JOIN ${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE} r ON r.dossier_id = p.dossier_id AND r.type = 'DossierRegistered' AND r.recorded_to IS NULL`
+  // The funnel's groups as the funnel reads them (by registration, the registration's place); every other question's by the period's.
+  const { columns, join, placedBy } = question === 'funnel' ? funnelGroupSql(grouping, place, params) : { ...groupSql(grouping, place, params, 'p.'), placedBy: 'p' };
+  const registration =
+    placedBy === 'r'
+      ? `JOIN ${READ_MODEL_SCHEMA}.${STAT_EVENTS_TABLE} r ON r.dossier_id = p.dossier_id AND r.type = 'DossierRegistered' AND r.recorded_to IS NULL`
     : '';
   const validAt = (moment: string) => `(p.recorded_from <= ${moment} AND (p.recorded_to IS NULL OR p.recorded_to > ${moment}))`;
   const rows = (await dataSource.query(
