@@ -208,14 +208,14 @@ function flowEventsOf(eventRows: readonly unknown[][]): FlowEvent[] {
     }));
 }
 
-/** The rows of the dossiers in a table, each as historiesOf writes it: every recording moment, or (`currentOnly`) those valid now. */
-async function storedRows(context: ProjectionContext, table: string, columns: readonly string[], dossierIds: string[], currentOnly = false): Promise<unknown[][]> {
-  const rows = (await context.query(
-    `SELECT ${readBack(columns)} FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])${currentOnly ? ' AND recorded_to IS NULL' : ''}`,
-    [dossierIds],
-  )) as Array<Record<string, unknown>>;
-  return rows.map((row) => columns.map((column) => row[column]));
+/** The rows of the dossiers in a table as read back (READ_AS): a record per row, by column. */
+async function storedRecords(context: ProjectionContext, table: string, columns: readonly string[], dossierIds: string[]): Promise<Array<Record<string, unknown>>> {
+  return context.query(`SELECT ${readBack(columns)} FROM ${context.schema}.${table} WHERE dossier_id = ANY($1::uuid[])`, [dossierIds]);
 }
+
+/** Records read back as historiesOf writes rows: values in `columns`' order. */
+const rowsOf = (records: ReadonlyArray<Record<string, unknown>>, columns: readonly string[]): unknown[][] =>
+  records.map((record) => columns.map((column) => record[column]));
 
 /** Rows of both tables of some dossiers, columns in EVENT_COLUMNS' and PERIOD_COLUMNS' order. */
 interface DossierTables {
@@ -224,15 +224,41 @@ interface DossierTables {
 }
 
 /**
- * The dossiers' rows as stored, read once: what the kept events, both aggregates' old
- * contributions and the rows to replace are all derived from (every recording moment, or only
- * the rows valid now where nothing else is needed).
+ * A kept event read back: a staged event (the fold's cursor) or a row of stat_events (its
+ * columns are the staged table's and more), text as stored, dates and moments as text. One
+ * reader of both: the one-pass fold reads millions of them, by name, as PostgreSQL's rows come.
  */
-async function storedTablesOf(context: ProjectionContext, dossierIds: string[], currentOnly = false): Promise<DossierTables> {
-  return {
-    events: await storedRows(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, dossierIds, currentOnly),
-    periods: await storedRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, dossierIds, currentOnly),
-  };
+const keptEventOf = (row: Record<string, unknown>): RecordedStatEvent => ({
+  dossierId: row.dossier_id as string,
+  version: row.version as number,
+  type: row.type as StatEvent['type'],
+  occurredOn: row.occurred_on as string,
+  eventMunicipality: textOrNull(row.event_municipality),
+  housingType: textOrNull(row.housing_type),
+  reason: textOrNull(row.reason),
+  trajectory: textOrNull(row.trajectory),
+  residenceStatus: textOrNull(row.residence_status),
+  previousResidenceStatus: textOrNull(row.previous_residence_status),
+  recordedAt: row.recorded_at as string,
+});
+
+/**
+ * The dossiers' rows as stored, read once: their kept events, each once with its recording
+ * moment (from the rows of stat_events valid now), and the rows both aggregates' old
+ * contributions and the rows to replace are derived from.
+ */
+async function storedOf(context: ProjectionContext, dossierIds: string[]): Promise<{ kept: Map<string, RecordedStatEvent[]>; tables: DossierTables }> {
+  const events = await storedRecords(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, dossierIds);
+  const periods = await storedRecords(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, dossierIds);
+  const kept = new Map<string, RecordedStatEvent[]>();
+  for (const record of events) {
+    if (record.recorded_to !== null) continue;
+    const event = keptEventOf(record);
+    const dossier = kept.get(event.dossierId);
+    if (dossier) dossier.push(event);
+    else kept.set(event.dossierId, [event]);
+  }
+  return { kept, tables: { events: rowsOf(events, EVENT_COLUMNS), periods: rowsOf(periods, PERIOD_COLUMNS) } };
 }
 
 /**
@@ -362,7 +388,7 @@ async function foldStaged(context: ProjectionContext, directory: MunicipalityDir
     const rows = await context.query<Record<string, unknown>>(`FETCH ${limits.stagedPerStep} FROM stat_staged`);
     const byDossier = new Map<string, RecordedStatEvent[]>();
     if (open.length > 0) byDossier.set(open[0].dossierId, open);
-    keep(byDossier, rows.map(stagedEventOf));
+    keep(byDossier, rows.map(keptEventOf));
     if (rows.length < limits.stagedPerStep) {
       await write(byDossier);
       break;
@@ -381,20 +407,6 @@ async function foldStaged(context: ProjectionContext, directory: MunicipalityDir
     await CountChanges.writeSpilled(context);
   }
 }
-
-const stagedEventOf = (row: Record<string, unknown>): RecordedStatEvent => ({
-  dossierId: row.dossier_id as string,
-  version: row.version as number,
-  type: row.type as StatEvent['type'],
-  occurredOn: row.occurred_on as string,
-  eventMunicipality: textOrNull(row.event_municipality),
-  housingType: textOrNull(row.housing_type),
-  reason: textOrNull(row.reason),
-  trajectory: textOrNull(row.trajectory),
-  residenceStatus: textOrNull(row.residence_status),
-  previousResidenceStatus: textOrNull(row.previous_residence_status),
-  recordedAt: row.recorded_at as string,
-});
 
 const NO_ROWS: DossierTables = { events: [], periods: [] };
 
@@ -422,31 +434,6 @@ async function replaceChanged(context: ProjectionContext, table: keyof typeof KE
   const has = new Set(next.map(text));
   await deleteRows(context, table, columns, stored.filter((row) => !has.has(text(row))));
   await insertRows(context, table, [...columns], next.filter((row) => !had.has(text(row))));
-}
-
-/** The kept events of the dossiers whose rows of stat_events (as storedRows reads them) these are, each once with its recording moment (from its rows valid now). */
-function keptEventsOf(eventRows: readonly unknown[][]): Map<string, RecordedStatEvent[]> {
-  const byDossier = new Map<string, RecordedStatEvent[]>();
-  for (const row of eventRows) {
-    if (row[EVENT_AT.recorded_to] !== null) continue;
-    const event: RecordedStatEvent = {
-      dossierId: row[EVENT_AT.dossier_id] as string,
-      version: row[EVENT_AT.version] as number,
-      type: row[EVENT_AT.type] as StatEvent['type'],
-      occurredOn: row[EVENT_AT.occurred_on] as string,
-      eventMunicipality: textOrNull(row[EVENT_AT.event_municipality]),
-      housingType: textOrNull(row[EVENT_AT.housing_type]),
-      reason: textOrNull(row[EVENT_AT.reason]),
-      trajectory: textOrNull(row[EVENT_AT.trajectory]),
-      residenceStatus: textOrNull(row[EVENT_AT.residence_status]),
-      previousResidenceStatus: textOrNull(row[EVENT_AT.previous_residence_status]),
-      recordedAt: row[EVENT_AT.recorded_at] as string,
-    };
-    const events = byDossier.get(event.dossierId);
-    if (events) events.push(event);
-    else byDossier.set(event.dossierId, [event]);
-  }
-  return byDossier;
 }
 
 /**
@@ -490,8 +477,7 @@ export function flowStatisticsProjection(
       await forgetAgeBands(context, erasedIn(events, context));
       if (incoming.length === 0) return;
       const dossierIds = [...new Set(incoming.map((event) => event.dossierId))];
-      const stored = await storedTablesOf(context, dossierIds);
-      const byDossier = keptEventsOf(stored.events);
+      const { kept: byDossier, tables: stored } = await storedOf(context, dossierIds);
       if (keep(byDossier, incoming) === 0) return;
       const next = historiesOf(byDossier, directory);
       const changes = new CountChanges();
