@@ -24,7 +24,7 @@ export interface OnePassOptions {
   readonly batchSize: number;
   /** The bound it shares with the engine's other one-pass folds: its writer flushes when it holds more than its share. */
   readonly memory: OnePassMemory;
-  /** Throws when the fold must stop (its lock lost, the service stopping): checked before each batch and each flush. */
+  /** Throws when the fold must stop (its lock lost, the service stopping): checked before each batch and each flush, and by a writer within a long flush (RebuildContext.carryOn). */
   readonly carryOn: () => void;
   /** After each folded batch: events folded so far, and the position of the last. */
   readonly onBatch?: (folded: number, position: LogPosition) => void;
@@ -86,7 +86,7 @@ async function fold(
 ): Promise<{ folded: number; position: LogPosition }> {
   let position = options.after;
   let folded = 0;
-  let pending = new OnePass(dataSource, writer, options.checkpoint, options.schema, position);
+  let pending = new OnePass(dataSource, writer, options, position);
   const read = (after: LogPosition) => {
     const page = store.readAll({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
     // Awaited in turn; a page read ahead of a fold that stops is nobody's failure.
@@ -109,7 +109,7 @@ async function fold(
     if (writer.size > options.memory.share && (await next).length > 0) {
       options.carryOn();
       await pending.flush();
-      pending = new OnePass(dataSource, writer, options.checkpoint, options.schema, position);
+      pending = new OnePass(dataSource, writer, options, position);
     }
     options.onBatch?.(folded, position);
   }
@@ -129,15 +129,14 @@ class OnePass {
   constructor(
     private readonly dataSource: DataSource,
     private readonly writer: RebuildWriter,
-    private readonly checkpoint: string,
-    private readonly schema: string,
+    private readonly options: Pick<OnePassOptions, 'checkpoint' | 'schema' | 'carryOn'>,
     /** The checkpoint's position when this stretch began. */
     private readonly from: LogPosition,
   ) {}
 
   async fold(events: readonly RecordedEvent[]): Promise<void> {
     await this.writer.fold(events, {
-      schema: this.schema,
+      schema: this.options.schema,
       query: (sql, parameters) => this.dataSource.query(sql, parameters),
       storedInSafeForm: (event, fields) => this.notes.storedInSafeForm(event, fields),
       leftOut: (event, why) => this.notes.leftOut(event, why),
@@ -152,21 +151,22 @@ class OnePass {
     await inTransaction(this.dataSource, async (runner) => {
       const query = (sql: string, parameters?: unknown[]) => runner.query(sql, parameters);
       const [row] = await runner.query(`SELECT position_commit::text, position_prepare::text FROM ${CHECKPOINT_TABLE} WHERE name = $1 FOR UPDATE`, [
-        this.checkpoint,
+        this.options.checkpoint,
       ]);
       if (!row || comparePositions(positionOf(row), this.from) !== 0) {
-        throw new OnePassOvertakenError(`The checkpoint ${this.checkpoint} moved while its one-pass fold ran; nothing of the fold was written`);
+        throw new OnePassOvertakenError(`The checkpoint ${this.options.checkpoint} moved while its one-pass fold ran; nothing of the fold was written`);
       }
       await this.writer.flush({
-        schema: this.schema,
+        schema: this.options.schema,
         query,
         storedInSafeForm: (event, fields) => this.notes.storedInSafeForm(event, fields),
         leftOut: (event, why) => this.notes.leftOut(event, why),
         copy: (table, schema, columns, rows) => copyRows(runner, schema === null ? table : `${schema}.${table}`, columns, rows),
         last: ending,
+        carryOn: this.options.carryOn,
       });
-      await this.notes.save(query, this.checkpoint);
-      if (last) await moveCheckpoint(runner, this.checkpoint, last);
+      await this.notes.save(query, this.options.checkpoint);
+      if (last) await moveCheckpoint(runner, this.options.checkpoint, last);
     });
   }
 }

@@ -81,6 +81,8 @@ export class ProjectionRunner {
   /** Set while following: why to stop following. */
   private failure: Error | undefined;
   private poisoned = false;
+  /** Its one-pass writer failed here: not trusted to finish a catch-up (onePassFrom) again. */
+  private onePassFailed = false;
   /** Resolves the wait the loop is in, if any. */
   private waiter: (() => void) | undefined;
 
@@ -167,7 +169,8 @@ export class ProjectionRunner {
             // Kept stopped (and the lock held) until a rebuild, in whichever instance, revives it.
             this.current = 'stopped';
           } else if (!this.stopping) {
-            const from = (await this.startsEmpty(checkpoint)) ? await this.catchUpInOnePass() : positionOf(checkpoint);
+            const onePass = await this.onePassFrom(checkpoint);
+            const from = onePass ? await this.catchUpInOnePass(onePass) : positionOf(checkpoint);
             if (!this.stopping && this.lock.held) pause = await this.follow(from);
           }
         } catch (error) {
@@ -207,16 +210,24 @@ export class ProjectionRunner {
   }
 
   /**
-   * Whether the projection starts from nothing: its checkpoint at the start of the log, its
-   * tables empty (as a one-pass writer expects them), and a one-pass writer to fold with.
+   * Where a one-pass catch-up starts, if the projection takes one (it has a one-pass writer): the
+   * start of the log when it starts from nothing (its checkpoint there, its tables empty, as a
+   * one-pass writer expects them); its checkpoint when its tables are those of a one-pass
+   * catch-up that ended before its last flush and its writer can finish it (Projection.onePassToFinish);
+   * otherwise none: the live path carries on from the checkpoint.
    */
-  private async startsEmpty(checkpoint: CheckpointRow): Promise<boolean> {
-    if (!this.projection.rebuildWriter || comparePositions(positionOf(checkpoint), START_OF_LOG) !== 0) return false;
+  private async onePassFrom(checkpoint: CheckpointRow): Promise<LogPosition | undefined> {
+    if (!this.projection.rebuildWriter || this.onePassFailed) return undefined;
+    const position = positionOf(checkpoint);
+    if (comparePositions(position, START_OF_LOG) !== 0) {
+      const toFinish = await this.projection.onePassToFinish?.({ schema: READ_MODEL_SCHEMA, query: (sql, parameters) => this.dataSource.query(sql, parameters) });
+      return toFinish ? position : undefined;
+    }
     for (const table of this.projection.tables) {
       const [row] = (await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM ${READ_MODEL_SCHEMA}.${table}) AS taken`)) as Array<{ taken: boolean }>;
-      if (row.taken) return false;
+      if (row.taken) return undefined;
     }
-    return true;
+    return START_OF_LOG;
   }
 
   /**
@@ -224,18 +235,19 @@ export class ProjectionRunner {
    * memory with the projection's one-pass writer and written with COPY, each flush committed
    * with the live checkpoint, instead of batch by batch, each batch reading back and rewriting
    * the rows it touches. Queries see the tables grow flush by flush. Stops (leaving the
-   * tables at the last flush) when the service stops or the lock is lost. A writer that fails
-   * is not trusted further: the live path carries on from the last flush, batch by batch, and
-   * names the event at fault if there is one. Returns the checkpoint's position.
+   * tables at the last flush) when the service stops or the lock is lost, also during a flush
+   * (a long last one: it rolls back). A writer that fails is not trusted further: the live path
+   * carries on from the last flush, batch by batch, and names the event at fault if there is
+   * one. Returns the checkpoint's position.
    */
-  private async catchUpInOnePass(): Promise<LogPosition> {
+  private async catchUpInOnePass(after: LogPosition): Promise<LogPosition> {
     this.current = 'catching-up';
     void this.recordState('catching-up');
     try {
       await foldInOnePass(this.store, this.dataSource, this.projection, this.projection.rebuildWriter!(), {
         checkpoint: this.projection.name,
         schema: READ_MODEL_SCHEMA,
-        after: START_OF_LOG,
+        after,
         batchSize: this.options.batchSize,
         memory: this.memory,
         carryOn: () => {
@@ -245,6 +257,7 @@ export class ProjectionRunner {
     } catch (error) {
       if (isPostgresConnectionError(error)) throw error;
       if (!(error instanceof OnePassStoppedError) && !(error instanceof OnePassOvertakenError)) {
+        this.onePassFailed = true;
         this.options.log(`Projection ${this.projection.name}: its one-pass catch-up failed (${errorKind(error)}); carrying on batch by batch`);
       }
     }

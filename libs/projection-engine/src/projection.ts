@@ -39,6 +39,13 @@ export interface Projection {
    * (a spec holds the two copies equal); the engine uses it only to build a rebuild's copy.
    */
   rebuildWriter?(): RebuildWriter;
+  /**
+   * Optional, with a one-pass writer: whether its live tables are those of a one-pass catch-up
+   * that ended before its last flush (stopped during it, or killed) and that a fresh writer can
+   * finish from the checkpoint: the rest of the log folded as the catch-up would have, and at the
+   * last flush what the one that ended kept for it. Otherwise the live path carries on batch by batch.
+   */
+  onePassToFinish?(context: Pick<ProjectionContext, 'schema' | 'query'>): Promise<boolean>;
 }
 
 /** What a one-pass writer may do when it writes: a ProjectionContext, and COPY into a table. */
@@ -47,6 +54,12 @@ export interface RebuildContext extends ProjectionContext {
   copy(table: string, schema: string | null, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<void>;
   /** Whether this flush ends the fold (the head of the log reached). A fold stopped, overtaken or failed ends without one. */
   readonly last: boolean;
+  /**
+   * Throws when the fold must stop (the service stopping, its lock lost), as the engine checks
+   * before each batch and flush: a flush that takes long (a last one) checks it between its steps,
+   * and what it wrote rolls back with it, the checkpoint left where the flush before put it.
+   */
+  carryOn(): void;
 }
 
 /**
@@ -57,7 +70,8 @@ export interface RebuildContext extends ProjectionContext {
  * rebuild's checkpoint and notes: what a flush writes commits with the position it reflects.
  * After a flush the writer keeps no rows; a later event of a row it wrote reads that row back.
  * It may keep what it can write at a later flush (the last at the latest) if the tables say so
- * in the meantime and its live path mends them when a fold ends without its last flush.
+ * in the meantime and, when a fold ends without its last flush, its live path mends them or a fresh
+ * writer finishes the fold (onePassToFinish).
  */
 export interface RebuildWriter {
   fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;

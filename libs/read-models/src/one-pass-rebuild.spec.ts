@@ -162,7 +162,7 @@ describe.each([
     expect(await savedNotes(projection.name)).toEqual(liveNotes);
   });
 
-  it('catching up from empty tables in one pass, stopped half-way and carried on batch by batch, it builds the rows and safe forms of the live path', async () => {
+  it('catching up from empty tables in one pass, stopped half-way and carried on (batch by batch, or in one pass where it says its tables are an unfinished one-pass catch-up), it builds the rows and safe forms of the live path', async () => {
     const log = generatedLog(2025);
     const projection = projectionOf();
     const { rows: live, notes: liveNotes } = await builtLive(log, projection);
@@ -192,7 +192,9 @@ describe.each([
     } finally {
       await again.stop();
     }
-    expect(flushes()).toBe(2);
+    // flow-statistics' tables, its events staged, are an unfinished catch-up its writer finishes (Projection.onePassToFinish).
+    if (projection.onePassToFinish) expect(flushes()).toBeGreaterThan(2);
+    else expect(flushes()).toBe(2);
     expect(logged).toEqual([]);
     expect(await rows()).toEqual(live);
     expect(await savedNotes(projection.name)).toEqual(liveNotes);

@@ -309,17 +309,23 @@ class CountChanges {
     for (const [table, deltas] of this.take()) await spillDeltas(context, table, deltas);
   }
 
-  /** Sums the spills into the empty tables (writeSpilled); a rebuild's copy, which nobody reads before its switch, gets their keys after. */
-  static async writeSpilled(context: ProjectionContext): Promise<void> {
-    for (const table of [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS]) await writeSpilled(context, table, context.schema !== READ_MODEL_SCHEMA);
+  /**
+   * Sums the spills into the empty tables (writeSpilled); a rebuild's copy, which nobody reads
+   * before its switch, gets their keys after. A stop asked for is heeded between the tables' sums.
+   */
+  static async writeSpilled(context: RebuildContext): Promise<void> {
+    for (const table of [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS]) {
+      context.carryOn();
+      await writeSpilled(context, table, context.schema !== READ_MODEL_SCHEMA);
+    }
   }
 }
 
 /**
  * The events a one-pass fold kept and has not folded yet, in stat_events' columns (the kept
  * event's text as it can be stored; recorded_at as RecordedEvent.createdAt's ISO text). A fold
- * that ends without its last flush leaves them, and the next batch of the live path folds them
- * first (foldStaged), before anything else.
+ * that ends without its last flush leaves them: the next start finishes the catch-up in one pass
+ * (onePassToFinish), or else the next batch of the live path folds them first (foldStaged).
  */
 export const STAT_EVENTS_STAGED_TABLE = 'stat_events_staged';
 const STAGED_COLUMNS = [
@@ -351,8 +357,9 @@ const STAGED_FOLD_LIMITS: StagedFoldLimits = {
  * computed once each (historiesOf) and written, their contributions to the counts added. The
  * tables hold nothing of these dossiers (a one-pass fold starts on empty tables and writes its
  * rows only here). With `copy` (a one-pass fold's last flush: the tables are empty) the rows go
- * in with COPY and the counts too, summed by PostgreSQL once they are too many to hold; without
- * (the live path, after a fold that ended early) as a batch writes them. Otherwise one read of an
+ * in with COPY and the counts too, summed by PostgreSQL once they are too many to hold, and a stop
+ * asked for (copy.carryOn) ends it between steps; without (the live path, after a fold that ended
+ * early and that no one-pass writer finished) as a batch writes them. Otherwise one read of an
  * empty table.
  */
 async function foldStaged(context: ProjectionContext, directory: MunicipalityDirectory, limits: StagedFoldLimits, copy?: RebuildContext): Promise<void> {
@@ -385,6 +392,9 @@ async function foldStaged(context: ProjectionContext, directory: MunicipalityDir
   // The events of the dossier a step ends with, which the next step may continue.
   let open: RecordedStatEvent[] = [];
   for (;;) {
+    // A one-pass fold's last flush can take minutes (at a million dossiers): a stop asked for
+    // ends it between steps, and it rolls back, the events still staged for the next start.
+    copy?.carryOn();
     const rows = await context.query<Record<string, unknown>>(`FETCH ${limits.stagedPerStep} FROM stat_staged`);
     const byDossier = new Map<string, RecordedStatEvent[]>();
     if (open.length > 0) byDossier.set(open[0].dossierId, open);
@@ -404,7 +414,7 @@ async function foldStaged(context: ProjectionContext, directory: MunicipalityDir
   else if (!spilled) await counts.copy(copy);
   else {
     await counts.spill(copy);
-    await CountChanges.writeSpilled(context);
+    await CountChanges.writeSpilled(copy);
   }
 }
 
@@ -487,6 +497,12 @@ export function flowStatisticsProjection(
       await replaceChanged(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, stored.periods, next.periods);
     },
     rebuildWriter: () => new FlowStatisticsRebuild(personalData, directory, limits),
+    // Events staged: a one-pass catch-up ended before its last flush (the tables hold no rows or
+    // counts then, foldStaged writes them). A fresh writer stages the rest and folds them all at its end.
+    async onePassToFinish(context) {
+      const [{ any }] = await context.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${context.schema}.${STAT_EVENTS_STAGED_TABLE}) AS any`);
+      return any;
+    },
   };
 }
 

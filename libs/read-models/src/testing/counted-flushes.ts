@@ -1,11 +1,16 @@
-import type { Projection, RebuildWriter } from '@app/projection-engine';
+import type { Projection, RebuildContext, RebuildWriter } from '@app/projection-engine';
 
 /**
  * The projection with its one-pass writer's flushes counted (`onFlush` runs after each, inside
  * the flush's transaction, after it wrote), for specs that must see the engine take the one-pass
- * path or stop it between flushes.
+ * path or stop it between flushes; `within` may hand the writer a context of its own for a flush
+ * (to act while it writes).
  */
-export function countedFlushes(projection: Projection, onFlush: (flushes: number) => void = () => undefined): { projection: Projection; flushes: () => number } {
+export function countedFlushes(
+  projection: Projection,
+  onFlush: (flushes: number) => void = () => undefined,
+  within: (context: RebuildContext) => RebuildContext = (context) => context,
+): { projection: Projection; flushes: () => number } {
   let flushes = 0;
   return {
     projection: {
@@ -18,7 +23,7 @@ export function countedFlushes(projection: Projection, onFlush: (flushes: number
             return writer.size;
           },
           flush: async (context) => {
-            await writer.flush(context);
+            await writer.flush(within(context));
             onFlush(++flushes);
           },
         } satisfies RebuildWriter;

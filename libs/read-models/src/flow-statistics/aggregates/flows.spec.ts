@@ -11,9 +11,9 @@ import {
   type DossierEvent,
 } from '@app/domain';
 import { dossierEventToAppend, registered } from '@app/domain/testing';
-import type { LogPosition } from '@app/event-store';
+import { comparePositions, type LogPosition } from '@app/event-store';
 import { PostgresEventStore } from '@app/event-store/postgres';
-import { CHECKPOINT_TABLE, ProjectionEngine, type ProjectionContext } from '@app/projection-engine';
+import { CHECKPOINT_TABLE, ProjectionEngine, type Projection, type ProjectionContext } from '@app/projection-engine';
 import { until } from '@app/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
@@ -96,6 +96,24 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     days: await dataSource.query(
       'SELECT d.*, d.period::text, d.day::text FROM read_models.stat_flow_days d ORDER BY d.interval, d.level, d.period, d.day, d.grp, d.measure, d.category',
     ),
+  });
+
+  /** Starts an engine running the projection, waits until it has caught up, and stops it. */
+  async function caughtUpOnce(running: Projection, options: ConstructorParameters<typeof ProjectionEngine>[3]) {
+    const engine = new ProjectionEngine(store, dataSource, [running], options);
+    await engine.start();
+    try {
+      await until(() => engine.waitUntilCaughtUp(FLOW_STATISTICS, 0), (done) => done);
+    } finally {
+      await engine.stop();
+    }
+  }
+
+  /** Every row of stat_events and stat_dossier_periods, and the persons' attributes, ordered. */
+  const tableRows = async () => ({
+    events: await dataSource.query('SELECT * FROM read_models.stat_events ORDER BY dossier_id, version, recorded_from'),
+    periods: await dataSource.query('SELECT * FROM read_models.stat_dossier_periods ORDER BY dossier_id, valid_from, recorded_from'),
+    persons: await dataSource.query('SELECT * FROM read_models.stat_person_attributes ORDER BY dossier_id'),
   });
 
   /** The counts of a range, cell by cell, from stat_flow_counts (and the clipped periods' rows), and from every row (the oracle). */
@@ -193,7 +211,7 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     expect(await counts()).toEqual(live);
   }, 180_000);
 
-  it('a catch-up from empty tables stopped between flushes leaves its events staged, without rows or counts; the next batch applied folds them', async () => {
+  it('a catch-up from empty tables stopped between flushes leaves its events staged, without rows or counts; the next start finishes the fold', async () => {
     const live = await counts();
     expect(live.dates.length).toBeGreaterThan(0);
     await dataSource.query(`TRUNCATE ${projection.tables.map((table) => `read_models.${table}`).join(', ')}`);
@@ -217,23 +235,14 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     expect(rows).toBe(0);
     expect((await counts()).periods).toEqual([]);
 
-    const again = new ProjectionEngine(store, dataSource, [counted], options);
-    await again.start();
-    try {
-      await until(() => again.waitUntilCaughtUp(FLOW_STATISTICS, 0), (done) => done);
-    } finally {
-      await again.stop();
-    }
-    expect(flushes()).toBe(2);
+    await caughtUpOnce(counted, options);
+    // In one pass from the checkpoint (Projection.onePassToFinish), its last flush folding every staged event.
+    expect(flushes()).toBeGreaterThan(2);
     expect(await counts()).toEqual(live);
     expect(await dataSource.query(`SELECT * FROM read_models.${STAT_EVENTS_STAGED_TABLE}`)).toEqual([]);
 
     // An upgrade from the version whose fold could leave the counts behind its rows (stat_counts_behind) stages the kept events
     // again and empties rows and counts: the next batch folds them into the same rows and counts.
-    const tableRows = async () => ({
-      events: await dataSource.query('SELECT * FROM read_models.stat_events ORDER BY dossier_id, version, recorded_from'),
-      periods: await dataSource.query('SELECT * FROM read_models.stat_dossier_periods ORDER BY dossier_id, valid_from, recorded_from'),
-    });
     const before = await tableRows();
     const migration = new FlowStatisticsStagedEvents1733529600070();
     const runner = dataSource.createQueryRunner();
@@ -250,5 +259,55 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     await dataSource.transaction((manager) => projection.apply([], { ...context, query: (sql, parameters) => manager.query(sql, parameters) }));
     expect(await tableRows()).toEqual(before);
     expect(await counts()).toEqual(live);
+  }, 60_000);
+
+  it('a stop asked for during the last flush of a catch-up ends it between its steps: it rolls back, the events stay staged, and the next start folds them into the rows and counts a fold from scratch writes', async () => {
+    const fromScratch = { rows: await tableRows(), counts: await counts() };
+    expect(fromScratch.counts.dates.length).toBeGreaterThan(0);
+    await dataSource.query(`TRUNCATE ${projection.tables.map((table) => `read_models.${table}`).join(', ')}`);
+    await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [FLOW_STATISTICS]);
+    // Three staged events a step, a few cells held (spilled): the last flush has many steps. The engine is
+    // asked to stop once its second step has been read.
+    const small = flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)), undefined, { heldCells: 5, stagedPerStep: 3 });
+    let engine: ProjectionEngine | undefined;
+    let stopped: Promise<void> | undefined;
+    let lastFlushes = 0;
+    let steps = 0;
+    const { projection: stoppingInLastFlush } = countedFlushes(small, undefined, (context) => {
+      if (!context.last) return context;
+      lastFlushes++;
+      return {
+        ...context,
+        query: <T,>(sql: string, parameters?: unknown[]) => {
+          if (sql.startsWith('FETCH') && ++steps === 2) stopped = engine!.stop();
+          return context.query<T>(sql, parameters);
+        },
+      };
+    });
+    const options = { batchSize: 5, retryDelayMs: 100, log: () => undefined, rebuildMemoryRows: 7 };
+    engine = new ProjectionEngine(store, dataSource, [stoppingInLastFlush], options);
+    await engine.start();
+    await until(async () => stopped !== undefined, (asked) => asked);
+    await stopped;
+    // Ended at the next step: no staged event read after the stop was asked for.
+    expect(lastFlushes).toBe(1);
+    expect(steps).toBe(2);
+    // Nothing of the last flush written: the events of the flushes before it staged, no rows or counts, the checkpoint behind the head.
+    const [{ staged }] = await dataSource.query(`SELECT count(*)::int AS staged FROM read_models.${STAT_EVENTS_STAGED_TABLE}`);
+    expect(staged).toBeGreaterThan(0);
+    expect((await tableRows()).events).toEqual([]);
+    expect(await counts()).toEqual({ dates: [], periods: [], days: [] });
+    const [checkpoint] = await dataSource.query(`SELECT position_commit::text AS commit, position_prepare::text AS prepare FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [
+      FLOW_STATISTICS,
+    ]);
+    expect(comparePositions({ commit: BigInt(checkpoint.commit), prepare: BigInt(checkpoint.prepare) }, await store.headPosition())).toBeLessThan(0);
+
+    // The next start finishes the fold in one pass: the same rows and counts as the fold from scratch, each event once.
+    const { projection: counted, flushes } = countedFlushes(small);
+    await caughtUpOnce(counted, options);
+    expect(flushes()).toBeGreaterThan(0);
+    expect(await dataSource.query(`SELECT * FROM read_models.${STAT_EVENTS_STAGED_TABLE}`)).toEqual([]);
+    expect(await tableRows()).toEqual(fromScratch.rows);
+    expect(await counts()).toEqual(fromScratch.counts);
   }, 60_000);
 });
