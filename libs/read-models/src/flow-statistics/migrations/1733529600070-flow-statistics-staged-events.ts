@@ -6,7 +6,8 @@ import { FlowStatisticsCountsBehind1733529600060 } from './1733529600060-flow-st
  * catch-up from empty tables) and not yet folded into rows and counts: it copies them here at
  * each flush, unindexed, and folds them, dossier by dossier in one sorted read, at its last
  * (flow-statistics.projection.ts). A fold that ends without its last flush leaves them here, and
- * the next batch the live path applies folds them first. It replaces stat_counts_behind (the
+ * the next start finishes it (or the next batch the live path applies folds them first). Its
+ * down() refuses while events are staged: the version before has nowhere to keep them. It replaces stat_counts_behind (the
  * counts' changes held in memory, with the rows written at each flush): a database that an
  * earlier version's fold left with its counts behind gets its kept events staged and its rows
  * and counts emptied, so that its next batch folds them all again.
@@ -39,6 +40,15 @@ export class FlowStatisticsStagedEvents1733529600070 implements MigrationInterfa
   }
 
   async down(runner: QueryRunner): Promise<void> {
+    const [{ staged }] = await runner.query('SELECT EXISTS (SELECT 1 FROM read_models.stat_events_staged) AS staged');
+    if (staged) {
+      throw new Error(
+        `Not reverting ${this.name}: read_models.stat_events_staged holds events a one-pass fold of flow-statistics has not folded ` +
+          'into its rows and counts yet, and the version before has nowhere to keep them. Start this version until flow-statistics ' +
+          'has caught up (it folds them), then revert; or, to revert now, empty read_models.stat_events_staged and rebuild ' +
+          'flow-statistics once reverted (npm run projections:rebuild -- flow-statistics): until then its statistics miss those events.',
+      );
+    }
     await new FlowStatisticsCountsBehind1733529600060().up(runner);
     await runner.query('DROP TABLE read_models.stat_events_staged');
   }
