@@ -1,24 +1,49 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serviceNodeOptions } from './service';
+import { serviceNodeOptions, START_NODE } from './service';
 
 const root = join(__dirname, '..');
+const entries = { api: 'dist/apps/api/apps/api/src/main.js', projector: 'dist/apps/projector/apps/projector/src/main.js' };
+const withHeap = (value: string | undefined): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  delete env.HEAP_LIMIT_MIB;
+  return value === undefined ? env : { ...env, HEAP_LIMIT_MIB: value };
+};
 
 describe('the service as the bench starts it', () => {
-  it('gets the Node.js options npm start gives it', () => {
-    expect(serviceNodeOptions('node scripts/build-if-stale.js && node --max-old-space-size=200 dist/apps/api/apps/api/src/main.js')).toEqual([
-      '--max-old-space-size=200',
-    ]);
-    expect(serviceNodeOptions('node dist/apps/api/apps/api/src/main.js')).toEqual([]);
-    expect(() => serviceNodeOptions('node dist/apps/projector/apps/projector/src/main.js')).toThrow('does not run dist/apps/api');
+  it("starts the service and the projector as the start scripts and the container image do, V8's heap bounded by HEAP_LIMIT_MIB", () => {
+    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    for (const name of ['start', 'start:prod', 'demo']) expect(scripts[name]).toMatch(new RegExp(`(^|&& )${START_NODE} ${entries.api}$`));
+    expect(scripts['start:projector']).toMatch(new RegExp(`&& ${START_NODE} ${entries.projector}$`));
+    const [cmd] = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))!.slice(1);
+    expect(JSON.parse(cmd)).toEqual([...START_NODE.split(' '), entries.api]);
+
+    expect(serviceNodeOptions(withHeap(undefined))).toEqual(['--max-old-space-size=200']);
+    expect(serviceNodeOptions(withHeap(''))).toEqual(['--max-old-space-size=200']);
+    expect(serviceNodeOptions(withHeap('320'))).toEqual(['--max-old-space-size=320']);
   });
 
-  it("bounds V8's heap as the start scripts and the container image do, the same everywhere", () => {
-    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    const options = serviceNodeOptions();
-    expect(options).toContainEqual(expect.stringMatching(/^--max-old-space-size=\d+$/));
-    expect(serviceNodeOptions(scripts['start:prod'])).toEqual(options);
-    const [cmd] = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))!.slice(1);
-    expect(JSON.parse(cmd)).toEqual(['node', ...options, 'dist/apps/api/apps/api/src/main.js']);
+  it('runs node with the heap HEAP_LIMIT_MIB says', () => {
+    const [command, ...args] = START_NODE.split(' ');
+    const limit = (value: string) => {
+      const run = spawnSync(command, [...args, '-e', "console.log(require('v8').getHeapStatistics().heap_size_limit)"], { cwd: root, env: withHeap(value), encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      return Number(run.stdout) / 2 ** 20;
+    };
+    // V8's limit is the old space plus the young generation's.
+    expect(limit('150')).toBeGreaterThanOrEqual(150);
+    expect(limit('150')).toBeLessThan(250);
+    expect(limit('600')).toBeGreaterThanOrEqual(600);
+    expect(limit('600')).toBeLessThan(700);
+  });
+
+  it.each(['abc', '0', '63', '65537', '-5', '1e3', '012', '200MB'])('stops the start when HEAP_LIMIT_MIB is %p, naming the setting, before node starts', (value) => {
+    const [command, ...args] = START_NODE.split(' ');
+    const run = spawnSync(command, [...args, '-e', "console.log('started')"], { cwd: root, env: withHeap(value), encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`Invalid configuration:\n- HEAP_LIMIT_MIB must be a whole number from 64 to 65536, got "${value}"\n`);
+    expect(() => serviceNodeOptions(withHeap(value))).toThrow('HEAP_LIMIT_MIB must be a whole number');
   });
 });

@@ -1,5 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { compiledServiceEntry } from './compiled-service';
 import { PeakRss } from './memory';
@@ -99,18 +98,19 @@ export function startProjector(env: Record<string, string>): Promise<BenchChild<
   return BenchChild.start<{ startedAt: number }>('projector-process.ts', { ...process.env, ...env });
 }
 
-/**
- * The Node.js options `npm start` runs the service with (package.json's `start` script: V8's
- * heap bounded, docs/operations.md "Memory"), so that the bench measures the service as it runs.
- */
-export function serviceNodeOptions(startScript: string = packageScripts().start): string[] {
-  const options = /\bnode ((?:--[\w-]+(?:=\S+)? )*)dist\/apps\/api\/apps\/api\/src\/main\.js/.exec(startScript);
-  if (!options) throw new Error(`package.json's start script does not run dist/apps/api/apps/api/src/main.js: ${startScript}`);
-  return options[1].split(' ').filter((option) => option !== '');
-}
+/** How package.json's start scripts and the container image start a built entry point (docs/operations.md, "Memory"). */
+export const START_NODE = 'sh scripts/start-node.sh';
 
-function packageScripts(): Record<string, string> {
-  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+/**
+ * The Node.js options `npm start` runs the service with (V8's heap bounded by HEAP_LIMIT_MIB in
+ * this environment), as scripts/start-node.sh gives them, so that the bench measures the service
+ * as it runs. Throws with the script's own words when the setting is wrong.
+ */
+export function serviceNodeOptions(env: NodeJS.ProcessEnv = process.env): string[] {
+  const [command, ...args] = START_NODE.split(' ');
+  const started = spawnSync(command, [...args, '--options'], { cwd: join(__dirname, '..'), env, encoding: 'utf8' });
+  if (started.status !== 0) throw new Error(`${START_NODE} --options: ${started.stderr.trim()}`);
+  return started.stdout.split(/\s+/).filter((option) => option !== '');
 }
 
 /**

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Starts a built entry point (the service, the projector) with V8's heap bounded to HEAP_LIMIT_MIB
+# MiB of old space, 200 unless set (docs/operations.md, "Memory"). npm start, start:prod,
+# start:projector, demo and the container image all start through it; the bench asks it for the
+# options (`--options`), so that it measures the service as it runs (bench/service.spec.ts).
+# A value that is not a whole number of MiB from 64 to 65536 stops the start, naming the setting,
+# as the service's own settings do. `exec`: node is the process that gets the signals.
+heap=${HEAP_LIMIT_MIB:-200}
+case $heap in
+  *[!0-9]* | 0* | ?????? | ???????*) valid=no ;;
+  *) if [ "$heap" -ge 64 ] && [ "$heap" -le 65536 ]; then valid=yes; else valid=no; fi ;;
+esac
+if [ "$valid" = no ]; then
+  printf 'Invalid configuration:\n- HEAP_LIMIT_MIB must be a whole number from 64 to 65536, got "%s"\n' "$HEAP_LIMIT_MIB" >&2
+  exit 2
+fi
+if [ "$1" = --options ]; then
+  echo "--max-old-space-size=$heap"
+  exit 0
+fi
+exec node "--max-old-space-size=$heap" "$@"
