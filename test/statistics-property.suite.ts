@@ -846,6 +846,19 @@ function propertySeed(): number {
   return Number(given);
 }
 
+/**
+ * What a round of a property (one generated case: its commands, the wait for the projections,
+ * every question asked of it) may take on average: twice the slowest measured, 14.7 s a round of
+ * the random histories (15 rounds took 160 to 220 s at a load of 16 on two cores; 1.3 to 1.5 s a
+ * round at a load of 4, where a round on the map took 0.6 s). A property's timeout is its rounds'
+ * (roundsTimeout), so that more rounds move it instead of eating the margin; a check added to
+ * every round that makes rounds slower should raise ROUND_MS with its measure.
+ */
+const ROUND_MS = 30_000;
+const roundsTimeout = (numRuns: number) => numRuns * ROUND_MS;
+const RANDOM_HISTORY_ROUNDS = 15;
+const MAP_ROUNDS = 10;
+
 export function describeStatisticsProperty(): void {
   const seed = propertySeed();
   describe(`Statistics equal a naive recomputation from the raw events (${eventStoreUnderTest()} store, STATISTICS_PROPERTY_SEED=${seed})`, () => {
@@ -1141,9 +1154,9 @@ export function describeStatisticsProperty(): void {
             await new Promise((resolve) => setTimeout(resolve, 3));
           },
         ),
-        { numRuns: 15, endOnFailure: true },
+        { numRuns: RANDOM_HISTORY_ROUNDS, endOnFailure: true },
       );
-    }, 240_000);
+    }, roundsTimeout(RANDOM_HISTORY_ROUNDS));
 
     it('on a map (map=) and by registration or housing (by=): codes translated onto the map of a date before or after the 2025 mergers, persons counted once per place of the map, names never twice', async () => {
       // A registration under a code that merged, and one under the code it merged into, whatever is generated: both
@@ -1218,9 +1231,9 @@ export function describeStatisticsProperty(): void {
             expect(flattenVdab(bySexAndCohort.points[0])).toEqual(naiveVdab(raw, asOf, vdabGroupedBy(municipality, true, false, true), 'all', by));
           },
         ),
-        { numRuns: 10, endOnFailure: true },
+        { numRuns: MAP_ROUNDS, endOnFailure: true },
       );
-    }, 240_000);
+    }, roundsTimeout(MAP_ROUNDS));
 
     it('had something to check: accepted changes, facts recorded late, departures and reopenings', async () => {
       const raw = await histories();
