@@ -149,11 +149,6 @@ export class PersonalDataProtection {
     this.cache.drop(dossierId.toLowerCase());
   }
 
-  /** Whether a key of the dossier is kept in this process (for the specs of the rule above). */
-  keepsKeyOf(dossierId: string): boolean {
-    return this.cache.get(dossierId.toLowerCase()) !== undefined;
-  }
-
   /** Destroys the dossier's key (idempotent): its personal data reads ERASED from now on, everywhere. */
   async erase(query: SqlQuery, dossierId: string): Promise<void> {
     this.keyErased(dossierId);
