@@ -66,8 +66,12 @@ const inBusinessOrder = (a: FlowEvent, b: FlowEvent) => (a.occurredOn < b.occurr
  * The second readings (queries/readings.ts) among one dossier's events, as rows counted like its
  * events: its first PersonHoused of all, and every EmploymentEnded and every PersonLeft whose
  * latest job event before it (EmploymentStarted, EmploymentEnded, PersonLeft, in business
- * order) is an EmploymentStarted. readings.ts states the rule for the query that reads every
- * row (the test oracle); aggregates/flows.spec.ts holds the two equal.
+ * order) is an EmploymentStarted. readings.ts states the rule in SQL for the questions read from
+ * every row (as recorded at a moment, on a map, by person; and the test oracle), and
+ * aggregates/flows.spec.ts holds the two equal (every count, cell by cell, each reading's
+ * included). Neither can call the other for free: the fold would ask PostgreSQL once per dossier,
+ * and those questions would read every row of the range into the service instead of counting in
+ * PostgreSQL.
  */
 export function readingsOf(events: readonly FlowEvent[]): FlowEvent[] {
   const ordered = [...events].sort(inBusinessOrder);

@@ -23,6 +23,9 @@ import { recordedRows, type RecordedAsOf } from './recorded';
  * `within` (two SQL dates) keeps to the dossiers with an event of those kinds between them: the
  * same readings for every event of theirs, read from their rows alone (a question about a few
  * weeks reads those weeks' dossiers, not every dossier); the caller keeps the readings between them.
+ *
+ * The one-pass and live folds count the same readings per dossier in TypeScript (readingsOf in
+ * aggregates/flows.ts, which says why there are two); aggregates/flows.spec.ts holds them equal.
  */
 export const secondReadings = (at: RecordedAsOf, within?: readonly [string, string]) => {
   const among = (types: string) =>
