@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { RequestMethod } from '@nestjs/common';
+import { SHOWS_DOSSIER_READ_HERE } from '../apps/api/src/audit/shows-personal-data.decorator';
 import { DossierApi, expectProblem, expectStatus, queryDatabase } from './support/dossier-fixtures';
+import { declaredRoutes } from './support/declared-routes';
 import { waitForProjections } from './support/projections';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -12,6 +15,11 @@ interface Entry {
   dossierIds: string[];
   correlationId: string;
 }
+
+/** What a route marked @ShowsDossierReadHere needs besides its dossier id to answer 200, by `Controller.handler`. */
+const QUERY_OF_MARKED_ROUTE: Record<string, Record<string, string>> = {
+  'DossiersController.diff': { from: '0', to: '1' },
+};
 
 /** Every response that shows personal data leaves a record of who, when, which dossiers and why. */
 describe('access log over HTTP', () => {
@@ -62,6 +70,32 @@ describe('access log over HTTP', () => {
     expect(total).toBe(3);
     expect(items.map((item) => item.path).sort()).toEqual([`/dossiers/${dossierId}`, `/dossiers/${dossierId}`, `/dossiers/${dossierId}/history`]);
     expect(items.every((item) => item.dossierIds.length === 1 && item.dossierIds[0] === dossierId)).toBe(true);
+  });
+
+  it('records the read of every route marked @ShowsDossierReadHere: a route that forgets AccessLog.shownWithRead fails here', async () => {
+    // Such a route has no interceptor that records for it: its handler must read through shownWithRead.
+    const marked = declaredRoutes(testApp.app).filter((route) => Reflect.getMetadata(SHOWS_DOSSIER_READ_HERE, route.handler) === true);
+    expect(marked.map((route) => route.name)).toEqual(expect.arrayContaining(['DossiersController.get', 'DossiersController.history', 'DossiersController.diff']));
+    const actor = `sweeper-${randomUUID()}`;
+    const token = await testApp.token('staff', actor);
+    for (const route of marked) {
+      const method = RequestMethod[route.method].toLowerCase() as 'get';
+      const response = await testApp
+        .http()
+        [method](route.path.replace(':id', dossierId))
+        .query(QUERY_OF_MARKED_ROUTE[route.name] ?? {})
+        .set({ Authorization: `Bearer ${token}`, 'X-Purpose': `sweep of ${route.name}` });
+      // A new route that needs more than its id to answer: give it an example in QUERY_OF_MARKED_ROUTE.
+      expect({ route: route.name, status: response.status }).toEqual({ route: route.name, status: 200 });
+    }
+    const { items } = await log(`actor=${actor}`);
+    const recorded = (name: string) => items.filter((item) => item.purpose === `sweep of ${name}`).map(({ path, dossierIds }) => ({ path, dossierIds }));
+    for (const route of marked) {
+      expect({ route: route.name, recorded: recorded(route.name) }).toEqual({
+        route: route.name,
+        recorded: [{ path: route.path.replace(':id', dossierId), dossierIds: [dossierId] }],
+      });
+    }
   });
 
   it('requires auditors to state a purpose, and records nothing for a refused read', async () => {

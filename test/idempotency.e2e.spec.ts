@@ -14,8 +14,8 @@ import {
 import { createPersistentTestDatabase, type PersistentTestDatabase } from './support/persistent-test-app';
 import type { TestApp } from './support/test-app';
 import { RequestMethod } from '@nestjs/common';
-import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
-import { ModulesContainer } from '@nestjs/core';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+import { declaredRoutes } from './support/declared-routes';
 import { PUBLIC_ROUTE } from '../apps/api/src/auth/auth.decorators';
 import { IdempotencyInterceptor } from '../apps/api/src/idempotency/idempotency.interceptor';
 import { IdempotencyRetention } from '../apps/api/src/idempotency/idempotency-retention';
@@ -77,24 +77,11 @@ describe('Idempotency-Key over HTTP', () => {
   }
 
   it('is taken by every POST route that needs a token, and by no other route', () => {
-    const routes: Array<{ route: string; idempotent: boolean; shouldBe: boolean }> = [];
-    for (const module of testApp.app.get(ModulesContainer).values()) {
-      for (const { metatype } of module.controllers.values()) {
-        const prototype = (metatype as { prototype: Record<string, unknown> }).prototype;
-        for (const name of Object.getOwnPropertyNames(prototype)) {
-          const handler = prototype[name] as object;
-          const method = typeof handler === 'function' ? (Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined) : undefined;
-          if (method === undefined) continue;
-          const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
-          const isPublic = Reflect.getMetadata(PUBLIC_ROUTE, handler) === true || Reflect.getMetadata(PUBLIC_ROUTE, metatype as object) === true;
-          routes.push({
-            route: `${RequestMethod[method]} ${(metatype as { name: string }).name}.${name}`,
-            idempotent: interceptors.includes(IdempotencyInterceptor),
-            shouldBe: method === RequestMethod.POST && !isPublic,
-          });
-        }
-      }
-    }
+    const routes = declaredRoutes(testApp.app).map(({ name, method, handler, controller }) => {
+      const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
+      const isPublic = Reflect.getMetadata(PUBLIC_ROUTE, handler) === true || Reflect.getMetadata(PUBLIC_ROUTE, controller) === true;
+      return { route: `${RequestMethod[method]} ${name}`, idempotent: interceptors.includes(IdempotencyInterceptor), shouldBe: method === RequestMethod.POST && !isPublic };
+    });
     expect(routes.filter((route) => route.shouldBe).length).toBeGreaterThanOrEqual(14);
     expect(routes.filter((route) => route.idempotent !== route.shouldBe)).toEqual([]);
   });

@@ -23,13 +23,17 @@ export const ApiPurpose = () =>
 export const ShowsPersonalData = (dossiersShown: DossiersShown) =>
   applyDecorators(SetMetadata(SHOWS_PERSONAL_DATA, dossiersShown), UseInterceptors(AccessLogInterceptor), ApiPurpose());
 
+/** Metadata of @ShowsDossierReadHere: read by no interceptor, only by the spec that holds its routes to recording their reads. */
+export const SHOWS_DOSSIER_READ_HERE = 'audit:shows-dossier-read-here';
+
 /**
  * The route answers with the personal data of a dossier it reads itself through
  * AccessLog.shownWithRead, which checks the purpose and records the read with it: the same
- * record and the same X-Purpose rules as @ShowsPersonalData, without an interceptor on the route
- * (so this only documents X-Purpose; the route's handler must read through shownWithRead).
+ * record and the same X-Purpose rules as @ShowsPersonalData, without an interceptor on the route.
+ * So nothing here records anything: the handler must read through shownWithRead, and
+ * test/access-log.e2e.spec.ts calls every route marked so and fails for one that records no read.
  */
-export const ShowsDossierReadHere = () => ApiPurpose();
+export const ShowsDossierReadHere = () => applyDecorators(SetMetadata(SHOWS_DOSSIER_READ_HERE, true), ApiPurpose());
 
 /** For routes that answer with one dossier (`{ dossierId, … }`). */
 export const oneDossier: DossiersShown = (body) => [(body as { dossierId: string }).dossierId];
