@@ -40,8 +40,8 @@ export class RegistryController {
   @ApiBadRequestResponse({ description: 'A query parameter is invalid; `errors` lists each' })
   @ApiForbiddenResponse({ description: 'Only staff, admin and auditor see personal data' })
   async list(@Query() query: ListDossiersQuery) {
-    const [rows, total] = await this.registry.list(query);
-    return { items: rows.map(registryItem), total, page: query.page, pageSize: query.pageSize };
+    const { dossiers, total, totalExact } = await this.registry.list(query);
+    return { items: dossiers.map(registryItem), total, totalExact, page: query.page, pageSize: query.pageSize };
   }
 
   @Get('municipalities/:nis/summary')

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ERASED, HOUSING_TYPES, RESIDENCE_STATUSES, STAGES, type Municipality, type Stage } from '@app/domain';
-import type { CrtDossier } from '@app/read-models';
+import { TOTAL_COUNTED_UP_TO, type CrtDossier } from '@app/read-models';
 
 const province = (nis: string | null, name: string | null) => (nis === null ? null : { nis, name });
 
@@ -135,7 +135,13 @@ export class RegistryItemView {
 
 export class RegistryPageView {
   @ApiProperty({ type: [RegistryItemView] }) items: RegistryItemView[];
-  @ApiProperty({ description: 'Dossiers matching the filters, on every page' }) total: number;
+  @ApiProperty({
+    description: `Dossiers matching the filters, on every page, counted up to ${TOTAL_COUNTED_UP_TO.toLocaleString('en')}: when more match, that number (see totalExact)`,
+    maximum: TOTAL_COUNTED_UP_TO,
+  })
+  total: number;
+  @ApiProperty({ description: `Whether total is the number of dossiers matching; false when more than ${TOTAL_COUNTED_UP_TO.toLocaleString('en')} match (total is then a lower bound)` })
+  totalExact: boolean;
   @ApiProperty() page: number;
   @ApiProperty() pageSize: number;
 }
