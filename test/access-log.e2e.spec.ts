@@ -137,6 +137,11 @@ describe('access log over HTTP', () => {
     await expect(queryDatabase(testApp.databaseUrl, "UPDATE access_log SET actor = 'mallory'")).rejects.toThrow(/append-only/);
   });
 
+  it('has no pending list in its index of dossier ids: no read waits while an insert merges one into the index', async () => {
+    const [index] = await queryDatabase<{ options: string[] }>(testApp.databaseUrl, `SELECT reloptions AS options FROM pg_class WHERE relname = 'access_log_dossier_ids_idx'`);
+    expect(index.options).toContain('fastupdate=off');
+  });
+
   it('is for auditors only', async () => {
     for (const role of ['staff', 'admin', 'analyst'] as const) {
       const response = await testApp.http().get('/audit/access-log').set('Authorization', `Bearer ${await testApp.token(role)}`);

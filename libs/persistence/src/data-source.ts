@@ -9,6 +9,7 @@ import { IdempotencyKeys1732406400000 } from './migrations/1732406400000-idempot
 import { AccessLog1732752000000 } from './migrations/1732752000000-access-log';
 import { ArchiveRuns1733011200000 } from './migrations/1733011200000-archive-runs';
 import { IdempotencyKeysByAge1733270400000 } from './migrations/1733270400000-idempotency-keys-by-age';
+import { AccessLogGinWithoutPendingList1733529600110 } from './migrations/1733529600110-access-log-gin-without-pending-list';
 
 /**
  * The service's own PostgreSQL tables (idempotency keys, access log, personal-data keys) and the read models, as TypeORM sees
@@ -29,6 +30,7 @@ export function createDataSource(url: string): DataSource {
       AccessLog1732752000000,
       ArchiveRuns1733011200000,
       IdempotencyKeysByAge1733270400000,
+      AccessLogGinWithoutPendingList1733529600110,
     ],
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
