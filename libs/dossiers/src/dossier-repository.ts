@@ -126,13 +126,19 @@ export class DossierRepository {
   async loadWith(dossierId: string, statement: StatementWithRead): Promise<{ dossier: LoadedDossier; written: boolean }> {
     const streamId = dossierStreamId(dossierId);
     if (!this.store.readStreamWith) return { dossier: await this.load(dossierId), written: false };
-    return { dossier: await this.folded(dossierId, await this.store.readStreamWith(streamId, statement)), written: true };
+    // The dossier's key, unless kept, is read in the same statement: one statement fewer on a first read.
+    const keyRead = this.personalData.dossierKeyRead(dossierId);
+    const { events, alongside } = await this.store.readStreamWith(streamId, statement, keyRead?.query);
+    return { dossier: await this.folded(dossierId, events, keyRead && { read: keyRead, rows: alongside }), written: true };
   }
 
-  private async folded(dossierId: string, recorded: RecordedEvent[]): Promise<LoadedDossier> {
+  private async folded(dossierId: string, recorded: RecordedEvent[], keyReadAlongside?: Parameters<PersonalDataProtection['revealDossier']>[3]): Promise<LoadedDossier> {
     const unreadable = new Set<number>();
     const readable = new Map(
-      (await this.personalData.revealDossier(recorded, this.query, (event) => unreadable.add(event.version))).map((event) => [event.version, event]),
+      (await this.personalData.revealDossier(recorded, this.query, (event) => unreadable.add(event.version), keyReadAlongside)).map((event) => [
+        event.version,
+        event,
+      ]),
     );
     let state = fold([]);
     const events = recorded.map((event) => {

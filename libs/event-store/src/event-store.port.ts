@@ -84,6 +84,24 @@ export interface StatementWithRead {
 }
 
 /**
+ * A query answered in the same statement as a read of one stream, as the PostgreSQL store allows
+ * (readStreamWith): what the reader needs next besides the events (the dossier's key, for a
+ * dossier read), one round trip fewer. Its SQL is a SELECT; `parameter(n)` names its n-th
+ * parameter in the combined statement. Its rows come back as JSON objects (so a bytea column is
+ * best selected as text, e.g. base64).
+ */
+export interface QueryWithRead {
+  readonly sql: (parameter: (n: number) => string) => string;
+  readonly parameters: readonly unknown[];
+}
+
+/** What readStreamWith read: the stream's events, and the rows of its QueryWithRead (none when the stream has no events, or none was asked). */
+export interface StreamReadWith {
+  readonly events: RecordedEvent[];
+  readonly alongside: ReadonlyArray<Record<string, unknown>>;
+}
+
+/**
  * A statement written in the same statement and transaction as an append, as the PostgreSQL
  * store allows (appendWith), only when the append succeeds: the kept answer of the command that
  * appended (its Idempotency-Key's). Its SQL is a data-modifying statement that selects its rows
@@ -136,9 +154,10 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /**
    * readStream, and `statement` written in the same statement and transaction, one round trip
-   * (see StatementWithRead). Only stores whose log lives in the service's PostgreSQL have it.
+   * (see StatementWithRead), with `alongside` read in it too (QueryWithRead). Only stores whose
+   * log lives in the service's PostgreSQL have it.
    */
-  readStreamWith?(streamId: string, statement: StatementWithRead): Promise<RecordedEvent[]>;
+  readStreamWith?(streamId: string, statement: StatementWithRead, alongside?: QueryWithRead): Promise<StreamReadWith>;
   /**
    * Committed events after a position, in log order, never skipping a later-committing one: every
    * event committed before the call, up to `maxCount`.

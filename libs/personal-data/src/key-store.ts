@@ -1,3 +1,4 @@
+import type { QueryWithRead } from '@app/event-store';
 import { KeyUnwrapError, MasterKey, newDossierKey } from './master-key';
 
 /** Runs SQL: a TypeORM DataSource's query, or a projection batch's, inside its transaction. */
@@ -68,12 +69,33 @@ export class PersonalDataKeys {
   async lookup(query: SqlQuery, dossierIds: readonly string[]): Promise<Map<string, DossierKey>> {
     // The column is a uuid: an id of another shape can have no key.
     const ids = [...new Set(dossierIds.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))];
-    const keys = new Map<string, DossierKey>();
-    if (ids.length === 0) return keys;
-    const rows = await query(
-      `SELECT dossier_id::text AS dossier_id, wrapped_key, erased_at FROM ${PERSONAL_DATA_KEYS_TABLE} WHERE dossier_id = ANY($1::uuid[])`,
-      [ids],
+    if (ids.length === 0) return new Map();
+    return this.keysOf(
+      await query(`SELECT dossier_id::text AS dossier_id, wrapped_key, erased_at FROM ${PERSONAL_DATA_KEYS_TABLE} WHERE dossier_id = ANY($1::uuid[])`, [ids]),
     );
+  }
+
+  /**
+   * lookup() of one dossier as a query to read in the statement of its stream's read
+   * (QueryWithRead), its rows to hand to keysReadAlongside; none for an id that can have no key.
+   */
+  queryAlongside(dossierId: string): QueryWithRead | undefined {
+    if (!UUID.test(dossierId)) return undefined;
+    return {
+      // JSON carries the wrapped key as base64.
+      sql: (parameter) =>
+        `SELECT dossier_id::text AS dossier_id, encode(wrapped_key, 'base64') AS wrapped_key, erased_at FROM ${PERSONAL_DATA_KEYS_TABLE} WHERE dossier_id = ${parameter(1)}::uuid`,
+      parameters: [dossierId.toLowerCase()],
+    };
+  }
+
+  /** The keys of queryAlongside's rows, as lookup() gives them. */
+  keysReadAlongside(rows: ReadonlyArray<Record<string, unknown>>): Map<string, DossierKey> {
+    return this.keysOf(rows.map((row) => ({ ...row, wrapped_key: typeof row.wrapped_key === 'string' ? Buffer.from(row.wrapped_key, 'base64') : null })));
+  }
+
+  private keysOf(rows: ReadonlyArray<Record<string, unknown>>): Map<string, DossierKey> {
+    const keys = new Map<string, DossierKey>();
     for (const row of rows) {
       const dossierId = row.dossier_id as string;
       keys.set(dossierId, row.erased_at !== null ? { state: 'erased', erasedAt: new Date(row.erased_at as string | Date) } : this.unwrapped(row.wrapped_key as Buffer, dossierId));

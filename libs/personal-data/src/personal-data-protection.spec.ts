@@ -7,7 +7,7 @@ import { isEnvelope } from './envelope';
 import { MissingPersonalDataKeyError, PersonalDataKeyErasedError, type SqlQuery } from './key-store';
 import { PERSONAL_DATA_MIGRATIONS } from './migrations';
 import { KeyUnwrapError } from './master-key';
-import { PersonalDataProtection } from './personal-data-protection';
+import { PersonalDataProtection, type DossierKeyRead } from './personal-data-protection';
 import { ErasedKeyListener } from './erased-key-listener';
 
 const personalOf = (event: RecordedEvent) => event.data.personal as PersonalData;
@@ -170,6 +170,40 @@ describe('PersonalDataProtection on PostgreSQL (personal_data_keys)', () => {
     };
     await reader.revealDossier([stored], slowQuery);
     expect(await keepsKeyOf(reader, stored)).toBe(false);
+  });
+
+  describe('the key read with the stream (dossierKeyRead, the rows readStreamWith brings back)', () => {
+    /** The read as the PostgreSQL store makes it in the stream's statement: its rows come back through JSON. */
+    const readAlongside = async (read: DossierKeyRead) => ({
+      read,
+      rows: JSON.parse(JSON.stringify(await database.dataSource.query(read.query.sql((n) => `$${n}`), [...read.query.parameters]))) as Array<Record<string, unknown>>,
+    });
+
+    it('reveals with it and keeps it, with no key query of its own; once kept, there is nothing to read', async () => {
+      const { dossierId, plain, stored } = await storedRegistration();
+      const reader = hearingReader();
+      const alongside = await readAlongside(reader.dossierKeyRead(dossierId.toUpperCase())!);
+      statements = [];
+      expect(await reader.revealDossier([stored], query, undefined, alongside)).toEqual([plain]);
+      expect(statements).toHaveLength(0);
+      expect(await keepsKeyOf(reader, stored)).toBe(true);
+      expect(reader.dossierKeyRead(dossierId)).toBeUndefined();
+      expect(reader.dossierKeyRead('not-a-dossier-id')).toBeUndefined();
+    });
+
+    it('shows an erased key erased, and does not keep a key read before an erasure heard of since', async () => {
+      const erased = await storedRegistration();
+      const reader = hearingReader();
+      await PersonalDataProtection.withMasterSecret(secret).erase(query, erased.dossierId);
+      const [revealed] = await reader.revealDossier([erased.stored], query, undefined, await readAlongside(reader.dossierKeyRead(erased.dossierId)!));
+      expect(personalOf(revealed).familyName).toBe(ERASED);
+
+      const { dossierId, plain, stored } = await storedRegistration();
+      const alongside = await readAlongside(reader.dossierKeyRead(dossierId)!);
+      reader.keyErased(dossierId);
+      expect(await reader.revealDossier([stored], query, undefined, alongside)).toEqual([plain]);
+      expect(await keepsKeyOf(reader, stored)).toBe(false);
+    });
   });
 
   describe('two instances on one database, each hearing of erasures (ErasedKeyListener)', () => {

@@ -73,6 +73,19 @@ describe('PostgreSQL event store specifics', () => {
     pool.on('error', () => undefined);
     return pool;
   };
+  /** `run` on a store of a database of its own, with a pool of the test's, all dropped after. */
+  const onFreshStore = async (run: (store: PostgresEventStore, pool: Pool) => Promise<void>) => {
+    const database = await createTestDatabase();
+    const store = await PostgresEventStore.connect(database.url);
+    const pool = testPool(database.url);
+    try {
+      await run(store, pool);
+    } finally {
+      await store.close();
+      await pool.end();
+      await database.drop();
+    }
+  };
   const event = (n: number): EventToAppend => ({ id: randomUUID(), type: 'Counted', data: { n }, metadata: {} });
   const ids = (events: ReadonlyArray<{ id: string }>) => events.map((e) => e.id);
 
@@ -164,7 +177,7 @@ describe('PostgreSQL event store specifics', () => {
       const expected = rows.map((row) => row.created_at.toISOString());
       const times = (events: RecordedEvent[]) => events.map((recorded) => recorded.createdAt.toISOString());
       expect(times(await store.readStream('times'))).toEqual(expected);
-      expect(times(await store.readStreamWith('times', { sql: 'SELECT 1', parameters: [] }))).toEqual(expected);
+      expect(times((await store.readStreamWith('times', { sql: 'SELECT 1', parameters: [] })).events)).toEqual(expected);
       expect(times((await store.readAll({ after: START_OF_LOG })).filter((recorded) => recorded.streamId === 'times'))).toEqual(expected);
     } finally {
       await store.close();
@@ -173,33 +186,43 @@ describe('PostgreSQL event store specifics', () => {
     }
   });
 
-  it('writes a statement with the read of a stream, in its transaction, only when the stream has events (readStreamWith)', async () => {
-    const database = await createTestDatabase();
-    const store = await PostgresEventStore.connect(database.url);
-    const pool = testPool(database.url);
-    try {
+  it('writes a statement with the read of a stream, in its transaction, only when the stream has events (readStreamWith)', () =>
+    onFreshStore(async (store, pool) => {
       await pool.query('CREATE TABLE reads (stream text NOT NULL, n int NOT NULL CHECK (n > 0))');
       const written = (n: number) => ({ sql: 'INSERT INTO reads (stream, n) SELECT $1::text, $2::int FROM stream_found', parameters: ['s', n] });
       const appended = [event(1), event(2)];
       await store.append('s', appended, 'no_stream');
 
-      expect(ids(await store.readStreamWith('s', written(1)))).toEqual(ids(appended));
-      expect(await store.readStreamWith('nothing-here', written(2))).toEqual([]);
+      expect(await store.readStreamWith('s', written(1))).toEqual({ events: expect.any(Array), alongside: [] });
+      expect(ids((await store.readStreamWith('s', written(3))).events)).toEqual(ids(appended));
+      expect(await store.readStreamWith('nothing-here', written(2))).toEqual({ events: [], alongside: [] });
       // One statement: a write that fails fails the read, and nothing is written.
       await expect(store.readStreamWith('s', written(-1))).rejects.toThrow();
-      expect((await pool.query('SELECT n FROM reads ORDER BY n')).rows).toEqual([{ n: 1 }]);
-    } finally {
-      await store.close();
-      await pool.end();
-      await database.drop();
-    }
-  });
+      expect((await pool.query('SELECT n FROM reads ORDER BY n')).rows).toEqual([{ n: 1 }, { n: 3 }]);
+    }));
 
-  it('writes a statement with an append, in its transaction, only when the append succeeds or is recognised as retried (appendWith)', async () => {
-    const database = await createTestDatabase();
-    const store = await PostgresEventStore.connect(database.url);
-    const pool = testPool(database.url);
-    try {
+  it("answers a query with the read of a stream, in its statement, its parameters after the statement's (readStreamWith)", () =>
+    onFreshStore(async (store, pool) => {
+      await pool.query(`CREATE TABLE keys (stream text PRIMARY KEY, secret bytea NOT NULL, kept_at timestamptz)`);
+      await pool.query(`INSERT INTO keys VALUES ('s', '\\x00ff10'::bytea, '2026-12-05 09:00:00+00'), ('other', '\\x01'::bytea, NULL)`);
+      const appended = [event(1), event(2), event(3)];
+      await store.append('s', appended, 'no_stream');
+      const nothing = { sql: 'SELECT 1 FROM stream_found', parameters: [] };
+      const key = (stream: string) => ({
+        sql: (parameter: (n: number) => string) => `SELECT stream, encode(secret, 'base64') AS secret, kept_at FROM keys WHERE stream = ${parameter(1)} OR stream = ${parameter(2)}`,
+        parameters: [stream, 'none'],
+      });
+
+      const read = await store.readStreamWith('s', { sql: 'SELECT $1::int FROM stream_found', parameters: [7] }, key('s'));
+      expect(ids(read.events)).toEqual(ids(appended));
+      expect(read.alongside).toEqual([{ stream: 's', secret: Buffer.from([0, 255, 16]).toString('base64'), kept_at: '2026-12-05T09:00:00+00:00' }]);
+      expect((await store.readStreamWith('s', nothing, key('none'))).alongside).toEqual([]);
+      // Nothing to read beside a stream that is not there.
+      expect(await store.readStreamWith('other', nothing, key('other'))).toEqual({ events: [], alongside: [] });
+    }));
+
+  it('writes a statement with an append, in its transaction, only when the append succeeds or is recognised as retried (appendWith)', () =>
+    onFreshStore(async (store, pool) => {
       await pool.query('CREATE TABLE answers (answer text NOT NULL, version int NOT NULL CHECK (version > 0))');
       const written = (answer: string) => ({ sql: 'INSERT INTO answers (answer, version) SELECT $1::text, stream_version FROM appended_ok', parameters: [answer] });
       const first = [event(1), event(2)];
@@ -219,12 +242,7 @@ describe('PostgreSQL event store specifics', () => {
       ]);
       // Still readable by a follower: the append stayed the first write of its transaction.
       expect(ids(await store.readAll({ after: START_OF_LOG }))).toEqual(ids([...first, third]));
-    } finally {
-      await store.close();
-      await pool.end();
-      await database.drop();
-    }
-  });
+    }));
 
   it('reports an unreachable server as unavailable', async () => {
     await expect(PostgresEventStore.connect('postgres://postgres:postgres@127.0.0.1:1/none')).rejects.toBeInstanceOf(

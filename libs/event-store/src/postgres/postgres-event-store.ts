@@ -16,7 +16,9 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type StatementWithAppend,
+  type QueryWithRead,
   type StatementWithRead,
+  type StreamReadWith,
   type SubscribeToAllOptions,
   type Subscription,
 } from '../event-store.port';
@@ -260,16 +262,26 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  async readStreamWith(streamId: string, statement: StatementWithRead): Promise<RecordedEvent[]> {
-    const first = statement.parameters.length + 1;
+  async readStreamWith(streamId: string, statement: StatementWithRead, alongside?: QueryWithRead): Promise<StreamReadWith> {
+    const own = statement.parameters.length;
+    const stream = own + 1;
+    const at = (n: number) => `$${stream + n}`;
+    // The rows of `alongside` once, on the stream's first row (a scalar subquery runs once, and only there).
+    const beside = alongside
+      ? `CASE WHEN s.version = (SELECT min(version) FROM stream) THEN (SELECT coalesce(json_agg(a), '[]') FROM (${alongside.sql(at)}) a) END`
+      : 'NULL::json';
     const sql =
-      `WITH stream AS MATERIALIZED (SELECT ${COLUMNS} FROM event_store.events WHERE stream_id = $${first}), ` +
+      `WITH stream AS MATERIALIZED (SELECT ${COLUMNS} FROM event_store.events WHERE stream_id = $${stream}), ` +
       `stream_found AS (SELECT 1 WHERE EXISTS (SELECT 1 FROM stream)), ` +
       `written AS (${statement.sql}) ` +
-      `SELECT * FROM stream ORDER BY version`;
+      `SELECT s.*, ${beside} AS alongside FROM stream s ORDER BY s.version`;
     try {
-      const { rows } = await this.pool.query<EventRow>(sql, [...statement.parameters, streamId]);
-      return rows.map(toRecordedEvent);
+      const { rows } = await this.pool.query<EventRow & { alongside: Array<Record<string, unknown>> | null }>(sql, [
+        ...statement.parameters,
+        streamId,
+        ...(alongside?.parameters ?? []),
+      ]);
+      return { events: rows.map(toRecordedEvent), alongside: rows[0]?.alongside ?? [] };
     } catch (error) {
       throw mapPostgresError(error);
     }

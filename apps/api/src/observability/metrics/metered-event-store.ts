@@ -41,7 +41,7 @@ export function meteredEventStore(store: EventStore, metrics: Metrics): EventSto
     }),
     readStream: (streamId, options) => counted('read-stream', () => store.readStream(streamId, options)),
     ...(store.readStreamWith && {
-      readStreamWith: (streamId, statement) => counted('read-stream', () => store.readStreamWith!(streamId, statement)),
+      readStreamWith: (streamId, statement, alongside) => counted('read-stream', () => store.readStreamWith!(streamId, statement, alongside)),
     }),
     readAll: (options) => counted('read-all', () => store.readAll(options)),
     subscribeToAll: (options) =>
