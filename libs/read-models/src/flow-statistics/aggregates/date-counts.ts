@@ -343,7 +343,7 @@ export async function dateCountsOn(
 ): Promise<Map<string, DateCount[]>> {
   const sorted = [...new Set(days)].sort();
   const all = sorted.flatMap(spansOf);
-  const params: unknown[] = [statistic, level, cohorts.from, cohorts.to, measures, sorted];
+  const params: unknown[] = [statistic, level, cohorts.from, cohorts.to, measures];
   // The union of every day's spans, one range per grain (the days' spans of a grain mostly overlap or touch).
   // Each span a range of the primary key (statistic, level, grain, bucket, …) read on its own.
   const range = ({ grain, from, to }: Span) =>
@@ -368,21 +368,23 @@ export async function dateCountsOn(
     ].map(([from, to]) => range({ grain: 'day', from, to })),
   ];
   // A row's run of days: `starts` the days before its first, `ends` the days up to its last (from 0: none).
+  // One day is in every row's run (its spans are exactly the rows read): nothing to find per row.
+  const run = (days: string) =>
+    `width_bucket(CASE grain WHEN 'year' THEN (bucket + interval '1 year' - interval '1 day')::date
+                             WHEN 'month' THEN (bucket + interval '1 month' - interval '1 day')::date
+                             ELSE bucket END - 1, ${days}) AS starts,
+     CASE grain WHEN 'year' THEN cardinality(${days})
+                WHEN 'month' THEN width_bucket((date_trunc('year', bucket) + interval '1 year' - interval '2 days')::date, ${days})
+                ELSE width_bucket((date_trunc('month', bucket) + interval '1 month' - interval '2 days')::date, ${days}) END AS ends`;
   const runs =
     ranges.length === 0
       ? []
       : ((await query(
-          `SELECT grp, ${perCohort ? 'cohort' : "''"} AS cohort, measure, starts, ends, sum(n)::int AS n
-             FROM (SELECT grp, cohort, measure, n,
-                          width_bucket(CASE grain WHEN 'year' THEN (bucket + interval '1 year' - interval '1 day')::date
-                                                  WHEN 'month' THEN (bucket + interval '1 month' - interval '1 day')::date
-                                                  ELSE bucket END - 1, $6::date[]) AS starts,
-                          CASE grain WHEN 'year' THEN cardinality($6::date[])
-                                     WHEN 'month' THEN width_bucket((date_trunc('year', bucket) + interval '1 year' - interval '2 days')::date, $6::date[])
-                                     ELSE width_bucket((date_trunc('month', bucket) + interval '1 month' - interval '2 days')::date, $6::date[]) END AS ends
+          `SELECT grp, ${perCohort ? 'cohort' : "''::text"} AS cohort, measure, starts, ends, sum(n)::int AS n
+             FROM (SELECT grp, cohort, measure, n, ${sorted.length === 1 ? '0 AS starts, 1 AS ends' : run(`$${params.push(sorted)}::date[]`)}
                      FROM (${ranges.join(' UNION ALL ')}) AS r) AS c
             WHERE ends > starts
-            GROUP BY grp, 2, measure, starts, ends
+            GROUP BY grp, ${perCohort ? 'cohort, ' : ''}measure, starts, ends
            HAVING sum(n) <> 0`,
           params,
         )) as Array<{ grp: string; cohort: string; measure: string; starts: number; ends: number; n: number }>);
