@@ -1,4 +1,4 @@
-import { ACTIVE_STAGES, addDays, daysBetween, type ActiveStage } from '@app/domain';
+import { ACTIVE_STAGES, addDays, daysBetween, endOfMonth, type ActiveStage } from '@app/domain';
 import type { ProjectionContext } from '@app/projection-engine';
 import { reachDates, STEP_EVENTS } from '../funnel-steps';
 import { applyDeltas, Deltas, type CountTable } from './delta';
@@ -322,14 +322,13 @@ function spansOf(day: string): Span[] {
  * The counts of a statistic at a level on each of `days`: for each day, its cells with a count
  * other than 0. `cohorts` keeps those cohorts only (from..to, both included; null: open),
  * `measures` the measures that start with it (null: all); without `perCohort` the cohorts are
- * added up (each cell's cohort is ''). One read of the rows the days need (spansOf), and one pass
- * over them however many days: each row counts on a run of the sorted days (the days whose spans
- * hold it: a year's row from its last day on, a month's from its last day to its year's last day
- * but one, a day's from itself to its month's last day but one), which PostgreSQL finds by
- * binary search (width_bucket: how many days are before the run, and up to its end) and sums per
- * cell and run, so only the cells' changes along the days come back; +n where a run starts and
- * -n after it ends, summed along the days, give every day's counts. Where each day looked at every
- * row, a 48-month question cost 48 times the rows (measured: bench/README.md).
+ * added up (each cell's cohort is ''). One read of the rows the days need (spansOf), summed by
+ * PostgreSQL per cell (and per bucket for several days), and one pass over them however many
+ * days: each row counts on a run of the sorted days (the days whose spans hold it: a year's row
+ * from its last day on, a month's from its last day to its year's last day but one, a day's from
+ * itself to its month's last day but one), found once per bucket by binary search; +n where a
+ * run starts and -n after it ends, summed along the days, give every day's counts. Where each
+ * day looked at every row, a 48-month question cost 48 times the rows (bench/README.md).
  */
 export async function dateCountsOn(
   query: (sql: string, parameters: unknown[]) => Promise<unknown[]>,
@@ -367,29 +366,47 @@ export async function dateCountsOn(
         .reduce((months, span) => months.set(span.from, [span.to, months.get(span.from) ?? span.to].sort()[1]), new Map<string, string>()),
     ].map(([from, to]) => range({ grain: 'day', from, to })),
   ];
-  // A row's run of days: `starts` the days before its first, `ends` the days up to its last (from 0: none).
-  // One day is in every row's run (its spans are exactly the rows read): nothing to find per row.
-  const run = (days: string) =>
-    `width_bucket(CASE grain WHEN 'year' THEN (bucket + interval '1 year' - interval '1 day')::date
-                             WHEN 'month' THEN (bucket + interval '1 month' - interval '1 day')::date
-                             ELSE bucket END - 1, ${days}) AS starts,
-     CASE grain WHEN 'year' THEN cardinality(${days})
-                WHEN 'month' THEN width_bucket((date_trunc('year', bucket) + interval '1 year' - interval '2 days')::date, ${days})
-                ELSE width_bucket((date_trunc('month', bucket) + interval '1 month' - interval '2 days')::date, ${days}) END AS ends`;
-  const runs =
+  // Summed by PostgreSQL per cell (the cohorts added up unless asked per cohort), and per row's
+  // bucket when there are several days; one day counts every row read (its spans are exactly them).
+  const several = sorted.length > 1;
+  const keys = `${several ? 'grain, bucket, ' : ''}grp, ${perCohort ? 'cohort, ' : ''}measure`;
+  const rows =
     ranges.length === 0
       ? []
       : ((await query(
-          `SELECT grp, ${perCohort ? 'cohort' : "''::text"} AS cohort, measure, starts, ends, sum(n)::int AS n
-             FROM (SELECT grp, cohort, measure, n, ${sorted.length === 1 ? '0 AS starts, 1 AS ends' : run(`$${params.push(sorted)}::date[]`)}
-                     FROM (${ranges.join(' UNION ALL ')}) AS r) AS c
-            WHERE ends > starts
-            GROUP BY grp, ${perCohort ? 'cohort, ' : ''}measure, starts, ends
+          `SELECT ${several ? 'grain, bucket::text AS bucket, ' : ''}grp, ${perCohort ? 'cohort' : "''::text AS cohort"}, measure, sum(n)::int AS n
+             FROM (${ranges.join(' UNION ALL ')}) AS r
+            GROUP BY ${keys}
            HAVING sum(n) <> 0`,
           params,
-        )) as Array<{ grp: string; cohort: string; measure: string; starts: number; ends: number; n: number }>);
+        )) as Array<{ grain?: Grain; bucket?: string; grp: string; cohort: string; measure: string; n: number }>);
+  // A row's run of the sorted days, [starts, ends): the days whose spans hold it.
+  const before = (day: string) => {
+    let [low, high] = [0, sorted.length];
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (sorted[middle] < day) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  const runs = new Map<string, [number, number]>();
+  const runOf = (grain: Grain, bucket: string): [number, number] => {
+    const key = `${grain}${bucket}`;
+    let run = runs.get(key);
+    if (!run) {
+      // A year's row from its last day on; a month's from its last day to its year's last day but one; a day's from itself to its month's last day but one.
+      const [first, last] =
+        grain === 'year' ? [`${bucket.slice(0, 4)}-12-31`, null] : grain === 'month' ? [endOfMonth(bucket), `${bucket.slice(0, 4)}-12-30`] : [bucket, addDays(endOfMonth(bucket), -1)];
+      run = [before(first), last === null ? sorted.length : before(addDays(last, 1))];
+      runs.set(key, run);
+    }
+    return run;
+  };
   const cells = new Map<string, { cell: Omit<DateCount, 'n'>; changes: Float64Array }>();
-  for (const { grp, cohort, measure, starts, ends, n } of runs) {
+  for (const { grain, bucket, grp, cohort, measure, n } of rows) {
+    const [starts, ends] = several ? runOf(grain!, bucket!) : [0, 1];
+    if (ends <= starts) continue;
     const id = `${grp}\t${cohort}\t${measure}`;
     let kept = cells.get(id);
     if (!kept) cells.set(id, (kept = { cell: { grp, cohort, measure }, changes: new Float64Array(sorted.length + 1) }));
