@@ -22,6 +22,9 @@ describe('the service as the bench starts it', () => {
     expect(serviceNodeOptions(withHeap(undefined))).toEqual(['--max-old-space-size=200']);
     expect(serviceNodeOptions(withHeap(''))).toEqual(['--max-old-space-size=200']);
     expect(serviceNodeOptions(withHeap('320'))).toEqual(['--max-old-space-size=320']);
+    // Trimmed, blank as unset: as the service reads its own settings (loadConfig).
+    expect(serviceNodeOptions(withHeap(' 320 '))).toEqual(['--max-old-space-size=320']);
+    expect(serviceNodeOptions(withHeap('  '))).toEqual(['--max-old-space-size=200']);
   });
 
   it('runs node with the heap HEAP_LIMIT_MIB says', () => {

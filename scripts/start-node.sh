@@ -5,13 +5,15 @@
 # options (`--options`), so that it measures the service as it runs (bench/service.spec.ts).
 # A value that is not a whole number of MiB from 64 to 65536 stops the start, naming the setting,
 # as the service's own settings do. `exec`: node is the process that gets the signals.
-heap=${HEAP_LIMIT_MIB:-200}
+# Spaces around the value are dropped and blank is unset, as the service reads its settings.
+heap=$(printf '%s' "${HEAP_LIMIT_MIB-}" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
+heap=${heap:-200}
 case $heap in
   *[!0-9]* | 0* | ?????? | ???????*) valid=no ;;
   *) if [ "$heap" -ge 64 ] && [ "$heap" -le 65536 ]; then valid=yes; else valid=no; fi ;;
 esac
 if [ "$valid" = no ]; then
-  printf 'Invalid configuration:\n- HEAP_LIMIT_MIB must be a whole number from 64 to 65536, got "%s"\n' "$HEAP_LIMIT_MIB" >&2
+  printf 'Invalid configuration:\n- HEAP_LIMIT_MIB must be a whole number from 64 to 65536, got "%s"\n' "$heap" >&2
   exit 2
 fi
 if [ "$1" = --options ]; then
