@@ -251,13 +251,7 @@ async function storedOf(context: ProjectionContext, dossierIds: string[]): Promi
   const events = await storedRecords(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, dossierIds);
   const periods = await storedRecords(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, dossierIds);
   const kept = new Map<string, RecordedStatEvent[]>();
-  for (const record of events) {
-    if (record.recorded_to !== null) continue;
-    const event = keptEventOf(record);
-    const dossier = kept.get(event.dossierId);
-    if (dossier) dossier.push(event);
-    else kept.set(event.dossierId, [event]);
-  }
+  keep(kept, events.filter((record) => record.recorded_to === null).map(keptEventOf));
   return { kept, tables: { events: rowsOf(events, EVENT_COLUMNS), periods: rowsOf(periods, PERIOD_COLUMNS) } };
 }
 
