@@ -21,6 +21,11 @@ describe('Deltas', () => {
         const actual = [...deltas.changes()].map(({ key, n }) => [key.join('|'), n] as [string, number[]]).sort();
         expect(actual).toEqual(expected);
         expect(deltas.size).toBe(oracle.size);
+        // The same cells in the order of their keys, column by column.
+        const inKeyOrder = [...deltas.changesInKeyOrder()].map(({ key, n }) => [key, n] as [readonly string[], readonly number[]]);
+        expect(inKeyOrder.map(([key, n]) => [key.join('|'), n]).sort()).toEqual(actual);
+        const byColumns = (a: readonly string[], b: readonly string[]) => a.reduce((order, value, i) => order || (value < b[i] ? -1 : value > b[i] ? 1 : 0), 0);
+        expect([...inKeyOrder].sort(([a], [b]) => byColumns(a, b))).toEqual(inKeyOrder);
       }),
     );
   });

@@ -26,6 +26,8 @@ import { REGISTRATION_AS_RECORDED } from '../queries/place';
 import { INTERVALS, periodsBetween, type Interval } from '../queries/periods';
 import { FlowStatisticsFlowCounts1733529600050 } from '../migrations/1733529600050-flow-statistics-flow-counts';
 import { FlowStatisticsStagedEvents1733529600070 } from '../migrations/1733529600070-flow-statistics-staged-events';
+import { DATE_COUNTS, type CountTable } from './index';
+import { FLOW_COUNTS, FLOW_DAYS } from './flows';
 
 /** Antwerp twice, Ghent, Hasselt, Brussels (no province): reopenings move a dossier between provinces. */
 const PLACES = ['11002', '11004', '44021', '71022', '21004'] as const;
@@ -109,6 +111,22 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     }
   }
 
+  /**
+   * How a count table's rows lie in its pages: read in the order of the key (the values as texts,
+   * byte by byte), how often the next row is on another page than the one before (a row per
+   * page and a few more where rows lie in key order: PostgreSQL fills a page's leftover space
+   * with a later, shorter row; nearly a change per row where they lie in no order).
+   */
+  const pagesInKeyOrder = async (table: CountTable) => {
+    const key = table.keys.map(([column]) => `${column}::text COLLATE "C"`).join(', ');
+    const [{ rows, pages, changes }] = await dataSource.query(
+      `SELECT count(*)::int AS rows, count(DISTINCT page)::int AS pages, count(*) FILTER (WHERE page <> previous)::int AS changes
+         FROM (SELECT page, lag(page) OVER (ORDER BY ${key}) AS previous
+                 FROM (SELECT *, (ctid::text::point)[0] AS page FROM read_models.${table.name}) AS t) AS r`,
+    );
+    return { table: table.name, rows, pages, changes };
+  };
+
   /** Every row of stat_events and stat_dossier_periods, and the persons' attributes, ordered. */
   const tableRows = async () => ({
     events: await dataSource.query('SELECT * FROM read_models.stat_events ORDER BY dossier_id, version, recorded_from'),
@@ -191,6 +209,12 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
       const engine = new ProjectionEngine(store, dataSource, [rebuilt], { batchSize: 5, retryDelayMs: 100, log: () => undefined, rebuildMemoryRows: 7 });
       await engine.rebuild(FLOW_STATISTICS);
       expect(await counts()).toEqual(live);
+      // Written in the order of their keys (held or summed from the spills): a range of the key lies on neighbouring pages.
+      for (const table of [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS]) {
+        const { rows, pages, changes } = await pagesInKeyOrder(table);
+        expect({ table: table.name, rows, pages, scattered: changes > 3 * pages }).toEqual({ table: table.name, rows, pages, scattered: false });
+        expect(rows).toBeGreaterThan(20 * pages);
+      }
     }
     for (const interval of INTERVALS) {
       for (const groupBy of ['none', 'province', 'municipality']) {
