@@ -247,7 +247,7 @@ describe.each([
     }
   });
 
-  it('rebuilds beside the live copy and switches atomically, keeping index names; queries answer throughout', async () => {
+  it('rebuilds beside the live copy and switches atomically, keeping index names and the storage parameters; queries answer throughout', async () => {
     const projection = counting('counts-a', 'counts_a');
     const engine = new ProjectionEngine(store, dataSource, [projection], options);
     await engine.start();
@@ -256,6 +256,8 @@ describe.each([
       const live = await totals('counts_a');
       // Damage the live copy so that only a rebuild from the log can set it right.
       await dataSource.query('UPDATE read_models.counts_a SET total = total + 1000');
+      // As a migration sets them.
+      await dataSource.query('ALTER TABLE read_models.counts_a SET (fillfactor = 70, autovacuum_enabled = true)');
       const progress: number[] = [];
       // Queries keep being answered while the copy is built and switched in.
       const reads: Promise<unknown>[] = [];
@@ -271,6 +273,8 @@ describe.each([
       expect(answered.length).toBeGreaterThan(0);
       const indexes = await dataSource.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'read_models' AND tablename = 'counts_a' ORDER BY 1`);
       expect(indexes.map((row: { indexname: string }) => row.indexname)).toEqual(['counts_a_pkey', 'counts_a_total_idx']);
+      const [{ reloptions }] = await dataSource.query(`SELECT reloptions FROM pg_class WHERE oid = 'read_models.counts_a'::regclass`);
+      expect(reloptions).toEqual(['fillfactor=70', 'autovacuum_enabled=true']);
       const schemas = await dataSource.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'read_models_rebuild%'`);
       expect(schemas).toEqual([]);
       // The live runner carries on after the switch.

@@ -121,6 +121,12 @@ export async function rebuildProjection(
   await dataSource.query(`CREATE SCHEMA ${schema}`);
   for (const table of projection.tables) {
     await dataSource.query(`CREATE TABLE ${schema}.${table} (LIKE ${READ_MODEL_SCHEMA}.${table} INCLUDING ALL)`);
+    // LIKE copies no storage parameters of the table (its indexes' it does): the copy that is
+    // switched in keeps the live table's (a fillfactor), as a migration set them.
+    const [{ options }] = (await dataSource.query(`SELECT reloptions AS options FROM pg_class WHERE oid = $1::regclass`, [
+      `${READ_MODEL_SCHEMA}.${table}`,
+    ])) as Array<{ options: string[] | null }>;
+    if (options) await dataSource.query(`ALTER TABLE ${schema}.${table} SET (${options.join(', ')})`);
     for (const index of await secondaryIndexesOf(dataSource, schema, table)) await dataSource.query(`DROP INDEX ${schema}."${index.name}"`);
   }
   await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [checkpoint]);
