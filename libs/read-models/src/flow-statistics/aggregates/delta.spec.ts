@@ -26,6 +26,10 @@ describe('Deltas', () => {
         expect(inKeyOrder.map(([key, n]) => [key.join('|'), n]).sort()).toEqual(actual);
         const byColumns = (a: readonly string[], b: readonly string[]) => a.reduce((order, value, i) => order || (value < b[i] ? -1 : value > b[i] ? 1 : 0), 0);
         expect([...inKeyOrder].sort(([a], [b]) => byColumns(a, b))).toEqual(inKeyOrder);
+        // Or in the order of a primary key that lists the columns otherwise.
+        const permuted = (key: readonly string[]) => [key[2], key[0], key[1]];
+        const inOtherOrder = [...deltas.changesInKeyOrder([2, 0, 1])].map(({ key }) => permuted(key));
+        expect([...inOtherOrder].sort(byColumns)).toEqual(inOtherOrder);
       }),
     );
   });

@@ -3,13 +3,19 @@ import type { ProjectionContext, RebuildContext } from '@app/projection-engine';
 /**
  * A table of counts that is a sum over dossiers of a per-dossier contribution: its key columns
  * (with their SQL types) and its count columns (`n` alone unless `counts` names them; the first
- * is 0 only when all are). Its primary key is the key columns.
+ * is 0 only when all are). Its primary key is the key columns, in the order of `primaryKey` where
+ * that is not theirs.
  */
 export interface CountTable {
   readonly name: string;
   readonly keys: ReadonlyArray<readonly [column: string, type: 'text' | 'date']>;
   readonly counts?: readonly string[];
+  readonly primaryKey?: readonly string[];
 }
+
+/** The table's key columns in the order of its primary key, as indexes into `keys`. */
+export const primaryKeyOrder = (table: CountTable): number[] =>
+  (table.primaryKey ?? table.keys.map(([column]) => column)).map((column) => table.keys.findIndex(([key]) => key === column));
 
 /** Keys per upsert statement: arrays this long stay a few megabytes of parameters. */
 const CHUNK = 50_000;
@@ -161,13 +167,14 @@ export class Deltas {
 
   /**
    * The same cells in the order of their keys (the key's values compared as texts, column by
-   * column, as a primary key on the columns orders them where the texts are dates, codes and
-   * plain words): rows written so lie in the table in the order of its key, and a question reads
+   * column in `order`, the indexes of the key's columns: as a primary key on the columns orders
+   * them where the texts are dates, codes and plain words): rows written so lie in the table in
+   * the order of its primary key, and a question reads
    * a range of the key from a few neighbouring pages instead of one row per page (bench/README.md,
    * "The kept counts stored in key order"). Sorts the slots alone (4 bytes a cell), by each code's
    * rank among the texts.
    */
-  *changesInKeyOrder(): Iterable<{ key: readonly string[]; n: readonly number[] }> {
+  *changesInKeyOrder(order: readonly number[] = Array.from({ length: this.keyWidth }, (_, i) => i)): Iterable<{ key: readonly string[]; n: readonly number[] }> {
     const width = this.keyWidth;
     const codes = this.codes.size;
     const byText = Array.from({ length: codes }, (_, code) => code).sort((a, b) => compareTexts(this.codes.text(a), this.codes.text(b)));
@@ -177,9 +184,9 @@ export class Deltas {
     let held = 0;
     for (let slot = 0; slot < this.capacity; slot++) if (this.keys[slot * width] !== EMPTY) slots[held++] = slot;
     slots.sort((a, b) => {
-      for (let i = 0; i < width; i++) {
-        const order = rank[this.keys[a * width + i]] - rank[this.keys[b * width + i]];
-        if (order !== 0) return order;
+      for (const i of order) {
+        const byRank = rank[this.keys[a * width + i]] - rank[this.keys[b * width + i]];
+        if (byRank !== 0) return byRank;
       }
       return 0;
     });
@@ -233,10 +240,10 @@ export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'q
 /**
  * Writes the deltas into the table in `context.schema` while it is empty (a one-pass fold's first
  * write of its counts): each cell with a change as a row, with COPY, in the order of the table's
- * key (Deltas.changesInKeyOrder); what applyDeltas would leave there, without its conflict checks.
+ * primary key (Deltas.changesInKeyOrder); what applyDeltas would leave there, without its conflict checks.
  */
 export async function copyDeltas(context: Pick<RebuildContext, 'copy'> & { schema: string | null }, table: CountTable, deltas: Deltas): Promise<void> {
-  await copyChanges(context, table, deltas.changesInKeyOrder());
+  await copyChanges(context, table, deltas.changesInKeyOrder(primaryKeyOrder(table)));
 }
 
 /** Copies the cells' changes into the table as rows: the key's values, then the counts. */
@@ -292,7 +299,10 @@ export async function writeSpilled(context: Pick<ProjectionContext, 'schema' | '
     `INSERT INTO ${target} (${[...columns, ...counts].join(', ')})
      SELECT ${columns.join(', ')}, ${counts.map((count) => `sum(${count})`).join(', ')} FROM ${spillOf(table)}
       GROUP BY ${columns.join(', ')} HAVING sum(${counts[0]}) <> 0
-      ORDER BY ${table.keys.map(([column, type]) => (type === 'text' ? `${column} COLLATE "C"` : column)).join(', ')}`,
+      ORDER BY ${primaryKeyOrder(table)
+        .map((i) => table.keys[i])
+        .map(([column, type]) => (type === 'text' ? `${column} COLLATE "C"` : column))
+        .join(', ')}`,
   );
   if (key) await context.query(`ALTER TABLE ${target} ADD CONSTRAINT "${key.name}" ${key.definition}`);
 }

@@ -27,6 +27,7 @@ import { INTERVALS, periodsBetween, type Interval } from '../queries/periods';
 import { FlowStatisticsFlowCounts1733529600050 } from '../migrations/1733529600050-flow-statistics-flow-counts';
 import { FlowStatisticsStagedEvents1733529600070 } from '../migrations/1733529600070-flow-statistics-staged-events';
 import { DATE_COUNTS, type CountTable } from './index';
+import { primaryKeyOrder } from './delta';
 import { FLOW_COUNTS, FLOW_DAYS } from './flows';
 
 /** Antwerp twice, Ghent, Hasselt, Brussels (no province): reopenings move a dossier between provinces. */
@@ -112,13 +113,15 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
   }
 
   /**
-   * How a count table's rows lie in its pages: read in the order of the key (the values as texts,
+   * How a count table's rows lie in its pages: read in the order of the primary key (the values as texts,
    * byte by byte), how often the next row is on another page than the one before (a row per
    * page and a few more where rows lie in key order: PostgreSQL fills a page's leftover space
    * with a later, shorter row; nearly a change per row where they lie in no order).
    */
   const pagesInKeyOrder = async (table: CountTable) => {
-    const key = table.keys.map(([column]) => `${column}::text COLLATE "C"`).join(', ');
+    const key = primaryKeyOrder(table)
+      .map((i) => `${table.keys[i][0]}::text COLLATE "C"`)
+      .join(', ');
     const [{ rows, pages, changes }] = await dataSource.query(
       `SELECT count(*)::int AS rows, count(DISTINCT page)::int AS pages, count(*) FILTER (WHERE page <> previous)::int AS changes
          FROM (SELECT page, lag(page) OVER (ORDER BY ${key}) AS previous

@@ -104,7 +104,12 @@ const FLOW_KEYS = [
   ['category', 'text'],
 ] as const;
 export const FLOW_COUNTS: CountTable = { name: STAT_FLOW_COUNTS_TABLE, keys: FLOW_KEYS, counts: ['events', 'persons'] };
-export const FLOW_DAYS: CountTable = { name: STAT_FLOW_DAYS_TABLE, keys: [...FLOW_KEYS, ['day', 'date']], counts: ['events', 'first_persons', 'last_persons'] };
+export const FLOW_DAYS: CountTable = {
+  name: STAT_FLOW_DAYS_TABLE,
+  keys: [...FLOW_KEYS, ['day', 'date']],
+  counts: ['events', 'first_persons', 'last_persons'],
+  primaryKey: ['interval', 'level', 'period', 'day', 'grp', 'measure', 'category'],
+};
 
 /**
  * Adds `sign` times the contribution of these dossiers' current events (and their readings):
