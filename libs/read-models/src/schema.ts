@@ -15,6 +15,7 @@ import { FlowStatisticsDateCounts1733529600040 } from './flow-statistics/migrati
 import { FlowStatisticsFlowCounts1733529600050 } from './flow-statistics/migrations/1733529600050-flow-statistics-flow-counts';
 import { FlowStatisticsCountsBehind1733529600060 } from './flow-statistics/migrations/1733529600060-flow-statistics-counts-behind';
 import { FlowStatisticsStagedEvents1733529600070 } from './flow-statistics/migrations/1733529600070-flow-statistics-staged-events';
+import { FlowStatisticsCountPages1733529600085 } from './flow-statistics/migrations/1733529600085-flow-statistics-count-pages';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
 
 /**
@@ -39,4 +40,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   FlowStatisticsFlowCounts1733529600050,
   FlowStatisticsCountsBehind1733529600060,
   FlowStatisticsStagedEvents1733529600070,
+  FlowStatisticsCountPages1733529600085,
 ];

@@ -26,6 +26,7 @@ import { REGISTRATION_AS_RECORDED } from '../queries/place';
 import { INTERVALS, periodsBetween, type Interval } from '../queries/periods';
 import { FlowStatisticsFlowCounts1733529600050 } from '../migrations/1733529600050-flow-statistics-flow-counts';
 import { FlowStatisticsStagedEvents1733529600070 } from '../migrations/1733529600070-flow-statistics-staged-events';
+import { FlowStatisticsCountPages1733529600085 } from '../migrations/1733529600085-flow-statistics-count-pages';
 import { DATE_COUNTS, type CountTable } from './index';
 import { primaryKeyOrder } from './delta';
 import { FLOW_COUNTS, FLOW_DAYS } from './flows';
@@ -232,6 +233,29 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     try {
       await migration.down(runner);
       await migration.up(runner);
+      expect(await counts()).toEqual(live);
+
+      // Reverted, the count tables have the default fillfactor again; an upgrade lays their rows out in key order, with a tenth of each page free.
+      const tables = [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS];
+      for (const { name } of tables) {
+        await runner.query(`CREATE TEMPORARY TABLE shuffled AS SELECT * FROM read_models.${name} ORDER BY random()`);
+        await runner.query(`TRUNCATE read_models.${name}`);
+        await runner.query(`INSERT INTO read_models.${name} SELECT * FROM shuffled`);
+        await runner.query('DROP TABLE shuffled');
+      }
+      const layout = async () =>
+        Promise.all(
+          tables.map(async (table) => {
+            const { rows, pages, changes } = await pagesInKeyOrder(table);
+            const [{ reloptions }] = await dataSource.query(`SELECT reloptions FROM pg_class WHERE oid = 'read_models.${table.name}'::regclass`);
+            return { table: table.name, scattered: rows > 20 * pages && changes > 3 * pages, reloptions };
+          }),
+        );
+      const pagesMigration = new FlowStatisticsCountPages1733529600085();
+      await pagesMigration.down(runner);
+      expect(await layout()).toEqual(tables.map((table) => ({ table: table.name, scattered: true, reloptions: null })));
+      await pagesMigration.up(runner);
+      expect(await layout()).toEqual(tables.map((table) => ({ table: table.name, scattered: false, reloptions: ['fillfactor=90'] })));
     } finally {
       await runner.release();
     }
