@@ -5,6 +5,7 @@ import { CrtRegistry1732579200000 } from './crt-registry/migrations/173257920000
 import { CrtArchiveAndErasure1732838400000 } from './crt-registry/migrations/1732838400000-crt-archive-and-erasure';
 import { CrtListIndexes1733443201400 } from './crt-registry/migrations/1733443201400-crt-list-indexes';
 import { CrtResidenceStatus1733529600000 } from './crt-registry/migrations/1733529600000-crt-residence-status';
+import { CrtMunicipalitySortIndexes1733529600150 } from './crt-registry/migrations/1733529600150-crt-municipality-sort-indexes';
 import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow, StatPersonAttributesRow } from './flow-statistics/flow-statistics.entities';
 import { FlowStatistics1732665600000 } from './flow-statistics/migrations/1732665600000-flow-statistics';
 import { FlowStatisticsResidenceStatus1733529600001 } from './flow-statistics/migrations/1733529600001-flow-statistics-residence-status';
@@ -41,4 +42,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   FlowStatisticsCountsBehind1733529600060,
   FlowStatisticsStagedEvents1733529600070,
   FlowStatisticsCountPages1733529600085,
+  CrtMunicipalitySortIndexes1733529600150,
 ];
