@@ -325,6 +325,18 @@ describe(`CRT registry over HTTP (${eventStoreUnderTest()} store)`, () => {
     expect(Object.values(summary.byStage as Record<string, number>).reduce((sum, n) => sum + n, 0)).toBe(summary.total);
   });
 
+  it('gives a list filtered by status, municipality and stage the total of the dossiers it lists, as the summary counts them', async () => {
+    const summary = (await get(`/municipalities/${SUMMARY_NIS}/summary`)).body as { total: number; active: number; byStage: Record<string, number> };
+    const everything = await list({ municipality: SUMMARY_NIS, pageSize: 200 });
+    expect(everything).toMatchObject({ total: summary.total, totalExact: true });
+    expect(everything.items).toHaveLength(summary.total);
+    expect(await list({ municipality: SUMMARY_NIS, status: 'active', pageSize: 200 })).toMatchObject({ total: summary.active, totalExact: true });
+    for (const [stage, count] of Object.entries(summary.byStage)) {
+      const page = await list({ municipality: SUMMARY_NIS, stage, pageSize: 200 });
+      expect({ stage, total: page.total, listed: page.items.length }).toEqual({ stage, total: count, listed: count });
+    }
+  });
+
   it('summarises Brussels without a province and a merged municipality under its old code', async () => {
     const brussels = await get('/municipalities/21004/summary');
     expectStatus(brussels, 200);

@@ -55,6 +55,20 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
   if (failure) throw failure.reason;
 }
 
+/**
+ * The definitions of a table's own triggers (CREATE TRIGGER … ON <schema>.<table> …), which a copy
+ * made with LIKE does not take: a read model kept up by triggers (the CRT registry's counts per
+ * stage) needs them on the rebuild's copy too, which the switch then moves in with the table.
+ */
+async function triggersOf(dataSource: DataSource, schema: string, table: string): Promise<string[]> {
+  const rows = (await dataSource.query(
+    `SELECT pg_get_triggerdef(t.oid) AS definition FROM pg_trigger t
+      WHERE t.tgrelid = format('%I.%I', $1::text, $2::text)::regclass AND NOT t.tgisinternal ORDER BY t.tgname`,
+    [schema, table],
+  )) as Array<{ definition: string }>;
+  return rows.map((row) => row.definition);
+}
+
 const rebuildSchemaOf = (projection: Projection) => `read_models_rebuild_${projection.name.replace(/[^a-z0-9]/gi, '_')}`;
 
 async function indexesOf(runner: QueryRunner, schema: string, table: string): Promise<Array<{ name: string; shape: string }>> {
@@ -128,6 +142,12 @@ export async function rebuildProjection(
     ])) as Array<{ options: string[] | null }>;
     if (options) await dataSource.query(`ALTER TABLE ${schema}.${table} SET (${options.join(', ')})`);
     for (const index of await secondaryIndexesOf(dataSource, schema, table)) await dataSource.query(`DROP INDEX ${schema}."${index.name}"`);
+  }
+  // After every table is there: a trigger may write another of the projection's tables (the CRT registry's kept counts).
+  for (const table of projection.tables) {
+    for (const trigger of await triggersOf(dataSource, READ_MODEL_SCHEMA, table)) {
+      await dataSource.query(trigger.replace(` ON ${READ_MODEL_SCHEMA}.${table} `, ` ON ${schema}.${table} `));
+    }
   }
   await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [checkpoint]);
   await dataSource.query(`DELETE FROM ${SAFE_FORM_TABLE} WHERE checkpoint = $1`, [checkpoint]);

@@ -6,6 +6,7 @@ import { CrtArchiveAndErasure1732838400000 } from './crt-registry/migrations/173
 import { CrtListIndexes1733443201400 } from './crt-registry/migrations/1733443201400-crt-list-indexes';
 import { CrtResidenceStatus1733529600000 } from './crt-registry/migrations/1733529600000-crt-residence-status';
 import { CrtMunicipalitySortIndexes1733529600150 } from './crt-registry/migrations/1733529600150-crt-municipality-sort-indexes';
+import { CrtStageCounts1733529600160 } from './crt-registry/migrations/1733529600160-crt-stage-counts';
 import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow, StatPersonAttributesRow } from './flow-statistics/flow-statistics.entities';
 import { FlowStatistics1732665600000 } from './flow-statistics/migrations/1732665600000-flow-statistics';
 import { FlowStatisticsResidenceStatus1733529600001 } from './flow-statistics/migrations/1733529600001-flow-statistics-residence-status';
@@ -43,4 +44,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   FlowStatisticsStagedEvents1733529600070,
   FlowStatisticsCountPages1733529600085,
   CrtMunicipalitySortIndexes1733529600150,
+  CrtStageCounts1733529600160,
 ];

@@ -382,6 +382,20 @@ describe('crt-registry projection', () => {
         'crt_dossiers_search_trgm_idx',
         'crt_dossiers_stage_idx',
       ]);
+      // The counts per municipality and stage came with the copy, kept by its triggers, which came too.
+      const triggers = await dataSource.query(
+        `SELECT tgname FROM pg_trigger WHERE tgrelid = 'read_models.crt_dossiers'::regclass AND NOT tgisinternal ORDER BY 1`,
+      );
+      expect(triggers.map((row: { tgname: string }) => row.tgname)).toEqual([
+        'crt_stage_counts_deleted',
+        'crt_stage_counts_inserted',
+        'crt_stage_counts_truncated',
+        'crt_stage_counts_updated',
+      ]);
+      const counted = 'SELECT municipality, stage, count(*)::int AS dossiers FROM read_models.crt_dossiers GROUP BY 1, 2 ORDER BY 1, 2';
+      expect(await dataSource.query('SELECT municipality, stage, dossiers FROM read_models.crt_stage_counts ORDER BY 1, 2')).toEqual(await dataSource.query(counted));
+      const [{ kept }] = await dataSource.query('SELECT sum(dossiers)::int AS kept FROM read_models.crt_stage_counts');
+      expect(kept).toBe(12);
     } finally {
       await store.close();
     }

@@ -24,6 +24,8 @@ import {
 
 export const CRT_REGISTRY = 'crt-registry';
 export const CRT_DOSSIERS_TABLE = 'crt_dossiers';
+/** Dossiers per municipality and current stage, kept by triggers on the rows (CrtStageCounts1733529600160). */
+export const CRT_STAGE_COUNTS_TABLE = 'crt_stage_counts';
 
 const NO_HOUSING = { housing_type: null, housing_municipality: null, housing_since: null };
 const NO_CURRENT_JOB = { employed_now: false, employment_since: null };
@@ -136,7 +138,7 @@ export function crtRegistryProjection(
 
   return {
     name: CRT_REGISTRY,
-    tables: [CRT_DOSSIERS_TABLE],
+    tables: [CRT_DOSSIERS_TABLE, CRT_STAGE_COUNTS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events, context) {
       await writeVersionedRows(context, CRT_DOSSIERS_TABLE, await writesOf(events, context));

@@ -1,23 +1,27 @@
 import type { DataSource } from 'typeorm';
 import { CHECKPOINT_TABLE, PROJECTION_ENGINE_MIGRATIONS } from '@app/projection-engine';
+import { STAGES, type Stage } from '@app/domain';
 import { openMigratedDatabase } from '@app/testing';
 import { READ_MODEL_MIGRATIONS } from '../schema';
 import { CrtDossier } from './crt-dossier.entity';
 import { CRT_REGISTRY } from './crt-registry.projection';
-import { CrtRegistryReader, REGISTRY_SORTS, TOTAL_COUNTED_UP_TO, type RegistryListQuery } from './crt-registry.reader';
+import { CrtRegistryReader, DOSSIER_STATUSES, REGISTRY_SORTS, TOTAL_COUNTED_UP_TO, type RegistryListQuery } from './crt-registry.reader';
+
+/** A migrated database of the describe block's own (dropped after it), handed over with a reader on it before its tests. */
+function registryDatabase(opened: (database: { readonly dataSource: DataSource; readonly reader: CrtRegistryReader }) => void): void {
+  let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
+  beforeAll(async () => {
+    database = await openMigratedDatabase([...PROJECTION_ENGINE_MIGRATIONS, ...READ_MODEL_MIGRATIONS], [CrtDossier]);
+    opened({ dataSource: database.dataSource, reader: new CrtRegistryReader(database.dataSource) });
+  });
+  afterAll(() => database?.close());
+}
 
 /** The list's total: exact up to TOTAL_COUNTED_UP_TO, a lower bound beyond, and counted once per filter and registry version. */
 describe('CrtRegistryReader.list: its total', () => {
-  let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
   let dataSource: DataSource;
   let reader: CrtRegistryReader;
-
-  beforeAll(async () => {
-    database = await openMigratedDatabase([...PROJECTION_ENGINE_MIGRATIONS, ...READ_MODEL_MIGRATIONS], [CrtDossier]);
-    dataSource = database.dataSource;
-    reader = new CrtRegistryReader(dataSource);
-  });
-  afterAll(() => database?.close());
+  registryDatabase((opened) => ({ dataSource, reader } = opened));
 
   /** `count` housed dossiers registered in `municipality` (rows as the projection leaves them, written directly). */
   const housedIn = (municipality: string, count: number) =>
@@ -47,12 +51,98 @@ describe('CrtRegistryReader.list: its total', () => {
   it('counts a filter once per version of the registry: the next pages take the kept count, a batch applied counts again', async () => {
     await dataSource.query(`INSERT INTO ${CHECKPOINT_TABLE} (name, state) VALUES ($1, 'live') ON CONFLICT (name) DO NOTHING`, [CRT_REGISTRY]);
     await housedIn('12025', 30);
-    expect(await list({ municipality: '12025' })).toMatchObject({ total: 30, totalExact: true });
+    // A housing type: a filter the counts per municipality and stage cannot answer, so it is counted.
+    const search = { municipality: '12025', housingType: 'collective' } as const;
+    expect(await list(search)).toMatchObject({ total: 30, totalExact: true });
     // Written behind the checkpoint's back, as no projection would: the kept count shows it is reused.
     await housedIn('12025', 5);
-    expect(await list({ municipality: '12025', page: 2 })).toMatchObject({ total: 30, totalExact: true });
+    expect(await list({ ...search, page: 2 })).toMatchObject({ total: 30, totalExact: true });
     await batchApplied();
-    expect(await list({ municipality: '12025', page: 2 })).toMatchObject({ total: 35, totalExact: true });
+    expect(await list({ ...search, page: 2 })).toMatchObject({ total: 35, totalExact: true });
+  });
+});
+
+/**
+ * The dossiers per municipality and stage kept by triggers on the rows (CrtStageCounts1733529600160):
+ * always what counting the rows gives, whichever way the rows change, and what a municipality's
+ * summary and a list filtered by status, municipality and stage read instead of counting.
+ */
+describe('CrtRegistryReader: the counts kept per municipality and stage', () => {
+  let dataSource: DataSource;
+  let reader: CrtRegistryReader;
+  registryDatabase((opened) => ({ dataSource, reader } = opened));
+
+  const kept = () => dataSource.query('SELECT municipality, stage, dossiers FROM read_models.crt_stage_counts ORDER BY municipality, stage');
+  const counted = () =>
+    dataSource.query('SELECT municipality, stage, count(*)::int AS dossiers FROM read_models.crt_dossiers GROUP BY municipality, stage ORDER BY municipality, stage');
+  /** Dossiers at every stage in a few municipalities (rows as the projection leaves them, written directly). */
+  const registered = (count: number) =>
+    dataSource.query(
+      `INSERT INTO read_models.crt_dossiers (dossier_id, version, given_name, family_name, nationality, municipality, registered_on, housing_type,
+                                             inburgering_since, vdab_registered_on, ever_employed, employed_now, left_on, last_recorded_at, residence_status)
+       SELECT gen_random_uuid(), 2, 'Olena', 'Kovalenko', 'UKR', (ARRAY['11002', '44021', '71022'])[1 + i % 3], date '2022-03-01' + i % 900,
+              CASE WHEN (i / 3) % 6 >= 1 THEN 'collective' END, CASE WHEN (i / 3) % 6 >= 2 THEN date '2022-06-01' END, CASE WHEN (i / 3) % 6 >= 3 THEN date '2022-09-01' END,
+              (i / 3) % 6 >= 4, (i / 3) % 6 = 4, CASE WHEN (i / 3) % 6 = 5 THEN date '2023-01-01' END, now(), 'temporary-protection'
+         FROM generate_series(1, $1::int) i`,
+      [count],
+    );
+
+  it('are the rows counted per municipality and stage after rows are inserted, changed (stage, municipality, nothing counted), deleted and truncated', async () => {
+    await registered(100);
+    expect(await kept()).toEqual(await counted());
+    expect((await kept()).length).toBe(18);
+    await dataSource.query(`UPDATE read_models.crt_dossiers SET left_on = date '2024-01-01' WHERE registered_on < date '2022-04-01'`);
+    await dataSource.query(`UPDATE read_models.crt_dossiers SET municipality = '12025' WHERE municipality = '71022' AND employed_now`);
+    await dataSource.query(`UPDATE read_models.crt_dossiers SET family_name = 'Melnyk'`);
+    expect(await kept()).toEqual(await counted());
+    // A group emptied is no row, as counting leaves none.
+    await dataSource.query(`DELETE FROM read_models.crt_dossiers WHERE municipality = '44021' OR stage = 'housed'`);
+    expect(await kept()).toEqual(await counted());
+    expect(await kept()).not.toContainEqual(expect.objectContaining({ municipality: '44021' }));
+    await dataSource.query('TRUNCATE read_models.crt_dossiers');
+    expect(await kept()).toEqual([]);
+  });
+
+  it('answer a municipality\'s summary, and the total of every list filtered by status, municipality and stage alone, as counting would', async () => {
+    await registered(90);
+    await dataSource.query(`UPDATE read_models.crt_dossiers SET left_on = date '2024-01-01' WHERE registered_on < date '2022-03-20'`);
+    for (const municipality of ['11002', '71022', '12025']) {
+      const rows: Array<{ stage: Stage; n: number }> = await dataSource.query(
+        'SELECT stage, count(*)::int AS n FROM read_models.crt_dossiers WHERE municipality = $1 GROUP BY stage',
+        [municipality],
+      );
+      expect(await reader.stageCounts(municipality)).toEqual(Object.fromEntries(STAGES.map((stage) => [stage, rows.find((row) => row.stage === stage)?.n ?? 0])));
+    }
+    for (const status of [undefined, ...DOSSIER_STATUSES]) {
+      for (const municipality of [undefined, '11002', '12025']) {
+        for (const stage of [undefined, ...STAGES]) {
+          const [{ n }] = await dataSource.query(
+            `SELECT count(*)::int AS n FROM read_models.crt_dossiers
+              WHERE ($1::boolean IS NULL OR active = $1) AND ($2::text IS NULL OR municipality = $2) AND ($3::text IS NULL OR stage = $3)`,
+            [status === undefined ? null : status === 'active', municipality ?? null, stage ?? null],
+          );
+          const page = await reader.list({ status, municipality, stage, sort: '-registeredOn', page: 1, pageSize: 200 });
+          expect({ status, municipality, stage, total: page.total, totalExact: page.totalExact, listed: page.dossiers.length }).toEqual({
+            status, municipality, stage, total: n, totalExact: true, listed: n,
+          });
+        }
+      }
+    }
+  });
+
+  it('are what such a list\'s total reads: a count kept wrong shows, a filter they cannot answer is counted', async () => {
+    await dataSource.query('TRUNCATE read_models.crt_dossiers');
+    await registered(12);
+    await dataSource.query(`UPDATE read_models.crt_stage_counts SET dossiers = 12345 WHERE municipality = '44021' AND stage = 'housed'`);
+    expect(await reader.list({ municipality: '44021', stage: 'housed', sort: '-registeredOn', page: 1, pageSize: 25 })).toMatchObject({
+      total: TOTAL_COUNTED_UP_TO,
+      totalExact: false,
+    });
+    expect((await reader.stageCounts('44021')).housed).toBe(12345);
+    expect(await reader.list({ municipality: '44021', stage: 'housed', housingType: 'collective', sort: '-registeredOn', page: 1, pageSize: 25 })).toMatchObject({
+      total: 1,
+      totalExact: true,
+    });
   });
 });
 
@@ -63,14 +153,8 @@ describe('CrtRegistryReader.list: its total', () => {
  * shows as a walk of another index or a sort.
  */
 describe('CrtRegistryReader.list: a municipality in every order', () => {
-  let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
   let dataSource: DataSource;
-
-  beforeAll(async () => {
-    database = await openMigratedDatabase([...PROJECTION_ENGINE_MIGRATIONS, ...READ_MODEL_MIGRATIONS], [CrtDossier]);
-    dataSource = database.dataSource;
-  });
-  afterAll(() => database?.close());
+  registryDatabase((opened) => ({ dataSource } = opened));
 
   /** The indexes the list's statement reads (and '(sort)' for a sort), with sorting and sequential scans off for the plan. */
   async function indexesRead(query: RegistryListQuery): Promise<string[]> {

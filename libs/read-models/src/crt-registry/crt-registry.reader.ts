@@ -5,7 +5,7 @@ import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAGES, type HousingType, type ResidenceStatus, type Stage } from '@app/domain';
 import { readModelVersionSubquery } from '../read-model-version';
 import { CrtDossier } from './crt-dossier.entity';
-import { CRT_DOSSIERS_TABLE, CRT_REGISTRY } from './crt-registry.projection';
+import { CRT_DOSSIERS_TABLE, CRT_REGISTRY, CRT_STAGE_COUNTS_TABLE } from './crt-registry.projection';
 
 export const REGISTRY_SORTS = [
   'registeredOn',
@@ -72,26 +72,37 @@ export interface RegistryPage {
   readonly totalExact: boolean;
 }
 
-/** The list's WHERE clause on `d` and its parameters, $1 up. */
-function filterOf(query: RegistryListQuery): { readonly where: string; readonly parameters: unknown[] } {
+/**
+ * The list's WHERE clause on `d` and its parameters, $1 up; and, when the filter is only status,
+ * municipality and stage, the same filter on the kept counts `c` (CRT_STAGE_COUNTS_TABLE), whose
+ * sum is then the number of matches, read without counting them. A dossier is active when it is
+ * at any stage but `left` (both generated from `left_on`; a spec holds the two counts equal).
+ */
+function filterOf(query: RegistryListQuery): { readonly where: string; readonly parameters: unknown[]; readonly keptWhere: string | undefined } {
   const conditions: string[] = [];
+  const kept: string[] = [];
+  let keptAnswers = true;
   const parameters: unknown[] = [];
-  const condition = (column: string, operator: string, value: unknown) => {
+  /** `keptAs`: the same condition on the kept counts, where they have it. */
+  const condition = (column: string, operator: string, value: unknown, keptAs?: string) => {
     parameters.push(value);
     conditions.push(`d.${column} ${operator} $${parameters.length}`);
+    if (keptAs === undefined) keptAnswers = false;
+    else kept.push(`${keptAs} ${operator} $${parameters.length}`);
   };
-  if (query.status) condition('active', '=', query.status === 'active');
-  if (query.municipality) condition('municipality', '=', query.municipality);
+  if (query.status) condition('active', '=', query.status === 'active', "(c.stage <> 'left')");
+  if (query.municipality) condition('municipality', '=', query.municipality, 'c.municipality');
   if (query.province) condition('province_nis', '=', query.province);
   if (query.housingType) condition('housing_type', '=', query.housingType);
-  if (query.stage) condition('stage', '=', query.stage);
+  if (query.stage) condition('stage', '=', query.stage, 'c.stage');
   if (query.residenceStatus) condition('residence_status', '=', query.residenceStatus);
   if (query.registeredFrom) condition('registered_on', '>=', query.registeredFrom);
   if (query.registeredTo) condition('registered_on', '<=', query.registeredTo);
   for (const word of (query.q ?? '').split(/\s+/).filter((word) => word !== '')) {
     condition('search_text', 'ILIKE', `%${escapeLike(searchTerm(word))}%`);
   }
-  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, parameters };
+  const whereOf = (all: readonly string[]) => (all.length === 0 ? '' : `WHERE ${all.join(' AND ')}`);
+  return { where: whereOf(conditions), parameters, keptWhere: keptAnswers ? whereOf(kept) : undefined };
 }
 
 /** Queries on the CRT registry read model (read_models.crt_dossiers). */
@@ -111,13 +122,15 @@ export class CrtRegistryReader {
    * the projection writes): the page ordered by an index where the sort has one, the registry's
    * version beside it, and the count only when this process has not counted this filter at that
    * version already (the next pages of a search cost no count while the registry stands still; a
-   * batch applied or a rebuild switched counts again). The count stops one past
+   * batch applied or a rebuild switched counts again). A filter of status, municipality and stage
+   * only (the staff's usual list) is not counted: its matches are summed from the kept counts per
+   * municipality and stage, a few rows whatever the registry's size. Any other count stops one past
    * TOTAL_COUNTED_UP_TO, so that it costs no more at a million dossiers than at a hundred thousand.
    * Plain SQL: on a page of 25 rows, building it through TypeORM's query builder cost more than
    * running it.
    */
   async list(query: RegistryListQuery): Promise<RegistryPage> {
-    const { where, parameters } = filterOf(query);
+    const { where, parameters, keptWhere } = filterOf(query);
     const [key, direction] = sortOf(query.sort);
     const filterKey = JSON.stringify([
       query.status, query.municipality, query.province, query.housingType, query.stage, query.residenceStatus, query.registeredFrom, query.registeredTo, query.q,
@@ -125,9 +138,13 @@ export class CrtRegistryReader {
     const kept = this.totals.get(filterKey);
     const n = parameters.length;
     const table = `${READ_MODEL_SCHEMA}.${CRT_DOSSIERS_TABLE}`;
+    const counting =
+      keptWhere === undefined
+        ? `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} d ${where} LIMIT $${n + 5}) matching)`
+        : `(SELECT least(coalesce(sum(c.dossiers), 0), $${n + 5})::int FROM ${READ_MODEL_SCHEMA}.${CRT_STAGE_COUNTS_TABLE} c ${keptWhere})`;
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT v.version AS registry_version, CASE WHEN $${n + 2}::text IS NOT NULL AND v.version = $${n + 2}::text THEN NULL
-                              ELSE (SELECT count(*)::int FROM (SELECT 1 FROM ${table} d ${where} LIMIT $${n + 5}) matching) END AS counted, p.*
+                              ELSE ${counting} END AS counted, p.*
          FROM (SELECT ${readModelVersionSubquery(n + 1)} AS version) v
          LEFT JOIN LATERAL (
            SELECT ${this.columns.map((column) => `d.${column.databaseName}`).join(', ')} FROM ${table} d ${where}
@@ -159,15 +176,12 @@ export class CrtRegistryReader {
     return dossier as unknown as CrtDossier;
   }
 
-  /** Dossiers registered in this municipality now, per current stage. */
+  /** Dossiers registered in this municipality now, per current stage: the kept counts (CRT_STAGE_COUNTS_TABLE), a row per stage. */
   async stageCounts(municipality: string): Promise<Record<Stage, number>> {
-    const rows: Array<{ stage: Stage; count: number }> = await this.dataSource
-      .createQueryBuilder(CrtDossier, 'd')
-      .select('d.stage', 'stage')
-      .addSelect('count(*)::int', 'count')
-      .where('d.municipality = :municipality', { municipality })
-      .groupBy('d.stage')
-      .getRawMany();
+    const rows: Array<{ stage: Stage; count: number }> = await this.dataSource.query(
+      `SELECT stage, dossiers AS count FROM ${READ_MODEL_SCHEMA}.${CRT_STAGE_COUNTS_TABLE} WHERE municipality = $1`,
+      [municipality],
+    );
     return Object.fromEntries(
       STAGES.map((stage) => [stage, rows.find((row) => row.stage === stage)?.count ?? 0]),
     ) as Record<Stage, number>;
