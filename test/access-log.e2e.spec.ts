@@ -142,6 +142,22 @@ describe('access log over HTTP', () => {
     expect(index.options).toContain('fastupdate=off');
   });
 
+  it('keys its records by time-ordered ids (UUID version 7), so the log grows at the end of its primary key', async () => {
+    const actor = `ordered-${randomUUID()}`;
+    const reader = staff.as(await testApp.token('staff', actor));
+    for (let i = 0; i < 3; i++) {
+      expectStatus(await reader.get(dossierId), 200);
+      expectStatus(await reader.history(dossierId), 200);
+      // Apart by a millisecond at least, so their times order them.
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const records = await queryDatabase<{ id: string }>(testApp.databaseUrl, 'SELECT id::text FROM access_log WHERE actor = $1 ORDER BY at', [actor]);
+    expect(records).toHaveLength(6);
+    for (const { id } of records) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
+    const ids = records.map((record) => record.id);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it('is for auditors only', async () => {
     for (const role of ['staff', 'admin', 'analyst'] as const) {
       const response = await testApp.http().get('/audit/access-log').set('Authorization', `Bearer ${await testApp.token(role)}`);

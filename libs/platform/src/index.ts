@@ -6,6 +6,7 @@
  */
 export * from './config';
 export * from './deterministic-uuid';
+export * from './time-ordered-uuid';
 export * from './dev-tokens';
 export * from './keyed-mutex';
 export * from './secrets';

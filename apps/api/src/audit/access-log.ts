@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { StatementWithRead } from '@app/event-store';
 import { AccessLogEntry } from '@app/persistence';
+import { timeOrderedUuid } from '@app/platform';
 import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
 import type { RequestWithContext } from '../http/request-context';
@@ -66,7 +66,8 @@ type AccessEntry = Omit<AccessLogEntry, 'id' | 'at'>;
 const COLUMNS = 'id, at, actor, roles, method, path, purpose, dossier_ids, correlation_id';
 
 const parametersOf = (entry: AccessEntry): unknown[] => [
-  randomUUID(),
+  // Time-ordered: the access log grows at the end of its primary key too (timeOrderedUuid).
+  timeOrderedUuid(),
   new Date(),
   entry.actor,
   entry.roles,
