@@ -126,6 +126,12 @@ export class CrtRegistryReader {
    * only (the staff's usual list) is not counted: its matches are summed from the kept counts per
    * municipality and stage, a few rows whatever the registry's size. Any other count stops one past
    * TOTAL_COUNTED_UP_TO, so that it costs no more at a million dossiers than at a hundred thousand.
+   * Past the first page, the page's dossiers are found first, by id alone, and only their rows
+   * read: the rows the offset skips are not read where the index holds the filter and the sort (a
+   * municipality's list, of one stage or all, in registration order), so a page further on costs
+   * about what the first does (Antwerpen's housed dossiers at 1,000,000, page 200: 5,053 pages
+   * read before, 317 now). The first page skips nothing: read directly, it saves the look-up of
+   * its rows by id (108 pages against 28).
    * Plain SQL: on a page of 25 rows, building it through TypeORM's query builder cost more than
    * running it.
    */
@@ -138,6 +144,11 @@ export class CrtRegistryReader {
     const kept = this.totals.get(filterKey);
     const n = parameters.length;
     const table = `${READ_MODEL_SCHEMA}.${CRT_DOSSIERS_TABLE}`;
+    const sortColumn = SORT_COLUMNS[key];
+    const columns = this.columns.map((column) => `d.${column.databaseName}`).join(', ');
+    // The tiebreak makes the order total, so consecutive pages neither repeat nor skip a row.
+    const matches = (selected: string) =>
+      `SELECT ${selected} FROM ${table} d ${where} ORDER BY d.${sortColumn} ${direction}, d.dossier_id ${direction} LIMIT $${n + 3} OFFSET $${n + 4}`;
     const counting =
       keptWhere === undefined
         ? `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} d ${where} LIMIT $${n + 5}) matching)`
@@ -146,11 +157,8 @@ export class CrtRegistryReader {
       `SELECT v.version AS registry_version, CASE WHEN $${n + 2}::text IS NOT NULL AND v.version = $${n + 2}::text THEN NULL
                               ELSE ${counting} END AS counted, p.*
          FROM (SELECT ${readModelVersionSubquery(n + 1)} AS version) v
-         LEFT JOIN LATERAL (
-           SELECT ${this.columns.map((column) => `d.${column.databaseName}`).join(', ')} FROM ${table} d ${where}
-            -- The tiebreak makes the order total, so consecutive pages neither repeat nor skip a row.
-            ORDER BY d.${SORT_COLUMNS[key]} ${direction}, d.dossier_id ${direction}
-            LIMIT $${n + 3} OFFSET $${n + 4}) p ON true`,
+         LEFT JOIN LATERAL (${query.page === 1 ? matches(columns) : `SELECT ${columns} FROM (${matches('d.dossier_id')}) page JOIN ${table} d USING (dossier_id)`}) p ON true
+        ORDER BY p.${sortColumn} ${direction}, p.dossier_id ${direction}`,
       [...parameters, CRT_REGISTRY, kept?.version ?? null, query.pageSize, (query.page - 1) * query.pageSize, TOTAL_COUNTED_UP_TO + 1],
     );
     const version = rows[0].registry_version as string | null;
