@@ -439,12 +439,19 @@ function queryKinds(bench: Bench, tokens: Record<'staff' | 'analyst', string>, d
   ];
 }
 
-/** Vacuums and analyzes the read models, as autovacuum would have left them in a store in service. */
+/**
+ * Vacuums and analyzes the read models, as autovacuum would have left them in a store in service,
+ * then has PostgreSQL write out what the load, the catch-up and the vacuum left dirty.
+ */
 async function vacuumReadModels(pool: Pool): Promise<void> {
   // Otherwise the queries share the cores with autovacuum and are planned blind.
   for (const { tablename } of (await pool.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'read_models'`)).rows) {
     await pool.query(`VACUUM ANALYZE read_models.${tablename}`);
   }
+  // Otherwise the queries meet a checkpoint writing that out (gigabytes at 300,000 dossiers and up,
+  // growing with them), and every dossier read's commit waits behind it for its WAL flush: a store
+  // in service writes out as it goes (bench/README.md, "what a dossier read grows with").
+  await pool.query('CHECKPOINT');
 }
 
 /**
