@@ -17,6 +17,7 @@ import { FlowStatisticsDateCounts1733529600040 } from './flow-statistics/migrati
 import { FlowStatisticsFlowCounts1733529600050 } from './flow-statistics/migrations/1733529600050-flow-statistics-flow-counts';
 import { FlowStatisticsCountsBehind1733529600060 } from './flow-statistics/migrations/1733529600060-flow-statistics-counts-behind';
 import { FlowStatisticsStagedEvents1733529600070 } from './flow-statistics/migrations/1733529600070-flow-statistics-staged-events';
+import { FlowStatisticsFunnelWaitBands1733529600080 } from './flow-statistics/migrations/1733529600080-flow-statistics-funnel-wait-bands';
 import { FlowStatisticsCountPages1733529600085 } from './flow-statistics/migrations/1733529600085-flow-statistics-count-pages';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
 
@@ -42,6 +43,7 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   FlowStatisticsFlowCounts1733529600050,
   FlowStatisticsCountsBehind1733529600060,
   FlowStatisticsStagedEvents1733529600070,
+  FlowStatisticsFunnelWaitBands1733529600080,
   FlowStatisticsCountPages1733529600085,
   CrtMunicipalitySortIndexes1733529600150,
   CrtStageCounts1733529600160,

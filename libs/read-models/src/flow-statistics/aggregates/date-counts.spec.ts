@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import type { QueryRunner } from 'typeorm';
 import { addDays, endOfMonth } from '@app/domain';
 import { recordedDossierEvent } from '@app/domain/testing';
 import type { RecordedEvent } from '@app/event-store';
@@ -14,6 +15,7 @@ import { groupingOf } from '../queries/groups';
 import { REGISTRATION_AS_RECORDED } from '../queries/place';
 import { stockOn } from '../queries/stock';
 import { vdabOn } from '../queries/vdab';
+import { FlowStatisticsFunnelWaitBands1733529600080 } from '../migrations/1733529600080-flow-statistics-funnel-wait-bands';
 import { applyDeltas, DATE_COUNTS, dateCountDeltas, STAT_DATE_COUNTS_TABLE, storedDossierRows } from '.';
 
 /**
@@ -76,6 +78,13 @@ describe('the counts kept per day answer as the rows do', () => {
         const context = { schema: 'read_models', query: (sql: string, parameters?: unknown[]) => dataSource.query(sql, parameters) };
         await applyDeltas(context, DATE_COUNTS, dateCountDeltas([], await storedDossierRows(context, streams.map((s) => s.dossierId))));
         expect(await table()).toEqual(kept);
+        // The funnel's waits, moved back to the layout before they were kept in bands and forward again, are what the projection wrote.
+        const runner = { query: (sql: string, parameters?: unknown[]) => dataSource.query(sql, parameters) } as unknown as QueryRunner;
+        await new FlowStatisticsFunnelWaitBands1733529600080().down(runner);
+        const before = await dataSource.query(`SELECT count(*)::int AS n FROM read_models.${STAT_DATE_COUNTS_TABLE} WHERE starts_with(statistic, 'funnel-wait:') OR starts_with(measure, 'band:')`);
+        expect(before).toEqual([{ n: 0 }]);
+        await new FlowStatisticsFunnelWaitBands1733529600080().up(runner);
+        expect(await table()).toEqual(kept);
 
         const same = async <V>(ask: (oracle: boolean) => Promise<{ view: V; unsuppressed: () => V }>) => {
           const [fast, oracle] = [await ask(false), await ask(true)];
@@ -110,4 +119,33 @@ describe('the counts kept per day answer as the rows do', () => {
       },
     );
   }, 300_000);
+
+  it("gives the funnel's exact median wait when the middle waits fall in one band of days or in two", async () => {
+    const { dataSource } = database;
+    await dataSource.query(`TRUNCATE read_models.stat_events, read_models.stat_dossier_periods, read_models.stat_person_attributes, read_models.${STAT_DATE_COUNTS_TABLE}`);
+    // Housed 10, 40 and 45 days after registering on 1 March 2022 (bands 0, 1 and 1): in Antwerp, Ghent and Antwerp.
+    const housedAfter = [
+      [10, '11002'],
+      [40, '44021'],
+      [45, '11002'],
+    ] as const;
+    for (const [days, municipality] of housedAfter) {
+      const dossierId = randomUUID();
+      const { events } = historyOf(dossierId, { municipality, registeredOn: '2022-03-01', steps: [[days, { type: 'HousePerson', housingType: 'host-family', municipality }]], batchSize: 1 });
+      await projection.apply(events.map((event, index) => recordedDossierEvent(dossierId, index + 1, event) as RecordedEvent), database.context);
+    }
+    const medians = async (asOf: string) => {
+      const { view } = await funnelOf(dataSource, asOf, '2022-03-01', '2022-03-31', null, 'province', REGISTRATION_AS_RECORDED);
+      return [view.steps, ...view.groups.map((group) => group.steps)].map((steps) => steps[1].medianDaysFromPrevious);
+    };
+    await dataSource.query('UPDATE read_models.statistics_settings SET suppress_below = 1');
+    try {
+      // By 10 April two are housed: 10 and 40 days, in bands 0 and 1 (the median their mean); Antwerp's province 10, East Flanders 40.
+      // By the year's end all three: 40 (band 1 alone); Antwerp's province 10 and 45 (the mean again), East Flanders 40.
+      expect(await medians('2022-04-10')).toEqual([{ value: 25, suppressed: false }, { value: 10, suppressed: false }, { value: 40, suppressed: false }]);
+      expect(await medians('2022-12-31')).toEqual([{ value: 40, suppressed: false }, { value: 27.5, suppressed: false }, { value: 40, suppressed: false }]);
+    } finally {
+      await dataSource.query('UPDATE read_models.statistics_settings SET suppress_below = 3');
+    }
+  });
 });

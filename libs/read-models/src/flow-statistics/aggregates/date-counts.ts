@@ -26,7 +26,22 @@ export const DATE_COUNTS: CountTable = {
   ],
 };
 
-export type DateStatistic = 'stock' | 'vdab' | 'funnel';
+/**
+ * The funnel's waits are kept twice (contribute): in the funnel's own cells, per band of
+ * WAIT_BAND_DAYS days (`band:<i>:<band>`), and to the day under a statistic of their own per step
+ * and band (`funnel-wait:<i>:<band>`, measure `wait:<i>:<days>`), so that one band of one step is
+ * one range of the primary key. A median reads the bands, then the days of the band (or two)
+ * holding the middle (queries/funnel.ts): some 55 bands and 32 days a step at most, where the
+ * days of every band grew with the dossiers (bench/README.md, "The funnel's waits in bands").
+ */
+export const WAIT_BAND_DAYS = 32;
+/** The band of a wait of `days` days. */
+export const waitBand = (days: number): number => Math.floor(days / WAIT_BAND_DAYS);
+export type FunnelWaitStatistic = `funnel-wait:${number}:${number}`;
+/** The statistic under which the waits of step `step` in band `band` are kept to the day. */
+export const funnelWaitStatistic = (step: number, band: number): FunnelWaitStatistic => `funnel-wait:${step}:${band}`;
+
+export type DateStatistic = 'stock' | 'vdab' | 'funnel' | FunnelWaitStatistic;
 /**
  * The groupings kept: none and the province (of registration, as recorded). Not the
  * municipality: its cells hardly ever add up within a batch (some 300 places), so it would write
@@ -94,8 +109,9 @@ type Add = (statistic: DateStatistic, day: string, province: string | null, coho
  * One dossier's contribution to every count, times `sign`: the stock's and VDAB's from its
  * periods (on the day a period starts, off the day it ends), the funnel's from its first dates of
  * each step (funnel-steps.ts): in its registration cohort (month) and place, `count:i` on the day
- * it reaches step i, `atAll:i` on the day it has step i's event and is registered, and
- * `wait:i:<days>` (the days from step i-1) on the day it reaches step i.
+ * it reaches step i, `atAll:i` on the day it has step i's event and is registered, and its wait
+ * (the days from step i-1) on the day it reaches step i: `band:i:<band>` and, under
+ * `funnel-wait:i:<band>`, `wait:i:<days>`.
  */
 export function contribute(rows: DossierRows, sign: 1 | -1, add: Add): void {
   const cohort = vdabCohort(rows.events);
@@ -117,7 +133,7 @@ export function contribute(rows: DossierRows, sign: 1 | -1, add: Add): void {
     if (step && (first[step] === null || e.occurred_on < first[step]!)) first[step] = e.occurred_on;
   }
   const registered = first.registered!;
-  const funnel = (day: string, measure: string) => add('funnel', day, registration.province_nis, registered.slice(0, 7), measure, sign);
+  const funnel = (day: string, measure: string, statistic: DateStatistic = 'funnel') => add(statistic, day, registration.province_nis, registered.slice(0, 7), measure, sign);
   const reached = reachDates(first);
   ACTIVE_STAGES.forEach((step, index) => {
     const date = first[step];
@@ -125,7 +141,10 @@ export function contribute(rows: DossierRows, sign: 1 | -1, add: Add): void {
     const on = reached[index];
     if (!on) return;
     funnel(on, `count:${index}`);
-    if (index > 0) funnel(on, `wait:${index}:${daysBetween(reached[index - 1]!, on)}`);
+    if (index === 0) return;
+    const days = daysBetween(reached[index - 1]!, on);
+    funnel(on, `band:${index}:${waitBand(days)}`);
+    funnel(on, `wait:${index}:${days}`, funnelWaitStatistic(index, waitBand(days)));
   });
 }
 
@@ -319,8 +338,9 @@ function spansOf(day: string): Span[] {
 }
 
 /**
- * The counts of a statistic at a level on each of `days`: for each day, its cells with a count
- * other than 0. `cohorts` keeps those cohorts only (from..to, both included; null: open),
+ * The counts of a statistic (or of several together: their cells are told apart by their
+ * measures) at a level on each of `days`: for each day, its cells with a count other than 0.
+ * `cohorts` keeps those cohorts only (from..to, both included; null: open),
  * `measures` the measures that start with it (null: all); without `perCohort` the cohorts are
  * added up (each cell's cohort is ''). One read of the rows the days need (spansOf), summed by
  * PostgreSQL per cell (and per bucket for several days), and one pass over them however many
@@ -333,7 +353,7 @@ function spansOf(day: string): Span[] {
 export async function dateCountsOn(
   query: (sql: string, parameters: unknown[]) => Promise<unknown[]>,
   schema: string,
-  statistic: DateStatistic,
+  statistic: DateStatistic | readonly DateStatistic[],
   level: DateCountLevel,
   days: readonly string[],
   cohorts: { from: string | null; to: string | null } = { from: null, to: null },
@@ -342,21 +362,16 @@ export async function dateCountsOn(
 ): Promise<Map<string, DateCount[]>> {
   const sorted = [...new Set(days)].sort();
   const all = sorted.flatMap(spansOf);
-  const params: unknown[] = [statistic, level, cohorts.from, cohorts.to, measures];
+  const params: unknown[] = [level, cohorts.from, cohorts.to, measures];
   // The union of every day's spans, one range per grain (the days' spans of a grain mostly overlap or touch).
-  // Each span a range of the primary key (statistic, level, grain, bucket, …) read on its own.
-  const range = ({ grain, from, to }: Span) =>
-    `SELECT grain, bucket, grp, cohort, measure, n FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
-      WHERE statistic = $1 AND level = $2 AND grain = '${grain}' AND bucket BETWEEN $${params.push(from)}::date AND $${params.push(to)}::date
-        AND ($3::text IS NULL OR cohort >= $3) AND ($4::text IS NULL OR cohort <= $4) AND ($5::text IS NULL OR starts_with(measure, $5))`;
-  const ranges = [
+  const spans: Span[] = [
     // Years and months: every day's spans start at the same bucket or at its year's first.
     ...(['year', 'month'] as const).flatMap((grain) => {
       const of = all.filter((span) => span.grain === grain);
       if (of.length === 0) return [];
       const from = of.reduce((min, span) => (span.from < min ? span.from : min), of[0].from);
       const to = of.reduce((max, span) => (span.to > max ? span.to : max), of[0].to);
-      return [range({ grain, from, to })];
+      return [{ grain, from, to }];
     }),
     // Days: each month's days up to the last day asked in it, so days far apart read no days in
     // between, and two days of one month read its rows once (a range each would count them twice).
@@ -364,8 +379,18 @@ export async function dateCountsOn(
       ...all
         .filter((span) => span.grain === 'day')
         .reduce((months, span) => months.set(span.from, [span.to, months.get(span.from) ?? span.to].sort()[1]), new Map<string, string>()),
-    ].map(([from, to]) => range({ grain: 'day', from, to })),
+    ].map(([from, to]): Span => ({ grain: 'day', from, to })),
   ];
+  // Each span of each statistic a range of the primary key (statistic, level, grain, bucket, …) read on its own.
+  const ranges = (typeof statistic === 'string' ? [statistic] : statistic).flatMap((of) => {
+    const which = params.push(of);
+    return spans.map(
+      ({ grain, from, to }) =>
+        `SELECT grain, bucket, grp, cohort, measure, n FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
+          WHERE statistic = $${which} AND level = $1 AND grain = '${grain}' AND bucket BETWEEN $${params.push(from)}::date AND $${params.push(to)}::date
+            AND ($2::text IS NULL OR cohort >= $2) AND ($3::text IS NULL OR cohort <= $3) AND ($4::text IS NULL OR starts_with(measure, $4))`,
+    );
+  });
   // Summed by PostgreSQL per cell (the cohorts added up unless asked per cohort), and per row's
   // bucket when there are several days; one day counts every row read (its spans are exactly them).
   const several = sorted.length > 1;

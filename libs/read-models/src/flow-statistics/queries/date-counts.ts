@@ -25,6 +25,35 @@ export const groupRowOf = (level: DateCountLevel, grp: string): GroupRow => ({
   grp_band: null,
 });
 
+/** Reads kept counts (dateCountsOn, from READ_MODEL_SCHEMA); without `perCohort`, the cohorts added up. */
+export type CountsReader = (
+  statistic: DateStatistic | readonly DateStatistic[],
+  level: DateCountLevel,
+  days: readonly string[],
+  cohorts?: { from: string | null; to: string | null },
+  measures?: string | null,
+  perCohort?: boolean,
+) => Promise<Map<string, DateCount[]>>;
+
+/**
+ * `read`'s reads of the kept counts, in one transaction that sees one state of the table (a
+ * funnel reads its wait bands, then the days of the middle ones: both must be of the same batch).
+ */
+export function readingCounts<T>(dataSource: DataSource, read: (countsOn: CountsReader) => Promise<T>): Promise<T> {
+  return dataSource.transaction(async (manager) => {
+    // A read of a few thousand rows, summed into fewer (dateCountsOn). Measured on a copy of the
+    // bench's table at 100,000 dossiers (bench/README.md): the planner's parallel workers took
+    // longer to start on two busy cores than the read itself, and its sort of the rows by their
+    // text keys (no abbreviated keys under a libc collation) cost more than hashing them.
+    // All in one round trip (no parameters: the simple protocol takes several statements); the
+    // isolation level first, before the transaction's first snapshot.
+    await manager.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_sort = off');
+    return read((statistic, level, days, cohorts, measures = null, perCohort = true) =>
+      dateCountsOn((sql, parameters) => manager.query(sql, parameters), READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort),
+    );
+  });
+}
+
 /** The kept counts of a statistic at a level on each of `days` (dateCountsOn; without `perCohort`, the cohorts added up). */
 export function countsOn(
   dataSource: DataSource,
@@ -35,13 +64,5 @@ export function countsOn(
   measures: string | null = null,
   perCohort = true,
 ): Promise<Map<string, DateCount[]>> {
-  return dataSource.transaction(async (manager) => {
-    // A read of a few thousand rows, summed into fewer (dateCountsOn). Measured on a copy of the
-    // bench's table at 100,000 dossiers (bench/README.md): the planner's parallel workers took
-    // longer to start on two busy cores than the read itself, and its sort of the rows by their
-    // text keys (no abbreviated keys under a libc collation) cost more than hashing them.
-    // Both in one round trip (no parameters: the simple protocol takes several statements).
-    await manager.query('SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_sort = off');
-    return dateCountsOn((sql, parameters) => manager.query(sql, parameters), READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort);
-  });
+  return readingCounts(dataSource, (read) => read(statistic, level, days, cohorts, measures, perCohort));
 }

@@ -4,8 +4,8 @@ import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projec
 import { reachDates, STEP_EVENTS } from '../funnel-steps';
 import { recordedRows, type RecordedAsOf } from './recorded';
 import { readSettings } from './settings';
-import type { DateCountLevel } from '../aggregates';
-import { countsOn, dateCountLevel, groupRowOf } from './date-counts';
+import { funnelWaitStatistic, WAIT_BAND_DAYS, waitBand, type DateCountLevel } from '../aggregates';
+import { dateCountLevel, groupRowOf, readingCounts } from './date-counts';
 import { byGroup, groupingOf, groupSql, groupView, keyOf, personOn, type GroupBy, type Grouping, type GroupRow, type GroupView } from './groups';
 import type { Place, PlaceEcho } from './place';
 import { cell, type Cell, type Suppressed } from './suppression';
@@ -153,27 +153,43 @@ async function talliesFromEvents(
 
 /**
  * The funnel's numbers from the counts kept per day (stat_date_counts, aggregates/date-counts.ts:
- * per registration month and place, `count:i`, `atAll:i` and `wait:i:<days>` on the day they
- * happen) summed up to asOf over the cohort's months, for a question they answer (date-counts.ts;
- * a cohort of whole months, no residence status).
+ * per registration month and place, `count:i`, `atAll:i` and the waits per band, `band:i:<band>`,
+ * on the day they happen) summed up to asOf over the cohort's months, for a question they answer
+ * (date-counts.ts; a cohort of whole months, no residence status). A median needs the waits to
+ * the day in the band (or two) holding its middle only: they are read second, for the bands the
+ * whole cohort's and each group's medians fall in (funnel-wait:i:<band>), in the same snapshot.
  */
 async function talliesFromDateCounts(dataSource: DataSource, asOf: string, cohortStart: string | null, cohortEnd: string | null, level: DateCountLevel): Promise<FunnelTallies> {
   const cohorts = { from: cohortStart?.slice(0, 7) ?? null, to: cohortEnd?.slice(0, 7) ?? null };
-  // The cohort's months added up by PostgreSQL: the funnel is of the whole cohort.
-  const cells = (await countsOn(dataSource, 'funnel', level, [asOf], cohorts, null, false)).get(asOf)!;
-  const total = noTallies();
-  const groups = new Map<string, { row: GroupRow; tallies: StepTallies }>();
-  for (const { grp, measure, n } of cells) {
-    const row = groupRowOf(level, grp);
-    const group = groups.get(keyOf(row)) ?? groups.set(keyOf(row), { row, tallies: noTallies() }).get(keyOf(row))!;
-    const [kind, step, days] = measure.split(':');
-    for (const tallies of [total, group.tallies]) {
-      if (kind === 'count') tallies.reached[Number(step)] += n;
-      else if (kind === 'atAll') tallies.reachedAtAll[Number(step)] += n;
-      else if (kind === 'wait') addWaits(tallies.waits[Number(step)], Number(days), n);
+  return readingCounts(dataSource, async (read) => {
+    const total = noTallies();
+    const groups = new Map<string, { row: GroupRow; tallies: StepTallies }>();
+    const talliesOf = (grp: string) => {
+      const row = groupRowOf(level, grp);
+      return [total, (groups.get(keyOf(row)) ?? groups.set(keyOf(row), { row, tallies: noTallies() }).get(keyOf(row))!).tallies];
+    };
+    // The cohort's months added up by PostgreSQL: the funnel is of the whole cohort.
+    // Per step, each tally's waits per band, then to the day in the bands the reads of the middle ones bring.
+    const [bands, days] = [0, 1].map(() => ACTIVE_STAGES.map(() => new Map<StepTallies, Map<number, number>>()));
+    const waitsIn = (of: Map<StepTallies, Map<number, number>>, tallies: StepTallies) => of.get(tallies) ?? of.set(tallies, new Map()).get(tallies)!;
+    for (const { grp, measure, n } of (await read('funnel', level, [asOf], cohorts, null, false)).get(asOf)!) {
+      const [kind, step, band] = measure.split(':');
+      for (const tallies of talliesOf(grp)) {
+        if (kind === 'count') tallies.reached[Number(step)] += n;
+        else if (kind === 'atAll') tallies.reachedAtAll[Number(step)] += n;
+        else if (kind === 'band') addWaits(waitsIn(bands[Number(step)], tallies), Number(band), n);
+      }
     }
-  }
-  return { total, groups: [...groups.values()].filter((group) => group.tallies.reached[0] > 0) };
+    const middle = bands.flatMap((of, step) => [...of.values()].flatMap((counts) => [...middleBands(counts)].map((band) => funnelWaitStatistic(step, band))));
+    if (middle.length > 0) {
+      for (const { grp, measure, n } of (await read([...new Set(middle)], level, [asOf], cohorts, null, false)).get(asOf)!) {
+        const [, step, wait] = measure.split(':');
+        for (const tallies of talliesOf(grp)) addWaits(waitsIn(days[Number(step)], tallies), Number(wait), n);
+      }
+    }
+    for (const [step, of] of bands.entries()) for (const [tallies, counts] of of) tallies.waits[step] = waitsFromBands(counts, waitsIn(days[step], tallies));
+    return { total, groups: [...groups.values()].filter((group) => group.tallies.reached[0] > 0) };
+  });
 }
 
 /** The funnel's numbers of some persons' first dates (by asOf). */
@@ -230,6 +246,23 @@ export function stepCells({ reached, reachedAtAll, waits }: StepTallies, suppres
   });
 }
 
+/** The bands (of waits kept in bands: band -> persons) that hold their median's middle values. */
+export const middleBands = (bands: ReadonlyMap<number, number>): Set<number> => new Set(middleOfCounts(bands) ?? []);
+
+/**
+ * The waits a median is taken from (medianOfCounts), from waits kept in bands (band -> persons)
+ * and to the day (days -> persons) for their middle bands (middleBands; the days of other bands
+ * are left out): each other band as one value inside it, as many times as it holds waits. The
+ * median is in the middle bands; the others only place it, and one value per band places it as
+ * well as all of its days would. funnel.spec.ts holds the median equal to that of every wait.
+ */
+export function waitsFromBands(bands: ReadonlyMap<number, number>, days: ReadonlyMap<number, number>): Map<number, number> {
+  const middle = middleBands(bands);
+  const waits = new Map([...days].filter(([wait]) => middle.has(waitBand(wait))));
+  for (const [band, n] of bands) if (!middle.has(band)) addWaits(waits, band * WAIT_BAND_DAYS, n);
+  return waits;
+}
+
 /**
  * After secondary suppression hid more counts (tables.ts): a rate or a wait derived from a hidden
  * count is hidden too, as stepsOf hides those of a small count.
@@ -251,6 +284,15 @@ export function hideDerived(steps: readonly FunnelStep[]): void {
  * counts alike; funnel.spec.ts holds it equal to the list's (@app/testing medianOf).
  */
 export function medianOfCounts(counts: ReadonlyMap<number, number>): number | null {
+  const middle = middleOfCounts(counts);
+  return middle && (middle[0] + middle[1]) / 2;
+}
+
+/**
+ * The middle values of the list holding each value of `counts` that many times (medianOfCounts):
+ * the middle one twice for an odd length, the two middle ones for an even length; null for none.
+ */
+export function middleOfCounts(counts: ReadonlyMap<number, number>): [number, number] | null {
   let length = 0;
   // Each distinct value with the length of the sorted list up to and including its copies.
   const upTo = [...counts]
@@ -260,5 +302,5 @@ export function medianOfCounts(counts: ReadonlyMap<number, number>): number | nu
   if (length === 0) return null;
   const valueAt = (position: number) => upTo.find(([, end]) => end > position)![0];
   const middle = Math.floor(length / 2);
-  return length % 2 ? valueAt(middle) : (valueAt(middle - 1) + valueAt(middle)) / 2;
+  return [valueAt(length % 2 ? middle : middle - 1), valueAt(middle)];
 }
