@@ -89,12 +89,15 @@ export const stockMeasures = (p: CurrentPeriod): string[] => [
   ...(p.employed_now ? ['now'] : []),
 ];
 
-/** VDAB's measures of a period at VDAB: per population (all; active), registered, ever employed, employed now (vdab.ts reads them back). */
+/** VDAB's measure of a count (registered, ever employed, employed now) in a population (all; active): vdab.ts reads them back. */
+export const vdabMeasure = (population: 'all' | 'active', count: 'registered' | 'ever' | 'now') => `${population}:${count}`;
+
+/** VDAB's measures of a period at VDAB: per population, registered, ever employed, employed now. */
 const vdabMeasures = (p: CurrentPeriod): string[] =>
-  (p.active ? ['all', 'active'] : ['all']).flatMap((population) => [
-    `${population}:registered`,
-    ...(p.ever_employed ? [`${population}:ever`] : []),
-    ...(p.employed_now ? [`${population}:now`] : []),
+  (p.active ? (['all', 'active'] as const) : (['all'] as const)).flatMap((population) => [
+    vdabMeasure(population, 'registered'),
+    ...(p.ever_employed ? [vdabMeasure(population, 'ever')] : []),
+    ...(p.employed_now ? [vdabMeasure(population, 'now')] : []),
   ]);
 
 /** The year of a person's first VDAB registration, '' without one. */
@@ -341,7 +344,7 @@ function spansOf(day: string): Span[] {
  * The counts of a statistic (or of several together: their cells are told apart by their
  * measures) at a level on each of `days`: for each day, its cells with a count other than 0.
  * `cohorts` keeps those cohorts only (from..to, both included; null: open),
- * `measures` the measures that start with it (null: all); without `perCohort` the cohorts are
+ * `measures` those measures only (null: all); without `perCohort` the cohorts are
  * added up (each cell's cohort is ''). One read of the rows the days need (spansOf), summed by
  * PostgreSQL per cell (and per bucket for several days), and one pass over them however many
  * days: each row counts on a run of the sorted days (the days whose spans hold it: a year's row
@@ -357,12 +360,15 @@ export async function dateCountsOn(
   level: DateCountLevel,
   days: readonly string[],
   cohorts: { from: string | null; to: string | null } = { from: null, to: null },
-  measures: string | null = null,
+  measures: readonly string[] | null = null,
   perCohort = true,
 ): Promise<Map<string, DateCount[]>> {
   const sorted = [...new Set(days)].sort();
   const all = sorted.flatMap(spansOf);
-  const params: unknown[] = [level, cohorts.from, cohorts.to, measures];
+  const params: unknown[] = [level, cohorts.from, cohorts.to];
+  // The measures as a condition of the index scan (a list of keys' last column, where a prefix
+  // was a filter of rows fetched): VDAB's population reads its half of the rows alone.
+  const measured = measures === null ? '' : `AND measure = ANY($${params.push(measures)}::text[])`;
   // The union of every day's spans, one range per grain (the days' spans of a grain mostly overlap or touch).
   const spans: Span[] = [
     // Years and months: every day's spans start at the same bucket or at its year's first.
@@ -388,7 +394,7 @@ export async function dateCountsOn(
       ({ grain, from, to }) =>
         `SELECT grain, bucket, grp, cohort, measure, n FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
           WHERE statistic = $${which} AND level = $1 AND grain = '${grain}' AND bucket BETWEEN $${params.push(from)}::date AND $${params.push(to)}::date
-            AND ($2::text IS NULL OR cohort >= $2) AND ($3::text IS NULL OR cohort <= $3) AND ($4::text IS NULL OR starts_with(measure, $4))`,
+            AND ($2::text IS NULL OR cohort >= $2) AND ($3::text IS NULL OR cohort <= $3) ${measured}`,
     );
   });
   // Summed by PostgreSQL per cell (the cohorts added up unless asked per cohort), and per row's

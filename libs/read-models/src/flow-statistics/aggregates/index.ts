@@ -11,6 +11,7 @@ export {
   funnelWaitStatistic,
   WAIT_BAND_DAYS,
   waitBand,
+  vdabMeasure,
   type DossierTableRows,
   type DateCount,
   type DateCountLevel,

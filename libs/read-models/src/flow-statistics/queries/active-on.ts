@@ -20,7 +20,7 @@ export async function activeOn(
   const level = fromPeriods ? null : dateCountLevel(grouping, place, at);
   if (level === null) return activeOnFromPeriods(dataSource, days, grouping, place, at);
   const rows: Array<GroupRow & { day: string; n: number }> = [];
-  for (const [day, cells] of await countsOn(dataSource, 'stock', level, [...new Set(days)].sort(), undefined, 'active')) {
+  for (const [day, cells] of await countsOn(dataSource, 'stock', level, [...new Set(days)].sort(), undefined, ['active'])) {
     for (const { grp, measure, n } of cells) if (measure === 'active' && n > 0) rows.push({ ...groupRowOf(level, grp), day, n });
   }
   return rows;

@@ -31,7 +31,7 @@ export type CountsReader = (
   level: DateCountLevel,
   days: readonly string[],
   cohorts?: { from: string | null; to: string | null },
-  measures?: string | null,
+  measures?: readonly string[] | null,
   perCohort?: boolean,
 ) => Promise<Map<string, DateCount[]>>;
 
@@ -61,7 +61,7 @@ export function countsOn(
   level: DateCountLevel,
   days: readonly string[],
   cohorts?: { from: string | null; to: string | null },
-  measures: string | null = null,
+  measures: readonly string[] | null = null,
   perCohort = true,
 ): Promise<Map<string, DateCount[]>> {
   return readingCounts(dataSource, (read) => read(statistic, level, days, cohorts, measures, perCohort));

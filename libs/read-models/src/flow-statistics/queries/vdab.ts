@@ -3,7 +3,7 @@ import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projec
 import { recordedRows, type RecordedAsOf } from './recorded';
 import { byGroup, byPerson, GROUP_DIMENSIONS, groupingOf, groupView, keyOf, personOn, placeOf, readGroupBy, type GroupBy, type GroupRow, type GroupView, type Grouping } from './groups';
 import { REGISTRATION_AS_RECORDED, type Place, type PlaceEcho } from './place';
-import type { DateCountLevel } from '../aggregates';
+import { vdabMeasure, type DateCountLevel } from '../aggregates';
 import { countsOn, dateCountLevel, groupRowOf } from './date-counts';
 import type { Interval } from './periods';
 import { readSettings } from './settings';
@@ -173,7 +173,8 @@ async function vdabTalliesFromDateCounts(
   level: DateCountLevel,
 ): Promise<VdabTally[]> {
   const { cohort: byCohort } = vdabGrouping(groupBy);
-  const counts = await countsOn(dataSource, 'vdab', level, [...new Set(days)], undefined, `${population}:`, byCohort);
+  const measures = (['registered', 'ever', 'now'] as const).map((count) => vdabMeasure(population, count));
+  const counts = await countsOn(dataSource, 'vdab', level, [...new Set(days)], undefined, measures, byCohort);
   const tallies: VdabTally[] = [];
   for (const [day, cells] of counts) {
     const groups = new Map<string, VdabTally>();
