@@ -323,8 +323,8 @@ export interface DateCount {
   n: number;
 }
 
-/** Which rows of a grain a date's count sums: buckets from..to, both included. */
-type Span = { grain: Grain; from: string; to: string };
+/** Which rows of a grain a date's count sums (or takes away: `less`): buckets from..to, both included. */
+type Span = { grain: Grain; from: string; to: string; less?: true };
 
 const yearOf = (day: string) => `${day.slice(0, 4)}-01-01`;
 const monthOf = (day: string) => `${day.slice(0, 7)}-01`;
@@ -338,6 +338,32 @@ function spansOf(day: string): Span[] {
   if (next.endsWith('-01')) return [...years, { grain: 'month', from: yearOf(day), to: monthOf(day) }];
   const months: Span[] = monthOf(day) === yearOf(day) ? [] : [{ grain: 'month', from: yearOf(day), to: addDays(monthOf(day), -1) }];
   return [...years, ...months, { grain: 'day', from: monthOf(day), to: day }];
+}
+
+/**
+ * The spans of rows whose sum is the count on `day` alone, the fewest buckets of four ways to
+ * read it: the days of its month up to it, or its month's row less the days after it; and the
+ * months of its year before its month, or its year's row less its month and those after (less
+ * the months after it alone, when the days are read from the month's end too, as the month's row
+ * then cancels out). The same count either way (every change is kept on its day, in its month
+ * and in its year); at most 15 days and 6 months, where the days up to it and the months before
+ * it were up to 30 and 11 (spansOf): the rows of a date fill with the dossiers, so fewer buckets
+ * are fewer rows read (bench/README.md, "The funnel's waits in bands").
+ */
+function fewestSpansOf(day: string): Span[] {
+  const [year, month, end] = [yearOf(day), monthOf(day), endOfMonth(day)];
+  const [m, d, last] = [Number(day.slice(5, 7)), Number(day.slice(8, 10)), Number(end.slice(8, 10))];
+  const span = (grain: Grain, from: string, to: string, less?: true): Span[] => (from > to ? [] : [{ grain, from, to, ...(less ? { less } : {}) }]);
+  const years = (to: string) => span('year', '0001-01-01', to);
+  const [before, after] = [addDays(year, -1), addDays(end, 1)];
+  const december = `${day.slice(0, 4)}-12-01`;
+  const ways: Array<[buckets: number, spans: Span[]]> = [
+    [m - 1 + d, [...years(before), ...span('month', year, addDays(month, -1)), ...span('day', month, day)]],
+    [m + last - d, [...years(before), ...span('month', year, month), ...span('day', addDays(day, 1), end, true)]],
+    [1 + 13 - m + d, [...years(year), ...span('month', month, december, true), ...span('day', month, day)]],
+    [1 + 12 - m + last - d, [...years(year), ...span('month', after, december, true), ...span('day', addDays(day, 1), end, true)]],
+  ];
+  return ways.reduce((fewest, way) => (way[0] < fewest[0] ? way : fewest))[1];
 }
 
 /**
@@ -369,8 +395,9 @@ export async function dateCountsOn(
   // The measures as a condition of the index scan (a list of keys' last column, where a prefix
   // was a filter of rows fetched): VDAB's population reads its half of the rows alone.
   const measured = measures === null ? '' : `AND measure = ANY($${params.push(measures)}::text[])`;
-  // The union of every day's spans, one range per grain (the days' spans of a grain mostly overlap or touch).
-  const spans: Span[] = [
+  // One day: its fewest spans. Several: the union of every day's spans, one range per grain (the
+  // days' spans of a grain mostly overlap or touch).
+  const spans: Span[] = sorted.length === 1 ? fewestSpansOf(sorted[0]) : [
     // Years and months: every day's spans start at the same bucket or at its year's first.
     ...(['year', 'month'] as const).flatMap((grain) => {
       const of = all.filter((span) => span.grain === grain);
@@ -391,8 +418,8 @@ export async function dateCountsOn(
   const ranges = (typeof statistic === 'string' ? [statistic] : statistic).flatMap((of) => {
     const which = params.push(of);
     return spans.map(
-      ({ grain, from, to }) =>
-        `SELECT grain, bucket, grp, cohort, measure, n FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
+      ({ grain, from, to, less }) =>
+        `SELECT grain, bucket, grp, cohort, measure, ${less ? '-n AS n' : 'n'} FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
           WHERE statistic = $${which} AND level = $1 AND grain = '${grain}' AND bucket BETWEEN $${params.push(from)}::date AND $${params.push(to)}::date
             AND ($2::text IS NULL OR cohort >= $2) AND ($3::text IS NULL OR cohort <= $3) ${measured}`,
     );
