@@ -414,16 +414,16 @@ export async function dateCountsOn(
         .reduce((months, span) => months.set(span.from, [span.to, months.get(span.from) ?? span.to].sort()[1]), new Map<string, string>()),
     ].map(([from, to]): Span => ({ grain: 'day', from, to })),
   ];
-  // Each span of each statistic a range of the primary key (statistic, level, grain, bucket, …) read on its own.
-  const ranges = (typeof statistic === 'string' ? [statistic] : statistic).flatMap((of) => {
-    const which = params.push(of);
-    return spans.map(
-      ({ grain, from, to, less }) =>
-        `SELECT grain, bucket, grp, cohort, measure, ${less ? '-n AS n' : 'n'} FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
-          WHERE statistic = $${which} AND level = $1 AND grain = '${grain}' AND bucket BETWEEN $${params.push(from)}::date AND $${params.push(to)}::date
-            AND ($2::text IS NULL OR cohort >= $2) AND ($3::text IS NULL OR cohort <= $3) ${measured}`,
-    );
-  });
+  // Each span a range of the primary key (statistic, level, grain, bucket, …) read on its own;
+  // several statistics in one scan of each span (a search of the index per statistic: fewer
+  // subqueries to plan than a range of each).
+  const statistics = typeof statistic === 'string' ? `= $${params.push(statistic)}` : `= ANY($${params.push(statistic)}::text[])`;
+  const ranges = spans.map(
+    ({ grain, from, to, less }) =>
+      `SELECT grain, bucket, grp, cohort, measure, ${less ? '-n AS n' : 'n'} FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
+        WHERE statistic ${statistics} AND level = $1 AND grain = '${grain}' AND bucket BETWEEN $${params.push(from)}::date AND $${params.push(to)}::date
+          AND ($2::text IS NULL OR cohort >= $2) AND ($3::text IS NULL OR cohort <= $3) ${measured}`,
+  );
   // Summed by PostgreSQL per cell (the cohorts added up unless asked per cohort), and per row's
   // bucket when there are several days; one day counts every row read (its spans are exactly them).
   const several = sorted.length > 1;
