@@ -83,6 +83,13 @@ describe('the counts kept per day answer as the rows do', () => {
         await new FlowStatisticsFunnelWaitBands1733529600080().down(runner);
         const before = await dataSource.query(`SELECT count(*)::int AS n FROM read_models.${STAT_DATE_COUNTS_TABLE} WHERE starts_with(statistic, 'funnel-wait:') OR starts_with(measure, 'band:')`);
         expect(before).toEqual([{ n: 0 }]);
+        // As the projection wrote them before: a later step's count, at every key, the sum of its waits.
+        const counted = await dataSource.query(
+          `SELECT level, grain, bucket, grp, cohort, split_part(measure, ':', 2) AS step, sum(n) FILTER (WHERE starts_with(measure, 'count:'))::int AS count, sum(n) FILTER (WHERE starts_with(measure, 'wait:'))::int AS waits
+             FROM read_models.${STAT_DATE_COUNTS_TABLE} WHERE statistic = 'funnel' AND (starts_with(measure, 'wait:') OR (starts_with(measure, 'count:') AND measure <> 'count:0'))
+            GROUP BY 1, 2, 3, 4, 5, 6`,
+        );
+        expect(counted.filter((cell: { count: number | null; waits: number | null }) => cell.count === null || cell.count !== cell.waits)).toEqual([]);
         await new FlowStatisticsFunnelWaitBands1733529600080().up(runner);
         expect(await table()).toEqual(kept);
 

@@ -111,10 +111,11 @@ type Add = (statistic: DateStatistic, day: string, province: string | null, coho
 /**
  * One dossier's contribution to every count, times `sign`: the stock's and VDAB's from its
  * periods (on the day a period starts, off the day it ends), the funnel's from its first dates of
- * each step (funnel-steps.ts): in its registration cohort (month) and place, `count:i` on the day
- * it reaches step i, `atAll:i` on the day it has step i's event and is registered, and its wait
- * (the days from step i-1) on the day it reaches step i: `band:i:<band>` and, under
- * `funnel-wait:i:<band>`, `wait:i:<days>`.
+ * each step (funnel-steps.ts): in its registration cohort (month) and place, `atAll:i` on the day
+ * it has step i's event and is registered, and on the day it reaches step i: `count:0` for the
+ * first step, and for a later one its wait (the days from step i-1), `band:i:<band>` and, under
+ * `funnel-wait:i:<band>`, `wait:i:<days>`. A later step's count is the sum of its bands: kept once,
+ * each reach adds as many cells as when the count and the wait to the day were the funnel's.
  */
 export function contribute(rows: DossierRows, sign: 1 | -1, add: Add): void {
   const cohort = vdabCohort(rows.events);
@@ -143,8 +144,10 @@ export function contribute(rows: DossierRows, sign: 1 | -1, add: Add): void {
     if (date) funnel(date > registered ? date : registered, `atAll:${index}`);
     const on = reached[index];
     if (!on) return;
-    funnel(on, `count:${index}`);
-    if (index === 0) return;
+    if (index === 0) {
+      funnel(on, 'count:0');
+      return;
+    }
     const days = daysBetween(reached[index - 1]!, on);
     funnel(on, `band:${index}:${waitBand(days)}`);
     funnel(on, `wait:${index}:${days}`, funnelWaitStatistic(index, waitBand(days)));

@@ -153,8 +153,8 @@ async function talliesFromEvents(
 
 /**
  * The funnel's numbers from the counts kept per day (stat_date_counts, aggregates/date-counts.ts:
- * per registration month and place, `count:i`, `atAll:i` and the waits per band, `band:i:<band>`,
- * on the day they happen) summed up to asOf over the cohort's months, for a question they answer
+ * per registration month and place, `count:0`, `atAll:i` and the waits per band, `band:i:<band>`,
+ * whose sum is step i's count, on the day they happen) summed up to asOf over the cohort's months, for a question they answer
  * (date-counts.ts; a cohort of whole months, no residence status). A median needs the waits to
  * the day in the band (or two) holding its middle only: they are read second, for the bands the
  * whole cohort's and each group's medians fall in (funnel-wait:i:<band>), in the same snapshot.
@@ -177,7 +177,11 @@ async function talliesFromDateCounts(dataSource: DataSource, asOf: string, cohor
       for (const tallies of talliesOf(grp)) {
         if (kind === 'count') tallies.reached[Number(step)] += n;
         else if (kind === 'atAll') tallies.reachedAtAll[Number(step)] += n;
-        else if (kind === 'band') addWaits(waitsIn(bands[Number(step)], tallies), Number(band), n);
+        else if (kind === 'band') {
+          // A later step's count is the sum of its bands (aggregates/date-counts.ts: contribute).
+          tallies.reached[Number(step)] += n;
+          addWaits(waitsIn(bands[Number(step)], tallies), Number(band), n);
+        }
       }
     }
     const middle = bands.flatMap((of, step) => [...of.values()].flatMap((counts) => [...middleBands(counts)].map((band) => funnelWaitStatistic(step, band))));
