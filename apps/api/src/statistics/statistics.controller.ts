@@ -155,7 +155,15 @@ export class StatisticsController {
   private funnelAt(query: FunnelQuery, { at, today }: Recording) {
     const [from, to] = cohortMonths(query);
     const [start, end] = [from === undefined ? null : `${from}-01`, to === undefined ? null : endOfMonth(`${to}-01`)];
-    return this.statistics.funnel(query.asOf ?? today, start, end, query.residenceStatus ?? null, query.groupBy, placeOf(query), at);
+    return this.statistics.funnel({
+      asOf: query.asOf ?? today,
+      cohortStart: start,
+      cohortEnd: end,
+      residenceStatus: query.residenceStatus ?? null,
+      groupBy: query.groupBy,
+      place: placeOf(query),
+      recordedAsOf: at,
+    });
   }
 
   private outlookAt(query: OutlookQuery, { at, today }: Recording) {

@@ -110,7 +110,7 @@ describe('the counts kept per day answer as the rows do', () => {
           // Every cohort, one month's (a registration month of the histories), and a range open at its end.
           const month = histories[0].registeredOn.slice(0, 7);
           for (const [from, to] of [[null, null], [`${month}-01`, endOfMonth(`${month}-01`)], ['2022-06-01', null]]) {
-            for (const asOf of days) await same((oracle) => funnelOf(dataSource, asOf, from, to, null, groupBy, place, null, oracle));
+            for (const asOf of days) await same((oracle) => funnelOf(dataSource, { asOf, cohortStart: from, cohortEnd: to, residenceStatus: null, groupBy, place }, oracle));
           }
         }
         for (const groupBy of ['none', 'province', 'cohort', 'province,cohort', 'municipality,cohort']) {
@@ -142,7 +142,7 @@ describe('the counts kept per day answer as the rows do', () => {
       await projection.apply(events.map((event, index) => recordedDossierEvent(dossierId, index + 1, event) as RecordedEvent), database.context);
     }
     const medians = async (asOf: string) => {
-      const { view } = await funnelOf(dataSource, asOf, '2022-03-01', '2022-03-31', null, 'province', REGISTRATION_AS_RECORDED);
+      const { view } = await funnelOf(dataSource, { asOf, cohortStart: '2022-03-01', cohortEnd: '2022-03-31', residenceStatus: null, groupBy: 'province', place: REGISTRATION_AS_RECORDED });
       return [view.steps, ...view.groups.map((group) => group.steps)].map((steps) => steps[1].medianDaysFromPrevious);
     };
     await dataSource.query('UPDATE read_models.statistics_settings SET suppress_below = 1');

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { flowsIn, type FlowsView, type FlowUnit } from './flows';
-import { funnelOf, hideDerived, type FunnelView } from './funnel';
+import { funnelOf, hideDerived, type FunnelQuestion, type FunnelView } from './funnel';
 import type { GroupBy } from './groups';
 import { OUTLOOK_LINES, outlookAt, type GivenRates, type OutlookView } from './outlook';
 import type { Interval, Period } from './periods';
@@ -130,21 +130,14 @@ export class FlowStatisticsReader {
     });
   }
 
-  /** `residenceStatus` cuts the cohort to the persons with that status on asOf. */
-  funnel(
-    asOf: string,
-    cohortStart: string | null,
-    cohortEnd: string | null,
-    residenceStatus: string | null,
-    groupBy: GroupBy,
-    place: Place,
-    at: RecordedAsOf = null,
-  ): Promise<FunnelView & RecordedThrough> {
+  /** The funnel of a question (funnelOf), its groups' secondary suppression across groups. */
+  funnel(question: FunnelQuestion): Promise<FunnelView & RecordedThrough> {
+    const { asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place, recordedAsOf: at = null } = question;
     return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async () => {
       const view = await this.acrossGroups(
         groupBy,
-        () => funnelOf(this.dataSource, asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place, at),
-        (margin) => this.funnel(asOf, cohortStart, cohortEnd, residenceStatus, margin, place, at),
+        () => funnelOf(this.dataSource, question),
+        (margin) => this.funnel({ ...question, groupBy: margin }),
         (answer) => [
           {
             // Without groupBy, the whole cohort is the one part (the margin of a funnel grouped by one dimension).

@@ -42,6 +42,20 @@ export interface FunnelView extends PlaceEcho {
   groups: Array<{ group: GroupView | null; steps: FunnelStep[] }>;
 }
 
+/** A funnel's question (funnelOf). */
+export interface FunnelQuestion {
+  asOf: string;
+  /** The cohort's first and last registration dates; null: open on that side. */
+  cohortStart: string | null;
+  cohortEnd: string | null;
+  /** Cuts the cohort to the persons with this residence status on asOf; null: the whole cohort. */
+  residenceStatus: string | null;
+  groupBy: GroupBy;
+  place: Place;
+  /** As recorded at this moment; null or left out: now. */
+  recordedAsOf?: RecordedAsOf;
+}
+
 /** The first dates on which one person reached each step by asOf, and the person's group (where they registered, their sex and age band on asOf). */
 type FirstDates = Record<ActiveStage, string | null> & GroupRow;
 
@@ -54,25 +68,13 @@ type FirstDates = Record<ActiveStage, string | null> & GroupRow;
  * groupBy, each province or municipality of registration (the registration's, as the stock
  * groups by), and each sex and age band on asOf, has a funnel of its own, suppressed on its own counts.
  */
-export async function funnelOf(
-  dataSource: DataSource,
-  asOf: string,
-  cohortStart: string | null,
-  cohortEnd: string | null,
-  residenceStatus: string | null,
-  groupBy: GroupBy,
-  place: Place,
-  recordedAsOf: RecordedAsOf = null,
-  fromEvents = false,
-): Promise<Suppressed<FunnelView>> {
+export async function funnelOf(dataSource: DataSource, question: FunnelQuestion, fromEvents = false): Promise<Suppressed<FunnelView>> {
+  const { asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place, recordedAsOf = null } = question;
   const { suppressBelow: threshold } = await readSettings(dataSource);
   const grouping = groupingOf(groupBy);
   const whole = (cohortStart === null || cohortStart.endsWith('-01')) && (cohortEnd === null || cohortEnd === endOfMonth(cohortEnd));
   const level = fromEvents || residenceStatus !== null || !whole ? null : dateCountLevel(grouping, place, recordedAsOf);
-  const { total, groups } =
-    level === null
-      ? await talliesFromEvents(dataSource, asOf, cohortStart, cohortEnd, residenceStatus, grouping, place, recordedAsOf)
-      : await talliesFromDateCounts(dataSource, asOf, cohortStart, cohortEnd, level);
+  const { total, groups } = level === null ? await talliesFromEvents(dataSource, question, grouping) : await talliesFromDateCounts(dataSource, question, level);
   const month = (date: string | null) => date?.slice(0, 7) ?? null;
   const oneMonth = cohortStart !== null && cohortEnd !== null && month(cohortStart) === month(cohortEnd);
   const at = (suppressBelow: number): FunnelView => ({
@@ -116,13 +118,8 @@ interface FunnelTallies {
 /** The funnel's numbers from each person's first dates by asOf, read from the events. */
 async function talliesFromEvents(
   dataSource: DataSource,
-  asOf: string,
-  cohortStart: string | null,
-  cohortEnd: string | null,
-  residenceStatus: string | null,
+  { asOf, cohortStart, cohortEnd, residenceStatus, place, recordedAsOf = null }: FunnelQuestion,
   grouping: Grouping,
-  place: Place,
-  recordedAsOf: RecordedAsOf,
 ): Promise<FunnelTallies> {
   const events = recordedRows(STAT_EVENTS_TABLE, recordedAsOf);
   const params: unknown[] = [asOf, cohortStart, cohortEnd, residenceStatus];
@@ -159,7 +156,7 @@ async function talliesFromEvents(
  * the day in the band (or two) holding its middle only: they are read second, for the bands the
  * whole cohort's and each group's medians fall in (funnel-wait:i:<band>), in the same snapshot.
  */
-async function talliesFromDateCounts(dataSource: DataSource, asOf: string, cohortStart: string | null, cohortEnd: string | null, level: DateCountLevel): Promise<FunnelTallies> {
+async function talliesFromDateCounts(dataSource: DataSource, { asOf, cohortStart, cohortEnd }: FunnelQuestion, level: DateCountLevel): Promise<FunnelTallies> {
   const cohorts = { from: cohortStart?.slice(0, 7) ?? null, to: cohortEnd?.slice(0, 7) ?? null };
   return readingCounts(dataSource, async (read) => {
     const total = noTallies();

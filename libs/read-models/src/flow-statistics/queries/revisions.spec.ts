@@ -32,7 +32,7 @@ describe('revisionsOf over the read model (real PostgreSQL)', () => {
     await database.apply([[moved, 4, { type: 'PersonHoused', data: { housingType: 'loi', municipality: '44021', on: '2022-04-01' } }]]);
     const to = await momentAfter();
 
-    const funnelAt = async (at: string) => (await funnelOf(database.dataSource, '2022-12-31', null, null, null, 'province', REGISTRATION_AS_RECORDED, at)).view;
+    const funnelAt = async (at: string) => (await funnelOf(database.dataSource, { asOf: '2022-12-31', cohortStart: null, cohortEnd: null, residenceStatus: null, groupBy: 'province', place: REGISTRATION_AS_RECORDED, recordedAsOf: at })).view;
     const answers = { before: await funnelAt(from), after: await funnelAt(to), suppressBelow: 0 };
     const { changes, lateEvents } = await revisionsOf(database.dataSource, 'funnel', from, to, 'province', REGISTRATION_AS_RECORDED, answers);
     const housed = changes.filter(({ cell }) => cell.step === 'housed' && cell.series === 'count');
