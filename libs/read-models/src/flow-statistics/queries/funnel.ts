@@ -151,10 +151,11 @@ async function talliesFromEvents(
 /**
  * The funnel's numbers from the counts kept per day (stat_date_counts, aggregates/date-counts.ts:
  * per registration month and place, `count:0`, `atAll:i` and the waits per band, `band:i:<band>`,
- * whose sum is step i's count, on the day they happen) summed up to asOf over the cohort's months, for a question they answer
- * (date-counts.ts; a cohort of whole months, no residence status). A median needs the waits to
- * the day in the band (or two) holding its middle only: they are read second, for the bands the
- * whole cohort's and each group's medians fall in (funnel-wait:i:<band>), in the same snapshot.
+ * whose sum is step i's count, on the day they happen) summed up to asOf over the cohort's
+ * months, for a question they answer (date-counts.ts; a cohort of whole months, no residence
+ * status). A median needs the waits to the day in the band (or two) holding its middle only:
+ * they are read second, for the bands the whole cohort's and each group's medians fall in
+ * (funnel-wait:i:<band>), in the same snapshot.
  */
 async function talliesFromDateCounts(dataSource: DataSource, { asOf, cohortStart, cohortEnd }: FunnelQuestion, level: DateCountLevel): Promise<FunnelTallies> {
   const cohorts = { from: cohortStart?.slice(0, 7) ?? null, to: cohortEnd?.slice(0, 7) ?? null };
@@ -165,8 +166,8 @@ async function talliesFromDateCounts(dataSource: DataSource, { asOf, cohortStart
       const row = groupRowOf(level, grp);
       return [total, (groups.get(keyOf(row)) ?? groups.set(keyOf(row), { row, tallies: noTallies() }).get(keyOf(row))!).tallies];
     };
-    // The cohort's months added up by PostgreSQL: the funnel is of the whole cohort.
-    // Per step, each tally's waits per band, then to the day in the bands the reads of the middle ones bring.
+    // The cohort's months added up by PostgreSQL: the funnel is of the whole cohort. Per step,
+    // each tally's waits per band, then to the day in the middle bands' reads (any tally's).
     const [bands, days] = [0, 1].map(() => ACTIVE_STAGES.map(() => new Map<StepTallies, Map<number, number>>()));
     const waitsIn = (of: Map<StepTallies, Map<number, number>>, tallies: StepTallies) => of.get(tallies) ?? of.set(tallies, new Map()).get(tallies)!;
     for (const { grp, measure, n } of (await read('funnel', level, [asOf], cohorts, null, false)).get(asOf)!) {
