@@ -147,14 +147,24 @@ const PROVINCE_NAMES = new Map(
     .map((m) => [m.province!.nis, m.province!.name] as const),
 );
 
+/** The name of the group of the persons not housed, by housing; it has no code. */
+const NOT_HOUSED_NAME = 'Not housed';
+
 /** A place of an answer on `map`; a municipality by the name it has on that map (place.ts). */
 function placeView(place: Place, nis: string | null, map: MapDate): { nis: string | null; name: string } {
-  if (nis === NOT_HOUSED) return { nis: null, name: 'Not housed' };
+  if (nis === NOT_HOUSED) return { nis: null, name: NOT_HOUSED_NAME };
   if (place === 'province') {
     return nis === null ? { nis: null, name: 'Brussels-Capital Region (no province)' } : { nis, name: PROVINCE_NAMES.get(nis) ?? nis };
   }
   return { nis, name: (nis && mapOf(map).place(nis)?.name) || (nis ?? 'unknown') };
 }
+
+/**
+ * The place of a group as the queries read it (GroupRow's grp, keyOf's '' for Brussels' null
+ * province) from the group as answered: placeView's inverse. The persons not housed and Brussels
+ * both have no code, so the name tells them apart.
+ */
+export const placeKeyOf = (group: GroupView) => group.nis ?? (group.name === NOT_HOUSED_NAME ? NOT_HOUSED : '');
 
 export function groupView(grouping: Grouping, row: GroupRow, map: MapDate): GroupView | null {
   if (grouping.place === null && !byPerson(grouping)) return null;

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { AS_RECORDED } from '@app/domain';
 import { registered } from '@app/domain/testing';
 import { openFlowStatisticsDatabase, type FlowStatisticsDatabase } from '../../testing/flow-statistics-database';
 import { funnelOf } from './funnel';
 import { REGISTRATION_AS_RECORDED } from './place';
 import { revisionsOf } from './revisions';
+import { stockOn } from './stock';
 
 describe('revisionsOf over the read model (real PostgreSQL)', () => {
   let database: FlowStatisticsDatabase;
@@ -43,5 +45,32 @@ describe('revisionsOf over the read model (real PostgreSQL)', () => {
     // Antwerpen's funnel (where the dossier is on asOf, but not where it registered) did not change and has no late events to show.
     expect(changes.filter(({ cell }) => (cell.group as { nis: string } | null)?.nis === '10000')).toEqual([]);
     expect(lateEvents).toEqual({ value: 1, suppressed: false });
+  });
+
+  it('puts the late events of the persons not housed (by housing) behind their own group, not behind Brussels, which has no province code either', async () => {
+    const [waiting, inBrussels, lateWaiting, lateInBrussels] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await database.apply([
+      [waiting, 1, registered(waiting, '11002', '2021-03-10')],
+      [inBrussels, 1, registered(inBrussels, '21004', '2021-03-10')],
+      [inBrussels, 2, { type: 'PersonHoused', data: { housingType: 'loi', municipality: '21004', on: '2021-03-20' } }],
+    ]);
+    const from = await momentAfter();
+    // Recorded late: one more person not housed (one event), one more housed in Brussels (two).
+    await database.apply([
+      [lateWaiting, 1, registered(lateWaiting, '11002', '2021-04-01')],
+      [lateInBrussels, 1, registered(lateInBrussels, '21004', '2021-04-01')],
+      [lateInBrussels, 2, { type: 'PersonHoused', data: { housingType: 'loi', municipality: '21004', on: '2021-04-02' } }],
+    ]);
+    const to = await momentAfter();
+
+    const byHousing = { map: AS_RECORDED, by: 'housing' as const };
+    const stockAt = async (at: string) => (await stockOn(database.dataSource, '2021-06-30', 'province', byHousing, at)).view;
+    const answers = { before: await stockAt(from), after: await stockAt(to), suppressBelow: 0 };
+    const { changes } = await revisionsOf(database.dataSource, 'stock', from, to, 'province', byHousing, answers);
+    const active = changes.filter(({ cell }) => cell.series === 'active');
+    expect(active.map(({ cell, before, after, lateEvents }) => [(cell.group as { name: string }).name, before.value, after.value, lateEvents.value])).toEqual([
+      ['Not housed', 1, 2, 1],
+      ['Brussels-Capital Region (no province)', 1, 2, 2],
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import type { FlowsView } from './flows';
 import { funnelGroupSql, type FunnelView } from './funnel';
-import { groupingOf, groupSql, personOn, type GroupBy, type GroupView } from './groups';
+import { groupingOf, groupSql, personOn, placeKeyOf, type GroupBy, type GroupView } from './groups';
 import type { OutlookView } from './outlook';
 import type { Place } from './place';
 import type { StockView } from './stock';
@@ -156,8 +156,11 @@ export async function revisionsOf(
   };
 }
 
-/** A cell's date and group as the SQL below keys them: every group '*'; else place, sex and age band ('' for none, or Brussels' null province). */
-const lateKey = (date: string, group: GroupView | null) => `${date}|${group === null ? '*' : `${group.nis ?? ''}|${group.sex ?? ''}|${group.ageBand ?? ''}`}`;
+/**
+ * A cell's date and group as the SQL below keys them: every group '*'; else place, sex and age band
+ * ('' for none, or Brussels' null province; the persons not housed by their own key, not Brussels').
+ */
+const lateKey = (date: string, group: GroupView | null) => `${date}|${group === null ? '*' : `${placeKeyOf(group)}|${group.sex ?? ''}|${group.ageBand ?? ''}`}`;
 
 /**
  * The late events behind cells: for each (date, group), the events recorded in (from, to] with a
