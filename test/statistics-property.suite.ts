@@ -563,14 +563,36 @@ function datedCells(date: string, groups: Record<string, Record<string, number |
   return { cells, dates: Object.keys(groups).length > 0 ? [date] : [] };
 }
 
-/** The stock on asOf, by a place of registration. */
-const stockAnswer = (asOf: string, groupOf: (nis: string) => string) => (histories: HistoryEvent[][]) => datedCells(asOf, naiveStock(histories, asOf, (nis) => groupOf(nis)));
+/**
+ * How an answer is grouped, naively: the group a person counts in (from where they count, their
+ * events and the date) and which of their places they count in.
+ */
+interface Grouped {
+  groupOf: GroupOf;
+  by: By;
+}
 
-/** The flows of some periods by a place (where each event counts); every period lists the groups of any (docs/statistics.md). */
+/** A province on a map (as recorded: the recorded code's); the persons not housed stay a group of their own. */
+const provinceOnMap = (map: string) => (nis: string) => (nis === NOT_HOUSED ? nis : (PROVINCE[onMap(map, nis)] ?? 'none'));
+
+/** A groupBy as the service takes it (`province,sex`), on a map and by a place, restated for the naive side. */
+function naiveGrouping(groupBy: string, map = 'as-recorded', by: By = 'registration'): Grouped {
+  const names = groupBy === 'none' ? [] : groupBy.split(',');
+  const place = names.includes('province') ? provinceOnMap(map) : names.includes('municipality') ? (nis: string) => onMap(map, nis) : null;
+  return { groupOf: groupedBy(place, names.includes('sex'), names.includes('ageBand')), by };
+}
+
+/** The stock on asOf. */
+const stockAnswer =
+  (asOf: string, { groupOf, by }: Grouped) =>
+  (histories: HistoryEvent[][]) =>
+    datedCells(asOf, naiveStock(histories, asOf, groupOf, by));
+
+/** The flows of some periods (where each event counts); every period lists the groups of any (docs/statistics.md). */
 const flowsAnswer =
-  (periods: Array<{ start: string; end: string }>, groupOf: (nis: string) => string, unit: 'events' | 'persons') =>
+  (periods: Array<{ start: string; end: string }>, { groupOf, by }: Grouped, unit: 'events' | 'persons') =>
   (histories: HistoryEvent[][]): NaiveAnswer => {
-    const answers = naiveFlows(histories, periods, (nis) => groupOf(nis), unit).map((groups, i) => datedCells(periods[i].end, groups));
+    const answers = naiveFlows(histories, periods, groupOf, unit, by).map((groups, i) => datedCells(periods[i].end, groups));
     const anyGroup = answers.some(({ dates }) => dates.length > 0);
     return { cells: Object.assign({}, ...answers.map(({ cells }) => cells)), dates: anyGroup ? periods.map(({ end }) => end) : [] };
   };
@@ -579,17 +601,27 @@ const flowsAnswer =
 const rate = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1000) / 1000);
 
 /**
- * The funnel of a cohort on asOf: the whole cohort (group 'all') and each group of the place of
- * its registration (the DossierRegistered's) with anyone in it; per step its count,
- * reachedAtAll, rates and median wait (the first step has no wait).
+ * The group of a member of a funnel's cohort on asOf: by registration, the place of its
+ * DossierRegistered (a reopening elsewhere does not move it); by housing, where the person is
+ * housed on asOf; sex, and the age band on asOf.
+ */
+const funnelGroup =
+  ({ groupOf, by }: Grouped) =>
+  (events: HistoryEvent[], asOf: string) =>
+    groupOf(by === 'registration' ? registeredMunicipality(events) : placeOf(stateOn(events, asOf)!, by), events, asOf);
+
+/**
+ * The funnel of a cohort on asOf (cut to the persons with a residence status on asOf, if given):
+ * the whole cohort (group 'all') and each group (`groupOf` a member) with anyone in it; per step
+ * its count, reachedAtAll, rates and median wait (the first step has no wait).
  */
 const funnelAnswer =
-  (cohort: Cohort, asOf: string, groupOf: (nis: string) => string) =>
+  (cohort: Cohort, asOf: string, groupOf: (events: HistoryEvent[], asOf: string) => string, status?: string) =>
   (histories: HistoryEvent[][]): NaiveAnswer => {
-    const members = naiveFunnelMembers(histories, cohort, asOf);
+    const members = naiveFunnelMembers(histories, cohort, asOf, status);
     const groups: Record<string, Record<string, number | null>> = {};
-    for (const group of ['all', ...new Set(members.map((h) => groupOf(registeredMunicipality(h))))]) {
-      const steps = naiveFunnel(members.filter((h) => group === 'all' || groupOf(registeredMunicipality(h)) === group), cohort, asOf);
+    for (const group of new Set(['all', ...members.map((h) => groupOf(h, asOf))])) {
+      const steps = naiveFunnel(members.filter((h) => group === 'all' || groupOf(h, asOf) === group), cohort, asOf, status);
       groups[group] = {};
       steps.forEach(({ step, count, atAll, median }, index) => {
         Object.assign(groups[group], {
@@ -604,55 +636,132 @@ const funnelAnswer =
     return datedCells(asOf, groups);
   };
 
-/** The observed outlook on an end date by a place of registration, with the transitioned total (outlookKey names it). */
-const outlookAnswer = (endDate: string, groupOf: (nis: string) => string) => (histories: HistoryEvent[][]) => {
-  const groups = naiveOutlook(histories, endDate, (nis) => groupOf(nis));
+/** An outlook's groups as datedCells takes them, with the transitioned total (outlookKey names it). */
+function outlookCells(endDate: string, groups: Record<string, Counts>): NaiveAnswer {
   for (const counts of Object.values(groups)) counts[outlookKey('transitioned.total')] = outlookCount(counts, 'transitioned.total');
   return datedCells(endDate, groups);
-};
+}
+
+/** The observed outlook on an end date. */
+const outlookAnswer =
+  (endDate: string, { groupOf, by }: Grouped) =>
+  (histories: HistoryEvent[][]) =>
+    outlookCells(endDate, naiveOutlook(histories, endDate, groupOf, by));
+
+/**
+ * The projected outlook at an end date with every rate 0 (PROJECTED): nobody arrives, leaves or
+ * moves to another status, so it is the situation on the last business date recorded (groups as
+ * then), each person in the age band they will have on the end date.
+ */
+const projectedOutlookAnswer =
+  (endDate: string, { groupOf, by }: Grouped) =>
+  (histories: HistoryEvent[][]): NaiveAnswer => {
+    const last = histories.flat().map((e) => e.occurredOn).sort().at(-1);
+    return last ? outlookCells(endDate, naiveOutlook(histories, last, (nis, events) => groupOf(nis, events, endDate), by)) : { cells: {}, dates: [] };
+  };
 
 /** The municipality a dossier was registered in (its DossierRegistered's). */
 const registeredMunicipality = (events: HistoryEvent[]) => events.find((e) => e.type === 'DossierRegistered')!.data.municipality as string;
 
 /** The groups a dossier is in on a date, from the events known of it then; none before its registration. */
 type GroupsOn = (known: HistoryEvent[], date: string) => string[];
-/** The stock's, the flows' and the outlook's: the place of registration on the date. */
-const placeOn =
-  (groupOf: (nis: string) => string): GroupsOn =>
+/** The stock's, the flows' and the outlook's: the group of the person's place (as the answer reads it) on the date, sex and age band on it. */
+const groupOn =
+  ({ groupOf, by }: Grouped): GroupsOn =>
   (known, date) => {
     const s = stateOn(known, date);
-    return s ? [groupOf(placeOf(s, 'registration'))] : [];
+    return s ? [groupOf(placeOf(s, by), known, date)] : [];
   };
-/** The funnel's: the whole cohort (every dossier registered by the date) and the place of the registration, as the funnel groups. */
+/** The funnel's: the whole cohort (every dossier registered by the date) and the member's group (funnelGroup). */
 const funnelGroupOn =
-  (groupOf: (nis: string) => string): GroupsOn =>
+  (groupOf: (events: HistoryEvent[], asOf: string) => string): GroupsOn =>
   (known, date) =>
-    stateOn(known, date) ? ['all', groupOf(registeredMunicipality(known))] : [];
+    stateOn(known, date) ? ['all', groupOf(known, date)] : [];
 
-/** The years the flows are asked for, as periods. */
-const YEARS = ['2012', '2013', '2014', '2015', '2016', '2017'].map((year) => ({ start: `${year}-01-01`, end: `${year}-12-31` }));
+type Interval = 'month' | 'quarter' | 'year';
 
-/**
- * The questions whose revisions are checked, per province: each with its own operation's
- * parameters, its naive answer and the groups a dossier is in. The funnel is of the cohorts from
- * `cohort` on, or of every cohort.
- */
-function revisedQuestions(asOf: string, cohort?: string) {
-  const province = (nis: string) => PROVINCE[nis] ?? 'none';
-  const flows = `from=${FROM}&to=${TO}&interval=year&groupBy=province`;
+/** The calendar months, quarters or years meeting [from, to], each clipped to it: restated for the naive side. */
+function naivePeriods(from: string, to: string, interval: Interval): Array<{ start: string; end: string }> {
+  const months = { month: 1, quarter: 3, year: 12 }[interval];
+  const periods: Array<{ start: string; end: string }> = [];
+  for (let start = from; start <= to; ) {
+    const [year, month] = start.split('-').map(Number);
+    // The month after the period: the first of its months (counted from 0) plus its length.
+    const after = year * 12 + (month - 1) - ((month - 1) % months) + months;
+    const next = `${Math.floor(after / 12)}-${String((after % 12) + 1).padStart(2, '0')}-01`;
+    periods.push({ start, end: addDays(next, -1) < to ? addDays(next, -1) : to });
+    start = next;
+  }
+  return periods;
+}
+
+/** What a question is asked with, beside its date. */
+interface Options {
+  /** As the service takes it: `none`, `province,sex`, … */
+  groupBy: string;
+  map?: string;
+  by?: By;
+  /** The funnel's cohorts: from this month on, or every cohort. */
+  cohort?: string;
+  /** The funnel's cut. */
+  residenceStatus?: string;
+  /** The flows' range; default FROM to TO by year. */
+  flows?: { from: string; to: string; interval: Interval };
+  units?: Array<'events' | 'persons'>;
+  /** The outlook of asOf (an end date that has passed: observed), or of PROJECTED_END with every rate 0. */
+  outlook?: 'observed' | 'projected';
+}
+
+/** An end date that has not passed (a projection), a year or more ahead of any run, and its rates, all 0 (projectedOutlookAnswer). */
+const PROJECTED_END = addDays(new Date().toISOString().slice(0, 10), 400);
+const PROJECTED = `endDate=${PROJECTED_END}&arrivalRate=0&departureRate=0&transitionRate=0`;
+
+/** A question asked: its operation's parameters, its naive answer, and the groups a dossier is in (for the late events behind a revised cell). */
+interface Question {
+  question: 'stock' | 'flows' | 'funnel' | 'outlook';
+  parameters: string;
+  answerOf: (histories: HistoryEvent[][]) => NaiveAnswer;
+  groupsOn: GroupsOn;
+}
+
+/** The stock, the flows (in each unit), the funnel and the outlook, with the same options, each with its naive answer. */
+function questionsOf(asOf: string, options: Options): Question[] {
+  const { groupBy, map = 'as-recorded', by = 'registration', cohort, residenceStatus: status } = options;
+  const grouped = naiveGrouping(groupBy, map, by);
+  const on = `&groupBy=${groupBy}${map === 'as-recorded' ? '' : `&map=${map}`}${by === 'registration' ? '' : `&by=${by}`}`;
+  const { from, to, interval } = options.flows ?? { from: FROM, to: TO, interval: 'year' };
+  const projected = options.outlook === 'projected';
+  const funnelOf = funnelGroup(grouped);
   return [
-    { question: 'stock', parameters: `asOf=${asOf}&groupBy=province`, answerOf: stockAnswer(asOf, province), groupsOn: placeOn(province) },
-    { question: 'flows', parameters: flows, answerOf: flowsAnswer(YEARS, province, 'events'), groupsOn: placeOn(province) },
-    { question: 'flows', parameters: `${flows}&unit=persons`, answerOf: flowsAnswer(YEARS, province, 'persons'), groupsOn: placeOn(province) },
+    { question: 'stock', parameters: `asOf=${asOf}${on}`, answerOf: stockAnswer(asOf, grouped), groupsOn: groupOn(grouped) },
+    ...(options.units ?? ['events']).map(
+      (unit): Question => ({
+        question: 'flows',
+        parameters: `from=${from}&to=${to}&interval=${interval}${on}${unit === 'events' ? '' : '&unit=persons'}`,
+        answerOf: flowsAnswer(naivePeriods(from, to, interval), grouped, unit),
+        groupsOn: groupOn(grouped),
+      }),
+    ),
     {
       question: 'funnel',
-      parameters: `${cohort ? `cohortFrom=${cohort}&` : ''}asOf=${asOf}&groupBy=province`,
-      answerOf: funnelAnswer(cohort ? { from: cohort } : {}, asOf, province),
-      groupsOn: funnelGroupOn(province),
+      parameters: `${cohort ? `cohortFrom=${cohort}&` : ''}asOf=${asOf}${status ? `&residenceStatus=${status}` : ''}${on}`,
+      answerOf: funnelAnswer(cohort ? { from: cohort } : {}, asOf, funnelOf, status),
+      groupsOn: funnelGroupOn(funnelOf),
     },
-    { question: 'outlook', parameters: `endDate=${asOf}&groupBy=province`, answerOf: outlookAnswer(asOf, province), groupsOn: placeOn(province) },
+    {
+      question: 'outlook',
+      parameters: `${projected ? PROJECTED : `endDate=${asOf}`}${on}`,
+      answerOf: projected ? projectedOutlookAnswer(PROJECTED_END, grouped) : outlookAnswer(asOf, grouped),
+      groupsOn: groupOn(grouped),
+    },
   ];
 }
+
+/**
+ * The questions whose revisions are checked in every round, per province (events and persons).
+ * The funnel is of the cohorts from `cohort` on, or of every cohort.
+ */
+const revisedQuestions = (asOf: string, cohort?: string) => questionsOf(asOf, { groupBy: 'province', cohort, units: ['events', 'persons'] });
 
 /** GET /statistics/revisions of a question between two moments: its own parameters, but a flows range as periodFrom and periodTo. */
 const revisionsPath = (question: string, parameters: string, from: string, to: string) =>
@@ -696,6 +805,18 @@ function shownAnswer(question: string, body: any): NaiveAnswer {
 }
 
 /**
+ * An answer as shown equals the naive one: every number it shows (a cell it lacks: 0, or no number
+ * for a rate or a median), and no number the naive one has is missing from it.
+ */
+function expectShown(label: string, shown: NaiveAnswer, naive: NaiveAnswer): void {
+  for (const [key, { value }] of Object.entries(shown.cells)) if (value !== 'suppressed') expect([label, key, value]).toEqual([label, key, naive.cells[key]?.value ?? missing(key)]);
+  for (const [key, { value }] of Object.entries(naive.cells)) {
+    const c = shown.cells[key]?.value ?? missing(key);
+    if (c !== 'suppressed') expect([label, key, c]).toEqual([label, key, value]);
+  }
+}
+
+/**
  * The revisions of a question between `from` and `to`, naively (docs/statistics.md, "Revisions"):
  * every cell whose value differs as answered at each moment (`answerAt`: folded from the events
  * recorded by then, or as an answer shows it; a cell one answer lacks: 0, no number for a rate or
@@ -715,6 +836,9 @@ function naiveRevisions(
 ): Record<string, unknown> {
   const [before, after] = [from, to].map(answerAt);
   const recordedBetween = (e: HistoryEvent) => Date.parse(e.recordedAt) > Date.parse(from) && Date.parse(e.recordedAt) <= Date.parse(to);
+  // Worked out once per date and group: a group's cells share them.
+  const known = new Map<string, Shown>();
+  const lateIn = (date: string, group: string) => known.get(`${date}|${group}`) ?? known.set(`${date}|${group}`, late(date, (groups) => groups.includes(group))).get(`${date}|${group}`)!;
   const late = (date: string, inGroup: (groups: string[]) => boolean): Shown => {
     const behind = histories
       .filter((events) => inGroup([from, to].flatMap((moment) => groupsOn(recordedBy([events], moment)[0] ?? [], date))))
@@ -728,7 +852,7 @@ function naiveRevisions(
     const [was, is] = [before.cells[key]?.value ?? missing(key), after.cells[key]?.value ?? missing(key)];
     if (was === is) continue;
     const change = typeof was !== 'number' || typeof is !== 'number' ? null : Math.round((is - was) * 1e6) / 1e6;
-    changes[key] = { before: was, after: is, change, lateEvents: late(date, (groups) => groups.includes(group)) };
+    changes[key] = { before: was, after: is, change, lateEvents: lateIn(date, group) };
   }
   const lastDate = [...before.dates, ...after.dates].sort().at(-1);
   return { ...changes, lateEvents: lastDate ? late(lastDate, (groups) => groups.length > 0) : 0 };
@@ -802,6 +926,20 @@ const dossierArbitrary = fc.record({
   steps: fc.array(stepArbitrary, { maxLength: 10 }),
 });
 
+/**
+ * The options a round asks its drawn questions with (questionsOf), as recorded at an earlier moment and their revisions
+ * since: drawn per round, rather than every combination in every round.
+ */
+const optionsArbitrary = fc.record({
+  groupBy: fc.constantFrom('none', 'province', 'municipality', 'sex', 'ageBand', 'province,sex', 'municipality,ageBand', 'province,sex,ageBand'),
+  interval: fc.constantFrom<Interval>('month', 'quarter', 'year'),
+  // The flows' range: the two calendar years up to asOf's, or some 200 days from asOf (its first and last periods clipped).
+  clipped: fc.boolean(),
+  unit: fc.constantFrom<'events' | 'persons'>('events', 'persons'),
+  residenceStatus: fc.constantFrom(undefined, 'temporary-protection', 'single-permit', 'student'),
+  outlook: fc.constantFrom<'observed' | 'projected'>('observed', 'projected'),
+});
+
 /** Facts about dossiers recorded in an earlier round, arriving after that round's figures were published. */
 const lateFactsArbitrary = fc.array(fc.record({ dossier: fc.nat(), step: stepArbitrary }), { maxLength: 4 });
 
@@ -850,11 +988,14 @@ function propertySeed(): number {
  * What a round of a property (one generated case: its commands, the wait for the projections,
  * every question asked of it) may take on average: twice the slowest measured, 14.7 s a round of
  * the random histories (15 rounds took 160 to 220 s at a load of 16 on two cores; 1.3 to 1.5 s a
- * round at a load of 4, where a round on the map took 0.6 s). A property's timeout is its rounds'
- * (roundsTimeout), so that more rounds move it instead of eating the margin; a check added to
- * every round that makes rounds slower should raise ROUND_MS with its measure.
+ * round at a load of 4, where a round on the map took 0.6 s), and half as much again for the
+ * options drawn per round (questionsOf: the answer now, as recorded and its revisions; 15 rounds
+ * took 17.6 s without them and 35 to 65 s with them at a load of 6 to 8, the drawn flows by month
+ * and grouped by the person most of it). A property's timeout is its rounds' (roundsTimeout), so
+ * that more rounds move it instead of eating the margin; a check added to every round that makes
+ * rounds slower should raise ROUND_MS with its measure.
  */
-const ROUND_MS = 30_000;
+const ROUND_MS = 45_000;
 const roundsTimeout = (numRuns: number) => numRuns * ROUND_MS;
 const RANDOM_HISTORY_ROUNDS = 15;
 const MAP_ROUNDS = 10;
@@ -969,7 +1110,8 @@ export function describeStatisticsProperty(): void {
           fc.constantFrom('temporary-protection', 'single-permit', 'student'),
           lateFactsArbitrary,
           fc.nat(),
-          async (dossiers, asOfDay, funnelStatus, lateFacts, earlier) => {
+          optionsArbitrary,
+          async (dossiers, asOfDay, funnelStatus, lateFacts, earlier, options) => {
             for (const late of lateFacts) await recordStep(dossierIds[late.dossier % dossierIds.length], late.step);
             // After the first round's moment, whatever is generated: a dossier registered in one province that moves to another,
             // so its group on a date (the stock's, the flows', the outlook's) and the province it registered in (the funnel's) differ.
@@ -1139,6 +1281,18 @@ export function describeStatisticsProperty(): void {
                 ]);
                 revisedCells[question as keyof typeof revisedCells] += revisions.changes.length;
               }
+              // The same with the options drawn for this round (a grouping by the person, months or quarters, a clipped range,
+              // the funnel cut by a residence status, the outlook projected): the answer now, as recorded then, and the revisions.
+              const year = Number(asOf.slice(0, 4));
+              const range = options.clipped ? { from: asOf, to: addDays(asOf, 200) } : { from: `${year - 1}-01-01`, to: `${year}-12-31` };
+              const drawn = questionsOf(asOf, { ...options, cohort, flows: { ...range, interval: options.interval }, units: [options.unit] });
+              for (const { question, parameters, answerOf, groupsOn } of drawn) {
+                const label = `${question}?${parameters}`;
+                expectShown(label, shownAnswer(question, await get(`/statistics/${label}`)), answerOf(raw));
+                expectShown(`${label} as recorded at ${moment}`, shownAnswer(question, await get(`/statistics/${label}&recordedAsOf=${moment}`)), answerOf(then));
+                const revisions = await get(revisionsPath(question, parameters, moment, now));
+                expect([label, flattenRevisions(revisions)]).toEqual([label, naiveRevisions(raw, moment, now, (at) => answerOf(recordedBy(raw, at)), groupsOn)]);
+              }
             }
             // This round's answers, published at a moment after its events and before the next round's.
             const answers: Record<string, unknown> = {};
@@ -1166,13 +1320,21 @@ export function describeStatisticsProperty(): void {
         dossierIds.push(id);
         registeredOnOf.set(id, registeredOn);
       }
+      /** Moments between this property's rounds, to ask its answers as recorded then. */
+      const moments: string[] = [];
       await fc.assert(
         fc.asyncProperty(
           fc.array(mergerDossierArbitrary, { minLength: 1, maxLength: 4 }),
           fc.integer({ min: 0, max: 1250 }),
           fc.constantFrom('as-recorded', '2024-06-30', '2025-01-01', '2026-06-30'),
           fc.constantFrom<By>('registration', 'housing'),
-          async (dossiers, asOfDay, map, by) => {
+          fc.record({
+            groupBy: fc.constantFrom('municipality', 'province', 'province,sex'),
+            residenceStatus: fc.constantFrom(undefined, 'temporary-protection', 'single-permit'),
+            outlook: fc.constantFrom<'observed' | 'projected'>('observed', 'projected'),
+            earlier: fc.nat(),
+          }),
+          async (dossiers, asOfDay, map, by, { earlier, ...options }) => {
             for (const dossier of dossiers) await record(dossier, MERGER_FROM, codeOnDate);
             await waitForProjections(testApp);
             const raw = await histories();
@@ -1229,6 +1391,25 @@ export function describeStatisticsProperty(): void {
             }
             const bySexAndCohort = await answer(`/statistics/vdab?on=${asOf}&groupBy=municipality,sex,cohort`);
             expect(flattenVdab(bySexAndCohort.points[0])).toEqual(naiveVdab(raw, asOf, vdabGroupedBy(municipality, true, false, true), 'all', by));
+
+            // On the map and by the place drawn, as recorded at an earlier round's moment and the revisions since (the late
+            // events behind a cell of the persons not housed among them): the stock, flows, funnel (cut by a residence status
+            // or not) and outlook (observed or projected).
+            if (moments.length > 0) {
+              const moment = moments[earlier % moments.length];
+              await new Promise((resolve) => setTimeout(resolve, 3));
+              const now = new Date().toISOString();
+              const flows = { from: '2023-01-01', to: '2026-11-30', interval: 'year' as const };
+              for (const { question, parameters, answerOf, groupsOn } of questionsOf(asOf, { ...options, map, by, cohort, flows })) {
+                const label = `${question}?${parameters}`;
+                expectShown(`${label} as recorded at ${moment}`, shownAnswer(question, await get(`/statistics/${label}&recordedAsOf=${moment}`)), answerOf(recordedBy(raw, moment)));
+                const revisions = await get(revisionsPath(question, parameters, moment, now));
+                expect([label, flattenRevisions(revisions)]).toEqual([label, naiveRevisions(raw, moment, now, (at) => answerOf(recordedBy(raw, at)), groupsOn)]);
+              }
+            }
+            await new Promise((resolve) => setTimeout(resolve, 3));
+            moments.push(new Date().toISOString());
+            await new Promise((resolve) => setTimeout(resolve, 3));
           },
         ),
         { numRuns: MAP_ROUNDS, endOnFailure: true },
@@ -1385,15 +1566,24 @@ export function describeStatisticsProperty(): void {
       const now = await histories();
       const hidden = { sides: 0, lateEvents: 0 };
       const asOf = '2014-12-31';
-      const byMunicipality = { question: 'stock', parameters: `asOf=${asOf}&groupBy=municipality`, answerOf: stockAnswer(asOf, (nis) => nis), groupsOn: placeOn((nis) => nis) };
+      // Besides per province: the stock per municipality (the registration alone in its own), and answers grouped by the
+      // person (suppressed across their groups too): by province and sex, the outlook projected; by age band, the funnel
+      // cut by a residence status and the flows by quarter in persons.
+      const questions = [
+        ...revisedQuestions(asOf),
+        ...questionsOf(asOf, { groupBy: 'municipality' }).filter(({ question }) => question === 'stock'),
+        ...questionsOf(asOf, { groupBy: 'province,sex', outlook: 'projected' }).filter(({ question }) => question !== 'flows'),
+        ...questionsOf(asOf, { groupBy: 'ageBand', residenceStatus: 'temporary-protection', flows: { from: '2013-11-15', to: '2014-12-31', interval: 'quarter' }, units: ['persons'] }).filter(
+          ({ question }) => question === 'funnel' || question === 'flows',
+        ),
+      ];
       for (const from of [published[0].moment, beforeAlone]) {
-        for (const { question, parameters, answerOf, groupsOn } of [...revisedQuestions(asOf), byMunicipality]) {
+        for (const { question, parameters, answerOf, groupsOn } of questions) {
           const revisions = await get(revisionsPath(question, parameters, from, to));
           const answers = new Map<string, NaiveAnswer>();
           for (const at of [from, to]) {
             answers.set(at, shownAnswer(question, await get(`/statistics/${question}?${parameters}&recordedAsOf=${at}`)));
-            const naive = answerOf(recordedBy(now, at)).cells;
-            for (const [key, { value }] of Object.entries(answers.get(at)!.cells)) if (value !== 'suppressed') expect([key, value]).toEqual([key, naive[key]?.value ?? missing(key)]);
+            expectShown(`${question}?${parameters} as recorded at ${at}`, answers.get(at)!, answerOf(recordedBy(now, at)));
           }
           expect([question, parameters, flattenRevisions(revisions)]).toEqual([question, parameters, naiveRevisions(now, from, to, (at) => answers.get(at)!, groupsOn, 3)]);
           hidden.sides += revisions.changes.filter((c: any) => c.before.suppressed !== c.after.suppressed).length;
