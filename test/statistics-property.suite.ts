@@ -701,20 +701,34 @@ interface Options {
   groupBy: string;
   map?: string;
   by?: By;
-  /** The funnel's cohorts: from this month on, or every cohort. */
-  cohort?: string;
+  /** The funnel's cohort: one month (YYYY-MM), a range of months with either end open; default every cohort. */
+  cohort?: Cohort;
   /** The funnel's cut. */
   residenceStatus?: string;
   /** The flows' range; default FROM to TO by year. */
   flows?: { from: string; to: string; interval: Interval };
   units?: Array<'events' | 'persons'>;
-  /** The outlook of asOf (an end date that has passed: observed), or of PROJECTED_END with every rate 0. */
+  /** The outlook of asOf (an end date that has passed: observed), or of asOf and PROJECTED_END with every rate 0. */
   outlook?: 'observed' | 'projected';
 }
 
 /** An end date that has not passed (a projection), a year or more ahead of any run, and its rates, all 0 (projectedOutlookAnswer). */
 const PROJECTED_END = addDays(new Date().toISOString().slice(0, 10), 400);
 const PROJECTED = `endDate=${PROJECTED_END}&arrivalRate=0&departureRate=0&transitionRate=0`;
+
+/** A funnel's cohort as its parameters, each followed by `&` (none for every cohort). */
+const cohortParameters = (cohort: Cohort | undefined) =>
+  typeof cohort === 'string'
+    ? `cohort=${cohort}&`
+    : `${cohort?.from ? `cohortFrom=${cohort.from}&` : ''}${cohort?.to ? `cohortTo=${cohort.to}&` : ''}`;
+
+/** Two answers in one (two end dates of the outlook). */
+const both =
+  (a: (histories: HistoryEvent[][]) => NaiveAnswer, b: (histories: HistoryEvent[][]) => NaiveAnswer) =>
+  (histories: HistoryEvent[][]): NaiveAnswer => {
+    const [x, y] = [a(histories), b(histories)];
+    return { cells: { ...x.cells, ...y.cells }, dates: [...x.dates, ...y.dates] };
+  };
 
 /** A question asked: its operation's parameters, its naive answer, and the groups a dossier is in (for the late events behind a revised cell). */
 interface Question {
@@ -744,14 +758,14 @@ function questionsOf(asOf: string, options: Options): Question[] {
     ),
     {
       question: 'funnel',
-      parameters: `${cohort ? `cohortFrom=${cohort}&` : ''}asOf=${asOf}${status ? `&residenceStatus=${status}` : ''}${on}`,
-      answerOf: funnelAnswer(cohort ? { from: cohort } : {}, asOf, funnelOf, status),
+      parameters: `${cohortParameters(cohort)}asOf=${asOf}${status ? `&residenceStatus=${status}` : ''}${on}`,
+      answerOf: funnelAnswer(cohort ?? {}, asOf, funnelOf, status),
       groupsOn: funnelGroupOn(funnelOf),
     },
     {
       question: 'outlook',
-      parameters: `${projected ? PROJECTED : `endDate=${asOf}`}${on}`,
-      answerOf: projected ? projectedOutlookAnswer(PROJECTED_END, grouped) : outlookAnswer(asOf, grouped),
+      parameters: `endDate=${asOf}${projected ? `&${PROJECTED}` : ''}${on}`,
+      answerOf: projected ? both(outlookAnswer(asOf, grouped), projectedOutlookAnswer(PROJECTED_END, grouped)) : outlookAnswer(asOf, grouped),
       groupsOn: groupOn(grouped),
     },
   ];
@@ -761,7 +775,7 @@ function questionsOf(asOf: string, options: Options): Question[] {
  * The questions whose revisions are checked in every round, per province (events and persons).
  * The funnel is of the cohorts from `cohort` on, or of every cohort.
  */
-const revisedQuestions = (asOf: string, cohort?: string) => questionsOf(asOf, { groupBy: 'province', cohort, units: ['events', 'persons'] });
+const revisedQuestions = (asOf: string, cohort?: string) => questionsOf(asOf, { groupBy: 'province', cohort: cohort ? { from: cohort } : undefined, units: ['events', 'persons'] });
 
 /** GET /statistics/revisions of a question between two moments: its own parameters, but a flows range as periodFrom and periodTo. */
 const revisionsPath = (question: string, parameters: string, from: string, to: string) =>
@@ -937,8 +951,19 @@ const optionsArbitrary = fc.record({
   clipped: fc.boolean(),
   unit: fc.constantFrom<'events' | 'persons'>('events', 'persons'),
   residenceStatus: fc.constantFrom(undefined, 'temporary-protection', 'single-permit', 'student'),
+  // The funnel's cohort, from the round's month: that month, from it, up to it, from it for some months, or every cohort.
+  cohort: fc.constantFrom('month', 'from', 'to', 'range', 'every'),
   outlook: fc.constantFrom<'observed' | 'projected'>('observed', 'projected'),
+  // VDAB's pair over the same range: by the grouping drawn, with its cohort or not, of everyone or of those still here.
+  vdabCohort: fc.boolean(),
+  population: fc.constantFrom<'all' | 'active'>('all', 'active'),
 });
+
+/** A cohort of a shape (optionsArbitrary's) around a month. */
+function cohortOf(shape: string, month: string): Cohort | undefined {
+  const later = addDays(`${month}-01`, 200).slice(0, 7);
+  return shape === 'month' ? month : shape === 'from' ? { from: month } : shape === 'to' ? { to: month } : shape === 'range' ? { from: month, to: later } : undefined;
+}
 
 /** Facts about dossiers recorded in an earlier round, arriving after that round's figures were published. */
 const lateFactsArbitrary = fc.array(fc.record({ dossier: fc.nat(), step: stepArbitrary }), { maxLength: 4 });
@@ -1285,13 +1310,28 @@ export function describeStatisticsProperty(): void {
               // the funnel cut by a residence status, the outlook projected): the answer now, as recorded then, and the revisions.
               const year = Number(asOf.slice(0, 4));
               const range = options.clipped ? { from: asOf, to: addDays(asOf, 200) } : { from: `${year - 1}-01-01`, to: `${year}-12-31` };
-              const drawn = questionsOf(asOf, { ...options, cohort, flows: { ...range, interval: options.interval }, units: [options.unit] });
+              const drawn = questionsOf(asOf, { ...options, cohort: cohortOf(options.cohort, cohort), flows: { ...range, interval: options.interval }, units: [options.unit] });
               for (const { question, parameters, answerOf, groupsOn } of drawn) {
                 const label = `${question}?${parameters}`;
                 expectShown(label, shownAnswer(question, await get(`/statistics/${label}`)), answerOf(raw));
                 expectShown(`${label} as recorded at ${moment}`, shownAnswer(question, await get(`/statistics/${label}&recordedAsOf=${moment}`)), answerOf(then));
                 const revisions = await get(revisionsPath(question, parameters, moment, now));
                 expect([label, flattenRevisions(revisions)]).toEqual([label, naiveRevisions(raw, moment, now, (at) => answerOf(recordedBy(raw, at)), groupsOn)]);
+              }
+              // The stock over time and VDAB's pair over that range, by the interval and grouping drawn, now and as recorded then.
+              const ends = naivePeriods(range.from, range.to, options.interval).map(({ end }) => end);
+              const { groupOf } = naiveGrouping(options.groupBy);
+              const vdabGroupBy = options.vdabCohort ? (options.groupBy === 'none' ? 'cohort' : `${options.groupBy},cohort`) : options.groupBy;
+              const names = vdabGroupBy.split(',');
+              const vdabPlace = names.includes('province') ? provinceOnMap('as-recorded') : names.includes('municipality') ? (nis: string) => nis : null;
+              const vdabGroupOf = vdabGroupBy === 'none' ? null : vdabGroupedBy(vdabPlace, names.includes('sex'), names.includes('ageBand'), names.includes('cohort'));
+              for (const [recordedAsOf, histories] of [['', raw], [`&recordedAsOf=${moment}`, then]] as const) {
+                const overTime = await get(`/statistics/stock-over-time?from=${range.from}&to=${range.to}&interval=${options.interval}&groupBy=${options.groupBy}${recordedAsOf}`);
+                expect(overTime.points.map((point: { asOf: string }) => point.asOf)).toEqual(ends);
+                for (const point of overTime.points) expect([point.asOf, flattenStock(point)]).toEqual([point.asOf, naiveStock(histories, point.asOf, groupOf)]);
+                const pairs = await get(`/statistics/vdab?from=${range.from}&to=${range.to}&interval=${options.interval}&groupBy=${vdabGroupBy}&population=${options.population}${recordedAsOf}`);
+                expect(pairs.points.map((point: { on: string }) => point.on)).toEqual(ends);
+                for (const point of pairs.points) expect([point.on, flattenVdab(point)]).toEqual([point.on, naiveVdab(histories, point.on, vdabGroupOf, options.population)]);
               }
             }
             // This round's answers, published at a moment after its events and before the next round's.
@@ -1400,7 +1440,7 @@ export function describeStatisticsProperty(): void {
               await new Promise((resolve) => setTimeout(resolve, 3));
               const now = new Date().toISOString();
               const flows = { from: '2023-01-01', to: '2026-11-30', interval: 'year' as const };
-              for (const { question, parameters, answerOf, groupsOn } of questionsOf(asOf, { ...options, map, by, cohort, flows })) {
+              for (const { question, parameters, answerOf, groupsOn } of questionsOf(asOf, { ...options, map, by, cohort: { from: cohort }, flows })) {
                 const label = `${question}?${parameters}`;
                 expectShown(`${label} as recorded at ${moment}`, shownAnswer(question, await get(`/statistics/${label}&recordedAsOf=${moment}`)), answerOf(recordedBy(raw, moment)));
                 const revisions = await get(revisionsPath(question, parameters, moment, now));
