@@ -1372,9 +1372,10 @@ export function describeStatisticsProperty(): void {
             groupBy: fc.constantFrom('municipality', 'province', 'province,sex'),
             residenceStatus: fc.constantFrom(undefined, 'temporary-protection', 'single-permit'),
             outlook: fc.constantFrom<'observed' | 'projected'>('observed', 'projected'),
+            interval: fc.constantFrom<Interval>('month', 'quarter', 'year'),
             earlier: fc.nat(),
           }),
-          async (dossiers, asOfDay, map, by, { earlier, ...options }) => {
+          async (dossiers, asOfDay, map, by, { earlier, interval, ...options }) => {
             for (const dossier of dossiers) await record(dossier, MERGER_FROM, codeOnDate);
             await waitForProjections(testApp);
             const raw = await histories();
@@ -1439,12 +1440,20 @@ export function describeStatisticsProperty(): void {
               const moment = moments[earlier % moments.length];
               await new Promise((resolve) => setTimeout(resolve, 3));
               const now = new Date().toISOString();
-              const flows = { from: '2023-01-01', to: '2026-11-30', interval: 'year' as const };
+              // By year over the property's years, or by month or quarter over a range across the mergers, clipped at both ends.
+              const flows = interval === 'year' ? { from: '2023-01-01', to: '2026-11-30', interval } : { from: '2024-10-15', to: '2025-03-20', interval };
               for (const { question, parameters, answerOf, groupsOn } of questionsOf(asOf, { ...options, map, by, cohort: { from: cohort }, flows })) {
                 const label = `${question}?${parameters}`;
                 expectShown(`${label} as recorded at ${moment}`, shownAnswer(question, await get(`/statistics/${label}&recordedAsOf=${moment}`)), answerOf(recordedBy(raw, moment)));
                 const revisions = await get(revisionsPath(question, parameters, moment, now));
                 expect([label, flattenRevisions(revisions)]).toEqual([label, naiveRevisions(raw, moment, now, (at) => answerOf(recordedBy(raw, at)), groupsOn)]);
+              }
+              // VDAB's pair over that range on the map: each point's persons in the place of the map on its date.
+              const place = options.groupBy.startsWith('province') ? province : municipality;
+              const pairs = await answer(`/statistics/vdab?from=${flows.from}&to=${flows.to}&interval=${interval}&groupBy=${options.groupBy}`);
+              expect(pairs.points.map((point: { on: string }) => point.on)).toEqual(naivePeriods(flows.from, flows.to, interval).map(({ end }) => end));
+              for (const point of pairs.points) {
+                expect([point.on, flattenVdab(point)]).toEqual([point.on, naiveVdab(raw, point.on, vdabGroupedBy(place, options.groupBy.includes('sex'), false, false), 'all', by)]);
               }
             }
             await new Promise((resolve) => setTimeout(resolve, 3));
