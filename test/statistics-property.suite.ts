@@ -648,16 +648,71 @@ const outlookAnswer =
   (histories: HistoryEvent[][]) =>
     outlookCells(endDate, naiveOutlook(histories, endDate, groupOf, by));
 
+/** Given monthly rates of arrivals and departures of a projection; no moves to another status (their shares would not matter). */
+interface GivenRates {
+  arrivals: number;
+  departures: number;
+}
+
 /**
- * The projected outlook at an end date with every rate 0 (PROJECTED): nobody arrives, leaves or
- * moves to another status, so it is the situation on the last business date recorded (groups as
- * then), each person in the age band they will have on the end date.
+ * The projected outlook at an end date with given rates (docs/statistics.md, GET /statistics/outlook),
+ * restated: from each group's situation on the last business date recorded (groups as then, each
+ * person in the age band they will have on the end date), month by month (days / (365.25 / 12)
+ * months, a last part of a month at that part of each rate), arrivals (the rate times the active
+ * ones) join temporary protection and departures (the rate of each status) are counted in left;
+ * those under temporary protection keep the split by stage and housing type they had (failing
+ * any, the group's active ones'), the transitioned theirs; every number rounded on its own, the
+ * transitioned total what is active besides temporary protection. With every rate 0: the
+ * situation on the last business date itself.
  */
 const projectedOutlookAnswer =
-  (endDate: string, { groupOf, by }: Grouped) =>
+  (endDate: string, { groupOf, by }: Grouped, rates: GivenRates = { arrivals: 0, departures: 0 }) =>
   (histories: HistoryEvent[][]): NaiveAnswer => {
     const last = histories.flat().map((e) => e.occurredOn).sort().at(-1);
-    return last ? outlookCells(endDate, naiveOutlook(histories, last, (nis, events) => groupOf(nis, events, endDate), by)) : { cells: {}, dates: [] };
+    if (!last) return { cells: {}, dates: [] };
+    const base = naiveOutlook(histories, last, (nis, events) => groupOf(nis, events, endDate), by);
+    const months = days(last, endDate) / (365.25 / 12);
+    const groups: Record<string, Counts> = {};
+    for (const [group, counts] of Object.entries(base)) {
+      let underTp = counts['status:temporary-protection'] ?? 0;
+      const transitioned = Object.fromEntries(OTHER_STATUSES.map((status) => [status, counts[`status:${status}`] ?? 0]));
+      let left = counts.left ?? 0;
+      const parts = [...Array.from({ length: Math.floor(months) }, () => 1), months - Math.floor(months)].filter((part) => part > 0);
+      for (const part of parts) {
+        const active = underTp + Object.values(transitioned).reduce((sum, n) => sum + n, 0);
+        const leaving = rates.departures * part;
+        underTp = underTp + rates.arrivals * part * active - leaving * underTp;
+        for (const status of OTHER_STATUSES) transitioned[status] = transitioned[status] - leaving * transitioned[status];
+        left = left + leaving * active;
+      }
+      const allTransitioned = Object.values(transitioned).reduce((sum, n) => sum + n, 0);
+      const g: Counts = {};
+      g.active = Math.round(underTp + allTransitioned);
+      g['status:temporary-protection'] = Math.round(underTp);
+      g[outlookKey('transitioned.total')] = g.active - g['status:temporary-protection'];
+      for (const status of OTHER_STATUSES) g[`status:${status}`] = Math.round(transitioned[status]);
+      g.left = Math.round(left);
+      for (const [dimension, names] of [['stage', STAGES], ['housing', [...HOUSING, 'none']]] as const) {
+        const all = names.map((name) => counts[`${dimension}:${name}`] ?? 0);
+        const protectedOnes = names.map((name) => counts[`underTemporaryProtection:${dimension}:${name}`] ?? 0);
+        // A total split as a split is, or as the group's active ones are when it counts nobody.
+        const splitLike = (total: number, split: number[]) => {
+          const from = split.some((n) => n > 0) ? split : all;
+          const sum = from.reduce((a, b) => a + b, 0);
+          return from.map((n) => (sum > 0 ? (n * total) / sum : 0));
+        };
+        const protectedNow = splitLike(underTp, protectedOnes);
+        const transitionedNow = splitLike(allTransitioned, all.map((n, i) => n - protectedOnes[i]));
+        names.forEach((name, i) => {
+          const now = protectedNow[i] + transitionedNow[i];
+          g[`${dimension}:${name}`] = Math.round(now);
+          g[`underTemporaryProtection:${dimension}:${name}`] = Math.round(protectedNow[i]);
+          g[`transitioned:${dimension}:${name}`] = Math.round(now - protectedNow[i]);
+        });
+      }
+      groups[group] = g;
+    }
+    return datedCells(endDate, groups);
   };
 
 /** The municipality a dossier was registered in (its DossierRegistered's). */
@@ -708,13 +763,16 @@ interface Options {
   /** The flows' range; default FROM to TO by year. */
   flows?: { from: string; to: string; interval: Interval };
   units?: Array<'events' | 'persons'>;
-  /** The outlook of asOf (an end date that has passed: observed), or of asOf and PROJECTED_END with every rate 0. */
-  outlook?: 'observed' | 'projected';
+  /** The outlook of asOf (an end date that has passed: observed), or of asOf and PROJECTED_END with every rate 0, or with RATES. */
+  outlook?: 'observed' | 'projected' | 'rates';
 }
 
 /** An end date that has not passed (a projection), a year or more ahead of any run, and its rates, all 0 (projectedOutlookAnswer). */
 const PROJECTED_END = addDays(new Date().toISOString().slice(0, 10), 400);
 const PROJECTED = `endDate=${PROJECTED_END}&arrivalRate=0&departureRate=0&transitionRate=0`;
+/** Given rates other than 0 (no transitions: their shares are the service's to find), and as the outlook takes them. */
+const RATES: GivenRates = { arrivals: 0.013, departures: 0.021 };
+const WITH_RATES = `endDate=${PROJECTED_END}&arrivalRate=${RATES.arrivals}&departureRate=${RATES.departures}&transitionRate=0`;
 
 /** A funnel's cohort as its parameters, each followed by `&` (none for every cohort). */
 const cohortParameters = (cohort: Cohort | undefined) =>
@@ -744,7 +802,7 @@ function questionsOf(asOf: string, options: Options): Question[] {
   const grouped = naiveGrouping(groupBy, map, by);
   const on = `&groupBy=${groupBy}${map === 'as-recorded' ? '' : `&map=${map}`}${by === 'registration' ? '' : `&by=${by}`}`;
   const { from, to, interval } = options.flows ?? { from: FROM, to: TO, interval: 'year' };
-  const projected = options.outlook === 'projected';
+  const outlook = options.outlook ?? 'observed';
   const funnelOf = funnelGroup(grouped);
   return [
     { question: 'stock', parameters: `asOf=${asOf}${on}`, answerOf: stockAnswer(asOf, grouped), groupsOn: groupOn(grouped) },
@@ -764,8 +822,11 @@ function questionsOf(asOf: string, options: Options): Question[] {
     },
     {
       question: 'outlook',
-      parameters: `endDate=${asOf}${projected ? `&${PROJECTED}` : ''}${on}`,
-      answerOf: projected ? both(outlookAnswer(asOf, grouped), projectedOutlookAnswer(PROJECTED_END, grouped)) : outlookAnswer(asOf, grouped),
+      parameters: `endDate=${asOf}${{ observed: '', projected: `&${PROJECTED}`, rates: `&${WITH_RATES}` }[outlook]}${on}`,
+      answerOf:
+        outlook === 'observed'
+          ? outlookAnswer(asOf, grouped)
+          : both(outlookAnswer(asOf, grouped), projectedOutlookAnswer(PROJECTED_END, grouped, outlook === 'rates' ? RATES : undefined)),
       groupsOn: groupOn(grouped),
     },
   ];
@@ -953,7 +1014,7 @@ const optionsArbitrary = fc.record({
   residenceStatus: fc.constantFrom(undefined, 'temporary-protection', 'single-permit', 'student'),
   // The funnel's cohort, from the round's month: that month, from it, up to it, from it for some months, or every cohort.
   cohort: fc.constantFrom('month', 'from', 'to', 'range', 'every'),
-  outlook: fc.constantFrom<'observed' | 'projected'>('observed', 'projected'),
+  outlook: fc.constantFrom<'observed' | 'projected' | 'rates'>('observed', 'projected', 'rates'),
   // VDAB's pair over the same range: by the grouping drawn, with its cohort or not, of everyone or of those still here.
   vdabCohort: fc.boolean(),
   population: fc.constantFrom<'all' | 'active'>('all', 'active'),
@@ -1371,7 +1432,7 @@ export function describeStatisticsProperty(): void {
           fc.record({
             groupBy: fc.constantFrom('municipality', 'province', 'province,sex'),
             residenceStatus: fc.constantFrom(undefined, 'temporary-protection', 'single-permit'),
-            outlook: fc.constantFrom<'observed' | 'projected'>('observed', 'projected'),
+            outlook: fc.constantFrom<'observed' | 'projected' | 'rates'>('observed', 'projected', 'rates'),
             interval: fc.constantFrom<Interval>('month', 'quarter', 'year'),
             earlier: fc.nat(),
           }),
