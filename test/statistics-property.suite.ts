@@ -1188,7 +1188,7 @@ export function describeStatisticsProperty(): void {
         }),
       );
 
-    it('stock (overall, per province, and over time per municipality; by stage, housing and residence status), flows (overall and per province; transitions by status; both readings), the funnel (whole and cut by residence status), the outlook of passed end dates and VDAB\'s pair (per province and cohort, per municipality, of those still here, over time), each but VDAB\'s pair also by sex and age band, as recorded at an earlier round\'s moment, and the revisions since then (stock, flows, funnel, outlook), for random histories', async () => {
+    it('stock (overall, per province, and over time per municipality; by stage, housing and residence status), flows (overall and per province; transitions by status; both readings), the funnel (whole and cut by residence status), the outlook of passed end dates and VDAB\'s pair (per province and cohort, per municipality, of those still here, over time), each but VDAB\'s pair also by sex and age band, as recorded at an earlier round\'s moment, and the revisions since then (stock, flows, funnel, outlook); and with options drawn per round (every grouping, interval, range and unit, the funnel\'s cohorts and cut, the outlook projected) now, as recorded and revised, for random histories', async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }),
@@ -1413,7 +1413,7 @@ export function describeStatisticsProperty(): void {
       );
     }, roundsTimeout(RANDOM_HISTORY_ROUNDS));
 
-    it('on a map (map=) and by registration or housing (by=): codes translated onto the map of a date before or after the 2025 mergers, persons counted once per place of the map, names never twice', async () => {
+    it('on a map (map=) and by registration or housing (by=): codes translated onto the map of a date before or after the 2025 mergers, persons counted once per place of the map, names never twice; as recorded at an earlier round\'s moment and revised since', async () => {
       // A registration under a code that merged, and one under the code it merged into, whatever is generated: both
       // sides of the mergers are always in play (some seeds generated no registration in 2025 or later in a merged place).
       for (const [municipality, registeredOn] of [['71022', '2024-06-03'], ['71072', '2025-03-03']]) {
