@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 // Calendar arithmetic only; the statistics themselves are recomputed naively below, sharing nothing with the service.
-import { addDays } from '@app/domain';
+import { addDays, addMonths } from '@app/domain';
 // The rule a published table is checked against (docs/statistics.md, "Suppression") and the funnel's median of a list, stated once for the specs and this suite.
 import { givenAway, medianOf, publishedCells, tableLines, type PublishedGroup, type PublishedLine } from '@app/testing';
 import { COMMANDS, DossierApi, expectStatus } from './support/dossier-fixtures';
@@ -648,28 +648,63 @@ const outlookAnswer =
   (histories: HistoryEvent[][]) =>
     outlookCells(endDate, naiveOutlook(histories, endDate, groupOf, by));
 
-/** Given monthly rates of arrivals and departures of a projection; no moves to another status (their shares would not matter). */
-interface GivenRates {
+/** Monthly rates of a projection, and the shares of the moves out of temporary protection over the other statuses. */
+interface Rates {
   arrivals: number;
   departures: number;
+  transitions: number;
+  shares: Record<string, number>;
+}
+
+const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
+
+/**
+ * The rates observed in the six calendar months up to the last business date (docs/statistics.md,
+ * GET /statistics/outlook), restated: the events of each kind after the same day six months
+ * before, up to the last, divided by 6, over the mean stock at the six month ends (the active
+ * ones; for transitions, those under temporary protection), at most 1, four decimals; the moves
+ * out of temporary protection split by status in those months, failing any of every such move up
+ * to the last business date, failing any evenly, four decimals.
+ */
+function trailingRates(histories: HistoryEvent[][], last: string): Rates {
+  const events = histories.flat();
+  const after = addMonths(last, -6);
+  const inWindow = (e: HistoryEvent) => e.occurredOn > after && e.occurredOn <= last;
+  const monthEnds = [0, 1, 2, 3, 4, 5].map((i) => addMonths(last, -i));
+  const states = monthEnds.flatMap((day) => histories.map((h) => stateOn(h, day)).filter((state) => state?.active));
+  const [active, protectedOnes] = [states.length / 6, states.filter((state) => state!.status === 'temporary-protection').length / 6];
+  const rate = (n: number, stock: number) => round4(stock > 0 ? Math.min(1, n / 6 / stock) : 0);
+  const moves = events.filter((e) => e.type === 'ResidenceStatusChanged' && e.data.previousStatus === 'temporary-protection' && e.occurredOn <= last);
+  const sharesOf = (of: HistoryEvent[]) => Object.fromEntries(OTHER_STATUSES.map((status) => [status, round4(of.filter((e) => e.data.status === status).length / of.length)]));
+  const windowMoves = moves.filter(inWindow);
+  return {
+    arrivals: rate(events.filter((e) => e.type === 'DossierRegistered' && inWindow(e)).length, active),
+    departures: rate(events.filter((e) => e.type === 'PersonLeft' && inWindow(e)).length, active),
+    transitions: rate(windowMoves.length, protectedOnes),
+    shares: windowMoves.length > 0 ? sharesOf(windowMoves) : moves.length > 0 ? sharesOf(moves) : Object.fromEntries(OTHER_STATUSES.map((status) => [status, round4(1 / 6)])),
+  };
 }
 
 /**
- * The projected outlook at an end date with given rates (docs/statistics.md, GET /statistics/outlook),
- * restated: from each group's situation on the last business date recorded (groups as then, each
- * person in the age band they will have on the end date), month by month (days / (365.25 / 12)
- * months, a last part of a month at that part of each rate), arrivals (the rate times the active
- * ones) join temporary protection and departures (the rate of each status) are counted in left;
+ * The projected outlook at an end date with rates (given, or the trailing ones: trailingRates),
+ * restated from docs/statistics.md, GET /statistics/outlook: from each group's situation on the
+ * last business date recorded (groups as then, each person in the age band they will have on the
+ * end date), month by month (days / (365.25 / 12) months, a last part of a month at that part of
+ * each rate), arrivals (the rate times the active ones) join temporary protection, departures
+ * (the rate of each status) are counted in left, and transitions take their rate of those under
+ * temporary protection who did not leave, split by the shares;
  * those under temporary protection keep the split by stage and housing type they had (failing
  * any, the group's active ones'), the transitioned theirs; every number rounded on its own, the
  * transitioned total what is active besides temporary protection. With every rate 0: the
  * situation on the last business date itself.
  */
 const projectedOutlookAnswer =
-  (endDate: string, { groupOf, by }: Grouped, rates: GivenRates = { arrivals: 0, departures: 0 }) =>
+  (endDate: string, { groupOf, by }: Grouped, given: Omit<Rates, 'shares'> | 'trailing' = { arrivals: 0, departures: 0, transitions: 0 }) =>
   (histories: HistoryEvent[][]): NaiveAnswer => {
     const last = histories.flat().map((e) => e.occurredOn).sort().at(-1);
     if (!last) return { cells: {}, dates: [] };
+    const trailing = trailingRates(histories, last);
+    const rates = given === 'trailing' ? trailing : { ...given, shares: trailing.shares };
     const base = naiveOutlook(histories, last, (nis, events) => groupOf(nis, events, endDate), by);
     const months = days(last, endDate) / (365.25 / 12);
     const groups: Record<string, Counts> = {};
@@ -681,8 +716,9 @@ const projectedOutlookAnswer =
       for (const part of parts) {
         const active = underTp + Object.values(transitioned).reduce((sum, n) => sum + n, 0);
         const leaving = rates.departures * part;
-        underTp = underTp + rates.arrivals * part * active - leaving * underTp;
-        for (const status of OTHER_STATUSES) transitioned[status] = transitioned[status] - leaving * transitioned[status];
+        const moving = rates.transitions * part * (1 - leaving) * underTp;
+        underTp = underTp + rates.arrivals * part * active - leaving * underTp - moving;
+        for (const status of OTHER_STATUSES) transitioned[status] = transitioned[status] + moving * (rates.shares[status] ?? 0) - leaving * transitioned[status];
         left = left + leaving * active;
       }
       const allTransitioned = Object.values(transitioned).reduce((sum, n) => sum + n, 0);
@@ -763,16 +799,16 @@ interface Options {
   /** The flows' range; default FROM to TO by year. */
   flows?: { from: string; to: string; interval: Interval };
   units?: Array<'events' | 'persons'>;
-  /** The outlook of asOf (an end date that has passed: observed), or of asOf and PROJECTED_END with every rate 0, or with RATES. */
-  outlook?: 'observed' | 'projected' | 'rates';
+  /** The outlook of asOf (an end date that has passed: observed), or of asOf and PROJECTED_END with every rate 0, with RATES, or with the trailing rates. */
+  outlook?: 'observed' | 'projected' | 'rates' | 'trailing';
 }
 
 /** An end date that has not passed (a projection), a year or more ahead of any run, and its rates, all 0 (projectedOutlookAnswer). */
 const PROJECTED_END = addDays(new Date().toISOString().slice(0, 10), 400);
 const PROJECTED = `endDate=${PROJECTED_END}&arrivalRate=0&departureRate=0&transitionRate=0`;
-/** Given rates other than 0 (no transitions: their shares are the service's to find), and as the outlook takes them. */
-const RATES: GivenRates = { arrivals: 0.013, departures: 0.021 };
-const WITH_RATES = `endDate=${PROJECTED_END}&arrivalRate=${RATES.arrivals}&departureRate=${RATES.departures}&transitionRate=0`;
+/** Given rates other than 0, as the outlook takes them. */
+const RATES = { arrivals: 0.013, departures: 0.021, transitions: 0.034 };
+const WITH_RATES = `endDate=${PROJECTED_END}&arrivalRate=${RATES.arrivals}&departureRate=${RATES.departures}&transitionRate=${RATES.transitions}`;
 
 /** A funnel's cohort as its parameters, each followed by `&` (none for every cohort). */
 const cohortParameters = (cohort: Cohort | undefined) =>
@@ -822,11 +858,11 @@ function questionsOf(asOf: string, options: Options): Question[] {
     },
     {
       question: 'outlook',
-      parameters: `endDate=${asOf}${{ observed: '', projected: `&${PROJECTED}`, rates: `&${WITH_RATES}` }[outlook]}${on}`,
+      parameters: `endDate=${asOf}${{ observed: '', projected: `&${PROJECTED}`, rates: `&${WITH_RATES}`, trailing: `&endDate=${PROJECTED_END}` }[outlook]}${on}`,
       answerOf:
         outlook === 'observed'
           ? outlookAnswer(asOf, grouped)
-          : both(outlookAnswer(asOf, grouped), projectedOutlookAnswer(PROJECTED_END, grouped, outlook === 'rates' ? RATES : undefined)),
+          : both(outlookAnswer(asOf, grouped), projectedOutlookAnswer(PROJECTED_END, grouped, outlook === 'rates' ? RATES : outlook === 'trailing' ? 'trailing' : undefined)),
       groupsOn: groupOn(grouped),
     },
   ];
@@ -1014,7 +1050,7 @@ const optionsArbitrary = fc.record({
   residenceStatus: fc.constantFrom(undefined, 'temporary-protection', 'single-permit', 'student'),
   // The funnel's cohort, from the round's month: that month, from it, up to it, from it for some months, or every cohort.
   cohort: fc.constantFrom('month', 'from', 'to', 'range', 'every'),
-  outlook: fc.constantFrom<'observed' | 'projected' | 'rates'>('observed', 'projected', 'rates'),
+  outlook: fc.constantFrom<'observed' | 'projected' | 'rates' | 'trailing'>('observed', 'projected', 'rates', 'trailing'),
   // VDAB's pair over the same range: by the grouping drawn, with its cohort or not, of everyone or of those still here.
   vdabCohort: fc.boolean(),
   population: fc.constantFrom<'all' | 'active'>('all', 'active'),
@@ -1432,7 +1468,7 @@ export function describeStatisticsProperty(): void {
           fc.record({
             groupBy: fc.constantFrom('municipality', 'province', 'province,sex'),
             residenceStatus: fc.constantFrom(undefined, 'temporary-protection', 'single-permit'),
-            outlook: fc.constantFrom<'observed' | 'projected' | 'rates'>('observed', 'projected', 'rates'),
+            outlook: fc.constantFrom<'observed' | 'projected' | 'rates' | 'trailing'>('observed', 'projected', 'rates', 'trailing'),
             interval: fc.constantFrom<Interval>('month', 'quarter', 'year'),
             earlier: fc.nat(),
           }),
