@@ -1410,7 +1410,14 @@ export function describeStatisticsProperty(): void {
               const drawn = questionsOf(asOf, { ...options, cohort: cohortOf(options.cohort, cohort), flows: { ...range, interval: options.interval }, units: [options.unit] });
               for (const { question, parameters, answerOf, groupsOn } of drawn) {
                 const label = `${question}?${parameters}`;
-                expectShown(label, shownAnswer(question, await get(`/statistics/${label}`)), answerOf(raw));
+                const body = await get(`/statistics/${label}`);
+                expectShown(label, shownAnswer(question, body), answerOf(raw));
+                if (question === 'outlook' && options.outlook === 'trailing') {
+                  // The scenario's stated inputs: the trailing rates and the shares they project with.
+                  const { arrivals, departures, transitions, shares } = trailingRates(raw, body.lastBusinessDate);
+                  const { scenario } = body;
+                  expect([scenario.arrivals.monthly, scenario.departures.monthly, scenario.transitions.monthly, scenario.transitionShares.shares]).toEqual([arrivals, departures, transitions, shares]);
+                }
                 expectShown(`${label} as recorded at ${moment}`, shownAnswer(question, await get(`/statistics/${label}&recordedAsOf=${moment}`)), answerOf(then));
                 const revisions = await get(revisionsPath(question, parameters, moment, now));
                 expect([label, flattenRevisions(revisions)]).toEqual([label, naiveRevisions(raw, moment, now, (at) => answerOf(recordedBy(raw, at)), groupsOn)]);
