@@ -1598,7 +1598,7 @@ export function describeStatisticsProperty(): void {
       expect(raw.some((h) => naiveAgeBand(h, FROM) !== naiveAgeBand(h, TO))).toBe(true);
     });
 
-    it('suppresses every cell of 1 to threshold-1 persons, and never lets hidden parts be worked out from a total (stock, outlook, VDAB\'s pair)', async () => {
+    it('suppresses every cell of 1 to threshold-1 persons, and never lets hidden parts be worked out from a total (stock, outlook, VDAB\'s pair, the funnel by province and sex)', async () => {
       const admin = await testApp.token('admin');
       expectStatus(await testApp.http().put('/statistics/settings').set('Authorization', `Bearer ${admin}`).send({ suppressBelow: 3 }), 200);
       const raw = await histories();
@@ -1698,6 +1698,33 @@ export function describeStatisticsProperty(): void {
         for (const pair of byBandAndCohort.points[0].groups) {
           expect(pair.everEmployedShare.suppressed).toBe(pair.registeredAtVdab.suppressed || pair.everEmployed.suppressed);
           expect(pair.employedNowShare.suppressed).toBe(pair.registeredAtVdab.suppressed || pair.employedNow.suppressed);
+        }
+        // The funnel of every cohort by province and sex, its counts (each step's count and reachedAtAll) against the answers
+        // by province and by sex, the same way; a rate or wait hidden with a count it derives from.
+        const [funnelByBoth, funnelByProvince, funnelBySex] = await Promise.all(['province,sex', 'province', 'sex'].map((groupBy) => get(`/statistics/funnel?asOf=${asOf}&groupBy=${groupBy}`)));
+        const funnelGroups = (answer: any, groupBy: string, margin = false): Array<PublishedGroup<any>> => {
+          const { cells } = funnelAnswer({}, asOf, funnelGroup(naiveGrouping(groupBy)))(raw);
+          return answer.groups.map((g: any) => ({
+            group: g.group,
+            cells: publishedCells(
+              Object.fromEntries(g.steps.map((step: any) => [step.step, { count: step.count, reachedAtAll: step.reachedAtAll }])),
+              (path) => (cells[`${asOf}|${groupKey(g.group)}|${path.replace('.', ':')}`]?.value as number | undefined) ?? 0,
+              { margin, name: groupKey(g.group) },
+            ),
+          }));
+        };
+        const funnelTable = funnelGroups(funnelByBoth, 'province,sex');
+        expectSmallHidden(funnelTable);
+        const funnelMargins = [
+          { groups: funnelGroups(funnelByProvince, 'province', true), adds: sameProvince },
+          { groups: funnelGroups(funnelBySex, 'sex', true), adds: sameSex },
+        ];
+        expect(givenAway(tableLines(funnelTable, [], funnelMargins)).map(({ name }) => name)).toEqual([]);
+        for (const { steps } of funnelByBoth.groups) {
+          steps.forEach((step: any, index: number) => {
+            if (step.count.suppressed) expect([step.rateFromPrevious.suppressed, step.medianDaysFromPrevious?.suppressed ?? true]).toEqual([true, true]);
+            if (steps[Math.max(0, index - 1)].count.suppressed) expect(step.rateFromPrevious.suppressed).toBe(true);
+          });
         }
       }
     });
