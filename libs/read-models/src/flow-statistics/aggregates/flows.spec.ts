@@ -135,7 +135,7 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
   const tableRows = async () => ({
     events: await dataSource.query('SELECT * FROM read_models.stat_events ORDER BY dossier_id, version, recorded_from'),
     periods: await dataSource.query('SELECT * FROM read_models.stat_dossier_periods ORDER BY dossier_id, valid_from, recorded_from'),
-    persons: await dataSource.query('SELECT * FROM read_models.stat_person_attributes ORDER BY dossier_id'),
+    persons: await dataSource.query('SELECT * FROM read_models.stat_person_attributes ORDER BY dossier_id, valid_from'),
   });
 
   /** The counts of a range, cell by cell, from stat_flow_counts (and the clipped periods' rows), and from every row (the oracle). */
