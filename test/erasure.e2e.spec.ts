@@ -2,10 +2,13 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
 import { dossierStreamId } from '@app/domain';
 import { openEventStore } from '@app/persistence';
+import { todayIn } from '@app/platform';
 import { PersonalDataProtection, type SqlQuery } from '../libs/personal-data/src';
 import { ERASURE_COMPLETION_ACTOR, ErasureCompletion, NationalRegisterReservations, UNRECORDED_ERASURE_REASON } from '@app/dossiers';
 import {
   addDays,
+  BUSINESS_TIME_ZONE,
+  clockOnDay,
   DossierApi,
   expectNothingAppended,
   expectProblem,
@@ -57,8 +60,11 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
   let analyst: string;
   let auditor: string;
 
+  // The service's business day for this file, fixed so that a run across midnight in Brussels
+  // does not see two: erasures recorded over HTTP are on it.
+  const day = today();
   beforeAll(async () => {
-    testApp = await startTestApp();
+    testApp = await startTestApp({}, { clock: clockOnDay(day) });
     staff = new DossierApi(testApp, await testApp.token('staff', 'erasure-staff'));
     admin = staff.as(await testApp.token('admin', 'erasure-admin'));
     analyst = await testApp.token('analyst', 'erasure-analyst');
@@ -223,7 +229,7 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
         version: 6,
         person: { givenName: ERASED, familyName: ERASED, birthDate: ERASED, nationalRegisterNumber: ERASED, sex: 'female', nationality: 'UKR' },
         protection: { attestationNumber: ERASED, grantedOn: '2011-03-10' },
-        personalDataErased: { on: today(), reason: 'GDPR art. 17 request, ticket DPO-2011-0042' },
+        personalDataErased: { on: day, reason: 'GDPR art. 17 request, ticket DPO-2011-0042' },
         employment: { since: '2011-09-01' },
         // Kept, as housing and employment are: the erasure removes who the person is, not what happened.
         residenceStatus: { status: 'single-permit', since: '2012-02-01' },
@@ -240,13 +246,13 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
         attestationNumber: ERASED,
       });
       expect(events[4].data).toEqual({ on: '2012-02-01', status: 'single-permit', previousStatus: 'temporary-protection' });
-      expect(events[5]).toMatchObject({ actor: 'erasure-admin', data: { on: today(), reason: 'GDPR art. 17 request, ticket DPO-2011-0042' } });
+      expect(events[5]).toMatchObject({ actor: 'erasure-admin', data: { on: day, reason: 'GDPR art. 17 request, ticket DPO-2011-0042' } });
 
       await waitForProjections(testApp);
       expect(await crtRow(dossierId)).toMatchObject({
         person: { givenName: ERASED, familyName: ERASED, birthDate: ERASED, nationalRegisterNumber: ERASED },
         stage: 'employed',
-        personalDataErasedOn: today(),
+        personalDataErasedOn: day,
       });
       const search = await testApp.http().get(`/dossiers?q=${person.familyName}`).set({ Authorization: `Bearer ${staff.token}`, 'X-Purpose': PURPOSE });
       expect(search.body.total).toBe(0);
@@ -279,7 +285,7 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
 
     it('refuses a second erasure with 409 personal-data-already-erased, and answers 404 for an unknown dossier', async () => {
       const again = await expectNothingAppended(staff, dossierId, () => erase(dossierId, { reason: 'once more' }));
-      expect(expectRuleViolation(again, 'personal-data-already-erased').erasedOn).toBe(today());
+      expect(expectRuleViolation(again, 'personal-data-already-erased').erasedOn).toBe(day);
       expectProblem(await erase('00000000-0000-4000-8000-000000000000', { reason: 'nobody' }), 404, 'dossier-not-found');
       expectProblem(await erase('not-a-dossier', { reason: 'nobody' }), 404, 'dossier-not-found');
     });
@@ -365,7 +371,7 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
     const resumed = await erase(second, { reason: 'resumed' });
     expectStatus(resumed, 201);
     expect(resumed.body).toEqual({ dossierId: second, version: 2 });
-    expect((await staff.get(second)).body.personalDataErased).toEqual({ on: today(), reason: 'resumed' });
+    expect((await staff.get(second)).body.personalDataErased).toEqual({ on: day, reason: 'resumed' });
 
     // Both numbers are free again.
     for (const person of [released, destroyed]) await register(person, '2011-04-04');
@@ -385,7 +391,9 @@ describe(`erasure of personal data (${eventStoreUnderTest()} store)`, () => {
     expect(events.map((event) => event.type)).toEqual(['DossierRegistered', 'PersonalDataErased']);
     expect(events[1]).toMatchObject({ actor: ERASURE_COMPLETION_ACTOR, data: { reason: UNRECORDED_ERASURE_REASON } });
     await waitForProjections(testApp);
-    expect(await crtRow(id)).toMatchObject({ person: { familyName: ERASED }, personalDataErasedOn: today() });
+    // Recorded on the day the key was destroyed (its time, not the service's clock).
+    const [{ erasedAt }] = await queryDatabase<{ erasedAt: Date }>(testApp.databaseUrl, 'SELECT erased_at AS "erasedAt" FROM personal_data_keys WHERE dossier_id = $1', [id]);
+    expect(await crtRow(id)).toMatchObject({ person: { familyName: ERASED }, personalDataErasedOn: todayIn(BUSINESS_TIME_ZONE, erasedAt) });
     // Once is enough.
     await testApp.app.get(ErasureCompletion).finishInterrupted();
     expect((await staff.history(id)).body.events).toHaveLength(2);

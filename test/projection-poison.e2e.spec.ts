@@ -104,8 +104,8 @@ describe(`projections and events PostgreSQL cannot store (${eventStoreUnderTest(
     for (const [table, key] of [
       ['crt_dossiers', 'dossier_id'],
       ['dossier_archive', 'dossier_id'],
-      ['stat_events', 'dossier_id, version'],
-      ['stat_dossier_periods', 'dossier_id, valid_from'],
+      ['stat_events', 'dossier_id, version, recorded_from'],
+      ['stat_dossier_periods', 'dossier_id, valid_from, recorded_from'],
     ]) {
       tables[table] = await queryDatabase(testApp.databaseUrl, `SELECT * FROM read_models.${table} ORDER BY ${key}`);
     }

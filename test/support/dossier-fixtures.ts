@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { Response } from 'supertest';
 import { addDays } from '@app/domain';
-import { todayIn } from '@app/platform';
+import { todayIn, type Clock } from '@app/platform';
 import type { TestApp } from './test-app';
 
 /**
@@ -27,6 +27,14 @@ export function today(): string {
 /** Always in the future for the service (its "today" is the Brussels one). */
 export function tomorrow(): string {
   return addDays(today(), 1);
+}
+
+/**
+ * The service's clock with its business day fixed to `day` (its time still runs): a spec that compares
+ * dates with "today" then names the service's day, also when it runs across midnight in Brussels.
+ */
+export function clockOnDay(day: string): Clock {
+  return { now: () => new Date(), today: () => day };
 }
 
 // ---------------------------------------------------------------- national register numbers
