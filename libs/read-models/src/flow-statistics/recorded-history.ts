@@ -1,5 +1,5 @@
 import { defaultMunicipalityDirectory, type MunicipalityDirectory } from '@app/domain';
-import { sameSituation, situationTimeline, type Attribution, type SituationPeriod, type StatEvent } from './situation';
+import { sameSituation, SituationFold, type Attribution, type SituationPeriod, type StatEvent } from './situation';
 
 /** A kept event and the moment the event store recorded it (RecordedEvent.createdAt, UTC ISO with milliseconds). */
 export type RecordedStatEvent = StatEvent & { recordedAt: string };
@@ -39,11 +39,15 @@ export function recordedHistory(
   // A timeline's periods start on distinct days: an open period is known by its first day.
   const openPeriods = new Map<string, PeriodVersion>();
   const openPlaces = new Map<number, EventVersion>();
+  // The timeline at each moment: the one before with the events recorded at that moment folded in (situationTimeline's).
+  const fold = new SituationFold(directory);
   let recorded = 0;
   while (recorded < byRecording.length) {
     const moment = byRecording[recorded].recordedAt;
+    const from = recorded;
     while (recorded < byRecording.length && byRecording[recorded].recordedAt === moment) recorded++;
-    const timeline = situationTimeline(byRecording.slice(0, recorded), directory);
+    fold.add(byRecording.slice(from, recorded));
+    const timeline = fold.timeline();
     const now = new Map(timeline.periods.map((period) => [period.validFrom, period]));
     for (const [validFrom, open] of openPeriods) {
       const period = now.get(validFrom);

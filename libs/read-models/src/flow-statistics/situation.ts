@@ -144,52 +144,109 @@ export const sameSituation = (a: SituationPeriod, b: SituationPeriod) =>
 export function situationTimeline(
   events: readonly StatEvent[],
   directory: MunicipalityDirectory = defaultMunicipalityDirectory,
-): { periods: SituationPeriod[]; attributions: Attribution[] } {
-  const ordered = [...events].sort(businessOrder);
-  const periods: SituationPeriod[] = [];
-  const attributions: Attribution[] = [];
-  let state: DossierState = initialState;
-  let municipalitySince: IsoDate | null = null;
-  // A housing's province is the one of its code on the day the person was housed there.
-  const housedIn = (housing: { municipality: string; since: IsoDate } | null) =>
-    housing ? { housingMunicipality: housing.municipality, housingProvinceNis: provinceOf(housing.municipality, housing.since, directory) } : null;
-  for (let index = 0; index < ordered.length; index++) {
-    const event = ordered[index];
-    const before = state.status === 'unregistered' ? null : state.municipality;
-    const housedBefore = state.status === 'unregistered' ? null : state.housing;
-    state = evolve(state, asDomainEvent(event));
-    if (state.status === 'unregistered') {
-      attributions.push({ version: event.version, municipality: null, provinceNis: null, housingMunicipality: null, housingProvinceNis: null });
-      continue;
+): { periods: readonly SituationPeriod[]; attributions: readonly Attribution[] } {
+  const fold = new SituationFold(directory);
+  fold.add(events);
+  return fold.timeline();
+}
+
+/** Where a fold stands before the events of one date: what it resumes from when more events of that date come. */
+interface FoldMark {
+  index: number;
+  state: DossierState;
+  municipalitySince: IsoDate | null;
+  periods: number;
+  attributions: number;
+}
+
+/**
+ * The fold of situationTimeline, taking a dossier's events a few at a time (recordedHistory gives
+ * it those recorded at each moment, in recording order): its timeline after each add is
+ * situationTimeline's of every event added so far (situation.spec.ts holds the two equal). Events
+ * that come after every one folded in business order (most: facts are mostly recorded in the order
+ * they happened) resume the fold from the start of the last date folded, whose period they may
+ * change; an event that goes before one folded (recorded late) folds them all again. So a dossier's
+ * history at each of its k recording moments costs some k events folded instead of k²/2.
+ */
+export class SituationFold {
+  /** The events folded, in business order. */
+  private readonly ordered: StatEvent[] = [];
+  private readonly periods: SituationPeriod[] = [];
+  private readonly attributions: Attribution[] = [];
+  /** The fold before the last date's events. */
+  private mark: FoldMark = { index: 0, state: initialState, municipalitySince: null, periods: 0, attributions: 0 };
+
+  constructor(private readonly directory: MunicipalityDirectory = defaultMunicipalityDirectory) {}
+
+  /** Folds these events too. */
+  add(events: readonly StatEvent[]): void {
+    if (events.length === 0) return;
+    const more = [...events].sort(businessOrder);
+    const last = this.ordered.at(-1);
+    this.ordered.push(...more);
+    if (last && businessOrder(more[0], last) < 0) {
+      this.ordered.sort(businessOrder);
+      this.mark = { index: 0, state: initialState, municipalitySince: null, periods: 0, attributions: 0 };
     }
-    if (state.municipality !== before || municipalitySince === null) municipalitySince = event.occurredOn;
-    const provinceNis = provinceOf(state.municipality, municipalitySince, directory);
-    const housed = housedIn(state.housing);
-    const notHoused = { housingMunicipality: null, housingProvinceNis: null };
-    attributions.push({ version: event.version, municipality: state.municipality, provinceNis, ...(housed ?? housedIn(housedBefore) ?? notHoused) });
-    const next = ordered[index + 1];
-    if (next && next.occurredOn === event.occurredOn) continue; // the state of a date is the state after all its events
-    const stage = stageOf(state) as Stage;
-    const period: SituationPeriod = {
-      dossierId: event.dossierId,
-      validFrom: event.occurredOn,
-      validTo: null,
-      active: state.status === 'active',
-      stage,
-      housingType: state.housing?.type ?? null,
-      municipality: state.municipality,
-      provinceNis,
-      ...(housed ?? notHoused),
-      employedNow: state.employment !== null,
-      everEmployed: state.everEmployed,
-      vdab: state.vdab !== null,
-      inburgering: state.inburgering !== null,
-      residenceStatus: state.residenceStatus.status,
-    };
-    const last = periods.at(-1);
-    if (last && sameSituation(last, period)) continue;
-    if (last) last.validTo = period.validFrom;
-    periods.push(period);
+    this.foldFrom(this.mark);
   }
-  return { periods, attributions };
+
+  /** The timeline of the events folded (the fold's own lists: read them before the next add). */
+  timeline(): { periods: readonly SituationPeriod[]; attributions: readonly Attribution[] } {
+    return { periods: this.periods, attributions: this.attributions };
+  }
+
+  private foldFrom(mark: FoldMark): void {
+    const { ordered, periods, attributions, directory } = this;
+    let state = mark.state;
+    let municipalitySince = mark.municipalitySince;
+    periods.length = mark.periods;
+    // The last period before the mark was open then: a period of the dates after it closes it again.
+    if (periods.length > 0) periods[periods.length - 1].validTo = null;
+    attributions.length = mark.attributions;
+    // A housing's province is the one of its code on the day the person was housed there.
+    const housedIn = (housing: { municipality: string; since: IsoDate } | null) =>
+      housing ? { housingMunicipality: housing.municipality, housingProvinceNis: provinceOf(housing.municipality, housing.since, directory) } : null;
+    for (let index = mark.index; index < ordered.length; index++) {
+      const event = ordered[index];
+      if (index === 0 || ordered[index - 1].occurredOn !== event.occurredOn) {
+        this.mark = { index, state, municipalitySince, periods: periods.length, attributions: attributions.length };
+      }
+      const before = state.status === 'unregistered' ? null : state.municipality;
+      const housedBefore = state.status === 'unregistered' ? null : state.housing;
+      state = evolve(state, asDomainEvent(event));
+      if (state.status === 'unregistered') {
+        attributions.push({ version: event.version, municipality: null, provinceNis: null, housingMunicipality: null, housingProvinceNis: null });
+        continue;
+      }
+      if (state.municipality !== before || municipalitySince === null) municipalitySince = event.occurredOn;
+      const provinceNis = provinceOf(state.municipality, municipalitySince, directory);
+      const housed = housedIn(state.housing);
+      const notHoused = { housingMunicipality: null, housingProvinceNis: null };
+      attributions.push({ version: event.version, municipality: state.municipality, provinceNis, ...(housed ?? housedIn(housedBefore) ?? notHoused) });
+      const next = ordered[index + 1];
+      if (next && next.occurredOn === event.occurredOn) continue; // the state of a date is the state after all its events
+      const stage = stageOf(state) as Stage;
+      const period: SituationPeriod = {
+        dossierId: event.dossierId,
+        validFrom: event.occurredOn,
+        validTo: null,
+        active: state.status === 'active',
+        stage,
+        housingType: state.housing?.type ?? null,
+        municipality: state.municipality,
+        provinceNis,
+        ...(housed ?? notHoused),
+        employedNow: state.employment !== null,
+        everEmployed: state.everEmployed,
+        vdab: state.vdab !== null,
+        inburgering: state.inburgering !== null,
+        residenceStatus: state.residenceStatus.status,
+      };
+      const last = periods.at(-1);
+      if (last && sameSituation(last, period)) continue;
+      if (last) last.validTo = period.validFrom;
+      periods.push(period);
+    }
+  }
 }
