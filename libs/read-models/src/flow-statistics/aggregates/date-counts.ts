@@ -154,71 +154,48 @@ export function contribute(rows: DossierRows, sign: 1 | -1, add: Add): void {
   });
 }
 
-const BUCKETS: Array<[Grain, (day: string) => string]> = [
-  ['day', (day) => day],
-  ['month', (day) => `${day.slice(0, 7)}-01`],
-  ['year', (day) => `${day.slice(0, 4)}-01-01`],
-];
+/** The buckets of a day at each grain (day, month, year), in GRAINS' order. */
+const GRAINS: readonly Grain[] = ['day', 'month', 'year'];
+const bucketsOfDay = (day: string): [string, string, string] => [day, `${day.slice(0, 7)}-01`, `${day.slice(0, 4)}-01-01`];
 
 /** Changes of stat_date_counts, keyed as DATE_COUNTS. */
 export const noDateCountDeltas = (): Deltas => new Deltas(DATE_COUNTS.keys.length);
 
 /**
  * The changes of stat_date_counts when dossiers' rows go from `before` to `after` (each dossier's
- * current rows; a dossier new to the table has none before): the contributions summed per day
- * and place first (a dossier's unchanged periods cancel out there), then spread over the levels
- * and grains; added to `deltas` (changes held from earlier batches) when given.
+ * current rows; a dossier new to the table has none before): each contribution added to its day's,
+ * month's and year's cell, for all (level none) and for its province; added to `deltas` (changes
+ * held from earlier batches) when given. A dossier's unchanged periods cancel out in their cells
+ * (a cell whose changes sum to 0 is no change: Deltas.changes leaves it out).
  */
 export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<DossierRows>, deltas = noDateCountDeltas()): Deltas {
   const { codes } = deltas;
-  // By statistic, day, province, cohort and measure (the key's tail as stat_date_counts orders it).
-  const byDay = new Deltas(5, 1, codes);
-  const key = [0, 0, 0, 0, 0];
-  const add: Add = (statistic, day, province, cohort, measure, n) => {
-    key[0] = codes.of(statistic);
-    key[1] = codes.of(day);
-    key[2] = codes.of(province ?? '');
-    key[3] = codes.of(cohort);
-    key[4] = codes.of(measure);
-    byDay.add(key, n);
-  };
-  for (const rows of before) contribute(rows, -1, add);
-  for (const rows of after) contribute(rows, 1, add);
-  // Spread over the levels, each grain rolled up from the one below (far fewer months than days).
   const [none, province, nothing] = [codes.of('none'), codes.of('province'), codes.of('')];
+  const grains = GRAINS.map((grain) => codes.of(grain));
+  // The buckets of each day (by its text's code), found once a batch: some thousand days for millions of contributions.
+  const buckets = new Map<number, number[]>();
   const cell = [0, 0, 0, 0, 0, 0, 0];
-  let cells = byDay;
-  for (const [index, [grain, bucket]] of BUCKETS.entries()) {
-    const rolledUp = new Deltas(5, 1, codes);
-    // The bucket of each day (of each month at the month grain) and the next grain's, by code.
-    const buckets = new Map<number, [number, number]>();
-    const bucketsOf = (day: number) => {
-      let known = buckets.get(day);
-      if (!known) {
-        const text = bucket(codes.text(day));
-        known = [codes.of(text), index < 2 ? codes.of(BUCKETS[index + 1][1](text)) : -1];
-        buckets.set(day, known);
-      }
-      return known;
-    };
-    cell[2] = codes.of(grain);
-    for (const { key: [statistic, day, place, cohort, measure], n } of cells.cellCodes()) {
-      if (n === 0) continue;
-      const [at, up] = bucketsOf(day);
-      cell[0] = statistic;
-      cell[3] = at;
-      cell[5] = cohort;
-      cell[6] = measure;
+  const add: Add = (statistic, day, place, cohort, measure, n) => {
+    const dayCode = codes.of(day);
+    let at = buckets.get(dayCode);
+    if (!at) buckets.set(dayCode, (at = bucketsOfDay(day).map((bucket) => codes.of(bucket))));
+    cell[0] = codes.of(statistic);
+    cell[5] = codes.of(cohort);
+    cell[6] = codes.of(measure);
+    const placeCode = codes.of(place ?? '');
+    for (let grain = 0; grain < 3; grain++) {
+      cell[2] = grains[grain];
+      cell[3] = at[grain];
       cell[1] = none;
       cell[4] = nothing;
       deltas.add(cell, n);
       cell[1] = province;
-      cell[4] = place;
+      cell[4] = placeCode;
       deltas.add(cell, n);
-      if (up >= 0) rolledUp.add([statistic, up, place, cohort, measure], n);
     }
-    cells = rolledUp;
-  }
+  };
+  for (const rows of before) contribute(rows, -1, add);
+  for (const rows of after) contribute(rows, 1, add);
   return deltas;
 }
 
