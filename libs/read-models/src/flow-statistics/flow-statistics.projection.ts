@@ -276,13 +276,18 @@ class CountChanges {
     return this.date.size + this.flows.periods.size + this.flows.days.size;
   }
 
-  /** The changes held, per table, and none held after. */
-  private take(): Array<[CountTable, Deltas]> {
-    const taken: Array<[CountTable, Deltas]> = [
+  /** The changes held, per table. */
+  private held(): Array<[CountTable, Deltas]> {
+    return [
       [DATE_COUNTS, this.date],
       [FLOW_COUNTS, this.flows.periods],
       [FLOW_DAYS, this.flows.days],
     ];
+  }
+
+  /** The changes held, per table, and none held after. */
+  private take(): Array<[CountTable, Deltas]> {
+    const taken = this.held();
     this.date = noDateCountDeltas();
     this.flows = noFlowCountDeltas();
     return taken;
@@ -300,7 +305,11 @@ class CountChanges {
 
   /** Spills the changes held (spillDeltas), to be summed into the empty tables by writeSpilled in the same transaction. */
   async spill(context: RebuildContext): Promise<void> {
-    for (const [table, deltas] of this.take()) await spillDeltas(context, table, deltas);
+    for (const [table, deltas] of this.held()) {
+      await spillDeltas(context, table, deltas);
+      // Emptied, not replaced: arrays grown to hold the bound need not grow again (their growth was 3% of a rebuild's CPU).
+      deltas.clear();
+    }
   }
 
   /**

@@ -161,7 +161,9 @@ export class Deltas {
   /** The cells with a change, each once (in no order), with its key's values and the change of each count column. */
   *changes(): Iterable<{ key: readonly string[]; n: readonly number[] }> {
     for (let slot = 0; slot < this.capacity; slot++) {
-      if (this.keys[slot * this.keyWidth] !== EMPTY) yield* this.changeIn(slot);
+      if (this.keys[slot * this.keyWidth] === EMPTY) continue;
+      const change = this.changeAt(slot);
+      if (change) yield change;
     }
   }
 
@@ -190,15 +192,29 @@ export class Deltas {
       }
       return 0;
     });
-    for (const slot of slots) yield* this.changeIn(slot);
+    for (const slot of slots) {
+      const change = this.changeAt(slot);
+      if (change) yield change;
+    }
   }
 
-  /** The cell in `slot` if it has a change (none or one). */
-  private *changeIn(slot: number): Iterable<{ key: readonly string[]; n: readonly number[] }> {
-    const n = Array.from(this.counts.subarray(slot * this.width, (slot + 1) * this.width));
-    if (n.every((change) => change === 0)) return;
-    const base = slot * this.keyWidth;
-    yield { key: Array.from(this.keys.subarray(base, base + this.keyWidth), (code) => this.codes.text(code)), n };
+  /**
+   * The cell in `slot` if it has a change (none or one). Read straight from the arrays: a spill
+   * yields millions of cells, and a view and a copy of each cell's arrays were most of their cost
+   * (bench/README.md, "The flow statistics' fold: less work per dossier").
+   */
+  private changeAt(slot: number): { key: readonly string[]; n: readonly number[] } | undefined {
+    const { width, keyWidth, counts, keys, codes } = this;
+    const at = slot * width;
+    let changed = false;
+    for (let i = 0; i < width && !changed; i++) changed = counts[at + i] !== 0;
+    if (!changed) return undefined;
+    const n = new Array<number>(width);
+    for (let i = 0; i < width; i++) n[i] = counts[at + i];
+    const base = slot * keyWidth;
+    const key = new Array<string>(keyWidth);
+    for (let i = 0; i < keyWidth; i++) key[i] = codes.text(keys[base + i]);
+    return { key, n };
   }
 }
 
