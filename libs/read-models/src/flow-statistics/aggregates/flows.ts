@@ -128,8 +128,12 @@ function contribute(events: readonly FlowEvent[], sign: 1 | -1, periods: Deltas,
   }
   const intervals = INTERVALS.map((interval) => codes.of(interval));
   const levels = FLOW_LEVELS.map((level) => codes.of(level));
+  const daily = FLOW_LEVELS.map((level) => DAY_LEVELS.has(level));
   const nothing = codes.of('');
   const dailyLevels = new Set(FLOW_LEVELS.filter((level) => DAY_LEVELS.has(level)).map((level) => codes.of(level)));
+  // The periods of each day (by its text's code), one per interval, found once a call: some thousand days for a batch's events.
+  const periodsOf = new Map<number, number[]>();
+  const groups = FLOW_LEVELS.map(() => 0);
   // The dossier's first and last day of each count (codes, plus one: 0 is none yet), in its periods' keys.
   const spans = new Deltas(FLOW_KEYS.length, 2, codes, 64);
   const key = [0, 0, 0, 0, 0, 0];
@@ -139,22 +143,24 @@ function contribute(events: readonly FlowEvent[], sign: 1 | -1, periods: Deltas,
     // In business order, the first seen is the first.
     for (const event of [...own, ...readingsOf(own)].sort(inBusinessOrder)) {
       const day = codes.of(event.occurredOn);
+      let buckets = periodsOf.get(day);
+      if (!buckets) periodsOf.set(day, (buckets = INTERVALS.map((interval) => codes.of(bucketOf(event.occurredOn, interval)))));
+      for (let j = 0; j < FLOW_LEVELS.length; j++) groups[j] = codes.of(groupAt(FLOW_LEVELS[j], event));
       key[4] = codes.of(event.type);
       const category = event.category === null ? -1 : codes.of(event.category);
-      for (const [i, interval] of INTERVALS.entries()) {
+      for (let i = 0; i < intervals.length; i++) {
         key[0] = intervals[i];
-        key[2] = codes.of(bucketOf(event.occurredOn, interval));
-        for (const [j, level] of FLOW_LEVELS.entries()) {
+        key[2] = buckets[i];
+        for (let j = 0; j < levels.length; j++) {
           key[1] = levels[j];
-          key[3] = codes.of(groupAt(level, event));
-          const daily = DAY_LEVELS.has(level);
+          key[3] = groups[j];
           for (let c = 0; c < (category < 0 ? 1 : 2); c++) {
             key[5] = c === 0 ? nothing : category;
             const span = spans.slotOf(key);
             if (spans.count(span, 0) === 0) spans.setCount(span, 0, day + 1);
             spans.setCount(span, 1, day + 1);
             periods.add(key, sign);
-            if (!daily) continue;
+            if (!daily[j]) continue;
             for (let k = 0; k < key.length; k++) dayKey[k] = key[k];
             dayKey[6] = day;
             days.add(dayKey, sign);
