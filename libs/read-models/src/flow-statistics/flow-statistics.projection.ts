@@ -195,9 +195,10 @@ const textOrNull = (value: unknown) => (value ?? null) as string | null;
 
 /** The rows of stat_events valid now among rows as historiesOf writes them, as the flows' counts read them (aggregates/flows.ts). */
 function flowEventsOf(eventRows: readonly unknown[][]): FlowEvent[] {
-  return eventRows
-    .filter((row) => row[EVENT_AT.recorded_to] === null)
-    .map((row) => ({
+  const events: FlowEvent[] = [];
+  for (const row of eventRows) {
+    if (row[EVENT_AT.recorded_to] !== null) continue;
+    events.push({
       dossierId: row[EVENT_AT.dossier_id] as string,
       version: row[EVENT_AT.version] as number,
       type: row[EVENT_AT.type] as string,
@@ -205,7 +206,9 @@ function flowEventsOf(eventRows: readonly unknown[][]): FlowEvent[] {
       category: textOrNull(row[EVENT_AT.reason]) ?? textOrNull(row[EVENT_AT.trajectory]) ?? textOrNull(row[EVENT_AT.residence_status]),
       municipality: textOrNull(row[EVENT_AT.municipality]),
       provinceNis: textOrNull(row[EVENT_AT.province_nis]),
-    }));
+    });
+  }
+  return events;
 }
 
 /** The rows of the dossiers in a table as read back (READ_AS): a record per row, by column. */
