@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '@app/event-store';
 import type { ProjectionContext, RebuildContext, RebuildWriter } from './projection';
 import { columnKindOf, storableRow, type ColumnKind, type SafeFormNotes } from './safe-form';
+import { WrittenIds } from './written-ids';
 
 /** Column name → value of one row of a per-dossier read model. */
 export type Columns = Record<string, unknown>;
@@ -111,19 +112,20 @@ const PER_DOSSIER_ROWS_PER_UNIT = 5;
 
 /**
  * The one-pass rebuild of a per-dossier table: the rows folded in memory with the live path's
- * fold (foldVersionedWrites), each row written once per flush with COPY. Until the first flush
- * the copy is empty, so a row not in memory does not exist; after it, the rows a batch touches
- * that are not in memory are read back first, as the live path reads them. A row that was not
- * read back is not in the table (only this writer writes it): a flush COPYs those straight into
- * it, and the rows read back into a temporary table, from which it upserts them.
- * `writesOf` is the projection's own reading of events, the one `apply` uses.
+ * fold (foldVersionedWrites), each row written once per flush with COPY. The table is empty when
+ * the writer starts, so a row not in memory exists only if a flush wrote it: the rows a batch
+ * touches that are not in memory and that a flush may have written (WrittenIds) are read back
+ * first, as the live path reads them. A row that was not read back is not in the table (only
+ * this writer writes it): a flush COPYs those straight into it, and the rows read back into a
+ * temporary table, from which it upserts them. `writesOf` is the projection's own reading of
+ * events, the one `apply` uses.
  */
 export class VersionedRowsRebuild implements RebuildWriter {
   private rows = new Map<string, Row>();
   private changed = new Set<string>();
   /** Rows of the table read back since the last flush. */
   private readBack = new Set<string>();
-  private flushed = false;
+  private readonly written = new WrittenIds();
 
   constructor(
     private readonly table: string,
@@ -143,13 +145,12 @@ export class VersionedRowsRebuild implements RebuildWriter {
   async fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
     const writes = await this.writesOf(events, context);
     if (writes.length === 0) return;
-    if (this.flushed) {
-      const missing = [...new Set(writes.map((write) => write.row.dossier_id))].filter((id) => !this.rows.has(id));
-      if (missing.length > 0) {
-        for (const [id, row] of await rowsOf(context, this.table, missing)) {
-          this.rows.set(id, row);
-          this.readBack.add(id);
-        }
+    const missing = new Set<string>();
+    for (const { row } of writes) if (!this.rows.has(row.dossier_id) && this.written.mayHave(row.dossier_id)) missing.add(row.dossier_id);
+    if (missing.size > 0) {
+      for (const [id, row] of await rowsOf(context, this.table, [...missing])) {
+        this.rows.set(id, row);
+        this.readBack.add(id);
       }
     }
     foldVersionedWrites(this.table, this.rows, writes, await columnsOf(context, this.table), context, this.changed);
@@ -160,8 +161,8 @@ export class VersionedRowsRebuild implements RebuildWriter {
     this.rows = new Map();
     this.changed = new Set();
     this.readBack = new Set();
-    this.flushed = true;
     if (changed.size === 0) return;
+    this.written.add(changed);
     const columns = [...(await columnsOf(context, this.table)).keys()];
     const values = function* (stored: boolean) {
       for (const id of changed) {
