@@ -26,7 +26,10 @@ export function gcmOpen(key: Uint8Array, sealed: GcmSealed, aad: string): Buffer
     const decipher = createDecipheriv('aes-256-gcm', key, sealed.iv, { authTagLength: GCM_TAG_BYTES });
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(sealed.tag);
-    return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+    // GCM is a stream cipher: update gives the whole plaintext, final only checks the tag (and gives nothing).
+    const plaintext = decipher.update(sealed.ciphertext);
+    decipher.final();
+    return plaintext;
   } catch {
     return undefined;
   }

@@ -153,16 +153,21 @@ export class PersonalDataProtection {
   }
 
   private readableEvents<E extends RecordedEvent>(events: readonly E[], keys: ReadonlyMap<string, DossierKey>, onUnreadable?: (event: E, error: unknown) => void): E[] {
-    return events.flatMap((event) => {
-      if (!carriesPersonalData(event)) return [event];
+    // A loop, not flatMap: a projection's batch is thousands of events, and an array for each was garbage at once.
+    const readable: E[] = [];
+    for (const event of events) {
+      if (!carriesPersonalData(event)) {
+        readable.push(event);
+        continue;
+      }
       try {
-        return [{ ...event, data: { ...event.data, personal: this.readable(event, keys) } }];
+        readable.push({ ...event, data: { ...event.data, personal: this.readable(event, keys) } });
       } catch (error) {
         if (!onUnreadable) throw error;
         onUnreadable(event, error);
-        return [];
       }
-    });
+    }
+    return readable;
   }
 
   /**
