@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RequestMethod } from '@nestjs/common';
+import { accessLogStatements } from '../apps/api/src/audit/access-log-statements';
 import { SHOWS_DOSSIER_READ_HERE } from '../apps/api/src/audit/shows-personal-data.decorator';
 import { DossierApi, expectProblem, expectStatus, queryDatabase } from './support/dossier-fixtures';
 import { declaredRoutes } from './support/declared-routes';
@@ -140,6 +141,23 @@ describe('access log over HTTP', () => {
   it('has no pending list in its index of dossier ids: no read waits while an insert merges one into the index', async () => {
     const [index] = await queryDatabase<{ options: string[] }>(testApp.databaseUrl, `SELECT reloptions AS options FROM pg_class WHERE relname = 'access_log_dossier_ids_idx'`);
     expect(index.options).toContain('fastupdate=off');
+  });
+
+  it("finds a dossier's records through the index of dossier ids, not by reading the whole log", async () => {
+    // A log large enough for PostgreSQL to weigh its index against reading every record.
+    await queryDatabase(
+      testApp.databaseUrl,
+      `INSERT INTO access_log (id, at, actor, roles, method, path, purpose, dossier_ids, correlation_id)
+       SELECT gen_random_uuid(), timestamptz '2020-01-01' + g * interval '1 minute', 'filler-' || (g % 7), ARRAY['staff'], 'GET', '/dossiers/x',
+              NULL, ARRAY[gen_random_uuid()], 'filler'
+         FROM generate_series(1, 20000) g`,
+    );
+    await queryDatabase(testApp.databaseUrl, 'ANALYZE access_log');
+    const { page, count } = accessLogStatements({ dossierId, page: 2, pageSize: 50 });
+    for (const statement of [page, count]) {
+      const plan = await queryDatabase<{ 'QUERY PLAN': string }>(testApp.databaseUrl, `EXPLAIN ${statement.sql}`, statement.parameters);
+      expect(plan.map((line) => line['QUERY PLAN']).join('\n')).toContain('access_log_dossier_ids_idx');
+    }
   });
 
   it('keys its records by time-ordered ids (UUID version 7), so the log grows at the end of its primary key', async () => {

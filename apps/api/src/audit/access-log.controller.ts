@@ -1,9 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
-import { DataSource } from 'typeorm';
 import { Roles } from '../auth/auth.decorators';
 import { MAX_PAGE } from '../http/page.query';
+import { AccessLog } from './access-log';
 import { IsQueryInteger, IsTimestamp } from '../http/validation';
 
 export class AccessLogQuery {
@@ -63,60 +63,12 @@ class AccessLogPageView {
 @Roles('auditor')
 @Controller('audit')
 export class AccessLogController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly accessLog: AccessLog) {}
 
   @Get('access-log')
   @ApiOperation({ summary: 'Who was shown which dossiers, when, and why (newest first)' })
   @ApiOkResponse({ type: AccessLogPageView })
   async list(@Query() query: AccessLogQuery) {
-    const parameters: unknown[] = [];
-    const conditions: string[] = [];
-    const condition = (sql: (parameter: string) => string, value: unknown) => conditions.push(sql(`$${parameters.push(value)}`));
-    // `@>` is what the GIN index of dossier ids answers; `= ANY(dossier_ids)`, which it was until
-    // 2026-12-05, is not, and every such question read the whole log (docs/auditing.md).
-    if (query.dossierId) condition((p) => `dossier_ids @> ARRAY[${p}::uuid]`, query.dossierId.toLowerCase());
-    if (query.actor) condition((p) => `actor = ${p}`, query.actor);
-    if (query.from) condition((p) => `at >= ${p}`, new Date(query.from));
-    if (query.to) condition((p) => `at < ${p}`, new Date(query.to));
-    const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
-    // A dossier's records are found through its index first (OFFSET 0 keeps the planner from
-    // flattening the subquery), then sorted: PostgreSQL cannot tell how few records hold one
-    // dossier id and would otherwise walk the whole log newest first, filtering, to fill a page.
-    const entries = query.dossierId ? `(SELECT * FROM access_log${where} OFFSET 0) entry` : `access_log entry${where}`;
-    const page = parameters.length;
-    const [rows, [{ total }]] = await Promise.all([
-      this.dataSource.query<AccessLogRow[]>(
-        `SELECT ${ROW_COLUMNS} FROM ${entries} ORDER BY at DESC, id DESC LIMIT $${page + 1} OFFSET $${page + 2}`,
-        [...parameters, query.pageSize, (query.page - 1) * query.pageSize],
-      ),
-      this.dataSource.query<Array<{ total: number }>>(`SELECT count(*)::int AS total FROM ${entries}`, parameters),
-    ]);
-    return { items: rows.map(entryOf), total, page: query.page, pageSize: query.pageSize };
+    return { ...(await this.accessLog.page(query)), page: query.page, pageSize: query.pageSize };
   }
 }
-
-const ROW_COLUMNS = 'id, at, actor, roles, method, path, purpose, dossier_ids, correlation_id';
-
-interface AccessLogRow {
-  id: string;
-  at: Date;
-  actor: string;
-  roles: string[];
-  method: string;
-  path: string;
-  purpose: string | null;
-  dossier_ids: string[];
-  correlation_id: string;
-}
-
-const entryOf = (row: AccessLogRow): AccessLogEntryView => ({
-  id: row.id,
-  at: row.at.toISOString(),
-  actor: row.actor,
-  roles: row.roles,
-  method: row.method,
-  path: row.path,
-  purpose: row.purpose,
-  dossierIds: row.dossier_ids,
-  correlationId: row.correlation_id,
-});

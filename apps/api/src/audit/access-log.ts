@@ -6,6 +6,7 @@ import { timeOrderedUuid } from '@app/platform';
 import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
 import type { RequestWithContext } from '../http/request-context';
+import { accessLogStatements, recordOf, type AccessLogQuestion, type AccessLogRecord, type AccessLogRow } from './access-log-statements';
 
 export const PURPOSE_HEADER = 'x-purpose';
 const PURPOSE_FORMAT = /^[^\x00-\x1f\x7f]{1,500}$/;
@@ -51,6 +52,16 @@ export class AccessLog {
     const { shown, written } = await read(new PendingAccessRecord(request, purpose).statementFor(dossierIds));
     if (!written) await this.record(request, purpose, dossierIds);
     return shown;
+  }
+
+  /** The records an auditor asks for, newest first, one page of them, and how many there are in all. */
+  async page(question: AccessLogQuestion): Promise<{ items: AccessLogRecord[]; total: number }> {
+    const { page, count } = accessLogStatements(question);
+    const [rows, [{ total }]] = await Promise.all([
+      this.dataSource.query<AccessLogRow[]>(page.sql, page.parameters),
+      this.dataSource.query<Array<{ total: number }>>(count.sql, count.parameters),
+    ]);
+    return { items: rows.map(recordOf), total };
   }
 
   /** The same for access outside HTTP (the command line): `method` says how, `path` what. */

@@ -1,0 +1,82 @@
+/** What an auditor asks of the access log (GET /audit/access-log): all optional but the page. */
+export interface AccessLogQuestion {
+  readonly dossierId?: string;
+  readonly actor?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly page: number;
+  readonly pageSize: number;
+}
+
+export interface Statement {
+  readonly sql: string;
+  readonly parameters: unknown[];
+}
+
+/**
+ * The page (newest first) and the total of an auditor's question, as SQL. A dossier's records are
+ * found through the GIN index of dossier ids (`dossier_ids @> ARRAY[id]`; `id = ANY(dossier_ids)`,
+ * which this was until 2026-12-05, is nothing that index answers, and every such question read the
+ * whole log), then sorted: the subquery (kept apart by OFFSET 0) lets PostgreSQL pick its way to
+ * the records by the filters alone, which otherwise, unable to tell how few records name one
+ * dossier, walks the whole log newest first to fill a page (docs/auditing.md).
+ */
+export function accessLogStatements(question: AccessLogQuestion): { page: Statement; count: Statement } {
+  const parameters: unknown[] = [];
+  const conditions: string[] = [];
+  const condition = (sql: (parameter: string) => string, value: unknown) => conditions.push(sql(`$${parameters.push(value)}`));
+  if (question.dossierId) condition((p) => `dossier_ids @> ARRAY[${p}::uuid]`, question.dossierId.toLowerCase());
+  if (question.actor) condition((p) => `actor = ${p}`, question.actor);
+  if (question.from) condition((p) => `at >= ${p}`, new Date(question.from));
+  if (question.to) condition((p) => `at < ${p}`, new Date(question.to));
+  const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
+  const entries = question.dossierId ? `(SELECT * FROM access_log${where} OFFSET 0) entry` : `access_log entry${where}`;
+  const next = parameters.length;
+  return {
+    page: {
+      sql: `SELECT ${COLUMNS} FROM ${entries} ORDER BY at DESC, id DESC LIMIT $${next + 1} OFFSET $${next + 2}`,
+      parameters: [...parameters, question.pageSize, (question.page - 1) * question.pageSize],
+    },
+    count: { sql: `SELECT count(*)::int AS total FROM ${entries}`, parameters },
+  };
+}
+
+const COLUMNS = 'id, at, actor, roles, method, path, purpose, dossier_ids, correlation_id';
+
+/** One record as the auditors' page shows it. */
+export interface AccessLogRecord {
+  readonly id: string;
+  readonly at: string;
+  readonly actor: string;
+  readonly roles: string[];
+  readonly method: string;
+  readonly path: string;
+  readonly purpose: string | null;
+  readonly dossierIds: string[];
+  readonly correlationId: string;
+}
+
+/** A row of the page statement (accessLogStatements). */
+export interface AccessLogRow {
+  id: string;
+  at: Date;
+  actor: string;
+  roles: string[];
+  method: string;
+  path: string;
+  purpose: string | null;
+  dossier_ids: string[];
+  correlation_id: string;
+}
+
+export const recordOf = (row: AccessLogRow): AccessLogRecord => ({
+  id: row.id,
+  at: row.at.toISOString(),
+  actor: row.actor,
+  roles: row.roles,
+  method: row.method,
+  path: row.path,
+  purpose: row.purpose,
+  dossierIds: row.dossier_ids,
+  correlationId: row.correlation_id,
+});
