@@ -205,8 +205,7 @@ export class SituationFold {
     if (periods.length > 0) periods[periods.length - 1].validTo = null;
     attributions.length = mark.attributions;
     // A housing's province is the one of its code on the day the person was housed there.
-    const housedIn = (housing: { municipality: string; since: IsoDate } | null) =>
-      housing ? { housingMunicipality: housing.municipality, housingProvinceNis: provinceOf(housing.municipality, housing.since, directory) } : null;
+    const provinceOfHousing = (housing: { municipality: string; since: IsoDate }) => provinceOf(housing.municipality, housing.since, directory);
     for (let index = mark.index; index < ordered.length; index++) {
       const event = ordered[index];
       if (index === 0 || ordered[index - 1].occurredOn !== event.occurredOn) {
@@ -221,9 +220,16 @@ export class SituationFold {
       }
       if (state.municipality !== before || municipalitySince === null) municipalitySince = event.occurredOn;
       const provinceNis = provinceOf(state.municipality, municipalitySince, directory);
-      const housed = housedIn(state.housing);
-      const notHoused = { housingMunicipality: null, housingProvinceNis: null };
-      attributions.push({ version: event.version, municipality: state.municipality, provinceNis, ...(housed ?? housedIn(housedBefore) ?? notHoused) });
+      const housing = state.housing;
+      const housingProvinceNis = housing ? provinceOfHousing(housing) : null;
+      // By housing, an event that ends the housing (a departure) counts where the person was housed until then.
+      attributions.push({
+        version: event.version,
+        municipality: state.municipality,
+        provinceNis,
+        housingMunicipality: (housing ?? housedBefore)?.municipality ?? null,
+        housingProvinceNis: housing ? housingProvinceNis : housedBefore ? provinceOfHousing(housedBefore) : null,
+      });
       const next = ordered[index + 1];
       if (next && next.occurredOn === event.occurredOn) continue; // the state of a date is the state after all its events
       const stage = stageOf(state) as Stage;
@@ -236,7 +242,8 @@ export class SituationFold {
         housingType: state.housing?.type ?? null,
         municipality: state.municipality,
         provinceNis,
-        ...(housed ?? notHoused),
+        housingMunicipality: housing?.municipality ?? null,
+        housingProvinceNis,
         employedNow: state.employment !== null,
         everEmployed: state.everEmployed,
         vdab: state.vdab !== null,
