@@ -1038,25 +1038,81 @@ const dossierArbitrary = fc.record({
 });
 
 /**
- * The options a round asks its drawn questions with (questionsOf), as recorded at an earlier moment and their revisions
- * since: drawn per round, rather than every combination in every round.
+ * Values drawn for a round, dealt from a shuffled deck per option (a new deck once one is dealt out): every
+ * value comes up once in each whole deck, so a property whose rounds ask at least as often as an option has
+ * values asks every one of them, while the options still vary independently from round to round. Which
+ * card a round takes is fast-check's draw (`picks`), so the suite's seed replays the deal. The decks are the
+ * inventory (docs/statistics.md, "Tests"); each value a round takes is tallied, and `undealt` says which values
+ * never came up: a change that silently stops drawing one (fewer rounds that ask, an option drawn some other
+ * way or fixed) fails the property.
  */
-const optionsArbitrary = fc.record({
-  groupBy: fc.constantFrom('none', 'province', 'municipality', 'sex', 'ageBand', 'province,sex', 'municipality,ageBand', 'province,sex,ageBand'),
-  interval: fc.constantFrom<Interval>('month', 'quarter', 'year'),
-  // The flows' range: the two calendar years up to asOf's, or some 200 days from asOf (its first and last periods clipped).
-  clipped: fc.boolean(),
-  unit: fc.constantFrom<'events' | 'persons'>('events', 'persons'),
-  residenceStatus: fc.constantFrom(undefined, 'temporary-protection', 'single-permit', 'student'),
-  // The funnel's cohort, from the round's month: that month, from it, up to it, from it for some months, or every cohort.
-  cohort: fc.constantFrom('month', 'from', 'to', 'range', 'every'),
-  outlook: fc.constantFrom<'observed' | 'projected' | 'rates' | 'trailing'>('observed', 'projected', 'rates', 'trailing'),
-  // VDAB's pair over the same range: by the grouping drawn, with its cohort or not, of everyone or of those still here.
-  vdabCohort: fc.boolean(),
-  population: fc.constantFrom<'all' | 'active'>('all', 'active'),
-});
+class OptionDealer<T extends Record<string, readonly unknown[]>> {
+  private readonly decks = new Map<keyof T, unknown[]>();
+  private readonly dealt = new Map<keyof T, Set<unknown>>();
 
-/** A cohort of a shape (optionsArbitrary's) around a month. */
+  constructor(private readonly values: T) {}
+
+  /** Which card of each option's deck a round takes: fast-check's draws, one per option. */
+  get picks(): fc.Arbitrary<number[]> {
+    const options = Object.keys(this.values).length;
+    return fc.array(fc.nat(), { minLength: options, maxLength: options });
+  }
+
+  deal(picks: number[]): { [K in keyof T]: T[K][number] } {
+    const round: Partial<Record<keyof T, unknown>> = {};
+    for (const [i, option] of (Object.keys(this.values) as Array<keyof T>).entries()) {
+      let deck = this.decks.get(option);
+      if (deck === undefined || deck.length === 0) this.decks.set(option, (deck = [...this.values[option]]));
+      const [value] = deck.splice(picks[i] % deck.length, 1);
+      round[option] = value;
+      this.dealt.set(option, (this.dealt.get(option) ?? new Set()).add(value));
+    }
+    return round as { [K in keyof T]: T[K][number] };
+  }
+
+  /** Per option, the values no round was dealt (as text: `undefined` for an option left out). */
+  undealt(): Record<string, string[]> {
+    return Object.fromEntries(
+      Object.entries(this.values)
+        .map(([option, values]) => [option, values.filter((value) => !this.dealt.get(option)?.has(value)).map(String)] as const)
+        .filter(([, missing]) => missing.length > 0),
+    );
+  }
+}
+
+/**
+ * The options a round of the random histories asks its drawn questions with (questionsOf), now, as recorded at an
+ * earlier moment and their revisions since, dealt per round (OptionDealer) rather than every combination in every round.
+ * Every value is dealt within RANDOM_HISTORY_ROUNDS - 1 rounds (the first has no earlier moment and asks none).
+ */
+const ROUND_OPTIONS = {
+  groupBy: ['none', 'province', 'municipality', 'sex', 'ageBand', 'province,sex', 'municipality,ageBand', 'province,sex,ageBand'],
+  interval: ['month', 'quarter', 'year'] as Interval[],
+  // The flows' range: the two calendar years up to asOf's, or some 200 days from asOf (its first and last periods clipped).
+  clipped: [false, true],
+  unit: ['events', 'persons'] as Array<'events' | 'persons'>,
+  residenceStatus: [undefined, 'temporary-protection', 'single-permit', 'student'],
+  // The funnel's cohort, from the round's month: that month, from it, up to it, from it for some months, or every cohort.
+  cohort: ['month', 'from', 'to', 'range', 'every'],
+  outlook: ['observed', 'projected', 'rates', 'trailing'] as Array<'observed' | 'projected' | 'rates' | 'trailing'>,
+  // VDAB's pair over the same range: by the grouping drawn, with its cohort or not, of everyone or of those still here.
+  vdabCohort: [false, true],
+  population: ['all', 'active'] as Array<'all' | 'active'>,
+} as const;
+
+/** The residence status every round of the random histories cuts the funnel by. */
+const FUNNEL_CUT = { funnelStatus: ['temporary-protection', 'single-permit', 'student'] } as const;
+
+/** The map property's: the map and the place every round asks on, and the options of its rounds after the first (as recorded and revised). */
+const MAP_ROUND_PLACES = { map: ['as-recorded', '2024-06-30', '2025-01-01', '2026-06-30'], by: ['registration', 'housing'] as By[] } as const;
+const MAP_ROUND_OPTIONS = {
+  groupBy: ['municipality', 'province', 'province,sex'],
+  residenceStatus: [undefined, 'temporary-protection', 'single-permit'],
+  outlook: ['observed', 'projected', 'rates', 'trailing'] as Array<'observed' | 'projected' | 'rates' | 'trailing'>,
+  interval: ['month', 'quarter', 'year'] as Interval[],
+} as const;
+
+/** A cohort of a shape (ROUND_OPTIONS.cohort's) around a month. */
 function cohortOf(shape: string, month: string): Cohort | undefined {
   const later = addDays(`${month}-01`, 200).slice(0, 7);
   return shape === 'month' ? month : shape === 'from' ? { from: month } : shape === 'to' ? { to: month } : shape === 'range' ? { from: month, to: later } : undefined;
@@ -1225,15 +1281,18 @@ export function describeStatisticsProperty(): void {
       );
 
     it('stock (overall, per province, and over time per municipality; by stage, housing and residence status), flows (overall and per province; transitions by status; both readings), the funnel (whole and cut by residence status), the outlook of passed end dates and VDAB\'s pair (per province and cohort, per municipality, of those still here, over time), each but VDAB\'s pair also by sex and age band, as recorded at an earlier round\'s moment, and the revisions since then (stock, flows, funnel, outlook); and with options drawn per round (every grouping, interval, range and unit, the funnel\'s cohorts and cut, the outlook projected) now, as recorded and revised, for random histories', async () => {
+      const funnelCuts = new OptionDealer(FUNNEL_CUT);
+      const drawnOptions = new OptionDealer(ROUND_OPTIONS);
       await fc.assert(
         fc.asyncProperty(
           fc.array(dossierArbitrary, { minLength: 1, maxLength: 4 }),
           fc.integer({ min: 0, max: 2190 }),
-          fc.constantFrom('temporary-protection', 'single-permit', 'student'),
+          funnelCuts.picks,
           lateFactsArbitrary,
           fc.nat(),
-          optionsArbitrary,
-          async (dossiers, asOfDay, funnelStatus, lateFacts, earlier, options) => {
+          drawnOptions.picks,
+          async (dossiers, asOfDay, cutPicks, lateFacts, earlier, optionPicks) => {
+            const { funnelStatus } = funnelCuts.deal(cutPicks);
             for (const late of lateFacts) await recordStep(dossierIds[late.dossier % dossierIds.length], late.step);
             // After the first round's moment, whatever is generated: a dossier registered in one province that moves to another,
             // so its group on a date (the stock's, the flows', the outlook's) and the province it registered in (the funnel's) differ.
@@ -1405,6 +1464,7 @@ export function describeStatisticsProperty(): void {
               }
               // The same with the options drawn for this round (a grouping by the person, months or quarters, a clipped range,
               // the funnel cut by a residence status, the outlook projected): the answer now, as recorded then, and the revisions.
+              const options = drawnOptions.deal(optionPicks);
               const year = Number(asOf.slice(0, 4));
               const range = options.clipped ? { from: asOf, to: addDays(asOf, 200) } : { from: `${year - 1}-01-01`, to: `${year}-12-31` };
               const drawn = questionsOf(asOf, { ...options, cohort: cohortOf(options.cohort, cohort), flows: { ...range, interval: options.interval }, units: [options.unit] });
@@ -1454,6 +1514,8 @@ export function describeStatisticsProperty(): void {
         ),
         { numRuns: RANDOM_HISTORY_ROUNDS, endOnFailure: true },
       );
+      // Every value of every option came up in a round that asked with it.
+      expect({ undealt: { ...funnelCuts.undealt(), ...drawnOptions.undealt() } }).toEqual({ undealt: {} });
     }, roundsTimeout(RANDOM_HISTORY_ROUNDS));
 
     it('on a map (map=) and by registration or housing (by=): codes translated onto the map of a date before or after the 2025 mergers, persons counted once per place of the map, names never twice; as recorded at an earlier round\'s moment and revised since', async () => {
@@ -1466,20 +1528,17 @@ export function describeStatisticsProperty(): void {
       }
       /** Moments between this property's rounds, to ask its answers as recorded then. */
       const moments: string[] = [];
+      const mapsAndPlaces = new OptionDealer(MAP_ROUND_PLACES);
+      const drawnOptions = new OptionDealer(MAP_ROUND_OPTIONS);
       await fc.assert(
         fc.asyncProperty(
           fc.array(mergerDossierArbitrary, { minLength: 1, maxLength: 4 }),
           fc.integer({ min: 0, max: 1250 }),
-          fc.constantFrom('as-recorded', '2024-06-30', '2025-01-01', '2026-06-30'),
-          fc.constantFrom<By>('registration', 'housing'),
-          fc.record({
-            groupBy: fc.constantFrom('municipality', 'province', 'province,sex'),
-            residenceStatus: fc.constantFrom(undefined, 'temporary-protection', 'single-permit'),
-            outlook: fc.constantFrom<'observed' | 'projected' | 'rates' | 'trailing'>('observed', 'projected', 'rates', 'trailing'),
-            interval: fc.constantFrom<Interval>('month', 'quarter', 'year'),
-            earlier: fc.nat(),
-          }),
-          async (dossiers, asOfDay, map, by, { earlier, interval, ...options }) => {
+          mapsAndPlaces.picks,
+          drawnOptions.picks,
+          fc.nat(),
+          async (dossiers, asOfDay, placePicks, optionPicks, earlier) => {
+            const { map, by } = mapsAndPlaces.deal(placePicks);
             for (const dossier of dossiers) await record(dossier, MERGER_FROM, codeOnDate);
             await waitForProjections(testApp);
             const raw = await histories();
@@ -1541,6 +1600,7 @@ export function describeStatisticsProperty(): void {
             // events behind a cell of the persons not housed among them): the stock, flows, funnel (cut by a residence status
             // or not) and outlook (observed or projected).
             if (moments.length > 0) {
+              const { interval, ...options } = drawnOptions.deal(optionPicks);
               const moment = moments[earlier % moments.length];
               await new Promise((resolve) => setTimeout(resolve, 3));
               const now = new Date().toISOString();
@@ -1567,6 +1627,8 @@ export function describeStatisticsProperty(): void {
         ),
         { numRuns: MAP_ROUNDS, endOnFailure: true },
       );
+      // Every map, place and option came up in a round that asked with it.
+      expect({ undealt: { ...mapsAndPlaces.undealt(), ...drawnOptions.undealt() } }).toEqual({ undealt: {} });
     }, roundsTimeout(MAP_ROUNDS));
 
     it('had something to check: accepted changes, facts recorded late, departures and reopenings', async () => {
