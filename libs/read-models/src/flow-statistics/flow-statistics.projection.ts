@@ -15,7 +15,7 @@ import {
   type PersonalDataReader,
 } from '@app/projection-engine';
 import { addDateCountChanges, applyDeltas, copyDeltas, DATE_COUNTS, noDateCountDeltas, STAT_DATE_COUNTS_TABLE, type CountTable, type Deltas, type DossierTableRows } from './aggregates';
-import { spillDeltas, writeSpilled } from './aggregates/delta';
+import { SpilledCounts, writeSpilled } from './aggregates/spill';
 import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, noFlowCountDeltas, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { recordedHistory, type RecordedStatEvent } from './recorded-history';
@@ -306,24 +306,41 @@ class CountChanges {
     for (const [table, deltas] of this.take()) await copyDeltas(context, table, deltas);
   }
 
-  /** Spills the changes held (spillDeltas), to be summed into the empty tables by writeSpilled in the same transaction. */
-  async spill(context: RebuildContext): Promise<void> {
-    for (const [table, deltas] of this.held()) {
-      await spillDeltas(context, table, deltas);
+  /** The changes spilled (spill), one per table of held(), until they are written or dropped. */
+  private spills: SpilledCounts[] | undefined;
+
+  /** Whether changes were spilled. */
+  get spilled(): boolean {
+    return this.spills !== undefined;
+  }
+
+  /** Spills the changes held (SpilledCounts: sorted runs in scratch files of the service), to be summed into the empty tables by writeSpilled. */
+  spill(): void {
+    const held = this.held();
+    this.spills ??= held.map(([table]) => new SpilledCounts(table));
+    held.forEach(([, deltas], i) => {
+      this.spills![i].add(deltas);
       // Emptied, not replaced: arrays grown to hold the bound need not grow again (their growth was 3% of a rebuild's CPU).
       deltas.clear();
-    }
+    });
   }
 
   /**
-   * Sums the spills into the empty tables (writeSpilled); a rebuild's copy, which nobody reads
-   * before its switch, gets their keys after. A stop asked for is heeded between the tables' sums.
+   * Writes the spilled changes, summed, into the empty tables (aggregates/spill.ts's
+   * writeSpilled); a rebuild's copy, which nobody reads before its switch, gets their keys after.
+   * A stop asked for is heeded between the tables.
    */
-  static async writeSpilled(context: RebuildContext): Promise<void> {
-    for (const table of [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS]) {
+  async writeSpilled(context: RebuildContext): Promise<void> {
+    for (const spilled of this.spills ?? []) {
       context.carryOn();
-      await writeSpilled(context, table, context.schema !== READ_MODEL_SCHEMA);
+      await writeSpilled(context, spilled, context.schema !== READ_MODEL_SCHEMA);
     }
+  }
+
+  /** Drops what was spilled (its scratch files). */
+  dropSpilled(): void {
+    for (const spilled of this.spills ?? []) spilled.close();
+    this.spills = undefined;
   }
 }
 
@@ -363,7 +380,8 @@ const STAGED_FOLD_LIMITS: StagedFoldLimits = {
  * computed once each (historiesOf) and written, their contributions to the counts added. The
  * tables hold nothing of these dossiers (a one-pass fold starts on empty tables and writes its
  * rows only here). With `copy` (a one-pass fold's last flush: the tables are empty) the rows go
- * in with COPY and the counts too, summed by PostgreSQL once they are too many to hold, and a stop
+ * in with COPY and the counts too (spilled into the service's scratch files once they are too many
+ * to hold, and summed from them: aggregates/spill.ts), and a stop
  * asked for (copy.carryOn) ends it between steps; without (the live path, after a fold that ended
  * early and that no one-pass writer finished) as a batch writes them. Otherwise one read of an
  * empty table.
@@ -373,17 +391,23 @@ async function foldStaged(context: ProjectionContext, directory: MunicipalityDir
   const [{ any }] = await context.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${staged}) AS any`);
   if (!any) return;
   const counts = new CountChanges();
-  let spilled = false;
+  try {
+    await foldStagedInto(counts, context, directory, limits, copy);
+  } finally {
+    counts.dropSpilled();
+  }
+}
+
+/** foldStaged's steps, its counts held (or spilled) in `counts`. */
+async function foldStagedInto(counts: CountChanges, context: ProjectionContext, directory: MunicipalityDirectory, limits: StagedFoldLimits, copy?: RebuildContext): Promise<void> {
+  const staged = `${context.schema}.${STAT_EVENTS_STAGED_TABLE}`;
   const write = async (byDossier: Map<string, RecordedStatEvent[]>) => {
     const rows = historiesOf(byDossier, directory);
     counts.add(NO_ROWS, rows);
     if (copy) {
       await copy.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, rows.events);
       await copy.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, rows.periods);
-      if (counts.size > limits.heldCells) {
-        await counts.spill(copy);
-        spilled = true;
-      }
+      if (counts.size > limits.heldCells) counts.spill();
     } else {
       await insertRows(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, rows.events);
       await insertRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, rows.periods);
@@ -417,10 +441,10 @@ async function foldStaged(context: ProjectionContext, directory: MunicipalityDir
   await context.query('CLOSE stat_staged');
   await context.query(`TRUNCATE ${staged}`);
   if (!copy) await counts.write(context);
-  else if (!spilled) await counts.copy(copy);
+  else if (!counts.spilled) await counts.copy(copy);
   else {
-    await counts.spill(copy);
-    await CountChanges.writeSpilled(copy);
+    counts.spill();
+    await counts.writeSpilled(copy);
   }
 }
 

@@ -173,10 +173,17 @@ export class Deltas {
    * them where the texts are dates, codes and plain words): rows written so lie in the table in
    * the order of its primary key, and a question reads
    * a range of the key from a few neighbouring pages instead of one row per page (bench/README.md,
-   * "The kept counts stored in key order"). Sorts the slots alone (4 bytes a cell), by each code's
-   * rank among the texts.
+   * "The kept counts stored in key order").
    */
   *changesInKeyOrder(order: readonly number[] = Array.from({ length: this.keyWidth }, (_, i) => i)): Iterable<{ key: readonly string[]; n: readonly number[] }> {
+    for (const slot of this.slotsInKeyOrder(order)) {
+      const change = this.changeAt(slot);
+      if (change) yield change;
+    }
+  }
+
+  /** The slots of the cells held in the order of their keys (changesInKeyOrder): sorts the slots alone (4 bytes a cell), by each code's rank among the texts. */
+  slotsInKeyOrder(order: readonly number[]): Int32Array {
     const width = this.keyWidth;
     const codes = this.codes.size;
     const byText = Array.from({ length: codes }, (_, code) => code).sort((a, b) => compareTexts(this.codes.text(a), this.codes.text(b)));
@@ -185,17 +192,18 @@ export class Deltas {
     const slots = new Int32Array(this.cells);
     let held = 0;
     for (let slot = 0; slot < this.capacity; slot++) if (this.keys[slot * width] !== EMPTY) slots[held++] = slot;
-    slots.sort((a, b) => {
+    return slots.sort((a, b) => {
       for (const i of order) {
         const byRank = rank[this.keys[a * width + i]] - rank[this.keys[b * width + i]];
         if (byRank !== 0) return byRank;
       }
       return 0;
     });
-    for (const slot of slots) {
-      const change = this.changeAt(slot);
-      if (change) yield change;
-    }
+  }
+
+  /** The codes of the key of the cell in `slot` (a view, valid until the next add). */
+  keyIn(slot: number): Int32Array {
+    return this.keys.subarray(slot * this.keyWidth, (slot + 1) * this.keyWidth);
   }
 
   /**
@@ -219,7 +227,7 @@ export class Deltas {
 }
 
 /** Texts in the order of their UTF-16 code units (a plain `<`), the order of the C collation for the ASCII texts of the keys. */
-const compareTexts = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export const compareTexts = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Adds the deltas to the table in `context.schema`: one upsert per chunk of keys (the arrays
@@ -274,58 +282,3 @@ async function copyChanges(
   };
   await context.copy(table.name, context.schema, columns, rows());
 }
-
-/** The unindexed temporary table a one-pass fold spills a count table's deltas into (spillDeltas), dropped at its transaction's end. */
-const spillOf = (table: CountTable) => `${table.name}_spilled`;
-
-/**
- * Adds the deltas to the table's spill (created on first use, in the transaction of `context`,
- * which must be the one of sumSpilled): COPY without conflict checks, the same cell possibly
- * several times. A one-pass fold writes its counts so when they are too many to hold in memory.
- */
-export async function spillDeltas(context: Pick<RebuildContext, 'schema' | 'query' | 'copy'>, table: CountTable, deltas: Deltas): Promise<void> {
-  await context.query(`CREATE TEMPORARY TABLE IF NOT EXISTS ${spillOf(table)} (LIKE ${context.schema}.${table.name}) ON COMMIT DROP`);
-  // In no order: writeSpilled sorts the sums.
-  await copyChanges({ schema: null, copy: context.copy }, { ...table, name: spillOf(table) }, deltas.changes());
-}
-
-/**
- * Writes into the table, empty, the spill's cells summed per key (spillDeltas): what applyDeltas
- * would leave there after the same deltas, a cell whose first count sums to 0 left out. Summed
- * with the memory to do it in memory (SUM_MEMORY). `keyAfter` (a table nobody reads before the
- * transaction ends: a rebuild's copy): its primary key dropped for the sum and built after it,
- * once, which costs about half of keeping it up to date row by row (measured: 3.1 s against some
- * 6 for 468,522 cells); in a live table it would lock the queries out until then.
- */
-export async function writeSpilled(context: Pick<ProjectionContext, 'schema' | 'query'>, table: CountTable, keyAfter: boolean): Promise<void> {
-  const target = `${context.schema}.${table.name}`;
-  const columns = table.keys.map(([column]) => column);
-  const counts = table.counts ?? ['n'];
-  const [key] = keyAfter
-    ? await context.query<{ name: string; definition: string }>(
-        `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
-        [target],
-      )
-    : [];
-  if (key) await context.query(`ALTER TABLE ${target} DROP CONSTRAINT "${key.name}"`);
-  await context.query(`SET LOCAL work_mem = '${SUM_MEMORY}'`);
-  // In the order of the key, as copyDeltas writes them (the texts byte by byte: C's order, cheaper
-  // to sort than the database's collation and the same where the leading columns are concerned).
-  await context.query(
-    `INSERT INTO ${target} (${[...columns, ...counts].join(', ')})
-     SELECT ${columns.join(', ')}, ${counts.map((count) => `sum(${count})`).join(', ')} FROM ${spillOf(table)}
-      GROUP BY ${columns.join(', ')} HAVING sum(${counts[0]}) <> 0
-      ORDER BY ${primaryKeyOrder(table)
-        .map((i) => table.keys[i])
-        .map(([column, type]) => (type === 'text' ? `${column} COLLATE "C"` : column))
-        .join(', ')}`,
-  );
-  if (key) await context.query(`ALTER TABLE ${target} ADD CONSTRAINT "${key.name}" ${key.definition}`);
-}
-
-/**
- * PostgreSQL's memory for summing a spill (work_mem, for that transaction only): measured on
- * 1,200,000 spilled rows of 468,522 cells, the sum alone took 2.3 s with it against 5.5 s with the
- * default 4 MB, which sorts on disk (bench/README.md, "Staged events folded once").
- */
-const SUM_MEMORY = '256MB';

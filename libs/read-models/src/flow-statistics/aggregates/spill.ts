@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RebuildContext } from '@app/projection-engine';
+import { Codes, compareTexts, primaryKeyOrder, type CountTable, type Deltas } from './delta';
+
+/** Cells per write of a run (some 300 KiB of buffer) and per read of each run while they are merged (some 40 KiB per run). */
+const WRITE_CELLS = 8192;
+const READ_CELLS = 1024;
+
+/**
+ * A one-pass fold's changes of a count table that were too many to hold in memory, spilled by
+ * the service into a scratch file of its own (in the OS's temporary directory, TMPDIR), to be
+ * summed per key once at the end (rows). Each spill is a run: the cells held then, sorted in the
+ * order of the table's primary key, a cell as int32s (its key's codes, then its counts: 32 to
+ * 40 bytes), a cell whose changes all cancelled out left out. The sum is a k-way merge of the
+ * runs: the same key comes from each run at most once and from all at the same time, so it is
+ * added up as it comes, in the order the rows go into the table, with no sort or hash table
+ * anywhere. Until 2026-12-05 the spills went with COPY into temporary tables of PostgreSQL, which
+ * summed them with GROUP BY (bench/README.md, "The fold's spills summed by the service").
+ *
+ * The file is unlinked as soon as it is opened: it goes when it is closed (close), or with the
+ * process, whatever ends the fold. Nothing in it is ever read by anyone else.
+ */
+export class SpilledCounts {
+  /** The texts of the runs' key values, one code each for all runs (each Deltas has its own). */
+  private readonly codes = new Codes();
+  private readonly order: number[];
+  private readonly keyWidth: number;
+  private readonly width: number;
+  /** Int32s per cell in a run. */
+  private readonly record: number;
+  private fd: number | undefined;
+  private readonly runs: Run[] = [];
+  /** Bytes written. */
+  private end = 0;
+
+  constructor(
+    readonly table: CountTable,
+    private readonly directory = tmpdir(),
+  ) {
+    this.order = primaryKeyOrder(table);
+    this.keyWidth = table.keys.length;
+    this.width = (table.counts ?? ['n']).length;
+    this.record = this.keyWidth + this.width;
+  }
+
+  /** Cells spilled, over all runs (a key spilled by several runs counts once per run). */
+  get cells(): number {
+    return this.runs.reduce((cells, run) => cells + run.cells, 0);
+  }
+
+  /** Spills the deltas' cells with a change as one run (its cells in key order). */
+  add(deltas: Deltas): void {
+    const { keyWidth, width, record } = this;
+    // The Deltas' codes as the spill's: the same texts compare the same in either.
+    const codeOf = new Int32Array(deltas.codes.size);
+    for (let code = 0; code < codeOf.length; code++) codeOf[code] = this.codes.of(deltas.codes.text(code));
+    const buffer = new Int32Array(WRITE_CELLS * record);
+    const run: Run = { at: this.end, cells: 0 };
+    let buffered = 0;
+    for (const slot of deltas.slotsInKeyOrder(this.order)) {
+      let changed = false;
+      for (let i = 0; i < width && !changed; i++) changed = deltas.count(slot, i) !== 0;
+      if (!changed) continue;
+      const key = deltas.keyIn(slot);
+      let at = buffered * record;
+      for (let i = 0; i < keyWidth; i++) buffer[at++] = codeOf[key[i]];
+      for (let i = 0; i < width; i++) buffer[at++] = deltas.count(slot, i);
+      run.cells++;
+      if (++buffered === WRITE_CELLS) {
+        this.write(buffer, buffered);
+        buffered = 0;
+      }
+    }
+    if (buffered > 0) this.write(buffer, buffered);
+    if (run.cells > 0) this.runs.push(run);
+  }
+
+  private write(buffer: Int32Array, cells: number): void {
+    const bytes = new Uint8Array(buffer.buffer, 0, cells * this.record * 4);
+    const fd = this.file();
+    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, this.end + done);
+    this.end += bytes.length;
+  }
+
+  private file(): number {
+    if (this.fd === undefined) {
+      const path = join(this.directory, `${this.table.name}-${randomUUID()}.spill`);
+      this.fd = openSync(path, 'wx+', 0o600);
+      unlinkSync(path);
+    }
+    return this.fd;
+  }
+
+  /**
+   * Each key's cells summed over the runs, in the order of the table's primary key, as rows (the
+   * key's values, then the counts): what applyDeltas would leave in an empty table after the
+   * same deltas, a cell whose first count sums to 0 left out.
+   */
+  *rows(): Generator<unknown[]> {
+    const { keyWidth, width, order } = this;
+    // Codes by rank among the texts: a run's keys are compared (and summed) as ranks.
+    const byRank = Array.from({ length: this.codes.size }, (_, code) => code).sort((a, b) => compareTexts(this.codes.text(a), this.codes.text(b)));
+    const rank = new Int32Array(byRank.length);
+    byRank.forEach((code, at) => (rank[code] = at));
+    const heap = this.runs.map((run) => new RunReader(this.fd!, run, keyWidth, this.record, rank));
+    const before = (a: RunReader, b: RunReader): boolean => {
+      for (const i of order) {
+        const difference = a.buffer[a.at + i] - b.buffer[b.at + i];
+        if (difference !== 0) return difference < 0;
+      }
+      return false;
+    };
+    const siftDown = (from: number) => {
+      const moving = heap[from];
+      let at = from;
+      for (;;) {
+        let child = 2 * at + 1;
+        if (child >= heap.length) break;
+        if (child + 1 < heap.length && before(heap[child + 1], heap[child])) child++;
+        if (!before(heap[child], moving)) break;
+        heap[at] = heap[child];
+        at = child;
+      }
+      heap[at] = moving;
+    };
+    for (let at = (heap.length >> 1) - 1; at >= 0; at--) siftDown(at);
+    const key = new Int32Array(keyWidth);
+    const sum = new Array<number>(width).fill(0);
+    let open = false;
+    const row = () => [...Array.from(key, (ranked) => this.codes.text(byRank[ranked])), ...sum];
+    while (heap.length > 0) {
+      const first = heap[0];
+      const { buffer, at } = first;
+      let same = open;
+      for (let i = 0; i < keyWidth && same; i++) same = buffer[at + i] === key[i];
+      if (!same) {
+        if (open && sum[0] !== 0) yield row();
+        for (let i = 0; i < keyWidth; i++) key[i] = buffer[at + i];
+        sum.fill(0);
+        open = true;
+      }
+      for (let i = 0; i < width; i++) sum[i] += buffer[at + keyWidth + i];
+      if (!first.next()) {
+        // Its run ended: the heap's last takes its place.
+        const last = heap.pop()!;
+        if (last !== first) heap[0] = last;
+      }
+      if (heap.length > 0) siftDown(0);
+    }
+    if (open && sum[0] !== 0) yield row();
+  }
+
+  /** Drops the file (at once: it was unlinked when opened). */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    this.runs.length = 0;
+    this.end = 0;
+  }
+}
+
+/** A run in the file: where it starts (bytes) and its cells. */
+interface Run {
+  readonly at: number;
+  cells: number;
+}
+
+/** Reads a run a buffer at a time, its keys' codes turned into ranks; `buffer` at `at` is the cell it is at. */
+class RunReader {
+  readonly buffer: Int32Array;
+  at = 0;
+  private read = 0;
+  private loaded = 0;
+
+  constructor(
+    private readonly fd: number,
+    private readonly run: Run,
+    private readonly keyWidth: number,
+    private readonly record: number,
+    private readonly rank: Int32Array,
+  ) {
+    this.buffer = new Int32Array(Math.min(READ_CELLS, run.cells) * record);
+    this.load();
+  }
+
+  /** Moves to the next cell; false at the run's end. */
+  next(): boolean {
+    this.at += this.record;
+    if (this.at < this.loaded * this.record) return true;
+    if (this.read === this.run.cells) return false;
+    this.load();
+    return true;
+  }
+
+  private load(): void {
+    const { record, keyWidth, buffer, rank } = this;
+    const cells = Math.min(READ_CELLS, this.run.cells - this.read);
+    const bytes = new Uint8Array(buffer.buffer, 0, cells * record * 4);
+    const from = this.run.at + this.read * record * 4;
+    for (let done = 0; done < bytes.length; ) {
+      const got = readSync(this.fd, bytes, done, bytes.length - done, from + done);
+      if (got === 0) throw new Error(`A spill file of the flow statistics ended before its run did (${from + done} bytes)`);
+      done += got;
+    }
+    for (let base = 0; base < cells * record; base += record) for (let i = 0; i < keyWidth; i++) buffer[base + i] = rank[buffer[base + i]];
+    this.read += cells;
+    this.loaded = cells;
+    this.at = 0;
+  }
+}
+
+/**
+ * Writes into the table in `context.schema`, empty, the spilled cells summed per key
+ * (SpilledCounts.rows), with COPY, in key order. `keyAfter` (a table nobody reads before the
+ * transaction ends: a rebuild's copy): its primary key dropped for the COPY and built after it,
+ * once, from rows already in its order; in a live table it would lock the queries out until then.
+ */
+export async function writeSpilled(context: Pick<RebuildContext, 'schema' | 'query' | 'copy'>, spilled: SpilledCounts, keyAfter: boolean): Promise<void> {
+  const { table } = spilled;
+  const target = `${context.schema}.${table.name}`;
+  const [key] = keyAfter
+    ? await context.query<{ name: string; definition: string }>(
+        `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
+        [target],
+      )
+    : [];
+  if (key) await context.query(`ALTER TABLE ${target} DROP CONSTRAINT "${key.name}"`);
+  await context.copy(table.name, context.schema, [...table.keys.map(([column]) => column), ...(table.counts ?? ['n'])], spilled.rows());
+  if (key) await context.query(`ALTER TABLE ${target} ADD CONSTRAINT "${key.name}" ${key.definition}`);
+}
