@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import type { RebuildContext } from '@app/projection-engine';
 import { Codes, compareTexts, primaryKeyOrder, type CountTable, type Deltas } from './delta';
 
-/** Cells per write of a run (some 300 KiB of buffer) and per read of each run while they are merged (some 40 KiB per run). */
+/** Cells per write of a run (some 300 KiB of buffer) and per read of each run while they are merged (some 20 KiB per run: 7 MiB for 360 runs, about what a catch-up of a million dossiers should spill). */
 const WRITE_CELLS = 8192;
-const READ_CELLS = 1024;
+const READ_CELLS = 512;
 
 /**
  * A one-pass fold's changes of a count table that were too many to hold in memory, spilled by
