@@ -328,13 +328,10 @@ class CountChanges {
   /**
    * Writes the spilled changes, summed, into the empty tables (aggregates/spill.ts's
    * writeSpilled); a rebuild's copy, which nobody reads before its switch, gets their keys after.
-   * A stop asked for is heeded between the tables.
+   * A stop asked for is heeded while each table's sums go in (writeSpilled).
    */
   async writeSpilled(context: RebuildContext): Promise<void> {
-    for (const spilled of this.spills ?? []) {
-      context.carryOn();
-      await writeSpilled(context, spilled, context.schema !== READ_MODEL_SCHEMA);
-    }
+    for (const spilled of this.spills ?? []) await writeSpilled(context, spilled, context.schema !== READ_MODEL_SCHEMA);
   }
 
   /** Drops what was spilled (its scratch files). */

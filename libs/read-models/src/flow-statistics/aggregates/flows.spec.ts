@@ -312,26 +312,37 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     expect(await counts()).toEqual(live);
   }, 60_000);
 
-  it('a stop asked for during the last flush of a catch-up ends it between its steps: it rolls back, the events stay staged (reverting the migration that brought their table refuses meanwhile), and the next start folds them into the rows and counts a fold from scratch writes', async () => {
+  it.each([
+    ['between its steps', 'step'],
+    ['while the spilled counts\' sums go in (their COPY begun)', 'sums'],
+  ] as const)('a stop asked for during the last flush of a catch-up ends it %s: it rolls back, the events stay staged (reverting the migration that brought their table refuses meanwhile), and the next start folds them into the rows and counts a fold from scratch writes', async (_, when) => {
     const fromScratch = { rows: await tableRows(), counts: await counts() };
     expect(fromScratch.counts.dates.length).toBeGreaterThan(0);
     await dataSource.query(`TRUNCATE ${projection.tables.map((table) => `read_models.${table}`).join(', ')}`);
     await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [FLOW_STATISTICS]);
     // Three staged events a step, a few cells held (spilled): the last flush has many steps. The engine is
-    // asked to stop once its second step has been read.
+    // asked to stop once its second step has been read, or as the COPY of the date counts' sums (the first table's) begins.
     const small = flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)), undefined, { heldCells: 5, stagedPerStep: 3 });
     let engine: ProjectionEngine | undefined;
     let stopped: Promise<void> | undefined;
     let lastFlushes = 0;
     let steps = 0;
+    const sumsCopied: string[] = [];
     const { projection: stoppingInLastFlush } = countedFlushes(small, undefined, (context) => {
       if (!context.last) return context;
       lastFlushes++;
       return {
         ...context,
         query: <T,>(sql: string, parameters?: unknown[]) => {
-          if (sql.startsWith('FETCH') && ++steps === 2) stopped = engine!.stop();
+          if (sql.startsWith('FETCH') && ++steps === 2 && when === 'step') stopped = engine!.stop();
           return context.query<T>(sql, parameters);
+        },
+        copy: (table, schema, columns, rows) => {
+          if ([DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS].some(({ name }) => name === table)) {
+            sumsCopied.push(table);
+            if (when === 'sums') stopped ??= engine!.stop();
+          }
+          return context.copy(table, schema, columns, rows);
         },
       };
     });
@@ -340,9 +351,16 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     await engine.start();
     await until(async () => stopped !== undefined, (asked) => asked);
     await stopped;
-    // Ended at the next step: no staged event read after the stop was asked for.
     expect(lastFlushes).toBe(1);
-    expect(steps).toBe(2);
+    if (when === 'step') {
+      // Ended at the next step: no staged event read after the stop was asked for.
+      expect(steps).toBe(2);
+      expect(sumsCopied).toEqual([]);
+    } else {
+      // Ended within the first table's COPY: every step read, no other table's sums begun.
+      expect(steps).toBeGreaterThan(2);
+      expect(sumsCopied).toEqual([DATE_COUNTS.name]);
+    }
     // Nothing of the last flush written: the events of the flushes before it staged, no rows or counts, the checkpoint behind the head.
     const [{ staged }] = await dataSource.query(`SELECT count(*)::int AS staged FROM read_models.${STAT_EVENTS_STAGED_TABLE}`);
     expect(staged).toBeGreaterThan(0);
