@@ -11,7 +11,7 @@ export async function openProjections(log: Log): Promise<{ config: AppConfig; op
   const config = loadConfig();
   // main.ts stops at a committed checkpoint on SIGTERM/SIGINT, then closes the runtime itself.
   const opened = await openRuntime(config, log, { handlesSignals: true });
-  const projections = allProjections(PersonalDataProtection.fromConfig(config));
+  const projections = allProjections(PersonalDataProtection.fromConfig(config), config.projectionSpillDir);
   const engine = createProjectionEngine(opened.runtime.eventStore, opened.runtime.dataSource, projections, config, { log, info: log });
   return { config, opened, engine };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, todayIn } from './config';
 
 describe('loadConfig', () => {
@@ -93,6 +96,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL must be one of/);
     expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS: "\*" is not an origin/);
     expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+  });
+
+  it('spills the flow statistics\' fold into the OS\'s temporary directory unless PROJECTION_SPILL_DIR names another, and refuses one the service cannot write to', () => {
+    expect(loadConfig({}).projectionSpillDir).toBe(tmpdir());
+    const directory = mkdtempSync(join(tmpdir(), 'spill-dir-'));
+    try {
+      expect(loadConfig({ PROJECTION_SPILL_DIR: directory }).projectionSpillDir).toBe(directory);
+      const file = join(directory, 'a-file');
+      writeFileSync(file, '');
+      expect(() => loadConfig({ PROJECTION_SPILL_DIR: file })).toThrow(`PROJECTION_SPILL_DIR must be a directory the service can write to, got "${file}"`);
+      expect(() => loadConfig({ PROJECTION_SPILL_DIR: join(directory, 'missing') })).toThrow(/PROJECTION_SPILL_DIR must be a directory the service can write to, got ".*missing"/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('takes the archive and idempotency-key retentions as calendar durations', () => {

@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { isCalendarDate, isDateDuration } from '@app/domain';
 
@@ -37,6 +39,8 @@ export interface AppConfig {
   readonly projectionBatchSize: number;
   /** Rows a projection's one-pass fold keeps in memory before writing them. */
   readonly projectionMemoryRows: number;
+  /** Where the flow statistics' one-pass fold spills the counts it cannot hold (a directory the service can write to). */
+  readonly projectionSpillDir: string;
   /** Key for the keyed hash that stands for a national register number in reservation streams. */
   readonly nrnHashKey: string | undefined;
   /**
@@ -223,6 +227,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const oidcClientId = text('AUTH_OIDC_CLIENT_ID');
   if ((oidcIssuer === undefined) !== (oidcClientId === undefined)) problems.push('AUTH_OIDC_ISSUER and AUTH_OIDC_CLIENT_ID go together: set both or neither');
   if (oidcIssuer && !jwksUrl) problems.push('AUTH_OIDC_ISSUER needs AUTH_JWKS_URL: the service must verify the tokens the provider issues');
+  const projectionSpillDir = resolve(text('PROJECTION_SPILL_DIR') ?? tmpdir());
+  try {
+    if (!statSync(projectionSpillDir).isDirectory()) throw new Error('not a directory');
+    accessSync(projectionSpillDir, constants.W_OK | constants.X_OK);
+  } catch {
+    problems.push(`PROJECTION_SPILL_DIR must be a directory the service can write to, got "${projectionSpillDir}"`);
+  }
   const bodyLimit = text('BODY_LIMIT') ?? '64kb';
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) problems.push('BODY_LIMIT must look like 64kb or 1mb');
 
@@ -249,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     projectionsInProcess: projectionsSetting !== 'false',
     projectionBatchSize: integer('PROJECTION_BATCH_SIZE', DEFAULT_PROJECTION_BATCH_SIZE, 1, 10_000),
     projectionMemoryRows: integer('PROJECTION_MEMORY_ROWS', DEFAULT_PROJECTION_MEMORY_ROWS, 1, 10_000_000),
+    projectionSpillDir,
     nrnHashKey,
     personalDataKey,
     archiveRetention,

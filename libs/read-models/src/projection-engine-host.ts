@@ -23,7 +23,7 @@ export class ProjectionEngineHost implements OnApplicationBootstrap, OnApplicati
     personalData: PersonalDataProtection,
   ) {
     const logger = new Logger('Projections');
-    this.engine = createProjectionEngine(store, dataSource, allProjections(personalData), config, {
+    this.engine = createProjectionEngine(store, dataSource, allProjections(personalData, config.projectionSpillDir), config, {
       log: (message) => logger.warn(message),
       info: (message) => logger.log(message),
     });

@@ -1,5 +1,6 @@
 import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, isAdministrative, occurredOn, type DossierEvent, type MunicipalityDirectory } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
+import { tmpdir } from 'node:os';
 import { isStorableDate } from '@app/platform';
 import { readDossierEvent } from '../read-dossier-event';
 import {
@@ -265,6 +266,9 @@ async function storedOf(context: ProjectionContext, dossierIds: string[]): Promi
  * after added; of both, only the rows valid now count.
  */
 class CountChanges {
+  /** `spillDirectory`: where spill() writes its scratch files (PROJECTION_SPILL_DIR). */
+  constructor(private readonly spillDirectory = tmpdir()) {}
+
   private date = noDateCountDeltas();
   private flows = noFlowCountDeltas();
 
@@ -317,7 +321,7 @@ class CountChanges {
   /** Spills the changes held (SpilledCounts: sorted runs in scratch files of the service), to be summed into the empty tables by writeSpilled. */
   spill(): void {
     const held = this.held();
-    this.spills ??= held.map(([table]) => new SpilledCounts(table));
+    this.spills ??= held.map(([table]) => new SpilledCounts(table, this.spillDirectory));
     held.forEach(([, deltas], i) => {
       this.spills![i].add(deltas);
       // Emptied, not replaced: arrays grown to hold the bound need not grow again (their growth was 3% of a rebuild's CPU).
@@ -383,11 +387,11 @@ const STAGED_FOLD_LIMITS: StagedFoldLimits = {
  * early and that no one-pass writer finished) as a batch writes them. Otherwise one read of an
  * empty table.
  */
-async function foldStaged(context: ProjectionContext, directory: MunicipalityDirectory, limits: StagedFoldLimits, copy?: RebuildContext): Promise<void> {
+async function foldStaged(context: ProjectionContext, directory: MunicipalityDirectory, limits: StagedFoldLimits, copy?: RebuildContext, spillDirectory?: string): Promise<void> {
   const staged = `${context.schema}.${STAT_EVENTS_STAGED_TABLE}`;
   const [{ any }] = await context.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${staged}) AS any`);
   if (!any) return;
-  const counts = new CountChanges();
+  const counts = new CountChanges(spillDirectory);
   try {
     await foldStagedInto(counts, context, directory, limits, copy);
   } finally {
@@ -496,6 +500,8 @@ export function flowStatisticsProjection(
   directory: MunicipalityDirectory = defaultMunicipalityDirectory,
   /** What a fold of staged events holds (specs set a few): the counts' cells before it spills them, the staged events it reads per step. */
   limits: StagedFoldLimits = STAGED_FOLD_LIMITS,
+  /** Where a one-pass fold spills the counts it cannot hold (PROJECTION_SPILL_DIR; aggregates/spill.ts). */
+  spillDirectory: string = tmpdir(),
 ): Projection {
   return {
     name: FLOW_STATISTICS,
@@ -523,7 +529,7 @@ export function flowStatisticsProjection(
       await replaceChanged(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, stored.events, next.events);
       await replaceChanged(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, stored.periods, next.periods);
     },
-    rebuildWriter: () => new FlowStatisticsRebuild(personalData, directory, limits),
+    rebuildWriter: () => new FlowStatisticsRebuild(personalData, directory, limits, spillDirectory),
     // Events staged: a one-pass catch-up ended before its last flush (the tables hold no rows or
     // counts then, foldStaged writes them). A fresh writer stages the rest and folds them all at its end.
     async onePassToFinish(context) {
@@ -550,6 +556,7 @@ class FlowStatisticsRebuild implements RebuildWriter {
     private readonly personalData: PersonalDataReader,
     private readonly directory: MunicipalityDirectory,
     private readonly limits: StagedFoldLimits,
+    private readonly spillDirectory: string,
   ) {}
 
   /** Rows in memory: the kept events and the rows of stat_person_attributes it holds. */
@@ -572,6 +579,6 @@ class FlowStatisticsRebuild implements RebuildWriter {
     await context.copy(STAT_PERSONS_TABLE, context.schema, PERSON_COLUMNS, persons);
     await forgetAgeBands(context, erased);
     await context.copy(STAT_EVENTS_STAGED_TABLE, context.schema, STAGED_COLUMNS, staged);
-    if (context.last) await foldStaged(context, this.directory, this.limits, context);
+    if (context.last) await foldStaged(context, this.directory, this.limits, context, this.spillDirectory);
   }
 }

@@ -11,7 +11,7 @@ const READ_CELLS = 512;
 
 /**
  * A one-pass fold's changes of a count table that were too many to hold in memory, spilled by
- * the service into a scratch file of its own (in the OS's temporary directory, TMPDIR), to be
+ * the service into a scratch file of its own (in PROJECTION_SPILL_DIR, the OS's temporary directory unless set), to be
  * summed per key once at the end (rows). Each spill is a run: the cells held then, sorted in the
  * order of the table's primary key, a cell as int32s (its key's codes, then its counts: 32 to
  * 40 bytes), a cell whose changes all cancelled out left out. The sum is a k-way merge of the
