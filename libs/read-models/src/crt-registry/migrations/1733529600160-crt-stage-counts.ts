@@ -1,6 +1,32 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * The trigger function keeping crt_stage_counts, as this migration creates it (`CREATE`, no
+ * order); CrtStageCountsInKeyOrder1733529600170 replaces it with its counts upserted in key order,
+ * and goes back to this one.
+ */
+export const keepStageCountsFunction = (create: 'CREATE' | 'CREATE OR REPLACE', order = '') => `
+      ${create} FUNCTION read_models.crt_keep_stage_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+          EXECUTE format('DELETE FROM %I.crt_stage_counts', TG_TABLE_SCHEMA);
+          RETURN NULL;
+        END IF;
+        EXECUTE format(
+          'INSERT INTO %I.crt_stage_counts AS kept (municipality, stage, dossiers)
+           SELECT municipality, stage, sum(n) FROM (%s) changes GROUP BY municipality, stage HAVING sum(n) <> 0${order}
+           ON CONFLICT (municipality, stage) DO UPDATE SET dossiers = kept.dossiers + EXCLUDED.dossiers',
+          TG_TABLE_SCHEMA,
+          CASE TG_OP
+            WHEN 'INSERT' THEN 'SELECT municipality, stage, 1 AS n FROM new_rows'
+            WHEN 'DELETE' THEN 'SELECT municipality, stage, -1 AS n FROM old_rows'
+            ELSE 'SELECT municipality, stage, 1 AS n FROM new_rows UNION ALL SELECT municipality, stage, -1 FROM old_rows'
+          END);
+        EXECUTE format('DELETE FROM %I.crt_stage_counts WHERE dossiers = 0', TG_TABLE_SCHEMA);
+        RETURN NULL;
+      END $$`;
+
+/**
  * The registry's dossiers counted per municipality and current stage, kept by PostgreSQL itself
  * as the rows change: a municipality's summary and the total of a list filtered by status,
  * municipality and stage read a few of these rows instead of counting every matching dossier
@@ -25,26 +51,7 @@ export class CrtStageCounts1733529600160 implements MigrationInterface {
         dossiers     integer NOT NULL,
         CONSTRAINT crt_stage_counts_pkey PRIMARY KEY (municipality, stage)
       )`);
-    await runner.query(`
-      CREATE FUNCTION read_models.crt_keep_stage_counts() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF TG_OP = 'TRUNCATE' THEN
-          EXECUTE format('DELETE FROM %I.crt_stage_counts', TG_TABLE_SCHEMA);
-          RETURN NULL;
-        END IF;
-        EXECUTE format(
-          'INSERT INTO %I.crt_stage_counts AS kept (municipality, stage, dossiers)
-           SELECT municipality, stage, sum(n) FROM (%s) changes GROUP BY municipality, stage HAVING sum(n) <> 0
-           ON CONFLICT (municipality, stage) DO UPDATE SET dossiers = kept.dossiers + EXCLUDED.dossiers',
-          TG_TABLE_SCHEMA,
-          CASE TG_OP
-            WHEN 'INSERT' THEN 'SELECT municipality, stage, 1 AS n FROM new_rows'
-            WHEN 'DELETE' THEN 'SELECT municipality, stage, -1 AS n FROM old_rows'
-            ELSE 'SELECT municipality, stage, 1 AS n FROM new_rows UNION ALL SELECT municipality, stage, -1 FROM old_rows'
-          END);
-        EXECUTE format('DELETE FROM %I.crt_stage_counts WHERE dossiers = 0', TG_TABLE_SCHEMA);
-        RETURN NULL;
-      END $$`);
+    await runner.query(keepStageCountsFunction('CREATE'));
     // Created before the counts are filled: the triggers' lock holds off the projection's writes until this commits.
     const table = 'read_models.crt_dossiers';
     const keep = 'FOR EACH STATEMENT EXECUTE FUNCTION read_models.crt_keep_stage_counts()';

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { keepStageCountsFunction } from './1733529600160-crt-stage-counts';
 
 /**
  * crt_stage_counts' trigger function (CrtStageCounts1733529600160) upserts a statement's counts in
@@ -13,36 +14,15 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * A count falling to 0 is removed by a DELETE that locks only the rows its own statement set to 0
  * (another transaction's uncommitted 0 is not the version it reads), so it needs no order.
  */
-const keepStageCounts = (order: string) => `
-  CREATE OR REPLACE FUNCTION read_models.crt_keep_stage_counts() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-      EXECUTE format('DELETE FROM %I.crt_stage_counts', TG_TABLE_SCHEMA);
-      RETURN NULL;
-    END IF;
-    EXECUTE format(
-      'INSERT INTO %I.crt_stage_counts AS kept (municipality, stage, dossiers)
-       SELECT municipality, stage, sum(n) FROM (%s) changes GROUP BY municipality, stage HAVING sum(n) <> 0${order}
-       ON CONFLICT (municipality, stage) DO UPDATE SET dossiers = kept.dossiers + EXCLUDED.dossiers',
-      TG_TABLE_SCHEMA,
-      CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT municipality, stage, 1 AS n FROM new_rows'
-        WHEN 'DELETE' THEN 'SELECT municipality, stage, -1 AS n FROM old_rows'
-        ELSE 'SELECT municipality, stage, 1 AS n FROM new_rows UNION ALL SELECT municipality, stage, -1 FROM old_rows'
-      END);
-    EXECUTE format('DELETE FROM %I.crt_stage_counts WHERE dossiers = 0', TG_TABLE_SCHEMA);
-    RETURN NULL;
-  END $$`;
-
 export class CrtStageCountsInKeyOrder1733529600170 implements MigrationInterface {
   name = 'CrtStageCountsInKeyOrder1733529600170';
 
   async up(runner: QueryRunner): Promise<void> {
     // The primary key's order (same columns, same collation).
-    await runner.query(keepStageCounts(' ORDER BY municipality, stage'));
+    await runner.query(keepStageCountsFunction('CREATE OR REPLACE', ' ORDER BY municipality, stage'));
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    await runner.query(keepStageCounts(''));
+    await runner.query(keepStageCountsFunction('CREATE OR REPLACE'));
   }
 }
