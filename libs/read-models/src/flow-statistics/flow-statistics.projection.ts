@@ -1,6 +1,6 @@
+import { tmpdir } from 'node:os';
 import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, isAdministrative, occurredOn, type DossierEvent, type MunicipalityDirectory } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { tmpdir } from 'node:os';
 import { isStorableDate } from '@app/platform';
 import { readDossierEvent } from '../read-dossier-event';
 import {
@@ -267,7 +267,7 @@ async function storedOf(context: ProjectionContext, dossierIds: string[]): Promi
  */
 class CountChanges {
   /** `spillDirectory`: where spill() writes its scratch files (PROJECTION_SPILL_DIR). */
-  constructor(private readonly spillDirectory = tmpdir()) {}
+  constructor(private readonly spillDirectory: string) {}
 
   private date = noDateCountDeltas();
   private flows = noFlowCountDeltas();
@@ -387,21 +387,27 @@ const STAGED_FOLD_LIMITS: StagedFoldLimits = {
  * early and that no one-pass writer finished) as a batch writes them. Otherwise one read of an
  * empty table.
  */
-async function foldStaged(context: ProjectionContext, directory: MunicipalityDirectory, limits: StagedFoldLimits, copy?: RebuildContext, spillDirectory?: string): Promise<void> {
+async function foldStaged(context: ProjectionContext, directory: MunicipalityDirectory, limits: StagedFoldLimits, spillDirectory: string, copy?: RebuildContext): Promise<void> {
   const staged = `${context.schema}.${STAT_EVENTS_STAGED_TABLE}`;
   const [{ any }] = await context.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${staged}) AS any`);
   if (!any) return;
   const counts = new CountChanges(spillDirectory);
   try {
-    await foldStagedInto(counts, context, directory, limits, copy);
+    await foldStagedInto(counts, staged, context, directory, limits, copy);
   } finally {
     counts.dropSpilled();
   }
 }
 
 /** foldStaged's steps, its counts held (or spilled) in `counts`. */
-async function foldStagedInto(counts: CountChanges, context: ProjectionContext, directory: MunicipalityDirectory, limits: StagedFoldLimits, copy?: RebuildContext): Promise<void> {
-  const staged = `${context.schema}.${STAT_EVENTS_STAGED_TABLE}`;
+async function foldStagedInto(
+  counts: CountChanges,
+  staged: string,
+  context: ProjectionContext,
+  directory: MunicipalityDirectory,
+  limits: StagedFoldLimits,
+  copy?: RebuildContext,
+): Promise<void> {
   const write = async (byDossier: Map<string, RecordedStatEvent[]>) => {
     const rows = historiesOf(byDossier, directory);
     counts.add(NO_ROWS, rows);
@@ -508,7 +514,7 @@ export function flowStatisticsProjection(
     tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, STAT_EVENTS_STAGED_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
-      await foldStaged(context, directory, limits);
+      await foldStaged(context, directory, limits, spillDirectory);
       const incoming = incomingOf(events, context);
       const persons = await personRowsOf(events, context, personalData);
       if (persons.length > 0) {
@@ -523,7 +529,7 @@ export function flowStatisticsProjection(
       const { kept: byDossier, tables: stored } = await storedOf(context, dossierIds);
       if (keep(byDossier, incoming) === 0) return;
       const next = historiesOf(byDossier, directory);
-      const changes = new CountChanges();
+      const changes = new CountChanges(spillDirectory);
       changes.add(stored, next);
       await changes.write(context);
       await replaceChanged(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, stored.events, next.events);
@@ -579,6 +585,6 @@ class FlowStatisticsRebuild implements RebuildWriter {
     await context.copy(STAT_PERSONS_TABLE, context.schema, PERSON_COLUMNS, persons);
     await forgetAgeBands(context, erased);
     await context.copy(STAT_EVENTS_STAGED_TABLE, context.schema, STAGED_COLUMNS, staged);
-    if (context.last) await foldStaged(context, this.directory, this.limits, context, this.spillDirectory);
+    if (context.last) await foldStaged(context, this.directory, this.limits, this.spillDirectory, context);
   }
 }

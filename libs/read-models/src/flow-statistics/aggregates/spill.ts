@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RebuildContext } from '@app/projection-engine';
 import { Codes, compareTexts, primaryKeyOrder, type CountTable, type Deltas } from './delta';
@@ -38,7 +37,7 @@ export class SpilledCounts {
 
   constructor(
     readonly table: CountTable,
-    private readonly directory = tmpdir(),
+    private readonly directory: string,
   ) {
     this.order = primaryKeyOrder(table);
     this.keyWidth = table.keys.length;
