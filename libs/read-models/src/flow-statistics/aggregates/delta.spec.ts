@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Deltas } from './delta';
+import { compareTexts, Deltas } from './delta';
 
 describe('Deltas', () => {
   it('sums the changes per key as a map of joined keys does, across the growth of its arrays, and yields the cells with a change', () => {
@@ -30,6 +30,25 @@ describe('Deltas', () => {
         const permuted = (key: readonly string[]) => [key[2], key[0], key[1]];
         const inOtherOrder = [...deltas.changesInKeyOrder([2, 0, 1])].map(({ key }) => permuted(key));
         expect([...inOtherOrder].sort(byColumns)).toEqual(inOtherOrder);
+      }),
+    );
+  });
+
+  it('orders its cells as a comparator sort of the texts does, column by column in the given order, cells alike in those columns in the order of their slots', () => {
+    // Seven columns: two of few texts (cells alike in them), five of up to thousands (keys wider than one packed sort).
+    const few = fc.constantFrom('a', 'B', 'é', '', '2022-01-07', 'z');
+    const many = fc.integer({ min: 0, max: 5_000 }).map((n) => `k${n}`);
+    const key = fc.tuple(few, many, many, few, many, many, many);
+    const order = fc.constantFrom<number[]>([0, 1, 2, 3, 4, 5, 6], [3, 0, 6, 1, 5, 2, 4], [3], [0, 3], [6, 0], []);
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 600, size: 'max' }), order, fc.array(many, { maxLength: 50 }), (keys, order, unused) => {
+        const deltas = new Deltas(7, 1, undefined, 4);
+        // Codes no cell uses, as a Codes shared with other Deltas holds.
+        for (const text of unused) deltas.codes.of(text);
+        for (const values of keys) deltas.add(values.map((value) => deltas.codes.of(value)), 1);
+        const bySlot = [...deltas.cellCodes()].map(({ slot, key }) => ({ slot, texts: Array.from(key, (code) => deltas.codes.text(code)) }));
+        const byComparator = [...bySlot].sort((a, b) => order.reduce((found: number, column) => found || compareTexts(a.texts[column], b.texts[column]), 0)).map(({ slot }) => slot);
+        expect(Array.from(deltas.slotsInKeyOrder(order))).toEqual(byComparator);
       }),
     );
   });

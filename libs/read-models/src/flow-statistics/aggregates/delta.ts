@@ -30,6 +30,8 @@ const CHUNK = 50_000;
 export class Codes {
   private readonly texts: string[] = [];
   private readonly byText = new Map<string, number>();
+  /** textOrder's answer, until a text is added. */
+  private ordered: TextOrder | undefined;
 
   of(text: string): number {
     let code = this.byText.get(text);
@@ -37,6 +39,7 @@ export class Codes {
       code = this.texts.length;
       this.texts.push(text);
       this.byText.set(text, code);
+      this.ordered = undefined;
     }
     return code;
   }
@@ -49,6 +52,27 @@ export class Codes {
   get size(): number {
     return this.texts.length;
   }
+
+  /**
+   * The codes in the order of their texts (compareTexts): `rank[code]` is the code's place among
+   * them, `byRank[rank]` the code in that place. Sorted once for all the sorts and merges that
+   * compare the keys by their ranks (a few thousand texts), again only after a text is added.
+   */
+  textOrder(): TextOrder {
+    if (!this.ordered) {
+      const byRank = Int32Array.from(this.texts.keys()).sort((a, b) => compareTexts(this.texts[a], this.texts[b]));
+      const rank = new Int32Array(byRank.length);
+      for (let at = 0; at < byRank.length; at++) rank[byRank[at]] = at;
+      this.ordered = { rank, byRank };
+    }
+    return this.ordered;
+  }
+}
+
+/** The codes of a Codes in the order of their texts (Codes.textOrder). */
+export interface TextOrder {
+  readonly rank: Int32Array;
+  readonly byRank: Int32Array;
 }
 
 /** A slot with no cell (codes are 0 or more). */
@@ -182,28 +206,60 @@ export class Deltas {
     }
   }
 
-  /** The slots of the cells held in the order of their keys (changesInKeyOrder): sorts the slots alone (4 bytes a cell), by each code's rank among the texts. */
+  /**
+   * The slots of the cells held in the order of their keys (changesInKeyOrder), cells of equal
+   * keys (in the columns of `order`) in the order of their slots. The keys' ranks are packed into
+   * 64-bit integers that sort as the keys do, by the engine's own numeric sort (sortedByColumns):
+   * no comparator is called. Until 2026-12-05 a sort that called one per comparison, a tenth of
+   * the flow statistics' rebuild (bench/README.md, "The fold's write side: no comparator, COPY
+   * text as bytes").
+   */
   slotsInKeyOrder(order: readonly number[]): Int32Array {
-    const width = this.keyWidth;
-    const codes = this.codes.size;
-    const byText = Array.from({ length: codes }, (_, code) => code).sort((a, b) => compareTexts(this.codes.text(a), this.codes.text(b)));
-    const rank = new Int32Array(codes);
-    byText.forEach((code, at) => (rank[code] = at));
-    const slots = new Int32Array(this.cells);
-    let held = 0;
-    for (let slot = 0; slot < this.capacity; slot++) if (this.keys[slot * width] !== EMPTY) slots[held++] = slot;
-    return slots.sort((a, b) => {
-      for (const i of order) {
-        const byRank = rank[this.keys[a * width + i]] - rank[this.keys[b * width + i]];
-        if (byRank !== 0) return byRank;
-      }
-      return 0;
-    });
+    const { keyWidth, keys } = this;
+    const { rank } = this.codes.textOrder();
+    const held = this.cells;
+    // The cells in the order of their slots, and the ranks of their keys' texts, column after
+    // column of `order` (a cell at the same place in each).
+    const slots = new Int32Array(held);
+    const ranks = new Int32Array(order.length * held);
+    let cell = 0;
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const base = slot * keyWidth;
+      if (keys[base] === EMPTY) continue;
+      for (let o = 0; o < order.length; o++) ranks[o * held + cell] = rank[keys[base + order[o]]];
+      slots[cell++] = slot;
+    }
+    const sorted = sortedByColumns(ranks, order.length, held, rank.length);
+    for (let at = 0; at < held; at++) sorted[at] = slots[sorted[at]];
+    return sorted;
   }
 
-  /** The codes of the key of the cell in `slot` (a view, valid until the next add). */
-  keyIn(slot: number): Int32Array {
-    return this.keys.subarray(slot * this.keyWidth, (slot + 1) * this.keyWidth);
+  /**
+   * The cells with a change in key order (slotsInKeyOrder) as records of int32s, one after the
+   * other in `into`: the key's codes as `codeOf` maps them, then the counts. `full(cells)` takes
+   * the records each time `into` is full, and the rest at the end. Read straight from the arrays,
+   * as changeAt: a spill writes millions of cells.
+   */
+  recordsInKeyOrder(order: readonly number[], codeOf: Int32Array, into: Int32Array, full: (cells: number) => void): void {
+    const { keyWidth, width, keys, counts } = this;
+    const perRecord = keyWidth + width;
+    const fits = Math.floor(into.length / perRecord);
+    let cells = 0;
+    for (const slot of this.slotsInKeyOrder(order)) {
+      const from = slot * width;
+      let changed = false;
+      for (let i = 0; i < width && !changed; i++) changed = counts[from + i] !== 0;
+      if (!changed) continue;
+      let at = cells * perRecord;
+      const base = slot * keyWidth;
+      for (let i = 0; i < keyWidth; i++) into[at++] = codeOf[keys[base + i]];
+      for (let i = 0; i < width; i++) into[at++] = counts[from + i];
+      if (++cells === fits) {
+        full(cells);
+        cells = 0;
+      }
+    }
+    if (cells > 0) full(cells);
   }
 
   /**
@@ -228,6 +284,77 @@ export class Deltas {
 
 /** Texts in the order of their UTF-16 code units (a plain `<`), the order of the C collation for the ASCII texts of the keys. */
 export const compareTexts = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Where the low 32 bits of a 64-bit integer lie among its two halves (the platform's byte order). */
+const LOW_HALF = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1 ? 0 : 1;
+
+/**
+ * The places 0 to cells - 1 sorted by their rows of `ranks` (`columns` columns of `cells` ranks
+ * each, every rank below `ranks`), column by column, rows alike in the order of their places.
+ * Each column's ranks are first made dense (0 to its distinct values - 1, in the same order),
+ * so that the columns of a row fit in few bits; the columns are packed, as many as fit, into a
+ * 64-bit integer above the row's place, and those integers sorted as numbers (BigUint64Array's
+ * sort: no comparator), from the last group of columns to the first, each sort keeping the
+ * order of the one before among rows alike in its columns (their places, the low bits, say it).
+ * A fold's keys (six or seven columns of a few thousand texts, 200,000 cells) take one or two sorts.
+ */
+function sortedByColumns(ranks: Int32Array, columns: number, cells: number, rankCount: number): Int32Array {
+  let sorted = new Int32Array(cells);
+  for (let at = 0; at < cells; at++) sorted[at] = at;
+  if (cells < 2) return sorted;
+  const bits = denseRanks(ranks, columns, cells, rankCount);
+  const scales = bits.map((n) => 2 ** n);
+  const placeBits = 32 - Math.clz32(cells - 1);
+  const places = 2 ** placeBits;
+  // The key's bits above the place: 64 in all, 53 at most (exact in a number).
+  const room = Math.min(64 - placeBits, 53);
+  const lowKeys = 2 ** (32 - placeBits);
+  const groups: Array<[from: number, to: number]> = [];
+  for (let from = 0; from < columns; ) {
+    let to = from;
+    for (let used = 0; to < columns && used + bits[to] <= room; to++) used += bits[to];
+    groups.push([from, to]);
+    from = to;
+  }
+  const packed = new BigUint64Array(cells);
+  const halves = new Uint32Array(packed.buffer);
+  let next = new Int32Array(cells);
+  for (let g = groups.length - 1; g >= 0; g--) {
+    const [from, to] = groups[g];
+    let width = 0;
+    for (let o = from; o < to; o++) width += bits[o];
+    // Every row alike in these columns: the order stays.
+    if (width === 0) continue;
+    for (let at = 0; at < cells; at++) {
+      const row = sorted[at];
+      let key = 0;
+      for (let o = from; o < to; o++) key = key * scales[o] + ranks[o * cells + row];
+      const high = Math.floor(key / lowKeys);
+      halves[2 * at + LOW_HALF] = (key - high * lowKeys) * places + at;
+      halves[2 * at + 1 - LOW_HALF] = high;
+    }
+    packed.sort();
+    for (let at = 0; at < cells; at++) next[at] = sorted[halves[2 * at + LOW_HALF] % places];
+    [sorted, next] = [next, sorted];
+  }
+  return sorted;
+}
+
+/** Makes each column's ranks dense (0 to its distinct values - 1, in the same order), in place; the bits each column's then take. */
+function denseRanks(ranks: Int32Array, columns: number, cells: number, rankCount: number): number[] {
+  const dense = new Int32Array(rankCount);
+  const bits: number[] = [];
+  for (let o = 0; o < columns; o++) {
+    const from = o * cells;
+    dense.fill(0);
+    for (let at = 0; at < cells; at++) dense[ranks[from + at]] = 1;
+    let distinct = 0;
+    for (let r = 0; r < rankCount; r++) if (dense[r] === 1) dense[r] = distinct++;
+    for (let at = 0; at < cells; at++) ranks[from + at] = dense[ranks[from + at]];
+    bits.push(distinct > 1 ? 32 - Math.clz32(distinct - 1) : 0);
+  }
+  return bits;
+}
 
 /**
  * Adds the deltas to the table in `context.schema`: one upsert per chunk of keys (the arrays

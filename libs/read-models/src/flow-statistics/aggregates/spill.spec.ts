@@ -63,4 +63,36 @@ describe('SpilledCounts', () => {
     expect(new Set(rows.map((row) => `${row[0]}|${row[2]}`)).size).toBe(rows.length);
     spilled.close();
   });
+
+  it('sums and orders keys too wide to compare in one packed number (thousands of texts, six columns)', () => {
+    const WIDE: CountTable = { name: 'wide', keys: [['a', 'text'], ['b', 'text'], ['c', 'text'], ['d', 'text'], ['e', 'text'], ['f', 'text']], primaryKey: ['f', 'a', 'b', 'c', 'd', 'e'] };
+    const text = fc.integer({ min: 0, max: 3_000 }).map((n) => `t${n}`);
+    const few = fc.constantFrom('x', 'y');
+    // The first four columns of the primary key (f, a, b, c) of few texts: keys alike in the first number, told apart by the second.
+    const change = fc.tuple(fc.tuple(few, few, few, text, text, few), fc.integer({ min: -2, max: 2 }));
+    fc.assert(
+      fc.property(fc.array(fc.array(change, { maxLength: 300, size: 'max' }), { minLength: 1, maxLength: 4 }), (runs) => {
+        const spilled = new SpilledCounts(WIDE, directory);
+        const sums = new Map<string, number>();
+        try {
+          for (const run of runs) {
+            const deltas = new Deltas(6);
+            // Thousands of texts (12 bits a rank): a key of six columns packs into two numbers.
+            for (let unused = 0; unused < 3_000; unused++) deltas.codes.of(`u${unused}`);
+            for (const [key, n] of run) {
+              deltas.add(key.map((value) => deltas.codes.of(value)), n);
+              sums.set(JSON.stringify(key), (sums.get(JSON.stringify(key)) ?? 0) + n);
+            }
+            spilled.add(deltas);
+          }
+          const inKeyOrder = (row: readonly unknown[]) => [row[5], ...row.slice(0, 5)] as string[];
+          const expected = [...sums].filter(([, n]) => n !== 0).map(([key, n]) => [...(JSON.parse(key) as string[]), n]);
+          expect([...spilled.rows()]).toEqual(expected.sort((a, b) => byColumns(inKeyOrder(a), inKeyOrder(b))));
+        } finally {
+          spilled.close();
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
 });
