@@ -17,13 +17,18 @@ const asCopyText = (value: unknown): string => {
 const asCopyBytes = (rows: ReadonlyArray<readonly unknown[]>): Buffer => Buffer.from(rows.map((row) => `${row.map(asCopyText).join('\t')}\n`).join(''));
 
 /** Texts with what COPY escapes, characters of two, three and four UTF-8 bytes, and lone halves of a surrogate pair. */
-const text = fc.string({
-  unit: fc.oneof(
-    fc.constantFrom('\\', '\t', '\n', '\r', 'N', 'é', '€', '😀', '\ud800', '\udc00', ' '),
-    fc.integer({ min: 1, max: 0xffff }).map((unit) => String.fromCharCode(unit)),
-    fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }),
-  ),
-});
+const unit = fc.oneof(
+  fc.constantFrom('\\', '\t', '\n', '\r', 'N', 'é', '€', '😀', '\ud800', '\udc00', ' '),
+  fc.integer({ min: 1, max: 0xffff }).map((unit) => String.fromCharCode(unit)),
+  fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }),
+);
+/** Short texts, and long ones (written another way): of any of those characters, or of ASCII alone (nothing to escape, most of the time). */
+const text = fc.oneof(
+  fc.string({ unit }),
+  fc.string({ unit, minLength: 60, maxLength: 300 }),
+  fc.string({ unit: 'grapheme-ascii', minLength: 60, maxLength: 300 }),
+  fc.string({ unit: fc.constantFrom('a', 'é', '😀', '\ud800'), minLength: 60, maxLength: 300 }),
+);
 const value = fc.oneof(
   text,
   fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
