@@ -26,7 +26,7 @@ const BACKSLASH = 0x5c;
  * other objects as JSON. Values are already storable (safe-form.ts), so none holds U+0000, which
  * COPY could not carry. Until 2026-12-05 each row was a string, escaped by a regular expression,
  * joined into a string per thousand rows that the stream turned into bytes (bench/README.md,
- * "COPY's text written as bytes").
+ * "The fold's write side: no comparator, COPY text as bytes").
  */
 export class CopyText {
   private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
