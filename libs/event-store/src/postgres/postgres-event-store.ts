@@ -42,34 +42,41 @@ const PENDING_POLL_MAX_MS = 50;
 /** A unique key taken by an append that did not see the other one: retried, then it sees it. */
 const RACED_APPEND_RETRIES = 3;
 
-interface EventRow {
-  position: string;
-  commit_position: string;
-  event_id: string;
-  stream_id: string;
-  version: number;
-  type: string;
-  data: JsonObject;
-  metadata: JsonObject;
+/**
+ * An event's row as its columns come back, in COLUMNS' order: rows are read as arrays (pg's
+ * rowMode 'array'), not as an object with a property per column, which pg built for every row of
+ * every page and dropped at once (every projection reads every event).
+ */
+type EventRow = [
+  position: string,
+  commit_position: string,
+  event_id: string,
+  stream_id: string,
+  version: number,
+  type: string,
+  data: JsonObject,
+  metadata: JsonObject,
   /** created_at in whole milliseconds since the epoch, rounded down, as pg's own parsing of the timestamp gives a Date. */
-  created_ms: number;
-}
+  created_ms: number,
+];
 
 // created_at as milliseconds: pg parses a timestamp's text with a pattern and a Date of its
 // parts, the largest cost of a row after its JSON (every projection reads every event).
 const COLUMNS = 'position, commit_position, event_id, stream_id, version, type, data, metadata, floor(extract(epoch FROM created_at) * 1000)::float8 AS created_ms';
+const EVENT_COLUMNS = 9;
 const APPEND_COLUMNS = 'outcome, stream_version, commit_position::text, last_position::text, conflicting_id::text';
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
+/** The event of a row whose event columns (COLUMNS) start at `at`. */
+function toRecordedEvent(row: readonly unknown[], at = 0): RecordedEvent {
   return {
-    id: row.event_id,
-    streamId: row.stream_id,
-    version: row.version,
-    type: row.type,
-    data: row.data,
-    metadata: row.metadata,
-    position: { commit: BigInt(row.commit_position), prepare: BigInt(row.position) },
-    createdAt: new Date(row.created_ms),
+    id: row[at + 2] as string,
+    streamId: row[at + 3] as string,
+    version: row[at + 4] as number,
+    type: row[at + 5] as string,
+    data: row[at + 6] as JsonObject,
+    metadata: row[at + 7] as JsonObject,
+    position: { commit: BigInt(row[at + 1] as string), prepare: BigInt(row[at] as string) },
+    createdAt: new Date(row[at + 8] as number),
   };
 }
 
@@ -255,8 +262,8 @@ export class PostgresEventStore implements EventStore {
       sql += ` LIMIT $${params.length}`;
     }
     try {
-      const { rows } = await this.pool.query<EventRow>(sql, params);
-      return rows.map(toRecordedEvent);
+      const { rows } = await this.pool.query<EventRow>({ text: sql, values: params, rowMode: 'array' });
+      return rows.map((row) => toRecordedEvent(row));
     } catch (error) {
       throw mapPostgresError(error);
     }
@@ -276,12 +283,12 @@ export class PostgresEventStore implements EventStore {
       `written AS (${statement.sql}) ` +
       `SELECT s.*, ${beside} AS alongside FROM stream s ORDER BY s.version`;
     try {
-      const { rows } = await this.pool.query<EventRow & { alongside: Array<Record<string, unknown>> | null }>(sql, [
-        ...statement.parameters,
-        streamId,
-        ...(alongside?.parameters ?? []),
-      ]);
-      return { events: rows.map(toRecordedEvent), alongside: rows[0]?.alongside ?? [] };
+      const { rows } = await this.pool.query<[...EventRow, alongside: Array<Record<string, unknown>> | null]>({
+        text: sql,
+        values: [...statement.parameters, streamId, ...(alongside?.parameters ?? [])],
+        rowMode: 'array',
+      });
+      return { events: rows.map((row) => toRecordedEvent(row)), alongside: rows[0]?.[EVENT_COLUMNS] ?? [] };
     } catch (error) {
       throw mapPostgresError(error);
     }
@@ -320,13 +327,14 @@ export class PostgresEventStore implements EventStore {
                       WHERE (commit_position, position) > ($1, $2) AND commit_position < h.horizon${filter}
                       ORDER BY commit_position, position LIMIT $${params.length}) e ON true`;
     try {
-      const { rows } = await queryable.query<EventRow & { horizon: string; last_commit: string | null }>(sql, params);
+      const { rows } = await queryable.query<[horizon: string, last_commit: string | null, ...EventRow]>({ text: sql, values: params, rowMode: 'array' });
+      const [horizon, lastCommit, position] = rows[0];
       // In the page's order already (a lateral join runs its one row's subquery in order); sorted
       // here rather than by PostgreSQL, whose sort would copy every row, data and all.
       return {
-        events: rows[0].position === null ? [] : rows.map(toRecordedEvent).sort((a, b) => comparePositions(a.position, b.position)),
-        last: rows[0].last_commit === null ? null : BigInt(rows[0].last_commit),
-        horizon: BigInt(rows[0].horizon),
+        events: position === null ? [] : rows.map((row) => toRecordedEvent(row, 2)).sort((a, b) => comparePositions(a.position, b.position)),
+        last: lastCommit === null ? null : BigInt(lastCommit),
+        horizon: BigInt(horizon),
       };
     } catch (error) {
       throw mapPostgresError(error);
