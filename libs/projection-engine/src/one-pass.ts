@@ -5,6 +5,7 @@ import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
 import { copyRows } from './copy';
 import type { Projection, RebuildWriter } from './projection';
 import { SafeFormLog } from './safe-form';
+import { SharedPages } from './shared-pages';
 
 /**
  * The checkpoint a one-pass fold writes under moved while it folded: someone else wrote to its
@@ -36,10 +37,13 @@ export interface OnePassOptions {
  * equal share of them. A fold that starts shrinks the others' shares, which flush at their next
  * batch, so the rows held stay within the bound plus a batch per fold; a fold that ends leaves
  * the others larger shares (fewer flushes, fewer read-backs). Without it, three projections
- * catching up from empty side by side held three times the bound.
+ * catching up from empty side by side held three times the bound. The folds read the log through
+ * its `pages`: folds that read the same pages of it (catch-ups from empty side by side) read each
+ * once (shared-pages.ts).
  */
 export class OnePassMemory {
   private folds = 0;
+  readonly pages = new SharedPages();
 
   constructor(readonly rows: number) {}
 
@@ -87,31 +91,37 @@ async function fold(
   let position = options.after;
   let folded = 0;
   let pending = new OnePass(dataSource, writer, options, position);
+  const page = (after: LogPosition) => ({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
+  const reader = options.memory.pages.reader(store, page(position));
   const read = (after: LogPosition) => {
-    const page = store.readAll({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
+    const events = reader.read(page(after));
     // Awaited in turn; a page read ahead of a fold that stops is nobody's failure.
-    page.catch(() => undefined);
-    return page;
+    events.catch(() => undefined);
+    return events;
   };
-  let next = read(position);
-  for (;;) {
-    const events = await next;
-    if (events.length === 0) break;
-    options.carryOn();
-    // The next page is read while this one is folded (and flushed): the store's part of the read
-    // overlaps the fold's, at the cost of one page more in memory.
-    next = read(events[events.length - 1].position);
-    await pending.fold(events);
-    folded += events.length;
-    position = events[events.length - 1].position;
-    // Not at the log's last page: the fold's last flush (below) writes it, so that the checkpoint
-    // reaches the head only with what the writer keeps for its last flush written too.
-    if (writer.size > options.memory.share && (await next).length > 0) {
+  try {
+    let next = read(position);
+    for (;;) {
+      const events = await next;
+      if (events.length === 0) break;
       options.carryOn();
-      await pending.flush();
-      pending = new OnePass(dataSource, writer, options, position);
+      // The next page is read while this one is folded (and flushed): the store's part of the read
+      // overlaps the fold's, at the cost of one page more in memory.
+      next = read(events[events.length - 1].position);
+      await pending.fold(events);
+      folded += events.length;
+      position = events[events.length - 1].position;
+      // Not at the log's last page: the fold's last flush (below) writes it, so that the checkpoint
+      // reaches the head only with what the writer keeps for its last flush written too.
+      if (writer.size > options.memory.share && (await next).length > 0) {
+        options.carryOn();
+        await pending.flush();
+        pending = new OnePass(dataSource, writer, options, position);
+      }
+      options.onBatch?.(folded, position);
     }
-    options.onBatch?.(folded, position);
+  } finally {
+    reader.close();
   }
   options.carryOn();
   await pending.flush(true);
