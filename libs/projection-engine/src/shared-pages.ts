@@ -2,8 +2,13 @@ import { comparePositions, type EventStore, type LogPosition, type ReadAllOption
 
 /** Pages held for the folds behind the one that read them, at most: about 10 MiB of events each at the default batch size. */
 export const HELD_PAGES = 3;
-/** How long a fold ahead of the others waits for them, a page, before it reads on alone. */
-export const WAIT_FOR_OTHERS_MS = 2000;
+/**
+ * How long a fold ahead of the others waits for them before it reads on alone: longer than a
+ * flush of the slowest takes (the flow statistics' flushes took seconds under load; 2 s was too
+ * short and the folds parted early, bench/README.md), short enough that a fold that waits for one
+ * that will never take the page (it reads from elsewhere in the log) loses little, once.
+ */
+export const WAIT_FOR_OTHERS_MS = 30_000;
 
 /** What a one-pass fold reads: a page of the log after a position. */
 export type PageRead = ReadAllOptions & { readonly after: LogPosition };
@@ -50,11 +55,13 @@ function pagesOf(store: Store, { maxCount, streamPrefixes }: PageRead): string {
  * projections that catch up from empty tables together read the same pages (from the start of
  * the log, pages of the batch size, the same streams), and each read and decoded every one on its
  * own (bench/README.md). A page is held until each fold reading along has taken it, HELD_PAGES at
- * most: a fold that gets that far ahead waits for the others (at most WAIT_FOR_OTHERS_MS a page,
- * then reads on alone), so the folds keep the slowest one's pace, on the one thread they share
- * anyway. A fold that reads elsewhere in the log (from another position, in other pages, other
- * streams) takes no page and holds no one up. Every fold gets the same event objects: a
- * projection reads events, never changes them (RecordedEvent is read-only).
+ * most: a fold that gets that far ahead waits for those behind, so the folds keep the slowest
+ * one's pace, on the one thread they share anyway. It waits WAIT_FOR_OTHERS_MS at most, then reads
+ * on alone and no longer waits for the fold it waited for in vain (until that one takes a page
+ * read for it again). A fold that reads other streams or pages of another size holds no one up;
+ * one behind that reads the same streams from a position of its own (a rebuild started during a
+ * catch-up) costs the others that wait once. Every fold gets the same event objects: a projection
+ * reads events, never changes them (RecordedEvent is read-only).
  */
 export class SharedPages {
   /** By key, in the order read: the oldest first. */
@@ -62,6 +69,8 @@ export class SharedPages {
   private readonly readers = new Set<Reader>();
   /** Woken whenever a page is taken or a reader closes. */
   private waiting: Array<() => void> = [];
+
+  constructor(private readonly waitForOthersMs = WAIT_FOR_OTHERS_MS) {}
 
   /** A reader of `store` whose first read will be `first`. */
   reader(store: Store, first: PageRead): PageReader {
@@ -126,7 +135,7 @@ export class SharedPages {
    * still finds the pages they read.
    */
   private async roomFor(reader: Reader): Promise<void> {
-    const until = Date.now() + WAIT_FOR_OTHERS_MS;
+    const until = Date.now() + this.waitForOthersMs;
     while (this.pages.size >= HELD_PAGES) {
       let unwanted: Page | undefined;
       for (const page of this.pages.values()) {
