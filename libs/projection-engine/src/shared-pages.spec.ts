@@ -74,14 +74,15 @@ describe('SharedPages (pages of the log read once for the one-pass folds that re
     expect(pages.held).toBe(0);
   });
 
-  it('holds no one up who reads other pages, and holds no page for a fold reading alone', async () => {
+  it('holds no one up who reads other pages, and no page beyond the two a fold reading alone holds anyway (the one it folds, the one read ahead)', async () => {
     const pages = new SharedPages();
     const alone = pages.reader(store, page(START_OF_LOG));
     let held = 0;
     await readThrough(alone, undefined, async () => {
       held = Math.max(held, pages.held);
     });
-    expect(held).toBe(0);
+    expect(held).toBeLessThanOrEqual(2);
+    expect(pages.held).toBe(0);
     expect(reads).toHaveLength(11);
 
     reads = [];

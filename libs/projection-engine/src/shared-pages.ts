@@ -95,14 +95,13 @@ export class SharedPages {
     const key = `${of}/${options.after.commit}/${options.after.prepare}`;
     reader.at = options.after;
     reader.read = true;
-    if (!this.pages.has(key) && this.readers.size > 1) await this.roomFor(reader);
+    if (!this.pages.has(key)) await this.roomFor(reader);
     // Read by another reader while this one waited, or before.
     let page = this.pages.get(key);
     if (page) {
       reader.along = true;
     } else {
-      // Alone (or closed), a fold holds no page beyond the two it holds anyway: the one it folds, the one read ahead.
-      if (this.readers.size === 1 || !this.readers.has(reader)) return reader.store.readAll(options);
+      if (!this.readers.has(reader)) return reader.store.readAll(options);
       const read: Page = { key, of, after: options.after, events: reader.store.readAll(options), takenBy: new Set() };
       this.pages.set(key, read);
       // A page that failed to read is not handed to anyone else: each who reads it again asks the store.
@@ -128,26 +127,19 @@ export class SharedPages {
   }
 
   /**
-   * Makes room for a page, while HELD_PAGES are held: lets go of the oldest no other reader
-   * wants, or, when each is still wanted, waits for one to be taken (WAIT_FOR_OTHERS_MS at most;
-   * whoever it waited for in vain no longer counts as reading along) and lets go of the oldest. A
-   * page no one wants is kept while there is room: a fold that starts a moment after the others
-   * still finds the pages they read.
+   * Makes room for a page: lets go of every page no other reader wants but the last one read
+   * (the reader folds it while this one is read ahead, and a fold that starts a moment after the
+   * others still finds it), then, while HELD_PAGES are held, waits for the oldest to be taken
+   * (WAIT_FOR_OTHERS_MS at most; whoever it waited for in vain no longer counts as reading
+   * along) and lets go of it. Alone, a fold holds no page beyond the two it holds anyway.
    */
   private async roomFor(reader: Reader): Promise<void> {
     const until = Date.now() + this.waitForOthersMs;
-    while (this.pages.size >= HELD_PAGES) {
-      let unwanted: Page | undefined;
-      for (const page of this.pages.values()) {
-        if (this.wantedBy(page, reader).length === 0) {
-          unwanted = page;
-          break;
-        }
-      }
-      if (unwanted) {
-        this.pages.delete(unwanted.key);
-        continue;
-      }
+    for (;;) {
+      let last: Page | undefined;
+      for (const page of this.pages.values()) last = page;
+      for (const page of [...this.pages.values()]) if (page !== last && this.wantedBy(page, reader).length === 0) this.pages.delete(page.key);
+      if (this.pages.size < HELD_PAGES) return;
       const oldest = this.pages.values().next().value as Page;
       const left = until - Date.now();
       if (left <= 0) {
