@@ -15,9 +15,9 @@ import {
   type SafeFormNotes,
   type PersonalDataReader,
 } from '@app/projection-engine';
-import { addDateCountChanges, applyDeltas, copyDeltas, DATE_COUNTS, noDateCountDeltas, STAT_DATE_COUNTS_TABLE, type CountTable, type Deltas, type DossierTableRows } from './aggregates';
+import { applyDeltas, copyDeltas, DATE_COUNTS, DateCountContributions, STAT_DATE_COUNTS_TABLE, type CountTable, type CurrentPeriod, type Deltas } from './aggregates';
 import { SpilledCounts, writeSpilled } from './aggregates/spill';
-import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, noFlowCountDeltas, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
+import { FLOW_COUNTS, FLOW_DAYS, FlowContributions, flowEventOf, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { recordedHistory, type RecordedStatEvent } from './recorded-history';
 import type { StatEvent } from './situation';
@@ -169,48 +169,42 @@ function keep(byDossier: Map<string, RecordedStatEvent[]>, incoming: readonly Re
   return fresh;
 }
 
-/** Every row of the dossiers' histories on both axes (recorded-history.ts), as the tables hold them. */
-function historiesOf(byDossier: ReadonlyMap<string, RecordedStatEvent[]>, directory: MunicipalityDirectory): DossierTables {
+/**
+ * Every row of the dossiers' histories on both axes (recorded-history.ts), as the tables hold
+ * them, and each dossier's rows valid now as the counts read them (the fold's timeline now, where
+ * they were read back from the rows by column).
+ */
+function historiesOf(byDossier: ReadonlyMap<string, RecordedStatEvent[]>, directory: MunicipalityDirectory): DossierTables & { now: CurrentRows[] } {
   const eventRows: unknown[][] = [];
   const periodRows: unknown[][] = [];
+  const now: CurrentRows[] = [];
   for (const kept of byDossier.values()) {
     const history = recordedHistory(kept, directory);
-    for (const e of history.events) {
+    for (const { event: e, where: w, recordedFrom, recordedTo } of history.events) {
       eventRows.push([
         e.dossierId, e.version, e.type, e.occurredOn, e.eventMunicipality, e.housingType, e.reason, e.trajectory, e.residenceStatus, e.previousResidenceStatus,
-        e.municipality, e.provinceNis, e.housingMunicipality, e.housingProvinceNis, e.recordedAt, e.recordedFrom, e.recordedTo,
+        w.municipality, w.provinceNis, w.housingMunicipality, w.housingProvinceNis, e.recordedAt, recordedFrom, recordedTo,
       ]);
     }
-    for (const p of history.periods) {
+    for (const { period: p, validTo, recordedFrom, recordedTo } of history.periods) {
       periodRows.push([
-        p.dossierId, p.validFrom, p.validTo, p.active, p.stage, p.housingType, p.municipality, p.provinceNis,
-        p.employedNow, p.everEmployed, p.vdab, p.inburgering, p.residenceStatus, p.housingMunicipality, p.housingProvinceNis, p.recordedFrom, p.recordedTo,
+        p.dossierId, p.validFrom, validTo, p.active, p.stage, p.housingType, p.municipality, p.provinceNis,
+        p.employedNow, p.everEmployed, p.vdab, p.inburgering, p.residenceStatus, p.housingMunicipality, p.housingProvinceNis, recordedFrom, recordedTo,
       ]);
     }
+    const { periods, events, attributions } = history.now;
+    now.push({ periods, events: events.map((event, i) => flowEventOf(event, attributions[i])) });
   }
-  return { events: eventRows, periods: periodRows };
+  return { events: eventRows, periods: periodRows, now };
 }
 
-const EVENT_AT = Object.fromEntries(EVENT_COLUMNS.map((column, index) => [column, index]));
+/** A dossier's rows valid now (recorded_to null), as both counts read them (aggregates/date-counts.ts, aggregates/flows.ts). */
+interface CurrentRows {
+  periods: readonly CurrentPeriod[];
+  events: readonly FlowEvent[];
+}
+
 const textOrNull = (value: unknown) => (value ?? null) as string | null;
-
-/** The rows of stat_events valid now among rows as historiesOf writes them, as the flows' counts read them (aggregates/flows.ts). */
-function flowEventsOf(eventRows: readonly unknown[][]): FlowEvent[] {
-  const events: FlowEvent[] = [];
-  for (const row of eventRows) {
-    if (row[EVENT_AT.recorded_to] !== null) continue;
-    events.push({
-      dossierId: row[EVENT_AT.dossier_id] as string,
-      version: row[EVENT_AT.version] as number,
-      type: row[EVENT_AT.type] as string,
-      occurredOn: row[EVENT_AT.occurred_on] as string,
-      category: textOrNull(row[EVENT_AT.reason]) ?? textOrNull(row[EVENT_AT.trajectory]) ?? textOrNull(row[EVENT_AT.residence_status]),
-      municipality: textOrNull(row[EVENT_AT.municipality]),
-      provinceNis: textOrNull(row[EVENT_AT.province_nis]),
-    });
-  }
-  return events;
-}
 
 /** The rows of the dossiers in a table as read back (READ_AS): a record per row, by column. */
 async function storedRecords(context: ProjectionContext, table: string, columns: readonly string[], dossierIds: string[]): Promise<Array<Record<string, unknown>>> {
@@ -246,17 +240,41 @@ const keptEventOf = (row: Record<string, unknown>): RecordedStatEvent => ({
   recordedAt: row.recorded_at as string,
 });
 
+/** A row of stat_dossier_periods read back (READ_AS), as the counts read a current one. */
+const currentPeriodOf = (row: Record<string, unknown>): CurrentPeriod => ({
+  validFrom: row.valid_from as string,
+  validTo: row.valid_to as string | null,
+  active: row.active as boolean,
+  stage: row.stage as string,
+  housingType: textOrNull(row.housing_type),
+  provinceNis: textOrNull(row.province_nis),
+  employedNow: row.employed_now as boolean,
+  everEmployed: row.ever_employed as boolean,
+  vdab: row.vdab as boolean,
+  residenceStatus: row.residence_status as string,
+});
+
 /**
  * The dossiers' rows as stored, read once: their kept events, each once with its recording
- * moment (from the rows of stat_events valid now), and the rows both aggregates' old
- * contributions and the rows to replace are derived from.
+ * moment (from the rows of stat_events valid now), the rows to replace, and each dossier's rows
+ * valid now, whose contributions to the counts are taken away.
  */
-async function storedOf(context: ProjectionContext, dossierIds: string[]): Promise<{ kept: Map<string, RecordedStatEvent[]>; tables: DossierTables }> {
+async function storedOf(context: ProjectionContext, dossierIds: string[]): Promise<{ kept: Map<string, RecordedStatEvent[]>; tables: DossierTables; now: CurrentRows[] }> {
   const events = await storedRecords(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, dossierIds);
   const periods = await storedRecords(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, dossierIds);
   const kept = new Map<string, RecordedStatEvent[]>();
-  keep(kept, events.filter((record) => record.recorded_to === null).map(keptEventOf));
-  return { kept, tables: { events: rowsOf(events, EVENT_COLUMNS), periods: rowsOf(periods, PERIOD_COLUMNS) } };
+  const current = new Map<string, { periods: CurrentPeriod[]; events: FlowEvent[] }>();
+  const currentOf = (dossierId: string) => current.get(dossierId) ?? current.set(dossierId, { periods: [], events: [] }).get(dossierId)!;
+  const keptNow: RecordedStatEvent[] = [];
+  for (const record of events) {
+    if (record.recorded_to !== null) continue;
+    const event = keptEventOf(record);
+    keptNow.push(event);
+    currentOf(event.dossierId).events.push(flowEventOf(event, { municipality: textOrNull(record.municipality), provinceNis: textOrNull(record.province_nis) }));
+  }
+  keep(kept, keptNow);
+  for (const record of periods) if (record.recorded_to === null) currentOf(record.dossier_id as string).periods.push(currentPeriodOf(record));
+  return { kept, tables: { events: rowsOf(events, EVENT_COLUMNS), periods: rowsOf(periods, PERIOD_COLUMNS) }, now: [...current.values()] };
 }
 
 /**
@@ -269,34 +287,40 @@ class CountChanges {
   /** `spillDirectory`: where spill() writes its scratch files (PROJECTION_SPILL_DIR). */
   constructor(private readonly spillDirectory: string) {}
 
-  private date = noDateCountDeltas();
-  private flows = noFlowCountDeltas();
+  private date = new DateCountContributions();
+  private flows = new FlowContributions();
 
-  add(before: DossierTables, after: DossierTables): void {
-    const tables = (rows: DossierTables): DossierTableRows => ({ eventColumns: EVENT_COLUMNS, events: rows.events, periodColumns: PERIOD_COLUMNS, periods: rows.periods });
-    addDateCountChanges(this.date, tables(before), tables(after));
-    flowCountDeltas(flowEventsOf(before.events), flowEventsOf(after.events), this.flows);
+  /** Each dossier's contribution of its rows valid now before (as stored: a dossier new to the tables has none) taken away, that of its rows after added. */
+  add(before: readonly CurrentRows[], after: readonly CurrentRows[]): void {
+    for (const rows of before) {
+      this.date.add(rows, -1);
+      this.flows.add(rows.events, -1);
+    }
+    for (const rows of after) {
+      this.date.add(rows, 1);
+      this.flows.add(rows.events, 1);
+    }
   }
 
   /** Cells held. */
   get size(): number {
-    return this.date.size + this.flows.periods.size + this.flows.days.size;
+    return this.date.deltas.size + this.flows.deltas.periods.size + this.flows.deltas.days.size;
   }
 
   /** The changes held, per table. */
   private held(): Array<[CountTable, Deltas]> {
     return [
-      [DATE_COUNTS, this.date],
-      [FLOW_COUNTS, this.flows.periods],
-      [FLOW_DAYS, this.flows.days],
+      [DATE_COUNTS, this.date.deltas],
+      [FLOW_COUNTS, this.flows.deltas.periods],
+      [FLOW_DAYS, this.flows.deltas.days],
     ];
   }
 
   /** The changes held, per table, and none held after. */
   private take(): Array<[CountTable, Deltas]> {
     const taken = this.held();
-    this.date = noDateCountDeltas();
-    this.flows = noFlowCountDeltas();
+    this.date = new DateCountContributions();
+    this.flows = new FlowContributions();
     return taken;
   }
 
@@ -410,7 +434,7 @@ async function foldStagedInto(
 ): Promise<void> {
   const write = async (byDossier: Map<string, RecordedStatEvent[]>) => {
     const rows = historiesOf(byDossier, directory);
-    counts.add(NO_ROWS, rows);
+    counts.add([], rows.now);
     if (copy) {
       await copy.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, rows.events);
       await copy.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, rows.periods);
@@ -454,8 +478,6 @@ async function foldStagedInto(
     await counts.writeSpilled(copy);
   }
 }
-
-const NO_ROWS: DossierTables = { events: [], periods: [] };
 
 /** Deletes these rows of a table by its key (KEYS). */
 async function deleteRows(context: ProjectionContext, table: keyof typeof KEYS, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
@@ -526,11 +548,11 @@ export function flowStatisticsProjection(
       await forgetAgeBands(context, erasedIn(events, context));
       if (incoming.length === 0) return;
       const dossierIds = [...new Set(incoming.map((event) => event.dossierId))];
-      const { kept: byDossier, tables: stored } = await storedOf(context, dossierIds);
+      const { kept: byDossier, tables: stored, now } = await storedOf(context, dossierIds);
       if (keep(byDossier, incoming) === 0) return;
       const next = historiesOf(byDossier, directory);
       const changes = new CountChanges(spillDirectory);
-      changes.add(stored, next);
+      changes.add(now, next.now);
       await changes.write(context);
       await replaceChanged(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, stored.events, next.events);
       await replaceChanged(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, stored.periods, next.periods);

@@ -166,20 +166,24 @@ interface FoldMark {
  * that come after every one folded in business order (most: facts are mostly recorded in the order
  * they happened) resume the fold from the start of the last date folded, whose period they may
  * change; an event that goes before one folded (recorded late) folds them all again. So a dossier's
- * history at each of its k recording moments costs some k events folded instead of k²/2.
+ * history at each of its k recording moments costs some k events folded instead of k²/2; and what
+ * an add can have changed starts where it resumed (unchangedBefore), so recordedHistory compares
+ * only from there.
  */
-export class SituationFold {
+export class SituationFold<E extends StatEvent = StatEvent> {
   /** The events folded, in business order. */
-  private readonly ordered: StatEvent[] = [];
+  private readonly ordered: E[] = [];
   private readonly periods: SituationPeriod[] = [];
   private readonly attributions: Attribution[] = [];
   /** The fold before the last date's events. */
   private mark: FoldMark = { index: 0, state: initialState, municipalitySince: null, periods: 0, attributions: 0 };
+  /** What the last add left as it was (unchangedBefore). */
+  private kept = { periods: 0, attributions: 0 };
 
   constructor(private readonly directory: MunicipalityDirectory = defaultMunicipalityDirectory) {}
 
   /** Folds these events too. */
-  add(events: readonly StatEvent[]): void {
+  add(events: readonly E[]): void {
     if (events.length === 0) return;
     const more = [...events].sort(businessOrder);
     const last = this.ordered.at(-1);
@@ -188,12 +192,29 @@ export class SituationFold {
       this.ordered.sort(businessOrder);
       this.mark = { index: 0, state: initialState, municipalitySince: null, periods: 0, attributions: 0 };
     }
+    // The fold resumes at the mark: the periods before it stay (the same objects, as they were),
+    // but the last of them, which the dates after it close again; so do the attributions before it.
+    this.kept = { periods: Math.max(0, this.mark.periods - 1), attributions: this.mark.attributions };
     this.foldFrom(this.mark);
   }
 
   /** The timeline of the events folded (the fold's own lists: read them before the next add). */
   timeline(): { periods: readonly SituationPeriod[]; attributions: readonly Attribution[] } {
     return { periods: this.periods, attributions: this.attributions };
+  }
+
+  /** The events folded, in business order: attributions[i] is events()[i]'s (the fold's own list, as timeline's). */
+  events(): readonly E[] {
+    return this.ordered;
+  }
+
+  /**
+   * How many of the timeline's periods and attributions the last add left as they were: the
+   * same objects, with the same values, as before it (0 and 0 after a first add, or one that
+   * folded every event again). A period's validTo is the one value the fold changes in place.
+   */
+  unchangedBefore(): { periods: number; attributions: number } {
+    return this.kept;
   }
 
   private foldFrom(mark: FoldMark): void {

@@ -1,7 +1,7 @@
 import { ACTIVE_STAGES, addDays, daysBetween, endOfMonth, type ActiveStage } from '@app/domain';
 import type { ProjectionContext } from '@app/projection-engine';
 import { reachDates, STEP_EVENTS } from '../funnel-steps';
-import { applyDeltas, Deltas, type CountTable } from './delta';
+import { Codes, Deltas, type CountTable } from './delta';
 
 /**
  * The counts on a date (stock, VDAB's pair, the funnel), kept as their changes: per statistic,
@@ -27,7 +27,7 @@ export const DATE_COUNTS: CountTable = {
 };
 
 /**
- * The funnel's waits are kept twice (contribute): in the funnel's own cells, per band of
+ * The funnel's waits are kept twice (DateCountContributions.add): in the funnel's own cells, per band of
  * WAIT_BAND_DAYS days (`band:<i>:<band>`), and to the day under a statistic of their own per step
  * and band (`funnel-wait:<i>:<band>`, measure `wait:<i>:<days>`), so that one band of one step is
  * one range of the primary key. A median reads the bands, then the days of the band (or two)
@@ -52,107 +52,68 @@ export const DATE_COUNT_LEVELS = ['none', 'province'] as const;
 export type DateCountLevel = (typeof DATE_COUNT_LEVELS)[number];
 type Grain = 'day' | 'month' | 'year';
 
-/** A dossier's row of stat_dossier_periods valid now, the columns the counts read. */
+/**
+ * A dossier's period valid now (a row of stat_dossier_periods whose recorded_to is null), the
+ * values the counts read: a SituationPeriod of the fold's, or a row read back.
+ */
 export interface CurrentPeriod {
-  valid_from: string;
-  valid_to: string | null;
+  validFrom: string;
+  validTo: string | null;
   active: boolean;
   stage: string;
-  housing_type: string | null;
-  province_nis: string | null;
-  employed_now: boolean;
-  ever_employed: boolean;
+  housingType: string | null;
+  provinceNis: string | null;
+  employedNow: boolean;
+  everEmployed: boolean;
   vdab: boolean;
-  residence_status: string;
+  residenceStatus: string;
 }
 
-/** A dossier's row of stat_events valid now, the columns the counts read. */
+/** A dossier's event valid now (a row of stat_events whose recorded_to is null), the values the counts read. */
 export interface CurrentEvent {
   type: string;
-  occurred_on: string;
-  province_nis: string | null;
+  occurredOn: string;
+  /** Where it counts by registration (its attribution). */
+  provinceNis: string | null;
 }
 
 /** A dossier's current rows. */
 export interface DossierRows {
-  periods: CurrentPeriod[];
-  events: CurrentEvent[];
+  periods: readonly CurrentPeriod[];
+  events: readonly CurrentEvent[];
 }
 
 /** The stock's measures of an active period (stock.ts reads them back). */
 export const stockMeasures = (p: CurrentPeriod): string[] => [
   'active',
   `stage:${p.stage}`,
-  `housing:${p.housing_type ?? 'none'}`,
-  `status:${p.residence_status}`,
-  ...(p.ever_employed ? ['ever'] : []),
-  ...(p.employed_now ? ['now'] : []),
+  `housing:${p.housingType ?? 'none'}`,
+  `status:${p.residenceStatus}`,
+  ...(p.everEmployed ? ['ever'] : []),
+  ...(p.employedNow ? ['now'] : []),
 ];
 
 /** VDAB's measure of a count (registered, ever employed, employed now) in a population (all; active): vdab.ts reads them back. */
 export const vdabMeasure = (population: 'all' | 'active', count: 'registered' | 'ever' | 'now') => `${population}:${count}`;
 
 /** VDAB's measures of a period at VDAB: per population, registered, ever employed, employed now. */
-const vdabMeasures = (p: CurrentPeriod): string[] =>
+const vdabMeasures = (p: Pick<CurrentPeriod, 'active' | 'everEmployed' | 'employedNow'>): string[] =>
   (p.active ? (['all', 'active'] as const) : (['all'] as const)).flatMap((population) => [
     vdabMeasure(population, 'registered'),
-    ...(p.ever_employed ? [vdabMeasure(population, 'ever')] : []),
-    ...(p.employed_now ? [vdabMeasure(population, 'now')] : []),
+    ...(p.everEmployed ? [vdabMeasure(population, 'ever')] : []),
+    ...(p.employedNow ? [vdabMeasure(population, 'now')] : []),
   ]);
 
-/** The year of a person's first VDAB registration, '' without one. */
-function vdabCohort(events: readonly CurrentEvent[]): string {
-  const first = events.filter((e) => e.type === 'VdabRegistered').reduce<string | null>((min, e) => (min === null || e.occurred_on < min ? e.occurred_on : min), null);
-  return first === null ? '' : first.slice(0, 4);
-}
+/** The funnel's measures (queries/funnel.ts reads them back): those at step i, a wait of `days` days to it, and its band. */
+const atAllMeasure = (step: number) => `atAll:${step}`;
+const bandMeasure = (step: number, band: number) => `band:${step}:${band}`;
+const waitMeasure = (step: number, days: number) => `wait:${step}:${days}`;
+/** The funnel's cohort of a registration on `day` (its month), VDAB's of a first registration there (its year). */
+const funnelCohort = (day: string) => day.slice(0, 7);
+const vdabCohort = (day: string) => day.slice(0, 4);
 
-type Add = (statistic: DateStatistic, day: string, province: string | null, cohort: string, measure: string, n: number) => void;
-
-/**
- * One dossier's contribution to every count, times `sign`: the stock's and VDAB's from its
- * periods (on the day a period starts, off the day it ends), the funnel's from its first dates of
- * each step (funnel-steps.ts): in its registration cohort (month) and place, `atAll:i` on the day
- * it has step i's event and is registered, and on the day it reaches step i: `count:0` for the
- * first step, and for a later one its wait (the days from step i-1), `band:i:<band>` and, under
- * `funnel-wait:i:<band>`, `wait:i:<days>`. A later step's count is the sum of its bands: kept once,
- * each reach adds as many cells as when the count and the wait to the day were the funnel's.
- */
-export function contribute(rows: DossierRows, sign: 1 | -1, add: Add): void {
-  const cohort = vdabCohort(rows.events);
-  for (const p of rows.periods) {
-    const span = (statistic: DateStatistic, measures: string[], cohortOf: string) => {
-      for (const measure of measures) {
-        add(statistic, p.valid_from, p.province_nis, cohortOf, measure, sign);
-        if (p.valid_to !== null) add(statistic, p.valid_to, p.province_nis, cohortOf, measure, -sign);
-      }
-    };
-    if (p.active) span('stock', stockMeasures(p), '');
-    if (p.vdab) span('vdab', vdabMeasures(p), cohort);
-  }
-  const registration = rows.events.find((e) => e.type === 'DossierRegistered');
-  if (!registration) return;
-  const first = Object.fromEntries(ACTIVE_STAGES.map((step) => [step, null])) as Record<ActiveStage, string | null>;
-  for (const e of rows.events) {
-    const step = ACTIVE_STAGES.find((s) => STEP_EVENTS[s] === e.type);
-    if (step && (first[step] === null || e.occurred_on < first[step]!)) first[step] = e.occurred_on;
-  }
-  const registered = first.registered!;
-  const funnel = (day: string, measure: string, statistic: DateStatistic = 'funnel') => add(statistic, day, registration.province_nis, registered.slice(0, 7), measure, sign);
-  const reached = reachDates(first);
-  ACTIVE_STAGES.forEach((step, index) => {
-    const date = first[step];
-    if (date) funnel(date > registered ? date : registered, `atAll:${index}`);
-    const on = reached[index];
-    if (!on) return;
-    if (index === 0) {
-      funnel(on, 'count:0');
-      return;
-    }
-    const days = daysBetween(reached[index - 1]!, on);
-    funnel(on, `band:${index}:${waitBand(days)}`);
-    funnel(on, `wait:${index}:${days}`, funnelWaitStatistic(index, waitBand(days)));
-  });
-}
+/** The step (ACTIVE_STAGES' index) whose first date an event of each type can be. */
+const STEP_OF_EVENT = new Map<string, number>(ACTIVE_STAGES.map((step, index) => [STEP_EVENTS[step], index]));
 
 /** The buckets of a day at each grain (day, month, year), in GRAINS' order. */
 const GRAINS: readonly Grain[] = ['day', 'month', 'year'];
@@ -162,137 +123,208 @@ const bucketsOfDay = (day: string): [string, string, string] => [day, `${day.sli
 export const noDateCountDeltas = (): Deltas => new Deltas(DATE_COUNTS.keys.length);
 
 /**
- * The changes of stat_date_counts when dossiers' rows go from `before` to `after` (each dossier's
- * current rows; a dossier new to the table has none before): each contribution added to its day's,
- * month's and year's cell, for all (level none) and for its province; added to `deltas` (changes
- * held from earlier batches) when given. A dossier's unchanged periods cancel out in their cells
- * (a cell whose changes sum to 0 is no change: Deltas.changes leaves it out).
+ * Dossiers' contributions to every count, added to `deltas` (add). Each contribution goes
+ * into its day's, month's and year's cell, for all (level none) and for its province. The codes of
+ * the texts a contribution is made of (measures, cohorts, a day's buckets, a date's day number)
+ * are found once per text and kept here, as `deltas` keeps its codes (cleared or not): a
+ * dossier's contribution is then some Map lookups of texts it already has and the cells' adds,
+ * where it built and looked up every measure's text again (bench/README.md, "The flow
+ * statistics' fold: each dossier's rows folded once").
  */
-export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<DossierRows>, deltas = noDateCountDeltas()): Deltas {
-  const { codes } = deltas;
-  const [none, province, nothing] = [codes.of('none'), codes.of('province'), codes.of('')];
-  const grains = GRAINS.map((grain) => codes.of(grain));
-  // The buckets of each day (by its text's code), found once a batch: some thousand days for millions of contributions.
-  const buckets = new Map<number, number[]>();
-  const cell = [0, 0, 0, 0, 0, 0, 0];
-  const add: Add = (statistic, day, place, cohort, measure, n) => {
-    const dayCode = codes.of(day);
-    let at = buckets.get(dayCode);
-    if (!at) buckets.set(dayCode, (at = bucketsOfDay(day).map((bucket) => codes.of(bucket))));
-    cell[0] = codes.of(statistic);
-    cell[5] = codes.of(cohort);
-    cell[6] = codes.of(measure);
-    const placeCode = codes.of(place ?? '');
+export class DateCountContributions {
+  private readonly codes: Codes;
+  private readonly level: { none: number; province: number };
+  private readonly nothing: number;
+  private readonly statistic: { stock: number; vdab: number; funnel: number };
+  private readonly grains: number[];
+  private readonly count0: number;
+  private readonly cell = [0, 0, 0, 0, 0, 0, 0];
+  /** The buckets' codes of each day (GRAINS' order), by the day's text: some thousand days for millions of contributions. */
+  private readonly buckets = new Map<string, number[]>();
+  /** The stock's measures' codes by stage, housing type, status, and ever employed and employed now (2 + 1). */
+  private readonly stockCodes = new Map<string, Map<string | null, Map<string, Array<number[] | undefined>>>>();
+  /** VDAB's measures' codes by active, ever employed and employed now (4 + 2 + 1). */
+  private readonly vdabCodes: Array<number[] | undefined> = [];
+  private readonly atAllCodes: number[] = [];
+  /** Per step, the codes of bands, of waits, and of the bands' statistics (funnelWaitStatistic), by number. */
+  private readonly bandCodes: Array<Map<number, number>> = [];
+  private readonly waitCodes: Array<Map<number, number>> = [];
+  private readonly waitStatisticCodes: Array<Map<number, number>> = [];
+  /** Cohorts' codes by the date they are of. */
+  private readonly funnelCohorts = new Map<string, number>();
+  private readonly vdabCohorts = new Map<string, number>();
+  /** Dates' day numbers (daysBetween from DAY_ZERO). */
+  private readonly dayNumbers = new Map<string, number>();
+  /** The first date of each step's event of the dossier being added (ACTIVE_STAGES' order). */
+  private readonly first = Object.fromEntries(ACTIVE_STAGES.map((step) => [step, null])) as Record<ActiveStage, string | null>;
+
+  constructor(readonly deltas: Deltas = noDateCountDeltas()) {
+    const codes = (this.codes = deltas.codes);
+    this.level = { none: codes.of('none'), province: codes.of('province') };
+    this.nothing = codes.of('');
+    this.statistic = { stock: codes.of('stock'), vdab: codes.of('vdab'), funnel: codes.of('funnel') };
+    this.grains = GRAINS.map((grain) => codes.of(grain));
+    this.count0 = codes.of('count:0');
+  }
+
+  /**
+   * Adds `sign` times one dossier's contribution to every count: the stock's and VDAB's from its
+   * periods (on the day a period starts, off the day it ends), the funnel's from its first dates of
+   * each step (funnel-steps.ts): in its registration cohort (month) and place, `atAll:i` on the day
+   * it has step i's event and is registered, and on the day it reaches step i: `count:0` for the
+   * first step, and for a later one its wait (the days from step i-1), `band:i:<band>` and, under
+   * `funnel-wait:i:<band>`, `wait:i:<days>`. A later step's count is the sum of its bands: kept once,
+   * each reach adds as many cells as when the count and the wait to the day were the funnel's.
+   */
+  add(rows: DossierRows, sign: 1 | -1): void {
+    const { nothing, statistic, first } = this;
+    // VDAB's cohort: the year of the person's first VDAB registration, '' without one.
+    let firstVdab: string | null = null;
+    for (const e of rows.events) if (e.type === 'VdabRegistered' && (firstVdab === null || e.occurredOn < firstVdab)) firstVdab = e.occurredOn;
+    const cohort = firstVdab === null ? nothing : this.cached(this.vdabCohorts, firstVdab, vdabCohort);
+    for (const p of rows.periods) {
+      if (!p.active && !p.vdab) continue;
+      const place = this.codes.of(p.provinceNis ?? '');
+      if (p.active) this.span(statistic.stock, this.stockCodesOf(p), nothing, p, place, sign);
+      if (p.vdab) this.span(statistic.vdab, this.vdabCodesOf(p), cohort, p, place, sign);
+    }
+    let registration: CurrentEvent | undefined;
+    for (const step of ACTIVE_STAGES) first[step] = null;
+    for (const e of rows.events) {
+      if (registration === undefined && e.type === 'DossierRegistered') registration = e;
+      const step = STEP_OF_EVENT.get(e.type);
+      if (step === undefined) continue;
+      const known = first[ACTIVE_STAGES[step]];
+      if (known === null || e.occurredOn < known) first[ACTIVE_STAGES[step]] = e.occurredOn;
+    }
+    if (!registration) return;
+    const registered = first.registered!;
+    const place = this.codes.of(registration.provinceNis ?? '');
+    const funnelCohortCode = this.cached(this.funnelCohorts, registered, funnelCohort);
+    const funnel = (day: string, measure: number, of = statistic.funnel) => this.addCells(of, day, place, funnelCohortCode, measure, sign);
+    const reached = reachDates(first);
+    for (let index = 0; index < ACTIVE_STAGES.length; index++) {
+      const date = first[ACTIVE_STAGES[index]];
+      if (date) funnel(date > registered ? date : registered, (this.atAllCodes[index] ??= this.codes.of(atAllMeasure(index))));
+      const on = reached[index];
+      if (!on) continue;
+      if (index === 0) {
+        funnel(on, this.count0);
+        continue;
+      }
+      const days = this.dayNumber(on) - this.dayNumber(reached[index - 1]!);
+      const band = waitBand(days);
+      funnel(on, this.numbered(this.bandCodes, index, band, bandMeasure));
+      funnel(on, this.numbered(this.waitCodes, index, days, waitMeasure), this.numbered(this.waitStatisticCodes, index, band, funnelWaitStatistic));
+    }
+  }
+
+  /** The period's contribution to a statistic's measures: `sign` from the day it starts, taken back from the day it ends. */
+  private span(statistic: number, measures: readonly number[], cohort: number, p: CurrentPeriod, place: number, sign: 1 | -1): void {
+    for (const measure of measures) {
+      this.addCells(statistic, p.validFrom, place, cohort, measure, sign);
+      if (p.validTo !== null) this.addCells(statistic, p.validTo, place, cohort, measure, -sign);
+    }
+  }
+
+  /** Adds n to a count's cells of the day, its month and its year, for all and for the place. */
+  private addCells(statistic: number, day: string, place: number, cohort: number, measure: number, n: number): void {
+    const { cell, grains, deltas, level, nothing } = this;
+    let at = this.buckets.get(day);
+    if (!at) this.buckets.set(day, (at = bucketsOfDay(day).map((bucket) => this.codes.of(bucket))));
+    cell[0] = statistic;
+    cell[5] = cohort;
+    cell[6] = measure;
     for (let grain = 0; grain < 3; grain++) {
       cell[2] = grains[grain];
       cell[3] = at[grain];
-      cell[1] = none;
+      cell[1] = level.none;
       cell[4] = nothing;
       deltas.add(cell, n);
-      cell[1] = province;
-      cell[4] = placeCode;
+      cell[1] = level.province;
+      cell[4] = place;
       deltas.add(cell, n);
     }
-  };
-  for (const rows of before) contribute(rows, -1, add);
-  for (const rows of after) contribute(rows, 1, add);
-  return deltas;
+  }
+
+  private stockCodesOf(p: CurrentPeriod): number[] {
+    let byHousing = this.stockCodes.get(p.stage);
+    if (!byHousing) this.stockCodes.set(p.stage, (byHousing = new Map()));
+    let byStatus = byHousing.get(p.housingType);
+    if (!byStatus) byHousing.set(p.housingType, (byStatus = new Map()));
+    let byEmployment = byStatus.get(p.residenceStatus);
+    if (!byEmployment) byStatus.set(p.residenceStatus, (byEmployment = []));
+    const at = (p.everEmployed ? 2 : 0) + (p.employedNow ? 1 : 0);
+    return (byEmployment[at] ??= stockMeasures(p).map((measure) => this.codes.of(measure)));
+  }
+
+  private vdabCodesOf(p: CurrentPeriod): number[] {
+    const at = (p.active ? 4 : 0) + (p.everEmployed ? 2 : 0) + (p.employedNow ? 1 : 0);
+    return (this.vdabCodes[at] ??= vdabMeasures(p).map((measure) => this.codes.of(measure)));
+  }
+
+  /** The code of `text(step, n)`, found once. */
+  private numbered(cache: Array<Map<number, number>>, step: number, n: number, text: (step: number, n: number) => string): number {
+    const byN = (cache[step] ??= new Map());
+    let code = byN.get(n);
+    if (code === undefined) byN.set(n, (code = this.codes.of(text(step, n))));
+    return code;
+  }
+
+  /** The code of `text(date)`, found once per date. */
+  private cached(cache: Map<string, number>, date: string, text: (date: string) => string): number {
+    let code = cache.get(date);
+    if (code === undefined) cache.set(date, (code = this.codes.of(text(date))));
+    return code;
+  }
+
+  private dayNumber(date: string): number {
+    let n = this.dayNumbers.get(date);
+    if (n === undefined) this.dayNumbers.set(date, (n = daysBetween(DAY_ZERO, date)));
+    return n;
+  }
 }
+
+/** Where dates' day numbers count from (any date: only their differences are read). */
+const DAY_ZERO = '2000-01-01';
 
 /**
- * Rows of a table (columns in `columns`' order), only those valid now (recorded_to null), by
- * dossier, each as `read` makes it (given the row and the index of each column).
+ * The changes of stat_date_counts when dossiers' rows go from `before` to `after` (each dossier's
+ * current rows; a dossier new to the table has none before), added to `deltas` (changes held from
+ * earlier batches) when given. A dossier's unchanged periods cancel out in their cells (a cell
+ * whose changes sum to 0 is no change: Deltas.changes leaves it out).
  */
-export function currentRowsByDossier<T>(
-  columns: readonly string[],
-  rows: readonly unknown[][],
-  read: (row: readonly unknown[], at: Readonly<Record<string, number>>) => T,
-): Map<string, T[]> {
-  const at = Object.fromEntries(columns.map((column, i) => [column, i]));
-  const byDossier = new Map<string, T[]>();
-  for (const row of rows) {
-    if (row[at.recorded_to] !== null) continue;
-    const record = read(row, at);
-    const list = byDossier.get(row[at.dossier_id] as string);
-    if (list) list.push(record);
-    else byDossier.set(row[at.dossier_id] as string, [record]);
-  }
-  return byDossier;
-}
-
-/** The columns of a row of stat_dossier_periods the counts read (a record of those alone: cheaper than one of every column). */
-const periodOf = (row: readonly unknown[], at: Readonly<Record<string, number>>): CurrentPeriod => ({
-  valid_from: row[at.valid_from] as string,
-  valid_to: row[at.valid_to] as string | null,
-  active: row[at.active] as boolean,
-  stage: row[at.stage] as string,
-  housing_type: row[at.housing_type] as string | null,
-  province_nis: row[at.province_nis] as string | null,
-  employed_now: row[at.employed_now] as boolean,
-  ever_employed: row[at.ever_employed] as boolean,
-  vdab: row[at.vdab] as boolean,
-  residence_status: row[at.residence_status] as string,
-});
-
-/** The columns of a row of stat_events the counts read. */
-const eventOf = (row: readonly unknown[], at: Readonly<Record<string, number>>): CurrentEvent => ({
-  type: row[at.type] as string,
-  occurred_on: row[at.occurred_on] as string,
-  province_nis: row[at.province_nis] as string | null,
-});
-
-/** The rows of each dossier of `ids` from both groupings (a dossier with none in one has an empty list). */
-function dossierRows(
-  ids: Iterable<string>,
-  periods: ReadonlyMap<string, Array<CurrentPeriod | Record<string, unknown>>>,
-  events: ReadonlyMap<string, Array<CurrentEvent | Record<string, unknown>>>,
-): DossierRows[] {
-  return [...ids].map((id) => ({ periods: (periods.get(id) ?? []) as CurrentPeriod[], events: (events.get(id) ?? []) as CurrentEvent[] }));
+export function dateCountDeltas(before: Iterable<DossierRows>, after: Iterable<DossierRows>, deltas = noDateCountDeltas()): Deltas {
+  const contributions = new DateCountContributions(deltas);
+  for (const rows of before) contributions.add(rows, -1);
+  for (const rows of after) contributions.add(rows, 1);
+  return deltas;
 }
 
 /** The current rows of the dossiers as the tables of `context.schema` hold them. */
 export async function storedDossierRows(context: Pick<ProjectionContext, 'schema' | 'query'>, dossierIds: readonly string[]): Promise<DossierRows[]> {
   if (dossierIds.length === 0) return [];
-  const group = (rows: Array<Record<string, unknown>>) => {
-    const byDossier = new Map<string, Array<Record<string, unknown>>>();
-    for (const row of rows) byDossier.set(row.dossier_id as string, [...(byDossier.get(row.dossier_id as string) ?? []), row]);
+  const group = <T>(rows: Array<T & { dossierId: string }>) => {
+    const byDossier = new Map<string, T[]>();
+    for (const row of rows) byDossier.set(row.dossierId, [...(byDossier.get(row.dossierId) ?? []), row]);
     return byDossier;
   };
-  const periods = await context.query(
-    `SELECT dossier_id::text, valid_from::text, valid_to::text, active, stage, housing_type, province_nis, employed_now, ever_employed, vdab, residence_status
-       FROM ${context.schema}.stat_dossier_periods WHERE dossier_id = ANY($1::uuid[]) AND recorded_to IS NULL`,
-    [dossierIds],
+  const periods = group<CurrentPeriod>(
+    await context.query(
+      `SELECT dossier_id::text AS "dossierId", valid_from::text AS "validFrom", valid_to::text AS "validTo", active, stage, housing_type AS "housingType",
+              province_nis AS "provinceNis", employed_now AS "employedNow", ever_employed AS "everEmployed", vdab, residence_status AS "residenceStatus"
+         FROM ${context.schema}.stat_dossier_periods WHERE dossier_id = ANY($1::uuid[]) AND recorded_to IS NULL`,
+      [dossierIds],
+    ),
   );
-  const events = await context.query(
-    `SELECT dossier_id::text, type, occurred_on::text, province_nis
-       FROM ${context.schema}.stat_events WHERE dossier_id = ANY($1::uuid[]) AND recorded_to IS NULL`,
-    [dossierIds],
+  const events = group<CurrentEvent>(
+    await context.query(
+      `SELECT dossier_id::text AS "dossierId", type, occurred_on::text AS "occurredOn", province_nis AS "provinceNis"
+         FROM ${context.schema}.stat_events WHERE dossier_id = ANY($1::uuid[]) AND recorded_to IS NULL`,
+      [dossierIds],
+    ),
   );
-  return dossierRows(dossierIds, group(periods), group(events));
-}
-
-/** Rows of stat_dossier_periods and stat_events of some dossiers (every row of them, columns in `periodColumns`' and `eventColumns`' order; the current ones count). */
-export interface DossierTableRows {
-  eventColumns: readonly string[];
-  events: readonly unknown[][];
-  periodColumns: readonly string[];
-  periods: readonly unknown[][];
-}
-
-/**
- * Adds to `deltas` the changes of stat_date_counts when the dossiers' rows go from `before` (as
- * the tables hold them: none for a dossier new to them) to `after` (their recomputed histories).
- */
-export function addDateCountChanges(deltas: Deltas, before: DossierTableRows, after: DossierTableRows): void {
-  const current = (rows: DossierTableRows) => {
-    const periods = currentRowsByDossier(rows.periodColumns, rows.periods, periodOf);
-    const events = currentRowsByDossier(rows.eventColumns, rows.events, eventOf);
-    return { ids: new Set([...periods.keys(), ...events.keys()]), periods, events };
-  };
-  const [old, next] = [current(before), current(after)];
-  // A dossier whose rows are all gone (none valid now) contributes nothing after.
-  const ids = new Set([...next.ids, ...old.ids]);
-  dateCountDeltas(dossierRows(old.ids, old.periods, old.events), dossierRows(ids, next.periods, next.events), deltas);
+  return dossierIds.map((id) => ({ periods: periods.get(id) ?? [], events: events.get(id) ?? [] }));
 }
 
 /** A cell of a count on a date: its group ('' for none, and for Brussels' null province), cohort ('' for none) and measure. */

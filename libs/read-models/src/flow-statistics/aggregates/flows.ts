@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engine';
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
+import type { Attribution, StatEvent } from '../situation';
 import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
 
 /**
@@ -12,7 +13,7 @@ import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
  * measure's total): the events counted there and the persons (dossiers) who had at least one.
  *
  * It is a sum over dossiers of each dossier's contribution, computed from that dossier's current
- * rows of stat_events alone (contribute). Whenever the projection replaces a dossier's rows it
+ * rows of stat_events alone (FlowContributions.add). Whenever the projection replaces a dossier's rows it
  * adds the contribution of its new rows and takes away that of its old ones, in the same
  * transaction (applyFlowCountChanges, with aggregates/delta.ts), so an event recorded late, a reopening elsewhere or a
  * changed attribution lands in its own periods and groups, and the table is the same however the
@@ -46,6 +47,18 @@ export interface FlowEvent {
   municipality: string | null;
   provinceNis: string | null;
 }
+
+/** A kept event as the flows count it, with where it counts by registration (its attribution, recorded-history.ts). */
+export const flowEventOf = (event: StatEvent, where: Pick<Attribution, 'municipality' | 'provinceNis'>): FlowEvent => ({
+  dossierId: event.dossierId,
+  version: event.version,
+  type: event.type,
+  occurredOn: event.occurredOn,
+  // As the flows query (queries/flows.ts) and currentFlowEventsOf coalesce them.
+  category: event.reason ?? event.trajectory ?? event.residenceStatus,
+  municipality: where.municipality,
+  provinceNis: where.provinceNis,
+});
 
 /** One row of stat_flow_counts. */
 export interface FlowCount {
@@ -112,39 +125,50 @@ export const FLOW_DAYS: CountTable = {
 };
 
 /**
- * Adds `sign` times the contribution of these dossiers' current events (and their readings):
- * to `periods` (events, persons), every event where it lands and each dossier once as a person
- * per count; to `days` (events, first_persons, last_persons; levels none and province), per day
- * of those periods, the events on it and the dossiers whose first and whose last such event of
- * the period is on it.
+ * Dossiers' contributions to stat_flow_counts and stat_flow_days, added to `deltas` (add). The
+ * codes of the intervals, levels and groups, and each day's periods, are found once here for
+ * every dossier added, as `deltas` keeps its codes (cleared or not).
  */
-function contribute(events: readonly FlowEvent[], sign: 1 | -1, periods: Deltas, days: Deltas): void {
-  const { codes } = periods;
-  const byDossier = new Map<string, FlowEvent[]>();
-  for (const event of events) {
-    const kept = byDossier.get(event.dossierId);
-    if (kept) kept.push(event);
-    else byDossier.set(event.dossierId, [event]);
+export class FlowContributions {
+  private readonly codes: Codes;
+  private readonly intervals: number[];
+  private readonly levels: number[];
+  private readonly daily = FLOW_LEVELS.map((level) => DAY_LEVELS.has(level));
+  private readonly dailyLevels: Set<number>;
+  private readonly nothing: number;
+  /** The periods of each day (by its text), one per interval: some thousand days for millions of events. */
+  private readonly periodsOf = new Map<string, number[]>();
+  private readonly groups = FLOW_LEVELS.map(() => 0);
+  /** The dossier's first and last day of each count (codes, plus one: 0 is none yet), in its periods' keys. */
+  private readonly spans: Deltas;
+  private readonly key = [0, 0, 0, 0, 0, 0];
+  private readonly dayKey = [0, 0, 0, 0, 0, 0, 0];
+
+  constructor(readonly deltas: FlowCountDeltas = noFlowCountDeltas()) {
+    const codes = (this.codes = deltas.periods.codes);
+    this.intervals = INTERVALS.map((interval) => codes.of(interval));
+    this.levels = FLOW_LEVELS.map((level) => codes.of(level));
+    this.nothing = codes.of('');
+    this.dailyLevels = new Set(FLOW_LEVELS.filter((level) => DAY_LEVELS.has(level)).map((level) => codes.of(level)));
+    this.spans = new Deltas(FLOW_KEYS.length, 2, codes, 64);
   }
-  const intervals = INTERVALS.map((interval) => codes.of(interval));
-  const levels = FLOW_LEVELS.map((level) => codes.of(level));
-  const daily = FLOW_LEVELS.map((level) => DAY_LEVELS.has(level));
-  const nothing = codes.of('');
-  const dailyLevels = new Set(FLOW_LEVELS.filter((level) => DAY_LEVELS.has(level)).map((level) => codes.of(level)));
-  // The periods of each day (by its text's code), one per interval, found once a call: some thousand days for a batch's events.
-  const periodsOf = new Map<number, number[]>();
-  const groups = FLOW_LEVELS.map(() => 0);
-  // The dossier's first and last day of each count (codes, plus one: 0 is none yet), in its periods' keys.
-  const spans = new Deltas(FLOW_KEYS.length, 2, codes, 64);
-  const key = [0, 0, 0, 0, 0, 0];
-  const dayKey = [0, 0, 0, 0, 0, 0, 0];
-  for (const own of byDossier.values()) {
+
+  /**
+   * Adds `sign` times one dossier's contribution of its current events (in any order) and their
+   * readings: to the periods' counts (events, persons), every event where it lands and the dossier
+   * once as a person per count; to the days' (events, first_persons, last_persons; levels none and
+   * province), per day of those periods, the events on it and the dossier on the days of its first
+   * and of its last such event of the period.
+   */
+  add(own: readonly FlowEvent[], sign: 1 | -1): void {
+    const { codes, intervals, levels, daily, dailyLevels, nothing, periodsOf, groups, spans, key, dayKey } = this;
+    const { periods, days } = this.deltas;
     spans.clear();
     // In business order, the first seen is the first.
     for (const event of [...own, ...readingsOf(own)].sort(inBusinessOrder)) {
       const day = codes.of(event.occurredOn);
-      let buckets = periodsOf.get(day);
-      if (!buckets) periodsOf.set(day, (buckets = INTERVALS.map((interval) => codes.of(bucketOf(event.occurredOn, interval)))));
+      let buckets = periodsOf.get(event.occurredOn);
+      if (!buckets) periodsOf.set(event.occurredOn, (buckets = INTERVALS.map((interval) => codes.of(bucketOf(event.occurredOn, interval)))));
       for (let j = 0; j < FLOW_LEVELS.length; j++) groups[j] = codes.of(groupAt(FLOW_LEVELS[j], event));
       key[4] = codes.of(event.type);
       const category = event.category === null ? -1 : codes.of(event.category);
@@ -180,6 +204,17 @@ function contribute(events: readonly FlowEvent[], sign: 1 | -1, periods: Deltas,
   }
 }
 
+/** The events of each dossier among current rows of several. */
+function byDossier(events: readonly FlowEvent[]): Iterable<FlowEvent[]> {
+  const of = new Map<string, FlowEvent[]>();
+  for (const event of events) {
+    const kept = of.get(event.dossierId);
+    if (kept) kept.push(event);
+    else of.set(event.dossierId, [event]);
+  }
+  return of.values();
+}
+
 /** Changes of stat_flow_counts (`periods`) and stat_flow_days (`days`). */
 export interface FlowCountDeltas {
   periods: Deltas;
@@ -198,8 +233,9 @@ export function noFlowCountDeltas(): FlowCountDeltas {
  * held from earlier batches) when given.
  */
 export function flowCountDeltas(before: readonly FlowEvent[], after: readonly FlowEvent[], deltas = noFlowCountDeltas()): FlowCountDeltas {
-  contribute(before, -1, deltas.periods, deltas.days);
-  contribute(after, 1, deltas.periods, deltas.days);
+  const contributions = new FlowContributions(deltas);
+  for (const own of byDossier(before)) contributions.add(own, -1);
+  for (const own of byDossier(after)) contributions.add(own, 1);
   return deltas;
 }
 

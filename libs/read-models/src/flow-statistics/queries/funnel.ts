@@ -176,7 +176,7 @@ async function talliesFromDateCounts(dataSource: DataSource, { asOf, cohortStart
         if (kind === 'count') tallies.reached[Number(step)] += n;
         else if (kind === 'atAll') tallies.reachedAtAll[Number(step)] += n;
         else if (kind === 'band') {
-          // A later step's count is the sum of its bands (aggregates/date-counts.ts: contribute).
+          // A later step's count is the sum of its bands (aggregates/date-counts.ts: DateCountContributions.add).
           tallies.reached[Number(step)] += n;
           addWaits(waitsIn(bands[Number(step)], tallies), Number(band), n);
         }
