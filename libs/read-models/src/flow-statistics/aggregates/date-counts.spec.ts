@@ -16,7 +16,10 @@ import { REGISTRATION_AS_RECORDED } from '../queries/place';
 import { stockOn } from '../queries/stock';
 import { vdabOn } from '../queries/vdab';
 import { FlowStatisticsFunnelWaitBands1733529600080 } from '../migrations/1733529600080-flow-statistics-funnel-wait-bands';
-import { applyDeltas, DATE_COUNTS, dateCountDeltas, STAT_DATE_COUNTS_TABLE, storedDossierRows } from '.';
+import { statEventOf } from '../flow-statistics.projection';
+import { situationTimeline } from '../situation';
+import { stockMeasures, vdabMeasuresOf } from './date-counts';
+import { applyDeltas, DATE_COUNTS, dateCountDeltas, STAT_DATE_COUNTS_TABLE, storedDossierRows, type DossierRows } from '.';
 
 /**
  * The answers from the counts kept per day (stat_date_counts) must be the answers from the rows
@@ -154,5 +157,58 @@ describe('the counts kept per day answer as the rows do', () => {
     } finally {
       await dataSource.query('UPDATE read_models.statistics_settings SET suppress_below = 3');
     }
+  });
+});
+
+/**
+ * A dossier's stock and VDAB contributions are netted where a period starts on the day the one
+ * before it ends (DateCountContributions: only the measures that differ change there). The cells
+ * must be those of the rule unnetted, each period's measures +1 from the day it starts and -1
+ * from the day it ends, in its day's, month's and year's cells, for all and its province; whatever
+ * order the periods come in (rows read back come in any), on generated histories.
+ */
+describe("a dossier's contribution to the stock and VDAB's pair", () => {
+  it("is each period's measures on from its first day and off from its end, cell by cell, its periods in any order", () => {
+    fc.assert(
+      fc.property(fc.array(historyArbitrary, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { minLength: 10, maxLength: 10 }), (histories, random) => {
+        const dossiers = histories.map((history): DossierRows => {
+          const dossierId = randomUUID();
+          const events = historyOf(dossierId, history)
+            .events.map((event, index) => statEventOf(dossierId, index + 1, event))
+            .filter((event) => event !== undefined);
+          const { periods, attributions } = situationTimeline(events);
+          // Drawn orders: rows read back come in any.
+          const shuffled = [...periods].sort((a, b) => (random[a.validFrom.charCodeAt(9) % random.length] % 5) - (random[b.validFrom.charCodeAt(9) % random.length] % 5));
+          return { periods: shuffled, events: events.map((event, i) => ({ type: event.type, occurredOn: event.occurredOn, provinceNis: attributions[i].provinceNis })) };
+        });
+        const naive = new Map<string, number>();
+        for (const { periods, events } of dossiers) {
+          const vdab = events.filter((event) => event.type === 'VdabRegistered').map((event) => event.occurredOn).sort()[0];
+          for (const p of periods) {
+            const counted: Array<[string, string[], string]> = [];
+            if (p.active) counted.push(['stock', stockMeasures(p), '']);
+            if (p.vdab) counted.push(['vdab', vdabMeasuresOf(p), vdab === undefined ? '' : vdab.slice(0, 4)]);
+            for (const [statistic, measures, cohort] of counted) {
+              for (const [day, n] of [[p.validFrom, 1], [p.validTo, -1]] as const) {
+                if (day === null) continue;
+                for (const [grain, bucket] of [['day', day], ['month', `${day.slice(0, 7)}-01`], ['year', `${day.slice(0, 4)}-01-01`]]) {
+                  for (const [level, grp] of [['none', ''], ['province', p.provinceNis ?? '']]) {
+                    for (const measure of measures) {
+                      const key = [statistic, level, grain, bucket, grp, cohort, measure].join('|');
+                      naive.set(key, (naive.get(key) ?? 0) + n);
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        const kept = new Map<string, number>();
+        for (const { key, n } of dateCountDeltas([], dossiers).changes()) if (key[0] === 'stock' || key[0] === 'vdab') kept.set(key.join('|'), n[0]);
+        const changed = (cells: Map<string, number>) => [...cells].filter(([, n]) => n !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        expect(changed(kept)).toEqual(changed(naive));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

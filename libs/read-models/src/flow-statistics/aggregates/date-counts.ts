@@ -97,7 +97,7 @@ export const stockMeasures = (p: CurrentPeriod): string[] => [
 export const vdabMeasure = (population: 'all' | 'active', count: 'registered' | 'ever' | 'now') => `${population}:${count}`;
 
 /** VDAB's measures of a period at VDAB: per population, registered, ever employed, employed now. */
-const vdabMeasures = (p: Pick<CurrentPeriod, 'active' | 'everEmployed' | 'employedNow'>): string[] =>
+export const vdabMeasuresOf = (p: Pick<CurrentPeriod, 'active' | 'everEmployed' | 'employedNow'>): string[] =>
   (p.active ? (['all', 'active'] as const) : (['all'] as const)).flatMap((population) => [
     vdabMeasure(population, 'registered'),
     ...(p.everEmployed ? [vdabMeasure(population, 'ever')] : []),
@@ -182,12 +182,8 @@ export class DateCountContributions {
     let firstVdab: string | null = null;
     for (const e of rows.events) if (e.type === 'VdabRegistered' && (firstVdab === null || e.occurredOn < firstVdab)) firstVdab = e.occurredOn;
     const cohort = firstVdab === null ? nothing : this.cached(this.vdabCohorts, firstVdab, vdabCohort);
-    for (const p of rows.periods) {
-      if (!p.active && !p.vdab) continue;
-      const place = this.codes.of(p.provinceNis ?? '');
-      if (p.active) this.span(statistic.stock, this.stockCodesOf(p), nothing, p, place, sign);
-      if (p.vdab) this.span(statistic.vdab, this.vdabCodesOf(p), cohort, p, place, sign);
-    }
+    this.spans(statistic.stock, rows.periods, nothing, sign);
+    this.spans(statistic.vdab, rows.periods, cohort, sign);
     let registration: CurrentEvent | undefined;
     for (const step of ACTIVE_STAGES) first[step] = null;
     for (const e of rows.events) {
@@ -219,12 +215,35 @@ export class DateCountContributions {
     }
   }
 
-  /** The period's contribution to a statistic's measures: `sign` from the day it starts, taken back from the day it ends. */
-  private span(statistic: number, measures: readonly number[], cohort: number, p: CurrentPeriod, place: number, sign: 1 | -1): void {
-    for (const measure of measures) {
-      this.addCells(statistic, p.validFrom, place, cohort, measure, sign);
-      if (p.validTo !== null) this.addCells(statistic, p.validTo, place, cohort, measure, -sign);
+  /**
+   * The stock's or VDAB's contribution of a dossier's periods: each period's measures from the
+   * day it starts, taken back from the day it ends. Where a period starts on the day the one
+   * before it in the list ends, in the same place, only the measures that differ change on that
+   * day: the others' -1 and +1 would cancel in the same cells (most of a dossier's changes move one
+   * or two of a period's four to six measures). Right in any order (each period still starts and
+   * ends once); the fold's periods come in order of their first days, so theirs all net.
+   */
+  private spans(statistic: number, periods: readonly CurrentPeriod[], cohort: number, sign: 1 | -1): void {
+    const stock = statistic === this.statistic.stock;
+    // The period before, if it counts: its measures, place and end.
+    let open: readonly number[] | undefined;
+    let openPlace = 0;
+    let openTo: string | null = null;
+    for (const p of periods) {
+      const measures = stock ? (p.active ? this.stockCodesOf(p) : undefined) : p.vdab ? this.vdabCodesOf(p) : undefined;
+      const place = measures ? this.codes.of(p.provinceNis ?? '') : 0;
+      if (open && measures && openTo === p.validFrom && openPlace === place) {
+        for (const measure of open) if (!measures.includes(measure)) this.addCells(statistic, p.validFrom, place, cohort, measure, -sign);
+        for (const measure of measures) if (!open.includes(measure)) this.addCells(statistic, p.validFrom, place, cohort, measure, sign);
+      } else {
+        if (open && openTo !== null) for (const measure of open) this.addCells(statistic, openTo, openPlace, cohort, measure, -sign);
+        if (measures) for (const measure of measures) this.addCells(statistic, p.validFrom, place, cohort, measure, sign);
+      }
+      open = measures;
+      openPlace = place;
+      openTo = p.validTo;
     }
+    if (open && openTo !== null) for (const measure of open) this.addCells(statistic, openTo, openPlace, cohort, measure, -sign);
   }
 
   /** Adds n to a count's cells of the day, its month and its year, for all and for the place. */
@@ -260,7 +279,7 @@ export class DateCountContributions {
 
   private vdabCodesOf(p: CurrentPeriod): number[] {
     const at = (p.active ? 4 : 0) + (p.everEmployed ? 2 : 0) + (p.employedNow ? 1 : 0);
-    return (this.vdabCodes[at] ??= vdabMeasures(p).map((measure) => this.codes.of(measure)));
+    return (this.vdabCodes[at] ??= vdabMeasuresOf(p).map((measure) => this.codes.of(measure)));
   }
 
   /** The code of `text(step, n)`, found once. */
