@@ -129,7 +129,7 @@ export const noDateCountDeltas = (): Deltas => new Deltas(DATE_COUNTS.keys.lengt
  * are found once per text and kept here, as `deltas` keeps its codes (cleared or not): a
  * dossier's contribution is then some Map lookups of texts it already has and the cells' adds,
  * where it built and looked up every measure's text again (bench/README.md, "The flow
- * statistics' fold: each dossier's rows folded once").
+ * statistics' fold: compared from where it resumed, counted from its timeline now").
  */
 export class DateCountContributions {
   private readonly codes: Codes;
