@@ -5,7 +5,6 @@ import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
 import { copyRows } from './copy';
 import type { Projection, RebuildWriter } from './projection';
 import { SafeFormLog } from './safe-form';
-import { SharedPages } from './shared-pages';
 
 /**
  * The checkpoint a one-pass fold writes under moved while it folded: someone else wrote to its
@@ -37,13 +36,10 @@ export interface OnePassOptions {
  * equal share of them. A fold that starts shrinks the others' shares, which flush at their next
  * batch, so the rows held stay within the bound plus a batch per fold; a fold that ends leaves
  * the others larger shares (fewer flushes, fewer read-backs). Without it, three projections
- * catching up from empty side by side held three times the bound. The folds read the log through
- * its `pages`: folds that read the same pages of it (catch-ups from empty side by side) read each
- * once (shared-pages.ts).
+ * catching up from empty side by side held three times the bound.
  */
 export class OnePassMemory {
   private folds = 0;
-  readonly pages = new SharedPages();
 
   constructor(readonly rows: number) {}
 
@@ -91,37 +87,31 @@ async function fold(
   let position = options.after;
   let folded = 0;
   let pending = new OnePass(dataSource, writer, options, position);
-  const page = (after: LogPosition) => ({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
-  const reader = options.memory.pages.reader(store, page(position));
   const read = (after: LogPosition) => {
-    const events = reader.read(page(after));
+    const page = store.readAll({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
     // Awaited in turn; a page read ahead of a fold that stops is nobody's failure.
-    events.catch(() => undefined);
-    return events;
+    page.catch(() => undefined);
+    return page;
   };
-  try {
-    let next = read(position);
-    for (;;) {
-      const events = await next;
-      if (events.length === 0) break;
+  let next = read(position);
+  for (;;) {
+    const events = await next;
+    if (events.length === 0) break;
+    options.carryOn();
+    // The next page is read while this one is folded (and flushed): the store's part of the read
+    // overlaps the fold's, at the cost of one page more in memory.
+    next = read(events[events.length - 1].position);
+    await pending.fold(events);
+    folded += events.length;
+    position = events[events.length - 1].position;
+    // Not at the log's last page: the fold's last flush (below) writes it, so that the checkpoint
+    // reaches the head only with what the writer keeps for its last flush written too.
+    if (writer.size > options.memory.share && (await next).length > 0) {
       options.carryOn();
-      // The next page is read while this one is folded (and flushed): the store's part of the read
-      // overlaps the fold's, at the cost of one page more in memory.
-      next = read(events[events.length - 1].position);
-      await pending.fold(events);
-      folded += events.length;
-      position = events[events.length - 1].position;
-      // Not at the log's last page: the fold's last flush (below) writes it, so that the checkpoint
-      // reaches the head only with what the writer keeps for its last flush written too.
-      if (writer.size > options.memory.share && (await next).length > 0) {
-        options.carryOn();
-        await pending.flush();
-        pending = new OnePass(dataSource, writer, options, position);
-      }
-      options.onBatch?.(folded, position);
+      await pending.flush();
+      pending = new OnePass(dataSource, writer, options, position);
     }
-  } finally {
-    reader.close();
+    options.onBatch?.(folded, position);
   }
   options.carryOn();
   await pending.flush(true);
