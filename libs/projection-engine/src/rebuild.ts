@@ -29,12 +29,12 @@ export class RebuildInterruptedError extends Error {
 }
 
 /**
- * Secondary indexes a rebuild builds at once, each on a connection of its own. Building them is
- * PostgreSQL's work alone, while the service waits: one after the other they took about a fifth
- * of a CRT registry rebuild, two at a time take a quarter less (bench/README.md, "The CRT
- * registry's rebuild"). CREATE INDEX takes a lock that lets others build beside it.
+ * Statements that finish a rebuild's copy (finishingOf: keys, indexes, ANALYZE) run at once, each
+ * on a connection of its own. It is PostgreSQL's work alone, while the service waits: one index
+ * after the other took about a fifth of a CRT registry rebuild, two at a time a quarter less
+ * (bench/README.md, "The CRT registry's rebuild").
  */
-const INDEX_BUILDS_AT_ONCE = 2;
+const FINISHING_AT_ONCE = 2;
 
 /** Runs `work` on every item, at most `limit` at a time; after a failure starts no more, and rejects with it once those running have ended. */
 async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
@@ -98,6 +98,70 @@ async function secondaryIndexesOf(dataSource: DataSource, schema: string, table:
       ORDER BY index.relname`,
     [schema, table],
   )) as Array<{ name: string; definition: string }>;
+}
+
+/** The table's primary key, if it has one: its name and definition (PRIMARY KEY (…)). */
+async function primaryKeyOf(dataSource: DataSource, schema: string, table: string): Promise<{ name: string; definition: string } | undefined> {
+  const [key] = (await dataSource.query(
+    `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = format('%I.%I', $1::text, $2::text)::regclass AND contype = 'p'`,
+    [schema, table],
+  )) as Array<{ name: string; definition: string }>;
+  return key;
+}
+
+/** A statement that finishes the copy, run once those it `needs` have ended (and not if one of them failed). */
+interface Finishing {
+  readonly statement: string;
+  readonly needs: readonly Finishing[];
+  readonly done: Promise<void>;
+  end(error?: unknown): void;
+}
+
+function finishing(statement: string, needs: readonly Finishing[]): Finishing {
+  let end!: (error?: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => (end = (error) => (error === undefined ? resolve() : reject(error))));
+  // Awaited by those that need it, if any; its failure is reported by the lane that ran it.
+  done.catch(() => undefined);
+  return { statement, needs, done, end };
+}
+
+/**
+ * What finishes the copy's tables once they hold the whole log, in an order where each
+ * statement comes after those it needs: the primary keys the copy lacks (a one-pass writer may
+ * drop one while it writes a table nobody reads yet, and leave it to be built here from all the
+ * rows at once: flow-statistics/aggregates/spill.ts), then the live tables' secondary indexes
+ * (built once over the whole copy, many times faster than kept up to date row by row; a table's
+ * after its key, which locks the table), then ANALYZE of each table after its indexes (a new table
+ * has no planner statistics until autovacuum gets to it: queries would be planned blind; ANALYZE
+ * and CREATE INDEX of one table exclude each other). The largest tables first in each group, so
+ * that the lanes end about together.
+ */
+async function finishingOf(dataSource: DataSource, schema: string, tables: readonly string[]): Promise<Finishing[]> {
+  const bySize = (
+    (await dataSource.query(
+      `SELECT t AS table FROM unnest($1::text[]) t ORDER BY pg_total_relation_size(format('%I.%I', $2::text, t)::regclass) DESC, t`,
+      [[...tables], schema],
+    )) as Array<{ table: string }>
+  ).map((row) => row.table);
+  const keys = new Map<string, Finishing>();
+  for (const table of bySize) {
+    const key = await primaryKeyOf(dataSource, READ_MODEL_SCHEMA, table);
+    if (key && !(await primaryKeyOf(dataSource, schema, table))) {
+      keys.set(table, finishing(`ALTER TABLE ${schema}.${table} ADD CONSTRAINT "${key.name}" ${key.definition}`, []));
+    }
+  }
+  const indexes = new Map<string, Finishing[]>();
+  for (const table of bySize) {
+    const needs = keys.has(table) ? [keys.get(table)!] : [];
+    indexes.set(
+      table,
+      (await secondaryIndexesOf(dataSource, READ_MODEL_SCHEMA, table)).map((index) =>
+        finishing(index.definition.replace(` ON ${READ_MODEL_SCHEMA}.${table} `, ` ON ${schema}.${table} `), needs),
+      ),
+    );
+  }
+  const analyzed = bySize.map((table) => finishing(`ANALYZE ${schema}.${table}`, [...(keys.has(table) ? [keys.get(table)!] : []), ...indexes.get(table)!]));
+  return [...keys.values(), ...[...indexes.values()].flat(), ...analyzed];
 }
 
 /**
@@ -181,18 +245,17 @@ export async function rebuildProjection(
       options.onProgress?.({ projection: projection.name, applied, position, head });
     }
     stillExclusive();
-    // Built once over the whole copy, which is many times faster than keeping them up to date row by row.
-    const definitions: string[] = [];
-    for (const table of projection.tables) {
-      for (const index of await secondaryIndexesOf(dataSource, READ_MODEL_SCHEMA, table)) {
-        definitions.push(index.definition.replace(` ON ${READ_MODEL_SCHEMA}.${table} `, ` ON ${schema}.${table} `));
+    await inParallel(await finishingOf(dataSource, schema, projection.tables), FINISHING_AT_ONCE, async (step) => {
+      try {
+        // Those it needs come before it in the list: each is running or has ended.
+        await Promise.all(step.needs.map((need) => need.done));
+        await dataSource.query(step.statement);
+        step.end();
+      } catch (error) {
+        step.end(error);
+        throw error;
       }
-    }
-    await inParallel(definitions, INDEX_BUILDS_AT_ONCE, (definition) => dataSource.query(definition));
-    for (const table of projection.tables) {
-      // A new table has no planner statistics until autovacuum gets to it: queries would be planned blind.
-      await dataSource.query(`ANALYZE ${schema}.${table}`);
-    }
+    });
     stillExclusive();
     applied += await switchOver(store, dataSource, projection, schema, checkpoint, options.batchSize);
   } catch (error) {

@@ -270,8 +270,10 @@ function* heeding<T>(rows: Iterable<T>, carryOn: () => void): Generator<T> {
 /**
  * Writes into the table in `context.schema`, empty, the spilled cells summed per key
  * (SpilledCounts.rows), with COPY, in key order. `keyAfter` (a table nobody reads before the
- * transaction ends: a rebuild's copy): its primary key dropped for the COPY and built after it,
- * once, from rows already in its order; in a live table it would lock the queries out until then.
+ * transaction ends: a rebuild's copy): its primary key dropped for the COPY and left to the
+ * rebuild, which builds it once the fold has committed, from rows already in its order, beside
+ * the copy's other keys and indexes on connections of their own (projection-engine's rebuild.ts);
+ * in a live table it would lock the queries out until then.
  * A stop asked for (context.carryOn) ends the COPY within ROWS_PER_CHECK rows: a million
  * dossiers' sums take tens of seconds.
  */
@@ -279,12 +281,8 @@ export async function writeSpilled(context: Pick<RebuildContext, 'schema' | 'que
   const { table } = spilled;
   const target = `${context.schema}.${table.name}`;
   const [key] = keyAfter
-    ? await context.query<{ name: string; definition: string }>(
-        `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
-        [target],
-      )
+    ? await context.query<{ name: string }>(`SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`, [target])
     : [];
   if (key) await context.query(`ALTER TABLE ${target} DROP CONSTRAINT "${key.name}"`);
   await context.copy(table.name, context.schema, [...table.keys.map(([column]) => column), ...(table.counts ?? ['n'])], heeding(spilled.rows(), context.carryOn));
-  if (key) await context.query(`ALTER TABLE ${target} ADD CONSTRAINT "${key.name}" ${key.definition}`);
 }
