@@ -174,11 +174,11 @@ function keep(byDossier: Map<string, RecordedStatEvent[]>, incoming: readonly Re
  * them, and each dossier's rows valid now as the counts read them (the fold's timeline now, where
  * they were read back from the rows by column).
  */
-function historiesOf(byDossier: ReadonlyMap<string, RecordedStatEvent[]>, directory: MunicipalityDirectory): DossierTables & { now: CurrentRows[] } {
+function historiesOf(dossiers: Iterable<RecordedStatEvent[]>, directory: MunicipalityDirectory): DossierTables & { now: CurrentRows[] } {
   const eventRows: unknown[][] = [];
   const periodRows: unknown[][] = [];
   const now: CurrentRows[] = [];
-  for (const kept of byDossier.values()) {
+  for (const kept of dossiers) {
     const history = recordedHistory(kept, directory);
     for (const { event: e, where: w, recordedFrom, recordedTo } of history.events) {
       eventRows.push([
@@ -423,7 +423,22 @@ async function foldStaged(context: ProjectionContext, directory: MunicipalityDir
   }
 }
 
-/** foldStaged's steps, its counts held (or spilled) in `counts`. */
+/**
+ * Dossiers a one-pass fold's last flush folds between two turns of the event loop (some tens of
+ * milliseconds): the COPY of the step before, which PostgreSQL takes in meanwhile, is fed at each
+ * turn (a fold of a whole step in one go left PostgreSQL without rows for most of it).
+ */
+const DOSSIERS_PER_TURN = 500;
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * foldStaged's steps, its counts held (or spilled) in `counts`. In a one-pass fold's last flush
+ * (`copy`) the service and PostgreSQL work at once: a step's staged events are read while the step
+ * before is folded, and its rows go in (COPY) while the next is folded, one step's rows in flight at
+ * most; a stop asked for ends it between steps, once the rows in flight are in (rolled back with
+ * the rest).
+ */
 async function foldStagedInto(
   counts: CountChanges,
   staged: string,
@@ -432,42 +447,88 @@ async function foldStagedInto(
   limits: StagedFoldLimits,
   copy?: RebuildContext,
 ): Promise<void> {
+  /**
+   * The fold's statements on the flush's connection, each sent once the one before has ended
+   * (pg's own queue for a client already busy is deprecated): in a one-pass fold's last flush the
+   * next step's read is sent before this step's rows are written, and the rows of the step
+   * before are still going in.
+   */
+  let connection: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(statement: () => Promise<T>): Promise<T> => {
+    const done = connection.then(statement);
+    connection = done.catch(() => undefined);
+    return done;
+  };
+  /** The COPY of the last step's rows, until it ends. */
+  let writing: Promise<unknown> = Promise.resolve();
   const write = async (byDossier: Map<string, RecordedStatEvent[]>) => {
-    const rows = historiesOf(byDossier, directory);
-    counts.add([], rows.now);
-    if (copy) {
-      await copy.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, rows.events);
-      await copy.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, rows.periods);
-      if (counts.size > limits.heldCells) counts.spill();
-    } else {
+    if (!copy) {
+      const rows = historiesOf(byDossier.values(), directory);
+      counts.add([], rows.now);
       await insertRows(context, STAT_EVENTS_TABLE, EVENT_COLUMNS, rows.events);
       await insertRows(context, STAT_PERIODS_TABLE, PERIOD_COLUMNS, rows.periods);
       if (counts.size > limits.heldCells) await counts.write(context);
+      return;
     }
+    const dossiers = [...byDossier.values()];
+    const events: unknown[][] = [];
+    const periods: unknown[][] = [];
+    for (let start = 0; start < dossiers.length; start += DOSSIERS_PER_TURN) {
+      if (start > 0) await turn();
+      const rows = historiesOf(dossiers.slice(start, start + DOSSIERS_PER_TURN), directory);
+      counts.add([], rows.now);
+      for (const row of rows.events) events.push(row);
+      for (const row of rows.periods) periods.push(row);
+    }
+    await writing;
+    writing = Promise.all([
+      inTurn(() => copy.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, events)),
+      inTurn(() => copy.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, periods)),
+    ]);
+    // Awaited at the next step or the end; a failure meanwhile is that await's.
+    writing.catch(() => undefined);
+    if (counts.size > limits.heldCells) counts.spill();
   };
   await context.query(
     `DECLARE stat_staged NO SCROLL CURSOR FOR
        SELECT ${STAGED_COLUMNS.map((column) => (column === 'dossier_id' || column === 'occurred_on' ? `${column}::text AS ${column}` : column)).join(', ')}
          FROM ${staged} ORDER BY dossier_id`,
   );
+  const fetch = () => {
+    const rows = inTurn(() => context.query<Record<string, unknown>>(`FETCH ${limits.stagedPerStep} FROM stat_staged`));
+    // Awaited in turn; a step read ahead of a fold that stops is nobody's failure.
+    rows.catch(() => undefined);
+    return rows;
+  };
   // The events of the dossier a step ends with, which the next step may continue.
   let open: RecordedStatEvent[] = [];
-  for (;;) {
-    // A one-pass fold's last flush can take minutes (at a million dossiers): a stop asked for
-    // ends it between steps, and it rolls back, the events still staged for the next start.
-    copy?.carryOn();
-    const rows = await context.query<Record<string, unknown>>(`FETCH ${limits.stagedPerStep} FROM stat_staged`);
-    const byDossier = new Map<string, RecordedStatEvent[]>();
-    if (open.length > 0) byDossier.set(open[0].dossierId, open);
-    keep(byDossier, rows.map(keptEventOf));
-    if (rows.length < limits.stagedPerStep) {
+  try {
+    let next = fetch();
+    for (;;) {
+      // A one-pass fold's last flush can take minutes (at a million dossiers): a stop asked for
+      // ends it between steps, and it rolls back, the events still staged for the next start.
+      copy?.carryOn();
+      const rows = await next;
+      const last = rows.length === limits.stagedPerStep ? (rows[rows.length - 1].dossier_id as string) : undefined;
+      // In a one-pass fold's last flush the next step is read while this one is folded.
+      if (copy && last !== undefined) next = fetch();
+      const byDossier = new Map<string, RecordedStatEvent[]>();
+      if (open.length > 0) byDossier.set(open[0].dossierId, open);
+      keep(byDossier, rows.map(keptEventOf));
+      if (last === undefined) {
+        await write(byDossier);
+        break;
+      }
+      open = byDossier.get(last)!;
+      byDossier.delete(last);
       await write(byDossier);
-      break;
+      if (!copy) next = fetch();
     }
-    const last = rows[rows.length - 1].dossier_id as string;
-    open = byDossier.get(last)!;
-    byDossier.delete(last);
-    await write(byDossier);
+    await writing;
+  } catch (error) {
+    // The statements sent (the rows in flight, a step read ahead) end before the transaction rolls back.
+    await connection;
+    throw error;
   }
   await context.query('CLOSE stat_staged');
   await context.query(`TRUNCATE ${staged}`);
@@ -550,7 +611,7 @@ export function flowStatisticsProjection(
       const dossierIds = [...new Set(incoming.map((event) => event.dossierId))];
       const { kept: byDossier, tables: stored, now } = await storedOf(context, dossierIds);
       if (keep(byDossier, incoming) === 0) return;
-      const next = historiesOf(byDossier, directory);
+      const next = historiesOf(byDossier.values(), directory);
       const changes = new CountChanges(spillDirectory);
       changes.add(now, next.now);
       await changes.write(context);
