@@ -9,7 +9,7 @@ export * from './personal-data';
 export * from './projection-engine';
 export * from './projection-runner';
 export * from './rebuild';
-export { OnePassMemory, OnePassOvertakenError } from './one-pass';
+export { OnePassMemory, OnePassOvertakenError, type FoldsWhileFlushing } from './one-pass';
 export * from './create-projection-engine';
 export { CHECKPOINT_TABLE } from './checkpoints';
 export { clientConfigOf, grantedLocks, lockName, projectionLockKey } from './projection-lock';

@@ -31,6 +31,19 @@ export interface OnePassOptions {
 }
 
 /**
+ * A one-pass writer (RebuildWriter) that can hand over what it holds (takeHeld: at once, holding
+ * nothing after) for a flush that writes it as its own flush would, and whose fold reads nothing
+ * a flush writes. The engine then folds the next batches while PostgreSQL takes a flush in (not
+ * the last); a flush still waits for the one before. Others are flushed with the fold waiting.
+ */
+export interface FoldsWhileFlushing {
+  takeHeld(): Pick<RebuildWriter, 'flush'>;
+}
+
+const foldsWhileFlushing = (writer: RebuildWriter): writer is RebuildWriter & FoldsWhileFlushing =>
+  typeof (writer as Partial<FoldsWhileFlushing>).takeHeld === 'function';
+
+/**
  * The rows an engine's one-pass folds (rebuilds, catch-ups from empty tables) keep in memory
  * together (PROJECTION_MEMORY_ROWS): each fold running flushes when its writer holds more than an
  * equal share of them. A fold that starts shrinks the others' shares, which flush at their next
@@ -94,26 +107,42 @@ async function fold(
     return page;
   };
   let next = read(position);
-  for (;;) {
-    const events = await next;
-    if (events.length === 0) break;
-    options.carryOn();
-    // The next page is read while this one is folded (and flushed): the store's part of the read
-    // overlaps the fold's, at the cost of one page more in memory.
-    next = read(events[events.length - 1].position);
-    await pending.fold(events);
-    folded += events.length;
-    position = events[events.length - 1].position;
-    // Not at the log's last page: the fold's last flush (below) writes it, so that the checkpoint
-    // reaches the head only with what the writer keeps for its last flush written too.
-    if (writer.size > options.memory.share && (await next).length > 0) {
+  // The flush under way: with a writer that folds while it flushes, awaited at the next flush (each
+  // starts from the checkpoint the one before left), at the last, or when the fold ends otherwise.
+  let flushing: Promise<void> = Promise.resolve();
+  try {
+    for (;;) {
+      const events = await next;
+      if (events.length === 0) break;
       options.carryOn();
-      await pending.flush();
-      pending = new OnePass(dataSource, writer, options, position);
+      // The next page is read while this one is folded (and flushed): the store's part of the read
+      // overlaps the fold's, at the cost of one page more in memory.
+      next = read(events[events.length - 1].position);
+      await pending.fold(events);
+      folded += events.length;
+      position = events[events.length - 1].position;
+      // Not at the log's last page: the fold's last flush (below) writes it, so that the checkpoint
+      // reaches the head only with what the writer keeps for its last flush written too.
+      if (writer.size > options.memory.share && (await next).length > 0) {
+        options.carryOn();
+        await flushing;
+        const stretch = pending;
+        pending = new OnePass(dataSource, writer, options, position);
+        if (foldsWhileFlushing(writer)) {
+          // What the writer holds now is the stretch's, whatever it folds meanwhile.
+          flushing = stretch.flush(false, writer.takeHeld());
+          flushing.catch(() => undefined);
+        } else await stretch.flush();
+      }
+      options.onBatch?.(folded, position);
     }
-    options.onBatch?.(folded, position);
+    options.carryOn();
+    await flushing;
+  } catch (error) {
+    // A flush under way commits or fails before the fold's caller sees it end.
+    await flushing.catch(() => undefined);
+    throw error;
   }
-  options.carryOn();
   await pending.flush(true);
   return { folded, position };
 }
@@ -144,8 +173,12 @@ class OnePass {
     this.last = events[events.length - 1];
   }
 
-  /** `ending`: the fold's last flush, made even when nothing was folded since the one before (the writer may hold what it writes last). */
-  async flush(ending = false): Promise<void> {
+  /**
+   * `ending`: the fold's last flush, made even when nothing was folded since the one before (the
+   * writer may hold what it writes last). `held`: what the writer held at the stretch's end
+   * (FoldsWhileFlushing), if it folds on meanwhile.
+   */
+  async flush(ending = false, held: Pick<RebuildWriter, 'flush'> = this.writer): Promise<void> {
     const last = this.last;
     if (!last && !ending) return;
     await inTransaction(this.dataSource, async (runner) => {
@@ -156,7 +189,7 @@ class OnePass {
       if (!row || comparePositions(positionOf(row), this.from) !== 0) {
         throw new OnePassOvertakenError(`The checkpoint ${this.options.checkpoint} moved while its one-pass fold ran; nothing of the fold was written`);
       }
-      await this.writer.flush({
+      await held.flush({
         schema: this.options.schema,
         query,
         storedInSafeForm: (event, fields) => this.notes.storedInSafeForm(event, fields),

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { comparePositions, type EventStore, type RecordedEvent } from '@app/event-store';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
-import { CHECKPOINT_TABLE, OnePassMemory, ProjectionEngine, rebuildProjection, type Projection } from '@app/projection-engine';
+import { CHECKPOINT_TABLE, OnePassMemory, ProjectionEngine, rebuildProjection, type FoldsWhileFlushing, type Projection } from '@app/projection-engine';
 import { until } from '@app/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { crtRegistryProjection } from './crt-registry';
@@ -198,6 +198,50 @@ describe.each([
     expect(logged).toEqual([]);
     expect(await rows()).toEqual(live);
     expect(await savedNotes(projection.name)).toEqual(liveNotes);
+  });
+
+  it('folds on while a flush goes in where its writer hands over what it holds (FoldsWhileFlushing), and builds the rows of the live path', async () => {
+    const log = generatedLog(2025);
+    const projection = projectionOf();
+    const { rows: live } = await builtLive(log, projection);
+    let flushing = 0;
+    let foldedWhileFlushing = 0;
+    // Each flush but the last held up a little as it begins writing: time for the fold to go on, where it may.
+    const { projection: slow, flushes } = countedFlushes(
+      projection,
+      () => flushing--,
+      (context) => {
+        flushing++;
+        let held = context.last;
+        return {
+          ...context,
+          copy: async (table, schema, columns, rows) => {
+            if (!held) await new Promise((resolve) => setTimeout(resolve, 20));
+            held = true;
+            return context.copy(table, schema, columns, rows);
+          },
+        };
+      },
+    );
+    const watched: Projection = {
+      ...slow,
+      rebuildWriter: () => {
+        const writer = slow.rebuildWriter!();
+        const fold = writer.fold.bind(writer);
+        writer.fold = async (events, context) => {
+          const during = flushing > 0;
+          await fold(events, context);
+          if (during || flushing > 0) foldedWhileFlushing++;
+        };
+        return writer;
+      },
+    };
+    const result = await rebuildProjection(logOf(log) as EventStore, database.dataSource, watched, { batchSize: 25, memory: new OnePassMemory(memoryRows) });
+    expect(result.applied).toBe(log.length);
+    expect(flushes()).toBeGreaterThan(2);
+    const handsOver = typeof (projection.rebuildWriter!() as Partial<FoldsWhileFlushing>).takeHeld === 'function';
+    expect({ handsOver, foldedWhileFlushing: foldedWhileFlushing > 0 }).toEqual({ handsOver, foldedWhileFlushing: handsOver });
+    expect(await rows()).toEqual(live);
   });
 
   it('an interrupted rebuild leaves the live table as it was and no copy behind; the next one builds it whole', async () => {

@@ -7,6 +7,7 @@ import {
   READ_MODEL_SCHEMA,
   readEach,
   storableValue,
+  type FoldsWhileFlushing,
   type Projection,
   type ProjectionContext,
   type RebuildContext,
@@ -635,7 +636,7 @@ export function flowStatisticsProjection(
  * from them, its rows and counts written with COPY (foldStaged). Until then the tables have the
  * persons' attributes but no rows or counts.
  */
-class FlowStatisticsRebuild implements RebuildWriter {
+class FlowStatisticsRebuild implements RebuildWriter, FoldsWhileFlushing {
   private staged: unknown[][] = [];
   /** Rows of stat_person_attributes, and the dossiers erased since the last flush (forgotten after the rows are written). */
   private persons: unknown[][] = [];
@@ -660,14 +661,26 @@ class FlowStatisticsRebuild implements RebuildWriter {
     for (const event of incomingOf(events, context)) this.staged.push(stagedRowOf(event));
   }
 
-  async flush(context: RebuildContext): Promise<void> {
+  /**
+   * What it holds, taken at once (FoldsWhileFlushing): the engine folds the next batches while
+   * it goes in, since the fold reads nothing a flush writes (only the personal data keys).
+   */
+  takeHeld(): Pick<RebuildWriter, 'flush'> {
     const { staged, persons, erased } = this;
     this.staged = [];
     this.persons = [];
     this.erased = [];
-    await context.copy(STAT_PERSONS_TABLE, context.schema, PERSON_COLUMNS, persons);
-    await forgetAgeBands(context, erased);
-    await context.copy(STAT_EVENTS_STAGED_TABLE, context.schema, STAGED_COLUMNS, staged);
-    if (context.last) await foldStaged(context, this.directory, this.limits, this.spillDirectory, context);
+    return {
+      flush: async (context) => {
+        await context.copy(STAT_PERSONS_TABLE, context.schema, PERSON_COLUMNS, persons);
+        await forgetAgeBands(context, erased);
+        await context.copy(STAT_EVENTS_STAGED_TABLE, context.schema, STAGED_COLUMNS, staged);
+        if (context.last) await foldStaged(context, this.directory, this.limits, this.spillDirectory, context);
+      },
+    };
+  }
+
+  async flush(context: RebuildContext): Promise<void> {
+    await this.takeHeld().flush(context);
   }
 }
