@@ -124,8 +124,9 @@ async function fold(
       // Not at the log's last page: the fold's last flush (below) writes it, so that the checkpoint
       // reaches the head only with what the writer keeps for its last flush written too.
       if (writer.size > options.memory.share && (await next).length > 0) {
-        options.carryOn();
+        // After the flush under way: a stop asked for meanwhile starts no other.
         await flushing;
+        options.carryOn();
         const stretch = pending;
         pending = new OnePass(dataSource, writer, options, position);
         if (foldsWhileFlushing(writer)) {
@@ -136,8 +137,8 @@ async function fold(
       }
       options.onBatch?.(folded, position);
     }
-    options.carryOn();
     await flushing;
+    options.carryOn();
   } catch (error) {
     // A flush under way commits or fails before the fold's caller sees it end.
     await flushing.catch(() => undefined);
