@@ -78,6 +78,22 @@ describe('PersonalDataProtection on PostgreSQL (personal_data_keys)', () => {
     expect(statements).toHaveLength(0);
   });
 
+  it('reveals a batch with the keys looked up ahead of it (lookAhead) without a query, and looks up for a batch they were not read for', async () => {
+    const batch = await Promise.all([storedRegistration(), storedRegistration()]);
+    const events = batch.map((b) => b.stored);
+    statements = [];
+    const ahead = await protection.lookAhead(events, query);
+    expect(statements).toHaveLength(1);
+    statements = [];
+    expect(await protection.reveal(events, query, undefined, ahead)).toEqual(batch.map((b) => b.plain));
+    expect(statements).toHaveLength(0);
+    // Another batch (even of the same events) is not covered by them: its dossiers' keys are looked up.
+    const other = await storedRegistration();
+    statements = [];
+    expect(await protection.reveal([...events, other.stored], query, undefined, ahead)).toEqual([...batch.map((b) => b.plain), other.plain]);
+    expect(statements).toHaveLength(1);
+  });
+
   it('reads every personal field as ERASED once the key is destroyed; erasing again changes nothing', async () => {
     const { dossierId, plain, stored } = await storedRegistration();
     await protection.erase(query, dossierId);

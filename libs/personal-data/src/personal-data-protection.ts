@@ -46,6 +46,17 @@ export class DossierKeyRead {
   ) {}
 }
 
+/** lookAhead()'s answer as reveal() takes it back (the projection engine's PersonalDataAhead). */
+type Ahead = { readonly events: readonly RecordedEvent[] };
+
+/** The keys a batch's reveal() needs, read ahead of it; kept only as long as the batch waits for its fold. */
+class KeysAhead implements Ahead {
+  constructor(
+    readonly events: readonly RecordedEvent[],
+    readonly keys: ReadonlyMap<string, DossierKey> | undefined,
+  ) {}
+}
+
 /**
  * Encryption of personal data at the edge of the event store: the domain sees PersonalData, the
  * store an envelope under the dossier's key. Implements the projections' PersonalDataReader
@@ -92,11 +103,27 @@ export class PersonalDataProtection {
    * as are a key that does not unwrap and an envelope that does not decrypt. Such an error is
    * thrown, unless `onUnreadable` is given: then that event is handed to it and left out.
    */
-  async reveal<E extends RecordedEvent>(events: readonly E[], query: SqlQuery, onUnreadable?: (event: E, error: unknown) => void): Promise<E[]> {
-    const registrations = events.filter(carriesPersonalData);
-    if (registrations.length === 0) return [...events];
-    const keys = await this.keys.lookup(query, registrations.map((event) => dossierIdOf(event.streamId)));
-    return this.readableEvents(events, keys, onUnreadable);
+  async reveal<E extends RecordedEvent>(
+    events: readonly E[],
+    query: SqlQuery,
+    onUnreadable?: (event: E, error: unknown) => void,
+    /** lookAhead()'s keys for these events: no query then. */
+    ahead?: Ahead,
+  ): Promise<E[]> {
+    const keys = ahead instanceof KeysAhead && ahead.events === events ? ahead.keys : await this.keysOf(events, query);
+    return keys ? this.readableEvents(events, keys, onUnreadable) : [...events];
+  }
+
+  /** reveal()'s keys for these events, looked up now (PersonalDataReader.lookAhead). */
+  async lookAhead(events: readonly RecordedEvent[], query: SqlQuery): Promise<Ahead> {
+    return new KeysAhead(events, await this.keysOf(events, query));
+  }
+
+  /** The keys of the events' registrations' dossiers, in one lookup; undefined when none carries personal data. */
+  private async keysOf(events: readonly RecordedEvent[], query: SqlQuery): Promise<ReadonlyMap<string, DossierKey> | undefined> {
+    const dossierIds: string[] = [];
+    for (const event of events) if (carriesPersonalData(event)) dossierIds.push(dossierIdOf(event.streamId));
+    return dossierIds.length === 0 ? undefined : this.keys.lookup(query, dossierIds);
   }
 
   /**

@@ -100,8 +100,12 @@ async function fold(
   let position = options.after;
   let folded = 0;
   let pending = new OnePass(dataSource, writer, options, position);
+  const ahead = { schema: options.schema, query: <T>(sql: string, parameters?: unknown[]): Promise<T[]> => dataSource.query(sql, parameters) };
   const read = (after: LogPosition) => {
-    const page = store.readAll({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
+    const page = store.readAll({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes }).then((events) => {
+      writer.readAhead?.(events, ahead);
+      return events;
+    });
     // Awaited in turn; a page read ahead of a fold that stops is nobody's failure.
     page.catch(() => undefined);
     return page;

@@ -74,6 +74,13 @@ export interface RebuildContext extends ProjectionContext {
  * writer finishes the fold (onePassToFinish).
  */
 export interface RebuildWriter {
+  /**
+   * Optional: called with each page of the log as soon as it is read, while the page before it is
+   * still folded, to start the reads its fold will need (the CRT registry's dossier keys), so that
+   * the fold does not wait for them. Its queries run outside any flush, as the fold's do; it
+   * starts them and returns, and `fold` of the same page uses (and awaits) what they bring.
+   */
+  readAhead?(events: readonly RecordedEvent[], context: Pick<ProjectionContext, 'schema' | 'query'>): void;
   fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
   /**
    * What it keeps in memory, in rows of the engine's bound (PROJECTION_MEMORY_ROWS): a writer whose

@@ -120,17 +120,29 @@ const PER_DOSSIER_ROWS_PER_UNIT = 5;
  * temporary table, from which it upserts them. `writesOf` is the projection's own reading of
  * events, the one `apply` uses.
  */
-export class VersionedRowsRebuild implements RebuildWriter {
+export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter {
   private rows = new Map<string, Row>();
   private changed = new Set<string>();
   /** Rows of the table read back since the last flush. */
   private readBack = new Set<string>();
   private readonly written = new WrittenIds();
+  /** What `lookAhead` is reading for the pages read but not folded yet. */
+  private readonly ahead = new WeakMap<readonly RecordedEvent[], Promise<Ahead>>();
 
   constructor(
     private readonly table: string,
-    private readonly writesOf: (events: readonly RecordedEvent[], context: ProjectionContext) => Promise<readonly VersionedWrite[]>,
+    private readonly writesOf: (events: readonly RecordedEvent[], context: ProjectionContext, ahead?: Ahead) => Promise<readonly VersionedWrite[]>,
+    /** What `writesOf` reads for a page that can be read ahead of its fold (RebuildWriter.readAhead): the CRT registry's dossier keys. */
+    private readonly lookAhead?: (events: readonly RecordedEvent[], context: Pick<ProjectionContext, 'schema' | 'query'>) => Promise<Ahead>,
   ) {}
+
+  readAhead(events: readonly RecordedEvent[], context: Pick<ProjectionContext, 'schema' | 'query'>): void {
+    if (!this.lookAhead) return;
+    const ahead = this.lookAhead(events, context);
+    // The page's fold awaits it and fails with it; a page never folded (the fold stopped) is nobody's failure.
+    ahead.catch(() => undefined);
+    this.ahead.set(events, ahead);
+  }
 
   /**
    * A row of a per-dossier table counts as a fifth of a row of the bound: it holds about half a
@@ -143,7 +155,9 @@ export class VersionedRowsRebuild implements RebuildWriter {
   }
 
   async fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
-    const writes = await this.writesOf(events, context);
+    const ahead = this.ahead.get(events);
+    this.ahead.delete(events);
+    const writes = await this.writesOf(events, context, ahead && (await ahead));
     if (writes.length === 0) return;
     const missing = new Set<string>();
     for (const { row } of writes) if (!this.rows.has(row.dossier_id) && this.written.mayHave(row.dossier_id)) missing.add(row.dossier_id);

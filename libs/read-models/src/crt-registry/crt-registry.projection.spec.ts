@@ -331,6 +331,25 @@ describe('crt-registry projection', () => {
     expect(await rowOf(dossierId)).toBeUndefined();
   });
 
+  it("a rebuild's fold reads no dossier key for a page whose keys were read ahead while the page before was folded", async () => {
+    const page = await Promise.all([encryptedRegistration(randomUUID()), encryptedRegistration(randomUUID())]);
+    const keyReads = (statements: string[]) => statements.filter((sql) => sql.includes('personal_data_keys')).length;
+    const folded = async (readAhead: boolean) => {
+      const writer = projection.rebuildWriter!();
+      const ahead: string[] = [];
+      const fold: string[] = [];
+      const counted = (into: string[]): ProjectionContext['query'] => (sql, parameters) => {
+        into.push(sql);
+        return context.query(sql, parameters);
+      };
+      if (readAhead) writer.readAhead!(page, { schema: 'read_models', query: counted(ahead) });
+      await writer.fold(page, { ...context, query: counted(fold) });
+      return { ahead: keyReads(ahead), fold: keyReads(fold) };
+    };
+    expect(await folded(true)).toEqual({ ahead: 1, fold: 0 });
+    expect(await folded(false)).toEqual({ ahead: 0, fold: 1 });
+  });
+
   it('builds the same table through a rebuild from the log, ignoring other streams', async () => {
     const store = await PostgresEventStore.connect(database.url);
     try {

@@ -16,6 +16,7 @@ import {
   VersionedRowsRebuild,
   writeVersionedRows,
   type Columns,
+  type PersonalDataAhead,
   type PersonalDataReader,
   type Projection,
   type ProjectionContext,
@@ -131,8 +132,8 @@ export function crtRegistryProjection(
   }
 
   /** The rows' changes of a batch, the live path's and the one-pass rebuild's alike. */
-  async function writesOf(events: readonly RecordedEvent[], context: ProjectionContext): Promise<VersionedWrite[]> {
-    const revealed = await personalData.reveal(events, context.query, (event, error) => context.leftOut(event, unreadable(error)));
+  async function writesOf(events: readonly RecordedEvent[], context: ProjectionContext, ahead?: PersonalDataAhead): Promise<VersionedWrite[]> {
+    const revealed = await personalData.reveal(events, context.query, (event, error) => context.leftOut(event, unreadable(error)), ahead);
     return readEach(revealed, context, writeOf);
   }
 
@@ -143,6 +144,7 @@ export function crtRegistryProjection(
     async apply(events, context) {
       await writeVersionedRows(context, CRT_DOSSIERS_TABLE, await writesOf(events, context));
     },
-    rebuildWriter: () => new VersionedRowsRebuild(CRT_DOSSIERS_TABLE, writesOf),
+    // The dossier keys of a page are read while the page before is folded: the fold does not wait a round trip per page for them.
+    rebuildWriter: () => new VersionedRowsRebuild(CRT_DOSSIERS_TABLE, writesOf, (events, context) => personalData.lookAhead(events, context.query)),
   };
 }

@@ -25,6 +25,7 @@ export function countedFlushes(
         const writer = projection.rebuildWriter!() as RebuildWriter & Partial<FoldsWhileFlushing>;
         const takeHeld = writer.takeHeld?.bind(writer);
         return {
+          readAhead: writer.readAhead && ((events, context) => writer.readAhead!(events, context)),
           fold: (events, context) => writer.fold(events, context),
           get size() {
             return writer.size;
