@@ -42,7 +42,8 @@ export class MasterKey {
   }
 
   unwrap(wrapped: Uint8Array, dossierId: string): Buffer {
-    const bytes = Buffer.from(wrapped);
+    // A view of the caller's bytes, not a copy: a rebuild unwraps a key per registration.
+    const bytes = Buffer.from(wrapped.buffer, wrapped.byteOffset, wrapped.byteLength);
     if (bytes.length !== WRAPPED_BYTES || bytes[0] !== FORMAT_VERSION) throw new KeyUnwrapError(dossierId);
     const key = gcmOpen(
       this.kek,

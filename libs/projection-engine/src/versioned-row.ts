@@ -69,9 +69,10 @@ function foldVersionedWrites(
     const current = rows.get(row.dossier_id);
     if (current ? current.version >= row.version : !creates) continue;
     const stored = storableRow(table, row, kinds, event, notes);
-    // The rows are the fold's own (read back, or created here): changed in place, not copied per event.
+    // The rows are the fold's own (read back, or a write's row taken over: writes are made for
+    // one fold and not read after it): changed in place, not copied per event.
     if (current) Object.assign(current, stored);
-    else rows.set(row.dossier_id, { ...stored });
+    else rows.set(row.dossier_id, stored);
     changed.add(row.dossier_id);
   }
   return changed;
