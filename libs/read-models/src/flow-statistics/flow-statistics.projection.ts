@@ -396,8 +396,10 @@ const STAGED_FOLD_LIMITS: StagedFoldLimits = {
   // Some 10 to 20 MiB outside V8's heap (a cell takes 32 to 40 bytes of typed arrays, at most
   // three quarters of their slots used, aggregates/delta.ts).
   heldCells: 200_000,
-  // A few thousand dossiers' histories at a time (about 20 MiB at their peak).
-  stagedPerStep: 10_000,
+  // A few thousand dossiers' histories at a time (about 10 MiB at their peak): two steps are held
+  // in a one-pass fold's last flush (one going in while the next is folded), so half the 10,000
+  // a step was before they overlapped keeps its peak where it was.
+  stagedPerStep: 5_000,
 };
 
 /**
