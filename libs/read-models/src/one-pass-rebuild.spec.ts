@@ -222,6 +222,7 @@ describe.each([
         const writer = projection.rebuildWriter!() as RebuildWriter & Partial<FoldsWhileFlushing>;
         const takeHeld = writer.takeHeld?.bind(writer);
         return {
+          readAhead: writer.readAhead && ((events, context) => writer.readAhead!(events, context)),
           fold: async (events, context) => {
             if (flushing > 0) foldedWhileFlushing++;
             await writer.fold(events, context);
