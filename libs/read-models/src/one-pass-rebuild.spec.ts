@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { comparePositions, type EventStore, type RecordedEvent } from '@app/event-store';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
-import { CHECKPOINT_TABLE, OnePassMemory, ProjectionEngine, rebuildProjection, type FoldsWhileFlushing, type Projection, type RebuildWriter } from '@app/projection-engine';
+import { CHECKPOINT_TABLE, OnePassMemory, ProjectionEngine, rebuildProjection, type FoldsWhileFlushing, type Projection } from '@app/projection-engine';
 import { until } from '@app/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { crtRegistryProjection } from './crt-registry';
@@ -206,49 +206,17 @@ describe.each([
     const { rows: live } = await builtLive(log, projection);
     // Flushes begun and not ended: from the hand-over (takeHeld), or from the flush's call where the writer flushes what it holds itself.
     let flushing = 0;
-    let flushes = 0;
     let foldedWhileFlushing = 0;
-    const ending = (flush: RebuildWriter['flush']): RebuildWriter['flush'] => async (context) => {
-      try {
-        await flush(context);
-      } finally {
-        flushing--;
-        flushes++;
-      }
-    };
-    const watched: Projection = {
-      ...projection,
-      rebuildWriter: () => {
-        const writer = projection.rebuildWriter!() as RebuildWriter & Partial<FoldsWhileFlushing>;
-        const takeHeld = writer.takeHeld?.bind(writer);
-        return {
-          readAhead: writer.readAhead && ((events, context) => writer.readAhead!(events, context)),
-          fold: async (events, context) => {
-            if (flushing > 0) foldedWhileFlushing++;
-            await writer.fold(events, context);
-          },
-          get size() {
-            return writer.size;
-          },
-          flush: async (context) => {
-            flushing++;
-            await ending(writer.flush.bind(writer))(context);
-          },
-          ...(takeHeld
-            ? {
-                takeHeld: () => {
-                  flushing++;
-                  const held = takeHeld();
-                  return { flush: ending(held.flush.bind(held)) };
-                },
-              }
-            : {}),
-        } satisfies RebuildWriter & Partial<FoldsWhileFlushing>;
+    const { projection: watched, flushes } = countedFlushes(projection, undefined, undefined, {
+      begun: () => flushing++,
+      ended: () => flushing--,
+      folding: () => {
+        if (flushing > 0) foldedWhileFlushing++;
       },
-    };
+    });
     const result = await rebuildProjection(logOf(log) as EventStore, database.dataSource, watched, { batchSize: 25, memory: new OnePassMemory(memoryRows) });
     expect(result.applied).toBe(log.length);
-    expect(flushes).toBeGreaterThan(2);
+    expect(flushes()).toBeGreaterThan(2);
     const handsOver = typeof (projection.rebuildWriter!() as Partial<FoldsWhileFlushing>).takeHeld === 'function';
     expect({ handsOver, foldedWhileFlushing: foldedWhileFlushing > 0 }).toEqual({ handsOver, foldedWhileFlushing: handsOver });
     expect(await rows()).toEqual(live);
