@@ -127,7 +127,10 @@ async function fold(
       position = events[events.length - 1].position;
       // Not at the log's last page: the fold's last flush (below) writes it, so that the checkpoint
       // reaches the head only with what the writer keeps for its last flush written too.
-      if (writer.size > options.memory.share && (await next).length > 0) {
+      // A writer that folds on while its flush goes in holds two stretches at once (the one going in
+      // and the next), so it hands over at half its share: the rows held stay within the bound.
+      const share = foldsWhileFlushing(writer) ? Math.max(1, Math.floor(options.memory.share / 2)) : options.memory.share;
+      if (writer.size > share && (await next).length > 0) {
         // After the flush under way: a stop asked for meanwhile starts no other.
         await flushing;
         options.carryOn();
