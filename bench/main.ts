@@ -29,6 +29,7 @@ import { loadThroughStore } from './load-esdb';
 import { loadIntoPostgres } from './load-postgres';
 import { loadAverages, machineInfo, versions } from './machine';
 import { PauseRecorder, tailOf, type Pauses } from './pauses';
+import { WaitProbe } from './waits';
 import { StatementStats, type StatementBreakdown } from './pg-statements';
 import { summariseHeapProfile, summariseProfile, type CpuProfile, type HeapProfile } from './profile-summary';
 import { formatTable, resultsFileName, type Figure } from './report';
@@ -486,6 +487,7 @@ async function queryScenario(
           run.config.querySamples,
           run.config.queryBudgetSeconds * 1000,
           (q) => run.log(`query ${q.name} at ${dossiers} dossiers: p50 ${q.p50} ms, p99 ${q.p99} ms (${q.count} requests, ${q.bytes} bytes)`),
+          new WaitProbe(service.pid, bench.postmasterPid),
         ),
         true,
       ),
@@ -495,7 +497,7 @@ async function queryScenario(
   const benchCollections = benchPauses.stop().timeline.collections;
   const tails = Object.fromEntries(
     queries.result.result.map((q) => {
-      const tail = tailOf(q.answers, timeline, benchCollections);
+      const tail = tailOf(q.answers, timeline, benchCollections, q.waits);
       return [q.name, { ...tail, slowestPaths: tail.slowestIndex.map((i) => q.paths[i]) }];
     }),
   );
@@ -504,7 +506,7 @@ async function queryScenario(
       `tail of ${name} at ${dossiers} dossiers: the ${tail.slowest} slowest (${tail.slowestMs.join(', ')} ms) took ${tail.slowestServiceMs.join(', ')} ms in the service ` +
         `(p50 ${tail.serviceP50Ms} ms); ${tail.slowestMetServiceGc} met a collection of the service (${tail.slowestServiceGcMs.join(', ')} ms of it; ` +
         `${Math.round(tail.allMetServiceGc * 100)}% of all answers met one), ` +
-        `${tail.slowestMetBenchGc} one of the bench (${Math.round(tail.allMetBenchGc * 100)}%); they asked ${tail.slowestPaths.join(' ')}`,
+        `${tail.slowestMetBenchGc} one of the bench (${Math.round(tail.allMetBenchGc * 100)}%); ${tail.overTwiceP50} answers over twice the p50; they asked ${tail.slowestPaths.join(" ")}`,
     );
   }
   run.log(
@@ -515,7 +517,7 @@ async function queryScenario(
       `memory at the start ${JSON.stringify(pauses.memory.atStart)} MiB, at the end ${JSON.stringify(pauses.memory.atEnd)} MiB`,
   );
   const scenario = `queries (${dossiers} dossiers)`;
-  const figures = queries.result.result.map(({ answers: _answers, paths: _paths, ...figure }) => figure);
+  const figures = queries.result.result.map(({ answers: _answers, paths: _paths, waits: _waits, ...figure }) => figure);
   for (const q of figures) {
     const target = q.class === 'single-dossier' ? SINGLE_DOSSIER_P99_TARGET_MS : q.class === 'list' ? LIST_P99_TARGET_MS : STATISTICS_P99_TARGET_MS;
     run.figure({ scenario, figure: `${q.name} p50`, value: q.p50, unit: 'ms' });

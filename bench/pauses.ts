@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
+import type { AnswerWaits } from './waits';
 
 /** A stretch of time: when it began (ms since the epoch, comparable across the bench's processes) and how long it took, in ms. */
 export type Stretch = readonly [at: number, ms: number];
@@ -176,7 +177,27 @@ export interface TailFigures {
   readonly allMetBenchGc: number;
   /** The kind's p50 of the service's own time, ms: what an answer costs inside the service. */
   readonly serviceP50Ms: number | null;
+  /** How many answers took more than twice the kind's p50. */
+  readonly overTwiceP50: number;
+  /** Those answers (the slowest SLOW_LISTED of them, slowest first), each with what it met. */
+  readonly slow: readonly SlowAnswer[];
 }
+
+/** One answer of more than twice its kind's p50, and where its time went. */
+export interface SlowAnswer {
+  readonly index: number;
+  readonly ms: number;
+  /** The service's own time (request in to answer finished), ms. */
+  readonly serviceMs: number | null;
+  /** Ms of the service's / the bench's collections within the answer. */
+  readonly serviceGcMs: number;
+  readonly benchGcMs: number;
+  /** CPU and waits for a core of the service, the bench and PostgreSQL, and the machine's stalls (with a probe). */
+  readonly waits?: AnswerWaits;
+}
+
+/** At most this many slow answers per kind in the results file. */
+const SLOW_LISTED = 20;
 
 const overlapOf = ([at, ms]: Stretch, [otherAt, otherMs]: Stretch) => Math.min(at + ms, otherAt + otherMs) - Math.max(at, otherAt);
 const overlaps = (stretch: Stretch, other: Stretch) => overlapOf(stretch, other) > 0;
@@ -188,7 +209,12 @@ const overlaps = (stretch: Stretch, other: Stretch) => overlapOf(stretch, other)
  * time). The shares over all answers say whether the slow ones met collections more often than
  * any answer does.
  */
-export function tailOf(answers: readonly Stretch[], service: Pauses['timeline'], benchCollections: readonly Stretch[]): TailFigures {
+export function tailOf(
+  answers: readonly Stretch[],
+  service: Pauses['timeline'],
+  benchCollections: readonly Stretch[],
+  waits?: readonly AnswerWaits[],
+): TailFigures {
   const rank = Math.max(1, Math.ceil(0.99 * answers.length));
   const slowestIndex = answers
     .map((_, i) => i)
@@ -204,16 +230,32 @@ export function tailOf(answers: readonly Stretch[], service: Pauses['timeline'],
   };
   const share = (collections: readonly Stretch[]) => (answers.length === 0 ? 0 : round(answers.filter((a) => meets(a, collections)).length / answers.length, 3));
   const serviceTimes = answers.map(serviceTime).filter((ms): ms is number => ms !== null).sort((a, b) => a - b);
+  const gcWithin = (answer: Stretch, collections: readonly Stretch[]) => round(collections.reduce((sum, gc) => sum + Math.max(0, overlapOf(answer, gc)), 0));
+  const sorted = answers.map(([, ms]) => ms).sort((a, b) => a - b);
+  const p50 = sorted[Math.max(1, Math.ceil(0.5 * sorted.length)) - 1];
+  const slowIndex = answers
+    .map((_, i) => i)
+    .filter((i) => answers[i][1] > 2 * p50)
+    .sort((a, b) => answers[b][1] - answers[a][1]);
   return {
     slowest: slowest.length,
     slowestMs: slowest.map(([, ms]) => round(ms)),
     slowestIndex,
     slowestMetServiceGc: slowest.filter((a) => meets(a, service.collections)).length,
     slowestMetBenchGc: slowest.filter((a) => meets(a, benchCollections)).length,
-    slowestServiceGcMs: slowest.map((a) => round(service.collections.reduce((sum, gc) => sum + Math.max(0, overlapOf(a, gc)), 0))),
+    slowestServiceGcMs: slowest.map((a) => gcWithin(a, service.collections)),
     slowestServiceMs: slowest.map(serviceTime),
     allMetServiceGc: share(service.collections),
     allMetBenchGc: share(benchCollections),
     serviceP50Ms: serviceTimes.length === 0 ? null : serviceTimes[Math.ceil(serviceTimes.length / 2) - 1],
+    overTwiceP50: slowIndex.length,
+    slow: slowIndex.slice(0, SLOW_LISTED).map((i) => ({
+      index: i,
+      ms: round(answers[i][1]),
+      serviceMs: serviceTime(answers[i]),
+      serviceGcMs: gcWithin(answers[i], service.collections),
+      benchGcMs: gcWithin(answers[i], benchCollections),
+      ...(waits?.[i] ? { waits: waits[i] } : {}),
+    })),
   };
 }

@@ -5,6 +5,8 @@ export interface StatementTime {
   readonly calls: number;
   readonly totalMs: number;
   readonly meanMs: number;
+  /** The slowest call: where a p99 far above the p50 may have waited in PostgreSQL. */
+  readonly maxMs: number;
 }
 
 export interface StatementBreakdown {
@@ -30,8 +32,8 @@ export class StatementStats {
   }
 
   async read(top = 6): Promise<StatementBreakdown> {
-    const { rows } = await this.pool.query<{ query: string; calls: string; total: number }>(
-      `SELECT query, calls::text, total_exec_time AS total FROM pg_stat_statements
+    const { rows } = await this.pool.query<{ query: string; calls: string; total: number; max: number }>(
+      `SELECT query, calls::text, total_exec_time AS total, max_exec_time AS max FROM pg_stat_statements
         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND query NOT LIKE '%pg_stat_statements%'
         ORDER BY total_exec_time DESC`,
@@ -45,6 +47,7 @@ export class StatementStats {
         calls: Number(row.calls),
         totalMs: Math.round(row.total),
         meanMs: Math.round((row.total / Math.max(1, Number(row.calls))) * 1000) / 1000,
+        maxMs: Math.round(row.max * 1000) / 1000,
       })),
     };
   }

@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import { epochNow, type Stretch } from '../pauses';
 import { summariseLatencies, type LatencySummary } from '../stats';
+import { WaitProbe, type AnswerWaits } from '../waits';
 
 const WARM_UP = 3;
 const MIN_SAMPLES = 5;
@@ -26,6 +27,8 @@ export interface QueryFigure extends LatencySummary {
   readonly answers: readonly Stretch[];
   /** What each timed answer asked, in the same order. */
   readonly paths: readonly string[];
+  /** What the processes did and waited for during each timed answer, in the same order (with a probe). */
+  readonly waits?: readonly AnswerWaits[];
 }
 
 export interface HttpAnswer {
@@ -64,6 +67,7 @@ export async function runQueries(
   samples: number,
   budgetMs: number,
   onFigure: (figure: QueryFigure) => void = () => undefined,
+  probe?: WaitProbe,
 ): Promise<QueryFigure[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const figures: QueryFigure[] = [];
@@ -79,15 +83,28 @@ export async function runQueries(
       const latencies: number[] = [];
       const answers: Stretch[] = [];
       const paths: string[] = [];
+      const waits: AnswerWaits[] = [];
+      probe?.list();
       let last: HttpAnswer | undefined;
       const deadline = performance.now() + budgetMs;
       for (let i = 0; i < samples && (i < MIN_SAMPLES || performance.now() < deadline); i++) {
+        const before = probe?.read();
         last = await get(i);
+        if (probe && before) waits.push(WaitProbe.between(before, probe.read()));
         latencies.push(last.milliseconds);
         answers.push([last.at, last.milliseconds]);
         paths.push(kind.path(i));
       }
-      figures.push({ name: kind.name, class: kind.class, ...summariseLatencies(latencies), bytes: last?.body.length ?? 0, example: kind.path(0), answers, paths });
+      figures.push({
+        name: kind.name,
+        class: kind.class,
+        ...summariseLatencies(latencies),
+        bytes: last?.body.length ?? 0,
+        example: kind.path(0),
+        answers,
+        paths,
+        ...(probe ? { waits } : {}),
+      });
       onFigure(figures[figures.length - 1]);
     }
   } finally {
