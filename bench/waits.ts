@@ -43,8 +43,10 @@ const readOr = (path: string): string | null => {
   }
 };
 
-interface Reading {
-  readonly times: Record<'service' | 'bench' | 'postgres', [number, number]>;
+export interface ProbeReading {
+  readonly times: Record<'service' | 'bench', [number, number]>;
+  /** Per PostgreSQL process: one that starts or ends in between (an autovacuum worker) counts only where read twice. */
+  readonly postgres: Map<number, [number, number]>;
   readonly cpuStallUs: number;
   readonly ioStallUs: number;
 }
@@ -78,30 +80,38 @@ export class WaitProbe {
     this.postgresPids = children;
   }
 
-  read(): Reading {
+  read(): ProbeReading {
     const of = (pid: number): [number, number] => parseSchedstat(readOr(`/proc/${pid}/schedstat`) ?? '') ?? [0, 0];
-    const postgres: [number, number] = [0, 0];
+    const postgres = new Map<number, [number, number]>();
     for (const pid of this.postgresPids) {
-      const [cpu, wait] = of(pid);
-      postgres[0] += cpu;
-      postgres[1] += wait;
+      const times = parseSchedstat(readOr(`/proc/${pid}/schedstat`) ?? '');
+      if (times) postgres.set(pid, times);
     }
     return {
-      times: { service: of(this.servicePid), bench: of(this.benchPid), postgres },
+      times: { service: of(this.servicePid), bench: of(this.benchPid) },
+      postgres,
       cpuStallUs: parsePressure(readOr('/proc/pressure/cpu') ?? '', 'some') ?? 0,
       ioStallUs: parsePressure(readOr('/proc/pressure/io') ?? '', 'some') ?? 0,
     };
   }
 
-  static between(before: Reading, after: Reading): AnswerWaits {
-    const times = (name: keyof Reading['times']): ThreadTimes => ({
-      cpuMs: round2((after.times[name][0] - before.times[name][0]) / 1e6),
-      waitMs: round2((after.times[name][1] - before.times[name][1]) / 1e6),
+  static between(before: ProbeReading, after: ProbeReading): AnswerWaits {
+    const ms = (ns: number) => round2(ns / 1e6);
+    const times = (name: keyof ProbeReading['times']): ThreadTimes => ({
+      cpuMs: ms(after.times[name][0] - before.times[name][0]),
+      waitMs: ms(after.times[name][1] - before.times[name][1]),
     });
+    let [postgresCpu, postgresWait] = [0, 0];
+    for (const [pid, [cpu, wait]] of after.postgres) {
+      const earlier = before.postgres.get(pid);
+      if (!earlier) continue;
+      postgresCpu += cpu - earlier[0];
+      postgresWait += wait - earlier[1];
+    }
     return {
       service: times('service'),
       bench: times('bench'),
-      postgres: times('postgres'),
+      postgres: { cpuMs: ms(postgresCpu), waitMs: ms(postgresWait) },
       machineCpuStallMs: round2((after.cpuStallUs - before.cpuStallUs) / 1e3),
       machineIoStallMs: round2((after.ioStallUs - before.ioStallUs) / 1e3),
     };
