@@ -474,7 +474,7 @@ async function queryScenario(
   await statements.reset();
   await service.request({ type: 'pauses-start' });
   // The bench's own collections too: the answers are timed in this process.
-  const benchPauses = new PauseRecorder();
+  const benchPauses = new PauseRecorder(undefined, false);
   benchPauses.start();
   const queries = await bench.cpu(service, () =>
     service.measured(() =>
@@ -494,7 +494,8 @@ async function queryScenario(
     ),
   );
   const { timeline, ...pauses } = await service.request<Pauses>({ type: 'pauses-stop' });
-  const benchCollections = benchPauses.stop().timeline.collections;
+  const { timeline: benchTimeline, gc: benchGc } = benchPauses.stop();
+  const benchCollections = benchTimeline.collections;
   const tails = Object.fromEntries(
     queries.result.result.map((q) => {
       const tail = tailOf(q.answers, timeline, benchCollections, q.waits);
@@ -513,8 +514,12 @@ async function queryScenario(
     `service pauses during the queries at ${dossiers} dossiers: ${pauses.gc.count} garbage collections (${pauses.gc.over5Ms} of 5 ms or more, longest ` +
       `${pauses.gc.maxMs} ms, ${pauses.gc.totalMs} ms in all); ${pauses.gc.allocatedMiB} MiB allocated, ` +
       `${Math.round((pauses.gc.allocatedMiB * 1024) / Math.max(1, timeline.requests.length))} KiB per request (${timeline.requests.length}); ` +
-      `young generation up to ${pauses.gc.newSpaceMiB} MiB; event-loop delay p99 ${pauses.eventLoopDelay.p99} ms, max ${pauses.eventLoopDelay.max} ms; ` +
+      `young generation up to ${pauses.gc.newSpaceMiB} MiB, a scavenge leaving ${pauses.gc.scavengeSurvivedKiB} KiB in it and promoting ${pauses.gc.scavengePromotedKiB} KiB on average; event-loop delay p99 ${pauses.eventLoopDelay.p99} ms, max ${pauses.eventLoopDelay.max} ms; ` +
       `memory at the start ${JSON.stringify(pauses.memory.atStart)} MiB, at the end ${JSON.stringify(pauses.memory.atEnd)} MiB`,
+  );
+  run.log(
+    `the bench's own collections meanwhile (it times the answers): ${benchGc.count} (${JSON.stringify(benchGc.byKind)}), ${benchGc.allocatedMiB} MiB allocated, ` +
+      `${Math.round((benchGc.allocatedMiB * 1024) / Math.max(1, timeline.requests.length))} KiB per request`,
   );
   const scenario = `queries (${dossiers} dossiers)`;
   const figures = queries.result.result.map(({ answers: _answers, paths: _paths, waits: _waits, ...figure }) => figure);
@@ -526,7 +531,7 @@ async function queryScenario(
   run.figure({ scenario: 'memory', figure: `service peak RSS, queries (${dossiers} dossiers)`, value: queries.result.peakRssMb, unit: 'MiB' });
   return {
     figures: queries.result.result,
-    details: { figures, peakRssMb: queries.result.peakRssMb, pauses, tails, cpu: queries.cpu, postgresStatements: await statements.read(10) },
+    details: { figures, peakRssMb: queries.result.peakRssMb, pauses, benchGc, tails, cpu: queries.cpu, postgresStatements: await statements.read(10) },
   };
 }
 

@@ -44,5 +44,7 @@ describe('the pauses of a stretch of work', () => {
     expect(pauses.gc.allocatedMiB).toBeGreaterThan(30);
     expect(pauses.gc.byKind.scavenge?.count).toBeGreaterThan(0);
     expect(pauses.gc.newSpaceMiB).toBeGreaterThan(0);
+    // At most a thousand short arrays alive at a time: a scavenge finds far less than the young generation alive.
+    expect(pauses.gc.scavengeSurvivedKiB + pauses.gc.scavengePromotedKiB).toBeLessThan(pauses.gc.newSpaceMiB * 1024);
   });
 });

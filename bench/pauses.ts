@@ -23,6 +23,12 @@ export interface Pauses {
     readonly allocatedMiB: number;
     /** The young generation's largest size seen, MiB: how often it fills up, and a scavenge runs, depends on it. */
     readonly newSpaceMiB: number;
+    /**
+     * What a scavenge found alive, on average, KiB: left in the young generation, and promoted to
+     * the old one (what the old space grew by). A scavenge's pause grows with what it copies.
+     */
+    readonly scavengeSurvivedKiB: number;
+    readonly scavengePromotedKiB: number;
   };
   /** How late the event loop ran a 1 ms timer (perf_hooks.monitorEventLoopDelay), in ms. */
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
@@ -75,7 +81,13 @@ export class PauseRecorder {
   private atStart = memorySample();
   private recording = false;
 
-  constructor(server?: Server) {
+  /**
+   * `loopDelay`: also sample the event loop's delay with a 1 ms timer (1,000 wake-ups a second).
+   * The bench's own recorder leaves it off: only its collections are read, and on two shared
+   * cores every wake-up of the process that times the answers takes a core from the service or
+   * PostgreSQL.
+   */
+  constructor(server?: Server, private readonly loopDelay = true) {
     server?.on('request', (_request, response) => {
       if (!this.recording) return;
       const at = epochNow();
@@ -99,8 +111,10 @@ export class PauseRecorder {
     this.gcProfiler = new GCProfiler();
     this.gcProfiler.start();
     this.usedAtStart = getHeapStatistics().used_heap_size;
-    this.delay = monitorEventLoopDelay({ resolution: 1 });
-    this.delay.enable();
+    if (this.loopDelay) {
+      this.delay = monitorEventLoopDelay({ resolution: 1 });
+      this.delay.enable();
+    }
   }
 
   stop(): Pauses {
@@ -138,22 +152,30 @@ export class PauseRecorder {
   }
 
   /** What was allocated since start(): the heap's growth from each collection's end to the next one's start, and since the last. */
-  private heapGrowth(): { allocatedMiB: number; newSpaceMiB: number } {
+  private heapGrowth(): { allocatedMiB: number; newSpaceMiB: number; scavengeSurvivedKiB: number; scavengePromotedKiB: number } {
     const collections = this.gcProfiler?.stop()?.statistics ?? [];
     this.gcProfiler = undefined;
     let allocated = 0;
     let usedAfter = this.usedAtStart;
     let newSpace = 0;
-    for (const { beforeGC, afterGC } of collections) {
+    let [scavenges, survived, promoted] = [0, 0, 0];
+    const used = (spaces: ReadonlyArray<{ spaceName: string; spaceUsedSize: number }>, name: string) => spaces.find((space) => space.spaceName === name)?.spaceUsedSize ?? 0;
+    for (const { gcType, beforeGC, afterGC } of collections) {
       allocated += Math.max(0, beforeGC.heapStatistics.usedHeapSize - usedAfter);
       usedAfter = afterGC.heapStatistics.usedHeapSize;
       for (const space of [...beforeGC.heapSpaceStatistics, ...afterGC.heapSpaceStatistics]) {
         if (space.spaceName === 'new_space') newSpace = Math.max(newSpace, space.spaceSize);
       }
+      if (gcType === 'Scavenge') {
+        scavenges++;
+        survived += used(afterGC.heapSpaceStatistics, 'new_space');
+        promoted += Math.max(0, used(afterGC.heapSpaceStatistics, 'old_space') - used(beforeGC.heapSpaceStatistics, 'old_space'));
+      }
     }
     allocated += Math.max(0, getHeapStatistics().used_heap_size - usedAfter);
     const mib = (bytes: number) => round(bytes / 1024 / 1024, 1);
-    return { allocatedMiB: mib(allocated), newSpaceMiB: mib(newSpace) };
+    const kibPerScavenge = (bytes: number) => (scavenges === 0 ? 0 : Math.round(bytes / scavenges / 1024));
+    return { allocatedMiB: mib(allocated), newSpaceMiB: mib(newSpace), scavengeSurvivedKiB: kibPerScavenge(survived), scavengePromotedKiB: kibPerScavenge(promoted) };
   }
 }
 
