@@ -28,7 +28,7 @@ import { DossierRowEncoder, envelopeSealer, LifecyclePool, plainSealer, Realisti
 import { loadThroughStore } from './load-esdb';
 import { loadIntoPostgres } from './load-postgres';
 import { loadAverages, machineInfo, versions } from './machine';
-import { PauseRecorder, tailOf, type Pauses } from './pauses';
+import { collectGarbage, PauseRecorder, tailOf, type Pauses } from './pauses';
 import { WaitProbe } from './waits';
 import { StatementStats, type StatementBreakdown } from './pg-statements';
 import { summariseHeapProfile, summariseProfile, type CpuProfile, type HeapProfile } from './profile-summary';
@@ -472,6 +472,8 @@ async function queryScenario(
   await vacuumReadModels(pool);
   run.mark(`vacuum of the read models (${dossiers} dossiers)`);
   await statements.reset();
+  // The bench's garbage from loading, collected before the answers are timed (collectGarbage).
+  collectGarbage();
   await service.request({ type: 'pauses-start' });
   // The bench's own collections too: the answers are timed in this process.
   const benchPauses = new PauseRecorder(undefined, false);

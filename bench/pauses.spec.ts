@@ -1,4 +1,4 @@
-import { PauseRecorder, tailOf, type Stretch } from './pauses';
+import { collectGarbage, PauseRecorder, tailOf, type Stretch } from './pauses';
 
 describe("what a kind's slowest answers met", () => {
   // 200 answers of 2 ms, 10 ms apart; three slow ones (the p99 by nearest rank is the third slowest).
@@ -46,5 +46,15 @@ describe('the pauses of a stretch of work', () => {
     expect(pauses.gc.newSpaceMiB).toBeGreaterThan(0);
     // At most a thousand short arrays alive at a time: a scavenge finds far less than the young generation alive.
     expect(pauses.gc.scavengeSurvivedKiB + pauses.gc.scavengePromotedKiB).toBeLessThan(pauses.gc.newSpaceMiB * 1024);
+  });
+});
+
+describe("the bench's own garbage", () => {
+  it('is collected in full on demand', async () => {
+    const recorder = new PauseRecorder(undefined, false);
+    recorder.start();
+    collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(recorder.stop().gc.byKind['mark-compact']?.count).toBeGreaterThanOrEqual(1);
   });
 });
