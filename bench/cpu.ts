@@ -71,3 +71,13 @@ export class CpuMeter {
     return { wallSeconds: Math.round(performance.now() - this.startedAt) / 1000, cpuSeconds };
   }
 }
+
+/**
+ * The most events a second a piece of work could reach on `cores` cores if its CPU (the service's
+ * and PostgreSQL's, as measured) overlapped perfectly and nothing else ran: a target above it
+ * cannot be met without the work spending less CPU an event, however it is scheduled.
+ */
+export function rateTheCpuAllows(cpuSeconds: { service: number; postgres: number }, events: number, cores = 2): number {
+  const spent = cpuSeconds.service + cpuSeconds.postgres;
+  return spent > 0 ? Math.round((cores * events) / spent) : Infinity;
+}

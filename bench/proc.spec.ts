@@ -1,4 +1,4 @@
-import { parseProcStat } from './cpu';
+import { parseProcStat, rateTheCpuAllows } from './cpu';
 import { parseProcStatus } from './memory';
 
 describe('parseProcStatus', () => {
@@ -16,5 +16,19 @@ describe('parseProcStat', () => {
   it('finds the parent and the CPU ticks past a command name with spaces and parentheses', () => {
     const line = '4242 (postgres: bench (idle)) S 4000 4242 4242 0 -1 4194560 100 0 0 0 250 30 0 0 20 0 1 0 100 1000 10';
     expect(parseProcStat(line)).toEqual({ ppid: 4000, ticks: 280 });
+  });
+});
+
+describe('rateTheCpuAllows', () => {
+  it('gives two cores twice the CPU seconds of the wall time: 100 s of CPU for 1,000,000 events allow 20,000 a second', () => {
+    expect(rateTheCpuAllows({ service: 70, postgres: 30 }, 1_000_000)).toBe(20_000);
+  });
+
+  it('counts PostgreSQL as much as the service: the same total in another split allows the same rate', () => {
+    expect(rateTheCpuAllows({ service: 30, postgres: 70 }, 1_000_000)).toBe(rateTheCpuAllows({ service: 70, postgres: 30 }, 1_000_000));
+  });
+
+  it('allows anything when no CPU was measured', () => {
+    expect(rateTheCpuAllows({ service: 0, postgres: 0 }, 1_000)).toBe(Infinity);
   });
 });
