@@ -22,6 +22,12 @@ export interface ServiceReply {
   readonly error?: string;
 }
 
+/** Word from a child on a request still under way (the query client's figure of each kind as it is done), before its reply. */
+export interface ServiceProgress {
+  readonly id: number;
+  readonly progress: unknown;
+}
+
 export interface CaughtUp {
   /** When the projections started (just before the application was created). */
   readonly startedAt: number;
@@ -42,15 +48,20 @@ export interface RebuildFigure {
 
 /**
  * Answers the bench's requests over IPC with `handle` (a child of the bench: the service, the
- * projector), exiting once a stop is answered, and says it is ready with `ready`.
+ * projector, the query client), exiting once a stop is answered, and says it is ready with
+ * `ready`. `handle` may tell how a request goes with `progress` before it answers.
  */
-export function serveBench(handle: (request: ServiceRequest) => Promise<unknown>, ready: unknown): void {
-  process.on('message', (message: { id: number; request: ServiceRequest }) => {
+export function serveBench<Request extends { readonly type: string } = ServiceRequest>(
+  handle: (request: Request, progress: (progress: unknown) => void) => Promise<unknown>,
+  ready: unknown,
+): void {
+  process.on('message', (message: { id: number; request: Request }) => {
     const reply = (answer: ServiceReply) =>
       process.send?.(answer, () => {
         if (message.request.type === 'stop') process.exit(0);
       });
-    handle(message.request).then(
+    const progress = (value: unknown) => process.send?.({ id: message.id, progress: value } satisfies ServiceProgress);
+    handle(message.request, progress).then(
       (result) => reply({ id: message.id, ok: true, result }),
       (error: unknown) => reply({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
     );

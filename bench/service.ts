@@ -1,8 +1,8 @@
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { compiledServiceEntry } from './compiled-service';
+import { compiledBenchEntry } from './compiled-service';
 import { PeakRss } from './memory';
-import type { ServiceReply, ServiceRequest } from './service-protocol';
+import type { ServiceProgress, ServiceReply, ServiceRequest } from './service-protocol';
 
 /** How the bench runs TypeScript: ts-node without type checks and the path aliases (register-paths.ts). */
 export const TS_NODE_ARGS = ['-r', 'ts-node/register/transpile-only', '-r', join(__dirname, 'register-paths.ts')];
@@ -14,16 +14,17 @@ export const TS_NODE_ARGS = ['-r', 'ts-node/register/transpile-only', '-r', join
  */
 export class BenchChild<Ready> {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; progress?: (progress: unknown) => void }>();
   private exited = false;
 
   private constructor(
     private readonly child: ChildProcess,
     readonly ready: Ready,
   ) {
-    child.on('message', (reply: ServiceReply) => {
+    child.on('message', (reply: ServiceReply | ServiceProgress) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
+      if ('progress' in reply) return waiting.progress?.(reply.progress);
       this.pending.delete(reply.id);
       if (reply.ok) waiting.resolve(reply.result);
       else waiting.reject(new Error(reply.error));
@@ -55,11 +56,12 @@ export class BenchChild<Ready> {
     return this.child.pid!;
   }
 
-  request<T>(request: ServiceRequest | { type: string }): Promise<T> {
+  /** Asks the child; `progress` hears what it tells of the request before it answers (serveBench). */
+  request<T>(request: ServiceRequest | { type: string }, progress?: (progress: unknown) => void): Promise<T> {
     if (this.exited) return Promise.reject(new Error('The child has stopped'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, progress });
       this.child.send({ id, request });
     });
   }
@@ -118,6 +120,6 @@ export function serviceNodeOptions(env: NodeJS.ProcessEnv = process.env): string
  * from the build as `npm start` runs it (compiled-service.ts), with its Node.js options.
  */
 export function startService(env: Record<string, string>, nodeArgs: readonly string[] = serviceNodeOptions()): Promise<BenchChild<ServiceReady>> {
-  const entry = compiledServiceEntry('service-process.ts', ['service-protocol.ts', 'pauses.ts']);
+  const entry = compiledBenchEntry('service-process.ts');
   return BenchChild.start<ServiceReady>(entry, { ...process.env, ...env }, nodeArgs, true);
 }

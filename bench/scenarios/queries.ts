@@ -6,6 +6,9 @@ import { WaitProbe, type AnswerWaits } from '../waits';
 const WARM_UP = 3;
 const MIN_SAMPLES = 5;
 
+/** How many requests of each kind `runQueries` may send with `samples`: the warm-up's come after the timed ones' (the i-th request asks `path(i)`). */
+export const requestsPerKind = (samples: number): number => samples + WARM_UP;
+
 export type QueryClass = 'statistics' | 'list' | 'single-dossier';
 
 export interface QueryKind {
@@ -91,35 +94,35 @@ export async function runQueries(
   try {
     for (const kind of kinds) {
       const headers = { authorization: `Bearer ${kind.token}`, accept: 'application/json', ...kind.headers };
-      const get = async (i: number) => {
-        const answer = await timedGet(agent, baseUrl, kind.path(i), headers);
-        if (answer.status !== 200) throw new Error(`${kind.name}: GET ${kind.path(i)} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+      // Every path asked before the first answer is timed: nothing of them is built between answers.
+      const asked = Array.from({ length: requestsPerKind(samples) }, (_, i) => kind.path(i));
+      const get = async (path: string) => {
+        const answer = await timedGet(agent, baseUrl, path, headers);
+        if (answer.status !== 200) throw new Error(`${kind.name}: GET ${path} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
         return answer;
       };
-      for (let i = 0; i < WARM_UP; i++) await get(samples + i);
+      for (let i = 0; i < WARM_UP; i++) await get(asked[samples + i]);
       const latencies: number[] = [];
       const answers: Stretch[] = [];
-      const paths: string[] = [];
       const waits: AnswerWaits[] = [];
       probe?.list();
       let last: HttpAnswer | undefined;
       const deadline = performance.now() + budgetMs;
       for (let i = 0; i < samples && (i < MIN_SAMPLES || performance.now() < deadline); i++) {
         const before = probe?.read();
-        last = await get(i);
+        last = await get(asked[i]);
         if (probe && before) waits.push(WaitProbe.between(before, probe.read()));
         latencies.push(last.milliseconds);
         answers.push([last.at, last.milliseconds]);
-        paths.push(kind.path(i));
       }
       figures.push({
         name: kind.name,
         class: kind.class,
         ...summariseLatencies(latencies),
         bytes: last?.bytes ?? 0,
-        example: kind.path(0),
+        example: asked[0],
         answers,
-        paths,
+        paths: asked.slice(0, answers.length),
         ...(probe ? { waits } : {}),
       });
       onFigure(figures[figures.length - 1]);
