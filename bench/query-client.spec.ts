@@ -67,7 +67,7 @@ describe('the query client, in a process of its own', () => {
     expect(seen.filter(({ url }) => url.startsWith('/dossiers/')).every(({ authorization }) => authorization === 'Bearer staff-token')).toBe(true);
     const [stock] = timed.figures;
     expect(stock.answers[7][1]).toBeGreaterThanOrEqual(40);
-    expect(stock.max).toBe(Math.round(stock.answers[7][1] * 100) / 100);
+    expect(stock.p50).toBeLessThan(40);
     // Stretches on the epoch's clock, as the bench's other processes record theirs (tailOf).
     for (const [at, ms] of timed.figures.flatMap((q) => q.answers)) {
       expect(at).toBeGreaterThanOrEqual(askedFrom - 1);
