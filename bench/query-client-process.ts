@@ -30,6 +30,7 @@ serveBench<QueryClientRequest>(async (request, progress) => {
         ({ name, p50, p99, count, bytes }) => progress({ name, p50, p99, count, bytes } satisfies KindDone),
         probe,
       );
+      probe?.close();
       // The last collections reach the observer a turn of the event loop later.
       await new Promise((resolve) => setTimeout(resolve, 10));
       return { figures, pauses: pauses.stop() };

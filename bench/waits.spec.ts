@@ -1,21 +1,29 @@
 import { parsePressure, parseSchedstat, WaitProbe, type ProbeReading } from './waits';
 
 describe("what an answer's processes did and waited for", () => {
-  it('reads the CPU and the wait for a core of a schedstat line, in ns', () => {
-    expect(parseSchedstat('422141069 416276434 642\n')).toEqual([422141069, 416276434]);
-    expect(parseSchedstat('')).toBeNull();
+  it('reads the CPU and the wait for a core of a schedstat line, in ns, into a reading', () => {
+    const line = Buffer.from('422141069 416276434 642\n');
+    const reading = new Float64Array(4);
+    expect(parseSchedstat(line, line.length, reading, 2)).toBe(true);
+    expect([...reading]).toEqual([0, 0, 422141069, 416276434]);
+    expect(parseSchedstat(Buffer.alloc(0), 0, reading, 0)).toBe(false);
+    expect([...reading.slice(0, 2)]).toEqual([NaN, NaN]);
+    // Only the bytes read count: the buffer is the probe's, and holds an older reading beyond them.
+    expect(parseSchedstat(line, 9, reading, 0)).toBe(false);
   });
 
   it("reads a pressure file's total stall, in µs", () => {
-    const text = 'some avg10=23.87 avg60=33.59 avg300=36.21 total=5078446566\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n';
+    const text = Buffer.from('some avg10=23.87 avg60=33.59 avg300=36.21 total=5078446566\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n');
     expect(parsePressure(text, 'some')).toBe(5078446566);
     expect(parsePressure(text, 'full')).toBe(0);
-    expect(parsePressure('', 'some')).toBeNull();
+    expect(parsePressure(Buffer.from(''), 'some')).toBeNull();
+    expect(parsePressure(text, 'some', 40)).toBeNull();
   });
 
   it('counts a PostgreSQL process only where it was read before and after (one that ends in between is left out)', () => {
-    const before: ProbeReading = { times: { service: [0, 0], bench: [0, 0] }, postgres: new Map([[1, [1e6, 2e6]], [2, [900e6, 900e6]]]), cpuStallUs: 0, ioStallUs: 0 };
-    const after: ProbeReading = { times: { service: [3e6, 1e6], bench: [1e6, 0] }, postgres: new Map([[1, [2e6, 5e6]], [3, [4e6, 4e6]]]), cpuStallUs: 2_500, ioStallUs: 100 };
+    // The service, the bench, the machine's stalls, then PostgreSQL's processes in the order listed (READING).
+    const before: ProbeReading = Float64Array.from([0, 0, 0, 0, 0, 0, 1e6, 2e6, 900e6, 900e6, NaN, NaN]);
+    const after: ProbeReading = Float64Array.from([3e6, 1e6, 1e6, 0, 2_500, 100, 2e6, 5e6, NaN, NaN, 4e6, 4e6]);
     const waits = WaitProbe.between(before, after);
     expect(waits).toEqual({
       service: { cpuMs: 3, waitMs: 1 },
@@ -33,5 +41,6 @@ describe("what an answer's processes did and waited for", () => {
     const waits = WaitProbe.between(before, probe.read());
     expect(waits.bench.cpuMs).toBeGreaterThan(5);
     expect(waits.service.cpuMs).toBe(waits.bench.cpuMs);
+    probe.close();
   });
 });
