@@ -31,14 +31,17 @@ export interface QueriesTimed {
 }
 
 /**
- * The client's old generation given room from the start: it allocates some 33 KiB a request
- * (Node's HTTP client and the probe's readings), and each scavenge promotes 100 to 200 KiB (the
- * answers in flight, the figures growing); V8 starts with a small old-space limit, so that made
- * a mark-compact every few hundred answers (15 to 23 ms each on the shared cores, a heap of 6
- * MiB), and none with the limit at 256 MiB (a stand-alone client against a local server, 2,436
- * answers of 88 KB).
+ * The client's heap set for few, short collections while it times (measured with a stand-alone
+ * client against a local server, 2,436 answers of 88 KB, on the shared cores). Its old space has
+ * 256 MiB from the start: each scavenge promotes 60 to 200 KiB (the answers in flight, the
+ * figures growing), and from V8's small first limit that made a mark-compact every few hundred
+ * answers (3 of 9 to 23 ms on a heap of 6 MiB; none with the flag). Its young generation is fixed
+ * at 16 MiB a half: Node's HTTP client allocates some 21 KiB a request, so V8's default (growing
+ * from 1 MiB) scavenged 19 times (36 to 40 ms in all), 12 times (20 to 32 ms) with this; more
+ * young space than this saves nothing, the bodies' buffers then start the scavenges (external
+ * memory pressure).
  */
-export const QUERY_CLIENT_NODE_ARGS = ['--initial-old-space-size=256'];
+export const QUERY_CLIENT_NODE_ARGS = ['--initial-old-space-size=256', '--min-semi-space-size=16', '--max-semi-space-size=16'];
 
 export class QueryClient {
   private constructor(private readonly child: BenchChild<{ pid: number }>) {}
