@@ -457,18 +457,23 @@ export async function dateCountsOn(
   );
   // Summed by PostgreSQL per cell (the cohorts added up unless asked per cohort), and per row's
   // bucket when there are several days; one day counts every row read (its spans are exactly them).
+  // The sums come as one JSON array of arrays, which V8 parses at once, where pg built an object
+  // per row from its texts (some 1,500 rows for VDAB's 48 month ends by province: bench/README.md, "Computed answers").
   const several = sorted.length > 1;
   const keys = `${several ? 'grain, bucket, ' : ''}grp, ${perCohort ? 'cohort, ' : ''}measure`;
   const rows =
     ranges.length === 0
       ? []
-      : ((await query(
-          `SELECT ${several ? 'grain, bucket::text AS bucket, ' : ''}grp, ${perCohort ? 'cohort' : "''::text AS cohort"}, measure, sum(n)::int AS n
-             FROM (${ranges.join(' UNION ALL ')}) AS r
-            GROUP BY ${keys}
-           HAVING sum(n) <> 0`,
-          params,
-        )) as Array<{ grain?: Grain; bucket?: string; grp: string; cohort: string; measure: string; n: number }>);
+      : ((
+          (await query(
+            `SELECT coalesce(json_agg(json_build_array(${several ? 'grain, bucket::text' : 'NULL::text, NULL::text'}, grp, ${perCohort ? 'cohort' : "''::text"}, measure, n)), '[]'::json) AS sums
+               FROM (SELECT ${keys}, sum(n)::int AS n
+                       FROM (${ranges.join(' UNION ALL ')}) AS r
+                      GROUP BY ${keys}
+                     HAVING sum(n) <> 0) AS s`,
+            params,
+          )) as Array<{ sums: Array<[grain: Grain | null, bucket: string | null, grp: string, cohort: string, measure: string, n: number]> }>
+        )[0].sums);
   // A row's run of the sorted days, [starts, ends): the days whose spans hold it.
   const before = (day: string) => {
     let [low, high] = [0, sorted.length];
@@ -493,7 +498,7 @@ export async function dateCountsOn(
     return run;
   };
   const cells = new Map<string, { cell: Omit<DateCount, 'n'>; changes: Float64Array }>();
-  for (const { grain, bucket, grp, cohort, measure, n } of rows) {
+  for (const [grain, bucket, grp, cohort, measure, n] of rows) {
     const [starts, ends] = several ? runOf(grain!, bucket!) : [0, 1];
     if (ends <= starts) continue;
     const id = `${grp}\t${cohort}\t${measure}`;

@@ -60,18 +60,13 @@ export const flowEventOf = (event: StatEvent, where: Pick<Attribution, 'municipa
   provinceNis: where.provinceNis,
 });
 
-/** One row of stat_flow_counts. */
-export interface FlowCount {
-  interval: Interval;
-  period: string;
-  level: FlowLevel;
-  /** The province's or municipality's code; '' without a place (level none), for Brussels' province, or where the row had none (as keyOf reads groups). */
-  grp: string;
-  measure: string;
-  category: string;
-  events: number;
-  persons: number;
-}
+/**
+ * A count of a period as readFlowCounts reads it: the period (its first day); the province's or
+ * municipality's code ('' without a place (level none), for Brussels' province, or where the row
+ * had none, as keyOf reads groups); the measure and the category ('' the measure's total); the
+ * events counted and the persons who had at least one.
+ */
+export type FlowCount = [period: string, grp: string, measure: string, category: string, events: number, persons: number];
 
 const inBusinessOrder = (a: FlowEvent, b: FlowEvent) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.version - b.version);
 
@@ -267,32 +262,53 @@ export async function applyFlowCountChanges(context: CountsContext, before: read
   await applyFlowCountDeltas(context, flowCountDeltas(before, after));
 }
 
-/** The counts of these calendar periods (their first days) at a grouping level, as the live table holds them now. */
-export async function readFlowCounts(dataSource: DataSource, interval: Interval, level: FlowLevel, periods: readonly string[]): Promise<FlowCount[]> {
-  if (periods.length === 0) return [];
-  return (await dataSource.query(
-    `SELECT interval, period::text AS period, level, grp, measure, category, events, persons
-       FROM ${READ_MODEL_SCHEMA}.${STAT_FLOW_COUNTS_TABLE} WHERE interval = $1 AND level = $2 AND period = ANY($3::date[])`,
-    [interval, level, periods],
-  )) as FlowCount[];
-}
-
 /**
- * The counts of the part of a calendar period from its start, or to its end (a range's last or
- * first period, clipped), from its days' rows: the persons whose first event is on or before
- * the part's end, or whose last is on or after its start. Undefined for a part clipped at both
- * ends (a range inside one period), which these counts cannot give, and per municipality (not kept per day).
+ * The counts of a range's periods at a grouping level, as the live table holds them now, in one
+ * statement: each whole period's rows of stat_flow_counts, and each period clipped at one end (a
+ * range's first or last) from its days' rows of stat_flow_days: the persons whose first event is
+ * on or before the part's end, or whose last is on or after its start. `unanswered`: the periods
+ * these counts cannot give, clipped at both ends (a range inside one period), or clipped per
+ * municipality (not kept per day); their events are read instead (queries/flows.ts).
+ * The rows come as one JSON array of arrays, which V8 parses at once, where pg built an object
+ * per row from its texts (some 1,700 rows for four years by month: bench/README.md, "Computed
+ * answers").
  */
-export async function readFlowCountsWithin(dataSource: DataSource, interval: Interval, level: FlowLevel, period: Period): Promise<FlowCount[] | undefined> {
-  const fromStart = period.start === period.bucket;
-  if (!DAY_LEVELS.has(level) || (!fromStart && period.end !== calendarEnd(period.bucket, interval))) return undefined;
-  return (await dataSource.query(
-    `SELECT interval, period::text AS period, level, grp, measure, category,
-            sum(events)::int AS events, sum(${fromStart ? 'first_persons' : 'last_persons'})::int AS persons
-       FROM ${READ_MODEL_SCHEMA}.${STAT_FLOW_DAYS_TABLE}
-      WHERE interval = $1 AND level = $2 AND period = $3::date AND day BETWEEN $4::date AND $5::date
-      GROUP BY interval, period, level, grp, measure, category
-     HAVING sum(events) > 0`,
-    [interval, level, period.bucket, period.start, period.end],
-  )) as FlowCount[];
+export async function readFlowCounts(
+  dataSource: DataSource,
+  interval: Interval,
+  level: FlowLevel,
+  periods: readonly Period[],
+): Promise<{ counts: FlowCount[]; unanswered: Period[] }> {
+  const params: unknown[] = [interval, level];
+  const whole: string[] = [];
+  const parts: string[] = [];
+  const unanswered: Period[] = [];
+  for (const period of periods) {
+    const [fromStart, toEnd] = [period.start === period.bucket, period.end === calendarEnd(period.bucket, interval)];
+    if (fromStart && toEnd) whole.push(period.bucket);
+    else if (!DAY_LEVELS.has(level) || (!fromStart && !toEnd)) unanswered.push(period);
+    else {
+      parts.push(
+        `SELECT period, grp, measure, category, sum(events)::int AS events, sum(${fromStart ? 'first_persons' : 'last_persons'})::int AS persons
+           FROM ${READ_MODEL_SCHEMA}.${STAT_FLOW_DAYS_TABLE}
+          WHERE interval = $1 AND level = $2 AND period = $${params.push(period.bucket)}::date AND day BETWEEN $${params.push(period.start)}::date AND $${params.push(period.end)}::date
+          GROUP BY period, grp, measure, category
+         HAVING sum(events) > 0`,
+      );
+    }
+  }
+  const reads = [
+    ...(whole.length === 0
+      ? []
+      : [`SELECT period, grp, measure, category, events, persons FROM ${READ_MODEL_SCHEMA}.${STAT_FLOW_COUNTS_TABLE}
+           WHERE interval = $1 AND level = $2 AND period = ANY($${params.push(whole)}::date[])`]),
+    ...parts,
+  ];
+  if (reads.length === 0) return { counts: [], unanswered };
+  const [{ counts }] = (await dataSource.query(
+    `SELECT coalesce(json_agg(json_build_array(period::text, grp, measure, category, events, persons)), '[]'::json) AS counts
+       FROM (${reads.join(' UNION ALL ')}) AS c`,
+    params,
+  )) as Array<{ counts: FlowCount[] }>;
+  return { counts, unanswered };
 }

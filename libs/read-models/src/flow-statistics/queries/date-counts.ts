@@ -39,19 +39,31 @@ export type CountsReader = (
  * `read`'s reads of the kept counts, in one transaction that sees one state of the table (a
  * funnel reads its wait bands, then the days of the middle ones: both must be of the same batch).
  */
-export function readingCounts<T>(dataSource: DataSource, read: (countsOn: CountsReader) => Promise<T>): Promise<T> {
-  return dataSource.transaction(async (manager) => {
+export async function readingCounts<T>(dataSource: DataSource, read: (countsOn: CountsReader) => Promise<T>): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  try {
     // A read of a few thousand rows, summed into fewer (dateCountsOn). Measured on a copy of the
     // bench's table at 100,000 dossiers (bench/README.md): the planner's parallel workers took
     // longer to start on two busy cores than the read itself, and its sort of the rows by their
     // text keys (no abbreviated keys under a libc collation) cost more than hashing them.
-    // All in one round trip (no parameters: the simple protocol takes several statements); the
-    // isolation level first, before the transaction's first snapshot.
-    await manager.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_sort = off');
-    return read((statistic, level, days, cohorts, measures = null, perCohort = true) =>
-      dateCountsOn((sql, parameters) => manager.query(sql, parameters), READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort),
-    );
-  });
+    // The transaction begun with its isolation level and settings in one round trip (no
+    // parameters: the simple protocol takes several statements), where TypeORM's transaction
+    // took one more for its START TRANSACTION (bench/README.md, "Computed answers").
+    try {
+      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_sort = off');
+      const result = await read((statistic, level, days, cohorts, measures = null, perCohort = true) =>
+        dateCountsOn((sql, parameters) => runner.query(sql, parameters), READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort),
+      );
+      await runner.query('COMMIT');
+      return result;
+    } catch (error) {
+      // Also after a failed BEGIN or SET (PostgreSQL only warns when no transaction is open): the connection goes back to the pool without one.
+      await runner.query('ROLLBACK');
+      throw error;
+    }
+  } finally {
+    await runner.release();
+  }
 }
 
 /** The kept counts of a statistic at a level on each of `days` (dateCountsOn; without `perCohort`, the cohorts added up). */

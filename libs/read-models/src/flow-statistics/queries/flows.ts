@@ -1,11 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { AS_RECORDED, DEPARTURE_REASONS, INBURGERING_TRAJECTORIES, OTHER_RESIDENCE_STATUSES, REHOUSING_REASONS } from '@app/domain';
-import { readFlowCounts, readFlowCountsWithin } from '../aggregates/flows';
+import { readFlowCounts } from '../aggregates/flows';
 import { STAT_EVENTS_TABLE } from '../flow-statistics.projection';
 import { activeOn } from './active-on';
 import { byGroup, byPerson, groupingOf, groupSql, groupView, keyOf, NO_GROUP, personOn, type GroupBy, type Grouping, type GroupRow, type GroupView } from './groups';
 import { REGISTRATION_AS_RECORDED, type Place, type PlaceEcho } from './place';
-import { isWhole, type Interval, type Period } from './periods';
+import type { Interval, Period } from './periods';
 import { secondReadings } from './readings';
 import { recordedRows, type RecordedAsOf } from './recorded';
 import { readSettings } from './settings';
@@ -108,34 +108,23 @@ const fromCounts = (grouping: Grouping, place: Place, recordedAsOf: RecordedAsOf
 
 /**
  * The counts of the periods from stat_flow_counts (aggregates/flows.ts): a few rows per whole
- * period, however many dossiers. A period the range clips at one end (its first or last) reads
- * its days' rows of stat_flow_days; one clipped at both ends (a range inside one period) reads its
- * own days' rows of stat_events (eventsIn): at most one period's events.
+ * period, however many dossiers, and a period the range clips at one end (its first or last) from
+ * its days' rows of stat_flow_days, all in one statement (readFlowCounts); one clipped at both
+ * ends (a range inside one period) reads its own days' rows of stat_events (eventsIn): at most
+ * one period's events.
  */
 export async function countsOf(dataSource: DataSource, interval: Interval, grouping: Grouping, periods: Period[]): Promise<EventCount[]> {
-  const level = grouping.place ?? 'none';
-  const whole = periods.filter((period) => isWhole(period, interval)).map((period) => period.bucket);
-  const counts = await readFlowCounts(dataSource, interval, level, whole);
+  const { counts, unanswered } = await readFlowCounts(dataSource, interval, grouping.place ?? 'none', periods);
   const rows: EventCount[] = [];
-  for (const period of periods.filter((period) => !isWhole(period, interval))) {
-    const within = await readFlowCountsWithin(dataSource, interval, level, period);
-    if (within) counts.push(...within);
-    else rows.push(...(await eventsIn(dataSource, period.start, period.end, interval, grouping, [period], REGISTRATION_AS_RECORDED, null, true)));
-  }
-  for (const count of counts) {
-    rows.push({
-      bucket: count.period,
-      ...NO_GROUP,
-      grp: count.grp === '' ? null : count.grp,
-      type: count.measure,
-      category: count.category === '' ? null : count.category,
-      detail: count.category === '' ? 1 : 0,
-      n: count.events,
-      persons: count.persons,
-    });
+  for (const period of unanswered) rows.push(...(await eventsIn(dataSource, period.start, period.end, interval, grouping, [period], REGISTRATION_AS_RECORDED, null, true)));
+  for (const [bucket, grp, type, category, n, persons] of counts) {
+    rows.push({ bucket, ...NO_GROUP, grp: grp === '' ? null : grp, type, category: category === '' ? null : category, detail: category === '' ? 1 : 0, n, persons });
   }
   return rows;
 }
+
+/** The count of a cell without rows. */
+const NONE: Count = { value: 0, persons: 0 };
 
 /**
  * Per period of the range, per group: each kind of event counted in events or in persons (either
@@ -168,13 +157,18 @@ export async function flowsIn(
   const groupKeys = new Map<string, GroupRow>();
   if (groupBy === 'none') groupKeys.set(keyOf(NO_GROUP), NO_GROUP);
   for (const row of [...events, ...stocks]) groupKeys.set(keyOf(row), { grp: row.grp, grp_sex: row.grp_sex, grp_band: row.grp_band });
-  // counts[bucket|group|type|category] = [events, persons]; category '' is the total of a type.
-  const counts = new Map<string, [number, number]>();
+  // counts.get(bucket|group).get(type).get(category): the cell's count; category '' is the total
+  // of a type. Nested so that each of a view's ~40 cells per period and group is found without
+  // a key written for it.
+  const counts = new Map<string, Map<string, Map<string, Count>>>();
   for (const row of events) {
     // The category of an event: a rehousing's or departure's reason, a trajectory, the status moved to.
     const category = Number(row.detail) === 0 ? (row.category ?? '') : '';
     if (Number(row.detail) === 0 && category === '') continue;
-    counts.set(`${row.bucket}|${keyOf(row)}|${row.type}|${category}`, [unit === 'events' ? row.n : row.persons, row.persons]);
+    const place = `${row.bucket}|${keyOf(row)}`;
+    const types = counts.get(place) ?? counts.set(place, new Map()).get(place)!;
+    const categories = types.get(row.type) ?? types.set(row.type, new Map()).get(row.type)!;
+    categories.set(category, { value: unit === 'events' ? row.n : row.persons, persons: row.persons });
   }
   const stockAt = new Map(stocks.map((row) => [`${row.day}|${keyOf(row)}`, row.n]));
 
@@ -193,10 +187,8 @@ export async function flowsIn(
       start: period.start,
       end: period.end,
       groups: sortedKeys.map((key) => {
-        const raw = (type: string, category = ''): Count => {
-          const [value, persons] = counts.get(`${period.bucket}|${key}|${type}|${category}`) ?? [0, 0];
-          return { value, persons };
-        };
+        const types = counts.get(`${period.bucket}|${key}`);
+        const raw = (type: string, category = ''): Count => types?.get(type)?.get(category) ?? NONE;
         const count = (type: string) => {
           const { value, persons } = raw(type);
           return cell(value, persons, suppressBelow);

@@ -27,9 +27,6 @@ export function bucketOf(date: string, interval: Interval): string {
 /** The last day of the calendar period of this interval that starts on `bucket`. */
 export const calendarEnd = (bucket: string, interval: Interval) => endOfMonth(addMonths(bucket, MONTHS[interval] - 1));
 
-/** Whether a period of a range is the whole calendar period (not clipped by from or to). */
-export const isWhole = (period: Period, interval: Interval) => period.start === period.bucket && period.end === calendarEnd(period.bucket, interval);
-
 /** The calendar periods of this interval that meet [from, to], each clipped to it. */
 export function periodsBetween(from: string, to: string, interval: Interval, limit: number): Period[] | null {
   const months = MONTHS[interval];

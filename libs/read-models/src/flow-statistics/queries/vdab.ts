@@ -92,13 +92,15 @@ export async function vdabOn(
   const level = fromPeriods ? null : dateCountLevel(vdabGrouping(groupBy), place, recordedAsOf);
   const tallies =
     level === null ? await vdabTallies(dataSource, dates, population, groupBy, place, recordedAsOf) : await vdabTalliesFromDateCounts(dataSource, dates, population, groupBy, level);
+  const talliesOn = new Map<string, VdabTally[]>();
+  for (const tally of tallies) (talliesOn.get(tally.day) ?? talliesOn.set(tally.day, []).get(tally.day)!).push(tally);
   const at = (threshold: number) => ({
     population,
     groupBy,
     map: place.map,
     by: place.by,
     suppressBelow: threshold,
-    points: dates.map((on) => vdabPoint(on, tallies.filter((t) => t.day === on), groupBy, threshold, place)),
+    points: dates.map((on) => vdabPoint(on, talliesOn.get(on) ?? [], groupBy, threshold, place)),
   });
   return { view: at(suppressBelow), unsuppressed: () => at(0) };
 }
@@ -173,22 +175,24 @@ async function vdabTalliesFromDateCounts(
   level: DateCountLevel,
 ): Promise<VdabTally[]> {
   const { cohort: byCohort } = vdabGrouping(groupBy);
-  const measures = (['registered', 'ever', 'now'] as const).map((count) => vdabMeasure(population, count));
-  const counts = await countsOn(dataSource, 'vdab', level, [...new Set(days)], undefined, measures, byCohort);
+  const counted = ['registered', 'ever', 'now'] as const;
+  // The population's measures (`all:registered`, …) by the count each adds to; the kept cells have no others (measures below).
+  const countOfMeasure = new Map(counted.map((count) => [vdabMeasure(population, count), count]));
+  const counts = await countsOn(dataSource, 'vdab', level, [...new Set(days)], undefined, [...countOfMeasure.keys()], byCohort);
+  // Each group's row once for every day (a place of 48 month ends read 48 times).
+  const rows = new Map<string, GroupRow>();
   const tallies: VdabTally[] = [];
   for (const [day, cells] of counts) {
     const groups = new Map<string, VdabTally>();
     for (const { grp, cohort, measure, n } of cells) {
-      const [of, what] = measure.split(':');
-      if (of !== population || (byCohort && cohort === '')) continue;
-      const row = groupRowOf(level, grp);
-      const key = `${keyOf(row)}|${byCohort ? cohort : ''}`;
+      const what = countOfMeasure.get(measure);
+      if (what === undefined || (byCohort && cohort === '')) continue;
+      const row = rows.get(grp) ?? rows.set(grp, groupRowOf(level, grp)).get(grp)!;
+      const key = byCohort ? `${grp}|${cohort}` : grp;
       const tally = groups.get(key) ?? groups.set(key, { ...row, day, cohort: byCohort ? cohort : null, registered: 0, ever: 0, now: 0 }).get(key)!;
-      if (what === 'registered') tally.registered += n;
-      else if (what === 'ever') tally.ever += n;
-      else if (what === 'now') tally.now += n;
+      tally[what] += n;
     }
-    tallies.push(...[...groups.values()].filter((tally) => tally.registered > 0));
+    for (const tally of groups.values()) if (tally.registered > 0) tallies.push(tally);
   }
   return tallies;
 }
