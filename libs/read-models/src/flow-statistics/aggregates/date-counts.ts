@@ -489,10 +489,12 @@ export async function dateCountsOn(
     const key = `${grain}${bucket}`;
     let run = runs.get(key);
     if (!run) {
-      // A year's row from its last day on; a month's from its last day to its year's last day but one; a day's from itself to its month's last day but one.
-      const [first, last] =
-        grain === 'year' ? [`${bucket.slice(0, 4)}-12-31`, null] : grain === 'month' ? [endOfMonth(bucket), `${bucket.slice(0, 4)}-12-30`] : [bucket, addDays(endOfMonth(bucket), -1)];
-      run = [before(first), last === null ? sorted.length : before(addDays(last, 1))];
+      // A year's row from its last day on; a month's from its last day to its year's last day but
+      // one; a day's from itself to its month's last day but one (`after`: the day after the run,
+      // so that no date is worked out twice).
+      const [first, after] =
+        grain === 'year' ? [`${bucket.slice(0, 4)}-12-31`, null] : grain === 'month' ? [endOfMonth(bucket), `${bucket.slice(0, 4)}-12-31`] : [bucket, endOfMonth(bucket)];
+      run = [before(first), after === null ? sorted.length : before(after)];
       runs.set(key, run);
     }
     return run;

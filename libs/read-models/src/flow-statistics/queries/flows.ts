@@ -118,7 +118,8 @@ export async function countsOf(dataSource: DataSource, interval: Interval, group
   const rows: EventCount[] = [];
   for (const period of unanswered) rows.push(...(await eventsIn(dataSource, period.start, period.end, interval, grouping, [period], REGISTRATION_AS_RECORDED, null, true)));
   for (const [bucket, grp, type, category, n, persons] of counts) {
-    rows.push({ bucket, ...NO_GROUP, grp: grp === '' ? null : grp, type, category: category === '' ? null : category, detail: category === '' ? 1 : 0, n, persons });
+    // Written out, not spread from NO_GROUP (see vdab.ts's tallies).
+    rows.push({ bucket, grp: grp === '' ? null : grp, grp_sex: null, grp_band: null, type, category: category === '' ? null : category, detail: category === '' ? 1 : 0, n, persons });
   }
   return rows;
 }
