@@ -82,13 +82,16 @@ export class FlowStatisticsReader {
   /** `at`, here and in every question: the answer as the events recorded by that moment give it (recorded.ts); null: now. */
   stock(asOf: string, groupBy: GroupBy, place: Place, at: RecordedAsOf = null): Promise<StockView & RecordedThrough> {
     return this.cache.answer(`stock|${asOf}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async () => {
-      const view = await this.acrossGroups(
-        groupBy,
-        () => stockOn(this.dataSource, asOf, groupBy, place, at),
-        (margin) => this.stock(asOf, margin, place, at),
-        (answer) => [{ parts: answer.groups.map((group) => ({ group: group.group, body: group })), within: STOCK_LINES }],
-      );
-      const through = await recorded(this.dataSource, at);
+      // The read model's last business date read while the answer is computed (flows.ts's flowsIn).
+      const [view, through] = await Promise.all([
+        this.acrossGroups(
+          groupBy,
+          () => stockOn(this.dataSource, asOf, groupBy, place, at),
+          (margin) => this.stock(asOf, margin, place, at),
+          (answer) => [{ parts: answer.groups.map((group) => ({ group: group.group, body: group })), within: STOCK_LINES }],
+        ),
+        recorded(this.dataSource, at),
+      ]);
       return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
     });
   }
@@ -114,17 +117,20 @@ export class FlowStatisticsReader {
   /** `periods` are those of from, to and interval (periods.ts). */
   flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], unit: FlowUnit, place: Place, at: RecordedAsOf = null): Promise<FlowsRecorded> {
     return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}|${unit}|${place.map}|${place.by}|${at ?? ''}`, async () => {
-      const view = await this.acrossGroups(
-        groupBy,
-        () => flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit, place, at),
-        (margin) => this.flows(from, to, interval, margin, periods, unit, place, at),
-        (answer) =>
-          answer.periods.map((period) => ({
-            parts: period.groups.map((group) => ({ group: group.group, body: group })),
-            within: period.groups.length > 0 ? breakdownLines(period.groups[0]) : [],
-          })),
-      );
-      const through = await recorded(this.dataSource, at);
+      // The read model's last business date read while the answer is computed (flows.ts's flowsIn).
+      const [view, through] = await Promise.all([
+        this.acrossGroups(
+          groupBy,
+          () => flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit, place, at),
+          (margin) => this.flows(from, to, interval, margin, periods, unit, place, at),
+          (answer) =>
+            answer.periods.map((period) => ({
+              parts: period.groups.map((group) => ({ group: group.group, body: group })),
+              within: period.groups.length > 0 ? breakdownLines(period.groups[0]) : [],
+            })),
+        ),
+        recorded(this.dataSource, at),
+      ]);
       const { periods: answered, ...rest } = view;
       return { ...rest, ...through, periods: answered.map((period) => ({ ...period, incomplete: incompleteOn(period.end, through) })) };
     });
@@ -134,21 +140,24 @@ export class FlowStatisticsReader {
   funnel(question: FunnelQuestion): Promise<FunnelView & RecordedThrough> {
     const { asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place, recordedAsOf: at = null } = question;
     return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async () => {
-      const view = await this.acrossGroups(
-        groupBy,
-        () => funnelOf(this.dataSource, question),
-        (margin) => this.funnel({ ...question, groupBy: margin }),
-        (answer) => [
-          {
-            // Without groupBy, the whole cohort is the one part (the margin of a funnel grouped by one dimension).
-            parts: answer.groupBy === 'none' ? [{ group: null, body: { steps: answer.steps } }] : answer.groups.map((group) => ({ group: group.group, body: { steps: group.steps } })),
-            within: [],
-          },
-        ],
-        (path) => FUNNEL_COUNTS.test(path),
-      );
+      // The read model's last business date read while the answer is computed (flows.ts's flowsIn).
+      const [view, through] = await Promise.all([
+        this.acrossGroups(
+          groupBy,
+          () => funnelOf(this.dataSource, question),
+          (margin) => this.funnel({ ...question, groupBy: margin }),
+          (answer) => [
+            {
+              // Without groupBy, the whole cohort is the one part (the margin of a funnel grouped by one dimension).
+              parts: answer.groupBy === 'none' ? [{ group: null, body: { steps: answer.steps } }] : answer.groups.map((group) => ({ group: group.group, body: { steps: group.steps } })),
+              within: [],
+            },
+          ],
+          (path) => FUNNEL_COUNTS.test(path),
+        ),
+        recorded(this.dataSource, at),
+      ]);
       for (const group of view.groups) hideDerived(group.steps);
-      const through = await recorded(this.dataSource, at);
       return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
     });
   }
@@ -169,19 +178,22 @@ export class FlowStatisticsReader {
     const dates = typeof on === 'string' ? [on] : on.map((period) => period.end);
     const asked = range ? { on: null, ...range } : { on: dates[0], from: null, to: null, interval: null };
     return this.cache.answer(`vdab|${range ? `${range.from}|${range.to}|${range.interval}` : 'on'}|${dates.join(',')}|${population}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async () => {
-      const view = await this.acrossGroups(
-        groupBy,
-        () => vdabOn(this.dataSource, dates, population, groupBy, place, at),
-        (margin) => this.vdab(on, range, population, margin, place, at),
-        (answer) =>
-          answer.points.map((point) => ({
-            // Without groupBy, the whole population is the one part (the margin of an answer grouped by one dimension).
-            parts: answer.groupBy === 'none' ? [{ group: null, body: vdabCounts(point.total) }] : point.groups.map((group) => ({ group: group.group, body: vdabCounts(group) })),
-            within: [],
-          })),
-      );
+      // The read model's last business date read while the answer is computed (flows.ts's flowsIn).
+      const [view, through] = await Promise.all([
+        this.acrossGroups(
+          groupBy,
+          () => vdabOn(this.dataSource, dates, population, groupBy, place, at),
+          (margin) => this.vdab(on, range, population, margin, place, at),
+          (answer) =>
+            answer.points.map((point) => ({
+              // Without groupBy, the whole population is the one part (the margin of an answer grouped by one dimension).
+              parts: answer.groupBy === 'none' ? [{ group: null, body: vdabCounts(point.total) }] : point.groups.map((group) => ({ group: group.group, body: vdabCounts(group) })),
+              within: [],
+            })),
+        ),
+        recorded(this.dataSource, at),
+      ]);
       for (const point of view.points) for (const group of point.groups) withShares(group);
-      const through = await recorded(this.dataSource, at);
       const points = view.points.map((point) => ({ on: point.on, incomplete: incompleteOn(point.on, through), total: point.total, groups: point.groups }));
       return { ...asked, population: view.population, groupBy: view.groupBy, map: view.map, by: view.by, suppressBelow: view.suppressBelow, ...through, points };
     });

@@ -70,11 +70,14 @@ type FirstDates = Record<ActiveStage, string | null> & GroupRow;
  */
 export async function funnelOf(dataSource: DataSource, question: FunnelQuestion, fromEvents = false): Promise<Suppressed<FunnelView>> {
   const { asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place, recordedAsOf = null } = question;
-  const { suppressBelow: threshold } = await readSettings(dataSource);
   const grouping = groupingOf(groupBy);
   const whole = (cohortStart === null || cohortStart.endsWith('-01')) && (cohortEnd === null || cohortEnd === endOfMonth(cohortEnd));
   const level = fromEvents || residenceStatus !== null || !whole ? null : dateCountLevel(grouping, place, recordedAsOf);
-  const { total, groups } = level === null ? await talliesFromEvents(dataSource, question, grouping) : await talliesFromDateCounts(dataSource, question, level);
+  // The threshold and the tallies read at once (flows.ts's flowsIn).
+  const [{ suppressBelow: threshold }, { total, groups }] = await Promise.all([
+    readSettings(dataSource),
+    level === null ? talliesFromEvents(dataSource, question, grouping) : talliesFromDateCounts(dataSource, question, level),
+  ]);
   const month = (date: string | null) => date?.slice(0, 7) ?? null;
   const oneMonth = cohortStart !== null && cohortEnd !== null && month(cohortStart) === month(cohortEnd);
   const at = (suppressBelow: number): FunnelView => ({

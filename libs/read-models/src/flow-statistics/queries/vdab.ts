@@ -88,10 +88,12 @@ export async function vdabOn(
   recordedAsOf: RecordedAsOf = null,
   fromPeriods = false,
 ): Promise<Suppressed<Pick<VdabView, 'population' | 'groupBy' | 'map' | 'by' | 'suppressBelow' | 'points'>>> {
-  const { suppressBelow } = await readSettings(dataSource);
   const level = fromPeriods ? null : dateCountLevel(vdabGrouping(groupBy), place, recordedAsOf);
-  const tallies =
-    level === null ? await vdabTallies(dataSource, dates, population, groupBy, place, recordedAsOf) : await vdabTalliesFromDateCounts(dataSource, dates, population, groupBy, level);
+  // The threshold and the tallies read at once (flows.ts's flowsIn).
+  const [{ suppressBelow }, tallies] = await Promise.all([
+    readSettings(dataSource),
+    level === null ? vdabTallies(dataSource, dates, population, groupBy, place, recordedAsOf) : vdabTalliesFromDateCounts(dataSource, dates, population, groupBy, level),
+  ]);
   const talliesOn = new Map<string, VdabTally[]>();
   for (const tally of tallies) (talliesOn.get(tally.day) ?? talliesOn.set(tally.day, []).get(tally.day)!).push(tally);
   const at = (threshold: number) => ({
