@@ -34,6 +34,7 @@ import { summariseHeapProfile, summariseProfile, type CpuProfile, type HeapProfi
 import { formatTable, resultsFileName, type Figure } from './report';
 import { esdbAppendCeiling, postgresInsertCeiling, type CeilingResult } from './scenarios/ceilings';
 import { runCommands, type CommandRunResult } from './scenarios/commands';
+import { dossierReadCeiling, dossierReadCeilingFigures } from './scenarios/dossier-read-ceiling';
 import { requestsPerKind, type QueryFigure } from './scenarios/queries';
 import { dossiersAsked, type LoadedDossier } from './scenarios/query-kinds';
 import { storeAppends } from './scenarios/store-appends';
@@ -474,6 +475,12 @@ async function queryScenario(
       run.figure({ scenario, figure: `${q.name} p99`, value: q.p99, unit: 'ms', target: `<= ${target} ms`, met: q.p99 <= target, note: `${q.count} requests` });
     }
     run.figure({ scenario: 'memory', figure: `service peak RSS, queries (${dossiers} dossiers)`, value: queries.result.peakRssMb, unit: 'MiB' });
+    const postgresStatements = await statements.read(10);
+    // After the queries (the same dossiers, as warm as they left them): what the store alone takes of a dossier read.
+    const readCeiling = figures.some((q) => q.class === 'single-dossier')
+      ? await dossierReadCeiling(pool.options.connectionString!, bench.appConfig, dossiersAsked(loaded, run.config.querySamples).map((dossier) => dossier.id))
+      : undefined;
+    if (readCeiling) for (const figure of dossierReadCeilingFigures(scenario, readCeiling)) run.figure(figure);
     return {
       figures: timed,
       details: {
@@ -485,7 +492,8 @@ async function queryScenario(
         queryClientMemory: clientPauses.memory,
         tails,
         cpu: queries.cpu,
-        postgresStatements: await statements.read(10),
+        postgresStatements,
+        readCeiling,
       },
     };
   } finally {

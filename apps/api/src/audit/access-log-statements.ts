@@ -1,3 +1,7 @@
+import type { StatementWithRead } from '@app/event-store';
+import type { AccessLogEntry } from '@app/persistence';
+import { timeOrderedUuid } from '@app/platform';
+
 /** What an auditor asks of the access log (GET /audit/access-log): all optional but the page. */
 export interface AccessLogQuestion {
   readonly dossierId?: string;
@@ -42,6 +46,41 @@ export function accessLogStatements(question: AccessLogQuestion): { page: Statem
 }
 
 const COLUMNS = 'id, at, actor, roles, method, path, purpose, dossier_ids, correlation_id';
+
+/** What an access-log record says; its id and moment are given when it is written. */
+export type AccessEntry = Omit<AccessLogEntry, 'id' | 'at'>;
+
+/** The record as one plain statement (AccessLog.recordAccess). */
+export function recordStatement(entry: AccessEntry): Statement {
+  return { sql: `INSERT INTO access_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, parameters: parametersOf(entry) };
+}
+
+/**
+ * The record as a statement to write with the read of a dossier's stream, in the same statement
+ * and transaction (StatementWithRead: a row only when the stream exists). What every dossier read
+ * sends (AccessLog.shownWithRead); the bench times it alone as the read's ceiling.
+ */
+export function recordWithReadStatement(entry: AccessEntry): StatementWithRead {
+  return {
+    sql:
+      `INSERT INTO access_log (${COLUMNS}) ` +
+      'SELECT $1::uuid, $2::timestamptz, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::uuid[], $9::text FROM stream_found',
+    parameters: parametersOf(entry),
+  };
+}
+
+const parametersOf = (entry: AccessEntry): unknown[] => [
+  // Time-ordered: the access log grows at the end of its primary key too (timeOrderedUuid).
+  timeOrderedUuid(),
+  new Date(),
+  entry.actor,
+  entry.roles,
+  entry.method,
+  entry.path,
+  entry.purpose,
+  entry.dossierIds,
+  entry.correlationId,
+];
 
 /** One record as the auditors' page shows it. */
 export interface AccessLogRecord {

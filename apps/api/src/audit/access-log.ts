@@ -1,12 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { StatementWithRead } from '@app/event-store';
-import { AccessLogEntry } from '@app/persistence';
-import { timeOrderedUuid } from '@app/platform';
 import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
 import type { RequestWithContext } from '../http/request-context';
-import { accessLogStatements, recordOf, type AccessLogQuestion, type AccessLogRecord, type AccessLogRow } from './access-log-statements';
+import {
+  accessLogStatements,
+  recordOf,
+  recordStatement,
+  recordWithReadStatement,
+  type AccessEntry,
+  type AccessLogQuestion,
+  type AccessLogRecord,
+  type AccessLogRow,
+} from './access-log-statements';
 
 export const PURPOSE_HEADER = 'x-purpose';
 const PURPOSE_FORMAT = /^[^\x00-\x1f\x7f]{1,500}$/;
@@ -68,26 +75,10 @@ export class AccessLog {
   async recordAccess(entry: AccessEntry): Promise<void> {
     // One plain statement: every answer with personal data waits for it, and TypeORM's insert
     // builder costs more CPU per request than the round trip itself.
-    await this.dataSource.query(`INSERT INTO access_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, parametersOf(entry));
+    const { sql, parameters } = recordStatement(entry);
+    await this.dataSource.query(sql, parameters);
   }
 }
-
-type AccessEntry = Omit<AccessLogEntry, 'id' | 'at'>;
-
-const COLUMNS = 'id, at, actor, roles, method, path, purpose, dossier_ids, correlation_id';
-
-const parametersOf = (entry: AccessEntry): unknown[] => [
-  // Time-ordered: the access log grows at the end of its primary key too (timeOrderedUuid).
-  timeOrderedUuid(),
-  new Date(),
-  entry.actor,
-  entry.roles,
-  entry.method,
-  entry.path,
-  entry.purpose,
-  entry.dossierIds,
-  entry.correlationId,
-];
 
 const entryOf = (request: AuditedRequest, purpose: string | null, dossierIds: string[]): AccessEntry => ({
   actor: request.principal.subject,
@@ -112,11 +103,6 @@ class PendingAccessRecord {
 
   /** The record of these dossiers as a statement to write with the read (StatementWithRead). */
   statementFor(dossierIds: string[]): StatementWithRead {
-    return {
-      sql:
-        `INSERT INTO access_log (${COLUMNS}) ` +
-        'SELECT $1::uuid, $2::timestamptz, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::uuid[], $9::text FROM stream_found',
-      parameters: parametersOf(entryOf(this.request, this.purpose, dossierIds)),
-    };
+    return recordWithReadStatement(entryOf(this.request, this.purpose, dossierIds));
   }
 }
