@@ -221,6 +221,21 @@ describe('PostgreSQL event store specifics', () => {
       expect(await store.readStreamWith('other', nothing, key('other'))).toEqual({ events: [], alongside: [] });
     }));
 
+  it('prepares the statement of a read with a statement once per connection and text, then only executes it (readStreamWith)', () =>
+    onFreshStore(async (store, pool) => {
+      await pool.query('CREATE TABLE prepared (n int NOT NULL)');
+      await store.append('s', [event(1)], 'no_stream');
+      // The statement sees its own session's prepared statements: those of the store's connection.
+      const counted = (tag: number) => ({
+        sql: `INSERT INTO prepared (n) SELECT count(*)::int * ${tag} FROM pg_prepared_statements, stream_found`,
+        parameters: [],
+      });
+      // One at a time: the store's pool hands the same idle connection back.
+      for (let i = 0; i < 3; i++) await store.readStreamWith('s', counted(1));
+      await store.readStreamWith('s', counted(10));
+      expect((await pool.query('SELECT n FROM prepared')).rows.map((row) => row.n)).toEqual([1, 1, 1, 20]);
+    }));
+
   it('writes a statement with an append, in its transaction, only when the append succeeds or is recognised as retried (appendWith)', () =>
     onFreshStore(async (store, pool) => {
       await pool.query('CREATE TABLE answers (answer text NOT NULL, version int NOT NULL CHECK (version > 0))');
