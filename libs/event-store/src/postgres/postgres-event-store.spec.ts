@@ -223,7 +223,7 @@ describe('PostgreSQL event store specifics', () => {
 
   it('prepares the statement of a read with a statement once per connection and text, then only executes it (readStreamWith)', () =>
     onFreshStore(async (store, pool) => {
-      await pool.query('CREATE TABLE prepared (n int NOT NULL)');
+      await pool.query('CREATE TABLE prepared (read serial PRIMARY KEY, n int NOT NULL)');
       await store.append('s', [event(1)], 'no_stream');
       // The statement sees its own session's prepared statements: those of the store's connection.
       const counted = (tag: number) => ({
@@ -233,7 +233,7 @@ describe('PostgreSQL event store specifics', () => {
       // One at a time: the store's pool hands the same idle connection back.
       for (let i = 0; i < 3; i++) await store.readStreamWith('s', counted(1));
       await store.readStreamWith('s', counted(10));
-      expect((await pool.query('SELECT n FROM prepared')).rows.map((row) => row.n)).toEqual([1, 1, 1, 20]);
+      expect((await pool.query('SELECT n FROM prepared ORDER BY read')).rows.map((row) => row.n)).toEqual([1, 1, 1, 20]);
     }));
 
   it('writes a statement with an append, in its transaction, only when the append succeeds or is recognised as retried (appendWith)', () =>
