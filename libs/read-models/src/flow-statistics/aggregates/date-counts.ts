@@ -2,6 +2,7 @@ import { ACTIVE_STAGES, addDays, daysBetween, endOfMonth, type ActiveStage } fro
 import type { ProjectionContext } from '@app/projection-engine';
 import { reachDates, STEP_EVENTS } from '../funnel-steps';
 import { Codes, Deltas, type CountTable } from './delta';
+import { rowsAsText, rowsOfText } from './rows-as-text';
 
 /**
  * The counts on a date (stock, VDAB's pair, the funnel), kept as their changes: per statistic,
@@ -457,23 +458,23 @@ export async function dateCountsOn(
   );
   // Summed by PostgreSQL per cell (the cohorts added up unless asked per cohort), and per row's
   // bucket when there are several days; one day counts every row read (its spans are exactly them).
-  // The sums come as one JSON array of arrays, which V8 parses at once, where pg built an object
-  // per row from its texts (some 1,500 rows for VDAB's 48 month ends by province: bench/README.md, "Computed answers").
+  // The sums come back as one text (rows-as-text.ts: some 1,500 rows for VDAB's 48 month ends by province).
   const several = sorted.length > 1;
   const keys = `${several ? 'grain, bucket, ' : ''}grp, ${perCohort ? 'cohort, ' : ''}measure`;
   const rows =
     ranges.length === 0
       ? []
-      : ((
-          (await query(
-            `SELECT coalesce(json_agg(json_build_array(${several ? 'grain, bucket::text' : 'NULL::text, NULL::text'}, grp, ${perCohort ? 'cohort' : "''::text"}, measure, n)), '[]'::json) AS sums
-               FROM (SELECT ${keys}, sum(n)::int AS n
-                       FROM (${ranges.join(' UNION ALL ')}) AS r
-                      GROUP BY ${keys}
-                     HAVING sum(n) <> 0) AS s`,
-            params,
-          )) as Array<{ sums: Array<[grain: Grain | null, bucket: string | null, grp: string, cohort: string, measure: string, n: number]> }>
-        )[0].sums);
+      : rowsOfText(
+          (
+            (await query(
+              rowsAsText(
+                [several ? 'grain' : "''", several ? 'bucket::text' : "''", 'grp', perCohort ? 'cohort' : "''", 'measure', 'n::text'],
+                `SELECT ${keys}, sum(n)::int AS n FROM (${ranges.join(' UNION ALL ')}) AS r GROUP BY ${keys} HAVING sum(n) <> 0`,
+              ),
+              params,
+            )) as Array<{ rows: string | null }>
+          )[0].rows,
+        );
   // A row's run of the sorted days, [starts, ends): the days whose spans hold it.
   const before = (day: string) => {
     let [low, high] = [0, sorted.length];
@@ -500,8 +501,9 @@ export async function dateCountsOn(
     return run;
   };
   const cells = new Map<string, { cell: Omit<DateCount, 'n'>; changes: Float64Array }>();
-  for (const [grain, bucket, grp, cohort, measure, n] of rows) {
-    const [starts, ends] = several ? runOf(grain!, bucket!) : [0, 1];
+  for (const [grain, bucket, grp, cohort, measure, sum] of rows) {
+    const n = Number(sum);
+    const [starts, ends] = several ? runOf(grain as Grain, bucket) : [0, 1];
     if (ends <= starts) continue;
     const id = `${grp}\t${cohort}\t${measure}`;
     let kept = cells.get(id);

@@ -3,6 +3,7 @@ import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engin
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
 import type { Attribution, StatEvent } from '../situation';
 import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
+import { rowsAsText, rowsOfText } from './rows-as-text';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole
@@ -269,9 +270,7 @@ export async function applyFlowCountChanges(context: CountsContext, before: read
  * on or before the part's end, or whose last is on or after its start. `unanswered`: the periods
  * these counts cannot give, clipped at both ends (a range inside one period), or clipped per
  * municipality (not kept per day); their events are read instead (queries/flows.ts).
- * The rows come as one JSON array of arrays, which V8 parses at once, where pg built an object
- * per row from its texts (some 1,700 rows for four years by month: bench/README.md, "Computed
- * answers").
+ * The rows come back as one text (rowsAsText: some 1,700 rows for four years by month).
  */
 export async function readFlowCounts(
   dataSource: DataSource,
@@ -305,10 +304,10 @@ export async function readFlowCounts(
     ...parts,
   ];
   if (reads.length === 0) return { counts: [], unanswered };
-  const [{ counts }] = (await dataSource.query(
-    `SELECT coalesce(json_agg(json_build_array(period::text, grp, measure, category, events, persons)), '[]'::json) AS counts
-       FROM (${reads.join(' UNION ALL ')}) AS c`,
+  const [{ rows }] = (await dataSource.query(
+    rowsAsText(['period::text', 'grp', 'measure', 'category', 'events::text', 'persons::text'], reads.join(' UNION ALL ')),
     params,
-  )) as Array<{ counts: FlowCount[] }>;
+  )) as Array<{ rows: string | null }>;
+  const counts = rowsOfText(rows).map(([period, grp, measure, category, events, persons]): FlowCount => [period, grp, measure, category, Number(events), Number(persons)]);
   return { counts, unanswered };
 }
