@@ -2,7 +2,7 @@ import { ACTIVE_STAGES, addDays, daysBetween, endOfMonth, type ActiveStage } fro
 import type { ProjectionContext } from '@app/projection-engine';
 import { reachDates, STEP_EVENTS } from '../funnel-steps';
 import { Codes, Deltas, type CountTable } from './delta';
-import { rowsAsText, rowsOfText } from './rows-as-text';
+import { rowsAsText, rowsOfText, type RowsText } from './rows-as-text';
 
 /**
  * The counts on a date (stock, VDAB's pair, the funnel), kept as their changes: per statistic,
@@ -472,8 +472,8 @@ export async function dateCountsOn(
                 `SELECT ${keys}, sum(n)::int AS n FROM (${ranges.join(' UNION ALL ')}) AS r GROUP BY ${keys} HAVING sum(n) <> 0`,
               ),
               params,
-            )) as Array<{ rows: string | null }>
-          )[0].rows,
+            )) as RowsText[]
+          )[0],
         );
   // A row's run of the sorted days, [starts, ends): the days whose spans hold it.
   const before = (day: string) => {

@@ -3,7 +3,7 @@ import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engin
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
 import type { Attribution, StatEvent } from '../situation';
 import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
-import { rowsAsText, rowsOfText } from './rows-as-text';
+import { rowsAsText, rowsOfText, type RowsText } from './rows-as-text';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole
@@ -304,10 +304,10 @@ export async function readFlowCounts(
     ...parts,
   ];
   if (reads.length === 0) return { counts: [], unanswered };
-  const [{ rows }] = (await dataSource.query(
+  const [read] = (await dataSource.query(
     rowsAsText(['period::text', 'grp', 'measure', 'category', 'events::text', 'persons::text'], reads.join(' UNION ALL ')),
     params,
-  )) as Array<{ rows: string | null }>;
-  const counts = rowsOfText(rows).map(([period, grp, measure, category, events, persons]): FlowCount => [period, grp, measure, category, Number(events), Number(persons)]);
+  )) as RowsText[];
+  const counts = rowsOfText(read).map(([period, grp, measure, category, events, persons]): FlowCount => [period, grp, measure, category, Number(events), Number(persons)]);
   return { counts, unanswered };
 }
