@@ -6,7 +6,7 @@ import type { GroupBy } from './groups';
 import { OUTLOOK_LINES, outlookAt, type GivenRates, type OutlookView } from './outlook';
 import type { Interval, Period } from './periods';
 import type { Place } from './place';
-import { incompleteOn, recorded, type Recorded, type RecordedAsOf, type RecordedThrough } from './recorded';
+import { incompleteOn, recorded, type AnswerBasis, type Recorded, type RecordedAsOf, type RecordedThrough } from './recorded';
 import { revisionsOf, type RevisionQuestion, type RevisionsView } from './revisions';
 import { readSettings, updateSettings, type SettingsView } from './settings';
 import { StatisticsCache } from './statistics-cache';
@@ -54,18 +54,21 @@ export class FlowStatisticsReader {
   /**
    * An answer with its secondary suppression across groups when grouped by the person (tables.ts):
    * its margins are the answers one dimension coarser, asked of this reader (so cached alike),
-   * under the same threshold (asked again should an admin change it meanwhile).
+   * under the same threshold (asked again should an admin change it meanwhile). `compute` is
+   * given the threshold of the version's basis (statistics-cache.ts) at first, and none when asked
+   * again: the threshold then is read anew, the one the margins were answered under.
    */
   private async acrossGroups<V extends { suppressBelow: number }>(
     groupBy: GroupBy,
-    compute: () => Promise<Suppressed<V>>,
+    basis: AnswerBasis | null,
+    compute: (threshold: number | undefined) => Promise<Suppressed<V>>,
     marginOf: (groupBy: GroupBy) => Promise<V>,
     tablesOf: (view: V) => Table[],
     additive?: (path: string) => boolean,
   ): Promise<V> {
     const margins = marginsOf(groupBy);
-    for (;;) {
-      const { view, unsuppressed } = await compute();
+    for (let threshold = basis?.suppressBelow; ; threshold = undefined) {
+      const { view, unsuppressed } = await compute(threshold);
       if (margins.length === 0) return view;
       const answers: V[] = [];
       for (const margin of margins) answers.push(await marginOf(margin.groupBy));
@@ -81,16 +84,17 @@ export class FlowStatisticsReader {
 
   /** `at`, here and in every question: the answer as the events recorded by that moment give it (recorded.ts); null: now. */
   stock(asOf: string, groupBy: GroupBy, place: Place, at: RecordedAsOf = null): Promise<StockView & RecordedThrough> {
-    return this.cache.answer(`stock|${asOf}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async () => {
-      // The read model's last business date read while the answer is computed (flows.ts's flowsIn).
+    return this.cache.answer(`stock|${asOf}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async (basis) => {
+      // The read model's last business date read while the answer is computed (flows.ts's flowsIn), unless the basis has it.
       const [view, through] = await Promise.all([
         this.acrossGroups(
           groupBy,
-          () => stockOn(this.dataSource, asOf, groupBy, place, at),
+          basis,
+          (threshold) => stockOn(this.dataSource, asOf, groupBy, place, at, false, threshold),
           (margin) => this.stock(asOf, margin, place, at),
           (answer) => [{ parts: answer.groups.map((group) => ({ group: group.group, body: group })), within: STOCK_LINES }],
         ),
-        recorded(this.dataSource, at),
+        recorded(this.dataSource, at, basis),
       ]);
       return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
     });
@@ -116,12 +120,13 @@ export class FlowStatisticsReader {
 
   /** `periods` are those of from, to and interval (periods.ts). */
   flows(from: string, to: string, interval: Interval, groupBy: GroupBy, periods: Period[], unit: FlowUnit, place: Place, at: RecordedAsOf = null): Promise<FlowsRecorded> {
-    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}|${unit}|${place.map}|${place.by}|${at ?? ''}`, async () => {
-      // The read model's last business date read while the answer is computed (flows.ts's flowsIn).
+    return this.cache.answer(`flows|${from}|${to}|${interval}|${groupBy}|${unit}|${place.map}|${place.by}|${at ?? ''}`, async (basis) => {
+      // The read model's last business date read while the answer is computed (flows.ts's flowsIn), unless the basis has it.
       const [view, through] = await Promise.all([
         this.acrossGroups(
           groupBy,
-          () => flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit, place, at),
+          basis,
+          (threshold) => flowsIn(this.dataSource, from, to, interval, groupBy, periods, unit, place, at, threshold),
           (margin) => this.flows(from, to, interval, margin, periods, unit, place, at),
           (answer) =>
             answer.periods.map((period) => ({
@@ -129,7 +134,7 @@ export class FlowStatisticsReader {
               within: period.groups.length > 0 ? breakdownLines(period.groups[0]) : [],
             })),
         ),
-        recorded(this.dataSource, at),
+        recorded(this.dataSource, at, basis),
       ]);
       const { periods: answered, ...rest } = view;
       return { ...rest, ...through, periods: answered.map((period) => ({ ...period, incomplete: incompleteOn(period.end, through) })) };
@@ -139,12 +144,13 @@ export class FlowStatisticsReader {
   /** The funnel of a question (funnelOf), its groups' secondary suppression across groups. */
   funnel(question: FunnelQuestion): Promise<FunnelView & RecordedThrough> {
     const { asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place, recordedAsOf: at = null } = question;
-    return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async () => {
-      // The read model's last business date read while the answer is computed (flows.ts's flowsIn).
+    return this.cache.answer(`funnel|${asOf}|${cohortStart ?? ''}|${cohortEnd ?? ''}|${residenceStatus ?? ''}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async (basis) => {
+      // The read model's last business date read while the answer is computed (flows.ts's flowsIn), unless the basis has it.
       const [view, through] = await Promise.all([
         this.acrossGroups(
           groupBy,
-          () => funnelOf(this.dataSource, question),
+          basis,
+          (threshold) => funnelOf(this.dataSource, question, false, threshold),
           (margin) => this.funnel({ ...question, groupBy: margin }),
           (answer) => [
             {
@@ -155,7 +161,7 @@ export class FlowStatisticsReader {
           ],
           (path) => FUNNEL_COUNTS.test(path),
         ),
-        recorded(this.dataSource, at),
+        recorded(this.dataSource, at, basis),
       ]);
       for (const group of view.groups) hideDerived(group.steps);
       return { ...view, ...through, incomplete: incompleteOn(asOf, through) };
@@ -177,12 +183,13 @@ export class FlowStatisticsReader {
   ): Promise<VdabView & Recorded & { points: Array<VdabPoint & { incomplete: boolean }> }> {
     const dates = typeof on === 'string' ? [on] : on.map((period) => period.end);
     const asked = range ? { on: null, ...range } : { on: dates[0], from: null, to: null, interval: null };
-    return this.cache.answer(`vdab|${range ? `${range.from}|${range.to}|${range.interval}` : 'on'}|${dates.join(',')}|${population}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async () => {
-      // The read model's last business date read while the answer is computed (flows.ts's flowsIn).
+    return this.cache.answer(`vdab|${range ? `${range.from}|${range.to}|${range.interval}` : 'on'}|${dates.join(',')}|${population}|${groupBy}|${place.map}|${place.by}|${at ?? ''}`, async (basis) => {
+      // The read model's last business date read while the answer is computed (flows.ts's flowsIn), unless the basis has it.
       const [view, through] = await Promise.all([
         this.acrossGroups(
           groupBy,
-          () => vdabOn(this.dataSource, dates, population, groupBy, place, at),
+          basis,
+          (threshold) => vdabOn(this.dataSource, dates, population, groupBy, place, at, false, threshold),
           (margin) => this.vdab(on, range, population, margin, place, at),
           (answer) =>
             answer.points.map((point) => ({
@@ -191,7 +198,7 @@ export class FlowStatisticsReader {
               within: [],
             })),
         ),
-        recorded(this.dataSource, at),
+        recorded(this.dataSource, at, basis),
       ]);
       for (const point of view.points) for (const group of point.groups) withShares(group);
       const points = view.points.map((point) => ({ on: point.on, incomplete: incompleteOn(point.on, through), total: point.total, groups: point.groups }));
@@ -225,10 +232,11 @@ export class FlowStatisticsReader {
   /** `given` rates replace the trailing ones observed (outlook.ts). */
   outlook(endDates: readonly string[], today: string, groupBy: GroupBy, place: Place, given: GivenRates, at: RecordedAsOf = null): Promise<OutlookView> {
     const rates = [given.arrivals, given.departures, given.transitions].map((rate) => rate ?? '').join(',');
-    return this.cache.answer(`outlook|${today}|${endDates.join(',')}|${groupBy}|${place.map}|${place.by}|${rates}|${at ?? ''}`, () =>
+    return this.cache.answer(`outlook|${today}|${endDates.join(',')}|${groupBy}|${place.map}|${place.by}|${rates}|${at ?? ''}`, (basis) =>
       this.acrossGroups(
         groupBy,
-        () => outlookAt(this.dataSource, endDates, today, groupBy, place, given, at, (key, compute) => this.cache.answer(key, compute)),
+        basis,
+        (threshold) => outlookAt(this.dataSource, endDates, today, groupBy, place, given, at, (key, compute) => this.cache.answer(key, compute), threshold),
         (margin) => this.outlook(endDates, today, margin, place, given, at),
         (answer) => answer.scenarios.map((scenario) => ({ parts: scenario.groups.map((group) => ({ group: group.group, body: group })), within: OUTLOOK_LINES })),
       ),

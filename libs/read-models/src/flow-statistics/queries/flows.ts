@@ -8,7 +8,7 @@ import { REGISTRATION_AS_RECORDED, type Place, type PlaceEcho } from './place';
 import type { Interval, Period } from './periods';
 import { secondReadings } from './readings';
 import { recordedRows, type RecordedAsOf } from './recorded';
-import { readSettings } from './settings';
+import { suppressionThreshold } from './settings';
 import { breakdown, cell, type Cell, type Count, type Suppressed } from './suppression';
 
 /** Where an event counts, by registration and by housing (place.ts reads the one asked for). */
@@ -141,12 +141,14 @@ export async function flowsIn(
   unit: FlowUnit,
   place: Place,
   recordedAsOf: RecordedAsOf = null,
+  knownThreshold?: number,
 ): Promise<Suppressed<FlowsView>> {
   const grouping = groupingOf(groupBy);
-  // The threshold, the counts and the stocks read at once, each on a connection of its own: an
-  // answer waits for one round trip where it waited for each in turn (bench/README.md, "Computed answers").
-  const [{ suppressBelow: threshold }, events, stocks] = await Promise.all([
-    readSettings(dataSource),
+  // The threshold (unless known: statistics-cache.ts reads it with the version), the counts and
+  // the stocks read at once, each on a connection of its own: an answer waits for one round trip
+  // where it waited for each in turn (bench/README.md, "Computed answers").
+  const [threshold, events, stocks] = await Promise.all([
+    suppressionThreshold(dataSource, knownThreshold),
     fromCounts(grouping, place, recordedAsOf)
       ? countsOf(dataSource, interval, grouping, periods)
       : eventsIn(dataSource, from, to, interval, grouping, periods, place, recordedAsOf),

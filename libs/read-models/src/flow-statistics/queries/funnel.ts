@@ -3,7 +3,7 @@ import { ACTIVE_STAGES, daysBetween, endOfMonth, type ActiveStage } from '@app/d
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { reachDates, STEP_EVENTS } from '../funnel-steps';
 import { recordedRows, type RecordedAsOf } from './recorded';
-import { readSettings } from './settings';
+import { suppressionThreshold } from './settings';
 import { funnelWaitStatistic, WAIT_BAND_DAYS, waitBand, type DateCountLevel } from '../aggregates';
 import { dateCountLevel, groupRowOf, readingCounts } from './date-counts';
 import { byGroup, groupingOf, groupSql, groupView, keyOf, personOn, type GroupBy, type Grouping, type GroupRow, type GroupView } from './groups';
@@ -68,14 +68,14 @@ type FirstDates = Record<ActiveStage, string | null> & GroupRow;
  * groupBy, each province or municipality of registration (the registration's, as the stock
  * groups by), and each sex and age band on asOf, has a funnel of its own, suppressed on its own counts.
  */
-export async function funnelOf(dataSource: DataSource, question: FunnelQuestion, fromEvents = false): Promise<Suppressed<FunnelView>> {
+export async function funnelOf(dataSource: DataSource, question: FunnelQuestion, fromEvents = false, knownThreshold?: number): Promise<Suppressed<FunnelView>> {
   const { asOf, cohortStart, cohortEnd, residenceStatus, groupBy, place, recordedAsOf = null } = question;
   const grouping = groupingOf(groupBy);
   const whole = (cohortStart === null || cohortStart.endsWith('-01')) && (cohortEnd === null || cohortEnd === endOfMonth(cohortEnd));
   const level = fromEvents || residenceStatus !== null || !whole ? null : dateCountLevel(grouping, place, recordedAsOf);
   // The threshold and the tallies read at once (flows.ts's flowsIn).
-  const [{ suppressBelow: threshold }, { total, groups }] = await Promise.all([
-    readSettings(dataSource),
+  const [threshold, { total, groups }] = await Promise.all([
+    suppressionThreshold(dataSource, knownThreshold),
     level === null ? talliesFromEvents(dataSource, question, grouping) : talliesFromDateCounts(dataSource, question, level),
   ]);
   const month = (date: string | null) => date?.slice(0, 7) ?? null;

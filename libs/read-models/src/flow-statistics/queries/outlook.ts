@@ -5,7 +5,7 @@ import { byGroup, groupByOf, groupingOf, groupSql, groupView, keyOf, NO_GROUP, p
 import type { Place, PlaceEcho } from './place';
 import { activeIn, EVEN_SHARES, project, type MonthlyRates, type Standing, type TransitionShares } from './projection';
 import { lastBusinessDate, recordedRows, type RecordedAsOf } from './recorded';
-import { readSettings } from './settings';
+import { suppressionThreshold } from './settings';
 import { STOCK_HOUSING } from './stock';
 import { breakdown, complementary, type Cell, type Count, type Line, type Suppressed } from './suppression';
 
@@ -254,8 +254,9 @@ export async function outlookAt(
   given: GivenRates,
   recordedAsOf: RecordedAsOf = null,
   remember: Remember = (_, compute) => compute(),
+  knownThreshold?: number,
 ): Promise<Suppressed<OutlookView>> {
-  const { suppressBelow: threshold } = await readSettings(dataSource);
+  const threshold = await suppressionThreshold(dataSource, knownThreshold);
   const grouping = groupingOf(groupBy);
   const last = await lastBusinessDate(dataSource, recordedAsOf);
   // Persons are in the age band of the end date: a projection's base groups them by the band they will have then.

@@ -11,13 +11,22 @@ export interface SettingsView {
   updatedBy: string | null;
 }
 
+/** The threshold of the settings' row (its `suppress_below`), the default where there is none (never set). */
+export const thresholdOf = (suppressBelow: number | string | null | undefined): number =>
+  suppressBelow === null || suppressBelow === undefined ? DEFAULT_SUPPRESS_BELOW : Number(suppressBelow);
+
 /** The suppression threshold every statistic applies, and who set it when. */
 export async function readSettings(dataSource: DataSource): Promise<SettingsView> {
   const [row] = await dataSource.query(
     `SELECT suppress_below, updated_at, updated_by FROM ${STATISTICS_SETTINGS_TABLE} WHERE id`,
   );
-  if (!row) return { suppressBelow: DEFAULT_SUPPRESS_BELOW, updatedAt: new Date(0).toISOString(), updatedBy: null };
-  return { suppressBelow: Number(row.suppress_below), updatedAt: new Date(row.updated_at).toISOString(), updatedBy: row.updated_by };
+  if (!row) return { suppressBelow: thresholdOf(null), updatedAt: new Date(0).toISOString(), updatedBy: null };
+  return { suppressBelow: thresholdOf(row.suppress_below), updatedAt: new Date(row.updated_at).toISOString(), updatedBy: row.updated_by };
+}
+
+/** The threshold an answer applies: `known` when already read (statistics-cache.ts reads it with the read model's version), else read now. */
+export async function suppressionThreshold(dataSource: DataSource, known?: number): Promise<number> {
+  return known ?? (await readSettings(dataSource)).suppressBelow;
 }
 
 export async function updateSettings(dataSource: DataSource, suppressBelow: number, actor: string): Promise<SettingsView> {

@@ -2,7 +2,8 @@ import type { DataSource } from 'typeorm';
 import { CHECKPOINT_TABLE } from '@app/projection-engine';
 import { CHECKPOINT_VERSION_SQL } from '../../read-model-version';
 import { FLOW_STATISTICS } from '../flow-statistics.projection';
-import { STATISTICS_SETTINGS_TABLE } from './settings';
+import { lastBusinessDateSql, type AnswerBasis } from './recorded';
+import { STATISTICS_SETTINGS_TABLE, thresholdOf } from './settings';
 
 /** Answers kept per process; a flows answer is tens of kilobytes. */
 const MAX_ANSWERS = 100;
@@ -16,7 +17,10 @@ const MAX_ANSWERS = 100;
  * ends; identical questions asked together share one computation.
  *
  * The version is read before the answer is computed, so an answer is never older than the
- * version it is kept under (at worst newer, when a batch lands in between).
+ * version it is kept under (at worst newer, when a batch lands in between). The same statement
+ * reads what every answer of the version shares (AnswerBasis: the threshold, the last business
+ * date), handed to the computation: a computed answer needs no statement of its own for them
+ * (bench/README.md, "Computed range answers (tenth session)").
  */
 export class StatisticsCache {
   private readonly answers = new Map<string, Promise<unknown>>();
@@ -26,10 +30,11 @@ export class StatisticsCache {
     private readonly count: (source: 'cache' | 'computed') => void,
   ) {}
 
-  async answer<T>(question: string, compute: () => Promise<T>): Promise<T> {
-    const version = await this.version();
-    if (version === null) return compute();
-    const key = `${version}|${question}`;
+  /** `compute` is given the version's basis; null before the projection has a checkpoint (then it reads its own). */
+  async answer<T>(question: string, compute: (basis: AnswerBasis | null) => Promise<T>): Promise<T> {
+    const read = await this.version();
+    if (read === null) return compute(null);
+    const key = `${read.version}|${question}`;
     const kept = this.answers.get(key);
     if (kept) {
       // Most recently used last, so the oldest is evicted first.
@@ -39,7 +44,7 @@ export class StatisticsCache {
       return kept as Promise<T>;
     }
     this.count('computed');
-    const answer = compute();
+    const answer = compute(read.basis);
     this.answers.set(key, answer);
     answer.catch(() => this.answers.delete(key));
     while (this.answers.size > MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
@@ -47,14 +52,15 @@ export class StatisticsCache {
   }
 
   /** Null before the projection has a checkpoint: nothing to key on, nothing kept. */
-  private async version(): Promise<string | null> {
+  private async version(): Promise<{ version: string; basis: AnswerBasis } | null> {
     const [row] = (await this.dataSource.query(
-      `SELECT ${CHECKPOINT_VERSION_SQL}
-              || '|' || coalesce((SELECT s.suppress_below::text || '@' || s.updated_at::text
-                                    FROM ${STATISTICS_SETTINGS_TABLE} s WHERE s.id), '') AS version
-         FROM ${CHECKPOINT_TABLE} c WHERE c.name = $1`,
+      `SELECT ${CHECKPOINT_VERSION_SQL} || '|' || coalesce(s.suppress_below::text || '@' || s.updated_at::text, '') AS version,
+              s.suppress_below, ${lastBusinessDateSql()} AS last
+         FROM ${CHECKPOINT_TABLE} c LEFT JOIN ${STATISTICS_SETTINGS_TABLE} s ON s.id
+        WHERE c.name = $1`,
       [FLOW_STATISTICS],
-    )) as Array<{ version: string | null }>;
-    return row?.version ?? null;
+    )) as Array<{ version: string | null; suppress_below: number | null; last: string | null }>;
+    if (!row || row.version === null) return null;
+    return { version: row.version, basis: { suppressBelow: thresholdOf(row.suppress_below), lastBusinessDate: row.last } };
   }
 }

@@ -6,7 +6,7 @@ import { byGroup, groupingOf, groupSql, groupView, keyOf, NO_GROUP, periodsOf, t
 import type { Place, PlaceEcho } from './place';
 import type { Interval } from './periods';
 import type { RecordedAsOf } from './recorded';
-import { readSettings } from './settings';
+import { suppressionThreshold } from './settings';
 import { breakdown, cell, type Cell, type Count, type Line, type Suppressed } from './suppression';
 
 /** Housing types, and `none` for an active dossier without housing. */
@@ -58,8 +58,9 @@ export async function stockOn(
   place: Place,
   recordedAsOf: RecordedAsOf = null,
   fromPeriods = false,
+  knownThreshold?: number,
 ): Promise<Suppressed<StockView>> {
-  const { suppressBelow: threshold } = await readSettings(dataSource);
+  const threshold = await suppressionThreshold(dataSource, knownThreshold);
   const grouping = groupingOf(groupBy);
   const level = fromPeriods ? null : dateCountLevel(grouping, place, recordedAsOf);
   const groups = level === null ? await talliesFromPeriods(dataSource, asOf, grouping, place, recordedAsOf) : await talliesFromDateCounts(dataSource, asOf, level);

@@ -6,7 +6,7 @@ import { REGISTRATION_AS_RECORDED, type Place, type PlaceEcho } from './place';
 import { vdabMeasure, type DateCountLevel } from '../aggregates';
 import { countsOn, dateCountLevel, groupRowOf } from './date-counts';
 import type { Interval } from './periods';
-import { readSettings } from './settings';
+import { suppressionThreshold } from './settings';
 import { breakdown, type Cell, type Count, type Suppressed } from './suppression';
 
 
@@ -87,11 +87,12 @@ export async function vdabOn(
   place: Place = REGISTRATION_AS_RECORDED,
   recordedAsOf: RecordedAsOf = null,
   fromPeriods = false,
+  knownThreshold?: number,
 ): Promise<Suppressed<Pick<VdabView, 'population' | 'groupBy' | 'map' | 'by' | 'suppressBelow' | 'points'>>> {
   const level = fromPeriods ? null : dateCountLevel(vdabGrouping(groupBy), place, recordedAsOf);
   // The threshold and the tallies read at once (flows.ts's flowsIn).
-  const [{ suppressBelow }, tallies] = await Promise.all([
-    readSettings(dataSource),
+  const [suppressBelow, tallies] = await Promise.all([
+    suppressionThreshold(dataSource, knownThreshold),
     level === null ? vdabTallies(dataSource, dates, population, groupBy, place, recordedAsOf) : vdabTalliesFromDateCounts(dataSource, dates, population, groupBy, level),
   ]);
   const talliesOn = new Map<string, VdabTally[]>();
