@@ -1,3 +1,4 @@
+import { escapeLiteral, type PoolClient, type QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import { AS_RECORDED } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
@@ -36,21 +37,26 @@ export type CountsReader = (
 ) => Promise<Map<string, DateCount[]>>;
 
 /**
+ * The planner settings of a read of kept counts. A read of a few thousand rows, summed into
+ * fewer (dateCountsOn). Measured on a copy of the bench's table at 100,000 dossiers
+ * (bench/README.md): the planner's parallel workers took longer to start on two busy cores than
+ * the read itself, and its sort of the rows by their text keys (no abbreviated keys under a libc
+ * collation) cost more than hashing them.
+ */
+const COUNTS_SETTINGS = 'SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_sort = off';
+
+/**
  * `read`'s reads of the kept counts, in one transaction that sees one state of the table (a
  * funnel reads its wait bands, then the days of the middle ones: both must be of the same batch).
  */
 export async function readingCounts<T>(dataSource: DataSource, read: (countsOn: CountsReader) => Promise<T>): Promise<T> {
   const runner = dataSource.createQueryRunner();
   try {
-    // A read of a few thousand rows, summed into fewer (dateCountsOn). Measured on a copy of the
-    // bench's table at 100,000 dossiers (bench/README.md): the planner's parallel workers took
-    // longer to start on two busy cores than the read itself, and its sort of the rows by their
-    // text keys (no abbreviated keys under a libc collation) cost more than hashing them.
     // The transaction begun with its isolation level and settings in one round trip (no
     // parameters: the simple protocol takes several statements), where TypeORM's transaction
     // took one more for its START TRANSACTION (bench/README.md, "Computed answers").
     try {
-      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_sort = off');
+      await runner.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; ${COUNTS_SETTINGS}`);
       const result = await read((statistic, level, days, cohorts, measures = null, perCohort = true) =>
         dateCountsOn((sql, parameters) => runner.query(sql, parameters), READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort),
       );
@@ -66,8 +72,29 @@ export async function readingCounts<T>(dataSource: DataSource, read: (countsOn: 
   }
 }
 
-/** The kept counts of a statistic at a level on each of `days` (dateCountsOn; without `perCohort`, the cohorts added up). */
-export function countsOn(
+/** A parameter of a read of kept counts as an SQL literal: a level, a statistic's or measure's name, a cohort, a date, or a list of them. */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (Array.isArray(value)) return escapeLiteral(`{${value.map((item) => (item === null ? 'NULL' : `"${String(item).replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`);
+  return escapeLiteral(String(value));
+}
+
+/**
+ * A statement with its parameters ($1, $2, …) written in as literals, for the simple protocol
+ * (which takes no parameters). Only for dateCountsOn's statements: their text holds no `$` but
+ * the parameters'.
+ */
+export const withLiterals = (sql: string, parameters: readonly unknown[]): string => sql.replace(/\$(\d+)/g, (_, n: string) => literal(parameters[Number(n) - 1]));
+
+/**
+ * The kept counts of a statistic at a level on each of `days` (dateCountsOn; without `perCohort`,
+ * the cohorts added up): one read, so one statement sees one state of the table without a
+ * transaction of its own. Its settings and the read go in one message of the simple protocol
+ * (its parameters written in as literals), which PostgreSQL runs as one implicit transaction, the
+ * settings local to it: one round trip where `BEGIN …`, the read and `COMMIT` took three
+ * (bench/README.md, "Computed range answers (tenth session)").
+ */
+export async function countsOn(
   dataSource: DataSource,
   statistic: DateStatistic,
   level: DateCountLevel,
@@ -76,5 +103,15 @@ export function countsOn(
   measures: readonly string[] | null = null,
   perCohort = true,
 ): Promise<Map<string, DateCount[]>> {
-  return readingCounts(dataSource, (read) => read(statistic, level, days, cohorts, measures, perCohort));
+  const runner = dataSource.createQueryRunner();
+  try {
+    const client = (await runner.connect()) as PoolClient;
+    const query = async (sql: string, parameters: unknown[]) => {
+      const results = (await client.query(`${COUNTS_SETTINGS}; ${withLiterals(sql, parameters)}`)) as unknown as QueryResult[];
+      return results[results.length - 1].rows;
+    };
+    return await dateCountsOn(query, READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort);
+  } finally {
+    await runner.release();
+  }
 }
