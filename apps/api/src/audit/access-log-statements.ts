@@ -1,5 +1,6 @@
 import type { StatementWithRead } from '@app/event-store';
 import type { AccessLogEntry } from '@app/persistence';
+import type { StatementWithPage } from '@app/read-models';
 import { timeOrderedUuid } from '@app/platform';
 
 /** What an auditor asks of the access log (GET /audit/access-log): all optional but the page. */
@@ -66,6 +67,22 @@ export function recordWithReadStatement(entry: AccessEntry): StatementWithRead {
       `INSERT INTO access_log (${COLUMNS}) ` +
       'SELECT $1::uuid, $2::timestamptz, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::uuid[], $9::text FROM stream_found',
     parameters: parametersOf(entry),
+  };
+}
+
+/**
+ * The record of a page of the registry as a statement to write with the page's read, in the same
+ * statement and transaction (StatementWithPage): the dossiers shown are the page's own rows, in
+ * its order, none for an empty page. What every page of GET /dossiers sends (AccessLog.shownWithPage).
+ */
+export function recordWithPageStatement(entry: Omit<AccessEntry, 'dossierIds'>): StatementWithPage {
+  const [id, at, actor, roles, method, path, purpose, , correlationId] = parametersOf({ ...entry, dossierIds: [] });
+  return {
+    sql: (p, order) =>
+      `INSERT INTO access_log (${COLUMNS}) ` +
+      `SELECT ${p(1)}::uuid, ${p(2)}::timestamptz, ${p(3)}::text, ${p(4)}::text[], ${p(5)}::text, ${p(6)}::text, ${p(7)}::text, ` +
+      `coalesce(array_agg(dossier_id ORDER BY ${order}), '{}'::uuid[]), ${p(8)}::text FROM page_shown`,
+    parameters: [id, at, actor, roles, method, path, purpose, correlationId],
   };
 }
 

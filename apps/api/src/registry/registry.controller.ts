@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -14,7 +14,8 @@ import { problem } from '../http/problem';
 import { CrtRegistryReader } from '@app/read-models';
 import { ListDossiersQuery } from './registry.dto';
 import { municipalitySummary, MunicipalitySummaryView, registryItem, RegistryPageView } from './registry.views';
-import { ShowsPersonalData } from '../audit/shows-personal-data.decorator';
+import { AccessLog, type AuditedRequest } from '../audit/access-log';
+import { ApiPurpose } from '../audit/shows-personal-data.decorator';
 
 const EVENTUALLY_CONSISTENT =
   'Answered from the crt-registry read model, which follows the event store shortly behind: a change ' +
@@ -31,16 +32,20 @@ const EVENTUALLY_CONSISTENT =
 @Roles('staff', 'admin', 'auditor')
 @Controller()
 export class RegistryController {
-  constructor(private readonly registry: CrtRegistryReader) {}
+  constructor(
+    private readonly registry: CrtRegistryReader,
+    private readonly accessLog: AccessLog,
+  ) {}
 
   @Get('dossiers')
-  @ShowsPersonalData((body) => (body as { items: Array<{ dossierId: string }> }).items.map((item) => item.dossierId))
+  // Recorded in the access log by the page's own statement (AccessLog.shownWithPage), not by an interceptor.
+  @ApiPurpose()
   @ApiOperation({ summary: 'Search and page through the dossiers, one row each', description: EVENTUALLY_CONSISTENT })
   @ApiOkResponse({ type: RegistryPageView })
   @ApiBadRequestResponse({ description: 'A query parameter is invalid; `errors` lists each' })
   @ApiForbiddenResponse({ description: 'Only staff, admin and auditor see personal data' })
-  async list(@Query() query: ListDossiersQuery) {
-    const { dossiers, total, totalExact } = await this.registry.list(query);
+  async list(@Query() query: ListDossiersQuery, @Req() request: AuditedRequest) {
+    const { dossiers, total, totalExact } = await this.accessLog.shownWithPage(request, (record) => this.registry.list(query, record));
     return { items: dossiers.map(registryItem), total, totalExact, page: query.page, pageSize: query.pageSize };
   }
 
