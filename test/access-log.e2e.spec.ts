@@ -118,8 +118,24 @@ describe('access log over HTTP', () => {
     expectStatus(page, 200);
     const { items } = await log(`dossierId=${ids[0]}`);
     expect(items[0].path).toBe('/dossiers');
+    // Written by the page's own statement: its dossiers in the page's order.
+    expect(items[0].dossierIds).toEqual(page.body.items.map((item: { dossierId: string }) => item.dossierId));
     expect([...items[0].dossierIds].sort()).toEqual([...ids].sort());
     expect(JSON.stringify(items[0])).not.toContain(tag);
+  });
+
+  it('records an empty registry page as a look at no dossier, and nothing for an auditor who gave no purpose', async () => {
+    const actor = `pager-${randomUUID()}`;
+    const token = await testApp.token('auditor', actor);
+    const nobody = `Nobody${randomUUID().slice(0, 8)}`;
+    expectProblem(await testApp.http().get(`/dossiers?q=${nobody}`).set('Authorization', `Bearer ${token}`), 400, 'purpose-required');
+    expect((await log(`actor=${actor}`)).total).toBe(0);
+    const empty = await testApp.http().get(`/dossiers?q=${nobody}`).set({ Authorization: `Bearer ${token}`, 'X-Purpose': 'complaint 2026-118' });
+    expectStatus(empty, 200);
+    expect(empty.body.items).toEqual([]);
+    const { items, total } = await log(`actor=${actor}`);
+    expect(total).toBe(1);
+    expect(items[0]).toMatchObject({ path: '/dossiers', purpose: 'complaint 2026-118', roles: ['auditor'], dossierIds: [] });
   });
 
   it('filters by time', async () => {

@@ -5,7 +5,7 @@ import { openMigratedDatabase } from '@app/testing';
 import { READ_MODEL_MIGRATIONS } from '../schema';
 import { CrtDossier } from './crt-dossier.entity';
 import { CRT_REGISTRY } from './crt-registry.projection';
-import { CrtRegistryReader, DOSSIER_STATUSES, REGISTRY_SORTS, TOTAL_COUNTED_UP_TO, type RegistryListQuery } from './crt-registry.reader';
+import { CrtRegistryReader, DOSSIER_STATUSES, REGISTRY_SORTS, TOTAL_COUNTED_UP_TO, type RegistryListQuery, type StatementWithPage } from './crt-registry.reader';
 
 /** A migrated database of the describe block's own (dropped after it), handed over with a reader on it before its tests. */
 function registryDatabase(opened: (database: { readonly dataSource: DataSource; readonly reader: CrtRegistryReader }) => void): void {
@@ -207,7 +207,14 @@ describe('CrtRegistryReader.list: pages', () => {
   let reader: CrtRegistryReader;
   registryDatabase((opened) => ({ dataSource, reader } = opened));
 
-  it('make up, page after page, the matches in the order asked (ties broken by dossier id), in every sort and direction', async () => {
+  /** Writes the ids of the page's rows, in the page's order, under `page` (a StatementWithPage, as the access log's record of a page). */
+  const seeing = (page: string): StatementWithPage => ({
+    sql: (at, order) => `INSERT INTO pages_seen (page, ids) SELECT ${at(1)}::text, coalesce(array_agg(dossier_id ORDER BY ${order}), '{}') FROM page_shown`,
+    parameters: [page],
+  });
+
+  it('make up, page after page, the matches in the order asked (ties broken by dossier id), in every sort and direction; a statement with the page sees its rows in that order', async () => {
+    await dataSource.query('CREATE TABLE pages_seen (page text PRIMARY KEY, ids uuid[] NOT NULL)');
     // Few distinct names, dates and places, some without a municipality name: many ties.
     await dataSource.query(
       `INSERT INTO read_models.crt_dossiers (dossier_id, version, given_name, family_name, nationality, municipality, municipality_name, registered_on,
@@ -228,10 +235,27 @@ describe('CrtRegistryReader.list: pages', () => {
         );
         const paged: string[] = [];
         for (let page = 1; page <= Math.ceil(expected.length / 9) + 1; page++) {
-          paged.push(...(await reader.list({ ...filter, sort, page, pageSize: 9 })).dossiers.map((dossier) => dossier.dossierId));
+          const ids = (await reader.list({ ...filter, sort, page, pageSize: 9 })).dossiers.map((dossier) => dossier.dossierId);
+          // The same page read with a statement on its rows (as the access log's record is written): the same rows, and it sees them in the page's order.
+          const seen = `${sort} ${JSON.stringify(filter)} ${page}`;
+          const withStatement = (await reader.list({ ...filter, sort, page, pageSize: 9 }, seeing(seen))).dossiers.map((dossier) => dossier.dossierId);
+          const [written] = await dataSource.query(`SELECT ids::text[] AS ids FROM pages_seen WHERE page = $1`, [seen]);
+          expect({ seen, withStatement, written: written?.ids }).toEqual({ seen, withStatement: ids, written: ids });
+          paged.push(...ids);
         }
         expect({ sort, filter, paged }).toEqual({ sort, filter, paged: expected.map((row) => row.id) });
       }
     }
+  });
+
+  it('answers dates as the entity holds them: text, YYYY-MM-DD; timestamps as Dates', async () => {
+    await dataSource.query(
+      `INSERT INTO read_models.crt_dossiers (dossier_id, version, given_name, family_name, birth_date, nationality, municipality, registered_on,
+                                             ever_employed, employed_now, left_on, last_recorded_at, residence_status)
+       VALUES ('00000000-0000-4000-8000-00000000d47e', 3, 'Olena', 'Datum', date '1985-07-30', 'UKR', '73001', date '2022-03-24', false, false, date '2024-02-29',
+               timestamptz '2024-11-25T09:14:03.512Z', 'temporary-protection')`,
+    );
+    const [dossier] = (await reader.list({ municipality: '73001', sort: '-registeredOn', page: 1, pageSize: 25 })).dossiers;
+    expect(dossier).toMatchObject({ birthDate: '1985-07-30', registeredOn: '2022-03-24', leftOn: '2024-02-29', housingSince: null, lastRecordedAt: new Date('2024-11-25T09:14:03.512Z') });
   });
 });
