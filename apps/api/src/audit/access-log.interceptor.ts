@@ -12,7 +12,8 @@ export type DossiersShown = (body: unknown) => string[];
  * Records every response of a route marked @ShowsPersonalData (which binds it) in the access log,
  * once the answer is known. The record is committed before the response leaves; if it cannot be
  * written, the personal data is not sent either. (A route that reads one dossier's stream records
- * it with the read instead, without this interceptor: AccessLog.shownWithRead.)
+ * it with the read instead, without this interceptor: AccessLog.shownWithRead; so does a page of
+ * the registry: AccessLog.shownWithPage.)
  */
 @Injectable()
 export class AccessLogInterceptor implements NestInterceptor {
