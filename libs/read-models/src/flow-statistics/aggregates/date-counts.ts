@@ -2,7 +2,7 @@ import { ACTIVE_STAGES, addDays, daysBetween, endOfMonth, type ActiveStage } fro
 import type { ProjectionContext } from '@app/projection-engine';
 import { reachDates, STEP_EVENTS } from '../funnel-steps';
 import { Codes, Deltas, type CountTable } from './delta';
-import { rowsAsText, rowsOfText, type RowsText } from './rows-as-text';
+import { eachRowOfText, rowsAsText, type RowsText } from './rows-as-text';
 
 /**
  * The counts on a date (stock, VDAB's pair, the funnel), kept as their changes: per statistic,
@@ -461,20 +461,18 @@ export async function dateCountsOn(
   // The sums come back as one text (rows-as-text.ts: some 1,500 rows for VDAB's 48 month ends by province).
   const several = sorted.length > 1;
   const keys = `${several ? 'grain, bucket, ' : ''}grp, ${perCohort ? 'cohort, ' : ''}measure`;
-  const rows =
+  const read: RowsText =
     ranges.length === 0
-      ? []
-      : rowsOfText(
-          (
-            (await query(
-              rowsAsText(
-                [several ? 'grain' : "''", several ? 'bucket::text' : "''", 'grp', perCohort ? 'cohort' : "''", 'measure', 'n::text'],
-                `SELECT ${keys}, sum(n)::int AS n FROM (${ranges.join(' UNION ALL ')}) AS r GROUP BY ${keys} HAVING sum(n) <> 0`,
-              ),
-              params,
-            )) as RowsText[]
-          )[0],
-        );
+      ? { rows: null, count: 0 }
+      : (
+          (await query(
+            rowsAsText(
+              [several ? 'grain' : "''", several ? 'bucket::text' : "''", 'grp', perCohort ? 'cohort' : "''", 'measure', 'n::text'],
+              `SELECT ${keys}, sum(n)::int AS n FROM (${ranges.join(' UNION ALL ')}) AS r GROUP BY ${keys} HAVING sum(n) <> 0`,
+            ),
+            params,
+          )) as RowsText[]
+        )[0];
   // A row's run of the sorted days, [starts, ends): the days whose spans hold it.
   const before = (day: string) => {
     let [low, high] = [0, sorted.length];
@@ -501,22 +499,23 @@ export async function dateCountsOn(
     return run;
   };
   const cells = new Map<string, { cell: Omit<DateCount, 'n'>; changes: Float64Array }>();
-  for (const [grain, bucket, grp, cohort, measure, sum] of rows) {
+  eachRowOfText(read, ([grain, bucket, grp, cohort, measure, sum]) => {
     const n = Number(sum);
     const [starts, ends] = several ? runOf(grain as Grain, bucket) : [0, 1];
-    if (ends <= starts) continue;
+    if (ends <= starts) return;
     const id = `${grp}\t${cohort}\t${measure}`;
     let kept = cells.get(id);
     if (!kept) cells.set(id, (kept = { cell: { grp, cohort, measure }, changes: new Float64Array(sorted.length + 1) }));
     kept.changes[starts] += n;
     kept.changes[ends] -= n;
-  }
+  });
   const byDay = sorted.map(() => [] as DateCount[]);
   for (const { cell, changes } of cells.values()) {
     let n = 0;
-    for (const [index, counts] of byDay.entries()) {
+    for (let index = 0; index < byDay.length; index++) {
       n += changes[index];
-      if (n !== 0) counts.push({ ...cell, n });
+      // Written out, not spread from the cell (see queries/vdab.ts's tallies).
+      if (n !== 0) byDay[index].push({ grp: cell.grp, cohort: cell.cohort, measure: cell.measure, n });
     }
   }
   const at = new Map(sorted.map((day, index) => [day, byDay[index]]));

@@ -3,7 +3,7 @@ import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engin
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
 import type { Attribution, StatEvent } from '../situation';
 import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
-import { rowsAsText, rowsOfText, type RowsText } from './rows-as-text';
+import { eachRowOfText, rowsAsText, type RowsText } from './rows-as-text';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole
@@ -308,6 +308,7 @@ export async function readFlowCounts(
     rowsAsText(['period::text', 'grp', 'measure', 'category', 'events::text', 'persons::text'], reads.join(' UNION ALL ')),
     params,
   )) as RowsText[];
-  const counts = rowsOfText(read).map(([period, grp, measure, category, events, persons]): FlowCount => [period, grp, measure, category, Number(events), Number(persons)]);
+  const counts: FlowCount[] = [];
+  eachRowOfText(read, ([period, grp, measure, category, events, persons]) => counts.push([period, grp, measure, category, Number(events), Number(persons)]));
   return { counts, unanswered };
 }

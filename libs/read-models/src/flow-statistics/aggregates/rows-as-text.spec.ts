@@ -1,19 +1,29 @@
-import { rowsOfText } from './rows-as-text';
+import { eachRowOfText, type RowsText } from './rows-as-text';
 
-describe('rowsOfText', () => {
+const rowsOf = (read: RowsText) => {
+  const rows: string[][] = [];
+  eachRowOfText(read, (fields) => rows.push([...fields]));
+  return rows;
+};
+
+describe('eachRowOfText', () => {
   it('splits the rows at the record separator and their fields at the unit separator', () => {
-    expect(rowsOfText({ rows: '2024-01-01\x1f10\x1fregistered\x1e2024-02-01\x1f20\x1fleft', count: 2 })).toEqual([
+    expect(rowsOf({ rows: '2024-01-01\x1f10\x1fregistered\x1e2024-02-01\x1f20\x1fleft', count: 2 })).toEqual([
       ['2024-01-01', '10', 'registered'],
       ['2024-02-01', '20', 'left'],
     ]);
   });
 
+  it('keeps empty fields, first, last and between, and a row of one empty field', () => {
+    expect(rowsOf({ rows: '\x1fa\x1f\x1e\x1e\x1f\x1f', count: 3 })).toEqual([['', 'a', ''], [''], ['', '', '']]);
+  });
+
   it('reads no rows as none', () => {
-    expect(rowsOfText({ rows: null, count: 0 })).toEqual([]);
+    expect(rowsOf({ rows: null, count: 0 })).toEqual([]);
   });
 
   it('refuses an answer whose text holds fewer rows than were read (a NULL field drops its row from string_agg)', () => {
-    expect(() => rowsOfText({ rows: '2024-01-01\x1f10', count: 2 })).toThrow('sent 1 rows of 2');
-    expect(() => rowsOfText({ rows: null, count: 1 })).toThrow('sent 0 rows of 1');
+    expect(() => rowsOf({ rows: '2024-01-01\x1f10', count: 2 })).toThrow('sent 1 rows of 2');
+    expect(() => rowsOf({ rows: null, count: 1 })).toThrow('sent 0 rows of 1');
   });
 });
