@@ -201,8 +201,10 @@ export async function flowsIn(
           return cell(value, persons, suppressBelow);
         };
         const split = (type: string, categories: readonly string[]) => {
-          const { total, parts } = breakdown(raw(type), Object.fromEntries(categories.map((category) => [category, raw(type, category)])), suppressBelow);
-          return { total, parts };
+          // The parts set in a loop (four breakdowns a period and group: vdab.ts's lines).
+          const parts: Record<string, Count> = {};
+          for (const category of categories) parts[category] = raw(type, category);
+          return breakdown(raw(type), parts, suppressBelow);
         };
         const stock = stockAt.get(`${period.end}|${key}`) ?? 0;
         const rehousings = split('PersonRehoused', REHOUSING_REASONS);
