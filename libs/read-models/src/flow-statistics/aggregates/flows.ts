@@ -270,14 +270,17 @@ export async function applyFlowCountChanges(context: CountsContext, before: read
  * on or before the part's end, or whose last is on or after its start. `unanswered`: the periods
  * these counts cannot give, clipped at both ends (a range inside one period), or clipped per
  * municipality (not kept per day); their events are read instead (queries/flows.ts).
- * The rows come back as one text (rowsAsText: some 1,700 rows for four years by month).
+ * The rows come back as one text (rowsAsText: some 1,700 rows for four years by month), each
+ * count handed to `each` as it is split off (no array of them: bench/README.md, "Computed range
+ * answers (tenth session)").
  */
 export async function readFlowCounts(
   dataSource: DataSource,
   interval: Interval,
   level: FlowLevel,
   periods: readonly Period[],
-): Promise<{ counts: FlowCount[]; unanswered: Period[] }> {
+  each: (...count: FlowCount) => void,
+): Promise<{ unanswered: Period[] }> {
   const params: unknown[] = [interval, level];
   const whole: string[] = [];
   const parts: string[] = [];
@@ -303,12 +306,11 @@ export async function readFlowCounts(
            WHERE interval = $1 AND level = $2 AND period = ANY($${params.push(whole)}::date[])`]),
     ...parts,
   ];
-  if (reads.length === 0) return { counts: [], unanswered };
+  if (reads.length === 0) return { unanswered };
   const [read] = (await dataSource.query(
     rowsAsText(['period::text', 'grp', 'measure', 'category', 'events::text', 'persons::text'], reads.join(' UNION ALL ')),
     params,
   )) as RowsText[];
-  const counts: FlowCount[] = [];
-  eachRowOfText(read, ([period, grp, measure, category, events, persons]) => counts.push([period, grp, measure, category, Number(events), Number(persons)]));
-  return { counts, unanswered };
+  eachRowOfText(read, ([period, grp, measure, category, events, persons]) => each(period, grp, measure, category, Number(events), Number(persons)));
+  return { unanswered };
 }

@@ -114,13 +114,12 @@ const fromCounts = (grouping: Grouping, place: Place, recordedAsOf: RecordedAsOf
  * one period's events.
  */
 export async function countsOf(dataSource: DataSource, interval: Interval, grouping: Grouping, periods: Period[]): Promise<EventCount[]> {
-  const { counts, unanswered } = await readFlowCounts(dataSource, interval, grouping.place ?? 'none', periods);
   const rows: EventCount[] = [];
-  for (const period of unanswered) rows.push(...(await eventsIn(dataSource, period.start, period.end, interval, grouping, [period], REGISTRATION_AS_RECORDED, null, true)));
-  for (const [bucket, grp, type, category, n, persons] of counts) {
+  const { unanswered } = await readFlowCounts(dataSource, interval, grouping.place ?? 'none', periods, (bucket, grp, type, category, n, persons) => {
     // Written out, not spread from NO_GROUP (see vdab.ts's tallies).
     rows.push({ bucket, grp: grp === '' ? null : grp, grp_sex: null, grp_band: null, type, category: category === '' ? null : category, detail: category === '' ? 1 : 0, n, persons });
-  }
+  });
+  for (const period of unanswered) rows.push(...(await eventsIn(dataSource, period.start, period.end, interval, grouping, [period], REGISTRATION_AS_RECORDED, null, true)));
   return rows;
 }
 
@@ -161,23 +160,31 @@ export async function flowsIn(
     ),
   ]);
 
+  // Every group of a row, by its key; the key of a row's group (its group kept at its first row).
   const groupKeys = new Map<string, GroupRow>();
   if (groupBy === 'none') groupKeys.set(keyOf(NO_GROUP), NO_GROUP);
-  for (const row of [...events, ...stocks]) groupKeys.set(keyOf(row), { grp: row.grp, grp_sex: row.grp_sex, grp_band: row.grp_band });
-  // counts.get(bucket|group).get(type).get(category): the cell's count; category '' is the total
-  // of a type. Nested so that each of a view's ~40 cells per period and group is found without
-  // a key written for it.
-  const counts = new Map<string, Map<string, Map<string, Count>>>();
+  const groupOf = (row: GroupRow) => {
+    const key = keyOf(row);
+    if (!groupKeys.has(key)) groupKeys.set(key, { grp: row.grp, grp_sex: row.grp_sex, grp_band: row.grp_band });
+    return key;
+  };
+  // counts.get(bucket).get(group).get(type).get(category): the cell's count; category '' is the
+  // total of a type. Nested so that each of a view's ~40 cells per period and group is found
+  // without a key written for it, and each row's count kept without one either.
+  const counts = new Map<string, Map<string, Map<string, Map<string, Count>>>>();
   for (const row of events) {
+    const group = groupOf(row);
     // The category of an event: a rehousing's or departure's reason, a trajectory, the status moved to.
     const category = Number(row.detail) === 0 ? (row.category ?? '') : '';
     if (Number(row.detail) === 0 && category === '') continue;
-    const place = `${row.bucket}|${keyOf(row)}`;
-    const types = counts.get(place) ?? counts.set(place, new Map()).get(place)!;
+    const groups = counts.get(row.bucket) ?? counts.set(row.bucket, new Map()).get(row.bucket)!;
+    const types = groups.get(group) ?? groups.set(group, new Map()).get(group)!;
     const categories = types.get(row.type) ?? types.set(row.type, new Map()).get(row.type)!;
     categories.set(category, { value: unit === 'events' ? row.n : row.persons, persons: row.persons });
   }
-  const stockAt = new Map(stocks.map((row) => [`${row.day}|${keyOf(row)}`, row.n]));
+  // stockAt.get(day).get(group): the active dossiers.
+  const stockAt = new Map<string, Map<string, number>>();
+  for (const row of stocks) (stockAt.get(row.day) ?? stockAt.set(row.day, new Map()).get(row.day)!).set(groupOf(row), row.n);
 
   const sortedKeys = [...groupKeys.keys()].sort((a, b) => byGroup(groupKeys.get(a)!, groupKeys.get(b)!));
   const at = (suppressBelow: number): FlowsView => ({
@@ -194,7 +201,7 @@ export async function flowsIn(
       start: period.start,
       end: period.end,
       groups: sortedKeys.map((key) => {
-        const types = counts.get(`${period.bucket}|${key}`);
+        const types = counts.get(period.bucket)?.get(key);
         const raw = (type: string, category = ''): Count => types?.get(type)?.get(category) ?? NONE;
         const count = (type: string) => {
           const { value, persons } = raw(type);
@@ -206,7 +213,7 @@ export async function flowsIn(
           for (const category of categories) parts[category] = raw(type, category);
           return breakdown(raw(type), parts, suppressBelow);
         };
-        const stock = stockAt.get(`${period.end}|${key}`) ?? 0;
+        const stock = stockAt.get(period.end)?.get(key) ?? 0;
         const rehousings = split('PersonRehoused', REHOUSING_REASONS);
         const enrolments = split('InburgeringEnrolled', INBURGERING_TRAJECTORIES);
         const departures = split('PersonLeft', DEPARTURE_REASONS);
