@@ -8,6 +8,7 @@ export {
   STAT_DATE_COUNTS_TABLE,
   storedDossierRows,
   DateCountContributions,
+  withRollUps,
   funnelWaitStatistic,
   WAIT_BAND_DAYS,
   waitBand,
