@@ -161,6 +161,16 @@ describe('the counts kept per day answer as the rows do', () => {
   });
 });
 
+/** A generated history's current rows, as the fold computes them (its periods in order of their first days). */
+function dossierRowsOf(history: Parameters<typeof historyOf>[1]): DossierRows {
+  const dossierId = randomUUID();
+  const events = historyOf(dossierId, history)
+    .events.map((event, index) => statEventOf(dossierId, index + 1, event))
+    .filter((event) => event !== undefined);
+  const { periods, attributions } = situationTimeline(events);
+  return { periods, events: events.map((event, i) => ({ type: event.type, occurredOn: event.occurredOn, provinceNis: attributions[i].provinceNis })) };
+}
+
 /**
  * A dossier's stock and VDAB contributions are netted where a period starts on the day the one
  * before it ends (DateCountContributions: only the measures that differ change there). The cells
@@ -173,14 +183,10 @@ describe("a dossier's contribution to the stock and VDAB's pair", () => {
     fc.assert(
       fc.property(fc.array(historyArbitrary, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { minLength: 10, maxLength: 10 }), (histories, random) => {
         const dossiers = histories.map((history): DossierRows => {
-          const dossierId = randomUUID();
-          const events = historyOf(dossierId, history)
-            .events.map((event, index) => statEventOf(dossierId, index + 1, event))
-            .filter((event) => event !== undefined);
-          const { periods, attributions } = situationTimeline(events);
+          const { periods, events } = dossierRowsOf(history);
           // Drawn orders: rows read back come in any.
           const shuffled = [...periods].sort((a, b) => (random[a.validFrom.charCodeAt(9) % random.length] % 5) - (random[b.validFrom.charCodeAt(9) % random.length] % 5));
-          return { periods: shuffled, events: events.map((event, i) => ({ type: event.type, occurredOn: event.occurredOn, provinceNis: attributions[i].provinceNis })) };
+          return { periods: shuffled, events };
         });
         const naive = new Map<string, number>();
         for (const { periods, events } of dossiers) {
@@ -222,21 +228,12 @@ describe("a dossier's contribution to the stock and VDAB's pair", () => {
  * with dossiers taken away and added again as a batch does.
  */
 describe("the date counts' month and year rows summed from their day rows", () => {
-  const dossierRowsOf = (histories: ReadonlyArray<Parameters<typeof historyOf>[1]>) =>
-    histories.map((history): DossierRows => {
-      const dossierId = randomUUID();
-      const events = historyOf(dossierId, history)
-        .events.map((event, index) => statEventOf(dossierId, index + 1, event))
-        .filter((event) => event !== undefined);
-      const { periods, attributions } = situationTimeline(events);
-      return { periods, events: events.map((event, i) => ({ type: event.type, occurredOn: event.occurredOn, provinceNis: attributions[i].provinceNis })) };
-    });
   const rowsOf = (deltas: Deltas) => [...deltas.changesInKeyOrder()].map(({ key, n }) => [...key, ...n]);
 
   it('are the rows of every change kept on its day, in its month and in its year, in key order', () => {
     fc.assert(
       fc.property(fc.array(historyArbitrary, { minLength: 1, maxLength: 8 }), fc.nat({ max: 8 }), (histories, takenBack) => {
-        const dossiers = dossierRowsOf(histories);
+        const dossiers = histories.map(dossierRowsOf);
         // Some dossiers' contributions taken away as a batch that changes them does (their cells cancel out, some to 0).
         const before = dossiers.slice(0, takenBack);
         const live = new DateCountContributions();
