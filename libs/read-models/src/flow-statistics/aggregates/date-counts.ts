@@ -162,7 +162,7 @@ export class DateCountContributions {
   /**
    * `daysOnly` (a one-pass fold into empty tables): each change goes into its day's cells alone,
    * and the month and year rows are summed from the day rows as they are written (withRollUps):
-   * a third of the cells added, spilled, merged.
+   * a third of the adds.
    */
   constructor(
     readonly deltas: Deltas = noDateCountDeltas(),
@@ -320,10 +320,10 @@ export class DateCountContributions {
  * 'year': the rows stay in key order), a sum of 0 left out (applyDeltas deletes a cell that
  * reaches 0). Every change is kept on its day, in its month and in its year, so a month's or a
  * year's count is the sum of its days' (a day's row that summed to 0 adds nothing to it): a
- * one-pass fold adds its changes to the day cells alone (DateCountContributions' daysOnly), and
- * adds, spills and merges a third of the cells, where the month's and year's cells took two thirds
- * of its adds (bench/README.md, "The date counts' roll-ups summed from the day rows"). The month
- * and year sums of one statistic and level are held until its day rows end (a few thousand to some
+ * one-pass fold adds its changes to the day cells alone (DateCountContributions' daysOnly): a
+ * third of the date counts' adds, and 30% fewer of their cells spilled and merged (bench/README.md,
+ * "The date counts' roll-ups summed from the day rows, and the fold's dossiers in the order of
+ * their first day"). The month and year sums of one statistic and level are held until its day rows end (a few thousand to some
  * hundred thousand cells, bounded by the calendar, the groups and the measures).
  */
 export function* withRollUps(dayRows: Iterable<unknown[]>): Generator<unknown[]> {
