@@ -16,8 +16,7 @@ import {
   type SafeFormNotes,
   type PersonalDataReader,
 } from '@app/projection-engine';
-import { applyDeltas, copyDeltas, DATE_COUNTS, DateCountContributions, STAT_DATE_COUNTS_TABLE, withRollUps, type CountTable, type CurrentPeriod, type Deltas } from './aggregates';
-import { asHeld, type CompleteRows } from './aggregates/delta';
+import { applyDeltas, copyDeltas, DATE_COUNTS, DateCountContributions, STAT_DATE_COUNTS_TABLE, type CountTable, type CurrentPeriod, type Deltas } from './aggregates';
 import { SpilledCounts, writeSpilled } from './aggregates/spill';
 import { FLOW_COUNTS, FLOW_DAYS, FlowContributions, flowEventOf, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
@@ -286,20 +285,10 @@ async function storedOf(context: ProjectionContext, dossierIds: string[]): Promi
  * after added; of both, only the rows valid now count.
  */
 class CountChanges {
-  /**
-   * `spillDirectory`: where spill() writes its scratch files (PROJECTION_SPILL_DIR); `onePass` (a
-   * one-pass fold into empty tables, written by copy or writeSpilled alone): the date counts' changes
-   * added to their day cells alone, their month and year rows summed from the day rows as they go
-   * in (withRollUps).
-   */
-  constructor(
-    private readonly spillDirectory: string,
-    private readonly onePass = false,
-  ) {
-    this.date = new DateCountContributions(undefined, onePass);
-  }
+  /** `spillDirectory`: where spill() writes its scratch files (PROJECTION_SPILL_DIR). */
+  constructor(private readonly spillDirectory: string) {}
 
-  private date: DateCountContributions;
+  private date = new DateCountContributions();
   private flows = new FlowContributions();
 
   /** Each dossier's contribution of its rows valid now before (as stored: a dossier new to the tables has none) taken away, that of its rows after added. */
@@ -328,28 +317,22 @@ class CountChanges {
     ];
   }
 
-  /** The rows a table gets from its held (or spilled) cells' rows: the date counts' roll-ups in a one-pass fold. */
-  private completing(table: CountTable): CompleteRows {
-    return this.onePass && table === DATE_COUNTS ? withRollUps : asHeld;
-  }
-
   /** The changes held, per table, and none held after. */
   private take(): Array<[CountTable, Deltas]> {
     const taken = this.held();
-    this.date = new DateCountContributions(undefined, this.onePass);
+    this.date = new DateCountContributions();
     this.flows = new FlowContributions();
     return taken;
   }
 
   /** Adds the changes held to the tables of `context.schema`. */
   async write(context: ProjectionContext): Promise<void> {
-    if (this.onePass) throw new Error('A one-pass fold holds the date counts of its days alone: its counts are copied into empty tables, not added');
     for (const [table, deltas] of this.take()) await applyDeltas(context, table, deltas);
   }
 
   /** Writes the changes held into the tables of `context.schema`, empty, with COPY. */
   async copy(context: RebuildContext): Promise<void> {
-    for (const [table, deltas] of this.take()) await copyDeltas(context, table, deltas, this.completing(table));
+    for (const [table, deltas] of this.take()) await copyDeltas(context, table, deltas);
   }
 
   /** The changes spilled (spill), one per table of held(), until they are written or dropped. */
@@ -377,7 +360,7 @@ class CountChanges {
    * A stop asked for is heeded while each table's sums go in (writeSpilled).
    */
   async writeSpilled(context: RebuildContext): Promise<void> {
-    for (const spilled of this.spills ?? []) await writeSpilled(context, spilled, context.schema !== READ_MODEL_SCHEMA, this.completing(spilled.table));
+    for (const spilled of this.spills ?? []) await writeSpilled(context, spilled, context.schema !== READ_MODEL_SCHEMA);
   }
 
   /** Drops what was spilled (its scratch files). */
@@ -435,7 +418,7 @@ async function foldStaged(context: ProjectionContext, directory: MunicipalityDir
   const staged = `${context.schema}.${STAT_EVENTS_STAGED_TABLE}`;
   const [{ any }] = await context.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${staged}) AS any`);
   if (!any) return;
-  const counts = new CountChanges(spillDirectory, copy !== undefined);
+  const counts = new CountChanges(spillDirectory);
   try {
     await foldStagedInto(counts, staged, context, directory, limits, copy);
   } finally {

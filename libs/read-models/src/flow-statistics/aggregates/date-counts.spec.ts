@@ -18,8 +18,7 @@ import { vdabOn } from '../queries/vdab';
 import { FlowStatisticsFunnelWaitBands1733529600080 } from '../migrations/1733529600080-flow-statistics-funnel-wait-bands';
 import { statEventOf } from '../flow-statistics.projection';
 import { situationTimeline } from '../situation';
-import { DateCountContributions, stockMeasures, vdabMeasuresOf, withRollUps } from './date-counts';
-import type { Deltas } from './delta';
+import { stockMeasures, vdabMeasuresOf } from './date-counts';
 import { applyDeltas, DATE_COUNTS, dateCountDeltas, STAT_DATE_COUNTS_TABLE, storedDossierRows, type DossierRows } from '.';
 
 /**
@@ -161,16 +160,6 @@ describe('the counts kept per day answer as the rows do', () => {
   });
 });
 
-/** A generated history's current rows, as the fold computes them (its periods in order of their first days). */
-function dossierRowsOf(history: Parameters<typeof historyOf>[1]): DossierRows {
-  const dossierId = randomUUID();
-  const events = historyOf(dossierId, history)
-    .events.map((event, index) => statEventOf(dossierId, index + 1, event))
-    .filter((event) => event !== undefined);
-  const { periods, attributions } = situationTimeline(events);
-  return { periods, events: events.map((event, i) => ({ type: event.type, occurredOn: event.occurredOn, provinceNis: attributions[i].provinceNis })) };
-}
-
 /**
  * A dossier's stock and VDAB contributions are netted where a period starts on the day the one
  * before it ends (DateCountContributions: only the measures that differ change there). The cells
@@ -183,10 +172,14 @@ describe("a dossier's contribution to the stock and VDAB's pair", () => {
     fc.assert(
       fc.property(fc.array(historyArbitrary, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { minLength: 10, maxLength: 10 }), (histories, random) => {
         const dossiers = histories.map((history): DossierRows => {
-          const { periods, events } = dossierRowsOf(history);
+          const dossierId = randomUUID();
+          const events = historyOf(dossierId, history)
+            .events.map((event, index) => statEventOf(dossierId, index + 1, event))
+            .filter((event) => event !== undefined);
+          const { periods, attributions } = situationTimeline(events);
           // Drawn orders: rows read back come in any.
           const shuffled = [...periods].sort((a, b) => (random[a.validFrom.charCodeAt(9) % random.length] % 5) - (random[b.validFrom.charCodeAt(9) % random.length] % 5));
-          return { periods: shuffled, events };
+          return { periods: shuffled, events: events.map((event, i) => ({ type: event.type, occurredOn: event.occurredOn, provinceNis: attributions[i].provinceNis })) };
         });
         const naive = new Map<string, number>();
         for (const { periods, events } of dossiers) {
@@ -217,41 +210,5 @@ describe("a dossier's contribution to the stock and VDAB's pair", () => {
       }),
       { numRuns: 200 },
     );
-  });
-});
-
-/**
- * A one-pass fold adds each change to its day's cells alone and sums the month and year rows from
- * the day rows as they are written (withRollUps). The rows must be those of every change added to
- * its day's, month's and year's cells (what the live path keeps), row by row in the order of the
- * primary key, for every statistic (the funnel's and its waits' included), on generated histories
- * with dossiers taken away and added again as a batch does.
- */
-describe("the date counts' month and year rows summed from their day rows", () => {
-  const rowsOf = (deltas: Deltas) => [...deltas.changesInKeyOrder()].map(({ key, n }) => [...key, ...n]);
-
-  it('are the rows of every change kept on its day, in its month and in its year, in key order', () => {
-    fc.assert(
-      fc.property(fc.array(historyArbitrary, { minLength: 1, maxLength: 8 }), fc.nat({ max: 8 }), (histories, takenBack) => {
-        const dossiers = histories.map(dossierRowsOf);
-        // Some dossiers' contributions taken away as a batch that changes them does (their cells cancel out, some to 0).
-        const before = dossiers.slice(0, takenBack);
-        const live = new DateCountContributions();
-        const days = new DateCountContributions(undefined, true);
-        for (const contributions of [live, days]) {
-          for (const rows of before) contributions.add(rows, 1);
-          for (const rows of before) contributions.add(rows, -1);
-          for (const rows of dossiers) contributions.add(rows, 1);
-        }
-        const dayRows = rowsOf(days.deltas);
-        expect(dayRows.every((row) => row[2] === 'day')).toBe(true);
-        expect([...withRollUps(dayRows)]).toEqual(rowsOf(live.deltas));
-      }),
-      { numRuns: 100 },
-    );
-  });
-
-  it('takes day rows alone', () => {
-    expect(() => [...withRollUps([['stock', 'none', 'month', '2024-01-01', '', '', 'active', 1]])]).toThrow(/day rows/);
   });
 });

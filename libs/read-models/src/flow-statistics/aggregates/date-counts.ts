@@ -159,15 +159,7 @@ export class DateCountContributions {
   /** The first date of each step's event of the dossier being added (ACTIVE_STAGES' order). */
   private readonly first = Object.fromEntries(ACTIVE_STAGES.map((step) => [step, null])) as Record<ActiveStage, string | null>;
 
-  /**
-   * `daysOnly` (a one-pass fold into empty tables): each change goes into its day's cells alone,
-   * and the month and year rows are summed from the day rows as they are written (withRollUps):
-   * a third of the adds.
-   */
-  constructor(
-    readonly deltas: Deltas = noDateCountDeltas(),
-    private readonly daysOnly = false,
-  ) {
+  constructor(readonly deltas: Deltas = noDateCountDeltas()) {
     const codes = (this.codes = deltas.codes);
     this.level = { none: codes.of('none'), province: codes.of('province') };
     this.nothing = codes.of('');
@@ -255,7 +247,7 @@ export class DateCountContributions {
     if (open && openTo !== null) for (const measure of open) this.addCells(statistic, openTo, openPlace, cohort, measure, -sign);
   }
 
-  /** Adds n to a count's cells of the day, its month and its year (the day's alone: daysOnly), for all and for the place. */
+  /** Adds n to a count's cells of the day, its month and its year, for all and for the place. */
   private addCells(statistic: number, day: string, place: number, cohort: number, measure: number, n: number): void {
     const { cell, grains, deltas, level, nothing } = this;
     let at = this.buckets.get(day);
@@ -263,7 +255,7 @@ export class DateCountContributions {
     cell[0] = statistic;
     cell[5] = cohort;
     cell[6] = measure;
-    for (let grain = 0, grainsAdded = this.daysOnly ? 1 : 3; grain < grainsAdded; grain++) {
+    for (let grain = 0; grain < 3; grain++) {
       cell[2] = grains[grain];
       cell[3] = at[grain];
       cell[1] = level.none;
@@ -311,55 +303,6 @@ export class DateCountContributions {
     if (n === undefined) this.dayNumbers.set(date, (n = daysBetween(DAY_ZERO, date)));
     return n;
   }
-}
-
-/**
- * The rows of stat_date_counts (its key values in DATE_COUNTS' order, then n) from its day rows
- * alone, given in the order of its primary key: each day row as it comes, and after the day rows
- * of each statistic and level, its month and year rows summed from them ('day' < 'month' <
- * 'year': the rows stay in key order), a sum of 0 left out (applyDeltas deletes a cell that
- * reaches 0). Every change is kept on its day, in its month and in its year, so a month's or a
- * year's count is the sum of its days' (a day's row that summed to 0 adds nothing to it): a
- * one-pass fold adds its changes to the day cells alone (DateCountContributions' daysOnly): a
- * third of the date counts' adds, and 30% fewer of their cells spilled and merged (bench/README.md,
- * "The date counts' roll-ups summed from the day rows, and the fold's dossiers in the order of
- * their first day"). The month and year sums of one statistic and level are held until its day rows end (a few thousand to some
- * hundred thousand cells, bounded by the calendar, the groups and the measures).
- */
-export function* withRollUps(dayRows: Iterable<unknown[]>): Generator<unknown[]> {
-  // Each day's month and year bucket, found once per day.
-  const rolledInto = new Map<string, [string, string]>();
-  const key = [0, 0, 0, 0, 0];
-  // The sums of the statistic and level whose day rows are coming: keyed grain, bucket, grp, cohort, measure.
-  let sums = new Deltas(key.length);
-  let statistic: unknown;
-  let level: unknown;
-  const rolledUp = function* (): Generator<unknown[]> {
-    for (const { key: cell, n } of sums.changesInKeyOrder()) yield [statistic, level, ...cell, ...n];
-    // A fresh one (its own codes, few texts to sort): a Deltas grown by one statistic would be cleared whole for each of the next.
-    sums = new Deltas(key.length);
-  };
-  for (const row of dayRows) {
-    if (row[2] !== 'day') throw new Error(`withRollUps takes day rows of ${STAT_DATE_COUNTS_TABLE} alone, not a ${String(row[2])} row`);
-    if (row[0] !== statistic || row[1] !== level) {
-      yield* rolledUp();
-      [statistic, level] = row;
-    }
-    yield row;
-    const day = row[3] as string;
-    let into = rolledInto.get(day);
-    if (!into) rolledInto.set(day, (into = bucketsOfDay(day).slice(1) as [string, string]));
-    const { codes } = sums;
-    key[2] = codes.of(row[4] as string);
-    key[3] = codes.of(row[5] as string);
-    key[4] = codes.of(row[6] as string);
-    for (let grain = 1; grain < 3; grain++) {
-      key[0] = codes.of(GRAINS[grain]);
-      key[1] = codes.of(into[grain - 1]);
-      sums.add(key, row[7] as number);
-    }
-  }
-  yield* rolledUp();
 }
 
 /** Where dates' day numbers count from (any date: only their differences are read). */

@@ -389,30 +389,23 @@ export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'q
 }
 
 /**
- * A table's rows (the key's values, then the counts) in the order of its primary key, as they go
- * into it, with the rows derived from them (withRollUps in date-counts.ts: the date counts' month
- * and year rows summed from their day rows); as they are, for a table whose cells are all held.
- */
-export type CompleteRows = (rows: Iterable<unknown[]>) => Iterable<unknown[]>;
-export const asHeld: CompleteRows = (rows) => rows;
-
-/**
  * Writes the deltas into the table in `context.schema` while it is empty (a one-pass fold's first
- * write of its counts): each cell with a change as a row (with those `complete` derives from them),
- * with COPY, in the order of the table's primary key (Deltas.changesInKeyOrder); what applyDeltas
- * would leave there, without its conflict checks.
+ * write of its counts): each cell with a change as a row, with COPY, in the order of the table's
+ * primary key (Deltas.changesInKeyOrder); what applyDeltas would leave there, without its conflict checks.
  */
-export async function copyDeltas(
-  context: Pick<RebuildContext, 'copy'> & { schema: string | null },
-  table: CountTable,
-  deltas: Deltas,
-  complete: CompleteRows = asHeld,
-): Promise<void> {
-  const rows = function* () {
-    for (const { key, n } of deltas.changesInKeyOrder(primaryKeyOrder(table))) yield [...key, ...n];
-  };
-  await context.copy(table.name, context.schema, countTableColumns(table), complete(rows()));
+export async function copyDeltas(context: Pick<RebuildContext, 'copy'> & { schema: string | null }, table: CountTable, deltas: Deltas): Promise<void> {
+  await copyChanges(context, table, deltas.changesInKeyOrder(primaryKeyOrder(table)));
 }
 
-/** The table's columns as its rows hold them: the key's, then the counts'. */
-export const countTableColumns = (table: CountTable): string[] => [...table.keys.map(([column]) => column), ...(table.counts ?? ['n'])];
+/** Copies the cells' changes into the table as rows: the key's values, then the counts. */
+async function copyChanges(
+  context: Pick<RebuildContext, 'copy'> & { schema: string | null },
+  table: CountTable,
+  changes: Iterable<{ key: readonly string[]; n: readonly number[] }>,
+): Promise<void> {
+  const columns = [...table.keys.map(([column]) => column), ...(table.counts ?? ['n'])];
+  const rows = function* () {
+    for (const { key, n } of changes) yield [...key, ...n];
+  };
+  await context.copy(table.name, context.schema, columns, rows());
+}

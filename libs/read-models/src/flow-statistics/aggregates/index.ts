@@ -8,7 +8,6 @@ export {
   STAT_DATE_COUNTS_TABLE,
   storedDossierRows,
   DateCountContributions,
-  withRollUps,
   funnelWaitStatistic,
   WAIT_BAND_DAYS,
   waitBand,

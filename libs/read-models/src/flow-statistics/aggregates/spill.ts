@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RebuildContext } from '@app/projection-engine';
-import { asHeld, Codes, countTableColumns, primaryKeyOrder, type CompleteRows, type CountTable, type Deltas } from './delta';
+import { Codes, primaryKeyOrder, type CountTable, type Deltas } from './delta';
 
 /** Cells per write of a run (some 300 KiB of buffer) and per read of each run while they are merged (some 20 KiB per run: 7 MiB for 360 runs, about what a catch-up of a million dossiers should spill). */
 const WRITE_CELLS = 8192;
@@ -269,7 +269,7 @@ function* heeding<T>(rows: Iterable<T>, carryOn: () => void): Generator<T> {
 
 /**
  * Writes into the table in `context.schema`, empty, the spilled cells summed per key
- * (SpilledCounts.rows), with the rows `complete` derives from them, with COPY, in key order. `keyAfter` (a table nobody reads before the
+ * (SpilledCounts.rows), with COPY, in key order. `keyAfter` (a table nobody reads before the
  * transaction ends: a rebuild's copy): its primary key dropped for the COPY and left to the
  * rebuild, which builds it once the fold has committed, from rows already in its order, beside
  * the copy's other keys and indexes on connections of their own (projection-engine's rebuild.ts);
@@ -277,17 +277,12 @@ function* heeding<T>(rows: Iterable<T>, carryOn: () => void): Generator<T> {
  * A stop asked for (context.carryOn) ends the COPY within ROWS_PER_CHECK rows: a million
  * dossiers' sums take tens of seconds.
  */
-export async function writeSpilled(
-  context: Pick<RebuildContext, 'schema' | 'query' | 'copy' | 'carryOn'>,
-  spilled: SpilledCounts,
-  keyAfter: boolean,
-  complete: CompleteRows = asHeld,
-): Promise<void> {
+export async function writeSpilled(context: Pick<RebuildContext, 'schema' | 'query' | 'copy' | 'carryOn'>, spilled: SpilledCounts, keyAfter: boolean): Promise<void> {
   const { table } = spilled;
   const target = `${context.schema}.${table.name}`;
   const [key] = keyAfter
     ? await context.query<{ name: string }>(`SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`, [target])
     : [];
   if (key) await context.query(`ALTER TABLE ${target} DROP CONSTRAINT "${key.name}"`);
-  await context.copy(table.name, context.schema, countTableColumns(table), heeding(complete(spilled.rows()), context.carryOn));
+  await context.copy(table.name, context.schema, [...table.keys.map(([column]) => column), ...(table.counts ?? ['n'])], heeding(spilled.rows(), context.carryOn));
 }
