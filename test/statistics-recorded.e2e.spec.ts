@@ -22,6 +22,8 @@ describe(`Statistics as recorded at a moment (${eventStoreUnderTest()} store)`, 
   /** Answers given at T1, JSON and CSV, by path. */
   const publishedJson = new Map<string, string>();
   const publishedCsv = new Map<string, string>();
+  /** The last business date a question asked now (no recordedAsOf) showed at T1. */
+  let lastBusinessDateNowAtT1: unknown;
 
   const get = (path: string) => testApp.http().get(path).set('Authorization', `Bearer ${analyst}`);
   const between = async () => {
@@ -58,6 +60,7 @@ describe(`Statistics as recorded at a moment (${eventStoreUnderTest()} store)`, 
       publishedJson.set(path, (await get(as(path, t1))).text);
       publishedCsv.set(path, (await get(as(path, t1)).set('Accept', 'text/csv')).text);
     }
+    lastBusinessDateNowAtT1 = (await get('/statistics/stock?asOf=2021-03-31')).body.lastBusinessDate;
 
     await staff.recorded(a[0], 'vdab-registered', { on: '2021-03-01' });
     await staff.recorded(a[1], 'left', { on: '2021-02-15', reason: 'moved-abroad' });
@@ -86,6 +89,14 @@ describe(`Statistics as recorded at a moment (${eventStoreUnderTest()} store)`, 
       const csv = await get(as(path, t1)).set('Accept', 'text/csv');
       expect([path, csv.text]).toEqual([path, publishedCsv.get(path)]);
     }
+  });
+
+  it('answers a question asked now with the last business date of the read model as it is now, read again after a change', async () => {
+    // The last business date is read once for each version of the read model (StatisticsCache):
+    // an answer after the late facts must not carry the date read before them.
+    expect(lastBusinessDateNowAtT1).toBe('2021-02-01');
+    expect((await get('/statistics/stock?asOf=2021-03-31')).body).toMatchObject({ recordedAsOf: null, lastBusinessDate: '2021-04-01' });
+    expect((await get('/statistics/flows?from=2021-01-01&to=2021-12-31&interval=quarter')).body).toMatchObject({ recordedAsOf: null, lastBusinessDate: '2021-04-01' });
   });
 
   it('counts only what was recorded by the moment: the stock, the flows and the funnel at T1 and at T2', async () => {

@@ -41,17 +41,14 @@ export interface RecordedThrough extends Recorded {
   incomplete: boolean;
 }
 
-/** A scalar subquery: the last business date anything is recorded on (by the moment) as text, NULL when nothing is. */
-export const lastBusinessDateSql = (at: RecordedAsOf = null): string => `(SELECT max(occurred_on)::text FROM ${recordedRows(STAT_EVENTS_TABLE, at)} AS e)`;
-
 /** The last business date anything is recorded on (by the moment), or null when nothing is. */
 export async function lastBusinessDate(dataSource: DataSource, at: RecordedAsOf = null): Promise<string | null> {
-  const [row] = await dataSource.query(`SELECT ${lastBusinessDateSql(at)} AS last`);
+  const [row] = await dataSource.query(`SELECT max(occurred_on)::text AS last FROM ${recordedRows(STAT_EVENTS_TABLE, at)} AS e`);
   return (row?.last as string | null) ?? null;
 }
 
 /**
- * How far the data reaches: `known` when already read (now, with the read model's version:
+ * How far the data reaches: `known` when already read (now, once for the read model's version:
  * statistics-cache.ts), else read.
  */
 export async function recorded(dataSource: DataSource, at: RecordedAsOf = null, known?: AnswerBasis | null): Promise<Recorded> {
@@ -60,10 +57,10 @@ export async function recorded(dataSource: DataSource, at: RecordedAsOf = null, 
 }
 
 /**
- * What every answer of one version of the read model and the settings shares, read with that
- * version in one statement (statistics-cache.ts): the suppression threshold and the last business
- * date recorded now. An answer computed under the version takes them from here instead of a
- * statement each (bench/README.md, "Computed range answers (tenth session)").
+ * What every answer of one version of the read model and the settings shares, read once for that
+ * version (statistics-cache.ts): the suppression threshold and the last business date recorded
+ * now. An answer computed under the version takes them from here instead of a statement each
+ * (bench/README.md, "Computed range answers (tenth session)").
  */
 export interface AnswerBasis {
   readonly suppressBelow: number;

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { CHECKPOINT_TABLE } from '@app/projection-engine';
 import { CHECKPOINT_VERSION_SQL } from '../../read-model-version';
 import { FLOW_STATISTICS } from '../flow-statistics.projection';
-import { lastBusinessDateSql, type AnswerBasis } from './recorded';
+import { lastBusinessDate, type AnswerBasis } from './recorded';
 import { STATISTICS_SETTINGS_TABLE, thresholdOf } from './settings';
 
 /** Answers kept per process; a flows answer is tens of kilobytes. */
@@ -17,13 +17,17 @@ const MAX_ANSWERS = 100;
  * ends; identical questions asked together share one computation.
  *
  * The version is read before the answer is computed, so an answer is never older than the
- * version it is kept under (at worst newer, when a batch lands in between). The same statement
- * reads what every answer of the version shares (AnswerBasis: the threshold, the last business
- * date), handed to the computation: a computed answer needs no statement of its own for them
- * (bench/README.md, "Computed range answers (tenth session)").
+ * version it is kept under (at worst newer, when a batch lands in between). What every answer of
+ * the version shares (AnswerBasis) is handed to the computation, which then needs no statement of
+ * its own for it (bench/README.md, "Computed range answers (tenth session)"): the threshold, read
+ * by the version's statement, and the last business date, read once a version when the first
+ * answer of it is computed (in the version's statement it cost every kept answer a `max()` over
+ * the events).
  */
 export class StatisticsCache {
   private readonly answers = new Map<string, Promise<unknown>>();
+  /** The last business date of the version whose answers were computed last. */
+  private lastDate: { version: string; date: Promise<string | null> } | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -44,23 +48,35 @@ export class StatisticsCache {
       return kept as Promise<T>;
     }
     this.count('computed');
-    const answer = compute(read.basis);
+    const answer = this.lastBusinessDateOf(read.version).then((date) => compute({ suppressBelow: read.suppressBelow, lastBusinessDate: date }));
     this.answers.set(key, answer);
     answer.catch(() => this.answers.delete(key));
     while (this.answers.size > MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
     return answer;
   }
 
+  /** Read once a version (a failed read is read again by the next answer). */
+  private lastBusinessDateOf(version: string): Promise<string | null> {
+    if (this.lastDate?.version !== version) {
+      const date = lastBusinessDate(this.dataSource);
+      this.lastDate = { version, date };
+      date.catch(() => {
+        if (this.lastDate?.date === date) this.lastDate = null;
+      });
+    }
+    return this.lastDate!.date;
+  }
+
   /** Null before the projection has a checkpoint: nothing to key on, nothing kept. */
-  private async version(): Promise<{ version: string; basis: AnswerBasis } | null> {
+  private async version(): Promise<{ version: string; suppressBelow: number } | null> {
     const [row] = (await this.dataSource.query(
       `SELECT ${CHECKPOINT_VERSION_SQL} || '|' || coalesce(s.suppress_below::text || '@' || s.updated_at::text, '') AS version,
-              s.suppress_below, ${lastBusinessDateSql()} AS last
+              s.suppress_below
          FROM ${CHECKPOINT_TABLE} c LEFT JOIN ${STATISTICS_SETTINGS_TABLE} s ON s.id
         WHERE c.name = $1`,
       [FLOW_STATISTICS],
-    )) as Array<{ version: string | null; suppress_below: number | null; last: string | null }>;
+    )) as Array<{ version: string | null; suppress_below: number | null }>;
     if (!row || row.version === null) return null;
-    return { version: row.version, basis: { suppressBelow: thresholdOf(row.suppress_below), lastBusinessDate: row.last } };
+    return { version: row.version, suppressBelow: thresholdOf(row.suppress_below) };
   }
 }
