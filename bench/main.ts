@@ -843,7 +843,7 @@ const FLOOR_TABLES: Record<string, readonly string[]> = {
 
 /**
  * A floor for a projection's rebuild: the rows its complete rebuild left in the live tables,
- * read out beforehand (COPY TO, not timed), written again with COPY into empty copies of the
+ * read out beforehand in primary-key order (COPY TO, not timed), written again with COPY into empty copies of the
  * tables with their primary keys (as a rebuild writes them; secondary indexes are built after a
  * rebuild), in one transaction: the time PostgreSQL needs to take the rows alone, with nothing
  * computed, as events of the log per second. Also what the rebuild target leaves the fold on two
@@ -873,8 +873,25 @@ async function rebuildFloor(
         `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = '${schema}.${table}'::regclass AND NOT i.indisprimary`,
       );
       for (const { name } of secondary.rows) await client.query(`DROP INDEX ${schema}."${name}"`);
+      // Read out in primary-key order, the order that costs the key least: the rebuild leaves its
+      // rows in the order it wrote them (the flow statistics' in their dossiers' first business
+      // day since the tenth session), and rows out of key order cost the key's upkeep during the
+      // COPY more (PostgreSQL's CPU for the flow statistics' rows 19.8 → 28.0 s with nothing
+      // else changed), which is not the least PostgreSQL needs to take them.
+      // The columns COPY writes (not the generated ones, which SELECT * would add).
+      const [{ columns, key }] = (
+        await client.query<{ columns: string; key: string | null }>(
+          `SELECT (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+                    WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
+                  (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.n)
+                     FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                    WHERE i.indrelid = t.oid AND i.indisprimary) AS key
+             FROM (SELECT 'read_models.${table}'::regclass::oid AS oid) t`,
+        )
+      ).rows;
       const chunks: Buffer[] = [];
-      const out = client.query(copyTo(`COPY read_models.${table} TO STDOUT`));
+      const out = client.query(copyTo(`COPY (SELECT ${columns} FROM read_models.${table}${key ? ` ORDER BY ${key}` : ''}) TO STDOUT`));
       for await (const chunk of out) chunks.push(chunk as Buffer);
       texts.set(table, chunks);
       rows[table] = Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM read_models.${table}`)).rows[0].n);
