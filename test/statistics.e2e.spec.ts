@@ -746,6 +746,19 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       expect((await get(question)).body.groups[0].active).toEqual(shown(1));
       await setThreshold(5);
     });
+
+    it('answers a question asked again (kept as its JSON text, then as the object parsed from it) as it answered it computed', async () => {
+      await waitForProjections(testApp);
+      for (const question of ['/statistics/flows?from=2021-01-01&to=2021-12-31&interval=quarter&groupBy=province', '/statistics/vdab?from=2021-01-01&to=2021-06-30&interval=month']) {
+        const csv = (await get(question).set('Accept', 'text/csv')).text;
+        const json = (await get(question)).text;
+        expect(csv.split('\r\n').length).toBeGreaterThan(2);
+        for (let ask = 3; ask <= 4; ask++) {
+          expect((await get(question).set('Accept', 'text/csv')).text).toBe(csv);
+          expect((await get(question)).text).toBe(json);
+        }
+      }
+    });
   });
 });
 

@@ -236,7 +236,7 @@ export class FlowStatisticsReader {
       this.acrossGroups(
         groupBy,
         basis,
-        (threshold) => outlookAt(this.dataSource, endDates, today, groupBy, place, given, at, (key, compute) => this.cache.answer(key, compute), threshold),
+        (threshold) => outlookAt(this.dataSource, endDates, today, groupBy, place, given, at, (key, compute) => this.cache.part(key, compute), threshold),
         (margin) => this.outlook(endDates, today, margin, place, given, at),
         (answer) => answer.scenarios.map((scenario) => ({ parts: scenario.groups.map((group) => ({ group: group.group, body: group })), within: OUTLOOK_LINES })),
       ),

@@ -9,6 +9,26 @@ import { STATISTICS_SETTINGS_TABLE, thresholdOf } from './settings';
 const MAX_ANSWERS = 100;
 
 /**
+ * A kept answer: while it is computed, its promise (identical questions asked meanwhile share
+ * it); once answered, its JSON text as bytes, outside V8's heap; once asked again, the object
+ * parsed from them (its text beside it: answerText), as every ask after that gets it. A part kept
+ * for the computations (outlook.ts's situations, which hold maps) stays the object it is.
+ */
+type Kept = { readonly answer: Promise<unknown> } | { readonly json: Buffer };
+
+/**
+ * The JSON text of each answer of the cache's whose text is written (computed or parsed by the
+ * cache), by the answer, so that the API sends the very text (apps/api's json-text.ts) instead of
+ * writing it again; it goes with the answer.
+ */
+const texts = new WeakMap<object, string>();
+
+/** The JSON text of a statistics answer the cache gave (`JSON.stringify` of it), if it has it. */
+export function answerText(answer: object): string | undefined {
+  return texts.get(answer);
+}
+
+/**
  * Statistics answers, kept until the flow-statistics read model or the suppression settings
  * change. Every answer is computed from the whole read model (hundreds of milliseconds at
  * 100,000 dossiers) and changes only when the projection applies a batch (its checkpoint row's
@@ -23,9 +43,15 @@ const MAX_ANSWERS = 100;
  * by the version's statement, and the last business date, read once a version when the first
  * answer of it is computed (in the version's statement it cost every kept answer a `max()` over
  * the events).
+ *
+ * An answer is kept as its JSON text in a Buffer until it is asked again (Kept): most questions
+ * are asked once, and kept as objects each answer's some hundred kilobytes of cells survived the
+ * young generation's collections and were copied into the old one, which made those collections
+ * 5-15 ms long (bench/README.md, "Computed range answers' collections (eleventh session)"). The
+ * text is written once, when the answer is computed, and the API sends it as it is.
  */
 export class StatisticsCache {
-  private readonly answers = new Map<string, Promise<unknown>>();
+  private readonly answers = new Map<string, Kept>();
   /** The last business date of the version whose answers were computed last. */
   private lastDate: { version: string; date: Promise<string | null> } | null = null;
 
@@ -34,8 +60,20 @@ export class StatisticsCache {
     private readonly count: (source: 'cache' | 'computed') => void,
   ) {}
 
-  /** `compute` is given the version's basis; null before the projection has a checkpoint (then it reads its own). */
-  async answer<T>(question: string, compute: (basis: AnswerBasis | null) => Promise<T>): Promise<T> {
+  /**
+   * `compute` is given the version's basis; null before the projection has a checkpoint (then it
+   * reads its own). The answer is plain JSON data (it is kept as its JSON text).
+   */
+  answer<T extends object>(question: string, compute: (basis: AnswerBasis | null) => Promise<T>): Promise<T> {
+    return this.kept(question, compute, true);
+  }
+
+  /** A part of answers (outlook.ts's Remember), kept as the object it is, like an answer otherwise. */
+  part<T>(key: string, compute: (basis: AnswerBasis | null) => Promise<T>): Promise<T> {
+    return this.kept(key, compute, false);
+  }
+
+  private async kept<T>(question: string, compute: (basis: AnswerBasis | null) => Promise<T>, asJson: boolean): Promise<T> {
     const read = await this.version();
     if (read === null) return compute(null);
     const key = `${read.version}|${question}`;
@@ -43,16 +81,36 @@ export class StatisticsCache {
     if (kept) {
       // Most recently used last, so the oldest is evicted first.
       this.answers.delete(key);
-      this.answers.set(key, kept);
       this.count('cache');
-      return kept as Promise<T>;
+      if ('answer' in kept) {
+        this.answers.set(key, kept);
+        return kept.answer as Promise<T>;
+      }
+      // Asked again: parsed once, and kept as the object from now on.
+      const text = kept.json.toString('utf8');
+      const answer = JSON.parse(text) as T & object;
+      texts.set(answer, text);
+      this.answers.set(key, { answer: Promise.resolve(answer) });
+      return answer;
     }
     this.count('computed');
-    const answer = this.lastBusinessDateOf(read.version).then((date) => compute({ suppressBelow: read.suppressBelow, lastBusinessDate: date }));
-    this.answers.set(key, answer);
-    answer.catch(() => this.answers.delete(key));
+    const computing = this.lastBusinessDateOf(read.version).then((date) => compute({ suppressBelow: read.suppressBelow, lastBusinessDate: date }));
+    const entry: Kept = {
+      answer: asJson
+        ? computing.then((answer) => {
+            const text = JSON.stringify(answer);
+            texts.set(answer as object, text);
+            if (this.answers.get(key) === entry) this.answers.set(key, { json: Buffer.from(text, 'utf8') });
+            return answer;
+          })
+        : computing,
+    };
+    this.answers.set(key, entry);
+    entry.answer.catch(() => {
+      if (this.answers.get(key) === entry) this.answers.delete(key);
+    });
     while (this.answers.size > MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
-    return answer;
+    return entry.answer as Promise<T>;
   }
 
   /** Read once a version (a failed read is read again by the next answer). */

@@ -1,0 +1,73 @@
+import { CHECKPOINT_TABLE } from '@app/projection-engine';
+import { openReadModelDatabase } from '@app/projection-engine/testing';
+import { READ_MODEL_MIGRATIONS } from '../../schema';
+import { FLOW_STATISTICS } from '../flow-statistics.projection';
+import { answerText, StatisticsCache } from './statistics-cache';
+
+/**
+ * Answers are kept as their JSON text until asked again (statistics-cache.ts): what an ask after
+ * the first gets must be the answer computed, and its text the one the API would have written.
+ */
+describe('statistics answers kept between changes', () => {
+  let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
+
+  beforeAll(async () => {
+    database = await openReadModelDatabase(READ_MODEL_MIGRATIONS);
+    await database.dataSource.query(`INSERT INTO ${CHECKPOINT_TABLE} (name, position_commit, position_prepare) VALUES ($1, 42, 42)`, [FLOW_STATISTICS]);
+  });
+  afterAll(() => database?.close());
+
+  const cacheCounting = () => {
+    const sources: string[] = [];
+    return { sources, cache: new StatisticsCache(database.dataSource, (source) => sources.push(source)) };
+  };
+
+  it('computes an answer once; asked again, the answer computed (parsed from its kept text, then kept as that object), each with its JSON text', async () => {
+    const { sources, cache } = cacheCounting();
+    const computed = { from: '2022-01-01', share: 0.527, none: null, periods: [{ period: '2022-01', registrations: { value: 12, suppressed: false } }] };
+    let computations = 0;
+    const ask = () =>
+      cache.answer('flows|2022-01-01', async (basis) => {
+        computations++;
+        expect(basis).toEqual({ suppressBelow: 5, lastBusinessDate: null });
+        return computed;
+      });
+
+    const first = await ask();
+    expect(first).toBe(computed);
+    expect(answerText(first)).toBe(JSON.stringify(computed));
+    const second = await ask();
+    expect(second).not.toBe(computed);
+    expect(second).toStrictEqual(computed);
+    expect(answerText(second)).toBe(JSON.stringify(computed));
+    expect(await ask()).toBe(second);
+    expect(computations).toBe(1);
+    expect(sources).toEqual(['computed', 'cache', 'cache']);
+  });
+
+  it('shares one computation between identical questions asked together', async () => {
+    const { sources, cache } = cacheCounting();
+    let computations = 0;
+    const ask = () => cache.answer('stock|2023-03-31', async () => ({ asOf: '2023-03-31', computations: ++computations }));
+    const answers = await Promise.all([ask(), ask(), ask()]);
+    expect(answers).toEqual([{ asOf: '2023-03-31', computations: 1 }, answers[0], answers[0]]);
+    expect(sources).toEqual(['computed', 'cache', 'cache']);
+  });
+
+  it('keeps a part of answers as the object it is, maps and all', async () => {
+    const { cache } = cacheCounting();
+    const situations = new Map([['10000', { stage: new Map([['housed', 3]]) }]]);
+    expect(await cache.part('outlook-situation|2024-01-31', async () => situations)).toBe(situations);
+    expect(await cache.part('outlook-situation|2024-01-31', async () => new Map())).toBe(situations);
+  });
+
+  it('keeps no failed computation, and computes anew once the read model moves', async () => {
+    const { sources, cache } = cacheCounting();
+    await expect(cache.answer('funnel|2024', async () => Promise.reject(new Error('the read failed')))).rejects.toThrow('the read failed');
+    expect(await cache.answer('funnel|2024', async () => ({ asked: 2 }))).toEqual({ asked: 2 });
+    expect(await cache.answer('funnel|2024', async () => ({ asked: 3 }))).toEqual({ asked: 2 });
+    await database.dataSource.query(`UPDATE ${CHECKPOINT_TABLE} SET position_commit = 43 WHERE name = $1`, [FLOW_STATISTICS]);
+    expect(await cache.answer('funnel|2024', async () => ({ asked: 4 }))).toEqual({ asked: 4 });
+    expect(sources).toEqual(['computed', 'computed', 'cache', 'computed']);
+  });
+});
