@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { FlowStatisticsReader, periodsBetween, REGISTRATION_AS_RECORDED } from '@app/read-models';
 import { publishedCells } from '@app/testing';
 import { DossierApi, expectProblem, expectStatus } from './support/dossier-fixtures';
 import { eventStoreOfItsOwn, eventStoreUnderTest, type SuiteEventStore } from './support/event-store-under-test';
@@ -745,6 +747,37 @@ describe(`Statistics over HTTP (${eventStoreUnderTest()} store)`, () => {
       await setThreshold(0);
       expect((await get(question)).body.groups[0].active).toEqual(shown(1));
       await setThreshold(5);
+    });
+
+    it('gives every caller of the reader, asked again, the very answer it computed (no Date, Map, undefined field, class or -0 lost to the kept JSON)', async () => {
+      await waitForProjections(testApp);
+      // A reader of its own: its first ask of each question is computed, its second kept.
+      const reader = new FlowStatisticsReader(testApp.app.get(DataSource));
+      const place = REGISTRATION_AS_RECORDED;
+      const year = periodsBetween('2021-01-01', '2021-12-31', 'month', 12)!;
+      const half = periodsBetween('2021-01-01', '2021-06-30', 'month', 6)!;
+      const at = new Date().toISOString();
+      const questions: Array<() => Promise<object>> = [
+        () => reader.stock('2021-04-30', 'none', place),
+        () => reader.stock('2021-07-31', 'province,sex', place),
+        () => reader.stock('2021-07-31', 'province', place, at),
+        () => reader.flows('2021-01-01', '2021-12-31', 'month', 'province', year, 'events', place),
+        () => reader.flows('2021-01-10', '2021-12-20', 'month', 'none', periodsBetween('2021-01-10', '2021-12-20', 'month', 12)!, 'persons', place),
+        () => reader.flows('2021-01-01', '2021-12-31', 'month', 'sex,ageBand', year, 'events', place),
+        () => reader.funnel({ asOf: '2021-12-31', cohortStart: null, cohortEnd: null, residenceStatus: null, groupBy: 'none', place, recordedAsOf: null }),
+        () => reader.funnel({ asOf: '2021-12-31', cohortStart: '2021-01-01', cohortEnd: '2021-01-31', residenceStatus: null, groupBy: 'province', place, recordedAsOf: null }),
+        () => reader.vdab('2021-06-30', null, 'all', 'province,cohort', place),
+        () => reader.vdab(half, { from: '2021-01-01', to: '2021-06-30', interval: 'month' }, 'active', 'province', place),
+        () => reader.outlook(['2026-03-04'], '2021-12-31', 'province', place, {}),
+        () => reader.outlook(['2026-03-04', '2027-03-04'], '2021-12-31', 'none', place, { arrivals: 0.01 }),
+      ];
+      for (const ask of questions) {
+        const computed = await ask();
+        const kept = await ask();
+        expect(kept).not.toBe(computed);
+        expect(kept).toStrictEqual(computed);
+        expect(await ask()).toBe(kept);
+      }
     });
 
     it('answers a question asked again (kept as its JSON text, then as the object parsed from it) as it answered it computed', async () => {
