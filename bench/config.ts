@@ -22,6 +22,12 @@ export interface BenchConfig {
   readonly queriesOnly: boolean;
   /** BENCH_REBUILDS_ONLY=1: the catch-up and the rebuilds, nothing else (no growth steps, queries, commands, EventStoreDB part). */
   readonly rebuildsOnly: boolean;
+  /**
+   * BENCH_REBUILDS: which of the rebuild scenario's parts run (REBUILD_PARTS: each projection's
+   * rebuild, and the catch-up from empty of all three); all by default. The catch-up can be left
+   * out only with BENCH_REBUILDS_ONLY=1: the queries and commands read the read models it fills.
+   */
+  readonly rebuilds: readonly RebuildPart[];
   /** Dossiers registered beforehand for the lifecycle commands of the command scenario. */
   readonly poolDossiers: number;
   /** autocannon duration of each command run, seconds. */
@@ -41,6 +47,13 @@ export interface BenchConfig {
   readonly profile: boolean;
   readonly seed: number;
 }
+
+/** The projections the rebuild scenario rebuilds one at a time, in its order. */
+export const REBUILT_PROJECTIONS = ['crt-registry', 'flow-statistics', 'dossier-archive'] as const;
+export type RebuiltProjection = (typeof REBUILT_PROJECTIONS)[number];
+/** What BENCH_REBUILDS may name: a projection's rebuild, or the catch-up from empty (all three together). */
+export const REBUILD_PARTS = ['catch-up', ...REBUILT_PROJECTIONS] as const;
+export type RebuildPart = (typeof REBUILD_PARTS)[number];
 
 export class BenchConfigError extends Error {
   override readonly name = 'BenchConfigError';
@@ -75,6 +88,18 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     });
   };
   const rebuildsOnly = flag('BENCH_REBUILDS_ONLY', false);
+  const rebuilds = (): RebuildPart[] => {
+    const raw = env.BENCH_REBUILDS?.trim();
+    if (raw === undefined || raw === '') return [...REBUILD_PARTS];
+    const named = raw.split(',').map((part) => part.trim());
+    for (const name of named) {
+      if (!(REBUILD_PARTS as readonly string[]).includes(name)) {
+        throw new BenchConfigError(`BENCH_REBUILDS must name some of ${REBUILD_PARTS.join(', ')} separated by commas, got "${raw}"`);
+      }
+    }
+    // In the scenario's order, each once.
+    return REBUILD_PARTS.filter((part) => named.includes(part));
+  };
   const config: BenchConfig = {
     quick,
     scale,
@@ -83,6 +108,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     growthDossiers: rebuildsOnly ? [] : [...new Set(growth())].filter((size) => size < dossiers).sort((a, b) => a - b),
     queriesOnly: flag('BENCH_QUERIES_ONLY', false),
     rebuildsOnly,
+    rebuilds: rebuilds(),
     queryKinds: (env.BENCH_QUERY_KINDS ?? '').split(',').map((kind) => kind.trim()).filter((kind) => kind !== ''),
     poolDossiers: Math.round(number('BENCH_POOL_DOSSIERS', 16_000, 3_000, 1)),
     durationSeconds: number('BENCH_DURATION_S', 20, 5, 1),
@@ -97,5 +123,8 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     seed: Math.round(number('BENCH_SEED', 2022, 2022)),
   };
   if (config.queriesOnly && config.rebuildsOnly) throw new BenchConfigError('BENCH_QUERIES_ONLY and BENCH_REBUILDS_ONLY exclude each other');
+  if (!config.rebuilds.includes('catch-up') && !config.rebuildsOnly) {
+    throw new BenchConfigError('BENCH_REBUILDS can leave out catch-up only with BENCH_REBUILDS_ONLY=1: the queries and commands read the read models the catch-up fills');
+  }
   return config;
 }

@@ -22,7 +22,7 @@ import { PERSONAL_DATA_KEYS_TABLE } from '@app/personal-data';
 import { DEFAULT_PROJECTION_BATCH_SIZE, loadConfig, signDevToken, todayIn, type AppConfig, type Role } from '@app/platform';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platform/embedded-postgres';
 import { NationalRegisterReservations } from '@app/dossiers';
-import { benchConfig, type BenchConfig } from './config';
+import { benchConfig, REBUILT_PROJECTIONS, type BenchConfig, type RebuiltProjection } from './config';
 import { CpuMeter, rateTheCpuAllows } from './cpu';
 import { DossierRowEncoder, envelopeSealer, LifecyclePool, plainSealer, RealisticDossiers, type BenchDossier } from './dataset';
 import { loadThroughStore } from './load-esdb';
@@ -592,12 +592,49 @@ async function postgresPhase(bench: Bench): Promise<void> {
       (await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM event_store.events WHERE stream_id LIKE 'dossier-%'`)).rows[0].n,
     );
 
-    // Scenario 2, part one: the projections catch up from empty read models, all together.
-    await statements.reset();
-    service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'true' }));
+    // Scenario 2, part one: the projections catch up from empty read models, all together
+    // (left out by BENCH_REBUILDS without catch-up, in a run of the rebuilds alone).
+    if (config.rebuilds.includes('catch-up')) service = await catchUpScenario(bench, databaseUrl, statements, dossierEvents);
+    else run.log('catch-up from empty: not run (BENCH_REBUILDS)');
+
+    // Ran, since BENCH_REBUILDS leaves the catch-up out only with BENCH_REBUILDS_ONLY=1 (config.ts).
+    if (!config.rebuildsOnly) await queriesAndCommands(bench, databaseUrl, service!, store, pool, statements, loaded);
+    if (config.queriesOnly) return;
+    await service?.stop();
+    service = undefined;
+
+    // Scenario 2, part two: the log topped up to `events`, then each projection rebuilt (those BENCH_REBUILDS names).
+    if (!REBUILT_PROJECTIONS.some((name) => config.rebuilds.includes(name))) return;
+    const head = Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM event_store.events')).rows[0].n);
+    if (head < config.events) {
+      run.log(`topping the store up from ${head} to ${config.events} events`);
+      const topUp = await loadIntoPostgres(
+        pool,
+        dossierSource(bench, { lastIndex: Number.MAX_SAFE_INTEGER, pool: 0, seed: config.seed + 100, reserved }),
+        { blockDossiers: 25_000, untilEvents: config.events, onProgress: (events) => run.log(`  ${head + events} events in the store`) },
+      );
+      run.details['load-rebuild'] = topUp;
+      await pool.query(`VACUUM ANALYZE event_store.events`);
+      run.log(`topped up with ${topUp.dossiers} dossiers, ${topUp.events} events in ${(topUp.milliseconds / 1000).toFixed(1)} s`);
+    }
+    run.mark('top-up to the rebuild log');
+    await rebuildScenario(bench, databaseUrl, store, pool, statements);
+  } finally {
+    await service?.stop();
+    await store.close();
+    await pool.end();
+  }
+}
+
+/** The projections' catch-up from empty read models, all together, in a service started for it; returns the service, caught up. */
+async function catchUpScenario(bench: Bench, databaseUrl: string, statements: StatementStats, dossierEvents: number): Promise<BenchChild<ServiceReady>> {
+  const { run } = bench;
+  await statements.reset();
+  const service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'true' }));
+  try {
     run.log(`service started (pid ${service.pid}, port ${service.ready.port}); projections catching up on ${dossierEvents} dossier events`);
     const catchUp = await bench.cpu(service, () =>
-      service!.measured(() => withProfile(bench, service!, 'catch-up', () => service!.request<CaughtUp>({ type: 'caught-up', timeoutMs: 60 * 60_000 }))),
+      service.measured(() => withProfile(bench, service, 'catch-up', () => service.request<CaughtUp>({ type: 'caught-up', timeoutMs: 60 * 60_000 }))),
     );
     const { result: caughtUp, peakRssMb: catchUpRss } = catchUp.result;
     const perProjection = caughtUp.finished.map((f) => ({ name: f.name, ok: f.ok, seconds: (f.at - caughtUp.startedAt) / 1000 }));
@@ -631,31 +668,10 @@ async function postgresPhase(bench: Bench): Promise<void> {
       unit: 'MiB',
       note: left ? `caught up: resident ${left.rss} MiB, heap used ${left.heapUsed} / committed ${left.heapCommitted}` : undefined,
     });
-
-    if (!config.rebuildsOnly) await queriesAndCommands(bench, databaseUrl, service, store, pool, statements, loaded);
-    if (config.queriesOnly) return;
+    return service;
+  } catch (error) {
     await service.stop();
-    service = undefined;
-
-    // Scenario 2, part two: the log topped up to `events`, then each projection rebuilt.
-    const head = Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM event_store.events')).rows[0].n);
-    if (head < config.events) {
-      run.log(`topping the store up from ${head} to ${config.events} events`);
-      const topUp = await loadIntoPostgres(
-        pool,
-        dossierSource(bench, { lastIndex: Number.MAX_SAFE_INTEGER, pool: 0, seed: config.seed + 100, reserved }),
-        { blockDossiers: 25_000, untilEvents: config.events, onProgress: (events) => run.log(`  ${head + events} events in the store`) },
-      );
-      run.details['load-rebuild'] = topUp;
-      await pool.query(`VACUUM ANALYZE event_store.events`);
-      run.log(`topped up with ${topUp.dossiers} dossiers, ${topUp.events} events in ${(topUp.milliseconds / 1000).toFixed(1)} s`);
-    }
-    run.mark('top-up to the rebuild log');
-    await rebuildScenario(bench, databaseUrl, store, pool, statements);
-  } finally {
-    await service?.stop();
-    await store.close();
-    await pool.end();
+    throw error;
   }
 }
 
@@ -748,10 +764,10 @@ async function rebuildScenario(bench: Bench, databaseUrl: string, store: EventSt
 
   const service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'false' }));
   try {
-    const names = ['crt-registry', 'flow-statistics', 'dossier-archive'];
-    // All together is the catch-up from empty measured before (a rebuild of all three side by side
-    // would only split the same two cores three ways within the same budget).
-    const runs = names.map((name) => ({ label: name, names: [name] }));
+    // Those BENCH_REBUILDS names, one at a time. All together is the catch-up from empty measured
+    // before (a rebuild of all three side by side would only split the same two cores three ways
+    // within the same budget).
+    const runs = REBUILT_PROJECTIONS.filter((name) => config.rebuilds.includes(name)).map((name) => ({ label: name, names: [name] }));
     const rebuilds: Record<string, unknown> = {};
     for (const { label, names: these } of runs) {
       await statements.reset();
@@ -796,8 +812,9 @@ async function rebuildScenario(bench: Bench, databaseUrl: string, store: EventSt
   run.mark('rebuilds');
   const completed = (run.details['rebuild-postgres'] as { runs: Record<string, { figures: RebuildFigure[] }> }).runs;
   const floors: Record<string, number> = {};
-  for (const [projection, tables] of Object.entries(FLOOR_TABLES)) {
-    if (completed[projection]?.figures[0].completed) floors[projection] = await rebuildFloor(bench, pool, dossierEvents, readCpu, projection, tables);
+  for (const projection of REBUILT_PROJECTIONS) {
+    if (!config.rebuilds.includes(projection)) continue;
+    if (completed[projection]?.figures[0].completed) floors[projection] = await rebuildFloor(bench, pool, dossierEvents, readCpu, projection, FLOOR_TABLES[projection]);
     else run.log(`${projection} floor: not measured (its rebuild stopped at the budget, so the live tables do not hold the whole log)`);
   }
   if (Object.keys(floors).length === Object.keys(FLOOR_TABLES).length) {
@@ -835,7 +852,7 @@ function cpuAllows(bench: Bench, scenario: string, label: string, cpu: ReturnTyp
 }
 
 /** Each projection's tables, in the order a rebuild writes them. */
-const FLOOR_TABLES: Record<string, readonly string[]> = {
+const FLOOR_TABLES: Record<RebuiltProjection, readonly string[]> = {
   'crt-registry': ['crt_dossiers', 'crt_stage_counts'],
   'flow-statistics': ['stat_person_attributes', 'stat_events', 'stat_dossier_periods', 'stat_date_counts', 'stat_flow_counts', 'stat_flow_days'],
   'dossier-archive': ['dossier_archive'],
