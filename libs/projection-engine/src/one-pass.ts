@@ -3,7 +3,7 @@ import { comparePositions, type EventStore, type LogPosition, type RecordedEvent
 import { inTransaction, moveCheckpoint } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
 import { copyRows } from './copy';
-import type { Projection, RebuildWriter } from './projection';
+import { READ_MODEL_SCHEMA, type Projection, type RebuildWriter } from './projection';
 import { SafeFormLog } from './safe-form';
 
 /**
@@ -205,6 +205,12 @@ class OnePass {
         copy: (table, schema, columns, rows) => copyRows(runner, schema === null ? table : `${schema}.${table}`, columns, rows),
         last: ending,
         carryOn: this.options.carryOn,
+        keyAfterRows: async (table) => {
+          if (this.options.schema === READ_MODEL_SCHEMA) return;
+          const target = `${this.options.schema}.${table}`;
+          const [key] = await runner.query(`SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`, [target]);
+          if (key) await runner.query(`ALTER TABLE ${target} DROP CONSTRAINT "${key.name}"`);
+        },
       });
       await this.notes.save(query, this.options.checkpoint);
       if (last) await moveCheckpoint(runner, this.options.checkpoint, last);

@@ -60,6 +60,15 @@ export interface RebuildContext extends ProjectionContext {
    * and what it wrote rolls back with it, the checkpoint left where the flush before put it.
    */
   carryOn(): void;
+  /**
+   * Lets rows go into an empty table of `schema` without its primary key's upkeep: in a rebuild's
+   * copy, which nobody reads before its switch, drops the key, and the rebuild builds it from all
+   * the rows once the fold has committed (rebuild.ts's finishingOf), many times cheaper than
+   * keeping it up to date with rows that come out of its order. In the live schema (a catch-up from
+   * empty) it does nothing: the key's drop would lock the queries out until the fold commits.
+   * Only for a table the fold writes no more statements against than COPY until it ends.
+   */
+  keyAfterRows(table: string): Promise<void>;
 }
 
 /**

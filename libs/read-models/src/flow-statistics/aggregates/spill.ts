@@ -269,20 +269,13 @@ function* heeding<T>(rows: Iterable<T>, carryOn: () => void): Generator<T> {
 
 /**
  * Writes into the table in `context.schema`, empty, the spilled cells summed per key
- * (SpilledCounts.rows), with COPY, in key order. `keyAfter` (a table nobody reads before the
- * transaction ends: a rebuild's copy): its primary key dropped for the COPY and left to the
- * rebuild, which builds it once the fold has committed, from rows already in its order, beside
- * the copy's other keys and indexes on connections of their own (projection-engine's rebuild.ts);
- * in a live table it would lock the queries out until then.
+ * (SpilledCounts.rows), with COPY, in key order; in a rebuild's copy without its primary key,
+ * which the rebuild builds after, from rows already in its order (RebuildContext.keyAfterRows).
  * A stop asked for (context.carryOn) ends the COPY within ROWS_PER_CHECK rows: a million
  * dossiers' sums take tens of seconds.
  */
-export async function writeSpilled(context: Pick<RebuildContext, 'schema' | 'query' | 'copy' | 'carryOn'>, spilled: SpilledCounts, keyAfter: boolean): Promise<void> {
+export async function writeSpilled(context: Pick<RebuildContext, 'schema' | 'copy' | 'carryOn' | 'keyAfterRows'>, spilled: SpilledCounts): Promise<void> {
   const { table } = spilled;
-  const target = `${context.schema}.${table.name}`;
-  const [key] = keyAfter
-    ? await context.query<{ name: string }>(`SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`, [target])
-    : [];
-  if (key) await context.query(`ALTER TABLE ${target} DROP CONSTRAINT "${key.name}"`);
+  await context.keyAfterRows(table.name);
   await context.copy(table.name, context.schema, [...table.keys.map(([column]) => column), ...(table.counts ?? ['n'])], heeding(spilled.rows(), context.carryOn));
 }
