@@ -19,7 +19,7 @@ import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
 import { READ_MODEL_MIGRATIONS } from '../../schema';
 import { countedFlushes } from '../../testing/counted-flushes';
-import { FLOW_STATISTICS, flowStatisticsProjection, STAT_EVENTS_STAGED_TABLE } from '../flow-statistics.projection';
+import { FLOW_STATISTICS, flowStatisticsProjection, STAT_EVENTS_STAGED_TABLE, STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { countsOf, eventsIn } from '../queries/flows';
 import { groupingOf } from '../queries/groups';
 import { REGISTRATION_AS_RECORDED } from '../queries/place';
@@ -213,13 +213,15 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
       const engine = new ProjectionEngine(store, dataSource, [rebuilt], { batchSize: 5, retryDelayMs: 100, log: () => undefined, rebuildMemoryRows: 7 });
       await engine.rebuild(FLOW_STATISTICS);
       expect(await counts()).toEqual(live);
-      // The spilled sums went in without their keys (aggregates/spill.ts): the rebuild built them before the switch.
+      // The spilled sums, and the rows of the dossiers (in their first-day order), went in without their
+      // keys (RebuildContext.keyAfterRows): the rebuild built them before the switch.
+      const keyed = [...[DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS].map(({ name }) => name), STAT_EVENTS_TABLE, STAT_PERIODS_TABLE].sort();
       const keys = await dataSource.query(
         `SELECT c.relname AS table FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE k.contype = 'p' AND n.nspname = 'read_models' AND c.relname = ANY($1::text[]) ORDER BY 1`,
-        [[DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS].map(({ name }) => name)],
+        [keyed],
       );
-      expect(keys.map((key: { table: string }) => key.table)).toEqual([DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS].map(({ name }) => name).sort());
+      expect(keys.map((key: { table: string }) => key.table)).toEqual(keyed);
       // Written in the order of their keys (held or summed from the spills): a range of the key lies on neighbouring pages.
       for (const table of [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS]) {
         const { rows, pages, changes } = await pagesInKeyOrder(table);
