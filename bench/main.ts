@@ -783,7 +783,8 @@ async function rebuildScenario(bench: Bench, databaseUrl: string, store: EventSt
       const milliseconds = Math.max(...figures.map((f) => f.milliseconds));
       const completed = figures.every((f) => f.completed);
       const rate = round(perSecond(applied, milliseconds));
-      rebuilds[label] = { figures, peakRssMb: measured.result.peakRssMb, cpu: measured.cpu, postgresStatements: await statements.read() };
+      // Sixteen: a rebuild's keys and indexes built after its rows show beside its COPYs.
+      rebuilds[label] = { figures, peakRssMb: measured.result.peakRssMb, cpu: measured.cpu, postgresStatements: await statements.read(16) };
       const estimate = rate > 0 ? dossierEvents / rate : Infinity;
       run.figure({
         scenario: `rebuild (PostgreSQL, ${total.toLocaleString('en-US')} events)`,
