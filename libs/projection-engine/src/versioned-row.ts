@@ -1,5 +1,4 @@
 import type { RecordedEvent } from '@app/event-store';
-import type { FoldsWhileFlushing } from './one-pass';
 import type { ProjectionContext, RebuildContext, RebuildWriter } from './projection';
 import { columnKindOf, storableRow, type ColumnKind, type SafeFormNotes } from './safe-form';
 import { WrittenIds } from './written-ids';
@@ -121,23 +120,13 @@ const PER_DOSSIER_ROWS_PER_UNIT = 5;
  * this writer writes it): a flush COPYs those straight into it, and the rows read back into a
  * temporary table, from which it upserts them. `writesOf` is the projection's own reading of
  * events, the one `apply` uses.
- *
- * It folds on while a flush goes in (FoldsWhileFlushing: the service folds the next pages while
- * PostgreSQL takes the rows; with the fold waiting, the archive's flushes were about a tenth of
- * its rebuild). The one thing its fold reads that a flush writes is its own rows, and those of the
- * flush under way are taken from memory, not from the table, which may not hold them yet.
  */
-export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter, FoldsWhileFlushing {
+export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter {
   private rows = new Map<string, Row>();
   private changed = new Set<string>();
-  /** Rows of the table read back since the last flush (or taken from the flush under way): upserted, not copied. */
+  /** Rows of the table read back since the last flush. */
   private readBack = new Set<string>();
   private readonly written = new WrittenIds();
-  /**
-   * The rows of the last flush handed over (takeHeld), which may still be going in: the engine
-   * starts a flush only once the one before has ended, so those of earlier flushes are in the table.
-   */
-  private inFlight: { rows: ReadonlyMap<string, Row>; changed: ReadonlySet<string> } = { rows: new Map(), changed: new Set() };
   /** What `lookAhead` is reading for the pages read but not folded yet. */
   private readonly ahead = new WeakMap<readonly RecordedEvent[], Promise<Ahead>>();
 
@@ -172,15 +161,7 @@ export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter, Folds
     const writes = await this.writesOf(events, context, ahead && (await ahead));
     if (writes.length === 0) return;
     const missing = new Set<string>();
-    for (const { row } of writes) {
-      const id = row.dossier_id;
-      if (this.rows.has(id)) continue;
-      if (this.inFlight.changed.has(id)) {
-        // A copy: the flush under way writes its own, and the fold changes this one in place.
-        this.rows.set(id, { ...(this.inFlight.rows.get(id) as Row) });
-        this.readBack.add(id);
-      } else if (this.written.mayHave(id)) missing.add(id);
-    }
+    for (const { row } of writes) if (!this.rows.has(row.dossier_id) && this.written.mayHave(row.dossier_id)) missing.add(row.dossier_id);
     if (missing.size > 0) {
       for (const [id, row] of await rowsOf(context, this.table, [...missing])) {
         this.rows.set(id, row);
@@ -190,23 +171,13 @@ export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter, Folds
     foldVersionedWrites(this.table, this.rows, writes, await columnsOf(context, this.table), context, this.changed);
   }
 
-  takeHeld(): Pick<RebuildWriter, 'flush'> {
+  async flush(context: RebuildContext): Promise<void> {
     const { rows, changed, readBack } = this;
     this.rows = new Map();
     this.changed = new Set();
     this.readBack = new Set();
-    this.inFlight = { rows, changed };
-    this.written.add(changed);
-    return { flush: (context) => this.write(context, rows, changed, readBack) };
-  }
-
-  async flush(context: RebuildContext): Promise<void> {
-    await this.takeHeld().flush(context);
-  }
-
-  /** Writes the changed rows: COPY for those not in the table, an upsert from a temporary table for those read back. */
-  private async write(context: RebuildContext, rows: ReadonlyMap<string, Row>, changed: ReadonlySet<string>, readBack: ReadonlySet<string>): Promise<void> {
     if (changed.size === 0) return;
+    this.written.add(changed);
     const columns = [...(await columnsOf(context, this.table)).keys()];
     const values = function* (stored: boolean) {
       for (const id of changed) {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { comparePositions, type EventStore, type RecordedEvent } from '@app/event-store';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
-import { CHECKPOINT_TABLE, OnePassMemory, ProjectionEngine, rebuildProjection, type FoldsWhileFlushing, type Projection, type RebuildContext } from '@app/projection-engine';
+import { CHECKPOINT_TABLE, OnePassMemory, ProjectionEngine, rebuildProjection, type FoldsWhileFlushing, type Projection } from '@app/projection-engine';
 import { until } from '@app/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { crtRegistryProjection } from './crt-registry';
@@ -200,26 +200,14 @@ describe.each([
     expect(await savedNotes(projection.name)).toEqual(liveNotes);
   });
 
-  it('folds on while a slow flush goes in where its writer hands over what it holds (FoldsWhileFlushing), and builds the rows of the live path', async () => {
+  it('folds on while a flush goes in where its writer hands over what it holds (FoldsWhileFlushing), and builds the rows of the live path', async () => {
     const log = generatedLog(2025);
     const projection = projectionOf();
     const { rows: live } = await builtLive(log, projection);
     // Flushes begun and not ended: from the hand-over (takeHeld), or from the flush's call where the writer flushes what it holds itself.
     let flushing = 0;
     let foldedWhileFlushing = 0;
-    // Each flush but the last held a little before its rows go in, so that the next batches are folded
-    // meanwhile and touch its rows, which the table does not hold yet (VersionedRowsRebuild takes them from the flush's own).
-    const slowly = (context: RebuildContext): RebuildContext =>
-      context.last
-        ? context
-        : {
-            ...context,
-            copy: async (table, schema, columns, rows) => {
-              await new Promise((resolve) => setTimeout(resolve, 20));
-              return context.copy(table, schema, columns, rows);
-            },
-          };
-    const { projection: watched, flushes } = countedFlushes(projection, undefined, slowly, {
+    const { projection: watched, flushes } = countedFlushes(projection, undefined, undefined, {
       begun: () => flushing++,
       ended: () => flushing--,
       folding: () => {
