@@ -63,10 +63,12 @@ export interface RebuildContext extends ProjectionContext {
   /**
    * Lets rows go into an empty table of `schema` without its primary key's upkeep: in a rebuild's
    * copy, which nobody reads before its switch, drops the key, and the rebuild builds it from all
-   * the rows once the fold has committed (rebuild.ts's finishingOf), many times cheaper than
-   * keeping it up to date with rows that come out of its order. In the live schema (a catch-up from
-   * empty) it does nothing: the key's drop would lock the queries out until the fold commits.
-   * Only for a table the fold writes no more statements against than COPY until it ends.
+   * the rows once the fold has committed (rebuild.ts's finishingOf), cheaper for PostgreSQL than
+   * keeping it up to date row by row where the rows come out of its order (bench/README.md, "Rebuilds'
+   * keys built after the rows"). In the live schema (a catch-up from empty) it does nothing: the
+   * key's drop would lock the queries out until the fold commits. Only for a table the fold then
+   * writes with COPY alone (nothing that needs the key: an upsert, a look-up by key) until it ends;
+   * a duplicate row fails the key's build, and the rebuild with it, the live copy untouched.
    */
   keyAfterRows(table: string): Promise<void>;
 }
