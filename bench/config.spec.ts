@@ -23,4 +23,21 @@ describe('the bench settings', () => {
       expect(benchConfig({ BENCH_REBUILDS_ONLY: '1', BENCH_REBUILDS: 'flow-statistics' }).rebuilds).toEqual(['flow-statistics']);
     });
   });
+
+  describe('BENCH_SERVICE_NODE_ARGS and BENCH_SERVICE_OUTPUT', () => {
+    it('gives the service no options of its own and discards its output when unset', () => {
+      expect(benchConfig({})).toMatchObject({ serviceNodeArgs: [], serviceOutput: null });
+      expect(benchConfig({ BENCH_SERVICE_NODE_ARGS: ' ', BENCH_SERVICE_OUTPUT: ' ' })).toMatchObject({ serviceNodeArgs: [], serviceOutput: null });
+    });
+
+    it('splits the options at spaces and keeps the output file named', () => {
+      const config = benchConfig({ BENCH_SERVICE_NODE_ARGS: ' --trace-gc-nvp  --max-semi-space-size=32 ', BENCH_SERVICE_OUTPUT: '/tmp/service.log' });
+      expect(config.serviceNodeArgs).toEqual(['--trace-gc-nvp', '--max-semi-space-size=32']);
+      expect(config.serviceOutput).toBe('/tmp/service.log');
+    });
+
+    it('stops at a word that is not an option, naming the setting', () => {
+      expect(() => benchConfig({ BENCH_SERVICE_NODE_ARGS: '--trace-gc-nvp trace' })).toThrow(/BENCH_SERVICE_NODE_ARGS.*"trace"/);
+    });
+  });
 });

@@ -45,6 +45,16 @@ export interface BenchConfig {
   readonly encryptPersonalData: boolean;
   /** CPU profiles of the service per scenario into bench/results/profiles-<run>/. */
   readonly profile: boolean;
+  /**
+   * BENCH_SERVICE_NODE_ARGS: Node.js options given to the service after its own (e.g.
+   * `--trace-gc-nvp`, which NODE_OPTIONS does not allow), separated by spaces; none by default.
+   */
+  readonly serviceNodeArgs: readonly string[];
+  /**
+   * BENCH_SERVICE_OUTPUT: a file the service's standard output is appended to (its request log and
+   * what options like `--trace-gc-nvp` print); discarded by default.
+   */
+  readonly serviceOutput: string | null;
   readonly seed: number;
 }
 
@@ -57,6 +67,14 @@ export type RebuildPart = (typeof REBUILD_PARTS)[number];
 
 export class BenchConfigError extends Error {
   override readonly name = 'BenchConfigError';
+}
+
+/** BENCH_SERVICE_NODE_ARGS split into options; each must be an option (start with `-`). */
+function serviceNodeArgs(raw: string | undefined): string[] {
+  const args = (raw ?? '').split(/\s+/).filter((arg) => arg !== '');
+  const stray = args.find((arg) => !arg.startsWith('-'));
+  if (stray !== undefined) throw new BenchConfigError(`BENCH_SERVICE_NODE_ARGS must be Node.js options separated by spaces, each starting with "-", got "${stray}"`);
+  return args;
 }
 
 export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
@@ -120,6 +138,8 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     esdb: flag('BENCH_ESDB', true),
     encryptPersonalData: flag('BENCH_ENCRYPT', true),
     profile: flag('BENCH_PROFILE', false),
+    serviceNodeArgs: serviceNodeArgs(env.BENCH_SERVICE_NODE_ARGS),
+    serviceOutput: env.BENCH_SERVICE_OUTPUT?.trim() || null,
     seed: Math.round(number('BENCH_SEED', 2022, 2022)),
   };
   if (config.queriesOnly && config.rebuildsOnly) throw new BenchConfigError('BENCH_QUERIES_ONLY and BENCH_REBUILDS_ONLY exclude each other');

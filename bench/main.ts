@@ -524,7 +524,7 @@ async function growthStep(bench: Bench, size: number): Promise<void> {
     });
     await pool.query(`VACUUM ANALYZE event_store.events`);
     await pool.query(`VACUUM ANALYZE ${PERSONAL_DATA_KEYS_TABLE}`);
-    service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'true' }));
+    service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'true' }), bench.run.config);
     const started = performance.now();
     await service.request<CaughtUp>({ type: 'caught-up', timeoutMs: 60 * 60_000 });
     run.log(`growth step: ${load.events} events caught up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -630,7 +630,7 @@ async function postgresPhase(bench: Bench): Promise<void> {
 async function catchUpScenario(bench: Bench, databaseUrl: string, statements: StatementStats, dossierEvents: number): Promise<BenchChild<ServiceReady>> {
   const { run } = bench;
   await statements.reset();
-  const service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'true' }));
+  const service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'true' }), bench.run.config);
   try {
     run.log(`service started (pid ${service.pid}, port ${service.ready.port}); projections catching up on ${dossierEvents} dossier events`);
     const catchUp = await bench.cpu(service, () =>
@@ -730,7 +730,7 @@ async function projectorCommands(
   }
   const env = serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'false' });
   const projector = await startProjector(env);
-  const service = await startService(env);
+  const service = await startService(env, bench.run.config);
   try {
     await projector.request<CaughtUp>({ type: 'caught-up', timeoutMs: 10 * 60_000 });
     // Registrations 25,000 on: national register numbers of their own (serial 999), none the first run reserved.
@@ -762,7 +762,7 @@ async function rebuildScenario(bench: Bench, databaseUrl: string, store: EventSt
   run.log(`read ceiling: ${read.events} dossier events in ${(read.milliseconds / 1000).toFixed(1)} s = ${read.eventsPerSecond}/s`);
   run.mark('read ceiling');
 
-  const service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'false' }));
+  const service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'false' }), bench.run.config);
   try {
     // Those BENCH_REBUILDS names, one at a time. All together is the catch-up from empty measured
     // before (a rebuild of all three side by side would only split the same two cores three ways
@@ -998,7 +998,7 @@ async function esdbPhase(bench: Bench): Promise<void> {
     await insertKeys(pool, keys);
     run.details['load-esdb-pool'] = poolLoad;
 
-    service = await startService(env);
+    service = await startService(env, bench.run.config);
     await service.request<CaughtUp>({ type: 'caught-up', timeoutMs: 10 * 60_000 });
     const commands = await measureCommands(bench, 'esdb', service, store, undefined, 100_000);
     const ceiling = await esdbAppendCeiling(client, commands.written, config.connections);

@@ -1,6 +1,8 @@
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { compiledBenchEntry } from './compiled-service';
+import type { BenchConfig } from './config';
 import { PeakRss } from './memory';
 import type { ServiceProgress, ServiceReply, ServiceRequest } from './service-protocol';
 
@@ -36,14 +38,23 @@ export class BenchChild<Ready> {
     });
   }
 
-  /** `entry` is a TypeScript file of bench/ run through ts-node, or a compiled one (`compiled`: plain Node.js). */
-  static async start<Ready>(entry: string, env: NodeJS.ProcessEnv, extraNodeArgs: readonly string[] = [], compiled = false): Promise<BenchChild<Ready>> {
+  /**
+   * `entry` is a TypeScript file of bench/ run through ts-node, or a compiled one (`compiled`: plain
+   * Node.js); `stdout` a file descriptor the child's standard output goes to, or nowhere.
+   */
+  static async start<Ready>(
+    entry: string,
+    env: NodeJS.ProcessEnv,
+    extraNodeArgs: readonly string[] = [],
+    compiled = false,
+    stdout: number | 'ignore' = 'ignore',
+  ): Promise<BenchChild<Ready>> {
     const child = fork(compiled ? entry : join(__dirname, entry), [], {
       cwd: join(__dirname, '..'),
       env,
       execArgv: [...extraNodeArgs, ...(compiled ? [] : TS_NODE_ARGS)],
       // The service logs every request to stdout (LOG_LEVEL info, its default): not the bench's output.
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', stdout, 'inherit', 'ipc'],
     });
     const ready = await new Promise<Ready>((resolve, reject) => {
       child.once('message', (reply: ServiceReply) => (reply.ok ? resolve(reply.result as Ready) : reject(new Error(reply.error))));
@@ -117,9 +128,20 @@ export function serviceNodeOptions(env: NodeJS.ProcessEnv = process.env): string
 
 /**
  * The service (apps/api) in a child process with this environment on top of the bench's, run
- * from the build as `npm start` runs it (compiled-service.ts), with its Node.js options.
+ * from the build as `npm start` runs it (compiled-service.ts), with its Node.js options and then
+ * the run's own (BENCH_SERVICE_NODE_ARGS), its standard output appended to BENCH_SERVICE_OUTPUT's
+ * file if set.
  */
-export function startService(env: Record<string, string>, nodeArgs: readonly string[] = serviceNodeOptions()): Promise<BenchChild<ServiceReady>> {
+export async function startService(
+  env: Record<string, string>,
+  config: Pick<BenchConfig, 'serviceNodeArgs' | 'serviceOutput'>,
+): Promise<BenchChild<ServiceReady>> {
   const entry = compiledBenchEntry('service-process.ts');
-  return BenchChild.start<ServiceReady>(entry, { ...process.env, ...env }, nodeArgs, true);
+  const output = config.serviceOutput === null ? 'ignore' : openSync(config.serviceOutput, 'a');
+  try {
+    return await BenchChild.start<ServiceReady>(entry, { ...process.env, ...env }, [...serviceNodeOptions(), ...config.serviceNodeArgs], true, output);
+  } finally {
+    // The child has its own descriptor of the file once started.
+    if (output !== 'ignore') closeSync(output);
+  }
 }
