@@ -20,7 +20,7 @@ import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-
 import { READ_MODEL_MIGRATIONS } from '../../schema';
 import { countedFlushes } from '../../testing/counted-flushes';
 import { FLOW_STATISTICS, flowStatisticsProjection, STAT_EVENTS_STAGED_TABLE, STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
-import { countsOf, eventsIn } from '../queries/flows';
+import { countsOf, eventsIn, FlowCells } from '../queries/flows';
 import { groupingOf } from '../queries/groups';
 import { REGISTRATION_AS_RECORDED } from '../queries/place';
 import { INTERVALS, periodsBetween, type Interval } from '../queries/periods';
@@ -138,18 +138,31 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     persons: await dataSource.query('SELECT * FROM read_models.stat_person_attributes ORDER BY dossier_id, valid_from'),
   });
 
-  /** The counts of a range, cell by cell, from stat_flow_counts (and the clipped periods' rows), and from every row (the oracle). */
+  /**
+   * The counts of a range, cell by cell: as they land in a flows answer's cells from stat_flow_counts (and the clipped periods' rows),
+   * and from every row (the oracle's rows as eventsIn reads them, not landed).
+   */
   async function bothWays(from: string, to: string, interval: Interval, groupBy: string) {
     const periods = periodsBetween(from, to, interval, 1000)!;
     const grouping = groupingOf(groupBy);
-    const cells = (rows: Awaited<ReturnType<typeof eventsIn>>) =>
-      rows
+    const cell = (bucket: string, grp: string | null, type: string, category: string, events: number, persons: number) =>
+      `${bucket}|${grp ?? ''}|${type}|${category}: ${events} events, ${persons} persons`;
+    const landed = (cells: FlowCells) =>
+      [...cells.cells].flatMap(([bucket, groups]) =>
+        [...groups].flatMap(([group, types]) =>
+          [...types].flatMap(([type, categories]) =>
+            [...categories].map(([category, { value, persons }]) => cell(bucket, cells.groups.get(group)!.grp, type, category, value, persons)),
+          ),
+        ),
+      );
+    const rows = (counts: Awaited<ReturnType<typeof eventsIn>>) =>
+      counts
         .filter((row) => Number(row.detail) === 1 || row.category !== null)
-        .map((row) => `${row.bucket}|${row.grp ?? ''}|${row.type}|${Number(row.detail) === 1 ? '' : row.category}: ${row.n} events, ${row.persons} persons`)
-        .sort();
+        .map((row) => cell(row.bucket, row.grp, row.type, Number(row.detail) === 1 ? '' : row.category!, row.n, row.persons));
     return {
-      fast: cells(await countsOf(dataSource, interval, grouping, periods)),
-      oracle: cells(await eventsIn(dataSource, from, to, interval, grouping, periods, REGISTRATION_AS_RECORDED, null)),
+      // Counted in events: a cell's value is its events.
+      fast: landed(await countsOf(dataSource, interval, grouping, periods, new FlowCells('events'))).sort(),
+      oracle: rows(await eventsIn(dataSource, from, to, interval, grouping, periods, REGISTRATION_AS_RECORDED, null)).sort(),
     };
   }
 

@@ -106,25 +106,80 @@ export async function eventsIn(
 const fromCounts = (grouping: Grouping, place: Place, recordedAsOf: RecordedAsOf) =>
   recordedAsOf === null && place.map === AS_RECORDED && place.by === 'registration' && !byPerson(grouping);
 
+/** The count of a cell without rows. */
+const NONE: Count = { value: 0, persons: 0 };
+
+/**
+ * A flows answer's counts, nested by bucket, group, event type and category (category '' the
+ * type's total): `cells.get(bucket).get(group).get(type).get(category)`. Nested so that each of a
+ * view's ~40 cells per period and group is found without a key written for it. The kept counts
+ * land here as they are read (countsOf), with no object per row: a row object per count before
+ * they were nested was a third of a flows answer's allocations (bench/README.md, "Computed range
+ * answers' allocations (twelfth session)"). eventsIn's rows land through the same `land`.
+ */
+export class FlowCells {
+  /** Every group of a count, by its key (keyOf), kept at its first count. */
+  readonly groups = new Map<string, GroupRow>();
+  readonly cells = new Map<string, Map<string, Map<string, Map<string, Count>>>>();
+  /** The key of each group of the kept counts, by its code as they hold it (countsOf). */
+  private readonly places = new Map<string, string>();
+
+  /** `unit`: what a cell's value counts, events or persons (a cell is suppressed on its persons either way). */
+  constructor(readonly unit: FlowUnit) {}
+
+  /** The key of a row's group, the group kept at its first row. */
+  groupOf(row: GroupRow): string {
+    const key = keyOf(row);
+    if (!this.groups.has(key)) this.groups.set(key, { grp: row.grp, grp_sex: row.grp_sex, grp_band: row.grp_band });
+    return key;
+  }
+
+  /** The key of a kept count's group, by its code ('' none, or Brussels' province): a place of registration alone. */
+  placeOf(grp: string): string {
+    return this.places.get(grp) ?? this.places.set(grp, this.groupOf({ grp: grp === '' ? null : grp, grp_sex: null, grp_band: null })).get(grp)!;
+  }
+
+  /** One count lands in its cell: `events` of `persons` distinct persons, of a type (category '': its total) in a bucket and group (its key). */
+  land(bucket: string, group: string, type: string, category: string, events: number, persons: number): void {
+    const groups = this.cells.get(bucket) ?? this.cells.set(bucket, new Map()).get(bucket)!;
+    const types = groups.get(group) ?? groups.set(group, new Map()).get(group)!;
+    const categories = types.get(type) ?? types.set(type, new Map()).get(type)!;
+    categories.set(category, { value: this.unit === 'events' ? events : persons, persons });
+  }
+
+  /**
+   * A row of eventsIn lands: a type's total (detail 1) under category '', a category's count
+   * (detail 0) under its category (a rehousing's or departure's reason, a trajectory, the status
+   * moved to); the events of a type without one are no cell of their own.
+   */
+  landRow(row: EventCount): void {
+    const detail = Number(row.detail) === 0;
+    if (detail && (row.category ?? '') === '') return;
+    this.land(row.bucket, this.groupOf(row), row.type, detail ? row.category! : '', row.n, row.persons);
+  }
+
+  /** The cells of a bucket and group by type and category, if any. */
+  of(bucket: string, group: string): Map<string, Map<string, Count>> | undefined {
+    return this.cells.get(bucket)?.get(group);
+  }
+}
+
 /**
  * The counts of the periods from stat_flow_counts (aggregates/flows.ts): a few rows per whole
  * period, however many dossiers, and a period the range clips at one end (its first or last) from
  * its days' rows of stat_flow_days, all in one statement (readFlowCounts); one clipped at both
  * ends (a range inside one period) reads its own days' rows of stat_events (eventsIn): at most
- * one period's events.
+ * one period's events. Each count lands in `cells` as it is read.
  */
-export async function countsOf(dataSource: DataSource, interval: Interval, grouping: Grouping, periods: Period[]): Promise<EventCount[]> {
-  const rows: EventCount[] = [];
-  const { unanswered } = await readFlowCounts(dataSource, interval, grouping.place ?? 'none', periods, (bucket, grp, type, category, n, persons) => {
-    // Written out, not spread from NO_GROUP (see vdab.ts's tallies).
-    rows.push({ bucket, grp: grp === '' ? null : grp, grp_sex: null, grp_band: null, type, category: category === '' ? null : category, detail: category === '' ? 1 : 0, n, persons });
-  });
-  for (const period of unanswered) rows.push(...(await eventsIn(dataSource, period.start, period.end, interval, grouping, [period], REGISTRATION_AS_RECORDED, null, true)));
-  return rows;
+export async function countsOf(dataSource: DataSource, interval: Interval, grouping: Grouping, periods: Period[], cells: FlowCells): Promise<FlowCells> {
+  const { unanswered } = await readFlowCounts(dataSource, interval, grouping.place ?? 'none', periods, (bucket, grp, type, category, n, persons) =>
+    cells.land(bucket, cells.placeOf(grp), type, category, n, persons),
+  );
+  for (const period of unanswered) {
+    for (const row of await eventsIn(dataSource, period.start, period.end, interval, grouping, [period], REGISTRATION_AS_RECORDED, null, true)) cells.landRow(row);
+  }
+  return cells;
 }
-
-/** The count of a cell without rows. */
-const NONE: Count = { value: 0, persons: 0 };
 
 /**
  * Per period of the range, per group: each kind of event counted in events or in persons (either
@@ -143,14 +198,18 @@ export async function flowsIn(
   knownThreshold?: number,
 ): Promise<Suppressed<FlowsView>> {
   const grouping = groupingOf(groupBy);
+  const cells = new FlowCells(unit);
+  if (groupBy === 'none') cells.groupOf(NO_GROUP);
   // The threshold (unless known: statistics-cache.ts reads it with the version), the counts and
   // the stocks read at once, each on a connection of its own: an answer waits for one round trip
   // where it waited for each in turn (bench/README.md, "Computed answers").
-  const [threshold, events, stocks] = await Promise.all([
+  const [threshold, , stocks] = await Promise.all([
     suppressionThreshold(dataSource, knownThreshold),
     fromCounts(grouping, place, recordedAsOf)
-      ? countsOf(dataSource, interval, grouping, periods)
-      : eventsIn(dataSource, from, to, interval, grouping, periods, place, recordedAsOf),
+      ? countsOf(dataSource, interval, grouping, periods, cells)
+      : eventsIn(dataSource, from, to, interval, grouping, periods, place, recordedAsOf).then((rows) => {
+          for (const row of rows) cells.landRow(row);
+        }),
     activeOn(
       dataSource,
       periods.map((period) => period.end),
@@ -159,32 +218,10 @@ export async function flowsIn(
       recordedAsOf,
     ),
   ]);
-
-  // Every group of a row, by its key; the key of a row's group (its group kept at its first row).
-  const groupKeys = new Map<string, GroupRow>();
-  if (groupBy === 'none') groupKeys.set(keyOf(NO_GROUP), NO_GROUP);
-  const groupOf = (row: GroupRow) => {
-    const key = keyOf(row);
-    if (!groupKeys.has(key)) groupKeys.set(key, { grp: row.grp, grp_sex: row.grp_sex, grp_band: row.grp_band });
-    return key;
-  };
-  // counts.get(bucket).get(group).get(type).get(category): the cell's count; category '' is the
-  // total of a type. Nested so that each of a view's ~40 cells per period and group is found
-  // without a key written for it, and each row's count kept without one either.
-  const counts = new Map<string, Map<string, Map<string, Map<string, Count>>>>();
-  for (const row of events) {
-    const group = groupOf(row);
-    // The category of an event: a rehousing's or departure's reason, a trajectory, the status moved to.
-    const category = Number(row.detail) === 0 ? (row.category ?? '') : '';
-    if (Number(row.detail) === 0 && category === '') continue;
-    const groups = counts.get(row.bucket) ?? counts.set(row.bucket, new Map()).get(row.bucket)!;
-    const types = groups.get(group) ?? groups.set(group, new Map()).get(group)!;
-    const categories = types.get(row.type) ?? types.set(row.type, new Map()).get(row.type)!;
-    categories.set(category, { value: unit === 'events' ? row.n : row.persons, persons: row.persons });
-  }
+  const groupKeys = cells.groups;
   // stockAt.get(day).get(group): the active dossiers.
   const stockAt = new Map<string, Map<string, number>>();
-  for (const row of stocks) (stockAt.get(row.day) ?? stockAt.set(row.day, new Map()).get(row.day)!).set(groupOf(row), row.n);
+  for (const row of stocks) (stockAt.get(row.day) ?? stockAt.set(row.day, new Map()).get(row.day)!).set(cells.groupOf(row), row.n);
 
   const sortedKeys = [...groupKeys.keys()].sort((a, b) => byGroup(groupKeys.get(a)!, groupKeys.get(b)!));
   const at = (suppressBelow: number): FlowsView => ({
@@ -201,7 +238,7 @@ export async function flowsIn(
       start: period.start,
       end: period.end,
       groups: sortedKeys.map((key) => {
-        const types = counts.get(period.bucket)?.get(key);
+        const types = cells.of(period.bucket, key);
         const raw = (type: string, category = ''): Count => types?.get(type)?.get(category) ?? NONE;
         const count = (type: string) => {
           const { value, persons } = raw(type);
