@@ -18,6 +18,19 @@ describe('eachRowOfText', () => {
     expect(rowsOf({ rows: '\x1fa\x1f\x1e\x1e\x1f\x1f', count: 3 })).toEqual([['', 'a', ''], [''], ['', '', '']]);
   });
 
+  it("hands over each field as written, where it repeats the row before's, differs from it in a character or in length, or the rows' lengths differ", () => {
+    const rows = [
+      ['2024-01-01', '', 'PersonRehoused', 'job', '10', '10'],
+      ['2024-01-01', '', 'PersonRehoused', 'job', '100', '10'],
+      ['2024-01-01', '', 'PersonRehoused', 'jobs', '10', '1'],
+      ['2024-02-01', '11', 'PersonRehoused', '', '10', '1'],
+      ['2024-02-01', '11'],
+      ['2024-02-01', '11', 'PersonLeft', '', '', ''],
+      ['2024-02-01', '12', 'PersonLeft', '', '', ''],
+    ];
+    expect(rowsOf({ rows: rows.map((fields) => fields.join('\x1f')).join('\x1e'), count: rows.length })).toEqual(rows);
+  });
+
   it('reads no rows as none', () => {
     expect(rowsOf({ rows: null, count: 0 })).toEqual([]);
   });
