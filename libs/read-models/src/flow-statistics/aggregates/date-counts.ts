@@ -458,7 +458,11 @@ export async function dateCountsOn(
   );
   // Summed by PostgreSQL per cell (the cohorts added up unless asked per cohort), and per row's
   // bucket when there are several days; one day counts every row read (its spans are exactly them).
-  // The sums come back as one text (rows-as-text.ts: some 1,500 rows for VDAB's 48 month ends by province).
+  // The sums come back as one text (rows-as-text.ts: some 1,500 rows for VDAB's 48 month ends by
+  // province), a row as three fields: its grain and bucket (its run of the days), its cell (group,
+  // cohort and measure, tab-separated: the codes and names hold no tab) and its sum, so that a row
+  // is three strings, each a map's key as it is (bench/README.md, "Computed range answers'
+  // allocations (twelfth session)": six fields and two keys joined from them each row before).
   const several = sorted.length > 1;
   const keys = `${several ? 'grain, bucket, ' : ''}grp, ${perCohort ? 'cohort, ' : ''}measure`;
   const read: RowsText =
@@ -467,7 +471,7 @@ export async function dateCountsOn(
       : (
           (await query(
             rowsAsText(
-              [several ? 'grain' : "''", several ? 'bucket::text' : "''", 'grp', perCohort ? 'cohort' : "''", 'measure', 'n::text'],
+              [several ? 'grain || bucket::text' : "''", `grp || chr(9) || ${perCohort ? 'cohort' : "''"} || chr(9) || measure`, 'n::text'],
               `SELECT ${keys}, sum(n)::int AS n FROM (${ranges.join(' UNION ALL ')}) AS r GROUP BY ${keys} HAVING sum(n) <> 0`,
             ),
             params,
@@ -483,29 +487,34 @@ export async function dateCountsOn(
     }
     return low;
   };
+  const ONE_DAY: [number, number] = [0, 1];
   const runs = new Map<string, [number, number]>();
-  const runOf = (grain: Grain, bucket: string): [number, number] => {
-    const key = `${grain}${bucket}`;
-    let run = runs.get(key);
-    if (!run) {
+  // `run`: the row's grain and bucket, as read (`month2024-03-01`).
+  const runOf = (run: string): [number, number] => {
+    let days = runs.get(run);
+    if (!days) {
+      const grain = GRAINS.find((grain) => run.startsWith(grain))!;
+      const bucket = run.slice(grain.length);
       // A year's row from its last day on; a month's from its last day to its year's last day but
       // one; a day's from itself to its month's last day but one (`after`: the day after the run,
       // so that no date is worked out twice).
       const [first, after] =
         grain === 'year' ? [`${bucket.slice(0, 4)}-12-31`, null] : grain === 'month' ? [endOfMonth(bucket), `${bucket.slice(0, 4)}-12-31`] : [bucket, endOfMonth(bucket)];
-      run = [before(first), after === null ? sorted.length : before(after)];
-      runs.set(key, run);
+      days = [before(first), after === null ? sorted.length : before(after)];
+      runs.set(run, days);
     }
-    return run;
+    return days;
   };
   const cells = new Map<string, { cell: Omit<DateCount, 'n'>; changes: Float64Array }>();
-  eachRowOfText(read, ([grain, bucket, grp, cohort, measure, sum]) => {
+  eachRowOfText(read, ([run, id, sum]) => {
     const n = Number(sum);
-    const [starts, ends] = several ? runOf(grain as Grain, bucket) : [0, 1];
+    const [starts, ends] = several ? runOf(run) : ONE_DAY;
     if (ends <= starts) return;
-    const id = `${grp}\t${cohort}\t${measure}`;
     let kept = cells.get(id);
-    if (!kept) cells.set(id, (kept = { cell: { grp, cohort, measure }, changes: new Float64Array(sorted.length + 1) }));
+    if (!kept) {
+      const [grp, cohort, measure] = id.split('\t');
+      cells.set(id, (kept = { cell: { grp, cohort, measure }, changes: new Float64Array(sorted.length + 1) }));
+    }
     kept.changes[starts] += n;
     kept.changes[ends] -= n;
   });
