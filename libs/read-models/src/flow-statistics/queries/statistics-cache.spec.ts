@@ -1,3 +1,5 @@
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { CHECKPOINT_TABLE } from '@app/projection-engine';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { READ_MODEL_MIGRATIONS } from '../../schema';
@@ -59,6 +61,27 @@ describe('statistics answers kept between changes', () => {
     const situations = new Map([['10000', { stage: new Map([['housed', 3]]) }]]);
     expect(await cache.part('outlook-situation|2024-01-31', async () => situations)).toBe(situations);
     expect(await cache.part('outlook-situation|2024-01-31', async () => new Map())).toBe(situations);
+  });
+
+  it("keeps no answer's text past its answer: the young generation's next collection after the answer frees both", async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (options: { type: 'major' | 'minor' }) => void;
+    const { cache } = cacheCounting();
+    // Texts of 400 KB: each is a large object, which survives a scavenge by being moved to the old
+    // generation's large objects, so what the scavenge kept shows in that space's size.
+    const ask = async (question: string) => answerText(await cache.answer(question, async () => ({ cells: `${question}:`.padEnd(400_000, 'x') })))!.length;
+    // Many answers first (a table of answers to texts grows to hold them), then all of it old.
+    for (let i = 0; i < 40; i++) await ask(`warm-up|${i}`);
+    gc({ type: 'major' });
+    gc({ type: 'major' });
+    const largeObjects = () => getHeapSpaceStatistics().find((space) => space.space_name === 'large_object_space')!.space_used_size;
+    const before = largeObjects();
+    let written = 0;
+    for (let i = 0; i < 4; i++) written += await ask(`answered and dropped|${i}`);
+    gc({ type: 'minor' });
+    expect(written).toBeGreaterThan(1_600_000);
+    // Kept beside their dead answers (a WeakMap's values), the 4 texts were all moved: 1.6 MB.
+    expect(largeObjects() - before).toBeLessThan(400_000);
   });
 
   it('keeps no failed computation, and computes anew once the read model moves', async () => {

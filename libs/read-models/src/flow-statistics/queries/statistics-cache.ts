@@ -11,21 +11,31 @@ const MAX_ANSWERS = 100;
 /**
  * A kept answer: while it is computed, its promise (identical questions asked meanwhile share
  * it); once answered, its JSON text as bytes, outside V8's heap; once asked again, the object
- * parsed from them (its text beside it: answerText), as every ask after that gets it. A part kept
+ * parsed from them (carrying its text: answerText), as every ask after that gets it. A part kept
  * for the computations (outlook.ts's situations, which hold maps) stays the object it is.
  */
 type Kept = { readonly answer: Promise<unknown> } | { readonly json: Buffer };
 
 /**
- * The JSON text of each answer of the cache's whose text is written (computed or parsed by the
- * cache), by the answer, so that the API sends the very text (apps/api's json-text.ts) instead of
- * writing it again; it goes with the answer.
+ * Where an answer whose text the cache wrote (computed, or parsed from its kept text) carries
+ * that text: on itself, under this symbol, not enumerable (no part of its JSON, of a copy or of
+ * a comparison), so that the API sends the very text (apps/api's json-text.ts) instead of writing
+ * it again, and the text lives exactly as long as its answer. A WeakMap from answers to texts kept
+ * each text through the young generation's next collection after its answer had died (V8's
+ * scavenges take the values of a WeakMap whose table is old as live, whatever their keys): some
+ * 780 KiB of texts copied by every scavenge of the query scenario (bench/README.md, "What
+ * survives the service's scavenges (twelfth session)").
  */
-const texts = new WeakMap<object, string>();
+const TEXT = Symbol('the answer as JSON text');
 
 /** The JSON text of a statistics answer the cache gave (`JSON.stringify` of it), if it has it. */
 export function answerText(answer: object): string | undefined {
-  return texts.get(answer);
+  return (answer as { readonly [TEXT]?: string })[TEXT];
+}
+
+/** `answer`, carrying `text` as its JSON text (answerText). */
+function withText<T extends object>(answer: T, text: string): T {
+  return Object.defineProperty(answer, TEXT, { value: text, configurable: true });
 }
 
 /**
@@ -88,8 +98,7 @@ export class StatisticsCache {
       }
       // Asked again: parsed once, and kept as the object from now on.
       const text = kept.json.toString('utf8');
-      const answer = JSON.parse(text) as T & object;
-      texts.set(answer, text);
+      const answer = withText(JSON.parse(text) as T & object, text);
       this.answers.set(key, { answer: Promise.resolve(answer) });
       return answer;
     }
@@ -99,7 +108,7 @@ export class StatisticsCache {
       answer: asJson
         ? computing.then((answer) => {
             const text = JSON.stringify(answer);
-            texts.set(answer as object, text);
+            withText(answer as object, text);
             if (this.answers.get(key) === entry) this.answers.set(key, { json: Buffer.from(text, 'utf8') });
             return answer;
           })
