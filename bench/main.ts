@@ -915,10 +915,13 @@ async function rebuildFloor(
       rows[table] = Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM read_models.${table}`)).rows[0].n);
     }
     const started = performance.now();
+    // Each table's part too, to set beside the rebuild's statements of the same table.
+    const postgresCpuPerTable: Record<string, number> = {};
     const { cpu } = await bench.cpu(undefined, async () => {
       await client.query('BEGIN');
       for (const table of tables) {
-        await pipeline(Readable.from(texts.get(table)!), client.query(copyFrom(`COPY ${schema}.${table} FROM STDIN`)));
+        const copied = await bench.cpu(undefined, () => pipeline(Readable.from(texts.get(table)!), client.query(copyFrom(`COPY ${schema}.${table} FROM STDIN`))));
+        postgresCpuPerTable[table] = copied.cpu.cpuSeconds.postgres;
       }
       await client.query('COMMIT');
     });
@@ -926,7 +929,7 @@ async function rebuildFloor(
     await client.query(`DROP SCHEMA ${schema} CASCADE`);
     const rate = round(perSecond(dossierEvents, milliseconds));
     const allRows = Object.values(rows).reduce((sum, n) => sum + n, 0);
-    run.details[`rebuild-postgres-${projection}-floor`] = { dossierEvents, rows, milliseconds: Math.round(milliseconds), cpu };
+    run.details[`rebuild-postgres-${projection}-floor`] = { dossierEvents, rows, milliseconds: Math.round(milliseconds), cpu, postgresCpuPerTable };
     run.figure({
       scenario: 'rebuild (PostgreSQL)',
       figure: `${projection} floor: its final rows alone, precomputed, written with COPY`,
