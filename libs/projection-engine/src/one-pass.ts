@@ -206,10 +206,11 @@ class OnePass {
         last: ending,
         carryOn: this.options.carryOn,
         keyAfterRows: async (table) => {
-          if (this.options.schema === READ_MODEL_SCHEMA) return;
+          if (this.options.schema === READ_MODEL_SCHEMA) return false;
           const target = `${this.options.schema}.${table}`;
           const [key] = await runner.query(`SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`, [target]);
           if (key) await runner.query(`ALTER TABLE ${target} DROP CONSTRAINT "${key.name}"`);
+          return true;
         },
       });
       await this.notes.save(query, this.options.checkpoint);

@@ -67,10 +67,13 @@ export interface RebuildContext extends ProjectionContext {
    * keeping it up to date row by row where the rows come out of its order (bench/README.md, "Rebuilds'
    * keys built after the rows"). In the live schema (a catch-up from empty) it does nothing: the
    * key's drop would lock the queries out until the fold commits. Only for a table the fold then
-   * writes with COPY alone (nothing that needs the key: an upsert, a look-up by key) until it ends;
-   * a duplicate row fails the key's build, and the rebuild with it, the live copy untouched.
+   * writes with COPY alone (nothing that needs the key: an upsert, a look-up by key) until it ends,
+   * or looks rows up by a scan of the whole table (a join) where it must; a duplicate row fails
+   * the key's build, and the rebuild with it, the live copy untouched. Returns whether the rows go
+   * in without the key (a rebuild's copy): a writer that looks its rows up by key then does so
+   * once, at its last flush (the flow statistics' erasures, person-attributes.ts).
    */
-  keyAfterRows(table: string): Promise<void>;
+  keyAfterRows(table: string): Promise<boolean>;
 }
 
 /**

@@ -6,7 +6,9 @@ import { dossierStreamId, type DossierEvent } from '@app/domain';
 import { PostgresEventStore } from '@app/event-store/postgres';
 import { dossierEventToAppend, recordedDossierEvent, registered } from '@app/domain/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
-import { ProjectionEngine, type ProjectionContext } from '@app/projection-engine';
+import { CHECKPOINT_TABLE, ProjectionEngine, type ProjectionContext } from '@app/projection-engine';
+import { until } from '@app/testing';
+import { countedFlushes } from '../testing/counted-flushes';
 import { FLOW_STATISTICS, flowStatisticsProjection } from './flow-statistics.projection';
 
 const lifecycle = (dossierId: string): DossierEvent[] => [
@@ -413,6 +415,63 @@ describe('flow-statistics projection', () => {
         'stat_events_occurred_on_idx',
         'stat_events_pkey',
       ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('forgets an erased person\'s age bands in a rebuild and a catch-up from empty whatever flush their registration came in (the persons\' key built after the rows in the rebuild)', async () => {
+    const store = await PostgresEventStore.connect(database.url);
+    try {
+      // Six people, each registered with a birth date that reads (three bands each), then a few events each;
+      // the first and the last erased at the log's end, their keys kept: a rebuild that read the
+      // registrations before the keys went, the erasure flushes after the first's registration.
+      const dossierIds = Array.from({ length: 6 }, () => randomUUID());
+      for (const dossierId of dossierIds) await store.append(dossierStreamId(dossierId), lifecycle(dossierId).slice(0, 4).map(dossierEventToAppend), 'no_stream');
+      const erasedIds = [dossierIds[0], dossierIds[5]];
+      for (const dossierId of erasedIds) {
+        await store.append(dossierStreamId(dossierId), [dossierEventToAppend({ type: 'PersonalDataErased', data: { on: '2024-01-10', reason: 'GDPR art. 17' } })], 4);
+      }
+      const tables = projection.tables.map((table) => `read_models.${table}`).join(', ');
+      await dataSource.query(`TRUNCATE ${tables}`);
+      for (const event of await store.readAll({ streamPrefixes: projection.streamPrefixes })) await projection.apply([event], context);
+      const applied = await snapshot();
+      for (const dossierId of dossierIds) {
+        expect(await attributesOf(dossierId)).toEqual(
+          erasedIds.includes(dossierId)
+            ? [{ valid_from: '2022-03-24', valid_to: null, sex: 'female', age_band: null }]
+            : [
+                { valid_from: '2022-03-24', valid_to: '2030-07-30', sex: 'female', age_band: '25-44' },
+                { valid_from: '2030-07-30', valid_to: '2050-07-30', sex: 'female', age_band: '45-64' },
+                { valid_from: '2050-07-30', valid_to: null, sex: 'female', age_band: '65+' },
+              ],
+        );
+      }
+
+      // A flush every few events: the erasures come flushes after the registrations. Forgotten at the last flush (the
+      // default), or at each flush once more than one waits.
+      const everyErasure = flowStatisticsProjection(personalData, undefined, { heldCells: 200_000, stagedPerStep: 5_000, erasuresHeld: 1 });
+      const options = { batchSize: 3, retryDelayMs: 100, log: () => undefined, rebuildMemoryRows: 4 };
+      for (const rebuilt of [projection, everyErasure]) {
+        await new ProjectionEngine(store, dataSource, [rebuilt], options).rebuild(FLOW_STATISTICS);
+        expect(await snapshot()).toEqual(applied);
+        const [key] = await dataSource.query(`SELECT pg_get_constraintdef(oid) AS key FROM pg_constraint WHERE conrelid = 'read_models.stat_person_attributes'::regclass AND contype = 'p'`);
+        expect(key).toEqual({ key: 'PRIMARY KEY (dossier_id, valid_from)' });
+      }
+
+      // The live tables emptied, the checkpoint gone: the engine catches up from empty in one pass, the key kept.
+      await dataSource.query(`TRUNCATE ${tables}`);
+      await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [FLOW_STATISTICS]);
+      const { projection: counted, flushes } = countedFlushes(projection);
+      const engine = new ProjectionEngine(store, dataSource, [counted], options);
+      await engine.start();
+      try {
+        await until(() => engine.waitUntilCaughtUp(FLOW_STATISTICS, 0), (done) => done);
+      } finally {
+        await engine.stop();
+      }
+      expect(flushes()).toBeGreaterThan(2);
+      expect(await snapshot()).toEqual(applied);
     } finally {
       await store.close();
     }

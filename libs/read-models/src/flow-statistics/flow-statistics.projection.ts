@@ -389,6 +389,12 @@ export interface StagedFoldLimits {
   readonly heldCells: number;
   /** Staged events it reads per step. */
   readonly stagedPerStep: number;
+  /**
+   * Erased dossiers a rebuild's fold holds before it forgets their persons' age bands in the rows
+   * written so far (FlowStatisticsRebuild: each time one scan of stat_person_attributes, which has
+   * no key until the rebuild ends); the rest at its last flush.
+   */
+  readonly erasuresHeld: number;
 }
 
 const STAGED_FOLD_LIMITS: StagedFoldLimits = {
@@ -399,6 +405,9 @@ const STAGED_FOLD_LIMITS: StagedFoldLimits = {
   // in a one-pass fold's last flush (one going in while the next is folded), so half the 10,000
   // a step was before they overlapped keeps its peak where it was.
   stagedPerStep: 5_000,
+  // Some 1 to 2 MiB of dossier ids; a log erasing more people than that rebuilds with a scan of the
+  // persons' rows per so many erasures.
+  erasuresHeld: 10_000,
 };
 
 /**
@@ -601,7 +610,7 @@ async function replaceChanged(context: ProjectionContext, table: keyof typeof KE
 export function flowStatisticsProjection(
   personalData: PersonalDataReader,
   directory: MunicipalityDirectory = defaultMunicipalityDirectory,
-  /** What a fold of staged events holds (specs set a few): the counts' cells before it spills them, the staged events it reads per step. */
+  /** What a fold of staged events holds (specs set a few): the counts' cells before it spills them, the staged events it reads per step, a rebuild's erasures. */
   limits: StagedFoldLimits = STAGED_FOLD_LIMITS,
   /** Where a one-pass fold spills the counts it cannot hold (PROJECTION_SPILL_DIR; aggregates/spill.ts). */
   spillDirectory: string = tmpdir(),
@@ -647,13 +656,23 @@ export function flowStatisticsProjection(
  * of each batch staged (STAT_EVENTS_STAGED_TABLE, with COPY at each flush, so a dossier's events
  * spread over the whole log cost no read-back), and at the last flush every dossier folded once
  * from them, its rows and counts written with COPY (foldStaged). Until then the tables have the
- * persons' attributes but no rows or counts.
+ * persons' attributes but no rows or counts. In a rebuild's copy the persons' rows go in without
+ * their key (RebuildContext.keyAfterRows: they come in the log's order, a random one of the key's
+ * dossier_id), so an erasure, which looks a person's rows up by dossier whatever flush they came in,
+ * waits: the erased dossiers are forgotten together (forgetAgeBands, one scan of the table) at the
+ * last flush, or at a flush once more than `limits.erasuresHeld` wait. A rebuild that fails or stops
+ * drops its copy, so nothing waits across a crash. In the live schema (a catch-up from empty, which
+ * a next start carries on from its last flush) the table keeps its key and each flush forgets its own.
  */
 class FlowStatisticsRebuild implements RebuildWriter, FoldsWhileFlushing {
   private staged: unknown[][] = [];
   /** Rows of stat_person_attributes, and the dossiers erased since the last flush (forgotten after the rows are written). */
   private persons: unknown[][] = [];
   private erased: string[] = [];
+  /** Whether the persons' rows go in without their key (a rebuild's copy); known at the first flush. */
+  private personsWithoutKey: boolean | undefined;
+  /** Without it: the dossiers erased in the flushes so far, not yet forgotten. */
+  private toForget = new Set<string>();
 
   constructor(
     private readonly personalData: PersonalDataReader,
@@ -685,8 +704,16 @@ class FlowStatisticsRebuild implements RebuildWriter, FoldsWhileFlushing {
     this.erased = [];
     return {
       flush: async (context) => {
+        this.personsWithoutKey ??= await context.keyAfterRows(STAT_PERSONS_TABLE);
         await context.copy(STAT_PERSONS_TABLE, context.schema, PERSON_COLUMNS, persons);
-        await forgetAgeBands(context, erased);
+        if (!this.personsWithoutKey) await forgetAgeBands(context, erased);
+        else {
+          for (const dossierId of erased) this.toForget.add(dossierId);
+          if (context.last || this.toForget.size > this.limits.erasuresHeld) {
+            await forgetAgeBands(context, [...this.toForget]);
+            this.toForget.clear();
+          }
+        }
         await context.copy(STAT_EVENTS_STAGED_TABLE, context.schema, STAGED_COLUMNS, staged);
         if (context.last) await foldStaged(context, this.directory, this.limits, this.spillDirectory, context);
       },

@@ -20,6 +20,7 @@ import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-
 import { READ_MODEL_MIGRATIONS } from '../../schema';
 import { countedFlushes } from '../../testing/counted-flushes';
 import { FLOW_STATISTICS, flowStatisticsProjection, STAT_EVENTS_STAGED_TABLE, STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
+import { STAT_PERSONS_TABLE } from '../person-attributes';
 import { countsOf, eventsIn, FlowCells } from '../queries/flows';
 import { groupingOf } from '../queries/groups';
 import { REGISTRATION_AS_RECORDED } from '../queries/place';
@@ -219,16 +220,22 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     // No count of zero is kept: the tables are the same however the events were batched.
     expect([...live.periods, ...live.days].filter((row: { events: number }) => row.events === 0)).toEqual([]);
 
+    // Every registration here has a birth date the rebuild reads (its key is never destroyed): a person's
+    // bands are forgotten by their erasure alone, which a rebuild folds flushes after the registration.
+    const liveRows = await tableRows();
+    expect(liveRows.persons.filter((row: { age_band: string | null }) => row.age_band === null).length).toBeGreaterThan(0);
     // A one-pass rebuild flushing every few events, so a dossier's events are staged across flushes: its counts held to its end, or
-    // (a fold holding at most a few cells, reading a few staged events per step, so a dossier's events span steps) spilled and summed.
-    const small = flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)), undefined, { heldCells: 5, stagedPerStep: 3 });
+    // (a fold holding at most a few cells, reading a few staged events per step, so a dossier's events span steps) spilled and summed;
+    // its erasures forgotten at its last flush, or (the small one) at each flush where more than one waits.
+    const small = flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)), undefined, { heldCells: 5, stagedPerStep: 3, erasuresHeld: 1 });
     for (const rebuilt of [projection, small]) {
       const engine = new ProjectionEngine(store, dataSource, [rebuilt], { batchSize: 5, retryDelayMs: 100, log: () => undefined, rebuildMemoryRows: 7 });
       await engine.rebuild(FLOW_STATISTICS);
       expect(await counts()).toEqual(live);
-      // The spilled sums, and the rows of the dossiers (in their first-day order), went in without their
-      // keys (RebuildContext.keyAfterRows): the rebuild built them before the switch.
-      const keyed = [...[DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS].map(({ name }) => name), STAT_EVENTS_TABLE, STAT_PERIODS_TABLE].sort();
+      expect(await tableRows()).toEqual(liveRows);
+      // The spilled sums, the rows of the dossiers (in their first-day order) and the persons' (in the log's), went in
+      // without their keys (RebuildContext.keyAfterRows): the rebuild built them before the switch.
+      const keyed = [...[DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS].map(({ name }) => name), STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE].sort();
       const keys = await dataSource.query(
         `SELECT c.relname AS table FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE k.contype = 'p' AND n.nspname = 'read_models' AND c.relname = ANY($1::text[]) ORDER BY 1`,
@@ -344,7 +351,7 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [FLOW_STATISTICS]);
     // Three staged events a step, a few cells held (spilled): the last flush has many steps. The engine is
     // asked to stop once its second step has been read, or as the COPY of the date counts' sums (the first table's) begins.
-    const small = flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)), undefined, { heldCells: 5, stagedPerStep: 3 });
+    const small = flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)), undefined, { heldCells: 5, stagedPerStep: 3, erasuresHeld: 1 });
     let engine: ProjectionEngine | undefined;
     let stopped: Promise<void> | undefined;
     let lastFlushes = 0;
