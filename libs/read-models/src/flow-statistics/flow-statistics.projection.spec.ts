@@ -7,7 +7,7 @@ import { PostgresEventStore } from '@app/event-store/postgres';
 import { dossierEventToAppend, recordedDossierEvent, registered } from '@app/domain/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { CHECKPOINT_TABLE, ProjectionEngine, type ProjectionContext } from '@app/projection-engine';
-import { until } from '@app/testing';
+import { caughtUpOnce } from '../testing/caught-up-once';
 import { countedFlushes } from '../testing/counted-flushes';
 import { FLOW_STATISTICS, flowStatisticsProjection } from './flow-statistics.projection';
 
@@ -463,13 +463,7 @@ describe('flow-statistics projection', () => {
       await dataSource.query(`TRUNCATE ${tables}`);
       await dataSource.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [FLOW_STATISTICS]);
       const { projection: counted, flushes } = countedFlushes(projection);
-      const engine = new ProjectionEngine(store, dataSource, [counted], options);
-      await engine.start();
-      try {
-        await until(() => engine.waitUntilCaughtUp(FLOW_STATISTICS, 0), (done) => done);
-      } finally {
-        await engine.stop();
-      }
+      await caughtUpOnce(store, dataSource, counted, options);
       expect(flushes()).toBeGreaterThan(2);
       expect(await snapshot()).toEqual(applied);
     } finally {

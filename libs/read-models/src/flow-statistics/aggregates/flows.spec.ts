@@ -18,6 +18,7 @@ import { until } from '@app/testing';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
 import { READ_MODEL_MIGRATIONS } from '../../schema';
+import { caughtUpOnce as caughtUp } from '../../testing/caught-up-once';
 import { countedFlushes } from '../../testing/counted-flushes';
 import { FLOW_STATISTICS, flowStatisticsProjection, STAT_EVENTS_STAGED_TABLE, STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { STAT_PERSONS_TABLE } from '../person-attributes';
@@ -104,15 +105,7 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
   });
 
   /** Starts an engine running the projection, waits until it has caught up, and stops it. */
-  async function caughtUpOnce(running: Projection, options: ConstructorParameters<typeof ProjectionEngine>[3]) {
-    const engine = new ProjectionEngine(store, dataSource, [running], options);
-    await engine.start();
-    try {
-      await until(() => engine.waitUntilCaughtUp(FLOW_STATISTICS, 0), (done) => done);
-    } finally {
-      await engine.stop();
-    }
-  }
+  const caughtUpOnce = (running: Projection, options: ConstructorParameters<typeof ProjectionEngine>[3]) => caughtUp(store, dataSource, running, options);
 
   /**
    * How a count table's rows lie in its pages: read in the order of the primary key (the values as texts,
