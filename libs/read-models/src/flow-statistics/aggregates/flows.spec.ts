@@ -143,11 +143,13 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
       `${bucket}|${grp ?? ''}|${type}|${category}: ${events} events, ${persons} persons`;
     const landed = (cells: FlowCells) =>
       [...cells.cells].flatMap(([bucket, groups]) =>
-        [...groups].flatMap(([group, types]) =>
-          [...types].flatMap(([type, categories]) =>
-            [...categories].map(([category, { value, persons }]) => cell(bucket, cells.groups.get(group)!.grp, type, category, value, persons)),
-          ),
-        ),
+        [...groups].flatMap(([group, { totals, parts }]) => {
+          const { grp } = cells.groups.get(group)!;
+          return [
+            ...[...totals].map(([type, { value, persons }]) => cell(bucket, grp, type, '', value, persons)),
+            ...[...parts].flatMap(([type, categories]) => [...categories].map(([category, { value, persons }]) => cell(bucket, grp, type, category, value, persons))),
+          ];
+        }),
       );
     const rows = (counts: Awaited<ReturnType<typeof eventsIn>>) =>
       counts

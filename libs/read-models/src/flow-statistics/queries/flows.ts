@@ -109,18 +109,29 @@ const fromCounts = (grouping: Grouping, place: Place, recordedAsOf: RecordedAsOf
 /** The count of a cell without rows. */
 const NONE: Count = { value: 0, persons: 0 };
 
+/** The cells of one bucket and group: each event type's total, and the categories of the types counted by category. */
+export interface GroupCells {
+  readonly totals: Map<string, Count>;
+  readonly parts: Map<string, Map<string, Count>>;
+}
+
+/** The count of a type (category '': its total) among a bucket and group's cells, NONE without one. */
+const countIn = (cells: GroupCells | undefined, type: string, category = ''): Count =>
+  (category === '' ? cells?.totals.get(type) : cells?.parts.get(type)?.get(category)) ?? NONE;
+
 /**
- * A flows answer's counts, nested by bucket, group, event type and category (category '' the
- * type's total): `cells.get(bucket).get(group).get(type).get(category)`. Nested so that each of a
- * view's ~40 cells per period and group is found without a key written for it. The kept counts
- * land here as they are read (countsOf), with no object per row: a row object per count before
- * they were nested was a third of a flows answer's allocations (bench/README.md, "Computed range
+ * A flows answer's counts, nested by bucket and group (`cells.get(bucket).get(group)`), there by
+ * event type (a total) or by type and category. Nested so that each of a view's ~40 cells per
+ * period and group is found without a key written for it; a map of categories only for the types
+ * that have them (a map for each type's total alone was most of the maps). The kept counts land
+ * here as they are read (countsOf), with no object per row: a row object per count before they
+ * were nested was a third of a flows answer's allocations (bench/README.md, "Computed range
  * answers' allocations (twelfth session)"). eventsIn's rows land through the same `land`.
  */
 export class FlowCells {
   /** Every group of a count, by its key (keyOf), kept at its first count. */
   readonly groups = new Map<string, GroupRow>();
-  readonly cells = new Map<string, Map<string, Map<string, Map<string, Count>>>>();
+  readonly cells = new Map<string, Map<string, GroupCells>>();
   /** The key of each group of the kept counts, by its code as they hold it (countsOf). */
   private readonly places = new Map<string, string>();
 
@@ -142,9 +153,11 @@ export class FlowCells {
   /** One count lands in its cell: `events` of `persons` distinct persons, of a type (category '': its total) in a bucket and group (its key). */
   land(bucket: string, group: string, type: string, category: string, events: number, persons: number): void {
     const groups = this.cells.get(bucket) ?? this.cells.set(bucket, new Map()).get(bucket)!;
-    const types = groups.get(group) ?? groups.set(group, new Map()).get(group)!;
-    const categories = types.get(type) ?? types.set(type, new Map()).get(type)!;
-    categories.set(category, { value: this.unit === 'events' ? events : persons, persons });
+    let cells = groups.get(group);
+    if (!cells) groups.set(group, (cells = { totals: new Map(), parts: new Map() }));
+    const count = { value: this.unit === 'events' ? events : persons, persons };
+    if (category === '') cells.totals.set(type, count);
+    else (cells.parts.get(type) ?? cells.parts.set(type, new Map()).get(type)!).set(category, count);
   }
 
   /**
@@ -156,11 +169,6 @@ export class FlowCells {
     const detail = Number(row.detail) === 0;
     if (detail && (row.category ?? '') === '') return;
     this.land(row.bucket, this.groupOf(row), row.type, detail ? row.category! : '', row.n, row.persons);
-  }
-
-  /** The cells of a bucket and group by type and category, if any. */
-  of(bucket: string, group: string): Map<string, Map<string, Count>> | undefined {
-    return this.cells.get(bucket)?.get(group);
   }
 }
 
@@ -238,8 +246,8 @@ export async function flowsIn(
       start: period.start,
       end: period.end,
       groups: sortedKeys.map((key) => {
-        const types = cells.of(period.bucket, key);
-        const raw = (type: string, category = ''): Count => types?.get(type)?.get(category) ?? NONE;
+        const of = cells.cells.get(period.bucket)?.get(key);
+        const raw = (type: string, category = ''): Count => countIn(of, type, category);
         const count = (type: string) => {
           const { value, persons } = raw(type);
           return cell(value, persons, suppressBelow);
