@@ -67,21 +67,30 @@ describe('statistics answers kept between changes', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as (options: { type: 'major' | 'minor' }) => void;
     const { cache } = cacheCounting();
-    // Texts of 400 KB: each is a large object, which survives a scavenge by being moved to the old
-    // generation's large objects, so what the scavenge kept shows in that space's size.
-    const ask = async (question: string) => answerText(await cache.answer(question, async () => ({ cells: `${question}:`.padEnd(400_000, 'x') })))!.length;
-    // Many answers first (a table of answers to texts grows to hold them), then all of it old.
-    for (let i = 0; i < 40; i++) await ask(`warm-up|${i}`);
+    // An answer of a few kilobytes whose JSON text is some 200 KB: a large object, which survives a
+    // scavenge by being moved to the old generation's large objects, so what a scavenge kept
+    // shows in that space's size. Each answer is asked between two scavenges of the test's own,
+    // the second right after the answer has died: kept beside it (a WeakMap's value), its text is
+    // moved then; carried by it, the text dies with it.
+    const cells = new Array<string>(1000).fill('x'.repeat(200));
+    const ask = async (question: string) => answerText(await cache.answer(question, async () => ({ question, cells })))!.length;
+    // Answers held while the others are asked (a table of answers to texts would hold them, grown
+    // to their number, and stay), then all of it old.
+    const held = await Promise.all(Array.from({ length: 40 }, (_, i) => cache.answer(`held|${i}`, async () => ({ i }))));
     gc({ type: 'major' });
     gc({ type: 'major' });
     const largeObjects = () => getHeapSpaceStatistics().find((space) => space.space_name === 'large_object_space')!.space_used_size;
     const before = largeObjects();
     let written = 0;
-    for (let i = 0; i < 4; i++) written += await ask(`answered and dropped|${i}`);
-    gc({ type: 'minor' });
+    for (let i = 0; i < 8; i++) {
+      gc({ type: 'minor' });
+      written += await ask(`answered and dropped|${i}`);
+      gc({ type: 'minor' });
+    }
     expect(written).toBeGreaterThan(1_600_000);
-    // Kept beside their dead answers (a WeakMap's values), the 4 texts were all moved: 1.6 MB.
-    expect(largeObjects() - before).toBeLessThan(400_000);
+    expect(held.every((answer, i) => answerText(answer) === `{"i":${i}}`)).toBe(true);
+    // With the WeakMap all 8 texts were moved: 1.6 MB.
+    expect(largeObjects() - before).toBeLessThan(written / 2);
   });
 
   it('keeps no failed computation, and computes anew once the read model moves', async () => {
