@@ -3,7 +3,7 @@ import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engin
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
 import type { Attribution, StatEvent } from '../situation';
 import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
-import { eachRowOfText, rowsAsText, type RowsText } from './rows-as-text';
+import { eachRowOfText, poolOf, rowsAsText, sentWithCallback, type RowsText } from './rows-as-text';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole
@@ -307,10 +307,13 @@ export async function readFlowCounts(
     ...parts,
   ];
   if (reads.length === 0) return { unanswered };
-  const [read] = (await dataSource.query(
+  const {
+    rows: [read],
+  } = await sentWithCallback<{ rows: RowsText[] }>(
+    poolOf(dataSource),
     rowsAsText(['period::text', 'grp', 'measure', 'category', 'events::text', 'persons::text'], reads.join(' UNION ALL ')),
     params,
-  )) as RowsText[];
+  );
   eachRowOfText(read, ([period, grp, measure, category, events, persons]) => each(period, grp, measure, category, Number(events), Number(persons)));
   return { unanswered };
 }

@@ -18,3 +18,4 @@ export {
   type DateCountLevel,
   type DateStatistic,
 } from './date-counts';
+export { poolOf, sentWithCallback, type CallbackQueryable } from './rows-as-text';

@@ -2,7 +2,7 @@ import { escapeLiteral, type PoolClient, type QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import { AS_RECORDED } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
-import { DATE_COUNT_LEVELS, dateCountsOn, type DateCount, type DateCountLevel, type DateStatistic } from '../aggregates';
+import { DATE_COUNT_LEVELS, dateCountsOn, sentWithCallback, type DateCount, type DateCountLevel, type DateStatistic } from '../aggregates';
 import { byPerson, type GroupRow, type Grouping } from './groups';
 import type { Place } from './place';
 import type { RecordedAsOf } from './recorded';
@@ -107,7 +107,8 @@ export async function countsOn(
   try {
     const client = (await runner.connect()) as PoolClient;
     const query = async (sql: string, parameters: unknown[]) => {
-      const results = (await client.query(`${COUNTS_SETTINGS}; ${withLiterals(sql, parameters)}`)) as unknown as QueryResult[];
+      // pg's callback form (sentWithCallback): through its promise form each read's text outlived two scavenges.
+      const results = await sentWithCallback<QueryResult[]>(client, `${COUNTS_SETTINGS}; ${withLiterals(sql, parameters)}`);
       return results[results.length - 1].rows;
     };
     return await dateCountsOn(query, READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort);
