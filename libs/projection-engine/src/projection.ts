@@ -70,8 +70,9 @@ export interface RebuildContext extends ProjectionContext {
    * writes with COPY alone (nothing that needs the key: an upsert, a look-up by key) until it ends,
    * or looks rows up by a scan of the whole table (a join) where it must; a duplicate row fails
    * the key's build, and the rebuild with it, the live copy untouched. Returns whether the rows go
-   * in without the key (a rebuild's copy): a writer that looks its rows up by key then does so
-   * once, at its last flush (the flow statistics' erasures, person-attributes.ts).
+   * in without the key (a rebuild's copy): a writer that looks its rows up by key then gathers
+   * those look-ups and makes them with a scan, at its last flush or once they are many (the flow
+   * statistics' erasures, FlowStatisticsRebuild).
    */
   keyAfterRows(table: string): Promise<boolean>;
 }
