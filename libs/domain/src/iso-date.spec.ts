@@ -66,6 +66,44 @@ describe('calendar dates', () => {
     expect(endOfMonth('2024-02-10')).toBe('2024-02-29');
     expect(endOfMonth('2023-12-01')).toBe('2023-12-31');
   });
+
+  it("steps days and months and finds a month's end as Date's arithmetic does, for every day of leap and common years and steps across months and years", () => {
+    // The arithmetic it replaced within a month, kept as the oracle: a Date in UTC and its ISO text.
+    const [dateDays, dateEnd] = [
+      (date: string, days: number) => {
+        const [year, month, day] = date.split('-').map(Number);
+        return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+      },
+      (date: string) => {
+        const [year, month] = date.split('-').map(Number);
+        return new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
+      },
+    ];
+    const dateMonths = (date: string, months: number) => {
+      const [year, month, day] = date.split('-').map(Number);
+      const lastDay = new Date(Date.UTC(year, month - 1 + months + 1, 0)).getUTCDate();
+      return new Date(Date.UTC(year, month - 1 + months, Math.min(day, lastDay))).toISOString().slice(0, 10);
+    };
+    const two = (n: number) => String(n).padStart(2, '0');
+    // Compared as two lists at the end (an expect per step took seconds).
+    const [got, want]: [string[], string[]] = [[], []];
+    const compare = (ours: string, theirs: string) => (got.push(ours), want.push(theirs));
+    for (const year of [1000, 1900, 1999, 2000, 2023, 2024, 2100, 9999]) {
+      for (let month = 1; month <= 12; month++) {
+        for (let day = 1; day <= 31; day++) {
+          const date = `${year}-${two(month)}-${two(day)}`;
+          if (!isCalendarDate(date)) continue;
+          compare(endOfMonth(date), dateEnd(date));
+          for (const months of [-13, -1, 1, 12, 25]) compare(addMonths(date, months), dateMonths(date, months));
+          for (const days of [-400, -60, -31, -29, -28, -1, 0, 1, 2, 27, 28, 30, 31, 59, 366]) {
+            compare(addDays(date, days), dateDays(date, days));
+          }
+        }
+      }
+    }
+    expect(got.length).toBeGreaterThan(60_000);
+    expect(got).toEqual(want);
+  });
 });
 
 describe('calendar durations', () => {
