@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Controller, Get, Module, Query, Req, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Module, Query, Req, Res, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { Express, Request } from 'express';
+import type { Express, Request, Response } from 'express';
 import request from 'supertest';
 import { ExpressAdapterOwnPrototypes } from './express-adapter';
 
@@ -13,7 +13,25 @@ class GreetingController {
   }
 }
 
-@Module({ controllers: [GreetingController] })
+/** The same JSON returned as its text and as its UTF-8 bytes (as the statistics routes return a kept answer's: statistics/json-body.ts). */
+const GREETING_JSON = JSON.stringify({ greeting: 'hello Liège € 𝄞', periods: [{ value: 1, suppressed: false }] });
+
+@Controller('json')
+class JsonController {
+  @Get('text')
+  text(@Res({ passthrough: true }) response: Response) {
+    response.setHeader('Content-Type', 'application/json; charset=utf-8');
+    return GREETING_JSON;
+  }
+
+  @Get('bytes')
+  bytes(@Res({ passthrough: true }) response: Response) {
+    response.setHeader('Content-Type', 'application/json; charset=utf-8');
+    return Buffer.from(GREETING_JSON, 'utf8');
+  }
+}
+
+@Module({ controllers: [GreetingController, JsonController] })
 class GreetingModule {}
 
 describe("the HTTP server's requests and responses made with Express's prototypes", () => {
@@ -44,5 +62,15 @@ describe("the HTTP server's requests and responses made with Express's prototype
     const answer = await request(app.getHttpServer()).get('/greeting?name=olena').set('Accept', 'application/json').expect(200);
     expect(answer.body).toEqual({ greeting: 'hello olena', path: '/greeting', accepts: 'json' });
     expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+  });
+
+  it('sends the bytes a route returns as they are, as it sent their text: the same body and headers', async () => {
+    const [text, bytes] = [await request(app.getHttpServer()).get('/json/text').buffer(true), await request(app.getHttpServer()).get('/json/bytes').buffer(true)];
+    for (const answer of [text, bytes]) expect(answer.status).toBe(200);
+    expect(Buffer.from(bytes.text, 'utf8').equals(Buffer.from(GREETING_JSON, 'utf8'))).toBe(true);
+    expect(bytes.text).toBe(text.text);
+    const sent = ({ headers }: { headers: Record<string, string> }) => ({ type: headers['content-type'], length: headers['content-length'], encoding: headers['transfer-encoding'] });
+    expect(sent(bytes)).toEqual(sent(text));
+    expect(sent(bytes)).toEqual({ type: 'application/json; charset=utf-8', length: String(Buffer.byteLength(GREETING_JSON)), encoding: undefined });
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import type { Express } from 'express';
+import type { Express, Response } from 'express';
 
 /**
  * Nest's Express adapter, its HTTP server making each request and response with Express's own
@@ -21,6 +21,20 @@ export class ExpressAdapterOwnPrototypes extends ExpressAdapter {
     if (options?.httpsOptions || options?.forceCloseConnections) return super.initHttpServer(options);
     const app = this.getInstance<Express>();
     this.setHttpServer(createServer({ IncomingMessage: madeWith(IncomingMessage, app.request), ServerResponse: madeWith(ServerResponse, app.response) }, app));
+  }
+
+  /**
+   * A Buffer a route returns is sent as it is, with the content type the route set (Express's
+   * `res.send` of bytes: their length, nothing copied); Nest's own reply would write it as JSON
+   * (`{"type":"Buffer","data":[…]}`). The statistics routes return the JSON bytes their answers
+   * were kept as (statistics/json-body.ts), where returning the text made Express encode 90-100 KB
+   * again for each reply (bench/README.md, "Computed range answers' per-answer work (thirteenth
+   * session)"). Everything else goes Nest's way.
+   */
+  override reply(response: Response, body: unknown, statusCode?: number): unknown {
+    if (!Buffer.isBuffer(body)) return super.reply(response, body, statusCode);
+    if (statusCode) response.status(statusCode);
+    return response.send(body);
   }
 }
 

@@ -17,7 +17,7 @@ import type { Principal } from '../auth/principal';
 import { problem } from '../http/problem';
 import { validatedAs } from '../http/validation';
 import { APP_CONFIG, CLOCK, todayIn, type AppConfig, type Clock } from '@app/platform';
-import { jsonText } from './json-text';
+import { jsonBody } from './json-body';
 import { flowsCsv, funnelCsv, outlookCsv, renderCsv, revisionsCsv, stockCsv, stockOverTimeCsv, vdabCsv, type CsvDialect, type CsvTable } from './csv';
 import {
   FlowStatisticsReader,
@@ -51,10 +51,10 @@ function sendCsv(response: Response, filename: string, body: string): string {
   return body;
 }
 
-/** The view as JSON (its text written once per kept answer: json-text.ts), or as CSV in the dialect asked for when the client prefers CSV (Vary: Accept either way). */
-function answer<T extends object>(request: Request, response: Response, view: T, filename: string, csv: (view: T) => CsvTable, dialect?: CsvDialect): string {
+/** The view as JSON (its bytes written once per kept answer: json-body.ts), or as CSV in the dialect asked for when the client prefers CSV (Vary: Accept either way). */
+function answer<T extends object>(request: Request, response: Response, view: T, filename: string, csv: (view: T) => CsvTable, dialect?: CsvDialect): string | Buffer {
   response.setHeader('Vary', 'Accept');
-  return wantsCsv(request) ? sendCsv(response, filename, renderCsv(csv(view), dialect)) : jsonText(response, view);
+  return wantsCsv(request) ? sendCsv(response, filename, renderCsv(csv(view), dialect)) : jsonBody(response, view);
 }
 
 /** 200 with the answer as JSON, or CSV (long format, one row per number: docs/statistics.md). */

@@ -1,5 +1,5 @@
 export * from './flow-statistics.reader';
-export { answerText } from './statistics-cache';
+export { answerJson } from './statistics-cache';
 export { AGE_BANDS, GROUP_DIMENSIONS, GROUP_SEXES, readGroupBy, type GroupBy, type GroupView } from './groups';
 export { PLACE_READINGS, REGISTRATION_AS_RECORDED, type Place, type PlaceEcho, type PlaceReading } from './place';
 export { INTERVALS, MAX_PERIODS, periodsBetween, type Interval, type Period } from './periods';

@@ -4,7 +4,7 @@ import { CHECKPOINT_TABLE } from '@app/projection-engine';
 import { openReadModelDatabase } from '@app/projection-engine/testing';
 import { READ_MODEL_MIGRATIONS } from '../../schema';
 import { FLOW_STATISTICS } from '../flow-statistics.projection';
-import { answerText, StatisticsCache } from './statistics-cache';
+import { answerJson, StatisticsCache } from './statistics-cache';
 
 /**
  * Answers are kept as their JSON text until asked again (statistics-cache.ts): what an ask after
@@ -24,9 +24,11 @@ describe('statistics answers kept between changes', () => {
     return { sources, cache: new StatisticsCache(database.dataSource, (source) => sources.push(source)) };
   };
 
-  it('computes an answer once; asked again, the answer computed (parsed from its kept text, then kept as that object), each with its JSON text', async () => {
+  it('computes an answer once; asked again, the answer computed (parsed from its kept JSON, then kept as that object), each with its JSON as UTF-8 bytes', async () => {
     const { sources, cache } = cacheCounting();
-    const computed = { from: '2022-01-01', share: 0.527, none: null, periods: [{ period: '2022-01', registrations: { value: 12, suppressed: false } }] };
+    // Names beyond ASCII (a municipality, a currency, a character outside the BMP): the bytes are UTF-8.
+    const computed = { from: '2022-01-01', share: 0.527, none: null, name: 'Liège € 𝄞', periods: [{ period: '2022-01', registrations: { value: 12, suppressed: false } }] };
+    const json = Buffer.from(JSON.stringify(computed), 'utf8');
     let computations = 0;
     const ask = () =>
       cache.answer('flows|2022-01-01', async (basis) => {
@@ -37,11 +39,11 @@ describe('statistics answers kept between changes', () => {
 
     const first = await ask();
     expect(first).toBe(computed);
-    expect(answerText(first)).toBe(JSON.stringify(computed));
+    expect(answerJson(first)!.equals(json)).toBe(true);
     const second = await ask();
     expect(second).not.toBe(computed);
     expect(second).toStrictEqual(computed);
-    expect(answerText(second)).toBe(JSON.stringify(computed));
+    expect(answerJson(second)!.equals(json)).toBe(true);
     expect(await ask()).toBe(second);
     expect(computations).toBe(1);
     expect(sources).toEqual(['computed', 'cache', 'cache']);
@@ -63,17 +65,18 @@ describe('statistics answers kept between changes', () => {
     expect(await cache.part('outlook-situation|2024-01-31', async () => new Map())).toBe(situations);
   });
 
-  it("keeps no answer's text past its answer: the young generation's next collection after the answer frees both", async () => {
+  it("keeps no answer's JSON text: the young generation's next collection after the answer frees it", async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as (options: { type: 'major' | 'minor' }) => void;
     const { cache } = cacheCounting();
     // An answer of a few kilobytes whose JSON text is some 200 KB: a large object, which survives a
     // scavenge by being moved to the old generation's large objects, so what a scavenge kept
     // shows in that space's size. Each answer is asked between two scavenges of the test's own,
-    // the second right after the answer has died: kept beside it (a WeakMap's value), its text is
-    // moved then; carried by it, the text dies with it.
+    // the second right after the answer has died: its text kept beside it (a WeakMap's value, as
+    // until the twelfth session), the text was moved then. Now nothing holds it once encoded (the
+    // answer and the cache hold its bytes, outside the heap).
     const cells = new Array<string>(1000).fill('x'.repeat(200));
-    const ask = async (question: string) => answerText(await cache.answer(question, async () => ({ question, cells })))!.length;
+    const ask = async (question: string) => answerJson(await cache.answer(question, async () => ({ question, cells })))!.length;
     // Answers held while the others are asked (a table of answers to texts would hold them, grown
     // to their number, and stay), then all of it old.
     const held = await Promise.all(Array.from({ length: 40 }, (_, i) => cache.answer(`held|${i}`, async () => ({ i }))));
@@ -88,7 +91,7 @@ describe('statistics answers kept between changes', () => {
       gc({ type: 'minor' });
     }
     expect(written).toBeGreaterThan(1_600_000);
-    expect(held.every((answer, i) => answerText(answer) === `{"i":${i}}`)).toBe(true);
+    expect(held.every((answer, i) => answerJson(answer)!.toString('utf8') === `{"i":${i}}`)).toBe(true);
     // With the WeakMap all 8 texts were moved: 1.6 MB.
     expect(largeObjects() - before).toBeLessThan(written / 2);
   });

@@ -11,31 +11,34 @@ const MAX_ANSWERS = 100;
 /**
  * A kept answer: while it is computed, its promise (identical questions asked meanwhile share
  * it); once answered, its JSON text as bytes, outside V8's heap; once asked again, the object
- * parsed from them (carrying its text: answerText), as every ask after that gets it. A part kept
- * for the computations (outlook.ts's situations, which hold maps) stays the object it is.
+ * parsed from them (carrying those bytes: answerJson), as every ask after that gets it. A part
+ * kept for the computations (outlook.ts's situations, which hold maps) stays the object it is.
  */
 type Kept = { readonly answer: Promise<unknown> } | { readonly json: Buffer };
 
 /**
- * Where an answer whose text the cache wrote (computed, or parsed from its kept text) carries
- * that text: on itself, under this symbol, not enumerable (no part of its JSON, of a copy or of
- * a comparison), so that the API sends the very text (apps/api's json-text.ts) instead of writing
- * it again, and the text lives exactly as long as its answer. A WeakMap from answers to texts kept
- * each text through the young generation's next collection after its answer had died (V8's
- * scavenges take the values of a WeakMap whose table is old as live, whatever their keys): some
- * 780 KiB of texts copied by every scavenge of the query scenario (bench/README.md, "What
- * survives the service's scavenges (twelfth session)").
+ * Where an answer whose JSON the cache wrote (computed, or parsed from its kept bytes) carries
+ * it: on itself, under this symbol, not enumerable (no part of its JSON, of a copy or of a
+ * comparison), as the very bytes the cache keeps (UTF-8), so that the API sends them as they are
+ * (apps/api's json-body.ts) instead of writing the text again and copying it into bytes of its
+ * own, and they live exactly as long as the answer. A WeakMap from answers to texts kept each
+ * text through the young generation's next collection after its answer had died (V8's scavenges
+ * take the values of a WeakMap whose table is old as live, whatever their keys): some 780 KiB of
+ * texts copied by every scavenge of the query scenario (bench/README.md, "What survives the
+ * service's scavenges (twelfth session)"). The text itself dies as soon as it is encoded: the
+ * answer carried it, and Express encoded it once more for each reply, until the thirteenth
+ * session ("Computed range answers' per-answer work").
  */
-const TEXT = Symbol('the answer as JSON text');
+const JSON_BYTES = Symbol('the answer as JSON, UTF-8');
 
-/** The JSON text of a statistics answer the cache gave (`JSON.stringify` of it), if it has it. */
-export function answerText(answer: object): string | undefined {
-  return (answer as { readonly [TEXT]?: string })[TEXT];
+/** The JSON of a statistics answer the cache gave (`JSON.stringify` of it, UTF-8), if it has it. */
+export function answerJson(answer: object): Buffer | undefined {
+  return (answer as { readonly [JSON_BYTES]?: Buffer })[JSON_BYTES];
 }
 
-/** `answer`, carrying `text` as its JSON text (answerText). */
-function withText<T extends object>(answer: T, text: string): T {
-  return Object.defineProperty(answer, TEXT, { value: text, configurable: true });
+/** `answer`, carrying `json` as its JSON (answerJson). */
+function withJson<T extends object>(answer: T, json: Buffer): T {
+  return Object.defineProperty(answer, JSON_BYTES, { value: json, configurable: true });
 }
 
 /**
@@ -58,7 +61,7 @@ function withText<T extends object>(answer: T, text: string): T {
  * are asked once, and kept as objects each answer's some hundred kilobytes of cells survived the
  * young generation's collections and were copied into the old one, which made those collections
  * 5-15 ms long (bench/README.md, "Computed range answers' collections (eleventh session)"). The
- * text is written once, when the answer is computed, and the API sends it as it is.
+ * text is written once, when the answer is computed, and the API sends its bytes as they are.
  */
 export class StatisticsCache {
   private readonly answers = new Map<string, Kept>();
@@ -97,8 +100,7 @@ export class StatisticsCache {
         return kept.answer as Promise<T>;
       }
       // Asked again: parsed once, and kept as the object from now on.
-      const text = kept.json.toString('utf8');
-      const answer = withText(JSON.parse(text) as T & object, text);
+      const answer = withJson(JSON.parse(kept.json.toString('utf8')) as T & object, kept.json);
       this.answers.set(key, { answer: Promise.resolve(answer) });
       return answer;
     }
@@ -107,9 +109,9 @@ export class StatisticsCache {
     const entry: Kept = {
       answer: asJson
         ? computing.then((answer) => {
-            const text = JSON.stringify(answer);
-            withText(answer as object, text);
-            if (this.answers.get(key) === entry) this.answers.set(key, { json: Buffer.from(text, 'utf8') });
+            const json = Buffer.from(JSON.stringify(answer), 'utf8');
+            withJson(answer as object, json);
+            if (this.answers.get(key) === entry) this.answers.set(key, { json });
             return answer;
           })
         : computing,
