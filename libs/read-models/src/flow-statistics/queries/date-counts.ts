@@ -1,8 +1,8 @@
-import { escapeLiteral, type PoolClient, type QueryResult } from 'pg';
+import { escapeLiteral, type QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import { AS_RECORDED } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
-import { DATE_COUNT_LEVELS, dateCountsOn, sentWithCallback, type DateCount, type DateCountLevel, type DateStatistic } from '../aggregates';
+import { DATE_COUNT_LEVELS, dateCountsOn, poolOf, sentWithCallback, type DateCount, type DateCountLevel, type DateStatistic } from '../aggregates';
 import { byPerson, type GroupRow, type Grouping } from './groups';
 import type { Place } from './place';
 import type { RecordedAsOf } from './recorded';
@@ -103,16 +103,13 @@ export async function countsOn(
   measures: readonly string[] | null = null,
   perCohort = true,
 ): Promise<Map<string, DateCount[]>> {
-  const runner = dataSource.createQueryRunner();
-  try {
-    const client = (await runner.connect()) as PoolClient;
-    const query = async (sql: string, parameters: unknown[]) => {
-      // pg's callback form (sentWithCallback): through its promise form each read's text outlived two scavenges.
-      const results = await sentWithCallback<QueryResult[]>(client, `${COUNTS_SETTINGS}; ${withLiterals(sql, parameters)}`);
-      return results[results.length - 1].rows;
-    };
-    return await dateCountsOn(query, READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort);
-  } finally {
-    await runner.release();
-  }
+  // Straight to the pool (poolOf), which lends the message one connection: no TypeORM query
+  // runner to make, connect and release around it (bench/README.md, "Computed range answers'
+  // per-answer work (thirteenth session)"). pg's callback form (sentWithCallback): through its
+  // promise form each read's text outlived two scavenges.
+  const query = async (sql: string, parameters: unknown[]) => {
+    const results = await sentWithCallback<QueryResult[]>(poolOf(dataSource), `${COUNTS_SETTINGS}; ${withLiterals(sql, parameters)}`);
+    return results[results.length - 1].rows;
+  };
+  return dateCountsOn(query, READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort);
 }

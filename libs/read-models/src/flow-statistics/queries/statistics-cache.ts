@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { CHECKPOINT_TABLE } from '@app/projection-engine';
 import { CHECKPOINT_VERSION_SQL } from '../../read-model-version';
+import { poolOf, sentWithCallback } from '../aggregates';
 import { FLOW_STATISTICS } from '../flow-statistics.projection';
 import { lastBusinessDate, type AnswerBasis } from './recorded';
 import { STATISTICS_SETTINGS_TABLE, thresholdOf } from './settings';
@@ -136,15 +137,22 @@ export class StatisticsCache {
     return this.lastDate!.date;
   }
 
-  /** Null before the projection has a checkpoint: nothing to key on, nothing kept. */
+  /**
+   * Null before the projection has a checkpoint: nothing to key on, nothing kept. Read on every
+   * ask, so straight from the pool with pg's callback form (poolOf, sentWithCallback): TypeORM's
+   * query runner around it and pg's promise form cost every statistics request some 0.1 ms of the
+   * service's work (bench/README.md, "Computed range answers' per-answer work (thirteenth session)").
+   */
   private async version(): Promise<{ version: string; suppressBelow: number } | null> {
-    const [row] = (await this.dataSource.query(
+    const { rows } = await sentWithCallback<{ rows: Array<{ version: string | null; suppress_below: number | null }> }>(
+      poolOf(this.dataSource),
       `SELECT ${CHECKPOINT_VERSION_SQL} || '|' || coalesce(s.suppress_below::text || '@' || s.updated_at::text, '') AS version,
               s.suppress_below
          FROM ${CHECKPOINT_TABLE} c LEFT JOIN ${STATISTICS_SETTINGS_TABLE} s ON s.id
         WHERE c.name = $1`,
       [FLOW_STATISTICS],
-    )) as Array<{ version: string | null; suppress_below: number | null }>;
+    );
+    const [row] = rows;
     if (!row || row.version === null) return null;
     return { version: row.version, suppressBelow: thresholdOf(row.suppress_below) };
   }
