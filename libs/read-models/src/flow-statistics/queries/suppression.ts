@@ -42,20 +42,26 @@ export function breakdown<K extends string>(
   suppressBelow: number,
 ): { total: Cell; parts: Record<K, Cell> } {
   const keys = Object.keys(parts) as K[];
-  const hidden = new Set<K>();
-  for (const key of keys) if (isSmall(parts[key], suppressBelow)) hidden.add(key);
+  // A set only when a part is small: most lines of a range answer have none, and a set, its
+  // spread and closures per line were most of the lines' work (some 350 lines an answer of 48
+  // periods: bench/README.md, "Computed range answers' per-answer work (thirteenth session)").
+  let hidden: Set<K> | null = null;
+  for (const key of keys) if (isSmall(parts[key], suppressBelow)) (hidden ??= new Set<K>()).add(key);
   let totalHidden = isSmall(total, suppressBelow);
-  const hiddenPersons = () => [...hidden].reduce((sum, key) => sum + parts[key].persons, 0);
-  while (!totalHidden && hidden.size > 0 && hiddenPersons() < suppressBelow) {
-    const next = keys
-      .filter((key) => !hidden.has(key) && parts[key].persons > 0)
-      .sort((a, b) => parts[a].persons - parts[b].persons)[0];
-    if (next === undefined) totalHidden = true;
-    else hidden.add(next);
+  if (hidden !== null) {
+    const suppressed = hidden;
+    const hiddenPersons = () => [...suppressed].reduce((sum, key) => sum + parts[key].persons, 0);
+    while (!totalHidden && suppressed.size > 0 && hiddenPersons() < suppressBelow) {
+      const next = keys
+        .filter((key) => !suppressed.has(key) && parts[key].persons > 0)
+        .sort((a, b) => parts[a].persons - parts[b].persons)[0];
+      if (next === undefined) totalHidden = true;
+      else suppressed.add(next);
+    }
   }
   // The parts' cells set in a loop: some 200 breakdowns an answer of 48 periods.
   const cells = {} as Record<K, Cell>;
-  for (const key of keys) cells[key] = hidden.has(key) ? HIDDEN : { value: parts[key].value, suppressed: false };
+  for (const key of keys) cells[key] = hidden?.has(key) ? HIDDEN : { value: parts[key].value, suppressed: false };
   return { total: totalHidden ? HIDDEN : { value: total.value, suppressed: false }, parts: cells };
 }
 

@@ -29,9 +29,14 @@ export const VDAB_DIMENSIONS = [...GROUP_DIMENSIONS, 'cohort'] as const;
 /** A groupBy of VDAB's pair as written, in the form answers repeat, or the rule it breaks (readGroupBy's). */
 export const readVdabGroupBy = (text: string) => readGroupBy(text, ['cohort']);
 
+/** Each groupBy's grouping, worked out once (a few dozen groupBys are valid; vdabPoint asks 48 times an answer of 48 month ends). */
+const VDAB_GROUPINGS = new Map<GroupBy, Readonly<Grouping & { cohort: boolean }>>();
+
 /** The grouping a VDAB groupBy (as answers repeat it) stands for: groupingOf's, and whether it cuts by cohort too. */
-export function vdabGrouping(groupBy: GroupBy): Grouping & { cohort: boolean } {
-  return { ...groupingOf(groupBy), cohort: groupBy.split(',').includes('cohort') };
+export function vdabGrouping(groupBy: GroupBy): Readonly<Grouping & { cohort: boolean }> {
+  let grouping = VDAB_GROUPINGS.get(groupBy);
+  if (grouping === undefined) VDAB_GROUPINGS.set(groupBy, (grouping = Object.freeze({ ...groupingOf(groupBy), cohort: groupBy.split(',').includes('cohort') })));
+  return grouping;
 }
 
 /** A group of the pair: the place (nis, name), sex, ageBand as every statistic, and/or the cohort (year of VDAB registration). */
@@ -249,8 +254,10 @@ export function vdabPoint(
     groups: keys.map((key) => {
       const t = groups.get(key)!;
       // Written out, not spread from a pair.
+      // groupView's object is the point's own: the cohort set on it, not spread into another ({} when grouped by cohort alone).
+      const view: VdabGroupView = groupView(grouping, t, where.map) ?? {};
       return withShares({
-        group: { ...groupView(grouping, t, where.map), ...(grouping.cohort ? { cohort: t.cohort! } : {}) },
+        group: grouping.cohort ? Object.assign(view, { cohort: t.cohort! }) : view,
         registeredAtVdab: registered.parts[key],
         everEmployed: ever.parts[key],
         employedNow: now.parts[key],
