@@ -373,6 +373,24 @@ function spansOf(day: string): Span[] {
 }
 
 /**
+ * spansOf's spans by day, worked out once: the same days come back question after question (the
+ * month ends of every range), and their spans and dates were some 5% of what the range answers
+ * allocated (bench/README.md, "Computed range answers' per-answer work (thirteenth session)").
+ * Emptied when full (a day's spans never change).
+ */
+const SPANS_BY_DAY = new Map<string, readonly Span[]>();
+const MAX_DAYS_KEPT = 4096;
+
+function keptSpansOf(day: string): readonly Span[] {
+  let spans = SPANS_BY_DAY.get(day);
+  if (spans === undefined) {
+    if (SPANS_BY_DAY.size >= MAX_DAYS_KEPT) SPANS_BY_DAY.clear();
+    SPANS_BY_DAY.set(day, (spans = Object.freeze(spansOf(day).map((span) => Object.freeze(span)))));
+  }
+  return spans;
+}
+
+/**
  * The spans of rows whose sum is the count on `day` alone, the fewest buckets of four ways to
  * read it: the days of its month up to it, or its month's row less the days after it; and the
  * months of its year before its month, or its year's row less its month and those after (less
@@ -403,7 +421,7 @@ function fewestSpansOf(day: string): Span[] {
  * measures) at a level on each of `days`: for each day, its cells with a count other than 0.
  * `cohorts` keeps those cohorts only (from..to, both included; null: open),
  * `measures` those measures only (null: all); without `perCohort` the cohorts are
- * added up (each cell's cohort is ''). One read of the rows the days need (spansOf), summed by
+ * added up (each cell's cohort is ''). One read of the rows the days need (spansOf, kept by day), summed by
  * PostgreSQL per cell (and per bucket for several days), and one pass over them however many
  * days: each row counts on a run of the sorted days (the days whose spans hold it: a year's row
  * from its last day on, a month's from its last day to its year's last day but one, a day's from
@@ -422,7 +440,7 @@ export async function dateCountsOn(
   perCohort = true,
 ): Promise<Map<string, DateCount[]>> {
   const sorted = [...new Set(days)].sort();
-  const all = sorted.flatMap(spansOf);
+  const all = sorted.flatMap(keptSpansOf);
   const params: unknown[] = [level, cohorts.from, cohorts.to];
   // The measures as a condition of the index scan (a list of keys' last column, where a prefix
   // was a filter of rows fetched): VDAB's population reads its half of the rows alone.
