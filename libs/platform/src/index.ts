@@ -11,6 +11,7 @@ export * from './dev-tokens';
 export * from './keyed-mutex';
 export * from './secrets';
 export * from './postgres-errors';
+export * from './prepared-names';
 export * from './canonical-json';
 export * from './storable';
 export * from './crash-points';

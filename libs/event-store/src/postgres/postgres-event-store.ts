@@ -22,7 +22,7 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from '../event-store.port';
-import { isPostgresConnectionError } from '@app/platform';
+import { isPostgresConnectionError, PreparedNames } from '@app/platform';
 import { migrateEventStoreSchema } from './schema';
 
 const APPENDED_CHANNEL = 'event_store_appended';
@@ -164,32 +164,10 @@ class AppendAnnouncer {
   }
 }
 
-/**
- * Names for the statements of readStreamWith, one per text, so that each connection prepares a
- * statement once and then only binds and executes it: every dossier read sends one, and
- * PostgreSQL parsed and planned its four-part text anew each time (bench/README.md, "Dossier
- * reads"). The texts come from code (a route's record, a key's read), a handful; past
- * MAX_PREPARED a text goes unnamed, parsed each time as before.
- */
-class PreparedNames {
-  private static readonly MAX_PREPARED = 16;
-  private readonly names = new Map<string, string>();
-
-  constructor(private readonly prefix: string) {}
-
-  nameOf(sql: string): string | undefined {
-    let name = this.names.get(sql);
-    if (name === undefined && this.names.size < PreparedNames.MAX_PREPARED) {
-      name = `${this.prefix}-${this.names.size + 1}`;
-      this.names.set(sql, name);
-    }
-    return name;
-  }
-}
-
 export class PostgresEventStore implements EventStore {
   private readonly pageSize: number;
   private readonly announcer: AppendAnnouncer;
+  /** readStreamWith's statements, each prepared once per connection (PreparedNames): every dossier read sends one, and PostgreSQL parsed and planned its four-part text anew each time (bench/README.md, "Dossier reads"). */
   private readonly readsWith = new PreparedNames('read-with');
 
   private constructor(
