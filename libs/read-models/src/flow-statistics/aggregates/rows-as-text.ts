@@ -69,9 +69,10 @@ export function eachRowOfText({ rows, count }: RowsText, each: (fields: readonly
   }
 }
 
-/** What sends a statement with node-pg's callback form: a pg client, or a pg pool. */
+/** What sends a statement with node-pg's callback form: a pg client, or a pg pool (its text alone, or a named statement). */
 export interface CallbackQueryable {
   query(text: string, values: readonly unknown[] | undefined, callback: (error: Error | null, result: unknown) => void): void;
+  query(config: { name: string; text: string; values?: readonly unknown[] }, callback: (error: Error | null, result: unknown) => void): void;
 }
 
 /**
@@ -80,10 +81,16 @@ export interface CallbackQueryable {
  * what TypeORM's DataSource.query awaits) the text of each large read (30-51 KB for VDAB's and
  * flows' month ends) stayed alive through the service's next scavenge and was promoted at the one
  * after, every read, though nothing held it; through the callback form it dies with its answer
- * (bench/README.md, "What survives the service's scavenges (twelfth session)").
+ * (bench/README.md, "What survives the service's scavenges (twelfth session)"). With `name`, a
+ * statement each connection prepares once (with parameters only: the extended protocol).
  */
-export function sentWithCallback<R>(to: CallbackQueryable, text: string, values?: readonly unknown[]): Promise<R> {
-  return new Promise<R>((resolve, reject) => to.query(text, values, (error, result) => (error ? reject(error) : resolve(result as R))));
+export function sentWithCallback<R>(to: CallbackQueryable, text: string, values?: readonly unknown[], name?: string): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    const done = (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result as R));
+    // `name`: a statement each connection prepares once (PreparedNames, @app/platform).
+    if (name === undefined) to.query(text, values, done);
+    else to.query({ name, text, values }, done);
+  });
 }
 
 /** The pg pool TypeORM's PostgreSQL driver sends `dataSource`'s statements through (the read models have no replicas). */

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { PreparedNames } from '@app/platform';
 import { CHECKPOINT_TABLE } from '@app/projection-engine';
 import { CHECKPOINT_VERSION_SQL } from '../../read-model-version';
 import { poolOf, sentWithCallback } from '../aggregates';
@@ -41,6 +42,15 @@ export function answerJson(answer: object): Buffer | undefined {
 function withJson<T extends object>(answer: T, json: Buffer): T {
   return Object.defineProperty(answer, JSON_BYTES, { value: json, configurable: true });
 }
+
+/** The read model's version (statistics-cache's key) and the threshold, read on every ask ($1: the projection's name). */
+const VERSION_SQL = `SELECT ${CHECKPOINT_VERSION_SQL} || '|' || coalesce(s.suppress_below::text || '@' || s.updated_at::text, '') AS version,
+              s.suppress_below
+         FROM ${CHECKPOINT_TABLE} c LEFT JOIN ${STATISTICS_SETTINGS_TABLE} s ON s.id
+        WHERE c.name = $1`;
+
+/** VERSION_SQL prepared once per connection (PreparedNames): one statement on every statistics request. */
+const VERSION_READ = new PreparedNames('statistics-version');
 
 /**
  * Statistics answers, kept until the flow-statistics read model or the suppression settings
@@ -139,18 +149,16 @@ export class StatisticsCache {
 
   /**
    * Null before the projection has a checkpoint: nothing to key on, nothing kept. Read on every
-   * ask, so straight from the pool with pg's callback form (poolOf, sentWithCallback): TypeORM's
+   * ask, so straight from the pool with pg's callback form (poolOf, sentWithCallback), prepared once per connection (VERSION_READ): TypeORM's
    * query runner around it and pg's promise form cost every statistics request some 0.1 ms of the
    * service's work (bench/README.md, "Computed range answers' per-answer work (thirteenth session)").
    */
   private async version(): Promise<{ version: string; suppressBelow: number } | null> {
     const { rows } = await sentWithCallback<{ rows: Array<{ version: string | null; suppress_below: number | null }> }>(
       poolOf(this.dataSource),
-      `SELECT ${CHECKPOINT_VERSION_SQL} || '|' || coalesce(s.suppress_below::text || '@' || s.updated_at::text, '') AS version,
-              s.suppress_below
-         FROM ${CHECKPOINT_TABLE} c LEFT JOIN ${STATISTICS_SETTINGS_TABLE} s ON s.id
-        WHERE c.name = $1`,
+      VERSION_SQL,
       [FLOW_STATISTICS],
+      VERSION_READ.nameOf(VERSION_SQL),
     );
     const [row] = rows;
     if (!row || row.version === null) return null;
