@@ -14,7 +14,7 @@ import {
 } from '@app/domain';
 import { EVENT_STORE, type EventStore, type EventToAppend, type RecordedEvent, type StatementWithRead } from '@app/event-store';
 import { PersonalDataProtection, type SqlQuery } from '@app/personal-data';
-import { CLOCK, deterministicUuid, type Clock } from '@app/platform';
+import { CLOCK, deterministicUuid, rowsRead, type Clock } from '@app/platform';
 import type { CommandContext } from './command-context';
 import { DossierUnreadableError } from './errors';
 import { eventHash, GENESIS_HASH, type ChainLink } from './hash-chain';
@@ -103,7 +103,9 @@ export class DossierRepository {
     private readonly personalData: PersonalDataProtection,
     dataSource: DataSource,
   ) {
-    this.query = (sql, parameters) => dataSource.query(sql, parameters);
+    // pg's callback form (rowsRead): the dossier's key, read on every read where the store does
+    // not read it with the stream, outlived two scavenges through pg's promise form.
+    this.query = (sql, parameters) => rowsRead(dataSource, sql, parameters);
   }
 
   /**

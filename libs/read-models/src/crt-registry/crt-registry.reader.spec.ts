@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { poolOf } from '@app/platform';
 import { CHECKPOINT_TABLE, PROJECTION_ENGINE_MIGRATIONS } from '@app/projection-engine';
 import { STAGES, type Stage } from '@app/domain';
 import { openMigratedDatabase } from '@app/testing';
@@ -159,9 +160,10 @@ describe('CrtRegistryReader.list: a municipality in every order', () => {
   /** The indexes the list's statement reads (and '(sort)' for a sort of the matches), with sorting and sequential scans off for the plan. */
   async function indexesRead(query: RegistryListQuery): Promise<string[]> {
     const statements: Array<{ sql: string; parameters: unknown }> = [];
-    const spy = jest.spyOn(dataSource, 'query').mockImplementation(async (sql: string, parameters?: unknown) => {
+    // The statement as the reader sends it (rowsRead, through the data source's pool), not sent.
+    const spy = jest.spyOn(poolOf(dataSource), 'query').mockImplementation((sql, parameters, callback) => {
       statements.push({ sql, parameters });
-      return [{ registry_version: null, counted: 0, dossier_id: null }];
+      callback(null, { rows: [{ registry_version: null, counted: 0, dossier_id: null }] });
     });
     await new CrtRegistryReader(dataSource).list(query);
     spy.mockRestore();

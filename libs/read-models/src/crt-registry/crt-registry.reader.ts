@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { rowsRead } from '@app/platform';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { STAGES, type HousingType, type ResidenceStatus, type Stage } from '@app/domain';
 import { readModelVersionSubquery } from '../read-model-version';
@@ -171,7 +172,9 @@ export class CrtRegistryReader {
         : `(SELECT least(coalesce(sum(c.dossiers), 0), $${n + 5})::int FROM ${READ_MODEL_SCHEMA}.${CRT_STAGE_COUNTS_TABLE} c ${keptWhere})`;
     const page = query.page === 1 ? matches(columns) : `SELECT ${columns} FROM (${matches('d.dossier_id')}) page JOIN ${table} d USING (dossier_id)`;
     const order = `${sortColumn} ${direction}, dossier_id ${direction}`;
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+    // pg's callback form (rowsRead): through its promise form every page outlived two scavenges.
+    const rows = await rowsRead(
+      this.dataSource,
       `${alongside ? `WITH page_shown AS MATERIALIZED (${page}), written AS (${alongside.sql((k) => `$${n + 5 + k}`, order)}) ` : ''}` +
         `SELECT v.version AS registry_version, CASE WHEN $${n + 2}::text IS NOT NULL AND v.version = $${n + 2}::text THEN NULL
                               ELSE ${counting} END AS counted, ${answered}
@@ -205,7 +208,8 @@ export class CrtRegistryReader {
 
   /** Dossiers registered in this municipality now, per current stage: the kept counts (CRT_STAGE_COUNTS_TABLE), a row per stage. */
   async stageCounts(municipality: string): Promise<Record<Stage, number>> {
-    const rows: Array<{ stage: Stage; count: number }> = await this.dataSource.query(
+    const rows = await rowsRead<{ stage: Stage; count: number }>(
+      this.dataSource,
       `SELECT stage, dossiers AS count FROM ${READ_MODEL_SCHEMA}.${CRT_STAGE_COUNTS_TABLE} WHERE municipality = $1`,
       [municipality],
     );

@@ -1,10 +1,11 @@
 import type { DataSource } from 'typeorm';
+import { poolOf, sentWithCallback } from '@app/platform';
 import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engine';
 import { PreparedNames } from '@app/platform';
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
 import type { Attribution, StatEvent } from '../situation';
 import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
-import { eachRowOfText, poolOf, rowsAsText, sentWithCallback, type RowsText } from './rows-as-text';
+import { eachRowOfText, rowsAsText, type RowsText } from './rows-as-text';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole

@@ -18,4 +18,3 @@ export {
   type DateCountLevel,
   type DateStatistic,
 } from './date-counts';
-export { poolOf, sentWithCallback, type CallbackQueryable } from './rows-as-text';

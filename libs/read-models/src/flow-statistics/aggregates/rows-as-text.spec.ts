@@ -1,7 +1,4 @@
-import type { PoolClient, QueryResult } from 'pg';
-import { openReadModelDatabase } from '@app/projection-engine/testing';
-import { READ_MODEL_MIGRATIONS } from '../../schema';
-import { eachRowOfText, poolOf, sentWithCallback, type RowsText } from './rows-as-text';
+import { eachRowOfText, type RowsText } from './rows-as-text';
 
 const rowsOf = (read: RowsText) => {
   const rows: string[][] = [];
@@ -41,34 +38,5 @@ describe('eachRowOfText', () => {
   it('refuses an answer whose text holds fewer rows than were read (a NULL field drops its row from string_agg)', () => {
     expect(() => rowsOf({ rows: '2024-01-01\x1f10', count: 2 })).toThrow('sent 1 rows of 2');
     expect(() => rowsOf({ rows: null, count: 1 })).toThrow('sent 0 rows of 1');
-  });
-});
-
-describe('sentWithCallback', () => {
-  let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
-
-  beforeAll(async () => {
-    database = await openReadModelDatabase(READ_MODEL_MIGRATIONS);
-  });
-  afterAll(() => database?.close());
-
-  it("gives pg's result of a statement sent through the data source's pool, its parameters bound", async () => {
-    const result = await sentWithCallback<QueryResult>(poolOf(database.dataSource), 'SELECT $1::int + 1 AS n, $2::text AS t', [41, 'rows']);
-    expect(result.rows).toEqual([{ n: 42, t: 'rows' }]);
-  });
-
-  it('gives one result per statement of a message of the simple protocol sent through a client', async () => {
-    const runner = database.dataSource.createQueryRunner();
-    try {
-      const client = (await runner.connect()) as PoolClient;
-      const results = await sentWithCallback<QueryResult[]>(client, "SET LOCAL work_mem = '8MB'; SELECT current_setting('work_mem') AS m");
-      expect(results.map((result) => result.rows)).toEqual([[], [{ m: '8MB' }]]);
-    } finally {
-      await runner.release();
-    }
-  });
-
-  it("rejects with PostgreSQL's error", async () => {
-    await expect(sentWithCallback(poolOf(database.dataSource), 'SELECT 1 / $1::int', [0])).rejects.toThrow('division by zero');
   });
 });

@@ -1,5 +1,3 @@
-import type { DataSource } from 'typeorm';
-
 /**
  * A read of kept counts sent back as one text: its rows joined by the record separator (U+001E),
  * each row's fields by the unit separator (U+001F). node-pg builds an object per row from its
@@ -68,30 +66,3 @@ export function eachRowOfText({ rows, count }: RowsText, each: (fields: readonly
     throw new Error(`A read of kept counts sent ${read} rows of ${count}: a field was NULL (rows-as-text.ts)`);
   }
 }
-
-/** What sends a statement with node-pg's callback form: a pg client, or a pg pool (its text alone, or a named statement). */
-export interface CallbackQueryable {
-  query(text: string, values: readonly unknown[] | undefined, callback: (error: Error | null, result: unknown) => void): void;
-  query(config: { name: string; text: string; values?: readonly unknown[] }, callback: (error: Error | null, result: unknown) => void): void;
-}
-
-/**
- * `text` sent with node-pg's callback form, pg's result (one, or one per statement of a message of
- * the simple protocol) in a promise of our own. Through pg's promise form (`await client.query`,
- * what TypeORM's DataSource.query awaits) the text of each large read (30-51 KB for VDAB's and
- * flows' month ends) stayed alive through the service's next scavenge and was promoted at the one
- * after, every read, though nothing held it; through the callback form it dies with its answer
- * (bench/README.md, "What survives the service's scavenges (twelfth session)"). With `name`, a
- * statement each connection prepares once (with parameters only: the extended protocol).
- */
-export function sentWithCallback<R>(to: CallbackQueryable, text: string, values?: readonly unknown[], name?: string): Promise<R> {
-  return new Promise<R>((resolve, reject) => {
-    const done = (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result as R));
-    // `name`: a statement each connection prepares once (PreparedNames, @app/platform).
-    if (name === undefined) to.query(text, values, done);
-    else to.query({ name, text, values }, done);
-  });
-}
-
-/** The pg pool TypeORM's PostgreSQL driver sends `dataSource`'s statements through (the read models have no replicas). */
-export const poolOf = (dataSource: DataSource): CallbackQueryable => (dataSource.driver as unknown as { master: CallbackQueryable }).master;

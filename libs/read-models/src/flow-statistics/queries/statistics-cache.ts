@@ -1,8 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { PreparedNames } from '@app/platform';
+import { poolOf, PreparedNames, sentWithCallback } from '@app/platform';
 import { CHECKPOINT_TABLE } from '@app/projection-engine';
 import { CHECKPOINT_VERSION_SQL } from '../../read-model-version';
-import { poolOf, sentWithCallback } from '../aggregates';
 import { FLOW_STATISTICS } from '../flow-statistics.projection';
 import { lastBusinessDate, type AnswerBasis } from './recorded';
 import { STATISTICS_SETTINGS_TABLE, thresholdOf } from './settings';
