@@ -1,7 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { poolOf, sentWithCallback } from '@app/platform';
+import { poolOf, PreparedNames, sentWithCallback } from '@app/platform';
 import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engine';
-import { PreparedNames } from '@app/platform';
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
 import type { Attribution, StatEvent } from '../situation';
 import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
