@@ -28,6 +28,13 @@ describe('sentWithCallback', () => {
     }
   });
 
+  it('sends a named statement, which a connection prepares once and runs again with other values', async () => {
+    const pool = poolOf(database.dataSource);
+    const first = await sentWithCallback<QueryResult>(pool, 'SELECT $1::int * 2 AS n', [21], 'sent-with-callback-spec');
+    const again = await sentWithCallback<QueryResult>(pool, 'SELECT $1::int * 2 AS n', [4], 'sent-with-callback-spec');
+    expect([first.rows, again.rows]).toEqual([[{ n: 42 }], [{ n: 8 }]]);
+  });
+
   it("rejects with PostgreSQL's error", async () => {
     await expect(sentWithCallback(poolOf(database.dataSource), 'SELECT 1 / $1::int', [0])).rejects.toThrow('division by zero');
   });
