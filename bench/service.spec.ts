@@ -19,12 +19,13 @@ describe('the service as the bench starts it', () => {
     const [cmd] = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))!.slice(1);
     expect(JSON.parse(cmd)).toEqual([...START_NODE.split(' '), entries.api]);
 
-    expect(serviceNodeOptions(withHeap(undefined))).toEqual(['--max-old-space-size=200']);
-    expect(serviceNodeOptions(withHeap(''))).toEqual(['--max-old-space-size=200']);
-    expect(serviceNodeOptions(withHeap('320'))).toEqual(['--max-old-space-size=320']);
+    const options = (heap: number) => [`--max-old-space-size=${heap}`, '--no-allocation-site-pretenuring'];
+    expect(serviceNodeOptions(withHeap(undefined))).toEqual(options(200));
+    expect(serviceNodeOptions(withHeap(''))).toEqual(options(200));
+    expect(serviceNodeOptions(withHeap('320'))).toEqual(options(320));
     // Trimmed, blank as unset: as the service reads its own settings (loadConfig).
-    expect(serviceNodeOptions(withHeap(' 320 '))).toEqual(['--max-old-space-size=320']);
-    expect(serviceNodeOptions(withHeap('  '))).toEqual(['--max-old-space-size=200']);
+    expect(serviceNodeOptions(withHeap(' 320 '))).toEqual(options(320));
+    expect(serviceNodeOptions(withHeap('  '))).toEqual(options(200));
   });
 
   it('runs node with the heap HEAP_LIMIT_MIB says', () => {
@@ -39,6 +40,13 @@ describe('the service as the bench starts it', () => {
     expect(limit('150')).toBeLessThan(250);
     expect(limit('600')).toBeGreaterThanOrEqual(600);
     expect(limit('600')).toBeLessThan(700);
+  });
+
+  it("runs node with V8's allocation-site pretenuring off", () => {
+    const [command, ...args] = START_NODE.split(' ');
+    const run = spawnSync(command, [...args, '-e', "console.log(JSON.stringify(process.execArgv))"], { cwd: root, env: withHeap(undefined), encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(['--max-old-space-size=200', '--no-allocation-site-pretenuring', '-e', expect.any(String)]);
   });
 
   it.each(['abc', '0', '63', '65537', '-5', '1e3', '012', '200MB'])('stops the start when HEAP_LIMIT_MIB is %p, naming the setting, before node starts', (value) => {
