@@ -1,8 +1,11 @@
-import type { DataSource } from 'typeorm';
+import { QueryFailedError, type DataSource, type QueryRunner } from 'typeorm';
 
 /** What sends a statement with node-pg's callback form: a pg client, or a pg pool (its text alone, or a named statement). */
 export interface CallbackQueryable {
-  query(config: { name: string; text: string; values?: readonly unknown[] }, callback: (error: Error | null, result: unknown) => void): void;
+  query(
+    config: { name?: string; text: string; values?: readonly unknown[]; rowMode?: 'array' },
+    callback: (error: Error | null, result: unknown) => void,
+  ): void;
   query(text: string, values: readonly unknown[] | undefined, callback: (error: Error | null, result: unknown) => void): void;
 }
 
@@ -21,12 +24,13 @@ export interface CallbackQueryable {
  * allocated young, and the result dies with its answer (docs/architecture.md, "Statements and the
  * collector"; bench/README.md, "Dossier reads' tails (thirteenth session)").
  */
-export function sentWithCallback<R>(to: CallbackQueryable, text: string, values?: readonly unknown[], name?: string): Promise<R> {
+export function sentWithCallback<R>(to: CallbackQueryable, text: string, values?: readonly unknown[], name?: string, rowMode?: 'array'): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     const done = (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result as R));
     // `name`: a statement each connection prepares once, with parameters only (the extended protocol; PreparedNames).
-    if (name === undefined) to.query(text, values, done);
-    else to.query({ name, text, values }, done);
+    // `rowMode`: 'array', each row as an array of its columns' values.
+    if (name === undefined && rowMode === undefined) to.query(text, values, done);
+    else to.query({ name, text, values, rowMode }, done);
   });
 }
 
@@ -45,4 +49,31 @@ export const poolOf = (dataSource: DataSource): CallbackQueryable => (dataSource
  */
 export async function rowsRead<T = Record<string, unknown>>(dataSource: DataSource, text: string, values?: readonly unknown[]): Promise<T[]> {
   return (await sentWithCallback<{ rows: T[] }>(poolOf(dataSource), text, values)).rows;
+}
+
+/**
+ * The pg client a query runner sends its statements on (its transaction's connection): there once
+ * the runner is connected (`runner.connect()`, or a transaction started).
+ */
+export const connectionOf = (runner: QueryRunner): CallbackQueryable => {
+  const connection = (runner as unknown as { databaseConnection?: CallbackQueryable }).databaseConnection;
+  if (!connection) throw new Error('The query runner is not connected: it has no connection to send a statement on');
+  return connection;
+};
+
+/**
+ * `text` through pg's callback form (sentWithCallback), answered as TypeORM's `query` of a query
+ * runner or a data source answers it: the rows, or for an UPDATE or a DELETE [rows, how many];
+ * an error of PostgreSQL's as TypeORM's QueryFailedError (pg's `code` and names copied onto it).
+ * What a projection's `query` (its fold, its look-ups ahead, its flush) goes through, so that
+ * callers written against TypeORM's answers see the same.
+ */
+export async function queriedWithCallback<T = unknown>(to: CallbackQueryable, text: string, values?: readonly unknown[]): Promise<T> {
+  let result: { command?: string; rows?: unknown[]; rowCount?: number | null };
+  try {
+    result = await sentWithCallback(to, text, values);
+  } catch (error) {
+    throw error instanceof Error ? new QueryFailedError(text, values as unknown[] | undefined, error) : error;
+  }
+  return (result.command === 'UPDATE' || result.command === 'DELETE' ? [result.rows, result.rowCount] : result.rows) as T;
 }

@@ -1,5 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { comparePositions, type RecordedEvent } from '@app/event-store';
+import { connectionOf, queriedWithCallback } from '@app/platform';
 import { CHECKPOINT_TABLE, positionOf, type CheckpointRow } from './checkpoints';
 import type { Projection } from './projection';
 import { SafeFormLog } from './safe-form';
@@ -27,7 +28,7 @@ export async function applyWithin(
   const fresh = events.filter((event) => comparePositions(event.position, after) > 0);
   if (fresh.length === 0) return 0;
   const notes = new SafeFormLog();
-  const query = (sql: string, parameters?: unknown[]) => runner.query(sql, parameters);
+  const query = <T>(sql: string, parameters?: unknown[]) => queriedWithCallback<T[]>(connectionOf(runner), sql, parameters);
   await projection.apply(fresh, {
     schema,
     query,

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { connectionOf, poolOf, queriedWithCallback } from '@app/platform';
 import { comparePositions, type EventStore, type LogPosition, type RecordedEvent } from '@app/event-store';
 import { inTransaction, moveCheckpoint } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
@@ -100,7 +101,8 @@ async function fold(
   let position = options.after;
   let folded = 0;
   let pending = new OnePass(dataSource, writer, options, position);
-  const ahead = { schema: options.schema, query: <T>(sql: string, parameters?: unknown[]): Promise<T[]> => dataSource.query(sql, parameters) };
+  // Through pg's callback form, as each of the fold's statements (queriedWithCallback): a page's rows die with it.
+  const ahead = { schema: options.schema, query: <T>(sql: string, parameters?: unknown[]) => queriedWithCallback<T[]>(poolOf(dataSource), sql, parameters) };
   const read = (after: LogPosition) => {
     const page = store.readAll({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes }).then((events) => {
       writer.readAhead?.(events, ahead);
@@ -174,7 +176,7 @@ class OnePass {
   async fold(events: readonly RecordedEvent[]): Promise<void> {
     await this.writer.fold(events, {
       schema: this.options.schema,
-      query: (sql, parameters) => this.dataSource.query(sql, parameters),
+      query: <T>(sql: string, parameters?: unknown[]) => queriedWithCallback<T[]>(poolOf(this.dataSource), sql, parameters),
       storedInSafeForm: (event, fields) => this.notes.storedInSafeForm(event, fields),
       leftOut: (event, why) => this.notes.leftOut(event, why),
     });
@@ -190,7 +192,7 @@ class OnePass {
     const last = this.last;
     if (!last && !ending) return;
     await inTransaction(this.dataSource, async (runner) => {
-      const query = (sql: string, parameters?: unknown[]) => runner.query(sql, parameters);
+      const query = <T>(sql: string, parameters?: unknown[]) => queriedWithCallback<T[]>(connectionOf(runner), sql, parameters);
       const [row] = await runner.query(`SELECT position_commit::text, position_prepare::text FROM ${CHECKPOINT_TABLE} WHERE name = $1 FOR UPDATE`, [
         this.options.checkpoint,
       ]);

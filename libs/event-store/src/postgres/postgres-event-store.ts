@@ -22,7 +22,7 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from '../event-store.port';
-import { isPostgresConnectionError, PreparedNames } from '@app/platform';
+import { isPostgresConnectionError, PreparedNames, sentWithCallback } from '@app/platform';
 import { migrateEventStoreSchema } from './schema';
 
 const APPENDED_CHANNEL = 'event_store_appended';
@@ -330,7 +330,9 @@ export class PostgresEventStore implements EventStore {
                       WHERE (commit_position, position) > ($1, $2) AND commit_position < h.horizon${filter}
                       ORDER BY commit_position, position LIMIT $${params.length}) e ON true`;
     try {
-      const { rows } = await queryable.query<[horizon: string, last_commit: string | null, ...EventRow]>({ text: sql, values: params, rowMode: 'array' });
+      // pg's callback form (sentWithCallback): through the promise form a Client keeps each page alive
+      // past its answer (a pool sends with the callback form already).
+      const { rows } = await sentWithCallback<{ rows: Array<[horizon: string, last_commit: string | null, ...EventRow]> }>(queryable, sql, params, undefined, 'array');
       const [horizon, lastCommit, position] = rows[0];
       // In the page's order already (a lateral join runs its one row's subquery in order); sorted
       // here rather than by PostgreSQL, whose sort would copy every row, data and all.
