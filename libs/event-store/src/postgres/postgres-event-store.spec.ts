@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Client, Pool } from 'pg';
 import { createTestDatabase } from '@app/testing';
 import { describeEventStoreContract } from '../contract/event-store.contract';
@@ -257,6 +259,43 @@ describe('PostgreSQL event store specifics', () => {
       ]);
       // Still readable by a follower: the append stayed the first write of its transaction.
       expect(ids(await store.readAll({ after: START_OF_LOG }))).toEqual(ids([...first, third]));
+    }));
+
+  it("keeps none of a subscription's pages past the young generation's next collection (read on its own connection)", () =>
+    onFreshStore(async (store) => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as (options: { type: 'major' | 'minor' }) => void;
+      // A text of 204,800 characters an event: a large object, which a scavenge that finds it alive
+      // moves to the old generation's large objects at once (as @app/platform's
+      // sent-with-callback.spec.ts measures). pg's promise form on a Client keeps each page so.
+      const text = () => randomUUID().replace(/-/g, '').repeat(6400);
+      for (let i = 0; i < 4; i++) await store.append(`paged-${i}`, [{ ...event(1), data: { t: text() } }], 'no_stream');
+      const largeObjects = () => getHeapSpaceStatistics().find((space) => space.space_name === 'large_object_space')!.space_used_size;
+      const followed = async () => {
+        let characters = 0;
+        let caughtUp!: () => void;
+        const reached = new Promise<void>((resolve) => (caughtUp = resolve));
+        const subscription = store.subscribeToAll({
+          after: START_OF_LOG,
+          maxCount: 1,
+          onEvents: async (events) => {
+            for (const recorded of events) characters += (recorded.data.t as string).length;
+          },
+          onCaughtUp: () => caughtUp(),
+        });
+        await reached;
+        await subscription.close();
+        return characters;
+      };
+      await followed();
+      gc({ type: 'major' });
+      gc({ type: 'major' });
+      const before = largeObjects();
+      expect(await followed()).toBe(819_200);
+      gc({ type: 'minor' });
+      gc({ type: 'minor' });
+      const kept = largeObjects() - before;
+      expect(kept < 450_000 ? 'none kept' : { kept }).toBe('none kept');
     }));
 
   it('reports an unreachable server as unavailable', async () => {
