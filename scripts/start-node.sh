@@ -21,7 +21,7 @@ fi
 # taught it to allocate objects of an allocation site in the old generation (pg's rows, the
 # fold's events), every later request's objects from those sites were old, and what they held
 # was kept by each scavenge until a mark-compact: a dossier read's scavenges copied and promoted
-# 0.6 to 1.8 MiB each, 4 to 21 ms (bench/README.md, "Dossier reads' tails (thirteenth session)").
+# 0.5 to 1.5 MiB each, pauses of up to 28 ms under load (bench/README.md, "Dossier reads' tails (thirteenth session)").
 options="--max-old-space-size=$heap --no-allocation-site-pretenuring"
 if [ "$1" = --options ]; then
   echo "$options"
