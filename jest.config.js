@@ -26,6 +26,8 @@ const shared = {
     '^@app/testing$': '<rootDir>/libs/testing/src',
   },
   testEnvironment: 'node',
+  // The service's V8 options in every worker (test/support/service-v8-options.ts).
+  setupFiles: ['<rootDir>/test/support/service-v8-options.ts'],
 };
 
 module.exports = {
