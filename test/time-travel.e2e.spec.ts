@@ -87,6 +87,27 @@ describe('auditor time travel over HTTP', () => {
     expectProblem(await at('when=now'), 400, 'validation-failed');
   });
 
+  it('an empty query is the dossier now, however often; a refusal after it is the same refusal, and diff without from and to is refused each time', async () => {
+    // The validation pipe takes an empty query to the DTO's bare instance after the first (QueryValidationPipe).
+    for (const path of [`/dossiers/${dossierId}`, `/dossiers/${dossierId}?`, `/dossiers/${dossierId}`]) {
+      const now = await testApp.http().get(path).set('Authorization', `Bearer ${auditor.token}`).set('X-Purpose', PURPOSE);
+      expectStatus(now, 200);
+      expect(now.body).toMatchObject({ dossierId, version: 5, residenceStatus: { status: 'single-permit' } });
+      expect(now.body).not.toHaveProperty('asOf');
+      expect(now.headers.etag).toBeDefined();
+    }
+    expectProblem(await at('asOf=yesterday'), 400, 'validation-failed');
+    expectProblem(await at('when=now'), 400, 'validation-failed');
+    for (let i = 0; i < 2; i++) {
+      const refused = expectProblem(
+        await testApp.http().get(`/dossiers/${dossierId}/diff`).set('Authorization', `Bearer ${auditor.token}`).set('X-Purpose', PURPOSE),
+        400,
+        'validation-failed',
+      );
+      expect((refused.errors as Array<{ field: string }>).map((error) => error.field).sort()).toEqual(['from', 'to']);
+    }
+  });
+
   it('diff: the fields that changed between two versions and the events that changed them', async () => {
     const response = await testApp.http().get(`/dossiers/${dossierId}/diff?from=2&to=4`).set('Authorization', `Bearer ${auditor.token}`).set('X-Purpose', PURPOSE);
     expectStatus(response, 200);
