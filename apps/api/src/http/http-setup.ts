@@ -106,44 +106,6 @@ export function helmetOptions(config: AppConfig): HelmetOptions {
   };
 }
 
-type HeaderStep = { set: string; value: number | string | readonly string[] } | { remove: string };
-
-/**
- * helmet's headers as one middleware: with these options they do not depend on the request (no
- * nonce, no directive computed per request), so what helmet's middlewares do to a response is
- * recorded once, at start, from helmet itself, and done again by one loop on each response.
- * helmet runs its dozen middlewares in turn, each a call and a continuation per request
- * (bench/README.md, "Dossier reads' per-request work"). Fails at start if helmet did not go on at
- * once or did something but set and remove headers: then its work is not the same for every request.
- */
-export function securityHeaders(options: HelmetOptions): Middleware {
-  const steps: HeaderStep[] = [];
-  const unexpected = (what: string): never => {
-    throw new Error(`helmet ${what}: its headers cannot be set ahead of the requests`);
-  };
-  const recorder = new Proxy(
-    {
-      setHeader: (name: string, value: number | string | readonly string[]) => void steps.push({ set: name, value }),
-      removeHeader: (name: string) => void steps.push({ remove: name }),
-    },
-    { get: (target, name) => (name in target ? target[name as keyof typeof target] : unexpected(`read the response's ${String(name)}`)) },
-  );
-  const request = new Proxy({}, { get: (_target, name) => unexpected(`read the request's ${String(name)}`) });
-  let wentOn = false;
-  helmet(options)(request as Request, recorder as unknown as Response, (error?: unknown) => {
-    if (error) throw error;
-    wentOn = true;
-  });
-  if (!wentOn) unexpected('did not go on at once');
-  return (_request, response, next) => {
-    for (const step of steps) {
-      if ('set' in step) response.setHeader(step.set, step.value);
-      else response.removeHeader(step.remove);
-    }
-    next();
-  };
-}
-
 /**
  * The HTTP pipeline shared by the service and the end-to-end tests: security headers, CORS only
  * for the configured origins, correlation ids, the request log, request metrics, JSON-only bodies under a size
@@ -157,7 +119,7 @@ export function configureHttp(app: INestApplication, config: AppConfig, log: Pin
   // ETags here are dossier versions, set by the routes; no automatic body hashes on other responses.
   server.set('etag', false);
   answerParserRefusals(app.getHttpServer() as Server);
-  app.use(securityHeaders(helmetOptions(config)));
+  app.use(helmet(helmetOptions(config)));
   // Off unless origins are configured: the API is called by servers and by the staff's own tools.
   if (config.corsOrigins.length > 0) {
     app.enableCors({
