@@ -418,7 +418,7 @@ function fewestSpansOf(day: string): Span[] {
 
 /**
  * The counts of a statistic (or of several together: their cells are told apart by their
- * measures) at a level on each of `days`: for each day, its cells with a count other than 0.
+ * measures) at a level on each of `days`, per cell (DateCountCells; dateCountsOn: per day).
  * `cohorts` keeps those cohorts only (from..to, both included; null: open),
  * `measures` those measures only (null: all); without `perCohort` the cohorts are
  * added up (each cell's cohort is ''). One read of the rows the days need (spansOf, kept by day), summed by
@@ -429,7 +429,7 @@ function fewestSpansOf(day: string): Span[] {
  * run starts and -n after it ends, summed along the days, give every day's counts. Where each
  * day looked at every row, a 48-month question cost 48 times the rows (bench/README.md).
  */
-export async function dateCountsOn(
+export async function dateCountCellsOn(
   query: (sql: string, parameters: unknown[]) => Promise<unknown[]>,
   schema: string,
   statistic: DateStatistic | readonly DateStatistic[],
@@ -438,7 +438,7 @@ export async function dateCountsOn(
   cohorts: { from: string | null; to: string | null } = { from: null, to: null },
   measures: readonly string[] | null = null,
   perCohort = true,
-): Promise<Map<string, DateCount[]>> {
+): Promise<DateCountCells> {
   const sorted = [...new Set(days)].sort();
   const all = sorted.flatMap(keptSpansOf);
   const params: unknown[] = [level, cohorts.from, cohorts.to];
@@ -523,7 +523,7 @@ export async function dateCountsOn(
     }
     return days;
   };
-  const cells = new Map<string, { cell: Omit<DateCount, 'n'>; changes: Float64Array }>();
+  const cells = new Map<string, DateCountCell>();
   eachRowOfText(read, ([run, id, sum]) => {
     const n = Number(sum);
     const [starts, ends] = several ? runOf(run) : ONE_DAY;
@@ -531,18 +531,60 @@ export async function dateCountsOn(
     let kept = cells.get(id);
     if (!kept) {
       const [grp, cohort, measure] = id.split('\t');
-      cells.set(id, (kept = { cell: { grp, cohort, measure }, changes: new Float64Array(sorted.length + 1) }));
+      cells.set(id, (kept = { grp, cohort, measure, counts: new Float64Array(sorted.length + 1) }));
     }
-    kept.changes[starts] += n;
-    kept.changes[ends] -= n;
+    kept.counts[starts] += n;
+    kept.counts[ends] -= n;
   });
+  // The changes summed along the days, in place: each cell's count on every day.
+  for (const { counts } of cells.values()) for (let index = 1; index < sorted.length; index++) counts[index] += counts[index - 1];
+  return { days: sorted, cells: [...cells.values()] };
+}
+
+/** A cell of the counts on several days (DateCountCells): its group, cohort and measure as DateCount's, and `counts[i]` its count on the i-th day. */
+export interface DateCountCell extends Omit<DateCount, 'n'> {
+  readonly counts: Float64Array;
+}
+
+/**
+ * The counts of a read of kept counts on several days: `days`, the days asked, sorted, each once;
+ * `cells`, every cell read (a cell may count 0 on some days, or on all of them where its changes
+ * cancel), its count on each day by the day's index. What the counts' readers that sum cells per
+ * group read (VDAB's tallies), where one object per cell and day was most of what a read of 48
+ * days allocated (bench/README.md, "Computed range answers: the date counts prepared, validation,
+ * VDAB's points (fourteenth session)").
+ */
+export interface DateCountCells {
+  readonly days: readonly string[];
+  readonly cells: readonly DateCountCell[];
+}
+
+/**
+ * The counts of a statistic (or of several together: their cells are told apart by their
+ * measures) at a level on each of `days`: for each day, its cells with a count other than 0
+ * (dateCountCellsOn's cells, one object per cell and day).
+ */
+export async function dateCountsOn(
+  query: (sql: string, parameters: unknown[]) => Promise<unknown[]>,
+  schema: string,
+  statistic: DateStatistic | readonly DateStatistic[],
+  level: DateCountLevel,
+  days: readonly string[],
+  cohorts: { from: string | null; to: string | null } = { from: null, to: null },
+  measures: readonly string[] | null = null,
+  perCohort = true,
+): Promise<Map<string, DateCount[]>> {
+  return countsByDay(days, await dateCountCellsOn(query, schema, statistic, level, days, cohorts, measures, perCohort));
+}
+
+/** The cells' counts other than 0, by day, for each of `days` (as asked: the same day twice is one). */
+export function countsByDay(days: readonly string[], { days: sorted, cells }: DateCountCells): Map<string, DateCount[]> {
   const byDay = sorted.map(() => [] as DateCount[]);
-  for (const { cell, changes } of cells.values()) {
-    let n = 0;
+  for (const { grp, cohort, measure, counts } of cells) {
     for (let index = 0; index < byDay.length; index++) {
-      n += changes[index];
+      const n = counts[index];
       // Written out, not spread from the cell (see queries/vdab.ts's tallies).
-      if (n !== 0) byDay[index].push({ grp: cell.grp, cohort: cell.cohort, measure: cell.measure, n });
+      if (n !== 0) byDay[index].push({ grp, cohort, measure, n });
     }
   }
   const at = new Map(sorted.map((day, index) => [day, byDay[index]]));

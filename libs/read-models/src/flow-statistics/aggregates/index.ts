@@ -5,6 +5,8 @@ export {
   dateCountDeltas,
   noDateCountDeltas,
   dateCountsOn,
+  dateCountCellsOn,
+  countsByDay,
   STAT_DATE_COUNTS_TABLE,
   storedDossierRows,
   DateCountContributions,
@@ -15,6 +17,8 @@ export {
   type CurrentPeriod,
   type DossierRows,
   type DateCount,
+  type DateCountCell,
+  type DateCountCells,
   type DateCountLevel,
   type DateStatistic,
 } from './date-counts';

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { AS_RECORDED } from '@app/domain';
 import { READ_MODEL_SCHEMA } from '@app/projection-engine';
 import { poolOf, sentWithCallback } from '@app/platform';
-import { DATE_COUNT_LEVELS, dateCountsOn, type DateCount, type DateCountLevel, type DateStatistic } from '../aggregates';
+import { countsByDay, DATE_COUNT_LEVELS, dateCountCellsOn, dateCountsOn, type DateCount, type DateCountCells, type DateCountLevel, type DateStatistic } from '../aggregates';
 import { byPerson, type GroupRow, type Grouping } from './groups';
 import type { Place } from './place';
 import type { RecordedAsOf } from './recorded';
@@ -104,6 +104,19 @@ export async function countsOn(
   measures: readonly string[] | null = null,
   perCohort = true,
 ): Promise<Map<string, DateCount[]>> {
+  return countsByDay(days, await countCellsOn(dataSource, statistic, level, days, cohorts, measures, perCohort));
+}
+
+/** countsOn's read, its counts per cell (dateCountCellsOn): for the readers that sum cells per group on many days (VDAB's tallies). */
+export async function countCellsOn(
+  dataSource: DataSource,
+  statistic: DateStatistic,
+  level: DateCountLevel,
+  days: readonly string[],
+  cohorts?: { from: string | null; to: string | null },
+  measures: readonly string[] | null = null,
+  perCohort = true,
+): Promise<DateCountCells> {
   // Straight to the pool (poolOf), which lends the message one connection: no TypeORM query
   // runner to make, connect and release around it (bench/README.md, "Computed range answers'
   // per-answer work (thirteenth session)"). pg's callback form (sentWithCallback): through its
@@ -112,5 +125,5 @@ export async function countsOn(
     const results = await sentWithCallback<QueryResult[]>(poolOf(dataSource), `${COUNTS_SETTINGS}; ${withLiterals(sql, parameters)}`);
     return results[results.length - 1].rows;
   };
-  return dateCountsOn(query, READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort);
+  return dateCountCellsOn(query, READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort);
 }

@@ -168,11 +168,12 @@ export const placeKeyOf = (group: GroupView) => group.nis ?? (group.name === NOT
 
 export function groupView(grouping: Grouping, row: GroupRow, map: MapDate): GroupView | null {
   if (grouping.place === null && !byPerson(grouping)) return null;
-  return {
-    ...(grouping.place && placeView(grouping.place, row.grp, map)),
-    ...(grouping.sex && { sex: row.grp_sex ?? 'unknown' }),
-    ...(grouping.ageBand && { ageBand: row.grp_band ?? 'unknown' }),
-  };
+  // placeView's object is the view's own, the person's fields set on it: no object spread into
+  // another (a view per group and point, 576 an answer of VDAB's 48 month ends by province).
+  const view: GroupView = grouping.place ? placeView(grouping.place, row.grp, map) : {};
+  if (grouping.sex) view.sex = row.grp_sex ?? 'unknown';
+  if (grouping.ageBand) view.ageBand = row.grp_band ?? 'unknown';
+  return view;
 }
 
 const SEX_ORDER = new Map<string, number>(GROUP_SEXES.map((sex, index) => [sex, index]));

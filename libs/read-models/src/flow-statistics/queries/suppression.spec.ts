@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { breakdown, cell, complementary, type Line } from './suppression';
+import { breakdown, cell, complementary, personsBreakdown, type Line } from './suppression';
 
 const n = (value: number, persons = value) => ({ value, persons });
 const hidden = { value: null, suppressed: true };
@@ -43,6 +43,34 @@ describe('suppression', () => {
         } else {
           expect(total > 0 && total < threshold).toBe(true);
         }
+      }),
+    );
+  });
+
+  it("hides what the rule says, the first named of equal parts first, whether a line's parts are named or in an array (property)", () => {
+    // The rule written out naively: the small parts, then the smallest shown part counting anyone
+    // (the first named of equals) while the total is shown and the hidden parts count fewer than
+    // the threshold together; the total when none is left.
+    const naive = (total: number, persons: number[], threshold: number) => {
+      const small = (v: number) => v > 0 && v < threshold;
+      const hiddenParts = persons.map(small);
+      let totalHidden = small(total);
+      if (hiddenParts.some(Boolean)) {
+        while (!totalHidden && persons.reduce((sum, v, i) => sum + (hiddenParts[i] ? v : 0), 0) < threshold) {
+          const shownParts = persons.map((v, i) => [v, i]).filter(([v, i]) => !hiddenParts[i] && v > 0);
+          if (shownParts.length === 0) totalHidden = true;
+          else hiddenParts[shownParts.reduce((min, part) => (part[0] < min[0] ? part : min))[1]] = true;
+        }
+      }
+      return { total: totalHidden ? hidden : shown(total), parts: persons.map((v, i) => (hiddenParts[i] ? hidden : shown(v))) };
+    };
+    fc.assert(
+      fc.property(fc.array(fc.nat(9), { maxLength: 12 }), fc.integer({ min: 0, max: 12 }), fc.nat(3), (persons, threshold, extra) => {
+        const total = persons.reduce((a, b) => a + b, 0) + extra;
+        const expected = naive(total, persons, threshold);
+        expect(personsBreakdown(total, persons, threshold)).toEqual(expected);
+        const named = breakdown(n(total), Object.fromEntries(persons.map((v, i) => [`g${i}|`, n(v)])), threshold);
+        expect({ total: named.total, parts: persons.map((_, i) => named.parts[`g${i}|`]) }).toEqual(expected);
       }),
     );
   });

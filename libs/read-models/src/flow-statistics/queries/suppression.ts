@@ -23,11 +23,11 @@ export interface Count {
 }
 
 const HIDDEN: Cell = { value: null, suppressed: true };
-const isSmall = (count: Count, threshold: number) => count.persons > 0 && count.persons < threshold;
+const isSmall = (persons: number, threshold: number) => persons > 0 && persons < threshold;
 
 /** Primary suppression of one number: `value` events of `persons` distinct persons (equal for stocks). */
 export function cell(value: number, persons: number, suppressBelow: number): Cell {
-  return isSmall({ value, persons }, suppressBelow) ? HIDDEN : { value, suppressed: false };
+  return isSmall(persons, suppressBelow) ? HIDDEN : { value, suppressed: false };
 }
 
 /**
@@ -42,27 +42,56 @@ export function breakdown<K extends string>(
   suppressBelow: number,
 ): { total: Cell; parts: Record<K, Cell> } {
   const keys = Object.keys(parts) as K[];
-  // A set only when a part is small: most lines of a range answer have none, and a set, its
-  // spread and closures per line were most of the lines' work (some 350 lines an answer of 48
-  // periods: bench/README.md, "Computed range answers' per-answer work (thirteenth session)").
-  let hidden: Set<K> | null = null;
-  for (const key of keys) if (isSmall(parts[key], suppressBelow)) (hidden ??= new Set<K>()).add(key);
-  let totalHidden = isSmall(total, suppressBelow);
-  if (hidden !== null) {
-    const suppressed = hidden;
-    const hiddenPersons = () => [...suppressed].reduce((sum, key) => sum + parts[key].persons, 0);
-    while (!totalHidden && suppressed.size > 0 && hiddenPersons() < suppressBelow) {
-      const next = keys
-        .filter((key) => !suppressed.has(key) && parts[key].persons > 0)
-        .sort((a, b) => parts[a].persons - parts[b].persons)[0];
-      if (next === undefined) totalHidden = true;
-      else suppressed.add(next);
-    }
-  }
+  const persons = keys.map((key) => parts[key].persons);
+  const { totalHidden, hidden } = suppressedOf(total.persons, persons, suppressBelow);
   // The parts' cells set in a loop: some 200 breakdowns an answer of 48 periods.
   const cells = {} as Record<K, Cell>;
-  for (const key of keys) cells[key] = hidden?.has(key) ? HIDDEN : { value: parts[key].value, suppressed: false };
+  for (let index = 0; index < keys.length; index++) cells[keys[index]] = hidden?.[index] ? HIDDEN : { value: parts[keys[index]].value, suppressed: false };
   return { total: totalHidden ? HIDDEN : { value: total.value, suppressed: false }, parts: cells };
+}
+
+/**
+ * breakdown's line of persons counted (each part's value its persons: VDAB's pair), its parts in
+ * an array: no record keyed by the groups' names and no count object per part (VDAB's points, 36
+ * parts a point of 48 an answer: bench/README.md, "Computed range answers: the date counts
+ * prepared, validation, VDAB's points (fourteenth session)").
+ */
+export function personsBreakdown(total: number, parts: ArrayLike<number>, suppressBelow: number): { total: Cell; parts: Cell[] } {
+  const { totalHidden, hidden } = suppressedOf(total, parts, suppressBelow);
+  const cells: Cell[] = new Array<Cell>(parts.length);
+  for (let index = 0; index < parts.length; index++) cells[index] = hidden?.[index] ? HIDDEN : { value: parts[index], suppressed: false };
+  return { total: totalHidden ? HIDDEN : { value: total, suppressed: false }, parts: cells };
+}
+
+/**
+ * Which cells of a line breakdown suppresses, from the persons each counts: the total (`totalHidden`),
+ * and the parts by index (`hidden`, null when none is). Ties go to the part named first.
+ */
+function suppressedOf(total: number, persons: ArrayLike<number>, suppressBelow: number): { totalHidden: boolean; hidden: boolean[] | null } {
+  // Flags only when a part is small: most lines of a range answer have none, and a set, its
+  // spread and closures per line were most of the lines' work (some 350 lines an answer of 48
+  // periods: bench/README.md, "Computed range answers' per-answer work (thirteenth session)").
+  let hidden: boolean[] | null = null;
+  let hiddenPersons = 0;
+  for (let index = 0; index < persons.length; index++) {
+    if (!isSmall(persons[index], suppressBelow)) continue;
+    (hidden ??= new Array<boolean>(persons.length).fill(false))[index] = true;
+    hiddenPersons += persons[index];
+  }
+  let totalHidden = isSmall(total, suppressBelow);
+  if (hidden !== null) {
+    while (!totalHidden && hiddenPersons < suppressBelow) {
+      // The smallest part still shown that counts anyone (the first named of equals).
+      let next = -1;
+      for (let index = 0; index < persons.length; index++) if (!hidden[index] && persons[index] > 0 && (next === -1 || persons[index] < persons[next])) next = index;
+      if (next === -1) totalHidden = true;
+      else {
+        hidden[next] = true;
+        hiddenPersons += persons[next];
+      }
+    }
+  }
+  return { totalHidden, hidden };
 }
 
 /** One line of a table (a row or a column, margins included): a total and the parts that add up to it, by cell name. */

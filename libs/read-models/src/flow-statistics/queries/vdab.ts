@@ -1,13 +1,13 @@
 import type { DataSource } from 'typeorm';
 import { STAT_EVENTS_TABLE, STAT_PERIODS_TABLE } from '../flow-statistics.projection';
 import { recordedRows, type RecordedAsOf } from './recorded';
-import { byGroup, byPerson, GROUP_DIMENSIONS, groupingOf, groupView, keyOf, personOn, placeOf, readGroupBy, type GroupBy, type GroupRow, type GroupView, type Grouping } from './groups';
+import { byGroup, byPerson, GROUP_DIMENSIONS, groupingOf, groupView, personOn, placeOf, readGroupBy, type GroupBy, type GroupRow, type GroupView, type Grouping } from './groups';
 import { REGISTRATION_AS_RECORDED, type Place, type PlaceEcho } from './place';
 import { vdabMeasure, type DateCountLevel } from '../aggregates';
-import { countsOn, dateCountLevel, groupRowOf } from './date-counts';
+import { countCellsOn, dateCountLevel, groupRowOf } from './date-counts';
 import type { Interval } from './periods';
 import { suppressionThreshold } from './settings';
-import { breakdown, type Cell, type Count, type Suppressed } from './suppression';
+import { personsBreakdown, type Cell, type Suppressed } from './suppression';
 
 
 /**
@@ -186,24 +186,31 @@ async function vdabTalliesFromDateCounts(
   const counted = ['registered', 'ever', 'now'] as const;
   // The population's measures (`all:registered`, …) by the count each adds to; the kept cells have no others (measures below).
   const countOfMeasure = new Map(counted.map((count) => [vdabMeasure(population, count), count]));
-  const counts = await countsOn(dataSource, 'vdab', level, [...new Set(days)], undefined, [...countOfMeasure.keys()], byCohort);
-  // Each group's row once for every day (a place of 48 month ends read 48 times).
-  const rows = new Map<string, GroupRow>();
-  const tallies: VdabTally[] = [];
-  for (const [day, cells] of counts) {
-    const groups = new Map<string, VdabTally>();
-    for (const { grp, cohort, measure, n } of cells) {
-      const what = countOfMeasure.get(measure);
-      if (what === undefined || (byCohort && cohort === '')) continue;
-      const row = rows.get(grp) ?? rows.set(grp, groupRowOf(level, grp)).get(grp)!;
-      const key = byCohort ? `${grp}|${cohort}` : grp;
-      // Written out, not spread from the row: a tally spread from it took V8 some 15 µs to make, 4 ms an answer of 48 month ends.
-      const tally =
-        groups.get(key) ??
-        groups.set(key, { grp: row.grp, grp_sex: row.grp_sex, grp_band: row.grp_band, day, cohort: byCohort ? cohort : null, registered: 0, ever: 0, now: 0 }).get(key)!;
-      tally[what] += n;
+  const { days: sorted, cells } = await countCellsOn(dataSource, 'vdab', level, days, undefined, [...countOfMeasure.keys()], byCohort);
+  // Each group's counts on every day, summed from its cells: one object per group and count, where
+  // a count object per cell and day, and a tally map per day, were most of what VDAB's 48 month
+  // ends allocated between the read and the points (bench/README.md, "Computed range answers: the
+  // date counts prepared, validation, VDAB's points (fourteenth session)").
+  const groups = new Map<string, { row: GroupRow; cohort: string | null } & Record<(typeof counted)[number], Float64Array>>();
+  for (const { grp, cohort, measure, counts } of cells) {
+    const what = countOfMeasure.get(measure);
+    if (what === undefined || (byCohort && cohort === '')) continue;
+    const key = byCohort ? `${grp}|${cohort}` : grp;
+    let group = groups.get(key);
+    if (group === undefined) {
+      const [registered, ever, now] = counted.map(() => new Float64Array(sorted.length));
+      groups.set(key, (group = { row: groupRowOf(level, grp), cohort: byCohort ? cohort : null, registered, ever, now }));
     }
-    for (const tally of groups.values()) if (tally.registered > 0) tallies.push(tally);
+    const into = group[what];
+    for (let index = 0; index < sorted.length; index++) into[index] += counts[index];
+  }
+  const tallies: VdabTally[] = [];
+  for (let index = 0; index < sorted.length; index++) {
+    const day = sorted[index];
+    for (const { row, cohort, registered, ever, now } of groups.values()) {
+      // Written out, not spread from the row: a tally spread from it took V8 some 15 µs to make, 4 ms an answer of 48 month ends.
+      if (registered[index] > 0) tallies.push({ grp: row.grp, grp_sex: row.grp_sex, grp_band: row.grp_band, day, cohort, registered: registered[index], ever: ever[index], now: now[index] });
+    }
   }
   return tallies;
 }
@@ -229,38 +236,31 @@ export function vdabPoint(
   where: Place = REGISTRATION_AS_RECORDED,
 ): VdabPoint {
   const grouping = vdabGrouping(groupBy);
-  const keyOfTally = (t: Omit<VdabTally, 'day'>) => `${keyOf(t)}|${t.cohort ?? ''}`;
-  const groups = new Map(tallies.map((t) => [keyOfTally(t), t]));
-  // Without groupBy, the one tally is the total's alone.
-  const keys = [...groups.keys()].filter(() => groupBy !== 'none').sort((a, b) => {
-    const [tallyA, tallyB] = [groups.get(a)!, groups.get(b)!];
-    return byGroup(tallyA, tallyB) || ((tallyA.cohort ?? '') < (tallyB.cohort ?? '') ? -1 : (tallyA.cohort ?? '') > (tallyB.cohort ?? '') ? 1 : 0);
-  });
-  // Each measure's line: its total and its groups' counts, summed and built in loops (an answer
-  // of 48 month ends by province makes 144 lines: bench/README.md, "Computed range answers").
+  // The groups in the order of the answer (without groupBy, the one tally is the total's alone):
+  // the tallies sorted as they are, with no key or map per tally (one tally per group).
+  const groups = groupBy === 'none' ? [] : [...tallies].sort((a, b) => byGroup(a, b) || ((a.cohort ?? '') < (b.cohort ?? '') ? -1 : (a.cohort ?? '') > (b.cohort ?? '') ? 1 : 0));
+  // Each measure's line: its total and its groups' counts, in arrays (an answer of 48 month ends
+  // by province makes 144 lines: bench/README.md, "Computed range answers: the date counts
+  // prepared, validation, VDAB's points (fourteenth session)").
   const [registered, ever, now] = MEASURES.map((measure) => {
     let total = 0;
     for (const t of tallies) total += countOf(t, measure);
-    const parts: Record<string, Count> = {};
-    for (const key of keys) {
-      const n = countOf(groups.get(key)!, measure);
-      parts[key] = { value: n, persons: n };
-    }
-    return breakdown({ value: total, persons: total }, parts, suppressBelow);
+    const parts = new Array<number>(groups.length);
+    for (let index = 0; index < groups.length; index++) parts[index] = countOf(groups[index], measure);
+    return personsBreakdown(total, parts, suppressBelow);
   });
   return {
     on,
     total: withShares({ registeredAtVdab: registered.total, everEmployed: ever.total, employedNow: now.total }),
-    groups: keys.map((key) => {
-      const t = groups.get(key)!;
+    groups: groups.map((t, index) => {
       // Written out, not spread from a pair.
       // groupView's object is the point's own: the cohort set on it, not spread into another ({} when grouped by cohort alone).
       const view: VdabGroupView = groupView(grouping, t, where.map) ?? {};
       return withShares({
         group: grouping.cohort ? Object.assign(view, { cohort: t.cohort! }) : view,
-        registeredAtVdab: registered.parts[key],
-        everEmployed: ever.parts[key],
-        employedNow: now.parts[key],
+        registeredAtVdab: registered.parts[index],
+        everEmployed: ever.parts[index],
+        employedNow: now.parts[index],
       });
     }),
   };
