@@ -20,6 +20,7 @@ import { FlowStatisticsCountsBehind1733529600060 } from './flow-statistics/migra
 import { FlowStatisticsStagedEvents1733529600070 } from './flow-statistics/migrations/1733529600070-flow-statistics-staged-events';
 import { FlowStatisticsFunnelWaitBands1733529600080 } from './flow-statistics/migrations/1733529600080-flow-statistics-funnel-wait-bands';
 import { FlowStatisticsCountPages1733529600085 } from './flow-statistics/migrations/1733529600085-flow-statistics-count-pages';
+import { FlowStatisticsDateCountsRead1733529600090 } from './flow-statistics/migrations/1733529600090-flow-statistics-date-counts-read';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
 
 /**
@@ -46,6 +47,7 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   FlowStatisticsStagedEvents1733529600070,
   FlowStatisticsFunnelWaitBands1733529600080,
   FlowStatisticsCountPages1733529600085,
+  FlowStatisticsDateCountsRead1733529600090,
   CrtMunicipalitySortIndexes1733529600150,
   CrtStageCounts1733529600160,
   CrtStageCountsInKeyOrder1733529600170,

@@ -2,7 +2,7 @@ import { ACTIVE_STAGES, addDays, daysBetween, endOfMonth, type ActiveStage } fro
 import type { ProjectionContext } from '@app/projection-engine';
 import { reachDates, STEP_EVENTS } from '../funnel-steps';
 import { Codes, Deltas, type CountTable } from './delta';
-import { eachRowOfText, rowsAsText, type RowsText } from './rows-as-text';
+import { eachRowOfText, type RowsText } from './rows-as-text';
 
 /**
  * The counts on a date (stock, VDAB's pair, the funnel), kept as their changes: per statistic,
@@ -417,6 +417,17 @@ function fewestSpansOf(day: string): Span[] {
 }
 
 /**
+ * The read of kept counts, a function of the read model's schema (created by the migration
+ * FlowStatisticsDateCountsRead1733529600090, which says why): its planner settings are the
+ * function's own, so its call is one statement with parameters that a connection prepares once
+ * (bench/README.md, "Computed range answers: the date counts prepared, validation, VDAB's points
+ * (fourteenth session)"). Its parameters: the statistics, the level, the spans' grains, first
+ * and last buckets and signs, the cohorts' bounds, the measures (null: all), whether several
+ * days are asked, whether per cohort.
+ */
+export const DATE_COUNTS_READ_SQL = 'SELECT rows, count FROM read_models.stat_date_counts_on($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)';
+
+/**
  * The counts of a statistic (or of several together: their cells are told apart by their
  * measures) at a level on each of `days`, per cell (DateCountCells; dateCountsOn: per day).
  * `cohorts` keeps those cohorts only (from..to, both included; null: open),
@@ -431,7 +442,6 @@ function fewestSpansOf(day: string): Span[] {
  */
 export async function dateCountCellsOn(
   query: (sql: string, parameters: unknown[]) => Promise<unknown[]>,
-  schema: string,
   statistic: DateStatistic | readonly DateStatistic[],
   level: DateCountLevel,
   days: readonly string[],
@@ -441,10 +451,6 @@ export async function dateCountCellsOn(
 ): Promise<DateCountCells> {
   const sorted = [...new Set(days)].sort();
   const all = sorted.flatMap(keptSpansOf);
-  const params: unknown[] = [level, cohorts.from, cohorts.to];
-  // The measures as a condition of the index scan (a list of keys' last column, where a prefix
-  // was a filter of rows fetched): VDAB's population reads its half of the rows alone.
-  const measured = measures === null ? '' : `AND measure = ANY($${params.push(measures)}::text[])`;
   // One day: its fewest spans. Several: the union of every day's spans, one range per grain (the
   // days' spans of a grain mostly overlap or touch).
   const spans: Span[] = sorted.length === 1 ? fewestSpansOf(sorted[0]) : [
@@ -464,36 +470,35 @@ export async function dateCountCellsOn(
         .reduce((months, span) => months.set(span.from, [span.to, months.get(span.from) ?? span.to].sort()[1]), new Map<string, string>()),
     ].map(([from, to]): Span => ({ grain: 'day', from, to })),
   ];
-  // Each span a range of the primary key (statistic, level, grain, bucket, …) read on its own;
-  // several statistics in one scan of each span (a search of the index per statistic: fewer
-  // subqueries to plan than a range of each).
-  const statistics = typeof statistic === 'string' ? `= $${params.push(statistic)}` : `= ANY($${params.push(statistic)}::text[])`;
-  const ranges = spans.map(
-    ({ grain, from, to, less }) =>
-      `SELECT grain, bucket, grp, cohort, measure, ${less ? '-n AS n' : 'n'} FROM ${schema}.${STAT_DATE_COUNTS_TABLE}
-        WHERE statistic ${statistics} AND level = $1 AND grain = '${grain}' AND bucket BETWEEN $${params.push(from)}::date AND $${params.push(to)}::date
-          AND ($2::text IS NULL OR cohort >= $2) AND ($3::text IS NULL OR cohort <= $3) ${measured}`,
-  );
-  // Summed by PostgreSQL per cell (the cohorts added up unless asked per cohort), and per row's
-  // bucket when there are several days; one day counts every row read (its spans are exactly them).
-  // The sums come back as one text (rows-as-text.ts: some 1,500 rows for VDAB's 48 month ends by
-  // province), a row as three fields: its grain and bucket (its run of the days), its cell (group,
-  // cohort and measure, tab-separated: the codes and names hold no tab) and its sum, so that a row
-  // is three strings, each a map's key as it is (bench/README.md, "Computed range answers'
-  // allocations (twelfth session)": six fields and two keys joined from them each row before).
+  // Read by DATE_COUNTS_READ: each span a range of the primary key (statistic, level, grain,
+  // bucket, …), several statistics in one scan of each span (a search of the index per
+  // statistic), the measures asked and the cohorts' bounds conditions of the scan (VDAB's
+  // population reads its half of the rows alone). Summed by PostgreSQL per cell (the cohorts
+  // added up unless asked per cohort), and per row's bucket when there are several days; one day
+  // counts every row read (its spans are exactly them). The sums come back as one text
+  // (rows-as-text.ts: some 1,500 rows for VDAB's 48 month ends by province), a row as three
+  // fields: its grain and bucket (its run of the days), its cell (group, cohort and measure,
+  // tab-separated: the codes and names hold no tab) and its sum, so that a row is three strings,
+  // each a map's key as it is (bench/README.md, "Computed range answers' allocations (twelfth
+  // session)": six fields and two keys joined from them each row before).
   const several = sorted.length > 1;
-  const keys = `${several ? 'grain, bucket, ' : ''}grp, ${perCohort ? 'cohort, ' : ''}measure`;
   const read: RowsText =
-    ranges.length === 0
+    spans.length === 0
       ? { rows: null, count: 0 }
       : (
-          (await query(
-            rowsAsText(
-              [several ? 'grain || bucket::text' : "''", `grp || chr(9) || ${perCohort ? 'cohort' : "''"} || chr(9) || measure`, 'n::text'],
-              `SELECT ${keys}, sum(n)::int AS n FROM (${ranges.join(' UNION ALL ')}) AS r GROUP BY ${keys} HAVING sum(n) <> 0`,
-            ),
-            params,
-          )) as RowsText[]
+          (await query(DATE_COUNTS_READ_SQL, [
+            typeof statistic === 'string' ? [statistic] : statistic,
+            level,
+            spans.map((span) => span.grain),
+            spans.map((span) => span.from),
+            spans.map((span) => span.to),
+            spans.map((span) => (span.less ? -1 : 1)),
+            cohorts.from,
+            cohorts.to,
+            measures,
+            several,
+            perCohort,
+          ])) as RowsText[]
         )[0];
   // A row's run of the sorted days, [starts, ends): the days whose spans hold it.
   const before = (day: string) => {
@@ -566,7 +571,6 @@ export interface DateCountCells {
  */
 export async function dateCountsOn(
   query: (sql: string, parameters: unknown[]) => Promise<unknown[]>,
-  schema: string,
   statistic: DateStatistic | readonly DateStatistic[],
   level: DateCountLevel,
   days: readonly string[],
@@ -574,7 +578,7 @@ export async function dateCountsOn(
   measures: readonly string[] | null = null,
   perCohort = true,
 ): Promise<Map<string, DateCount[]>> {
-  return countsByDay(days, await dateCountCellsOn(query, schema, statistic, level, days, cohorts, measures, perCohort));
+  return countsByDay(days, await dateCountCellsOn(query, statistic, level, days, cohorts, measures, perCohort));
 }
 
 /** The cells' counts other than 0, by day, for each of `days` (as asked: the same day twice is one). */

@@ -1,8 +1,7 @@
-import { escapeLiteral, type QueryResult } from 'pg';
+import type { QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import { AS_RECORDED } from '@app/domain';
-import { READ_MODEL_SCHEMA } from '@app/projection-engine';
-import { poolOf, sentWithCallback } from '@app/platform';
+import { poolOf, PreparedNames, sentWithCallback } from '@app/platform';
 import { countsByDay, DATE_COUNT_LEVELS, dateCountCellsOn, dateCountsOn, type DateCount, type DateCountCells, type DateCountLevel, type DateStatistic } from '../aggregates';
 import { byPerson, type GroupRow, type Grouping } from './groups';
 import type { Place } from './place';
@@ -27,7 +26,7 @@ export const groupRowOf = (level: DateCountLevel, grp: string): GroupRow => ({
   grp_band: null,
 });
 
-/** Reads kept counts (dateCountsOn, from READ_MODEL_SCHEMA); without `perCohort`, the cohorts added up. */
+/** Reads kept counts (dateCountsOn, from the read model's schema); without `perCohort`, the cohorts added up. */
 export type CountsReader = (
   statistic: DateStatistic | readonly DateStatistic[],
   level: DateCountLevel,
@@ -38,33 +37,24 @@ export type CountsReader = (
 ) => Promise<Map<string, DateCount[]>>;
 
 /**
- * The planner settings of a read of kept counts. A read of a few thousand rows, summed into
- * fewer (dateCountsOn). Measured on a copy of the bench's table at 100,000 dossiers
- * (bench/README.md): the planner's parallel workers took longer to start on two busy cores than
- * the read itself, and its sort of the rows by their text keys (no abbreviated keys under a libc
- * collation) cost more than hashing them.
- */
-const COUNTS_SETTINGS = 'SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_sort = off';
-
-/**
  * `read`'s reads of the kept counts, in one transaction that sees one state of the table (a
  * funnel reads its wait bands, then the days of the middle ones: both must be of the same batch).
  */
 export async function readingCounts<T>(dataSource: DataSource, read: (countsOn: CountsReader) => Promise<T>): Promise<T> {
   const runner = dataSource.createQueryRunner();
   try {
-    // The transaction begun with its isolation level and settings in one round trip (no
-    // parameters: the simple protocol takes several statements), where TypeORM's transaction
-    // took one more for its START TRANSACTION (bench/README.md, "Computed answers").
+    // The transaction begun with its isolation level in one round trip, where TypeORM's
+    // transaction took one more for its START TRANSACTION (bench/README.md, "Computed answers");
+    // the reads' planner settings are their function's (DATE_COUNTS_READ_SQL).
     try {
-      await runner.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; ${COUNTS_SETTINGS}`);
+      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       const result = await read((statistic, level, days, cohorts, measures = null, perCohort = true) =>
-        dateCountsOn((sql, parameters) => runner.query(sql, parameters), READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort),
+        dateCountsOn((sql, parameters) => runner.query(sql, parameters), statistic, level, days, cohorts, measures, perCohort),
       );
       await runner.query('COMMIT');
       return result;
     } catch (error) {
-      // Also after a failed BEGIN or SET (PostgreSQL only warns when no transaction is open): the connection goes back to the pool without one.
+      // Also after a failed BEGIN (PostgreSQL only warns when no transaction is open): the connection goes back to the pool without one.
       await runner.query('ROLLBACK');
       throw error;
     }
@@ -73,27 +63,11 @@ export async function readingCounts<T>(dataSource: DataSource, read: (countsOn: 
   }
 }
 
-/** A parameter of a read of kept counts as an SQL literal: a level, a statistic's or measure's name, a cohort, a date, or a list of them. */
-function literal(value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (Array.isArray(value)) return escapeLiteral(`{${value.map((item) => (item === null ? 'NULL' : `"${String(item).replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`);
-  return escapeLiteral(String(value));
-}
-
-/**
- * A statement with its parameters ($1, $2, …) written in as literals, for the simple protocol
- * (which takes no parameters). Only for dateCountsOn's statements: their text holds no `$` but
- * the parameters'.
- */
-export const withLiterals = (sql: string, parameters: readonly unknown[]): string => sql.replace(/\$(\d+)/g, (_, n: string) => literal(parameters[Number(n) - 1]));
-
 /**
  * The kept counts of a statistic at a level on each of `days` (dateCountsOn; without `perCohort`,
  * the cohorts added up): one read, so one statement sees one state of the table without a
- * transaction of its own. Its settings and the read go in one message of the simple protocol
- * (its parameters written in as literals), which PostgreSQL runs as one implicit transaction, the
- * settings local to it: one round trip where `BEGIN …`, the read and `COMMIT` took three
- * (bench/README.md, "Computed range answers (tenth session)").
+ * transaction of its own, prepared once per connection (DATE_COUNTS_READ_SQL: its planner
+ * settings are its function's).
  */
 export async function countsOn(
   dataSource: DataSource,
@@ -107,6 +81,9 @@ export async function countsOn(
   return countsByDay(days, await countCellsOn(dataSource, statistic, level, days, cohorts, measures, perCohort));
 }
 
+/** The date counts' read prepared once per connection (one text: DATE_COUNTS_READ_SQL). */
+const DATE_COUNT_READS = new PreparedNames('date-counts');
+
 /** countsOn's read, its counts per cell (dateCountCellsOn): for the readers that sum cells per group on many days (VDAB's tallies). */
 export async function countCellsOn(
   dataSource: DataSource,
@@ -117,13 +94,13 @@ export async function countCellsOn(
   measures: readonly string[] | null = null,
   perCohort = true,
 ): Promise<DateCountCells> {
-  // Straight to the pool (poolOf), which lends the message one connection: no TypeORM query
+  // Straight to the pool (poolOf), which lends the statement one connection: no TypeORM query
   // runner to make, connect and release around it (bench/README.md, "Computed range answers'
   // per-answer work (thirteenth session)"). pg's callback form (sentWithCallback): through its
-  // promise form each read's text outlived two scavenges.
-  const query = async (sql: string, parameters: unknown[]) => {
-    const results = await sentWithCallback<QueryResult[]>(poolOf(dataSource), `${COUNTS_SETTINGS}; ${withLiterals(sql, parameters)}`);
-    return results[results.length - 1].rows;
-  };
-  return dateCountCellsOn(query, READ_MODEL_SCHEMA, statistic, level, days, cohorts, measures, perCohort);
+  // promise form each read's text outlived two scavenges. Prepared once per connection (until the
+  // fourteenth session a message of the simple protocol, its settings `SET LOCAL` beside it and its
+  // parameters written in as literals, parsed and planned every time).
+  const query = async (sql: string, parameters: unknown[]) =>
+    (await sentWithCallback<QueryResult>(poolOf(dataSource), sql, parameters, DATE_COUNT_READS.nameOf(sql))).rows;
+  return dateCountCellsOn(query, statistic, level, days, cohorts, measures, perCohort);
 }
