@@ -569,16 +569,9 @@ export interface DateCountCells {
  * measures) at a level on each of `days`: for each day, its cells with a count other than 0
  * (dateCountCellsOn's cells, one object per cell and day).
  */
-export async function dateCountsOn(
-  query: (sql: string, parameters: unknown[]) => Promise<unknown[]>,
-  statistic: DateStatistic | readonly DateStatistic[],
-  level: DateCountLevel,
-  days: readonly string[],
-  cohorts: { from: string | null; to: string | null } = { from: null, to: null },
-  measures: readonly string[] | null = null,
-  perCohort = true,
-): Promise<Map<string, DateCount[]>> {
-  return countsByDay(days, await dateCountCellsOn(query, statistic, level, days, cohorts, measures, perCohort));
+export async function dateCountsOn(...read: Parameters<typeof dateCountCellsOn>): Promise<Map<string, DateCount[]>> {
+  const [, , , days] = read;
+  return countsByDay(days, await dateCountCellsOn(...read));
 }
 
 /** The cells' counts other than 0, by day, for each of `days` (as asked: the same day twice is one). */

@@ -69,16 +69,9 @@ export async function readingCounts<T>(dataSource: DataSource, read: (countsOn: 
  * transaction of its own, prepared once per connection (DATE_COUNTS_READ_SQL: its planner
  * settings are its function's).
  */
-export async function countsOn(
-  dataSource: DataSource,
-  statistic: DateStatistic,
-  level: DateCountLevel,
-  days: readonly string[],
-  cohorts?: { from: string | null; to: string | null },
-  measures: readonly string[] | null = null,
-  perCohort = true,
-): Promise<Map<string, DateCount[]>> {
-  return countsByDay(days, await countCellsOn(dataSource, statistic, level, days, cohorts, measures, perCohort));
+export async function countsOn(...read: Parameters<typeof countCellsOn>): Promise<Map<string, DateCount[]>> {
+  const [, , , days] = read;
+  return countsByDay(days, await countCellsOn(...read));
 }
 
 /** The date counts' read prepared once per connection (one text: DATE_COUNTS_READ_SQL). */
