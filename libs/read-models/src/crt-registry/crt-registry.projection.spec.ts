@@ -384,7 +384,6 @@ describe('crt-registry projection', () => {
         `SELECT indexname FROM pg_indexes WHERE schemaname = 'read_models' AND tablename = 'crt_dossiers' ORDER BY 1`,
       );
       expect(indexes.map((row: { indexname: string }) => row.indexname)).toEqual([
-        'crt_dossiers_active_idx',
         'crt_dossiers_family_name_idx',
         'crt_dossiers_housing_type_idx',
         'crt_dossiers_last_recorded_at_idx',
@@ -399,7 +398,6 @@ describe('crt-registry projection', () => {
         'crt_dossiers_registered_on_idx',
         'crt_dossiers_residence_status_idx',
         'crt_dossiers_search_trgm_idx',
-        'crt_dossiers_stage_idx',
       ]);
       // The counts per municipality and stage came with the copy, kept by its triggers, which came too.
       const triggers = await dataSource.query(
