@@ -34,12 +34,3 @@ export function gcmOpen(key: Uint8Array, sealed: GcmSealed, aad: string): Buffer
     return undefined;
   }
 }
-
-/** gcmOpen of parts stored as base64url text (a personal block's envelope). */
-export function gcmOpenBase64url(key: Uint8Array, sealed: { readonly iv: string; readonly ciphertext: string; readonly tag: string }, aad: string): Buffer | undefined {
-  return gcmOpen(
-    key,
-    { iv: Buffer.from(sealed.iv, 'base64url'), ciphertext: Buffer.from(sealed.ciphertext, 'base64url'), tag: Buffer.from(sealed.tag, 'base64url') },
-    aad,
-  );
-}

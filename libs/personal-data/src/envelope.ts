@@ -1,6 +1,6 @@
 import { ERASED, type PersonalData } from '@app/domain';
 import { canonicalJson } from '@app/platform';
-import { AES_256_KEY_BYTES, gcmOpenBase64url, gcmSeal } from './aes-gcm';
+import { AES_256_KEY_BYTES, gcmOpen, gcmSeal } from './aes-gcm';
 
 /**
  * The stored form of a registration's `personal` block: AES-256-GCM over the canonical JSON of
@@ -64,7 +64,15 @@ export function sealPersonalData(personal: PersonalData, key: Uint8Array, dossie
 
 export function openPersonalData(envelope: PersonalDataEnvelope, key: Uint8Array, dossierId: string): PersonalData {
   requireKey(key);
-  const plaintext = gcmOpenBase64url(key, envelope, dossierId);
+  const plaintext = gcmOpen(
+    key,
+    {
+      iv: Buffer.from(envelope.iv, 'base64url'),
+      ciphertext: Buffer.from(envelope.ciphertext, 'base64url'),
+      tag: Buffer.from(envelope.tag, 'base64url'),
+    },
+    dossierId,
+  );
   if (!plaintext) throw new PersonalDataDecryptionError(dossierId);
   return JSON.parse(plaintext.toString('utf8')) as PersonalData;
 }

@@ -1,5 +1,4 @@
 import type { QueryWithRead } from '@app/event-store';
-import { BlockOpener } from './block-opener';
 import { KeyUnwrapError, MasterKey, newDossierKey } from './master-key';
 
 /** Runs SQL: a TypeORM DataSource's query, or a projection batch's, inside its transaction. */
@@ -16,9 +15,6 @@ export type DossierKey =
   | { readonly state: 'active'; readonly key: Buffer }
   | { readonly state: 'erased'; readonly erasedAt: Date }
   | { readonly state: 'unusable'; readonly error: Error };
-
-/** A dossier's key as its row holds it, before unwrapping: wrapped, or destroyed by an erasure. */
-export type WrappedDossierKey = { readonly state: 'wrapped'; readonly wrapped: Buffer } | { readonly state: 'erased'; readonly erasedAt: Date };
 
 /** An encrypted personal block whose dossier has no key row: lost data, never shown as erased. */
 export class MissingPersonalDataKeyError extends Error {
@@ -48,12 +44,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * dossier reads of PersonalDataProtection keep keys, under the rule revealDossier states.)
  */
 export class PersonalDataKeys {
-  /** Opens personal blocks off the main thread, with this master key (a rebuild's pages: PersonalDataProtection.lookAhead). */
-  readonly opener: BlockOpener;
-
-  constructor(private readonly master: MasterKey) {
-    this.opener = new BlockOpener(() => master.forWorker());
-  }
+  constructor(private readonly master: MasterKey) {}
 
   /**
    * The dossier's key, created on first use. Idempotent: a registration retried after a crash
@@ -76,24 +67,12 @@ export class PersonalDataKeys {
    * case. A key that does not unwrap is 'unusable' for its dossier alone.
    */
   async lookup(query: SqlQuery, dossierIds: readonly string[]): Promise<Map<string, DossierKey>> {
-    return this.unwrapped(await this.lookupWrapped(query, dossierIds));
-  }
-
-  /** lookup() without unwrapping: the keys as their rows hold them (for BlockOpener, which unwraps them itself). */
-  async lookupWrapped(query: SqlQuery, dossierIds: readonly string[]): Promise<Map<string, WrappedDossierKey>> {
     // The column is a uuid: an id of another shape can have no key.
     const ids = [...new Set(dossierIds.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))];
     if (ids.length === 0) return new Map();
-    return this.wrappedOf(
+    return this.keysOf(
       await query(`SELECT dossier_id::text AS dossier_id, wrapped_key, erased_at FROM ${PERSONAL_DATA_KEYS_TABLE} WHERE dossier_id = ANY($1::uuid[])`, [ids]),
     );
-  }
-
-  /** The keys of lookupWrapped's answer, unwrapped here, as lookup() gives them. */
-  unwrapped(keys: ReadonlyMap<string, WrappedDossierKey>): Map<string, DossierKey> {
-    const unwrapped = new Map<string, DossierKey>();
-    for (const [dossierId, key] of keys) unwrapped.set(dossierId, key.state === 'erased' ? key : this.unwrappedKey(key.wrapped, dossierId));
-    return unwrapped;
   }
 
   /**
@@ -112,21 +91,19 @@ export class PersonalDataKeys {
 
   /** The keys of queryAlongside's rows, as lookup() gives them. */
   keysReadAlongside(rows: ReadonlyArray<Record<string, unknown>>): Map<string, DossierKey> {
-    return this.unwrapped(this.wrappedOf(rows.map((row) => ({ ...row, wrapped_key: typeof row.wrapped_key === 'string' ? Buffer.from(row.wrapped_key, 'base64') : null }))));
+    return this.keysOf(rows.map((row) => ({ ...row, wrapped_key: typeof row.wrapped_key === 'string' ? Buffer.from(row.wrapped_key, 'base64') : null })));
   }
 
-  private wrappedOf(rows: ReadonlyArray<Record<string, unknown>>): Map<string, WrappedDossierKey> {
-    const keys = new Map<string, WrappedDossierKey>();
+  private keysOf(rows: ReadonlyArray<Record<string, unknown>>): Map<string, DossierKey> {
+    const keys = new Map<string, DossierKey>();
     for (const row of rows) {
-      keys.set(
-        row.dossier_id as string,
-        row.erased_at !== null ? { state: 'erased', erasedAt: new Date(row.erased_at as string | Date) } : { state: 'wrapped', wrapped: row.wrapped_key as Buffer },
-      );
+      const dossierId = row.dossier_id as string;
+      keys.set(dossierId, row.erased_at !== null ? { state: 'erased', erasedAt: new Date(row.erased_at as string | Date) } : this.unwrapped(row.wrapped_key as Buffer, dossierId));
     }
     return keys;
   }
 
-  private unwrappedKey(wrapped: Buffer, dossierId: string): DossierKey {
+  private unwrapped(wrapped: Buffer, dossierId: string): DossierKey {
     try {
       return { state: 'active', key: this.master.unwrap(wrapped, dossierId) };
     } catch (error) {

@@ -35,20 +35,6 @@ export class MasterKey {
     return new MasterKey(Buffer.from(hkdfSync('sha256', secret, HKDF_SALT, HKDF_INFO, 32)));
   }
 
-  /**
-   * The same master key in a worker thread of this process (BlockOpener), from the bytes
-   * forWorker() gave it: the key-encryption key crosses threads, never the process.
-   */
-  static inWorker(keyEncryptionKey: Uint8Array): MasterKey {
-    if (keyEncryptionKey.length !== AES_256_KEY_BYTES) throw new Error(`A key-encryption key has ${AES_256_KEY_BYTES} bytes`);
-    return new MasterKey(Buffer.from(keyEncryptionKey));
-  }
-
-  /** A copy of the key-encryption key for MasterKey.inWorker, in a worker thread of this process. */
-  forWorker(): Uint8Array {
-    return Uint8Array.from(this.kek);
-  }
-
   wrap(dossierKey: Uint8Array, dossierId: string): Buffer {
     if (dossierKey.length !== AES_256_KEY_BYTES) throw new Error(`A dossier key has ${AES_256_KEY_BYTES} bytes`);
     const { iv, ciphertext, tag } = gcmSeal(this.kek, dossierKey, dossierId);

@@ -1,11 +1,8 @@
-// The module object itself (not an import's copy of it), whose functions a spy can replace.
-import crypto = require('node:crypto');
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ERASED, type PersonalData } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { openMigratedDatabase } from '@app/testing';
-import { BlockOpener } from './block-opener';
 import { isEnvelope } from './envelope';
 import { MissingPersonalDataKeyError, PersonalDataKeyErasedError, type SqlQuery } from './key-store';
 import { PERSONAL_DATA_MIGRATIONS } from './migrations';
@@ -95,61 +92,6 @@ describe('PersonalDataProtection on PostgreSQL (personal_data_keys)', () => {
     statements = [];
     expect(await protection.reveal([...events, other.stored], query, undefined, ahead)).toEqual([...batch.map((b) => b.plain), other.plain]);
     expect(statements).toHaveLength(1);
-  });
-
-  describe("a page's blocks opened on a worker thread (lookAhead, BlockOpener)", () => {
-    /** What reveal() makes of each event, the personal block or the error's class, in order. */
-    const outcomes = async (reveal: (onUnreadable: (event: RecordedEvent, error: unknown) => void) => Promise<RecordedEvent[]>) => {
-      const unreadable = new Map<string, string>();
-      const revealed = await reveal((event, error) => unreadable.set(event.id, (error as Error).name));
-      return { revealed, unreadable };
-    };
-
-    /** A page as a rebuild reads one: sealed registrations, an erased one, one stored in plain, one altered, one of another installation's key, and an event of no registration. */
-    async function page() {
-      const sealed = await Promise.all([storedRegistration(), storedRegistration(), storedRegistration()]);
-      const erased = await storedRegistration();
-      await protection.erase(query, erased.dossierId);
-      const legacyId = randomUUID();
-      const legacy = recordedDossierEvent(legacyId, 1, registered(legacyId, '11002', '2022-03-24'));
-      const altered = await storedRegistration();
-      const envelope = altered.stored.data.personal as { tag: string };
-      const alteredEvent = { ...altered.stored, data: { ...altered.stored.data, personal: { ...envelope, tag: Buffer.alloc(16).toString('base64url') } } };
-      const foreign = await storedRegistration();
-      await database.dataSource.query('UPDATE personal_data_keys SET wrapped_key = $2 WHERE dossier_id = $1', [
-        foreign.dossierId,
-        Buffer.concat([Buffer.of(1), randomBytes(60)]),
-      ]);
-      const housed = recordedDossierEvent(sealed[0].dossierId, 2, { type: 'PersonHoused', data: { housingType: 'collective', municipality: '11002', on: '2022-04-01' } });
-      return { sealed, events: [...sealed.map((b) => b.stored), erased.stored, legacy, alteredEvent, foreign.stored, housed] };
-    }
-
-    it('reveals the page as reveal() alone does, event by event and error by error, with no AES-GCM on this thread', async () => {
-      const { sealed, events } = await page();
-      const here = await outcomes((onUnreadable) => protection.reveal(events, query, onUnreadable));
-      const decipherings = jest.spyOn(crypto, 'createDecipheriv');
-      try {
-        const ahead = await protection.lookAhead(events, query);
-        const apart = await outcomes((onUnreadable) => protection.reveal(events, query, onUnreadable, ahead));
-        expect(decipherings).not.toHaveBeenCalled();
-        expect(apart).toEqual(here);
-      } finally {
-        decipherings.mockRestore();
-      }
-      expect(here.revealed.slice(0, 3)).toEqual(sealed.map((b) => b.plain));
-      expect(personalOf(here.revealed[3]).familyName).toBe(ERASED);
-      expect([...here.unreadable.values()]).toEqual(['PersonalDataDecryptionError', 'KeyUnwrapError']);
-    });
-
-    it('opens the blocks here when the worker cannot answer', async () => {
-      const { events } = await page();
-      const here = await outcomes((onUnreadable) => protection.reveal(events, query, onUnreadable));
-      const failing = PersonalDataProtection.withMasterSecret(secret);
-      // A worker whose master key does not load ends at its start: every page it was sent fails.
-      (failing as unknown as { keys: { opener: BlockOpener } }).keys.opener = new BlockOpener(() => new Uint8Array(3));
-      const ahead = await failing.lookAhead(events, query);
-      expect(await outcomes((onUnreadable) => failing.reveal(events, query, onUnreadable, ahead))).toEqual(here);
-    });
   });
 
   it('reads every personal field as ERASED once the key is destroyed; erasing again changes nothing', async () => {

@@ -1,10 +1,9 @@
 import { DOSSIER_STREAM_PREFIX, dossierIdOf, type PersonalData } from '@app/domain';
 import type { QueryWithRead, RecordedEvent } from '@app/event-store';
 import { configuredOrGeneratedSecret, KeptValues, type AppConfig } from '@app/platform';
-import { KEY_NOT_UNWRAPPING, type OpenedBlock, type SealedBlock } from './block-opener';
-import { ERASED_PERSONAL_DATA, isEnvelope, openPersonalData, PersonalDataDecryptionError, sealPersonalData, type PersonalDataEnvelope } from './envelope';
+import { ERASED_PERSONAL_DATA, isEnvelope, openPersonalData, sealPersonalData, type PersonalDataEnvelope } from './envelope';
 import { MissingPersonalDataKeyError, PersonalDataKeys, type DossierKey, type SqlQuery } from './key-store';
-import { KeyUnwrapError, MasterKey } from './master-key';
+import { MasterKey } from './master-key';
 
 const REGISTRATION = 'DossierRegistered';
 const ERASURE = 'PersonalDataErased';
@@ -50,19 +49,11 @@ export class DossierKeyRead {
 /** lookAhead()'s answer as reveal() takes it back (the projection engine's PersonalDataAhead). */
 type Ahead = { readonly events: readonly RecordedEvent[] };
 
-/** A dossier key whose blocks the BlockOpener opened off this thread: `opened` holds them. */
-const OPENED_APART = { state: 'opened-apart' } as const;
-type KeyAhead = DossierKey | typeof OPENED_APART;
-
-/**
- * What a batch's reveal() needs, read ahead of it: its dossiers' keys, and its blocks opened by the
- * worker (by event); kept only as long as the batch waits for its fold.
- */
+/** The keys a batch's reveal() needs, read ahead of it; kept only as long as the batch waits for its fold. */
 class KeysAhead implements Ahead {
   constructor(
     readonly events: readonly RecordedEvent[],
-    readonly keys: ReadonlyMap<string, KeyAhead> | undefined,
-    readonly opened?: ReadonlyMap<RecordedEvent, OpenedBlock>,
+    readonly keys: ReadonlyMap<string, DossierKey> | undefined,
   ) {}
 }
 
@@ -119,47 +110,13 @@ export class PersonalDataProtection {
     /** lookAhead()'s keys for these events: no query then. */
     ahead?: Ahead,
   ): Promise<E[]> {
-    const read = ahead instanceof KeysAhead && ahead.events === events ? ahead : new KeysAhead(events, await this.keysOf(events, query));
-    return read.keys ? this.readableEvents(events, read.keys, onUnreadable, read.opened) : [...events];
+    const keys = ahead instanceof KeysAhead && ahead.events === events ? ahead.keys : await this.keysOf(events, query);
+    return keys ? this.readableEvents(events, keys, onUnreadable) : [...events];
   }
 
-  /**
-   * reveal()'s keys for these events, looked up now (PersonalDataReader.lookAhead), and their
-   * blocks opened on the BlockOpener's worker meanwhile: a rebuild's main thread folds the page
-   * before while the worker unwraps and decrypts this one's (bench/README.md, "The CRT registry's
-   * rebuild: indexes and the personal blocks"). An erased key is no block to open; should the
-   * worker fail, the keys are unwrapped here, and reveal() opens the blocks as it would have.
-   */
+  /** reveal()'s keys for these events, looked up now (PersonalDataReader.lookAhead). */
   async lookAhead(events: readonly RecordedEvent[], query: SqlQuery): Promise<Ahead> {
-    const registrations = events.filter(carriesPersonalData);
-    if (registrations.length === 0) return new KeysAhead(events, undefined);
-    const wrapped = await this.keys.lookupWrapped(query, registrations.map((event) => dossierIdOf(event.streamId)));
-    const sealed: RecordedEvent[] = [];
-    const blocks: SealedBlock[] = [];
-    for (const event of registrations) {
-      const dossierId = dossierIdOf(event.streamId);
-      const keyId = dossierId.toLowerCase();
-      const key = wrapped.get(keyId);
-      const personal = event.data.personal;
-      if (key?.state !== 'wrapped' || !isEnvelope(personal)) continue;
-      sealed.push(event);
-      blocks.push({ dossierId, keyId, wrappedKey: key.wrapped, iv: personal.iv, ciphertext: personal.ciphertext, tag: personal.tag });
-    }
-    let opened: readonly OpenedBlock[];
-    try {
-      opened = await this.keys.opener.open(blocks);
-    } catch {
-      return new KeysAhead(events, this.keys.unwrapped(wrapped));
-    }
-    // The keys of dossiers with no block to open (erased, or a block stored in plain) as reveal() reads them; the others opened apart.
-    const apart = new Set(blocks.map((block) => block.keyId));
-    const keys = new Map<string, KeyAhead>(this.keys.unwrapped(new Map([...wrapped].filter(([keyId]) => !apart.has(keyId)))));
-    for (const keyId of apart) keys.set(keyId, OPENED_APART);
-    // A key that did not unwrap is unusable for every event of its dossier, as reveal() has it.
-    blocks.forEach((block, i) => {
-      if (opened[i] === KEY_NOT_UNWRAPPING) keys.set(block.keyId, { state: 'unusable', error: new KeyUnwrapError(block.keyId) });
-    });
-    return new KeysAhead(events, keys, new Map(sealed.map((event, i) => [event, opened[i]])));
+    return new KeysAhead(events, await this.keysOf(events, query));
   }
 
   /** The keys of the events' registrations' dossiers, in one lookup; undefined when none carries personal data. */
@@ -222,12 +179,7 @@ export class PersonalDataProtection {
     return query && new DossierKeyRead(id, query, this.generation);
   }
 
-  private readableEvents<E extends RecordedEvent>(
-    events: readonly E[],
-    keys: ReadonlyMap<string, KeyAhead>,
-    onUnreadable?: (event: E, error: unknown) => void,
-    opened?: ReadonlyMap<RecordedEvent, OpenedBlock>,
-  ): E[] {
+  private readableEvents<E extends RecordedEvent>(events: readonly E[], keys: ReadonlyMap<string, DossierKey>, onUnreadable?: (event: E, error: unknown) => void): E[] {
     // A loop, not flatMap: a projection's batch is thousands of events, and an array for each was garbage at once.
     const readable: E[] = [];
     for (const event of events) {
@@ -236,7 +188,7 @@ export class PersonalDataProtection {
         continue;
       }
       try {
-        readable.push({ ...event, data: { ...event.data, personal: this.readable(event, keys, opened) } });
+        readable.push({ ...event, data: { ...event.data, personal: this.readable(event, keys) } });
       } catch (error) {
         if (!onUnreadable) throw error;
         onUnreadable(event, error);
@@ -268,7 +220,7 @@ export class PersonalDataProtection {
     this.keyErased(dossierId);
   }
 
-  private readable(event: RecordedEvent, keys: ReadonlyMap<string, KeyAhead>, opened?: ReadonlyMap<RecordedEvent, OpenedBlock>): PersonalData {
+  private readable(event: RecordedEvent, keys: ReadonlyMap<string, DossierKey>): PersonalData {
     const dossierId = dossierIdOf(event.streamId);
     const personal = event.data.personal;
     const key = keys.get(dossierId.toLowerCase());
@@ -279,10 +231,6 @@ export class PersonalDataProtection {
       if (this.options.withoutKey === 'erased') return { ...ERASED_PERSONAL_DATA };
       throw new MissingPersonalDataKeyError(dossierId);
     }
-    if (key.state === 'active') return openPersonalData(personal, key.key, dossierId);
-    // Opened by the worker: what openPersonalData would have answered.
-    const block = opened?.get(event);
-    if (typeof block !== 'string') throw new PersonalDataDecryptionError(dossierId);
-    return JSON.parse(block) as PersonalData;
+    return openPersonalData(personal, key.key, dossierId);
   }
 }
