@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { runningEmbeddedPostgres } from '../libs/platform/src/embedded-postgres';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -99,23 +98,6 @@ describe('embedded PostgreSQL restarted right after a SIGKILL', () => {
       previous = started;
     }
   }, 120_000);
-
-  it('is reached through the Unix socket in its data directory, by the process that started it and by another one', async () => {
-    const dataDir = newDataDir();
-    const started = await start(dataDir);
-    running.push(started);
-    const url = started.said.slice('READY '.length);
-    expect(new URL(url).searchParams.get('host')).toBe(dataDir);
-    expect(await runningEmbeddedPostgres(dataDir)).toBe(url);
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      // No server address: the connection is not TCP.
-      expect((await client.query('SELECT inet_server_addr() AS address')).rows).toEqual([{ address: null }]);
-    } finally {
-      await client.end();
-    }
-  }, 60_000);
 
   it("says PostgreSQL's own reason when it cannot start", async () => {
     const dataDir = newDataDir();

