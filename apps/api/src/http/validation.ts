@@ -119,24 +119,29 @@ export class QueryValidationPipe extends ValidationPipe {
   /** Per query DTO: whether an empty query becomes a bare instance of it. */
   private readonly emptyQueryIsBare = new Map<Type<unknown>, boolean>();
 
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  // Not an async function: every parameter of every request comes through here, and an async
+  // wrapper around the whole way would cost each of them a promise and its microtasks.
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.metatype;
     if (metadata.type === 'query' && metatype && isEmptyObject(value) && this.toValidate(metadata)) {
-      let bare = this.emptyQueryIsBare.get(metatype);
-      if (bare === undefined) {
-        let instance: unknown;
-        try {
-          instance = await super.transform(value, metadata);
-        } catch (refusal) {
-          this.emptyQueryIsBare.set(metatype, false);
-          throw refusal;
-        }
-        this.emptyQueryIsBare.set(metatype, isDeepStrictEqual(instance, new metatype()));
-        return instance;
-      }
-      if (bare) return new metatype();
+      const bare = this.emptyQueryIsBare.get(metatype);
+      if (bare === undefined) return this.firstEmptyQuery(value, metadata, metatype);
+      if (bare) return Promise.resolve(new metatype());
     }
     return super.transform(value, metadata);
+  }
+
+  /** The whole way, and whether its answer was a bare instance; a refusal is answered, as every later empty query of the DTO will be. */
+  private async firstEmptyQuery(value: unknown, metadata: ArgumentMetadata, metatype: Type<unknown>): Promise<unknown> {
+    let instance: unknown;
+    try {
+      instance = await super.transform(value, metadata);
+    } catch (refusal) {
+      this.emptyQueryIsBare.set(metatype, false);
+      throw refusal;
+    }
+    this.emptyQueryIsBare.set(metatype, isDeepStrictEqual(instance, new metatype()));
+    return instance;
   }
 }
 
