@@ -470,7 +470,7 @@ export async function dateCountCellsOn(
         .reduce((months, span) => months.set(span.from, [span.to, months.get(span.from) ?? span.to].sort()[1]), new Map<string, string>()),
     ].map(([from, to]): Span => ({ grain: 'day', from, to })),
   ];
-  // Read by DATE_COUNTS_READ: each span a range of the primary key (statistic, level, grain,
+  // Read by DATE_COUNTS_READ_SQL: each span a range of the primary key (statistic, level, grain,
   // bucket, …), several statistics in one scan of each span (a search of the index per
   // statistic), the measures asked and the cohorts' bounds conditions of the scan (VDAB's
   // population reads its half of the rows alone). Summed by PostgreSQL per cell (the cohorts

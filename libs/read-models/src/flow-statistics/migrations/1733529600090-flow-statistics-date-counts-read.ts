@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The function's name as aggregates/date-counts.ts calls it (DATE_COUNTS_READ). */
+/** The function's name as aggregates/date-counts.ts calls it (DATE_COUNTS_READ_SQL; a migration keeps its own text, frozen). */
 const FUNCTION = 'read_models.stat_date_counts_on';
 
 /**
