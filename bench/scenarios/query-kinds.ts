@@ -32,6 +32,16 @@ export function dossiersAsked(loaded: readonly LoadedDossier[], requests: number
 export function queryKinds({ today, tokens, dossiers, only }: QueryKindsInput): QueryKind[] {
   const cities = ['11002', '44021', '24062', '31005', '71022', '12025', '21004'];
   const stages = ['housed', 'inburgering', 'vdab', 'employed', 'registered', 'left'];
+  const rareFilters = [
+    'stage=registered&residenceStatus=family-reunification',
+    'status=left&stage=housed',
+    'status=active&residenceStatus=student',
+    'province=70000&stage=vdab&housingType=collective',
+    'stage=employed&housingType=collective',
+    'status=left&registeredFrom=2025-06-01',
+    'q=olena%20shevchenko',
+  ];
+  const listSorts = ['-registeredOn', 'familyName', '-lastRecordedAt', 'municipality'];
   // Statistics answers are kept until the read model changes (statistics-cache.ts), so every
   // request asks a question of its own: the figures are the cost of computing an answer. One
   // kind asks the same question again, for what a kept answer costs.
@@ -50,6 +60,15 @@ export function queryKinds({ today, tokens, dossiers, only }: QueryKindsInput): 
       class: 'list',
       token: tokens.staff,
       path: (i) => `/dossiers?municipality=${cities[i % cities.length]}&stage=${stages[i % stages.length]}&page=${1 + (i % 3)}&pageSize=25&sort=-registeredOn`,
+    },
+    {
+      name: 'CRT list, rare filter combinations and a name',
+      class: 'list',
+      token: tokens.staff,
+      // Filters that match few dossiers or none, and a name searched for, in several orders: pages
+      // a walk of the sort's index would read far for (bench/README.md, "The CRT list's rare filter
+      // combinations"). Seven filters and four orders: every pair in 28 requests.
+      path: (i) => `/dossiers?${rareFilters[i % rareFilters.length]}&page=${1 + (Math.floor(i / 28) % 3)}&pageSize=25&sort=${listSorts[i % listSorts.length]}`,
     },
     { name: 'stock', class: 'statistics', token: tokens.analyst, path: (i) => `/statistics/stock?asOf=${addDays('2022-01-01', (i * 37) % 1461)}` },
     {

@@ -6,7 +6,16 @@ import { openMigratedDatabase } from '@app/testing';
 import { READ_MODEL_MIGRATIONS } from '../schema';
 import { CrtDossier } from './crt-dossier.entity';
 import { CRT_REGISTRY } from './crt-registry.projection';
-import { CrtRegistryReader, DOSSIER_STATUSES, REGISTRY_SORTS, TOTAL_COUNTED_UP_TO, type RegistryListQuery, type StatementWithPage } from './crt-registry.reader';
+import {
+  CrtRegistryReader,
+  DOSSIER_STATUSES,
+  pageRead,
+  pageReadSql,
+  REGISTRY_SORTS,
+  TOTAL_COUNTED_UP_TO,
+  type RegistryListQuery,
+  type StatementWithPage,
+} from './crt-registry.reader';
 
 /** A migrated database of the describe block's own (dropped after it), handed over with a reader on it before its tests. */
 function registryDatabase(opened: (database: { readonly dataSource: DataSource; readonly reader: CrtRegistryReader }) => void): void {
@@ -174,10 +183,14 @@ describe('CrtRegistryReader.list: a municipality in every order', () => {
       const [{ 'QUERY PLAN': plan }] = await runner.query(`EXPLAIN (FORMAT JSON) ${statements[0].sql}`, statements[0].parameters as unknown[]);
       const names: string[] = [];
       // A sort below the page's LIMIT sorts the matches; the one above it only the page's rows.
-      const walk = (node: { 'Index Name'?: string; 'Node Type': string; Plans?: unknown[] }, inPage = false) => {
+      // The page picked from the matches gathered (a filter matching few) sorts them by design:
+      // only the walk of an order is looked at.
+      type Node = { 'Index Name'?: string; 'Node Type': string; Plans?: Node[]; 'Subplan Name'?: string; 'CTE Name'?: string };
+      const walk = (node: Node, inPage = false) => {
+        if (node['Subplan Name'] === 'CTE matches' || node.Plans?.some((child) => child['CTE Name'] === 'matches')) return;
         if (inPage && (node['Node Type'] === 'Sort' || node['Node Type'] === 'Incremental Sort')) names.push('(sort)');
         if (node['Index Name']) names.push(node['Index Name']);
-        for (const child of node.Plans ?? []) walk(child as typeof node, inPage || node['Node Type'] === 'Limit');
+        for (const child of node.Plans ?? []) walk(child, inPage || node['Node Type'] === 'Limit');
       };
       walk(plan[0].Plan);
       return names;
@@ -259,5 +272,138 @@ describe('CrtRegistryReader.list: pages', () => {
     );
     const [dossier] = (await reader.list({ municipality: '73001', sort: '-registeredOn', page: 1, pageSize: 25 })).dossiers;
     expect(dossier).toMatchObject({ birthDate: '1985-07-30', registeredOn: '2022-03-24', leftOn: '2024-02-29', housingSince: null, lastRecordedAt: new Date('2024-11-25T09:14:03.512Z') });
+  });
+});
+
+/**
+ * A filter matching TOTAL_COUNTED_UP_TO dossiers or fewer has its page picked from all its
+ * matches, gathered by the filter's own indexes; one matching more walks the sort's index; a name
+ * searched for in the family names' order is always gathered. Whichever way, the page is the one
+ * the filter and the order give: here against the rows filtered and sorted in memory.
+ */
+describe('CrtRegistryReader.list: a page walked or gathered', () => {
+  let dataSource: DataSource;
+  let reader: CrtRegistryReader;
+  registryDatabase((opened) => ({ dataSource, reader } = opened));
+
+  const DOSSIERS = TOTAL_COUNTED_UP_TO + 200;
+  type Row = Record<'dossier_id' | 'municipality' | 'municipality_name' | 'family_name' | 'stage' | 'residence_status' | 'housing_type' | 'search_text' | 'registered_on', string> & {
+    active: boolean;
+    last_recorded_at: Date;
+  };
+  let rows: Row[];
+
+  beforeAll(async () => {
+    // Names and municipality names of distinct first letters: ordered alike whatever the collation.
+    await dataSource.query(
+      `INSERT INTO read_models.crt_dossiers (dossier_id, version, given_name, family_name, nationality, municipality, municipality_name, registered_on,
+                                             housing_type, ever_employed, employed_now, left_on, last_recorded_at, residence_status)
+       SELECT gen_random_uuid(), 2, (ARRAY['Olena', 'Iryna'])[1 + i % 2], (ARRAY['Kovalenko', 'Shevchenko', 'Bondarenko', 'Tkachenko', 'Melnyk'])[1 + i % 5], 'UKR',
+              (ARRAY['11002', '44021', '71022'])[1 + i % 3], (ARRAY['Antwerpen', 'Gent', 'Hasselt'])[1 + i % 3], date '2022-03-01' + (i * 7) % 1000,
+              CASE i % 4 WHEN 0 THEN NULL WHEN 1 THEN 'collective' ELSE 'loi' END, i % 6 = 0, i % 6 = 0, CASE WHEN i % 10 = 0 THEN date '2025-01-01' END,
+              timestamptz '2026-01-01' - i * interval '1 minute', CASE WHEN i % 97 = 0 THEN 'family-reunification' ELSE 'temporary-protection' END
+         FROM generate_series(1, $1::int) i`,
+      [DOSSIERS],
+    );
+    await dataSource.query('ANALYZE read_models.crt_dossiers');
+    rows = await dataSource.query(
+      'SELECT dossier_id, municipality, municipality_name, family_name, stage, residence_status, housing_type, search_text, registered_on::text, active, last_recorded_at FROM read_models.crt_dossiers',
+    );
+  });
+
+  const SORTED_BY: Record<string, (row: Row) => string | number> = {
+    registeredOn: (row) => row.registered_on,
+    familyName: (row) => row.family_name,
+    municipality: (row) => row.municipality_name,
+    lastRecordedAt: (row) => row.last_recorded_at.getTime(),
+  };
+  /** The page as the filter and the order give it, from the rows in memory. */
+  function expected(query: RegistryListQuery): { ids: string[]; total: number } {
+    const matching = rows.filter(
+      (row) =>
+        (query.status === undefined || row.active === (query.status === 'active')) &&
+        (query.municipality === undefined || row.municipality === query.municipality) &&
+        (query.stage === undefined || row.stage === query.stage) &&
+        (query.housingType === undefined || row.housing_type === query.housingType) &&
+        (query.residenceStatus === undefined || row.residence_status === query.residenceStatus) &&
+        (query.q === undefined || row.search_text.includes(query.q)),
+    );
+    const key = SORTED_BY[query.sort.replace('-', '')];
+    const sign = query.sort.startsWith('-') ? -1 : 1;
+    const compare = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
+    matching.sort((a, b) => sign * (compare(key(a), key(b)) || compare(a.dossier_id, b.dossier_id)));
+    const from = (query.page - 1) * query.pageSize;
+    return { ids: matching.slice(from, from + query.pageSize).map((row) => row.dossier_id), total: Math.min(matching.length, TOTAL_COUNTED_UP_TO) };
+  }
+
+  const FILTERS: Array<Partial<RegistryListQuery>> = [
+    {}, // more than TOTAL_COUNTED_UP_TO: walked
+    { municipality: '44021' },
+    { stage: 'employed', residenceStatus: 'family-reunification' },
+    { status: 'left', stage: 'housed' }, // none
+    { housingType: 'collective', status: 'active' },
+    { municipality: '44021', housingType: 'collective' }, // walked on the first page, gathered on the third
+    { residenceStatus: 'family-reunification' },
+    { q: 'shevchenko' }, // gathered in the family names' order
+    { q: 'olena' },
+  ];
+  it.each(FILTERS.flatMap((filter) => REGISTRY_SORTS.map((sort) => [filter, sort] as const)))('gives the page of %j sorted by %s', async (filter, sort) => {
+    for (const page of [1, 3]) {
+      const query: RegistryListQuery = { ...filter, sort, page, pageSize: 25 };
+      const { ids, total } = expected(query);
+      const answer = await reader.list(query);
+      expect({ ids: answer.dossiers.map((dossier) => dossier.dossierId), total: answer.total }).toEqual({ ids, total });
+    }
+  });
+
+  /** Whether the statement's walk of the sort's index ran, and whether its page from the gathered matches did. */
+  async function branchesRun(query: RegistryListQuery): Promise<{ walked: boolean; gathered: boolean }> {
+    const spy = jest.spyOn(poolOf(dataSource), 'query');
+    await new CrtRegistryReader(dataSource).list(query);
+    const [sql, parameters] = spy.mock.calls[0] as unknown as [string, unknown[]];
+    spy.mockRestore();
+    const [{ 'QUERY PLAN': plan }] = await dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, parameters);
+    const found = { walked: false, gathered: false };
+    type Node = { Plans?: Node[]; 'One-Time Filter'?: string; 'Actual Loops': number; 'Parent Relationship'?: string; 'CTE Name'?: string };
+    const readsMatches = (node: Node): boolean => node['CTE Name'] === 'matches' || (node.Plans ?? []).some(readsMatches);
+    const visit = (node: Node) => {
+      if (node['One-Time Filter'] !== undefined) {
+        // The gate's own look at the count (an InitPlan) runs either way; what it lets through is the outer child.
+        const outer = (node.Plans ?? []).find((child) => child['Parent Relationship'] === 'Outer');
+        if (outer) found[readsMatches(outer) ? 'gathered' : 'walked'] = outer['Actual Loops'] > 0;
+      }
+      node.Plans?.forEach(visit);
+    };
+    visit(plan[0].Plan);
+    return found;
+  }
+
+  it('walks the order for a filter matching more than TOTAL_COUNTED_UP_TO, and gathers the matches of one matching fewer', async () => {
+    const query = { sort: 'familyName', page: 1, pageSize: 25 } as const;
+    expect(await branchesRun(query)).toEqual({ walked: true, gathered: false });
+    expect(await branchesRun({ ...query, stage: 'employed', residenceStatus: 'family-reunification' })).toEqual({ walked: false, gathered: true });
+    // A filter no dossier matches reads no page at all.
+    expect(await branchesRun({ ...query, status: 'left', stage: 'housed' })).toEqual({ walked: false, gathered: false });
+  });
+});
+
+/** How a page is read, decided in the service for a filter counted before and in the statement for one not: the same rule. */
+describe('pageRead and pageReadSql', () => {
+  let dataSource: DataSource;
+  registryDatabase((opened) => ({ dataSource } = opened));
+
+  it('decide alike', async () => {
+    const grid: Array<[number, number, number, number]> = [];
+    for (const counted of [0, 1, 24, 25, 500, 1_581, 1_582, 5_000, 5_001, TOTAL_COUNTED_UP_TO, TOTAL_COUNTED_UP_TO + 1])
+      for (const registryRows of [0, 100, 100_000, 1_000_000, 4_000_000])
+        for (const offset of [0, 50, 975]) for (const pageSize of [1, 25, 200]) grid.push([counted, registryRows, offset, pageSize]);
+    const decided: Array<{ read: string }> = await dataSource.query(
+      `SELECT ${pageReadSql('g.offset_', 'g.page_size')} AS read
+         FROM jsonb_to_recordset($1::jsonb) AS g(counted int, registry_rows real, offset_ int, page_size int, i int) ORDER BY g.i`,
+      [JSON.stringify(grid.map(([counted, registry_rows, offset_, page_size], i) => ({ counted, registry_rows, offset_, page_size, i })))],
+    );
+    expect(decided.map(({ read }) => read)).toEqual(grid.map((cell) => pageRead(...cell)));
+    // Both ways are taken somewhere in the grid, and none.
+    expect(new Set(decided.map(({ read }) => read))).toEqual(new Set(['none', 'walk', 'gather']));
   });
 });

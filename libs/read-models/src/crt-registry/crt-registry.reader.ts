@@ -65,6 +65,26 @@ const MAX_KEPT_TOTALS = 1_000;
 export const TOTAL_COUNTED_UP_TO = 10_000;
 
 /**
+ * How a page is read, from the filter's count: by walking the sort's index and keeping the rows
+ * the filter matches, or by gathering every match through the filter's own indexes and sorting
+ * them. A walk reads some (offset + page size) × registry ÷ matches rows when the matches are
+ * spread evenly along the order, and far more when they are not (a rare stage among the newest
+ * registrations, a status and stage no dossier has); gathering reads about the matches. So a page
+ * is gathered when its matches, squared, are at most the rows a walk would read times the matches:
+ * at 1,000,000 dossiers a first page of up to 5,000 matches. None matching: nothing to read.
+ */
+export function pageRead(counted: number, registryRows: number, offset: number, pageSize: number): 'none' | 'walk' | 'gather' {
+  if (counted === 0) return 'none';
+  return counted <= TOTAL_COUNTED_UP_TO && counted * counted <= (offset + pageSize) * Math.max(registryRows, counted) ? 'gather' : 'walk';
+}
+
+/** pageRead as SQL on the columns `counted` and `registry_rows`, the offset and page size being parameters $offset and $pageSize (a spec holds the two equal). */
+export const pageReadSql = (offset: string, pageSize: string): string =>
+  `CASE WHEN counted = 0 THEN 'none'
+        WHEN counted <= ${TOTAL_COUNTED_UP_TO} AND counted::float8 * counted <= (${offset}::float8 + ${pageSize}) * greatest(registry_rows, counted) THEN 'gather'
+        ELSE 'walk' END`;
+
+/**
  * A statement to run with a page's read, in the same statement and transaction (the access log's
  * record of the page: whoever writes one before the page leaves need not send a second). It reads
  * the page's rows from `page_shown` (`dossier_id` among them) and may write; its own parameters
@@ -121,7 +141,7 @@ function filterOf(query: RegistryListQuery): { readonly where: string; readonly 
 @Injectable()
 export class CrtRegistryReader {
   /** The count per filter (up to TOTAL_COUNTED_UP_TO + 1), with the registry's version it was counted at. */
-  private readonly totals = new Map<string, { readonly version: string; readonly counted: number }>();
+  private readonly totals = new Map<string, { readonly version: string; readonly counted: number; readonly registryRows: number }>();
   /** The entity's selectable columns, as the list reads them and TypeORM would hydrate them. */
   private readonly columns: readonly ColumnMetadata[];
 
@@ -131,7 +151,9 @@ export class CrtRegistryReader {
 
   /**
    * One page and the total of the filter, in one statement (one snapshot, so they agree while
-   * the projection writes): the page ordered by an index where the sort has one, the registry's
+   * the projection writes): the page read the way its count says (pageRead: walking the sort's
+   * index, or gathering the matches by the filter's own indexes and sorting them; a name searched
+   * for in the family names' order always gathered), the registry's
    * version beside it, and the count only when this process has not counted this filter at that
    * version already (the next pages of a search cost no count while the registry stands still; a
    * batch applied or a rebuild switched counts again). A filter of status, municipality and stage
@@ -164,28 +186,56 @@ export class CrtRegistryReader {
     // Ordered by the columns as stored (dates as dates), answered with dates as text.
     const answered = this.columns.map(({ databaseName: name, type }) => (type === 'date' ? `p.${name}::text AS ${name}` : `p.${name}`)).join(', ');
     // The tiebreak makes the order total, so consecutive pages neither repeat nor skip a row.
-    const matches = (selected: string) =>
-      `SELECT ${selected} FROM ${table} d ${where} ORDER BY d.${sortColumn} ${direction}, d.dossier_id ${direction} LIMIT $${n + 3} OFFSET $${n + 4}`;
+    const ordered = (on: string) => `ORDER BY ${on}.${sortColumn} ${direction}, ${on}.dossier_id ${direction} LIMIT $${n + 3} OFFSET $${n + 4}`;
+    const walked = (selected: string) => `SELECT ${selected} FROM ${table} d ${where} ${ordered('d')}`;
+    const byIds = (ids: string) => `SELECT ${columns} FROM (${ids}) page JOIN ${table} d USING (dossier_id)`;
+    // A name searched for lies in one stretch of the family names' order, which a walk of that
+    // order would read up to: its page is picked from all its matches, however many, and they are
+    // counted as they are gathered.
+    const gatherAll = query.q !== undefined && query.q.trim() !== '' && key === 'familyName';
     const counting =
-      keptWhere === undefined
-        ? `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} d ${where} LIMIT $${n + 5}) matching)`
-        : `(SELECT least(coalesce(sum(c.dossiers), 0), $${n + 5})::int FROM ${READ_MODEL_SCHEMA}.${CRT_STAGE_COUNTS_TABLE} c ${keptWhere})`;
-    const page = query.page === 1 ? matches(columns) : `SELECT ${columns} FROM (${matches('d.dossier_id')}) page JOIN ${table} d USING (dossier_id)`;
+      keptWhere !== undefined
+        ? `(SELECT least(coalesce(sum(c.dossiers), 0), $${n + 5})::int FROM ${READ_MODEL_SCHEMA}.${CRT_STAGE_COUNTS_TABLE} c ${keptWhere})`
+        : gatherAll
+          ? `(SELECT least(count(*), $${n + 5})::int FROM matches)`
+          : `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} d ${where} LIMIT $${n + 5}) matching)`;
+    const gathered = byIds(`SELECT m.dossier_id FROM matches m ${ordered('m')}`);
+    const walk = query.page === 1 ? walked(columns) : byIds(walked('d.dossier_id'));
+    const offset = (query.page - 1) * query.pageSize;
+    // A filter counted already (the next pages of a list) and walked by its count is walked
+    // without the other way planned: a count from an older version still says how the filter's
+    // matches lie, and a page read the other way would be the same page, only slower. Any other
+    // has both ways in its statement, and its count at this version picks one (pageReadSql); the
+    // matches gathered stop one past TOTAL_COUNTED_UP_TO, so only a count within it gathers.
+    const walkKnown = !gatherAll && kept !== undefined && pageRead(kept.counted, kept.registryRows, offset, query.pageSize) === 'walk';
+    const page = gatherAll
+      ? gathered
+      : walkKnown
+        ? `SELECT * FROM (${walk}) walked WHERE (SELECT counted > 0 FROM counted)`
+        : `SELECT * FROM (${walk}) walked WHERE (SELECT read = 'walk' FROM counted) ` +
+          `UNION ALL SELECT * FROM (${gathered}) gathered WHERE (SELECT read = 'gather' FROM counted)`;
     const order = `${sortColumn} ${direction}, dossier_id ${direction}`;
+    const k = n + 6;
     // pg's callback form (rowsRead): through its promise form every page outlived two scavenges.
     const rows = await rowsRead(
       this.dataSource,
-      `${alongside ? `WITH page_shown AS MATERIALIZED (${page}), written AS (${alongside.sql((k) => `$${n + 5 + k}`, order)}) ` : ''}` +
-        `SELECT v.version AS registry_version, CASE WHEN $${n + 2}::text IS NOT NULL AND v.version = $${n + 2}::text THEN NULL
-                              ELSE ${counting} END AS counted, ${answered}
-         FROM (SELECT ${readModelVersionSubquery(n + 1)} AS version) v
+      `WITH matches AS MATERIALIZED (SELECT d.${sortColumn}, d.dossier_id FROM ${table} d ${where} ${gatherAll ? '' : `LIMIT $${n + 5}`}),
+       counted AS MATERIALIZED (
+         SELECT version, counted, registry_rows, ${pageReadSql(`$${n + 4}`, `$${n + 3}`)} AS read
+           FROM (SELECT v.version, CASE WHEN $${n + 2}::text IS NOT NULL AND v.version = $${n + 2}::text THEN $${n + 6}::int ELSE ${counting} END AS counted
+                   FROM (SELECT ${readModelVersionSubquery(n + 1)} AS version) v OFFSET 0) c,
+                -- The planner's estimate of the registry's rows: all a choice of reads needs.
+                (SELECT coalesce(max(t.reltuples), 0) AS registry_rows FROM pg_class t WHERE t.oid = to_regclass('${table}')) r)` +
+        `${alongside ? `, page_shown AS MATERIALIZED (${page}), written AS (${alongside.sql((j) => `$${k + j}`, order)})` : ''}
+       SELECT c.version AS registry_version, c.counted, c.registry_rows, ${answered}
+         FROM counted c
          LEFT JOIN ${alongside ? 'page_shown p' : `LATERAL (${page}) p`} ON true
         ORDER BY p.${sortColumn} ${direction}, p.dossier_id ${direction}`,
-      [...parameters, CRT_REGISTRY, kept?.version ?? null, query.pageSize, (query.page - 1) * query.pageSize, TOTAL_COUNTED_UP_TO + 1, ...(alongside?.parameters ?? [])],
+      [...parameters, CRT_REGISTRY, kept?.version ?? null, query.pageSize, offset, TOTAL_COUNTED_UP_TO + 1, kept?.counted ?? null, ...(alongside?.parameters ?? [])],
     );
     const version = rows[0].registry_version as string | null;
-    const counted = rows[0].counted === null ? kept!.counted : Number(rows[0].counted);
-    if (version !== null && rows[0].counted !== null) this.keepTotal(filterKey, version, counted);
+    const counted = Number(rows[0].counted);
+    if (version !== null && version !== kept?.version) this.keepTotal(filterKey, { version, counted, registryRows: Number(rows[0].registry_rows) });
     return {
       dossiers: rows.filter((row) => row.dossier_id !== null).map((row) => this.hydrated(row)),
       total: Math.min(counted, TOTAL_COUNTED_UP_TO),
@@ -193,9 +243,9 @@ export class CrtRegistryReader {
     };
   }
 
-  private keepTotal(filterKey: string, version: string, counted: number): void {
+  private keepTotal(filterKey: string, total: { readonly version: string; readonly counted: number; readonly registryRows: number }): void {
     this.totals.delete(filterKey);
-    this.totals.set(filterKey, { version, counted });
+    this.totals.set(filterKey, total);
     while (this.totals.size > MAX_KEPT_TOTALS) this.totals.delete(this.totals.keys().next().value!);
   }
 
