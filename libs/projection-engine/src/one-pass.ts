@@ -6,6 +6,7 @@ import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
 import { copyRows } from './copy';
 import { READ_MODEL_SCHEMA, type Projection, type RebuildWriter } from './projection';
 import { SafeFormLog } from './safe-form';
+import { SharedPages } from './shared-pages';
 
 /**
  * The checkpoint a one-pass fold writes under moved while it folded: someone else wrote to its
@@ -50,10 +51,13 @@ const foldsWhileFlushing = (writer: RebuildWriter): writer is RebuildWriter & Fo
  * equal share of them. A fold that starts shrinks the others' shares, which flush at their next
  * batch, so the rows held stay within the bound plus a batch per fold; a fold that ends leaves
  * the others larger shares (fewer flushes, fewer read-backs). Without it, three projections
- * catching up from empty side by side held three times the bound.
+ * catching up from empty side by side held three times the bound. The folds read the log through
+ * its `pages`: folds that read the same pages of it (catch-ups from empty side by side) read each
+ * once (shared-pages.ts).
  */
 export class OnePassMemory {
   private folds = 0;
+  readonly pages = new SharedPages();
 
   constructor(readonly rows: number) {}
 
@@ -103,8 +107,10 @@ async function fold(
   let pending = new OnePass(dataSource, writer, options, position);
   // Through pg's callback form, as each of the fold's statements (queriedWithCallback): a page's rows die with it.
   const ahead = { schema: options.schema, query: <T>(sql: string, parameters?: unknown[]) => queriedWithCallback<T[]>(poolOf(dataSource), sql, parameters) };
+  const pageAfter = (after: LogPosition) => ({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
+  const reader = options.memory.pages.reader(store, pageAfter(position));
   const read = (after: LogPosition) => {
-    const page = store.readAll({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes }).then((events) => {
+    const page = reader.read(pageAfter(after)).then((events) => {
       writer.readAhead?.(events, ahead);
       return events;
     });
@@ -152,6 +158,9 @@ async function fold(
     // A flush under way commits or fails before the fold's caller sees it end.
     await flushing.catch(() => undefined);
     throw error;
+  } finally {
+    // The pages it read are no longer held for it, nor is anyone ahead of it held up for it.
+    reader.close();
   }
   await pending.flush(true);
   return { folded, position };
