@@ -166,6 +166,25 @@ describe('SharedPages (pages of the log read once for the one-pass folds that re
     expect(pages.held).toBe(0);
   });
 
+  it('lets the read ahead of a fold that stops while it waits for one behind go on at once, held for no one', async () => {
+    const pages = new SharedPages(5_000);
+    const ahead = pages.reader(store, page(START_OF_LOG));
+    const behind = pages.reader(store, page(START_OF_LOG));
+    await behind.read(page(START_OF_LOG));
+    let events = await ahead.read(page(START_OF_LOG));
+    for (let n = 1; n < PAGES_AHEAD; n++) events = await ahead.read(page(events[events.length - 1].position));
+    // PAGES_AHEAD - 1 pages ahead of the one behind: this read waits.
+    const waiting = ahead.read(page(events[events.length - 1].position));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(reads).toHaveLength(PAGES_AHEAD);
+    const started = Date.now();
+    ahead.close();
+    expect(ids(await waiting)).toEqual(ids(all.slice(4 * PAGES_AHEAD, 4 * PAGES_AHEAD + 4)));
+    expect(Date.now() - started).toBeLessThan(1_000);
+    behind.close();
+    expect(pages.held).toBe(0);
+  });
+
   it('gives a fold that starts late every event in order, without holding up the one ahead', async () => {
     const pages = new SharedPages();
     const early = readThrough(pages.reader(store, page(START_OF_LOG)), { fold: pause(10) });

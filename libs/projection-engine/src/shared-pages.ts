@@ -107,6 +107,8 @@ export class SharedPages {
     if (!this.pages.has(key)) await this.roomFor(reader);
     // Read by another reader while this one waited, or before.
     let page = this.pages.get(key);
+    // Closed meanwhile (its fold stopped with this read ahead under way): read for nobody else.
+    if (!page && !this.readers.has(reader)) return store.readAll(options);
     if (!page) {
       const events = store.readAll(options);
       const read: Page = { key, events, next: undefined, takenBy: new Set() };
@@ -159,11 +161,11 @@ export class SharedPages {
   /**
    * Waits while `reader` is PAGES_AHEAD pages ahead of one reading along (it holds PAGES_AHEAD - 1
    * pages that one still wants, and reads another), WAIT_FOR_BEHIND_MS at most; then lets go of
-   * the oldest of them: whoever wanted it reads it from the store.
+   * the oldest of them: whoever wanted it reads it from the store. A reader closed meanwhile waits no more.
    */
   private async roomFor(reader: Reader): Promise<void> {
     const until = Date.now() + this.waitForBehindMs;
-    for (;;) {
+    while (this.readers.has(reader)) {
       const ahead = this.aheadOf(reader);
       if (ahead.length < PAGES_AHEAD - 1) return;
       const left = until - Date.now();
