@@ -378,9 +378,27 @@ describe('CrtRegistryReader.list: a page walked or gathered', () => {
     return found;
   }
 
-  it('walks the order for a filter matching more than TOTAL_COUNTED_UP_TO, and gathers the matches of one matching fewer', async () => {
+  it('sends a filter an index holds ahead of the order with the walk alone, however few match', async () => {
+    const statement = async (query: Partial<RegistryListQuery>) => {
+      const spy = jest.spyOn(poolOf(dataSource), 'query');
+      await new CrtRegistryReader(dataSource).list({ sort: 'familyName', page: 1, pageSize: 25, ...query });
+      const [sql] = spy.mock.calls[0] as unknown as [string];
+      spy.mockRestore();
+      return sql;
+    };
+    const gathers = (sql: string) => sql.includes('FROM matches m');
+    expect(gathers(await statement({ municipality: '71022' }))).toBe(false);
+    expect(gathers(await statement({ municipality: '71022', stage: 'employed', sort: '-registeredOn' }))).toBe(false);
+    expect(gathers(await statement({ registeredFrom: '2023-01-01', sort: 'registeredOn' }))).toBe(false);
+    // The same filters in an order no index holds them ahead of.
+    expect(gathers(await statement({ municipality: '71022', stage: 'employed' }))).toBe(true);
+    expect(gathers(await statement({ registeredFrom: '2023-01-01' }))).toBe(true);
+    expect(gathers(await statement({ municipality: '71022', housingType: 'collective', sort: 'registeredOn' }))).toBe(true);
+  });
+
+  it('walks the order for a filter matching many, and gathers the matches of one matching few, as its count says', async () => {
     const query = { sort: 'familyName', page: 1, pageSize: 25 } as const;
-    expect(await branchesRun(query)).toEqual({ walked: true, gathered: false });
+    expect(await branchesRun({ ...query, status: 'active' })).toEqual({ walked: true, gathered: false });
     expect(await branchesRun({ ...query, stage: 'employed', residenceStatus: 'family-reunification' })).toEqual({ walked: false, gathered: true });
     // A filter no dossier matches reads no page at all.
     expect(await branchesRun({ ...query, status: 'left', stage: 'housed' })).toEqual({ walked: false, gathered: false });

@@ -207,7 +207,8 @@ export class CrtRegistryReader {
     // matches lie, and a page read the other way would be the same page, only slower. Any other
     // has both ways in its statement, and its count at this version picks one (pageReadSql); the
     // matches gathered stop one past TOTAL_COUNTED_UP_TO, so only a count within it gathers.
-    const walkKnown = !gatherAll && kept !== undefined && pageRead(kept.counted, kept.registryRows, offset, query.pageSize) === 'walk';
+    const walkKnown =
+      !gatherAll && (walkedExactly(query, key) || (kept !== undefined && pageRead(kept.counted, kept.registryRows, offset, query.pageSize) === 'walk'));
     const page = gatherAll
       ? gathered
       : walkKnown
@@ -267,6 +268,19 @@ export class CrtRegistryReader {
       STAGES.map((stage) => [stage, rows.find((row) => row.stage === stage)?.count ?? 0]),
     ) as Record<Stage, number>;
   }
+}
+
+/**
+ * Whether an index holds the whole filter ahead of the order (CrtListIndexes1733443201400,
+ * CrtMunicipalitySortIndexes1733529600150): a municipality in any order; a municipality and a stage,
+ * or a range of registration dates, in registration order. Its walk reads the page's rows and no
+ * other, however few match, so nothing is gained by gathering them.
+ */
+function walkedExactly(query: RegistryListQuery, key: SortKey): boolean {
+  const others = { status: query.status, province: query.province, housingType: query.housingType, residenceStatus: query.residenceStatus, q: query.q?.trim() || undefined };
+  if (Object.values(others).some((value) => value !== undefined)) return false;
+  if (key === 'registeredOn') return query.stage === undefined || query.municipality !== undefined;
+  return query.stage === undefined && query.registeredFrom === undefined && query.registeredTo === undefined;
 }
 
 function sortOf(sort: RegistrySort): [key: SortKey, direction: 'ASC' | 'DESC'] {
