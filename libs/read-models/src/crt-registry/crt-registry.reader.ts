@@ -137,11 +137,18 @@ function filterOf(query: RegistryListQuery): { readonly where: string; readonly 
   return { where: whereOf(conditions), parameters, keptWhere: keptAnswers ? whereOf(kept) : undefined };
 }
 
+/** A filter's count at a version of the registry, and the registry's rows then (unknown when read by a statement that did not need them). */
+interface KeptTotal {
+  readonly version: string;
+  readonly counted: number;
+  readonly registryRows: number | undefined;
+}
+
 /** Queries on the CRT registry read model (read_models.crt_dossiers). */
 @Injectable()
 export class CrtRegistryReader {
   /** The count per filter (up to TOTAL_COUNTED_UP_TO + 1), with the registry's version it was counted at. */
-  private readonly totals = new Map<string, { readonly version: string; readonly counted: number; readonly registryRows: number }>();
+  private readonly totals = new Map<string, KeptTotal>();
   /** The entity's selectable columns, as the list reads them and TypeORM would hydrate them. */
   private readonly columns: readonly ColumnMetadata[];
 
@@ -208,35 +215,47 @@ export class CrtRegistryReader {
     // has both ways in its statement, and its count at this version picks one (pageReadSql); the
     // matches gathered stop one past TOTAL_COUNTED_UP_TO, so only a count within it gathers.
     const walkKnown =
-      !gatherAll && (walkedExactly(query, key) || (kept !== undefined && pageRead(kept.counted, kept.registryRows, offset, query.pageSize) === 'walk'));
-    const page = gatherAll
-      ? gathered
-      : walkKnown
-        ? `SELECT * FROM (${walk}) walked WHERE (SELECT counted > 0 FROM counted)`
-        : `SELECT * FROM (${walk}) walked WHERE (SELECT read = 'walk' FROM counted) ` +
-          `UNION ALL SELECT * FROM (${gathered}) gathered WHERE (SELECT read = 'gather' FROM counted)`;
+      !gatherAll &&
+      (walkedExactly(query, key) || (kept?.registryRows !== undefined && pageRead(kept.counted, kept.registryRows, offset, query.pageSize) === 'walk'));
     const order = `${sortColumn} ${direction}, dossier_id ${direction}`;
     const k = n + 6;
-    // pg's callback form (rowsRead): through its promise form every page outlived two scavenges.
-    const rows = await rowsRead(
-      this.dataSource,
-      `WITH matches AS MATERIALIZED (SELECT d.${sortColumn}, d.dossier_id FROM ${table} d ${where} ${gatherAll ? '' : `LIMIT $${n + 5}`}),
-       counted AS MATERIALIZED (
-         SELECT version, counted, registry_rows, ${pageReadSql(`$${n + 4}`, `$${n + 3}`)} AS read
-           FROM (SELECT v.version, CASE WHEN $${n + 2}::text IS NOT NULL AND v.version = $${n + 2}::text THEN $${n + 6}::int ELSE ${counting} END AS counted
-                   FROM (SELECT ${readModelVersionSubquery(n + 1)} AS version) v OFFSET 0) c,
-                -- The planner's estimate of the registry's rows: all a choice of reads needs.
-                (SELECT coalesce(max(t.reltuples), 0) AS registry_rows FROM pg_class t WHERE t.oid = to_regclass('${table}')) r)` +
-        `${alongside ? `, page_shown AS MATERIALIZED (${page}), written AS (${alongside.sql((j) => `$${k + j}`, order)})` : ''}
+    const total = `CASE WHEN $${n + 2}::text IS NOT NULL AND v.version = $${n + 2}::text THEN $${n + 6}::int ELSE ${counting} END`;
+    const version = `(SELECT ${readModelVersionSubquery(n + 1)} AS version) v`;
+    /** The statement: `ctes` those before the page's, `counted` the row of the version and count the page is joined to. */
+    const statement = (page: string, ctes: string[], counted: string) => {
+      if (alongside) ctes.push(`page_shown AS MATERIALIZED (${page})`, `written AS (${alongside.sql((j) => `$${k + j}`, order)})`);
+      return `${ctes.length > 0 ? `WITH ${ctes.join(', ')}` : ''}
        SELECT c.version AS registry_version, c.counted, c.registry_rows, ${answered}
-         FROM counted c
+         FROM ${counted} c
          LEFT JOIN ${alongside ? 'page_shown p' : `LATERAL (${page}) p`} ON true
-        ORDER BY p.${sortColumn} ${direction}, p.dossier_id ${direction}`,
-      [...parameters, CRT_REGISTRY, kept?.version ?? null, query.pageSize, offset, TOTAL_COUNTED_UP_TO + 1, kept?.counted ?? null, ...(alongside?.parameters ?? [])],
-    );
-    const version = rows[0].registry_version as string | null;
+        ORDER BY p.${sortColumn} ${direction}, p.dossier_id ${direction}`;
+    };
+    let sql: string;
+    if (walkKnown) {
+      // Walked without the other way: the statement as it was before there were two.
+      sql = statement(walk, [], `(SELECT v.version, ${total} AS counted, NULL::real AS registry_rows FROM ${version})`);
+    } else {
+      const matches = `matches AS MATERIALIZED (SELECT d.${sortColumn}, d.dossier_id FROM ${table} d ${where} ${gatherAll ? '' : `LIMIT $${n + 5}`})`;
+      const counted =
+        `counted AS MATERIALIZED (
+           SELECT version, counted, registry_rows, ${pageReadSql(`$${n + 4}`, `$${n + 3}`)} AS read
+             FROM (SELECT v.version, ${total} AS counted FROM ${version} OFFSET 0) c,
+                  -- The planner's estimate of the registry's rows: all a choice of reads needs.
+                  (SELECT coalesce(max(t.reltuples), 0) AS registry_rows FROM pg_class t WHERE t.oid = to_regclass('${table}')) r)`;
+      const page = gatherAll
+        ? gathered
+        : `SELECT * FROM (${walk}) walked WHERE (SELECT read = 'walk' FROM counted) ` +
+          `UNION ALL SELECT * FROM (${gathered}) gathered WHERE (SELECT read = 'gather' FROM counted)`;
+      sql = statement(page, [matches, counted], 'counted');
+    }
+    // pg's callback form (rowsRead): through its promise form every page outlived two scavenges.
+    const rows = await rowsRead(this.dataSource, sql, [
+      ...parameters, CRT_REGISTRY, kept?.version ?? null, query.pageSize, offset, TOTAL_COUNTED_UP_TO + 1, kept?.counted ?? null, ...(alongside?.parameters ?? []),
+    ]);
+    const readAt = rows[0].registry_version as string | null;
     const counted = Number(rows[0].counted);
-    if (version !== null && version !== kept?.version) this.keepTotal(filterKey, { version, counted, registryRows: Number(rows[0].registry_rows) });
+    const registryRows = rows[0].registry_rows === null ? kept?.registryRows : Number(rows[0].registry_rows);
+    if (readAt !== null && (readAt !== kept?.version || registryRows !== kept.registryRows)) this.keepTotal(filterKey, { version: readAt, counted, registryRows });
     return {
       dossiers: rows.filter((row) => row.dossier_id !== null).map((row) => this.hydrated(row)),
       total: Math.min(counted, TOTAL_COUNTED_UP_TO),
@@ -244,7 +263,7 @@ export class CrtRegistryReader {
     };
   }
 
-  private keepTotal(filterKey: string, total: { readonly version: string; readonly counted: number; readonly registryRows: number }): void {
+  private keepTotal(filterKey: string, total: KeptTotal): void {
     this.totals.delete(filterKey);
     this.totals.set(filterKey, total);
     while (this.totals.size > MAX_KEPT_TOTALS) this.totals.delete(this.totals.keys().next().value!);
