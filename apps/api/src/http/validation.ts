@@ -1,10 +1,10 @@
-import { isDeepStrictEqual } from 'node:util';
 import { applyDecorators, Injectable, ValidationError, ValidationPipe, type ArgumentMetadata, type PipeTransform, type Type } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsInt, Matches, Max, Min, registerDecorator, validate, type ValidationOptions } from 'class-validator';
 import { EARLIEST_SUPPORTED_DATE, isCalendarDate, isSupportedDate, LATEST_SUPPORTED_DATE } from '@app/domain';
 import { textDefect, withoutTextDefects, type TextDefect } from '@app/platform';
 import { problem } from './problem';
+import { queryShortcut, type QueryShortcut } from './query-shortcut';
 
 /** For @Transform: strings without leading and trailing white space. */
 export const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -103,45 +103,39 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
 
 const VALIDATION = { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false } } as const;
 
-const isEmptyObject = (value: unknown): boolean => value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0;
+const isPlainObject = (value: unknown): value is object => {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+};
 
 /**
- * Nest's ValidationPipe, but an empty query (a dossier read without asOf or validOn, most
- * statistics' defaults) is not taken through class-transformer and class-validator each time:
- * what it becomes is the same for every request. The first empty query of each DTO goes the whole
- * way; when it passes and comes out as a bare instance of the DTO (every field optional, none
- * given a value by a transform), later ones become a new instance at once. A DTO that refuses an
- * empty query (a required field), or makes something else of it, stays on the whole way, so the
- * answers are the same as without the shortcut, refusals included (bench/README.md, "Dossier
- * reads' per-request work").
+ * Nest's ValidationPipe, but a query that its DTO's decorators say the whole way would accept
+ * as it is (a dossier read's asOf or validOn, an empty query) becomes an instance of the DTO at
+ * once (queryShortcut: the same rules, read off the same metadata, without class-transformer's
+ * and class-validator's per-call work); anything else, every refusal included, goes the whole
+ * way, so the answers are the same as without the shortcut (bench/README.md, "Dossier reads'
+ * per-request work", fourteenth and fifteenth sessions). The shortcut reads the options of
+ * createValidationPipe (whitelist, forbidNonWhitelisted, no groups, no transform options).
  */
-export class QueryValidationPipe extends ValidationPipe {
-  /** Per query DTO: whether an empty query becomes a bare instance of it. */
-  private readonly emptyQueryIsBare = new Map<Type<unknown>, boolean>();
+class QueryValidationPipe extends ValidationPipe {
+  /** Per query DTO: its shortcut, or undefined where it has none. */
+  private readonly shortcuts = new Map<Type<unknown>, QueryShortcut | undefined>();
 
   // Not an async function: every parameter of every request comes through here, and an async
   // wrapper around the whole way would cost each of them a promise and its microtasks.
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.metatype;
-    if (metadata.type === 'query' && metatype && isEmptyObject(value) && this.toValidate(metadata)) {
-      const bare = this.emptyQueryIsBare.get(metatype);
-      if (bare === undefined) return this.firstEmptyQuery(value, metadata, metatype);
-      if (bare) return Promise.resolve(new metatype());
+    if (metadata.type === 'query' && metatype && isPlainObject(value) && this.toValidate(metadata)) {
+      let shortcut = this.shortcuts.get(metatype);
+      if (shortcut === undefined && !this.shortcuts.has(metatype)) {
+        shortcut = queryShortcut(metatype as Type<object>);
+        this.shortcuts.set(metatype, shortcut);
+      }
+      const instance = shortcut?.(value);
+      if (instance !== undefined) return Promise.resolve(instance);
     }
     return super.transform(value, metadata);
-  }
-
-  /** The whole way, and whether its answer was a bare instance; a refusal is answered, as every later empty query of the DTO will be. */
-  private async firstEmptyQuery(value: unknown, metadata: ArgumentMetadata, metatype: Type<unknown>): Promise<unknown> {
-    let instance: unknown;
-    try {
-      instance = await super.transform(value, metadata);
-    } catch (refusal) {
-      this.emptyQueryIsBare.set(metatype, false);
-      throw refusal;
-    }
-    this.emptyQueryIsBare.set(metatype, isDeepStrictEqual(instance, new metatype()));
-    return instance;
   }
 }
 
