@@ -1,4 +1,4 @@
-import { IncomingMessage, ServerResponse, type Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Controller, Get, Module, Query, Req, Res, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Express, Request, Response } from 'express';
@@ -38,7 +38,6 @@ describe("the HTTP server's requests and responses made with Express's prototype
   let app: INestApplication;
   let express: Express;
   const prototypes: Array<{ request: unknown; response: unknown }> = [];
-  const instances: Array<{ req: unknown; res: unknown }> = [];
 
   beforeAll(async () => {
     app = await NestFactory.create(GreetingModule, new ExpressAdapterOwnPrototypes(), { logger: false });
@@ -47,18 +46,16 @@ describe("the HTTP server's requests and responses made with Express's prototype
     // Before Express sees them: what the server made.
     (app.getHttpServer() as Server).prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
       prototypes.push({ request: Object.getPrototypeOf(req), response: Object.getPrototypeOf(res) });
-      instances.push({ req, res });
     });
   });
   afterAll(() => app.close());
 
-  it("has them from the start, so that Express's Object.setPrototypeOf on each request changes nothing; each is still Node's", async () => {
+  it("has them from the start, so that Express's Object.setPrototypeOf on each request changes nothing", async () => {
     const agent = request.agent(app.getHttpServer());
     await agent.get('/greeting?name=olena').expect(200);
     await agent.get('/greeting?name=taras').expect(200);
     expect(prototypes).toHaveLength(2);
     for (const made of prototypes) expect(made).toEqual({ request: express.request, response: express.response });
-    expect(instances.every(({ req, res }) => req instanceof IncomingMessage && res instanceof ServerResponse)).toBe(true);
   });
 
   it("answers as Express does, its request and response methods at hand", async () => {

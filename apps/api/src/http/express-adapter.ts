@@ -39,18 +39,19 @@ export class ExpressAdapterOwnPrototypes extends ExpressAdapter {
 }
 
 /**
- * The constructor `base` (IncomingMessage, ServerResponse), its instances made with `prototype`:
- * built by `base` with this function as new.target (Reflect.construct), so each instance is laid
- * out from this function's own map. Called instead on the instance `new` made (`Reflect.apply`), a
- * response came out with its properties in dictionary mode (OutgoingMessage's symbol-keyed fields
- * beyond the fields a map of this function holds): every property of it a hash lookup, and each
- * one added (its status, its headers' object) a copy of the dictionary, some 6 KiB a dossier read
- * (bench/README.md, "Dossier reads' per-request work, continued (fifteenth session)"). The spec
- * fails if the instances stop having `prototype`, or stop being `base`'s.
+ * The constructor `base` (IncomingMessage, ServerResponse), its instances made with `prototype`.
+ * Node's IncomingMessage and ServerResponse are plain functions, called here on the instance `new`
+ * made: built instead with Reflect.construct and this function as new.target, a request's objects
+ * survived the scavenges as before (measured with a plain Node.js server). So made, a response's
+ * properties are in dictionary mode (OutgoingMessage's symbol-keyed fields beyond what this
+ * function's map holds), each property it gains a copy of the dictionary; Reflect.construct
+ * keeps them fast, and in the bench the service then allocated 13 KiB more a dossier read and a
+ * scavenge kept three times as much (bench/README.md, "Dossier reads' per-request work, continued
+ * (fifteenth session)"). The spec fails if they stop being callable.
  */
 function madeWith<C extends typeof IncomingMessage | typeof ServerResponse>(base: C, prototype: object): C {
-  function Made(...args: unknown[]): object {
-    return Reflect.construct(base, args, Made) as object;
+  function Made(this: object, ...args: unknown[]): void {
+    Reflect.apply(base, this, args);
   }
   Made.prototype = prototype;
   return Made as unknown as C;
