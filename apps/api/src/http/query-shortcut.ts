@@ -5,7 +5,6 @@ import { getMetadataStorage, ValidationTypes, type ValidationArguments } from 'c
 
 // class-transformer keeps its decorators' metadata here and exports it from no index (Nest's
 // mapped-types reads it the same way): the shortcut must know which fields a transform touches.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const transformerMetadata = (require('class-transformer/cjs/storage') as { defaultMetadataStorage: TransformerMetadata }).defaultMetadataStorage;
 
 type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
