@@ -61,13 +61,13 @@ export function recordStatement(entry: AccessEntry): Statement {
  * and transaction (StatementWithRead: a row only when the stream exists). What every dossier read
  * sends (AccessLog.shownWithRead); the bench times it alone as the read's ceiling.
  */
-/** One string for every read: the store keys its statement's text by it (PostgresEventStore's ReadWithTexts). */
-const RECORD_WITH_READ_SQL =
-  `INSERT INTO access_log (${COLUMNS}) ` +
-  'SELECT $1::uuid, $2::timestamptz, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::uuid[], $9::text FROM stream_found';
-
 export function recordWithReadStatement(entry: AccessEntry): StatementWithRead {
-  return { sql: RECORD_WITH_READ_SQL, parameters: parametersOf(entry) };
+  return {
+    sql:
+      `INSERT INTO access_log (${COLUMNS}) ` +
+      'SELECT $1::uuid, $2::timestamptz, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::uuid[], $9::text FROM stream_found',
+    parameters: parametersOf(entry),
+  };
 }
 
 /**

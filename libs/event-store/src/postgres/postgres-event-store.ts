@@ -164,48 +164,11 @@ class AppendAnnouncer {
   }
 }
 
-/** readStreamWith's statement: the stream, `statement` written with it, and `alongside`'s rows on the stream's first row. */
-function readWithText(statement: StatementWithRead, alongside?: QueryWithRead): string {
-  const stream = statement.parameters.length + 1;
-  const at = (n: number) => `$${stream + n}`;
-  // The rows of `alongside` once, on the stream's first row (a scalar subquery runs once, and only there).
-  const beside = alongside
-    ? `CASE WHEN s.version = (SELECT min(version) FROM stream) THEN (SELECT coalesce(json_agg(a), '[]') FROM (${alongside.sql(at)}) a) END`
-    : 'NULL::json';
-  return (
-    `WITH stream AS MATERIALIZED (SELECT ${COLUMNS} FROM event_store.events WHERE stream_id = $${stream}), ` +
-    `stream_found AS (SELECT 1 WHERE EXISTS (SELECT 1 FROM stream)), ` +
-    `written AS (${statement.sql}) ` +
-    `SELECT s.*, ${beside} AS alongside FROM stream s ORDER BY s.version`
-  );
-}
-
-/**
- * readWithText without `alongside`, one string per statement text and number of parameters: a
- * read no longer builds its 600 characters anew, nor has PreparedNames hash them anew to find
- * its name (a string keeps its hash). The texts come from code, a handful; past MAX a text is
- * composed each time.
- */
-class ReadWithTexts {
-  private static readonly MAX = 16;
-  private readonly texts = new Map<string, { readonly own: number; readonly text: string }>();
-
-  textOf(statement: StatementWithRead): string {
-    const kept = this.texts.get(statement.sql);
-    if (kept?.own === statement.parameters.length) return kept.text;
-    const text = readWithText(statement);
-    if (kept === undefined && this.texts.size < ReadWithTexts.MAX) this.texts.set(statement.sql, { own: statement.parameters.length, text });
-    return text;
-  }
-}
-
 export class PostgresEventStore implements EventStore {
   private readonly pageSize: number;
   private readonly announcer: AppendAnnouncer;
   /** readStreamWith's statements, each prepared once per connection (PreparedNames): every dossier read sends one, and PostgreSQL parsed and planned its four-part text anew each time (bench/README.md, "Dossier reads"). */
   private readonly readsWith = new PreparedNames('read-with');
-  /** readStreamWith's text for a statement read without a query alongside (most reads: the dossier's key kept), composed once. */
-  private readonly readWithTexts = new ReadWithTexts();
 
   private constructor(
     private readonly pool: Pool,
@@ -309,7 +272,18 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readStreamWith(streamId: string, statement: StatementWithRead, alongside?: QueryWithRead): Promise<StreamReadWith> {
-    const sql = alongside ? readWithText(statement, alongside) : this.readWithTexts.textOf(statement);
+    const own = statement.parameters.length;
+    const stream = own + 1;
+    const at = (n: number) => `$${stream + n}`;
+    // The rows of `alongside` once, on the stream's first row (a scalar subquery runs once, and only there).
+    const beside = alongside
+      ? `CASE WHEN s.version = (SELECT min(version) FROM stream) THEN (SELECT coalesce(json_agg(a), '[]') FROM (${alongside.sql(at)}) a) END`
+      : 'NULL::json';
+    const sql =
+      `WITH stream AS MATERIALIZED (SELECT ${COLUMNS} FROM event_store.events WHERE stream_id = $${stream}), ` +
+      `stream_found AS (SELECT 1 WHERE EXISTS (SELECT 1 FROM stream)), ` +
+      `written AS (${statement.sql}) ` +
+      `SELECT s.*, ${beside} AS alongside FROM stream s ORDER BY s.version`;
     try {
       const { rows } = await this.pool.query<[...EventRow, alongside: Array<Record<string, unknown>> | null]>({
         name: this.readsWith.nameOf(sql),
