@@ -209,8 +209,9 @@ export class CrtRegistryReader {
     const gathered = byIds(`SELECT m.dossier_id FROM matches m ${ordered('m')}`);
     const walk = query.page === 1 ? walked(columns) : byIds(walked('d.dossier_id'));
     const offset = (query.page - 1) * query.pageSize;
-    // A filter counted already (the next pages of a list) and walked by its count is walked
-    // without the other way planned: a count from an older version still says how the filter's
+    // A filter an index holds ahead of the order (walkedExactly) is walked alone, and so is one
+    // counted already (the next pages of a list) and walked by its count, without the other way
+    // planned: a count from an older version still says how the filter's
     // matches lie, and a page read the other way would be the same page, only slower. Any other
     // has both ways in its statement, and its count at this version picks one (pageReadSql); the
     // matches gathered stop one past TOTAL_COUNTED_UP_TO, so only a count within it gathers.
