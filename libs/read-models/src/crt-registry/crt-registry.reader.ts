@@ -49,6 +49,9 @@ const SORT_COLUMNS: Record<SortKey, string> = {
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
+/** The words `q` searches for: each must appear in a matching dossier. */
+const searchWords = (query: RegistryListQuery): string[] => (query.q ?? '').split(/\s+/).filter((word) => word !== '');
+
 /** A national register number as printed (85.07.30-033.28) is searched as its digits. */
 const searchTerm = (word: string) => (/^\d[\d.-]*$/.test(word) ? word.replace(/\D/g, '') : word);
 
@@ -130,7 +133,7 @@ function filterOf(query: RegistryListQuery): { readonly where: string; readonly 
   if (query.residenceStatus) condition('residence_status', '=', query.residenceStatus);
   if (query.registeredFrom) condition('registered_on', '>=', query.registeredFrom);
   if (query.registeredTo) condition('registered_on', '<=', query.registeredTo);
-  for (const word of (query.q ?? '').split(/\s+/).filter((word) => word !== '')) {
+  for (const word of searchWords(query)) {
     condition('search_text', 'ILIKE', `%${escapeLike(searchTerm(word))}%`);
   }
   const whereOf = (all: readonly string[]) => (all.length === 0 ? '' : `WHERE ${all.join(' AND ')}`);
@@ -199,7 +202,7 @@ export class CrtRegistryReader {
     // A name searched for lies in one stretch of the family names' order, which a walk of that
     // order would read up to: its page is picked from all its matches, however many, and they are
     // counted as they are gathered.
-    const gatherAll = query.q !== undefined && query.q.trim() !== '' && key === 'familyName';
+    const gatherAll = searchWords(query).length > 0 && key === 'familyName';
     const counting =
       keptWhere !== undefined
         ? `(SELECT least(coalesce(sum(c.dossiers), 0), $${n + 5})::int FROM ${READ_MODEL_SCHEMA}.${CRT_STAGE_COUNTS_TABLE} c ${keptWhere})`
@@ -297,8 +300,8 @@ export class CrtRegistryReader {
  * other, however few match, so nothing is gained by gathering them.
  */
 function walkedExactly(query: RegistryListQuery, key: SortKey): boolean {
-  const others = { status: query.status, province: query.province, housingType: query.housingType, residenceStatus: query.residenceStatus, q: query.q?.trim() || undefined };
-  if (Object.values(others).some((value) => value !== undefined)) return false;
+  const others = { status: query.status, province: query.province, housingType: query.housingType, residenceStatus: query.residenceStatus };
+  if (Object.values(others).some((value) => value !== undefined) || searchWords(query).length > 0) return false;
   if (key === 'registeredOn') return query.stage === undefined || query.municipality !== undefined;
   return query.stage === undefined && query.registeredFrom === undefined && query.registeredTo === undefined;
 }
