@@ -64,18 +64,32 @@ export interface Versions {
   readonly node: string;
   readonly postgres: string;
   readonly packages: Record<string, string | null>;
+  /** The clone's HEAD, or in a `git archive` copy (no repository) the commit archived (bench/commit.txt); null if neither. */
   readonly gitCommit: string | null;
-  /** Files that differ from the commit when the run started (the bench measures the working tree as it is). */
-  readonly uncommittedFiles: string[];
+  /**
+   * Files that differ from the commit when the run started (the bench measures the working tree as
+   * it is); null in a `git archive` copy, which has no repository to compare its files with.
+   */
+  readonly uncommittedFiles: string[] | null;
+}
+
+/**
+ * The commit `git archive` wrote into bench/commit.txt (.gitattributes, export-subst), or null
+ * where the file still holds its placeholder (a clone: its repository says the commit).
+ */
+export function archivedCommit(text: string): string | null {
+  const commit = text.trim();
+  return /^[0-9a-f]{40}$/.test(commit) ? commit : null;
 }
 
 export function versions(postgres: string): Versions {
-  const status = git('status', '--porcelain', '--untracked-files=no');
+  const head = git('rev-parse', 'HEAD');
+  const status = head === null ? null : git('status', '--porcelain', '--untracked-files=no');
   return {
     node: process.version,
     postgres,
     packages: Object.fromEntries(PACKAGES.map((name) => [name, installedVersion(name)])),
-    gitCommit: git('rev-parse', 'HEAD'),
-    uncommittedFiles: status ? status.split('\n').map((line) => line.slice(3)) : [],
+    gitCommit: head ?? archivedCommit(readFileSync(join(ROOT, 'bench', 'commit.txt'), 'utf8')),
+    uncommittedFiles: head === null ? null : status ? status.split('\n').map((line) => line.slice(3)) : [],
   };
 }
