@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '@app/event-store';
 import type { ProjectionContext, RebuildContext, RebuildWriter } from './projection';
+import type { FoldsWhileFlushing } from './one-pass';
 import { columnKindOf, storableRow, type ColumnKind, type SafeFormNotes } from './safe-form';
 import { WrittenIds } from './written-ids';
 
@@ -120,12 +121,21 @@ const PER_DOSSIER_ROWS_PER_UNIT = 5;
  * this writer writes it): a flush COPYs those straight into it, and the rows read back into a
  * temporary table, from which it upserts them. `writesOf` is the projection's own reading of
  * events, the one `apply` uses.
+ *
+ * It folds on while a flush goes in (FoldsWhileFlushing): what it held goes to the flush at once,
+ * and a row of that stretch that the next batches touch is taken from it (a copy: the flush may
+ * still be writing the row), not read back, since the flush's rows are not in the table until it
+ * commits. The engine starts the next flush only after that one, so by then the stretch is in
+ * the table: the row goes in as a row read back (upserted), and the stretch is let go at the next
+ * hand-over. Any other row a flush wrote is in the table, committed, when the fold reads it back.
  */
-export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter {
+export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter, FoldsWhileFlushing {
   private rows = new Map<string, Row>();
   private changed = new Set<string>();
-  /** Rows of the table read back since the last flush. */
+  /** Rows of the table read back since the last flush, or taken from the stretch handed over. */
   private readBack = new Set<string>();
+  /** The rows of the stretch handed over last (takeHeld), which its flush may still be writing. */
+  private handedOver = new Map<string, Row>();
   private readonly written = new WrittenIds();
   /** What `lookAhead` is reading for the pages read but not folded yet. */
   private readonly ahead = new WeakMap<readonly RecordedEvent[], Promise<Ahead>>();
@@ -161,7 +171,16 @@ export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter {
     const writes = await this.writesOf(events, context, ahead && (await ahead));
     if (writes.length === 0) return;
     const missing = new Set<string>();
-    for (const { row } of writes) if (!this.rows.has(row.dossier_id) && this.written.mayHave(row.dossier_id)) missing.add(row.dossier_id);
+    for (const { row } of writes) {
+      const id = row.dossier_id;
+      if (this.rows.has(id)) continue;
+      const flushing = this.handedOver.get(id);
+      if (flushing) {
+        // The fold changes its rows in place: the flush's row stays as it was handed over.
+        this.rows.set(id, { ...flushing });
+        this.readBack.add(id);
+      } else if (this.written.mayHave(id)) missing.add(id);
+    }
     if (missing.size > 0) {
       for (const [id, row] of await rowsOf(context, this.table, [...missing])) {
         this.rows.set(id, row);
@@ -171,13 +190,26 @@ export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter {
     foldVersionedWrites(this.table, this.rows, writes, await columnsOf(context, this.table), context, this.changed);
   }
 
-  async flush(context: RebuildContext): Promise<void> {
+  /**
+   * What it holds, taken at once (FoldsWhileFlushing): the engine folds the next batches while it
+   * goes in. Called only once the flush before has committed, so the stretch before is let go.
+   */
+  takeHeld(): Pick<RebuildWriter, 'flush'> {
     const { rows, changed, readBack } = this;
     this.rows = new Map();
     this.changed = new Set();
     this.readBack = new Set();
+    this.handedOver = rows;
+    if (changed.size > 0) this.written.add(changed);
+    return { flush: (context) => this.write(context, rows, changed, readBack) };
+  }
+
+  async flush(context: RebuildContext): Promise<void> {
+    await this.takeHeld().flush(context);
+  }
+
+  private async write(context: RebuildContext, rows: ReadonlyMap<string, Row>, changed: ReadonlySet<string>, readBack: ReadonlySet<string>): Promise<void> {
     if (changed.size === 0) return;
-    this.written.add(changed);
     const columns = [...(await columnsOf(context, this.table)).keys()];
     const values = function* (stored: boolean) {
       for (const id of changed) {
