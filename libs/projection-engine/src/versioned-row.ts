@@ -110,7 +110,7 @@ export async function writeVersionedRows(context: ProjectionContext, table: stri
 }
 
 /** Rows of a per-dossier table that count as one row of the one-pass bound (PROJECTION_MEMORY_ROWS). */
-const PER_DOSSIER_ROWS_PER_UNIT = 5;
+const PER_DOSSIER_ROWS_PER_UNIT = 10;
 
 /**
  * The one-pass rebuild of a per-dossier table: the rows folded in memory with the live path's
@@ -156,10 +156,13 @@ export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter, Folds
   }
 
   /**
-   * A row of a per-dossier table counts as a fifth of a row of the bound: it holds about half a
+   * A row of a per-dossier table counts as a tenth of a row of the bound: it holds about half a
    * kilobyte and is streamed out by COPY, where the bound is set for the flow statistics' kept
    * events, whose flush works on several times their size (bench/README.md, "One memory bound
-   * for the catch-up"). Fewer flushes mean fewer rows read back and upserted.
+   * for the catch-up"). Fewer flushes mean fewer rows read back and upserted. A fifth until the
+   * writer folded on while its flush goes in: the engine hands a stretch over at half the share
+   * then (two are held at once), and at a fifth that doubled the flushes and the rows read back
+   * and upserted (bench/README.md, "The catch-up from empty: the flow statistics' flushes").
    */
   get size(): number {
     return Math.ceil(this.rows.size / PER_DOSSIER_ROWS_PER_UNIT);
