@@ -435,11 +435,14 @@ async function foldStaged(context: ProjectionContext, directory: MunicipalityDir
 }
 
 /**
- * Dossiers a one-pass fold's last flush folds between two turns of the event loop (some tens of
+ * Dossiers a one-pass fold's last flush folds between two turns of the event loop (some
  * milliseconds): the COPY of the step before, which PostgreSQL takes in meanwhile, is fed at each
- * turn (a fold of a whole step in one go left PostgreSQL without rows for most of it).
+ * turn (a fold of a whole step in one go left PostgreSQL without rows for most of it). At 500 a
+ * turn (some tens of milliseconds) PostgreSQL still ran dry between turns: the fold then waited
+ * 5.2 s of a 23 s last flush for the step before to go in, 0.9 s at 100 (bench/README.md, "The
+ * catch-up from empty: the flow statistics' flushes").
  */
-const DOSSIERS_PER_TURN = 500;
+const DOSSIERS_PER_TURN = 100;
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
