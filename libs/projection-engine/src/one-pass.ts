@@ -34,9 +34,12 @@ export interface OnePassOptions {
 
 /**
  * A one-pass writer (RebuildWriter) that can hand over what it holds (takeHeld: at once, holding
- * nothing after) for a flush that writes it as its own flush would, and whose fold reads nothing
- * a flush writes. The engine then folds the next batches while PostgreSQL takes a flush in (not
- * the last); a flush still waits for the one before. Others are flushed with the fold waiting.
+ * nothing after) for a flush that writes it as its own flush would, and whose fold does not read
+ * from the tables what a flush under way writes (the flow statistics' fold reads nothing a flush
+ * writes; VersionedRowsRebuild takes a row of the stretch going in from that stretch). The engine
+ * then folds the next batches while PostgreSQL takes a flush in (not the last); a flush still
+ * waits for the one before, and takeHeld is called only once it has committed. Others are
+ * flushed with the fold waiting.
  */
 export interface FoldsWhileFlushing {
   takeHeld(): Pick<RebuildWriter, 'flush'>;

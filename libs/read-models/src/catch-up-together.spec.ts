@@ -169,7 +169,8 @@ describe('the projections catching up from empty tables together, on the same ev
           },
         },
       });
-    // A bound low enough that each writer flushes every few pages (the CRT registry's counts five rows as one).
+    // A bound low enough that each writer flushes every few pages (the CRT registry's writer counts ten
+    // rows as one and, folding on while it flushes, hands over at half its share).
     expect(await caughtUp(stopping, { stopWhen: halfWay, memoryRows: 12 })).toEqual([]);
     const head = await store.headPosition();
     const checkpoints = (await database.dataSource.query(`SELECT name, position_commit::text, position_prepare::text FROM ${CHECKPOINT_TABLE}`)) as Array<{
