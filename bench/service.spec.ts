@@ -5,27 +5,41 @@ import { serviceNodeOptions, START_NODE } from './service';
 
 const root = join(__dirname, '..');
 const entries = { api: 'dist/apps/api/apps/api/src/main.js', projector: 'dist/apps/projector/apps/projector/src/main.js' };
-const withHeap = (value: string | undefined): NodeJS.ProcessEnv => {
-  const env = { ...process.env };
-  delete env.HEAP_LIMIT_MIB;
-  return value === undefined ? env : { ...env, HEAP_LIMIT_MIB: value };
-};
+const withSetting =
+  (name: 'HEAP_LIMIT_MIB' | 'HEAP_GROWTH_PERCENT') =>
+  (value: string | undefined): NodeJS.ProcessEnv => {
+    const env = { ...process.env };
+    delete env.HEAP_LIMIT_MIB;
+    delete env.HEAP_GROWTH_PERCENT;
+    return value === undefined ? env : { ...env, [name]: value };
+  };
+const withHeap = withSetting('HEAP_LIMIT_MIB');
+const withGrowth = withSetting('HEAP_GROWTH_PERCENT');
 
 describe('the service as the bench starts it', () => {
-  it("starts the service and the projector as the start scripts and the container image do, V8's heap bounded by HEAP_LIMIT_MIB", () => {
+  it("starts the service and the projector as the start scripts and the container image do, V8's heap bounded by HEAP_LIMIT_MIB and grown by HEAP_GROWTH_PERCENT", () => {
     const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     for (const name of ['start', 'start:prod', 'demo']) expect(scripts[name]).toMatch(new RegExp(`(^|&& )${START_NODE} ${entries.api}$`));
     expect(scripts['start:projector']).toMatch(new RegExp(`&& ${START_NODE} ${entries.projector}$`));
     const [cmd] = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))!.slice(1);
     expect(JSON.parse(cmd)).toEqual([...START_NODE.split(' '), entries.api]);
 
-    const options = (heap: number) => [`--max-old-space-size=${heap}`, '--no-allocation-site-pretenuring'];
+    const options = (heap: number, growth = 100) => [
+      `--max-old-space-size=${heap}`,
+      '--no-allocation-site-pretenuring',
+      ...(growth === 0 ? [] : [`--heap-growing-percent=${growth}`]),
+    ];
     expect(serviceNodeOptions(withHeap(undefined))).toEqual(options(200));
     expect(serviceNodeOptions(withHeap(''))).toEqual(options(200));
     expect(serviceNodeOptions(withHeap('320'))).toEqual(options(320));
     // Trimmed, blank as unset: as the service reads its own settings (loadConfig).
     expect(serviceNodeOptions(withHeap(' 320 '))).toEqual(options(320));
     expect(serviceNodeOptions(withHeap('  '))).toEqual(options(200));
+    expect(serviceNodeOptions(withGrowth('50'))).toEqual(options(200, 50));
+    expect(serviceNodeOptions(withGrowth(' 400 '))).toEqual(options(200, 400));
+    expect(serviceNodeOptions(withGrowth(''))).toEqual(options(200));
+    // 0: V8's own growth, no option.
+    expect(serviceNodeOptions(withGrowth('0'))).toEqual(options(200, 0));
   });
 
   it('runs node with the heap HEAP_LIMIT_MIB says', () => {
@@ -42,11 +56,15 @@ describe('the service as the bench starts it', () => {
     expect(limit('600')).toBeLessThan(700);
   });
 
-  it("runs node with V8's allocation-site pretenuring off", () => {
+  it("runs node with V8's allocation-site pretenuring off and its heap grown by HEAP_GROWTH_PERCENT (an option node takes)", () => {
     const [command, ...args] = START_NODE.split(' ');
-    const run = spawnSync(command, [...args, '-e', "console.log(JSON.stringify(process.execArgv))"], { cwd: root, env: withHeap(undefined), encoding: 'utf8' });
-    expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual(['--max-old-space-size=200', '--no-allocation-site-pretenuring', '-e', expect.any(String)]);
+    const execArgv = (env: NodeJS.ProcessEnv) => {
+      const run = spawnSync(command, [...args, '-e', 'console.log(JSON.stringify(process.execArgv))'], { cwd: root, env, encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      return JSON.parse(run.stdout) as string[];
+    };
+    expect(execArgv(withHeap(undefined))).toEqual(['--max-old-space-size=200', '--no-allocation-site-pretenuring', '--heap-growing-percent=100', '-e', expect.any(String)]);
+    expect(execArgv(withGrowth('0'))).toEqual(['--max-old-space-size=200', '--no-allocation-site-pretenuring', '-e', expect.any(String)]);
   });
 
   it.each(['abc', '0', '63', '65537', '-5', '1e3', '012', '200MB'])('stops the start when HEAP_LIMIT_MIB is %p, naming the setting, before node starts', (value) => {
@@ -56,5 +74,26 @@ describe('the service as the bench starts it', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(`Invalid configuration:\n- HEAP_LIMIT_MIB must be a whole number from 64 to 65536, got "${value}"\n`);
     expect(() => serviceNodeOptions(withHeap(value))).toThrow('HEAP_LIMIT_MIB must be a whole number');
+  });
+
+  it.each(['x', '-1', '01', '401', '1.5', '100%'])('stops the start when HEAP_GROWTH_PERCENT is %p, naming the setting, before node starts', (value) => {
+    const [command, ...args] = START_NODE.split(' ');
+    const run = spawnSync(command, [...args, '-e', "console.log('started')"], { cwd: root, env: withGrowth(value), encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`Invalid configuration:\n- HEAP_GROWTH_PERCENT must be a whole number from 0 to 400, got "${value}"\n`);
+  });
+
+  it('names every wrong setting at once', () => {
+    const [command, ...args] = START_NODE.split(' ');
+    const run = spawnSync(command, [...args, '-e', "console.log('started')"], {
+      cwd: root,
+      env: { ...withHeap('big'), HEAP_GROWTH_PERCENT: 'fast' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      'Invalid configuration:\n- HEAP_LIMIT_MIB must be a whole number from 64 to 65536, got "big"\n- HEAP_GROWTH_PERCENT must be a whole number from 0 to 400, got "fast"\n',
+    );
   });
 });

@@ -1,20 +1,34 @@
 #!/bin/sh
 # Starts a built entry point (the service, the projector) with V8's heap bounded to HEAP_LIMIT_MIB
-# MiB of old space, 200 unless set, and V8's allocation-site pretenuring off (docs/operations.md,
-# "Memory"). npm start, start:prod,
-# start:projector, demo and the container image all start through it; the bench asks it for the
-# options (`--options`), so that it measures the service as it runs (bench/service.spec.ts).
-# A value that is not a whole number of MiB from 64 to 65536 stops the start, naming the setting,
-# as the service's own settings do. `exec`: node is the process that gets the signals.
-# Spaces around the value are dropped and blank is unset, as the service reads its settings.
-heap=$(printf '%s' "${HEAP_LIMIT_MIB-}" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
-heap=${heap:-200}
-case $heap in
-  *[!0-9]* | 0* | ?????? | ???????*) valid=no ;;
-  *) if [ "$heap" -ge 64 ] && [ "$heap" -le 65536 ]; then valid=yes; else valid=no; fi ;;
-esac
-if [ "$valid" = no ]; then
-  printf 'Invalid configuration:\n- HEAP_LIMIT_MIB must be a whole number from 64 to 65536, got "%s"\n' "$heap" >&2
+# MiB of old space, 200 unless set, let to grow by HEAP_GROWTH_PERCENT between mark-compacts, 100
+# unless set, and V8's allocation-site pretenuring off (docs/operations.md, "Memory"). npm start,
+# start:prod, start:projector, demo and the container image all start through it; the bench asks
+# it for the options (`--options`), so that it measures the service as it runs
+# (bench/service.spec.ts). A value that is not a whole number within its range stops the start,
+# naming the setting, as the service's own settings do. `exec`: node is the process that gets the
+# signals.
+
+# A whole-number setting ($1, default $2, from $3 to $4) into $value; spaces around it are dropped
+# and blank is unset, as the service reads its settings. Anything else is added to $problems.
+problems=''
+whole_number() {
+  given=$(eval "printf '%s' \"\${$1-}\"" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
+  value=${given:-$2}
+  case $value in
+    0) ;;
+    *[!0-9]* | 0* | ???????*) value=refused ;;
+  esac
+  if [ "$value" != refused ] && [ "$value" -ge "$3" ] && [ "$value" -le "$4" ]; then return 0; fi
+  problems="$problems- $1 must be a whole number from $3 to $4, got \"$given\"
+"
+}
+
+whole_number HEAP_LIMIT_MIB 200 64 65536
+heap=$value
+whole_number HEAP_GROWTH_PERCENT 100 0 400
+growth=$value
+if [ -n "$problems" ]; then
+  printf 'Invalid configuration:\n%s' "$problems" >&2
   exit 2
 fi
 # V8's allocation-site pretenuring off: once a catch-up's or a rebuild's long-lived batches had
@@ -23,9 +37,15 @@ fi
 # was kept by each scavenge until a mark-compact: a dossier read's scavenges copied and promoted
 # 0.5 to 1.5 MiB each, pauses of up to 28 ms under load (bench/README.md, "Dossier reads' tails (thirteenth session)").
 options="--max-old-space-size=$heap --no-allocation-site-pretenuring"
+# The old generation let to grow by this share of what a mark-compact left before the next: V8
+# grows a heap bounded under 256 MiB by at most 1.3 times, so the service marked and compacted
+# its 40 to 100 MiB every second or two in a catch-up, a rebuild or the query scenario, a fifth
+# to a quarter of its CPU there (bench/README.md, "V8's heap growth (sixteenth session)"). 0:
+# V8's own.
+if [ "$growth" -gt 0 ]; then options="$options --heap-growing-percent=$growth"; fi
 if [ "$1" = --options ]; then
   echo "$options"
   exit 0
 fi
-# shellcheck disable=SC2086 # two options, no spaces in either
+# shellcheck disable=SC2086 # options without spaces
 exec node $options "$@"
