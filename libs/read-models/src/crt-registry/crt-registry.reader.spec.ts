@@ -342,6 +342,7 @@ describe('CrtRegistryReader.list: a page walked or gathered', () => {
     { stage: 'employed', residenceStatus: 'family-reunification' },
     { status: 'left', stage: 'housed' }, // none
     { housingType: 'collective', status: 'active' },
+    { status: 'left', housingType: 'loi' }, // a status asked of the stage; walked on the first page, gathered on the third
     { municipality: '44021', housingType: 'collective' }, // walked on the first page, gathered on the third
     { residenceStatus: 'family-reunification' },
     { q: 'shevchenko' }, // gathered in the family names' order

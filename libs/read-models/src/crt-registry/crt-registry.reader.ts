@@ -111,7 +111,10 @@ export interface RegistryPage {
  * The list's WHERE clause on `d` and its parameters, $1 up; and, when the filter is only status,
  * municipality and stage, the same filter on the kept counts `c` (CRT_STAGE_COUNTS_TABLE), whose
  * sum is then the number of matches, read without counting them. A dossier is active when it is
- * at any stage but `left` (both generated from `left_on`; a spec holds the two counts equal).
+ * at any stage but `left` (both generated from `left_on`; a spec holds the two counts equal), so a
+ * status is asked of the stage on both: on the rows, an index holding the stage then serves it
+ * (`left` since a date counted from (municipality, stage, registered_on, …) instead of reading
+ * the table for the `active` column: 640 → 11 ms at 1,000,000 dossiers, bench/README.md).
  */
 function filterOf(query: RegistryListQuery): { readonly where: string; readonly parameters: unknown[]; readonly keptWhere: string | undefined } {
   const conditions: string[] = [];
@@ -125,7 +128,7 @@ function filterOf(query: RegistryListQuery): { readonly where: string; readonly 
     if (keptAs === undefined) keptAnswers = false;
     else kept.push(`${keptAs} ${operator} $${parameters.length}`);
   };
-  if (query.status) condition('active', '=', query.status === 'active', "(c.stage <> 'left')");
+  if (query.status) condition('stage', query.status === 'active' ? '<>' : '=', 'left', 'c.stage');
   if (query.municipality) condition('municipality', '=', query.municipality, 'c.municipality');
   if (query.province) condition('province_nis', '=', query.province);
   if (query.housingType) condition('housing_type', '=', query.housingType);
