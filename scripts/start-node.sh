@@ -39,8 +39,8 @@ fi
 options="--max-old-space-size=$heap --no-allocation-site-pretenuring"
 # The old generation let to grow by this share of what a mark-compact left before the next: V8
 # grows a heap bounded under 256 MiB by at most 1.3 times, so the service marked and compacted
-# its 40 to 100 MiB every second or two in a catch-up, a rebuild or the query scenario, a fifth
-# to a quarter of its CPU there (bench/README.md, "V8's heap growth (sixteenth session)"). 0:
+# its 40 to 100 MiB every second or two in a catch-up, a rebuild or the query scenario, up to a third
+# of its CPU there (bench/README.md, "V8's heap growth (sixteenth session)"). 0:
 # V8's own.
 if [ "$growth" -gt 0 ]; then options="$options --heap-growing-percent=$growth"; fi
 if [ "$1" = --options ]; then
