@@ -345,6 +345,7 @@ describe('CrtRegistryReader.list: a page walked or gathered', () => {
     { status: 'left', housingType: 'loi' }, // a status asked of the stage; walked on the first page, gathered on the third
     { municipality: '44021', housingType: 'collective' }, // walked on the first page, gathered on the third
     { residenceStatus: 'family-reunification' },
+    { stage: 'housed', housingType: 'collective', residenceStatus: 'family-reunification' }, // one range of the filters' combined index
     { q: 'shevchenko' }, // gathered in the family names' order
     { q: 'olena' },
   ];

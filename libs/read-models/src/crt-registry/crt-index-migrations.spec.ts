@@ -1,0 +1,41 @@
+import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { PROJECTION_ENGINE_MIGRATIONS } from '@app/projection-engine';
+import { openMigratedDatabase } from '@app/testing';
+import { READ_MODEL_MIGRATIONS } from '../schema';
+import { CrtFilterCombinationIndex1733529600210 } from './migrations/1733529600210-crt-filter-combination-index';
+import { CrtWithoutUnusedIndexes1733529600190 } from './migrations/1733529600190-crt-without-unused-indexes';
+
+/** The registry's migrations of indexes alone: each changes the indexes it names and no other, and down() leaves them as they were. */
+describe.each([
+  { migration: CrtWithoutUnusedIndexes1733529600190, dropped: ['crt_dossiers_active_idx', 'crt_dossiers_stage_idx'], built: [] },
+  {
+    migration: CrtFilterCombinationIndex1733529600210,
+    dropped: [],
+    built: ['CREATE INDEX crt_dossiers_stage_housing_province_status_idx ON read_models.crt_dossiers USING btree (stage, housing_type, province_nis, residence_status)'],
+  },
+])('$migration.name', ({ migration: Migration, dropped, built }) => {
+  let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
+  let dataSource: DataSource;
+  const migration: MigrationInterface = new Migration();
+  const runner = () => ({ query: (sql: string, parameters?: unknown[]) => dataSource.query(sql, parameters) }) as unknown as QueryRunner;
+  /** The registry's indexes, name and definition, in name order. */
+  const indexes = async (): Promise<Array<{ indexname: string; indexdef: string }>> =>
+    dataSource.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'read_models' AND tablename = 'crt_dossiers' ORDER BY indexname`);
+  let before: Array<{ indexname: string; indexdef: string }>;
+
+  beforeAll(async () => {
+    database = await openMigratedDatabase([...PROJECTION_ENGINE_MIGRATIONS, ...READ_MODEL_MIGRATIONS.filter((step) => step !== Migration)]);
+    dataSource = database.dataSource;
+    before = await indexes();
+  });
+  afterAll(() => database?.close());
+
+  it(`drops ${JSON.stringify(dropped)} and builds ${built.length} index(es), no other change; down() leaves the indexes as they were`, async () => {
+    await migration.up(runner());
+    const after = await indexes();
+    expect(before.filter((index) => !after.some((kept) => kept.indexname === index.indexname)).map((index) => index.indexname)).toEqual(dropped);
+    expect(after.filter((index) => !before.some((was) => was.indexdef === index.indexdef)).map((index) => index.indexdef)).toEqual(built);
+    await migration.down(runner());
+    expect(await indexes()).toEqual(before);
+  });
+});
