@@ -11,7 +11,7 @@ describe.each([
   {
     migration: CrtFilterCombinationIndex1733529600210,
     dropped: [],
-    built: ['CREATE INDEX crt_dossiers_stage_housing_province_status_idx ON read_models.crt_dossiers USING btree (stage, housing_type, province_nis, residence_status)'],
+    built: ['CREATE INDEX crt_dossiers_housing_province_status_stage_idx ON read_models.crt_dossiers USING btree (housing_type, province_nis, residence_status, stage)'],
   },
 ])('$migration.name', ({ migration: Migration, dropped, built }) => {
   let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
