@@ -385,6 +385,7 @@ describe('crt-registry projection', () => {
       );
       expect(indexes.map((row: { indexname: string }) => row.indexname)).toEqual([
         'crt_dossiers_family_name_idx',
+        'crt_dossiers_housing_province_status_stage_idx',
         'crt_dossiers_housing_type_idx',
         'crt_dossiers_last_recorded_at_idx',
         'crt_dossiers_municipality_family_name_idx',
