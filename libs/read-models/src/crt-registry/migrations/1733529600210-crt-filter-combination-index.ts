@@ -6,13 +6,14 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * and gathered from the few entries that match, where PostgreSQL otherwise combined a bitmap of
  * each filter's own index: at 1,006,261 dossiers (the bench's data) a province, stage and housing
  * type, 3,006 matches, built bitmaps of 102,220, 122,053 and 161,828 entries, 44 ms a scan and two
- * scans on a first page (its count and its gathering): 132 → 7 ms (bench/README.md, "The CRT
+ * scans on a first page (its count and its gathering): 132 → 7–14 ms (bench/README.md, "The CRT
  * list's rare combinations at a million, from the bench's own data"). Columns a filter leaves out
- * are skipped (PostgreSQL 18's skip scan). The stage comes last: first (a status is asked of the
- * stage), it was a range of every dossier who left, which PostgreSQL took at 100,000 dossiers for
- * `left` since a date instead of (municipality, stage, registered_on, …), 3 ms more a page. The
- * indexes of each column alone stay: a filter of one of them reads its own. A rebuild builds it
- * after its fold, as every secondary index.
+ * are skipped (PostgreSQL 18's skip scan). The stage comes last, so that a stage alone (a status
+ * is asked of the stage) is no range of it: with the stage first, `left` since a date took some
+ * 3 ms more a page at 100,000 dossiers in the bench, as the sixteenth session's (province, stage)
+ * had made it slower by reading every dossier who left instead of (municipality, stage,
+ * registered_on, …). The indexes of each column alone stay: a filter of one of them reads its
+ * own. A rebuild builds it after its fold, as every secondary index.
  */
 export class CrtFilterCombinationIndex1733529600210 implements MigrationInterface {
   name = 'CrtFilterCombinationIndex1733529600210';
