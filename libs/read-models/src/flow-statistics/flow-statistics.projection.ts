@@ -15,8 +15,7 @@ import {
   type SafeFormNotes,
   type PersonalDataReader,
 } from '@app/projection-engine';
-import { applyDeltas, DATE_COUNTS, DateCountContributions, STAT_DATE_COUNTS_TABLE, type CountTable, type CurrentPeriod, type Deltas } from './aggregates';
-import { FinalCells, takeFinal } from './aggregates/final-cells';
+import { applyDeltas, copyDeltas, DATE_COUNTS, DateCountContributions, STAT_DATE_COUNTS_TABLE, type CountTable, type CurrentPeriod, type Deltas } from './aggregates';
 import { SpilledCounts, writeSpilled } from './aggregates/spill';
 import { FLOW_COUNTS, FLOW_DAYS, FlowContributions, flowEventOf, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
@@ -330,37 +329,9 @@ class CountChanges {
     for (const [table, deltas] of this.take()) await applyDeltas(context, table, deltas);
   }
 
-  /** The cells handed over as final (takeFinal), until they are written. */
-  private readonly final = new FinalCells();
-
-  /** The cells held above which bound() looks for final cells again. */
-  private nextTake = 0;
-
-  /**
-   * Keeps the cells held in a one-pass fold within `heldCells`, between its steps, every dossier
-   * still to come starting on or after `firstDay`. Above half of it, the cells no such dossier adds
-   * to (takeFinal, CountTable.lastStarts) are handed over to be written while the fold goes on
-   * (writeFinal), and looked for again once a quarter more are held; above all of it, the cells are
-   * spilled (spill), and from then on none is handed over (a cell final after may have changes in
-   * a spill: they are summed at the end).
-   */
-  bound(firstDay: string, heldCells: number): void {
-    if (!this.spilled && this.size > Math.max(heldCells / 2, this.nextTake)) {
-      for (const [table, deltas] of this.held()) this.final.add(table, takeFinal(table, deltas, firstDay));
-      this.nextTake = this.size + heldCells / 4;
-    }
-    if (this.size > heldCells) this.spill();
-  }
-
-  /** Writes up to `rows` rows of the final cells handed over, with COPY, into the tables of `context.schema`. */
-  async writeFinal(context: RebuildContext, rows: number): Promise<void> {
-    await this.final.write(context, rows);
-  }
-
-  /** Writes the final cells handed over, then the changes held, into the tables of `context.schema`, with COPY (a one-pass fold's end). */
+  /** Writes the changes held into the tables of `context.schema`, empty, with COPY. */
   async copy(context: RebuildContext): Promise<void> {
-    for (const [table, deltas] of this.take()) this.final.add(table, deltas);
-    await this.final.write(context);
+    for (const [table, deltas] of this.take()) await copyDeltas(context, table, deltas);
   }
 
   /** The changes spilled (spill), one per table of held(), until they are written or dropped. */
@@ -388,7 +359,6 @@ class CountChanges {
    * A stop asked for is heeded while each table's sums go in (writeSpilled).
    */
   async writeSpilled(context: RebuildContext): Promise<void> {
-    await this.final.write(context);
     for (const spilled of this.spills ?? []) await writeSpilled(context, spilled);
   }
 
@@ -476,16 +446,6 @@ const DOSSIERS_PER_TURN = 100;
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** A dossier's first business day: the day its events are read in the order of (foldStagedInto). */
-const firstDayOf = (events: readonly RecordedStatEvent[]): string => events.reduce((first, event) => (event.occurredOn < first ? event.occurredOn : first), events[0].occurredOn);
-
-/**
- * Rows of final counts (CountChanges.bound) a step of a one-pass fold's last flush writes after its
- * own rows, while the next step is folded: about what PostgreSQL takes in while a step is folded
- * (some 100 ms at 300,000 rows a second), so that the step's read ahead does not wait behind them.
- */
-const FINAL_ROWS_PER_STEP = 30_000;
-
 /**
  * foldStaged's steps, its counts held (or spilled) in `counts`. In a one-pass fold's last flush
  * (`copy`) the service and PostgreSQL work at once: a step's staged events are read while the step
@@ -535,16 +495,13 @@ async function foldStagedInto(
       for (const row of rows.periods) periods.push(row);
     }
     await writing;
-    // No dossier still to come starts before the last one folded (the order below); a step may
-    // hold none (its staged events all of the one it ends with).
-    if (dossiers.length > 0) counts.bound(firstDayOf(dossiers[dossiers.length - 1]), limits.heldCells);
     writing = Promise.all([
       inTurn(() => copy.copy(STAT_EVENTS_TABLE, context.schema, EVENT_COLUMNS, events)),
       inTurn(() => copy.copy(STAT_PERIODS_TABLE, context.schema, PERIOD_COLUMNS, periods)),
-      inTurn(() => counts.writeFinal(copy, FINAL_ROWS_PER_STEP)),
     ]);
     // Awaited at the next step or the end; a failure meanwhile is that await's.
     writing.catch(() => undefined);
+    if (counts.size > limits.heldCells) counts.spill();
   };
   if (copy) {
     // The dossiers come in the order of their first business day (below), so both tables' rows come

@@ -25,13 +25,6 @@ export const DATE_COUNTS: CountTable = {
     ['cohort', 'text'],
     ['measure', 'text'],
   ],
-  lastStarts: [
-    // A dossier adds to a count only on days of its events (a period starts and ends on one), all
-    // on or after its first day; a cell of a day, month or year (bucketsOfDay) sums its days'.
-    { columns: [2, 3], of: ([grain, bucket]) => (grain === 'day' ? bucket : grain === 'month' ? endOfMonth(bucket) : `${bucket.slice(0, 4)}-12-31`) },
-    // A cohort's cells only those of the dossiers registered (the funnel's), or first at VDAB (VDAB's), in its month or year.
-    { columns: [0, 5], of: ([statistic, cohort]) => (cohort === '' ? null : statistic === 'vdab' ? `${cohort}-12-31` : endOfMonth(`${cohort}-01`)) },
-  ],
 };
 
 /**

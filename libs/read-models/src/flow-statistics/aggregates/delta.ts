@@ -11,14 +11,6 @@ export interface CountTable {
   readonly keys: ReadonlyArray<readonly [column: string, type: 'text' | 'date']>;
   readonly counts?: readonly string[];
   readonly primaryKey?: readonly string[];
-  /**
-   * When a cell is final in a one-pass fold that adds the dossiers in the order of their first
-   * business days (CountChanges.takeFinal in flow-statistics.projection.ts): each bound reads its
-   * key's `columns` and gives the last first day of a dossier that can add to the cell (null: no
-   * bound from them). Once every dossier still to come starts after one of them, the cell changes
-   * no more.
-   */
-  readonly lastStarts: ReadonlyArray<{ readonly columns: readonly number[]; of(values: readonly string[]): string | null }>;
 }
 
 /** The table's key columns in the order of its primary key, as indexes into `keys`. */
@@ -167,37 +159,6 @@ export class Deltas {
       const to = this.slotOf(keys.subarray(slot * this.keyWidth, (slot + 1) * this.keyWidth));
       this.counts.set(counts.subarray(slot * this.width, (slot + 1) * this.width), to * this.width);
     }
-  }
-
-  /**
-   * Moves the cells whose keys `taken` picks (it reads a key's codes from `keys` at `base`) into a
-   * new Deltas of the same codes, and keeps the others (the arrays rewritten, the capacity kept).
-   */
-  takeWhere(taken: (keys: Int32Array, base: number) => boolean): Deltas {
-    const { keys, counts, capacity, keyWidth, width } = this;
-    const picked = new Uint8Array(capacity);
-    let many = 0;
-    for (let slot = 0; slot < capacity; slot++) {
-      if (keys[slot * keyWidth] === EMPTY || !taken(keys, slot * keyWidth)) continue;
-      picked[slot] = 1;
-      many++;
-    }
-    // Room for them all at three quarters full: the new Deltas does not grow while they go in.
-    let room = 1024;
-    while (room * 3 < many * 4 + 4) room *= 2;
-    const into = new Deltas(keyWidth, width, this.codes, room);
-    if (many === 0) return into;
-    this.keys = new Int32Array(capacity * keyWidth).fill(EMPTY);
-    this.counts = new Int32Array(capacity * width);
-    this.cells = 0;
-    for (let slot = 0; slot < capacity; slot++) {
-      const base = slot * keyWidth;
-      if (keys[base] === EMPTY) continue;
-      const to = picked[slot] === 1 ? into : this;
-      const at = to.slotOf(keys.subarray(base, base + keyWidth));
-      for (let i = 0; i < width; i++) to.counts[at * width + i] = counts[slot * width + i];
-    }
-    return into;
   }
 
   /** Holds no cell (its arrays kept, for a Deltas used over and over). */
@@ -427,8 +388,17 @@ export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'q
   }
 }
 
-/** Copies the cells' changes into the table as rows (the key's values, then the counts), in the order given (FinalCells: each table's primary key's). */
-export async function copyChanges(
+/**
+ * Writes the deltas into the table in `context.schema` while it is empty (a one-pass fold's first
+ * write of its counts): each cell with a change as a row, with COPY, in the order of the table's
+ * primary key (Deltas.changesInKeyOrder); what applyDeltas would leave there, without its conflict checks.
+ */
+export async function copyDeltas(context: Pick<RebuildContext, 'copy'> & { schema: string | null }, table: CountTable, deltas: Deltas): Promise<void> {
+  await copyChanges(context, table, deltas.changesInKeyOrder(primaryKeyOrder(table)));
+}
+
+/** Copies the cells' changes into the table as rows: the key's values, then the counts. */
+async function copyChanges(
   context: Pick<RebuildContext, 'copy'> & { schema: string | null },
   table: CountTable,
   changes: Iterable<{ key: readonly string[]; n: readonly number[] }>,

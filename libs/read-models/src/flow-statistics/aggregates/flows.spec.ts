@@ -73,24 +73,6 @@ interface Dossier {
   version: number;
 }
 
-/** Every count of both tables (and of the counts on a date, kept the same way), ordered. */
-const countsIn = async (dataSource: DataSource) => ({
-  dates: await dataSource.query(
-    'SELECT c.*, c.bucket::text FROM read_models.stat_date_counts c ORDER BY c.statistic, c.level, c.grain, c.bucket, c.grp, c.cohort, c.measure',
-  ),
-  periods: await dataSource.query('SELECT c.*, c.period::text FROM read_models.stat_flow_counts c ORDER BY c.interval, c.level, c.period, c.grp, c.measure, c.category'),
-  days: await dataSource.query(
-    'SELECT d.*, d.period::text, d.day::text FROM read_models.stat_flow_days d ORDER BY d.interval, d.level, d.period, d.day, d.grp, d.measure, d.category',
-  ),
-});
-
-/** Every row of stat_events and stat_dossier_periods, and the persons' attributes, ordered. */
-const tableRowsIn = async (dataSource: DataSource) => ({
-  events: await dataSource.query('SELECT * FROM read_models.stat_events ORDER BY dossier_id, version, recorded_from'),
-  periods: await dataSource.query('SELECT * FROM read_models.stat_dossier_periods ORDER BY dossier_id, valid_from, recorded_from'),
-  persons: await dataSource.query('SELECT * FROM read_models.stat_person_attributes ORDER BY dossier_id, valid_from'),
-});
-
 describe('stat_flow_counts and stat_flow_days: the flows from the counts the projection keeps', () => {
   let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
   let dataSource: DataSource;
@@ -111,7 +93,16 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     await database?.close();
   });
 
-  const counts = () => countsIn(dataSource);
+  /** Every count of both tables (and of the counts on a date, kept the same way), ordered. */
+  const counts = async () => ({
+    dates: await dataSource.query(
+      'SELECT c.*, c.bucket::text FROM read_models.stat_date_counts c ORDER BY c.statistic, c.level, c.grain, c.bucket, c.grp, c.cohort, c.measure',
+    ),
+    periods: await dataSource.query('SELECT c.*, c.period::text FROM read_models.stat_flow_counts c ORDER BY c.interval, c.level, c.period, c.grp, c.measure, c.category'),
+    days: await dataSource.query(
+      'SELECT d.*, d.period::text, d.day::text FROM read_models.stat_flow_days d ORDER BY d.interval, d.level, d.period, d.day, d.grp, d.measure, d.category',
+    ),
+  });
 
   /** Starts an engine running the projection, waits until it has caught up, and stops it. */
   const caughtUpOnce = (running: Projection, options: ConstructorParameters<typeof ProjectionEngine>[3]) => caughtUp(store, dataSource, running, options);
@@ -134,7 +125,12 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     return { table: table.name, rows, pages, changes };
   };
 
-  const tableRows = () => tableRowsIn(dataSource);
+  /** Every row of stat_events and stat_dossier_periods, and the persons' attributes, ordered. */
+  const tableRows = async () => ({
+    events: await dataSource.query('SELECT * FROM read_models.stat_events ORDER BY dossier_id, version, recorded_from'),
+    periods: await dataSource.query('SELECT * FROM read_models.stat_dossier_periods ORDER BY dossier_id, valid_from, recorded_from'),
+    persons: await dataSource.query('SELECT * FROM read_models.stat_person_attributes ORDER BY dossier_id, valid_from'),
+  });
 
   /**
    * The counts of a range, cell by cell: as they land in a flows answer's cells from stat_flow_counts (and the clipped periods' rows),
@@ -417,68 +413,4 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     expect(await tableRows()).toEqual(fromScratch.rows);
     expect(await counts()).toEqual(fromScratch.counts);
   }, 60_000);
-
-});
-
-describe('the counts\' cells a one-pass fold writes while it goes on', () => {
-  let database: Awaited<ReturnType<typeof openReadModelDatabase>>;
-  let dataSource: DataSource;
-  let store: PostgresEventStore;
-
-  beforeAll(async () => {
-    database = await openReadModelDatabase([...READ_MODEL_MIGRATIONS, ...PERSONAL_DATA_MIGRATIONS]);
-    ({ dataSource } = database);
-    store = await PostgresEventStore.connect(database.url);
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await database?.close();
-  });
-
-  it('a one-pass fold writes the counts\' cells that are final while it goes on (no dossier still to come starts before their last day, or their cohort\'s): the same counts as written at its end', async () => {
-    // Dossiers registered over 30 months, each fact after its registration (most histories), some recorded late.
-    for (let i = 0; i < 60; i++) {
-      const id = randomUUID();
-      const day = 20 * i;
-      const events = [
-        registered(id, PLACES[i % PLACES.length], addDays(START, day)),
-        { type: 'PersonHoused' as const, data: { housingType: 'collective' as const, municipality: PLACES[(i + 1) % PLACES.length], on: addDays(START, day + 3) } },
-        { type: 'VdabRegistered' as const, data: { on: addDays(START, day + 40 + (i % 7)) } },
-        { type: 'EmploymentStarted' as const, data: { on: addDays(START, day + 90 + (i % 13)) } },
-        ...(i % 3 === 0 ? [{ type: 'PersonLeft' as const, data: { on: addDays(START, day + 200), reason: DEPARTURE_REASONS[0] } }] : []),
-        // Recorded last, dated before the housing.
-        ...(i % 4 === 0 ? [{ type: 'InburgeringEnrolled' as const, data: { trajectory: INBURGERING_TRAJECTORIES[0], on: addDays(START, day + 1) } }] : []),
-      ];
-      await store.append(dossierStreamId(id), events.map(dossierEventToAppend), 'no_stream');
-    }
-    const rebuilt = async (limits?: Parameters<typeof flowStatisticsProjection>[2]) => {
-      const engine = new ProjectionEngine(store, dataSource, [flowStatisticsProjection(PersonalDataProtection.withMasterSecret(randomBytes(48)), undefined, limits)], {
-        batchSize: 50,
-        retryDelayMs: 100,
-        log: () => undefined,
-      });
-      await engine.rebuild(FLOW_STATISTICS);
-      return { counts: await countsIn(dataSource), rows: await tableRowsIn(dataSource) };
-    };
-    /** How many runs in key order a table's rows make in the order they lie in (a descent of the key starts a run). */
-    const runsAsWritten = async (table: CountTable) => {
-      const key = primaryKeyOrder(table)
-        .map((i) => `${table.keys[i][0]}::text COLLATE "C"`)
-        .join(', ');
-      const [{ runs }] = await dataSource.query(
-        `SELECT 1 + count(*) FILTER (WHERE (${key}) < previous)::int AS runs
-           FROM (SELECT ${key}, lag(ROW(${key})) OVER (ORDER BY ctid) AS previous FROM read_models.${table.name}) AS r`,
-      );
-      return runs;
-    };
-    // Every cell held to the end and written then: one run per table (and a row or two PostgreSQL put in a page's leftover space).
-    const atTheEnd = await rebuilt();
-    for (const table of [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS]) expect(await runsAsWritten(table)).toBeLessThanOrEqual(2);
-    // A few staged events per step, and the cells final so far handed over whenever half the bound is held: the same counts
-    // and rows, the cells written in several hand-overs (each in key order), none spilled.
-    const stepped = await rebuilt({ heldCells: 6_000, stagedPerStep: 4, erasuresHeld: 10 });
-    expect(stepped).toEqual(atTheEnd);
-    for (const table of [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS]) expect(await runsAsWritten(table)).toBeGreaterThan(3);
-  }, 120_000);
 });

@@ -113,20 +113,12 @@ const FLOW_KEYS = [
   ['measure', 'text'],
   ['category', 'text'],
 ] as const;
-export const FLOW_COUNTS: CountTable = {
-  name: STAT_FLOW_COUNTS_TABLE,
-  keys: FLOW_KEYS,
-  counts: ['events', 'persons'],
-  // A dossier's events and readings in a period: on days on or after its first.
-  lastStarts: [{ columns: [0, 2], of: ([interval, period]) => calendarEnd(period, interval as Interval) }],
-};
+export const FLOW_COUNTS: CountTable = { name: STAT_FLOW_COUNTS_TABLE, keys: FLOW_KEYS, counts: ['events', 'persons'] };
 export const FLOW_DAYS: CountTable = {
   name: STAT_FLOW_DAYS_TABLE,
   keys: [...FLOW_KEYS, ['day', 'date']],
   counts: ['events', 'first_persons', 'last_persons'],
   primaryKey: ['interval', 'level', 'period', 'day', 'grp', 'measure', 'category'],
-  // The events on the day, and the persons whose first or last of the period is on it.
-  lastStarts: [{ columns: [6], of: ([day]) => day }],
 };
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Deltas, type CountTable } from './delta';
 import { SpilledCounts } from './spill';
 
-const TABLE: CountTable = { name: 'counts', keys: [['a', 'text'], ['b', 'date'], ['c', 'text']], counts: ['x', 'y'], primaryKey: ['c', 'a', 'b'], lastStarts: [] };
+const TABLE: CountTable = { name: 'counts', keys: [['a', 'text'], ['b', 'date'], ['c', 'text']], counts: ['x', 'y'], primaryKey: ['c', 'a', 'b'] };
 const inPrimaryKeyOrder = (row: readonly unknown[]) => [row[2], row[0], row[1]] as string[];
 /** COLLATE "C": the texts' UTF-8 bytes compared, column by column. */
 const byColumns = (a: readonly string[], b: readonly string[]) => a.reduce((order, value, i) => order || Buffer.compare(Buffer.from(value), Buffer.from(b[i])), 0);
@@ -65,12 +65,7 @@ describe('SpilledCounts', () => {
   });
 
   it('sums and orders keys too wide to compare in one packed number (thousands of texts, six columns)', () => {
-    const WIDE: CountTable = {
-      name: 'wide',
-      keys: [['a', 'text'], ['b', 'text'], ['c', 'text'], ['d', 'text'], ['e', 'text'], ['f', 'text']],
-      primaryKey: ['f', 'a', 'b', 'c', 'd', 'e'],
-      lastStarts: [],
-    };
+    const WIDE: CountTable = { name: 'wide', keys: [['a', 'text'], ['b', 'text'], ['c', 'text'], ['d', 'text'], ['e', 'text'], ['f', 'text']], primaryKey: ['f', 'a', 'b', 'c', 'd', 'e'] };
     const text = fc.integer({ min: 0, max: 3_000 }).map((n) => `t${n}`);
     const few = fc.constantFrom('x', 'y');
     // The first four columns of the primary key (f, a, b, c) of few texts: keys alike in the first number, told apart by the second.
