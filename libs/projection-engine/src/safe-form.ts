@@ -166,11 +166,12 @@ export function unreadable(error: unknown): string {
  * left out and noted. Returns what was read, in order; `read` may return undefined for an event
  * the projection has nothing to do with.
  */
-export function readEach<T>(events: readonly RecordedEvent[], notes: SafeFormNotes, read: (event: RecordedEvent) => T | undefined): T[] {
+export function readEach<T>(events: readonly RecordedEvent[], notes: SafeFormNotes, read: (event: RecordedEvent, index: number) => T | undefined): T[] {
   const results: T[] = [];
-  for (const event of events) {
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index];
     try {
-      const result = read(event);
+      const result = read(event, index);
       if (result !== undefined) results.push(result);
     } catch (error) {
       notes.leftOut(event, unreadable(error));

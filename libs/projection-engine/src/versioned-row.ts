@@ -2,6 +2,7 @@ import type { RecordedEvent } from '@app/event-store';
 import type { ProjectionContext, RebuildContext, RebuildWriter } from './projection';
 import type { FoldsWhileFlushing } from './one-pass';
 import { columnKindOf, storableRow, type ColumnKind, type SafeFormNotes } from './safe-form';
+import { PagesAhead } from './pages-ahead';
 import { WrittenIds } from './written-ids';
 
 /** Column name → value of one row of a per-dossier read model. */
@@ -138,21 +139,19 @@ export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter, Folds
   private handedOver = new Map<string, Row>();
   private readonly written = new WrittenIds();
   /** What `lookAhead` is reading for the pages read but not folded yet. */
-  private readonly ahead = new WeakMap<readonly RecordedEvent[], Promise<Ahead>>();
+  private readonly ahead: PagesAhead<Ahead> | undefined;
 
   constructor(
     private readonly table: string,
     private readonly writesOf: (events: readonly RecordedEvent[], context: ProjectionContext, ahead?: Ahead) => Promise<readonly VersionedWrite[]>,
     /** What `writesOf` reads for a page that can be read ahead of its fold (RebuildWriter.readAhead): the CRT registry's dossier keys. */
-    private readonly lookAhead?: (events: readonly RecordedEvent[], context: Pick<ProjectionContext, 'schema' | 'query'>) => Promise<Ahead>,
-  ) {}
+    lookAhead?: (events: readonly RecordedEvent[], context: Pick<ProjectionContext, 'schema' | 'query'>) => Promise<Ahead>,
+  ) {
+    this.ahead = lookAhead && new PagesAhead(lookAhead);
+  }
 
   readAhead(events: readonly RecordedEvent[], context: Pick<ProjectionContext, 'schema' | 'query'>): void {
-    if (!this.lookAhead) return;
-    const ahead = this.lookAhead(events, context);
-    // The page's fold awaits it and fails with it; a page never folded (the fold stopped) is nobody's failure.
-    ahead.catch(() => undefined);
-    this.ahead.set(events, ahead);
+    this.ahead?.start(events, context);
   }
 
   /**
@@ -169,9 +168,7 @@ export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter, Folds
   }
 
   async fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
-    const ahead = this.ahead.get(events);
-    this.ahead.delete(events);
-    const writes = await this.writesOf(events, context, ahead && (await ahead));
+    const writes = await this.writesOf(events, context, await this.ahead?.take(events));
     if (writes.length === 0) return;
     const missing = new Set<string>();
     for (const { row } of writes) {

@@ -9,9 +9,8 @@ import {
   type MunicipalityDirectory,
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { readDossierEvent } from '../read-dossier-event';
+import { readEachOpened, type ReadDossierEvent } from '../read-dossier-event';
 import {
-  readEach,
   unreadable,
   VersionedRowsRebuild,
   writeVersionedRows,
@@ -121,8 +120,7 @@ export function crtRegistryProjection(
     }
   }
 
-  function writeOf(recorded: RecordedEvent): VersionedWrite {
-    const { dossierId, event, recordedAt } = readDossierEvent(recorded);
+  function writeOf({ recorded, dossierId, event, recordedAt }: ReadDossierEvent): VersionedWrite {
     if (event.type === 'DossierRegistered') assertPersonalDataShape(event.data.personal);
     return {
       event: recorded,
@@ -134,7 +132,7 @@ export function crtRegistryProjection(
   /** The rows' changes of a batch, the live path's and the one-pass rebuild's alike. */
   async function writesOf(events: readonly RecordedEvent[], context: ProjectionContext, ahead?: PersonalDataAhead): Promise<VersionedWrite[]> {
     const revealed = await personalData.reveal(events, context.query, (event, error) => context.leftOut(event, unreadable(error)), ahead);
-    return readEach(revealed, context, writeOf);
+    return readEachOpened(events, revealed, context, writeOf);
   }
 
   return {
