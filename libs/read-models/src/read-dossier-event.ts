@@ -47,7 +47,7 @@ function readOrUnreadable(recorded: RecordedEvent): Read {
  * What is read of each page, by page: the events' array, which the engine's SharedPages hands to
  * every fold that reads the page (the projections catching up together), so that each event is
  * read once for all of them, not once per projection (bench/README.md, "The catch-up from empty:
- * a page read once"). An entry goes with its page: once no fold holds the page's events, nothing
+ * a page read and opened once for the folds sharing it"). An entry goes with its page: once no fold holds the page's events, nothing
  * read of them is kept. Decoded events, like the events themselves, are never changed by a projection.
  */
 const pagesRead = new WeakMap<readonly RecordedEvent[], readonly Read[]>();
