@@ -3,7 +3,7 @@ import { ERASED, type PersonalData } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { openMigratedDatabase } from '@app/testing';
-import { isEnvelope, PersonalDataDecryptionError } from './envelope';
+import { isEnvelope } from './envelope';
 import { MissingPersonalDataKeyError, PersonalDataKeyErasedError, type SqlQuery } from './key-store';
 import { PERSONAL_DATA_MIGRATIONS } from './migrations';
 import { KeyUnwrapError } from './master-key';
@@ -92,48 +92,6 @@ describe('PersonalDataProtection on PostgreSQL (personal_data_keys)', () => {
     statements = [];
     expect(await protection.reveal([...events, other.stored], query, undefined, ahead)).toEqual([...batch.map((b) => b.plain), other.plain]);
     expect(statements).toHaveLength(1);
-  });
-
-  it('opens a page handed to several folds once: one lookup, the same answer for each, and each told of the block that does not open', async () => {
-    const batch = await Promise.all([storedRegistration(), storedRegistration()]);
-    const altered = await storedRegistration();
-    const envelope = altered.stored.data.personal as { tag: string };
-    const tag = `${envelope.tag.startsWith('A') ? 'B' : 'A'}${envelope.tag.slice(1)}`;
-    const broken = { ...altered.stored, data: { ...altered.stored.data, personal: { ...envelope, tag } } };
-    const housed = recordedDossierEvent(batch[0].dossierId, 2, { type: 'PersonHoused', data: { housingType: 'collective', municipality: '11002', on: '2022-04-01' } });
-    const page = [batch[0].stored, broken, housed, batch[1].stored];
-    statements = [];
-    const [first, second] = await Promise.all([protection.lookAhead(page, query), protection.lookAhead(page, query)]);
-    expect(statements).toHaveLength(1);
-    expect(second).toBe(first);
-    const noted: Array<[string, string, string]> = [];
-    const revealedBy = (fold: string) =>
-      protection.reveal(page, query, (event, error) => noted.push([fold, event.id, (error as Error).name]), first);
-    const byFirst = await revealedBy('crt');
-    const bySecond = await revealedBy('flow');
-    expect(statements).toHaveLength(1);
-    expect(bySecond).toBe(byFirst);
-    expect(byFirst).toEqual([batch[0].plain, housed, batch[1].plain]);
-    expect(byFirst[1]).toBe(housed);
-    expect(noted).toEqual([
-      ['crt', broken.id, 'PersonalDataDecryptionError'],
-      ['flow', broken.id, 'PersonalDataDecryptionError'],
-    ]);
-    // Without a callback, the block that does not open throws, as reveal() without keys read ahead does.
-    await expect(protection.reveal(page, query, undefined, first)).rejects.toThrow(PersonalDataDecryptionError);
-  });
-
-  it("answers a page as of its keys' read: an erasure after it shows in a page read after it (its event, recorded first, comes later in the log)", async () => {
-    const { dossierId, plain, stored } = await storedRegistration();
-    const page = [stored];
-    const ahead = await protection.lookAhead(page, query);
-    await protection.erase(query, dossierId);
-    // The folds the page is handed to get what its keys opened, as a fold that read the keys a page early does.
-    expect(await protection.reveal(page, query, undefined, await protection.lookAhead(page, query))).toEqual([plain]);
-    expect(await protection.reveal(page, query, undefined, ahead)).toEqual([plain]);
-    // Another read of the same events (a fold on pages of its own) reads the key as it is now.
-    const [again] = await protection.reveal([stored], query, undefined, await protection.lookAhead([stored], query));
-    expect(personalOf(again).familyName).toBe(ERASED);
   });
 
   it('reads every personal field as ERASED once the key is destroyed; erasing again changes nothing', async () => {

@@ -49,21 +49,8 @@ export class DossierKeyRead {
 /** lookAhead()'s answer as reveal() takes it back (the projection engine's PersonalDataAhead). */
 type Ahead = { readonly events: readonly RecordedEvent[] };
 
-/** reveal()'s answer for a page: its events made readable, and those left out with why, in log order. */
-interface Revealed {
-  readonly readable: readonly RecordedEvent[];
-  readonly unreadable: ReadonlyArray<readonly [RecordedEvent, unknown]>;
-}
-
-/**
- * The keys a page's reveal() needs, read ahead of it, and what they open, made once for every fold
- * the page is handed to (the projections catching up together share their pages: SharedPages in
- * libs/projection-engine). It lives as long as the page: nothing of it is kept once no fold holds
- * the page's events.
- */
+/** The keys a batch's reveal() needs, read ahead of it; kept only as long as the batch waits for its fold. */
 class KeysAhead implements Ahead {
-  revealed: Revealed | undefined;
-
   constructor(
     readonly events: readonly RecordedEvent[],
     readonly keys: ReadonlyMap<string, DossierKey> | undefined,
@@ -85,8 +72,6 @@ export class PersonalDataProtection {
    */
   private hearing = false;
   private generation = 0;
-  /** lookAhead()'s answers by page (the events' array, which SharedPages hands to every fold reading it): gone with the page. */
-  private readonly pagesAhead = new WeakMap<readonly RecordedEvent[], Promise<KeysAhead>>();
 
   constructor(
     private readonly keys: PersonalDataKeys,
@@ -122,50 +107,16 @@ export class PersonalDataProtection {
     events: readonly E[],
     query: SqlQuery,
     onUnreadable?: (event: E, error: unknown) => void,
-    /**
-     * lookAhead()'s keys for these events: no query then, and each block opened once for every
-     * caller handing them back (the answer is the same array each time, read-only; the blocks
-     * that do not open go to each caller's `onUnreadable`).
-     */
+    /** lookAhead()'s keys for these events: no query then. */
     ahead?: Ahead,
-  ): Promise<readonly E[]> {
-    if (ahead instanceof KeysAhead && ahead.events === events) {
-      const revealed = (ahead.revealed ??= this.revealedWith(events, ahead.keys));
-      for (const [event, error] of revealed.unreadable) {
-        if (!onUnreadable) throw error;
-        onUnreadable(event as E, error);
-      }
-      return revealed.readable as readonly E[];
-    }
-    return this.revealedNow(events, query, onUnreadable);
-  }
-
-  /** reveal() with the keys looked up now. */
-  private async revealedNow<E extends RecordedEvent>(events: readonly E[], query: SqlQuery, onUnreadable?: (event: E, error: unknown) => void): Promise<E[]> {
-    const keys = await this.keysOf(events, query);
+  ): Promise<E[]> {
+    const keys = ahead instanceof KeysAhead && ahead.events === events ? ahead.keys : await this.keysOf(events, query);
     return keys ? this.readableEvents(events, keys, onUnreadable) : [...events];
   }
 
-  /**
-   * reveal()'s keys for these events, looked up now (PersonalDataReader.lookAhead): once for the
-   * same array of events, whoever asks (the folds a page is handed to), unless the lookup failed.
-   */
-  lookAhead(events: readonly RecordedEvent[], query: SqlQuery): Promise<Ahead> {
-    let ahead = this.pagesAhead.get(events);
-    if (!ahead) {
-      const looking = this.keysOf(events, query).then((keys) => new KeysAhead(events, keys));
-      this.pagesAhead.set(events, looking);
-      // A failed lookup fails its caller only: whoever asks again looks up again.
-      looking.catch(() => this.pagesAhead.get(events) === looking && this.pagesAhead.delete(events));
-      ahead = looking;
-    }
-    return ahead;
-  }
-
-  private revealedWith(events: readonly RecordedEvent[], keys: ReadonlyMap<string, DossierKey> | undefined): Revealed {
-    if (!keys) return { readable: events, unreadable: [] };
-    const unreadable: Array<readonly [RecordedEvent, unknown]> = [];
-    return { readable: this.readableEvents(events, keys, (event, error) => unreadable.push([event, error])), unreadable };
+  /** reveal()'s keys for these events, looked up now (PersonalDataReader.lookAhead). */
+  async lookAhead(events: readonly RecordedEvent[], query: SqlQuery): Promise<Ahead> {
+    return new KeysAhead(events, await this.keysOf(events, query));
   }
 
   /** The keys of the events' registrations' dossiers, in one lookup; undefined when none carries personal data. */
@@ -197,7 +148,7 @@ export class PersonalDataProtection {
     const dossierIds = [...new Set(registrations.map((event) => dossierIdOf(event.streamId).toLowerCase()))];
     if (events.some((event) => event.type === ERASURE)) {
       for (const dossierId of dossierIds) this.cache.drop(dossierId);
-      return this.revealedNow(events, query, onUnreadable);
+      return this.reveal(events, query, onUnreadable);
     }
     const keys = new Map<string, DossierKey>();
     for (const dossierId of dossierIds) {

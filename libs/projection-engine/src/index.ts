@@ -14,6 +14,5 @@ export * from './create-projection-engine';
 export { CHECKPOINT_TABLE } from './checkpoints';
 export { clientConfigOf, grantedLocks, lockName, projectionLockKey } from './projection-lock';
 export { readEach, storableValue, unreadable, type SafeFormField, type SafeFormNotes, type StoredAs } from './safe-form';
-export { PagesAhead } from './pages-ahead';
 export { VersionedRowsRebuild, writeVersionedRows, type Columns, type VersionedWrite } from './versioned-row';
 export { PROJECTION_ENGINE_MIGRATIONS } from './migrations';

@@ -20,24 +20,21 @@ export interface PersonalDataReader {
   /**
    * An event whose personal block cannot be read (its key lost, or not unwrapping; the envelope
    * altered) goes to `onUnreadable` and is left out of the result. With `ahead` read for these
-   * events, no key is looked up, and the blocks are opened once for every fold handing it back:
-   * each gets the same answer (read-only), and its own calls of `onUnreadable`.
+   * events, no key is looked up.
    */
   reveal(
     events: readonly RecordedEvent[],
     query: ProjectionContext['query'],
     onUnreadable: (event: RecordedEvent, error: unknown) => void,
     ahead?: PersonalDataAhead,
-  ): Promise<readonly RecordedEvent[]>;
+  ): Promise<RecordedEvent[]>;
   /**
    * The keys reveal() will need for these events, looked up now: a one-pass rebuild reads them
    * while it folds the page before (RebuildWriter.readAhead), where reveal() waited a round trip
    * per page. Keys read a page early are as good as keys read at the fold: the fold's queries
    * are not in the flush's transaction either, and an erasure records its event before it
    * destroys the key (docs/erasure.md), so a key read before its erasure meets that event later
-   * in the log. The same array of events (a page SharedPages hands to several folds) gets the
-   * same answer, so its keys are looked up and its blocks opened once for all of them: each fold
-   * folds the page a moment later than the first, with keys read a page early, on the same argument.
+   * in the log.
    */
   lookAhead(events: readonly RecordedEvent[], query: ProjectionContext['query']): Promise<PersonalDataAhead>;
 }

@@ -166,12 +166,11 @@ export function unreadable(error: unknown): string {
  * left out and noted. Returns what was read, in order; `read` may return undefined for an event
  * the projection has nothing to do with.
  */
-export function readEach<T>(events: readonly RecordedEvent[], notes: SafeFormNotes, read: (event: RecordedEvent, index: number) => T | undefined): T[] {
+export function readEach<T>(events: readonly RecordedEvent[], notes: SafeFormNotes, read: (event: RecordedEvent) => T | undefined): T[] {
   const results: T[] = [];
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index];
+  for (const event of events) {
     try {
-      const result = read(event, index);
+      const result = read(event);
       if (result !== undefined) results.push(result);
     } catch (error) {
       notes.leftOut(event, unreadable(error));

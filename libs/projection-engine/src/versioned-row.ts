@@ -2,7 +2,6 @@ import type { RecordedEvent } from '@app/event-store';
 import type { ProjectionContext, RebuildContext, RebuildWriter } from './projection';
 import type { FoldsWhileFlushing } from './one-pass';
 import { columnKindOf, storableRow, type ColumnKind, type SafeFormNotes } from './safe-form';
-import { PagesAhead } from './pages-ahead';
 import { WrittenIds } from './written-ids';
 
 /** Column name → value of one row of a per-dossier read model. */
@@ -139,19 +138,21 @@ export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter, Folds
   private handedOver = new Map<string, Row>();
   private readonly written = new WrittenIds();
   /** What `lookAhead` is reading for the pages read but not folded yet. */
-  private readonly ahead: PagesAhead<Ahead> | undefined;
+  private readonly ahead = new WeakMap<readonly RecordedEvent[], Promise<Ahead>>();
 
   constructor(
     private readonly table: string,
     private readonly writesOf: (events: readonly RecordedEvent[], context: ProjectionContext, ahead?: Ahead) => Promise<readonly VersionedWrite[]>,
     /** What `writesOf` reads for a page that can be read ahead of its fold (RebuildWriter.readAhead): the CRT registry's dossier keys. */
-    lookAhead?: (events: readonly RecordedEvent[], context: Pick<ProjectionContext, 'schema' | 'query'>) => Promise<Ahead>,
-  ) {
-    this.ahead = lookAhead && new PagesAhead(lookAhead);
-  }
+    private readonly lookAhead?: (events: readonly RecordedEvent[], context: Pick<ProjectionContext, 'schema' | 'query'>) => Promise<Ahead>,
+  ) {}
 
   readAhead(events: readonly RecordedEvent[], context: Pick<ProjectionContext, 'schema' | 'query'>): void {
-    this.ahead?.start(events, context);
+    if (!this.lookAhead) return;
+    const ahead = this.lookAhead(events, context);
+    // The page's fold awaits it and fails with it; a page never folded (the fold stopped) is nobody's failure.
+    ahead.catch(() => undefined);
+    this.ahead.set(events, ahead);
   }
 
   /**
@@ -168,7 +169,9 @@ export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter, Folds
   }
 
   async fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
-    const writes = await this.writesOf(events, context, await this.ahead?.take(events));
+    const ahead = this.ahead.get(events);
+    this.ahead.delete(events);
+    const writes = await this.writesOf(events, context, ahead && (await ahead));
     if (writes.length === 0) return;
     const missing = new Set<string>();
     for (const { row } of writes) {

@@ -9,8 +9,9 @@ import {
   type MunicipalityDirectory,
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { readEachOpened, type ReadDossierEvent } from '../read-dossier-event';
+import { readDossierEvent } from '../read-dossier-event';
 import {
+  readEach,
   unreadable,
   VersionedRowsRebuild,
   writeVersionedRows,
@@ -120,7 +121,8 @@ export function crtRegistryProjection(
     }
   }
 
-  function writeOf({ recorded, dossierId, event, recordedAt }: ReadDossierEvent): VersionedWrite {
+  function writeOf(recorded: RecordedEvent): VersionedWrite {
+    const { dossierId, event, recordedAt } = readDossierEvent(recorded);
     if (event.type === 'DossierRegistered') assertPersonalDataShape(event.data.personal);
     return {
       event: recorded,
@@ -132,7 +134,7 @@ export function crtRegistryProjection(
   /** The rows' changes of a batch, the live path's and the one-pass rebuild's alike. */
   async function writesOf(events: readonly RecordedEvent[], context: ProjectionContext, ahead?: PersonalDataAhead): Promise<VersionedWrite[]> {
     const revealed = await personalData.reveal(events, context.query, (event, error) => context.leftOut(event, unreadable(error)), ahead);
-    return readEachOpened(events, revealed, context, writeOf);
+    return readEach(revealed, context, writeOf);
   }
 
   return {

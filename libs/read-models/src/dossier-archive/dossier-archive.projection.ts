@@ -1,7 +1,7 @@
 import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, type DossierEvent, type MunicipalityDirectory } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { readEachDossierEvent, type ReadDossierEvent } from '../read-dossier-event';
-import { VersionedRowsRebuild, writeVersionedRows, type Columns, type Projection, type VersionedWrite } from '@app/projection-engine';
+import { readDossierEvent } from '../read-dossier-event';
+import { readEach, VersionedRowsRebuild, writeVersionedRows, type Columns, type Projection, type VersionedWrite } from '@app/projection-engine';
 import { provinceOf } from '../places';
 
 export const DOSSIER_ARCHIVE = 'dossier-archive';
@@ -58,7 +58,8 @@ export function archiveProjection(directory: MunicipalityDirectory = defaultMuni
     }
   }
 
-  function writeOf({ recorded, dossierId, event, recordedAt }: ReadDossierEvent): VersionedWrite | undefined {
+  function writeOf(recorded: RecordedEvent): VersionedWrite | undefined {
+    const { dossierId, event, recordedAt } = readDossierEvent(recorded);
     const changes = changesOf(event, recorded.version);
     if (!changes) return undefined;
     return {
@@ -73,9 +74,9 @@ export function archiveProjection(directory: MunicipalityDirectory = defaultMuni
     tables: [DOSSIER_ARCHIVE_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
     async apply(events, context) {
-      await writeVersionedRows(context, DOSSIER_ARCHIVE_TABLE, readEachDossierEvent(events, context, writeOf));
+      await writeVersionedRows(context, DOSSIER_ARCHIVE_TABLE, readEach(events, context, writeOf));
     },
     // The same reading of events as apply's, folded in one pass.
-    rebuildWriter: () => new VersionedRowsRebuild(DOSSIER_ARCHIVE_TABLE, async (events, context) => readEachDossierEvent(events, context, writeOf)),
+    rebuildWriter: () => new VersionedRowsRebuild(DOSSIER_ARCHIVE_TABLE, async (events, context) => readEach(events, context, writeOf)),
   };
 }

@@ -2,12 +2,11 @@ import { tmpdir } from 'node:os';
 import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, isAdministrative, occurredOn, type DossierEvent, type MunicipalityDirectory } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import { isStorableDate } from '@app/platform';
-import { readEachDossierEvent } from '../read-dossier-event';
+import { readDossierEvent } from '../read-dossier-event';
 import {
-  PagesAhead,
+  readEach,
   storableValue,
   type FoldsWhileFlushing,
-  type PersonalDataAhead,
   type Projection,
   type ProjectionContext,
   type RebuildContext,
@@ -145,7 +144,8 @@ const readBack = (columns: readonly string[]) => columns.map((column) => `${READ
 
 /** The batch's events the statistics keep, each as it can be stored (countable), with its recording moment, in log order. */
 function incomingOf(events: readonly RecordedEvent[], notes: SafeFormNotes): RecordedStatEvent[] {
-  return readEachDossierEvent(events, notes, ({ recorded, dossierId, event }) => {
+  return readEach(events, notes, (recorded) => {
+    const { dossierId, event } = readDossierEvent(recorded);
     const kept = statEventOf(dossierId, recorded.version, event);
     const countableEvent = kept && (countable(recorded, kept, notes) as RecordedStatEvent | undefined);
     if (countableEvent) countableEvent.recordedAt = recorded.createdAt.toISOString();
@@ -676,21 +676,13 @@ class FlowStatisticsRebuild implements RebuildWriter, FoldsWhileFlushing {
   private personsWithoutKey: boolean | undefined;
   /** Without it: the dossiers erased in the flushes so far, not yet forgotten. */
   private toForget = new Set<string>();
-  /** The registrations' keys of the pages read but not folded yet, read as the CRT registry's writer reads them (and, reading the same pages, with it). */
-  private readonly ahead: PagesAhead<PersonalDataAhead>;
 
   constructor(
     private readonly personalData: PersonalDataReader,
     private readonly directory: MunicipalityDirectory,
     private readonly limits: StagedFoldLimits,
     private readonly spillDirectory: string,
-  ) {
-    this.ahead = new PagesAhead((events, context) => personalData.lookAhead(events, context.query));
-  }
-
-  readAhead(events: readonly RecordedEvent[], context: Pick<ProjectionContext, 'schema' | 'query'>): void {
-    this.ahead.start(events, context);
-  }
+  ) {}
 
   /** Rows in memory: the kept events and the rows of stat_person_attributes it holds. */
   get size(): number {
@@ -699,7 +691,7 @@ class FlowStatisticsRebuild implements RebuildWriter, FoldsWhileFlushing {
 
   async fold(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
     // A registration comes once in the log (version 1): its rows are copied as they are.
-    this.persons.push(...(await personRowsOf(events, context, this.personalData, await this.ahead.take(events))));
+    this.persons.push(...(await personRowsOf(events, context, this.personalData)));
     this.erased.push(...erasedIn(events, context));
     for (const event of incomingOf(events, context)) this.staged.push(stagedRowOf(event));
   }
