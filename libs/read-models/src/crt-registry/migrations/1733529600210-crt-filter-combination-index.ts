@@ -10,10 +10,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * list's rare combinations at a million, from the bench's own data"). Columns a filter leaves out
  * are skipped (PostgreSQL 18's skip scan). The stage comes last, so that a stage alone (a status
  * is asked of the stage) is no range of it: with the stage first, `left` since a date took some
- * 3 ms more a page in one pair at 100,000 dossiers in the bench (two runs without it differed by as
- * much), as the sixteenth session's (province, stage) had made it slower by reading every dossier
- * who left instead of (municipality, stage, registered_on, …). The indexes of each column alone
- * stay: a filter of one of them reads its own. A rebuild builds it after its fold, as every secondary index.
+ * 3 ms more a page at 100,000 dossiers in one bench pair, most likely read from every dossier who
+ * left instead of (municipality, stage, registered_on, …) (the plan was not caught). The
+ * indexes of each column alone stay: a filter of one of them reads its own. A rebuild builds it
+ * after its fold, as every secondary index.
  */
 export class CrtFilterCombinationIndex1733529600210 implements MigrationInterface {
   name = 'CrtFilterCombinationIndex1733529600210';
