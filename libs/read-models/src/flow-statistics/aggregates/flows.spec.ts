@@ -31,7 +31,7 @@ import { FlowStatisticsStagedEvents1733529600070 } from '../migrations/173352960
 import { FlowStatisticsCountPages1733529600085 } from '../migrations/1733529600085-flow-statistics-count-pages';
 import { DATE_COUNTS, type CountTable } from './index';
 import { primaryKeyOrder } from './delta';
-import { FLOW_COUNTS, FLOW_DAYS } from './flows';
+import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, FlowContributions, type FlowCountDeltas, type FlowEvent } from './flows';
 
 /** Antwerp twice, Ghent, Hasselt, Brussels (no province): reopenings move a dossier between provinces. */
 const PLACES = ['11002', '11004', '44021', '71022', '21004'] as const;
@@ -413,4 +413,56 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     expect(await tableRows()).toEqual(fromScratch.rows);
     expect(await counts()).toEqual(fromScratch.counts);
   }, 60_000);
+});
+
+describe('FlowContributions', () => {
+  const TYPES = ['DossierRegistered', 'PersonHoused', 'PersonRehoused', 'EmploymentStarted', 'EmploymentEnded', 'PersonLeft', 'DossierReopened'] as const;
+  const event = fc.record({
+    type: fc.constantFrom(...TYPES),
+    day: fc.integer({ min: 0, max: 900 }),
+    category: fc.constantFrom(null, 'reason-a', 'reason-b'),
+    place: fc.constantFrom(...PLACES),
+  });
+  /** A dossier's current events (versions in the order generated; dates in any order: late facts). */
+  const dossier = fc.array(event, { minLength: 1, maxLength: 60 });
+  const eventsOf = (dossierId: string, events: ReadonlyArray<{ type: string; day: number; category: string | null; place: string }>): FlowEvent[] =>
+    events.map((e, i) => ({
+      dossierId,
+      version: i + 1,
+      type: e.type,
+      occurredOn: addDays(START, e.day),
+      category: e.category,
+      municipality: e.place,
+      provinceNis: e.place === '21004' ? null : e.place.slice(0, 1) === '1' ? '10000' : e.place.slice(0, 1) === '4' ? '40000' : '70000',
+    }));
+  const cells = (deltas: FlowCountDeltas, into = new Map<string, number[]>()) => {
+    for (const [table, changes] of [['periods', deltas.periods], ['days', deltas.days]] as const) {
+      for (const { key, n } of changes.changes()) {
+        const id = `${table}|${key.join('|')}`;
+        const sum = into.get(id) ?? n.map(() => 0);
+        n.forEach((count, i) => (sum[i] += count));
+        into.set(id, sum);
+      }
+    }
+    return into;
+  };
+
+  it("adds each dossier's contribution whatever dossiers it added before (its per-dossier cells emptied and reused, grown by a long history or not)", () => {
+    fc.assert(
+      fc.property(fc.array(dossier, { minLength: 1, maxLength: 8 }), fc.array(fc.boolean(), { maxLength: 8 }), (dossiers, taken) => {
+        // One contributions object for all, as a fold's last flush keeps, some dossiers added and taken away again.
+        const together = new FlowContributions();
+        const alone = new Map<string, number[]>();
+        dossiers.forEach((events, d) => {
+          const own = eventsOf(`dossier-${d}`, events);
+          together.add(own, 1);
+          if (taken[d]) together.add(own, -1);
+          else cells(flowCountDeltas([], own), alone);
+        });
+        const expected = [...alone].filter(([, n]) => n.some((count) => count !== 0)).sort();
+        expect([...cells(together.deltas)].filter(([, n]) => n.some((count) => count !== 0)).sort()).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
