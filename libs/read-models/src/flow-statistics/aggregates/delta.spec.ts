@@ -58,7 +58,7 @@ describe('Deltas', () => {
     );
   });
 
-  it('orders its cells as a comparator sort of the texts does, column by column in the given order, cells alike in those columns in the order they were made', () => {
+  it('orders its cells as a comparator sort of the texts does, column by column in the given order, cells alike in those columns in the order of their slots', () => {
     // Seven columns: two of few texts (cells alike in them), five of up to thousands (keys wider than one packed sort).
     const few = fc.constantFrom('a', 'B', 'é', '', '2022-01-07', 'z');
     const many = fc.integer({ min: 0, max: 5_000 }).map((n) => `k${n}`);

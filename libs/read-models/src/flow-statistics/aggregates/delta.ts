@@ -82,21 +82,15 @@ const EMPTY = -1;
  * The changes of a count table's cells a batch brings, summed per key: each dossier's
  * contribution of its new rows added, that of its old rows taken away. Cells whose changes
  * cancel out (a dossier's situation that did not change) are left alone. The cells are kept in
- * one typed array (open addressing, linear probing), a cell as one record of int32s: its key as
- * its values' codes (`codes`), then its counts. Adding allocates nothing, and a cell takes some
- * 50 to 70 bytes outside V8's heap (165 on it, with its key as a string, until 2026-12-05). Key
- * and counts side by side, so that an add reads one record where it read the key from one array
- * and the counts from another (two cache misses in a table of megabytes: bench/README.md, "The
- * flow statistics' rebuild: the cells' records (eighteenth session)").
+ * typed arrays (open addressing, linear probing), a key as its values' codes (`codes`): adding
+ * allocates nothing, and a cell takes some 50 to 70 bytes outside V8's heap (165 on it, with its
+ * key as a string, until 2026-12-05).
  */
 export class Deltas {
-  /** The records, `record` int32s a slot: the key's codes (EMPTY first: no cell), then the counts. */
-  private cells: Int32Array;
+  private keys: Int32Array;
+  private counts: Int32Array;
   private capacity: number;
-  /** The slots of the cells held, in the order they were made (`held` of them): what is read and cleared, not every slot. */
-  private used: Int32Array;
-  private held = 0;
-  private readonly record: number;
+  private cells = 0;
 
   /**
    * `keyWidth`: the table's key columns; `width`: its count columns (CountTable.counts); `codes`:
@@ -109,102 +103,90 @@ export class Deltas {
     capacity = 1024,
   ) {
     this.capacity = capacity;
-    this.record = keyWidth + width;
-    this.cells = Deltas.emptyRecords(capacity, this.record);
-    this.used = new Int32Array(capacity);
-  }
-
-  private static emptyRecords(capacity: number, record: number): Int32Array {
-    const cells = new Int32Array(capacity * record);
-    for (let base = 0; base < cells.length; base += record) cells[base] = EMPTY;
-    return cells;
+    this.keys = new Int32Array(capacity * keyWidth).fill(EMPTY);
+    this.counts = new Int32Array(capacity * width);
   }
 
   /** Adds n to the count column `at` (0: the first) of the cell whose key values' codes are `key`. */
   add(key: ArrayLike<number>, n: number, at = 0): void {
     if (n === 0) return;
-    // The slot first: finding it may grow the array.
+    // The slot first: finding it may grow the arrays.
     const slot = this.slotOf(key);
-    this.cells[slot * this.record + this.keyWidth + at] += n;
+    this.counts[slot * this.width + at] += n;
   }
 
   /** The slot of the cell with this key, made (its counts 0) if there was none. */
   slotOf(key: ArrayLike<number>): number {
     const width = this.keyWidth;
-    const record = this.record;
     let hash = 0x811c9dc5 | 0;
     for (let i = 0; i < width; i++) hash = Math.imul(hash ^ key[i], 0x01000193);
     hash ^= hash >>> 15;
     const mask = this.capacity - 1;
-    const cells = this.cells;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const base = slot * record;
-      if (cells[base] === EMPTY) {
-        if ((this.held + 1) * 4 > this.capacity * 3) {
+      const base = slot * width;
+      if (this.keys[base] === EMPTY) {
+        if ((this.cells + 1) * 4 > this.capacity * 3) {
           this.grow();
           return this.slotOf(key);
         }
-        for (let i = 0; i < width; i++) cells[base + i] = key[i];
-        // A slot cleared keeps its old counts (clear marks the records empty alone).
-        for (let i = width; i < record; i++) cells[base + i] = 0;
-        this.used[this.held++] = slot;
+        for (let i = 0; i < width; i++) this.keys[base + i] = key[i];
+        this.cells++;
         return slot;
       }
-      // From the last column: a key's first columns (statistic, level, grain) are most often alike.
       let same = true;
-      for (let i = width - 1; i >= 0 && same; i--) same = cells[base + i] === key[i];
+      for (let i = 0; i < width && same; i++) same = this.keys[base + i] === key[i];
       if (same) return slot;
     }
   }
 
   /** The count column `at` of the cell in `slot`, and setting it. */
   count(slot: number, at: number): number {
-    return this.cells[slot * this.record + this.keyWidth + at];
+    return this.counts[slot * this.width + at];
   }
 
   setCount(slot: number, at: number, n: number): void {
-    this.cells[slot * this.record + this.keyWidth + at] = n;
+    this.counts[slot * this.width + at] = n;
   }
 
   private grow(): void {
-    const { cells, capacity, record, used, held } = this;
+    const { keys, counts, capacity } = this;
     this.capacity = capacity * 2;
-    this.cells = Deltas.emptyRecords(this.capacity, record);
-    this.used = new Int32Array(this.capacity);
-    this.held = 0;
-    for (let cell = 0; cell < held; cell++) {
-      const base = used[cell] * record;
-      const to = this.slotOf(cells.subarray(base, base + this.keyWidth));
-      this.cells.set(cells.subarray(base + this.keyWidth, base + record), to * record + this.keyWidth);
+    this.keys = new Int32Array(this.capacity * this.keyWidth).fill(EMPTY);
+    this.counts = new Int32Array(this.capacity * this.width);
+    this.cells = 0;
+    for (let slot = 0; slot < capacity; slot++) {
+      if (keys[slot * this.keyWidth] === EMPTY) continue;
+      const to = this.slotOf(keys.subarray(slot * this.keyWidth, (slot + 1) * this.keyWidth));
+      this.counts.set(counts.subarray(slot * this.width, (slot + 1) * this.width), to * this.width);
     }
   }
 
-  /** Holds no cell (its array kept, for a Deltas used over and over). */
+  /** Holds no cell (its arrays kept, for a Deltas used over and over). */
   clear(): void {
-    const { cells, record, used } = this;
-    for (let cell = 0; cell < this.held; cell++) cells[used[cell] * record] = EMPTY;
-    this.held = 0;
+    this.keys.fill(EMPTY);
+    this.counts.fill(0);
+    this.cells = 0;
   }
 
   /** Cells held (changes that cancelled out included). */
   get size(): number {
-    return this.held;
+    return this.cells;
   }
 
-  /** Each cell, in the order the cells were made: its key's codes (a view, valid until the next add) and the change of its first count column. */
+  /** Each cell: its key's codes (a view, valid until the next add) and the change of its first count column. */
   *cellCodes(): Iterable<{ key: Int32Array; n: number; slot: number }> {
-    const { record, keyWidth } = this;
-    for (let cell = 0; cell < this.held; cell++) {
-      const slot = this.used[cell];
-      const base = slot * record;
-      yield { key: this.cells.subarray(base, base + keyWidth), n: this.cells[base + keyWidth], slot };
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const base = slot * this.keyWidth;
+      if (this.keys[base] === EMPTY) continue;
+      yield { key: this.keys.subarray(base, base + this.keyWidth), n: this.counts[slot * this.width], slot };
     }
   }
 
   /** The cells with a change, each once (in no order), with its key's values and the change of each count column. */
   *changes(): Iterable<{ key: readonly string[]; n: readonly number[] }> {
-    for (let cell = 0; cell < this.held; cell++) {
-      const change = this.changeAt(this.used[cell]);
+    for (let slot = 0; slot < this.capacity; slot++) {
+      if (this.keys[slot * this.keyWidth] === EMPTY) continue;
+      const change = this.changeAt(slot);
       if (change) yield change;
     }
   }
@@ -226,22 +208,26 @@ export class Deltas {
 
   /**
    * The slots of the cells held in the order of their keys (changesInKeyOrder), cells of equal
-   * keys (in the columns of `order`) in the order they were made (cellCodes'). The keys' ranks are packed into
+   * keys (in the columns of `order`) in the order of their slots. The keys' ranks are packed into
    * 64-bit integers that sort as the keys do, by the engine's own numeric sort (sortedByColumns):
    * no comparator is called. Until 2026-12-05 a sort that called one per comparison, a tenth of
    * the flow statistics' rebuild (bench/README.md, "The fold's write side: no comparator, COPY
    * text as bytes").
    */
   slotsInKeyOrder(order: readonly number[]): Int32Array {
-    const { record, cells, used, held } = this;
+    const { keyWidth, keys } = this;
     const { rank } = this.codes.textOrder();
-    // The ranks of the cells' keys' texts, column after column of `order` (a cell at the same
-    // place in each, the places in the order the cells were made).
-    const slots = used.slice(0, held);
+    const held = this.cells;
+    // The cells in the order of their slots, and the ranks of their keys' texts, column after
+    // column of `order` (a cell at the same place in each).
+    const slots = new Int32Array(held);
     const ranks = new Int32Array(order.length * held);
-    for (let cell = 0; cell < held; cell++) {
-      const base = slots[cell] * record;
-      for (let o = 0; o < order.length; o++) ranks[o * held + cell] = rank[cells[base + order[o]]];
+    let cell = 0;
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const base = slot * keyWidth;
+      if (keys[base] === EMPTY) continue;
+      for (let o = 0; o < order.length; o++) ranks[o * held + cell] = rank[keys[base + order[o]]];
+      slots[cell++] = slot;
     }
     const sorted = sortedByColumns(ranks, order.length, held, rank.length);
     for (let at = 0; at < held; at++) sorted[at] = slots[sorted[at]];
@@ -251,46 +237,47 @@ export class Deltas {
   /**
    * The cells with a change in key order (slotsInKeyOrder) as records of int32s, one after the
    * other in `into`: the key's codes as `codeOf` maps them, then the counts. `full(cells)` takes
-   * the records each time `into` is full, and the rest at the end. Read straight from the array,
+   * the records each time `into` is full, and the rest at the end. Read straight from the arrays,
    * as changeAt: a spill writes millions of cells.
    */
   recordsInKeyOrder(order: readonly number[], codeOf: Int32Array, into: Int32Array, full: (cells: number) => void): void {
-    const { keyWidth, width, record, cells } = this;
-    const fits = Math.floor(into.length / record);
-    let written = 0;
+    const { keyWidth, width, keys, counts } = this;
+    const perRecord = keyWidth + width;
+    const fits = Math.floor(into.length / perRecord);
+    let cells = 0;
     for (const slot of this.slotsInKeyOrder(order)) {
-      const base = slot * record;
-      const from = base + keyWidth;
+      const from = slot * width;
       let changed = false;
-      for (let i = 0; i < width && !changed; i++) changed = cells[from + i] !== 0;
+      for (let i = 0; i < width && !changed; i++) changed = counts[from + i] !== 0;
       if (!changed) continue;
-      let at = written * record;
-      for (let i = 0; i < keyWidth; i++) into[at++] = codeOf[cells[base + i]];
-      for (let i = 0; i < width; i++) into[at++] = cells[from + i];
-      if (++written === fits) {
-        full(written);
-        written = 0;
+      let at = cells * perRecord;
+      const base = slot * keyWidth;
+      for (let i = 0; i < keyWidth; i++) into[at++] = codeOf[keys[base + i]];
+      for (let i = 0; i < width; i++) into[at++] = counts[from + i];
+      if (++cells === fits) {
+        full(cells);
+        cells = 0;
       }
     }
-    if (written > 0) full(written);
+    if (cells > 0) full(cells);
   }
 
   /**
-   * The cell in `slot` if it has a change (none or one). Read straight from the array: a spill
+   * The cell in `slot` if it has a change (none or one). Read straight from the arrays: a spill
    * yields millions of cells, and a view and a copy of each cell's arrays were most of their cost
    * (bench/README.md, "The flow statistics' fold: less work per dossier").
    */
   private changeAt(slot: number): { key: readonly string[]; n: readonly number[] } | undefined {
-    const { width, keyWidth, record, cells, codes } = this;
-    const base = slot * record;
-    const at = base + keyWidth;
+    const { width, keyWidth, counts, keys, codes } = this;
+    const at = slot * width;
     let changed = false;
-    for (let i = 0; i < width && !changed; i++) changed = cells[at + i] !== 0;
+    for (let i = 0; i < width && !changed; i++) changed = counts[at + i] !== 0;
     if (!changed) return undefined;
     const n = new Array<number>(width);
-    for (let i = 0; i < width; i++) n[i] = cells[at + i];
+    for (let i = 0; i < width; i++) n[i] = counts[at + i];
+    const base = slot * keyWidth;
     const key = new Array<string>(keyWidth);
-    for (let i = 0; i < keyWidth; i++) key[i] = codes.text(cells[base + i]);
+    for (let i = 0; i < keyWidth; i++) key[i] = codes.text(keys[base + i]);
     return { key, n };
   }
 }
