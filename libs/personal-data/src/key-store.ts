@@ -1,4 +1,5 @@
 import type { QueryWithRead } from '@app/event-store';
+import { isUuid } from '@app/platform';
 import { KeyUnwrapError, MasterKey, newDossierKey } from './master-key';
 
 /** Runs SQL: a TypeORM DataSource's query, or a projection batch's, inside its transaction. */
@@ -35,8 +36,6 @@ export class PersonalDataKeyErasedError extends Error {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The per-dossier keys, wrapped under the master key, in PostgreSQL. Every method works through
  * the `query` it is given, so it runs on the service's data source and inside a projection's
@@ -68,7 +67,7 @@ export class PersonalDataKeys {
    */
   async lookup(query: SqlQuery, dossierIds: readonly string[]): Promise<Map<string, DossierKey>> {
     // The column is a uuid: an id of another shape can have no key.
-    const ids = [...new Set(dossierIds.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))];
+    const ids = [...new Set(dossierIds.filter((id) => isUuid(id)).map((id) => id.toLowerCase()))];
     if (ids.length === 0) return new Map();
     return this.keysOf(
       await query(`SELECT dossier_id::text AS dossier_id, wrapped_key, erased_at FROM ${PERSONAL_DATA_KEYS_TABLE} WHERE dossier_id = ANY($1::uuid[])`, [ids]),
@@ -80,7 +79,7 @@ export class PersonalDataKeys {
    * (QueryWithRead), its rows to hand to keysReadAlongside; none for an id that can have no key.
    */
   queryAlongside(dossierId: string): QueryWithRead | undefined {
-    if (!UUID.test(dossierId)) return undefined;
+    if (!isUuid(dossierId)) return undefined;
     return {
       // JSON carries the wrapped key as base64.
       sql: (parameter) =>

@@ -8,6 +8,7 @@
 export * from './config';
 export * from './deterministic-uuid';
 export * from './time-ordered-uuid';
+export * from './uuid';
 export * from './dev-tokens';
 export * from './keyed-mutex';
 export * from './secrets';

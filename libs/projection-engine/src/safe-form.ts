@@ -1,6 +1,6 @@
 import { MalformedEventError } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { errorKind, isStorableDate, isStorableTimestamp, storableText } from '@app/platform';
+import { errorKind, isStorableDate, isStorableTimestamp, isUuid, storableText } from '@app/platform';
 import { READ_MODEL_SCHEMA } from './projection';
 
 /**
@@ -52,8 +52,6 @@ export function columnKindOf(dataType: string): ColumnKind {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** One value for a column of this kind as PostgreSQL can store it, and the stand-in used, if any. */
 export function storableValue(kind: ColumnKind, value: unknown, event: RecordedEvent): { value: unknown; storedAs?: StoredAs } {
   return standInFor(kind, value, event) ?? { value };
@@ -76,7 +74,7 @@ function standInFor(kind: ColumnKind, value: unknown, event: RecordedEvent): { v
     case 'timestamp':
       return isStorableTimestamp(value) ? undefined : { value: event.createdAt.toISOString(), storedAs: 'commit time' };
     case 'uuid':
-      return typeof value === 'string' && UUID.test(value) ? undefined : { value: null, storedAs: 'NULL' };
+      return typeof value === 'string' && isUuid(value) ? undefined : { value: null, storedAs: 'NULL' };
     default:
       return undefined;
   }

@@ -1,7 +1,6 @@
 import { assertDossierEventShape, decodeDossierEvent, dossierIdOf, MalformedEventError, type DossierEvent } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '@app/platform';
 
 /**
  * The fields of an event's metadata readDossierEvent reads, the only ones the projections read:
@@ -29,7 +28,7 @@ export interface ReadDossierEvent {
  */
 export function readDossierEvent(recorded: RecordedEvent): ReadDossierEvent {
   const dossierId = dossierIdOf(recorded.streamId);
-  if (!UUID.test(dossierId)) throw new MalformedEventError(recorded.type, 'the stream id', `dossier-<uuid>`);
+  if (!isUuid(dossierId)) throw new MalformedEventError(recorded.type, 'the stream id', `dossier-<uuid>`);
   const event = decodeDossierEvent(recorded, recorded.data);
   assertDossierEventShape(event);
   return { recorded, dossierId: dossierId.toLowerCase(), event, recordedAt: (recorded.metadata as { recordedAt?: unknown }).recordedAt };
