@@ -22,7 +22,6 @@ import { PERSONAL_DATA_KEYS_TABLE } from '@app/personal-data';
 import { DEFAULT_PROJECTION_BATCH_SIZE, loadConfig, signDevToken, todayIn, type AppConfig, type Role } from '@app/platform';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platform/embedded-postgres';
 import { NationalRegisterReservations } from '@app/dossiers';
-import { PROJECTED_METADATA } from '@app/read-models';
 import { benchConfig, REBUILT_PROJECTIONS, type BenchConfig, type RebuiltProjection } from './config';
 import { CpuMeter, rateTheCpuAllows } from './cpu';
 import { DossierRowEncoder, envelopeSealer, LifecyclePool, plainSealer, RealisticDossiers, type BenchDossier } from './dataset';
@@ -957,13 +956,13 @@ async function rebuildFloor(
   }
 }
 
-/** Reads the whole log as a rebuild does (pages, dossier streams, the metadata projections read), applying nothing. */
+/** Reads the whole log as a rebuild does (pages, dossier streams), applying nothing. */
 async function readCeiling(store: EventStore, pageSize: number): Promise<{ events: number; milliseconds: number; eventsPerSecond: number }> {
   const started = performance.now();
   let position: LogPosition = START_OF_LOG;
   let events = 0;
   for (;;) {
-    const page = await store.readAll({ after: position, maxCount: pageSize, streamPrefixes: [DOSSIER_STREAM_PREFIX], metadataFields: PROJECTED_METADATA });
+    const page = await store.readAll({ after: position, maxCount: pageSize, streamPrefixes: [DOSSIER_STREAM_PREFIX] });
     if (page.length === 0) break;
     events += page.length;
     position = page[page.length - 1].position;

@@ -120,14 +120,6 @@ export interface ReadAllOptions {
   readonly maxCount?: number;
   /** Only streams whose id starts with one of these prefixes. */
   readonly streamPrefixes?: readonly string[];
-  /**
-   * Only these fields of each event's metadata: `metadata` holds those of them the event has, as
-   * stored, and nothing else. Default: all of it. For readers of many events that need a few
-   * fields (the projections): the PostgreSQL store then sends and decodes only those (the
-   * projections' two are about a tenth of the metadata's bytes: bench/README.md, eighteenth
-   * session). Readers of an event's whole record (its history, the hash chain) leave it out.
-   */
-  readonly metadataFields?: readonly string[];
 }
 
 export interface Subscription {

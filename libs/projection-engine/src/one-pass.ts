@@ -4,7 +4,7 @@ import { comparePositions, type EventStore, type LogPosition, type RecordedEvent
 import { inTransaction, moveCheckpoint } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf } from './checkpoints';
 import { copyRows } from './copy';
-import { logReadOf, READ_MODEL_SCHEMA, type Projection, type RebuildWriter } from './projection';
+import { READ_MODEL_SCHEMA, type Projection, type RebuildWriter } from './projection';
 import { SafeFormLog } from './safe-form';
 import { SharedPages } from './shared-pages';
 
@@ -110,7 +110,7 @@ async function fold(
   let pending = new OnePass(dataSource, writer, options, position);
   // Through pg's callback form, as each of the fold's statements (queriedWithCallback): a page's rows die with it.
   const ahead = { schema: options.schema, query: <T>(sql: string, parameters?: unknown[]) => queriedWithCallback<T[]>(poolOf(dataSource), sql, parameters) };
-  const pageAfter = (after: LogPosition) => ({ after, maxCount: options.batchSize, ...logReadOf(projection) });
+  const pageAfter = (after: LogPosition) => ({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
   const reader = options.memory.pages.reader(store, pageAfter(position));
   const read = (after: LogPosition) => {
     const page = reader.read(pageAfter(after)).then((events) => {

@@ -4,7 +4,7 @@ import { DEFAULT_PROJECTION_MEMORY_ROWS, errorDescription, errorKind, isPostgres
 import { applyInTransaction, ensureCheckpoint } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf, type CheckpointRow } from './checkpoints';
 import { foldInOnePass, OnePassMemory, OnePassOvertakenError } from './one-pass';
-import { logReadOf, READ_MODEL_SCHEMA, type Projection, type ProjectionState } from './projection';
+import { READ_MODEL_SCHEMA, type Projection, type ProjectionState } from './projection';
 import { clientConfigOf, defaultInstanceName, projectionLockKey, SessionLock } from './projection-lock';
 
 export interface RunnerOptions {
@@ -276,7 +276,7 @@ export class ProjectionRunner {
     const subscription = this.store.subscribeToAll({
       after,
       maxCount: this.options.batchSize,
-      ...logReadOf(this.projection),
+      streamPrefixes: this.projection.streamPrefixes,
       onEvents: (events) => this.handle(events),
       onCaughtUp: () => this.moveTo('catching-up', 'live'),
       // Fallen behind the head (the store dropped a slow subscriber, or said so): catching up until caught up again.

@@ -1,4 +1,4 @@
-import type { ReadAllOptions, RecordedEvent } from '@app/event-store';
+import type { RecordedEvent } from '@app/event-store';
 import type { SafeFormNotes } from './safe-form';
 
 /** The PostgreSQL schema live read models are in. */
@@ -28,11 +28,6 @@ export interface Projection {
   /** Streams it reads (prefixes of stream ids). */
   readonly streamPrefixes: readonly string[];
   /**
-   * Optional: the only fields of an event's metadata it reads; its events then come with those
-   * alone (ReadAllOptions.metadataFields), read for less. Default: the whole metadata.
-   */
-  readonly metadataFields?: readonly string[];
-  /**
    * Applies events in log order, within one transaction. A value PostgreSQL cannot store goes in
    * a safe form and an event that cannot be read is left out, each noted in the context; throwing
    * stops the projection, which is for bugs, not for data.
@@ -51,11 +46,6 @@ export interface Projection {
    * last flush what the one that ended kept for it. Otherwise the live path carries on batch by batch.
    */
   onePassToFinish?(context: Pick<ProjectionContext, 'schema' | 'query'>): Promise<boolean>;
-}
-
-/** What the engine reads of the log for a projection, whichever way it reads it: its streams, and the metadata it reads. */
-export function logReadOf(projection: Pick<Projection, 'streamPrefixes' | 'metadataFields'>): Pick<ReadAllOptions, 'streamPrefixes' | 'metadataFields'> {
-  return { streamPrefixes: projection.streamPrefixes, metadataFields: projection.metadataFields };
 }
 
 /** What a one-pass writer may do when it writes: a ProjectionContext, and COPY into a table. */

@@ -4,7 +4,7 @@ import { DEFAULT_PROJECTION_MEMORY_ROWS } from '@app/platform';
 import { applyInTransaction, applyWithin, ensureCheckpoint, inTransaction } from './apply-batch';
 import { CHECKPOINT_TABLE, positionOf, rebuildCheckpointName } from './checkpoints';
 import { foldInOnePass, OnePassMemory } from './one-pass';
-import { logReadOf, READ_MODEL_SCHEMA, type Projection } from './projection';
+import { READ_MODEL_SCHEMA, type Projection } from './projection';
 import { SAFE_FORM_TABLE } from './safe-form';
 
 export interface RebuildProgress {
@@ -237,7 +237,7 @@ export async function rebuildProjection(
       position = pass.position;
     }
     while (!writer) {
-      const events = await store.readAll({ after: position, maxCount: options.batchSize, ...logReadOf(projection) });
+      const events = await store.readAll({ after: position, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
       if (events.length === 0) break;
       stillExclusive();
       applied += await applyInTransaction(dataSource, projection, checkpoint, schema, events);
@@ -286,7 +286,7 @@ async function switchOver(
       const [row] = await runner.query(`SELECT position_commit::text, position_prepare::text FROM ${CHECKPOINT_TABLE} WHERE name = $1`, [
         checkpoint,
       ]);
-      const events = await store.readAll({ after: positionOf(row), maxCount: batchSize, ...logReadOf(projection) });
+      const events = await store.readAll({ after: positionOf(row), maxCount: batchSize, streamPrefixes: projection.streamPrefixes });
       if (events.length === 0) break;
       applied += await applyWithin(runner, projection, checkpoint, schema, events);
     }

@@ -197,18 +197,6 @@ describe('SharedPages (pages of the log read once for the one-pass folds that re
     expect(pages.held).toBe(0);
   });
 
-  it('hands a page read with some of the metadata only to folds that ask for the same fields', async () => {
-    const pages = new SharedPages();
-    const some = { ...page(START_OF_LOG), metadataFields: ['recordedAt'] };
-    const [narrow, again, whole] = [some, { ...some, metadataFields: ['recordedAt'] }, page(START_OF_LOG)].map((first) => pages.reader(store, first));
-    try {
-      await Promise.all([narrow.read(some), again.read({ ...some, metadataFields: ['recordedAt'] }), whole.read(page(START_OF_LOG))]);
-      expect(reads.map((read) => read.metadataFields)).toEqual([['recordedAt'], undefined]);
-    } finally {
-      [narrow, again, whole].forEach((reader) => reader.close());
-    }
-  });
-
   it('hands a page that failed to read to no one else: the next to ask reads it again', async () => {
     const pages = new SharedPages();
     let fail = true;

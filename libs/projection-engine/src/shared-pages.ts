@@ -44,11 +44,10 @@ export interface PageReader {
 const storeIds = new WeakMap<Store, number>();
 let storesSeen = 0;
 
-function pagesOf(store: Store, { maxCount, streamPrefixes, metadataFields }: ReadAllOptions): string {
+function pagesOf(store: Store, { maxCount, streamPrefixes }: ReadAllOptions): string {
   let id = storeIds.get(store);
   if (id === undefined) storeIds.set(store, (id = ++storesSeen));
-  const metadata = metadataFields === undefined ? '*' : JSON.stringify(metadataFields);
-  return `${id}/${maxCount ?? ''}/${metadata}/${(streamPrefixes ?? []).join('\u0000')}`;
+  return `${id}/${maxCount ?? ''}/${(streamPrefixes ?? []).join('\u0000')}`;
 }
 
 const keyOf = (of: string, after: LogPosition) => `${of}/${after.commit}/${after.prepare}`;

@@ -5,7 +5,6 @@
  */
 export { allProjections } from './all-projections';
 export { ProjectionEngineHost } from './projection-engine-host';
-export { PROJECTED_METADATA } from './read-dossier-event';
 export { ReadModelsModule } from './read-models.module';
 export { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './schema';
 export * from './crt-registry';

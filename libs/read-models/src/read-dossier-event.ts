@@ -2,14 +2,6 @@ import { assertDossierEventShape, decodeDossierEvent, dossierIdOf, MalformedEven
 import type { RecordedEvent } from '@app/event-store';
 import { isUuid } from '@app/platform';
 
-/**
- * The fields of an event's metadata readDossierEvent reads, the only ones the projections read:
- * the schema version it was stored at (for upcasting) and recordedAt. Each projection reads its
- * events with these alone (Projection.metadataFields): the rest (actor, correlation ids, the hash
- * chain's link) is most of an event's bytes and none of its projections' business.
- */
-export const PROJECTED_METADATA: readonly string[] = ['schemaVersion', 'recordedAt'];
-
 /** A recorded dossier event as the projections read it. */
 export interface ReadDossierEvent {
   readonly recorded: RecordedEvent;

@@ -203,47 +203,6 @@ export function describeEventStoreContract(
       }
     });
 
-    it('reads only the metadata fields asked for, as stored, from readAll and subscribeToAll; all of it otherwise', async () => {
-      const prefix = newPrefix();
-      const stored = [
-        { schemaVersion: 2, recordedAt: '2024-01-01T10:00:00.000Z', actor: 'alice', "it's": { nested: [1, 'Олена'] }, empty: null },
-        { recordedAt: 'written by hand', correlationId: randomUUID() },
-        {},
-      ];
-      const events = stored.map((metadata) => ({ ...event('E', { n: 1 }), metadata }));
-      await store.append(`${prefix}a`, events, 'no_stream');
-      const metadataFields = ['schemaVersion', 'recordedAt', "it's", 'empty', 'absent'];
-      const expected = [
-        { schemaVersion: 2, recordedAt: '2024-01-01T10:00:00.000Z', "it's": { nested: [1, 'Олена'] }, empty: null },
-        { recordedAt: 'written by hand' },
-        {},
-      ];
-
-      const read = await store.readAll({ streamPrefixes: [prefix], metadataFields });
-      expect(read.map((e) => e.metadata)).toEqual(expected);
-      expect(read.map((e) => [e.id, e.data])).toEqual(events.map((e) => [e.id, { n: 1 }]));
-      expect((await store.readAll({ streamPrefixes: [prefix], metadataFields: [] })).map((e) => e.metadata)).toEqual([{}, {}, {}]);
-      expect((await readAllUnder(prefix)).map((e) => e.metadata)).toEqual(stored);
-
-      const received: RecordedEvent[] = [];
-      let caughtUp!: () => void;
-      const caughtUpOnce = new Promise<void>((resolve) => (caughtUp = resolve));
-      const subscription = store.subscribeToAll({
-        streamPrefixes: [prefix],
-        metadataFields,
-        onEvents: async (batch) => {
-          received.push(...batch);
-        },
-        onCaughtUp: () => caughtUp(),
-      });
-      try {
-        await caughtUpOnce;
-        expect(received.map((e) => e.metadata)).toEqual(expected);
-      } finally {
-        await subscription.close();
-      }
-    });
-
     it('reports the head of the log at or after the last append', async () => {
       const result = await store.append(`${newPrefix()}s`, [event('A')], 'no_stream');
       expect(comparePositions(await store.headPosition(), result.position)).toBeGreaterThanOrEqual(0);

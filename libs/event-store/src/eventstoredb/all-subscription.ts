@@ -139,7 +139,7 @@ export class EventStoreDbAllSubscription implements Subscription {
     const event = resolved.event;
     if (!event) return;
     if (isSystemEvent(event.streamId, event.type) || !matchesPrefixes(event.streamId, this.options.streamPrefixes)) return;
-    const recorded = toRecordedEvent(event, this.options.metadataFields);
+    const recorded = toRecordedEvent(event);
     const after = this.after;
     if (after && !isStartOfLog(after) && comparePositions(recorded.position, after) <= 0) return;
     this.queue.push(recorded);

@@ -200,7 +200,7 @@ export class EventStoreDbEventStore implements EventStore {
           if (cursor && comparePositions(position, cursor) <= 0) continue;
           advancedTo = position;
           if (isSystemEvent(event.streamId, event.type) || !matchesPrefixes(event.streamId, prefixes)) continue;
-          result.push(toRecordedEvent(event, options.metadataFields));
+          result.push(toRecordedEvent(event));
           if (result.length >= wanted) return result;
         }
         if (page.length < rawCount || !advancedTo) return result;

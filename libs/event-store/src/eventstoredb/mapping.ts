@@ -201,25 +201,14 @@ function positionOrStart(position: EsdbPosition | undefined): LogPosition {
   return fromEsdbPosition(position) ?? START_OF_LOG;
 }
 
-/**
- * Only `fields` of the metadata (ReadAllOptions.metadataFields), those it has. The client has
- * decoded the whole of it already: this spares no work, it keeps the two stores' answers alike.
- */
-function pickedMetadata(metadata: JsonObject, fields: readonly string[] | undefined): JsonObject {
-  if (fields === undefined) return metadata;
-  const picked: JsonObject = {};
-  for (const field of fields) if (Object.hasOwn(metadata, field)) picked[field] = metadata[field];
-  return picked;
-}
-
-export function toRecordedEvent(event: EsdbRecordedEvent, metadataFields?: readonly string[]): RecordedEvent {
+export function toRecordedEvent(event: EsdbRecordedEvent): RecordedEvent {
   return {
     id: event.id,
     streamId: event.streamId,
     version: revisionToVersion(event.revision),
     type: event.type,
     data: toJsonObject(event.data),
-    metadata: pickedMetadata(toJsonObject(event.metadata), metadataFields),
+    metadata: toJsonObject(event.metadata),
     position: positionOrStart(event.position),
     createdAt: event.created,
   };

@@ -55,55 +55,29 @@ type EventRow = [
   version: number,
   type: string,
   data: JsonObject,
+  metadata: JsonObject,
   /** created_at in whole milliseconds since the epoch, rounded down, as pg's own parsing of the timestamp gives a Date. */
   created_ms: number,
-  /** Last: a read of some of its fields (ReadAllOptions.metadataFields) has one column per field here instead. */
-  metadata: JsonObject,
 ];
 
 // created_at as milliseconds: pg parses a timestamp's text with a pattern and a Date of its
 // parts, the largest cost of a row after its JSON (every projection reads every event).
-const BEFORE_METADATA = 'position, commit_position, event_id, stream_id, version, type, data, floor(extract(epoch FROM created_at) * 1000)::float8 AS created_ms';
-const COLUMNS = `${BEFORE_METADATA}, metadata`;
+const COLUMNS = 'position, commit_position, event_id, stream_id, version, type, data, metadata, floor(extract(epoch FROM created_at) * 1000)::float8 AS created_ms';
 const EVENT_COLUMNS = 9;
-const METADATA_AT = 8;
 const APPEND_COLUMNS = 'outcome, stream_version, commit_position::text, last_position::text, conflicting_id::text';
 
-/**
- * The event columns of a read: COLUMNS, or with only `fields` of the metadata, each a column of
- * its own with its JSON as text (NULL where the event has no such field), its name a parameter:
- * PostgreSQL then sends, and pg decodes, a few short values instead of the whole metadata.
- */
-function eventColumns(fields: readonly string[] | undefined, params: unknown[]): string {
-  if (fields === undefined) return COLUMNS;
-  const picked = fields.map((field, i) => {
-    params.push(field);
-    return `(metadata -> $${params.length}::text)::text AS metadata_${i}`;
-  });
-  return [BEFORE_METADATA, ...picked].join(', ');
-}
-
-/** The event of a row whose event columns (eventColumns(fields)) start at `at`. */
-function toRecordedEvent(row: readonly unknown[], at = 0, fields?: readonly string[]): RecordedEvent {
+/** The event of a row whose event columns (COLUMNS) start at `at`. */
+function toRecordedEvent(row: readonly unknown[], at = 0): RecordedEvent {
   return {
     id: row[at + 2] as string,
     streamId: row[at + 3] as string,
     version: row[at + 4] as number,
     type: row[at + 5] as string,
     data: row[at + 6] as JsonObject,
-    metadata: fields === undefined ? (row[at + METADATA_AT] as JsonObject) : pickedMetadata(row, at + METADATA_AT, fields),
+    metadata: row[at + 7] as JsonObject,
     position: { commit: BigInt(row[at + 1] as string), prepare: BigInt(row[at] as string) },
-    createdAt: new Date(row[at + 7] as number),
+    createdAt: new Date(row[at + 8] as number),
   };
-}
-
-function pickedMetadata(row: readonly unknown[], at: number, fields: readonly string[]): JsonObject {
-  const metadata: JsonObject = {};
-  for (let i = 0; i < fields.length; i++) {
-    const json = row[at + i] as string | null;
-    if (json !== null) metadata[fields[i]] = JSON.parse(json);
-  }
-  return metadata;
 }
 
 /** Connection-level failures become the port's "unavailable"; everything else passes through. */
@@ -348,12 +322,11 @@ export class PostgresEventStore implements EventStore {
     const after = options.after ?? START_OF_LOG;
     const params: unknown[] = [after.commit.toString(), after.prepare.toString()];
     const filter = prefixCondition(options.streamPrefixes, params);
-    const columns = eventColumns(options.metadataFields, params);
     params.push(options.maxCount ?? this.pageSize);
     const sql = `SELECT h.horizon::text AS horizon, h.last_commit::text AS last_commit, e.*
                    FROM event_store.log_horizon() h
                    LEFT JOIN LATERAL (
-                     SELECT ${columns} FROM event_store.events
+                     SELECT ${COLUMNS} FROM event_store.events
                       WHERE (commit_position, position) > ($1, $2) AND commit_position < h.horizon${filter}
                       ORDER BY commit_position, position LIMIT $${params.length}) e ON true`;
     try {
@@ -364,7 +337,7 @@ export class PostgresEventStore implements EventStore {
       // In the page's order already (a lateral join runs its one row's subquery in order); sorted
       // here rather than by PostgreSQL, whose sort would copy every row, data and all.
       return {
-        events: position === null ? [] : rows.map((row) => toRecordedEvent(row, 2, options.metadataFields)).sort((a, b) => comparePositions(a.position, b.position)),
+        events: position === null ? [] : rows.map((row) => toRecordedEvent(row, 2)).sort((a, b) => comparePositions(a.position, b.position)),
         last: lastCommit === null ? null : BigInt(lastCommit),
         horizon: BigInt(horizon),
       };
@@ -452,7 +425,7 @@ class PostgresAllSubscription implements Subscription {
       const maxCount = this.options.maxCount ?? this.pageSize;
       while (!this.closed) {
         this.notified = false;
-        const page = await this.read(client, { after, maxCount, streamPrefixes: this.options.streamPrefixes, metadataFields: this.options.metadataFields });
+        const page = await this.read(client, { after, maxCount, streamPrefixes: this.options.streamPrefixes });
         if (this.closed) break;
         const { events } = page;
         if (events.length > 0) {

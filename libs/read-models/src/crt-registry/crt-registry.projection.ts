@@ -9,7 +9,7 @@ import {
   type MunicipalityDirectory,
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { PROJECTED_METADATA, readDossierEvent } from '../read-dossier-event';
+import { readDossierEvent } from '../read-dossier-event';
 import {
   readEach,
   unreadable,
@@ -141,7 +141,6 @@ export function crtRegistryProjection(
     name: CRT_REGISTRY,
     tables: [CRT_DOSSIERS_TABLE, CRT_STAGE_COUNTS_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
-    metadataFields: PROJECTED_METADATA,
     async apply(events, context) {
       await writeVersionedRows(context, CRT_DOSSIERS_TABLE, await writesOf(events, context));
     },

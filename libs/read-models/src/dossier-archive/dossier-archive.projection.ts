@@ -1,6 +1,6 @@
 import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, type DossierEvent, type MunicipalityDirectory } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import { PROJECTED_METADATA, readDossierEvent } from '../read-dossier-event';
+import { readDossierEvent } from '../read-dossier-event';
 import { readEach, VersionedRowsRebuild, writeVersionedRows, type Columns, type Projection, type VersionedWrite } from '@app/projection-engine';
 import { provinceOf } from '../places';
 
@@ -73,7 +73,6 @@ export function archiveProjection(directory: MunicipalityDirectory = defaultMuni
     name: DOSSIER_ARCHIVE,
     tables: [DOSSIER_ARCHIVE_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
-    metadataFields: PROJECTED_METADATA,
     async apply(events, context) {
       await writeVersionedRows(context, DOSSIER_ARCHIVE_TABLE, readEach(events, context, writeOf));
     },

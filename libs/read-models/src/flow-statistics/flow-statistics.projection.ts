@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { defaultMunicipalityDirectory, DOSSIER_STREAM_PREFIX, isAdministrative, occurredOn, type DossierEvent, type MunicipalityDirectory } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import { isStorableDate } from '@app/platform';
-import { PROJECTED_METADATA, readDossierEvent } from '../read-dossier-event';
+import { readDossierEvent } from '../read-dossier-event';
 import {
   readEach,
   storableValue,
@@ -622,7 +622,6 @@ export function flowStatisticsProjection(
     name: FLOW_STATISTICS,
     tables: [STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE, STAT_DATE_COUNTS_TABLE, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, STAT_EVENTS_STAGED_TABLE],
     streamPrefixes: [DOSSIER_STREAM_PREFIX],
-    metadataFields: PROJECTED_METADATA,
     async apply(events: readonly RecordedEvent[], context: ProjectionContext) {
       await foldStaged(context, directory, limits, spillDirectory);
       const incoming = incomingOf(events, context);
