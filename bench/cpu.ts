@@ -1,16 +1,31 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
-/** Parent pid and user + system CPU ticks of a /proc/<pid>/stat line. */
-export function parseProcStat(line: string): { ppid: number; ticks: number } {
+export interface ProcStat {
+  readonly ppid: number;
+  /** User + system CPU ticks of the process itself. */
+  readonly ticks: number;
+  /** User + system CPU ticks of its children that ended and that it waited for (cutime + cstime). */
+  readonly childTicks: number;
+  /** When it started, in ticks since boot: with the pid, names one process (a pid is reused). */
+  readonly startTime: number;
+}
+
+/** The fields of a /proc/<pid>/stat line the bench reads. */
+export function parseProcStat(line: string): ProcStat {
   // The command name (field 2) is in parentheses and may itself hold spaces and parentheses.
   const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15, cutime 16, cstime 17, starttime 22.
+  return {
+    ppid: Number(fields[1]),
+    ticks: Number(fields[11]) + Number(fields[12]),
+    childTicks: Number(fields[13]) + Number(fields[14]),
+    startTime: Number(fields[19]),
+  };
 }
 
 let ticksPerSecond: number | undefined;
-function clockTicks(): number {
+export function clockTicks(): number {
   if (ticksPerSecond === undefined) {
     try {
       ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -21,7 +36,7 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-function readStat(pid: number): { ppid: number; ticks: number } | undefined {
+export function readStat(pid: number): ProcStat | undefined {
   try {
     return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
@@ -29,43 +44,24 @@ function readStat(pid: number): { ppid: number; ticks: number } | undefined {
   }
 }
 
-/** CPU ticks of a process and (with `children`) of its direct children: PostgreSQL's backends are the postmaster's. */
-function treeTicks(pid: number, children: boolean): Map<number, number> {
-  const ticks = new Map<number, number>();
-  const own = readStat(pid);
-  if (own) ticks.set(pid, own.ticks);
-  if (!children) return ticks;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(Number(entry));
-    if (stat?.ppid === pid) ticks.set(Number(entry), stat.ticks);
-  }
-  return ticks;
-}
-
 /**
- * CPU seconds the named processes spend between start and stop; a process named with
- * `withChildren` counts with its direct children, and a child that ends in between takes its
- * ticks with it (so that figure is a lower bound).
+ * CPU seconds the named processes spend between start and stop (each process alone: PostgreSQL's
+ * processes are counted by `PostgresCpu`, with those that end in between).
  */
 export class CpuMeter {
-  private readonly before: Map<string, Map<number, number>>;
+  private readonly before: Map<string, number>;
   private readonly startedAt = performance.now();
 
-  constructor(
-    private readonly processes: Record<string, number>,
-    private readonly withChildren: ReadonlySet<string> = new Set(),
-  ) {
-    this.before = new Map(Object.entries(processes).map(([name, pid]) => [name, treeTicks(pid, withChildren.has(name))]));
+  constructor(private readonly processes: Record<string, number>) {
+    this.before = new Map(Object.entries(processes).map(([name, pid]) => [name, readStat(pid)?.ticks ?? 0]));
   }
 
   /** Seconds of CPU per name, and the wall-clock seconds. */
   stop(): { wallSeconds: number; cpuSeconds: Record<string, number> } {
     const cpuSeconds: Record<string, number> = {};
     for (const [name, pid] of Object.entries(this.processes)) {
-      const earlier = this.before.get(name)!;
-      let ticks = 0;
-      for (const [child, now] of treeTicks(pid, this.withChildren.has(name))) ticks += now - (earlier.get(child) ?? 0);
+      const now = readStat(pid);
+      const ticks = now ? now.ticks - this.before.get(name)! : 0;
       cpuSeconds[name] = Math.round((ticks / clockTicks()) * 10) / 10;
     }
     return { wallSeconds: Math.round(performance.now() - this.startedAt) / 1000, cpuSeconds };

@@ -24,12 +24,14 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@app/platfor
 import { NationalRegisterReservations } from '@app/dossiers';
 import { benchConfig, REBUILT_PROJECTIONS, type BenchConfig, type RebuiltProjection } from './config';
 import { CpuMeter, rateTheCpuAllows } from './cpu';
+import { PostgresCpu, type PostgresCpuSplit } from './postgres-cpu';
 import { DossierRowEncoder, envelopeSealer, LifecyclePool, plainSealer, RealisticDossiers, type BenchDossier } from './dataset';
 import { loadThroughStore } from './load-esdb';
 import { loadIntoPostgres } from './load-postgres';
 import { loadAverages, machineInfo, versions } from './machine';
 import { collectGarbage, PauseRecorder, tailOf, type Pauses } from './pauses';
 import { StatementStats, type StatementBreakdown } from './pg-statements';
+import { activityChanges, activitySnapshot } from './pg-activity';
 import { summariseHeapProfile, summariseProfile, type CpuProfile, type HeapProfile } from './profile-summary';
 import { formatTable, resultsFileName, type Figure } from './report';
 import { esdbAppendCeiling, postgresInsertCeiling, type CeilingResult } from './scenarios/ceilings';
@@ -106,16 +108,18 @@ interface Bench {
   token(role: Role): Promise<string>;
   /** A writer into the store whose reserved national register numbers are `reserved`. */
   writer(seed: number, reserved: Set<string>): DossierRowEncoder;
-  /** CPU seconds of the service, PostgreSQL, the bench itself and any `others` (name: pid) over `work`. */
+  /** CPU seconds of the service, PostgreSQL (all its processes, by kind in `postgresByKind`), the bench itself and any `others` (name: pid) over `work`. */
   cpu<T>(
     service: BenchChild<unknown> | undefined,
     work: () => Promise<T>,
     others?: Record<string, number>,
-  ): Promise<{ result: T; cpu: ReturnType<CpuMeter['stop']> }>;
+  ): Promise<{ result: T; cpu: MeasuredCpu }>;
   readonly postmasterPid: number;
   /** The query scenario's figures per data-set size, for the growth table. */
   readonly growth: GrowthStep[];
 }
+
+type MeasuredCpu = ReturnType<CpuMeter['stop']> & { readonly postgresByKind: PostgresCpuSplit };
 
 interface GrowthStep {
   readonly dossiers: number;
@@ -594,7 +598,7 @@ async function postgresPhase(bench: Bench): Promise<void> {
 
     // Scenario 2, part one: the projections catch up from empty read models, all together
     // (left out by BENCH_REBUILDS without catch-up, in a run of the rebuilds alone).
-    if (config.rebuilds.includes('catch-up')) service = await catchUpScenario(bench, databaseUrl, statements, dossierEvents);
+    if (config.rebuilds.includes('catch-up')) service = await catchUpScenario(bench, databaseUrl, pool, statements, dossierEvents);
     else run.log('catch-up from empty: not run (BENCH_REBUILDS)');
 
     // Ran, since BENCH_REBUILDS leaves the catch-up out only with BENCH_REBUILDS_ONLY=1 (config.ts).
@@ -627,8 +631,15 @@ async function postgresPhase(bench: Bench): Promise<void> {
 }
 
 /** The projections' catch-up from empty read models, all together, in a service started for it; returns the service, caught up. */
-async function catchUpScenario(bench: Bench, databaseUrl: string, statements: StatementStats, dossierEvents: number): Promise<BenchChild<ServiceReady>> {
+async function catchUpScenario(
+  bench: Bench,
+  databaseUrl: string,
+  pool: Pool,
+  statements: StatementStats,
+  dossierEvents: number,
+): Promise<BenchChild<ServiceReady>> {
   const { run } = bench;
+  const activityBefore = await activitySnapshot(pool);
   await statements.reset();
   const service = await startService(serviceEnv(bench, databaseUrl, { PROJECTIONS_IN_PROCESS: 'true' }), bench.run.config);
   try {
@@ -646,6 +657,7 @@ async function catchUpScenario(bench: Bench, databaseUrl: string, statements: St
       memoryWhenCaughtUp: caughtUp.memory,
       cpu: catchUp.cpu,
       postgresStatements: await statements.read(),
+      postgresActivity: activityChanges(activityBefore, await activitySnapshot(pool)),
     };
     run.log(`caught up in ${allSeconds.toFixed(1)} s: ${perProjection.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(', ')}`);
     run.mark('service start and catch-up');
@@ -660,6 +672,7 @@ async function catchUpScenario(bench: Bench, databaseUrl: string, statements: St
       note: `${dossierEvents.toLocaleString('en-US')} events, live runners, ${allSeconds.toFixed(1)} s`,
     });
     cpuAllows(bench, 'rebuild (PostgreSQL)', 'all projections together: catch-up from empty', catchUp.cpu, dossierEvents, CATCH_UP_TARGET);
+    postgresCpuByKind(bench, 'rebuild (PostgreSQL)', 'all projections together: catch-up from empty', catchUp.cpu);
     const left = caughtUp.memory;
     run.figure({
       scenario: 'memory',
@@ -803,6 +816,7 @@ async function rebuildScenario(bench: Bench, databaseUrl: string, store: EventSt
             `without what the writer leaves to its last flush; whole log extrapolated: ~${Math.round(estimate)} s`,
       });
       cpuAllows(bench, `rebuild (PostgreSQL, ${total.toLocaleString('en-US')} events)`, label, measured.cpu, applied, REBUILD_TARGET);
+      postgresCpuByKind(bench, `rebuild (PostgreSQL, ${total.toLocaleString('en-US')} events)`, label, measured.cpu);
       run.figure({ scenario: 'memory', figure: `service peak RSS, rebuild ${label}`, value: measured.result.peakRssMb, unit: 'MiB' });
       run.log(`rebuild ${label}: ${applied} events in ${(milliseconds / 1000).toFixed(1)} s = ${rate}/s${completed ? '' : ' (stopped at the budget)'}`);
     }
@@ -836,7 +850,7 @@ async function rebuildScenario(bench: Bench, databaseUrl: string, store: EventSt
  * Beside a rate, the most its measured CPU would allow on two cores perfectly overlapped
  * (rateTheCpuAllows): where that is below the target, the README can say why from this run alone.
  */
-function cpuAllows(bench: Bench, scenario: string, label: string, cpu: ReturnType<CpuMeter['stop']>, events: number, target: number): void {
+function cpuAllows(bench: Bench, scenario: string, label: string, cpu: MeasuredCpu, events: number, target: number): void {
   const { service, postgres } = cpu.cpuSeconds;
   const allowed = rateTheCpuAllows({ service, postgres }, events);
   const perEvent = ((service + postgres) * 1e6) / events;
@@ -849,6 +863,23 @@ function cpuAllows(bench: Bench, scenario: string, label: string, cpu: ReturnTyp
       `service ${service} s + PostgreSQL ${postgres} s of CPU for ${events.toLocaleString('en-US')} events = ${round(perEvent)} µs an event; ` +
       `${target.toLocaleString('en-US')} events/s on two cores allow ${round(2e6 / target)}` +
       (allowed < target ? `: the target needs ${round(perEvent / (2e6 / target), 1)}x less CPU an event` : ''),
+  });
+}
+
+/** PostgreSQL's CPU in a stretch by kind of process (`postgresByKind`), with how many of each ran, in the printed table. */
+function postgresCpuByKind(bench: Bench, scenario: string, label: string, cpu: MeasuredCpu): void {
+  const { byKind, processes, seconds, aliveAtEndSeconds } = cpu.postgresByKind;
+  const counted = (kind: string) => (processes[kind] && processes[kind].count > 1 ? ` (${processes[kind].count} processes, ${processes[kind].ended} ended)` : '');
+  bench.run.figure({
+    scenario,
+    figure: `${label}: PostgreSQL's CPU`,
+    value: seconds,
+    unit: 's',
+    note:
+      Object.entries(byKind)
+        .filter(([, kindSeconds]) => kindSeconds !== 0)
+        .map(([kind, kindSeconds]) => `${kind} ${kindSeconds}${counted(kind)}`)
+        .join(', ') + `; the processes alive at the end alone: ${aliveAtEndSeconds}`,
   });
 }
 
@@ -873,7 +904,7 @@ async function rebuildFloor(
   bench: Bench,
   pool: Pool,
   dossierEvents: number,
-  readCpu: ReturnType<CpuMeter['stop']>,
+  readCpu: MeasuredCpu,
   projection: string,
   tables: readonly string[],
 ): Promise<number> {
@@ -1088,12 +1119,12 @@ async function main(): Promise<void> {
     writer: (seed, reservedNumbers) =>
       new DossierRowEncoder({ today, now: Date.now(), actor: 'seed', sealer, reservationStream: (nrn) => reservations.streamFor(nrn), seed, reservedNumbers }),
     cpu: async (service, work, others = {}) => {
-      const meter = new CpuMeter(
-        { ...(service ? { service: service.pid } : {}), postgres: postgres.postmasterPid, bench: process.pid, ...others },
-        new Set(['postgres']),
-      );
+      const meter = new CpuMeter({ ...(service ? { service: service.pid } : {}), bench: process.pid, ...others });
+      const postgresCpu = new PostgresCpu(postgres.postmasterPid);
       const result = await work();
-      return { result, cpu: meter.stop() };
+      const measured = meter.stop();
+      const postgresByKind = postgresCpu.stop();
+      return { result, cpu: { ...measured, cpuSeconds: { ...measured.cpuSeconds, postgres: postgresByKind.seconds }, postgresByKind } };
     },
   };
   if (!config.encryptPersonalData) run.notes.push('Personal blocks were loaded in plain (BENCH_ENCRYPT=0), the legacy form; the service decrypts nothing for them.');

@@ -13,9 +13,9 @@ describe('parseProcStatus', () => {
 });
 
 describe('parseProcStat', () => {
-  it('finds the parent and the CPU ticks past a command name with spaces and parentheses', () => {
-    const line = '4242 (postgres: bench (idle)) S 4000 4242 4242 0 -1 4194560 100 0 0 0 250 30 0 0 20 0 1 0 100 1000 10';
-    expect(parseProcStat(line)).toEqual({ ppid: 4000, ticks: 280 });
+  it('finds the parent, the CPU ticks, its ended children’s and its start past a command name with spaces and parentheses', () => {
+    const line = '4242 (postgres: bench (idle)) S 4000 4242 4242 0 -1 4194560 100 0 0 0 250 30 70 5 20 0 1 0 123456 1000 10';
+    expect(parseProcStat(line)).toEqual({ ppid: 4000, ticks: 280, childTicks: 75, startTime: 123456 });
   });
 });
 
