@@ -868,7 +868,8 @@ function cpuAllows(bench: Bench, scenario: string, label: string, cpu: MeasuredC
 
 /** PostgreSQL's CPU in a stretch by kind of process (`postgresByKind`), with how many of each ran, in the printed table. */
 function postgresCpuByKind(bench: Bench, scenario: string, label: string, cpu: MeasuredCpu): void {
-  const { byKind, processes, seconds, aliveAtEndSeconds } = cpu.postgresByKind;
+  const { byKind, processes, seconds, aliveAtEndSeconds, clientBackendsByActivity } = cpu.postgresByKind;
+  const activities = Object.entries(clientBackendsByActivity).slice(0, 5);
   const counted = (kind: string) => (processes[kind] && processes[kind].count > 1 ? ` (${processes[kind].count} processes, ${processes[kind].ended} ended)` : '');
   bench.run.figure({
     scenario,
@@ -879,7 +880,9 @@ function postgresCpuByKind(bench: Bench, scenario: string, label: string, cpu: M
       Object.entries(byKind)
         .filter(([, kindSeconds]) => kindSeconds !== 0)
         .map(([kind, kindSeconds]) => `${kind} ${kindSeconds}${counted(kind)}`)
-        .join(', ') + `; the processes alive at the end alone: ${aliveAtEndSeconds}`,
+        .join(', ') +
+      `; the client backends running ${activities.map(([activity, activitySeconds]) => `${activity} ${activitySeconds}`).join(', ')}` +
+      `; the processes alive at the end alone: ${aliveAtEndSeconds}`,
   });
 }
 

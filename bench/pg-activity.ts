@@ -23,7 +23,7 @@ export function counterChanges(before: Counters, after: Counters): Counters {
 }
 
 export interface ActivitySnapshot {
-  /** pg_stat_wal, pg_stat_checkpointer (PostgreSQL 17 on), pg_stat_bgwriter: the server's counters. */
+  /** pg_stat_wal, pg_stat_checkpointer (PostgreSQL 17 on), pg_stat_bgwriter, and pg_stat_io (16 on) by kind of process: the server's counters. */
   readonly server: Record<string, Counters>;
   /** pg_stat_user_tables of the database, by schema-qualified table. */
   readonly tables: Record<string, Counters>;
@@ -66,6 +66,15 @@ export async function activitySnapshot(pool: Pool): Promise<ActivitySnapshot> {
     if (!exists[0].found) continue;
     const { rows } = await pool.query<Record<string, unknown>>(`SELECT * FROM ${view}`);
     server[view] = numericColumns(rows[0]);
+  }
+  const { rows: io } = await pool.query<{ found: boolean }>("SELECT to_regclass('pg_stat_io') IS NOT NULL AS found");
+  if (io[0].found) {
+    // Reads, writes, extends, fsyncs (and their bytes and times where counted) of each kind of process, all objects and contexts summed.
+    const { rows } = await pool.query<Record<string, unknown>>('SELECT * FROM pg_stat_io');
+    for (const row of rows) {
+      const counters = (server[`pg_stat_io: ${String(row.backend_type)}`] ??= {});
+      for (const [column, value] of Object.entries(numericColumns(row))) counters[column] = (counters[column] ?? 0) + value;
+    }
   }
   const { rows } = await pool.query<Record<string, unknown>>('SELECT * FROM pg_stat_user_tables');
   const tables: Record<string, Counters> = {};

@@ -1,4 +1,4 @@
-import { PostgresCpuAccount, postgresProcessKind, UNTITLED, type ChildSeen } from './postgres-cpu';
+import { clientBackendActivity, PostgresCpuAccount, postgresProcessKind, UNTITLED, type ChildSeen } from './postgres-cpu';
 
 /** A child as a sample of /proc sees it; `title` is its cmdline as PostgreSQL sets it. */
 const child = (pid: number, ticks: number, title: string, startTime = pid * 1000): ChildSeen => ({
@@ -6,6 +6,7 @@ const child = (pid: number, ticks: number, title: string, startTime = pid * 1000
   ticks,
   startTime,
   kind: () => postgresProcessKind(title),
+  activity: () => clientBackendActivity(title),
 });
 
 describe('postgresProcessKind', () => {
@@ -34,6 +35,21 @@ describe('postgresProcessKind', () => {
 
   it('names a titled process it does not know "other", not a client backend', () => {
     expect(postgresProcessKind('postgres: some extension worker\0')).toBe('other');
+  });
+});
+
+describe('clientBackendActivity', () => {
+  it.each([
+    ['postgres: postgres bench_pg 127.0.0.1(53422) COPY', 'COPY'],
+    ['postgres: postgres bench_pg 127.0.0.1(53422) idle in transaction', 'idle in transaction'],
+    ['postgres: postgres bench_pg [local] SELECT waiting', 'SELECT'],
+    ['postgres: postgres bench_pg 127.0.0.1(53422)', 'starting'],
+  ])('reads %j as %j', (title, activity) => {
+    expect(clientBackendActivity(`${title}\0`)).toBe(activity);
+  });
+
+  it('has none for another kind of process', () => {
+    expect(clientBackendActivity('postgres: autovacuum worker bench_pg\0')).toBeUndefined();
   });
 });
 
@@ -68,6 +84,17 @@ describe('PostgresCpuAccount', () => {
     });
     // What the bench counted until now: the postmaster and the checkpointer, the processes alive at the end.
     expect(split.aliveAtEndSeconds).toBe(2.3);
+    // The backend's 10 ticks seen, under what it ran when seen.
+    expect(split.clientBackendsByActivity).toEqual({ COPY: 1 });
+  });
+
+  it('splits the client backends’ ticks by the statement each sample saw them run', () => {
+    const account = new PostgresCpuAccount();
+    const at = (activity: string) => `postgres: postgres bench_pg 127.0.0.1(40000) ${activity}`;
+    account.observe({ ticks: 0, childTicks: 0 }, [child(2, 100, at('idle'))]);
+    account.observe({ ticks: 0, childTicks: 0 }, [child(2, 130, at('COPY')), child(3, 20, at('SELECT'))]);
+    account.observe({ ticks: 0, childTicks: 0 }, [child(2, 135, at('idle in transaction')), child(3, 60, at('SELECT'))]);
+    expect(account.split(10)).toMatchObject({ byKind: { 'client backend': 9.5 }, clientBackendsByActivity: { SELECT: 6, COPY: 3, 'idle in transaction': 0.5 } });
   });
 
   it('counts the whole CPU of a process started in the stretch and alive at its end', () => {

@@ -42,11 +42,24 @@ export function postgresProcessKind(cmdline: string): string {
   return 'other';
 }
 
+/**
+ * What a client backend is doing, from its title: the command tag of the statement it runs
+ * ("COPY", "SELECT", "FETCH"…), "idle", "idle in transaction"; undefined for another kind.
+ */
+export function clientBackendActivity(cmdline: string): string | undefined {
+  const title = cmdline.replace(/\0+/g, ' ').trim();
+  if (postgresProcessKind(title) !== 'client backend') return undefined;
+  const activity = /(?:\S+\(\d+\)|\[local\])\s*(.*)$/s.exec(title)?.[1].replace(/\s+waiting$/, '').trim();
+  return activity || 'starting';
+}
+
 /** A child of the postmaster as one sample saw it. */
 export interface ChildSeen extends Pick<ProcStat, 'ticks' | 'startTime'> {
   readonly pid: number;
   /** Its kind (`postgresProcessKind`), read when the account does not know it yet. */
   kind(): string;
+  /** A client backend's activity at the sample (`clientBackendActivity`), read at every sample. */
+  activity(): string | undefined;
 }
 
 export interface PostgresCpuSplit {
@@ -54,6 +67,12 @@ export interface PostgresCpuSplit {
   readonly seconds: number;
   /** The same, by kind of process; "ended between samples" is what processes spent after the last sample that saw them. */
   readonly byKind: Record<string, number>;
+  /**
+   * The client backends' CPU by what their titles said they were doing: each tick between two
+   * samples under the statement (command tag) a backend ran at the later one. A sampling: a
+   * statement shorter than the interval counts under the one seen after it.
+   */
+  readonly clientBackendsByActivity: Record<string, number>;
   /** Processes of each kind that ran in the stretch, how many of them started and ended in it. */
   readonly processes: Record<string, { readonly count: number; readonly started: number; readonly ended: number }>;
   /**
@@ -83,6 +102,7 @@ interface Tracked {
  */
 export class PostgresCpuAccount {
   private readonly children = new Map<string, Tracked>();
+  private readonly byActivity = new Map<string, number>();
   private first?: Pick<ProcStat, 'ticks' | 'childTicks'>;
   private latest?: Pick<ProcStat, 'ticks' | 'childTicks'>;
 
@@ -96,18 +116,17 @@ export class PostgresCpuAccount {
       const key = `${child.pid}@${child.startTime}`;
       present.add(key);
       const known = this.children.get(key);
-      if (known && known.kind !== UNTITLED) {
-        known.last = child.ticks;
-        continue;
-      }
       // A child first seen, or seen before it had its title: its kind is read now.
-      this.children.set(key, {
-        kind: child.kind(),
-        from: known?.from ?? (atStart ? child.ticks : 0),
-        last: child.ticks,
-        alive: true,
-        started: known?.started ?? !atStart,
-      });
+      const tracked =
+        known && known.kind !== UNTITLED
+          ? known
+          : { kind: child.kind(), from: known?.from ?? (atStart ? child.ticks : 0), last: known?.last ?? (atStart ? child.ticks : 0), alive: true, started: known?.started ?? !atStart };
+      this.children.set(key, tracked);
+      if (tracked.kind === 'client backend') {
+        const activity = child.activity() ?? 'starting';
+        this.byActivity.set(activity, (this.byActivity.get(activity) ?? 0) + child.ticks - tracked.last);
+      }
+      tracked.last = child.ticks;
     }
     for (const [key, tracked] of this.children) if (!present.has(key)) tracked.alive = false;
   }
@@ -141,7 +160,10 @@ export class PostgresCpuAccount {
     if (unseen !== 0) byKindTicks.set('ended between samples', unseen);
     const seconds = (ticks: number) => Math.round((ticks / ticksPerSecond) * 10) / 10;
     const byKind = Object.fromEntries([...byKindTicks].sort((a, b) => b[1] - a[1]).map(([kind, ticks]) => [kind, seconds(ticks)]));
-    return { seconds: seconds(total), byKind, processes, aliveAtEndSeconds: seconds(aliveAtEnd) };
+    const clientBackendsByActivity = Object.fromEntries(
+      [...this.byActivity].filter(([, ticks]) => ticks !== 0).sort((a, b) => b[1] - a[1]).map(([activity, ticks]) => [activity, seconds(ticks)]),
+    );
+    return { seconds: seconds(total), byKind, clientBackendsByActivity, processes, aliveAtEndSeconds: seconds(aliveAtEnd) };
   }
 }
 
@@ -185,7 +207,15 @@ export class PostgresCpu {
     const seen: ChildSeen[] = [];
     for (const pid of childPids(this.postmasterPid)) {
       const stat = readStat(pid);
-      if (stat) seen.push({ pid, ticks: stat.ticks, startTime: stat.startTime, kind: () => postgresProcessKind(cmdlineOf(pid)) });
+      if (stat) {
+        seen.push({
+          pid,
+          ticks: stat.ticks,
+          startTime: stat.startTime,
+          kind: () => postgresProcessKind(cmdlineOf(pid)),
+          activity: () => clientBackendActivity(cmdlineOf(pid)),
+        });
+      }
     }
     this.account.observe(postmaster, seen);
   }
