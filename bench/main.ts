@@ -656,7 +656,8 @@ async function catchUpScenario(
       peakRssMb: catchUpRss,
       memoryWhenCaughtUp: caughtUp.memory,
       cpu: catchUp.cpu,
-      postgresStatements: await statements.read(),
+      // Sixteen, as for the rebuilds: the three projections' COPYs and the log's reads side by side.
+      postgresStatements: await statements.read(16),
       postgresActivity: activityChanges(activityBefore, await activitySnapshot(pool)),
     };
     run.log(`caught up in ${allSeconds.toFixed(1)} s: ${perProjection.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(', ')}`);
