@@ -658,7 +658,7 @@ async function catchUpScenario(
       cpu: catchUp.cpu,
       // Sixteen, as for the rebuilds: the three projections' COPYs and the log's reads side by side.
       postgresStatements: await statements.read(16),
-      postgresActivity: activityChanges(activityBefore, await activitySnapshot(pool)),
+      postgresActivity: activityChanges(activityBefore, await activitySnapshot(pool, { afterIdleReports: true })),
     };
     run.log(`caught up in ${allSeconds.toFixed(1)} s: ${perProjection.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(', ')}`);
     run.mark('service start and catch-up');

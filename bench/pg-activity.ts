@@ -51,14 +51,19 @@ export function activityChanges(before: ActivitySnapshot, after: ActivitySnapsho
 }
 
 const SERVER_VIEWS = ['pg_stat_wal', 'pg_stat_checkpointer', 'pg_stat_bgwriter'];
+/** PostgreSQL's PGSTAT_IDLE_INTERVAL (10 s) and a second more. */
+const IDLE_REPORT_MS = 11_000;
 
 /**
  * What PostgreSQL's background work did, from its statistics views: WAL written, checkpoints,
  * the background writer's and each table's inserts, vacuums and analyzes. Counters only: a
  * stretch's figures are `activityChanges` of two snapshots.
  */
-export async function activitySnapshot(pool: Pool): Promise<ActivitySnapshot> {
-  // What backends have counted reaches the views at their transactions' ends and about once a second.
+export async function activitySnapshot(pool: Pool, options: { afterIdleReports?: boolean } = {}): Promise<ActivitySnapshot> {
+  // A backend reports what it counted at a transaction's end at most once a second; one that has
+  // gone idle with counts not yet reported does so after 10 s (PGSTAT_IDLE_INTERVAL): the last
+  // flush's WAL and inserts would be missing from a snapshot taken at once.
+  if (options.afterIdleReports) await new Promise((resolve) => setTimeout(resolve, IDLE_REPORT_MS));
   await pool.query('SELECT pg_stat_clear_snapshot()');
   const server: Record<string, Counters> = {};
   for (const view of SERVER_VIEWS) {
