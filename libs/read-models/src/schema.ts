@@ -23,6 +23,7 @@ import { FlowStatisticsStagedEvents1733529600070 } from './flow-statistics/migra
 import { FlowStatisticsFunnelWaitBands1733529600080 } from './flow-statistics/migrations/1733529600080-flow-statistics-funnel-wait-bands';
 import { FlowStatisticsCountPages1733529600085 } from './flow-statistics/migrations/1733529600085-flow-statistics-count-pages';
 import { FlowStatisticsDateCountsRead1733529600090 } from './flow-statistics/migrations/1733529600090-flow-statistics-date-counts-read';
+import { FlowStatisticsStagedWithoutAutovacuum1733529600220 } from './flow-statistics/migrations/1733529600220-flow-statistics-staged-without-autovacuum';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
 
 /**
@@ -55,4 +56,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   CrtStageCountsInKeyOrder1733529600170,
   CrtWithoutUnusedIndexes1733529600190,
   CrtFilterCombinationIndex1733529600210,
+  FlowStatisticsStagedWithoutAutovacuum1733529600220,
 ];

@@ -29,6 +29,7 @@ import { INTERVALS, periodsBetween, type Interval } from '../queries/periods';
 import { FlowStatisticsFlowCounts1733529600050 } from '../migrations/1733529600050-flow-statistics-flow-counts';
 import { FlowStatisticsStagedEvents1733529600070 } from '../migrations/1733529600070-flow-statistics-staged-events';
 import { FlowStatisticsCountPages1733529600085 } from '../migrations/1733529600085-flow-statistics-count-pages';
+import { FlowStatisticsStagedWithoutAutovacuum1733529600220 } from '../migrations/1733529600220-flow-statistics-staged-without-autovacuum';
 import { DATE_COUNTS, type CountTable } from './index';
 import { primaryKeyOrder } from './delta';
 import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, FlowContributions, type FlowCountDeltas, type FlowEvent } from './flows';
@@ -124,6 +125,9 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
     );
     return { table: table.name, rows, pages, changes };
   };
+  /** The staged events' table's storage parameters. */
+  const stagedOptions = async (): Promise<string[] | null> =>
+    (await dataSource.query(`SELECT reloptions FROM pg_class WHERE oid = 'read_models.${STAT_EVENTS_STAGED_TABLE}'::regclass`))[0].reloptions;
 
   /** Every row of stat_events and stat_dossier_periods, and the persons' attributes, ordered. */
   const tableRows = async () => ({
@@ -228,6 +232,8 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
       await engine.rebuild(FLOW_STATISTICS);
       expect(await counts()).toEqual(live);
       expect(await tableRows()).toEqual(liveRows);
+      // The staged events' table switched in keeps the live one's storage parameters: still left out of autovacuum.
+      expect(await stagedOptions()).toEqual(['autovacuum_enabled=false']);
       // The spilled sums, the rows of the dossiers (in their first-day order) and the persons' (in the log's), went in
       // without their keys (RebuildContext.keyAfterRows): the rebuild built them before the switch.
       const keyed = [...[DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS].map(({ name }) => name), STAT_EVENTS_TABLE, STAT_PERIODS_TABLE, STAT_PERSONS_TABLE].sort();
@@ -280,6 +286,13 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
       expect(await layout()).toEqual(tables.map((table) => ({ table: table.name, scattered: true, reloptions: null })));
       await pagesMigration.up(runner);
       expect(await layout()).toEqual(tables.map((table) => ({ table: table.name, scattered: false, reloptions: ['fillfactor=90'] })));
+
+      // Reverted, autovacuum comes to the staged events' table again.
+      const withoutAutovacuum = new FlowStatisticsStagedWithoutAutovacuum1733529600220();
+      await withoutAutovacuum.down(runner);
+      expect(await stagedOptions()).toBeNull();
+      await withoutAutovacuum.up(runner);
+      expect(await stagedOptions()).toEqual(['autovacuum_enabled=false']);
     } finally {
       await runner.release();
     }
