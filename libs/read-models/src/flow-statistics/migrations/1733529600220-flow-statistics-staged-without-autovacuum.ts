@@ -8,12 +8,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * every page copied so far and an analyze, for a table that no index reads, that one sort reads
  * whole, and that is emptied at the end, at a million dossiers many times over as it grew
  * (bench/README.md, "The catch-up's PostgreSQL CPU by process kind (eighteenth session)").
- * PostgreSQL still vacuums it against transaction ID wraparound, which this setting does not stop.
  */
 export class FlowStatisticsStagedWithoutAutovacuum1733529600220 implements MigrationInterface {
   name = 'FlowStatisticsStagedWithoutAutovacuum1733529600220';
 
   async up(runner: QueryRunner): Promise<void> {
+    // Autoanalyze too. PostgreSQL still vacuums it against transaction ID wraparound, which this does not stop.
     await runner.query('ALTER TABLE read_models.stat_events_staged SET (autovacuum_enabled = false)');
   }
 
