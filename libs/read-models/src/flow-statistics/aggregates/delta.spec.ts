@@ -34,7 +34,7 @@ describe('Deltas', () => {
     );
   });
 
-  it('holds, once cleared, only what was added since: the old counts of a cleared record never show, across the growth of its array', () => {
+  it('holds, once cleared, only what was added since: the old counts of a cleared cell never show, across the growth of its arrays', () => {
     const change = fc.tuple(fc.array(fc.constantFrom('a', 'b', 'c', '2022-01-07', ''), { minLength: 3, maxLength: 3 }), fc.integer({ min: -2, max: 2 }), fc.nat(2));
     fc.assert(
       fc.property(fc.array(fc.array(change, { maxLength: 120 }), { minLength: 1, maxLength: 4 }), (rounds) => {
