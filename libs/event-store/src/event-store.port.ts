@@ -122,6 +122,23 @@ export interface ReadAllOptions {
   readonly streamPrefixes?: readonly string[];
 }
 
+export interface CountAllOptions {
+  /** Exclusive: events strictly after this position. Default: start of the log. */
+  readonly after?: LogPosition;
+  /** Only streams whose id starts with one of these prefixes. */
+  readonly streamPrefixes?: readonly string[];
+  /** Counting stops here, in log order: the answer is at most this. */
+  readonly upTo: number;
+}
+
+/** What countAll counted. */
+export interface LogCount {
+  /** Committed events after the position in the streams asked for, at most `upTo`. */
+  readonly events: number;
+  /** When the oldest of the counted events was committed; null when none was counted. */
+  readonly oldestCreatedAt: Date | null;
+}
+
 export interface Subscription {
   /** Stops following; resolves once no handler call is running. */
   close(): Promise<void>;
@@ -163,6 +180,13 @@ export interface EventStore {
    * event committed before the call, up to `maxCount`.
    */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * How many committed events lie after a position (in log order, up to `upTo`), and how old the
+   * oldest of them is, without reading them out: a projection's lag, asked by every health check.
+   * Unlike readAll it does not wait for appends in progress below committed events: those
+   * committed events count, since the reader has yet to apply them.
+   */
+  countAll(options: CountAllOptions): Promise<LogCount>;
   /** Catches up from a position, then follows new events as they are committed. */
   subscribeToAll(options: SubscribeToAllOptions): Subscription;
   /** Position of the last committed event (START_OF_LOG when empty). */

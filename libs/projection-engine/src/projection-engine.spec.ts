@@ -516,4 +516,22 @@ describe.each([
       }
     });
   });
+
+  it('reports what a projection has yet to apply: its events counted up to the cap, and the oldest one\'s age', async () => {
+    const lagging = `lagging${randomUUID().slice(0, 8)}-`;
+    const engine = new ProjectionEngine(store, dataSource, [countingProjection(lagging, 'counts-lagging', 'counts_lagging')], { ...options, lagCountCap: 20 });
+    const appendedFrom = Date.now();
+    for (let s = 0; s < 3; s++) {
+      await store.append(`${lagging}${s}`, Array.from({ length: 4 }, (_, i) => ({ id: randomUUID(), type: 'Counted', data: { n: i }, metadata: {} })), 'no_stream');
+    }
+    const status = await statusOf(engine, 'counts-lagging');
+    // Never started here, so its checkpoint is the start of the log and only its own streams count.
+    expect(status).toMatchObject({ state: 'standby', lagEvents: 12, lagCapped: false });
+    // The oldest pending event was recorded after appendedFrom (one clock, with a second's margin).
+    expect(status.lagSeconds).toBeGreaterThanOrEqual(0);
+    expect(status.lagSeconds).toBeLessThanOrEqual((Date.now() - appendedFrom) / 1000 + 1);
+
+    await store.append(`${lagging}long`, Array.from({ length: 8 }, (_, i) => ({ id: randomUUID(), type: 'Counted', data: { n: i }, metadata: {} })), 'no_stream');
+    expect(await statusOf(engine, 'counts-lagging')).toMatchObject({ lagEvents: 20, lagCapped: true });
+  });
 });

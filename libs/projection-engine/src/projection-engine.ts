@@ -1,23 +1,22 @@
 import type { DataSource } from 'typeorm';
 import { DEFAULT_PROJECTION_MEMORY_ROWS } from '@app/platform';
-import { comparePositions, type EventStore, type LogPosition } from '@app/event-store';
+import { comparePositions, type EventStore, type LogCount, type LogPosition } from '@app/event-store';
 import { CHECKPOINT_TABLE, errorPositionOf, positionOf, rebuildCheckpointName, type CheckpointRow } from './checkpoints';
 import type { Projection, ProjectionState } from './projection';
 import { clientConfigOf, grantedLocks, lockName, projectionLockKey, rebuildLockKey, SessionLock } from './projection-lock';
-import { DEFAULT_STANDBY_RETRY_MS, ProjectionRunner, type RunnerOptions, type RunnerRole } from './projection-runner';
+import { DEFAULT_LAG_COUNT_CAP, DEFAULT_STANDBY_RETRY_MS, ProjectionRunner, type RunnerOptions, type RunnerRole } from './projection-runner';
 import { OnePassMemory } from './one-pass';
 import { rebuildProjection, type RebuildProgress, type RebuildResult } from './rebuild';
 import { SAFE_FORM_TABLE, type StoredAs } from './safe-form';
 
-/** Counting lag stops here: past it, "at least this many" is all an operator needs. */
-const LAG_COUNT_CAP = 10_000;
+const NOTHING_PENDING: LogCount = { events: 0, oldestCreatedAt: null };
 
 export interface ProjectionStatus {
   name: string;
   state: ProjectionState;
   position: { commit: string; prepare: string };
   head: { commit: string; prepare: string };
-  /** Events of this projection's streams after its position (capped at 10,000: see lagCapped). */
+  /** Events of this projection's streams after its position, counted up to the engine's lagCountCap (10,000 unless set): see lagCapped. */
   lagEvents: number;
   lagCapped: boolean;
   /** How long ago the oldest event it has not applied yet was recorded; 0 when up to date. */
@@ -180,6 +179,7 @@ export class ProjectionEngine {
 
   async statuses(): Promise<ProjectionStatus[]> {
     const names = this.runners.map((runner) => runner.projection.name);
+    const lagCountCap = this.options.lagCountCap ?? DEFAULT_LAG_COUNT_CAP;
     const [head, rows, locks, safeForms] = await Promise.all([
       this.store.headPosition(),
       this.dataSource.query(
@@ -202,8 +202,8 @@ export class ProjectionEngine {
         const position = row ? positionOf(row) : { commit: 0n, prepare: 0n };
         const pending =
           comparePositions(position, head) < 0
-            ? await this.store.readAll({ after: position, maxCount: LAG_COUNT_CAP, streamPrefixes })
-            : [];
+            ? await this.store.countAll({ after: position, upTo: lagCountCap, streamPrefixes })
+            : NOTHING_PENDING;
         const stoppedHere = row?.state === 'stopped' ? row : undefined;
         const errorPosition = stoppedHere ? errorPositionOf(stoppedHere) : null;
         const state: ProjectionState = stoppedHere
@@ -212,7 +212,7 @@ export class ProjectionEngine {
             ? 'rebuilding'
             : !owned
               ? 'standby'
-              : pending.length > 0
+              : pending.events > 0
                 ? 'catching-up'
                 : 'live';
         return {
@@ -220,9 +220,9 @@ export class ProjectionEngine {
           state,
           position: asText(position),
           head: asText(head),
-          lagEvents: pending.length,
-          lagCapped: pending.length === LAG_COUNT_CAP,
-          lagSeconds: pending.length > 0 ? Math.max(0, (Date.now() - pending[0].createdAt.getTime()) / 1000) : 0,
+          lagEvents: pending.events,
+          lagCapped: pending.events === lagCountCap,
+          lagSeconds: pending.oldestCreatedAt ? Math.max(0, (Date.now() - pending.oldestCreatedAt.getTime()) / 1000) : 0,
           error: stoppedHere
             ? { message: stoppedHere.error ?? 'stopped', eventId: stoppedHere.error_event_id, position: errorPosition ? asText(errorPosition) : null }
             : null,

@@ -27,7 +27,12 @@ export interface RunnerOptions {
    * keep in memory together before they are written; default DEFAULT_PROJECTION_MEMORY_ROWS.
    */
   readonly rebuildMemoryRows?: number;
+  /** Where counting a projection's lag stops (its status's lagEvents and lagCapped); default DEFAULT_LAG_COUNT_CAP. */
+  readonly lagCountCap?: number;
 }
+
+/** Past this, "at least this many events behind" is all an operator needs. */
+export const DEFAULT_LAG_COUNT_CAP = 10_000;
 
 export const DEFAULT_STANDBY_RETRY_MS = 1000;
 

@@ -138,6 +138,34 @@ export function describeEventStoreContract(
       expect(fromMiddle.map((e) => e.id)).toEqual(written.slice(10, 13));
     });
 
+    it('counts the events after a position as readAll reads them, up to a cap, with the oldest one\'s time', async () => {
+      const prefix = newPrefix();
+      const other = newPrefix();
+      for (let i = 0; i < 9; i++) {
+        await store.append(`${prefix}${i % 2}`, [event('E', { i }), event('F', { i })], 'any');
+        await store.append(`${other}x`, [event('G', { i })], 'any');
+      }
+      const all = await readAllUnder(prefix, 5);
+      expect(all).toHaveLength(18);
+      const oldestOf = (events: readonly RecordedEvent[]) => new Date(Math.min(...events.map((e) => e.createdAt.getTime())));
+
+      expect(await store.countAll({ streamPrefixes: [prefix], upTo: 100 })).toEqual({ events: 18, oldestCreatedAt: oldestOf(all) });
+      // From a checkpoint: only what follows it, and the oldest among those.
+      expect(await store.countAll({ after: all[10].position, streamPrefixes: [prefix], upTo: 100 })).toEqual({
+        events: 7,
+        oldestCreatedAt: oldestOf(all.slice(11)),
+      });
+      // Capped: the first events in log order, no more.
+      expect(await store.countAll({ after: all[2].position, streamPrefixes: [prefix], upTo: 4 })).toEqual({
+        events: 4,
+        oldestCreatedAt: oldestOf(all.slice(3, 7)),
+      });
+      // Two prefixes count both; nothing after the last one; a cap of 0 counts nothing.
+      expect((await store.countAll({ after: all[0].position, streamPrefixes: [prefix, other], upTo: 100 })).events).toBe(17 + 9);
+      expect(await store.countAll({ after: all[17].position, streamPrefixes: [prefix], upTo: 100 })).toEqual({ events: 0, oldestCreatedAt: null });
+      expect(await store.countAll({ streamPrefixes: [prefix], upTo: 0 })).toEqual({ events: 0, oldestCreatedAt: null });
+    });
+
     it('never lets a reader of all skip an event that commits concurrently', async () => {
       const prefix = newPrefix();
       const writers = Array.from({ length: 6 }, (_, w) =>

@@ -63,9 +63,11 @@ import {
   WrongExpectedVersionError,
   comparePositions,
   type AppendResult,
+  type CountAllOptions,
   type EventStore,
   type EventToAppend,
   type ExpectedVersion,
+  type LogCount,
   type LogPosition,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -180,14 +182,37 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const wanted = options.maxCount ?? this.pageSize;
-    if (wanted <= 0) return [];
-    const prefixes = options.streamPrefixes;
+    const result: RecordedEvent[] = [];
+    await this.walkAll(options.after, options.streamPrefixes, options.maxCount ?? this.pageSize, (event) => {
+      result.push(toRecordedEvent(event));
+    });
+    return result;
+  }
+
+  /** The server has no count: the events are read, but none is mapped or kept. */
+  async countAll(options: CountAllOptions): Promise<LogCount> {
+    let events = 0;
+    let oldestCreatedAt: Date | null = null;
+    await this.walkAll(options.after, options.streamPrefixes, options.upTo, (event) => {
+      events++;
+      if (oldestCreatedAt === null || event.created < oldestCreatedAt) oldestCreatedAt = event.created;
+    });
+    return { events, oldestCreatedAt };
+  }
+
+  /** Visits the events after a position in the streams asked for, in log order, at most `wanted` of them. */
+  private async walkAll(
+    after: LogPosition | undefined,
+    prefixes: readonly string[] | undefined,
+    wanted: number,
+    visit: (event: NonNullable<AllStreamResolvedEvent['event']>) => void,
+  ): Promise<void> {
+    if (wanted <= 0) return;
     // Without a prefix filter only interleaved system events are dropped, so a page just above
     // what is wanted usually suffices.
     const rawCount = prefixes && prefixes.length > 0 ? this.pageSize : Math.max(2, Math.min(this.pageSize, wanted + 1));
-    const result: RecordedEvent[] = [];
-    let cursor = options.after !== undefined && !isStartOfLog(options.after) ? options.after : undefined;
+    let visited = 0;
+    let cursor = after !== undefined && !isStartOfLog(after) ? after : undefined;
     try {
       for (;;) {
         const page = await this.readAllPage(toReadPosition(cursor), rawCount, FORWARDS);
@@ -200,10 +225,10 @@ export class EventStoreDbEventStore implements EventStore {
           if (cursor && comparePositions(position, cursor) <= 0) continue;
           advancedTo = position;
           if (isSystemEvent(event.streamId, event.type) || !matchesPrefixes(event.streamId, prefixes)) continue;
-          result.push(toRecordedEvent(event));
-          if (result.length >= wanted) return result;
+          visit(event);
+          if (++visited >= wanted) return;
         }
-        if (page.length < rawCount || !advancedTo) return result;
+        if (page.length < rawCount || !advancedTo) return;
         cursor = advancedTo;
       }
     } catch (error) {

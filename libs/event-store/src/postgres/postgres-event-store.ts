@@ -7,10 +7,12 @@ import {
   START_OF_LOG,
   WrongExpectedVersionError,
   type AppendResult,
+  type CountAllOptions,
   type EventStore,
   type EventToAppend,
   type ExpectedVersion,
   type JsonObject,
+  type LogCount,
   type LogPosition,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -341,6 +343,24 @@ export class PostgresEventStore implements EventStore {
         last: lastCommit === null ? null : BigInt(lastCommit),
         horizon: BigInt(horizon),
       };
+    } catch (error) {
+      throw mapPostgresError(error);
+    }
+  }
+
+  async countAll(options: CountAllOptions): Promise<LogCount> {
+    const after = options.after ?? START_OF_LOG;
+    const params: unknown[] = [after.commit.toString(), after.prepare.toString()];
+    const filter = prefixCondition(options.streamPrefixes, params);
+    params.push(Math.max(0, options.upTo));
+    // The log's order index walked up to upTo rows; only created_at is read from each.
+    const sql = `SELECT count(*)::int AS events, min(created_at) AS oldest FROM (
+                   SELECT created_at FROM event_store.events
+                    WHERE (commit_position, position) > ($1, $2)${filter}
+                    ORDER BY commit_position, position LIMIT $${params.length}) counted`;
+    try {
+      const { rows } = await this.pool.query<{ events: number; oldest: Date | null }>(sql, params);
+      return { events: rows[0].events, oldestCreatedAt: rows[0].oldest };
     } catch (error) {
       throw mapPostgresError(error);
     }

@@ -44,6 +44,7 @@ export function meteredEventStore(store: EventStore, metrics: Metrics): EventSto
       readStreamWith: (streamId, statement, alongside) => counted('read-stream', () => store.readStreamWith!(streamId, statement, alongside)),
     }),
     readAll: (options) => counted('read-all', () => store.readAll(options)),
+    countAll: (options) => counted('count-all', () => store.countAll(options)),
     subscribeToAll: (options) =>
       store.subscribeToAll({
         ...options,
