@@ -5,7 +5,7 @@ import { STAGES, type Stage } from '@app/domain';
 import { openMigratedDatabase } from '@app/testing';
 import { READ_MODEL_MIGRATIONS } from '../schema';
 import { CrtDossier } from './crt-dossier.entity';
-import { CRT_REGISTRY } from './crt-registry.projection';
+import { CRT_DOSSIERS_TABLE, CRT_REGISTRY } from './crt-registry.projection';
 import {
   CrtRegistryReader,
   DOSSIER_STATUSES,
@@ -275,6 +275,51 @@ describe('CrtRegistryReader.list: pages', () => {
   });
 });
 
+/** The statement a reader sends for a page (and the page it answers), sent as usual. */
+async function sentBy(dataSource: DataSource, reader: CrtRegistryReader, query: RegistryListQuery) {
+  const spy = jest.spyOn(poolOf(dataSource), 'query');
+  try {
+    const answer = await reader.list(query);
+    const [sql, parameters] = spy.mock.calls[0] as unknown as [string, unknown[]];
+    return { sql, parameters, answer };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/**
+ * A list's statement run again under EXPLAIN ANALYZE: whether its walk of the sort's index ran,
+ * whether its page from the gathered matches did, and how many scans of the registry's rows ran
+ * other than the look-ups of a page's rows by id (a count of its own is one). Sequential scans are
+ * off for its plan, so that a page's rows are looked up by id however small the registry.
+ */
+async function statementRun(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<{ walked: boolean; gathered: boolean; registryScans: number }> {
+  const runner = dataSource.createQueryRunner();
+  let plan: Array<{ Plan: unknown }>;
+  try {
+    await runner.startTransaction();
+    await runner.query('SET LOCAL enable_seqscan = off');
+    [{ 'QUERY PLAN': plan }] = await runner.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, parameters);
+  } finally {
+    await runner.rollbackTransaction();
+    await runner.release();
+  }
+  const found = { walked: false, gathered: false, registryScans: 0 };
+  type Node = { Plans?: Node[]; 'One-Time Filter'?: string; 'Actual Loops': number; 'Parent Relationship'?: string; 'CTE Name'?: string; 'Relation Name'?: string; 'Index Name'?: string };
+  const readsMatches = (node: Node): boolean => node['CTE Name'] === 'matches' || (node.Plans ?? []).some(readsMatches);
+  const visit = (node: Node) => {
+    if (node['One-Time Filter'] !== undefined) {
+      // The gate's own look at the count (an InitPlan) runs either way; what it lets through is the outer child.
+      const outer = (node.Plans ?? []).find((child) => child['Parent Relationship'] === 'Outer');
+      if (outer) found[readsMatches(outer) ? 'gathered' : 'walked'] = outer['Actual Loops'] > 0;
+    }
+    if (node['Relation Name'] === CRT_DOSSIERS_TABLE && node['Index Name'] !== 'crt_dossiers_pkey' && node['Actual Loops'] > 0) found.registryScans++;
+    node.Plans?.forEach(visit);
+  };
+  visit(plan[0].Plan as Node);
+  return found;
+}
+
 /**
  * A filter matching TOTAL_COUNTED_UP_TO dossiers or fewer has its page picked from all its
  * matches, gathered by the filter's own indexes; one matching more walks the sort's index; a name
@@ -358,26 +403,11 @@ describe('CrtRegistryReader.list: a page walked or gathered', () => {
     }
   });
 
-  /** Whether the statement's walk of the sort's index ran, and whether its page from the gathered matches did. */
+  /** Whether the statement's walk of the sort's index ran, and whether its page from the gathered matches did (a fresh reader: nothing counted before). */
   async function branchesRun(query: RegistryListQuery): Promise<{ walked: boolean; gathered: boolean }> {
-    const spy = jest.spyOn(poolOf(dataSource), 'query');
-    await new CrtRegistryReader(dataSource).list(query);
-    const [sql, parameters] = spy.mock.calls[0] as unknown as [string, unknown[]];
-    spy.mockRestore();
-    const [{ 'QUERY PLAN': plan }] = await dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, parameters);
-    const found = { walked: false, gathered: false };
-    type Node = { Plans?: Node[]; 'One-Time Filter'?: string; 'Actual Loops': number; 'Parent Relationship'?: string; 'CTE Name'?: string };
-    const readsMatches = (node: Node): boolean => node['CTE Name'] === 'matches' || (node.Plans ?? []).some(readsMatches);
-    const visit = (node: Node) => {
-      if (node['One-Time Filter'] !== undefined) {
-        // The gate's own look at the count (an InitPlan) runs either way; what it lets through is the outer child.
-        const outer = (node.Plans ?? []).find((child) => child['Parent Relationship'] === 'Outer');
-        if (outer) found[readsMatches(outer) ? 'gathered' : 'walked'] = outer['Actual Loops'] > 0;
-      }
-      node.Plans?.forEach(visit);
-    };
-    visit(plan[0].Plan);
-    return found;
+    const { sql, parameters } = await sentBy(dataSource, new CrtRegistryReader(dataSource), query);
+    const { walked, gathered } = await statementRun(dataSource, sql, parameters);
+    return { walked, gathered };
   }
 
   it('sends a filter an index holds ahead of the order with the walk alone, however few match', async () => {
@@ -404,6 +434,90 @@ describe('CrtRegistryReader.list: a page walked or gathered', () => {
     expect(await branchesRun({ ...query, stage: 'employed', residenceStatus: 'family-reunification' })).toEqual({ walked: false, gathered: true });
     // A filter no dossier matches reads no page at all.
     expect(await branchesRun({ ...query, status: 'left', stage: 'housed' })).toEqual({ walked: false, gathered: false });
+  });
+});
+
+/**
+ * Where a page's statement plans both ways, a name searched for, and a filter whose page was
+ * gathered (or matched none) at the version it was last counted at, are counted from the matches
+ * the statement gathers: one scan of the registry gives the count and the page when the page is
+ * gathered. Whichever way the page then goes, its total is the rows counted and the page the one
+ * the filter and the order give: here against plain queries, version after version.
+ */
+describe('CrtRegistryReader.list: a count taken from the gathered matches', () => {
+  let dataSource: DataSource;
+  let reader: CrtRegistryReader;
+  registryDatabase((opened) => ({ dataSource, reader } = opened));
+
+  /** `count` dossiers of this residence status and family name (rows as the projection leaves them, written directly). */
+  const added = (count: number, residenceStatus: string, familyName: string) =>
+    dataSource.query(
+      `INSERT INTO read_models.crt_dossiers (dossier_id, version, given_name, family_name, nationality, municipality, registered_on,
+                                             ever_employed, employed_now, last_recorded_at, residence_status)
+       SELECT gen_random_uuid(), 2, 'Olena', $3, 'UKR', (ARRAY['11002', '44021', '71022'])[1 + i % 3], date '2022-03-01' + (i * 7) % 1000,
+              false, false, now(), $2
+         FROM generate_series(1, $1::int) i`,
+      [count, residenceStatus, familyName],
+    );
+  const batchApplied = () => dataSource.query(`UPDATE ${CHECKPOINT_TABLE} SET updated_at = clock_timestamp() WHERE name = $1`, [CRT_REGISTRY]);
+
+  beforeAll(async () => {
+    await dataSource.query(`INSERT INTO ${CHECKPOINT_TABLE} (name, state) VALUES ($1, 'live')`, [CRT_REGISTRY]);
+    for (const familyName of ['Kovalenko', 'Shevchenko', 'Bondarenko', 'Tkachenko', 'Melnyk']) await added(600, 'temporary-protection', familyName);
+    await added(30, 'family-reunification', 'Melnyk');
+    await added(20, 'temporary-protection', 'Datsenko');
+    // 3,050 rows: a first page is gathered up to some 276 matches (pageRead).
+    await dataSource.query('ANALYZE read_models.crt_dossiers');
+  });
+
+  /** The page and total counting the rows gives, in registration order (descending, as the queries below ask). */
+  async function counted(query: RegistryListQuery): Promise<{ ids: string[]; total: number; totalExact: boolean }> {
+    const rows: Array<{ id: string }> = await dataSource.query(
+      `SELECT dossier_id::text AS id FROM read_models.crt_dossiers
+        WHERE ($1::text IS NULL OR residence_status = $1) AND ($2::text IS NULL OR search_text ILIKE '%' || $2 || '%')
+        ORDER BY registered_on DESC, dossier_id DESC`,
+      [query.residenceStatus ?? null, query.q ?? null],
+    );
+    const from = (query.page - 1) * query.pageSize;
+    return { ids: rows.slice(from, from + query.pageSize).map((row) => row.id), total: Math.min(rows.length, TOTAL_COUNTED_UP_TO), totalExact: rows.length <= TOTAL_COUNTED_UP_TO };
+  }
+
+  /** The page as the reader answers it, how its total was counted, and what its statement ran. */
+  async function listed(query: RegistryListQuery) {
+    const { sql, parameters, answer } = await sentBy(dataSource, reader, query);
+    const countedBy = sql.includes('::int FROM matches)') ? 'the matches' : sql.includes(') matching)') ? 'a scan of its own' : 'no count';
+    return { ids: answer.dossiers.map((dossier) => dossier.dossierId), total: answer.total, totalExact: answer.totalExact, countedBy, ...(await statementRun(dataSource, sql, parameters)) };
+  }
+
+  it('counts a filter gathered at its last count from its matches at the next version, gathered (one scan) or walked, and by a scan of its own once it was walked', async () => {
+    const query: RegistryListQuery = { residenceStatus: 'family-reunification', sort: '-registeredOn', page: 1, pageSize: 25 };
+    // Counted the first time, nothing known of it: a count of its own, then gathered (30 match).
+    expect(await listed(query)).toEqual({ ...(await counted(query)), countedBy: 'a scan of its own', walked: false, gathered: true, registryScans: 2 });
+    await added(10, 'family-reunification', 'Melnyk');
+    await batchApplied();
+    expect(await listed(query)).toEqual({ ...(await counted(query)), countedBy: 'the matches', walked: false, gathered: true, registryScans: 1 });
+    // Its next page at the same version takes the kept count.
+    expect(await listed({ ...query, page: 2 })).toMatchObject({ ...(await counted({ ...query, page: 2 })), gathered: true, registryScans: 1 });
+    // Grown past what a first page gathers: counted from the matches still, and walked.
+    await added(400, 'family-reunification', 'Bondarenko');
+    await batchApplied();
+    expect(await listed(query)).toEqual({ ...(await counted(query)), countedBy: 'the matches', walked: true, gathered: false, registryScans: 2 });
+    expect((await counted(query)).total).toBe(440);
+    // Walked at its last count: walked alone, and counted by a scan of its own.
+    await added(5, 'family-reunification', 'Melnyk');
+    await batchApplied();
+    expect(await listed(query)).toEqual({ ...(await counted(query)), countedBy: 'a scan of its own', walked: false, gathered: false, registryScans: 2 });
+  });
+
+  it('counts a name from its matches on a first page, gathered (one scan) or walked, and up to TOTAL_COUNTED_UP_TO', async () => {
+    const page = { sort: '-registeredOn', page: 1, pageSize: 25 } as const;
+    expect(await listed({ ...page, q: 'datsenko' })).toEqual({ ...(await counted({ ...page, q: 'datsenko' })), countedBy: 'the matches', walked: false, gathered: true, registryScans: 1 });
+    expect(await listed({ ...page, q: 'shevchenko' })).toEqual({ ...(await counted({ ...page, q: 'shevchenko' })), countedBy: 'the matches', walked: true, gathered: false, registryScans: 2 });
+    await added(TOTAL_COUNTED_UP_TO, 'temporary-protection', 'Tkachenko');
+    await batchApplied();
+    const beyond = await listed({ ...page, q: 'tkachenko' });
+    expect(beyond).toEqual({ ...(await counted({ ...page, q: 'tkachenko' })), countedBy: 'the matches', walked: true, gathered: false, registryScans: 2 });
+    expect(beyond).toMatchObject({ total: TOTAL_COUNTED_UP_TO, totalExact: false });
   });
 });
 

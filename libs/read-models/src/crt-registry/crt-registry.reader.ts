@@ -206,24 +206,33 @@ export class CrtRegistryReader {
     // order would read up to: its page is picked from all its matches, however many, and they are
     // counted as they are gathered.
     const gatherAll = searchWords(query).length > 0 && key === 'familyName';
-    const counting =
-      keptWhere !== undefined
-        ? `(SELECT least(coalesce(sum(c.dossiers), 0), $${n + 5})::int FROM ${READ_MODEL_SCHEMA}.${CRT_STAGE_COUNTS_TABLE} c ${keptWhere})`
-        : gatherAll
-          ? `(SELECT least(count(*), $${n + 5})::int FROM matches)`
-          : `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} d ${where} LIMIT $${n + 5}) matching)`;
-    const gathered = byIds(`SELECT m.dossier_id FROM matches m ${ordered('m')}`);
-    const walk = query.page === 1 ? walked(columns) : byIds(walked('d.dossier_id'));
     const offset = (query.page - 1) * query.pageSize;
+    /** How the page was read at the version this filter was counted at, where the statement then said. */
+    const readBefore = kept?.registryRows === undefined ? undefined : pageRead(kept.counted, kept.registryRows, offset, query.pageSize);
     // A filter an index holds ahead of the order (walkedExactly) is walked alone, and so is one
     // counted already (the next pages of a list) and walked by its count, without the other way
     // planned: a count from an older version still says how the filter's
     // matches lie, and a page read the other way would be the same page, only slower. Any other
     // has both ways in its statement, and its count at this version picks one (pageReadSql); the
     // matches gathered stop one past TOTAL_COUNTED_UP_TO, so only a count within it gathers.
-    const walkKnown =
-      !gatherAll &&
-      (walkedExactly(query, key) || (kept?.registryRows !== undefined && pageRead(kept.counted, kept.registryRows, offset, query.pageSize) === 'walk'));
+    const walkKnown = !gatherAll && (walkedExactly(query, key) || readBefore === 'walk');
+    // Where both ways are planned, the matches gathered (up to TOTAL_COUNTED_UP_TO + 1) are
+    // themselves counted where the page will most likely be picked from them, or where a count of
+    // its own would read as much: one scan then gives the count and the page, where a first page
+    // gathered took two. A name's count reads the rows whatever its plan (the trigram index only
+    // narrows them down), as its gathering does; a filter gathered (or matching none) at the version
+    // it was last counted at very likely is again. A filter counted the first time has a count of
+    // its own, which an index often answers alone: materializing 10,001 matches of a common filter
+    // cost more than counting them (bench/README.md).
+    const countedFromMatches = !walkKnown && (searchWords(query).length > 0 || (readBefore !== undefined && readBefore !== 'walk'));
+    const counting =
+      keptWhere !== undefined
+        ? `(SELECT least(coalesce(sum(c.dossiers), 0), $${n + 5})::int FROM ${READ_MODEL_SCHEMA}.${CRT_STAGE_COUNTS_TABLE} c ${keptWhere})`
+        : countedFromMatches
+          ? `(SELECT least(count(*), $${n + 5})::int FROM matches)`
+          : `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} d ${where} LIMIT $${n + 5}) matching)`;
+    const gathered = byIds(`SELECT m.dossier_id FROM matches m ${ordered('m')}`);
+    const walk = query.page === 1 ? walked(columns) : byIds(walked('d.dossier_id'));
     const order = `${sortColumn} ${direction}, dossier_id ${direction}`;
     const k = n + 6;
     const total = `CASE WHEN $${n + 2}::text IS NOT NULL AND v.version = $${n + 2}::text THEN $${n + 6}::int ELSE ${counting} END`;
