@@ -473,7 +473,7 @@ describe('FlowContributions', () => {
           else cells(flowCountDeltas([], own), alone);
         });
         const expected = [...alone].filter(([, n]) => n.some((count) => count !== 0)).sort();
-        expect([...cells(together.deltas)].filter(([, n]) => n.some((count) => count !== 0)).sort()).toEqual(expected);
+        expect([...cells(together.counts())].filter(([, n]) => n.some((count) => count !== 0)).sort()).toEqual(expected);
       }),
       { numRuns: 60 },
     );
