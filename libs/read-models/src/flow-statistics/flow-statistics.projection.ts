@@ -15,7 +15,7 @@ import {
   type SafeFormNotes,
   type PersonalDataReader,
 } from '@app/projection-engine';
-import { applyDeltas, copyDeltas, DATE_COUNTS, DateCountContributions, STAT_DATE_COUNTS_TABLE, type CellChanges, type CountTable, type CurrentPeriod } from './aggregates';
+import { applyDeltas, copyDeltas, DATE_COUNTS, DateCountContributions, STAT_DATE_COUNTS_TABLE, type CountTable, type CurrentPeriod, type Deltas } from './aggregates';
 import { SpilledCounts, writeSpilled } from './aggregates/spill';
 import { FLOW_COUNTS, FLOW_DAYS, FlowContributions, flowEventOf, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
@@ -304,21 +304,20 @@ class CountChanges {
 
   /** Cells held. */
   get size(): number {
-    return this.date.deltas.size + this.flows.size;
+    return this.date.deltas.size + this.flows.deltas.periods.size + this.flows.deltas.days.size;
   }
 
-  /** The changes held, per table (the flows' read from their cells: FlowContributions.counts), valid until the next add. */
-  private held(): Array<[CountTable, CellChanges]> {
-    const flows = this.flows.counts();
+  /** The changes held, per table. */
+  private held(): Array<[CountTable, Deltas]> {
     return [
       [DATE_COUNTS, this.date.deltas],
-      [FLOW_COUNTS, flows.periods],
-      [FLOW_DAYS, flows.days],
+      [FLOW_COUNTS, this.flows.deltas.periods],
+      [FLOW_DAYS, this.flows.deltas.days],
     ];
   }
 
   /** The changes held, per table, and none held after. */
-  private take(): Array<[CountTable, CellChanges]> {
+  private take(): Array<[CountTable, Deltas]> {
     const taken = this.held();
     this.date = new DateCountContributions();
     this.flows = new FlowContributions();
@@ -347,10 +346,11 @@ class CountChanges {
   spill(): void {
     const held = this.held();
     this.spills ??= held.map(([table]) => new SpilledCounts(table, this.spillDirectory));
-    held.forEach(([, deltas], i) => this.spills![i].add(deltas));
-    // Emptied, not replaced: arrays grown to hold the bound need not grow again (their growth was 3% of a rebuild's CPU).
-    this.date.deltas.clear();
-    this.flows.clear();
+    held.forEach(([, deltas], i) => {
+      this.spills![i].add(deltas);
+      // Emptied, not replaced: arrays grown to hold the bound need not grow again (their growth was 3% of a rebuild's CPU).
+      deltas.clear();
+    });
   }
 
   /**

@@ -79,19 +79,6 @@ export interface TextOrder {
 const EMPTY = -1;
 
 /**
- * A count table's changes as its writers read them (applyDeltas, copyDeltas, SpilledCounts): the
- * cells with a change, in any order or in the order of the table's primary key, as values or as
- * records of codes. Deltas holds its cells so; the flows' day rows are read from cells that
- * hold all interval kinds at once (aggregates/flows.ts).
- */
-export interface CellChanges {
-  readonly codes: Codes;
-  changes(): Iterable<{ key: readonly string[]; n: readonly number[] }>;
-  changesInKeyOrder(order: readonly number[]): Iterable<{ key: readonly string[]; n: readonly number[] }>;
-  recordsInKeyOrder(order: readonly number[], codeOf: Int32Array, into: Int32Array, full: (cells: number) => void): void;
-}
-
-/**
  * The changes of a count table's cells a batch brings, summed per key: each dossier's
  * contribution of its new rows added, that of its old rows taken away. Cells whose changes
  * cancel out (a dossier's situation that did not change) are left alone. The cells are kept in
@@ -99,7 +86,7 @@ export interface CellChanges {
  * allocates nothing, and a cell takes some 50 to 70 bytes outside V8's heap (165 on it, with its
  * key as a string, until 2026-12-05).
  */
-export class Deltas implements CellChanges {
+export class Deltas {
   private keys: Int32Array;
   private counts: Int32Array;
   private capacity: number;
@@ -150,16 +137,6 @@ export class Deltas implements CellChanges {
       for (let i = 0; i < width && same; i++) same = this.keys[base + i] === key[i];
       if (same) return slot;
     }
-  }
-
-  /** Adds n to the count column `at` of the cell in `slot` (slotOf's, until the next cell is made). */
-  addAt(slot: number, at: number, n: number): void {
-    this.counts[slot * this.width + at] += n;
-  }
-
-  /** The code of the key column `at` of the cell in `slot`. */
-  keyCode(slot: number, at: number): number {
-    return this.keys[slot * this.keyWidth + at];
   }
 
   /** The count column `at` of the cell in `slot`, and setting it. */
@@ -384,7 +361,7 @@ function denseRanks(ranks: Int32Array, columns: number, cells: number, rankCount
  * unnested, so any number of rows is one statement), then the cells that reached 0 deleted, so the
  * table holds the same rows however the events were batched.
  */
-export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'query'>, table: CountTable, deltas: CellChanges): Promise<void> {
+export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'query'>, table: CountTable, deltas: Deltas): Promise<void> {
   const changes = [...deltas.changes()];
   const columns = table.keys.map(([column]) => column);
   const counts = table.counts ?? ['n'];
@@ -416,7 +393,7 @@ export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'q
  * write of its counts): each cell with a change as a row, with COPY, in the order of the table's
  * primary key (Deltas.changesInKeyOrder); what applyDeltas would leave there, without its conflict checks.
  */
-export async function copyDeltas(context: Pick<RebuildContext, 'copy'> & { schema: string | null }, table: CountTable, deltas: CellChanges): Promise<void> {
+export async function copyDeltas(context: Pick<RebuildContext, 'copy'> & { schema: string | null }, table: CountTable, deltas: Deltas): Promise<void> {
   await copyChanges(context, table, deltas.changesInKeyOrder(primaryKeyOrder(table)));
 }
 

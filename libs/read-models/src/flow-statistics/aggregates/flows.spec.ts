@@ -31,9 +31,8 @@ import { FlowStatisticsStagedEvents1733529600070 } from '../migrations/173352960
 import { FlowStatisticsCountPages1733529600085 } from '../migrations/1733529600085-flow-statistics-count-pages';
 import { FlowStatisticsStagedWithoutAutovacuum1733529600220 } from '../migrations/1733529600220-flow-statistics-staged-without-autovacuum';
 import { DATE_COUNTS, type CountTable } from './index';
-import { Codes, primaryKeyOrder } from './delta';
-import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, FlowContributions, readingsOf, type FlowCountDeltas, type FlowEvent } from './flows';
-import { bucketOf } from '../queries/periods';
+import { primaryKeyOrder } from './delta';
+import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, FlowContributions, type FlowCountDeltas, type FlowEvent } from './flows';
 
 /** Antwerp twice, Ghent, Hasselt, Brussels (no province): reopenings move a dossier between provinces. */
 const PLACES = ['11002', '11004', '44021', '71022', '21004'] as const;
@@ -461,92 +460,6 @@ describe('FlowContributions', () => {
     return into;
   };
 
-  /**
-   * Both tables' rows as their definitions give them, dossier by dossier: per interval kind, level,
-   * group, measure and category (the measure's total and the event's own), each event on its day
-   * and in its period, the dossier once a period as a person, on the days of its first and last such
-   * event there; the days for levels none and province only.
-   */
-  const naive = (dossiers: FlowEvent[][]) => {
-    const into = new Map<string, number[]>();
-    const add = (id: string, at: number, width: number) => {
-      const sum = into.get(id) ?? new Array<number>(width).fill(0);
-      sum[at] += 1;
-      into.set(id, sum);
-    };
-    for (const own of dossiers) {
-      const spans = new Map<string, { first: string; last: string }>();
-      for (const e of [...own, ...readingsOf(own)]) {
-        for (const interval of INTERVALS) {
-          const period = bucketOf(e.occurredOn, interval);
-          for (const [level, grp] of [['none', ''], ['province', e.provinceNis ?? ''], ['municipality', e.municipality ?? '']]) {
-            for (const category of e.category === null ? [''] : ['', e.category]) {
-              const count = [interval, level, period, grp, e.type, category].join('|');
-              add(`periods|${count}`, 0, 2);
-              if (level !== 'municipality') add(`days|${count}|${e.occurredOn}`, 0, 3);
-              const span = spans.get(count);
-              if (!span) spans.set(count, { first: e.occurredOn, last: e.occurredOn });
-              else {
-                if (e.occurredOn < span.first) span.first = e.occurredOn;
-                if (e.occurredOn > span.last) span.last = e.occurredOn;
-              }
-            }
-          }
-        }
-      }
-      for (const [count, { first, last }] of spans) {
-        add(`periods|${count}`, 1, 2);
-        if (count.split('|')[1] === 'municipality') continue;
-        add(`days|${count}|${first}`, 1, 3);
-        add(`days|${count}|${last}`, 2, 3);
-      }
-    }
-    return into;
-  };
-
-  it('gives both tables the rows of their definitions: the periods summed from the day cells, the days per interval kind for levels none and province only, in the order of the primary key', () => {
-    fc.assert(
-      fc.property(fc.array(dossier, { minLength: 1, maxLength: 6 }), (dossiers) => {
-        const own = dossiers.map((events, d) => eventsOf(`dossier-${d}`, events));
-        const contributions = new FlowContributions();
-        for (const events of own) contributions.add(events, 1);
-        const { periods, days } = contributions.counts();
-        expect([...cells({ periods, days })].sort()).toEqual([...naive(own)].sort());
-        // In key order, as COPY writes them, and the same as records of codes (a spill's).
-        const order = primaryKeyOrder(FLOW_DAYS);
-        const rows = [...days.changesInKeyOrder(order)];
-        const before = (a: readonly string[], b: readonly string[]) => {
-          const column = order.find((c) => a[c] !== b[c]);
-          return column !== undefined && a[column] < b[column];
-        };
-        for (let at = 1; at < rows.length; at++) expect(before(rows[at - 1].key, rows[at].key)).toBe(true);
-        for (const { key } of rows) expect(key[2]).toBe(bucketOf(key[6], key[0] as Interval));
-        const width = FLOW_DAYS.keys.length + FLOW_DAYS.counts!.length;
-        const records: Array<{ key: string[]; n: number[] }> = [];
-        const buffer = new Int32Array(width * 3);
-        const identity = Int32Array.from({ length: days.codes.size }, (_, code) => code);
-        days.recordsInKeyOrder(order, identity, buffer, (held) => {
-          for (let r = 0; r < held; r++) {
-            const record = Array.from(buffer.subarray(r * width, (r + 1) * width));
-            records.push({ key: record.slice(0, FLOW_DAYS.keys.length).map((code) => days.codes.text(code)), n: record.slice(FLOW_DAYS.keys.length) });
-          }
-        });
-        expect(records).toEqual(rows.map(({ key, n }) => ({ key: [...key], n: [...n] })));
-        expect(() => [...days.changesInKeyOrder(FLOW_DAYS.keys.map((_, i) => i))]).toThrow(/primary key/);
-      }),
-      { numRuns: 60 },
-    );
-  });
-
-  it('refuses codes too many to pack (a dossier\'s counts are found by four codes in one number)', () => {
-    const codes = new Codes();
-    for (let text = 0; text <= 2 ** 17; text++) codes.of(`text-${text}`);
-    expect(() => new FlowContributions(codes).add(eventsOf('dossier', [{ type: 'PersonLeft', day: 3, category: 'reason-a', place: '11002' }]), 1)).toThrow(/pack codes/);
-    const few = new FlowContributions();
-    few.add(eventsOf('dossier', [{ type: 'PersonLeft', day: 3, category: 'reason-a', place: '11002' }]), 1);
-    expect(few.size).toBeGreaterThan(0);
-  });
-
   it("adds each dossier's contribution whatever dossiers it added before (its per-dossier cells emptied and reused, grown by a long history or not)", () => {
     fc.assert(
       fc.property(fc.array(dossier, { minLength: 1, maxLength: 8 }), fc.array(fc.boolean(), { maxLength: 8 }), (dossiers, taken) => {
@@ -560,7 +473,7 @@ describe('FlowContributions', () => {
           else cells(flowCountDeltas([], own), alone);
         });
         const expected = [...alone].filter(([, n]) => n.some((count) => count !== 0)).sort();
-        expect([...cells(together.counts())].filter(([, n]) => n.some((count) => count !== 0)).sort()).toEqual(expected);
+        expect([...cells(together.deltas)].filter(([, n]) => n.some((count) => count !== 0)).sort()).toEqual(expected);
       }),
       { numRuns: 60 },
     );

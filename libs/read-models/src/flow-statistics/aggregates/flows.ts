@@ -3,7 +3,7 @@ import { poolOf, PreparedNames, sentWithCallback } from '@app/platform';
 import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engine';
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
 import type { Attribution, StatEvent } from '../situation';
-import { applyDeltas, Codes, Deltas, primaryKeyOrder, type CellChanges, type CountTable } from './delta';
+import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
 import { eachRowOfText, rowsAsText, type RowsText } from './rows-as-text';
 
 /**
@@ -121,264 +121,83 @@ export const FLOW_DAYS: CountTable = {
   primaryKey: ['interval', 'level', 'period', 'day', 'grp', 'measure', 'category'],
 };
 
-/** A flow cell's counts (FlowContributions): its events, then per interval kind (INTERVALS' order) its persons whose first and whose last event of the period is on its day. */
-const CELL_COUNTS = 1 + 2 * INTERVALS.length;
-const FIRST = (interval: number) => 1 + 2 * interval;
-const LAST = (interval: number) => 2 + 2 * interval;
-/** A flow cell's key: level, group, measure, category, day (codes). */
-const CELL_KEY = 5;
-/** Its columns in the order stat_flow_days' primary key gives them, once the interval kind and the period are set before: level, day, group, measure, category. */
-const CELL_DAY_ORDER = [0, 4, 1, 2, 3];
-/** Codes below this pack four to a number (FlowContributions.add's map of a dossier's counts): some thousand texts are all a fold meets. */
-const CODE_BOUND = 2 ** 17;
-
 /**
- * Dossiers' contributions to stat_flow_counts and stat_flow_days (add), summed per cell of one
- * level, group, measure, category and day for all interval kinds at once (`cells`): the events on
- * the day, and per interval kind the dossiers whose first, and whose last, event of that count in
- * the day's period is on it. Both tables are read from these cells (counts()): a day row per
- * interval kind, a period's row the sum of its days (its persons, those whose first event of the
- * period is on one of them: each once). An event adds to one cell per level and category (three
- * to six), where it added to every interval kind's period and day cells (fifteen to thirty, each
- * a likely cache miss in tables of megabytes: bench/README.md, "The flow statistics' rebuild:
- * one cell a day for all interval kinds"). The codes of the intervals, levels and groups, and
- * each day's periods, are found once here for every dossier added.
+ * Dossiers' contributions to stat_flow_counts and stat_flow_days, added to `deltas` (add). The
+ * codes of the intervals, levels and groups, and each day's periods, are found once here for
+ * every dossier added, as `deltas` keeps its codes (cleared or not).
  */
 export class FlowContributions {
-  readonly codes: Codes;
-  private readonly cells: Deltas;
+  private readonly codes: Codes;
+  private readonly intervals: number[];
   private readonly levels: number[];
+  private readonly daily = FLOW_LEVELS.map((level) => DAY_LEVELS.has(level));
+  private readonly dailyLevels: Set<number>;
   private readonly nothing: number;
-  /** The periods of each day (by its code), one per interval: some thousand days for millions of events. */
-  private readonly periodsOf: number[][] = [];
+  /** The periods of each day (by its text), one per interval: some thousand days for millions of events. */
+  private readonly periodsOf = new Map<string, number[]>();
   private readonly groups = FLOW_LEVELS.map(() => 0);
-  private readonly cell = [0, 0, 0, 0, 0];
-  /** The dossier's counts seen so far (add): their key's codes, the last day so far last, by the four packed. */
-  private readonly seen = new Map<number, number>();
-  private seenKeys = new Int32Array(CELL_KEY * 64);
-  /** The periods' counts summed from the cells (counts()), kept to be emptied and filled again. */
-  private periods: Deltas | undefined;
+  /** The dossier's first and last day of each count (codes, plus one: 0 is none yet), in its periods' keys. */
+  private readonly spans: Deltas;
+  private readonly key = [0, 0, 0, 0, 0, 0];
+  private readonly dayKey = [0, 0, 0, 0, 0, 0, 0];
 
-  constructor(codes = new Codes()) {
-    this.codes = codes;
-    this.cells = new Deltas(CELL_KEY, CELL_COUNTS, codes);
+  constructor(readonly deltas: FlowCountDeltas = noFlowCountDeltas()) {
+    const codes = (this.codes = deltas.periods.codes);
+    this.intervals = INTERVALS.map((interval) => codes.of(interval));
     this.levels = FLOW_LEVELS.map((level) => codes.of(level));
     this.nothing = codes.of('');
-  }
-
-  /** Cells held. */
-  get size(): number {
-    return this.cells.size;
+    this.dailyLevels = new Set(FLOW_LEVELS.filter((level) => DAY_LEVELS.has(level)).map((level) => codes.of(level)));
+    this.spans = new Deltas(FLOW_KEYS.length, 2, codes, 64);
   }
 
   /**
    * Adds `sign` times one dossier's contribution of its current events (in any order) and their
-   * readings: every event to its day's cell of each level (and category), and, per interval kind,
-   * the dossier once as a person of each count in each period: on the days of its first and of its
-   * last such event there.
+   * readings: to the periods' counts (events, persons), every event where it lands and the dossier
+   * once as a person per count; to the days' (events, first_persons, last_persons; levels none and
+   * province), per day of those periods, the events on it and the dossier on the days of its first
+   * and of its last such event of the period.
    */
   add(own: readonly FlowEvent[], sign: 1 | -1): void {
-    const { codes, cells, levels, nothing, groups, cell, seen } = this;
-    seen.clear();
-    // In business order: a count's days come in order, the first seen of a period is its first.
+    const { codes, intervals, levels, daily, dailyLevels, nothing, periodsOf, groups, spans, key, dayKey } = this;
+    const { periods, days } = this.deltas;
+    spans.clear();
+    // In business order, the first seen is the first.
     for (const event of [...own, ...readingsOf(own)].sort(inBusinessOrder)) {
       const day = codes.of(event.occurredOn);
-      const periods = this.periodsOfDay(day, event.occurredOn);
+      let buckets = periodsOf.get(event.occurredOn);
+      if (!buckets) periodsOf.set(event.occurredOn, (buckets = INTERVALS.map((interval) => codes.of(bucketOf(event.occurredOn, interval)))));
       for (let j = 0; j < FLOW_LEVELS.length; j++) groups[j] = codes.of(groupAt(FLOW_LEVELS[j], event));
-      const measure = codes.of(event.type);
+      key[4] = codes.of(event.type);
       const category = event.category === null ? -1 : codes.of(event.category);
-      if (codes.size > CODE_BOUND) throw new Error(`the flows' cells pack codes below ${CODE_BOUND}; ${codes.size} texts met`);
-      cell[2] = measure;
-      cell[4] = day;
-      for (let j = 0; j < levels.length; j++) {
-        cell[0] = levels[j];
-        cell[1] = groups[j];
-        for (let c = 0; c < (category < 0 ? 1 : 2); c++) {
-          cell[3] = c === 0 ? nothing : category;
-          const slot = cells.slotOf(cell);
-          cells.addAt(slot, 0, sign);
-          const id = ((cell[3] * CODE_BOUND + measure) * CODE_BOUND + cell[1]) * FLOW_LEVELS.length + j;
-          const at = seen.get(id);
-          if (at === undefined) {
-            for (let i = 0; i < INTERVALS.length; i++) cells.addAt(slot, FIRST(i), sign);
-            seen.set(id, this.remember(cell));
-            continue;
-          }
-          const before = this.seenKeys[at + 4];
-          if (before === day) continue;
-          // A period that ends before this day: the count's last day in it was the one before.
-          const periodsBefore = this.periodsOf[before];
-          let ended = 0;
-          for (let i = 0; i < INTERVALS.length; i++) {
-            if (periodsBefore[i] === periods[i]) continue;
-            cells.addAt(slot, FIRST(i), sign);
-            ended |= 1 << i;
-          }
-          // Found, not made: the slot above stays where it is.
-          if (ended !== 0) this.addLast(this.seenKeys.subarray(at, at + CELL_KEY), ended, sign);
-          this.seenKeys[at + 4] = day;
-        }
-      }
-    }
-    const all = (1 << INTERVALS.length) - 1;
-    for (const at of seen.values()) this.addLast(this.seenKeys.subarray(at, at + CELL_KEY), all, sign);
-  }
-
-  /** Adds `sign` to the persons whose last event is on the day of `key`'s cell, in the interval kinds of `ended` (bits). */
-  private addLast(key: Int32Array, ended: number, sign: 1 | -1): void {
-    const slot = this.cells.slotOf(key);
-    for (let i = 0; i < INTERVALS.length; i++) if (ended & (1 << i)) this.cells.addAt(slot, LAST(i), sign);
-  }
-
-  /** Keeps a count's key as the dossier's (add's `seen`): where it is kept. */
-  private remember(cell: readonly number[]): number {
-    const at = this.seen.size * CELL_KEY;
-    if (at + CELL_KEY > this.seenKeys.length) {
-      const grown = new Int32Array(this.seenKeys.length * 2);
-      grown.set(this.seenKeys);
-      this.seenKeys = grown;
-    }
-    for (let k = 0; k < CELL_KEY; k++) this.seenKeys[at + k] = cell[k];
-    return at;
-  }
-
-  private periodsOfDay(day: number, text: string): number[] {
-    return (this.periodsOf[day] ??= INTERVALS.map((interval) => this.codes.of(bucketOf(text, interval))));
-  }
-
-  /**
-   * The changes of both tables the contributions added make: stat_flow_counts' rows summed from
-   * the cells (each cell's events, and its persons whose first event of the period is on its day,
-   * added to its period's row of each interval kind), stat_flow_days' read from them as they are
-   * (FlowDayChanges). Valid until the next add or clear.
-   */
-  counts(): FlowCountDeltas {
-    const { cells, periodsOf } = this;
-    const periods = (this.periods ??= new Deltas(FLOW_COUNTS.keys.length, FLOW_COUNTS.counts!.length, this.codes));
-    periods.clear();
-    const intervals = INTERVALS.map((interval) => this.codes.of(interval));
-    // In the order of their days: the periods' cells summed into stay few at a time.
-    const slots = cells.slotsInKeyOrder(CELL_DAY_ORDER);
-    const key = [0, 0, 0, 0, 0, 0];
-    for (const slot of slots) {
-      const events = cells.count(slot, 0);
-      const ofDay = periodsOf[cells.keyCode(slot, 4)];
-      key[1] = cells.keyCode(slot, 0);
-      key[3] = cells.keyCode(slot, 1);
-      key[4] = cells.keyCode(slot, 2);
-      key[5] = cells.keyCode(slot, 3);
       for (let i = 0; i < intervals.length; i++) {
-        const persons = cells.count(slot, FIRST(i));
-        if (events === 0 && persons === 0) continue;
         key[0] = intervals[i];
-        key[2] = ofDay[i];
-        const at = periods.slotOf(key);
-        periods.addAt(at, 0, events);
-        periods.addAt(at, 1, persons);
-      }
-    }
-    return { periods, days: new FlowDayChanges(cells, slots, intervals, periodsOf) };
-  }
-
-  /** Holds nothing (its arrays kept, for contributions added over and over). */
-  clear(): void {
-    this.cells.clear();
-    this.periods?.clear();
-  }
-}
-
-/**
- * stat_flow_days' changes, read from the flows' cells (FlowContributions) as they are: each cell
- * of level none or province is a row per interval kind, the day's period's (its events, and that
- * kind's first and last persons), a row whose counts are all 0 left out. In the order of the
- * table's primary key with one sort of the cells (by level, day, group, measure, category): each
- * interval kind in turn, the periods in the order of their days. No table of the rows is made.
- */
-const KEYS = FLOW_DAYS.keys.length;
-const RECORD = KEYS + FLOW_DAYS.counts!.length;
-
-class FlowDayChanges implements CellChanges {
-  private readonly daily: Set<number>;
-
-  constructor(
-    private readonly cells: Deltas,
-    /** The cells' slots in the order of their level, day, group, measure and category (CELL_DAY_ORDER). */
-    private readonly slots: Int32Array,
-    /** The interval kinds' codes, in INTERVALS' order. */
-    private readonly intervals: readonly number[],
-    private readonly periodsOf: readonly number[][],
-  ) {
-    this.daily = new Set(FLOW_LEVELS.filter((level) => DAY_LEVELS.has(level)).map((level) => cells.codes.of(level)));
-  }
-
-  get codes(): Codes {
-    return this.cells.codes;
-  }
-
-  changes(): Iterable<{ key: readonly string[]; n: readonly number[] }> {
-    return this.changesInKeyOrder(primaryKeyOrder(FLOW_DAYS));
-  }
-
-  *changesInKeyOrder(order: readonly number[]): Iterable<{ key: readonly string[]; n: readonly number[] }> {
-    const { codes } = this;
-    const record = new Int32Array(RECORD);
-    for (const i of this.kindsInKeyOrder(order)) {
-      for (const slot of this.slots) {
-        if (!this.write(slot, i, record, 0, null)) continue;
-        yield { key: Array.from(record.subarray(0, KEYS), (code) => codes.text(code)), n: Array.from(record.subarray(KEYS)) };
-      }
-    }
-  }
-
-  recordsInKeyOrder(order: readonly number[], codeOf: Int32Array, into: Int32Array, full: (cells: number) => void): void {
-    const fits = Math.floor(into.length / RECORD);
-    let records = 0;
-    for (const i of this.kindsInKeyOrder(order)) {
-      for (const slot of this.slots) {
-        if (!this.write(slot, i, into, records * RECORD, codeOf)) continue;
-        if (++records === fits) {
-          full(records);
-          records = 0;
+        key[2] = buckets[i];
+        for (let j = 0; j < levels.length; j++) {
+          key[1] = levels[j];
+          key[3] = groups[j];
+          for (let c = 0; c < (category < 0 ? 1 : 2); c++) {
+            key[5] = c === 0 ? nothing : category;
+            const span = spans.slotOf(key);
+            if (spans.count(span, 0) === 0) spans.setCount(span, 0, day + 1);
+            spans.setCount(span, 1, day + 1);
+            periods.add(key, sign);
+            if (!daily[j]) continue;
+            for (let k = 0; k < key.length; k++) dayKey[k] = key[k];
+            dayKey[6] = day;
+            days.add(dayKey, sign);
+          }
         }
       }
     }
-    if (records > 0) full(records);
-  }
-
-  /** The interval kinds' indexes (INTERVALS') in the order of their texts: the rows of each kind come together, in this order. */
-  private kindsInKeyOrder(order: readonly number[]): number[] {
-    if (order.join() !== primaryKeyOrder(FLOW_DAYS).join()) throw new Error("stat_flow_days' changes come in the order of its primary key only");
-    const { rank } = this.codes.textOrder();
-    return this.intervals.map((_, i) => i).sort((a, b) => rank[this.intervals[a]] - rank[this.intervals[b]]);
-  }
-
-  /**
-   * The day row of the cell in `slot` for interval kind `i`, if it has a change, as a record at
-   * `at` of `into`: stat_flow_days' key columns (interval, level, period, grp, measure, category,
-   * day) as `codeOf` maps them, then its counts. False (nothing written) for a cell of a level
-   * not kept per day, or a row whose counts are all 0.
-   */
-  private write(slot: number, i: number, into: Int32Array, at: number, codeOf: ArrayLike<number> | null): boolean {
-    const { cells } = this;
-    const level = cells.keyCode(slot, 0);
-    if (!this.daily.has(level)) return false;
-    const events = cells.count(slot, 0);
-    const first = cells.count(slot, FIRST(i));
-    const last = cells.count(slot, LAST(i));
-    if (events === 0 && first === 0 && last === 0) return false;
-    const day = cells.keyCode(slot, 4);
-    const map = (code: number) => (codeOf === null ? code : codeOf[code]);
-    into[at] = map(this.intervals[i]);
-    into[at + 1] = map(level);
-    into[at + 2] = map(this.periodsOf[day][i]);
-    into[at + 3] = map(cells.keyCode(slot, 1));
-    into[at + 4] = map(cells.keyCode(slot, 2));
-    into[at + 5] = map(cells.keyCode(slot, 3));
-    into[at + 6] = map(day);
-    into[at + KEYS] = events;
-    into[at + KEYS + 1] = first;
-    into[at + KEYS + 2] = last;
-    return true;
+    for (const { key: cell, slot } of spans.cellCodes()) {
+      periods.add(cell, sign, 1);
+      if (!dailyLevels.has(cell[1])) continue;
+      for (let k = 0; k < cell.length; k++) dayKey[k] = cell[k];
+      dayKey[6] = spans.count(slot, 0) - 1;
+      days.add(dayKey, sign, 1);
+      dayKey[6] = spans.count(slot, 1) - 1;
+      days.add(dayKey, sign, 2);
+    }
   }
 }
 
@@ -396,18 +215,25 @@ function byDossier(events: readonly FlowEvent[]): Iterable<FlowEvent[]> {
 /** Changes of stat_flow_counts (`periods`) and stat_flow_days (`days`). */
 export interface FlowCountDeltas {
   periods: Deltas;
-  days: CellChanges;
+  days: Deltas;
+}
+
+export function noFlowCountDeltas(): FlowCountDeltas {
+  // One set of codes: a day's key is its period's key and the day.
+  const codes = new Codes();
+  return { periods: new Deltas(FLOW_COUNTS.keys.length, FLOW_COUNTS.counts!.length, codes), days: new Deltas(FLOW_DAYS.keys.length, FLOW_DAYS.counts!.length, codes) };
 }
 
 /**
  * The changes of stat_flow_counts and stat_flow_days when dossiers' current events go from
- * `before` to `after` (each list every current row of its dossiers).
+ * `before` to `after` (each list every current row of its dossiers), added to `deltas` (changes
+ * held from earlier batches) when given.
  */
-export function flowCountDeltas(before: readonly FlowEvent[], after: readonly FlowEvent[]): FlowCountDeltas {
-  const contributions = new FlowContributions();
+export function flowCountDeltas(before: readonly FlowEvent[], after: readonly FlowEvent[], deltas = noFlowCountDeltas()): FlowCountDeltas {
+  const contributions = new FlowContributions(deltas);
   for (const own of byDossier(before)) contributions.add(own, -1);
   for (const own of byDossier(after)) contributions.add(own, 1);
-  return contributions.counts();
+  return deltas;
 }
 
 /** Adds the changes to both tables. */

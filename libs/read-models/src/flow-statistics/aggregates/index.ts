@@ -1,4 +1,4 @@
-export { applyDeltas, copyDeltas, Deltas, type CellChanges, type CountTable } from './delta';
+export { applyDeltas, copyDeltas, Deltas, type CountTable } from './delta';
 export {
   DATE_COUNTS,
   DATE_COUNT_LEVELS,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RebuildContext } from '@app/projection-engine';
-import { Codes, primaryKeyOrder, type CellChanges, type CountTable } from './delta';
+import { Codes, primaryKeyOrder, type CountTable, type Deltas } from './delta';
 
 /** Cells per write of a run (some 300 KiB of buffer) and per read of each run while they are merged (some 20 KiB per run: 7 MiB for 360 runs, about what a catch-up of a million dossiers should spill). */
 const WRITE_CELLS = 8192;
@@ -51,7 +51,7 @@ export class SpilledCounts {
   }
 
   /** Spills the deltas' cells with a change as one run (its cells in key order). */
-  add(deltas: CellChanges): void {
+  add(deltas: Deltas): void {
     // The Deltas' codes as the spill's: the same texts compare the same in either.
     const codeOf = new Int32Array(deltas.codes.size);
     for (let code = 0; code < codeOf.length; code++) codeOf[code] = this.codes.of(deltas.codes.text(code));
