@@ -32,7 +32,8 @@ import { FlowStatisticsCountPages1733529600085 } from '../migrations/17335296000
 import { FlowStatisticsStagedWithoutAutovacuum1733529600220 } from '../migrations/1733529600220-flow-statistics-staged-without-autovacuum';
 import { DATE_COUNTS, type CountTable } from './index';
 import { primaryKeyOrder } from './delta';
-import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, FlowContributions, type FlowCountDeltas, type FlowEvent } from './flows';
+import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, FlowContributions, readingsOf, type FlowCountDeltas, type FlowEvent } from './flows';
+import { bucketOf } from '../queries/periods';
 
 /** Antwerp twice, Ghent, Hasselt, Brussels (no province): reopenings move a dossier between provinces. */
 const PLACES = ['11002', '11004', '44021', '71022', '21004'] as const;
@@ -459,6 +460,82 @@ describe('FlowContributions', () => {
     }
     return into;
   };
+
+  /**
+   * Both tables' rows as their definitions give them, dossier by dossier: per interval kind, level,
+   * group, measure and category (the measure's total and the event's own), each event on its day
+   * and in its period, the dossier once a period as a person, on the days of its first and last such
+   * event there; the days for levels none and province only.
+   */
+  const naive = (dossiers: FlowEvent[][]) => {
+    const into = new Map<string, number[]>();
+    const add = (id: string, at: number, width: number) => {
+      const sum = into.get(id) ?? new Array<number>(width).fill(0);
+      sum[at] += 1;
+      into.set(id, sum);
+    };
+    for (const own of dossiers) {
+      const spans = new Map<string, { first: string; last: string }>();
+      for (const e of [...own, ...readingsOf(own)]) {
+        for (const interval of INTERVALS) {
+          const period = bucketOf(e.occurredOn, interval);
+          for (const [level, grp] of [['none', ''], ['province', e.provinceNis ?? ''], ['municipality', e.municipality ?? '']]) {
+            for (const category of e.category === null ? [''] : ['', e.category]) {
+              const count = [interval, level, period, grp, e.type, category].join('|');
+              add(`periods|${count}`, 0, 2);
+              if (level !== 'municipality') add(`days|${count}|${e.occurredOn}`, 0, 3);
+              const span = spans.get(count);
+              if (!span) spans.set(count, { first: e.occurredOn, last: e.occurredOn });
+              else {
+                if (e.occurredOn < span.first) span.first = e.occurredOn;
+                if (e.occurredOn > span.last) span.last = e.occurredOn;
+              }
+            }
+          }
+        }
+      }
+      for (const [count, { first, last }] of spans) {
+        add(`periods|${count}`, 1, 2);
+        if (count.split('|')[1] === 'municipality') continue;
+        add(`days|${count}|${first}`, 1, 3);
+        add(`days|${count}|${last}`, 2, 3);
+      }
+    }
+    return into;
+  };
+
+  it('gives both tables the rows of their definitions: the days per interval kind for levels none and province only, in the order of the primary key, as values and as records', () => {
+    fc.assert(
+      fc.property(fc.array(dossier, { minLength: 1, maxLength: 6 }), (dossiers) => {
+        const own = dossiers.map((events, d) => eventsOf(`dossier-${d}`, events));
+        const contributions = new FlowContributions();
+        for (const events of own) contributions.add(events, 1);
+        const { periods, days } = contributions.deltas;
+        expect([...cells({ periods, days })].sort()).toEqual([...naive(own)].sort());
+        // In key order, as COPY writes them, and the same as records of codes (a spill's).
+        const order = primaryKeyOrder(FLOW_DAYS);
+        const rows = [...days.changesInKeyOrder(order)];
+        const before = (a: readonly string[], b: readonly string[]) => {
+          const column = order.find((c) => a[c] !== b[c]);
+          return column !== undefined && a[column] < b[column];
+        };
+        for (let at = 1; at < rows.length; at++) expect(before(rows[at - 1].key, rows[at].key)).toBe(true);
+        for (const { key } of rows) expect(key[2]).toBe(bucketOf(key[6], key[0] as Interval));
+        const width = FLOW_DAYS.keys.length + FLOW_DAYS.counts!.length;
+        const records: Array<{ key: string[]; n: number[] }> = [];
+        const buffer = new Int32Array(width * 3);
+        const identity = Int32Array.from({ length: days.codes.size }, (_, code) => code);
+        days.recordsInKeyOrder(order, identity, buffer, (held) => {
+          for (let r = 0; r < held; r++) {
+            const record = Array.from(buffer.subarray(r * width, (r + 1) * width));
+            records.push({ key: record.slice(0, FLOW_DAYS.keys.length).map((code) => days.codes.text(code)), n: record.slice(FLOW_DAYS.keys.length) });
+          }
+        });
+        expect(records).toEqual(rows.map(({ key, n }) => ({ key: [...key], n: [...n] })));
+      }),
+      { numRuns: 60 },
+    );
+  });
 
   it("adds each dossier's contribution whatever dossiers it added before (its per-dossier cells emptied and reused, grown by a long history or not)", () => {
     fc.assert(
