@@ -32,7 +32,7 @@ import { loadAverages, machineInfo, versions } from './machine';
 import { collectGarbage, PauseRecorder, tailOf, type Pauses } from './pauses';
 import { StatementStats, type StatementBreakdown } from './pg-statements';
 import { activityChanges, activitySnapshot } from './pg-activity';
-import { summariseHeapProfile, summariseProfile, type CpuProfile, type HeapProfile } from './profile-summary';
+import { heapSamplingInterval, summariseHeapProfile, summariseProfile, topAllocationSites, type CpuProfile, type HeapProfile } from './profile-summary';
 import { formatTable, resultsFileName, type Figure } from './report';
 import { esdbAppendCeiling, postgresInsertCeiling, type CeilingResult } from './scenarios/ceilings';
 import { runCommands, type CommandRunResult } from './scenarios/commands';
@@ -216,28 +216,40 @@ function dossierSource(
 // ---------------------------------------------------------------------------------------------
 
 /**
- * `work` with a CPU profile of the service (BENCH_PROFILE=1), and with `heap` a sampling heap
- * profile too: only for the queries, whose requests are short; over a catch-up V8's sampler held
- * so much that the service ran out of its bounded heap.
+ * `work` with a CPU profile of the service (BENCH_PROFILE=1), and with `heapEvents` a sampling heap
+ * profile too: `'queries'` for the queries (V8's sampler every 4 KiB on average), else the events a
+ * catch-up or a rebuild applies, which set a coarser interval (`heapSamplingInterval`: sampled
+ * every 4 KiB, a catch-up's profile ran the service out of its bounded heap).
  */
-async function withProfile<T>(bench: Bench, service: BenchChild<ServiceReady>, name: string, work: () => Promise<T>, heap = false): Promise<T> {
+async function withProfile<T>(
+  bench: Bench,
+  service: BenchChild<ServiceReady>,
+  name: string,
+  work: () => Promise<T>,
+  heapEvents?: number | 'queries',
+): Promise<T> {
   if (!bench.run.config.profile) return work();
-  await service.request({ type: 'profile-start', heap });
+  const heapSampling = heapEvents === undefined ? undefined : heapEvents === 'queries' ? 4096 : heapSamplingInterval(heapEvents);
+  await service.request({ type: 'profile-start', heapSamplingInterval: heapSampling });
   try {
     return await work();
   } finally {
     const dir = join(RESULTS_DIR, `profiles-${resultsFileName(bench.run.startedAt).replace(/\.json$/, '')}`);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${name}.cpuprofile`);
-    const heapFile = heap ? join(dir, `${name}.heapprofile`) : undefined;
+    const heapFile = heapSampling === undefined ? undefined : join(dir, `${name}.heapprofile`);
     await service.request({ type: 'profile-stop', file, heapFile });
     const places = summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
     bench.run.details[`profile-${name}`] = { file, places };
     bench.run.log(`CPU profile of the service: ${file}; ${places.slice(0, 6).map((p) => `${p.place} ${p.percent}%`).join(', ')}`);
     if (heapFile) {
-      const allocations = summariseHeapProfile(JSON.parse(readFileSync(heapFile, 'utf8')) as HeapProfile);
-      bench.run.details[`heap-profile-${name}`] = { file: heapFile, allocations };
+      const heap = JSON.parse(readFileSync(heapFile, 'utf8')) as HeapProfile;
+      const allocations = summariseHeapProfile(heap);
+      // A rebuild's or the catch-up's bytes an event, by site, set beside the collector's time in the CPU profile.
+      const sites = topAllocationSites(heap);
+      bench.run.details[`heap-profile-${name}`] = { file: heapFile, samplingIntervalBytes: heapSampling, allocations, sites };
       bench.run.log(`heap allocations of the service: ${heapFile}; ${allocations.slice(0, 8).map((p) => `${p.place} ${p.percent}%`).join(', ')}`);
+      bench.run.log(`top allocation sites: ${sites.slice(0, 6).map((s) => `${s.site} ${s.percent}%`).join(', ')}`);
     }
   }
 }
@@ -434,7 +446,7 @@ async function queryScenario(
                 },
                 (q) => run.log(`query ${q.name} at ${dossiers} dossiers: p50 ${q.p50} ms, p99 ${q.p99} ms (${q.count} requests, ${q.bytes} bytes)`),
               ),
-            true,
+            'queries',
           ),
         ),
       { 'query client': client.pid },
@@ -645,7 +657,7 @@ async function catchUpScenario(
   try {
     run.log(`service started (pid ${service.pid}, port ${service.ready.port}); projections catching up on ${dossierEvents} dossier events`);
     const catchUp = await bench.cpu(service, () =>
-      service.measured(() => withProfile(bench, service, 'catch-up', () => service.request<CaughtUp>({ type: 'caught-up', timeoutMs: 60 * 60_000 }))),
+      service.measured(() => withProfile(bench, service, 'catch-up', () => service.request<CaughtUp>({ type: 'caught-up', timeoutMs: 60 * 60_000 }), dossierEvents)),
     );
     const { result: caughtUp, peakRssMb: catchUpRss } = catchUp.result;
     const perProjection = caughtUp.finished.map((f) => ({ name: f.name, ok: f.ok, seconds: (f.at - caughtUp.startedAt) / 1000 }));
@@ -789,6 +801,7 @@ async function rebuildScenario(bench: Bench, databaseUrl: string, store: EventSt
         service.measured(() =>
           withProfile(bench, service, `rebuild-${label.replace(/\s+/g, '-')}`, () =>
             service.request<RebuildFigure[]>({ type: 'rebuild', names: these, budgetMs: config.rebuildBudgetSeconds * 1000 }),
+            dossierEvents,
           ),
         ),
       );

@@ -1,4 +1,4 @@
-import { placeOf, summariseHeapProfile, summariseProfile, type CpuProfile } from './profile-summary';
+import { heapSamplingInterval, placeOf, summariseHeapProfile, summariseProfile, topAllocationSites, type CpuProfile } from './profile-summary';
 
 describe('profile summary', () => {
   it('names the place of a frame: package, project folder, Node.js, V8', () => {
@@ -41,5 +41,26 @@ describe('profile summary', () => {
       { place: 'package express', kib: 7, percent: 70 },
       { place: 'package pg', kib: 3, percent: 30 },
     ]);
+  });
+
+  it('adds the bytes each function allocated itself wherever it was called from, with its file and line', () => {
+    const frame = (functionName: string, url: string, lineNumber: number, selfSize: number, children: unknown[] = []) => ({ callFrame: { functionName, url, lineNumber }, selfSize, children });
+    const profile = {
+      head: frame('(root)', '', -1, 0, [
+        frame('parse', '/w/node_modules/pg/lib/result.js', 9, 5 * 1024, [frame('row', '/w/dist/libs/read-models/src/crt.js', 41, 2 * 1024)]),
+        frame('fold', '/w/dist/libs/read-models/src/fold.js', 3, 1024, [frame('row', '/w/dist/libs/read-models/src/crt.js', 41, 2 * 1024)]),
+      ]),
+    } as Parameters<typeof topAllocationSites>[0];
+    expect(topAllocationSites(profile, 2)).toEqual([
+      { site: 'parse node_modules/pg/lib/result.js:10', kib: 5, percent: 50 },
+      { site: 'row libs/read-models/src/crt.js:42', kib: 4, percent: 40 },
+    ]);
+  });
+
+  it('samples a long scenario more coarsely, the queries as finely as before', () => {
+    expect(heapSamplingInterval(0)).toBe(4096);
+    expect(heapSamplingInterval(381_143)).toBe(64 * 1024);
+    expect(heapSamplingInterval(837_663)).toBe(128 * 1024);
+    expect(heapSamplingInterval(3_636_526)).toBe(512 * 1024);
   });
 });

@@ -79,10 +79,14 @@ async function main(): Promise<void> {
         await post('Profiler.enable');
         await post('Profiler.setSamplingInterval', { interval: 500 });
         await post('Profiler.start');
-        if (request.heap) {
+        if (request.heapSamplingInterval !== undefined) {
           // What is allocated, objects that died since included (what makes the collections).
           await post('HeapProfiler.enable');
-          await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+          await post('HeapProfiler.startSampling', {
+            samplingInterval: request.heapSamplingInterval,
+            includeObjectsCollectedByMajorGC: true,
+            includeObjectsCollectedByMinorGC: true,
+          });
         }
         return null;
       case 'profile-stop': {

@@ -6,8 +6,8 @@ export type ServiceRequest =
   | { readonly type: 'caught-up'; readonly timeoutMs: number }
   /** Rebuilds these projections side by side, each stopped once `budgetMs` is spent. */
   | { readonly type: 'rebuild'; readonly names: readonly string[]; readonly budgetMs: number }
-  /** A CPU profile, and with `heap` a sampling heap profile too. */
-  | { readonly type: 'profile-start'; readonly heap?: boolean }
+  /** A CPU profile, and with `heapSamplingInterval` (bytes, V8's mean interval) a sampling heap profile too. */
+  | { readonly type: 'profile-start'; readonly heapSamplingInterval?: number }
   /** Writes the CPU profile to `file` and the sampling heap profile, if one was started, to `heapFile`. */
   | { readonly type: 'profile-stop'; readonly file: string; readonly heapFile?: string }
   /** Records the service's garbage collections and event-loop delay until pauses-stop, which answers them (pauses.ts). */
