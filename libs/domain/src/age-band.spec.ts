@@ -7,6 +7,18 @@ describe('age bands', () => {
     expect(birthdayOf('2004-02-29', 20)).toBe('2024-02-29');
   });
 
+  it('a birthday of every day of two years, at every age a band starts, is the one the calendar gives', () => {
+    for (let day = Date.UTC(2003, 0, 1); day < Date.UTC(2005, 0, 1); day += 86_400_000) {
+      const born = new Date(day);
+      const birthDate = born.toISOString().slice(0, 10);
+      for (const age of [18, 25, 45, 65, 1000]) {
+        const sameDay = new Date(Date.UTC(born.getUTCFullYear() + age, born.getUTCMonth(), born.getUTCDate()));
+        const expected = sameDay.getUTCDate() === born.getUTCDate() ? sameDay : new Date(Date.UTC(born.getUTCFullYear() + age, 2, 1));
+        expect(birthdayOf(birthDate, age)).toBe(expected.toISOString().slice(0, 10));
+      }
+    }
+  });
+
   it('keeps the band on the first day and the bands that start after it', () => {
     expect(ageBandsSince('1985-07-30', '2022-03-24')).toEqual([
       { from: '2022-03-24', to: '2030-07-30', ageBand: '25-44' },
