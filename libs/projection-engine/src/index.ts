@@ -13,6 +13,6 @@ export { OnePassMemory, OnePassOvertakenError, type FoldsWhileFlushing } from '.
 export * from './create-projection-engine';
 export { CHECKPOINT_TABLE } from './checkpoints';
 export { clientConfigOf, grantedLocks, lockName, projectionLockKey } from './projection-lock';
-export { readEach, standInFor, unreadable, type SafeFormField, type SafeFormNotes, type StoredAs } from './safe-form';
+export { readEach, storableValue, unreadable, type SafeFormField, type SafeFormNotes, type StoredAs } from './safe-form';
 export { VersionedRowsRebuild, writeVersionedRows, type Columns, type VersionedWrite } from './versioned-row';
 export { PROJECTION_ENGINE_MIGRATIONS } from './migrations';

@@ -52,11 +52,16 @@ export function columnKindOf(dataType: string): ColumnKind {
   }
 }
 
+/** One value for a column of this kind as PostgreSQL can store it, and the stand-in used, if any. */
+export function storableValue(kind: ColumnKind, value: unknown, event: RecordedEvent): { value: unknown; storedAs?: StoredAs } {
+  return standInFor(kind, value, event) ?? { value };
+}
+
 /**
  * The stand-in for a value PostgreSQL cannot store in a column of this kind, or undefined when
  * it stores the value as it is (nothing allocated: a rebuild asks this of every value it folds).
  */
-export function standInFor(kind: ColumnKind, value: unknown, event: RecordedEvent): { value: unknown; storedAs: StoredAs } | undefined {
+function standInFor(kind: ColumnKind, value: unknown, event: RecordedEvent): { value: unknown; storedAs: StoredAs } | undefined {
   if (value === null || value === undefined) return undefined;
   switch (kind) {
     case 'text': {

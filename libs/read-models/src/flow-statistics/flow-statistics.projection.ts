@@ -5,7 +5,7 @@ import { isStorableDate } from '@app/platform';
 import { readDossierEvent } from '../read-dossier-event';
 import {
   readEach,
-  standInFor,
+  storableValue,
   type FoldsWhileFlushing,
   type Projection,
   type ProjectionContext,
@@ -93,16 +93,15 @@ function countable(recorded: RecordedEvent, event: StatEvent, notes: SafeFormNot
     notes.leftOut(recorded, `${STAT_EVENTS_TABLE}.occurred_on: not a date PostgreSQL can store, so the event is not counted`);
     return undefined;
   }
-  // A fresh object (statEventOf's): its text is replaced in place where it must be. Nothing is
-  // allocated for an event whose text is stored as it is (every event but a rare few).
-  let fields: SafeFormField[] | undefined;
+  // A fresh object (statEventOf's): its text is replaced in place where it must be.
+  const fields: SafeFormField[] = [];
   for (const [field, column] of TEXT_FIELDS) {
-    const safe = standInFor('text', event[field], recorded);
-    if (!safe) continue;
+    const safe = storableValue('text', event[field], recorded);
+    if (!safe.storedAs) continue;
     event[field] = safe.value as string;
-    (fields ??= []).push({ field: `${STAT_EVENTS_TABLE}.${column}`, storedAs: safe.storedAs });
+    fields.push({ field: `${STAT_EVENTS_TABLE}.${column}`, storedAs: safe.storedAs });
   }
-  if (fields) notes.storedInSafeForm(recorded, fields);
+  if (fields.length > 0) notes.storedInSafeForm(recorded, fields);
   return event;
 }
 
