@@ -67,13 +67,7 @@ export interface AllocationShare {
 
 /** Bytes allocated per place, largest first (places under `minPercent` are folded into "other"). */
 export function summariseHeapProfile(profile: HeapProfile, minPercent = 1): AllocationShare[] {
-  const bytes = new Map<string, number>();
-  const visit = (node: HeapProfileNode) => {
-    const place = placeOf(node.callFrame.functionName, node.callFrame.url);
-    bytes.set(place, (bytes.get(place) ?? 0) + node.selfSize);
-    node.children.forEach(visit);
-  };
-  visit(profile.head);
+  const bytes = bytesBy(profile, ({ functionName, url }) => placeOf(functionName, url));
   return sharesOf(bytes, minPercent).map(({ place, amount, percent }) => ({ place, kib: Math.round(amount / 1024), percent }));
 }
 
@@ -87,21 +81,27 @@ export interface AllocationSite {
 
 /** The `count` functions that allocated the most bytes themselves, wherever they were called from, largest first. */
 export function topAllocationSites(profile: HeapProfile, count = 30): AllocationSite[] {
-  const bytes = new Map<string, number>();
-  let total = 0;
-  const visit = (node: HeapProfileNode) => {
-    const { functionName, url, lineNumber } = node.callFrame;
+  const bytes = bytesBy(profile, ({ functionName, url, lineNumber }) => {
     const file = url === '' ? '' : ` ${url.replace(/^.*\/(node_modules|libs|apps|bench)\//, '$1/')}:${(lineNumber ?? -1) + 1}`;
-    const site = `${functionName || '(anonymous)'}${file}`;
-    bytes.set(site, (bytes.get(site) ?? 0) + node.selfSize);
-    total += node.selfSize;
-    node.children.forEach(visit);
-  };
-  visit(profile.head);
+    return `${functionName || '(anonymous)'}${file}`;
+  });
+  const total = [...bytes.values()].reduce((sum, amount) => sum + amount, 0);
   return [...bytes.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([site, amount]) => ({ site, kib: Math.round(amount / 1024), percent: total > 0 ? Math.round((amount / total) * 1000) / 10 : 0 }));
+}
+
+/** The bytes each frame of the profile allocated itself, summed by the key of its call frame. */
+function bytesBy(profile: HeapProfile, keyOf: (frame: HeapProfileNode['callFrame']) => string): Map<string, number> {
+  const bytes = new Map<string, number>();
+  const visit = (node: HeapProfileNode) => {
+    const key = keyOf(node.callFrame);
+    bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
+    node.children.forEach(visit);
+  };
+  visit(profile.head);
+  return bytes;
 }
 
 /**
