@@ -142,7 +142,7 @@ export class CopyText {
   }
 }
 
-/** The rows' COPY text, a chunk at a time (CopyText): each row is written before the next is asked for, so a row's array may be used again for the next. */
+/** The rows' COPY text, a chunk at a time (CopyText). */
 export function* copyChunks(rows: Iterable<readonly unknown[]>): Generator<Buffer> {
   const text = new CopyText();
   for (const row of rows) {

@@ -50,11 +50,7 @@ export interface Projection {
 
 /** What a one-pass writer may do when it writes: a ProjectionContext, and COPY into a table. */
 export interface RebuildContext extends ProjectionContext {
-  /**
-   * COPY rows (values in `columns`' order) into `${schema}.${table}`, or into a temporary table when
-   * `schema` is null. Each row is read before the next is asked for: an iterator may hand the same
-   * array again, filled anew.
-   */
+  /** COPY rows (values in `columns`' order) into `${schema}.${table}`, or into a temporary table when `schema` is null. */
   copy(table: string, schema: string | null, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<void>;
   /** Whether this flush ends the fold (the head of the log reached). A fold stopped, overtaken or failed ends without one. */
   readonly last: boolean;

@@ -214,15 +214,11 @@ export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter, Folds
   private async write(context: RebuildContext, rows: ReadonlyMap<string, Row>, changed: ReadonlySet<string>, readBack: ReadonlySet<string>): Promise<void> {
     if (changed.size === 0) return;
     const columns = [...(await columnsOf(context, this.table)).keys()];
-    // One array for every row, filled again for each: COPY writes a row's text before it asks for
-    // the next (copyChunks), and an array per row was 123 bytes an event of the CRT registry's rebuild.
     const values = function* (stored: boolean) {
-      const values: unknown[] = new Array(columns.length);
       for (const id of changed) {
         if (readBack.has(id) !== stored) continue;
         const row = rows.get(id) as Row;
-        for (let column = 0; column < columns.length; column++) values[column] = row[columns[column]];
-        yield values;
+        yield columns.map((column) => row[column]);
       }
     };
     await context.copy(this.table, context.schema, columns, values(false));

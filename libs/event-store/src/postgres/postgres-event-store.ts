@@ -63,13 +63,8 @@ type EventRow = [
 ];
 
 // created_at as milliseconds: pg parses a timestamp's text with a pattern and a Date of its
-// parts, the largest cost of a row after its JSON (every projection reads every event). The
-// positions as text: pg's parser of a bigint's text tests it with a regular expression literal, a
-// RegExp made for each value (two an event, 118 bytes an event of a rebuild's allocations,
-// bench/README.md, "Rebuilds' allocations"); aliased apart from the columns, which the reads' ORDER
-// BY names.
-const COLUMNS =
-  'position::text AS position_text, commit_position::text AS commit_text, event_id, stream_id, version, type, data, metadata, floor(extract(epoch FROM created_at) * 1000)::float8 AS created_ms';
+// parts, the largest cost of a row after its JSON (every projection reads every event).
+const COLUMNS = 'position, commit_position, event_id, stream_id, version, type, data, metadata, floor(extract(epoch FROM created_at) * 1000)::float8 AS created_ms';
 const EVENT_COLUMNS = 9;
 const APPEND_COLUMNS = 'outcome, stream_version, commit_position::text, last_position::text, conflicting_id::text';
 

@@ -28,16 +28,6 @@ export const CRT_DOSSIERS_TABLE = 'crt_dossiers';
 /** Dossiers per municipality and current stage, kept by triggers on the rows (CrtStageCounts1733529600160). */
 export const CRT_STAGE_COUNTS_TABLE = 'crt_stage_counts';
 
-/** A row's municipality columns (placedIn). */
-interface Placed {
-  municipality: string;
-  municipality_name: string | null;
-  province_nis: string | null;
-  province_name: string | null;
-}
-
-type RegistrationData = Extract<DossierEvent, { type: 'DossierRegistered' }>['data'];
-
 const NO_HOUSING = { housing_type: null, housing_municipality: null, housing_since: null };
 const NO_CURRENT_JOB = { employed_now: false, employment_since: null };
 
@@ -56,66 +46,45 @@ export function crtRegistryProjection(
   personalData: PersonalDataReader,
   directory: MunicipalityDirectory = defaultMunicipalityDirectory,
 ): Projection {
-  /**
-   * Sets a row's municipality and the names of it and its province from the reference data at the
-   * date `on`, on a row that has the four columns already (in place: no property added).
-   */
-  function placedIn<Row extends Placed>(row: Row, nis: string, on: IsoDate): Row {
+  function municipalityColumns(nis: string, on: IsoDate): Columns {
     const municipality = directory.resolve(nis, on);
-    row.municipality = nis;
-    row.municipality_name = municipality?.name ?? null;
-    row.province_nis = municipality?.province?.nis ?? null;
-    row.province_name = municipality?.province?.name ?? null;
-    return row;
-  }
-
-  /**
-   * The row a registration writes: every column, as it starts the state afresh. One object
-   * literal without a spread: with one (the columns spread into the row, as until the nineteenth
-   * session), V8 added each column after the spread one by one to an object that grew its
-   * property store a few at a time, and the rest of the event's data was copied for nothing
-   * (bench/README.md, "Rebuilds' allocations").
-   */
-  function registrationRow(data: RegistrationData, dossier_id: string, version: number, last_recorded_at: unknown): VersionedWrite['row'] {
-    const personal = data.personal;
-    const row = {
-      dossier_id,
-      version,
-      last_recorded_at,
-      given_name: personal.givenName,
-      family_name: personal.familyName,
-      // A rebuild after erasure reads the registration's personal block as ERASED.
-      birth_date: personal.birthDate === ERASED ? null : personal.birthDate,
-      national_register_number: personal.nationalRegisterNumber,
-      sex: data.sex,
-      nationality: data.nationality,
-      municipality: data.municipality,
-      municipality_name: null as string | null,
-      province_nis: null as string | null,
-      province_name: null as string | null,
-      registered_on: data.registeredOn,
-      housing_type: null,
-      housing_municipality: null,
-      housing_since: null,
-      inburgering_trajectory: null,
-      inburgering_since: null,
-      vdab_registered_on: null,
-      ever_employed: false,
-      employed_now: false,
-      employment_since: null,
-      left_on: null,
-      left_reason: null,
-      residence_status: TEMPORARY_PROTECTION,
-      residence_status_since: data.protectionGrantedOn,
-      archived_on: null,
-      personal_data_erased_on: null,
+    return {
+      municipality: nis,
+      municipality_name: municipality?.name ?? null,
+      province_nis: municipality?.province?.nis ?? null,
+      province_name: municipality?.province?.name ?? null,
     };
-    return placedIn(row, data.municipality, data.registeredOn);
   }
 
-  /** The columns any other event sets. */
-  function changesOf(event: Exclude<DossierEvent, { type: 'DossierRegistered' }>): Columns {
+  /** The columns an event sets; a registration sets them all, as it starts the state afresh. */
+  function changesOf(event: DossierEvent): Columns {
     switch (event.type) {
+      case 'DossierRegistered': {
+        const { personal, ...data } = event.data;
+        return {
+          given_name: personal.givenName,
+          family_name: personal.familyName,
+          // A rebuild after erasure reads the registration's personal block as ERASED.
+          birth_date: personal.birthDate === ERASED ? null : personal.birthDate,
+          national_register_number: personal.nationalRegisterNumber,
+          sex: data.sex,
+          nationality: data.nationality,
+          ...municipalityColumns(data.municipality, data.registeredOn),
+          registered_on: data.registeredOn,
+          ...NO_HOUSING,
+          inburgering_trajectory: null,
+          inburgering_since: null,
+          vdab_registered_on: null,
+          ever_employed: false,
+          ...NO_CURRENT_JOB,
+          left_on: null,
+          left_reason: null,
+          residence_status: TEMPORARY_PROTECTION,
+          residence_status_since: data.protectionGrantedOn,
+          archived_on: null,
+          personal_data_erased_on: null,
+        };
+      }
       case 'PersonHoused':
       case 'PersonRehoused':
         return { housing_type: event.data.housingType, housing_municipality: event.data.municipality, housing_since: event.data.on };
@@ -130,20 +99,13 @@ export function crtRegistryProjection(
       case 'PersonLeft':
         return { left_on: event.data.on, left_reason: event.data.reason, ...NO_HOUSING, ...NO_CURRENT_JOB };
       case 'DossierReopened':
-        return placedIn(
-          {
-            left_on: null,
-            left_reason: null,
-            residence_status: TEMPORARY_PROTECTION,
-            residence_status_since: event.data.on,
-            municipality: event.data.municipality,
-            municipality_name: null as string | null,
-            province_nis: null as string | null,
-            province_name: null as string | null,
-          },
-          event.data.municipality,
-          event.data.on,
-        );
+        return {
+          left_on: null,
+          left_reason: null,
+          residence_status: TEMPORARY_PROTECTION,
+          residence_status_since: event.data.on,
+          ...municipalityColumns(event.data.municipality, event.data.on),
+        };
       case 'ResidenceStatusChanged':
         return { residence_status: event.data.status, residence_status_since: event.data.on };
       case 'DossierArchived':
@@ -161,11 +123,12 @@ export function crtRegistryProjection(
 
   function writeOf(recorded: RecordedEvent): VersionedWrite {
     const { dossierId, event, recordedAt } = readDossierEvent(recorded);
-    if (event.type !== 'DossierRegistered') {
-      return { event: recorded, row: { dossier_id: dossierId, version: recorded.version, last_recorded_at: recordedAt, ...changesOf(event) }, creates: false };
-    }
-    assertPersonalDataShape(event.data.personal);
-    return { event: recorded, row: registrationRow(event.data, dossierId, recorded.version, recordedAt), creates: true };
+    if (event.type === 'DossierRegistered') assertPersonalDataShape(event.data.personal);
+    return {
+      event: recorded,
+      row: { dossier_id: dossierId, version: recorded.version, last_recorded_at: recordedAt, ...changesOf(event) },
+      creates: event.type === 'DossierRegistered',
+    };
   }
 
   /** The rows' changes of a batch, the live path's and the one-pass rebuild's alike. */
