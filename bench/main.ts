@@ -32,7 +32,7 @@ import { loadAverages, machineInfo, versions } from './machine';
 import { collectGarbage, PauseRecorder, tailOf, type Pauses } from './pauses';
 import { StatementStats, type StatementBreakdown } from './pg-statements';
 import { activityChanges, activitySnapshot } from './pg-activity';
-import { heapSamplingInterval, summariseHeapProfile, summariseProfile, topAllocationSites, type CpuProfile, type HeapProfile } from './profile-summary';
+import { heapSamplingInterval, QUERIES_HEAP_SAMPLING_BYTES, summariseHeapProfile, summariseProfile, topAllocationSites, type CpuProfile, type HeapProfile } from './profile-summary';
 import { formatTable, resultsFileName, type Figure } from './report';
 import { esdbAppendCeiling, postgresInsertCeiling, type CeilingResult } from './scenarios/ceilings';
 import { runCommands, type CommandRunResult } from './scenarios/commands';
@@ -229,7 +229,7 @@ async function withProfile<T>(
   heapEvents?: number | 'queries',
 ): Promise<T> {
   if (!bench.run.config.profile) return work();
-  const heapSampling = heapEvents === undefined ? undefined : heapEvents === 'queries' ? 4096 : heapSamplingInterval(heapEvents);
+  const heapSampling = heapEvents === undefined ? undefined : heapEvents === 'queries' ? QUERIES_HEAP_SAMPLING_BYTES : heapSamplingInterval(heapEvents);
   await service.request({ type: 'profile-start', heapSamplingInterval: heapSampling });
   try {
     return await work();

@@ -85,11 +85,10 @@ export function topAllocationSites(profile: HeapProfile, count = 30): Allocation
     const file = url === '' ? '' : ` ${url.replace(/^.*\/(node_modules|libs|apps|bench)\//, '$1/')}:${(lineNumber ?? -1) + 1}`;
     return `${functionName || '(anonymous)'}${file}`;
   });
-  const total = [...bytes.values()].reduce((sum, amount) => sum + amount, 0);
-  return [...bytes.entries()]
-    .sort((a, b) => b[1] - a[1])
+  // No share is under 0%: sharesOf folds nothing into "other" here.
+  return sharesOf(bytes, 0)
     .slice(0, count)
-    .map(([site, amount]) => ({ site, kib: Math.round(amount / 1024), percent: total > 0 ? Math.round((amount / total) * 1000) / 10 : 0 }));
+    .map(({ place, amount, percent }) => ({ site: place, kib: Math.round(amount / 1024), percent }));
 }
 
 /** The bytes each frame of the profile allocated itself, summed by the key of its call frame. */
@@ -104,6 +103,9 @@ function bytesBy(profile: HeapProfile, keyOf: (frame: HeapProfileNode['callFrame
   return bytes;
 }
 
+/** The sampling heap profiler's mean interval for the queries, whose requests are short (V8's default is 32 KiB). */
+export const QUERIES_HEAP_SAMPLING_BYTES = 4096;
+
 /**
  * The sampling heap profiler's mean interval for a scenario of `events` events: V8 keeps a record
  * of every sample (those of objects already collected too, which the profile asks for), and the
@@ -114,7 +116,7 @@ function bytesBy(profile: HeapProfile, keyOf: (frame: HeapProfileNode['callFrame
  */
 export function heapSamplingInterval(events: number): number {
   const wanted = (events * 32 * 1024) / 250_000;
-  let interval = 4096;
+  let interval = QUERIES_HEAP_SAMPLING_BYTES;
   while (interval < wanted) interval *= 2;
   return interval;
 }

@@ -205,7 +205,8 @@ export class CrtRegistryReader {
     // A name searched for lies in one stretch of the family names' order, which a walk of that
     // order would read up to: its page is picked from all its matches, however many, and they are
     // counted as they are gathered.
-    const gatherAll = searchWords(query).length > 0 && key === 'familyName';
+    const searched = searchWords(query).length > 0;
+    const gatherAll = searched && key === 'familyName';
     const offset = (query.page - 1) * query.pageSize;
     /** How the page was read at the version this filter was counted at, where the statement then said. */
     const readBefore = kept?.registryRows === undefined ? undefined : pageRead(kept.counted, kept.registryRows, offset, query.pageSize);
@@ -226,7 +227,7 @@ export class CrtRegistryReader {
     // it was last counted at very likely is again. A filter counted the first time has a count of
     // its own, which an index often answers alone: materializing 10,001 matches of a common filter
     // cost more than counting them (bench/README.md).
-    const countedFromMatches = !walkKnown && (searchWords(query).length > 0 || (readBefore !== undefined && readBefore !== 'walk'));
+    const countedFromMatches = !walkKnown && (searched || (readBefore !== undefined && readBefore !== 'walk'));
     const counting =
       keptWhere !== undefined
         ? `(SELECT least(coalesce(sum(c.dossiers), 0), $${n + 5})::int FROM ${READ_MODEL_SCHEMA}.${CRT_STAGE_COUNTS_TABLE} c ${keptWhere})`
