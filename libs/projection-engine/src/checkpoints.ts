@@ -1,4 +1,4 @@
-import { START_OF_LOG, type LogPosition } from '@app/event-store';
+import type { LogPosition } from '@app/event-store';
 import type { ProjectionState } from './projection';
 import { READ_MODEL_SCHEMA } from './projection';
 
@@ -34,4 +34,3 @@ export function errorPositionOf(row: CheckpointRow): LogPosition | null {
 /** Key of the checkpoint a rebuild keeps for its fresh copy beside the live one. */
 export const rebuildCheckpointName = (projection: string) => `${projection}#rebuild`;
 
-export const START = START_OF_LOG;

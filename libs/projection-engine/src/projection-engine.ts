@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { DEFAULT_PROJECTION_MEMORY_ROWS } from '@app/platform';
-import { comparePositions, type EventStore, type LogCount, type LogPosition } from '@app/event-store';
+import { comparePositions, START_OF_LOG, type EventStore, type LogCount, type LogPosition } from '@app/event-store';
 import { CHECKPOINT_TABLE, errorPositionOf, positionOf, rebuildCheckpointName, type CheckpointRow } from './checkpoints';
 import type { Projection, ProjectionState } from './projection';
 import { clientConfigOf, grantedLocks, lockName, projectionLockKey, rebuildLockKey, SessionLock } from './projection-lock';
@@ -167,7 +167,7 @@ export class ProjectionEngine {
         `SELECT position_commit::text, position_prepare::text FROM ${CHECKPOINT_TABLE} WHERE name = $1`,
         [name],
       )) as Pick<CheckpointRow, 'position_commit' | 'position_prepare'>[];
-      const position = row ? positionOf(row) : { commit: 0n, prepare: 0n };
+      const position = row ? positionOf(row) : START_OF_LOG;
       if (comparePositions(position, head) >= 0) return true;
       // Events of other streams may end the log: only the projection's own must have been applied.
       const [next] = await this.store.readAll({ after: position, maxCount: 1, streamPrefixes });
@@ -199,7 +199,7 @@ export class ProjectionEngine {
           ? rows.find((candidate) => candidate.name === rebuildCheckpointName(name))
           : undefined;
         const owned = locks.has(lockName(projectionLockKey(name)));
-        const position = row ? positionOf(row) : { commit: 0n, prepare: 0n };
+        const position = row ? positionOf(row) : START_OF_LOG;
         const pending =
           comparePositions(position, head) < 0
             ? await this.store.countAll({ after: position, upTo: lagCountCap, streamPrefixes })
