@@ -10,6 +10,7 @@ import { CrtStageCounts1733529600160 } from './crt-registry/migrations/173352960
 import { CrtStageCountsInKeyOrder1733529600170 } from './crt-registry/migrations/1733529600170-crt-stage-counts-in-key-order';
 import { CrtWithoutUnusedIndexes1733529600190 } from './crt-registry/migrations/1733529600190-crt-without-unused-indexes';
 import { CrtFilterCombinationIndex1733529600210 } from './crt-registry/migrations/1733529600210-crt-filter-combination-index';
+import { CrtLeftRegistrationIndex1733529600230 } from './crt-registry/migrations/1733529600230-crt-left-registration-index';
 import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow, StatPersonAttributesRow } from './flow-statistics/flow-statistics.entities';
 import { FlowStatistics1732665600000 } from './flow-statistics/migrations/1732665600000-flow-statistics';
 import { FlowStatisticsResidenceStatus1733529600001 } from './flow-statistics/migrations/1733529600001-flow-statistics-residence-status';
@@ -57,4 +58,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   CrtWithoutUnusedIndexes1733529600190,
   CrtFilterCombinationIndex1733529600210,
   FlowStatisticsStagedWithoutAutovacuum1733529600220,
+  CrtLeftRegistrationIndex1733529600230,
 ];

@@ -3,6 +3,7 @@ import { PROJECTION_ENGINE_MIGRATIONS } from '@app/projection-engine';
 import { openMigratedDatabase } from '@app/testing';
 import { READ_MODEL_MIGRATIONS } from '../schema';
 import { CrtFilterCombinationIndex1733529600210 } from './migrations/1733529600210-crt-filter-combination-index';
+import { CrtLeftRegistrationIndex1733529600230 } from './migrations/1733529600230-crt-left-registration-index';
 import { CrtWithoutUnusedIndexes1733529600190 } from './migrations/1733529600190-crt-without-unused-indexes';
 
 /** The registry's migrations of indexes alone: each changes the indexes it names and no other, and down() leaves them as they were. */
@@ -12,6 +13,11 @@ describe.each([
     migration: CrtFilterCombinationIndex1733529600210,
     dropped: [],
     built: ['CREATE INDEX crt_dossiers_housing_province_status_stage_idx ON read_models.crt_dossiers USING btree (housing_type, province_nis, residence_status, stage)'],
+  },
+  {
+    migration: CrtLeftRegistrationIndex1733529600230,
+    dropped: [],
+    built: ["CREATE INDEX crt_dossiers_left_registered_on_idx ON read_models.crt_dossiers USING btree (registered_on, dossier_id) WHERE (stage = 'left'::text)"],
   },
 ])('$migration.name', ({ migration: Migration, dropped, built }) => {
   let database: Awaited<ReturnType<typeof openMigratedDatabase>>;

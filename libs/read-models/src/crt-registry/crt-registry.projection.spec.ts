@@ -388,6 +388,7 @@ describe('crt-registry projection', () => {
         'crt_dossiers_housing_province_status_stage_idx',
         'crt_dossiers_housing_type_idx',
         'crt_dossiers_last_recorded_at_idx',
+        'crt_dossiers_left_registered_on_idx',
         'crt_dossiers_municipality_family_name_idx',
         'crt_dossiers_municipality_idx',
         'crt_dossiers_municipality_last_recorded_at_idx',
