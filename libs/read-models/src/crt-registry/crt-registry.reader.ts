@@ -113,8 +113,10 @@ export interface RegistryPage {
  * sum is then the number of matches, read without counting them. A dossier is active when it is
  * at any stage but `left` (both generated from `left_on`; a spec holds the two counts equal), so a
  * status is asked of the stage on both: on the rows, an index holding the stage then serves it
- * (`left` since a date counted from (municipality, stage, registered_on, …) instead of reading
- * the table for the `active` column: 640 → 11 ms at 1,000,000 dossiers, bench/README.md).
+ * (`left` since a date read from the index of those who left, CrtLeftRegistrationIndex1733529600230,
+ * whose predicate `stage = 'left'` the statement's value proves, PostgreSQL planning these unnamed
+ * statements with their values; before it, from (municipality, stage, registered_on, …) instead of
+ * reading the table for the `active` column: 640 → 11 ms at 1,000,000 dossiers, bench/README.md).
  */
 function filterOf(query: RegistryListQuery): { readonly where: string; readonly parameters: unknown[]; readonly keptWhere: string | undefined } {
   const conditions: string[] = [];
