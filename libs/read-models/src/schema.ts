@@ -11,6 +11,7 @@ import { CrtStageCountsInKeyOrder1733529600170 } from './crt-registry/migrations
 import { CrtWithoutUnusedIndexes1733529600190 } from './crt-registry/migrations/1733529600190-crt-without-unused-indexes';
 import { CrtFilterCombinationIndex1733529600210 } from './crt-registry/migrations/1733529600210-crt-filter-combination-index';
 import { CrtLeftRegistrationIndex1733529600230 } from './crt-registry/migrations/1733529600230-crt-left-registration-index';
+import { CrtSearchPendingListLimit1733529600240 } from './crt-registry/migrations/1733529600240-crt-search-pending-list-limit';
 import { StatDossierPeriodRow, StatEventRow, StatisticsSettingsRow, StatPersonAttributesRow } from './flow-statistics/flow-statistics.entities';
 import { FlowStatistics1732665600000 } from './flow-statistics/migrations/1732665600000-flow-statistics';
 import { FlowStatisticsResidenceStatus1733529600001 } from './flow-statistics/migrations/1733529600001-flow-statistics-residence-status';
@@ -59,4 +60,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   CrtFilterCombinationIndex1733529600210,
   FlowStatisticsStagedWithoutAutovacuum1733529600220,
   CrtLeftRegistrationIndex1733529600230,
+  CrtSearchPendingListLimit1733529600240,
 ];

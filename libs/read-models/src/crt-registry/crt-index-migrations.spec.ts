@@ -4,9 +4,10 @@ import { openMigratedDatabase } from '@app/testing';
 import { READ_MODEL_MIGRATIONS } from '../schema';
 import { CrtFilterCombinationIndex1733529600210 } from './migrations/1733529600210-crt-filter-combination-index';
 import { CrtLeftRegistrationIndex1733529600230 } from './migrations/1733529600230-crt-left-registration-index';
+import { CrtSearchPendingListLimit1733529600240 } from './migrations/1733529600240-crt-search-pending-list-limit';
 import { CrtWithoutUnusedIndexes1733529600190 } from './migrations/1733529600190-crt-without-unused-indexes';
 
-/** The registry's migrations of indexes alone: each changes the indexes it names and no other, and down() leaves them as they were. */
+/** The registry's migrations of indexes alone: each changes the indexes it names (built, or their definition changed) and no other, and down() leaves them as they were. */
 describe.each([
   { migration: CrtWithoutUnusedIndexes1733529600190, dropped: ['crt_dossiers_active_idx', 'crt_dossiers_stage_idx'], built: [] },
   {
@@ -18,6 +19,12 @@ describe.each([
     migration: CrtLeftRegistrationIndex1733529600230,
     dropped: [],
     built: ["CREATE INDEX crt_dossiers_left_registered_on_idx ON read_models.crt_dossiers USING btree (registered_on, dossier_id) WHERE (stage = 'left'::text)"],
+  },
+  {
+    // A setting of the index, not a new one: the definition changes, which is what a rebuild builds from.
+    migration: CrtSearchPendingListLimit1733529600240,
+    dropped: [],
+    built: ["CREATE INDEX crt_dossiers_search_trgm_idx ON read_models.crt_dossiers USING gin (search_text gin_trgm_ops) WITH (gin_pending_list_limit='256')"],
   },
 ])('$migration.name', ({ migration: Migration, dropped, built }) => {
   let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
@@ -36,7 +43,7 @@ describe.each([
   });
   afterAll(() => database?.close());
 
-  it(`drops ${JSON.stringify(dropped)} and builds ${built.length} index(es), no other change; down() leaves the indexes as they were`, async () => {
+  it(`drops ${JSON.stringify(dropped)} and builds or redefines ${built.length} index(es), no other change; down() leaves the indexes as they were`, async () => {
     await migration.up(runner());
     const after = await indexes();
     expect(before.filter((index) => !after.some((kept) => kept.indexname === index.indexname)).map((index) => index.indexname)).toEqual(dropped);

@@ -401,6 +401,9 @@ describe('crt-registry projection', () => {
         'crt_dossiers_residence_status_idx',
         'crt_dossiers_search_trgm_idx',
       ]);
+      // Built from the live index's definition, settings and all: the names' pending list stays bounded (CrtSearchPendingListLimit1733529600240).
+      const [{ settings }] = await dataSource.query(`SELECT reloptions AS settings FROM pg_class WHERE oid = 'read_models.crt_dossiers_search_trgm_idx'::regclass`);
+      expect(settings).toEqual(['gin_pending_list_limit=256']);
       // The counts per municipality and stage came with the copy, kept by its triggers, which came too.
       const triggers = await dataSource.query(
         `SELECT tgname FROM pg_trigger WHERE tgrelid = 'read_models.crt_dossiers'::regclass AND NOT tgisinternal ORDER BY 1`,
