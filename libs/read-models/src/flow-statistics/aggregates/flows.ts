@@ -4,7 +4,7 @@ import { READ_MODEL_SCHEMA, type ProjectionContext } from '@app/projection-engin
 import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '../queries/periods';
 import type { Attribution, StatEvent } from '../situation';
 import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
-import { eachRowOfText, rowsAsText, type RowsTextBy } from './rows-as-text';
+import { eachRowOfText, rowsAsText, type RowsText } from './rows-as-text';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole
@@ -279,9 +279,9 @@ const FLOW_COUNT_READS = new PreparedNames('flow-counts');
  * on or before the part's end, or whose last is on or after its start. `unanswered`: the periods
  * these counts cannot give, clipped at both ends (a range inside one period), or clipped per
  * municipality (not kept per day); their events are read instead (queries/flows.ts).
- * The rows come back as texts, one per period (rowsAsText: some 1,300 rows for four years by
- * month, ~30 a period at level none), each count handed to `each` as it is split off (no array
- * of them: bench/README.md, "Computed range answers (tenth session)").
+ * The rows come back as one text (rowsAsText: some 1,700 rows for four years by month), each
+ * count handed to `each` as it is split off (no array of them: bench/README.md, "Computed range
+ * answers (tenth session)").
  */
 export async function readFlowCounts(
   dataSource: DataSource,
@@ -316,11 +316,10 @@ export async function readFlowCounts(
     ...parts,
   ];
   if (reads.length === 0) return { unanswered };
-  const text = rowsAsText('period::text', ['grp', 'measure', 'category', 'events::text', 'persons::text'], reads.join(' UNION ALL '));
-  const { rows } = await sentWithCallback<{ rows: RowsTextBy[] }>(poolOf(dataSource), text, params, FLOW_COUNT_READS.nameOf(text));
-  for (const read of rows) {
-    const period = read.by;
-    eachRowOfText(read, ([grp, measure, category, events, persons]) => each(period, grp, measure, category, Number(events), Number(persons)));
-  }
+  const text = rowsAsText(['period::text', 'grp', 'measure', 'category', 'events::text', 'persons::text'], reads.join(' UNION ALL '));
+  const {
+    rows: [read],
+  } = await sentWithCallback<{ rows: RowsText[] }>(poolOf(dataSource), text, params, FLOW_COUNT_READS.nameOf(text));
+  eachRowOfText(read, ([period, grp, measure, category, events, persons]) => each(period, grp, measure, category, Number(events), Number(persons)));
   return { unanswered };
 }

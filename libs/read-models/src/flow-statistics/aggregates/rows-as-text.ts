@@ -1,35 +1,24 @@
 /**
- * A read of kept counts sent back as texts, one row per value of `by` (a flows read's period):
- * that value, and the rows that have it as one text, joined by the record separator (U+001E),
+ * A read of kept counts sent back as one text: its rows joined by the record separator (U+001E),
  * each row's fields by the unit separator (U+001F). node-pg builds an object per row from its
  * texts, which for the ~1,700 rows of a flows answer of four years by month cost the service more
  * than PostgreSQL's read; `json_agg(json_build_array(…))` cost PostgreSQL more than the service
  * saved (json_build_array works out each argument's type for every row); one `string_agg` costs
  * PostgreSQL about a millisecond more than the rows and the service a third of their parse
- * (bench/README.md, "Computed answers (ninth session)"). One text per value of `by` rather than
- * one for the whole read (until the twentieth session): `by` is written once per value, not once
- * per row (a date's text for each row), and no text grows to some 100 KB, which PostgreSQL
- * allocated afresh (page faults) and copied on its way out for every read (bench/README.md,
- * "Computed range answers: where a flows answer's time goes (twentieth session)").
+ * (bench/README.md, "Computed answers (ninth session)").
  *
- * `by` and `columns`: SQL expressions of type text over the read's rows, the columns never
- * holding a separator: the counts' keys are codes, dates and names of the statistics' own
- * vocabulary. A NULL field would make its whole row NULL, which `string_agg` skips: the rows are
- * counted beside each text, and eachRowOfText refuses a text that lost one rather than give a
- * count short of a row.
+ * `columns`: SQL expressions of type text over the read's rows, never holding a separator: the
+ * counts' keys are codes, dates and names of the statistics' own vocabulary. A NULL field would
+ * make its whole row NULL, which `string_agg` skips: the rows are counted beside the text, and
+ * eachRowOfText refuses an answer that lost one rather than give a count short of a row.
  */
-export const rowsAsText = (by: string, columns: readonly string[], read: string): string =>
-  `SELECT ${by} AS by, string_agg(${columns.join(' || chr(31) || ')}, chr(30)) AS rows, count(*)::int AS count FROM (${read}) AS r GROUP BY 1`;
+export const rowsAsText = (columns: readonly string[], read: string): string =>
+  `SELECT string_agg(${columns.join(' || chr(31) || ')}, chr(30)) AS rows, count(*)::int AS count FROM (${read}) AS r`;
 
-/** A text of kept counts' rows (null for none) and how many rows were read into it. */
+/** What a rowsAsText read sends back: its rows as one text (null for none) and how many rows were read. */
 export interface RowsText {
   readonly rows: string | null;
   readonly count: number;
-}
-
-/** A row of a rowsAsText read: the value of `by` its rows share, and their text. */
-export interface RowsTextBy extends RowsText {
-  readonly by: string;
 }
 
 /**
