@@ -26,6 +26,7 @@ import { FlowStatisticsFunnelWaitBands1733529600080 } from './flow-statistics/mi
 import { FlowStatisticsCountPages1733529600085 } from './flow-statistics/migrations/1733529600085-flow-statistics-count-pages';
 import { FlowStatisticsDateCountsRead1733529600090 } from './flow-statistics/migrations/1733529600090-flow-statistics-date-counts-read';
 import { FlowStatisticsStagedWithoutAutovacuum1733529600220 } from './flow-statistics/migrations/1733529600220-flow-statistics-staged-without-autovacuum';
+import { FlowStatisticsFlowCountLines1733529600250 } from './flow-statistics/migrations/1733529600250-flow-statistics-flow-count-lines';
 import { DatesInSafeForm1733356800001 } from './migrations/1733356800001-dates-in-safe-form';
 
 /**
@@ -61,4 +62,5 @@ export const READ_MODEL_MIGRATIONS: Function[] = [
   FlowStatisticsStagedWithoutAutovacuum1733529600220,
   CrtLeftRegistrationIndex1733529600230,
   CrtSearchPendingListLimit1733529600240,
+  FlowStatisticsFlowCountLines1733529600250,
 ];

@@ -30,6 +30,7 @@ import { FlowStatisticsFlowCounts1733529600050 } from '../migrations/17335296000
 import { FlowStatisticsStagedEvents1733529600070 } from '../migrations/1733529600070-flow-statistics-staged-events';
 import { FlowStatisticsCountPages1733529600085 } from '../migrations/1733529600085-flow-statistics-count-pages';
 import { FlowStatisticsStagedWithoutAutovacuum1733529600220 } from '../migrations/1733529600220-flow-statistics-staged-without-autovacuum';
+import { FlowStatisticsFlowCountLines1733529600250 } from '../migrations/1733529600250-flow-statistics-flow-count-lines';
 import { DATE_COUNTS, type CountTable } from './index';
 import { primaryKeyOrder } from './delta';
 import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, FlowContributions, readingsOf, type FlowCountDeltas, type FlowEvent } from './flows';
@@ -258,20 +259,33 @@ describe('stat_flow_counts and stat_flow_days: the flows from the counts the pro
       }
     }
 
-    // An upgrade fills the table from the rows as they are.
+    // Each count's line is its fields as a flows read sends them (the column PostgreSQL generates from them).
+    const lines = (await dataSource.query('SELECT grp, measure, category, events, persons, line FROM read_models.stat_flow_counts')) as Array<
+      Record<'grp' | 'measure' | 'category' | 'line', string> & Record<'events' | 'persons', number>
+    >;
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((row) => row.line !== [row.grp, row.measure, row.category, row.events, row.persons].join('\x1f'))).toEqual([]);
+
+    // An upgrade fills the table from the rows as they are, and adds each count's line.
     const migration = new FlowStatisticsFlowCounts1733529600050();
+    const linesMigration = new FlowStatisticsFlowCountLines1733529600250();
     const runner = dataSource.createQueryRunner();
     try {
+      await linesMigration.down(runner);
       await migration.down(runner);
       await migration.up(runner);
+      expect((await counts()).periods.some((row: { line?: string }) => 'line' in row)).toBe(false);
+      await linesMigration.up(runner);
       expect(await counts()).toEqual(live);
 
       // Reverted, the count tables have the default fillfactor again; an upgrade lays their rows out in key order, with a tenth of each page free.
       const tables = [DATE_COUNTS, FLOW_COUNTS, FLOW_DAYS];
-      for (const { name } of tables) {
-        await runner.query(`CREATE TEMPORARY TABLE shuffled AS SELECT * FROM read_models.${name} ORDER BY random()`);
+      for (const { name, keys, counts: countColumns } of tables) {
+        // Every column but stat_flow_counts' line, which PostgreSQL generates.
+        const columns = [...keys.map(([column]) => column), ...(countColumns ?? ['n'])].join(', ');
+        await runner.query(`CREATE TEMPORARY TABLE shuffled AS SELECT ${columns} FROM read_models.${name} ORDER BY random()`);
         await runner.query(`TRUNCATE read_models.${name}`);
-        await runner.query(`INSERT INTO read_models.${name} SELECT * FROM shuffled`);
+        await runner.query(`INSERT INTO read_models.${name} (${columns}) SELECT * FROM shuffled`);
         await runner.query('DROP TABLE shuffled');
       }
       const layout = async () =>

@@ -265,6 +265,18 @@ export async function applyFlowCountChanges(context: CountsContext, before: read
 }
 
 /**
+ * A count as a flows read sends it after its period (rowsAsText's fields: group, measure,
+ * category, events, persons), in SQL over a row of stat_flow_counts or stat_flow_days, from the
+ * SQL of its events and persons. stat_flow_counts keeps it beside each row (its `line`, a stored
+ * generated column, FlowStatisticsFlowCountLines1733529600250), so that a read of whole periods
+ * sends it as it is: written out for each row at each read, the line was more than half of the
+ * read's CPU in PostgreSQL (bench/README.md, "Computed range answers: where a flows answer's time
+ * goes (twentieth session)"). A clipped period's part writes it from its sums.
+ */
+export const flowCountLine = (events: string, persons: string): string =>
+  `grp || chr(31) || measure || chr(31) || category || chr(31) || (${events})::text || chr(31) || (${persons})::text`;
+
+/**
  * readFlowCounts' statements, prepared once per connection: a handful of texts (the whole periods
  * are one parameter; a clipped first or last period adds its part), which PostgreSQL parsed and
  * planned anew for every answer, 0.5 ms of a 0.8 ms round trip measured on a small table
@@ -300,7 +312,7 @@ export async function readFlowCounts(
     else if (!DAY_LEVELS.has(level) || (!fromStart && !toEnd)) unanswered.push(period);
     else {
       parts.push(
-        `SELECT period, grp, measure, category, sum(events)::int AS events, sum(${fromStart ? 'first_persons' : 'last_persons'})::int AS persons
+        `SELECT period, ${flowCountLine('sum(events)', `sum(${fromStart ? 'first_persons' : 'last_persons'})`)} AS line
            FROM ${READ_MODEL_SCHEMA}.${STAT_FLOW_DAYS_TABLE}
           WHERE interval = $1 AND level = $2 AND period = $${params.push(period.bucket)}::date AND day BETWEEN $${params.push(period.start)}::date AND $${params.push(period.end)}::date
           GROUP BY period, grp, measure, category
@@ -311,12 +323,12 @@ export async function readFlowCounts(
   const reads = [
     ...(whole.length === 0
       ? []
-      : [`SELECT period, grp, measure, category, events, persons FROM ${READ_MODEL_SCHEMA}.${STAT_FLOW_COUNTS_TABLE}
+      : [`SELECT period, line FROM ${READ_MODEL_SCHEMA}.${STAT_FLOW_COUNTS_TABLE}
            WHERE interval = $1 AND level = $2 AND period = ANY($${params.push(whole)}::date[])`]),
     ...parts,
   ];
   if (reads.length === 0) return { unanswered };
-  const text = rowsAsText(['period::text', 'grp', 'measure', 'category', 'events::text', 'persons::text'], reads.join(' UNION ALL '));
+  const text = rowsAsText(['period::text', 'line'], reads.join(' UNION ALL '));
   const {
     rows: [read],
   } = await sentWithCallback<{ rows: RowsText[] }>(poolOf(dataSource), text, params, FLOW_COUNT_READS.nameOf(text));

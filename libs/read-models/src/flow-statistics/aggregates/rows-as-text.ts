@@ -7,8 +7,10 @@
  * PostgreSQL about a millisecond more than the rows and the service a third of their parse
  * (bench/README.md, "Computed answers (ninth session)").
  *
- * `columns`: SQL expressions of type text over the read's rows, never holding a separator: the
- * counts' keys are codes, dates and names of the statistics' own vocabulary. A NULL field would
+ * `columns`: SQL expressions of type text over the read's rows, never holding a record separator,
+ * and the unit separator only between fields already joined (a flows count's `line`,
+ * aggregates/flows.ts): the counts' keys are codes, dates and names of the statistics' own
+ * vocabulary. A NULL field would
  * make its whole row NULL, which `string_agg` skips: the rows are counted beside the text, and
  * eachRowOfText refuses an answer that lost one rather than give a count short of a row.
  */
