@@ -24,6 +24,17 @@ describe('the bench settings', () => {
     });
   });
 
+  describe('BENCH_QUERY_KINDS', () => {
+    it('asks every kind when unset', () => {
+      expect(benchConfig({}).queryKinds).toEqual([]);
+    });
+
+    it('splits at a comma without a space after it, so that a kind whose name has ", " in it can be asked alone', () => {
+      expect(benchConfig({ BENCH_QUERY_KINDS: 'CRT,flows' }).queryKinds).toEqual(['CRT', 'flows']);
+      expect(benchConfig({ BENCH_QUERY_KINDS: 'flows, 4 years,one dossier' }).queryKinds).toEqual(['flows, 4 years', 'one dossier']);
+    });
+  });
+
   describe('BENCH_SERVICE_NODE_ARGS and BENCH_SERVICE_OUTPUT', () => {
     it('gives the service no options of its own and discards its output when unset', () => {
       expect(benchConfig({})).toMatchObject({ serviceNodeArgs: [], serviceOutput: null });
