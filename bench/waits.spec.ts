@@ -40,7 +40,8 @@ describe("what an answer's processes did and waited for", () => {
     for (let spin = Date.now(); Date.now() - spin < 20; );
     const waits = WaitProbe.between(before, probe.read());
     expect(waits.bench.cpuMs).toBeGreaterThan(5);
-    expect(waits.service.cpuMs).toBe(waits.bench.cpuMs);
+    // The same process read as both, one file after the other: what it ran between the two reads may differ (0.04 ms seen in a CI run).
+    expect(Math.abs(waits.service.cpuMs - waits.bench.cpuMs)).toBeLessThan(1);
     probe.close();
   });
 });
