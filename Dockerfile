@@ -27,7 +27,7 @@ COPY --from=build --chown=node:node /app/dist ./dist
 # sources there is nothing to rebuild, so it runs the built CLI.
 COPY --chown=node:node package.json ./
 COPY --chown=node:node scripts/build-if-stale.js ./scripts/
-# Starts node with V8's heap bounded by HEAP_LIMIT_MIB (default 200) and grown by HEAP_GROWTH_PERCENT (default 100), as npm start does.
+# Starts node with V8's heap bounded by HEAP_LIMIT_MIB (default 200), grown by HEAP_GROWTH_PERCENT (default 100) and its young generation held at HEAP_SEMI_SPACE_MIB (default 16), as npm start does.
 COPY --chown=node:node scripts/start-node.sh ./scripts/
 # GET /problems/{slug} serves the entries of docs/errors.md.
 COPY --chown=node:node docs/errors.md ./docs/
@@ -37,5 +37,5 @@ EXPOSE 3000
 # store is away or a projection lags: that is for a balancer or an orchestrator to route around,
 # and a restart would not cure it.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD node -e "fetch('http://127.0.0.1:3000/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# V8's heap bounded by HEAP_LIMIT_MIB and grown by HEAP_GROWTH_PERCENT as `npm start` has it (docs/operations.md, "Memory"); a spec holds the two equal.
+# V8's heap bounded by HEAP_LIMIT_MIB, grown by HEAP_GROWTH_PERCENT and its young generation held at HEAP_SEMI_SPACE_MIB as `npm start` has it (docs/operations.md, "Memory"); a spec holds the two equal.
 CMD ["sh", "scripts/start-node.sh", "dist/apps/api/apps/api/src/main.js"]

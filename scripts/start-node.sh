@@ -1,7 +1,8 @@
 #!/bin/sh
 # Starts a built entry point (the service, the projector) with V8's heap bounded to HEAP_LIMIT_MIB
 # MiB of old space, 200 unless set, let to grow by HEAP_GROWTH_PERCENT between mark-compacts, 100
-# unless set, and V8's allocation-site pretenuring off (docs/operations.md, "Memory"). npm start,
+# unless set, its young generation's semi-spaces held at HEAP_SEMI_SPACE_MIB, 16 unless set, and
+# V8's allocation-site pretenuring off (docs/operations.md, "Memory"). npm start,
 # start:prod, start:projector, demo and the container image all start through it; the bench asks
 # it for the options (`--options`), so that it measures the service as it runs
 # (bench/service.spec.ts). A value that is not a whole number within its range stops the start,
@@ -27,6 +28,8 @@ whole_number HEAP_LIMIT_MIB 200 64 65536
 heap=$value
 whole_number HEAP_GROWTH_PERCENT 100 0 400
 growth=$value
+whole_number HEAP_SEMI_SPACE_MIB 16 0 256
+semi=$value
 if [ -n "$problems" ]; then
   printf 'Invalid configuration:\n%s' "$problems" >&2
   exit 2
@@ -43,6 +46,14 @@ options="--max-old-space-size=$heap --no-allocation-site-pretenuring"
 # of its CPU there (bench/README.md, "V8's heap growth (sixteenth session)"). 0:
 # V8's own.
 if [ "$growth" -gt 0 ]; then options="$options --heap-growing-percent=$growth"; fi
+# The young generation held at one size: V8 starts it at 1 MiB semi-spaces and grows it only while
+# much of it survives its scavenges, and shrinks it when the process goes quiet after a
+# mark-compact. A service answering requests keeps little, so after a start or a catch-up it
+# scavenged every 2 to 6 MiB instead of every 16, two and a half to eight times as often, and an
+# answer met a collection that much more often (bench/README.md, "The young generation held at its
+# size (twenty-first session)"). 16 is V8's own most on 64-bit, which a catch-up or a rebuild
+# reaches anyway, so the peak stays where it was. 0: V8's own sizing.
+if [ "$semi" -gt 0 ]; then options="$options --min-semi-space-size=$semi --max-semi-space-size=$semi"; fi
 if [ "$1" = --options ]; then
   echo "$options"
   exit 0
