@@ -100,29 +100,19 @@ describe('the service as the bench starts it', () => {
     expect(own.scavenges).toBeGreaterThan(3 * held.scavenges);
   });
 
-  it.each(['abc', '0', '63', '65537', '-5', '1e3', '012', '200MB'])('stops the start when HEAP_LIMIT_MIB is %p, naming the setting, before node starts', (value) => {
+  // Each setting's wrong values, and the range its message names.
+  const refused = [
+    ...['abc', '0', '63', '65537', '-5', '1e3', '012', '200MB'].map((value) => ['HEAP_LIMIT_MIB', value, '64 to 65536', withHeap] as const),
+    ...['x', '-1', '01', '401', '1.5', '100%'].map((value) => ['HEAP_GROWTH_PERCENT', value, '0 to 400', withGrowth] as const),
+    ...['x', '-1', '01', '257', '1.5', '16MB'].map((value) => ['HEAP_SEMI_SPACE_MIB', value, '0 to 256', withSemiSpace] as const),
+  ];
+  it.each(refused)('stops the start when %s is %p, naming the setting, before node starts', (name, value, range, withValue) => {
     const [command, ...args] = START_NODE.split(' ');
-    const run = spawnSync(command, [...args, '-e', "console.log('started')"], { cwd: root, env: withHeap(value), encoding: 'utf8' });
+    const run = spawnSync(command, [...args, '-e', "console.log('started')"], { cwd: root, env: withValue(value), encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`Invalid configuration:\n- HEAP_LIMIT_MIB must be a whole number from 64 to 65536, got "${value}"\n`);
-    expect(() => serviceNodeOptions(withHeap(value))).toThrow('HEAP_LIMIT_MIB must be a whole number');
-  });
-
-  it.each(['x', '-1', '01', '257', '1.5', '16MB'])('stops the start when HEAP_SEMI_SPACE_MIB is %p, naming the setting, before node starts', (value) => {
-    const [command, ...args] = START_NODE.split(' ');
-    const run = spawnSync(command, [...args, '-e', "console.log('started')"], { cwd: root, env: withSemiSpace(value), encoding: 'utf8' });
-    expect(run.status).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`Invalid configuration:\n- HEAP_SEMI_SPACE_MIB must be a whole number from 0 to 256, got "${value}"\n`);
-  });
-
-  it.each(['x', '-1', '01', '401', '1.5', '100%'])('stops the start when HEAP_GROWTH_PERCENT is %p, naming the setting, before node starts', (value) => {
-    const [command, ...args] = START_NODE.split(' ');
-    const run = spawnSync(command, [...args, '-e', "console.log('started')"], { cwd: root, env: withGrowth(value), encoding: 'utf8' });
-    expect(run.status).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`Invalid configuration:\n- HEAP_GROWTH_PERCENT must be a whole number from 0 to 400, got "${value}"\n`);
+    expect(run.stderr).toBe(`Invalid configuration:\n- ${name} must be a whole number from ${range}, got "${value}"\n`);
+    expect(() => serviceNodeOptions(withValue(value))).toThrow(`${name} must be a whole number`);
   });
 
   it('names every wrong setting at once', () => {
