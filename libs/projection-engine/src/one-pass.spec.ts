@@ -3,12 +3,11 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { ProjectionContext } from './projection';
 import { openMigratedDatabase } from '@app/testing';
-import type { ReadAllOptions } from '@app/event-store';
 import { PostgresEventStore } from '@app/event-store/postgres';
 import { ensureCheckpoint } from './apply-batch';
 import { positionOf } from './checkpoints';
 import { PROJECTION_ENGINE_MIGRATIONS } from './migrations';
-import { foldInOnePass, ONE_PASS_PAGE_EVENTS, OnePassMemory } from './one-pass';
+import { foldInOnePass, OnePassMemory } from './one-pass';
 import { READ_MODEL_SCHEMA, type Projection, type RebuildWriter } from './projection';
 
 describe('foldInOnePass', () => {
@@ -22,30 +21,6 @@ describe('foldInOnePass', () => {
   afterAll(async () => {
     await store?.close();
     await database?.close();
-  });
-
-  it('reads pages of the batch size, but of no more than ONE_PASS_PAGE_EVENTS events', async () => {
-    const prefix = `sizes${randomUUID().slice(0, 8)}-`;
-    const projection: Projection = { name: `${prefix}fold`, tables: [], streamPrefixes: [prefix], apply: async () => undefined };
-    for (let i = 0; i < 5; i++) await store.append(`${prefix}${i}`, [{ id: randomUUID(), type: 'Counted', data: {}, metadata: {} }], 'no_stream');
-    const pages = async (batchSize: number) => {
-      const asked: Array<number | undefined> = [];
-      const folded: number[] = [];
-      const reading = { readAll: (options: ReadAllOptions) => (asked.push(options.maxCount), store.readAll(options)) };
-      const writer: RebuildWriter = { size: 0, fold: async (events) => void folded.push(events.length), flush: async () => undefined };
-      const checkpoint = `${prefix}${batchSize}`;
-      await foldInOnePass(reading, database.dataSource, projection, writer, {
-        checkpoint,
-        schema: READ_MODEL_SCHEMA,
-        after: positionOf(await ensureCheckpoint(database.dataSource, checkpoint)),
-        batchSize,
-        memory: new OnePassMemory(1000),
-        carryOn: () => undefined,
-      });
-      return { asked: [...new Set(asked)], folded };
-    };
-    expect(await pages(2)).toEqual({ asked: [2], folded: [2, 2, 1] });
-    expect(await pages(ONE_PASS_PAGE_EVENTS * 5)).toEqual({ asked: [ONE_PASS_PAGE_EVENTS], folded: [5] });
   });
 
   it("keeps none of its statements' results past the young generation's next collection: the reads ahead, the fold's, the flush's", async () => {

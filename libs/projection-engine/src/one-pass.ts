@@ -9,19 +9,6 @@ import { SafeFormLog } from './safe-form';
 import { SharedPages } from './shared-pages';
 
 /**
- * Events a page of a one-pass fold holds at most, whatever the batch size (PROJECTION_BATCH_SIZE,
- * the live path's batches, 5,000 by default). A page's decoded events live from its read to the
- * end of its fold, while the service allocates about 4.5 KiB an event (its rows parsed, the fold's
- * writes): at 5,000 that is some 22 MiB, more than V8 allocates between two scavenges of its young
- * generation (12 to 16 MiB), so nearly every event survived two of them and was promoted, and
- * each scavenge copied the page in flight. At 2,000 a page mostly dies young: the CRT registry's
- * rebuild took a tenth less of the service's CPU (bench/README.md, "The one-pass folds' pages
- * (twenty-first session)"). A page is also one round trip of the log and one key lookup, so much
- * smaller pages cost more than they save.
- */
-export const ONE_PASS_PAGE_EVENTS = 2000;
-
-/**
  * The checkpoint a one-pass fold writes under moved while it folded: someone else wrote to its
  * tables (a rebuild switched a fresh copy in, or another runner applied events). Nothing of the
  * fold was written; whoever continues starts from the checkpoint as it is.
@@ -36,7 +23,6 @@ export interface OnePassOptions {
   readonly schema: string;
   /** Where the fold starts: the checkpoint's position, its tables holding exactly what it reflects. */
   readonly after: LogPosition;
-  /** Events a page holds at most (at most ONE_PASS_PAGE_EVENTS). */
   readonly batchSize: number;
   /** The bound it shares with the engine's other one-pass folds: its writer flushes when it holds more than its share. */
   readonly memory: OnePassMemory;
@@ -124,7 +110,7 @@ async function fold(
   let pending = new OnePass(dataSource, writer, options, position);
   // Through pg's callback form, as each of the fold's statements (queriedWithCallback): a page's rows die with it.
   const ahead = { schema: options.schema, query: <T>(sql: string, parameters?: unknown[]) => queriedWithCallback<T[]>(poolOf(dataSource), sql, parameters) };
-  const pageAfter = (after: LogPosition) => ({ after, maxCount: Math.min(options.batchSize, ONE_PASS_PAGE_EVENTS), streamPrefixes: projection.streamPrefixes });
+  const pageAfter = (after: LogPosition) => ({ after, maxCount: options.batchSize, streamPrefixes: projection.streamPrefixes });
   const reader = options.memory.pages.reader(store, pageAfter(position));
   const read = (after: LogPosition) => {
     const page = reader.read(pageAfter(after)).then((events) => {

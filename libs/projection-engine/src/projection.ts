@@ -40,6 +40,12 @@ export interface Projection {
    */
   rebuildWriter?(): RebuildWriter;
   /**
+   * Optional, with a one-pass writer: the events a page of its rebuild's fold holds at most, when
+   * fewer than the batch size (PROJECTION_BATCH_SIZE, which the switch-over's last stretch keeps).
+   * Not a catch-up from empty's: its folds read the same pages (SharedPages), of the batch size.
+   */
+  readonly rebuildPageEvents?: number;
+  /**
    * Optional, with a one-pass writer: whether its live tables are those of a one-pass catch-up
    * that ended before its last flush (stopped during it, or killed) and that a fresh writer can
    * finish from the checkpoint: the rest of the log folded as the catch-up would have, and at the

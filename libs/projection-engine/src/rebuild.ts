@@ -228,7 +228,7 @@ export async function rebuildProjection(
         checkpoint,
         schema,
         after: position,
-        batchSize: options.batchSize,
+        batchSize: Math.min(options.batchSize, projection.rebuildPageEvents ?? options.batchSize),
         memory: options.memory ?? new OnePassMemory(DEFAULT_PROJECTION_MEMORY_ROWS),
         carryOn: stillExclusive,
         onBatch,

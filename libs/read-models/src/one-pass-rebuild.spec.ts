@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { comparePositions, type EventStore, type RecordedEvent } from '@app/event-store';
+import { comparePositions, type EventStore, type ReadAllOptions, type RecordedEvent } from '@app/event-store';
 import { recordedDossierEvent, registered } from '@app/domain/testing';
 import { PERSONAL_DATA_MIGRATIONS, PersonalDataProtection } from '@app/personal-data';
 import { CHECKPOINT_TABLE, OnePassMemory, ProjectionEngine, rebuildProjection, type FoldsWhileFlushing, type Projection } from '@app/projection-engine';
@@ -160,6 +160,19 @@ describe.each([
     expect(flushes()).toBeGreaterThan(2);
     expect(await rows()).toEqual(live);
     expect(await savedNotes(projection.name)).toEqual(liveNotes);
+  });
+
+  it('folds the log in pages of at most its rebuildPageEvents whatever the batch size, the switch-over in batches of it, and builds the rows of the live path', async () => {
+    const log = generatedLog(2022);
+    const projection = { ...projectionOf(), rebuildPageEvents: 40 };
+    const { rows: live } = await builtLive(log, projection);
+    const store = logOf(log);
+    const asked = new Set<number | undefined>();
+    const reading = { ...store, readAll: (options: ReadAllOptions) => (asked.add(options.maxCount), store.readAll(options)) };
+    const result = await rebuildProjection(reading as EventStore, database.dataSource, projection, { batchSize: 1000, memory: new OnePassMemory(memoryRows) });
+    expect(result.applied).toBe(log.length);
+    expect(asked).toEqual(new Set([40, 1000]));
+    expect(await rows()).toEqual(live);
   });
 
   it('catching up from empty tables in one pass, stopped half-way and carried on (batch by batch, or in one pass where it says its tables are an unfinished one-pass catch-up), it builds the rows and safe forms of the live path', async () => {

@@ -27,6 +27,17 @@ export const CRT_REGISTRY = 'crt-registry';
 export const CRT_DOSSIERS_TABLE = 'crt_dossiers';
 /** Dossiers per municipality and current stage, kept by triggers on the rows (CrtStageCounts1733529600160). */
 export const CRT_STAGE_COUNTS_TABLE = 'crt_stage_counts';
+/**
+ * Events a page of the registry's rebuild holds at most (Projection.rebuildPageEvents). A page's
+ * decoded events live from its read to the end of its fold, and the rebuild allocates about 4.5
+ * KiB an event meanwhile (the rows parsed, the personal blocks opened, the writes): pages of 5,000,
+ * some 22 MiB, outlived two scavenges of V8's young generation (one every 12 to 16 MiB), so nearly
+ * every event was copied twice and promoted, and each scavenge copied the page in flight. With
+ * pages of 2,000 the rebuild took about a sixth less of the service's CPU (bench/README.md, "The
+ * CRT registry's rebuild in pages of 2,000 events (twenty-first session)"); the flow statistics'
+ * and the archive's rebuilds showed no gain, and the catch-up from empty cost more with them.
+ */
+export const CRT_REBUILD_PAGE_EVENTS = 2000;
 
 const NO_HOUSING = { housing_type: null, housing_municipality: null, housing_since: null };
 const NO_CURRENT_JOB = { employed_now: false, employment_since: null };
@@ -144,6 +155,7 @@ export function crtRegistryProjection(
     async apply(events, context) {
       await writeVersionedRows(context, CRT_DOSSIERS_TABLE, await writesOf(events, context));
     },
+    rebuildPageEvents: CRT_REBUILD_PAGE_EVENTS,
     // The dossier keys of a page are read while the page before is folded: the fold does not wait a round trip per page for them.
     rebuildWriter: () => new VersionedRowsRebuild(CRT_DOSSIERS_TABLE, writesOf, (events, context) => personalData.lookAhead(events, context.query)),
   };
