@@ -35,9 +35,11 @@ export class SpilledCounts {
   /** Bytes written. */
   private end = 0;
 
+  /** `rollUp`: rows of the table that the runs leave out, summed from the others as they are merged (RollUp). */
   constructor(
     readonly table: CountTable,
     private readonly directory: string,
+    private readonly rollUp?: RollUp,
   ) {
     this.order = primaryKeyOrder(table);
     this.keyWidth = table.keys.length;
@@ -87,8 +89,11 @@ export class SpilledCounts {
    */
   *rows(): Generator<unknown[]> {
     const { keyWidth, width } = this;
+    // The buckets the roll-up sums into, as texts of the runs' codes (before they are ranked).
+    const rollUp = this.rollUp && new RollingUp(this.rollUp, this.codes, this.order, width);
     // A run's keys are compared (and summed) as their texts' ranks, packed (PackedKeys).
     const { rank, byRank } = this.codes.textOrder();
+    rollUp?.ranked(rank);
     const textOf = Array.from(byRank, (code) => this.codes.text(code));
     const packing = new PackedKeys(this.order, rank.length);
     const words = packing.words;
@@ -119,10 +124,10 @@ export class SpilledCounts {
     const keyRanks = new Int32Array(keyWidth);
     const sum = new Array<number>(width).fill(0);
     let open = false;
-    const row = (): unknown[] => {
+    const row = (ranks: ArrayLike<number> = keyRanks, sums: ArrayLike<number> = sum): unknown[] => {
       const values = new Array<unknown>(keyWidth + width);
-      for (let i = 0; i < keyWidth; i++) values[i] = textOf[keyRanks[i]];
-      for (let i = 0; i < width; i++) values[keyWidth + i] = sum[i];
+      for (let i = 0; i < keyWidth; i++) values[i] = textOf[ranks[i]];
+      for (let i = 0; i < width; i++) values[keyWidth + i] = sums[i];
       return values;
     };
     while (heap.length > 0) {
@@ -131,7 +136,14 @@ export class SpilledCounts {
       let same = open;
       for (let w = 0; w < words && same; w++) same = packed[word + w] === key[w];
       if (!same) {
-        if (open && sum[0] !== 0) yield row();
+        if (open) {
+          if (sum[0] !== 0) yield row();
+          if (rollUp) {
+            rollUp.add(keyRanks, sum);
+            // The rows rolled up follow their group's rows, before the next group's.
+            if (rollUp.endsGroup(keyRanks, buffer, at)) for (const [ranks, sums] of rollUp.group()) if (sums[0] !== 0) yield row(ranks, sums);
+          }
+        }
         for (let w = 0; w < words; w++) key[w] = packed[word + w];
         for (let i = 0; i < keyWidth; i++) keyRanks[i] = buffer[at + i];
         sum.fill(0);
@@ -146,6 +158,10 @@ export class SpilledCounts {
       if (heap.length > 0) siftDown(0);
     }
     if (open && sum[0] !== 0) yield row();
+    if (open && rollUp) {
+      rollUp.add(keyRanks, sum);
+      for (const [ranks, sums] of rollUp.group()) if (sums[0] !== 0) yield row(ranks, sums);
+    }
   }
 
   /** Drops the file (at once: it was unlinked when opened). */
@@ -154,6 +170,151 @@ export class SpilledCounts {
     this.fd = undefined;
     this.runs.length = 0;
     this.end = 0;
+  }
+}
+
+/**
+ * Rows of a count table that are sums of its other rows, left out of a fold's runs and summed
+ * from those as they are merged (stat_date_counts' months and years, the sums of their days: a
+ * fold that held them added to three cells of each grain where it adds to one). The runs hold
+ * only rows whose key column `grain` is `from`; each is also counted in the row of each grain of
+ * `to` whose key column `bucket` is that grain's bucket of its own (`to`'s function of the
+ * bucket's text), its other key columns the same. In the table's primary key the grain comes
+ * right before the bucket, every grain of `to` sorts after `from`, and a bucket's bucket of each
+ * grain never sorts before that of a bucket before it (days to their months and years): so the
+ * rows of a group (the key columns before the grain) come out as their `from` rows, then each
+ * grain's in key order, summed from the days of one bucket after the other.
+ */
+export interface RollUp {
+  readonly grain: number;
+  readonly bucket: number;
+  readonly from: string;
+  readonly to: ReadonlyArray<readonly [grain: string, bucketOf: (bucket: string) => string]>;
+}
+
+/** A date's text, as the buckets' are. */
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A grain of a RollUp being summed: its rank, each bucket's rank's bucket's, the bucket being summed (its cells by their key's columns after the bucket, packed) and the rows of the group's buckets done. */
+interface GrainSums {
+  readonly grain: number;
+  readonly of: Int32Array;
+  bucket: number;
+  readonly cells: Map<number, number[]>;
+  done: Array<[key: Int32Array, sums: number[]]>;
+}
+
+/**
+ * A RollUp as SpilledCounts.rows applies it, on the runs' ranks: each merged `from` row added to
+ * its bucket of each grain (a small table of the one bucket's cells, keyed by the key's columns
+ * after the bucket, packed into one number), a bucket's cells sorted once the rows move past it,
+ * and kept as rows until the group's end (group).
+ */
+class RollingUp {
+  /** The key columns in the primary key's order before the grain (the group), and after the bucket. */
+  private readonly groupColumns: number[];
+  private readonly rest: number[];
+  private grains: GrainSums[] = [];
+  private fromRank = -1;
+  private radix = 0;
+  /** The group's key columns of the rows being added. */
+  private readonly groupKey: Int32Array;
+
+  /** Adds to `codes` (before they are ranked) the texts of the buckets and grains rows roll up into. */
+  constructor(
+    private readonly rollUp: RollUp,
+    private readonly codes: Codes,
+    order: readonly number[],
+    private readonly width: number,
+  ) {
+    const at = order.indexOf(rollUp.grain);
+    if (order[at + 1] !== rollUp.bucket) throw new Error("A roll-up's bucket must follow its grain in the primary key");
+    this.groupColumns = order.slice(0, at);
+    this.rest = order.slice(at + 2);
+    this.groupKey = new Int32Array(order.length);
+    for (let code = 0, known = codes.size; code < known; code++) {
+      const text = codes.text(code);
+      if (DATE.test(text)) for (const [, bucketOf] of rollUp.to) codes.of(bucketOf(text));
+    }
+    for (const [grain] of rollUp.to) codes.of(grain);
+    codes.of(rollUp.from);
+  }
+
+  /** Takes the ranks of the runs' texts (Codes.textOrder's). */
+  ranked(rank: Int32Array): void {
+    const { codes, rollUp } = this;
+    this.radix = rank.length;
+    if (this.radix ** this.rest.length > Number.MAX_SAFE_INTEGER) throw new Error("A roll-up's key columns after its bucket do not pack into one number");
+    this.fromRank = rank[codes.of(rollUp.from)];
+    this.grains = rollUp.to
+      .map(([grain, bucketOf]): GrainSums => {
+        const of = new Int32Array(rank.length).fill(-1);
+        for (let code = 0; code < codes.size; code++) {
+          const text = codes.text(code);
+          if (DATE.test(text)) of[rank[code]] = rank[codes.of(bucketOf(text))];
+        }
+        return { grain: rank[codes.of(grain)], of, bucket: -1, cells: new Map(), done: [] };
+      })
+      .sort((a, b) => a.grain - b.grain);
+    if (this.grains.some(({ grain }) => grain <= this.fromRank)) throw new Error("A roll-up's grains must sort after the one it sums");
+  }
+
+  /** Adds a merged row (its key's ranks, its sums, a cell whose sums are 0 too) to its buckets' cells. */
+  add(key: Int32Array, sum: readonly number[]): void {
+    const { rollUp, rest, radix, width, groupKey } = this;
+    if (key[rollUp.grain] !== this.fromRank) throw new Error(`A spilled row of another grain than ${rollUp.from}, which a roll-up sums`);
+    for (const column of this.groupColumns) groupKey[column] = key[column];
+    let packed = 0;
+    for (const column of rest) packed = packed * radix + key[column];
+    for (const grain of this.grains) {
+      const bucket = grain.of[key[rollUp.bucket]];
+      if (bucket !== grain.bucket) {
+        this.close(grain);
+        grain.bucket = bucket;
+      }
+      let cell = grain.cells.get(packed);
+      if (!cell) grain.cells.set(packed, (cell = new Array<number>(width).fill(0)));
+      for (let i = 0; i < width; i++) cell[i] += sum[i];
+    }
+  }
+
+  /** Whether the row at `at` of `next` (a run's buffer of key ranks) is of another group than `key`. */
+  endsGroup(key: Int32Array, next: Int32Array, at: number): boolean {
+    for (const column of this.groupColumns) if (next[at + column] !== key[column]) return true;
+    return false;
+  }
+
+  /** The rows rolled up of the group added (key ranks, sums), in key order; none held after. */
+  *group(): Generator<[Int32Array, number[]]> {
+    for (const grain of this.grains) {
+      this.close(grain);
+      grain.bucket = -1;
+      const { done } = grain;
+      grain.done = [];
+      yield* done;
+    }
+  }
+
+  /** The bucket's cells, as rows in key order (the packed columns after the bucket are), into `done`. */
+  private close(grain: GrainSums): void {
+    const { cells } = grain;
+    if (cells.size === 0) return;
+    const { rollUp, rest, radix, groupKey, groupColumns } = this;
+    const packs = Float64Array.from(cells.keys()).sort();
+    for (const packed of packs) {
+      const key = new Int32Array(groupKey.length);
+      for (const column of groupColumns) key[column] = groupKey[column];
+      key[rollUp.grain] = grain.grain;
+      key[rollUp.bucket] = grain.bucket;
+      let left = packed;
+      for (let i = rest.length - 1; i >= 0; i--) {
+        const digit = left % radix;
+        key[rest[i]] = digit;
+        left = (left - digit) / radix;
+      }
+      grain.done.push([key, cells.get(packed)!]);
+    }
+    cells.clear();
   }
 }
 
