@@ -16,8 +16,8 @@ import {
   type PersonalDataReader,
 } from '@app/projection-engine';
 import { applyDeltas, DATE_COUNT_ROLL_UP, DATE_COUNTS, DateCountContributions, STAT_DATE_COUNTS_TABLE, type CountTable, type CurrentPeriod, type Deltas } from './aggregates';
-import { SpilledCounts, writeSpilled, type RollUp } from './aggregates/spill';
-import { FLOW_COUNTS, FLOW_DAYS, FlowContributions, flowEventOf, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
+import { SpilledCounts, writeSpilled } from './aggregates/spill';
+import { FLOW_COUNTS, FLOW_DAYS, FLOW_PERIODS_FROM_DAYS, FlowContributions, flowEventOf, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { recordedHistory, type RecordedStatEvent } from './recorded-history';
 import type { StatEvent } from './situation';
@@ -288,17 +288,19 @@ class CountChanges {
    * `spillDirectory`: where spill() writes its scratch files (PROJECTION_SPILL_DIR); `oneFold`: a
    * one-pass fold's changes, which go into empty tables by spill() and writeSpilled() alone: of
    * the date counts it holds the days' cells, their months' and years' summed as the runs are
-   * merged (DATE_COUNT_ROLL_UP), where it added to all three.
+   * merged (DATE_COUNT_ROLL_UP), and of the flows' periods those of the municipalities, the rest
+   * summed from the days' (FLOW_PERIODS_FROM_DAYS), where it added to all of them.
    */
   constructor(
     private readonly spillDirectory: string,
     private readonly oneFold = false,
   ) {
     this.date = new DateCountContributions(undefined, oneFold);
+    this.flows = new FlowContributions(undefined, oneFold);
   }
 
   private date: DateCountContributions;
-  private flows = new FlowContributions();
+  private flows: FlowContributions;
 
   /** Each dossier's contribution of its rows valid now before (as stored: a dossier new to the tables has none) taken away, that of its rows after added. */
   add(before: readonly CurrentRows[], after: readonly CurrentRows[]): void {
@@ -317,12 +319,12 @@ class CountChanges {
     return this.date.deltas.size + this.flows.deltas.periods.size + this.flows.deltas.days.size;
   }
 
-  /** The changes held, per table, with the rows a spill of it leaves to its merge (RollUp). */
-  private held(): Array<[CountTable, Deltas, RollUp?]> {
+  /** The changes held, per table (stat_flow_days before stat_flow_counts: the one's spill sums rows into the other's, spills). */
+  private held(): Array<[CountTable, Deltas]> {
     return [
-      [DATE_COUNTS, this.date.deltas, this.oneFold ? DATE_COUNT_ROLL_UP : undefined],
-      [FLOW_COUNTS, this.flows.deltas.periods],
+      [DATE_COUNTS, this.date.deltas],
       [FLOW_DAYS, this.flows.deltas.days],
+      [FLOW_COUNTS, this.flows.deltas.periods],
     ];
   }
 
@@ -330,7 +332,7 @@ class CountChanges {
   async write(context: ProjectionContext): Promise<void> {
     const taken = this.held();
     this.date = new DateCountContributions(undefined, this.oneFold);
-    this.flows = new FlowContributions();
+    this.flows = new FlowContributions(undefined, this.oneFold);
     for (const [table, deltas] of taken) await applyDeltas(context, table, deltas);
   }
 
@@ -340,12 +342,23 @@ class CountChanges {
   /** Spills the changes held (SpilledCounts: sorted runs in scratch files of the service), to be summed into the empty tables by writeSpilled. */
   spill(): void {
     const held = this.held();
-    this.spills ??= held.map(([table, , rollUp]) => new SpilledCounts(table, this.spillDirectory, rollUp));
+    this.spills ??= this.spilledCounts();
     held.forEach(([, deltas], i) => {
       this.spills![i].add(deltas);
       // Emptied, not replaced: arrays grown to hold the bound need not grow again (their growth was 3% of a rebuild's CPU).
       deltas.clear();
     });
+  }
+
+  /** Where spill() spills each table of held(), in its order; a one-pass fold's leave the rows summed from others to their merge. */
+  private spilledCounts(): SpilledCounts[] {
+    const { spillDirectory, oneFold } = this;
+    const periods = new SpilledCounts(FLOW_COUNTS, spillDirectory);
+    return [
+      new SpilledCounts(DATE_COUNTS, spillDirectory, oneFold ? { rollUp: DATE_COUNT_ROLL_UP } : {}),
+      new SpilledCounts(FLOW_DAYS, spillDirectory, oneFold ? { sumInto: { sum: FLOW_PERIODS_FROM_DAYS, into: periods } } : {}),
+      periods,
+    ];
   }
 
   /**

@@ -55,7 +55,7 @@ describe('SpilledCounts', () => {
     const change = fc.tuple(fc.constantFrom('stock', 'funnel', 'vdab'), fc.constantFrom('none', 'province'), day, text, text, text, fc.integer({ min: -2, max: 2 }));
     fc.assert(
       fc.property(fc.array(fc.array(change, { maxLength: 80 }), { maxLength: 6 }), (runs) => {
-        const [days, all] = [new SpilledCounts(DATE_COUNTS, directory, DATE_COUNT_ROLL_UP), new SpilledCounts(DATE_COUNTS, directory)];
+        const [days, all] = [new SpilledCounts(DATE_COUNTS, directory, { rollUp: DATE_COUNT_ROLL_UP }), new SpilledCounts(DATE_COUNTS, directory)];
         try {
           for (const run of runs) {
             const [dayCells, allCells] = [new Deltas(7, 1, undefined, 4), new Deltas(7, 1, undefined, 4)];

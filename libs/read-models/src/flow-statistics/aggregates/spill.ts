@@ -35,11 +35,15 @@ export class SpilledCounts {
   /** Bytes written. */
   private end = 0;
 
-  /** `rollUp`: rows of the table that the runs leave out, summed from the others as they are merged (RollUp). */
+  /**
+   * `derived.rollUp`: rows of the table that the runs leave out, summed from the others as they
+   * are merged (RollUp); `derived.sumInto`: rows of another table's, summed from this one's as
+   * they are merged and spilled there as a run (SumInto), before that table's are.
+   */
   constructor(
     readonly table: CountTable,
     private readonly directory: string,
-    private readonly rollUp?: RollUp,
+    private readonly derived: { rollUp?: RollUp; sumInto?: { sum: SumInto; into: SpilledCounts } } = {},
   ) {
     this.order = primaryKeyOrder(table);
     this.keyWidth = table.keys.length;
@@ -66,6 +70,35 @@ export class SpilledCounts {
     if (run.cells > 0) this.runs.push(run);
   }
 
+  /**
+   * A run made cell by cell, the cells in key order (the key's values as texts' codes of this
+   * spill's: `codes`), spilled as they come: a run summed from another table's (SumInto).
+   */
+  runWriter(): { readonly codes: Codes; push(key: ArrayLike<number>, counts: ArrayLike<number>): void; end(): void } {
+    const { keyWidth, width, record } = this;
+    const buffer = new Int32Array(WRITE_CELLS * record);
+    const run: Run = { at: this.end, cells: 0 };
+    let cells = 0;
+    const flush = () => {
+      this.write(buffer, cells);
+      run.cells += cells;
+      cells = 0;
+    };
+    return {
+      codes: this.codes,
+      push: (key, counts) => {
+        let at = cells * record;
+        for (let i = 0; i < keyWidth; i++) buffer[at++] = key[i];
+        for (let i = 0; i < width; i++) buffer[at++] = counts[i];
+        if (++cells === WRITE_CELLS) flush();
+      },
+      end: () => {
+        if (cells > 0) flush();
+        if (run.cells > 0) this.runs.push(run);
+      },
+    };
+  }
+
   private write(buffer: Int32Array, cells: number): void {
     const bytes = new Uint8Array(buffer.buffer, 0, cells * this.record * 4);
     const fd = this.file();
@@ -89,12 +122,14 @@ export class SpilledCounts {
    */
   *rows(): Generator<unknown[]> {
     const { keyWidth, width } = this;
+    const { rollUp: rolled, sumInto } = this.derived;
     // The buckets the roll-up sums into, as texts of the runs' codes (before they are ranked).
-    const rollUp = this.rollUp && new RollingUp(this.rollUp, this.codes, this.order, width);
+    const rollUp = rolled && new RollingUp(rolled, this.codes, this.order, width);
     // A run's keys are compared (and summed) as their texts' ranks, packed (PackedKeys).
     const { rank, byRank } = this.codes.textOrder();
     rollUp?.ranked(rank);
     const textOf = Array.from(byRank, (code) => this.codes.text(code));
+    const summing = sumInto && new SummingInto(sumInto.sum, this.table, sumInto.into, textOf);
     const packing = new PackedKeys(this.order, rank.length);
     const words = packing.words;
     const heap = this.runs.map((run) => new RunReader(this.fd!, run, keyWidth, this.record, rank, packing));
@@ -143,6 +178,10 @@ export class SpilledCounts {
             // The rows rolled up follow their group's rows, before the next group's.
             if (rollUp.endsGroup(keyRanks, buffer, at)) for (const [ranks, sums] of rollUp.group()) if (sums[0] !== 0) yield row(ranks, sums);
           }
+          if (summing) {
+            summing.add(keyRanks, sum);
+            if (summing.endsGroup(keyRanks, buffer, at)) summing.group();
+          }
         }
         for (let w = 0; w < words; w++) key[w] = packed[word + w];
         for (let i = 0; i < keyWidth; i++) keyRanks[i] = buffer[at + i];
@@ -161,6 +200,10 @@ export class SpilledCounts {
     if (open && rollUp) {
       rollUp.add(keyRanks, sum);
       for (const [ranks, sums] of rollUp.group()) if (sums[0] !== 0) yield row(ranks, sums);
+    }
+    if (summing) {
+      if (open) summing.add(keyRanks, sum);
+      summing.end();
     }
   }
 
@@ -195,20 +238,71 @@ export interface RollUp {
 /** A date's text, as the buckets' are. */
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** A grain of a RollUp being summed: its rank, each bucket's rank's bucket's, the bucket being summed (its cells by their key's columns after the bucket, packed) and the rows of the group's buckets done. */
+/**
+ * Cells summed per key of some key columns (`columns`: the indexes of a row's, each rank below
+ * `radix`), their ranks packed into one number: the rows of a roll-up's bucket, or of a group
+ * summed into another table, a small table of the rows of one group or bucket at a time.
+ */
+class PackedSums {
+  private readonly cells = new Map<number, number[]>();
+  private readonly ranks: Int32Array;
+
+  /** `counts`: the row's count columns summed, in the order of the sums'. */
+  constructor(
+    private readonly columns: readonly number[],
+    private readonly radix: number,
+    private readonly counts: readonly number[],
+  ) {
+    if (radix ** columns.length > Number.MAX_SAFE_INTEGER) throw new Error('Key columns summed per group do not pack into one number');
+    this.ranks = new Int32Array(columns.length);
+  }
+
+  /** Adds a row's counts (`sum`, by count column) to the cell of its key's columns (`key`: ranks by key column). */
+  add(key: ArrayLike<number>, sum: ArrayLike<number>): void {
+    const { columns, radix, counts } = this;
+    let packed = 0;
+    for (const column of columns) packed = packed * radix + key[column];
+    let cell = this.cells.get(packed);
+    if (!cell) this.cells.set(packed, (cell = new Array<number>(counts.length).fill(0)));
+    for (let i = 0; i < counts.length; i++) cell[i] += sum[counts[i]];
+  }
+
+  /** Each cell in the order of its columns' ranks (`ranks`, a view reused, by `columns`' order), with its sums; none held after. */
+  drain(each: (ranks: Int32Array, sums: number[]) => void): void {
+    const { cells, ranks, radix } = this;
+    if (cells.size === 0) return;
+    for (const packed of Float64Array.from(cells.keys()).sort()) {
+      let left = packed;
+      for (let i = ranks.length - 1; i >= 0; i--) {
+        const digit = left % radix;
+        ranks[i] = digit;
+        left = (left - digit) / radix;
+      }
+      each(ranks, cells.get(packed)!);
+    }
+    cells.clear();
+  }
+}
+
+/** Whether the row at `at` of `next` (a run's buffer of key ranks) differs from `key` in any of `columns`. */
+const differs = (columns: readonly number[], key: Int32Array, next: Int32Array, at: number): boolean => {
+  for (const column of columns) if (next[at + column] !== key[column]) return true;
+  return false;
+};
+
+/** A grain of a RollUp being summed: its rank, each rank's bucket's rank of that grain, the bucket being summed, and the group's rows done. */
 interface GrainSums {
   readonly grain: number;
   readonly of: Int32Array;
   bucket: number;
-  readonly cells: Map<number, number[]>;
+  readonly sums: PackedSums;
   done: Array<[key: Int32Array, sums: number[]]>;
 }
 
 /**
  * A RollUp as SpilledCounts.rows applies it, on the runs' ranks: each merged `from` row added to
- * its bucket of each grain (a small table of the one bucket's cells, keyed by the key's columns
- * after the bucket, packed into one number), a bucket's cells sorted once the rows move past it,
- * and kept as rows until the group's end (group).
+ * its bucket of each grain (PackedSums, by the key's columns after the bucket), a bucket's cells
+ * taken once the rows move past it, kept as rows until the group's end (group).
  */
 class RollingUp {
   /** The key columns in the primary key's order before the grain (the group), and after the bucket. */
@@ -216,7 +310,6 @@ class RollingUp {
   private readonly rest: number[];
   private grains: GrainSums[] = [];
   private fromRank = -1;
-  private radix = 0;
   /** The group's key columns of the rows being added. */
   private readonly groupKey: Int32Array;
 
@@ -243,8 +336,7 @@ class RollingUp {
   /** Takes the ranks of the runs' texts (Codes.textOrder's). */
   ranked(rank: Int32Array): void {
     const { codes, rollUp } = this;
-    this.radix = rank.length;
-    if (this.radix ** this.rest.length > Number.MAX_SAFE_INTEGER) throw new Error("A roll-up's key columns after its bucket do not pack into one number");
+    const counts = Array.from({ length: this.width }, (_, i) => i);
     this.fromRank = rank[codes.of(rollUp.from)];
     this.grains = rollUp.to
       .map(([grain, bucketOf]): GrainSums => {
@@ -253,7 +345,7 @@ class RollingUp {
           const text = codes.text(code);
           if (DATE.test(text)) of[rank[code]] = rank[codes.of(bucketOf(text))];
         }
-        return { grain: rank[codes.of(grain)], of, bucket: -1, cells: new Map(), done: [] };
+        return { grain: rank[codes.of(grain)], of, bucket: -1, sums: new PackedSums(this.rest, rank.length, counts), done: [] };
       })
       .sort((a, b) => a.grain - b.grain);
     if (this.grains.some(({ grain }) => grain <= this.fromRank)) throw new Error("A roll-up's grains must sort after the one it sums");
@@ -261,27 +353,22 @@ class RollingUp {
 
   /** Adds a merged row (its key's ranks, its sums, a cell whose sums are 0 too) to its buckets' cells. */
   add(key: Int32Array, sum: readonly number[]): void {
-    const { rollUp, rest, radix, width, groupKey } = this;
+    const { rollUp, groupKey } = this;
     if (key[rollUp.grain] !== this.fromRank) throw new Error(`A spilled row of another grain than ${rollUp.from}, which a roll-up sums`);
     for (const column of this.groupColumns) groupKey[column] = key[column];
-    let packed = 0;
-    for (const column of rest) packed = packed * radix + key[column];
     for (const grain of this.grains) {
       const bucket = grain.of[key[rollUp.bucket]];
       if (bucket !== grain.bucket) {
         this.close(grain);
         grain.bucket = bucket;
       }
-      let cell = grain.cells.get(packed);
-      if (!cell) grain.cells.set(packed, (cell = new Array<number>(width).fill(0)));
-      for (let i = 0; i < width; i++) cell[i] += sum[i];
+      grain.sums.add(key, sum);
     }
   }
 
   /** Whether the row at `at` of `next` (a run's buffer of key ranks) is of another group than `key`. */
   endsGroup(key: Int32Array, next: Int32Array, at: number): boolean {
-    for (const column of this.groupColumns) if (next[at + column] !== key[column]) return true;
-    return false;
+    return differs(this.groupColumns, key, next, at);
   }
 
   /** The rows rolled up of the group added (key ranks, sums), in key order; none held after. */
@@ -295,26 +382,88 @@ class RollingUp {
     }
   }
 
-  /** The bucket's cells, as rows in key order (the packed columns after the bucket are), into `done`. */
+  /** The bucket's cells, as rows in key order, into `done`. */
   private close(grain: GrainSums): void {
-    const { cells } = grain;
-    if (cells.size === 0) return;
-    const { rollUp, rest, radix, groupKey, groupColumns } = this;
-    const packs = Float64Array.from(cells.keys()).sort();
-    for (const packed of packs) {
+    const { rollUp, rest, groupKey, groupColumns } = this;
+    grain.sums.drain((ranks, sums) => {
       const key = new Int32Array(groupKey.length);
       for (const column of groupColumns) key[column] = groupKey[column];
       key[rollUp.grain] = grain.grain;
       key[rollUp.bucket] = grain.bucket;
-      let left = packed;
-      for (let i = rest.length - 1; i >= 0; i--) {
-        const digit = left % radix;
-        key[rest[i]] = digit;
-        left = (left - digit) / radix;
-      }
-      grain.done.push([key, cells.get(packed)!]);
-    }
-    cells.clear();
+      for (let i = 0; i < rest.length; i++) key[rest[i]] = ranks[i];
+      grain.done.push([key, sums]);
+    });
+  }
+}
+
+/**
+ * Rows of another count table that are sums of a table's rows over one of its key columns
+ * (`drop`), the other key columns the same (the other table's key columns, in its primary key's
+ * order, are this one's less `drop`, in the same order), its count columns those of `counts`
+ * (this table's): summed from this table's rows as they are merged, and spilled into the other's
+ * as a run (stat_flow_counts' rows at the levels kept per day, the sums of their days'
+ * stat_flow_days rows: a fold that held them added to a cell of each interval kind and level more
+ * for each event). In this table's primary key the rows of one group (the key columns before
+ * `drop`) come together, so they are summed one group at a time.
+ */
+export interface SumInto {
+  readonly drop: string;
+  readonly counts: readonly string[];
+}
+
+/** A SumInto as SpilledCounts.rows applies it: each group's rows summed (PackedSums, by the key's columns after `drop`), then spilled into the other table's run in its key order. */
+class SummingInto {
+  private readonly groupColumns: number[];
+  private readonly sums: PackedSums;
+  private readonly run: ReturnType<SpilledCounts['runWriter']>;
+  /** The other table's key columns, as this one's; and each rank's code in the other table's spill. */
+  private readonly columns: number[];
+  private readonly codeOf: Int32Array;
+  private readonly groupKey: Int32Array;
+  private readonly rest: number[];
+
+  constructor(sum: SumInto, table: CountTable, into: SpilledCounts, textOf: readonly string[]) {
+    const order = primaryKeyOrder(table);
+    const names = table.keys.map(([column]) => column);
+    const at = order.indexOf(names.indexOf(sum.drop));
+    this.groupColumns = order.slice(0, at);
+    this.rest = order.slice(at + 1);
+    const kept = [...this.groupColumns, ...this.rest];
+    this.columns = into.table.keys.map(([column]) => names.indexOf(column));
+    const intoOrder = primaryKeyOrder(into.table).map((column) => this.columns[column]);
+    if (intoOrder.length !== kept.length || intoOrder.some((column, i) => column !== kept[i])) throw new Error(`${into.table.name}'s key is not ${table.name}'s less ${sum.drop}`);
+    const counts = table.counts ?? ['n'];
+    this.sums = new PackedSums(this.rest, textOf.length, sum.counts.map((count) => counts.indexOf(count)));
+    this.run = into.runWriter();
+    this.codeOf = Int32Array.from(textOf, (text) => this.run.codes.of(text));
+    this.groupKey = new Int32Array(names.length);
+  }
+
+  /** Adds a merged row (its key's ranks, its sums) to its group's cells. */
+  add(key: Int32Array, sum: readonly number[]): void {
+    for (const column of this.groupColumns) this.groupKey[column] = key[column];
+    this.sums.add(key, sum);
+  }
+
+  endsGroup(key: Int32Array, next: Int32Array, at: number): boolean {
+    return differs(this.groupColumns, key, next, at);
+  }
+
+  /** Spills the group's sums into the other table's run. */
+  group(): void {
+    const { groupKey, rest, columns, codeOf, run } = this;
+    const key = new Int32Array(columns.length);
+    this.sums.drain((ranks, sums) => {
+      for (let i = 0; i < rest.length; i++) groupKey[rest[i]] = ranks[i];
+      for (let i = 0; i < columns.length; i++) key[i] = codeOf[groupKey[columns[i]]];
+      run.push(key, sums);
+    });
+  }
+
+  /** Ends the other table's run (the last group's sums in it). */
+  end(): void {
+    this.group();
+    this.run.end();
   }
 }
 
