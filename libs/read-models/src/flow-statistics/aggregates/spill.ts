@@ -159,12 +159,28 @@ export class SpilledCounts {
     const keyRanks = new Int32Array(keyWidth);
     const sum = new Array<number>(width).fill(0);
     let open = false;
-    const row = (ranks: ArrayLike<number> = keyRanks, sums: ArrayLike<number> = sum): unknown[] => {
+    const row = (): unknown[] => {
       const values = new Array<unknown>(keyWidth + width);
-      for (let i = 0; i < keyWidth; i++) values[i] = textOf[ranks[i]];
-      for (let i = 0; i < width; i++) values[keyWidth + i] = sums[i];
+      for (let i = 0; i < keyWidth; i++) values[i] = textOf[keyRanks[i]];
+      for (let i = 0; i < width; i++) values[keyWidth + i] = sum[i];
       return values;
     };
+    // A record's row (rolled up: its key's ranks, then its sums), if its first sum is not 0.
+    const rowOf = (records: Int32Array, at: number): unknown[] | undefined => {
+      if (records[at + keyWidth] === 0) return undefined;
+      const values = new Array<unknown>(keyWidth + width);
+      for (let i = 0; i < keyWidth; i++) values[i] = textOf[records[at + i]];
+      for (let i = 0; i < width; i++) values[keyWidth + i] = records[at + keyWidth + i];
+      return values;
+    };
+    function* rolledUp(group: Records[]): Generator<unknown[]> {
+      for (const { buffer, count, width: record } of group) {
+        for (let r = 0; r < count; r++) {
+          const values = rowOf(buffer, r * record);
+          if (values) yield values;
+        }
+      }
+    }
     while (heap.length > 0) {
       const first = heap[0];
       const { buffer, at, packed, word } = first;
@@ -176,7 +192,7 @@ export class SpilledCounts {
           if (rollUp) {
             rollUp.add(keyRanks, sum);
             // The rows rolled up follow their group's rows, before the next group's.
-            if (rollUp.endsGroup(keyRanks, buffer, at)) for (const [ranks, sums] of rollUp.group()) if (sums[0] !== 0) yield row(ranks, sums);
+            if (rollUp.endsGroup(keyRanks, buffer, at)) yield* rolledUp(rollUp.group());
           }
           if (summing) {
             summing.add(keyRanks, sum);
@@ -199,7 +215,7 @@ export class SpilledCounts {
     if (open && sum[0] !== 0) yield row();
     if (open && rollUp) {
       rollUp.add(keyRanks, sum);
-      for (const [ranks, sums] of rollUp.group()) if (sums[0] !== 0) yield row(ranks, sums);
+      yield* rolledUp(rollUp.group());
     }
     if (summing) {
       if (open) summing.add(keyRanks, sum);
@@ -241,10 +257,12 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /**
  * Cells summed per key of some key columns (`columns`: the indexes of a row's, each rank below
  * `radix`), their ranks packed into one number: the rows of a roll-up's bucket, or of a group
- * summed into another table, a small table of the rows of one group or bucket at a time.
+ * summed into another table, a small table of the rows of one group or bucket at a time. A cell's
+ * sums lie in one array (`counts.length` a cell), by the cell's place in the order it was made.
  */
 class PackedSums {
-  private readonly cells = new Map<number, number[]>();
+  private readonly cells = new Map<number, number>();
+  private sums: Float64Array;
   private readonly ranks: Int32Array;
 
   /** `counts`: the row's count columns summed, in the order of the sums'. */
@@ -255,21 +273,32 @@ class PackedSums {
   ) {
     if (radix ** columns.length > Number.MAX_SAFE_INTEGER) throw new Error('Key columns summed per group do not pack into one number');
     this.ranks = new Int32Array(columns.length);
+    this.sums = new Float64Array(1024 * counts.length);
   }
 
   /** Adds a row's counts (`sum`, by count column) to the cell of its key's columns (`key`: ranks by key column). */
   add(key: ArrayLike<number>, sum: ArrayLike<number>): void {
-    const { columns, radix, counts } = this;
+    const { columns, radix, counts, cells } = this;
     let packed = 0;
     for (const column of columns) packed = packed * radix + key[column];
-    let cell = this.cells.get(packed);
-    if (!cell) this.cells.set(packed, (cell = new Array<number>(counts.length).fill(0)));
-    for (let i = 0; i < counts.length; i++) cell[i] += sum[counts[i]];
+    let cell = cells.get(packed);
+    if (cell === undefined) {
+      cell = cells.size;
+      cells.set(packed, cell);
+      if ((cell + 1) * counts.length > this.sums.length) {
+        const grown = new Float64Array(this.sums.length * 2);
+        grown.set(this.sums);
+        this.sums = grown;
+      }
+      this.sums.fill(0, cell * counts.length, (cell + 1) * counts.length);
+    }
+    const at = cell * counts.length;
+    for (let i = 0; i < counts.length; i++) this.sums[at + i] += sum[counts[i]];
   }
 
-  /** Each cell in the order of its columns' ranks (`ranks`, a view reused, by `columns`' order), with its sums; none held after. */
-  drain(each: (ranks: Int32Array, sums: number[]) => void): void {
-    const { cells, ranks, radix } = this;
+  /** Each cell in the order of its columns' ranks (`ranks`, a view reused, by `columns`' order), its sums in `sums` from `at`; none held after. */
+  drain(each: (ranks: Int32Array, sums: Float64Array, at: number) => void): void {
+    const { cells, ranks, radix, counts } = this;
     if (cells.size === 0) return;
     for (const packed of Float64Array.from(cells.keys()).sort()) {
       let left = packed;
@@ -278,7 +307,7 @@ class PackedSums {
         ranks[i] = digit;
         left = (left - digit) / radix;
       }
-      each(ranks, cells.get(packed)!);
+      each(ranks, this.sums, cells.get(packed)! * counts.length);
     }
     cells.clear();
   }
@@ -296,7 +325,27 @@ interface GrainSums {
   readonly of: Int32Array;
   bucket: number;
   readonly sums: PackedSums;
-  done: Array<[key: Int32Array, sums: number[]]>;
+  readonly done: Records;
+}
+
+/** Rows as records of int32s one after the other (a key's ranks, then its sums), in a buffer grown as they come. */
+class Records {
+  buffer: Int32Array;
+  count = 0;
+
+  constructor(readonly width: number) {
+    this.buffer = new Int32Array(1024 * width);
+  }
+
+  /** Where the next record goes (written by the caller). */
+  next(): number {
+    if ((this.count + 1) * this.width > this.buffer.length) {
+      const grown = new Int32Array(this.buffer.length * 2);
+      grown.set(this.buffer);
+      this.buffer = grown;
+    }
+    return this.count++ * this.width;
+  }
 }
 
 /**
@@ -345,7 +394,7 @@ class RollingUp {
           const text = codes.text(code);
           if (DATE.test(text)) of[rank[code]] = rank[codes.of(bucketOf(text))];
         }
-        return { grain: rank[codes.of(grain)], of, bucket: -1, sums: new PackedSums(this.rest, rank.length, counts), done: [] };
+        return { grain: rank[codes.of(grain)], of, bucket: -1, sums: new PackedSums(this.rest, rank.length, counts), done: new Records(this.groupKey.length + this.width) };
       })
       .sort((a, b) => a.grain - b.grain);
     if (this.grains.some(({ grain }) => grain <= this.fromRank)) throw new Error("A roll-up's grains must sort after the one it sums");
@@ -354,6 +403,7 @@ class RollingUp {
   /** Adds a merged row (its key's ranks, its sums, a cell whose sums are 0 too) to its buckets' cells. */
   add(key: Int32Array, sum: readonly number[]): void {
     const { rollUp, groupKey } = this;
+    if (this.grains[0].bucket === -1) for (const grain of this.grains) grain.done.count = 0;
     if (key[rollUp.grain] !== this.fromRank) throw new Error(`A spilled row of another grain than ${rollUp.from}, which a roll-up sums`);
     for (const column of this.groupColumns) groupKey[column] = key[column];
     for (const grain of this.grains) {
@@ -371,27 +421,27 @@ class RollingUp {
     return differs(this.groupColumns, key, next, at);
   }
 
-  /** The rows rolled up of the group added (key ranks, sums), in key order; none held after. */
-  *group(): Generator<[Int32Array, number[]]> {
+  /** The rows rolled up of the group added, in key order, each grain's records (its key's ranks, then its sums); emptied at the next add. */
+  group(): Records[] {
     for (const grain of this.grains) {
       this.close(grain);
       grain.bucket = -1;
-      const { done } = grain;
-      grain.done = [];
-      yield* done;
     }
+    return this.grains.map(({ done }) => done);
   }
 
-  /** The bucket's cells, as rows in key order, into `done`. */
+  /** The bucket's cells, as records in key order, into `done`. */
   private close(grain: GrainSums): void {
-    const { rollUp, rest, groupKey, groupColumns } = this;
-    grain.sums.drain((ranks, sums) => {
-      const key = new Int32Array(groupKey.length);
-      for (const column of groupColumns) key[column] = groupKey[column];
-      key[rollUp.grain] = grain.grain;
-      key[rollUp.bucket] = grain.bucket;
-      for (let i = 0; i < rest.length; i++) key[rest[i]] = ranks[i];
-      grain.done.push([key, sums]);
+    const { rollUp, rest, groupKey, groupColumns, width } = this;
+    const { done } = grain;
+    grain.sums.drain((ranks, sums, from) => {
+      const at = done.next();
+      const record = done.buffer;
+      for (const column of groupColumns) record[at + column] = groupKey[column];
+      record[at + rollUp.grain] = grain.grain;
+      record[at + rollUp.bucket] = grain.bucket;
+      for (let i = 0; i < rest.length; i++) record[at + rest[i]] = ranks[i];
+      for (let i = 0; i < width; i++) record[at + groupKey.length + i] = sums[from + i];
     });
   }
 }
@@ -421,6 +471,7 @@ class SummingInto {
   private readonly codeOf: Int32Array;
   private readonly groupKey: Int32Array;
   private readonly rest: number[];
+  private readonly width: number;
 
   constructor(sum: SumInto, table: CountTable, into: SpilledCounts, textOf: readonly string[]) {
     const order = primaryKeyOrder(table);
@@ -433,6 +484,7 @@ class SummingInto {
     const intoOrder = primaryKeyOrder(into.table).map((column) => this.columns[column]);
     if (intoOrder.length !== kept.length || intoOrder.some((column, i) => column !== kept[i])) throw new Error(`${into.table.name}'s key is not ${table.name}'s less ${sum.drop}`);
     const counts = table.counts ?? ['n'];
+    this.width = sum.counts.length;
     this.sums = new PackedSums(this.rest, textOf.length, sum.counts.map((count) => counts.indexOf(count)));
     this.run = into.runWriter();
     this.codeOf = Int32Array.from(textOf, (text) => this.run.codes.of(text));
@@ -453,10 +505,12 @@ class SummingInto {
   group(): void {
     const { groupKey, rest, columns, codeOf, run } = this;
     const key = new Int32Array(columns.length);
-    this.sums.drain((ranks, sums) => {
+    const counts = new Array<number>(this.width);
+    this.sums.drain((ranks, sums, from) => {
       for (let i = 0; i < rest.length; i++) groupKey[rest[i]] = ranks[i];
       for (let i = 0; i < columns.length; i++) key[i] = codeOf[groupKey[columns[i]]];
-      run.push(key, sums);
+      for (let i = 0; i < counts.length; i++) counts[i] = sums[from + i];
+      run.push(key, counts);
     });
   }
 
