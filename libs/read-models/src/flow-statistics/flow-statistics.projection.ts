@@ -15,9 +15,9 @@ import {
   type SafeFormNotes,
   type PersonalDataReader,
 } from '@app/projection-engine';
-import { applyDeltas, DATE_COUNT_ROLL_UP, DATE_COUNTS, DateCountContributions, STAT_DATE_COUNTS_TABLE, type CountTable, type CurrentPeriod, type Deltas } from './aggregates';
+import { applyDeltas, copyDeltas, DATE_COUNTS, DateCountContributions, STAT_DATE_COUNTS_TABLE, type CountTable, type CurrentPeriod, type Deltas } from './aggregates';
 import { SpilledCounts, writeSpilled } from './aggregates/spill';
-import { FLOW_COUNTS, FLOW_DAYS, FLOW_PERIODS_FROM_DAYS, FlowContributions, flowEventOf, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
+import { FLOW_COUNTS, FLOW_DAYS, FlowContributions, flowEventOf, STAT_FLOW_COUNTS_TABLE, STAT_FLOW_DAYS_TABLE, type FlowEvent } from './aggregates/flows';
 import { erasedIn, forgetAgeBands, PERSON_COLUMNS, personRowsOf, STAT_PERSONS_TABLE } from './person-attributes';
 import { recordedHistory, type RecordedStatEvent } from './recorded-history';
 import type { StatEvent } from './situation';
@@ -284,23 +284,11 @@ async function storedOf(context: ProjectionContext, dossierIds: string[]): Promi
  * after added; of both, only the rows valid now count.
  */
 class CountChanges {
-  /**
-   * `spillDirectory`: where spill() writes its scratch files (PROJECTION_SPILL_DIR); `oneFold`: a
-   * one-pass fold's changes, which go into empty tables by spill() and writeSpilled() alone: of
-   * the date counts it holds the days' cells, their months' and years' summed as the runs are
-   * merged (DATE_COUNT_ROLL_UP), and of the flows' periods those of the municipalities, the rest
-   * summed from the days' (FLOW_PERIODS_FROM_DAYS), where it added to all of them.
-   */
-  constructor(
-    private readonly spillDirectory: string,
-    private readonly oneFold = false,
-  ) {
-    this.date = new DateCountContributions(undefined, oneFold);
-    this.flows = new FlowContributions(undefined, oneFold);
-  }
+  /** `spillDirectory`: where spill() writes its scratch files (PROJECTION_SPILL_DIR). */
+  constructor(private readonly spillDirectory: string) {}
 
-  private date: DateCountContributions;
-  private flows: FlowContributions;
+  private date = new DateCountContributions();
+  private flows = new FlowContributions();
 
   /** Each dossier's contribution of its rows valid now before (as stored: a dossier new to the tables has none) taken away, that of its rows after added. */
   add(before: readonly CurrentRows[], after: readonly CurrentRows[]): void {
@@ -319,46 +307,50 @@ class CountChanges {
     return this.date.deltas.size + this.flows.deltas.periods.size + this.flows.deltas.days.size;
   }
 
-  /** The changes held, per table (stat_flow_days before stat_flow_counts: the one's spill sums rows into the other's, spills). */
+  /** The changes held, per table. */
   private held(): Array<[CountTable, Deltas]> {
     return [
       [DATE_COUNTS, this.date.deltas],
-      [FLOW_DAYS, this.flows.deltas.days],
       [FLOW_COUNTS, this.flows.deltas.periods],
+      [FLOW_DAYS, this.flows.deltas.days],
     ];
   }
 
-  /** Adds the changes held to the tables of `context.schema`, and holds none after. */
-  async write(context: ProjectionContext): Promise<void> {
+  /** The changes held, per table, and none held after. */
+  private take(): Array<[CountTable, Deltas]> {
     const taken = this.held();
-    this.date = new DateCountContributions(undefined, this.oneFold);
-    this.flows = new FlowContributions(undefined, this.oneFold);
-    for (const [table, deltas] of taken) await applyDeltas(context, table, deltas);
+    this.date = new DateCountContributions();
+    this.flows = new FlowContributions();
+    return taken;
+  }
+
+  /** Adds the changes held to the tables of `context.schema`. */
+  async write(context: ProjectionContext): Promise<void> {
+    for (const [table, deltas] of this.take()) await applyDeltas(context, table, deltas);
+  }
+
+  /** Writes the changes held into the tables of `context.schema`, empty, with COPY. */
+  async copy(context: RebuildContext): Promise<void> {
+    for (const [table, deltas] of this.take()) await copyDeltas(context, table, deltas);
   }
 
   /** The changes spilled (spill), one per table of held(), until they are written or dropped. */
   private spills: SpilledCounts[] | undefined;
 
+  /** Whether changes were spilled. */
+  get spilled(): boolean {
+    return this.spills !== undefined;
+  }
+
   /** Spills the changes held (SpilledCounts: sorted runs in scratch files of the service), to be summed into the empty tables by writeSpilled. */
   spill(): void {
     const held = this.held();
-    this.spills ??= this.spilledCounts();
+    this.spills ??= held.map(([table]) => new SpilledCounts(table, this.spillDirectory));
     held.forEach(([, deltas], i) => {
       this.spills![i].add(deltas);
       // Emptied, not replaced: arrays grown to hold the bound need not grow again (their growth was 3% of a rebuild's CPU).
       deltas.clear();
     });
-  }
-
-  /** Where spill() spills each table of held(), in its order; a one-pass fold's leave the rows summed from others to their merge. */
-  private spilledCounts(): SpilledCounts[] {
-    const { spillDirectory, oneFold } = this;
-    const periods = new SpilledCounts(FLOW_COUNTS, spillDirectory);
-    return [
-      new SpilledCounts(DATE_COUNTS, spillDirectory, oneFold ? { rollUp: DATE_COUNT_ROLL_UP } : {}),
-      new SpilledCounts(FLOW_DAYS, spillDirectory, oneFold ? { sumInto: { sum: FLOW_PERIODS_FROM_DAYS, into: periods } } : {}),
-      periods,
-    ];
   }
 
   /**
@@ -434,7 +426,7 @@ async function foldStaged(context: ProjectionContext, directory: MunicipalityDir
   const staged = `${context.schema}.${STAT_EVENTS_STAGED_TABLE}`;
   const [{ any }] = await context.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${staged}) AS any`);
   if (!any) return;
-  const counts = new CountChanges(spillDirectory, copy !== undefined);
+  const counts = new CountChanges(spillDirectory);
   try {
     await foldStagedInto(counts, staged, context, directory, limits, copy);
   } finally {
@@ -567,6 +559,7 @@ async function foldStagedInto(
   await context.query('CLOSE stat_staged');
   await context.query(`TRUNCATE ${staged}`);
   if (!copy) await counts.write(context);
+  else if (!counts.spilled) await counts.copy(copy);
   else {
     counts.spill();
     await counts.writeSpilled(copy);

@@ -2,7 +2,6 @@ import { ACTIVE_STAGES, addDays, daysBetween, endOfMonth, type ActiveStage } fro
 import type { ProjectionContext } from '@app/projection-engine';
 import { reachDates, STEP_EVENTS } from '../funnel-steps';
 import { Codes, Deltas, type CountTable } from './delta';
-import type { RollUp } from './spill';
 import { eachRowOfText, type RowsText } from './rows-as-text';
 
 /**
@@ -121,18 +120,6 @@ const STEP_OF_EVENT = new Map<string, number>(ACTIVE_STAGES.map((step, index) =>
 const GRAINS: readonly Grain[] = ['day', 'month', 'year'];
 const bucketsOfDay = (day: string): [string, string, string] => [day, `${day.slice(0, 7)}-01`, `${day.slice(0, 4)}-01-01`];
 
-/**
- * A month's and a year's rows are the sums of their days' (every change is kept on its day, in its
- * month and in its year): a one-pass fold keeps the days alone (DateCountContributions' `daysOnly`)
- * and the months and years are summed from them as its spilled runs are merged (aggregates/spill.ts).
- */
-export const DATE_COUNT_ROLL_UP: RollUp = {
-  grain: 2,
-  bucket: 3,
-  from: 'day',
-  to: GRAINS.slice(1).map((grain, i) => [grain, (day: string) => bucketsOfDay(day)[i + 1]] as const),
-};
-
 /** Changes of stat_date_counts, keyed as DATE_COUNTS. */
 export const noDateCountDeltas = (): Deltas => new Deltas(DATE_COUNTS.keys.length);
 
@@ -172,11 +159,7 @@ export class DateCountContributions {
   /** The first date of each step's event of the dossier being added (ACTIVE_STAGES' order). */
   private readonly first = Object.fromEntries(ACTIVE_STAGES.map((step) => [step, null])) as Record<ActiveStage, string | null>;
 
-  /** `daysOnly`: the days' cells alone, their months' and years' left to DATE_COUNT_ROLL_UP (a one-pass fold's, spilled and merged). */
-  constructor(
-    readonly deltas: Deltas = noDateCountDeltas(),
-    private readonly daysOnly = false,
-  ) {
+  constructor(readonly deltas: Deltas = noDateCountDeltas()) {
     const codes = (this.codes = deltas.codes);
     this.level = { none: codes.of('none'), province: codes.of('province') };
     this.nothing = codes.of('');
@@ -272,7 +255,7 @@ export class DateCountContributions {
     cell[0] = statistic;
     cell[5] = cohort;
     cell[6] = measure;
-    for (let grain = 0, kept = this.daysOnly ? 1 : 3; grain < kept; grain++) {
+    for (let grain = 0; grain < 3; grain++) {
       cell[2] = grains[grain];
       cell[3] = at[grain];
       cell[1] = level.none;

@@ -1,4 +1,4 @@
-import type { ProjectionContext } from '@app/projection-engine';
+import type { ProjectionContext, RebuildContext } from '@app/projection-engine';
 
 /**
  * A table of counts that is a sum over dossiers of a per-dossier contribution: its key columns
@@ -386,4 +386,26 @@ export async function applyDeltas(context: Pick<ProjectionContext, 'schema' | 'q
       table.keys.map(([column]) => zeros.map((row) => row[column])),
     );
   }
+}
+
+/**
+ * Writes the deltas into the table in `context.schema` while it is empty (a one-pass fold's first
+ * write of its counts): each cell with a change as a row, with COPY, in the order of the table's
+ * primary key (Deltas.changesInKeyOrder); what applyDeltas would leave there, without its conflict checks.
+ */
+export async function copyDeltas(context: Pick<RebuildContext, 'copy'> & { schema: string | null }, table: CountTable, deltas: Deltas): Promise<void> {
+  await copyChanges(context, table, deltas.changesInKeyOrder(primaryKeyOrder(table)));
+}
+
+/** Copies the cells' changes into the table as rows: the key's values, then the counts. */
+async function copyChanges(
+  context: Pick<RebuildContext, 'copy'> & { schema: string | null },
+  table: CountTable,
+  changes: Iterable<{ key: readonly string[]; n: readonly number[] }>,
+): Promise<void> {
+  const columns = [...table.keys.map(([column]) => column), ...(table.counts ?? ['n'])];
+  const rows = function* () {
+    for (const { key, n } of changes) yield [...key, ...n];
+  };
+  await context.copy(table.name, context.schema, columns, rows());
 }

@@ -1,7 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
 import {
@@ -36,8 +33,7 @@ import { FlowStatisticsStagedWithoutAutovacuum1733529600220 } from '../migration
 import { FlowStatisticsFlowCountLines1733529600250 } from '../migrations/1733529600250-flow-statistics-flow-count-lines';
 import { DATE_COUNTS, type CountTable } from './index';
 import { primaryKeyOrder } from './delta';
-import { SpilledCounts } from './spill';
-import { FLOW_COUNTS, FLOW_DAYS, FLOW_PERIODS_FROM_DAYS, flowCountDeltas, FlowContributions, readingsOf, type FlowCountDeltas, type FlowEvent } from './flows';
+import { FLOW_COUNTS, FLOW_DAYS, flowCountDeltas, FlowContributions, readingsOf, type FlowCountDeltas, type FlowEvent } from './flows';
 import { bucketOf } from '../queries/periods';
 
 /** Antwerp twice, Ghent, Hasselt, Brussels (no province): reopenings move a dossier between provinces. */
@@ -553,38 +549,6 @@ describe('FlowContributions', () => {
       }),
       { numRuns: 60 },
     );
-  });
-
-  it("gives a one-pass fold's rows (the periods of the levels kept per day summed from their days as the spilled runs are merged) as all its cells would", () => {
-    const directory = mkdtempSync(join(tmpdir(), 'flows-spec-'));
-    try {
-      fc.assert(
-        fc.property(fc.array(fc.array(dossier, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 }), (runs) => {
-          const spilled = (periodsFromDays: boolean) => {
-            const periods = new SpilledCounts(FLOW_COUNTS, directory);
-            const days = new SpilledCounts(FLOW_DAYS, directory, periodsFromDays ? { sumInto: { sum: FLOW_PERIODS_FROM_DAYS, into: periods } } : {});
-            const contributions = new FlowContributions(undefined, periodsFromDays);
-            runs.forEach((run, r) => {
-              for (const [d, events] of run.entries()) contributions.add(eventsOf(`dossier-${r}-${d}`, events), 1);
-              days.add(contributions.deltas.days);
-              periods.add(contributions.deltas.periods);
-              contributions.deltas.days.clear();
-              contributions.deltas.periods.clear();
-            });
-            // The days first: their merge spills the periods' rows summed from them.
-            const rows = { days: [...days.rows()], periods: [] as unknown[][] };
-            rows.periods = [...periods.rows()];
-            days.close();
-            periods.close();
-            return rows;
-          };
-          expect(spilled(true)).toEqual(spilled(false));
-        }),
-        { numRuns: 60 },
-      );
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
   });
 
   it("adds each dossier's contribution whatever dossiers it added before (its per-dossier cells emptied and reused, grown by a long history or not)", () => {

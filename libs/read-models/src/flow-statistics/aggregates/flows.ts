@@ -5,7 +5,6 @@ import { bucketOf, calendarEnd, INTERVALS, type Interval, type Period } from '..
 import type { Attribution, StatEvent } from '../situation';
 import { applyDeltas, Codes, Deltas, type CountTable } from './delta';
 import { eachRowOfText, rowsAsText, type RowsText } from './rows-as-text';
-import type { SumInto } from './spill';
 
 /**
  * The flows' counts per calendar period, kept by the projection so that a question about whole
@@ -123,16 +122,6 @@ export const FLOW_DAYS: CountTable = {
 };
 
 /**
- * stat_flow_counts' rows at the levels kept per day are the sums of their days' rows of
- * stat_flow_days: the events, and as the persons those whose first event of the period is on one
- * of its days (each once). A one-pass fold adds to the days' cells alone at those levels
- * (FlowContributions' `periodsFromDays`), and their periods' rows are summed from them as its
- * spilled runs are merged (aggregates/spill.ts), where it added to a period's cell of each interval
- * kind and level as well.
- */
-export const FLOW_PERIODS_FROM_DAYS: SumInto = { drop: 'day', counts: ['events', 'first_persons'] };
-
-/**
  * Dossiers' contributions to stat_flow_counts and stat_flow_days, added to `deltas` (add). The
  * codes of the intervals, levels and groups, and each day's periods, are found once here for
  * every dossier added, as `deltas` keeps its codes (cleared or not).
@@ -152,11 +141,7 @@ export class FlowContributions {
   private readonly key = [0, 0, 0, 0, 0, 0];
   private readonly dayKey = [0, 0, 0, 0, 0, 0, 0];
 
-  /** `periodsFromDays`: the periods' cells of the levels kept per day left to FLOW_PERIODS_FROM_DAYS (a one-pass fold's, spilled and merged). */
-  constructor(
-    readonly deltas: FlowCountDeltas = noFlowCountDeltas(),
-    private readonly periodsFromDays = false,
-  ) {
+  constructor(readonly deltas: FlowCountDeltas = noFlowCountDeltas()) {
     const codes = (this.codes = deltas.periods.codes);
     this.intervals = INTERVALS.map((interval) => codes.of(interval));
     this.levels = FLOW_LEVELS.map((level) => codes.of(level));
@@ -173,7 +158,7 @@ export class FlowContributions {
    * and of its last such event of the period.
    */
   add(own: readonly FlowEvent[], sign: 1 | -1): void {
-    const { codes, intervals, levels, daily, dailyLevels, nothing, periodsOf, groups, spans, key, dayKey, periodsFromDays } = this;
+    const { codes, intervals, levels, daily, dailyLevels, nothing, periodsOf, groups, spans, key, dayKey } = this;
     const { periods, days } = this.deltas;
     spans.clear();
     // In business order, the first seen is the first.
@@ -195,11 +180,8 @@ export class FlowContributions {
             const span = spans.slotOf(key);
             if (spans.count(span, 0) === 0) spans.setCount(span, 0, day + 1);
             spans.setCount(span, 1, day + 1);
-            if (!daily[j]) {
-              periods.add(key, sign);
-              continue;
-            }
-            if (!periodsFromDays) periods.add(key, sign);
+            periods.add(key, sign);
+            if (!daily[j]) continue;
             for (let k = 0; k < key.length; k++) dayKey[k] = key[k];
             dayKey[6] = day;
             days.add(dayKey, sign);
@@ -208,11 +190,8 @@ export class FlowContributions {
       }
     }
     for (const { key: cell, slot } of spans.cellCodes()) {
-      if (!dailyLevels.has(cell[1])) {
-        periods.add(cell, sign, 1);
-        continue;
-      }
-      if (!periodsFromDays) periods.add(cell, sign, 1);
+      periods.add(cell, sign, 1);
+      if (!dailyLevels.has(cell[1])) continue;
       for (let k = 0; k < cell.length; k++) dayKey[k] = cell[k];
       dayKey[6] = spans.count(slot, 0) - 1;
       days.add(dayKey, sign, 1);

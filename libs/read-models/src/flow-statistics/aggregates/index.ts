@@ -1,7 +1,6 @@
-export { applyDeltas, Deltas, type CountTable } from './delta';
+export { applyDeltas, copyDeltas, Deltas, type CountTable } from './delta';
 export {
   DATE_COUNTS,
-  DATE_COUNT_ROLL_UP,
   DATE_COUNT_LEVELS,
   dateCountDeltas,
   noDateCountDeltas,

@@ -3,7 +3,6 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Deltas, type CountTable } from './delta';
-import { DATE_COUNTS, DATE_COUNT_ROLL_UP } from './date-counts';
 import { SpilledCounts } from './spill';
 
 const TABLE: CountTable = { name: 'counts', keys: [['a', 'text'], ['b', 'date'], ['c', 'text']], counts: ['x', 'y'], primaryKey: ['c', 'a', 'b'] };
@@ -45,35 +44,6 @@ describe('SpilledCounts', () => {
           spilled.close();
         }
       }),
-    );
-  });
-
-  it("with stat_date_counts' roll-up, sums runs of the days' cells alone into the rows of runs of every grain's (months and years summed from their days), in the same order", () => {
-    const day = fc.tuple(fc.constantFrom('2021', '2022', '2024'), fc.constantFrom('01', '02', '12'), fc.constantFrom('01', '15', '28', '31')).map(([y, m, d]) => `${y}-${m}-${d}`);
-    const text = fc.constantFrom('', 'a', 'b', '21000', '2022-03', 'count:0');
-    // A change: its statistic, level, day, group, cohort and measure, and n.
-    const change = fc.tuple(fc.constantFrom('stock', 'funnel', 'vdab'), fc.constantFrom('none', 'province'), day, text, text, text, fc.integer({ min: -2, max: 2 }));
-    fc.assert(
-      fc.property(fc.array(fc.array(change, { maxLength: 80 }), { maxLength: 6 }), (runs) => {
-        const [days, all] = [new SpilledCounts(DATE_COUNTS, directory, { rollUp: DATE_COUNT_ROLL_UP }), new SpilledCounts(DATE_COUNTS, directory)];
-        try {
-          for (const run of runs) {
-            const [dayCells, allCells] = [new Deltas(7, 1, undefined, 4), new Deltas(7, 1, undefined, 4)];
-            for (const [statistic, level, on, grp, cohort, measure, n] of run) {
-              const cell = (deltas: Deltas, grain: string, bucket: string) => deltas.add([statistic, level, grain, bucket, grp, cohort, measure].map((value) => deltas.codes.of(value)), n);
-              cell(dayCells, 'day', on);
-              for (const [grain, bucket] of [['day', on], ['month', `${on.slice(0, 7)}-01`], ['year', `${on.slice(0, 4)}-01-01`]]) cell(allCells, grain, bucket);
-            }
-            days.add(dayCells);
-            all.add(allCells);
-          }
-          expect([...days.rows()]).toEqual([...all.rows()]);
-        } finally {
-          days.close();
-          all.close();
-        }
-      }),
-      { numRuns: 300 },
     );
   });
 
