@@ -249,7 +249,10 @@ export async function rebuildProjection(
       try {
         // Those it needs come before it in the list: each is running or has ended.
         await Promise.all(step.needs.map((need) => need.done));
-        await dataSource.query(step.statement);
+        await inTransaction(dataSource, async (runner) => {
+          await runner.query('SET LOCAL max_parallel_maintenance_workers = 0');
+          await runner.query(step.statement);
+        });
         step.end();
       } catch (error) {
         step.end(error);
