@@ -36,6 +36,16 @@ export class RebuildInterruptedError extends Error {
  */
 const FINISHING_AT_ONCE = 2;
 
+/**
+ * Each finishing statement runs without PostgreSQL's parallel maintenance workers: its lanes are
+ * the parallelism. Two workers beside each of two lanes made six processes for two cores, and
+ * their start, their shares' merge and the leader's wait cost CPU for no shorter build: the CRT
+ * registry's index builds took a fifth more of PostgreSQL's CPU with them (3.6-4.1 s against
+ * 2.8-3.3; bench/README.md, "The CRT registry's rebuild: where each µs goes (twenty-second
+ * session)").
+ */
+const FINISHING_SETTINGS = 'SET LOCAL max_parallel_maintenance_workers = 0';
+
 /** Runs `work` on every item, at most `limit` at a time; after a failure starts no more, and rejects with it once those running have ended. */
 async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -250,7 +260,7 @@ export async function rebuildProjection(
         // Those it needs come before it in the list: each is running or has ended.
         await Promise.all(step.needs.map((need) => need.done));
         await inTransaction(dataSource, async (runner) => {
-          await runner.query('SET LOCAL max_parallel_maintenance_workers = 0');
+          await runner.query(FINISHING_SETTINGS);
           await runner.query(step.statement);
         });
         step.end();
