@@ -176,16 +176,13 @@ export class VersionedRowsRebuild<Ahead = never> implements RebuildWriter, Folds
     const missing = new Set<string>();
     for (const { row } of writes) {
       const id = row.dossier_id;
-      // A row no flush wrote is neither in the table nor among those handed over (each of which a
-      // flush wrote, or was read back from one): asked first, the filters spare most events the
-      // look-ups in the maps of rows.
-      if (!this.written.mayHave(id) || this.rows.has(id)) continue;
+      if (this.rows.has(id)) continue;
       const flushing = this.handedOver.get(id);
       if (flushing) {
         // The fold changes its rows in place: the flush's row stays as it was handed over.
         this.rows.set(id, { ...flushing });
         this.readBack.add(id);
-      } else missing.add(id);
+      } else if (this.written.mayHave(id)) missing.add(id);
     }
     if (missing.size > 0) {
       for (const [id, row] of await rowsOf(context, this.table, [...missing])) {
