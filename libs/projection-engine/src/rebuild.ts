@@ -41,8 +41,8 @@ const FINISHING_AT_ONCE = 2;
  * the parallelism. Two workers beside each of two lanes made six processes for two cores, and
  * their start, their shares' merge and the leader's wait cost CPU for no shorter build: the CRT
  * registry's index builds took a fifth more of PostgreSQL's CPU with them (3.6-4.1 s against
- * 2.8-3.3; bench/README.md, "The CRT registry's rebuild: where each µs goes (twenty-second
- * session)").
+ * 2.8-3.3; bench/README.md, "The CRT registry's rebuild: where each µs goes, and its index
+ * builds without parallel workers (twenty-second session)").
  */
 const FINISHING_SETTINGS = 'SET LOCAL max_parallel_maintenance_workers = 0';
 
