@@ -275,12 +275,12 @@ describe('CrtRegistryReader.list: pages', () => {
   });
 });
 
-/** The statement a reader sends for a page (and the page it answers), sent as usual. */
+/** The statement a reader sends for a page (and the page it answers), sent as usual: its last (a search may read the registry's sample of names first). */
 async function sentBy(dataSource: DataSource, reader: CrtRegistryReader, query: RegistryListQuery) {
   const spy = jest.spyOn(poolOf(dataSource), 'query');
   try {
     const answer = await reader.list(query);
-    const [sql, parameters] = spy.mock.calls[0] as unknown as [string, unknown[]];
+    const [sql, parameters] = spy.mock.calls[spy.mock.calls.length - 1] as unknown as [string, unknown[]];
     return { sql, parameters, answer };
   } finally {
     spy.mockRestore();
@@ -637,6 +637,92 @@ describe('CrtRegistryReader.list: a count taken from the gathered matches', () =
     const beyond = await listed({ ...page, q: 'tkachenko' });
     expect(beyond).toEqual({ ...(await counted({ ...page, q: 'tkachenko' })), countedBy: 'the matches', walked: true, gathered: false, registryScans: 2 });
     expect(beyond).toMatchObject({ total: TOTAL_COUNTED_UP_TO, totalExact: false });
+  });
+});
+
+/**
+ * A searched word of more than two pieces (three lower-case ASCII letters or digits) is asked of
+ * the trigram index by its two rarest pieces in the registry's sample (PostgreSQL's statistics of
+ * the search text), and checked whole on the rows they give: the same pages and totals as the
+ * words asked of the index themselves, whatever the case, the letters or the characters LIKE
+ * treats as wildcards.
+ */
+describe('CrtRegistryReader.list: a name asked of the trigram index by its rarest pieces', () => {
+  let dataSource: DataSource;
+  let reader: CrtRegistryReader;
+  registryDatabase((opened) => ({ dataSource, reader } = opened));
+
+  beforeAll(async () => {
+    // Family names mostly ending in -enko (its pieces in most rows, as in the bench's), some of them
+    // in other scripts and with characters LIKE treats as wildcards; numbers as the registry stores them.
+    await dataSource.query(
+      `INSERT INTO read_models.crt_dossiers (dossier_id, version, given_name, family_name, national_register_number, nationality, municipality, registered_on,
+                                             ever_employed, employed_now, last_recorded_at, residence_status)
+       SELECT gen_random_uuid(), 2, (ARRAY['Olena', 'Oleksandr', 'Iryna', 'ОЛЕНА', 'Şenol'])[1 + i % 5],
+              (ARRAY['Shevchenko', 'Kovalenko', 'Bondarenko', 'Tkachenko', 'Melnyk', 'Шевченко', 'Ševčenko', 'Ko_val%enko'])[1 + i % 8],
+              CASE WHEN i % 3 = 0 THEN to_char(85073000000 + i, 'FM00000000000') END, 'UKR', (ARRAY['11002', '44021', '71022'])[1 + i % 3],
+              date '2022-03-01' + (i * 7) % 1000, false, false, timestamptz '2026-01-01' - i * interval '1 minute', 'temporary-protection'
+         FROM generate_series(1, 4000) i`,
+    );
+    await dataSource.query('ANALYZE read_models.crt_dossiers');
+  });
+
+  /** The page and total with every word asked of the rows as the walk asks it (ILIKE), from a plain query. */
+  async function plain(query: RegistryListQuery): Promise<{ ids: string[]; total: number }> {
+    const words = (query.q ?? '').split(/\s+/).filter((word) => word !== '');
+    const patterns = words.map((word) => `%${(/^\d[\d.-]*$/.test(word) ? word.replace(/\D/g, '') : word).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const rows: Array<{ id: string }> = await dataSource.query(
+      `SELECT dossier_id::text AS id FROM read_models.crt_dossiers WHERE search_text ILIKE ALL($1::text[]) ORDER BY last_recorded_at DESC, dossier_id DESC`,
+      [patterns],
+    );
+    const from = (query.page - 1) * query.pageSize;
+    return { ids: rows.slice(from, from + query.pageSize).map((row) => row.id), total: Math.min(rows.length, TOTAL_COUNTED_UP_TO) };
+  }
+
+  it.each([
+    'olena shevchenko', 'OLENA Shevchenko', 'lena chenko', 'shevch', 'enko', 'ole', 'ko', 'шевченко олена', 'ševčenko', 'şenol', 'ko_val%', 'al%en', '85.07.30', '8507300012',
+  ])('answers %j as the words asked of the index themselves', async (q) => {
+    for (const page of [1, 2]) {
+      const query: RegistryListQuery = { q, sort: '-lastRecordedAt', page, pageSize: 25 };
+      const answer = await reader.list(query);
+      expect({ ids: answer.dossiers.map((dossier) => dossier.dossierId), total: answer.total }).toEqual(await plain(query));
+    }
+  });
+
+  it('asks the index for the rarest two pieces of each word longer than two, the word itself for a shorter one', async () => {
+    const { sql, parameters } = await sentBy(dataSource, new CrtRegistryReader(dataSource), { q: 'olena shevchenko ole', sort: '-lastRecordedAt', page: 1, pageSize: 25 });
+    const asked = parameters.filter((value): value is string => typeof value === 'string' && value.startsWith('%'));
+    // "enk" and "nko" are in every -enko name, "che" and "hen" in two of the eight: never among the rarest of "shevchenko".
+    expect(asked).toEqual(expect.arrayContaining(['%olena%', '%shevchenko%', '%ole%']));
+    expect(asked.filter((value) => ['%enk%', '%nko%', '%che%', '%hen%'].includes(value))).toEqual([]);
+    expect(asked).toHaveLength(3 + 4);
+    expect(sql).toContain('texticlike(d.search_text, $1) AND texticlike(d.search_text, $2) AND d.search_text ILIKE $3');
+    // The plan: the trigram index asked for the pieces and "ole", the two long words checked on the rows.
+    const [{ 'QUERY PLAN': plan }] = await dataSource.query(`EXPLAIN (FORMAT JSON) ${sql}`, parameters);
+    const conditions: string[] = [];
+    const visit = (node: { Plans?: unknown[]; 'Index Name'?: string; 'Index Cond'?: string }) => {
+      if (node['Index Name'] === 'crt_dossiers_search_trgm_idx') conditions.push(node['Index Cond']!);
+      (node.Plans as Array<typeof node> | undefined)?.forEach(visit);
+    };
+    visit(plan[0].Plan);
+    expect(conditions.length).toBeGreaterThan(0);
+    for (const condition of conditions) {
+      expect(condition).not.toContain('olena');
+      expect(condition).not.toContain('shevchenko');
+      expect(condition).toContain("'%ole%'");
+    }
+  });
+
+  it('asks the index for the words themselves on a registry not analysed yet', async () => {
+    // The statistics dropped (the embedded server's user is a superuser), as before a first ANALYZE.
+    await dataSource.query(`DELETE FROM pg_statistic WHERE starelid = 'read_models.crt_dossiers'::regclass`);
+    try {
+      const { sql, parameters } = await sentBy(dataSource, new CrtRegistryReader(dataSource), { q: 'olena shevchenko', sort: '-lastRecordedAt', page: 1, pageSize: 25 });
+      expect(parameters.filter((value) => typeof value === 'string' && value.startsWith('%'))).toEqual(['%olena%', '%shevchenko%']);
+      expect(sql).not.toContain('texticlike');
+    } finally {
+      await dataSource.query('ANALYZE read_models.crt_dossiers');
+    }
   });
 });
 

@@ -55,6 +55,27 @@ const searchWords = (query: RegistryListQuery): string[] => (query.q ?? '').spli
 /** A national register number as printed (85.07.30-033.28) is searched as its digits. */
 const searchTerm = (word: string) => (/^\d[\d.-]*$/.test(word) ? word.replace(/\D/g, '') : word);
 
+/**
+ * The three-character pieces of a searched term that the trigram index can be asked for as they
+ * stand: lower-case ASCII letters and digits only, which every case mapping PostgreSQL may apply
+ * (libc, ICU, builtin; any locale) leaves as they are, so that a row whose search text holds the
+ * term, in any case (ILIKE), holds each of its pieces.
+ */
+function indexPieces(term: string): string[] {
+  const pieces = new Set<string>();
+  for (let at = 0; at + 3 <= term.length; at++) {
+    const piece = term.slice(at, at + 3);
+    if (/^[a-z0-9]{3}$/.test(piece)) pieces.add(piece);
+  }
+  return [...pieces];
+}
+
+/** How many of a word's pieces the trigram index is asked for, the rarest in the registry's sample (trigramShares). */
+const PIECES_ASKED = 2;
+
+/** How long a sample of the registry's search text (trigramShares) serves before it is read again. */
+const TRIGRAM_SAMPLE_SERVES_MS = 10 * 60_000;
+
 /** Totals kept per filter; a filter is a few words, a total a number. */
 const MAX_KEPT_TOTALS = 1_000;
 
@@ -117,9 +138,22 @@ export interface RegistryPage {
  * whose predicate `stage = 'left'` the statement's value proves, PostgreSQL planning these unnamed
  * statements with their values; before it, from (municipality, stage, registered_on, …) instead of
  * reading the table for the `active` column: 640 → 11 ms at 1,000,000 dossiers, bench/README.md).
+ * `gatherWhere` is the same filter as the statement asks it of the filter's own indexes (a count
+ * of its own, the matches gathered): a searched word with more than PIECES_ASKED pieces
+ * (indexPieces) is asked of the trigram index by its rarest pieces (`shares`: trigramShares), and
+ * the word itself checked on the rows those give (`texticlike`, the ILIKE operator's own function,
+ * which no index serves). The trigram index reads every trigram it is asked for whole, and a name's
+ * trigrams are most often shared by many names (the bench's "shevchenko": "enk" and "nko" in 71% of
+ * its dossiers, "olena shevchenko"'s eleven trigrams 197 index pages at 115,917 dossiers, 1,202 at
+ * 1,006,261, against 17 and 83 for two of them; bench/README.md, "The CRT list's names by their
+ * rarest trigrams"). A walk reads the sort's index and checks each row, so it keeps `where`.
  */
-function filterOf(query: RegistryListQuery): { readonly where: string; readonly parameters: unknown[]; readonly keptWhere: string | undefined } {
+function filterOf(
+  query: RegistryListQuery,
+  shares: ReadonlyMap<string, number>,
+): { readonly where: string; readonly gatherWhere: string; readonly parameters: unknown[]; readonly keptWhere: string | undefined } {
   const conditions: string[] = [];
+  const gathered: string[] = [];
   const kept: string[] = [];
   let keptAnswers = true;
   const parameters: unknown[] = [];
@@ -127,6 +161,7 @@ function filterOf(query: RegistryListQuery): { readonly where: string; readonly 
   const condition = (column: string, operator: string, value: unknown, keptAs?: string) => {
     parameters.push(value);
     conditions.push(`d.${column} ${operator} $${parameters.length}`);
+    gathered.push(`d.${column} ${operator} $${parameters.length}`);
     if (keptAs === undefined) keptAnswers = false;
     else kept.push(`${keptAs} ${operator} $${parameters.length}`);
   };
@@ -138,11 +173,22 @@ function filterOf(query: RegistryListQuery): { readonly where: string; readonly 
   if (query.residenceStatus) condition('residence_status', '=', query.residenceStatus);
   if (query.registeredFrom) condition('registered_on', '>=', query.registeredFrom);
   if (query.registeredTo) condition('registered_on', '<=', query.registeredTo);
+  const rarest: string[] = [];
   for (const word of searchWords(query)) {
-    condition('search_text', 'ILIKE', `%${escapeLike(searchTerm(word))}%`);
+    const term = searchTerm(word);
+    condition('search_text', 'ILIKE', `%${escapeLike(term)}%`);
+    const pieces = indexPieces(term);
+    // With no sample (a registry never analysed) or few pieces, the word is asked of the index itself.
+    if (shares.size === 0 || pieces.length <= PIECES_ASKED) continue;
+    gathered[gathered.length - 1] = `texticlike(d.search_text, $${parameters.length})`;
+    rarest.push(...pieces.sort((a, b) => (shares.get(a) ?? 0) - (shares.get(b) ?? 0)).slice(0, PIECES_ASKED));
+  }
+  for (const piece of rarest) {
+    parameters.push(`%${piece}%`);
+    gathered.push(`d.search_text ILIKE $${parameters.length}`);
   }
   const whereOf = (all: readonly string[]) => (all.length === 0 ? '' : `WHERE ${all.join(' AND ')}`);
-  return { where: whereOf(conditions), parameters, keptWhere: keptAnswers ? whereOf(kept) : undefined };
+  return { where: whereOf(conditions), gatherWhere: whereOf(gathered), parameters, keptWhere: keptAnswers ? whereOf(kept) : undefined };
 }
 
 /** A filter's count at a version of the registry, and the registry's rows then (unknown when read by a statement that did not need them). */
@@ -159,6 +205,8 @@ export class CrtRegistryReader {
   private readonly totals = new Map<string, KeptTotal>();
   /** The entity's selectable columns, as the list reads them and TypeORM would hydrate them. */
   private readonly columns: readonly ColumnMetadata[];
+  /** trigramShares as last read, and when (Date.now()). */
+  private sample: { readonly shares: Promise<ReadonlyMap<string, number>>; readonly readAt: number } | undefined;
 
   constructor(private readonly dataSource: DataSource) {
     this.columns = dataSource.getMetadata(CrtDossier).columns.filter((column) => column.isSelect);
@@ -188,7 +236,8 @@ export class CrtRegistryReader {
    * printed back by TypeORM they cost the page 11 Dates a row for nothing.
    */
   async list(query: RegistryListQuery, alongside?: StatementWithPage): Promise<RegistryPage> {
-    const { where, parameters, keptWhere } = filterOf(query);
+    const searched = searchWords(query).length > 0;
+    const { where, gatherWhere, parameters, keptWhere } = filterOf(query, searched ? await this.trigramShares() : new Map());
     const [key, direction] = sortOf(query.sort);
     const filterKey = JSON.stringify([
       query.status, query.municipality, query.province, query.housingType, query.stage, query.residenceStatus, query.registeredFrom, query.registeredTo, query.q,
@@ -207,7 +256,6 @@ export class CrtRegistryReader {
     // A name searched for lies in one stretch of the family names' order, which a walk of that
     // order would read up to: its page is picked from all its matches, however many, and they are
     // counted as they are gathered.
-    const searched = searchWords(query).length > 0;
     const gatherAll = searched && key === 'familyName';
     const offset = (query.page - 1) * query.pageSize;
     /** How the page was read at the version this filter was counted at, where the statement then said. */
@@ -235,7 +283,7 @@ export class CrtRegistryReader {
         ? `(SELECT least(coalesce(sum(c.dossiers), 0), $${n + 5})::int FROM ${READ_MODEL_SCHEMA}.${CRT_STAGE_COUNTS_TABLE} c ${keptWhere})`
         : countedFromMatches
           ? `(SELECT least(count(*), $${n + 5})::int FROM matches)`
-          : `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} d ${where} LIMIT $${n + 5}) matching)`;
+          : `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} d ${gatherWhere} LIMIT $${n + 5}) matching)`;
     const gathered = byIds(`SELECT m.dossier_id FROM matches m ${ordered('m')}`);
     const walk = query.page === 1 ? walked(columns) : byIds(walked('d.dossier_id'));
     const order = `${sortColumn} ${direction}, dossier_id ${direction}`;
@@ -256,7 +304,7 @@ export class CrtRegistryReader {
       // Walked without the other way: the statement as it was before there were two.
       sql = statement(walk, [], `(SELECT v.version, ${total} AS counted, NULL::real AS registry_rows FROM ${version})`);
     } else {
-      const matches = `matches AS MATERIALIZED (SELECT d.${sortColumn}, d.dossier_id FROM ${table} d ${where} ${gatherAll ? '' : `LIMIT $${n + 5}`})`;
+      const matches = `matches AS MATERIALIZED (SELECT d.${sortColumn}, d.dossier_id FROM ${table} d ${gatherWhere} ${gatherAll ? '' : `LIMIT $${n + 5}`})`;
       const counted =
         `counted AS MATERIALIZED (
            SELECT version, counted, registry_rows, ${pageReadSql(`$${n + 4}`, `$${n + 3}`)} AS read
@@ -282,6 +330,47 @@ export class CrtRegistryReader {
       total: Math.min(counted, TOTAL_COUNTED_UP_TO),
       totalExact: counted <= TOTAL_COUNTED_UP_TO,
     };
+  }
+
+  /**
+   * How common each three-character piece of the registry's search text is, as a share of its rows,
+   * from PostgreSQL's statistics of the column: the sample ANALYZE keeps (its most common values with
+   * their shares, and the histogram's bounds sharing the rest), some 200 values whatever the
+   * registry's size; the values are dropped once their pieces are counted. Empty for a registry not
+   * analysed yet. Read again after TRIGRAM_SAMPLE_SERVES_MS: it only picks which pieces of a word the
+   * trigram index is asked for (filterOf), every word being checked on the rows, and a registry's
+   * names change little from one batch to the next.
+   */
+  private trigramShares(): Promise<ReadonlyMap<string, number>> {
+    const now = Date.now();
+    if (this.sample === undefined || now - this.sample.readAt > TRIGRAM_SAMPLE_SERVES_MS) {
+      const shares = rowsRead<{ common: string[] | null; freqs: number[] | null; bounds: string[] | null }>(
+        this.dataSource,
+        `SELECT most_common_vals::text::text[] AS common, most_common_freqs::float8[] AS freqs, histogram_bounds::text::text[] AS bounds
+           FROM pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = 'search_text'`,
+        [READ_MODEL_SCHEMA, CRT_DOSSIERS_TABLE],
+      ).then(([stats]) => {
+        const shares = new Map<string, number>();
+        const counted = (value: string, share: number) => {
+          for (const piece of indexPieces(value)) shares.set(piece, (shares.get(piece) ?? 0) + share);
+        };
+        const common = stats?.common ?? [];
+        const freqs = stats?.freqs ?? [];
+        common.forEach((value, i) => counted(value, freqs[i]));
+        const bounds = stats?.bounds ?? [];
+        const rest = 1 - freqs.reduce((sum, freq) => sum + freq, 0);
+        for (const value of bounds) counted(value, rest / bounds.length);
+        return shares;
+      });
+      // Without it a word is asked of the index itself, as on a registry not analysed: the list answers
+      // the same, and the sample is read again on the next search.
+      const answered = shares.catch(() => {
+        this.sample = undefined;
+        return new Map<string, number>();
+      });
+      this.sample = { shares: answered, readAt: now };
+    }
+    return this.sample.shares;
   }
 
   private keepTotal(filterKey: string, total: KeptTotal): void {
