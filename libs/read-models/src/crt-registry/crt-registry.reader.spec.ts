@@ -641,9 +641,9 @@ describe('CrtRegistryReader.list: a count taken from the gathered matches', () =
 });
 
 /**
- * A searched word of more than two pieces (three lower-case ASCII letters or digits) is asked of
- * the trigram index by its two rarest pieces in the registry's sample (PostgreSQL's statistics of
- * the search text), and checked whole on the rows they give: the same pages and totals as the
+ * A searched word with pieces (three lower-case ASCII letters or digits) common in the registry's
+ * sample (PostgreSQL's statistics of the search text) is asked of the trigram index by its rare
+ * pieces, at least two, and checked whole on the rows they give: the same pages and totals as the
  * words asked of the index themselves, whatever the case, the letters or the characters LIKE
  * treats as wildcards.
  */
@@ -689,7 +689,7 @@ describe('CrtRegistryReader.list: a name asked of the trigram index by its rares
     }
   });
 
-  it('asks the index for the rarest two pieces of each word longer than two, the word itself for a shorter one', async () => {
+  it('asks the index for the rarest two pieces of a word of common pieces, the word itself for one of rare pieces only or of one piece', async () => {
     const { sql, parameters } = await sentBy(dataSource, new CrtRegistryReader(dataSource), { q: 'olena shevchenko ole', sort: '-lastRecordedAt', page: 1, pageSize: 25 });
     const asked = parameters.filter((value): value is string => typeof value === 'string' && value.startsWith('%'));
     // "enk" and "nko" are in every -enko name, "che" and "hen" in two of the eight: never among the rarest of "shevchenko".
@@ -712,6 +712,12 @@ describe('CrtRegistryReader.list: a name asked of the trigram index by its rares
       expect(condition).toContain("(search_text ~~* '%ole%'::text)");
       expect(condition.match(/search_text ~~ '%[a-z0-9]{3}%'::text/g)).toHaveLength(4);
     }
+  });
+
+  it('asks the index for a word whose pieces are all rare (here in no row of the sample) itself', async () => {
+    const { sql, parameters } = await sentBy(dataSource, new CrtRegistryReader(dataSource), { q: 'zyzzyva', sort: '-lastRecordedAt', page: 1, pageSize: 25 });
+    expect(parameters.filter((value) => typeof value === 'string' && value.startsWith('%'))).toEqual(['%zyzzyva%']);
+    expect(sql).not.toContain('texticlike');
   });
 
   it('asks the index for the words themselves on a registry not analysed yet', async () => {

@@ -72,8 +72,15 @@ function indexPieces(term: string): string[] {
   return [...pieces];
 }
 
-/** How many of a word's pieces the trigram index is asked for, the rarest in the registry's sample (trigramShares). */
-const PIECES_ASKED = 2;
+/**
+ * A word's pieces the trigram index is asked for: those in at most this share of the registry's
+ * rows (trigramShares), and at least its two rarest. A common piece costs the index the reading of
+ * its many rows and narrows the matches little; a rare one costs little, and leaving it out would
+ * hand over more rows to check (a register number's digits, each piece of them rare, are asked as
+ * before).
+ */
+const RARE_PIECE_SHARE = 1 / 20;
+const PIECES_ASKED_AT_LEAST = 2;
 
 /** How long a sample of the registry's search text (trigramShares) serves before it is read again. */
 const TRIGRAM_SAMPLE_SERVES_MS = 10 * 60_000;
@@ -141,8 +148,8 @@ export interface RegistryPage {
  * statements with their values; before it, from (municipality, stage, registered_on, …) instead of
  * reading the table for the `active` column: 640 → 11 ms at 1,000,000 dossiers, bench/README.md).
  * `gatherWhere` is the same filter as the statement asks it of the filter's own indexes (a count
- * of its own, the matches gathered): a searched word with more than PIECES_ASKED pieces
- * (indexPieces) is asked of the trigram index by its rarest pieces (`shares`: trigramShares) with
+ * of its own, the matches gathered): a searched word with common pieces (indexPieces,
+ * RARE_PIECE_SHARE) is asked of the trigram index by its rarest pieces (`shares`: trigramShares) with
  * LIKE, and the word itself checked on the rows those give (`texticlike`, the ILIKE operator's own
  * function, which no index serves): each row the index gives is checked against every condition
  * it was asked for, and ILIKE lowers the row's text on each ("shevchenko"'s 9,790 matches at
@@ -182,11 +189,13 @@ function filterOf(
   for (const word of searchWords(query)) {
     const term = searchTerm(word);
     condition('search_text', 'ILIKE', `%${escapeLike(term)}%`);
-    const pieces = indexPieces(term);
-    // With no sample (a registry never analysed) or few pieces, the word is asked of the index itself.
-    if (shares.size === 0 || pieces.length <= PIECES_ASKED) continue;
+    const share = (piece: string) => shares.get(piece) ?? 0;
+    const pieces = indexPieces(term).sort((a, b) => share(a) - share(b));
+    const asked = pieces.filter((piece, i) => i < PIECES_ASKED_AT_LEAST || share(piece) <= RARE_PIECE_SHARE);
+    // With no sample (a registry never analysed), or every piece to be asked, the word is asked of the index itself.
+    if (shares.size === 0 || asked.length === pieces.length) continue;
     gathered[gathered.length - 1] = `texticlike(d.search_text, $${parameters.length})`;
-    rarest.push(...pieces.sort((a, b) => (shares.get(a) ?? 0) - (shares.get(b) ?? 0)).slice(0, PIECES_ASKED));
+    rarest.push(...asked);
   }
   for (const piece of rarest) {
     parameters.push(`%${piece}%`);
